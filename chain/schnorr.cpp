@@ -1,0 +1,153 @@
+#include "chain/schnorr.h"
+
+#include <openssl/rand.h>
+#include <secp256k1.h>
+#include <secp256k1_extrakeys.h>
+#include <secp256k1_schnorrsig.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+
+namespace waybill::chain {
+namespace {
+
+static_assert(sizeof(secp256k1_keypair) == 96, "SecretKey::keypair_ must hold a keypair");
+
+// Verification and public-key arithmetic involve no secret, so libsecp256k1's built-in
+// constant context serves every thread. The library asks for its self-test to run once before
+// that context is used.
+const secp256k1_context* PublicContext() {
+  static const secp256k1_context* const ctx = [] {
+    secp256k1_selftest();
+    return secp256k1_context_static;
+  }();
+  return ctx;
+}
+
+// Without the OS CSPRNG there is no safe key and no blinding; carrying on would hand out weak
+// keys, so this is fatal rather than an error value.
+void FillRandom(uint8_t* out, size_t n) {
+  if (RAND_bytes(out, static_cast<int>(n)) != 1) std::abort();
+}
+
+bool ParseXOnly(const AccountId& pubkey, secp256k1_xonly_pubkey* out) {
+  return secp256k1_xonly_pubkey_parse(PublicContext(), out, pubkey.data()) == 1;
+}
+
+}  // namespace
+
+bool VerifySchnorr(const AccountId& pubkey, ByteSpan msg, const Signature& sig) {
+  secp256k1_xonly_pubkey pk;
+  if (!ParseXOnly(pubkey, &pk)) return false;
+  return secp256k1_schnorrsig_verify(PublicContext(), sig.data(), msg.data(), msg.size(), &pk) == 1;
+}
+
+std::optional<AccountId> TweakXOnly(const AccountId& pubkey, const Hash256& tweak) {
+  secp256k1_xonly_pubkey pk;
+  if (!ParseXOnly(pubkey, &pk)) return std::nullopt;
+  secp256k1_pubkey tweaked;
+  if (!secp256k1_xonly_pubkey_tweak_add(PublicContext(), &tweaked, &pk, tweak.data())) {
+    return std::nullopt;
+  }
+  secp256k1_xonly_pubkey tweaked_x;
+  if (!secp256k1_xonly_pubkey_from_pubkey(PublicContext(), &tweaked_x, nullptr, &tweaked)) {
+    return std::nullopt;
+  }
+  AccountId out;
+  secp256k1_xonly_pubkey_serialize(PublicContext(), out.data(), &tweaked_x);
+  return out;
+}
+
+SecretKey::SecretKey() : ctx_(secp256k1_context_create(SECP256K1_CONTEXT_NONE)) {
+  std::array<uint8_t, 32> seed;
+  FillRandom(seed.data(), seed.size());
+  // Fails only for the static context, which this is not.
+  if (!secp256k1_context_randomize(ctx_, seed.data())) std::abort();
+  SecureWipe(seed.data(), seed.size());
+}
+
+std::optional<SecretKey> SecretKey::FromBytes(ByteSpan key32) {
+  if (key32.size() != 32) return std::nullopt;
+  if (!secp256k1_ec_seckey_verify(PublicContext(), key32.data())) return std::nullopt;
+  SecretKey key;
+  std::memcpy(key.key_.data(), key32.data(), key.key_.size());
+  secp256k1_keypair keypair;
+  secp256k1_xonly_pubkey xonly;
+  const bool ok = secp256k1_keypair_create(key.ctx_, &keypair, key.key_.data()) == 1 &&
+                  secp256k1_keypair_xonly_pub(PublicContext(), &xonly, nullptr, &keypair) == 1;
+  if (ok) {
+    secp256k1_xonly_pubkey_serialize(PublicContext(), key.pubkey_.data(), &xonly);
+    std::memcpy(key.keypair_.data(), keypair.data, key.keypair_.size());
+  }
+  SecureWipe(&keypair, sizeof(keypair));
+  if (!ok) return std::nullopt;  // unreachable for a verified secret key
+  return key;
+}
+
+SecretKey SecretKey::Generate() {
+  // A random 32-byte string is out of range with probability about 2^-128.
+  while (true) {
+    std::array<uint8_t, 32> bytes;
+    FillRandom(bytes.data(), bytes.size());
+    std::optional<SecretKey> key = FromBytes(bytes);
+    SecureWipe(bytes.data(), bytes.size());
+    if (key) return std::move(*key);
+  }
+}
+
+SecretKey::~SecretKey() {
+  Wipe();
+  if (ctx_ != nullptr) secp256k1_context_destroy(ctx_);
+}
+
+SecretKey::SecretKey(SecretKey&& other) noexcept
+    : key_(other.key_),
+      keypair_(other.keypair_),
+      pubkey_(other.pubkey_),
+      ctx_(std::exchange(other.ctx_, nullptr)) {
+  other.Wipe();
+}
+
+SecretKey& SecretKey::operator=(SecretKey&& other) noexcept {
+  if (this != &other) {
+    Wipe();
+    if (ctx_ != nullptr) secp256k1_context_destroy(ctx_);
+    key_ = other.key_;
+    keypair_ = other.keypair_;
+    pubkey_ = other.pubkey_;
+    ctx_ = std::exchange(other.ctx_, nullptr);
+    other.Wipe();
+  }
+  return *this;
+}
+
+void SecretKey::Wipe() {
+  SecureWipe(key_.data(), key_.size());
+  SecureWipe(keypair_.data(), keypair_.size());
+}
+
+AccountId SecretKey::PublicKey() const { return pubkey_; }
+
+Signature SecretKey::Sign(ByteSpan msg, const std::array<uint8_t, 32>& aux_rand) const {
+  secp256k1_keypair keypair;
+  std::memcpy(keypair.data, keypair_.data(), keypair_.size());
+  secp256k1_schnorrsig_extraparams params = SECP256K1_SCHNORRSIG_EXTRAPARAMS_INIT;
+  // The library only reads ndata; the field is non-const for custom nonce functions.
+  params.ndata = const_cast<uint8_t*>(aux_rand.data());
+  Signature sig;
+  const int ok =
+      secp256k1_schnorrsig_sign_custom(ctx_, sig.data(), msg.data(), msg.size(), &keypair, &params);
+  SecureWipe(&keypair, sizeof(keypair));
+  // Signing fails only for an invalid keypair, which FromBytes rules out.
+  if (!ok) std::abort();
+  return sig;
+}
+
+Signature SecretKey::Sign(ByteSpan msg) const {
+  std::array<uint8_t, 32> aux_rand;
+  FillRandom(aux_rand.data(), aux_rand.size());
+  return Sign(msg, aux_rand);
+}
+
+}  // namespace waybill::chain

@@ -1,0 +1,146 @@
+// Transactions: one sender, one operation, one BIP-340 signature over the chain id.
+// Byte layout and rules: docs/PROTOCOL.md "Transactions".
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "chain/amount.h"
+#include "chain/schnorr.h"
+#include "chain/status.h"
+#include "chain/types.h"
+
+namespace waybill::chain {
+
+// Wire codes of the operations. New operations get new codes; a code the node does not
+// know makes the tx undecodable (so invalid), which is how the set can grow by a
+// coordinated upgrade.
+enum class OpType : uint8_t {
+  kTransfer = 1,
+  kAssetIssue = 2,
+  kAssetTransfer = 3,
+  kAssetSplit = 4,
+  kAssetMerge = 5,
+  kAssetAttest = 6,
+};
+const char* OpTypeName(OpType type);  // "transfer", "asset.issue", ...
+
+// Encoding limits. The decoder enforces the length and count limits before allocating;
+// CheckTransaction (consensus/tx_check.h) enforces the content rules.
+inline constexpr uint16_t kTxVersion = 1;
+inline constexpr size_t kMaxTxSize = 16 * 1024;
+inline constexpr size_t kMaxUnitLen = 16;
+inline constexpr size_t kMaxMetadataEntries = 16;
+inline constexpr size_t kMaxMetadataKeyLen = 32;
+inline constexpr size_t kMaxMetadataValueLen = 256;
+inline constexpr size_t kMaxDocuments = 8;
+inline constexpr size_t kMinSplitParts = 2;
+inline constexpr size_t kMaxSplitParts = 16;
+inline constexpr size_t kMinMergeInputs = 2;
+inline constexpr size_t kMaxMergeInputs = 16;
+inline constexpr size_t kMaxClaimLen = 32;
+inline constexpr size_t kMaxClaimValueLen = 256;
+
+struct MetadataEntry {
+  std::string key;
+  std::string value;
+  bool operator==(const MetadataEntry&) const = default;
+};
+
+struct TransferOp {
+  AccountId to;
+  Amount amount = 0;
+  bool operator==(const TransferOp&) const = default;
+};
+
+// Creates an asset; the sender is its issuer and first custodian.
+struct AssetIssueOp {
+  Quantity quantity = 0;
+  std::string unit;
+  std::vector<MetadataEntry> metadata;  // keys strictly ascending
+  std::vector<Hash256> documents;       // hashes of off-chain documents
+  bool operator==(const AssetIssueOp&) const = default;
+};
+
+// Hands custody of a whole asset to another account.
+struct AssetTransferOp {
+  Hash256 asset;
+  AccountId to;
+  bool operator==(const AssetTransferOp&) const = default;
+};
+
+// Closes the parent and creates one child per quantity (summing to the parent's), all in the
+// parent's unit and custodied by the sender.
+struct AssetSplitOp {
+  Hash256 asset;
+  std::vector<Quantity> quantities;
+  bool operator==(const AssetSplitOp&) const = default;
+};
+
+// Closes the inputs and creates one new asset (a transformation: its quantity and unit are
+// its own), custodied by the sender.
+struct AssetMergeOp {
+  std::vector<Hash256> inputs;  // distinct
+  Quantity quantity = 0;
+  std::string unit;
+  std::vector<MetadataEntry> metadata;
+  std::vector<Hash256> documents;
+  bool operator==(const AssetMergeOp&) const = default;
+};
+
+// A claim about an asset by the sender (the attester): inspection, certificate, reading.
+struct AssetAttestOp {
+  Hash256 asset;
+  std::string claim;  // the claim type, e.g. "temperature.max"
+  std::string value;
+  Hash256 document;   // all zeros when there is none
+  bool operator==(const AssetAttestOp&) const = default;
+};
+
+using Operation = std::variant<TransferOp, AssetIssueOp, AssetTransferOp, AssetSplitOp,
+                               AssetMergeOp, AssetAttestOp>;
+OpType TypeOf(const Operation& op);
+
+struct Transaction {
+  uint16_t version = kTxVersion;
+  Hash256 chain_id;
+  AccountId sender;
+  uint64_t nonce = 0;
+  Amount fee = 0;
+  Operation op;
+  Signature signature{};
+
+  bool operator==(const Transaction&) const = default;
+
+  // Serialization without the signature: the preimage of the signature hash.
+  Bytes SerializeUnsigned() const;
+  Bytes Serialize() const;
+  // tagged_hash("Waybill/TxId", Serialize()). Commits to the signature too, so a block's
+  // Merkle root commits to every byte of every tx.
+  Hash256 Id() const;
+  // tagged_hash("Waybill/TxSig", SerializeUnsigned()): the 32-byte message signed.
+  Hash256 SigHash() const;
+  // Signs in place with key (its public key must be sender).
+  void Sign(const SecretKey& key);
+  // BIP-340 verify of signature over SigHash() by sender.
+  bool VerifySignature() const;
+};
+
+// Strict decoder: bounded lengths, minimal CompactSize, known op type, no trailing bytes.
+Result<Transaction> DecodeTransaction(ByteSpan data);
+
+// The id of the index-th asset created by the tx (sender, nonce):
+// tagged_hash("Waybill/AssetId", sender || u64 nonce || u32 index).
+Hash256 AssetIdFor(const AccountId& sender, uint64_t nonce, uint32_t index);
+
+// A tx id together with the tx and its encoding, computed once.
+struct TxWithId {
+  Transaction tx;
+  Hash256 id;
+  size_t size = 0;  // serialized bytes
+};
+TxWithId MakeTxWithId(Transaction tx);
+
+}  // namespace waybill::chain

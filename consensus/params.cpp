@@ -1,0 +1,112 @@
+#include "consensus/params.h"
+
+#include <set>
+
+#include "chain/hash.h"
+#include "chain/serialize.h"
+
+namespace waybill::consensus {
+namespace {
+
+bool ValidName(const std::string& s, bool allow_dash) {
+  if (s.empty() || s.size() > 16) return false;
+  for (char c : s) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (allow_dash && c == '-');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+chain::Status Bad(const std::string& what) { return chain::Status::Invalid("genesis: " + what); }
+
+}  // namespace
+
+chain::Bytes ChainParams::SerializeForCommitment() const {
+  chain::Writer w;
+  w.String(network);
+  w.String(address_prefix);
+  w.U32(magic);
+  w.U32(pow_limit_bits);
+  w.U64(static_cast<uint64_t>(target_block_time));
+  w.U64(static_cast<uint64_t>(asert_half_life));
+  w.U64(static_cast<uint64_t>(max_future_block_time));
+  w.U64(block_reward);
+  w.U64(halving_interval);
+  w.U64(min_fee_per_byte);
+  w.U64(max_block_size);
+  w.U64(max_block_txs);
+  w.U8(allow_mocktime ? 1 : 0);
+  w.CompactSize(allocations.size());
+  for (const auto& a : allocations) {
+    w.Hash(a.account);
+    w.U64(a.amount);
+  }
+  return w.Take();
+}
+
+chain::Status ChainParams::Finalize() {
+  if (!ValidName(network, true)) return Bad("network must be 1..16 chars of [a-z0-9-]");
+  if (!ValidName(address_prefix, false)) {
+    return Bad("address_prefix must be 1..16 chars of [a-z0-9]");
+  }
+  if (target_block_time < 1 || target_block_time > 86400) {
+    return Bad("target_block_time must be 1..86400 seconds");
+  }
+  if (asert_half_life < 1 || asert_half_life > (int64_t{1} << 31)) {
+    return Bad("asert_half_life must be 1..2^31 seconds");
+  }
+  if (max_future_block_time < 0 || max_future_block_time > 7 * 86400) {
+    return Bad("max_future_block_time must be 0..604800 seconds");
+  }
+  if (block_reward > chain::kMaxAmount) return Bad("block_reward too large");
+  if (min_fee_per_byte > chain::kCoin) return Bad("min_fee_per_byte too large");
+  if (max_block_size < 1024 || max_block_size > chain::kMaxBlockSizeHardLimit) {
+    return Bad("max_block_size must be 1024..33554432");
+  }
+  if (max_block_txs < 1 || max_block_txs > 1'000'000) {
+    return Bad("max_block_txs must be 1..1000000");
+  }
+  auto limit = chain::TargetFromBits(pow_limit_bits);
+  if (!limit) return Bad("pow_limit_bits is not a valid target");
+  auto start = chain::TargetFromBits(genesis_bits);
+  if (!start || *start > *limit) return Bad("genesis bits must be a valid target <= pow limit");
+  if (allocations.size() > 100'000) return Bad("too many allocations");
+  std::set<chain::AccountId> seen;
+  chain::Amount total = 0;
+  for (const auto& a : allocations) {
+    if (a.amount == 0) return Bad("allocation of zero");
+    if (!seen.insert(a.account).second) return Bad("duplicate allocation account");
+    auto sum = chain::CheckedAdd(total, a.amount);
+    if (!sum) return Bad("allocations exceed the maximum amount");
+    total = *sum;
+  }
+
+  pow_limit = *limit;
+  genesis = chain::BlockHeader{};
+  genesis.version = chain::kHeaderVersion;
+  genesis.merkle_root = chain::TaggedHash(chain::tags::kGenesis, SerializeForCommitment());
+  genesis.time = genesis_time;
+  genesis.bits = genesis_bits;
+  genesis.nonce = genesis_nonce;
+  genesis_id = genesis.Id();
+  return chain::Status::Ok();
+}
+
+chain::Amount ChainParams::RewardAt(uint64_t height) const {
+  if (halving_interval == 0) return block_reward;
+  uint64_t halvings = height / halving_interval;
+  if (halvings >= 64) return 0;
+  return block_reward >> halvings;
+}
+
+std::optional<chain::Amount> ChainParams::MinFee(size_t tx_size) const {
+  return chain::CheckedMul(min_fee_per_byte, tx_size);
+}
+
+chain::Hash256 DevSecretKeyBytes(uint32_t index) {
+  chain::Writer w;
+  w.U32(index);
+  return chain::TaggedHash(chain::tags::kDevKey, w.bytes());
+}
+
+}  // namespace waybill::consensus

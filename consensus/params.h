@@ -1,0 +1,62 @@
+// Chain parameters, read from a genesis file (node/ parses the JSON; consensus stays free
+// of JSON). docs/PROTOCOL.md "Genesis" gives the file and the commitment.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "chain/amount.h"
+#include "chain/arith_uint256.h"
+#include "chain/block.h"
+#include "chain/types.h"
+
+namespace waybill::consensus {
+
+struct Allocation {
+  chain::AccountId account;
+  chain::Amount amount = 0;
+  bool operator==(const Allocation&) const = default;
+};
+
+struct ChainParams {
+  std::string network;         // "devnet", "regtest", ...: 1..16 chars [a-z0-9-]
+  std::string address_prefix;  // Bech32m human-readable part, 1..16 chars [a-z0-9]
+  uint32_t magic = 0;          // network magic for P2P framing
+  uint32_t pow_limit_bits = 0;
+  int64_t target_block_time = 0;      // seconds, > 0
+  int64_t asert_half_life = 0;        // seconds, > 0
+  int64_t max_future_block_time = 0;  // seconds a header may be ahead of the node's clock
+  chain::Amount block_reward = 0;     // base units at height 1
+  uint64_t halving_interval = 0;      // blocks; 0 = the reward never halves
+  chain::Amount min_fee_per_byte = 0;
+  uint64_t max_block_size = 0;        // bytes of the serialized block
+  uint64_t max_block_txs = 0;
+  bool allow_mocktime = false;        // regtest only: setmocktime is accepted
+  std::vector<Allocation> allocations;
+  uint32_t genesis_time = 0;
+  uint32_t genesis_bits = 0;
+  uint64_t genesis_nonce = 0;
+
+  // Derived by Finalize(): the genesis block, its id (= the chain id) and the pow limit.
+  chain::BlockHeader genesis;
+  chain::Hash256 genesis_id;
+  chain::ArithU256 pow_limit;
+
+  // Canonical encoding of everything above except the derived fields: the preimage of the
+  // genesis commitment.
+  chain::Bytes SerializeForCommitment() const;
+  // Checks the ranges and computes the derived fields. Invalid with a reason if a value is
+  // out of range.
+  chain::Status Finalize();
+  const chain::Hash256& chain_id() const { return genesis_id; }
+  chain::Amount RewardAt(uint64_t height) const;
+  // The minimum fee of a tx of this many bytes.
+  std::optional<chain::Amount> MinFee(size_t tx_size) const;
+};
+
+// The published development keys: secret key i = tagged_hash("Waybill/DevKey", u32 i).
+// They fund the devnet and regtest allocations. Never use them for anything of value.
+chain::Hash256 DevSecretKeyBytes(uint32_t index);
+
+}  // namespace waybill::consensus
