@@ -2,7 +2,7 @@
 # Installs the Debian packages Waybill needs to build and test. Uses sudo when not root.
 set -euo pipefail
 packages=(build-essential cmake pkg-config ccache python3
-          libssl-dev libsecp256k1-dev libleveldb-dev libboost-dev libboost-program-options-dev
+          libssl-dev libsecp256k1-dev libleveldb-dev libsnappy-dev libboost-dev libboost-program-options-dev
           nlohmann-json3-dev libgtest-dev libbenchmark-dev)
 missing=()
 for p in "${packages[@]}"; do

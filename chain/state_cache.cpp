@@ -1,0 +1,157 @@
+// Undo record encoding (docs/PROTOCOL.md "Storage"):
+//   field           type                  bytes
+//   count           CompactSize           1..9    at most (remaining bytes) / 2
+//   count x entry:
+//     key           VarBytes(1024)        1..3 + len
+//     present       u8                    1       0 = the key did not exist, 1 = it did
+//     value         VarBytes(16 MiB)      1..5 + len, only when present = 1
+#include "chain/state_cache.h"
+
+#include <cassert>
+
+#include "chain/serialize.h"
+
+namespace waybill::chain {
+namespace {
+
+constexpr size_t kMaxUndoKeyLen = 1024;
+constexpr size_t kMaxUndoValueLen = 16 << 20;
+// The smallest entry: a key length byte and the presence byte.
+constexpr size_t kMinUndoEntrySize = 2;
+
+ByteSpan AsBytes(std::string_view s) {
+  return ByteSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+}
+
+// Stored state that does not decode is this node's fault, not bad input.
+Status StoredRecordStatus(const Status& s, std::string_view key) {
+  return Status::Corruption("state key " + HexEncode(AsBytes(key)) + ": " + s.reason());
+}
+
+}  // namespace
+
+Bytes EncodeUndo(const UndoRecord& undo) {
+  Writer w;
+  w.CompactSize(undo.entries.size());
+  for (const auto& e : undo.entries) {
+    w.String(e.key);
+    w.U8(e.previous ? 1 : 0);
+    if (e.previous) w.VarBytes(*e.previous);
+  }
+  return w.Take();
+}
+
+Result<UndoRecord> DecodeUndo(ByteSpan data) {
+  Reader r(data);
+  UndoRecord undo;
+  uint64_t n = 0;
+  // No reserve: n is bounded by the input, but an entry in memory is far larger than its
+  // smallest encoding, so the vector grows only as entries actually decode.
+  if (r.CompactSize(&n, r.remaining() / kMinUndoEntrySize)) {
+    for (uint64_t i = 0; i < n; ++i) {
+      UndoRecord::Entry e;
+      uint8_t present;
+      if (!r.String(&e.key, kMaxUndoKeyLen) || !r.U8(&present)) break;
+      if (present > 1) {
+        r.Fail("invalid presence flag " + std::to_string(present));
+        break;
+      }
+      if (present) {
+        e.previous.emplace();
+        if (!r.VarBytes(&*e.previous, kMaxUndoValueLen)) break;
+      }
+      undo.entries.push_back(std::move(e));
+    }
+  }
+  if (Status s = r.Finish("undo"); !s.ok()) return s;
+  return undo;
+}
+
+Status StateCache::Get(std::string_view key, Bytes* value) const {
+  auto it = changes_.find(key);
+  if (it == changes_.end()) return base_->Get(key, value);
+  if (!it->second) return Status::NotFound("deleted");
+  *value = *it->second;
+  return Status::Ok();
+}
+
+void StateCache::Put(const std::string& key, Bytes value) {
+  changes_.insert_or_assign(key, std::move(value));
+}
+
+void StateCache::Delete(const std::string& key) { changes_.insert_or_assign(key, std::nullopt); }
+
+Result<Account> StateCache::GetAccount(const AccountId& id) const {
+  const std::string key = keys::Account(id);
+  Bytes value;
+  Status s = Get(key, &value);
+  if (s.IsNotFound()) return Account{};
+  if (!s.ok()) return s;
+  auto account = DecodeAccount(value);
+  if (!account.ok()) return StoredRecordStatus(account.status(), key);
+  return account;
+}
+
+void StateCache::PutAccount(const AccountId& id, const Account& account) {
+  if (account == Account{}) {
+    Delete(keys::Account(id));
+  } else {
+    Put(keys::Account(id), EncodeAccount(account));
+  }
+}
+
+Result<std::optional<Asset>> StateCache::GetAsset(const Hash256& id) const {
+  const std::string key = keys::Asset(id);
+  Bytes value;
+  Status s = Get(key, &value);
+  if (s.IsNotFound()) return std::optional<Asset>();
+  if (!s.ok()) return s;
+  auto asset = DecodeAsset(value);
+  if (!asset.ok()) return StoredRecordStatus(asset.status(), key);
+  return std::optional<Asset>(std::move(asset).value());
+}
+
+void StateCache::PutAsset(const Asset& asset) { Put(keys::Asset(asset.id), EncodeAsset(asset)); }
+
+void StateCache::PutEvent(const AssetEvent& event) {
+  Put(keys::Event(event.asset, event.sequence), EncodeAssetEvent(event));
+}
+
+void StateCache::PutTxLocation(const Hash256& txid, const TxLocation& location) {
+  Put(keys::TxIndex(txid), EncodeTxLocation(location));
+}
+
+void StateCache::MergeInto(StateCache* parent) && {
+  assert(parent == base_);
+  for (auto& [key, value] : changes_) parent->changes_.insert_or_assign(key, std::move(value));
+  changes_.clear();
+}
+
+void StateCache::WriteTo(StoreBatch* batch) const {
+  for (const auto& [key, value] : changes_) {
+    if (value) {
+      batch->Put(key, *value);
+    } else {
+      batch->Delete(key);
+    }
+  }
+}
+
+Result<UndoRecord> StateCache::MakeUndo() const {
+  UndoRecord undo;
+  undo.entries.reserve(changes_.size());
+  for (const auto& [key, unused] : changes_) {
+    UndoRecord::Entry e{key, std::nullopt};
+    Bytes previous;
+    Status s = base_->Get(key, &previous);
+    if (s.ok()) {
+      e.previous = std::move(previous);
+    } else if (!s.IsNotFound()) {
+      return s;
+    }
+    undo.entries.push_back(std::move(e));
+  }
+  return undo;
+}
+
+}  // namespace waybill::chain

@@ -1,0 +1,66 @@
+// A write overlay over a KvReader: the state transition reads and writes through it, and the
+// overlay yields the writes for the WriteBatch and the undo data (each changed key's previous
+// value). Overlays nest: a tx applies on a child overlay that is merged into the block's only
+// when the whole tx succeeds, so a failing tx leaves nothing behind.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "chain/state.h"
+#include "chain/store.h"
+
+namespace waybill::chain {
+
+// The undo data of one block: every state key it changed, with the value it had before
+// (nullopt: the key did not exist). Disconnecting restores these.
+struct UndoRecord {
+  struct Entry {
+    std::string key;
+    std::optional<Bytes> previous;
+    bool operator==(const Entry&) const = default;
+  };
+  std::vector<Entry> entries;
+  bool operator==(const UndoRecord&) const = default;
+};
+Bytes EncodeUndo(const UndoRecord& undo);
+Result<UndoRecord> DecodeUndo(ByteSpan data);
+
+// Not thread-safe; one owner at a time. The base must outlive the overlay and must not change
+// while the overlay is in use.
+class StateCache : public KvReader {
+ public:
+  explicit StateCache(const KvReader* base) : base_(base) {}
+
+  Status Get(std::string_view key, Bytes* value) const override;
+  void Put(const std::string& key, Bytes value);
+  void Delete(const std::string& key);
+
+  // An absent account reads as the zero account.
+  Result<Account> GetAccount(const AccountId& id) const;
+  // Writing the zero account deletes the key, so state holds no empty accounts.
+  void PutAccount(const AccountId& id, const Account& account);
+  Result<std::optional<Asset>> GetAsset(const Hash256& id) const;
+  void PutAsset(const Asset& asset);
+  void PutEvent(const AssetEvent& event);
+  void PutTxLocation(const Hash256& txid, const TxLocation& location);
+
+  // Pending writes: key -> new value, nullopt = delete.
+  const std::map<std::string, std::optional<Bytes>, std::less<>>& changes() const {
+    return changes_;
+  }
+  bool empty() const { return changes_.empty(); }
+  // Moves this overlay's writes into parent. REQUIRES: parent is this overlay's base.
+  void MergeInto(StateCache* parent) &&;
+  // Adds the writes to batch.
+  void WriteTo(StoreBatch* batch) const;
+  // The undo data: each changed key with its value in the base.
+  Result<UndoRecord> MakeUndo() const;
+
+ private:
+  const KvReader* base_;
+  std::map<std::string, std::optional<Bytes>, std::less<>> changes_;
+};
+
+}  // namespace waybill::chain

@@ -1,0 +1,390 @@
+// The write overlay: shadowing, nesting, typed records, and undo data that restores a block.
+#include "chain/state_cache.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "chain/state.h"
+#include "chain/store.h"
+
+namespace waybill::chain {
+namespace {
+
+namespace fs = std::filesystem;
+
+Bytes B(std::string_view s) { return Bytes(s.begin(), s.end()); }
+
+Hash256 H(uint8_t seed) {
+  Hash256 h;
+  h.bytes.fill(seed);
+  return h;
+}
+
+using Contents = std::vector<std::pair<std::string, Bytes>>;
+
+Contents ScanAll(const Store& store) {
+  Contents out;
+  Status s = store.Scan("", [&](std::string_view k, ByteSpan v) {
+    out.emplace_back(std::string(k), Bytes(v.begin(), v.end()));
+    return true;
+  });
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return out;
+}
+
+void ApplyUndo(const UndoRecord& undo, StoreBatch* batch) {
+  for (const auto& e : undo.entries) {
+    if (e.previous) {
+      batch->Put(e.key, *e.previous);
+    } else {
+      batch->Delete(e.key);
+    }
+  }
+}
+
+TEST(StateCacheTest, OverlayReadsThroughAndShadowsBase) {
+  MemoryKv base;
+  base.Put("a", B("base-a"));
+  base.Put("b", B("base-b"));
+  StateCache cache(&base);
+  EXPECT_TRUE(cache.empty());
+
+  Bytes v;
+  ASSERT_TRUE(cache.Get("a", &v).ok());
+  EXPECT_EQ(v, B("base-a"));
+  EXPECT_TRUE(cache.Get("c", &v).IsNotFound());
+
+  cache.Put("a", B("new-a"));
+  cache.Put("c", B("new-c"));
+  cache.Delete("b");
+  EXPECT_FALSE(cache.empty());
+  ASSERT_TRUE(cache.Get("a", &v).ok());
+  EXPECT_EQ(v, B("new-a"));
+  ASSERT_TRUE(cache.Get("c", &v).ok());
+  EXPECT_EQ(v, B("new-c"));
+  EXPECT_TRUE(cache.Get("b", &v).IsNotFound());  // deleted in the overlay, present in base
+
+  // The base is untouched.
+  ASSERT_TRUE(base.Get("a", &v).ok());
+  EXPECT_EQ(v, B("base-a"));
+  ASSERT_TRUE(base.Get("b", &v).ok());
+  EXPECT_TRUE(base.Get("c", &v).IsNotFound());
+
+  EXPECT_EQ(cache.changes().size(), 3u);
+  EXPECT_FALSE(cache.changes().at("b").has_value());
+}
+
+TEST(StateCacheTest, DeleteThenGetThenPutAgain) {
+  MemoryKv base;
+  base.Put("k", B("v"));
+  StateCache cache(&base);
+  Bytes v;
+  cache.Delete("k");
+  EXPECT_TRUE(cache.Get("k", &v).IsNotFound());
+  cache.Put("k", B("w"));
+  ASSERT_TRUE(cache.Get("k", &v).ok());
+  EXPECT_EQ(v, B("w"));
+  cache.Delete("k");
+  EXPECT_TRUE(cache.Get("k", &v).IsNotFound());
+  // Deleting a key the base never had is still recorded (the undo must know of it).
+  cache.Delete("never");
+  EXPECT_TRUE(cache.Get("never", &v).IsNotFound());
+  EXPECT_EQ(cache.changes().size(), 2u);
+}
+
+TEST(StateCacheTest, NestedOverlayMergeInto) {
+  MemoryKv base;
+  base.Put("keep", B("0"));
+  base.Put("gone", B("0"));
+  StateCache block(&base);
+  block.Put("block-only", B("1"));
+  block.Put("shared", B("block"));
+
+  {
+    StateCache tx(&block);
+    Bytes v;
+    ASSERT_TRUE(tx.Get("block-only", &v).ok());  // reads through two levels
+    EXPECT_EQ(v, B("1"));
+    ASSERT_TRUE(tx.Get("keep", &v).ok());
+    tx.Put("shared", B("tx"));
+    tx.Put("tx-only", B("2"));
+    tx.Delete("gone");
+    tx.Delete("block-only");
+    std::move(tx).MergeInto(&block);
+    EXPECT_TRUE(tx.empty());  // NOLINT(bugprone-use-after-move): MergeInto leaves it empty
+  }
+  Bytes v;
+  ASSERT_TRUE(block.Get("shared", &v).ok());
+  EXPECT_EQ(v, B("tx"));
+  ASSERT_TRUE(block.Get("tx-only", &v).ok());
+  EXPECT_EQ(v, B("2"));
+  EXPECT_TRUE(block.Get("gone", &v).IsNotFound());
+  EXPECT_TRUE(block.Get("block-only", &v).IsNotFound());
+  ASSERT_TRUE(block.Get("keep", &v).ok());
+  EXPECT_EQ(v, B("0"));
+
+  // A tx overlay that is dropped leaves nothing behind.
+  {
+    StateCache failed(&block);
+    failed.Put("shared", B("failed"));
+    failed.Delete("keep");
+  }
+  ASSERT_TRUE(block.Get("shared", &v).ok());
+  EXPECT_EQ(v, B("tx"));
+  ASSERT_TRUE(block.Get("keep", &v).ok());
+}
+
+TEST(StateCacheTest, AccountsAndZeroAccountDeletes) {
+  MemoryKv base;
+  const AccountId alice = H(1), bob = H(2);
+  base.Put(keys::Account(bob), EncodeAccount({500, 3}));
+  StateCache cache(&base);
+
+  auto a = cache.GetAccount(alice);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(*a, Account{});  // absent reads as zero
+  auto b = cache.GetAccount(bob);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(*b, (Account{500, 3}));
+
+  cache.PutAccount(alice, {10, 0});
+  a = cache.GetAccount(alice);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(*a, (Account{10, 0}));
+
+  cache.PutAccount(bob, {0, 0});
+  ASSERT_TRUE(cache.changes().contains(keys::Account(bob)));
+  EXPECT_FALSE(cache.changes().at(keys::Account(bob)).has_value());
+  Bytes v;
+  EXPECT_TRUE(cache.Get(keys::Account(bob), &v).IsNotFound());
+  b = cache.GetAccount(bob);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(*b, Account{});
+
+  // A zero balance with a used nonce is not the zero account: it stays.
+  cache.PutAccount(bob, {0, 4});
+  ASSERT_TRUE(cache.Get(keys::Account(bob), &v).ok());
+  EXPECT_EQ(*DecodeAccount(v), (Account{0, 4}));
+}
+
+TEST(StateCacheTest, TypedRecordsUseStateKeys) {
+  MemoryKv base;
+  StateCache cache(&base);
+  auto missing = cache.GetAsset(H(9));
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing->has_value());
+
+  Asset asset;
+  asset.id = H(9);
+  asset.custodian = H(1);
+  asset.quantity = 5;
+  asset.unit = "kg";
+  cache.PutAsset(asset);
+  auto got = cache.GetAsset(H(9));
+  ASSERT_TRUE(got.ok());
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ(**got, asset);
+
+  AssetEvent event;
+  event.asset = H(9);
+  event.sequence = 3;
+  event.txid = H(4);
+  event.id = AssetEventId(event.txid, event.asset);
+  cache.PutEvent(event);
+  Bytes v;
+  ASSERT_TRUE(cache.Get(keys::Event(H(9), 3), &v).ok());
+  EXPECT_EQ(*DecodeAssetEvent(v), event);
+
+  TxLocation loc{H(7), 10, 2};
+  cache.PutTxLocation(H(4), loc);
+  ASSERT_TRUE(cache.Get(keys::TxIndex(H(4)), &v).ok());
+  EXPECT_EQ(*DecodeTxLocation(v), loc);
+
+  for (const auto& [key, value] : cache.changes()) EXPECT_TRUE(keys::IsStateKey(key));
+}
+
+// A base whose reads fail with a local error.
+class FailingKv : public KvReader {
+ public:
+  Status Get(std::string_view, Bytes*) const override { return Status::IoError("disk gone"); }
+};
+
+TEST(StateCacheTest, BaseErrorsPropagate) {
+  FailingKv base;
+  StateCache cache(&base);
+  auto a = cache.GetAccount(H(1));
+  ASSERT_FALSE(a.ok());
+  EXPECT_EQ(a.status().code(), Status::Code::kIoError);
+  auto s = cache.GetAsset(H(1));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), Status::Code::kIoError);
+  cache.Put("k", B("v"));
+  auto undo = cache.MakeUndo();
+  ASSERT_FALSE(undo.ok());
+  EXPECT_EQ(undo.status().code(), Status::Code::kIoError);
+}
+
+class StateCacheStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::random_device rd;
+    dir_ = fs::temp_directory_path() /
+           ("waybill_state_cache_test_" + std::to_string(getpid()) + "_" + std::to_string(rd()));
+    auto store = Store::Open(dir_.string());
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  fs::path dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(StateCacheStoreTest, UndoRestoresPreviousContentsExactly) {
+  // Initial state: two accounts, an asset, an event, a height and a non-state record.
+  {
+    StateCache init(store_.get());
+    init.PutAccount(H(1), {1000, 1});
+    init.PutAccount(H(2), {50, 0});
+    Asset asset;
+    asset.id = H(10);
+    asset.quantity = 7;
+    init.PutAsset(asset);
+    AssetEvent ev;
+    ev.asset = H(10);
+    init.PutEvent(ev);
+    init.Put(keys::Height(0), Bytes(32, 0xaa));
+    init.Put(keys::Meta("tip"), B("genesis"));
+    StoreBatch batch;
+    init.WriteTo(&batch);
+    ASSERT_TRUE(store_->Write(batch).ok());
+  }
+  const Contents before = ScanAll(*store_);
+  ASSERT_EQ(before.size(), 6u);
+
+  // A "block": modifies, deletes (zero account), creates, and re-writes an unchanged value.
+  StateCache block(store_.get());
+  {
+    StateCache tx1(&block);
+    tx1.PutAccount(H(1), {900, 2});
+    tx1.PutAccount(H(3), {100, 0});  // new
+    std::move(tx1).MergeInto(&block);
+  }
+  {
+    StateCache tx2(&block);
+    tx2.PutAccount(H(2), {0, 0});  // emptied: deleted
+    Asset asset;
+    asset.id = H(10);
+    asset.quantity = 7;
+    asset.status = AssetStatus::kSplit;
+    tx2.PutAsset(asset);
+    AssetEvent ev;
+    ev.asset = H(10);
+    ev.sequence = 1;
+    tx2.PutEvent(ev);
+    tx2.Put(keys::Height(0), Bytes(32, 0xaa));  // same value as before
+    tx2.Put(keys::Height(1), Bytes(32, 0xbb));
+    tx2.Delete(keys::TxIndex(H(99)));  // delete of an absent key
+    std::move(tx2).MergeInto(&block);
+  }
+  auto undo = block.MakeUndo();
+  ASSERT_TRUE(undo.ok()) << undo.status().ToString();
+  EXPECT_EQ(undo->entries.size(), block.changes().size());
+  for (size_t i = 1; i < undo->entries.size(); ++i) {
+    EXPECT_LT(undo->entries[i - 1].key, undo->entries[i].key);  // key order
+  }
+
+  // Connect: the block's writes and its undo record in one batch.
+  StoreBatch connect;
+  block.WriteTo(&connect);
+  Bytes undo_bytes = EncodeUndo(*undo);
+  const Hash256 block_id = H(0x77);
+  connect.Put(keys::Undo(block_id), undo_bytes);
+  ASSERT_TRUE(store_->Write(connect).ok());
+  const Contents after = ScanAll(*store_);
+  EXPECT_NE(after, before);
+  Bytes v;
+  EXPECT_TRUE(store_->Get(keys::Account(H(2)), &v).IsNotFound());
+
+  // Disconnect: read the undo back from the store, restore, drop the undo record.
+  ASSERT_TRUE(store_->Get(keys::Undo(block_id), &v).ok());
+  auto decoded = DecodeUndo(v);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(*decoded, *undo);
+  StoreBatch disconnect;
+  ApplyUndo(*decoded, &disconnect);
+  disconnect.Delete(keys::Undo(block_id));
+  ASSERT_TRUE(store_->Write(disconnect).ok());
+  EXPECT_EQ(ScanAll(*store_), before);
+}
+
+TEST(UndoEncodingTest, RoundTrip) {
+  UndoRecord undo;
+  EXPECT_EQ(EncodeUndo(undo), Bytes{0});
+  auto empty = DecodeUndo(Bytes{0});
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->entries.empty());
+
+  undo.entries.push_back({"a", std::nullopt});
+  undo.entries.push_back({std::string(1024, 'k'), Bytes(70000, 0x5a)});
+  undo.entries.push_back({"", Bytes{}});  // empty key and present-but-empty value
+  undo.entries.push_back({std::string("\0\xff", 2), B("x")});
+  Bytes enc = EncodeUndo(undo);
+  auto d = DecodeUndo(enc);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(*d, undo);
+}
+
+TEST(UndoEncodingTest, CorruptUndoRejected) {
+  UndoRecord undo;
+  undo.entries.push_back({"key1", B("value")});
+  undo.entries.push_back({"key2", std::nullopt});
+  const Bytes enc = EncodeUndo(undo);
+  ASSERT_TRUE(DecodeUndo(enc).ok());
+
+  for (size_t n = 0; n < enc.size(); ++n) {
+    auto r = DecodeUndo(ByteSpan(enc.data(), n));
+    EXPECT_FALSE(r.ok()) << "prefix " << n;
+  }
+  Bytes trailing = enc;
+  trailing.push_back(0);
+  EXPECT_FALSE(DecodeUndo(trailing).ok());
+
+  // Presence flag other than 0/1: entry 1 is count(1) key(1+4) value flag at offset 6.
+  Bytes bad_flag = enc;
+  ASSERT_EQ(bad_flag[6], 1);
+  bad_flag[6] = 2;
+  EXPECT_FALSE(DecodeUndo(bad_flag).ok());
+
+  // A count larger than the data could hold fails before anything is allocated.
+  Bytes huge_count = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f};
+  EXPECT_FALSE(DecodeUndo(huge_count).ok());
+  Bytes big_count = {0xfe, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00};
+  EXPECT_FALSE(DecodeUndo(big_count).ok());
+
+  // Non-canonical count.
+  Bytes noncanon = enc;
+  noncanon[0] = 0xfd;
+  noncanon.insert(noncanon.begin() + 1, {0x02, 0x00});
+  EXPECT_FALSE(DecodeUndo(noncanon).ok());
+
+  // Key longer than 1024.
+  UndoRecord long_key;
+  long_key.entries.push_back({std::string(1025, 'k'), std::nullopt});
+  EXPECT_FALSE(DecodeUndo(EncodeUndo(long_key)).ok());
+
+  // Value length claims more than the data holds.
+  Bytes short_value = {1, 1, 'k', 1, 0xfe, 0x00, 0x00, 0x00, 0x01};
+  EXPECT_FALSE(DecodeUndo(short_value).ok());
+}
+
+}  // namespace
+}  // namespace waybill::chain

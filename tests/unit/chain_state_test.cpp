@@ -1,0 +1,283 @@
+// State record encodings (accounts, assets, events, tx locations) and the store's key layout.
+#include "chain/state.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "chain/hash.h"
+
+namespace waybill::chain {
+namespace {
+
+Hash256 H(uint8_t seed) {
+  Hash256 h;
+  for (size_t i = 0; i < h.bytes.size(); ++i) h.bytes[i] = static_cast<uint8_t>(seed + i);
+  return h;
+}
+
+Asset FullAsset() {
+  Asset a;
+  a.id = H(1);
+  a.issuer = H(2);
+  a.custodian = H(3);
+  a.quantity = 1'200'000;
+  a.unit = std::string(kMaxUnitLen, 'k');
+  for (size_t i = 0; i < kMaxMetadataEntries; ++i) {
+    a.metadata.push_back({"key" + std::to_string(10 + i), std::string(kMaxMetadataValueLen, 'v')});
+  }
+  for (size_t i = 0; i < kMaxDocuments; ++i) a.documents.push_back(H(static_cast<uint8_t>(40 + i)));
+  a.status = AssetStatus::kMerged;
+  a.created_height = 0x01020304;
+  a.created_tx = H(4);
+  a.last_event = H(5);
+  a.event_count = 77;
+  a.parents = {H(6), H(7)};
+  for (int i = 0; i < 16; ++i) a.children.push_back(H(static_cast<uint8_t>(100 + i)));
+  return a;
+}
+
+AssetEvent FullEvent() {
+  AssetEvent e;
+  e.txid = H(10);
+  e.asset = H(11);
+  e.id = AssetEventId(e.txid, e.asset);
+  e.sequence = 5;
+  e.type = EventType::kAttest;
+  e.prev_event = H(12);
+  e.height = 999;
+  e.time = 1'700'000'000;
+  e.actor = H(13);
+  e.counterparty = H(14);
+  e.related = {H(15), H(16), H(17)};
+  e.claim = std::string(kMaxClaimLen, 'c');
+  e.value = std::string(kMaxClaimValueLen, 'x');
+  e.document = H(18);
+  return e;
+}
+
+TxLocation FullLocation() { return TxLocation{H(20), 123456, 42}; }
+
+// Decoding every proper prefix of a valid encoding fails, and so does one extra byte.
+template <typename Decode>
+void ExpectStrict(const Bytes& enc, Decode decode) {
+  ASSERT_TRUE(decode(enc).ok());
+  for (size_t n = 0; n < enc.size(); ++n) {
+    auto r = decode(ByteSpan(enc.data(), n));
+    EXPECT_FALSE(r.ok()) << "prefix of " << n << " bytes decoded";
+    if (!r.ok()) {
+      EXPECT_TRUE(r.status().IsInvalid());
+    }
+  }
+  Bytes longer = enc;
+  longer.push_back(0);
+  auto r = decode(longer);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().reason().find("trailing"), std::string::npos) << r.status().ToString();
+}
+
+TEST(StateEncoding, AccountRoundTrip) {
+  Account a{0x0123456789abcdefULL, 0xfedcba9876543210ULL};
+  Bytes enc = EncodeAccount(a);
+  ASSERT_EQ(enc.size(), 16u);
+  EXPECT_EQ(enc[0], 0xef);  // little-endian balance first
+  EXPECT_EQ(enc[8], 0x10);  // then little-endian nonce
+  auto d = DecodeAccount(enc);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(*d, a);
+  ExpectStrict(enc, DecodeAccount);
+}
+
+TEST(StateEncoding, AssetRoundTrip) {
+  Asset a = FullAsset();
+  Bytes enc = EncodeAsset(a);
+  auto d = DecodeAsset(enc);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(*d, a);
+  ExpectStrict(enc, DecodeAsset);
+
+  Asset empty;  // all lists and strings empty
+  auto d2 = DecodeAsset(EncodeAsset(empty));
+  ASSERT_TRUE(d2.ok()) << d2.status().ToString();
+  EXPECT_EQ(*d2, empty);
+}
+
+TEST(StateEncoding, AssetEventRoundTrip) {
+  AssetEvent e = FullEvent();
+  Bytes enc = EncodeAssetEvent(e);
+  auto d = DecodeAssetEvent(enc);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(*d, e);
+  ExpectStrict(enc, DecodeAssetEvent);
+
+  for (uint8_t t = 1; t <= 7; ++t) {
+    e.type = static_cast<EventType>(t);
+    auto dt = DecodeAssetEvent(EncodeAssetEvent(e));
+    ASSERT_TRUE(dt.ok());
+    EXPECT_EQ(dt->type, e.type);
+  }
+}
+
+TEST(StateEncoding, TxLocationRoundTrip) {
+  TxLocation l = FullLocation();
+  Bytes enc = EncodeTxLocation(l);
+  ASSERT_EQ(enc.size(), 40u);
+  auto d = DecodeTxLocation(enc);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(*d, l);
+  ExpectStrict(enc, DecodeTxLocation);
+}
+
+// The unit length byte of an asset sits after id, issuer, custodian and quantity.
+constexpr size_t kAssetUnitLenOffset = 3 * 32 + 8;
+
+TEST(StateEncoding, AssetNonCanonicalCompactSizeRejected) {
+  Asset a;
+  a.unit = "kg";
+  Bytes enc = EncodeAsset(a);
+  ASSERT_EQ(enc[kAssetUnitLenOffset], 2);
+  // 2 as 0xfd 0x02 0x00: the same number, not minimal.
+  Bytes bad = enc;
+  bad[kAssetUnitLenOffset] = 0xfd;
+  bad.insert(bad.begin() + kAssetUnitLenOffset + 1, {0x02, 0x00});
+  auto d = DecodeAsset(bad);
+  ASSERT_FALSE(d.ok());
+  EXPECT_TRUE(d.status().IsInvalid());
+  EXPECT_NE(d.status().reason().find("non-canonical"), std::string::npos);
+}
+
+TEST(StateEncoding, LimitsEnforced) {
+  Asset a;
+  a.unit = std::string(kMaxUnitLen + 1, 'u');
+  EXPECT_FALSE(DecodeAsset(EncodeAsset(a)).ok());
+
+  a = Asset{};
+  a.metadata.resize(kMaxMetadataEntries + 1);
+  EXPECT_FALSE(DecodeAsset(EncodeAsset(a)).ok());
+
+  a = Asset{};
+  a.documents.resize(kMaxDocuments + 1);
+  EXPECT_FALSE(DecodeAsset(EncodeAsset(a)).ok());
+
+  a = Asset{};
+  a.children.resize(17);
+  EXPECT_FALSE(DecodeAsset(EncodeAsset(a)).ok());
+
+  a = Asset{};
+  a.parents.resize(17);
+  EXPECT_FALSE(DecodeAsset(EncodeAsset(a)).ok());
+
+  AssetEvent e;
+  e.related.resize(17);
+  EXPECT_FALSE(DecodeAssetEvent(EncodeAssetEvent(e)).ok());
+  e = AssetEvent{};
+  e.claim = std::string(kMaxClaimLen + 1, 'c');
+  EXPECT_FALSE(DecodeAssetEvent(EncodeAssetEvent(e)).ok());
+  e = AssetEvent{};
+  e.value = std::string(kMaxClaimValueLen + 1, 'v');
+  EXPECT_FALSE(DecodeAssetEvent(EncodeAssetEvent(e)).ok());
+}
+
+TEST(StateEncoding, UnknownEnumValuesRejected) {
+  Asset a;
+  Bytes enc = EncodeAsset(a);
+  // empty unit, metadata and documents: three single length bytes, then status
+  const size_t status_offset = kAssetUnitLenOffset + 3;
+  ASSERT_EQ(enc[status_offset], 0);
+  enc[status_offset] = 3;
+  EXPECT_FALSE(DecodeAsset(enc).ok());
+  enc[status_offset] = 2;
+  EXPECT_TRUE(DecodeAsset(enc).ok());
+
+  AssetEvent e;
+  Bytes ev = EncodeAssetEvent(e);
+  const size_t type_offset = 32 + 32 + 4;
+  ASSERT_EQ(ev[type_offset], 1);
+  for (uint8_t bad : {0, 8, 255}) {
+    ev[type_offset] = bad;
+    EXPECT_FALSE(DecodeAssetEvent(ev).ok()) << int(bad);
+  }
+}
+
+TEST(StateEncoding, GarbageNeverCrashes) {
+  // Deterministic pseudo-random inputs of many sizes; decoders must only return errors.
+  uint64_t x = 0x9e3779b97f4a7c15ULL;
+  for (int round = 0; round < 2000; ++round) {
+    Bytes data(static_cast<size_t>(round % 300));
+    for (auto& b : data) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      b = static_cast<uint8_t>(x);
+    }
+    (void)DecodeAccount(data);
+    (void)DecodeAsset(data);
+    (void)DecodeAssetEvent(data);
+    (void)DecodeTxLocation(data);
+  }
+}
+
+TEST(StateEncoding, Names) {
+  EXPECT_STREQ(AssetStatusName(AssetStatus::kOpen), "open");
+  EXPECT_STREQ(AssetStatusName(AssetStatus::kSplit), "split");
+  EXPECT_STREQ(AssetStatusName(AssetStatus::kMerged), "merged");
+  EXPECT_STREQ(EventTypeName(EventType::kIssue), "issue");
+  EXPECT_STREQ(EventTypeName(EventType::kTransfer), "transfer");
+  EXPECT_STREQ(EventTypeName(EventType::kSplit), "split");
+  EXPECT_STREQ(EventTypeName(EventType::kSplitChild), "split_child");
+  EXPECT_STREQ(EventTypeName(EventType::kMerge), "merge");
+  EXPECT_STREQ(EventTypeName(EventType::kMergeOutput), "merge_output");
+  EXPECT_STREQ(EventTypeName(EventType::kAttest), "attest");
+}
+
+TEST(StateEncoding, AssetEventIdIsTaggedHashOfTxidAndAsset) {
+  Hash256 txid = H(1), asset = H(2);
+  Bytes msg(txid.bytes.begin(), txid.bytes.end());
+  msg.insert(msg.end(), asset.bytes.begin(), asset.bytes.end());
+  EXPECT_EQ(AssetEventId(txid, asset), TaggedHash(tags::kAssetEvent, msg));
+  EXPECT_NE(AssetEventId(txid, asset), AssetEventId(asset, txid));
+}
+
+TEST(StateKeys, Layout) {
+  Hash256 id = H(0x30);
+  std::string raw(reinterpret_cast<const char*>(id.data()), 32);
+  EXPECT_EQ(keys::Account(id), "a" + raw);
+  EXPECT_EQ(keys::Asset(id), "s" + raw);
+  EXPECT_EQ(keys::TxIndex(id), "t" + raw);
+  EXPECT_EQ(keys::BlockIndex(id), "i" + raw);
+  EXPECT_EQ(keys::Block(id), "b" + raw);
+  EXPECT_EQ(keys::Undo(id), "u" + raw);
+  EXPECT_EQ(keys::EventPrefix(id), "e" + raw);
+  EXPECT_EQ(keys::Event(id, 0x01020304), "e" + raw + std::string("\x01\x02\x03\x04", 4));
+  EXPECT_EQ(keys::Height(0x0a0b0c0d), std::string("h\x0a\x0b\x0c\x0d", 5));
+  EXPECT_EQ(keys::Meta("tip"), "mtip");
+  EXPECT_EQ(keys::Event(id, 7).substr(0, 33), keys::EventPrefix(id));
+}
+
+TEST(StateKeys, BigEndianOrdersNumerically) {
+  EXPECT_LT(keys::Height(1), keys::Height(256));
+  EXPECT_LT(keys::Height(255), keys::Height(256));
+  EXPECT_LT(keys::Height(65535), keys::Height(65536));
+  EXPECT_LT(keys::Height(0), keys::Height(0xffffffff));
+  Hash256 asset = H(9);
+  EXPECT_LT(keys::Event(asset, 1), keys::Event(asset, 256));
+  EXPECT_LT(keys::Event(asset, 0xffff), keys::Event(asset, 0x10000));
+}
+
+TEST(StateKeys, IsStateKey) {
+  Hash256 id = H(3);
+  EXPECT_TRUE(keys::IsStateKey(keys::Account(id)));
+  EXPECT_TRUE(keys::IsStateKey(keys::Asset(id)));
+  EXPECT_TRUE(keys::IsStateKey(keys::Event(id, 3)));
+  EXPECT_TRUE(keys::IsStateKey(keys::TxIndex(id)));
+  EXPECT_TRUE(keys::IsStateKey(keys::Height(3)));
+  EXPECT_FALSE(keys::IsStateKey(keys::BlockIndex(id)));
+  EXPECT_FALSE(keys::IsStateKey(keys::Block(id)));
+  EXPECT_FALSE(keys::IsStateKey(keys::Undo(id)));
+  EXPECT_FALSE(keys::IsStateKey(keys::Meta("tip")));
+  EXPECT_FALSE(keys::IsStateKey(""));
+  EXPECT_FALSE(keys::IsStateKey("z"));
+}
+
+}  // namespace
+}  // namespace waybill::chain

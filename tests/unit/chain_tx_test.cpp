@@ -1,0 +1,394 @@
+// Transactions and blocks: strict round trips of every operation, ids, signatures and limits.
+#include "chain/tx.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "chain/block.h"
+#include "chain/hash.h"
+#include "chain/serialize.h"
+
+namespace waybill::chain {
+namespace {
+
+Hash256 H(uint8_t seed) {
+  Hash256 h;
+  for (size_t i = 0; i < h.bytes.size(); ++i) h.bytes[i] = static_cast<uint8_t>(seed * 7 + i);
+  return h;
+}
+
+std::vector<MetadataEntry> FullMetadata() {
+  std::vector<MetadataEntry> md;
+  for (size_t i = 0; i < kMaxMetadataEntries; ++i) {
+    md.push_back({std::string(kMaxMetadataKeyLen - 2, 'k') + std::to_string(10 + i),
+                  std::string(kMaxMetadataValueLen, static_cast<char>('a' + i))});
+  }
+  return md;
+}
+
+std::vector<Hash256> Hashes(size_t n, uint8_t seed) {
+  std::vector<Hash256> out;
+  for (size_t i = 0; i < n; ++i) out.push_back(H(static_cast<uint8_t>(seed + i)));
+  return out;
+}
+
+// One operation of each type, every field set (lists at their maximum).
+std::vector<Operation> AllOps() {
+  AssetIssueOp issue{1'200'000, "kg", FullMetadata(), Hashes(kMaxDocuments, 50)};
+  AssetSplitOp split{H(3), {}};
+  for (size_t i = 0; i < kMaxSplitParts; ++i) split.quantities.push_back(1000 + i);
+  AssetMergeOp merge{Hashes(kMaxMergeInputs, 80), 7, std::string(kMaxUnitLen, 'u'), FullMetadata(),
+                     Hashes(kMaxDocuments, 120)};
+  AssetAttestOp attest{H(4), std::string(kMaxClaimLen, 'c'), std::string(kMaxClaimValueLen, 'v'),
+                       H(5)};
+  return {TransferOp{H(1), 123456789}, issue, AssetTransferOp{H(2), H(6)}, split, merge, attest};
+}
+
+Transaction MakeTx(Operation op) {
+  Transaction tx;
+  tx.chain_id = H(200);
+  tx.sender = H(201);
+  tx.nonce = 0x0102030405060708;
+  tx.fee = 5000;
+  tx.op = std::move(op);
+  for (size_t i = 0; i < tx.signature.size(); ++i) tx.signature[i] = static_cast<uint8_t>(i);
+  return tx;
+}
+
+// Offset of the op type byte: version, chain id, sender, nonce, fee.
+constexpr size_t kOpTypeOffset = 2 + 32 + 32 + 8 + 8;
+
+TEST(Transaction, EveryOpTypeRoundTrips) {
+  auto ops = AllOps();
+  ASSERT_EQ(ops.size(), 6u);
+  for (size_t i = 0; i < ops.size(); ++i) {
+    Transaction tx = MakeTx(ops[i]);
+    EXPECT_EQ(static_cast<size_t>(TypeOf(tx.op)), i + 1);
+    SCOPED_TRACE(OpTypeName(TypeOf(tx.op)));
+    Bytes enc = tx.Serialize();
+    EXPECT_EQ(enc[kOpTypeOffset], i + 1);
+    EXPECT_EQ(enc.size(), tx.SerializeUnsigned().size() + 64);
+    auto d = DecodeTransaction(enc);
+    ASSERT_TRUE(d.ok()) << d.status().ToString();
+    EXPECT_EQ(*d, tx);
+    EXPECT_EQ(d->Serialize(), enc);
+    EXPECT_EQ(d->Id(), tx.Id());
+
+    // Every truncation fails; so does one extra byte.
+    for (size_t n = 0; n < enc.size(); ++n) {
+      EXPECT_FALSE(DecodeTransaction(ByteSpan(enc.data(), n)).ok()) << n;
+    }
+    Bytes longer = enc;
+    longer.push_back(0);
+    auto t = DecodeTransaction(longer);
+    ASSERT_FALSE(t.ok());
+    EXPECT_TRUE(t.status().IsInvalid());
+    EXPECT_NE(t.status().reason().find("trailing"), std::string::npos);
+  }
+}
+
+TEST(Transaction, EmptyListsRoundTrip) {
+  for (Operation op :
+       {Operation(AssetIssueOp{}), Operation(AssetMergeOp{{H(1), H(2)}, 0, "", {}, {}}),
+        Operation(AssetAttestOp{})}) {
+    Transaction tx = MakeTx(op);
+    auto d = DecodeTransaction(tx.Serialize());
+    ASSERT_TRUE(d.ok()) << d.status().ToString();
+    EXPECT_EQ(*d, tx);
+  }
+}
+
+TEST(Transaction, OpNames) {
+  EXPECT_STREQ(OpTypeName(OpType::kTransfer), "transfer");
+  EXPECT_STREQ(OpTypeName(OpType::kAssetIssue), "asset.issue");
+  EXPECT_STREQ(OpTypeName(OpType::kAssetTransfer), "asset.transfer");
+  EXPECT_STREQ(OpTypeName(OpType::kAssetSplit), "asset.split");
+  EXPECT_STREQ(OpTypeName(OpType::kAssetMerge), "asset.merge");
+  EXPECT_STREQ(OpTypeName(OpType::kAssetAttest), "asset.attest");
+}
+
+TEST(Transaction, IdCommitsToSignatureSigHashDoesNot) {
+  Transaction tx = MakeTx(TransferOp{H(1), 10});
+  Hash256 id = tx.Id();
+  Hash256 sighash = tx.SigHash();
+  tx.signature[63] ^= 1;
+  EXPECT_NE(tx.Id(), id);
+  EXPECT_EQ(tx.SigHash(), sighash);
+  EXPECT_EQ(tx.Id(), TaggedHash(tags::kTxId, tx.Serialize()));
+  EXPECT_EQ(tx.SigHash(), TaggedHash(tags::kTxSig, tx.SerializeUnsigned()));
+  // Every signed field moves the sighash.
+  Transaction other = tx;
+  other.fee += 1;
+  EXPECT_NE(other.SigHash(), sighash);
+  other = tx;
+  other.chain_id.bytes[0] ^= 1;
+  EXPECT_NE(other.SigHash(), sighash);
+  other = tx;
+  other.nonce += 1;
+  EXPECT_NE(other.SigHash(), sighash);
+  other = tx;
+  std::get<TransferOp>(other.op).amount += 1;
+  EXPECT_NE(other.SigHash(), sighash);
+
+  TxWithId with = MakeTxWithId(tx);
+  EXPECT_EQ(with.id, tx.Id());
+  EXPECT_EQ(with.size, tx.Serialize().size());
+  EXPECT_EQ(with.tx, tx);
+}
+
+TEST(Transaction, UnknownOpTypeRejected) {
+  Bytes enc = MakeTx(TransferOp{H(1), 10}).Serialize();
+  for (uint8_t bad : {0, 7, 8, 0x80, 0xff}) {
+    Bytes b = enc;
+    b[kOpTypeOffset] = bad;
+    auto d = DecodeTransaction(b);
+    ASSERT_FALSE(d.ok()) << int(bad);
+    EXPECT_TRUE(d.status().IsInvalid());
+    EXPECT_NE(d.status().reason().find("unknown operation type"), std::string::npos)
+        << d.status().ToString();
+  }
+}
+
+TEST(Transaction, WrongVersionRejected) {
+  Transaction tx = MakeTx(TransferOp{H(1), 10});
+  for (uint16_t v : {0, 2, 0x100, 0xffff}) {
+    tx.version = v;
+    auto d = DecodeTransaction(tx.Serialize());
+    ASSERT_FALSE(d.ok()) << v;
+    EXPECT_NE(d.status().reason().find("version"), std::string::npos) << d.status().ToString();
+  }
+}
+
+TEST(Transaction, OversizeRejected) {
+  Bytes enc = MakeTx(TransferOp{H(1), 10}).Serialize();
+  Bytes big(kMaxTxSize + 1, 0);
+  std::copy(enc.begin(), enc.end(), big.begin());
+  auto d = DecodeTransaction(big);
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.status().reason().find("exceeds"), std::string::npos) << d.status().ToString();
+}
+
+TEST(Transaction, EncodingLimitsEnforced) {
+  auto rejects = [](Operation op) {
+    auto d = DecodeTransaction(MakeTx(std::move(op)).Serialize());
+    return !d.ok() && d.status().IsInvalid();
+  };
+  AssetIssueOp issue;
+  issue.unit = std::string(kMaxUnitLen + 1, 'u');
+  EXPECT_TRUE(rejects(issue));
+  issue = AssetIssueOp{};
+  issue.metadata.resize(kMaxMetadataEntries + 1);
+  EXPECT_TRUE(rejects(issue));
+  issue = AssetIssueOp{};
+  issue.metadata = {{std::string(kMaxMetadataKeyLen + 1, 'k'), "v"}};
+  EXPECT_TRUE(rejects(issue));
+  issue = AssetIssueOp{};
+  issue.metadata = {{"k", std::string(kMaxMetadataValueLen + 1, 'v')}};
+  EXPECT_TRUE(rejects(issue));
+  issue = AssetIssueOp{};
+  issue.documents.resize(kMaxDocuments + 1);
+  EXPECT_TRUE(rejects(issue));
+
+  EXPECT_TRUE(rejects(AssetSplitOp{H(1), {5}}));
+  EXPECT_TRUE(rejects(AssetSplitOp{H(1), std::vector<Quantity>(kMaxSplitParts + 1, 1)}));
+  EXPECT_FALSE(rejects(AssetSplitOp{H(1), {5, 6}}));
+
+  EXPECT_TRUE(rejects(AssetMergeOp{{H(1)}, 1, "kg", {}, {}}));
+  EXPECT_TRUE(rejects(AssetMergeOp{Hashes(kMaxMergeInputs + 1, 1), 1, "kg", {}, {}}));
+
+  EXPECT_TRUE(rejects(AssetAttestOp{H(1), std::string(kMaxClaimLen + 1, 'c'), "", {}}));
+  EXPECT_TRUE(rejects(AssetAttestOp{H(1), "c", std::string(kMaxClaimValueLen + 1, 'v'), {}}));
+}
+
+TEST(Transaction, NonCanonicalLengthRejected) {
+  Transaction tx = MakeTx(AssetIssueOp{5, "kg", {}, {}});
+  Bytes enc = tx.Serialize();
+  const size_t unit_len = kOpTypeOffset + 1 + 8;
+  ASSERT_EQ(enc[unit_len], 2);
+  enc[unit_len] = 0xfd;
+  enc.insert(enc.begin() + unit_len + 1, {0x02, 0x00});
+  auto d = DecodeTransaction(enc);
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.status().reason().find("non-canonical"), std::string::npos);
+}
+
+TEST(Transaction, SingleByteMutationsDecodeStrictlyOrFail) {
+  // Any decodable mutation must re-encode to exactly its bytes (one encoding per tx).
+  Bytes enc = MakeTx(AllOps()[4]).Serialize();
+  for (size_t i = 0; i < enc.size(); i += 3) {
+    for (uint8_t x : {0x01, 0x80, 0xff}) {
+      Bytes b = enc;
+      b[i] ^= x;
+      auto d = DecodeTransaction(b);
+      if (d.ok()) {
+        EXPECT_EQ(d->Serialize(), b) << i;
+      }
+    }
+  }
+}
+
+TEST(Transaction, SignAndVerify) {
+  auto key = SecretKey::FromBytes(H(42).span());
+  ASSERT_TRUE(key.has_value());
+  Transaction tx = MakeTx(AllOps()[1]);
+  tx.sender = key->PublicKey();
+  tx.Sign(*key);
+  EXPECT_TRUE(tx.VerifySignature());
+  auto d = DecodeTransaction(tx.Serialize());
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->VerifySignature());
+
+  Transaction t = tx;
+  t.fee += 1;
+  EXPECT_FALSE(t.VerifySignature());
+  t = tx;
+  t.chain_id.bytes[31] ^= 1;  // another network
+  EXPECT_FALSE(t.VerifySignature());
+  t = tx;
+  t.signature[0] ^= 1;
+  EXPECT_FALSE(t.VerifySignature());
+  t = tx;
+  t.sender = SecretKey::Generate().PublicKey();
+  EXPECT_FALSE(t.VerifySignature());
+
+  // Signing again (fresh randomness) still verifies and keeps the sighash.
+  Hash256 sighash = tx.SigHash();
+  Transaction again = tx;
+  again.Sign(*key);
+  EXPECT_TRUE(again.VerifySignature());
+  EXPECT_EQ(again.SigHash(), sighash);
+}
+
+TEST(Transaction, AssetIdsAreDistinct) {
+  EXPECT_NE(AssetIdFor(H(1), 0, 0), AssetIdFor(H(1), 0, 1));
+  EXPECT_NE(AssetIdFor(H(1), 0, 0), AssetIdFor(H(1), 1, 0));
+  EXPECT_NE(AssetIdFor(H(1), 0, 0), AssetIdFor(H(2), 0, 0));
+  EXPECT_EQ(AssetIdFor(H(1), 5, 2), AssetIdFor(H(1), 5, 2));
+}
+
+TEST(Transaction, GarbageNeverCrashes) {
+  uint64_t x = 0x2545f4914f6cdd1dULL;
+  for (int round = 0; round < 3000; ++round) {
+    Bytes data(static_cast<size_t>(round % 400));
+    for (auto& b : data) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      b = static_cast<uint8_t>(x);
+    }
+    if (data.size() >= 3) {
+      data[0] = 1;
+      data[1] = 0;
+    }
+    (void)DecodeTransaction(data);
+    (void)DecodeBlock(data);
+    (void)DecodeHeader(data);
+  }
+}
+
+BlockHeader MakeHeader() {
+  BlockHeader h;
+  h.version = kHeaderVersion;
+  h.prev = H(1);
+  h.merkle_root = H(2);
+  h.miner = H(3);
+  h.time = 1'700'000'000;
+  h.bits = 0x1d00ffff;
+  h.nonce = 0xdeadbeefcafef00d;
+  return h;
+}
+
+TEST(Block, HeaderRoundTrip) {
+  BlockHeader h = MakeHeader();
+  auto bytes = h.Serialize();
+  static_assert(sizeof(bytes) == kHeaderSize);
+  auto d = DecodeHeader(bytes);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(*d, h);
+  EXPECT_EQ(h.Id(), Sha256dHash(bytes));
+  // The nonce is the last 8 bytes, little-endian.
+  EXPECT_EQ(bytes[kHeaderSize - 8], 0x0d);
+  EXPECT_EQ(bytes[kHeaderSize - 1], 0xde);
+
+  EXPECT_FALSE(DecodeHeader(ByteSpan(bytes.data(), kHeaderSize - 1)).ok());
+  Bytes longer(bytes.begin(), bytes.end());
+  longer.push_back(0);
+  EXPECT_FALSE(DecodeHeader(longer).ok());
+  BlockHeader other = h;
+  other.nonce += 1;
+  EXPECT_NE(other.Id(), h.Id());
+}
+
+TEST(Block, RoundTripWithSeveralTxs) {
+  Block block;
+  block.header = MakeHeader();
+  for (const auto& op : AllOps()) block.txs.push_back(MakeTx(op));
+  block.txs[0].nonce = 99;
+  Bytes enc = block.Serialize();
+  auto d = DecodeBlock(enc);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->block, block);
+  EXPECT_EQ(d->size, enc.size());
+  ASSERT_EQ(d->txids.size(), block.txs.size());
+  for (size_t i = 0; i < block.txs.size(); ++i) EXPECT_EQ(d->txids[i], block.txs[i].Id());
+  EXPECT_EQ(d->block.Serialize(), enc);
+
+  // No txs at all.
+  Block empty;
+  empty.header = MakeHeader();
+  auto de = DecodeBlock(empty.Serialize());
+  ASSERT_TRUE(de.ok()) << de.status().ToString();
+  EXPECT_TRUE(de->block.txs.empty());
+
+  // Truncations and a trailing byte fail.
+  for (size_t n : {size_t{0}, kHeaderSize, kHeaderSize + 1, enc.size() / 2, enc.size() - 1}) {
+    EXPECT_FALSE(DecodeBlock(ByteSpan(enc.data(), n)).ok()) << n;
+  }
+  Bytes longer = enc;
+  longer.push_back(0);
+  EXPECT_FALSE(DecodeBlock(longer).ok());
+
+  // The size limit is enforced.
+  auto small = DecodeBlock(enc, enc.size() - 1);
+  ASSERT_FALSE(small.ok());
+  EXPECT_NE(small.status().reason().find("exceeds"), std::string::npos);
+  EXPECT_TRUE(DecodeBlock(enc, enc.size()).ok());
+}
+
+TEST(Block, TxCountBeyondDataFailsCleanly) {
+  Block block;
+  block.header = MakeHeader();
+  block.txs.push_back(MakeTx(TransferOp{H(1), 1}));
+  Bytes enc = block.Serialize();
+  ASSERT_EQ(enc[kHeaderSize], 1);
+
+  // A count the data cannot hold: small, large and the largest CompactSize.
+  for (uint64_t count : {uint64_t{2}, uint64_t{1000}, uint64_t{0xffffffff}, UINT64_MAX}) {
+    SCOPED_TRACE(count);
+    Writer w;
+    w.Raw(ByteSpan(enc.data(), kHeaderSize));
+    w.CompactSize(count);
+    w.Raw(ByteSpan(enc.data() + kHeaderSize + 1, enc.size() - kHeaderSize - 1));
+    auto d = DecodeBlock(w.bytes());
+    ASSERT_FALSE(d.ok());
+    EXPECT_TRUE(d.status().IsInvalid());
+  }
+
+  // A tx whose length prefix claims more than the block holds.
+  Bytes bad = enc;
+  bad[kHeaderSize + 1] = 0xfd;  // the tx length becomes 3 bytes reading into the tx
+  EXPECT_FALSE(DecodeBlock(bad).ok());
+
+  // A tx that does not decode inside a well-framed block.
+  Block broken = block;
+  Bytes framed = broken.Serialize();
+  framed[kHeaderSize + 1 + 1 + kOpTypeOffset] = 0x42;  // count, tx length, then the op type
+  auto d = DecodeBlock(framed);
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.status().reason().find("tx 0"), std::string::npos) << d.status().ToString();
+}
+
+}  // namespace
+}  // namespace waybill::chain
