@@ -1,0 +1,148 @@
+#include "consensus/block_check.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <functional>
+#include <limits>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include "chain/merkle.h"
+#include "consensus/pow.h"
+#include "consensus/tx_check.h"
+
+namespace waybill::consensus {
+namespace {
+
+// Below this many txs, starting threads costs more than the verification it would share.
+constexpr size_t kMinParallelTxs = 16;
+constexpr size_t kNone = std::numeric_limits<size_t>::max();
+
+// Verifies txs [begin, end) and lowers *first_bad to the index of the first bad one. Stops
+// early once a lower index is known to be bad, since nothing here could then be the first.
+void VerifyRange(const std::vector<chain::Transaction>& txs, size_t begin, size_t end,
+                 std::atomic<size_t>* first_bad) {
+  for (size_t i = begin; i < end; ++i) {
+    if (first_bad->load(std::memory_order_relaxed) < i) return;
+    if (txs[i].VerifySignature()) continue;
+    size_t seen = first_bad->load(std::memory_order_relaxed);
+    while (i < seen && !first_bad->compare_exchange_weak(seen, i, std::memory_order_relaxed)) {
+    }
+    return;
+  }
+}
+
+std::string Hex32(uint32_t v) {
+  char buf[11];
+  std::snprintf(buf, sizeof(buf), "0x%08x", v);
+  return buf;
+}
+
+}  // namespace
+
+ValidationResult CheckBlockHeader(const chain::BlockHeader& header, const chain::Hash256& id,
+                                  const ChainParams& params) {
+  if (header.version != chain::kHeaderVersion) {
+    return ValidationResult::Invalid("bad-version", std::to_string(header.version));
+  }
+  if (!CheckProofOfWork(id, header.bits, params.pow_limit)) {
+    return ValidationResult::Invalid("high-hash", id.ToHex());
+  }
+  return ValidationResult::Valid();
+}
+
+ValidationResult ContextualCheckHeader(const chain::BlockHeader& header, const HeaderContext& ctx,
+                                       const ChainParams& params) {
+  if (header.bits != ctx.expected_bits) {
+    return ValidationResult::Invalid("bad-diffbits", "height " + std::to_string(ctx.height) +
+                                                         ": expected " + Hex32(ctx.expected_bits) +
+                                                         ", got " + Hex32(header.bits));
+  }
+  const int64_t time = header.time;
+  if (time <= ctx.median_time_past) {
+    return ValidationResult::Invalid(
+        "time-too-old",
+        std::to_string(time) + " <= median time past " + std::to_string(ctx.median_time_past));
+  }
+  // Saturating, so that no clock value or drift can wrap the bound.
+  const int64_t drift = std::max<int64_t>(params.max_future_block_time, 0);
+  const int64_t latest = ctx.now > std::numeric_limits<int64_t>::max() - drift
+                             ? std::numeric_limits<int64_t>::max()
+                             : ctx.now + drift;
+  if (time > latest) {
+    return ValidationResult::Invalid(
+        "time-too-new",
+        std::to_string(time) + " > now " + std::to_string(ctx.now) + " + " + std::to_string(drift));
+  }
+  return ValidationResult::Valid();
+}
+
+ValidationResult CheckBlock(const chain::DecodedBlock& block, const ChainParams& params) {
+  const auto& txs = block.block.txs;
+  if (block.txids.size() != txs.size()) {
+    return ValidationResult::Error("decoded block has " + std::to_string(txs.size()) + " txs but " +
+                                   std::to_string(block.txids.size()) + " ids");
+  }
+  if (block.size > params.max_block_size) {
+    return ValidationResult::Invalid("bad-block-size", std::to_string(block.size) + " bytes");
+  }
+  if (txs.size() > params.max_block_txs) {
+    return ValidationResult::Invalid("bad-block-txs", std::to_string(txs.size()) + " txs");
+  }
+  if (block.block.header.merkle_root != chain::BlockMerkleRoot(block.txids)) {
+    return ValidationResult::Invalid("bad-merkle-root");
+  }
+  // The RFC 6962 tree has no duplicate-leaf mutation, but a block listing one tx twice is
+  // still invalid (the second copy would reuse the nonce); rejecting it here is cheaper.
+  std::vector<chain::Hash256> sorted(block.txids.begin(), block.txids.end());
+  std::sort(sorted.begin(), sorted.end());
+  if (auto dup = std::adjacent_find(sorted.begin(), sorted.end()); dup != sorted.end()) {
+    return ValidationResult::Invalid("duplicate-tx", dup->ToHex());
+  }
+  for (size_t i = 0; i < txs.size(); ++i) {
+    ValidationResult r = CheckTransaction(txs[i]);
+    if (!r.valid()) {
+      std::string detail = "tx " + std::to_string(i);
+      if (!r.detail().empty()) detail += ": " + r.detail();
+      return ValidationResult::Invalid(r.reason(), std::move(detail));
+    }
+  }
+  return ValidationResult::Valid();
+}
+
+ValidationResult CheckBlockSignatures(const chain::Block& block, size_t threads) {
+  const auto& txs = block.txs;
+  const size_t n = txs.size();
+  std::atomic<size_t> first_bad{kNone};
+  if (threads <= 1 || n <= kMinParallelTxs) {
+    VerifyRange(txs, 0, n, &first_bad);
+  } else {
+    const size_t workers = std::min(threads, n);
+    const size_t chunk = (n + workers - 1) / workers;
+    {
+      std::vector<std::jthread> pool;
+      pool.reserve(workers - 1);
+      // Chunk 0 runs on this thread after the others have started.
+      for (size_t begin = chunk; begin < n; begin += chunk) {
+        const size_t end = std::min(n, begin + chunk);
+        try {
+          pool.emplace_back(VerifyRange, std::cref(txs), begin, end, &first_bad);
+        } catch (const std::system_error&) {
+          // No thread to be had: verify this chunk here rather than fail the block.
+          VerifyRange(txs, begin, end, &first_bad);
+        }
+      }
+      VerifyRange(txs, 0, std::min(n, chunk), &first_bad);
+    }  // joins the pool
+  }
+  const size_t bad = first_bad.load();
+  if (bad != kNone) {
+    return ValidationResult::Invalid("bad-signature", "tx " + std::to_string(bad));
+  }
+  return ValidationResult::Valid();
+}
+
+}  // namespace waybill::consensus

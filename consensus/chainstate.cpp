@@ -1,0 +1,652 @@
+#include "consensus/chainstate.h"
+
+#include <algorithm>
+
+#include "chain/state_cache.h"
+#include "consensus/block_check.h"
+#include "consensus/pow.h"
+#include "consensus/state_transition.h"
+
+namespace waybill::consensus {
+
+using chain::BlockIndex;
+using chain::Bytes;
+using chain::Hash256;
+using chain::Result;
+using chain::Status;
+
+namespace {
+
+constexpr std::string_view kMetaTip = "tip";
+constexpr std::string_view kMetaGenesis = "genesis";
+constexpr std::string_view kMetaVersion = "version";
+constexpr std::string_view kDbVersion = "1";
+
+// Folds an overlay's writes into an in-memory store (chain replay).
+void FoldInto(const chain::StateCache& cache, chain::MemoryKv* mem) {
+  for (const auto& [key, value] : cache.changes()) {
+    if (value) {
+      mem->Put(key, *value);
+    } else {
+      mem->Delete(key);
+    }
+  }
+}
+
+}  // namespace
+
+Chainstate::Chainstate(const ChainParams& params, ChainstateOptions options,
+                       std::unique_ptr<chain::Store> store)
+    : params_(params), options_(std::move(options)), store_(std::move(store)) {}
+
+Chainstate::~Chainstate() = default;
+
+Result<std::unique_ptr<Chainstate>> Chainstate::Open(const std::string& db_dir,
+                                                     const ChainParams& params,
+                                                     ChainstateOptions options) {
+  if (!options.clock) return Status::Internal("chainstate: no clock");
+  auto store = chain::Store::Open(db_dir, options.store);
+  if (!store.ok()) return store.status();
+  std::unique_ptr<Chainstate> cs(new Chainstate(params, std::move(options), std::move(*store)));
+  std::lock_guard lock(cs->mu_);
+  if (Status s = cs->Init(); !s.ok()) return s;
+  // A better chain may have been stored but not yet connected when the node stopped.
+  std::vector<TipChange> changes;
+  ValidationResult r = cs->ActivateBestChainLocked(&changes);
+  if (r.error()) return Status::IoError(r.ToString());
+  return cs;
+}
+
+Status Chainstate::Init() {
+  Bytes genesis;
+  Status s = store_->Get(chain::keys::Meta(kMetaGenesis), &genesis);
+  if (s.IsNotFound()) return InitGenesis();
+  if (!s.ok()) return s;
+  if (genesis.size() != 32 || Hash256::FromSpan(genesis) != params_.genesis_id) {
+    return Status::Invalid("the database belongs to another network (genesis " +
+                           chain::HexEncode(genesis) + "), this node runs " + params_.network +
+                           " (genesis " + params_.genesis_id.ToHex() + ")");
+  }
+  Bytes version;
+  if (Status v = store_->Get(chain::keys::Meta(kMetaVersion), &version);
+      !v.ok() || std::string(version.begin(), version.end()) != kDbVersion) {
+    return Status::Corruption("unknown database version");
+  }
+
+  Status inner = Status::Ok();
+  s = store_->Scan(std::string(1, chain::keys::kBlockIndex),
+                   [&](std::string_view key, chain::ByteSpan value) {
+                     auto index = std::make_unique<BlockIndex>();
+                     if (key.size() != 33) {
+                       inner = Status::Corruption("block index: bad key");
+                       return false;
+                     }
+                     index->id = Hash256::FromSpan(chain::ByteSpan(
+                         reinterpret_cast<const uint8_t*>(key.data()) + 1, 32));
+                     inner = chain::DecodeBlockIndex(value, index.get());
+                     if (!inner.ok()) return false;
+                     if (index->header.Id() != index->id) {
+                       inner = Status::Corruption("block index: header does not hash to " +
+                                                  index->id.ToHex());
+                       return false;
+                     }
+                     tree_.AddLoaded(std::move(index));
+                     return true;
+                   });
+  if (!s.ok()) return s;
+  if (!inner.ok()) return inner;
+  if (!tree_.Find(params_.genesis_id)) return Status::Corruption("genesis block index missing");
+  if (s = tree_.Link(params_.genesis_id); !s.ok()) return s;
+
+  Bytes tip_id;
+  if (s = store_->Get(chain::keys::Meta(kMetaTip), &tip_id); !s.ok()) {
+    return Status::Corruption("tip pointer missing: " + s.ToString());
+  }
+  BlockIndex* tip = tip_id.size() == 32 ? tree_.Find(Hash256::FromSpan(tip_id)) : nullptr;
+  if (!tip || !(tip->status & chain::kBlockValid)) {
+    return Status::Corruption("tip pointer names no connected block");
+  }
+  tree_.SetTip(tip);
+  RebuildCandidatesLocked();
+  return Status::Ok();
+}
+
+Status Chainstate::InitGenesis() {
+  bool any_index = false;
+  Status s = store_->Scan(std::string(1, chain::keys::kBlockIndex),
+                          [&](std::string_view, chain::ByteSpan) {
+                            any_index = true;
+                            return false;
+                          });
+  if (!s.ok()) return s;
+  if (any_index) return Status::Corruption("block index present but no genesis record");
+
+  BlockIndex* index = tree_.Add(params_.genesis, params_.genesis_id, nullptr);
+  index->status = chain::kBlockHaveData | chain::kBlockValid;
+  chain::StateCache cache(store_.get());
+  ValidationResult r = ApplyGenesis(params_, &cache);
+  if (!r.valid()) return Status::Invalid("genesis state: " + r.ToString());
+
+  chain::StoreBatch batch;
+  cache.WriteTo(&batch);
+  chain::Block block{params_.genesis, {}};
+  batch.Put(chain::keys::Block(index->id), block.Serialize());
+  batch.Put(chain::keys::BlockIndex(index->id), chain::EncodeBlockIndex(*index));
+  batch.Put(chain::keys::Meta(kMetaGenesis), index->id.span());
+  batch.Put(chain::keys::Meta(kMetaTip), index->id.span());
+  batch.Put(chain::keys::Meta(kMetaVersion),
+            chain::ByteSpan(reinterpret_cast<const uint8_t*>(kDbVersion.data()),
+                            kDbVersion.size()));
+  if (s = store_->Write(batch, true); !s.ok()) return s;
+  tree_.SetTip(index);
+  RebuildCandidatesLocked();
+  return Status::Ok();
+}
+
+int64_t Chainstate::MedianTimePastLocked(const BlockIndex* index) const {
+  std::vector<int64_t> times;
+  for (int i = 0; i < 11 && index; ++i, index = index->parent) {
+    times.push_back(index->header.time);
+  }
+  return MedianTimePast(times);
+}
+
+uint32_t Chainstate::NextBitsLocked(const BlockIndex* parent) const {
+  AsertParams asert{params_.pow_limit, params_.target_block_time, params_.asert_half_life};
+  // Anchored at genesis; genesis has no parent, so its parent time is taken to be one
+  // target block time before it, which makes block 1's target the genesis target.
+  AsertAnchor anchor{0, static_cast<int64_t>(params_.genesis_time) - params_.target_block_time,
+                     params_.genesis_bits};
+  return AsertNextBits(asert, anchor, parent->height, parent->header.time);
+}
+
+TipInfo Chainstate::TipLocked() const {
+  const BlockIndex* tip = tree_.Tip();
+  return TipInfo{tip->id, tip->height, tip->header, tip->chain_work, MedianTimePastLocked(tip)};
+}
+
+TipInfo Chainstate::Tip() const {
+  std::lock_guard lock(mu_);
+  return TipLocked();
+}
+
+NextBlockRules Chainstate::NextRules() const {
+  std::lock_guard lock(mu_);
+  const BlockIndex* tip = tree_.Tip();
+  NextBlockRules rules;
+  rules.prev = tip->id;
+  rules.height = tip->height + 1;
+  rules.bits = NextBitsLocked(tip);
+  rules.min_time = MedianTimePastLocked(tip) + 1;
+  rules.max_time = options_.clock() + params_.max_future_block_time;
+  return rules;
+}
+
+ValidationResult Chainstate::AcceptBlockLocked(const chain::DecodedBlock& block,
+                                               BlockIndex** out) {
+  const chain::BlockHeader& header = block.block.header;
+  Hash256 id = header.Id();
+  if (BlockIndex* known = tree_.Find(id)) {
+    if (known->Failed()) return ValidationResult::Invalid("duplicate-invalid", id.ToHex());
+    *out = known;
+    return ValidationResult::Valid();
+  }
+  if (auto r = CheckBlockHeader(header, id, params_); !r.valid()) return r;
+  BlockIndex* parent = tree_.Find(header.prev);
+  if (!parent) return ValidationResult::Invalid("prev-blk-not-found", header.prev.ToHex());
+  if (parent->Failed()) return ValidationResult::Invalid("bad-prevblk", header.prev.ToHex());
+  if (parent->height == UINT32_MAX) return ValidationResult::Invalid("bad-height");
+  HeaderContext ctx{parent->height + 1, MedianTimePastLocked(parent), NextBitsLocked(parent),
+                    options_.clock()};
+  if (auto r = ContextualCheckHeader(header, ctx, params_); !r.valid()) return r;
+  if (auto r = CheckBlock(block, params_); !r.valid()) return r;
+
+  BlockIndex* index = tree_.Add(header, id, parent);
+  index->status = chain::kBlockHaveData;
+  chain::StoreBatch batch;
+  batch.Put(chain::keys::Block(id), block.block.Serialize());
+  batch.Put(chain::keys::BlockIndex(id), chain::EncodeBlockIndex(*index));
+  // Not synced: the tip change that connects this block is, and LevelDB's log keeps order.
+  if (Status s = store_->Write(batch, false); !s.ok()) {
+    return ValidationResult::Error("storing block: " + s.ToString());
+  }
+  if (!(index->chain_work < tree_.Tip()->chain_work)) candidates_.insert(index);
+  *out = index;
+  return ValidationResult::Valid();
+}
+
+ValidationResult Chainstate::ProcessBlockBytes(chain::ByteSpan bytes, BlockOutcome* outcome) {
+  auto block = chain::DecodeBlock(bytes, params_.max_block_size);
+  if (!block.ok()) return ValidationResult::Invalid("bad-block-encoding", block.status().reason());
+  return ProcessBlock(*block, outcome);
+}
+
+ValidationResult Chainstate::ProcessBlock(const chain::DecodedBlock& block,
+                                          BlockOutcome* outcome) {
+  std::vector<TipChange> changes;
+  ValidationResult result;
+  {
+    std::lock_guard lock(mu_);
+    Hash256 id = block.block.header.Id();
+    bool known = tree_.Find(id) != nullptr;
+    BlockIndex* index = nullptr;
+    result = AcceptBlockLocked(block, &index);
+    if (!result.valid()) return result;
+    if (known) {
+      *outcome = BlockOutcome::kDuplicate;
+      return result;
+    }
+    ValidationResult activated = ActivateBestChainLocked(&changes);
+    if (activated.error()) {
+      result = activated;
+    } else if (index->Failed()) {
+      result = activated.invalid() ? activated : ValidationResult::Invalid("bad-prevblk");
+    } else {
+      *outcome = tree_.Tip() == index ? BlockOutcome::kNewTip : BlockOutcome::kStored;
+    }
+  }
+  Notify(std::move(changes));
+  return result;
+}
+
+BlockIndex* Chainstate::FindBestCandidateLocked() const {
+  auto& candidates = const_cast<std::set<BlockIndex*, CandidateOrder>&>(candidates_);
+  while (!candidates.empty()) {
+    BlockIndex* best = *candidates.begin();
+    bool usable = true;
+    for (BlockIndex* walk = best; walk && !tree_.InActiveChain(walk); walk = walk->parent) {
+      if (!walk->HaveData() || walk->Failed()) {
+        usable = false;
+        break;
+      }
+    }
+    if (usable) return best;
+    candidates.erase(candidates.begin());
+  }
+  return nullptr;
+}
+
+ValidationResult Chainstate::ActivateBestChainLocked(std::vector<TipChange>* changes) {
+  ValidationResult first_invalid = ValidationResult::Valid();
+  while (true) {
+    BlockIndex* best = FindBestCandidateLocked();
+    BlockIndex* tip = tree_.Tip();
+    if (!best || best == tip || !(tip->chain_work < best->chain_work)) break;
+
+    BlockIndex* fork = tree_.FindFork(best);
+    TipChange change;
+    while (tree_.Tip() != fork) {
+      if (Status s = DisconnectTipLocked(&change); !s.ok()) {
+        return ValidationResult::Error("disconnecting block: " + s.ToString());
+      }
+    }
+    std::vector<BlockIndex*> path;
+    for (BlockIndex* walk = best; walk != fork; walk = walk->parent) path.push_back(walk);
+    std::reverse(path.begin(), path.end());
+    for (BlockIndex* index : path) {
+      ValidationResult r = ConnectTipLocked(index, &change);
+      if (r.error()) {
+        change.tip = TipLocked();
+        changes->push_back(std::move(change));
+        return r;
+      }
+      if (r.invalid()) {
+        MarkFailedLocked(index, chain::kBlockFailed);
+        if (first_invalid.valid()) first_invalid = r;
+        break;  // the loop picks the next best chain, which may be the one we left
+      }
+    }
+    change.tip = TipLocked();
+    changes->push_back(std::move(change));
+  }
+  // Nothing with less work than the tip can become the tip (until an invalidation, which
+  // rebuilds the set).
+  const BlockIndex* tip = tree_.Tip();
+  for (auto it = candidates_.begin(); it != candidates_.end();) {
+    it = (*it)->chain_work < tip->chain_work ? candidates_.erase(it) : std::next(it);
+  }
+  return first_invalid;
+}
+
+ValidationResult Chainstate::ConnectTipLocked(BlockIndex* index, TipChange* change) {
+  Bytes raw;
+  if (Status s = store_->Get(chain::keys::Block(index->id), &raw); !s.ok()) {
+    return ValidationResult::Error("reading block " + index->id.ToHex() + ": " + s.ToString());
+  }
+  auto decoded = chain::DecodeBlock(raw);
+  if (!decoded.ok()) {
+    return ValidationResult::Error("stored block " + index->id.ToHex() +
+                                   " does not decode: " + decoded.status().reason());
+  }
+  const chain::Block& block = decoded->block;
+  if (auto r = CheckBlockSignatures(block, options_.verify_threads); !r.valid()) return r;
+
+  chain::StateCache cache(store_.get());
+  BlockContext ctx{index->id, index->height, block.header.time};
+  if (auto r = ApplyBlockTransactions(params_, ctx, block, decoded->txids, &cache); !r.valid()) {
+    return r;
+  }
+  auto undo = cache.MakeUndo();
+  if (!undo.ok()) return ValidationResult::Error("undo data: " + undo.status().ToString());
+
+  chain::StoreBatch batch;
+  cache.WriteTo(&batch);
+  batch.Put(chain::keys::Undo(index->id), chain::EncodeUndo(*undo));
+  uint8_t old_status = index->status;
+  index->status |= chain::kBlockValid;
+  batch.Put(chain::keys::BlockIndex(index->id), chain::EncodeBlockIndex(*index));
+  batch.Put(chain::keys::Meta(kMetaTip), index->id.span());
+  if (Status s = store_->Write(batch, true); !s.ok()) {
+    index->status = old_status;
+    return ValidationResult::Error("writing block " + index->id.ToHex() + ": " + s.ToString());
+  }
+  tree_.SetTip(index);
+  change->connected_blocks.push_back(index->id);
+  return ValidationResult::Valid();
+}
+
+Status Chainstate::DisconnectTipLocked(TipChange* change) {
+  BlockIndex* tip = tree_.Tip();
+  if (!tip->parent) return Status::Internal("cannot disconnect the genesis block");
+  Bytes undo_bytes;
+  if (Status s = store_->Get(chain::keys::Undo(tip->id), &undo_bytes); !s.ok()) {
+    return Status::Corruption("undo data of " + tip->id.ToHex() + ": " + s.ToString());
+  }
+  auto undo = chain::DecodeUndo(undo_bytes);
+  if (!undo.ok()) return Status::Corruption("undo data of " + tip->id.ToHex() + " is corrupt");
+  Bytes raw;
+  if (Status s = store_->Get(chain::keys::Block(tip->id), &raw); !s.ok()) return s;
+  auto decoded = chain::DecodeBlock(raw);
+  if (!decoded.ok()) return Status::Corruption("stored block " + tip->id.ToHex());
+
+  chain::StoreBatch batch;
+  for (const auto& entry : undo->entries) {
+    if (entry.previous) {
+      batch.Put(entry.key, *entry.previous);
+    } else {
+      batch.Delete(entry.key);
+    }
+  }
+  batch.Delete(chain::keys::Undo(tip->id));
+  batch.Put(chain::keys::Meta(kMetaTip), tip->parent->id.span());
+  if (Status s = store_->Write(batch, true); !s.ok()) return s;
+  tree_.SetTip(tip->parent);
+  // Oldest first: this block's txs go before those of blocks disconnected after it.
+  auto& txs = decoded->block.txs;
+  change->disconnected_txs.insert(change->disconnected_txs.begin(),
+                                  std::make_move_iterator(txs.begin()),
+                                  std::make_move_iterator(txs.end()));
+  return Status::Ok();
+}
+
+void Chainstate::MarkFailedLocked(BlockIndex* index, uint8_t flag) {
+  std::vector<BlockIndex*> changed{index};
+  index->status |= flag;
+  tree_.ForEach([&](BlockIndex* other) {
+    if (other->height > index->height && other->GetAncestor(index->height) == index &&
+        !(other->status & chain::kBlockFailedParent)) {
+      other->status |= chain::kBlockFailedParent;
+      changed.push_back(other);
+    }
+  });
+  // Failure marks are an optimization; losing them on a crash only costs re-validation.
+  (void)PersistIndexLocked(changed);
+}
+
+Status Chainstate::PersistIndexLocked(const std::vector<BlockIndex*>& indexes) {
+  chain::StoreBatch batch;
+  for (const BlockIndex* index : indexes) {
+    batch.Put(chain::keys::BlockIndex(index->id), chain::EncodeBlockIndex(*index));
+  }
+  return store_->Write(batch, true);
+}
+
+void Chainstate::RebuildCandidatesLocked() {
+  candidates_.clear();
+  const BlockIndex* tip = tree_.Tip();
+  tree_.ForEach([&](BlockIndex* index) {
+    if (index->HaveData() && !index->Failed() && !(index->chain_work < tip->chain_work)) {
+      candidates_.insert(index);
+    }
+  });
+}
+
+void Chainstate::Notify(std::vector<TipChange> changes) {
+  if (!options_.listener) return;
+  for (const auto& change : changes) options_.listener->OnTipChanged(change);
+}
+
+ValidationResult Chainstate::InvalidateBlock(const Hash256& id) {
+  std::vector<TipChange> changes;
+  ValidationResult result;
+  {
+    std::lock_guard lock(mu_);
+    BlockIndex* index = tree_.Find(id);
+    if (!index) return ValidationResult::Invalid("block-not-found", id.ToHex());
+    if (!index->parent) return ValidationResult::Invalid("cannot-invalidate-genesis");
+    TipChange change;
+    while (tree_.InActiveChain(index)) {
+      if (Status s = DisconnectTipLocked(&change); !s.ok()) {
+        return ValidationResult::Error("disconnecting block: " + s.ToString());
+      }
+    }
+    MarkFailedLocked(index, chain::kBlockFailed);
+    change.tip = TipLocked();
+    changes.push_back(std::move(change));
+    RebuildCandidatesLocked();
+    result = ActivateBestChainLocked(&changes);
+    if (result.invalid()) result = ValidationResult::Valid();  // other blocks' faults
+  }
+  Notify(std::move(changes));
+  return result;
+}
+
+ValidationResult Chainstate::ReconsiderBlock(const Hash256& id) {
+  std::vector<TipChange> changes;
+  ValidationResult result;
+  {
+    std::lock_guard lock(mu_);
+    BlockIndex* index = tree_.Find(id);
+    if (!index) return ValidationResult::Invalid("block-not-found", id.ToHex());
+    std::vector<BlockIndex*> changed;
+    constexpr uint8_t kFailedMask = chain::kBlockFailed | chain::kBlockFailedParent;
+    tree_.ForEach([&](BlockIndex* other) {
+      bool related = other->height >= index->height
+                         ? other->GetAncestor(index->height) == index
+                         : index->GetAncestor(other->height) == other;
+      if (related && (other->status & kFailedMask)) {
+        other->status &= ~kFailedMask;
+        changed.push_back(other);
+      }
+    });
+    if (Status s = PersistIndexLocked(changed); !s.ok()) {
+      return ValidationResult::Error("writing block index: " + s.ToString());
+    }
+    RebuildCandidatesLocked();
+    result = ActivateBestChainLocked(&changes);
+  }
+  Notify(std::move(changes));
+  return result;
+}
+
+std::optional<Hash256> Chainstate::BlockHashAt(uint32_t height) const {
+  std::lock_guard lock(mu_);
+  const BlockIndex* index = tree_.AtHeight(height);
+  if (!index) return std::nullopt;
+  return index->id;
+}
+
+BlockIndexInfo Chainstate::InfoLocked(const BlockIndex* index) const {
+  BlockIndexInfo info;
+  info.id = index->id;
+  info.header = index->header;
+  info.height = index->height;
+  info.chain_work = index->chain_work;
+  info.status = index->status;
+  info.in_active_chain = tree_.InActiveChain(index);
+  if (info.in_active_chain) {
+    if (const BlockIndex* next = tree_.AtHeight(index->height + 1)) info.next = next->id;
+  }
+  return info;
+}
+
+std::optional<BlockIndexInfo> Chainstate::GetBlockIndex(const Hash256& id) const {
+  std::lock_guard lock(mu_);
+  const BlockIndex* index = tree_.Find(id);
+  if (!index) return std::nullopt;
+  return InfoLocked(index);
+}
+
+Result<Bytes> Chainstate::ReadBlock(const Hash256& id) const {
+  std::lock_guard lock(mu_);
+  Bytes raw;
+  if (Status s = store_->Get(chain::keys::Block(id), &raw); !s.ok()) return s;
+  return raw;
+}
+
+Result<chain::Account> Chainstate::GetAccount(const chain::AccountId& id) const {
+  std::lock_guard lock(mu_);
+  chain::StateCache view(store_.get());
+  return view.GetAccount(id);
+}
+
+Result<std::optional<chain::Asset>> Chainstate::GetAsset(const Hash256& id) const {
+  std::lock_guard lock(mu_);
+  chain::StateCache view(store_.get());
+  return view.GetAsset(id);
+}
+
+Result<std::vector<chain::AssetEvent>> Chainstate::GetAssetEvents(const Hash256& asset,
+                                                                  uint32_t from,
+                                                                  uint32_t limit) const {
+  std::lock_guard lock(mu_);
+  std::vector<chain::AssetEvent> events;
+  for (uint64_t seq = from; seq < uint64_t{from} + limit && seq <= UINT32_MAX; ++seq) {
+    Bytes raw;
+    Status s = store_->Get(chain::keys::Event(asset, static_cast<uint32_t>(seq)), &raw);
+    if (s.IsNotFound()) break;
+    if (!s.ok()) return s;
+    auto event = chain::DecodeAssetEvent(raw);
+    if (!event.ok()) return Status::Corruption("asset event: " + event.status().reason());
+    events.push_back(std::move(*event));
+  }
+  return events;
+}
+
+Result<std::optional<chain::TxLocation>> Chainstate::GetTxLocation(const Hash256& txid) const {
+  std::lock_guard lock(mu_);
+  Bytes raw;
+  Status s = store_->Get(chain::keys::TxIndex(txid), &raw);
+  if (s.IsNotFound()) return std::optional<chain::TxLocation>();
+  if (!s.ok()) return s;
+  auto location = chain::DecodeTxLocation(raw);
+  if (!location.ok()) return Status::Corruption("tx index: " + location.status().reason());
+  return std::optional<chain::TxLocation>(*location);
+}
+
+std::vector<BlockIndexInfo> Chainstate::ChainTips() const {
+  std::lock_guard lock(mu_);
+  std::set<const BlockIndex*> has_child;
+  tree_.ForEach([&](BlockIndex* index) {
+    if (index->parent) has_child.insert(index->parent);
+  });
+  std::vector<BlockIndexInfo> tips;
+  tree_.ForEach([&](BlockIndex* index) {
+    if (has_child.count(index) && index != tree_.Tip()) return;
+    BlockIndexInfo info = InfoLocked(index);
+    const BlockIndex* fork = tree_.FindFork(index);
+    info.branch_length = index->height - (fork ? fork->height : 0);
+    tips.push_back(std::move(info));
+  });
+  std::sort(tips.begin(), tips.end(),
+            [](const BlockIndexInfo& a, const BlockIndexInfo& b) { return a.height > b.height; });
+  return tips;
+}
+
+void Chainstate::WithTipState(
+    const std::function<void(const chain::KvReader&, const TipInfo&)>& fn) const {
+  std::lock_guard lock(mu_);
+  fn(*store_, TipLocked());
+}
+
+Result<Chainstate::VerifyReport> Chainstate::VerifyChain() const {
+  std::lock_guard lock(mu_);
+  VerifyReport report;
+  chain::MemoryKv replay;
+  {
+    chain::StateCache cache(&replay);
+    if (auto r = ApplyGenesis(params_, &cache); !r.valid()) {
+      return Status::Internal("genesis: " + r.ToString());
+    }
+    FoldInto(cache, &replay);
+  }
+  auto problem = [&](std::string what) {
+    if (report.problems.size() < 50) report.problems.push_back(std::move(what));
+  };
+  const BlockIndex* tip = tree_.Tip();
+  for (uint32_t h = 1; h <= tip->height; ++h) {
+    const BlockIndex* index = tree_.AtHeight(h);
+    Bytes raw;
+    if (Status s = store_->Get(chain::keys::Block(index->id), &raw); !s.ok()) {
+      problem("block " + std::to_string(h) + " unreadable: " + s.ToString());
+      return report;
+    }
+    auto decoded = chain::DecodeBlock(raw);
+    if (!decoded.ok()) {
+      problem("block " + std::to_string(h) + " does not decode: " + decoded.status().reason());
+      return report;
+    }
+    const chain::Block& block = decoded->block;
+    Hash256 id = block.header.Id();
+    ValidationResult r = ValidationResult::Valid();
+    if (id != index->id || block.header.prev != index->parent->id) {
+      r = ValidationResult::Invalid("bad-link", "stored block does not match the index");
+    }
+    if (r.valid()) r = CheckBlockHeader(block.header, id, params_);
+    if (r.valid()) r = CheckBlock(*decoded, params_);
+    if (r.valid()) r = CheckBlockSignatures(block, options_.verify_threads);
+    chain::StateCache cache(&replay);
+    if (r.valid()) {
+      r = ApplyBlockTransactions(params_, BlockContext{id, h, block.header.time}, block,
+                                 decoded->txids, &cache);
+    }
+    if (!r.valid()) {
+      problem("block " + std::to_string(h) + " " + id.ToHex() + ": " + r.ToString());
+      return report;
+    }
+    FoldInto(cache, &replay);
+    report.blocks_checked++;
+  }
+
+  // Every state key in the store must equal the replay, and the replay must have no more.
+  size_t matched = 0;
+  for (char prefix : {chain::keys::kAccount, chain::keys::kAsset, chain::keys::kEvent,
+                      chain::keys::kTxIndex, chain::keys::kHeight}) {
+    Status s = store_->Scan(std::string(1, prefix), [&](std::string_view key,
+                                                        chain::ByteSpan value) {
+      report.state_keys_compared++;
+      auto it = replay.entries().find(key);
+      if (it == replay.entries().end()) {
+        problem("stored key not in replay: " + chain::HexEncode(chain::ByteSpan(
+                                                   reinterpret_cast<const uint8_t*>(key.data()),
+                                                   key.size())));
+      } else if (!std::equal(it->second.begin(), it->second.end(), value.begin(),
+                             value.end())) {
+        problem("stored value differs from replay for key " +
+                chain::HexEncode(chain::ByteSpan(reinterpret_cast<const uint8_t*>(key.data()),
+                                                 key.size())));
+      } else {
+        matched++;
+      }
+      return true;
+    });
+    if (!s.ok()) return s;
+  }
+  if (matched != replay.entries().size()) {
+    problem(std::to_string(replay.entries().size() - matched) +
+            " replayed state keys are missing or differ in the store");
+  }
+  return report;
+}
+
+}  // namespace waybill::consensus

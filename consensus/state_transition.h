@@ -1,0 +1,42 @@
+// The state transition: applying a tx or a block to the state (accounts, assets, events,
+// tx index) through a StateCache, whose changes become the WriteBatch and the undo data.
+// Signatures are not checked here (ConnectBlock checks them in parallel beforehand; the
+// mempool checks them on entry).
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "chain/block.h"
+#include "chain/state_cache.h"
+#include "chain/tx.h"
+#include "consensus/params.h"
+#include "consensus/validation.h"
+
+namespace waybill::consensus {
+
+struct BlockContext {
+  chain::Hash256 block_id;
+  uint32_t height = 0;
+  uint32_t time = 0;
+};
+
+// Applies one tx on top of state: chain id, nonce, fee, balances and the operation's rules.
+// On success the tx's writes are in *state and *fee_out holds its fee; on failure *state is
+// untouched and the result says why (kInvalid) or that the store failed (kError).
+ValidationResult ApplyTransaction(const ChainParams& params, const BlockContext& ctx,
+                                  const chain::TxWithId& tx, uint32_t index_in_block,
+                                  chain::StateCache* state, chain::Amount* fee_out);
+
+// Applies every tx of a block in order, then credits reward + fees to the miner and records
+// the height index ('h' || height -> block id). Does not check PoW, header rules or
+// signatures. On failure *state may hold partial writes; the caller discards it.
+ValidationResult ApplyBlockTransactions(const ChainParams& params, const BlockContext& ctx,
+                                        const chain::Block& block,
+                                        std::span<const chain::Hash256> txids,
+                                        chain::StateCache* state);
+
+// The genesis state: the allocations and the height index of block 0.
+ValidationResult ApplyGenesis(const ChainParams& params, chain::StateCache* state);
+
+}  // namespace waybill::consensus

@@ -1,0 +1,207 @@
+#include "consensus/tx_check.h"
+
+#include <string>
+#include <variant>
+
+#include "chain/amount.h"
+
+namespace waybill::consensus {
+namespace {
+
+using chain::Transaction;
+
+bool IsNameChar(uint8_t c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+
+// Key and claim names share one alphabet so that they are safe as index keys, URL path
+// segments and JSON object keys without escaping.
+bool IsValidName(std::string_view s, size_t max_len) {
+  if (s.empty() || s.size() > max_len) return false;
+  for (char c : s) {
+    if (!IsNameChar(static_cast<uint8_t>(c))) return false;
+  }
+  return true;
+}
+
+bool InRange(uint8_t b, uint8_t lo, uint8_t hi) { return b >= lo && b <= hi; }
+
+// Well-formed UTF-8 per RFC 3629 section 4 (the byte ranges there exclude overlong forms,
+// surrogates and code points above U+10FFFF), plus no C0 controls or DEL: values are shown on
+// explorer pages and printed labels, where invisible characters could hide what was signed.
+bool IsValidText(std::string_view s, size_t max_len) {
+  if (s.size() > max_len) return false;
+  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+  const size_t n = s.size();
+  size_t i = 0;
+  while (i < n) {
+    const uint8_t b = p[i];
+    if (b < 0x80) {
+      if (b < 0x20 || b == 0x7f) return false;
+      ++i;
+      continue;
+    }
+    size_t len;
+    uint8_t lo = 0x80, hi = 0xbf;  // allowed range of the second byte
+    if (InRange(b, 0xc2, 0xdf)) {
+      len = 2;
+    } else if (b == 0xe0) {
+      len = 3;
+      lo = 0xa0;
+    } else if (InRange(b, 0xe1, 0xec) || InRange(b, 0xee, 0xef)) {
+      len = 3;
+    } else if (b == 0xed) {
+      len = 3;
+      hi = 0x9f;
+    } else if (b == 0xf0) {
+      len = 4;
+      lo = 0x90;
+    } else if (InRange(b, 0xf1, 0xf3)) {
+      len = 4;
+    } else if (b == 0xf4) {
+      len = 4;
+      hi = 0x8f;
+    } else {
+      return false;  // 0x80..0xc1 (continuation or overlong lead) and 0xf5..0xff
+    }
+    if (n - i < len) return false;
+    if (!InRange(p[i + 1], lo, hi)) return false;
+    for (size_t k = 2; k < len; ++k) {
+      if (!InRange(p[i + k], 0x80, 0xbf)) return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+ValidationResult CheckMetadata(const std::vector<chain::MetadataEntry>& md) {
+  if (md.size() > chain::kMaxMetadataEntries) {
+    return ValidationResult::Invalid("bad-metadata", std::to_string(md.size()) + " entries");
+  }
+  for (size_t i = 0; i < md.size(); ++i) {
+    const auto& e = md[i];
+    if (!IsValidMetadataKey(e.key)) {
+      return ValidationResult::Invalid("bad-metadata", "entry " + std::to_string(i) + ": bad key");
+    }
+    // Strictly ascending keys give one canonical encoding per map and rule out duplicates.
+    if (i > 0 && !(md[i - 1].key < e.key)) {
+      return ValidationResult::Invalid("bad-metadata",
+                                       "entry " + std::to_string(i) + ": keys not ascending");
+    }
+    if (!IsValidMetadataValue(e.value)) {
+      return ValidationResult::Invalid("bad-metadata",
+                                       "entry " + std::to_string(i) + ": bad value");
+    }
+  }
+  return ValidationResult::Valid();
+}
+
+ValidationResult CheckDocuments(const std::vector<chain::Hash256>& docs) {
+  if (docs.size() > chain::kMaxDocuments) {
+    return ValidationResult::Invalid("bad-documents", std::to_string(docs.size()) + " documents");
+  }
+  return ValidationResult::Valid();
+}
+
+ValidationResult CheckUnit(const std::string& unit) {
+  if (!IsValidUnit(unit)) return ValidationResult::Invalid("bad-unit");
+  return ValidationResult::Valid();
+}
+
+struct OpChecker {
+  ValidationResult operator()(const chain::TransferOp& op) const {
+    if (op.amount < 1 || op.amount > chain::kMaxAmount) {
+      return ValidationResult::Invalid("bad-amount", std::to_string(op.amount));
+    }
+    return ValidationResult::Valid();
+  }
+
+  ValidationResult operator()(const chain::AssetIssueOp& op) const {
+    if (op.quantity < 1) return ValidationResult::Invalid("bad-quantity", "zero");
+    if (auto r = CheckUnit(op.unit); !r.valid()) return r;
+    if (auto r = CheckMetadata(op.metadata); !r.valid()) return r;
+    return CheckDocuments(op.documents);
+  }
+
+  ValidationResult operator()(const chain::AssetTransferOp&) const {
+    return ValidationResult::Valid();
+  }
+
+  ValidationResult operator()(const chain::AssetSplitOp& op) const {
+    if (op.quantities.size() < chain::kMinSplitParts ||
+        op.quantities.size() > chain::kMaxSplitParts) {
+      return ValidationResult::Invalid("bad-split",
+                                       std::to_string(op.quantities.size()) + " parts");
+    }
+    for (size_t i = 0; i < op.quantities.size(); ++i) {
+      if (op.quantities[i] < 1) {
+        return ValidationResult::Invalid("bad-split", "part " + std::to_string(i) + " is zero");
+      }
+    }
+    // Whether the parts sum to the parent's quantity depends on the parent: the state
+    // transition checks it ("bad-split-sum").
+    return ValidationResult::Valid();
+  }
+
+  ValidationResult operator()(const chain::AssetMergeOp& op) const {
+    if (op.inputs.size() < chain::kMinMergeInputs || op.inputs.size() > chain::kMaxMergeInputs) {
+      return ValidationResult::Invalid("bad-merge-inputs",
+                                       std::to_string(op.inputs.size()) + " inputs");
+    }
+    // At most 16 inputs: the quadratic scan is cheaper than a set.
+    for (size_t i = 1; i < op.inputs.size(); ++i) {
+      for (size_t j = 0; j < i; ++j) {
+        if (op.inputs[i] == op.inputs[j]) {
+          return ValidationResult::Invalid(
+              "bad-merge-inputs",
+              "inputs " + std::to_string(j) + " and " + std::to_string(i) + " are the same");
+        }
+      }
+    }
+    if (op.quantity < 1) return ValidationResult::Invalid("bad-quantity", "zero");
+    if (auto r = CheckUnit(op.unit); !r.valid()) return r;
+    if (auto r = CheckMetadata(op.metadata); !r.valid()) return r;
+    return CheckDocuments(op.documents);
+  }
+
+  ValidationResult operator()(const chain::AssetAttestOp& op) const {
+    if (!IsValidName(op.claim, chain::kMaxClaimLen)) {
+      return ValidationResult::Invalid("bad-claim", "bad claim type");
+    }
+    if (!IsValidText(op.value, chain::kMaxClaimValueLen)) {
+      return ValidationResult::Invalid("bad-claim", "bad claim value");
+    }
+    return ValidationResult::Valid();
+  }
+};
+
+}  // namespace
+
+bool IsValidMetadataKey(std::string_view key) {
+  return IsValidName(key, chain::kMaxMetadataKeyLen);
+}
+
+bool IsValidMetadataValue(std::string_view value) {
+  return IsValidText(value, chain::kMaxMetadataValueLen);
+}
+
+bool IsValidUnit(std::string_view unit) {
+  if (unit.empty() || unit.size() > chain::kMaxUnitLen) return false;
+  for (char c : unit) {
+    const auto b = static_cast<uint8_t>(c);
+    if (b < 0x21 || b > 0x7e) return false;
+  }
+  return true;
+}
+
+ValidationResult CheckTransaction(const Transaction& tx) {
+  if (tx.version != chain::kTxVersion) {
+    return ValidationResult::Invalid("bad-version", std::to_string(tx.version));
+  }
+  if (tx.fee > chain::kMaxAmount) {
+    return ValidationResult::Invalid("bad-fee", std::to_string(tx.fee));
+  }
+  return std::visit(OpChecker{}, tx.op);
+}
+
+}  // namespace waybill::consensus
