@@ -1,0 +1,119 @@
+// Genesis files: the embedded networks load, the commitment covers every parameter, and
+// malformed files are refused with a reason.
+#include "node/genesis.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "chain/bech32.h"
+#include "chain/schnorr.h"
+
+namespace waybill::node {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+TEST(Genesis, EmbeddedNetworksLoad) {
+  for (const char* name : {"devnet", "regtest", "testnet"}) {
+    auto p = EmbeddedGenesis(name);
+    ASSERT_TRUE(p.ok()) << name << ": " << p.status().ToString();
+    EXPECT_EQ(p->network, name);
+    EXPECT_EQ(p->genesis.Id(), p->genesis_id);
+    EXPECT_EQ(p->chain_id(), p->genesis_id);
+  }
+  EXPECT_FALSE(EmbeddedGenesis("mainnet").ok());
+}
+
+TEST(Genesis, EmbeddedMatchesTheFileInTheRepository) {
+  auto embedded = EmbeddedGenesis("devnet");
+  auto file = LoadGenesisFile(std::string(SOURCE_DIR) + "/genesis/devnet.json");
+  ASSERT_TRUE(embedded.ok() && file.ok());
+  EXPECT_EQ(embedded->genesis_id, file->genesis_id);
+}
+
+TEST(Genesis, DevKeysAreFundedOnDevnetAndRegtest) {
+  for (const char* name : {"devnet", "regtest"}) {
+    auto p = EmbeddedGenesis(name);
+    ASSERT_TRUE(p.ok());
+    ASSERT_EQ(p->allocations.size(), 10u);
+    for (uint32_t i = 0; i < 10; ++i) {
+      auto key = chain::SecretKey::FromBytes(consensus::DevSecretKeyBytes(i).span());
+      ASSERT_TRUE(key.has_value());
+      EXPECT_EQ(p->allocations[i].account, key->PublicKey()) << name << " key " << i;
+    }
+  }
+}
+
+TEST(Genesis, RoundTripThroughJson) {
+  auto p = EmbeddedGenesis("regtest");
+  ASSERT_TRUE(p.ok());
+  auto again = ParseGenesisJson(GenesisToJson(*p));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->genesis_id, p->genesis_id);
+  EXPECT_EQ(again->allocations, p->allocations);
+}
+
+TEST(Genesis, EveryParameterChangesTheChainId) {
+  auto base = EmbeddedGenesis("regtest");
+  ASSERT_TRUE(base.ok());
+  std::vector<std::function<void(consensus::ChainParams&)>> edits = {
+      [](auto& p) { p.network = "regtest2"; },
+      [](auto& p) { p.address_prefix = "wbx"; },
+      [](auto& p) { p.magic ^= 1; },
+      [](auto& p) { p.target_block_time += 1; },
+      [](auto& p) { p.asert_half_life += 1; },
+      [](auto& p) { p.max_future_block_time -= 1; },
+      [](auto& p) { p.block_reward += 1; },
+      [](auto& p) { p.halving_interval += 1; },
+      [](auto& p) { p.min_fee_per_byte += 1; },
+      [](auto& p) { p.max_block_size += 1; },
+      [](auto& p) { p.max_block_txs += 1; },
+      [](auto& p) { p.allow_mocktime = !p.allow_mocktime; },
+      [](auto& p) { p.allocations[3].amount += 1; },
+      [](auto& p) { p.genesis_time += 1; },
+      [](auto& p) { p.genesis_nonce += 1; },
+  };
+  for (size_t i = 0; i < edits.size(); ++i) {
+    consensus::ChainParams p = *base;
+    edits[i](p);
+    ASSERT_TRUE(p.Finalize().ok()) << "edit " << i << ": " << p.Finalize().ToString();
+    EXPECT_NE(p.genesis_id, base->genesis_id) << "edit " << i;
+  }
+}
+
+TEST(Genesis, MalformedFilesAreRefusedWithAReason) {
+  std::string good = ReadFile(std::string(SOURCE_DIR) + "/genesis/regtest.json");
+  ASSERT_TRUE(ParseGenesisJson(good).ok());
+  auto expect_error = [&](const std::string& from, const std::string& to,
+                          const std::string& reason) {
+    std::string bad = good;
+    auto pos = bad.find(from);
+    ASSERT_NE(pos, std::string::npos) << from;
+    bad.replace(pos, from.size(), to);
+    auto p = ParseGenesisJson(bad);
+    ASSERT_FALSE(p.ok()) << "accepted: " << to;
+    EXPECT_NE(p.status().reason().find(reason), std::string::npos) << p.status().reason();
+  };
+  expect_error("\"network\"", "\"netwrk\"", "unknown field netwrk");
+  expect_error("\"target_block_time\": 1", "\"target_block_time\": 0", "target_block_time");
+  expect_error("\"target_block_time\": 1", "\"target_block_time\": 1.5", "integer");
+  expect_error("\"magic\": \"0x57425201\"", "\"magic\": \"57425201\"", "magic");
+  expect_error("\"pow_limit_bits\": \"0x207fffff\"", "\"pow_limit_bits\": \"0x00000000\"",
+               "pow_limit_bits");
+  expect_error("wbr1qsw937m5fumr2l4fdzz46d0sux785zcfzepeqe6qhrjansl4ntazssryj4u",
+               "wbd1qsw937m5fumr2l4fdzz46d0sux785zcfzepeqe6qhrjansl4ntazsxu737m",
+               "wrong address prefix");
+  expect_error("\"amount\": 100000000000000", "\"amount\": 0", "amount");
+  expect_error("\"amount\": 100000000000000", "\"amount\": -5", "amount");
+  EXPECT_FALSE(ParseGenesisJson("{").ok());
+  EXPECT_FALSE(ParseGenesisJson("[]").ok());
+  EXPECT_FALSE(ParseGenesisJson("").ok());
+  EXPECT_FALSE(LoadGenesisFile("/nonexistent/genesis.json").ok());
+}
+
+}  // namespace
+}  // namespace waybill::node
