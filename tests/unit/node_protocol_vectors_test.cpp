@@ -1,0 +1,66 @@
+// The worked example of docs/PROTOCOL.md, Appendix A: if this fails, the code and the
+// specification disagree and one of them must change.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "chain/bech32.h"
+#include "chain/merkle.h"
+#include "chain/tx.h"
+#include "node/genesis.h"
+
+namespace waybill {
+namespace {
+
+using chain::HexEncode;
+
+TEST(ProtocolVectors, AppendixA) {
+  std::ifstream in(std::string(SOURCE_DIR) + "/genesis/regtest.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto p = node::ParseGenesisJson(text.str());
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(HexEncode(p->SerializeForCommitment()),
+            "07726567746573740377627201524257ffff7f200100000000000000100e000000000000803a09000000000000f2052a010000009600000000000000010000000000000000093d0000000000204e000000000000010a838b1f6e89e6c6afd52d10aba6be1c378f416122c8720ce8171cbb387eb35f4500407a10f35a000019e9cf067c7b158f2c313cee9db8eed693d56ff2da9782d73c40c5e2746308d000407a10f35a00004775ed5a4d34bc3d6ddcb671ae9e59718349946721bb9d5d096b93dee5c95ea600407a10f35a0000cf96206286967160ba973659bd3f5d02151bece959d693a9e137e35ffedc48e700407a10f35a0000fcf6da2d476f19e475e569ea4174da62f260fc66c9471b16289bd370f736758c00407a10f35a0000d8cfba6d9b80ab649b9cba43df6896e7b433291db51103e9560e4e1f1eac531000407a10f35a00001745df5e20e6e17b73e757c8ab61f1e491c57752d2fa3255bb0496c8eccf613d00407a10f35a0000da858eec43efc8041278f07d0331e57e37b30a3702d48df3fb10126abc36e99f00407a10f35a000071a46ed5c2c15a0949f5bce5fbfda8487ed38ee91042bc19dbe296f8ed0f5cd700407a10f35a0000dd98e1e22bc0f68b945a2602af9fa9de7fe72210ca5340a094f793bef7fabef800407a10f35a0000");
+  EXPECT_EQ(p->genesis.merkle_root.ToHex(),
+            "808848155ea1f6340a00e0da0ed14147aa941895e2af54fdc95e9aa57fe3dc15");
+  auto header = p->genesis.Serialize();
+  EXPECT_EQ(HexEncode(header),
+            "010000000000000000000000000000000000000000000000000000000000000000000000808848155ea1f6340a00e0da0ed14147aa941895e2af54fdc95e9aa57fe3dc150000000000000000000000000000000000000000000000000000000000000000c0732169ffff7f200000000000000000");
+  EXPECT_EQ(p->genesis_id.ToHex(), "a6a9c90fb29d688fdc6a8fcade2cccd84f74c22ffcd036bd478a2ee8aaec5a54");
+
+  auto k0 = chain::SecretKey::FromBytes(consensus::DevSecretKeyBytes(0).span());
+  auto k1 = chain::SecretKey::FromBytes(consensus::DevSecretKeyBytes(1).span());
+  ASSERT_TRUE(k0 && k1);
+  EXPECT_EQ(HexEncode(k0->bytes()), "a0910c561a048d64c528ccee2d747bf0e1b8e5c034845d8e3ce8066d3a5be3ab");
+  EXPECT_EQ(k0->PublicKey().ToHex(), "838b1f6e89e6c6afd52d10aba6be1c378f416122c8720ce8171cbb387eb35f45");
+  EXPECT_EQ(chain::bech32::EncodeAddress("wbr", k0->PublicKey()),
+            "wbr1qsw937m5fumr2l4fdzz46d0sux785zcfzepeqe6qhrjansl4ntazssryj4u");
+
+  chain::Transaction tx;
+  tx.chain_id = p->chain_id();
+  tx.sender = k0->PublicKey();
+  tx.nonce = 0;
+  tx.fee = 1000;
+  tx.op = chain::TransferOp{k1->PublicKey(), 100000000};
+  EXPECT_EQ(HexEncode(tx.SerializeUnsigned()),
+            "0100a6a9c90fb29d688fdc6a8fcade2cccd84f74c22ffcd036bd478a2ee8aaec5a54838b1f6e89e6c6afd52d10aba6be1c378f416122c8720ce8171cbb387eb35f450000000000000000e8030000000000000119e9cf067c7b158f2c313cee9db8eed693d56ff2da9782d73c40c5e2746308d000e1f50500000000");
+  chain::Hash256 sighash = tx.SigHash();
+  EXPECT_EQ(sighash.ToHex(), "a59a37459be3365abb10356a10575e7f68a4b6536e1eb6240b78620b6c4dfea5");
+  tx.signature = k0->Sign(sighash.span(), std::array<uint8_t, 32>{});
+  EXPECT_EQ(HexEncode(tx.signature),
+            "35b214157f23453af1d73330042aa82f8ef03cb8e0cc9351e8f9bca671813a5d893a00eb8784e5d3ba57f5b3d8b30091f3bfee5e3ef051228f697de0f150eebf");
+  EXPECT_TRUE(tx.VerifySignature());
+  EXPECT_EQ(tx.Serialize().size(), 187u);
+  EXPECT_EQ(tx.Id().ToHex(), "be5ab2d9e0c1682ff1ba150606ad0ad724f79a0c05abda57d59e8fa1b3d420a1");
+  EXPECT_EQ(chain::BlockMerkleRoot(std::vector<chain::Hash256>{tx.Id()}).ToHex(),
+            "cf46087fc17f4de4079d8f568cea091ed21b06686730eb9214a0edaad66b9cff");
+  EXPECT_EQ(chain::BlockMerkleRoot(std::vector<chain::Hash256>{}).ToHex(),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(chain::AssetIdFor(k0->PublicKey(), 0, 0).ToHex(),
+            "e80663a563957e72eb829d6f67429f9eba3905a035e553a431ab7073f3bb3d23");
+}
+
+}  // namespace
+}  // namespace waybill
