@@ -1,1 +1,41 @@
-int main() { return 0; }
+// waybilld: parses the configuration, runs the Node until a shutdown is requested.
+// Exit codes: 0 after a clean shutdown (or --help/--version), 1 if the configuration is
+// invalid or the node cannot start.
+#include <csignal>
+#include <cstdio>
+
+#include "node/config.h"
+#include "node/node.h"
+
+int main(int argc, char** argv) {
+  using namespace waybill::node;
+  // Before any thread exists, so every thread inherits the mask (see BlockShutdownSignals).
+  BlockShutdownSignals();
+  // A peer that closes its socket must not kill the process; writes report EPIPE instead.
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto config = ParseConfig(argc, argv);
+  if (!config.ok()) {
+    std::fprintf(stderr, "Error: %s\n", config.status().reason().c_str());
+    std::fprintf(stderr, "Run waybilld --help for the options.\n");
+    return 1;
+  }
+  if (config->show_help) {
+    std::fputs(config->help_text.c_str(), stdout);
+    return 0;
+  }
+  if (config->show_version) {
+    std::printf("waybilld %s\n", kWaybillVersion);
+    return 0;
+  }
+
+  Node node(std::move(*config));
+  if (auto status = node.Start(); !status.ok()) {
+    std::fprintf(stderr, "Error: %s\n", status.reason().c_str());
+    node.Stop();
+    return 1;
+  }
+  node.WaitForShutdown();
+  node.Stop();
+  return 0;
+}

@@ -1,0 +1,294 @@
+#include "node/config.h"
+
+#include <arpa/inet.h>
+
+#include <boost/program_options.hpp>
+#include <charconv>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "chain/bech32.h"
+#include "chain/schnorr.h"
+#include "node/genesis.h"
+
+namespace waybill::node {
+namespace {
+
+namespace po = boost::program_options;
+using chain::Status;
+
+constexpr char kDefaultConfName[] = "waybill.conf";
+
+// Options only the command line may give.
+po::options_description CommandLineOnly() {
+  po::options_description d("General");
+  // One option per line reads better than the formatter's packing of this call chain.
+  // clang-format off
+  d.add_options()
+      ("help,h", "Print this help and exit.")
+      ("version", "Print the version and exit.")
+      ("conf", po::value<std::string>()->value_name("FILE"),
+       "Config file of key=value lines (default: <datadir>/waybill.conf, read if present).");
+  // clang-format on
+  return d;
+}
+
+// Options allowed on the command line and in the config file. Numbers are read as strings
+// and checked here, so a bad value gets a message that names the option and the range
+// (program_options would also wrap "-1" around for an unsigned type).
+po::options_description Settings() {
+  po::options_description d("Node");
+  // clang-format off
+  d.add_options()
+      ("datadir", po::value<std::string>()->value_name("DIR"),
+       "Data directory (default: ~/.waybill).")
+      ("network", po::value<std::string>()->value_name("NAME"),
+       "Embedded network: devnet, regtest or testnet (default: devnet).")
+      ("genesis", po::value<std::string>()->value_name("FILE"),
+       "Genesis file of another network (conflicts with --network).")
+      ("rpcbind", po::value<std::string>()->value_name("ADDR"),
+       "Address the JSON-RPC server binds to (default: 127.0.0.1).")
+      ("rpcport", po::value<std::string>()->value_name("PORT"),
+       "JSON-RPC port (default: devnet 18443, regtest 18444, testnet 18445, other 18446).")
+      ("rpcuser", po::value<std::string>()->value_name("USER"),
+       "JSON-RPC user name (with --rpcpassword; default: cookie authentication).")
+      ("rpcpassword", po::value<std::string>()->value_name("PASS"),
+       "JSON-RPC password (with --rpcuser).")
+      ("loglevel", po::value<std::string>()->value_name("LEVEL"),
+       "error, warn, info, debug or trace (default: info).")
+      ("printtoconsole", po::value<bool>()->implicit_value(true)->value_name("0|1"),
+       "Also log to stderr (default: 1).")
+      ("mine", po::value<bool>()->implicit_value(true)->value_name("0|1"),
+       "Mine blocks (default: 0).")
+      ("miner-address", po::value<std::string>()->value_name("ADDR"),
+       "Address that receives mined rewards (required with --mine, except on devnet).")
+      ("miner-threads", po::value<std::string>()->value_name("N"),
+       "Mining threads (default: 1).")
+      ("maxmempool", po::value<std::string>()->value_name("MB"),
+       "Mempool size limit in MiB (default: 64).")
+      ("verify-threads", po::value<std::string>()->value_name("N"),
+       "Signature verification threads (default: the number of CPUs).");
+  // clang-format on
+  return d;
+}
+
+std::optional<std::string> Get(const po::variables_map& vm, const char* name) {
+  auto it = vm.find(name);
+  if (it == vm.end() || it->second.empty()) return std::nullopt;
+  return it->second.as<std::string>();
+}
+
+// Reads an integer option in [lo, hi]; leaves *out alone when the option is absent.
+Status ReadInt(const po::variables_map& vm, const char* name, int64_t lo, int64_t hi,
+               int64_t* out) {
+  std::optional<std::string> text = Get(vm, name);
+  if (!text) return Status::Ok();
+  int64_t v = 0;
+  const char* begin = text->data();
+  const char* end = begin + text->size();
+  auto [ptr, ec] = std::from_chars(begin, end, v);
+  if (ec != std::errc() || ptr != end || text->empty() || v < lo || v > hi) {
+    return Status::Invalid("--" + std::string(name) + ": expected an integer from " +
+                           std::to_string(lo) + " to " + std::to_string(hi) + ", got '" + *text +
+                           "'");
+  }
+  *out = v;
+  return Status::Ok();
+}
+
+bool IsIpAddress(const std::string& s) {
+  unsigned char buf[16];
+  return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
+}
+
+// "~" and "~/x" are expanded (a config file gets no shell to do it); the result is absolute.
+chain::Result<std::string> ResolveDatadir(const std::optional<std::string>& given) {
+  std::string path = given.value_or("~/.waybill");
+  if (path.empty()) return Status::Invalid("--datadir: must not be empty");
+  if (path == "~" || path.rfind("~/", 0) == 0) {
+    const char* home = std::getenv("HOME");
+    if (home == nullptr || *home == '\0') {
+      return Status::Invalid("--datadir: cannot expand ~ (HOME is not set); give a path");
+    }
+    path = std::string(home) + path.substr(1);
+  }
+  std::error_code ec;
+  std::filesystem::path abs = std::filesystem::absolute(path, ec);
+  if (ec) return Status::Invalid("--datadir: " + path + ": " + ec.message());
+  return abs.lexically_normal().string();
+}
+
+chain::AccountId DevKeyAccount(uint32_t index) {
+  chain::Hash256 secret = consensus::DevSecretKeyBytes(index);
+  auto key = chain::SecretKey::FromBytes(secret.span());
+  // The dev keys are fixed, published values, all valid: a failure here is a build defect.
+  return key ? key->PublicKey() : chain::AccountId{};
+}
+
+Status Validate(const po::variables_map& vm, Config* c) {
+  // Network.
+  std::optional<std::string> network = Get(vm, "network");
+  std::optional<std::string> genesis = Get(vm, "genesis");
+  if (network && genesis) {
+    return Status::Invalid("--genesis and --network conflict: a genesis file is the network");
+  }
+  if (genesis) {
+    auto params = LoadGenesisFile(*genesis);
+    if (!params.ok()) return Status::Invalid("--genesis: " + params.status().reason());
+    c->params = std::move(*params);
+    std::error_code ec;
+    c->genesis_file = std::filesystem::absolute(*genesis, ec).lexically_normal().string();
+    if (ec) c->genesis_file = *genesis;
+  } else {
+    auto params = EmbeddedGenesis(network.value_or("devnet"));
+    if (!params.ok()) return Status::Invalid("--network: " + params.status().reason());
+    c->params = std::move(*params);
+  }
+  c->network = c->params.network;
+
+  // RPC.
+  if (auto bind = Get(vm, "rpcbind")) {
+    if (!IsIpAddress(*bind)) return Status::Invalid("--rpcbind: not an IP address: " + *bind);
+    c->rpc_bind = *bind;
+  }
+  int64_t port = DefaultRpcPort(c->network);
+  if (Status s = ReadInt(vm, "rpcport", 0, 65535, &port); !s.ok()) return s;
+  c->rpc_port = static_cast<uint16_t>(port);
+  std::optional<std::string> user = Get(vm, "rpcuser");
+  std::optional<std::string> password = Get(vm, "rpcpassword");
+  if (user.has_value() != password.has_value()) {
+    return Status::Invalid("--rpcuser and --rpcpassword go together (or neither: cookie auth)");
+  }
+  if (user) {
+    if (user->empty() || user->find(':') != std::string::npos) {
+      return Status::Invalid("--rpcuser: must be non-empty and contain no ':'");
+    }
+    if (password->empty()) return Status::Invalid("--rpcpassword: must not be empty");
+    c->rpc_user = *user;
+    c->rpc_password = *password;
+  }
+
+  // Logging.
+  if (auto level = Get(vm, "loglevel")) {
+    auto parsed = ParseLogLevel(*level);
+    if (!parsed) {
+      return Status::Invalid("--loglevel: expected error, warn, info, debug or trace, got '" +
+                             *level + "'");
+    }
+    c->log_level = *parsed;
+  }
+  if (vm.count("printtoconsole")) c->print_to_console = vm["printtoconsole"].as<bool>();
+
+  // Mining and resources.
+  if (vm.count("mine")) c->mine = vm["mine"].as<bool>();
+  if (auto address = Get(vm, "miner-address")) {
+    auto account = chain::bech32::DecodeAddress(c->params.address_prefix, *address);
+    if (!account.ok()) {
+      return Status::Invalid("--miner-address: not a " + c->params.address_prefix +
+                             " address: " + account.status().reason());
+    }
+    c->miner_account = *account;
+  } else if (c->mine) {
+    if (c->network != "devnet") {
+      return Status::Invalid("--mine requires --miner-address on " + c->network);
+    }
+    c->miner_account = DevKeyAccount(0);
+    c->notes.push_back("no --miner-address: mining to devnet dev key 0, " +
+                       chain::bech32::EncodeAddress(c->params.address_prefix, *c->miner_account));
+  }
+  int64_t miner_threads = 1;
+  if (Status s = ReadInt(vm, "miner-threads", 1, 1024, &miner_threads); !s.ok()) return s;
+  c->miner_threads = static_cast<int>(miner_threads);
+  int64_t mempool_mb = 64;
+  if (Status s = ReadInt(vm, "maxmempool", 1, 1 << 20, &mempool_mb); !s.ok()) return s;
+  c->max_mempool_mb = static_cast<size_t>(mempool_mb);
+  int64_t verify_threads = std::max(1u, std::thread::hardware_concurrency());
+  if (Status s = ReadInt(vm, "verify-threads", 1, 1024, &verify_threads); !s.ok()) return s;
+  c->verify_threads = static_cast<size_t>(verify_threads);
+  return Status::Ok();
+}
+
+chain::Result<Config> ParseConfigOrThrow(int argc, const char* const* argv) {
+  Config config;
+  po::options_description cli_only = CommandLineOnly();
+  po::options_description settings = Settings();
+  po::options_description all;
+  all.add(cli_only).add(settings);
+
+  po::variables_map vm;
+  // Unknown options and stray words are collected rather than thrown, so the message can name
+  // them ("too many positional options" would not).
+  po::parsed_options parsed =
+      po::command_line_parser(argc, argv).options(all).allow_unregistered().run();
+  std::vector<std::string> unknown =
+      po::collect_unrecognized(parsed.options, po::include_positional);
+  if (!unknown.empty()) return Status::Invalid("unknown option or argument '" + unknown[0] + "'");
+  po::store(parsed, vm);
+  if (vm.count("help")) {
+    std::ostringstream out;
+    out << "Usage: waybilld [options]\n\n"
+        << "Options may also be given in the config file as key=value lines (without the\n"
+        << "leading --); the command line wins.\n\n"
+        << all;
+    config.show_help = true;
+    config.help_text = out.str();
+    return config;
+  }
+  if (vm.count("version")) {
+    config.show_version = true;
+    return config;
+  }
+
+  auto datadir = ResolveDatadir(Get(vm, "datadir"));
+  if (!datadir.ok()) return datadir.status();
+
+  // The config file: --conf, else <datadir>/waybill.conf if it exists.
+  std::optional<std::string> conf = Get(vm, "conf");
+  std::string conf_path =
+      conf.value_or((std::filesystem::path(*datadir) / kDefaultConfName).string());
+  std::ifstream in(conf_path);
+  if (in) {
+    try {
+      po::store(po::parse_config_file(in, settings), vm);
+    } catch (const po::error& e) {
+      return Status::Invalid("config file " + conf_path + ": " + e.what());
+    }
+    config.conf_file = conf_path;
+    // A datadir given only in the file (useful with --conf) counts; one on the command line
+    // was stored first and so still wins.
+    datadir = ResolveDatadir(Get(vm, "datadir"));
+    if (!datadir.ok()) return datadir.status();
+  } else if (conf) {
+    return Status::Invalid("--conf: cannot read " + conf_path);
+  }
+  config.datadir = *datadir;
+
+  if (Status s = Validate(vm, &config); !s.ok()) return s;
+  return config;
+}
+
+}  // namespace
+
+uint16_t DefaultRpcPort(const std::string& network) {
+  if (network == "devnet") return 18443;
+  if (network == "regtest") return 18444;
+  if (network == "testnet") return 18445;
+  return 18446;
+}
+
+chain::Result<Config> ParseConfig(int argc, const char* const* argv) {
+  try {
+    return ParseConfigOrThrow(argc, argv);
+  } catch (const po::error& e) {
+    // e.g. "unrecognised option '--foo'", "the argument ('x') for option '--mine' is
+    // invalid".
+    return Status::Invalid(e.what());
+  } catch (const std::exception& e) {
+    return Status::Invalid(std::string("cannot read the configuration: ") + e.what());
+  }
+}
+
+}  // namespace waybill::node

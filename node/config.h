@@ -1,0 +1,71 @@
+// waybilld's configuration: command-line flags and a config file of "key=value" lines
+// (Boost.Program_options, kept inside config.cpp). A value on the command line wins over the
+// same key in the file. `waybilld --help` lists every option.
+//
+// Defaults worth knowing:
+//   --datadir         ~/.waybill
+//   --network         devnet (embedded: devnet, regtest, testnet); --genesis FILE instead
+//                     selects another network (the two conflict)
+//   --rpcbind         127.0.0.1 (loopback only)
+//   --rpcport         by network: devnet 18443, regtest 18444, testnet 18445, any other 18446
+//   --conf            <datadir>/waybill.conf, read if present; an explicit --conf must exist
+//   --miner-address   required with --mine, except on devnet where it defaults to the
+//                     published dev key 0 (noted in the log)
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "chain/status.h"
+#include "chain/types.h"
+#include "consensus/params.h"
+#include "node/logging.h"
+
+namespace waybill::node {
+
+// Keep in step with project(... VERSION) in the top-level CMakeLists.txt.
+inline constexpr char kWaybillVersion[] = "0.1.0";
+
+struct Config {
+  // --help / --version: print help_text or the version and exit; nothing else is validated.
+  bool show_help = false;
+  bool show_version = false;
+  std::string help_text;
+
+  std::string datadir;       // absolute
+  std::string conf_file;     // the config file read; empty if none
+  std::string network;       // params.network
+  std::string genesis_file;  // empty: an embedded network
+  consensus::ChainParams params;
+
+  std::string rpc_bind = "127.0.0.1";
+  uint16_t rpc_port = 0;
+  // Both set or both empty. Empty: cookie authentication.
+  std::string rpc_user;
+  std::string rpc_password;  // secret: never log it
+
+  LogLevel log_level = LogLevel::kInfo;
+  bool print_to_console = true;
+
+  bool mine = false;
+  std::optional<chain::AccountId> miner_account;  // set when mine
+  int miner_threads = 1;
+  size_t max_mempool_mb = 64;
+  size_t verify_threads = 1;
+
+  // Things worth logging once the logger is open (e.g. "mining to dev key 0 ...").
+  std::vector<std::string> notes;
+};
+
+// The default RPC port of a network (see the table above).
+uint16_t DefaultRpcPort(const std::string& network);
+
+// Parses argv (argv[0] is the program name) and the config file, loads the network's chain
+// parameters (so a bad genesis file or address is reported before anything starts) and
+// validates every value. Invalid with a message fit for "Error: <message>" otherwise. Never
+// throws.
+chain::Result<Config> ParseConfig(int argc, const char* const* argv);
+
+}  // namespace waybill::node

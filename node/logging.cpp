@@ -1,0 +1,162 @@
+#include "node/logging.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+namespace waybill::node {
+namespace {
+
+// Writes all of data, retrying on short writes and EINTR. Best effort: a log line that
+// cannot be written is dropped rather than failing the caller.
+void WriteAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+void AppendEscaped(std::string* out, std::string_view message) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (char c : message) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      out->append("\\x");
+      out->push_back(kHex[u >> 4]);
+      out->push_back(kHex[u & 0xf]);
+    } else {
+      out->push_back(c);
+    }
+  }
+}
+
+}  // namespace
+
+std::string_view LogLevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kError:
+      return "error";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kTrace:
+      return "trace";
+  }
+  return "?";
+}
+
+std::optional<LogLevel> ParseLogLevel(std::string_view name) {
+  if (name == "error") return LogLevel::kError;
+  if (name == "warn" || name == "warning") return LogLevel::kWarn;
+  if (name == "info") return LogLevel::kInfo;
+  if (name == "debug") return LogLevel::kDebug;
+  if (name == "trace") return LogLevel::kTrace;
+  return std::nullopt;
+}
+
+std::string FormatLogLine(std::chrono::system_clock::time_point time, LogLevel level,
+                          std::string_view category, std::string_view message) {
+  using std::chrono::duration_cast;
+  using std::chrono::milliseconds;
+  int64_t ms = duration_cast<milliseconds>(time.time_since_epoch()).count();
+  // Floor division, so times before the epoch still print a valid millisecond field.
+  int64_t secs = ms / 1000 - (ms % 1000 < 0 ? 1 : 0);
+  int64_t millis = ms - secs * 1000;
+  time_t t = static_cast<time_t>(secs);
+  struct tm tm {};
+  gmtime_r(&t, &tm);
+  char stamp[64];  // ample for any int year, so the output is never cut
+  snprintf(stamp, sizeof(stamp), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(millis));
+  std::string line;
+  line.reserve(40 + category.size() + message.size());
+  line.append(stamp);
+  line.append(" [");
+  line.append(LogLevelName(level));
+  line.append("] ");
+  if (!category.empty()) {
+    line.push_back('[');
+    AppendEscaped(&line, category);
+    line.append("] ");
+  }
+  AppendEscaped(&line, message);
+  line.push_back('\n');
+  return line;
+}
+
+chain::Result<std::unique_ptr<Logger>> Logger::Open(const LoggerOptions& options) {
+  int fd = -1;
+  if (!options.file_path.empty()) {
+    fd = ::open(options.file_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      return chain::Status::IoError("cannot open log file " + options.file_path + ": " +
+                                    std::strerror(errno));
+    }
+  }
+  return std::unique_ptr<Logger>(new Logger(options, fd));
+}
+
+Logger::Logger(const LoggerOptions& options, int fd)
+    : print_to_console_(options.print_to_console),
+      fd_(fd),
+      level_(static_cast<int>(options.level)) {}
+
+Logger::~Logger() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void Logger::Log(LogLevel level, std::string_view category, std::string_view message) {
+  if (!Enabled(level)) return;
+  std::string line = FormatLogLine(std::chrono::system_clock::now(), level, category, message);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (print_to_console_) WriteAll(STDERR_FILENO, line);
+  if (fd_ >= 0) WriteAll(fd_, line);
+}
+
+TokenBucket::TokenBucket(uint32_t per_second, uint32_t burst)
+    : rate_milli_per_sec_(int64_t{per_second} * 1000),
+      capacity_milli_(int64_t{std::max<uint32_t>(burst, 1)} * 1000),
+      tokens_milli_(capacity_milli_) {}
+
+bool TokenBucket::Allow(std::chrono::steady_clock::time_point now) {
+  std::lock_guard<std::mutex> lock(mu_);
+  // The clock starts at the first call, so a caller's injected times are all it sees.
+  if (!last_) last_ = now;
+  if (now > *last_) {
+    int64_t elapsed_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now - *last_).count();
+    // Cap elapsed time first so the product cannot overflow after a long idle period.
+    elapsed_ms = std::min<int64_t>(elapsed_ms, 1'000'000'000);
+    int64_t refill = elapsed_ms * rate_milli_per_sec_ / 1000;
+    if (refill > 0) {
+      tokens_milli_ = std::min(capacity_milli_, tokens_milli_ + refill);
+      last_ = now;
+    }
+  }
+  if (tokens_milli_ >= 1000) {
+    tokens_milli_ -= 1000;
+    return true;
+  }
+  ++suppressed_;
+  return false;
+}
+
+uint64_t TokenBucket::TakeSuppressed() {
+  std::lock_guard<std::mutex> lock(mu_);
+  uint64_t n = suppressed_;
+  suppressed_ = 0;
+  return n;
+}
+
+}  // namespace waybill::node

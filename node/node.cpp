@@ -1,0 +1,312 @@
+#include "node/node.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+
+#include "chain/bech32.h"
+#include "node/rpc_methods.h"
+
+namespace waybill::node {
+namespace {
+
+namespace fs = std::filesystem;
+using chain::Status;
+
+sigset_t ShutdownSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+// Positional or named parameter; nullptr when absent or null.
+const Json* Param(const Json& params, size_t index, const char* name) {
+  if (params.is_array()) {
+    return index < params.size() && !params[index].is_null() ? &params[index] : nullptr;
+  }
+  if (params.is_object()) {
+    auto it = params.find(name);
+    return it != params.end() && !it->is_null() ? &*it : nullptr;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void BlockShutdownSignals() {
+  sigset_t set = ShutdownSignals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+void RegisterBuiltinMethods(RpcTable& table, const BuiltinRpcContext& ctx) {
+  table.Register(
+      "stop",
+      [request_stop = ctx.request_stop](const Json&) -> Json {
+        // Only asks: the server finishes writing this reply before it shuts down.
+        request_stop();
+        return "Waybill server stopping";
+      },
+      "stop  Stop the node.");
+  table.Register(
+      "uptime",
+      [started = ctx.started_at](const Json&) -> Json {
+        return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
+                                                                started)
+            .count();
+      },
+      "uptime  Seconds since the node started.");
+  table.Register(
+      "setmocktime",
+      [params = ctx.params, clock = ctx.clock](const Json& args) -> Json {
+        if (!params->allow_mocktime) {
+          throw RpcError(rpc_code::kMiscError, "setmocktime is for regtest only");
+        }
+        const Json* t = Param(args, 0, "timestamp");
+        if (t == nullptr) throw RpcError(rpc_code::kInvalidParameter, "timestamp is required");
+        if (!t->is_number_integer() ||
+            (t->is_number_unsigned() && t->get<uint64_t>() > INT64_MAX)) {
+          throw RpcError(rpc_code::kInvalidParameter, "timestamp must be an integer");
+        }
+        int64_t value = t->get<int64_t>();
+        if (value < 0) throw RpcError(rpc_code::kInvalidParameter, "timestamp must be >= 0");
+        clock->SetMockTime(value);
+        return nullptr;
+      },
+      "setmocktime timestamp  Fix the node's clock at a Unix time (0: the system clock again). "
+      "Only where the genesis file allows it (regtest).");
+  table.Register(
+      "logging",
+      [logger = ctx.logger](const Json& args) -> Json {
+        if (const Json* level = Param(args, 0, "level")) {
+          if (!level->is_string()) {
+            throw RpcError(rpc_code::kInvalidParameter, "level must be a string");
+          }
+          auto parsed = ParseLogLevel(level->get<std::string>());
+          if (!parsed) {
+            throw RpcError(rpc_code::kInvalidParameter,
+                           "level must be one of error, warn, info, debug, trace");
+          }
+          logger->SetLevel(*parsed);
+        }
+        return Json{{"level", std::string(LogLevelName(logger->level()))}};
+      },
+      "logging [level]  Show the log level, or set it (error, warn, info, debug, trace).");
+}
+
+void Node::TipRelay::Set(consensus::ChainstateListener* target) {
+  std::lock_guard<std::mutex> lock(mu_);
+  target_ = target;
+}
+
+void Node::TipRelay::OnTipChanged(const consensus::TipChange& change) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (target_ != nullptr) target_->OnTipChanged(change);
+}
+
+Node::Node(Config config, bool handle_signals)
+    : config_(std::move(config)), handle_signals_(handle_signals) {}
+
+Node::~Node() { Stop(); }
+
+void Node::Log(LogLevel level, const std::string& message) {
+  if (logger_) logger_->Log(level, {}, message);
+}
+
+Status Node::Start() {
+  std::lock_guard<std::mutex> lifecycle(lifecycle_mu_);
+  if (started_) return Status::Internal("Node::Start called twice");
+  started_ = true;
+  Status s = StartLocked();
+  if (!s.ok()) Log(LogLevel::kError, "startup failed: " + s.reason());
+  return s;
+}
+
+Status Node::StartLocked() {
+  started_at_ = std::chrono::steady_clock::now();
+  const std::string& datadir = config_.datadir;
+
+  // The data directory, private to its user when we create it.
+  std::error_code ec;
+  bool created = fs::create_directories(datadir, ec);
+  if (ec) return Status::IoError("cannot create data directory " + datadir + ": " + ec.message());
+  if (created) fs::permissions(datadir, fs::perms::owner_all, fs::perm_options::replace, ec);
+
+  // One node per data directory. The kernel drops a flock when the process dies, so a crash
+  // never leaves a stale lock.
+  const std::string lock_path = (fs::path(datadir) / ".lock").string();
+  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd_ < 0) {
+    return Status::IoError("cannot open " + lock_path + ": " + std::strerror(errno));
+  }
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    ::close(lock_fd_);
+    lock_fd_ = -1;
+    if (err == EWOULDBLOCK) return Status::Invalid("another waybilld is using " + datadir);
+    return Status::IoError("cannot lock " + lock_path + ": " + std::strerror(err));
+  }
+
+  LoggerOptions log_options;
+  log_options.level = config_.log_level;
+  log_options.print_to_console = config_.print_to_console;
+  log_options.file_path = (fs::path(datadir) / "debug.log").string();
+  auto logger = Logger::Open(log_options);
+  if (!logger.ok()) return logger.status();
+  logger_ = std::move(*logger);
+  Log(LogLevel::kInfo, std::string("Waybill ") + kWaybillVersion + " starting: network " +
+                           config_.network + ", datadir " + datadir);
+  if (!config_.conf_file.empty()) Log(LogLevel::kInfo, "config file " + config_.conf_file);
+  if (!config_.genesis_file.empty()) {
+    Log(LogLevel::kInfo, "genesis file " + config_.genesis_file);
+  }
+  for (const std::string& note : config_.notes) Log(LogLevel::kInfo, note);
+  Log(LogLevel::kInfo, "chain id " + config_.params.chain_id().ToHex());
+
+  // Chainstate, listening through the relay until the mempool exists.
+  const fs::path network_dir = fs::path(datadir) / config_.network;
+  fs::create_directories(network_dir, ec);
+  if (ec) {
+    return Status::IoError("cannot create " + network_dir.string() + ": " + ec.message());
+  }
+  const std::string chain_dir = (network_dir / "chain").string();
+  consensus::ChainstateOptions chain_options;
+  chain_options.clock = [clock = &clock_] { return clock->Now(); };
+  chain_options.verify_threads = config_.verify_threads;
+  chain_options.listener = &relay_;
+  auto chain = consensus::Chainstate::Open(chain_dir, config_.params, chain_options);
+  if (!chain.ok()) {
+    std::string why = "cannot open the chain in " + chain_dir + ": " + chain.status().reason();
+    return chain.status().IsLocalError() ? Status::IoError(why) : Status::Invalid(why);
+  }
+  chain_ = std::move(*chain);
+
+  MempoolOptions mempool_options;
+  mempool_options.max_bytes = config_.max_mempool_mb << 20;
+  mempool_ = std::make_unique<Mempool>(chain_.get(), mempool_options);
+  relay_.Set(mempool_.get());
+
+  if (config_.mine) {
+    MinerOptions miner_options;
+    miner_options.miner_account = *config_.miner_account;
+    miner_options.threads = config_.miner_threads;
+    miner_ = std::make_unique<Miner>(chain_.get(), mempool_.get(), &clock_, miner_options);
+    miner_->Start();
+    Log(LogLevel::kInfo,
+        "mining to " +
+            chain::bech32::EncodeAddress(config_.params.address_prefix, *config_.miner_account) +
+            " on " + std::to_string(config_.miner_threads) + " thread(s)");
+  }
+
+  context_.params = &chain_->params();
+  context_.chain = chain_.get();
+  context_.mempool = mempool_.get();
+  context_.miner = miner_.get();
+  context_.clock = &clock_;
+  context_.datadir = datadir;
+  context_.request_stop = [this] { RequestStop(); };
+
+  BuiltinRpcContext builtin;
+  builtin.params = &chain_->params();
+  builtin.clock = &clock_;
+  builtin.logger = logger_.get();
+  builtin.request_stop = context_.request_stop;
+  builtin.started_at = started_at_;
+  RegisterBuiltinMethods(rpc_table_, builtin);
+  RegisterChainRpcMethods(rpc_table_, context_);
+
+  AuthConfig auth;
+  if (!config_.rpc_user.empty()) {
+    auth = AuthConfig{config_.rpc_user, config_.rpc_password};
+    Log(LogLevel::kInfo, "RPC authentication: configured --rpcuser");
+  } else {
+    auto cookie = CookieFile::Create((fs::path(datadir) / ".cookie").string());
+    if (!cookie.ok()) return cookie.status();
+    cookie_ = std::move(*cookie);
+    auth = cookie_->auth();
+    Log(LogLevel::kInfo, "RPC authentication: cookie file " + cookie_->path());
+  }
+  RpcServerOptions rpc_options;
+  rpc_options.bind_address = config_.rpc_bind;
+  rpc_options.port = config_.rpc_port;
+  rpc_server_ =
+      std::make_unique<RpcServer>(&rpc_table_, std::move(auth), rpc_options, logger_.get());
+  if (Status s = rpc_server_->Start(); !s.ok()) return s;
+
+  consensus::TipInfo tip = chain_->Tip();
+  Log(LogLevel::kInfo,
+      "chain tip: height " + std::to_string(tip.height) + ", block " + tip.id.ToHex());
+  return Status::Ok();
+}
+
+void Node::RequestStop() {
+  {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    stop_requested_ = true;
+  }
+  stop_cv_.notify_all();
+}
+
+void Node::WaitForShutdown() {
+  std::thread signal_thread;
+  // Set before the wake-up signal below, so the waiter knows that signal is ours.
+  std::atomic<bool> done{false};
+  if (handle_signals_) {
+    // Normally done by main() already. Blocking here too makes sure the thread below inherits
+    // the mask, so the wake-up signal sent to it can never take the default action.
+    BlockShutdownSignals();
+    signal_thread = std::thread([this, &done] {
+      sigset_t set = ShutdownSignals();
+      int sig = 0;
+      if (sigwait(&set, &sig) != 0 || done.load()) return;
+      Log(LogLevel::kInfo,
+          std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + ", shutting down");
+      RequestStop();
+    });
+  }
+  {
+    std::unique_lock<std::mutex> lock(stop_mu_);
+    stop_cv_.wait(lock, [this] { return stop_requested_; });
+  }
+  if (signal_thread.joinable()) {
+    done.store(true);
+    // Wakes the sigwait if no signal came (stop by RPC). The signal is blocked in every
+    // thread, so it stays pending for that thread's sigwait and never reaches a handler;
+    // if the thread already returned, the pending signal is dropped with it.
+    pthread_kill(signal_thread.native_handle(), SIGTERM);
+    signal_thread.join();
+  }
+}
+
+void Node::Stop() {
+  std::lock_guard<std::mutex> lifecycle(lifecycle_mu_);
+  if (!started_ || stopped_) return;
+  stopped_ = true;
+  Log(LogLevel::kInfo, "shutting down");
+  // RPC first: no new requests, replies in progress (the `stop` reply) are finished, and no
+  // handler runs once it returns, so nothing below is in use.
+  if (rpc_server_) rpc_server_->Stop();
+  rpc_server_.reset();
+  if (miner_) miner_->Stop();
+  context_ = NodeContext{};
+  miner_.reset();
+  relay_.Set(nullptr);
+  mempool_.reset();
+  chain_.reset();   // closes the databases
+  cookie_.reset();  // removes the cookie file
+  Log(LogLevel::kInfo, "stopped");
+  if (lock_fd_ >= 0) {
+    ::close(lock_fd_);  // releases the flock
+    lock_fd_ = -1;
+  }
+}
+
+}  // namespace waybill::node

@@ -1,0 +1,120 @@
+// The node: the composition root that owns every long-lived part of waybilld and starts and
+// stops them in order.
+//
+// Start:  datadir, its lock, the logger, the chainstate, the mempool, the miner (with
+//         --mine), the RPC method table, the cookie, the RPC server.
+// Stop:   the RPC server stops accepting and finishes its replies, the miner stops, the
+//         mempool and chainstate close, the cookie is removed, the lock is released.
+//
+// Shutdown is requested by SIGINT/SIGTERM (taken with sigwait on a thread of the Node's own,
+// see BlockShutdownSignals), by the RPC `stop`, or by RequestStop().
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "chain/status.h"
+#include "consensus/chainstate.h"
+#include "node/clock.h"
+#include "node/config.h"
+#include "node/logging.h"
+#include "node/mempool.h"
+#include "node/miner.h"
+#include "node/node_context.h"
+#include "node/rpc.h"
+#include "node/rpc_server.h"
+
+namespace waybill::node {
+
+// Blocks SIGINT and SIGTERM in the calling thread; threads started afterwards inherit the
+// mask. Call it first thing in main(), before any thread exists, so that the only way these
+// signals are taken is Node::WaitForShutdown()'s sigwait: no handler, no global flag.
+void BlockShutdownSignals();
+
+// What the node's own RPC methods need.
+struct BuiltinRpcContext {
+  const consensus::ChainParams* params = nullptr;
+  NodeClock* clock = nullptr;
+  Logger* logger = nullptr;
+  std::function<void()> request_stop;
+  std::chrono::steady_clock::time_point started_at;
+};
+
+// Registers stop, uptime, setmocktime (refused unless params->allow_mocktime) and
+// logging [level]. REQUIRES: every pointer in ctx outlives the table.
+void RegisterBuiltinMethods(RpcTable& table, const BuiltinRpcContext& ctx);
+
+class Node {
+ public:
+  // handle_signals: WaitForShutdown() also returns on SIGINT/SIGTERM. REQUIRES then:
+  // BlockShutdownSignals() was called before any thread of the process started.
+  explicit Node(Config config, bool handle_signals = true);
+  ~Node();  // Stop()
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // Starts everything. On failure returns why ("another waybilld is using DIR", "cannot bind
+  // RPC to ..."), having logged it if the logger was open; Stop() (or the destructor) then
+  // cleans up whatever was started. Call once.
+  chain::Status Start();
+  // Blocks until a shutdown is requested (signal, RPC stop, RequestStop()).
+  void WaitForShutdown();
+  // Thread-safe; returns at once.
+  void RequestStop();
+  // Stops everything in order. Idempotent. REQUIRES: not called from an RPC handler (use
+  // RequestStop()).
+  void Stop();
+
+  // REQUIRES: Start() succeeded.
+  uint16_t rpc_port() const { return rpc_server_->port(); }
+  Logger* logger() { return logger_.get(); }
+
+ private:
+  // Forwards tip changes to the mempool. The chainstate needs its listener when it opens,
+  // before the mempool (which needs the chainstate) exists. Set(nullptr) waits for a
+  // callback in progress, so the mempool can then be destroyed.
+  class TipRelay : public consensus::ChainstateListener {
+   public:
+    void Set(consensus::ChainstateListener* target);
+    void OnTipChanged(const consensus::TipChange& change) override;
+
+   private:
+    std::mutex mu_;
+    consensus::ChainstateListener* target_ = nullptr;  // guarded by mu_
+  };
+
+  chain::Status StartLocked();
+  void Log(LogLevel level, const std::string& message);
+
+  // Fixed after construction.
+  const Config config_;
+  const bool handle_signals_;
+
+  // Owned parts, in start order; Stop() releases them in reverse.
+  std::mutex lifecycle_mu_;  // serializes Start() and Stop()
+  bool started_ = false;     // guarded by lifecycle_mu_
+  bool stopped_ = false;     // guarded by lifecycle_mu_
+  std::chrono::steady_clock::time_point started_at_;
+  int lock_fd_ = -1;
+  std::unique_ptr<Logger> logger_;
+  NodeClock clock_;
+  TipRelay relay_;
+  std::unique_ptr<consensus::Chainstate> chain_;
+  std::unique_ptr<Mempool> mempool_;
+  std::unique_ptr<Miner> miner_;
+  NodeContext context_;
+  RpcTable rpc_table_;
+  std::unique_ptr<CookieFile> cookie_;
+  std::unique_ptr<RpcServer> rpc_server_;
+
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stop_requested_ = false;  // guarded by stop_mu_
+};
+
+}  // namespace waybill::node

@@ -1,0 +1,158 @@
+#include "node/rpc.h"
+
+#include <algorithm>
+#include <new>
+#include <utility>
+#include <vector>
+
+namespace waybill::node {
+namespace {
+
+constexpr char kHelpLine[] = "help [method]  List the methods, or show the help of one method.";
+
+// Requests come in two dialects. JSON-RPC 2.0 ("jsonrpc": "2.0"): a request without "id" is
+// a notification and gets no response. Legacy 1.0/1.1 as Bitcoin Core clients send them (no
+// "jsonrpc" member): always answered, as Bitcoin Core does, because 1.0 clients wait for a
+// reply even when they send "id": null. Either way the response is 2.0-shaped.
+enum class Dialect { kV2, kLegacy };
+
+Json ErrorResponse(const Json& id, int code, const std::string& message) {
+  return Json{{"jsonrpc", "2.0"}, {"error", {{"code", code}, {"message", message}}}, {"id", id}};
+}
+
+Json ResultResponse(const Json& id, Json result) {
+  return Json{{"jsonrpc", "2.0"}, {"result", std::move(result)}, {"id", id}};
+}
+
+// The built-in `help [method]`, used unless a handler named help is registered.
+Json BuiltinHelp(const RpcTable& table, const Json& params) {
+  const Json* arg = nullptr;
+  if (params.is_array() && !params.empty()) arg = &params[0];
+  if (params.is_object() && params.contains("method")) arg = &params["method"];
+  if (arg == nullptr || arg->is_null()) {
+    std::string text;
+    for (const std::string& name : table.Names()) {
+      if (!text.empty()) text.push_back('\n');
+      text += *table.Help(name);
+    }
+    return text;
+  }
+  if (!arg->is_string()) throw RpcError(rpc_code::kInvalidParameter, "method must be a string");
+  const std::string* help = table.Help(arg->get<std::string>());
+  if (help == nullptr) {
+    throw RpcError(rpc_code::kMethodNotFound, "Method not found: " + arg->get<std::string>());
+  }
+  return *help;
+}
+
+}  // namespace
+
+void RpcTable::Register(const std::string& name, RpcHandler handler, std::string help) {
+  methods_[name] = Entry{std::move(handler), std::move(help)};
+}
+
+std::vector<std::string> RpcTable::Names() const {
+  std::vector<std::string> names;
+  names.reserve(methods_.size() + 1);
+  for (const auto& [name, entry] : methods_) names.push_back(name);
+  if (!methods_.count("help")) {
+    names.insert(std::lower_bound(names.begin(), names.end(), "help"), "help");
+  }
+  return names;
+}
+
+const std::string* RpcTable::Help(const std::string& name) const {
+  auto it = methods_.find(name);
+  if (it != methods_.end()) return &it->second.help;
+  if (name == "help") {
+    static const std::string kHelp = kHelpLine;  // immutable: not mutable global state
+    return &kHelp;
+  }
+  return nullptr;
+}
+
+Json RpcTable::Handle(const Json& request) const {
+  if (!request.is_array()) return HandleOne(request);
+  if (request.empty()) {
+    return ErrorResponse(nullptr, rpc_code::kInvalidRequest, "Invalid request: empty batch");
+  }
+  Json responses = Json::array();
+  for (const Json& one : request) {
+    Json response = HandleOne(one);
+    if (!response.is_null()) responses.push_back(std::move(response));
+  }
+  // A batch of notifications only gets no response at all (JSON-RPC 2.0, section 6).
+  if (responses.empty()) return Json();
+  return responses;
+}
+
+Json RpcTable::HandleOne(const Json& request) const {
+  if (!request.is_object()) {
+    return ErrorResponse(nullptr, rpc_code::kInvalidRequest,
+                         "Invalid request: expected a JSON object");
+  }
+  Dialect dialect = Dialect::kLegacy;
+  if (auto v = request.find("jsonrpc"); v != request.end()) {
+    if (*v == "2.0") {
+      dialect = Dialect::kV2;
+    } else if (*v != "1.0" && *v != "1.1") {
+      return ErrorResponse(nullptr, rpc_code::kInvalidRequest,
+                           "Invalid request: jsonrpc must be \"2.0\"");
+    }
+  }
+  Json id = nullptr;
+  bool has_id = false;
+  if (auto v = request.find("id"); v != request.end()) {
+    if (!v->is_null() && !v->is_string() && !v->is_number()) {
+      return ErrorResponse(nullptr, rpc_code::kInvalidRequest,
+                           "Invalid request: id must be a string, a number or null");
+    }
+    id = *v;
+    has_id = true;
+  }
+  const bool notification = dialect == Dialect::kV2 && !has_id;
+
+  auto method_it = request.find("method");
+  if (method_it == request.end() || !method_it->is_string()) {
+    // An invalid request is answered even without an id: the sender cannot be told otherwise.
+    return ErrorResponse(id, rpc_code::kInvalidRequest, "Invalid request: method must be a string");
+  }
+  const std::string& method = method_it->get_ref<const std::string&>();
+
+  Json params = Json::array();
+  if (auto p = request.find("params"); p != request.end() && !p->is_null()) {
+    if (!p->is_array() && !p->is_object()) {
+      return ErrorResponse(id, rpc_code::kInvalidRequest,
+                           "Invalid request: params must be an array or an object");
+    }
+    params = *p;
+  }
+
+  Json response;
+  try {
+    auto entry = methods_.find(method);
+    if (entry != methods_.end()) {
+      response = ResultResponse(id, entry->second.handler(params));
+    } else if (method == "help") {
+      response = ResultResponse(id, BuiltinHelp(*this, params));
+    } else {
+      response = ErrorResponse(id, rpc_code::kMethodNotFound, "Method not found: " + method);
+    }
+  } catch (const RpcError& e) {
+    response = ErrorResponse(id, e.code, e.what());
+  } catch (const Json::exception& e) {
+    // A handler read a parameter of the wrong type or a missing one (params.at(0).get<T>()).
+    response =
+        ErrorResponse(id, rpc_code::kInvalidParams, std::string("Invalid params: ") + e.what());
+  } catch (const std::bad_alloc&) {
+    response = ErrorResponse(id, rpc_code::kInternalError, "Internal error: out of memory");
+  } catch (...) {
+    // Anything else is a bug or a local fault; its text may name files or internals that a
+    // client has no business seeing.
+    response = ErrorResponse(id, rpc_code::kInternalError, "Internal error");
+  }
+  if (notification) return Json();
+  return response;
+}
+
+}  // namespace waybill::node

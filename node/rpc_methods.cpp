@@ -1,0 +1,766 @@
+#include "node/rpc_methods.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "chain/amount.h"
+#include "chain/arith_uint256.h"
+#include "chain/bech32.h"
+#include "chain/block.h"
+#include "chain/block_index.h"
+#include "chain/serialize.h"
+#include "chain/tx.h"
+#include "consensus/chainstate.h"
+#include "consensus/pow.h"
+#include "node/json_convert.h"
+#include "node/miner.h"
+#include "node/node_context.h"
+#include "node/rpc.h"
+
+namespace waybill::node {
+namespace {
+
+using chain::Hash256;
+using consensus::BlockIndexInfo;
+
+// Bounds of caller-chosen sizes: enough for any sane use, small enough that one call cannot
+// tie up the node for long or build an enormous reply.
+constexpr uint64_t kMaxGenerateBlocks = 100'000;
+constexpr uint64_t kDefaultMaxTries = 1'000'000;
+constexpr uint32_t kDefaultHistoryLimit = 100;
+constexpr uint32_t kMaxHistoryLimit = 1000;
+// getmininginfo's networkhashps: the work and time of this many recent blocks (Bitcoin's
+// default window).
+constexpr uint32_t kHashRateWindow = 120;
+// User text echoed in an error message is cut to this length.
+constexpr size_t kMaxEcho = 80;
+
+std::string Echo(const Json& v) {
+  std::string s =
+      v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, Json::error_handler_t::replace);
+  if (s.size() > kMaxEcho) {
+    // Cut before a UTF-8 continuation byte's sequence, never inside it.
+    size_t n = kMaxEcho;
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+    s = s.substr(0, n) + "...";
+  }
+  return s;
+}
+
+[[noreturn]] void Throw(int code, const std::string& message) { throw RpcError(code, message); }
+
+[[noreturn]] void ThrowLocal(const std::string& what) {
+  Throw(rpc_code::kDatabaseError, "Database error: " + what);
+}
+
+// The params of one call, positional or named. operator[] gives null for an absent or null
+// param, so optional params take their defaults either way (as Bitcoin Core treats null).
+class Args {
+ public:
+  // REQUIRES: names outlives the Args.
+  Args(const Json& params, const std::vector<std::string>& names)
+      : values_(names.size()), names_(names) {
+    if (params.is_array()) {
+      if (params.size() > names.size()) {
+        Throw(rpc_code::kInvalidParams, "Invalid params: expected at most " +
+                                            std::to_string(names.size()) + ", got " +
+                                            std::to_string(params.size()));
+      }
+      for (size_t i = 0; i < params.size(); ++i) values_[i] = &params[i];
+    } else if (params.is_object()) {
+      for (const auto& [key, value] : params.items()) {
+        auto it = std::find(names.begin(), names.end(), key);
+        if (it == names.end()) {
+          Throw(rpc_code::kInvalidParams, "Invalid params: unknown named parameter " + key);
+        }
+        values_[it - names.begin()] = &value;
+      }
+    }
+  }
+
+  const Json* operator[](size_t i) const {
+    if (i >= values_.size() || values_[i] == nullptr || values_[i]->is_null()) return nullptr;
+    return values_[i];
+  }
+  const Json& Required(size_t i) const {
+    const Json* v = (*this)[i];
+    if (!v) Throw(rpc_code::kInvalidParams, "Invalid params: missing " + names_.at(i));
+    return *v;
+  }
+  const std::string& Name(size_t i) const { return names_.at(i); }
+
+ private:
+  std::vector<const Json*> values_;
+  const std::vector<std::string>& names_;
+};
+
+uint64_t ToU64(const Json& v, const std::string& name, uint64_t min, uint64_t max) {
+  bool ok = false;
+  uint64_t n = 0;
+  if (v.is_number_unsigned()) {
+    n = v.get<uint64_t>();
+    ok = true;
+  } else if (v.is_number_integer()) {
+    if (v.get<int64_t>() < 0) {
+      Throw(rpc_code::kInvalidParameter, name + " out of range: " + Echo(v));
+    }
+    n = static_cast<uint64_t>(v.get<int64_t>());
+    ok = true;
+  }
+  if (!ok) Throw(rpc_code::kInvalidParameter, name + " must be an integer, not " + Echo(v));
+  if (n < min || n > max) {
+    Throw(rpc_code::kInvalidParameter, name + " out of range: " + std::to_string(n) + " (allowed " +
+                                           std::to_string(min) + ".." + std::to_string(max) + ")");
+  }
+  return n;
+}
+
+uint64_t UIntArg(const Args& a, size_t i, uint64_t min, uint64_t max,
+                 std::optional<uint64_t> fallback = std::nullopt) {
+  const Json* v = a[i];
+  if (!v && fallback) return *fallback;
+  return ToU64(v ? *v : a.Required(i), a.Name(i), min, max);
+}
+
+// A bool, or an integer 0..max (Bitcoin Core's verbose/verbosity params take either; true is
+// 1).
+int LevelArg(const Args& a, size_t i, int max, int fallback) {
+  const Json* v = a[i];
+  if (!v) return fallback;
+  if (v->is_boolean()) return v->get<bool>() ? 1 : 0;
+  return static_cast<int>(ToU64(*v, a.Name(i), 0, static_cast<uint64_t>(max)));
+}
+
+bool BoolArg(const Args& a, size_t i, bool fallback) { return LevelArg(a, i, 1, fallback) != 0; }
+
+const std::string& StringArg(const Args& a, size_t i) {
+  const Json& v = a.Required(i);
+  if (!v.is_string()) {
+    Throw(rpc_code::kInvalidParameter, a.Name(i) + " must be a string, not " + Echo(v));
+  }
+  return v.get_ref<const std::string&>();
+}
+
+Hash256 HashArg(const Args& a, size_t i) {
+  const std::string& s = StringArg(a, i);
+  if (s.size() != 64) {
+    Throw(rpc_code::kInvalidParameter, a.Name(i) + " must be of length 64 (not " +
+                                           std::to_string(s.size()) + ", for '" + Echo(s) + "')");
+  }
+  auto h = Hash256::FromHex(s);
+  if (!h) {
+    Throw(rpc_code::kInvalidParameter,
+          a.Name(i) + " must be hexadecimal string (not '" + Echo(s) + "')");
+  }
+  return *h;
+}
+
+chain::AccountId AccountArg(const NodeContext& ctx, const Args& a, size_t i) {
+  const Json& v = a.Required(i);
+  if (!v.is_string()) Throw(rpc_code::kInvalidAddress, "Invalid address: " + Echo(v));
+  auto id = ParseAccount(v.get_ref<const std::string&>(), ctx.params->address_prefix);
+  if (!id.ok()) {
+    Throw(rpc_code::kInvalidAddress,
+          "Invalid address: " + Echo(v) + " (" + id.status().reason() + ")");
+  }
+  return *id;
+}
+
+chain::Bytes HexArg(const Args& a, size_t i, const std::string& what) {
+  const std::string& s = StringArg(a, i);
+  auto bytes = chain::HexDecode(s);
+  if (!bytes) Throw(rpc_code::kDeserializationError, what + " decode failed: not hex");
+  return std::move(*bytes);
+}
+
+// --- chain lookups ---
+
+BlockIndexInfo RequireBlock(const NodeContext& ctx, const Hash256& id) {
+  auto info = ctx.chain->GetBlockIndex(id);
+  if (!info) Throw(rpc_code::kInvalidAddress, "Block not found");
+  return std::move(*info);
+}
+
+int64_t MedianTimeOf(const NodeContext& ctx, const BlockIndexInfo& block) {
+  std::vector<int64_t> times{block.header.time};
+  Hash256 prev = block.header.prev;
+  while (times.size() < consensus::kMedianTimeSpan && !prev.IsZero()) {
+    auto parent = ctx.chain->GetBlockIndex(prev);
+    if (!parent) break;
+    times.push_back(parent->header.time);
+    prev = parent->header.prev;
+  }
+  std::reverse(times.begin(), times.end());
+  return consensus::MedianTimePast(times);
+}
+
+int64_t Confirmations(uint32_t tip_height, uint32_t height, bool in_active_chain) {
+  if (!in_active_chain || tip_height < height) return -1;
+  return static_cast<int64_t>(tip_height) - height + 1;
+}
+
+BlockPosition PositionOf(const NodeContext& ctx, const BlockIndexInfo& info) {
+  BlockPosition pos;
+  pos.height = info.height;
+  pos.confirmations = Confirmations(ctx.chain->Tip().height, info.height, info.in_active_chain);
+  if (info.in_active_chain) pos.next = info.next;
+  pos.median_time = MedianTimeOf(ctx, info);
+  pos.chain_work = info.chain_work;
+  return pos;
+}
+
+chain::Bytes ReadBlockBytes(const NodeContext& ctx, const Hash256& id) {
+  auto bytes = ctx.chain->ReadBlock(id);
+  if (!bytes.ok()) {
+    if (bytes.status().IsNotFound()) Throw(rpc_code::kMiscError, "Block not available");
+    ThrowLocal(bytes.status().ToString());
+  }
+  return std::move(*bytes);
+}
+
+chain::DecodedBlock DecodeStoredBlock(const chain::Bytes& bytes) {
+  auto block = chain::DecodeBlock(bytes);
+  if (!block.ok()) ThrowLocal("stored block does not decode: " + block.status().reason());
+  return std::move(*block);
+}
+
+uint64_t StoredTxCount(const chain::Bytes& bytes) {
+  if (bytes.size() < chain::kHeaderSize) ThrowLocal("stored block is truncated");
+  chain::Reader r(chain::ByteSpan(bytes).subspan(chain::kHeaderSize));
+  uint64_t n = 0;
+  if (!r.CompactSize(&n, std::numeric_limits<uint64_t>::max())) {
+    ThrowLocal("stored block is truncated");
+  }
+  return n;
+}
+
+std::string HeaderHex(const chain::BlockHeader& header) {
+  const auto bytes = header.Serialize();
+  return chain::HexEncode(bytes);
+}
+
+const std::string& Hrp(const NodeContext& ctx) { return ctx.params->address_prefix; }
+
+// Hashes per second over the last kHashRateWindow blocks: their work divided by the span of
+// their times. 0 when the chain is too short or the times do not advance.
+uint64_t NetworkHashPerSecond(const NodeContext& ctx) {
+  const consensus::TipInfo tip = ctx.chain->Tip();
+  const uint32_t window = std::min(kHashRateWindow, tip.height);
+  if (window == 0) return 0;
+  int64_t min_time = tip.header.time;
+  int64_t max_time = tip.header.time;
+  chain::ArithU256 start_work;
+  Hash256 prev = tip.header.prev;
+  for (uint32_t i = 0; i < window; ++i) {
+    auto block = ctx.chain->GetBlockIndex(prev);
+    if (!block) return 0;
+    min_time = std::min<int64_t>(min_time, block->header.time);
+    max_time = std::max<int64_t>(max_time, block->header.time);
+    start_work = block->chain_work;
+    prev = block->header.prev;
+  }
+  if (max_time <= min_time) return 0;
+  const chain::ArithU256 rate =
+      (tip.chain_work - start_work) / chain::ArithU256(static_cast<uint64_t>(max_time - min_time));
+  if (rate.bits() > 63) return static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+  return rate.low64();
+}
+
+// --- the methods ---
+
+Json GetBlockchainInfo(NodeContext& ctx, const Args&) {
+  const consensus::TipInfo tip = ctx.chain->Tip();
+  const consensus::ChainParams& p = *ctx.params;
+  return {{"chain", p.network},
+          {"blocks", tip.height},
+          {"headers", tip.height},
+          {"bestblockhash", tip.id.ToHex()},
+          {"bits", BitsToHex(tip.header.bits)},
+          {"target", BitsToTargetHex(tip.header.bits)},
+          {"difficulty", DifficultyString(tip.header.bits, p.pow_limit)},
+          {"time", tip.header.time},
+          {"mediantime", tip.median_time_past},
+          {"chainwork", tip.chain_work.ToHex()},
+          {"verificationprogress", 1},
+          {"initialblockdownload", false},
+          {"chain_id", p.chain_id().ToHex()},
+          {"genesis_hash", p.genesis_id.ToHex()},
+          {"address_prefix", p.address_prefix},
+          {"warnings", ""}};
+}
+
+Json GetBlockHash(NodeContext& ctx, const Args& a) {
+  const uint64_t height = UIntArg(a, 0, 0, std::numeric_limits<uint64_t>::max());
+  const uint32_t tip = ctx.chain->Tip().height;
+  std::optional<Hash256> id;
+  if (height <= tip) id = ctx.chain->BlockHashAt(static_cast<uint32_t>(height));
+  if (!id) Throw(rpc_code::kInvalidParameter, "Block height out of range");
+  return id->ToHex();
+}
+
+Json GetBlockHeader(NodeContext& ctx, const Args& a) {
+  const Hash256 id = HashArg(a, 0);
+  const bool verbose = BoolArg(a, 1, true);
+  const BlockIndexInfo info = RequireBlock(ctx, id);
+  if (!verbose) return HeaderHex(info.header);
+  Json j = HeaderToJson(info.header, id, PositionOf(ctx, info), ctx.params->pow_limit, Hrp(ctx));
+  // A header whose block the node does not have (yet) has no tx count.
+  if (auto bytes = ctx.chain->ReadBlock(id); bytes.ok()) j["ntx"] = StoredTxCount(*bytes);
+  return j;
+}
+
+Json GetBlock(NodeContext& ctx, const Args& a) {
+  const Hash256 id = HashArg(a, 0);
+  const int verbosity = LevelArg(a, 1, 2, 1);
+  const BlockIndexInfo info = RequireBlock(ctx, id);
+  const chain::Bytes bytes = ReadBlockBytes(ctx, id);
+  if (verbosity == 0) return chain::HexEncode(bytes);
+  const chain::DecodedBlock block = DecodeStoredBlock(bytes);
+  return BlockToJson(block, PositionOf(ctx, info), ctx.params->pow_limit, Hrp(ctx), verbosity);
+}
+
+Json GetRawTransaction(NodeContext& ctx, const Args& a) {
+  const Hash256 txid = HashArg(a, 0);
+  const bool verbose = LevelArg(a, 1, 2, 0) != 0;
+  if (auto txw = ctx.mempool->Get(txid)) {
+    const chain::Bytes raw = txw->tx.Serialize();
+    if (!verbose) return chain::HexEncode(raw);
+    Json j = TxToJson(*txw, Hrp(ctx));
+    j["hex"] = chain::HexEncode(raw);
+    return j;
+  }
+  auto location = ctx.chain->GetTxLocation(txid);
+  if (!location.ok()) ThrowLocal(location.status().ToString());
+  if (!*location) Throw(rpc_code::kInvalidAddress, "No such mempool or blockchain transaction");
+  const chain::TxLocation& loc = **location;
+  const chain::DecodedBlock block = DecodeStoredBlock(ReadBlockBytes(ctx, loc.block));
+  if (loc.index >= block.block.txs.size() || block.txids[loc.index] != txid) {
+    ThrowLocal("tx index points at the wrong tx");
+  }
+  const chain::Transaction& tx = block.block.txs[loc.index];
+  const chain::Bytes raw = tx.Serialize();
+  if (!verbose) return chain::HexEncode(raw);
+  Json j = TxToJson(tx, txid, raw.size(), Hrp(ctx));
+  j["hex"] = chain::HexEncode(raw);
+  j["blockhash"] = loc.block.ToHex();
+  j["height"] = loc.height;
+  j["index"] = loc.index;
+  const auto active = ctx.chain->BlockHashAt(loc.height);
+  j["confirmations"] =
+      Confirmations(ctx.chain->Tip().height, loc.height, active && *active == loc.block);
+  j["time"] = block.block.header.time;
+  j["blocktime"] = block.block.header.time;
+  return j;
+}
+
+chain::Transaction DecodeTxArg(const Args& a) {
+  const chain::Bytes bytes = HexArg(a, 0, "TX");
+  auto tx = chain::DecodeTransaction(bytes);
+  if (!tx.ok()) {
+    Throw(rpc_code::kDeserializationError, "TX decode failed: " + tx.status().reason());
+  }
+  return std::move(*tx);
+}
+
+Json DecodeRawTransaction(NodeContext& ctx, const Args& a) {
+  chain::TxWithId txw = chain::MakeTxWithId(DecodeTxArg(a));
+  return TxToJson(txw, Hrp(ctx));
+}
+
+Json SendRawTransaction(NodeContext& ctx, const Args& a) {
+  const chain::Transaction tx = DecodeTxArg(a);
+  const Hash256 txid = tx.Id();
+  const consensus::ValidationResult r = ctx.mempool->Accept(tx);
+  if (r.error()) ThrowLocal(r.ToString());
+  if (r.invalid()) {
+    // Already pending is success, as in Bitcoin Core: a resent tx is not an error.
+    if (r.reason() == "txn-already-in-mempool") return txid.ToHex();
+    if (r.reason() == "txn-already-known") {
+      Throw(rpc_code::kVerifyAlreadyInChain, "Transaction already in block chain");
+    }
+    Throw(rpc_code::kVerifyRejected, r.ToString());
+  }
+  return txid.ToHex();
+}
+
+Json GetRawMempool(NodeContext& ctx, const Args& a) {
+  const bool verbose = BoolArg(a, 0, false);
+  const std::vector<Hash256> txids = ctx.mempool->Txids();
+  if (!verbose) {
+    Json out = Json::array();
+    for (const Hash256& id : txids) out.push_back(id.ToHex());
+    return out;
+  }
+  Json out = Json::object();
+  for (const Hash256& id : txids) {
+    auto txw = ctx.mempool->Get(id);
+    if (!txw) continue;  // confirmed or evicted since Txids()
+    out[id.ToHex()] = {{"size", txw->size},
+                       {"fee", txw->tx.fee},
+                       {"feerate", txw->size ? txw->tx.fee / txw->size : 0},
+                       {"sender", chain::bech32::EncodeAddress(Hrp(ctx), txw->tx.sender)},
+                       {"nonce", txw->tx.nonce},
+                       {"type", chain::OpTypeName(chain::TypeOf(txw->tx.op))}};
+  }
+  return out;
+}
+
+Json GetMempoolInfo(NodeContext& ctx, const Args&) {
+  const MempoolInfo info = ctx.mempool->Info();
+  return {{"loaded", true},
+          {"size", info.size},
+          {"bytes", info.bytes},
+          {"total_fee", info.total_fees},
+          {"maxmempool", info.max_bytes},
+          {"maxtxs", info.max_txs},
+          {"mempoolminfee", info.min_fee_per_byte},
+          {"min_fee_per_byte", info.min_fee_per_byte}};
+}
+
+Json GetAccount(NodeContext& ctx, const Args& a) {
+  const chain::AccountId id = AccountArg(ctx, a, 0);
+  auto account = ctx.chain->GetAccount(id);
+  if (!account.ok()) ThrowLocal(account.status().ToString());
+  const std::vector<chain::TxWithId> pending = ctx.mempool->BySender(id);
+  uint64_t pending_nonce = account->nonce;
+  if (!pending.empty()) pending_nonce = std::max(pending_nonce, pending.back().tx.nonce + 1);
+  Json j = AccountToJson(id, *account, Hrp(ctx));
+  j["pending_nonce"] = pending_nonce;
+  j["pending_txs"] = pending.size();
+  return j;
+}
+
+chain::Asset RequireAsset(const NodeContext& ctx, const Hash256& id) {
+  auto asset = ctx.chain->GetAsset(id);
+  if (!asset.ok()) ThrowLocal(asset.status().ToString());
+  if (!*asset) Throw(rpc_code::kInvalidAddress, "Asset not found");
+  return std::move(**asset);
+}
+
+Json GetAssetMethod(NodeContext& ctx, const Args& a) {
+  return AssetToJson(RequireAsset(ctx, HashArg(a, 0)), Hrp(ctx));
+}
+
+Json GetAssetHistory(NodeContext& ctx, const Args& a) {
+  const Hash256 id = HashArg(a, 0);
+  const auto from =
+      static_cast<uint32_t>(UIntArg(a, 1, 0, std::numeric_limits<uint32_t>::max(), 0));
+  const auto limit =
+      static_cast<uint32_t>(UIntArg(a, 2, 1, kMaxHistoryLimit, kDefaultHistoryLimit));
+  const chain::Asset asset = RequireAsset(ctx, id);
+  auto events = ctx.chain->GetAssetEvents(id, from, limit);
+  if (!events.ok()) ThrowLocal(events.status().ToString());
+  Json list = Json::array();
+  for (const chain::AssetEvent& e : *events) list.push_back(EventToJson(e, Hrp(ctx)));
+  return {{"asset", id.ToHex()},
+          {"event_count", asset.event_count},
+          {"from", from},
+          {"events", std::move(list)}};
+}
+
+Json GetMiningInfo(NodeContext& ctx, const Args&) {
+  const consensus::TipInfo tip = ctx.chain->Tip();
+  const consensus::NextBlockRules next = ctx.chain->NextRules();
+  uint64_t hashes_per_sec = 0;
+  bool mining = false;
+  uint64_t found = 0;
+  if (ctx.miner) {
+    const double rate = ctx.miner->HashRate();
+    if (std::isfinite(rate) && rate > 0) {
+      hashes_per_sec = rate >= 9.2e18 ? static_cast<uint64_t>(std::numeric_limits<int64_t>::max())
+                                      : static_cast<uint64_t>(std::llround(rate));
+    }
+    mining = ctx.miner->running();
+    found = ctx.miner->BlocksFound();
+  }
+  return {{"chain", ctx.params->network},
+          {"blocks", tip.height},
+          {"bits", BitsToHex(tip.header.bits)},
+          {"target", BitsToTargetHex(tip.header.bits)},
+          {"difficulty", DifficultyString(tip.header.bits, ctx.params->pow_limit)},
+          {"next_bits", BitsToHex(next.bits)},
+          {"networkhashps", NetworkHashPerSecond(ctx)},
+          {"hashespersec", hashes_per_sec},
+          {"mining", mining},
+          {"blocksfound", found},
+          {"pooledtx", ctx.mempool->Info().size}};
+}
+
+Json GenerateToAddress(NodeContext& ctx, const Args& a) {
+  const auto count = static_cast<uint32_t>(UIntArg(a, 0, 0, kMaxGenerateBlocks));
+  const chain::AccountId miner = AccountArg(ctx, a, 1);
+  const uint64_t max_tries =
+      UIntArg(a, 2, 1, std::numeric_limits<uint64_t>::max(), kDefaultMaxTries);
+  auto ids = GenerateBlocks(ctx.chain, ctx.mempool, *ctx.clock, miner, count, max_tries);
+  if (!ids.ok()) {
+    if (ids.status().IsLocalError()) ThrowLocal(ids.status().reason());
+    Throw(rpc_code::kMiscError, "generatetoaddress: " + ids.status().reason());
+  }
+  Json out = Json::array();
+  for (const Hash256& id : *ids) out.push_back(id.ToHex());
+  return out;
+}
+
+// The miner account of getblocktemplate: an address, or Bitcoin Core's template_request
+// object with a "miner" (or "address") member.
+chain::AccountId TemplateMiner(const NodeContext& ctx, const Args& a) {
+  const Json* v = a[0];
+  if (v && v->is_object()) {
+    const Json& request = *v;
+    for (const auto& [key, value] : request.items()) {
+      if (key != "miner" && key != "address" && key != "mode" && key != "rules" &&
+          key != "capabilities") {
+        Throw(rpc_code::kInvalidParameter, "template_request: unknown member " + key);
+      }
+    }
+    if (auto mode = request.find("mode"); mode != request.end() && *mode != "template") {
+      Throw(rpc_code::kInvalidParameter, "template_request: only mode \"template\" is supported");
+    }
+    Json miner = request.contains("miner") ? request.at("miner") : Json();
+    if (miner.is_null() && request.contains("address")) miner = request.at("address");
+    if (!miner.is_null()) return AccountArg(ctx, Args(Json::array({miner}), {"miner"}), 0);
+    v = nullptr;
+  }
+  if (!v) {
+    Throw(rpc_code::kInvalidParameter,
+          "getblocktemplate needs a miner address: getblocktemplate ADDRESS");
+  }
+  return AccountArg(ctx, a, 0);
+}
+
+Json GetBlockTemplate(NodeContext& ctx, const Args& a) {
+  const chain::AccountId miner = TemplateMiner(ctx, a);
+  const BlockTemplate t = BuildTemplate(*ctx.chain, *ctx.mempool, miner, ctx.clock->Now());
+  const chain::BlockHeader& h = t.block.header;
+  Json txs = Json::array();
+  for (size_t i = 0; i < t.block.txs.size(); ++i) {
+    const chain::Bytes raw = t.block.txs[i].Serialize();
+    txs.push_back({{"data", chain::HexEncode(raw)},
+                   {"txid", t.txids.at(i).ToHex()},
+                   {"fee", t.block.txs[i].fee},
+                   {"size", raw.size()}});
+  }
+  chain::BlockHeader header = h;
+  header.nonce = 0;
+  const chain::Amount value = chain::CheckedAdd(t.reward, t.fees).value_or(t.reward);
+  return {{"version", h.version},
+          {"previousblockhash", h.prev.ToHex()},
+          {"height", t.height},
+          {"bits", BitsToHex(h.bits)},
+          {"target", BitsToTargetHex(h.bits)},
+          {"curtime", h.time},
+          {"mintime", t.min_time},
+          {"maxtime", t.max_time},
+          {"merkleroot", h.merkle_root.ToHex()},
+          {"miner", chain::bech32::EncodeAddress(Hrp(ctx), miner)},
+          {"miner_account", miner.ToHex()},
+          {"reward", t.reward},
+          {"fees", t.fees},
+          {"coinbasevalue", value},
+          {"transactions", std::move(txs)},
+          {"sizelimit", ctx.params->max_block_size},
+          {"txlimit", ctx.params->max_block_txs},
+          {"noncerange", "0000000000000000ffffffffffffffff"},
+          {"header", HeaderHex(header)}};
+}
+
+Json SubmitBlock(NodeContext& ctx, const Args& a) {
+  const chain::Bytes bytes = HexArg(a, 0, "Block");
+  auto block = chain::DecodeBlock(bytes, ctx.params->max_block_size);
+  if (!block.ok()) {
+    Throw(rpc_code::kDeserializationError, "Block decode failed: " + block.status().reason());
+  }
+  if (auto known = ctx.chain->GetBlockIndex(block->block.header.Id())) {
+    if (known->status & (chain::kBlockFailed | chain::kBlockFailedParent)) {
+      return "duplicate-invalid";
+    }
+    if (known->status & chain::kBlockHaveData) return "duplicate";
+  }
+  consensus::BlockOutcome outcome = consensus::BlockOutcome::kDuplicate;
+  const consensus::ValidationResult r = ctx.chain->ProcessBlock(*block, &outcome);
+  if (r.error()) ThrowLocal(r.ToString());
+  if (r.invalid()) return r.reason();
+  switch (outcome) {
+    case consensus::BlockOutcome::kNewTip:
+      return nullptr;
+    case consensus::BlockOutcome::kStored:
+      return "inconclusive";
+    case consensus::BlockOutcome::kDuplicate:
+      return "duplicate";
+  }
+  return nullptr;
+}
+
+Json InvalidateOrReconsider(NodeContext& ctx, const Args& a, bool invalidate) {
+  const Hash256 id = HashArg(a, 0);
+  RequireBlock(ctx, id);
+  const consensus::ValidationResult r =
+      invalidate ? ctx.chain->InvalidateBlock(id) : ctx.chain->ReconsiderBlock(id);
+  if (r.error()) ThrowLocal(r.ToString());
+  if (r.invalid()) Throw(rpc_code::kMiscError, r.ToString());
+  return nullptr;
+}
+
+Json VerifyChain(NodeContext& ctx, const Args& a) {
+  // Bitcoin Core's checklevel and nblocks are read for compatibility; the check is always
+  // the full replay from genesis.
+  UIntArg(a, 0, 0, 4, 4);
+  UIntArg(a, 1, 0, std::numeric_limits<uint32_t>::max(), 0);
+  auto report = ctx.chain->VerifyChain();
+  if (!report.ok()) ThrowLocal(report.status().ToString());
+  return {{"ok", report->problems.empty()},
+          {"blocks", report->blocks_checked},
+          {"state_keys", report->state_keys_compared},
+          {"problems", report->problems}};
+}
+
+std::string TipStatus(const BlockIndexInfo& info) {
+  if (info.in_active_chain) return "active";
+  if (info.status & (chain::kBlockFailed | chain::kBlockFailedParent)) return "invalid";
+  if (!(info.status & chain::kBlockHaveData)) return "headers-only";
+  if (info.status & chain::kBlockValid) return "valid-fork";
+  return "valid-headers";
+}
+
+Json GetChainTips(NodeContext& ctx, const Args&) {
+  Json out = Json::array();
+  for (const BlockIndexInfo& info : ctx.chain->ChainTips()) {
+    out.push_back({{"height", info.height},
+                   {"hash", info.id.ToHex()},
+                   {"branchlen", info.in_active_chain ? 0 : info.branch_length},
+                   {"status", TipStatus(info)}});
+  }
+  return out;
+}
+
+struct MethodSpec {
+  const char* name;
+  std::vector<std::string> params;
+  Json (*fn)(NodeContext&, const Args&);
+  const char* help;
+};
+
+Json InvalidateBlockMethod(NodeContext& ctx, const Args& a) {
+  return InvalidateOrReconsider(ctx, a, true);
+}
+Json ReconsiderBlockMethod(NodeContext& ctx, const Args& a) {
+  return InvalidateOrReconsider(ctx, a, false);
+}
+
+const std::vector<MethodSpec>& Methods() {
+  static const std::vector<MethodSpec> kMethods = {
+      {"getblockchaininfo",
+       {},
+       GetBlockchainInfo,
+       "getblockchaininfo  The network, tip, target, chain work and chain id."},
+      {"getblockcount",
+       {},
+       [](NodeContext& ctx, const Args&) -> Json { return ctx.chain->Tip().height; },
+       "getblockcount  Height of the active chain's tip."},
+      {"getbestblockhash",
+       {},
+       [](NodeContext& ctx, const Args&) -> Json { return ctx.chain->Tip().id.ToHex(); },
+       "getbestblockhash  Id of the active chain's tip."},
+      {"getblockhash",
+       {"height"},
+       GetBlockHash,
+       "getblockhash height  Id of the active chain's block at height."},
+      {"getblockheader",
+       {"blockhash", "verbose"},
+       GetBlockHeader,
+       "getblockheader blockhash [verbose=true]  A header as JSON, or its 116 bytes as hex."},
+      {"getblock",
+       {"blockhash", "verbosity"},
+       GetBlock,
+       "getblock blockhash [verbosity=1]  0: hex; 1: fields and txids; 2: with decoded txs."},
+      {"getrawtransaction",
+       {"txid", "verbose"},
+       GetRawTransaction,
+       "getrawtransaction txid [verbose=false]  A pending or confirmed tx, hex or decoded."},
+      {"decoderawtransaction",
+       {"hexstring"},
+       DecodeRawTransaction,
+       "decoderawtransaction hexstring  Decodes a serialized tx."},
+      {"sendrawtransaction",
+       {"hexstring"},
+       SendRawTransaction,
+       "sendrawtransaction hexstring  Adds a signed tx to the mempool; returns its txid."},
+      {"getrawmempool",
+       {"verbose"},
+       GetRawMempool,
+       "getrawmempool [verbose=false]  Pending txids, or an object of txid -> details."},
+      {"getmempoolinfo",
+       {},
+       GetMempoolInfo,
+       "getmempoolinfo  Size, bytes, fees and limits of the mempool."},
+      {"getaccount",
+       {"address"},
+       GetAccount,
+       "getaccount address  Balance, nonce and pending nonce of an account."},
+      {"getasset",
+       {"assetid"},
+       GetAssetMethod,
+       "getasset assetid  An asset: custodian, quantity, metadata, status, lineage."},
+      {"getassethistory",
+       {"assetid", "from", "limit"},
+       GetAssetHistory,
+       "getassethistory assetid [from=0] [limit=100]  An asset's events in order (limit "
+       "<= 1000)."},
+      {"getmininginfo",
+       {},
+       GetMiningInfo,
+       "getmininginfo  Tip, target, network and local hash rates, mining state."},
+      {"generatetoaddress",
+       {"nblocks", "address", "maxtries"},
+       GenerateToAddress,
+       "generatetoaddress nblocks address [maxtries=1000000]  Mines blocks now; returns ids."},
+      {"getblocktemplate",
+       {"template_request"},
+       GetBlockTemplate,
+       "getblocktemplate address|{\"miner\":address}  A block to mine, with its header hex."},
+      {"submitblock",
+       {"hexdata", "dummy"},
+       SubmitBlock,
+       "submitblock hexdata  Submits a block; null if accepted, else a BIP22 reason string."},
+      {"invalidateblock",
+       {"blockhash"},
+       InvalidateBlockMethod,
+       "invalidateblock blockhash  Marks a block and its descendants invalid."},
+      {"reconsiderblock",
+       {"blockhash"},
+       ReconsiderBlockMethod,
+       "reconsiderblock blockhash  Removes invalid marks set by invalidateblock."},
+      {"verifychain",
+       {"checklevel", "nblocks"},
+       VerifyChain,
+       "verifychain  Replays the active chain and compares the stored state."},
+      {"getchaintips",
+       {},
+       GetChainTips,
+       "getchaintips  Every branch tip: height, hash, branch length, status."},
+  };
+  return kMethods;
+}
+
+}  // namespace
+
+void RegisterChainRpcMethods(RpcTable& table, NodeContext& ctx) {
+  for (const MethodSpec& m : Methods()) {
+    auto fn = m.fn;
+    std::vector<std::string> names = m.params;
+    table.Register(
+        m.name,
+        [&ctx, fn, names = std::move(names)](const Json& params) {
+          return fn(ctx, Args(params, names));
+        },
+        m.help);
+  }
+}
+
+}  // namespace waybill::node

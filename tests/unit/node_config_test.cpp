@@ -1,0 +1,244 @@
+// waybilld's configuration: flags, the config file, precedence and validation messages.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include "chain/bech32.h"
+#include "chain/schnorr.h"
+#include "node/config.h"
+#include "node/genesis.h"
+
+namespace waybill::node {
+namespace {
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "waybill_cfg_XXXXXX").string();
+    dir_ = mkdtemp(tmpl.data());
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // Parses "waybilld --datadir <tmp> args...".
+  chain::Result<Config> Parse(std::initializer_list<std::string> args, bool with_datadir = true) {
+    std::vector<std::string> storage = {"waybilld"};
+    if (with_datadir) storage.push_back("--datadir=" + dir_);
+    storage.insert(storage.end(), args.begin(), args.end());
+    std::vector<const char*> argv;
+    for (const auto& s : storage) argv.push_back(s.c_str());
+    return ParseConfig(static_cast<int>(argv.size()), argv.data());
+  }
+
+  void WriteConf(const std::string& text, const std::string& name = "waybill.conf") {
+    std::ofstream(dir_ + "/" + name) << text;
+  }
+
+  std::string Error(std::initializer_list<std::string> args) {
+    auto c = Parse(args);
+    EXPECT_FALSE(c.ok());
+    return c.ok() ? std::string() : c.status().reason();
+  }
+
+  std::string dir_;
+};
+
+std::string DevAddress(uint32_t index, const std::string& hrp = "wbd") {
+  auto key = chain::SecretKey::FromBytes(consensus::DevSecretKeyBytes(index).span());
+  return chain::bech32::EncodeAddress(hrp, key->PublicKey());
+}
+
+TEST_F(ConfigTest, Defaults) {
+  auto c = Parse({});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->datadir, dir_);
+  EXPECT_EQ(c->network, "devnet");
+  EXPECT_EQ(c->params.address_prefix, "wbd");
+  EXPECT_EQ(c->rpc_bind, "127.0.0.1");
+  EXPECT_EQ(c->rpc_port, 18443);
+  EXPECT_TRUE(c->rpc_user.empty());
+  EXPECT_EQ(c->log_level, LogLevel::kInfo);
+  EXPECT_TRUE(c->print_to_console);
+  EXPECT_FALSE(c->mine);
+  EXPECT_FALSE(c->miner_account.has_value());
+  EXPECT_EQ(c->miner_threads, 1);
+  EXPECT_EQ(c->max_mempool_mb, 64u);
+  EXPECT_GE(c->verify_threads, 1u);
+  EXPECT_TRUE(c->conf_file.empty());
+}
+
+TEST_F(ConfigTest, DefaultDatadirIsUnderHome) {
+  const char* home = std::getenv("HOME");
+  if (home == nullptr) GTEST_SKIP() << "HOME not set";
+  auto c = Parse({}, /*with_datadir=*/false);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->datadir, (std::filesystem::path(home) / ".waybill").lexically_normal().string());
+}
+
+TEST_F(ConfigTest, Flags) {
+  auto c = Parse({"--network", "regtest", "--rpcbind=::1", "--rpcport=9000", "--rpcuser=u",
+                  "--rpcpassword=p", "--loglevel=debug", "--printtoconsole=0", "--miner-threads=3",
+                  "--maxmempool=10", "--verify-threads=2"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->network, "regtest");
+  EXPECT_TRUE(c->params.allow_mocktime);
+  EXPECT_EQ(c->rpc_bind, "::1");
+  EXPECT_EQ(c->rpc_port, 9000);
+  EXPECT_EQ(c->rpc_user, "u");
+  EXPECT_EQ(c->rpc_password, "p");
+  EXPECT_EQ(c->log_level, LogLevel::kDebug);
+  EXPECT_FALSE(c->print_to_console);
+  EXPECT_EQ(c->miner_threads, 3);
+  EXPECT_EQ(c->max_mempool_mb, 10u);
+  EXPECT_EQ(c->verify_threads, 2u);
+}
+
+TEST_F(ConfigTest, DefaultPortsByNetwork) {
+  EXPECT_EQ(Parse({"--network=regtest"})->rpc_port, 18444);
+  EXPECT_EQ(Parse({"--network=testnet"})->rpc_port, 18445);
+  EXPECT_EQ(DefaultRpcPort("mynet"), 18446);
+}
+
+TEST_F(ConfigTest, MiningAddress) {
+  std::string address = DevAddress(1);
+  auto c = Parse({"--mine", "--miner-address", address});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->mine);
+  ASSERT_TRUE(c->miner_account.has_value());
+  EXPECT_EQ(chain::bech32::EncodeAddress("wbd", *c->miner_account), address);
+}
+
+TEST_F(ConfigTest, DevnetMinesToDevKey0ByDefault) {
+  auto c = Parse({"--mine"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_TRUE(c->miner_account.has_value());
+  EXPECT_EQ(chain::bech32::EncodeAddress("wbd", *c->miner_account), DevAddress(0));
+  // It is the devnet's first funded account, and the choice is reported.
+  EXPECT_EQ(c->params.allocations.at(0).account, *c->miner_account);
+  ASSERT_EQ(c->notes.size(), 1u);
+  EXPECT_NE(c->notes[0].find(DevAddress(0)), std::string::npos);
+}
+
+TEST_F(ConfigTest, OtherNetworksNeedAMinerAddress) {
+  EXPECT_EQ(Error({"--network=regtest", "--mine"}), "--mine requires --miner-address on regtest");
+}
+
+TEST_F(ConfigTest, BadMinerAddress) {
+  std::string e = Error({"--mine", "--miner-address=hello"});
+  EXPECT_EQ(e.rfind("--miner-address: not a wbd address: ", 0), 0u) << e;
+  // An address of another network (another prefix) is refused too.
+  std::string regtest_hrp = EmbeddedGenesis("regtest")->address_prefix;
+  ASSERT_NE(regtest_hrp, "wbd");
+  e = Error({"--miner-address=" + DevAddress(0, regtest_hrp)});
+  EXPECT_EQ(e.rfind("--miner-address: not a wbd address: ", 0), 0u) << e;
+}
+
+TEST_F(ConfigTest, ConfigFile) {
+  WriteConf(
+      "# a comment\nnetwork=regtest\nrpcport=7000\nloglevel=warn\nmine=1\n"
+      "miner-address=" +
+      DevAddress(0, EmbeddedGenesis("regtest")->address_prefix) + "\nprinttoconsole=0\n");
+  auto c = Parse({});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->conf_file, dir_ + "/waybill.conf");
+  EXPECT_EQ(c->network, "regtest");
+  EXPECT_EQ(c->rpc_port, 7000);
+  EXPECT_EQ(c->log_level, LogLevel::kWarn);
+  EXPECT_TRUE(c->mine);
+  EXPECT_FALSE(c->print_to_console);
+}
+
+TEST_F(ConfigTest, CommandLineWins) {
+  WriteConf("rpcport=7000\nloglevel=warn\nprinttoconsole=0\n");
+  auto c = Parse({"--rpcport=7001", "--printtoconsole"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->rpc_port, 7001);
+  EXPECT_TRUE(c->print_to_console);
+  EXPECT_EQ(c->log_level, LogLevel::kWarn);  // only in the file
+}
+
+TEST_F(ConfigTest, ExplicitConfFile) {
+  WriteConf("rpcport=7100\n", "other.conf");
+  auto c = Parse({"--conf=" + dir_ + "/other.conf"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->rpc_port, 7100);
+  EXPECT_EQ(Error({"--conf=" + dir_ + "/missing.conf"}),
+            "--conf: cannot read " + dir_ + "/missing.conf");
+}
+
+TEST_F(ConfigTest, ConfigFileErrorsNameTheFile) {
+  WriteConf("nosuchoption=1\n");
+  std::string e = Error({});
+  EXPECT_NE(e.find(dir_ + "/waybill.conf"), std::string::npos) << e;
+  EXPECT_NE(e.find("nosuchoption"), std::string::npos) << e;
+}
+
+TEST_F(ConfigTest, GenesisFile) {
+  // Another network, here the regtest file under another name.
+  auto params = EmbeddedGenesis("regtest");
+  ASSERT_TRUE(params.ok());
+  std::string json = GenesisToJson(*params);
+  size_t at = json.find("\"regtest\"");
+  ASSERT_NE(at, std::string::npos);
+  json.replace(at, 9, "\"mynet\"");
+  std::ofstream(dir_ + "/mynet.json") << json;
+  auto c = Parse({"--genesis", dir_ + "/mynet.json"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->network, "mynet");
+  EXPECT_EQ(c->genesis_file, dir_ + "/mynet.json");
+  EXPECT_EQ(c->rpc_port, 18446);
+
+  EXPECT_EQ(Error({"--genesis", dir_ + "/mynet.json", "--network=devnet"})
+                .rfind("--genesis and --network conflict", 0),
+            0u);
+  EXPECT_EQ(Error({"--genesis", dir_ + "/none.json"}).rfind("--genesis: ", 0), 0u);
+}
+
+TEST_F(ConfigTest, BadValues) {
+  EXPECT_EQ(Error({"--network=mainnet"}).rfind("--network: unknown network mainnet", 0), 0u);
+  EXPECT_EQ(Error({"--rpcport=70000"}),
+            "--rpcport: expected an integer from 0 to 65535, got '70000'");
+  EXPECT_EQ(Error({"--rpcport=12ab"}),
+            "--rpcport: expected an integer from 0 to 65535, got '12ab'");
+  EXPECT_EQ(Error({"--miner-threads=0"}).rfind("--miner-threads: ", 0), 0u);
+  EXPECT_EQ(Error({"--miner-threads=-1"}).rfind("--miner-threads: ", 0), 0u);
+  EXPECT_EQ(Error({"--maxmempool=0"}).rfind("--maxmempool: ", 0), 0u);
+  EXPECT_EQ(Error({"--verify-threads=x"}).rfind("--verify-threads: ", 0), 0u);
+  EXPECT_EQ(Error({"--loglevel=loud"}).rfind("--loglevel: ", 0), 0u);
+  EXPECT_EQ(Error({"--rpcbind=localhost"}), "--rpcbind: not an IP address: localhost");
+  EXPECT_EQ(Error({"--rpcuser=u"}).rfind("--rpcuser and --rpcpassword go together", 0), 0u);
+  EXPECT_EQ(Error({"--rpcuser=a:b", "--rpcpassword=p"}).rfind("--rpcuser: ", 0), 0u);
+  EXPECT_NE(Error({"--mine=maybe"}).find("mine"), std::string::npos);
+  EXPECT_NE(Error({"--bogus"}).find("bogus"), std::string::npos);
+  EXPECT_NE(Error({"stray"}).find("stray"), std::string::npos);
+}
+
+TEST_F(ConfigTest, HelpAndVersion) {
+  auto help = Parse({"--help"});
+  ASSERT_TRUE(help.ok());
+  EXPECT_TRUE(help->show_help);
+  EXPECT_NE(help->help_text.find("--miner-address"), std::string::npos);
+  EXPECT_NE(help->help_text.find("--rpcport"), std::string::npos);
+  // --help wins even over a value that would be invalid.
+  auto help2 = Parse({"--rpcport=nope", "-h"});
+  ASSERT_TRUE(help2.ok());
+  EXPECT_TRUE(help2->show_help);
+  auto version = Parse({"--version"});
+  ASSERT_TRUE(version.ok());
+  EXPECT_TRUE(version->show_version);
+}
+
+TEST_F(ConfigTest, TildeExpansion) {
+  const char* home = std::getenv("HOME");
+  if (home == nullptr) GTEST_SKIP() << "HOME not set";
+  auto c = Parse({"--datadir=~/wbtest"}, /*with_datadir=*/false);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->datadir, (std::filesystem::path(home) / "wbtest").lexically_normal().string());
+}
+
+}  // namespace
+}  // namespace waybill::node

@@ -1,0 +1,423 @@
+// Mempool: nonce order, duplicates, signatures, fee-rate ordering of candidates, capacity and
+// eviction (with and without dependants), the sender limit, balances and asset custody
+// through pending txs, and following the tip (blocks connected, reorgs, late notification).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+#include <random>
+
+#include "chain/merkle.h"
+#include "node/mempool.h"
+#include "node/miner.h"
+#include "tests/unit/node_test_util.h"
+
+namespace waybill::node {
+namespace {
+
+using chain::Hash256;
+using chain::Transaction;
+
+constexpr chain::Amount kCoin = chain::kCoin;
+
+class MempoolTest : public testing::RegtestFixture {
+ protected:
+  // Mines a block with exactly these txs on the tip.
+  Hash256 MineBlockWith(const std::vector<Transaction>& txs) {
+    std::vector<chain::TxWithId> candidates;
+    for (const auto& tx : txs) candidates.push_back(chain::MakeTxWithId(tx));
+    BlockTemplate t = BuildTemplateFrom(*chain_, candidates, Id(9), clock_.Now());
+    EXPECT_EQ(t.block.txs.size(), txs.size());
+    auto nonce = SearchNonce(t.block.header, 0, 1'000'000, nullptr);
+    EXPECT_TRUE(nonce.has_value());
+    chain::DecodedBlock block{t.block, t.txids, 0};
+    block.block.header.nonce = nonce.value_or(0);
+    block.size = block.block.Serialize().size();
+    consensus::BlockOutcome outcome;
+    consensus::ValidationResult r = chain_->ProcessBlock(block, &outcome);
+    EXPECT_TRUE(r.valid()) << r.ToString();
+    EXPECT_EQ(outcome, consensus::BlockOutcome::kNewTip);
+    return block.block.header.Id();
+  }
+
+  std::vector<Hash256> CandidateIds(size_t max = 1000) {
+    std::vector<Hash256> ids;
+    for (const auto& c : mempool_->Candidates(max)) ids.push_back(c.id);
+    return ids;
+  }
+};
+
+TEST_F(MempoolTest, NonceOrder) {
+  const Transaction tx0 = Pay(0, 0, 1, kCoin);
+  const Transaction tx1 = Pay(0, 1, 1, kCoin);
+  const Transaction tx2 = Pay(0, 2, 1, kCoin);
+
+  consensus::ValidationResult r = Accept(tx1);
+  EXPECT_TRUE(r.invalid());
+  EXPECT_EQ(r.reason(), "nonce-gap");
+  EXPECT_EQ(mempool_->Info().size, 0u);
+
+  EXPECT_TRUE(Accept(tx0).valid());
+  EXPECT_TRUE(Accept(tx1).valid());
+  EXPECT_TRUE(Accept(tx2).valid());
+  const auto pending = mempool_->BySender(Id(0));
+  ASSERT_EQ(pending.size(), 3u);
+  for (uint64_t i = 0; i < 3; ++i) EXPECT_EQ(pending[i].tx.nonce, i);
+
+  // A second tx with a nonce that a pending tx already uses.
+  r = Accept(Pay(0, 1, 2, kCoin));
+  EXPECT_EQ(r.reason(), "nonce-reused");
+  EXPECT_EQ(mempool_->Info().size, 3u);
+}
+
+TEST_F(MempoolTest, DuplicateAndConfirmed) {
+  const Transaction tx = Pay(0, 0, 1, kCoin);
+  const uint64_t v0 = mempool_->Version();
+  ASSERT_TRUE(Accept(tx).valid());
+  EXPECT_GT(mempool_->Version(), v0);
+  EXPECT_TRUE(mempool_->Contains(tx.Id()));
+  ASSERT_TRUE(mempool_->Get(tx.Id()).has_value());
+  EXPECT_EQ(mempool_->Get(tx.Id())->tx, tx);
+  EXPECT_EQ(mempool_->Txids(), std::vector<Hash256>{tx.Id()});
+
+  const uint64_t v1 = mempool_->Version();
+  consensus::ValidationResult r = Accept(tx);
+  EXPECT_EQ(r.reason(), "txn-already-in-mempool");
+  EXPECT_EQ(mempool_->Version(), v1);
+
+  MineBlockWith({tx});
+  EXPECT_FALSE(mempool_->Contains(tx.Id()));
+  r = Accept(tx);
+  EXPECT_EQ(r.reason(), "txn-already-known");
+}
+
+TEST_F(MempoolTest, BadSignatureAndBadContent) {
+  Transaction tx = Pay(0, 0, 1, kCoin);
+  tx.fee += 1;  // changes the signed message
+  consensus::ValidationResult r = Accept(tx);
+  EXPECT_EQ(r.reason(), "bad-signature");
+
+  Transaction wrong_signer = Pay(1, 0, 2, kCoin);
+  wrong_signer.sender = Id(0);
+  EXPECT_EQ(Accept(wrong_signer).reason(), "bad-signature");
+
+  // Content rules come before the signature.
+  Transaction zero = Make(0, 0, chain::TransferOp{Id(1), 0});
+  EXPECT_EQ(Accept(zero).reason(), "bad-amount");
+
+  // Fee below the minimum (1 unit per byte).
+  EXPECT_EQ(Accept(Pay(0, 0, 1, kCoin, 10)).reason(), "fee-too-low");
+
+  // Another network's tx.
+  Transaction other = Pay(0, 0, 1, kCoin);
+  other.chain_id.bytes[0] ^= 1;
+  other.Sign(keys_[0]);
+  EXPECT_EQ(Accept(other).reason(), "bad-chain-id");
+  EXPECT_EQ(mempool_->Info().size, 0u);
+}
+
+TEST_F(MempoolTest, CandidatesByFeeRateInNonceOrder) {
+  // Sender 0: a cheap tx then an expensive one; its expensive tx must still come second.
+  const Transaction a0 = Pay(0, 0, 5, kCoin, 1000);
+  const Transaction a1 = Pay(0, 1, 5, kCoin, 9000);
+  const Transaction b0 = Pay(1, 0, 5, kCoin, 5000);
+  const Transaction c0 = Pay(2, 0, 5, kCoin, 3000);
+  const Transaction c1 = Pay(2, 1, 5, kCoin, 4000);
+  for (const auto& tx : {a0, a1, b0, c0, c1}) ASSERT_TRUE(Accept(tx).valid());
+
+  const std::vector<Hash256> expected = {b0.Id(), c0.Id(), c1.Id(), a0.Id(), a1.Id()};
+  EXPECT_EQ(CandidateIds(), expected);
+  EXPECT_EQ(CandidateIds(2), std::vector<Hash256>(expected.begin(), expected.begin() + 2));
+  EXPECT_TRUE(mempool_->Candidates(0).empty());
+
+  const MempoolInfo info = mempool_->Info();
+  EXPECT_EQ(info.size, 5u);
+  EXPECT_EQ(info.total_fees, 1000u + 9000 + 5000 + 3000 + 4000);
+  EXPECT_EQ(info.min_fee_per_byte, 1u);
+  size_t bytes = 0;
+  for (const auto& tx : {a0, a1, b0, c0, c1}) bytes += tx.Serialize().size();
+  EXPECT_EQ(info.bytes, bytes);
+}
+
+TEST_F(MempoolTest, EvictsLowestFeeRateWithoutDependants) {
+  MempoolOptions options;
+  options.max_txs = 3;
+  Open(options);
+  const Transaction a0 = Pay(0, 0, 5, kCoin, 1000);
+  const Transaction a1 = Pay(0, 1, 5, kCoin, 5000);
+  const Transaction b0 = Pay(1, 0, 5, kCoin, 2000);
+  for (const auto& tx : {a0, a1, b0}) ASSERT_TRUE(Accept(tx).valid());
+
+  // a0 has the lowest rate but a1 depends on it; the cheapest evictable tx is b0 (2000).
+  consensus::ValidationResult r = Accept(Pay(2, 0, 5, kCoin, 1500));
+  EXPECT_EQ(r.reason(), "mempool-full");
+  // Equal rate is not enough.
+  r = Accept(Pay(2, 0, 5, kCoin, 2000));
+  EXPECT_EQ(r.reason(), "mempool-full");
+
+  const Transaction c0 = Pay(2, 0, 5, kCoin, 3000);
+  ASSERT_TRUE(Accept(c0).valid());
+  EXPECT_FALSE(mempool_->Contains(b0.Id()));
+  EXPECT_EQ(mempool_->Info().size, 3u);
+
+  // b0 left without a trace: sender 1's nonce 0 is free again. This one evicts c0, the
+  // cheapest evictable tx (a1 is 5000).
+  const Transaction b0_again = Pay(1, 0, 6, kCoin, 6000);
+  ASSERT_TRUE(Accept(b0_again).valid());
+  EXPECT_FALSE(mempool_->Contains(c0.Id()));
+  // Now a1 is the cheapest evictable tx; after it goes, a0 is the last of its chain.
+  const Transaction d0 = Pay(3, 0, 5, kCoin, 5500);
+  ASSERT_TRUE(Accept(d0).valid());
+  EXPECT_FALSE(mempool_->Contains(a1.Id()));
+  EXPECT_TRUE(mempool_->Contains(a0.Id()));
+  // Sender 0's nonce 1 is free again. Sender 0's own a0 (1000) is spared: d0 goes.
+  const Transaction a1_again = Pay(0, 1, 7, kCoin, 7000);
+  ASSERT_TRUE(Accept(a1_again).valid());
+  EXPECT_FALSE(mempool_->Contains(d0.Id()));
+  EXPECT_TRUE(mempool_->Contains(a0.Id()));
+
+  // A sender's own chain is never evicted for its next tx: b0_again goes.
+  r = Accept(Pay(0, 2, 5, kCoin, 100'000));
+  EXPECT_TRUE(r.valid()) << r.ToString();
+  EXPECT_FALSE(mempool_->Contains(b0_again.Id()));
+  EXPECT_EQ(mempool_->BySender(Id(0)).size(), 3u);
+  EXPECT_EQ(mempool_->Info().size, 3u);
+}
+
+TEST_F(MempoolTest, EvictionDropsTxsThatDependedOnTheEvicted) {
+  MempoolOptions options;
+  options.max_txs = 2;
+  Open(options);
+  constexpr int kFresh = testing::kFundedKeys;  // no coins of its own
+  const Transaction fund = Pay(0, 0, kFresh, 10 * kCoin, 1000);
+  const Transaction spend = Pay(kFresh, 0, 1, kCoin, 4000);
+  ASSERT_TRUE(Accept(fund).valid());
+  ASSERT_TRUE(Accept(spend).valid());
+
+  // fund is the cheapest evictable tx; spend cannot stand without it.
+  const Transaction other = Pay(2, 0, 3, kCoin, 2000);
+  ASSERT_TRUE(Accept(other).valid());
+  EXPECT_FALSE(mempool_->Contains(fund.Id()));
+  EXPECT_FALSE(mempool_->Contains(spend.Id()));
+  EXPECT_EQ(mempool_->Txids(), std::vector<Hash256>{other.Id()});
+
+  // The pool is consistent afterwards: the fresh account has nothing pending.
+  EXPECT_EQ(Accept(spend).reason(), "insufficient-balance");
+  ASSERT_TRUE(Accept(fund).valid());
+  ASSERT_TRUE(Accept(Pay(3, 0, 4, kCoin, 9000)).valid());  // evicts fund or other
+  EXPECT_EQ(mempool_->Info().size, 2u);
+}
+
+TEST_F(MempoolTest, NewTxThatDependsOnItsVictimIsRefused) {
+  MempoolOptions options;
+  options.max_txs = 1;
+  Open(options);
+  constexpr int kFresh = testing::kFundedKeys;
+  ASSERT_TRUE(Accept(Pay(0, 0, kFresh, 10 * kCoin, 1000)).valid());
+  consensus::ValidationResult r = Accept(Pay(kFresh, 0, 1, kCoin, 9000));
+  EXPECT_EQ(r.reason(), "mempool-full");
+  EXPECT_EQ(mempool_->Info().size, 1u);
+  // And the pool still works.
+  EXPECT_EQ(Accept(Pay(0, 1, 1, kCoin, 500)).reason(), "mempool-full");
+}
+
+TEST_F(MempoolTest, ByteCapacity) {
+  const size_t tx_size = Pay(0, 0, 1, kCoin).Serialize().size();
+  MempoolOptions options;
+  options.max_bytes = 3 * tx_size;
+  Open(options);
+  for (int k = 0; k < 3; ++k) ASSERT_TRUE(Accept(Pay(k, 0, 5, kCoin, 1000 + k)).valid());
+  EXPECT_EQ(Accept(Pay(3, 0, 5, kCoin, 1000)).reason(), "mempool-full");
+  ASSERT_TRUE(Accept(Pay(3, 0, 5, kCoin, 5000)).valid());
+  EXPECT_EQ(mempool_->Info().bytes, 3 * tx_size);
+  EXPECT_EQ(mempool_->BySender(Id(0)).size(), 0u);  // the 1000 one left
+}
+
+TEST_F(MempoolTest, SenderLimit) {
+  MempoolOptions options;
+  options.max_per_sender = 3;
+  Open(options);
+  for (uint64_t n = 0; n < 3; ++n) ASSERT_TRUE(Accept(Pay(0, n, 1, kCoin)).valid());
+  EXPECT_EQ(Accept(Pay(0, 3, 1, kCoin)).reason(), "too-many-pending");
+  EXPECT_TRUE(Accept(Pay(1, 0, 1, kCoin)).valid());
+}
+
+TEST_F(MempoolTest, OverspendAcrossPendingTxs) {
+  ASSERT_TRUE(Accept(Pay(0, 0, 1, 600'000 * kCoin)).valid());
+  consensus::ValidationResult r = Accept(Pay(0, 1, 2, 600'000 * kCoin));
+  EXPECT_EQ(r.reason(), "insufficient-balance");
+  // Coins received by a pending tx can be spent by a pending tx.
+  constexpr int kFresh = testing::kFundedKeys;
+  ASSERT_TRUE(Accept(Pay(1, 0, kFresh, 5 * kCoin)).valid());
+  EXPECT_TRUE(Accept(Pay(kFresh, 0, 2, 4 * kCoin)).valid());
+  EXPECT_EQ(Accept(Pay(kFresh, 1, 2, kCoin)).reason(), "insufficient-balance");
+}
+
+TEST_F(MempoolTest, AssetCustodyThroughPendingTxs) {
+  chain::AssetIssueOp issue;
+  issue.quantity = 1200;
+  issue.unit = "kg";
+  issue.metadata = {{"lot", "L-17"}};
+  ASSERT_TRUE(Accept(Make(0, 0, issue)).valid());
+  const Hash256 asset = chain::AssetIdFor(Id(0), 0, 0);
+
+  // Custody moves 0 -> 1 -> 2 while everything is pending.
+  ASSERT_TRUE(Accept(Make(0, 1, chain::AssetTransferOp{asset, Id(1)})).valid());
+  ASSERT_TRUE(Accept(Make(1, 0, chain::AssetTransferOp{asset, Id(2)})).valid());
+  EXPECT_EQ(Accept(Make(0, 2, chain::AssetTransferOp{asset, Id(3)})).reason(), "not-custodian");
+  EXPECT_EQ(Accept(Make(1, 1, chain::AssetTransferOp{asset, Id(3)})).reason(), "not-custodian");
+  ASSERT_TRUE(Accept(Make(2, 0, chain::AssetSplitOp{asset, {200, 1000}})).valid());
+  EXPECT_EQ(Accept(Make(2, 1, chain::AssetTransferOp{asset, Id(3)})).reason(), "asset-closed");
+  const Hash256 unknown = chain::AssetIdFor(Id(5), 0, 0);
+  EXPECT_EQ(Accept(Make(5, 0, chain::AssetTransferOp{unknown, Id(3)})).reason(), "unknown-asset");
+
+  // One block takes them all, although fee-rate order puts some before the txs they depend
+  // on (the issue is the largest tx, so the lowest rate); the state agrees with the pool.
+  auto mined = GenerateBlocks(chain_.get(), mempool_.get(), clock_, Id(9), 1, 1'000'000);
+  ASSERT_TRUE(mined.ok()) << mined.status().ToString();
+  EXPECT_EQ(mempool_->Info().size, 0u);
+  auto a = chain_->GetAsset(asset);
+  ASSERT_TRUE(a.ok() && a->has_value());
+  EXPECT_EQ((*a)->custodian, Id(2));
+  EXPECT_EQ((*a)->status, chain::AssetStatus::kSplit);
+}
+
+TEST_F(MempoolTest, ConnectedBlockRemovesConfirmedTxs) {
+  const Transaction a0 = Pay(0, 0, 1, kCoin);
+  const Transaction a1 = Pay(0, 1, 1, kCoin);
+  const Transaction b0 = Pay(1, 0, 2, kCoin);
+  for (const auto& tx : {a0, a1, b0}) ASSERT_TRUE(Accept(tx).valid());
+  const uint64_t v = mempool_->Version();
+
+  MineBlockWith({a0, b0});
+  EXPECT_GT(mempool_->Version(), v);
+  EXPECT_EQ(mempool_->Txids(), std::vector<Hash256>{a1.Id()});
+  // The pool continues from the new tip.
+  EXPECT_TRUE(Accept(Pay(0, 2, 1, kCoin)).valid());
+  EXPECT_EQ(Accept(Pay(1, 0, 3, kCoin)).reason(), "nonce-reused");
+  EXPECT_TRUE(Accept(Pay(1, 1, 3, kCoin)).valid());
+}
+
+TEST_F(MempoolTest, ReorgReturnsDisconnectedTxs) {
+  const Transaction a0 = Pay(0, 0, 1, kCoin);
+  const Transaction b0 = Pay(1, 0, 2, kCoin);
+  const Hash256 block = MineBlockWith({a0, b0});
+  EXPECT_EQ(mempool_->Info().size, 0u);
+  const Transaction a1 = Pay(0, 1, 1, kCoin);
+  ASSERT_TRUE(Accept(a1).valid());
+
+  consensus::ValidationResult r = chain_->InvalidateBlock(block);
+  ASSERT_TRUE(r.valid()) << r.ToString();
+  EXPECT_EQ(chain_->Tip().height, 0u);
+  // Disconnected txs first, then the pool's own.
+  EXPECT_EQ(mempool_->Txids(), (std::vector<Hash256>{a0.Id(), b0.Id(), a1.Id()}));
+
+  // Back on the longer chain, all three are confirmed or pending again as before.
+  r = chain_->ReconsiderBlock(block);
+  ASSERT_TRUE(r.valid()) << r.ToString();
+  EXPECT_EQ(chain_->Tip().id, block);
+  EXPECT_EQ(mempool_->Txids(), std::vector<Hash256>{a1.Id()});
+}
+
+TEST_F(MempoolTest, FollowsTheTipBeforeBeingNotified) {
+  Open(MempoolOptions{}, /*forward_tip_changes=*/false);
+  const Transaction a0 = Pay(0, 0, 1, kCoin);
+  const Transaction b0 = Pay(1, 0, 1, kCoin);
+  ASSERT_TRUE(Accept(a0).valid());
+  ASSERT_TRUE(Accept(b0).valid());
+  MineBlockWith({a0});
+  // The next accept sees the new tip: a0 is confirmed, b0 still pending.
+  ASSERT_TRUE(Accept(Pay(0, 1, 1, kCoin)).valid());
+  EXPECT_FALSE(mempool_->Contains(a0.Id()));
+  EXPECT_TRUE(mempool_->Contains(b0.Id()));
+}
+
+TEST_F(MempoolTest, ManyTxsStayConsistentWithTheChain) {
+  // 10 senders x 20 txs with mixed fees; mining everything in a few blocks must succeed and
+  // leave the pool empty.
+  for (uint64_t n = 0; n < 20; ++n) {
+    for (int k = 0; k < testing::kFundedKeys; ++k) {
+      const chain::Amount fee = 1000 + 37 * ((k * 7 + n) % 13);
+      ASSERT_TRUE(Accept(Pay(k, n, (k + 1) % testing::kKeys, kCoin, fee)).valid());
+    }
+  }
+  EXPECT_EQ(mempool_->Info().size, 200u);
+  auto mined = GenerateBlocks(chain_.get(), mempool_.get(), clock_, Id(9), 2, 1'000'000);
+  ASSERT_TRUE(mined.ok()) << mined.status().ToString();
+  EXPECT_EQ(mempool_->Info().size, 0u);
+  for (int k = 0; k < testing::kFundedKeys; ++k) EXPECT_EQ(AccountOf(k).nonce, 20u);
+}
+
+TEST_F(MempoolTest, RandomOperationsKeepThePoolConsistent) {
+  // A small pool under random txs (gaps, reuses, overspends, evictions), blocks and reorgs.
+  // After each round, a fresh pool accepts the pool's txs in its order (so the pool's view
+  // was exact), and mining empties it.
+  MempoolOptions options;
+  options.max_txs = 15;
+  options.max_per_sender = 4;
+  Open(options);
+  std::mt19937_64 rng(99);
+  std::vector<Hash256> blocks;
+  for (int round = 0; round < 16; ++round) {
+    for (int step = 0; step < 60; ++step) {
+      const int from = static_cast<int>(rng() % testing::kKeys);
+      const int to = static_cast<int>(rng() % testing::kKeys);
+      uint64_t nonce = AccountOf(from).nonce + mempool_->BySender(Id(from)).size();
+      if (rng() % 10 == 0) nonce += rng() % 3;
+      if (rng() % 10 == 0 && nonce > 0) nonce -= 1;
+      const chain::Amount amount = rng() % 8 == 0 ? 900'000 * kCoin : (1 + rng() % 50) * kCoin;
+      const chain::Amount fee = 200 + rng() % 5000;
+      (void)Accept(Pay(from, nonce, to, amount, fee));
+      EXPECT_LE(mempool_->Info().size, options.max_txs);
+      if (rng() % 20 == 0) {
+        auto ids = GenerateBlocks(chain_.get(), mempool_.get(), clock_, Id(9), 1, 1'000'000);
+        ASSERT_TRUE(ids.ok()) << ids.status().ToString();
+        blocks.insert(blocks.end(), ids->begin(), ids->end());
+      }
+      if (rng() % 25 == 0 && !blocks.empty()) {
+        ASSERT_TRUE(chain_->InvalidateBlock(blocks.back()).valid());
+        blocks.pop_back();
+      }
+    }
+    Mempool fresh(chain_.get(), MempoolOptions{});
+    for (const Hash256& id : mempool_->Txids()) {
+      auto txw = mempool_->Get(id);
+      ASSERT_TRUE(txw.has_value());
+      consensus::ValidationResult r = fresh.Accept(txw->tx);
+      ASSERT_TRUE(r.valid()) << "round " << round << ": " << r.ToString();
+    }
+    EXPECT_EQ(fresh.Candidates(1000).size(), mempool_->Info().size);
+    if (round % 2 == 1) {
+      auto ids = GenerateBlocks(chain_.get(), mempool_.get(), clock_, Id(9), 1, 1'000'000);
+      ASSERT_TRUE(ids.ok());
+      blocks.insert(blocks.end(), ids->begin(), ids->end());
+      EXPECT_EQ(mempool_->Info().size, 0u);
+    }
+  }
+  auto report = chain_->VerifyChain();
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->problems.empty());
+}
+
+TEST_F(MempoolTest, AcceptThroughput) {
+  // Not a benchmark: a guard against accidental quadratic behaviour. 4 000 txs from 10
+  // senders (signatures made beforehand) must go in well under the timeout.
+  MempoolOptions options;
+  options.max_per_sender = 1000;
+  Open(options);
+  std::vector<Transaction> txs;
+  for (uint64_t n = 0; n < 400; ++n) {
+    for (int k = 0; k < testing::kFundedKeys; ++k) txs.push_back(Pay(k, n, 11, kCoin, 1000 + n));
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  for (const auto& tx : txs) ASSERT_TRUE(Accept(tx).valid());
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::cout << "[ info     ] accepted " << txs.size() << " txs at " << txs.size() / seconds
+            << " tx/s\n";
+  EXPECT_EQ(mempool_->Candidates(10'000).size(), txs.size());
+}
+
+}  // namespace
+}  // namespace waybill::node

@@ -1,0 +1,187 @@
+// RpcTable: JSON-RPC 2.0 envelopes, the legacy 1.0 dialect, batches, notifications and the
+// mapping of handler failures to error objects.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <new>
+#include <stdexcept>
+
+#include "node/rpc.h"
+
+namespace waybill::node {
+namespace {
+
+class RpcTableTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    table_.Register(
+        "echo", [](const Json& params) { return params; }, "echo ...  Returns its params.");
+    table_.Register(
+        "count",
+        [this](const Json&) -> Json {
+          ++calls_;
+          return calls_.load();
+        },
+        "count  Counts calls.");
+    table_.Register(
+        "add", [](const Json& p) -> Json { return p.at(0).get<int>() + p.at(1).get<int>(); },
+        "add a b  Sum.");
+    table_.Register(
+        "fail", [](const Json&) -> Json { throw RpcError(rpc_code::kInvalidAddress, "no such"); },
+        "fail  Always fails.");
+    table_.Register(
+        "boom", [](const Json&) -> Json { throw std::runtime_error("/secret/path/db: corrupt"); },
+        "boom  Internal failure.");
+    table_.Register(
+        "oom", [](const Json&) -> Json { throw std::bad_alloc(); }, "oom  Out of memory.");
+  }
+
+  Json Call(const std::string& text) const { return table_.Handle(Json::parse(text)); }
+
+  RpcTable table_;
+  std::atomic<int> calls_{0};
+};
+
+TEST_F(RpcTableTest, ResultEnvelope) {
+  Json r = Call(R"({"jsonrpc":"2.0","method":"add","params":[2,3],"id":7})");
+  EXPECT_EQ(r, Json::parse(R"({"jsonrpc":"2.0","result":5,"id":7})"));
+}
+
+TEST_F(RpcTableTest, IdKeptAsGiven) {
+  EXPECT_EQ(Call(R"({"jsonrpc":"2.0","method":"count","id":"abc"})")["id"], "abc");
+  EXPECT_TRUE(Call(R"({"jsonrpc":"2.0","method":"count","id":null})")["id"].is_null());
+  Json bad = Call(R"({"jsonrpc":"2.0","method":"count","id":[1]})");
+  EXPECT_EQ(bad["error"]["code"], rpc_code::kInvalidRequest);
+  EXPECT_TRUE(bad["id"].is_null());
+}
+
+TEST_F(RpcTableTest, ParamsPassedAsGiven) {
+  EXPECT_EQ(Call(R"({"jsonrpc":"2.0","method":"echo","params":{"a":1},"id":1})")["result"],
+            Json::parse(R"({"a":1})"));
+  EXPECT_EQ(Call(R"({"jsonrpc":"2.0","method":"echo","params":[1,"x"],"id":1})")["result"],
+            Json::parse(R"([1,"x"])"));
+  // Absent or null params reach the handler as an empty array.
+  EXPECT_EQ(Call(R"({"jsonrpc":"2.0","method":"echo","id":1})")["result"], Json::array());
+  EXPECT_EQ(Call(R"({"jsonrpc":"2.0","method":"echo","params":null,"id":1})")["result"],
+            Json::array());
+  Json bad = Call(R"({"jsonrpc":"2.0","method":"echo","params":5,"id":1})");
+  EXPECT_EQ(bad["error"]["code"], rpc_code::kInvalidRequest);
+  EXPECT_EQ(bad["id"], 1);
+}
+
+TEST_F(RpcTableTest, LegacyRequestsAreAnsweredAs20) {
+  // bitcoin-cli style: no "jsonrpc", id present.
+  Json r = Call(R"({"method":"add","params":[1,1],"id":"curltest"})");
+  EXPECT_EQ(r, Json::parse(R"({"jsonrpc":"2.0","result":2,"id":"curltest"})"));
+  EXPECT_EQ(Call(R"({"jsonrpc":"1.0","method":"add","params":[1,1],"id":1})")["result"], 2);
+  // A legacy request without id is still answered (1.0 clients wait for a reply).
+  Json no_id = Call(R"({"method":"count"})");
+  ASSERT_TRUE(no_id.is_object());
+  EXPECT_TRUE(no_id["id"].is_null());
+  EXPECT_EQ(no_id["result"], 1);
+}
+
+TEST_F(RpcTableTest, NotificationRunsButGetsNoResponse) {
+  EXPECT_TRUE(Call(R"({"jsonrpc":"2.0","method":"count"})").is_null());
+  EXPECT_EQ(calls_, 1);
+  // Errors of notifications are not reported either.
+  EXPECT_TRUE(Call(R"({"jsonrpc":"2.0","method":"nosuch"})").is_null());
+  EXPECT_TRUE(Call(R"({"jsonrpc":"2.0","method":"fail"})").is_null());
+}
+
+TEST_F(RpcTableTest, Batch) {
+  Json r = Call(R"([
+    {"jsonrpc":"2.0","method":"add","params":[1,2],"id":1},
+    {"jsonrpc":"2.0","method":"count"},
+    {"jsonrpc":"2.0","method":"nosuch","id":2},
+    5,
+    {"jsonrpc":"2.0","method":"add","params":[3,4],"id":3}
+  ])");
+  ASSERT_TRUE(r.is_array());
+  ASSERT_EQ(r.size(), 4u);  // the notification is left out
+  EXPECT_EQ(r[0]["result"], 3);
+  EXPECT_EQ(r[1]["error"]["code"], rpc_code::kMethodNotFound);
+  EXPECT_EQ(r[1]["id"], 2);
+  EXPECT_EQ(r[2]["error"]["code"], rpc_code::kInvalidRequest);
+  EXPECT_TRUE(r[2]["id"].is_null());
+  EXPECT_EQ(r[3]["result"], 7);
+  EXPECT_EQ(calls_, 1);
+}
+
+TEST_F(RpcTableTest, EmptyBatchIsInvalid) {
+  Json r = Call("[]");
+  ASSERT_TRUE(r.is_object());
+  EXPECT_EQ(r["error"]["code"], rpc_code::kInvalidRequest);
+  EXPECT_TRUE(r["id"].is_null());
+}
+
+TEST_F(RpcTableTest, BatchOfNotificationsGetsNothing) {
+  EXPECT_TRUE(
+      Call(R"([{"jsonrpc":"2.0","method":"count"},{"jsonrpc":"2.0","method":"count"}])").is_null());
+  EXPECT_EQ(calls_, 2);
+}
+
+TEST_F(RpcTableTest, InvalidRequests) {
+  for (const char* text :
+       {R"(5)", R"("x")", R"({"jsonrpc":"2.0","id":1})", R"({"jsonrpc":"2.0","method":5,"id":1})",
+        R"({"jsonrpc":"3.0","method":"count","id":1})"}) {
+    Json r = Call(text);
+    EXPECT_EQ(r["error"]["code"], rpc_code::kInvalidRequest) << text;
+    EXPECT_EQ(r["jsonrpc"], "2.0") << text;
+  }
+  EXPECT_EQ(calls_, 0);
+}
+
+TEST_F(RpcTableTest, MethodNotFound) {
+  Json r = Call(R"({"jsonrpc":"2.0","method":"nosuch","id":1})");
+  EXPECT_EQ(r["error"]["code"], rpc_code::kMethodNotFound);
+  EXPECT_EQ(r["error"]["message"], "Method not found: nosuch");
+  EXPECT_FALSE(r.contains("result"));
+}
+
+TEST_F(RpcTableTest, HandlerErrors) {
+  Json rpc_error = Call(R"({"jsonrpc":"2.0","method":"fail","id":1})");
+  EXPECT_EQ(rpc_error["error"]["code"], rpc_code::kInvalidAddress);
+  EXPECT_EQ(rpc_error["error"]["message"], "no such");
+
+  Json params = Call(R"({"jsonrpc":"2.0","method":"add","params":["a",1],"id":1})");
+  EXPECT_EQ(params["error"]["code"], rpc_code::kInvalidParams);
+  EXPECT_EQ(params["error"]["message"].get<std::string>().rfind("Invalid params: ", 0), 0u);
+  Json missing = Call(R"({"jsonrpc":"2.0","method":"add","params":[1],"id":1})");
+  EXPECT_EQ(missing["error"]["code"], rpc_code::kInvalidParams);
+
+  Json internal = Call(R"({"jsonrpc":"2.0","method":"boom","id":1})");
+  EXPECT_EQ(internal["error"]["code"], rpc_code::kInternalError);
+  // The exception's text stays inside the node.
+  EXPECT_EQ(internal["error"]["message"].get<std::string>().find("secret"), std::string::npos);
+
+  Json oom = Call(R"({"jsonrpc":"2.0","method":"oom","id":1})");
+  EXPECT_EQ(oom["error"]["code"], rpc_code::kInternalError);
+}
+
+TEST_F(RpcTableTest, Help) {
+  Json all = Call(R"({"jsonrpc":"2.0","method":"help","id":1})")["result"];
+  ASSERT_TRUE(all.is_string());
+  const std::string text = all.get<std::string>();
+  EXPECT_NE(text.find("add a b  Sum."), std::string::npos);
+  EXPECT_NE(text.find("help [method]"), std::string::npos);
+  EXPECT_LT(text.find("add a b"), text.find("echo ..."));  // sorted by name
+
+  EXPECT_EQ(Call(R"({"jsonrpc":"2.0","method":"help","params":["add"],"id":1})")["result"],
+            "add a b  Sum.");
+  EXPECT_EQ(
+      Call(R"({"jsonrpc":"2.0","method":"help","params":{"method":"fail"},"id":1})")["result"],
+      "fail  Always fails.");
+  Json unknown = Call(R"({"jsonrpc":"2.0","method":"help","params":["nosuch"],"id":1})");
+  EXPECT_EQ(unknown["error"]["code"], rpc_code::kMethodNotFound);
+
+  std::vector<std::string> names = table_.Names();
+  EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
+  EXPECT_NE(std::find(names.begin(), names.end(), "help"), names.end());
+  ASSERT_NE(table_.Help("help"), nullptr);
+  EXPECT_EQ(table_.Help("nosuch"), nullptr);
+}
+
+}  // namespace
+}  // namespace waybill::node

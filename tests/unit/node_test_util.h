@@ -1,0 +1,149 @@
+// Shared fixture of the mempool and miner unit tests: a regtest chain in a temp dir, funded
+// from the development keys, with a mempool that follows the chainstate's tip.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "chain/amount.h"
+#include "chain/schnorr.h"
+#include "chain/tx.h"
+#include "consensus/chainstate.h"
+#include "consensus/params.h"
+#include "node/clock.h"
+#include "node/mempool.h"
+
+namespace waybill::node::testing {
+
+inline constexpr int kFundedKeys = 10;
+inline constexpr int kKeys = 12;  // keys kFundedKeys.. start with nothing
+inline constexpr chain::Amount kAllocation = 1'000'000 * chain::kCoin;
+
+inline chain::SecretKey DevKey(uint32_t index) {
+  auto key = chain::SecretKey::FromBytes(consensus::DevSecretKeyBytes(index).span());
+  if (!key) std::abort();
+  return std::move(*key);
+}
+
+inline consensus::ChainParams MakeRegtestParams() {
+  consensus::ChainParams p;
+  p.network = "regtest";
+  p.address_prefix = "wbr";
+  p.magic = 0x57425201;
+  p.pow_limit_bits = 0x207fffff;
+  p.target_block_time = 1;
+  p.asert_half_life = 3600;
+  p.max_future_block_time = 7200;
+  p.block_reward = 50 * chain::kCoin;
+  p.halving_interval = 150;
+  p.min_fee_per_byte = 1;
+  p.max_block_size = 4'000'000;
+  p.max_block_txs = 20'000;
+  p.allow_mocktime = true;
+  p.genesis_time = 1'763'800'000;
+  p.genesis_bits = 0x207fffff;
+  for (uint32_t i = 0; i < kFundedKeys; ++i) {
+    p.allocations.push_back({DevKey(i).PublicKey(), kAllocation});
+  }
+  if (!p.Finalize().ok()) std::abort();
+  return p;
+}
+
+// Forwards tip changes to a mempool created after the chainstate.
+class ForwardingListener : public consensus::ChainstateListener {
+ public:
+  void OnTipChanged(const consensus::TipChange& change) override {
+    if (mempool) mempool->OnTipChanged(change);
+  }
+  Mempool* mempool = nullptr;
+};
+
+class RegtestFixture : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(MempoolOptions{}); }
+  void TearDown() override {
+    mempool_.reset();
+    chain_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  // (Re)opens the chain (on an empty database if wipe, e.g. after params_ changed) and a
+  // fresh mempool with these options.
+  void Open(MempoolOptions options, bool forward_tip_changes = true, bool wipe = false) {
+    listener_.mempool = nullptr;
+    mempool_.reset();
+    chain_.reset();
+    if (wipe && !dir_.empty()) std::filesystem::remove_all(dir_);
+    if (dir_.empty()) {
+      dir_ = std::filesystem::temp_directory_path() /
+             ("waybill_node_test_" + std::to_string(std::random_device{}()));
+      std::filesystem::remove_all(dir_);
+    }
+    // Far ahead of the ASERT schedule, so every block gets the easiest target.
+    clock_.SetMockTime(params_.genesis_time + 1'000'000);
+    consensus::ChainstateOptions opts;
+    opts.clock = [this] { return clock_.Now(); };
+    opts.verify_threads = 2;
+    opts.listener = &listener_;
+    auto cs = consensus::Chainstate::Open(dir_.string(), params_, std::move(opts));
+    ASSERT_TRUE(cs.ok()) << cs.status().ToString();
+    chain_ = std::move(*cs);
+    mempool_ = std::make_unique<Mempool>(chain_.get(), options);
+    if (forward_tip_changes) listener_.mempool = mempool_.get();
+  }
+
+  const chain::AccountId& Id(int key) const { return ids_.at(key); }
+
+  chain::Transaction Make(int key, uint64_t nonce, chain::Operation op,
+                          chain::Amount fee = 2000) const {
+    chain::Transaction tx;
+    tx.chain_id = params_.chain_id();
+    tx.sender = Id(key);
+    tx.nonce = nonce;
+    tx.fee = fee;
+    tx.op = std::move(op);
+    tx.Sign(keys_.at(key));
+    return tx;
+  }
+  chain::Transaction Pay(int from, uint64_t nonce, int to, chain::Amount amount,
+                         chain::Amount fee = 2000) const {
+    return Make(from, nonce, chain::TransferOp{Id(to), amount}, fee);
+  }
+
+  consensus::ValidationResult Accept(const chain::Transaction& tx) { return mempool_->Accept(tx); }
+
+  chain::Account AccountOf(int key) const {
+    auto a = chain_->GetAccount(Id(key));
+    EXPECT_TRUE(a.ok());
+    return a.ok() ? *a : chain::Account{};
+  }
+
+  static std::vector<chain::SecretKey> MakeKeys() {
+    std::vector<chain::SecretKey> keys;
+    for (int i = 0; i < kKeys; ++i) keys.push_back(DevKey(i));
+    return keys;
+  }
+  static std::vector<chain::AccountId> MakeIds(const std::vector<chain::SecretKey>& keys) {
+    std::vector<chain::AccountId> ids;
+    for (const auto& k : keys) ids.push_back(k.PublicKey());
+    return ids;
+  }
+
+  consensus::ChainParams params_ = MakeRegtestParams();
+  std::vector<chain::SecretKey> keys_ = MakeKeys();
+  std::vector<chain::AccountId> ids_ = MakeIds(keys_);
+  std::filesystem::path dir_;
+  NodeClock clock_;
+  ForwardingListener listener_;
+  std::unique_ptr<consensus::Chainstate> chain_;
+  std::unique_ptr<Mempool> mempool_;
+};
+
+}  // namespace waybill::node::testing
