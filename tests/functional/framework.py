@@ -1,0 +1,573 @@
+#!/usr/bin/env python3
+"""Functional test framework: real waybilld processes driven over JSON-RPC and the CLI.
+
+A test subclasses WaybillTestFramework, sets num_nodes and the like in set_test_params(),
+and writes run_test(). main() parses --bindir/--srcdir, starts the nodes (regtest, loopback,
+free ports, cookie auth, a fresh data dir each), runs the test under a time limit, and always
+kills the nodes and removes their data dirs on the way out. On failure it prints the traceback
+and the tail of every node's log, and keeps the data dirs for inspection.
+
+Python 3 standard library only.
+"""
+
+import argparse
+import atexit
+import base64
+import hashlib
+import http.client
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+# The regtest network (genesis/regtest.json).
+REGTEST_HRP = "wbr"
+COIN = 100_000_000
+
+
+class TestFailure(AssertionError):
+    pass
+
+
+class JSONRPCError(Exception):
+    def __init__(self, code, message):
+        super().__init__(f"JSON-RPC error {code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class HTTPError(Exception):
+    def __init__(self, status, body):
+        super().__init__(f"HTTP {status}: {body[:200]!r}")
+        self.status = status
+        self.body = body
+
+
+def log(msg):
+    print(f"{time.strftime('%H:%M:%S')} {msg}", flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Assertions and waiting
+
+
+def assert_equal(a, b, what=""):
+    if a != b:
+        raise TestFailure(f"{what + ': ' if what else ''}{a!r} != {b!r}")
+
+
+def assert_true(cond, what):
+    if not cond:
+        raise TestFailure(what)
+
+
+def assert_greater_equal(a, b, what=""):
+    if not a >= b:
+        raise TestFailure(f"{what + ': ' if what else ''}{a!r} < {b!r}")
+
+
+def assert_raises_rpc_error(code, message_part, fn, *args, **kwargs):
+    """fn(*args) must raise JSONRPCError with this code (None: any) and message part."""
+    try:
+        fn(*args, **kwargs)
+    except JSONRPCError as e:
+        if code is not None and e.code != code:
+            raise TestFailure(f"expected error code {code}, got {e.code}: {e.message}")
+        if message_part is not None and message_part not in e.message:
+            raise TestFailure(f"expected {message_part!r} in the error message, got {e.message!r}")
+        return e
+    raise TestFailure(f"no JSON-RPC error (expected code {code}, {message_part!r})")
+
+
+def wait_until(predicate, timeout=60.0, interval=0.1, what="condition"):
+    """Polls predicate() until it is truthy; fails after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise TestFailure(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# Proof of work in Python, for tests that build blocks by hand (regtest's easy target).
+
+
+def target_from_bits(bits):
+    size = bits >> 24
+    mantissa = bits & 0x007FFFFF
+    if size <= 3:
+        return mantissa >> (8 * (3 - size))
+    return mantissa << (8 * (size - 3))
+
+
+def header_hash(header):
+    """Block id: SHA-256d of the 116-byte header, as bytes (hex in byte order = block hash)."""
+    return hashlib.sha256(hashlib.sha256(header).digest()).digest()
+
+
+HEADER_SIZE = 116
+HEADER_TIME_OFFSET = 100   # u32 little-endian
+HEADER_BITS_OFFSET = 104   # u32 little-endian
+HEADER_NONCE_OFFSET = 108  # u64 little-endian
+
+
+def set_header_time(header, t):
+    header = bytearray(header)
+    header[HEADER_TIME_OFFSET:HEADER_TIME_OFFSET + 4] = t.to_bytes(4, "little")
+    return bytes(header)
+
+
+def solve_header(header, max_tries=1_000_000):
+    """Sets the nonce so that the header's id, read big-endian, is <= its target."""
+    header = bytearray(header)
+    assert len(header) == HEADER_SIZE, len(header)
+    bits = int.from_bytes(header[HEADER_BITS_OFFSET:HEADER_BITS_OFFSET + 4], "little")
+    target = target_from_bits(bits)
+    for nonce in range(max_tries):
+        header[HEADER_NONCE_OFFSET:HEADER_NONCE_OFFSET + 8] = nonce.to_bytes(8, "little")
+        if int.from_bytes(header_hash(header), "big") <= target:
+            return bytes(header)
+    raise TestFailure(f"no nonce found in {max_tries} tries (bits {bits:#010x})")
+
+
+def tagged_hash(tag, msg):
+    t = hashlib.sha256(tag.encode()).digest()
+    return hashlib.sha256(t + t + msg).digest()
+
+
+def txid_of(tx_hex):
+    """tagged_hash("Waybill/TxId", serialized tx), hex in byte order."""
+    return tagged_hash("Waybill/TxId", bytes.fromhex(tx_hex)).hex()
+
+
+def compact_size(n):
+    if n < 0xFD:
+        return bytes([n])
+    if n <= 0xFFFF:
+        return b"\xfd" + n.to_bytes(2, "little")
+    if n <= 0xFFFFFFFF:
+        return b"\xfe" + n.to_bytes(4, "little")
+    return b"\xff" + n.to_bytes(8, "little")
+
+
+def merkle_root(txids):
+    """RFC 6962 Merkle Tree Hash over tx ids (bytes)."""
+    if not txids:
+        return hashlib.sha256(b"").digest()
+    if len(txids) == 1:
+        return hashlib.sha256(b"\x00" + txids[0]).digest()
+    k = 1
+    while k * 2 < len(txids):
+        k *= 2
+    return hashlib.sha256(b"\x01" + merkle_root(txids[:k]) + merkle_root(txids[k:])).digest()
+
+
+def build_block(prev_hex, miner_hex, time_, bits, tx_hexes, version=1):
+    """A solved block (hex) with the given txs, and its id (hex)."""
+    txs = [bytes.fromhex(t) for t in tx_hexes]
+    root = merkle_root([bytes.fromhex(txid_of(t)) for t in tx_hexes])
+    header = (version.to_bytes(4, "little") + bytes.fromhex(prev_hex) + root +
+              bytes.fromhex(miner_hex) + time_.to_bytes(4, "little") +
+              bits.to_bytes(4, "little") + bytes(8))
+    header = solve_header(header)
+    body = compact_size(len(txs)) + b"".join(compact_size(len(t)) + t for t in txs)
+    return (header + body).hex(), header_hash(header).hex()
+
+
+def header_fields(header_hex):
+    h = bytes.fromhex(header_hex)
+    return {
+        "version": int.from_bytes(h[0:4], "little"),
+        "prev": h[4:36].hex(),
+        "merkle_root": h[36:68].hex(),
+        "miner": h[68:100].hex(),
+        "time": int.from_bytes(h[100:104], "little"),
+        "bits": int.from_bytes(h[104:108], "little"),
+        "nonce": int.from_bytes(h[108:116], "little"),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON-RPC over HTTP
+
+
+class RpcClient:
+    def __init__(self, host, port, auth, timeout=120):
+        self.host = host
+        self.port = port
+        self.auth = auth  # (user, password) or None
+        self.timeout = timeout
+        self._id = 0
+
+    def post(self, body, auth=True, content_type="application/json", path="/"):
+        """Raw POST; returns (status, body text)."""
+        headers = {"Content-Type": content_type}
+        # auth: True = this client's credentials, False = none, (user, password) = those.
+        creds = auth if isinstance(auth, tuple) else (self.auth if auth else None)
+        if creds:
+            token = base64.b64encode(f"{creds[0]}:{creds[1]}".encode()).decode()
+            headers["Authorization"] = "Basic " + token
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        try:
+            conn.request("POST", path, body=body.encode() if isinstance(body, str) else body,
+                         headers=headers)
+            resp = conn.getresponse()
+            return resp.status, resp.read().decode(errors="replace")
+        finally:
+            conn.close()
+
+    def call(self, method, *params):
+        self._id += 1
+        body = json.dumps({"jsonrpc": "2.0", "id": self._id, "method": method,
+                           "params": list(params)})
+        status, text = self.post(body)
+        if status == 401:
+            raise HTTPError(status, text)
+        try:
+            reply = json.loads(text)
+        except ValueError:
+            raise HTTPError(status, text)
+        if not isinstance(reply, dict):
+            raise HTTPError(status, text)
+        err = reply.get("error")
+        if err:
+            raise JSONRPCError(err.get("code"), err.get("message", ""))
+        if status != 200:
+            raise HTTPError(status, text)
+        return reply.get("result")
+
+    def batch(self, calls):
+        """One JSON-RPC batch of (method, [params]); returns [(result, error)] in order."""
+        if not calls:
+            return []
+        requests = []
+        for method, params in calls:
+            self._id += 1
+            requests.append({"jsonrpc": "2.0", "id": self._id, "method": method,
+                             "params": list(params)})
+        status, text = self.post(json.dumps(requests))
+        try:
+            replies = json.loads(text)
+        except ValueError:
+            raise HTTPError(status, text)
+        if not isinstance(replies, list):
+            raise HTTPError(status, text)
+        by_id = {r.get("id"): r for r in replies}
+        out = []
+        for req in requests:
+            r = by_id.get(req["id"], {})
+            out.append((r.get("result"), r.get("error")))
+        return out
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda *params: self.call(name, *params)
+
+
+# ---------------------------------------------------------------------------------------------
+# Nodes
+
+
+def _die_with_parent():
+    """In the child before exec: SIGKILL it when the test process dies, however it dies
+    (even by SIGKILL, where no cleanup code of ours runs). Linux only; best effort."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except Exception:
+        pass
+
+
+class Node:
+    def __init__(self, index, framework, extra_args=None):
+        self.index = index
+        self.framework = framework
+        self.datadir = os.path.join(framework.tmpdir, f"node{index}")
+        os.makedirs(self.datadir, exist_ok=True)
+        self.rpcport = free_port()
+        self.extra_args = list(extra_args or [])
+        self.process = None
+        self.stdout_path = os.path.join(framework.tmpdir, f"node{index}.stdout")
+        self.stderr_path = os.path.join(framework.tmpdir, f"node{index}.stderr")
+        self.starts = 0
+        self._rpc = None
+
+    # -- process control
+
+    def start(self, extra_args=None, wait=True, timeout=60):
+        assert not self.running(), "node already running"
+        args = [self.framework.waybilld, f"--datadir={self.datadir}", "--network=regtest",
+                "--rpcbind=127.0.0.1", f"--rpcport={self.rpcport}", "--loglevel=debug",
+                "--printtoconsole=0"]
+        args += self.extra_args + list(extra_args or [])
+        self.starts += 1
+        with open(self.stdout_path, "ab") as out, open(self.stderr_path, "ab") as err:
+            banner = f"\n===== start #{self.starts}: {' '.join(args)}\n".encode()
+            err.write(banner)
+            err.flush()
+            self.process = subprocess.Popen(args, stdout=out, stderr=err,
+                                            stdin=subprocess.DEVNULL,
+                                            preexec_fn=_die_with_parent)
+        self._rpc = None
+        if wait:
+            self.wait_for_rpc(timeout)
+
+    def running(self):
+        return self.process is not None and self.process.poll() is None
+
+    def wait_for_rpc(self, timeout=60):
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise TestFailure(f"node{self.index} exited with code {self.process.returncode}"
+                                  " while starting")
+            try:
+                rpc = self.make_rpc()
+                rpc.getblockcount()
+                self._rpc = rpc
+                return
+            except (OSError, HTTPError, JSONRPCError, ValueError) as e:
+                last = e
+            time.sleep(0.1)
+        raise TestFailure(f"node{self.index} RPC not ready after {timeout} s (last: {last})")
+
+    def cookie(self):
+        with open(os.path.join(self.datadir, ".cookie")) as f:
+            user, _, password = f.read().strip().partition(":")
+        return user, password
+
+    def make_rpc(self, timeout=120):
+        return RpcClient("127.0.0.1", self.rpcport, self.cookie(), timeout=timeout)
+
+    @property
+    def rpc(self):
+        if self._rpc is None:
+            self._rpc = self.make_rpc()
+        return self._rpc
+
+    def wait_for_exit(self, timeout=60):
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise TestFailure(f"node{self.index} did not exit within {timeout} s")
+
+    def stop(self, timeout=60):
+        """Stops via RPC `stop`; returns the exit code."""
+        self.make_rpc(timeout=min(timeout, 30)).stop()
+        code = self.wait_for_exit(timeout)
+        self._rpc = None
+        return code
+
+    def terminate(self, timeout=60):
+        """SIGTERM; returns the exit code."""
+        self.process.send_signal(signal.SIGTERM)
+        code = self.wait_for_exit(timeout)
+        self._rpc = None
+        return code
+
+    def kill(self):
+        """SIGKILL, as a crash or power cut would."""
+        if self.running():
+            self.process.kill()
+        if self.process is not None:
+            self.process.wait(timeout=30)
+        self._rpc = None
+
+    def log_tail(self, lines=60):
+        out = []
+        for path in (self.stderr_path, self.stdout_path, os.path.join(self.datadir, "debug.log")):
+            if os.path.exists(path) and os.path.getsize(path) > 0:
+                with open(path, "rb") as f:
+                    f.seek(max(0, os.path.getsize(path) - 200_000))
+                    text = f.read().decode(errors="replace").splitlines()
+                out.append(f"----- {path} (last {lines} lines)")
+                out.extend(text[-lines:])
+        return "\n".join(out)
+
+    # -- CLI
+
+    def cli_args(self):
+        return ["--network=regtest", f"--rpcport={self.rpcport}", f"--datadir={self.datadir}"]
+
+    def cli(self, *args, expect_fail=False):
+        """Runs `waybill` with this node's connection options; returns stdout (stripped).
+
+        Connection options go after `rpc` for rpc calls (before the method and its
+        arguments), else at the end."""
+        args = [str(a) for a in args]
+        if args and args[0] == "rpc":
+            full = ["rpc"] + self.cli_args() + args[1:]
+        else:
+            full = args + self.cli_args()
+        return self.framework.run_cli(full, expect_fail=expect_fail)
+
+    def cli_json(self, *args):
+        return json.loads(self.cli(*args))
+
+
+# ---------------------------------------------------------------------------------------------
+# The framework
+
+
+class WaybillTestFramework:
+    num_nodes = 1
+    # Hard limit for the whole test (setup, test, shutdown).
+    time_limit = 600
+
+    def set_test_params(self):
+        pass
+
+    def extra_args(self, index):
+        return []
+
+    def run_test(self):
+        raise NotImplementedError
+
+    # -- helpers for tests
+
+    def run_cli(self, args, expect_fail=False, timeout=120):
+        cmd = [self.waybill] + [str(a) for a in args]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                              cwd=self.tmpdir)
+        if expect_fail:
+            if proc.returncode == 0:
+                raise TestFailure(f"expected failure from {' '.join(cmd)}, got: {proc.stdout}")
+            return proc.stderr.strip()
+        if proc.returncode != 0:
+            raise TestFailure(f"{' '.join(cmd)} failed with code {proc.returncode}: "
+                              f"{proc.stderr.strip()}")
+        return proc.stdout.strip()
+
+    def dev_key(self, i):
+        """Path of a key file holding dev key i (created once) and its regtest address."""
+        path = os.path.join(self.tmpdir, f"dev{i}.json")
+        if not os.path.exists(path):
+            address = self.run_cli(["key", "dev", i, "--out", path, "--network", "regtest"])
+            self._dev_addresses[i] = address
+        if i not in self._dev_addresses:
+            self._dev_addresses[i] = self.run_cli(["key", "address", "--key", path,
+                                                   "--network", "regtest"])
+        return path, self._dev_addresses[i]
+
+    def new_key(self, name):
+        path = os.path.join(self.tmpdir, f"{name}.json")
+        address = self.run_cli(["key", "new", "--out", path, "--network", "regtest"])
+        return path, address
+
+    # -- driver
+
+    def _parse_args(self):
+        parser = argparse.ArgumentParser(description=self.__doc__)
+        parser.add_argument("--bindir", required=True, help="the build directory")
+        parser.add_argument("--srcdir", default=os.path.dirname(os.path.dirname(
+            os.path.dirname(os.path.abspath(__file__)))), help="the source directory")
+        parser.add_argument("--tmpdir", help="parent of the test's data dirs")
+        parser.add_argument("--nocleanup", action="store_true",
+                            help="keep the data dirs even on success")
+        parser.add_argument("--seed", type=int, help="random seed (default: from the time)")
+        self.add_options(parser)
+        return parser.parse_args()
+
+    def add_options(self, parser):
+        pass
+
+    def main(self):
+        self.options = self._parse_args()
+        # Absolute: the CLI runs with the test's data dir as its working directory.
+        self.options.bindir = os.path.abspath(self.options.bindir)
+        self.options.srcdir = os.path.abspath(self.options.srcdir)
+        self.waybilld = os.path.join(self.options.bindir, "node", "waybilld")
+        self.waybill = os.path.join(self.options.bindir, "node", "waybill")
+        for exe in (self.waybilld, self.waybill):
+            if not os.access(exe, os.X_OK):
+                print(f"error: {exe} not found or not executable (build it first)",
+                      file=sys.stderr)
+                sys.exit(1)
+        parent = self.options.tmpdir or os.path.join(self.options.bindir, "functional-tmp")
+        os.makedirs(parent, exist_ok=True)
+        name = os.path.splitext(os.path.basename(sys.argv[0]))[0]
+        self.tmpdir = os.path.abspath(tempfile.mkdtemp(prefix=name + "-", dir=parent))
+        self.seed = self.options.seed if self.options.seed is not None else \
+            int(time.time() * 1000) % 1_000_000_007
+        self.rng = random.Random(self.seed)
+        self.nodes = []
+        self._dev_addresses = {}
+        self._cleaned = False
+        atexit.register(self._kill_nodes)
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, self._on_signal)
+        signal.signal(signal.SIGALRM, self._on_timeout)
+        signal.alarm(self.time_limit)
+
+        log(f"{name}: data dirs in {self.tmpdir}, seed {self.seed}")
+        ok = False
+        try:
+            self.set_test_params()
+            for i in range(self.num_nodes):
+                self.nodes.append(Node(i, self, self.extra_args(i)))
+            for node in self.nodes:
+                node.start()
+            self.run_test()
+            ok = True
+        except KeyboardInterrupt:
+            log("interrupted")
+        except Exception:
+            log("FAILED:\n" + traceback.format_exc())
+        finally:
+            signal.alarm(0)
+            self._shutdown(ok)
+        if ok:
+            log(f"{name}: PASSED")
+            sys.exit(0)
+        log(f"{name}: FAILED (seed {self.seed}; data kept in {self.tmpdir})")
+        sys.exit(1)
+
+    def _on_signal(self, signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    def _on_timeout(self, signum, frame):
+        raise TestFailure(f"the test exceeded its time limit of {self.time_limit} s")
+
+    def _kill_nodes(self):
+        for node in getattr(self, "nodes", []):
+            try:
+                node.kill()
+            except Exception:
+                pass
+
+    def _shutdown(self, ok):
+        if not ok:
+            for node in self.nodes:
+                print(f"===== node{node.index} log tail =====", flush=True)
+                print(node.log_tail(), flush=True)
+        # Stop cleanly where possible, kill otherwise: no node outlives the test.
+        for node in self.nodes:
+            if node.running():
+                try:
+                    node.stop(timeout=20)
+                except Exception:
+                    pass
+            node.kill()
+        if ok and not self.options.nocleanup:
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
