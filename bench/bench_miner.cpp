@@ -1,0 +1,143 @@
+// Miner hash rate against the SHA-256 bound.
+//
+//   bench_miner [--hashes N] [--reps R] [--threads T]
+//
+// miner: node::SearchNonce over a header whose target nothing meets (target 1), so every
+//        hash is computed and compared, as in the miner's threads; one thread.
+// bound: the two-stream midstate kernel alone (chain::HeaderHasher::Hash2: the second header
+//        block and the outer hash for two nonces), in a tight loop without target checks or
+//        bookkeeping; one thread.
+// Each figure is the best of R runs (the machine is shared; the best run is the one least
+// disturbed). Also printed: the portable kernel, and SearchNonce on T threads at once.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "chain/block.h"
+#include "chain/sha256_midstate.h"
+#include "node/miner.h"
+
+namespace {
+
+using waybill::chain::BlockHeader;
+using waybill::chain::HeaderHasher;
+using waybill::chain::Sha256Impl;
+using waybill::chain::Sha256Words;
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+BlockHeader ImpossibleHeader() {
+  BlockHeader h;
+  h.prev.bytes.fill(0x5a);
+  h.merkle_root.bytes.fill(0xa5);
+  h.miner.bytes.fill(0x3c);
+  h.time = 1'763'800'000;
+  h.bits = 0x03000001;  // target 1
+  return h;
+}
+
+// Hashes per second of SearchNonce over `hashes` nonces from start.
+double MinerRate(const BlockHeader& header, uint64_t start, uint64_t hashes) {
+  const auto t0 = Clock::now();
+  uint64_t done = 0;
+  if (waybill::node::SearchNonce(header, start, hashes, &done)) {
+    std::fprintf(stderr, "unexpected solution\n");
+    std::exit(1);
+  }
+  return static_cast<double>(done) / Seconds(t0);
+}
+
+// Hashes per second of the bare two-stream kernel.
+double KernelRate(const HeaderHasher& hasher, uint64_t hashes, uint32_t* sink) {
+  Sha256Words w0, w1;
+  uint32_t acc = 0;
+  const auto t0 = Clock::now();
+  for (uint64_t n = 0; n < hashes; n += 2) {
+    hasher.Hash2(n, n + 1, &w0, &w1);
+    acc ^= w0[0] ^ w1[0];
+  }
+  const double s = Seconds(t0);
+  *sink ^= acc;
+  return static_cast<double>(hashes) / s;
+}
+
+double Best(const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); }
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  uint64_t hashes = uint64_t{1} << 24;
+  int reps = 7;
+  int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    const uint64_t value = std::strtoull(argv[i + 1], nullptr, 10);
+    if (flag == "--hashes") {
+      hashes = std::max<uint64_t>(2, value & ~uint64_t{1});
+    } else if (flag == "--reps") {
+      reps = static_cast<int>(std::max<uint64_t>(1, value));
+    } else if (flag == "--threads") {
+      threads = static_cast<int>(std::clamp<uint64_t>(value, 1, 256));
+    } else {
+      std::fprintf(stderr, "usage: bench_miner [--hashes N] [--reps R] [--threads T]\n");
+      return 2;
+    }
+  }
+
+  const BlockHeader header = ImpossibleHeader();
+  const auto bytes = header.Serialize();
+  const HeaderHasher best(bytes);
+  const HeaderHasher portable(bytes, Sha256Impl::kPortable);
+  uint32_t sink = 0;
+
+  std::printf("bench_miner: %llu hashes per run, best of %d runs, kernel %s\n",
+              static_cast<unsigned long long>(hashes), reps,
+              waybill::chain::Sha256ImplName(best.impl()));
+
+  // Interleaved, so that both see the same share of whatever else the machine is doing.
+  std::vector<double> miner, bound;
+  for (int r = 0; r < reps; ++r) {
+    miner.push_back(MinerRate(header, static_cast<uint64_t>(r) * hashes, hashes));
+    bound.push_back(KernelRate(best, hashes, &sink));
+  }
+  const double portable_rate = KernelRate(portable, hashes / 8, &sink);
+
+  // All threads at once (the Miner's layout: thread i from i << 56).
+  std::vector<double> per_thread(threads);
+  {
+    std::vector<std::thread> pool;
+    const auto t0 = Clock::now();
+    for (int t = 0; t < threads; ++t) {
+      pool.emplace_back(
+          [&, t] { per_thread[t] = MinerRate(header, static_cast<uint64_t>(t) << 56, hashes); });
+    }
+    for (auto& th : pool) th.join();
+    (void)Seconds(t0);
+  }
+  double total = 0;
+  for (double r : per_thread) total += r;
+
+  std::printf("miner (SearchNonce, 1 thread):   best %8.2f MH/s   median %8.2f MH/s\n",
+              Best(miner) / 1e6, Median(miner) / 1e6);
+  std::printf("bound (2-way kernel, 1 thread):  best %8.2f MH/s   median %8.2f MH/s\n",
+              Best(bound) / 1e6, Median(bound) / 1e6);
+  std::printf("ratio miner/bound:               best %8.3f        median %8.3f   (goal >= 0.9)\n",
+              Best(miner) / Best(bound), Median(miner) / Median(bound));
+  std::printf("portable kernel (1 thread):           %8.2f MH/s\n", portable_rate / 1e6);
+  std::printf("miner on %d threads at once:          %8.2f MH/s total\n", threads, total / 1e6);
+  std::printf("(sink %08x)\n", sink);
+  return 0;
+}

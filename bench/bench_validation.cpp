@@ -1,0 +1,314 @@
+// Cold block validation against the signature bound.
+//
+//   bench_validation [--blocks N] [--txs T] [--threads V]
+//
+// Sets up a regtest chain in a temp dir, funds T accounts in one setup block, then pre-builds
+// N blocks of T signed transfers each (every funded account sends one per block) without
+// connecting them. It then times Chainstate::ProcessBlock on each (header and content checks,
+// storing the block, signature checks on V threads, the state transition, undo data and the
+// synced LevelDB commit). The blocks were built outside that chainstate, so nothing about them
+// is cached there.
+//
+// The bound: chain::VerifySchnorr of T distinct signatures on one core (messages computed
+// beforehand), times the number of cores. Also printed: a breakdown of ProcessBlock's time,
+// measured on a second chainstate that connects the same blocks, each part timed on its own.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "chain/block.h"
+#include "chain/hash.h"
+#include "chain/merkle.h"
+#include "chain/schnorr.h"
+#include "chain/state_cache.h"
+#include "consensus/block_check.h"
+#include "consensus/chainstate.h"
+#include "consensus/params.h"
+#include "consensus/pow.h"
+#include "consensus/state_transition.h"
+#include "node/miner.h"
+
+namespace {
+
+namespace chain = waybill::chain;
+namespace consensus = waybill::consensus;
+namespace node = waybill::node;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kDevKeys = 10;
+constexpr int64_t kNow = 1'763'800'000 + 1'000'000;  // mock clock: far behind the ASERT schedule
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+[[noreturn]] void Die(const std::string& what) {
+  std::fprintf(stderr, "bench_validation: %s\n", what.c_str());
+  std::exit(1);
+}
+
+chain::SecretKey KeyFrom(const chain::Hash256& bytes) {
+  auto key = chain::SecretKey::FromBytes(bytes.span());
+  if (!key) Die("bad key");
+  return std::move(*key);
+}
+
+consensus::ChainParams RegtestParams() {
+  consensus::ChainParams p;
+  p.network = "regtest";
+  p.address_prefix = "wbr";
+  p.magic = 0x57425201;
+  p.pow_limit_bits = 0x207fffff;
+  p.target_block_time = 1;
+  p.asert_half_life = 3600;
+  p.max_future_block_time = 7200;
+  p.block_reward = 50 * chain::kCoin;
+  p.halving_interval = 150;
+  p.min_fee_per_byte = 1;
+  p.max_block_size = 4'000'000;
+  p.max_block_txs = 20'000;
+  p.allow_mocktime = true;
+  p.genesis_time = 1'763'800'000;
+  p.genesis_bits = 0x207fffff;
+  for (uint32_t i = 0; i < kDevKeys; ++i) {
+    p.allocations.push_back(
+        {KeyFrom(consensus::DevSecretKeyBytes(i)).PublicKey(), 1'000'000 * chain::kCoin});
+  }
+  if (!p.Finalize().ok()) Die("params");
+  return p;
+}
+
+std::unique_ptr<consensus::Chainstate> OpenChain(const std::filesystem::path& dir,
+                                                 const consensus::ChainParams& params,
+                                                 size_t verify_threads) {
+  std::filesystem::remove_all(dir);
+  consensus::ChainstateOptions options;
+  options.clock = [] { return kNow; };
+  options.verify_threads = verify_threads;
+  auto cs = consensus::Chainstate::Open(dir.string(), params, std::move(options));
+  if (!cs.ok()) Die("open: " + cs.status().ToString());
+  return std::move(*cs);
+}
+
+// A solved block on (prev, height - 1, prev_time) with txs.
+chain::Bytes MakeBlock(const consensus::ChainParams& params, const chain::Hash256& prev,
+                       uint32_t parent_height, uint32_t parent_time, uint32_t time,
+                       std::vector<chain::Transaction> txs, const chain::AccountId& miner) {
+  chain::Block block;
+  block.header.prev = prev;
+  block.header.miner = miner;
+  block.header.time = time;
+  const consensus::AsertParams asert{params.pow_limit, params.target_block_time,
+                                     params.asert_half_life};
+  const consensus::AsertAnchor anchor{
+      0, static_cast<int64_t>(params.genesis_time) - params.target_block_time, params.genesis_bits};
+  block.header.bits = consensus::AsertNextBits(asert, anchor, parent_height, parent_time);
+  std::vector<chain::Hash256> ids;
+  ids.reserve(txs.size());
+  for (const auto& tx : txs) ids.push_back(tx.Id());
+  block.header.merkle_root = chain::BlockMerkleRoot(ids);
+  block.txs = std::move(txs);
+  auto nonce = node::SearchNonce(block.header, 0, 1'000'000, nullptr);
+  if (!nonce) Die("no nonce");
+  block.header.nonce = *nonce;
+  return block.Serialize();
+}
+
+chain::DecodedBlock Decode(const consensus::ChainParams& params, const chain::Bytes& bytes) {
+  auto decoded = chain::DecodeBlock(bytes, params.max_block_size);
+  if (!decoded.ok()) Die("decode: " + decoded.status().ToString());
+  return std::move(*decoded);
+}
+
+void Connect(consensus::Chainstate* cs, const chain::DecodedBlock& block) {
+  consensus::BlockOutcome outcome;
+  consensus::ValidationResult r = cs->ProcessBlock(block, &outcome);
+  if (!r.valid()) Die("ProcessBlock: " + r.ToString());
+  if (outcome != consensus::BlockOutcome::kNewTip) Die("block did not become the tip");
+}
+
+// Single-core BIP-340 verifications per second over the block's signatures (best of 3).
+double VerifyRate(const chain::DecodedBlock& block) {
+  std::vector<chain::Hash256> msgs;
+  for (const auto& tx : block.block.txs) msgs.push_back(tx.SigHash());
+  double best = 0;
+  for (int rep = 0; rep < 3; ++rep) {
+    const auto start = Clock::now();
+    size_t ok = 0;
+    for (size_t i = 0; i < msgs.size(); ++i) {
+      const auto& tx = block.block.txs[i];
+      ok += chain::VerifySchnorr(tx.sender, msgs[i].span(), tx.signature) ? 1 : 0;
+    }
+    const double s = Seconds(start);
+    if (ok != msgs.size()) Die("a signature failed");
+    best = std::max(best, msgs.size() / s);
+  }
+  return best;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int blocks = 10;
+  int txs_per_block = 2000;
+  size_t threads = std::max(1u, std::thread::hardware_concurrency());
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    const uint64_t value = std::strtoull(argv[i + 1], nullptr, 10);
+    if (flag == "--blocks") {
+      blocks = static_cast<int>(std::clamp<uint64_t>(value, 1, 1000));
+    } else if (flag == "--txs") {
+      txs_per_block = static_cast<int>(std::clamp<uint64_t>(value, kDevKeys, 20'000));
+    } else if (flag == "--threads") {
+      threads = static_cast<size_t>(std::clamp<uint64_t>(value, 1, 256));
+    } else {
+      std::fprintf(stderr, "usage: bench_validation [--blocks N] [--txs T] [--threads V]\n");
+      return 2;
+    }
+  }
+  txs_per_block -= txs_per_block % kDevKeys;
+  const consensus::ChainParams params = RegtestParams();
+  const auto base = std::filesystem::temp_directory_path() /
+                    ("waybill_bench_validation_" + std::to_string(std::random_device{}()));
+  auto cold = OpenChain(base / "cold", params, threads);
+  auto split = OpenChain(base / "breakdown", params, threads);
+  const chain::AccountId miner = KeyFrom(chain::Sha256Hash(chain::ByteSpan())).PublicKey();
+
+  // Setup: the dev keys fund txs_per_block senders.
+  std::printf("bench_validation: %d blocks of %d transfers, verify_threads %zu\n", blocks,
+              txs_per_block, threads);
+  std::printf("setup: keys, funding block, signing %d txs ...\n", blocks * txs_per_block);
+  std::fflush(stdout);
+  std::vector<chain::SecretKey> senders;
+  std::vector<chain::AccountId> sender_ids;
+  for (int i = 0; i < txs_per_block; ++i) {
+    const std::string seed = "bench-sender-" + std::to_string(i);
+    senders.push_back(KeyFrom(chain::Sha256Hash(
+        chain::ByteSpan(reinterpret_cast<const uint8_t*>(seed.data()), seed.size()))));
+    sender_ids.push_back(senders.back().PublicKey());
+  }
+  std::vector<chain::Transaction> funding;
+  const int per_dev = txs_per_block / kDevKeys;
+  for (int d = 0; d < kDevKeys; ++d) {
+    const chain::SecretKey dev = KeyFrom(consensus::DevSecretKeyBytes(d));
+    for (int j = 0; j < per_dev; ++j) {
+      chain::Transaction tx;
+      tx.chain_id = params.chain_id();
+      tx.sender = dev.PublicKey();
+      tx.nonce = static_cast<uint64_t>(j);
+      tx.fee = 1000;
+      tx.op = chain::TransferOp{sender_ids[d * per_dev + j], 1000 * chain::kCoin};
+      tx.Sign(dev);
+      funding.push_back(std::move(tx));
+    }
+  }
+  const uint32_t t0 = static_cast<uint32_t>(kNow);
+  const chain::Bytes setup =
+      MakeBlock(params, params.genesis_id, 0, params.genesis_time, t0, funding, miner);
+  Connect(cold.get(), Decode(params, setup));
+  Connect(split.get(), Decode(params, setup));
+
+  // The blocks to validate, built on the setup block without connecting them.
+  std::vector<chain::Bytes> block_bytes;
+  chain::Hash256 prev = cold->Tip().id;
+  uint32_t prev_time = t0;
+  for (int b = 0; b < blocks; ++b) {
+    std::vector<chain::Transaction> txs;
+    txs.reserve(txs_per_block);
+    for (int i = 0; i < txs_per_block; ++i) {
+      chain::Transaction tx;
+      tx.chain_id = params.chain_id();
+      tx.sender = sender_ids[i];
+      tx.nonce = static_cast<uint64_t>(b);
+      tx.fee = 1000;
+      tx.op = chain::TransferOp{sender_ids[(i + 1) % txs_per_block], chain::kCoin};
+      tx.Sign(senders[i]);
+      txs.push_back(std::move(tx));
+    }
+    block_bytes.push_back(MakeBlock(params, prev, static_cast<uint32_t>(b + 1), prev_time,
+                                    prev_time + 1, std::move(txs), miner));
+    prev = chain::DecodeBlock(block_bytes.back())->block.header.Id();
+    prev_time += 1;
+  }
+
+  // The bound: raw BIP-340 verification on one core, over distinct signatures, measured before
+  // and after the timed run (the best counts: the machine may be shared).
+  const chain::DecodedBlock first = Decode(params, block_bytes.front());
+  const double verify_before = VerifyRate(first);
+
+  // Cold ProcessBlock.
+  std::vector<double> per_block;
+  for (const chain::Bytes& bytes : block_bytes) {
+    const chain::DecodedBlock block = Decode(params, bytes);
+    const auto start = Clock::now();
+    Connect(cold.get(), block);
+    per_block.push_back(Seconds(start));
+  }
+  double total = 0;
+  for (double s : per_block) total += s;
+  const double tx_rate = blocks * txs_per_block / total;
+
+  const double best_verify = std::max(verify_before, VerifyRate(first));
+  const size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  const double bound = best_verify * static_cast<double>(cores);
+
+  // Where ProcessBlock's time goes, on the second chainstate.
+  double t_decode = 0, t_check = 0, t_sigs = 0, t_apply = 0, t_process = 0;
+  for (const chain::Bytes& bytes : block_bytes) {
+    auto start = Clock::now();
+    const chain::DecodedBlock block = Decode(params, bytes);
+    t_decode += Seconds(start);
+    start = Clock::now();
+    if (!consensus::CheckBlock(block, params).valid()) Die("CheckBlock");
+    t_check += Seconds(start);
+    start = Clock::now();
+    if (!consensus::CheckBlockSignatures(block.block, threads).valid()) Die("signatures");
+    t_sigs += Seconds(start);
+    start = Clock::now();
+    split->WithTipState([&](const chain::KvReader& state, const consensus::TipInfo& tip) {
+      chain::StateCache cache(&state);
+      const consensus::BlockContext ctx{block.block.header.Id(), tip.height + 1,
+                                        block.block.header.time};
+      if (!consensus::ApplyBlockTransactions(params, ctx, block.block, block.txids, &cache)
+               .valid()) {
+        Die("apply");
+      }
+      if (!cache.MakeUndo().ok()) Die("undo");
+    });
+    t_apply += Seconds(start);
+    start = Clock::now();
+    Connect(split.get(), block);
+    t_process += Seconds(start);
+  }
+
+  const double n_txs = static_cast<double>(blocks) * txs_per_block;
+  std::printf("\ncold ProcessBlock: %.1f ms per block (min %.1f, max %.1f), %.0f tx/s\n",
+              1e3 * total / blocks, 1e3 * *std::min_element(per_block.begin(), per_block.end()),
+              1e3 * *std::max_element(per_block.begin(), per_block.end()), tx_rate);
+  std::printf("Schnorr verify, 1 core: %.0f/s; x %zu cores = bound %.0f/s\n", best_verify, cores,
+              bound);
+  std::printf("ratio ProcessBlock/bound: %.3f (goal >= 0.85)\n", tx_rate / bound);
+  std::printf("CheckBlockSignatures on %zu threads: %.0f sig/s = %.3f of the bound\n", threads,
+              n_txs / t_sigs, n_txs / t_sigs / bound);
+  std::printf("\nbreakdown (second chainstate, per block, each part timed alone):\n");
+  auto row = [&](const char* what, double s) {
+    std::printf("  %-46s %7.2f ms  %5.1f us/tx\n", what, 1e3 * s / blocks, 1e6 * s / n_txs);
+  };
+  row("decode + tx ids (ProcessBlock re-decodes once)", t_decode);
+  row("CheckBlock (Merkle root, duplicates, tx rules)", t_check);
+  row("CheckBlockSignatures", t_sigs);
+  row("ApplyBlockTransactions + MakeUndo", t_apply);
+  row("ProcessBlock (the whole, state cache warm)", t_process);
+  row("  rest: storing, re-reading, committing", t_process - t_check - t_sigs - t_apply - t_decode);
+  cold.reset();
+  split.reset();
+  std::filesystem::remove_all(base);
+  return 0;
+}
