@@ -35,6 +35,8 @@ NetAddress NetAddress::FromIPv4(uint32_t ip, uint16_t port) {
 
 std::optional<NetAddress> NetAddress::ParseIp(std::string_view text) {
   if (text.empty() || text.size() > 45) return std::nullopt;
+  // inet_pton reads a C string: an embedded NUL would hide whatever follows it.
+  if (text.find('\0') != std::string_view::npos) return std::nullopt;
   std::string s(text);
   NetAddress a;
   in_addr v4;

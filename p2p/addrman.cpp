@@ -1,0 +1,630 @@
+#include "p2p/addrman.h"
+
+#include <fcntl.h>
+#include <openssl/rand.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <string_view>
+
+#include "chain/hash.h"
+#include "chain/serialize.h"
+
+namespace waybill::p2p {
+namespace {
+
+// Bucketing tags (docs/PROTOCOL.md "Address book"). Each hash is
+// tagged_hash(tag, key || ...) read as a little-endian u64 from its first 8 bytes.
+constexpr std::string_view kTagNewSourceBucket = "Waybill/AddrNewSourceBucket";
+constexpr std::string_view kTagNewBucket = "Waybill/AddrNewBucket";
+constexpr std::string_view kTagTriedGroupBucket = "Waybill/AddrTriedGroupBucket";
+constexpr std::string_view kTagTriedBucket = "Waybill/AddrTriedBucket";
+constexpr std::string_view kTagSlot = "Waybill/AddrSlot";
+constexpr uint8_t kSlotTableNew = 0;
+constexpr uint8_t kSlotTableTried = 1;
+
+constexpr char kMagic[4] = {'W', 'B', 'A', 'M'};
+constexpr uint8_t kVersion = 1;
+constexpr size_t kChecksumSize = chain::Hash256::kSize;
+constexpr uint64_t kMaxTime = static_cast<uint64_t>(INT64_MAX);
+
+// IsTerrible and the selection chance, as in Bitcoin Core.
+constexpr int64_t kRecentTry = 60;                    // never terrible right after a try
+constexpr int64_t kMaxFuture = 10 * 60;               // last_seen this far ahead: terrible
+constexpr int64_t kHorizon = 30 * 24 * 60 * 60;       // not seen for this long: terrible
+constexpr uint32_t kRetries = 3;                      // failures without any success
+constexpr uint32_t kMaxFailures = 10;                 // failures ...
+constexpr int64_t kMinFailWindow = 7 * 24 * 60 * 60;  // ... without a success for this long
+constexpr int64_t kChanceRecentTry = 10 * 60;         // a try this recent: chance / 100
+
+// 0.66^n in millionths, n = 0..8 (more failures count as 8).
+constexpr uint64_t kChancePpm[9] = {1000000, 660000, 435600, 287496, 189747,
+                                    125233,  82654,  54551,  36004};
+constexpr uint64_t kMillion = 1000000;
+constexpr uint64_t kMaxFactorMilli = 10000000;  // 10,000x: accepts every pick
+
+int64_t ClampNow(int64_t now) { return std::max<int64_t>(now, 0); }
+
+// REQUIRES: now >= 0 and every time in info >= 0 (so differences cannot overflow).
+bool IsTerrible(const AddrInfo& info, int64_t now) {
+  if (info.last_try > 0 && now - info.last_try < kRecentTry) return false;
+  if (info.last_seen - now > kMaxFuture) return true;
+  if (now - info.last_seen > kHorizon) return true;
+  if (info.last_success == 0 && info.attempts >= kRetries) return true;
+  if (now - info.last_success > kMinFailWindow && info.attempts >= kMaxFailures) return true;
+  return false;
+}
+
+uint64_t ChancePpm(const AddrInfo& info, int64_t now) {
+  uint64_t chance = kChancePpm[std::min<uint32_t>(info.attempts, 8)];
+  if (now - info.last_try < kChanceRecentTry) chance /= 100;
+  return chance;
+}
+
+void WriteAddr(chain::Writer& w, const NetAddress& a) {
+  w.Raw(chain::ByteSpan(a.ip.data(), a.ip.size()));
+  w.U16(a.port);
+}
+
+bool ReadAddr(chain::Reader& r, NetAddress* a) {
+  return r.Raw(a->ip.size(), a->ip.data()) && r.U16(&a->port);
+}
+
+uint64_t HashU64(std::string_view tag, const chain::Bytes& preimage) {
+  chain::Hash256 h = chain::TaggedHash(tag, preimage);
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = v << 8 | h.bytes[i];
+  return v;
+}
+
+void WriteEntry(chain::Writer& w, const AddrInfo& e) {
+  WriteAddr(w, e.addr);
+  WriteAddr(w, e.source);
+  w.U64(static_cast<uint64_t>(e.last_seen));
+  w.U64(static_cast<uint64_t>(e.last_try));
+  w.U64(static_cast<uint64_t>(e.last_success));
+  w.U32(e.attempts);
+}
+
+bool ReadTime(chain::Reader& r, int64_t* t) {
+  uint64_t v;
+  if (!r.U64(&v)) return false;
+  if (v > kMaxTime) return r.Fail("time out of range");
+  *t = static_cast<int64_t>(v);
+  return true;
+}
+
+bool ReadEntry(chain::Reader& r, AddrInfo* e) {
+  if (!ReadAddr(r, &e->addr) || !ReadAddr(r, &e->source)) return false;
+  if (!ReadTime(r, &e->last_seen) || !ReadTime(r, &e->last_try) || !ReadTime(r, &e->last_success) ||
+      !r.U32(&e->attempts)) {
+    return false;
+  }
+  if (!e->addr.IsValid()) return r.Fail("invalid address " + e->addr.ToString());
+  return true;
+}
+
+// Reads a list of entries, strictly ascending by address, of at most max entries.
+bool ReadEntries(chain::Reader& r, uint64_t max, std::vector<AddrInfo>* out) {
+  uint64_t n;
+  if (!r.CompactSize(&n, max)) return false;
+  if (n > r.remaining() / AddrMan::kEntrySize) return r.Fail("unexpected end of data");
+  out->resize(n);
+  for (uint64_t i = 0; i < n; ++i) {
+    if (!ReadEntry(r, &(*out)[i])) return false;
+    if (i > 0 && !((*out)[i - 1].addr < (*out)[i].addr)) {
+      return r.Fail("entries not in strictly ascending address order");
+    }
+  }
+  return true;
+}
+
+bool ReadGeometry(chain::Reader& r, uint32_t* v, uint32_t max, const char* what) {
+  if (!r.U32(v)) return false;
+  if (*v == 0 || *v > max) return r.Fail(std::string(what) + " out of range");
+  return true;
+}
+
+uint64_t RandomU64() {
+  uint64_t v = 0;
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(&v), sizeof(v)) != 1) {
+    std::random_device rd;  // the OS generator as well, without OpenSSL's pool
+    v = uint64_t{rd()} << 32 | rd();
+  }
+  return v;
+}
+
+chain::Hash256 RandomKey() {
+  chain::Hash256 key;
+  if (RAND_bytes(key.bytes.data(), static_cast<int>(key.bytes.size())) != 1) {
+    std::random_device rd;
+    for (size_t i = 0; i < key.bytes.size(); i += 4) {
+      uint32_t x = rd();
+      std::memcpy(key.bytes.data() + i, &x, 4);
+    }
+  }
+  return key;
+}
+
+std::string Errno(const std::string& what, const std::string& path) {
+  return what + " " + path + ": " + std::strerror(errno);
+}
+
+// Writes data to path via a temp file in the same folder: write, fsync, rename, fsync the
+// folder. The file is created with mode 0600.
+chain::Status WriteFileAtomic(const std::string& path, const chain::Bytes& data) {
+  std::string tmp = path + ".XXXXXX";
+  int fd = ::mkstemp(tmp.data());  // mode 0600
+  if (fd < 0) return chain::Status::IoError(Errno("cannot create temp file for", path));
+  auto fail = [&](const std::string& what) {
+    chain::Status s = chain::Status::IoError(Errno(what, tmp));
+    if (fd >= 0) ::close(fd);
+    ::unlink(tmp.c_str());
+    return s;
+  };
+  if (::fchmod(fd, 0600) != 0) return fail("cannot chmod");
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return fail("cannot write");
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) return fail("cannot fsync");
+  int closed = ::close(fd);
+  fd = -1;
+  if (closed != 0) return fail("cannot close");
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("cannot rename to " + path + ":");
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  if (dir.empty()) dir = ".";
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return chain::Status::IoError(Errno("cannot open folder", dir));
+  bool ok = ::fsync(dfd) == 0;
+  chain::Status s = ok ? chain::Status::Ok() : chain::Status::IoError(Errno("cannot fsync", dir));
+  ::close(dfd);
+  return s;
+}
+
+// Reads a whole file of at most max_size bytes. NotFound if it does not exist.
+chain::Result<chain::Bytes> ReadFileBounded(const std::string& path, size_t max_size) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return chain::Status::NotFound(path + " does not exist");
+    return chain::Status::IoError(Errno("cannot open", path));
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    chain::Status s = chain::Status::IoError(Errno("cannot stat", path));
+    ::close(fd);
+    return s;
+  }
+  if (!S_ISREG(st.st_mode) || static_cast<uint64_t>(st.st_size) > max_size) {
+    ::close(fd);
+    return chain::Status::Corruption(path + " is not a regular file of at most " +
+                                     std::to_string(max_size) + " bytes");
+  }
+  chain::Bytes data(static_cast<size_t>(st.st_size));
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::read(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      chain::Status s = chain::Status::IoError(Errno("cannot read", path));
+      ::close(fd);
+      return s;
+    }
+    if (n == 0) break;  // shrank while we read: decoding will reject it
+    done += static_cast<size_t>(n);
+  }
+  data.resize(done);
+  ::close(fd);
+  return data;
+}
+
+}  // namespace
+
+void AddrMan::Table::Init(uint32_t buckets, uint32_t size) {
+  bucket_count = buckets;
+  bucket_size = size;
+  slots.assign(size_t{buckets} * size, kEmpty);
+  fill.assign(buckets, 0);
+  nonempty_buckets = 0;
+  count = 0;
+}
+
+void AddrMan::Table::Put(uint32_t bucket, uint32_t slot, uint32_t id) {
+  At(bucket, slot) = id;
+  if (fill[bucket]++ == 0) ++nonempty_buckets;
+  ++count;
+}
+
+void AddrMan::Table::Erase(uint32_t bucket, uint32_t slot) {
+  At(bucket, slot) = kEmpty;
+  if (--fill[bucket] == 0) --nonempty_buckets;
+  --count;
+}
+
+AddrMan::AddrMan(AddrManOptions options) : options_(options) {
+  auto clamp = [](uint32_t v, uint32_t hi) { return std::clamp<uint32_t>(v, 1, hi); };
+  options_.new_bucket_count = clamp(options.new_bucket_count, AddrManOptions::kMaxBucketCount);
+  options_.tried_bucket_count = clamp(options.tried_bucket_count, AddrManOptions::kMaxBucketCount);
+  options_.bucket_size = clamp(options.bucket_size, AddrManOptions::kMaxBucketSize);
+  options_.new_buckets_per_source_group =
+      clamp(options.new_buckets_per_source_group, options_.new_bucket_count);
+  options_.tried_buckets_per_group =
+      clamp(options.tried_buckets_per_group, options_.tried_bucket_count);
+  key_ = options.key ? *options.key : RandomKey();
+  options_.key.reset();
+  rng_.seed(options.seed != 0 ? options.seed : RandomU64());
+  new_.Init(options_.new_bucket_count, options_.bucket_size);
+  tried_.Init(options_.tried_bucket_count, options_.bucket_size);
+}
+
+AddrMan::~AddrMan() { chain::SecureWipe(key_.bytes.data(), key_.bytes.size()); }
+
+AddrMan::Position AddrMan::NewPosition(const NetAddress& addr, const NetAddress& source) const {
+  chain::Bytes src_group = source.Group();
+  chain::Writer w1;
+  w1.Hash(key_);
+  w1.VarBytes(addr.Group());
+  w1.VarBytes(src_group);
+  uint32_t j = static_cast<uint32_t>(HashU64(kTagNewSourceBucket, w1.bytes()) %
+                                     options_.new_buckets_per_source_group);
+  chain::Writer w2;
+  w2.Hash(key_);
+  w2.VarBytes(src_group);
+  w2.U32(j);
+  uint32_t bucket =
+      static_cast<uint32_t>(HashU64(kTagNewBucket, w2.bytes()) % options_.new_bucket_count);
+  chain::Writer w3;
+  w3.Hash(key_);
+  w3.U8(kSlotTableNew);
+  w3.U32(bucket);
+  WriteAddr(w3, addr);
+  uint32_t slot = static_cast<uint32_t>(HashU64(kTagSlot, w3.bytes()) % options_.bucket_size);
+  return {bucket, slot};
+}
+
+AddrMan::Position AddrMan::TriedPosition(const NetAddress& addr) const {
+  chain::Writer w1;
+  w1.Hash(key_);
+  WriteAddr(w1, addr);
+  uint32_t j = static_cast<uint32_t>(HashU64(kTagTriedGroupBucket, w1.bytes()) %
+                                     options_.tried_buckets_per_group);
+  chain::Writer w2;
+  w2.Hash(key_);
+  w2.VarBytes(addr.Group());
+  w2.U32(j);
+  uint32_t bucket =
+      static_cast<uint32_t>(HashU64(kTagTriedBucket, w2.bytes()) % options_.tried_bucket_count);
+  chain::Writer w3;
+  w3.Hash(key_);
+  w3.U8(kSlotTableTried);
+  w3.U32(bucket);
+  WriteAddr(w3, addr);
+  uint32_t slot = static_cast<uint32_t>(HashU64(kTagSlot, w3.bytes()) % options_.bucket_size);
+  return {bucket, slot};
+}
+
+uint32_t AddrMan::NewId() {
+  // At most (new + tried) capacity ids are in use, far fewer than 2^32, so this ends.
+  while (next_id_ == kEmpty || entries_.count(next_id_)) ++next_id_;
+  return next_id_++;
+}
+
+uint64_t AddrMan::RandBelow(uint64_t n) { return rng_() % n; }
+
+void AddrMan::Delete(uint32_t id) {
+  auto it = entries_.find(id);
+  AddrInfo& e = it->second;
+  (e.in_tried ? tried_ : new_).Erase(e.bucket, e.slot);
+  ids_.erase(e.addr);
+  entries_.erase(it);
+}
+
+bool AddrMan::PlaceNew(uint32_t id) {
+  AddrInfo& e = entries_.at(id);
+  Position p = NewPosition(e.addr, e.source);
+  if (new_.At(p.bucket, p.slot) != kEmpty) return false;
+  e.in_tried = false;
+  e.bucket = p.bucket;
+  e.slot = p.slot;
+  new_.Put(p.bucket, p.slot, id);
+  return true;
+}
+
+void AddrMan::MakeTried(uint32_t id) {
+  AddrInfo& e = entries_.at(id);
+  new_.Erase(e.bucket, e.slot);
+  Position p = TriedPosition(e.addr);
+  uint32_t old = tried_.At(p.bucket, p.slot);
+  if (old != kEmpty) {
+    // The occupant goes back to new, in place of whatever sits in its new slot.
+    tried_.Erase(p.bucket, p.slot);
+    AddrInfo& o = entries_.at(old);
+    Position q = NewPosition(o.addr, o.source);
+    if (uint32_t victim = new_.At(q.bucket, q.slot); victim != kEmpty) Delete(victim);
+    o.in_tried = false;
+    o.bucket = q.bucket;
+    o.slot = q.slot;
+    new_.Put(q.bucket, q.slot, old);
+  }
+  e.in_tried = true;
+  e.bucket = p.bucket;
+  e.slot = p.slot;
+  tried_.Put(p.bucket, p.slot, id);
+}
+
+bool AddrMan::Add(const NetAddress& addr, const NetAddress& source, int64_t time_seen,
+                  int64_t now) {
+  if (!addr.IsValid()) return false;
+  now = ClampNow(now);
+  time_seen = std::clamp<int64_t>(time_seen, 0, now);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (auto it = ids_.find(addr); it != ids_.end()) {
+    AddrInfo& e = entries_.at(it->second);
+    e.last_seen = std::max(e.last_seen, time_seen);
+    return false;
+  }
+  AddrInfo info;
+  info.addr = addr;
+  info.source = source;
+  info.last_seen = time_seen;
+  if (IsTerrible(info, now)) return false;
+  Position p = NewPosition(addr, source);
+  if (uint32_t old = new_.At(p.bucket, p.slot); old != kEmpty) {
+    if (!IsTerrible(entries_.at(old), now)) return false;
+    Delete(old);
+  }
+  uint32_t id = NewId();
+  info.bucket = p.bucket;
+  info.slot = p.slot;
+  entries_.emplace(id, info);
+  ids_.emplace(addr, id);
+  new_.Put(p.bucket, p.slot, id);
+  return true;
+}
+
+void AddrMan::Attempt(const NetAddress& addr, int64_t now) {
+  now = ClampNow(now);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = ids_.find(addr);
+  if (it == ids_.end()) return;
+  AddrInfo& e = entries_.at(it->second);
+  e.last_try = now;
+  if (e.attempts < UINT32_MAX) ++e.attempts;
+}
+
+void AddrMan::Good(const NetAddress& addr, int64_t now) {
+  now = ClampNow(now);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = ids_.find(addr);
+  if (it == ids_.end()) return;
+  uint32_t id = it->second;
+  AddrInfo& e = entries_.at(id);
+  e.last_success = now;
+  e.last_try = now;
+  e.attempts = 0;
+  if (!e.in_tried) MakeTried(id);
+}
+
+void AddrMan::Connected(const NetAddress& addr, int64_t now) {
+  now = ClampNow(now);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = ids_.find(addr);
+  if (it == ids_.end()) return;
+  AddrInfo& e = entries_.at(it->second);
+  if (now - e.last_seen > kConnectedUpdateInterval) e.last_seen = now;
+}
+
+std::optional<NetAddress> AddrMan::Select(bool new_only,
+                                          const std::function<bool(const NetAddress&)>& exclude,
+                                          int64_t now) {
+  now = ClampNow(now);
+  std::lock_guard<std::mutex> lock(mu_);
+  bool use_new = new_.count > 0;
+  bool use_tried = !new_only && tried_.count > 0;
+  if (!use_new && !use_tried) return std::nullopt;
+  uint64_t factor_milli = 1000;
+  for (int i = 0; i < kMaxSelectTries; ++i) {
+    Table& t = !use_new ? tried_ : !use_tried ? new_ : (rng_() & 1) ? tried_ : new_;
+    // A uniformly random non-empty bucket (what Bitcoin's retry on an empty bucket amounts
+    // to, without unbounded retries), then a uniformly random entry of it.
+    uint64_t k = RandBelow(t.nonempty_buckets);
+    uint32_t bucket = 0;
+    while (t.fill[bucket] == 0 || k-- > 0) ++bucket;
+    k = RandBelow(t.fill[bucket]);
+    uint32_t slot = 0;
+    while (t.At(bucket, slot) == kEmpty || k-- > 0) ++slot;
+    const AddrInfo& e = entries_.at(t.At(bucket, slot));
+    if (exclude && exclude(e.addr)) continue;
+    uint64_t threshold = std::min(kMillion, ChancePpm(e, now) * factor_milli / 1000);
+    if (RandBelow(kMillion) < threshold) return e.addr;
+    factor_milli = std::min(kMaxFactorMilli, factor_milli * 6 / 5);
+  }
+  // Nearly everything is excluded (or we were unlucky): choose among what is left, weighted
+  // by chance, so that nullopt means there is nothing left to choose.
+  std::vector<std::pair<const AddrInfo*, uint64_t>> candidates;
+  uint64_t total = 0;
+  for (const auto& [addr, id] : ids_) {
+    const AddrInfo& e = entries_.at(id);
+    if ((e.in_tried && !use_tried) || (exclude && exclude(e.addr))) continue;
+    total += ChancePpm(e, now);
+    candidates.emplace_back(&e, total);
+  }
+  if (candidates.empty()) return std::nullopt;
+  uint64_t pick = RandBelow(total);
+  auto it = std::upper_bound(candidates.begin(), candidates.end(), pick,
+                             [](uint64_t v, const auto& c) { return v < c.second; });
+  return it->first->addr;
+}
+
+std::vector<TimedAddress> AddrMan::GetAddresses(size_t max_count, size_t max_percent, int64_t now) {
+  now = ClampNow(now);
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<uint32_t> ids;
+  ids.reserve(ids_.size());
+  for (const auto& [addr, id] : ids_) ids.push_back(id);
+  size_t want = ids.size();
+  if (max_percent > 0) want = want * std::min<size_t>(max_percent, 100) / 100;
+  if (max_count > 0) want = std::min(want, max_count);
+  std::vector<TimedAddress> out;
+  out.reserve(want);
+  // A partial Fisher-Yates shuffle, skipping terrible entries.
+  for (size_t i = 0; i < ids.size() && out.size() < want; ++i) {
+    std::swap(ids[i], ids[i + RandBelow(ids.size() - i)]);
+    const AddrInfo& e = entries_.at(ids[i]);
+    if (IsTerrible(e, now)) continue;
+    out.push_back({e.addr, e.last_seen});
+  }
+  return out;
+}
+
+size_t AddrMan::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return entries_.size();
+}
+
+size_t AddrMan::NewCount() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return new_.count;
+}
+
+size_t AddrMan::TriedCount() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return tried_.count;
+}
+
+std::optional<AddrInfo> AddrMan::Find(const NetAddress& addr) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = ids_.find(addr);
+  if (it == ids_.end()) return std::nullopt;
+  return entries_.at(it->second);
+}
+
+std::vector<AddrInfo> AddrMan::All() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<AddrInfo> out;
+  out.reserve(ids_.size());
+  for (const auto& [addr, id] : ids_) out.push_back(entries_.at(id));
+  return out;
+}
+
+AddrManOptions AddrMan::options() const { return options_; }
+
+chain::Bytes AddrMan::Serialize() const {
+  chain::Writer w;
+  w.Raw(chain::ByteSpan(reinterpret_cast<const uint8_t*>(kMagic), sizeof(kMagic)));
+  w.U8(kVersion);
+  w.Hash(key_);
+  w.U32(options_.new_bucket_count);
+  w.U32(options_.tried_bucket_count);
+  w.U32(options_.bucket_size);
+  w.U32(options_.new_buckets_per_source_group);
+  w.U32(options_.tried_buckets_per_group);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (bool tried : {false, true}) {
+      w.CompactSize(tried ? tried_.count : new_.count);
+      for (const auto& [addr, id] : ids_) {  // ordered by address
+        const AddrInfo& e = entries_.at(id);
+        if (e.in_tried == tried) WriteEntry(w, e);
+      }
+    }
+  }
+  chain::Hash256 sum = chain::Sha256Hash(w.bytes());
+  w.Hash(sum);
+  return w.Take();
+}
+
+chain::Result<std::unique_ptr<AddrMan>> AddrMan::Deserialize(chain::ByteSpan data,
+                                                             AddrManOptions options) {
+  auto corrupt = [](const std::string& why) {
+    return chain::Status::Corruption("peers.dat: " + why);
+  };
+  if (data.size() < sizeof(kMagic) + 1 + kChecksumSize) return corrupt("too short");
+  if (std::memcmp(data.data(), kMagic, sizeof(kMagic)) != 0) return corrupt("bad magic");
+  if (data[sizeof(kMagic)] != kVersion) {
+    return corrupt("unsupported version " + std::to_string(data[sizeof(kMagic)]));
+  }
+  chain::ByteSpan body = data.first(data.size() - kChecksumSize);
+  if (chain::Sha256Hash(body) != chain::Hash256::FromSpan(data.last(kChecksumSize))) {
+    return corrupt("checksum mismatch");
+  }
+
+  chain::Reader r(body.subspan(sizeof(kMagic) + 1));
+  chain::Hash256 key;
+  uint32_t new_buckets, tried_buckets, bucket_size, per_source, per_group;
+  std::vector<AddrInfo> new_entries, tried_entries;
+  if (r.Hash(&key) &&
+      ReadGeometry(r, &new_buckets, AddrManOptions::kMaxBucketCount, "new bucket count") &&
+      ReadGeometry(r, &tried_buckets, AddrManOptions::kMaxBucketCount, "tried bucket count") &&
+      ReadGeometry(r, &bucket_size, AddrManOptions::kMaxBucketSize, "bucket size") &&
+      ReadGeometry(r, &per_source, new_buckets, "new buckets per source group") &&
+      ReadGeometry(r, &per_group, tried_buckets, "tried buckets per group") &&
+      ReadEntries(r, uint64_t{new_buckets} * bucket_size, &new_entries)) {
+    ReadEntries(r, uint64_t{tried_buckets} * bucket_size, &tried_entries);
+  }
+  if (chain::Status s = r.Finish("peers.dat"); !s.ok()) {
+    return chain::Status::Corruption(s.reason());
+  }
+  // Both lists are sorted: a merge finds an address listed in both.
+  for (size_t i = 0, j = 0; i < new_entries.size() && j < tried_entries.size();) {
+    if (new_entries[i].addr == tried_entries[j].addr) {
+      return corrupt("address " + new_entries[i].addr.ToString() + " in both tables");
+    }
+    (new_entries[i].addr < tried_entries[j].addr) ? ++i : ++j;
+  }
+
+  options.key = key;
+  auto book = std::make_unique<AddrMan>(options);
+  AddrMan& am = *book;
+  {
+    std::lock_guard<std::mutex> lock(am.mu_);  // not shared yet; taken for the invariant
+    auto insert = [&am](const AddrInfo& e) {
+      uint32_t id = am.NewId();
+      am.entries_.emplace(id, e);
+      am.ids_.emplace(e.addr, id);
+      return id;
+    };
+    auto forget = [&am](uint32_t id) {
+      am.ids_.erase(am.entries_.at(id).addr);
+      am.entries_.erase(id);
+    };
+    for (const AddrInfo& e : tried_entries) {
+      uint32_t id = insert(e);
+      Position p = am.TriedPosition(e.addr);
+      if (am.tried_.At(p.bucket, p.slot) == kEmpty) {
+        AddrInfo& stored = am.entries_.at(id);
+        stored.in_tried = true;
+        stored.bucket = p.bucket;
+        stored.slot = p.slot;
+        am.tried_.Put(p.bucket, p.slot, id);
+      } else if (!am.PlaceNew(id)) {
+        forget(id);
+      }
+    }
+    for (const AddrInfo& e : new_entries) {
+      uint32_t id = insert(e);
+      if (!am.PlaceNew(id)) forget(id);
+    }
+  }
+  return book;
+}
+
+chain::Status AddrMan::SaveFile(const std::string& path) const {
+  return WriteFileAtomic(path, Serialize());
+}
+
+chain::Result<std::unique_ptr<AddrMan>> AddrMan::LoadFile(const std::string& path,
+                                                          AddrManOptions options) {
+  auto data = ReadFileBounded(path, kMaxFileSize);
+  if (!data.ok()) return data.status();
+  return Deserialize(*data, options);
+}
+
+}  // namespace waybill::p2p

@@ -1,0 +1,248 @@
+#include "p2p/banlist.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "chain/hash.h"
+#include "chain/serialize.h"
+
+namespace waybill::p2p {
+namespace {
+
+constexpr char kMagic[4] = {'W', 'B', 'B', 'N'};
+constexpr uint8_t kVersion = 1;
+constexpr size_t kChecksumSize = chain::Hash256::kSize;
+constexpr size_t kMinEntrySize = 16 + 8 + 1;
+
+NetAddress IpOnly(const NetAddress& a) {
+  NetAddress ip = a;
+  ip.port = 0;
+  return ip;
+}
+
+std::string Errno(const std::string& what, const std::string& path) {
+  return what + " " + path + ": " + std::strerror(errno);
+}
+
+// The same as in addrman.cpp: write, fsync, rename, fsync the folder; mode 0600.
+chain::Status WriteFileAtomic(const std::string& path, const chain::Bytes& data) {
+  std::string tmp = path + ".XXXXXX";
+  int fd = ::mkstemp(tmp.data());  // mode 0600
+  if (fd < 0) return chain::Status::IoError(Errno("cannot create temp file for", path));
+  auto fail = [&](const std::string& what) {
+    chain::Status s = chain::Status::IoError(Errno(what, tmp));
+    if (fd >= 0) ::close(fd);
+    ::unlink(tmp.c_str());
+    return s;
+  };
+  if (::fchmod(fd, 0600) != 0) return fail("cannot chmod");
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return fail("cannot write");
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) return fail("cannot fsync");
+  int closed = ::close(fd);
+  fd = -1;
+  if (closed != 0) return fail("cannot close");
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("cannot rename to " + path + ":");
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  if (dir.empty()) dir = ".";
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return chain::Status::IoError(Errno("cannot open folder", dir));
+  bool ok = ::fsync(dfd) == 0;
+  chain::Status s = ok ? chain::Status::Ok() : chain::Status::IoError(Errno("cannot fsync", dir));
+  ::close(dfd);
+  return s;
+}
+
+chain::Result<chain::Bytes> ReadFileBounded(const std::string& path, size_t max_size) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return chain::Status::NotFound(path + " does not exist");
+    return chain::Status::IoError(Errno("cannot open", path));
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    chain::Status s = chain::Status::IoError(Errno("cannot stat", path));
+    ::close(fd);
+    return s;
+  }
+  if (!S_ISREG(st.st_mode) || static_cast<uint64_t>(st.st_size) > max_size) {
+    ::close(fd);
+    return chain::Status::Corruption(path + " is not a regular file of at most " +
+                                     std::to_string(max_size) + " bytes");
+  }
+  chain::Bytes data(static_cast<size_t>(st.st_size));
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::read(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      chain::Status s = chain::Status::IoError(Errno("cannot read", path));
+      ::close(fd);
+      return s;
+    }
+    if (n == 0) break;  // shrank while we read: decoding will reject it
+    done += static_cast<size_t>(n);
+  }
+  data.resize(done);
+  ::close(fd);
+  return data;
+}
+
+}  // namespace
+
+BanList::BanList(size_t max_entries)
+    : max_entries_(std::clamp<size_t>(max_entries, 1, kMaxEntriesLimit)) {}
+
+void BanList::BanLocked(const NetAddress& ip, int64_t until, std::string reason) {
+  until = std::max<int64_t>(until, 0);
+  if (reason.size() > kMaxReasonSize) reason.resize(kMaxReasonSize);
+  NetAddress key = IpOnly(ip);
+  auto it = bans_.find(key);
+  if (it != bans_.end()) {
+    if (it->second.until >= until) return;
+    by_expiry_.erase({it->second.until, key});
+    it->second = Record{until, std::move(reason)};
+  } else {
+    bans_.emplace(key, Record{until, std::move(reason)});
+  }
+  by_expiry_.emplace(until, key);
+  if (bans_.size() > max_entries_) {
+    auto soonest = by_expiry_.begin();
+    bans_.erase(soonest->second);
+    by_expiry_.erase(soonest);
+  }
+}
+
+void BanList::Ban(const NetAddress& ip, int64_t until, std::string reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  BanLocked(ip, until, std::move(reason));
+}
+
+bool BanList::Unban(const NetAddress& ip) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = bans_.find(IpOnly(ip));
+  if (it == bans_.end()) return false;
+  by_expiry_.erase({it->second.until, it->first});
+  bans_.erase(it);
+  return true;
+}
+
+bool BanList::IsBanned(const NetAddress& ip, int64_t now) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = bans_.find(IpOnly(ip));
+  return it != bans_.end() && std::max<int64_t>(now, 0) < it->second.until;
+}
+
+void BanList::Clear() {
+  std::lock_guard<std::mutex> lock(mu_);
+  bans_.clear();
+  by_expiry_.clear();
+}
+
+std::vector<BanEntry> BanList::List(int64_t now) {
+  now = std::max<int64_t>(now, 0);
+  std::lock_guard<std::mutex> lock(mu_);
+  while (!by_expiry_.empty() && by_expiry_.begin()->first <= now) {
+    bans_.erase(by_expiry_.begin()->second);
+    by_expiry_.erase(by_expiry_.begin());
+  }
+  std::vector<BanEntry> out;
+  out.reserve(bans_.size());
+  for (const auto& [ip, rec] : bans_) out.push_back({ip, rec.until, rec.reason});
+  return out;
+}
+
+size_t BanList::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return bans_.size();
+}
+
+chain::Bytes BanList::Serialize() const {
+  chain::Writer w;
+  w.Raw(chain::ByteSpan(reinterpret_cast<const uint8_t*>(kMagic), sizeof(kMagic)));
+  w.U8(kVersion);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    w.CompactSize(bans_.size());
+    for (const auto& [ip, rec] : bans_) {  // ordered by IP
+      w.Raw(chain::ByteSpan(ip.ip.data(), ip.ip.size()));
+      w.U64(static_cast<uint64_t>(rec.until));
+      w.String(rec.reason);
+    }
+  }
+  chain::Hash256 sum = chain::Sha256Hash(w.bytes());
+  w.Hash(sum);
+  return w.Take();
+}
+
+chain::Result<std::unique_ptr<BanList>> BanList::Deserialize(chain::ByteSpan data,
+                                                             size_t max_entries) {
+  auto corrupt = [](const std::string& why) {
+    return chain::Status::Corruption("banlist.dat: " + why);
+  };
+  if (data.size() < sizeof(kMagic) + 1 + kChecksumSize) return corrupt("too short");
+  if (std::memcmp(data.data(), kMagic, sizeof(kMagic)) != 0) return corrupt("bad magic");
+  if (data[sizeof(kMagic)] != kVersion) {
+    return corrupt("unsupported version " + std::to_string(data[sizeof(kMagic)]));
+  }
+  chain::ByteSpan body = data.first(data.size() - kChecksumSize);
+  if (chain::Sha256Hash(body) != chain::Hash256::FromSpan(data.last(kChecksumSize))) {
+    return corrupt("checksum mismatch");
+  }
+
+  auto list = std::make_unique<BanList>(max_entries);
+  chain::Reader r(body.subspan(sizeof(kMagic) + 1));
+  uint64_t n = 0;
+  if (r.CompactSize(&n, kMaxEntriesLimit) && n > r.remaining() / kMinEntrySize) {
+    r.Fail("unexpected end of data");
+  }
+  {
+    std::lock_guard<std::mutex> lock(list->mu_);  // not shared yet; taken for the invariant
+    NetAddress prev;
+    for (uint64_t i = 0; r.ok() && i < n; ++i) {
+      NetAddress ip;
+      uint64_t until;
+      std::string reason;
+      if (!r.Raw(ip.ip.size(), ip.ip.data()) || !r.U64(&until) ||
+          !r.String(&reason, kMaxReasonSize)) {
+        break;
+      }
+      if (until > static_cast<uint64_t>(INT64_MAX)) {
+        r.Fail("time out of range");
+      } else if (i > 0 && !(prev < ip)) {
+        r.Fail("entries not in strictly ascending IP order");
+      } else {
+        list->BanLocked(ip, static_cast<int64_t>(until), std::move(reason));
+        prev = ip;
+      }
+    }
+  }
+  if (chain::Status s = r.Finish("banlist.dat"); !s.ok()) {
+    return chain::Status::Corruption(s.reason());
+  }
+  return list;
+}
+
+chain::Status BanList::SaveFile(const std::string& path) const {
+  return WriteFileAtomic(path, Serialize());
+}
+
+chain::Result<std::unique_ptr<BanList>> BanList::LoadFile(const std::string& path,
+                                                          size_t max_entries) {
+  auto data = ReadFileBounded(path, kMaxFileSize);
+  if (!data.ok()) return data.status();
+  return Deserialize(*data, max_entries);
+}
+
+}  // namespace waybill::p2p

@@ -1,0 +1,207 @@
+// The peer logic of the overlay: what to say to each peer and what to do with what it says.
+// Handshake and ping, address gossip, inv/getdata flooding with seen-filters, headers-first
+// sync with a parallel block download window, mempool anti-entropy, and misbehaviour scores.
+//
+// Pure logic: no sockets and no threads. The connection manager (p2p/connman.h) feeds it
+// events and carries out what it asks through the Transport interface; tests drive it with a
+// fake Transport and a fake NodeInterface. NOT thread-safe: every call comes from one thread
+// (the connection manager's message thread), one at a time.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "chain/log.h"
+#include "p2p/addrman.h"
+#include "p2p/messages.h"
+#include "p2p/net_address.h"
+#include "p2p/node_interface.h"
+#include "p2p/rolling_set.h"
+
+namespace waybill::p2p {
+
+using PeerId = uint64_t;
+
+// What the peer logic asks of the connections. Implemented by the connection manager.
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  // Queues a message; dropped silently if the peer is gone.
+  virtual void Send(PeerId peer, const Message& msg) = 0;
+  // Queues an already encoded payload (a stored block or tx, served as it is).
+  virtual void SendRaw(PeerId peer, MsgType type, chain::Bytes payload) = 0;
+  // Bytes queued for the peer and not yet written to its socket.
+  virtual size_t SendQueueBytes(PeerId peer) = 0;
+  enum class Why {
+    kNormal,      // timeouts, stalls, protocol mismatch: no blame
+    kMisbehaved,  // the score reached the bound: ban the peer's address
+    kSelf,        // a connection to ourselves: never dial that address again
+  };
+  // Closes the connection; OnDisconnected follows.
+  virtual void Disconnect(PeerId peer, Why why, const std::string& reason) = 0;
+};
+
+struct PeerManagerOptions {
+  chain::Hash256 genesis;
+  size_t max_block_size = 4'000'000;
+  std::string user_agent = "/waybill/";
+  uint16_t listen_port = 0;  // announced in version; 0 = not listening
+
+  // Times in milliseconds.
+  int64_t handshake_timeout_ms = 10'000;
+  int64_t ping_interval_ms = 30'000;
+  int64_t idle_timeout_ms = 90'000;  // nothing received for this long: drop the peer
+  int64_t block_request_timeout_ms = 20'000;
+  int64_t tx_request_timeout_ms = 30'000;
+  int64_t headers_request_timeout_ms = 30'000;
+  int64_t tx_announce_interval_ms = 100;        // txs are announced in batches this often
+  int64_t mempool_sync_interval_ms = 30'000;    // anti-entropy; 0 = never
+  int64_t headers_resync_interval_ms = 60'000;  // ask a peer for headers if nothing moved
+
+  size_t blocks_in_flight_per_peer = 16;
+  uint32_t block_download_window = 1024;
+  size_t max_stalls = 3;  // block requests that timed out before the peer is dropped
+
+  int ban_score = 100;
+  size_t known_inventory = 50'000;  // per peer
+  size_t recent_rejects = 50'000;
+  size_t tx_requests_per_peer = 5'000;
+  size_t announce_queue_per_peer = 20'000;
+  size_t getdata_queue_per_peer = kMaxInvEntries;
+  size_t orphan_txs = 200;
+  size_t send_queue_soft_limit = 4 << 20;  // getdata is served while less is queued
+
+  // Addr messages: a token bucket per peer, as Bitcoin's 0.1 per second, burst 1000.
+  double addr_rate_per_second = 0.1;
+  double addr_burst = 1000;
+};
+
+// What getpeerinfo shows, from the peer logic's side.
+struct PeerState {
+  PeerId id = 0;
+  NetAddress addr;
+  bool inbound = false;
+  bool handshake_done = false;
+  uint32_t version = 0;
+  std::string user_agent;
+  uint32_t start_height = 0;
+  int64_t connected_ms = 0;
+  int64_t last_recv_ms = 0;
+  std::optional<int64_t> ping_ms;  // last measured round trip
+  int score = 0;
+  std::optional<uint32_t> best_known_height;  // of the best header the peer has shown us
+  size_t blocks_in_flight = 0;
+  uint64_t messages_received = 0;
+};
+
+class PeerManager {
+ public:
+  // REQUIRES: node, transport and addrman outlive the manager. log may be null.
+  // now_ms: a monotonic clock in milliseconds; unix_now: seconds since the epoch.
+  PeerManager(PeerManagerOptions options, NodeInterface* node, Transport* transport,
+              AddrMan* addrman, chain::LogSink* log, std::function<int64_t()> now_ms,
+              std::function<int64_t()> unix_now, uint64_t seed = 0);
+  ~PeerManager();
+  PeerManager(const PeerManager&) = delete;
+  PeerManager& operator=(const PeerManager&) = delete;
+
+  // A connection is open; both sides send version at once.
+  void OnConnected(PeerId peer, const NetAddress& addr, bool inbound);
+  void OnMessage(PeerId peer, const Message& msg);
+  // A frame the connection could not accept (bad checksum, oversized, undecodable payload):
+  // score points against the peer.
+  void OnBadFrame(PeerId peer, int score, const std::string& reason);
+  void OnDisconnected(PeerId peer);
+  // Timers: handshakes, pings, idle peers, request timeouts, tx announcements, anti-entropy.
+  // Call every ~100 ms.
+  void OnTick();
+
+  // The node's tip moved: announce the newly connected blocks by header.
+  void OnBlocksConnected(const std::vector<chain::BlockHeader>& headers);
+  // A tx entered the mempool by other means (RPC): announce it.
+  void OnLocalTx(const chain::Hash256& txid);
+
+  std::vector<PeerState> Peers() const;
+  size_t HandshakedPeers() const;
+  // Adds misbehaviour points (tests, RPC); disconnects and bans at the bound.
+  void Misbehave(PeerId peer, int score, const std::string& reason);
+
+ private:
+  struct Peer;
+  Peer* Find(PeerId id);
+
+  void SendVersion(Peer& peer);
+  void HandleVersion(Peer& peer, const VersionMsg& msg);
+  void HandleVerack(Peer& peer);
+  void HandshakeDone(Peer& peer);
+  void HandlePing(Peer& peer, const PingMsg& msg);
+  void HandlePong(Peer& peer, const PongMsg& msg);
+  void HandleGetAddr(Peer& peer);
+  void HandleAddr(Peer& peer, const AddrMsg& msg);
+  void HandleInv(Peer& peer, const InvMsg& msg);
+  void HandleGetData(Peer& peer, const GetDataMsg& msg);
+  void HandleNotFound(Peer& peer, const NotFoundMsg& msg);
+  void HandleGetHeaders(Peer& peer, const GetHeadersMsg& msg);
+  void HandleHeaders(Peer& peer, const HeadersMsg& msg);
+  void HandleBlock(Peer& peer, const BlockMsg& msg);
+  void HandleTx(Peer& peer, const TxMsg& msg);
+  void HandleMempool(Peer& peer);
+
+  void ServeGetData(Peer& peer);
+  void RequestHeaders(Peer& peer);
+  void UpdateBestKnown(Peer& peer, const chain::Hash256& id);
+  void ScheduleDownloads(Peer& peer);
+  void ScheduleAllDownloads();
+  void RequestTxs(Peer& peer, const std::vector<chain::Hash256>& txids);
+  void ProcessTx(Peer* from, const chain::Transaction& tx, const chain::Hash256& txid);
+  void RetryOrphans(const chain::AccountId& sender);
+  void AnnounceTx(const chain::Hash256& txid, PeerId except);
+  void FlushTxAnnouncements(Peer& peer);
+  void MempoolSync();
+  void RelayAddresses(const Peer& from, const std::vector<AddrEntry>& entries);
+  void ClearBlockRequest(const chain::Hash256& id);
+  void Disconnect(Peer& peer, Transport::Why why, const std::string& reason);
+  void Log(chain::LogLevel level, const std::string& msg);
+  // For messages whose content a peer controls: at most a few lines a second.
+  void LogPeer(chain::LogLevel level, const Peer& peer, const std::string& msg);
+
+  // Fixed after construction.
+  const PeerManagerOptions options_;
+  NodeInterface* const node_;
+  Transport* const transport_;
+  AddrMan* const addrman_;
+  chain::LogSink* const log_;
+  const std::function<int64_t()> now_ms_;
+  const std::function<int64_t()> unix_now_;
+
+  std::mt19937_64 rng_;
+  std::map<PeerId, std::unique_ptr<Peer>> peers_;
+  // Every block requested, by whom: each block is asked of one peer at a time.
+  std::unordered_map<chain::Hash256, PeerId, SaltedIdHasher> block_requests_;
+  // Every tx requested, by whom.
+  std::unordered_map<chain::Hash256, PeerId, SaltedIdHasher> tx_requests_;
+  // Txs refused for a reason that may pass with a new tip: cleared on every tip change.
+  RollingIdSet recent_rejects_;
+  // Txs waiting for an earlier nonce of their sender (bounded by options_.orphan_txs).
+  struct Orphan {
+    chain::Transaction tx;
+    PeerId from;
+    int64_t added_ms;
+  };
+  std::unordered_map<chain::Hash256, Orphan, SaltedIdHasher> orphans_;
+  // Nonces of the versions we sent, to spot connections to ourselves.
+  std::unordered_map<uint64_t, PeerId> local_nonces_;
+  int64_t next_mempool_sync_ms_ = 0;
+  int64_t last_tip_change_ms_ = 0;
+  int64_t last_reschedule_ms_ = 0;
+  chain::TokenBucket log_limit_{5, 20};
+};
+
+}  // namespace waybill::p2p

@@ -1,0 +1,728 @@
+// The peer logic against a fake transport and a fake node: no sockets, a hand-driven clock.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "chain/schnorr.h"
+#include "p2p/peer_manager.h"
+
+namespace waybill::p2p {
+namespace {
+
+using chain::Hash256;
+
+chain::Hash256 H(uint8_t fill) {
+  chain::Hash256 h;
+  h.bytes.fill(fill);
+  return h;
+}
+
+class FakeTransport : public Transport {
+ public:
+  struct Sent {
+    PeerId peer;
+    Message msg;
+  };
+  void Send(PeerId peer, const Message& msg) override { sent.push_back({peer, msg}); }
+  void SendRaw(PeerId peer, MsgType type, chain::Bytes payload) override {
+    auto msg = DecodePayload(type, payload, 4'000'000);
+    ASSERT_TRUE(msg.ok()) << msg.status().ToString();
+    sent.push_back({peer, *msg});
+  }
+  size_t SendQueueBytes(PeerId peer) override { return queue_bytes[peer]; }
+  void Disconnect(PeerId peer, Why why, const std::string& reason) override {
+    disconnected[peer] = {why, reason};
+  }
+
+  // Messages of type T sent to peer (and forgets them).
+  template <typename T>
+  std::vector<T> Take(PeerId peer) {
+    std::vector<T> out;
+    for (auto it = sent.begin(); it != sent.end();) {
+      if (it->peer == peer && std::holds_alternative<T>(it->msg)) {
+        out.push_back(std::get<T>(it->msg));
+        it = sent.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    return out;
+  }
+
+  std::vector<Sent> sent;
+  std::map<PeerId, size_t> queue_bytes;
+  std::map<PeerId, std::pair<Why, std::string>> disconnected;
+};
+
+// A chain of headers that are valid by construction (no proof of work here): each block's
+// work is 1, so the longest chain wins.
+class FakeNode : public NodeInterface {
+ public:
+  struct Entry {
+    chain::BlockHeader header;
+    uint32_t height;
+    bool have_data;
+  };
+
+  FakeNode() {
+    genesis.time = 1000;
+    genesis_id = genesis.Id();
+    entries[genesis_id] = {genesis, 0, true};
+    active = {genesis_id};
+  }
+
+  // A child header of parent (not added).
+  chain::BlockHeader Child(const Hash256& parent, uint64_t nonce = 0) const {
+    chain::BlockHeader h;
+    h.prev = parent;
+    h.time = entries.at(parent).header.time + 1;
+    h.nonce = nonce;
+    return h;
+  }
+  // A chain of n headers on parent (not added).
+  std::vector<chain::BlockHeader> Chain(const Hash256& parent, size_t n, uint64_t nonce = 0) {
+    std::vector<chain::BlockHeader> out;
+    Hash256 prev = parent;
+    uint32_t time = entries.at(parent).header.time;
+    for (size_t i = 0; i < n; ++i) {
+      chain::BlockHeader h;
+      h.prev = prev;
+      h.time = ++time;
+      h.nonce = nonce;
+      out.push_back(h);
+      prev = h.Id();
+    }
+    return out;
+  }
+
+  ChainSummary GetChainSummary() override {
+    ChainSummary s;
+    s.tip = active.back();
+    s.height = static_cast<uint32_t>(active.size() - 1);
+    s.best_header = s.tip;
+    s.best_header_height = s.height;
+    for (const auto& [id, e] : entries) {
+      if (e.height > s.best_header_height) {
+        s.best_header = id;
+        s.best_header_height = e.height;
+      }
+    }
+    return s;
+  }
+  std::optional<HeaderInfo> GetHeaderInfo(const Hash256& id) override {
+    auto it = entries.find(id);
+    if (it == entries.end()) return std::nullopt;
+    HeaderInfo info;
+    info.height = it->second.height;
+    info.chain_work = chain::ArithU256(it->second.height + 1);
+    info.have_data = it->second.have_data;
+    info.in_active_chain = info.height < active.size() && active[info.height] == id;
+    info.failed = failed.count(id) > 0;
+    return info;
+  }
+  std::vector<Hash256> GetLocator() override { return {GetChainSummary().best_header}; }
+  std::vector<chain::BlockHeader> GetHeadersAfter(const std::vector<Hash256>& locator,
+                                                  const Hash256&, size_t max) override {
+    size_t start = 0;
+    for (const Hash256& h : locator) {
+      auto it = std::find(active.begin(), active.end(), h);
+      if (it != active.end()) {
+        start = static_cast<size_t>(it - active.begin()) + 1;
+        break;
+      }
+    }
+    std::vector<chain::BlockHeader> out;
+    for (size_t i = start; i < active.size() && out.size() < max; ++i) {
+      out.push_back(entries[active[i]].header);
+    }
+    return out;
+  }
+  HeadersVerdict AcceptHeaders(const std::vector<chain::BlockHeader>& headers) override {
+    HeadersVerdict v;
+    accept_headers_calls++;
+    for (size_t i = 0; i < headers.size(); ++i) {
+      const Hash256 id = headers[i].Id();
+      if (invalid_headers.count(id)) {
+        v.verdict = Verdict::Invalid(100, "high-hash");
+        return v;
+      }
+      auto parent = entries.find(headers[i].prev);
+      if (parent == entries.end()) {
+        if (i == 0) v.connects = false;
+        v.verdict = Verdict::Invalid(100, "prev-not-found");
+        return v;
+      }
+      if (!entries.count(id)) entries[id] = {headers[i], parent->second.height + 1, false};
+      v.accepted++;
+      v.last = id;
+    }
+    return v;
+  }
+  std::vector<Hash256> BlocksToDownload(const Hash256& target, size_t max, uint32_t window,
+                                        const std::function<bool(const Hash256&)>& skip) override {
+    std::vector<Hash256> path;
+    for (Hash256 walk = target; !entries[walk].have_data; walk = entries[walk].header.prev) {
+      path.push_back(walk);
+    }
+    std::reverse(path.begin(), path.end());
+    std::vector<Hash256> out;
+    const uint32_t limit = static_cast<uint32_t>(active.size() - 1) + window;
+    for (const Hash256& id : path) {
+      if (out.size() >= max || entries[id].height > limit) break;
+      if (!skip(id)) out.push_back(id);
+    }
+    return out;
+  }
+  Verdict ProcessBlock(const chain::DecodedBlock& block) override {
+    const Hash256 id = block.block.header.Id();
+    processed_blocks.push_back(id);
+    if (invalid_blocks.count(id)) return Verdict::Invalid(100, "bad-merkle-root");
+    auto it = entries.find(id);
+    if (it == entries.end()) return Verdict::Rejected("prev-blk-not-found");
+    it->second.have_data = true;
+    // Extend the active chain while the next block on any branch has data (tests use one).
+    if (block.block.header.prev == active.back()) active.push_back(id);
+    return Verdict::Accepted();
+  }
+  std::optional<chain::Bytes> ReadBlock(const Hash256& id) override {
+    auto it = entries.find(id);
+    if (it == entries.end() || !it->second.have_data) return std::nullopt;
+    return chain::Block{it->second.header, {}}.Serialize();
+  }
+  Verdict AcceptTx(const chain::Transaction& tx) override {
+    const Hash256 id = tx.Id();
+    accept_tx_calls.push_back(id);
+    if (mempool.count(id)) return Verdict::Known();
+    if (tx_verdict) {
+      Verdict v = tx_verdict(tx);
+      if (!v.accepted()) return v;
+    }
+    mempool[id] = tx;
+    return Verdict::Accepted();
+  }
+  bool HaveTx(const Hash256& txid) override { return mempool.count(txid) > 0; }
+  std::optional<chain::Bytes> GetMempoolTx(const Hash256& txid) override {
+    auto it = mempool.find(txid);
+    if (it == mempool.end()) return std::nullopt;
+    return it->second.Serialize();
+  }
+  std::vector<Hash256> MempoolTxids() override {
+    std::vector<Hash256> out;
+    for (const auto& [id, tx] : mempool) out.push_back(id);
+    return out;
+  }
+
+  chain::BlockHeader genesis;
+  Hash256 genesis_id;
+  std::map<Hash256, Entry> entries;
+  std::vector<Hash256> active;
+  std::set<Hash256> failed, invalid_headers, invalid_blocks;
+  std::map<Hash256, chain::Transaction> mempool;
+  std::function<Verdict(const chain::Transaction&)> tx_verdict;
+  std::vector<Hash256> processed_blocks;
+  std::vector<Hash256> accept_tx_calls;
+  int accept_headers_calls = 0;
+};
+
+chain::Transaction Tx(uint64_t nonce, uint8_t key_fill = 7) {
+  auto key = chain::SecretKey::FromBytes(H(key_fill).span());
+  chain::Transaction tx;
+  tx.chain_id = H(1);
+  tx.sender = key->PublicKey();
+  tx.nonce = nonce;
+  tx.fee = 200;
+  tx.op = chain::TransferOp{H(2), 5000 + nonce};
+  tx.Sign(*key);
+  return tx;
+}
+
+class PeerManagerTest : public ::testing::Test {
+ protected:
+  PeerManagerTest() : addrman_(MakeAddrManOptions()) { Make(PeerManagerOptions{}); }
+
+  static AddrManOptions MakeAddrManOptions() {
+    AddrManOptions o;
+    o.key = H(0x42);
+    o.seed = 1;
+    return o;
+  }
+
+  void Make(PeerManagerOptions options) {
+    options.genesis = node_.genesis_id;
+    options.listen_port = 18541;
+    pm_ = std::make_unique<PeerManager>(
+        options, &node_, &transport_, &addrman_, nullptr, [this] { return now_ms_; },
+        [this] { return unix_now_; }, /*seed=*/7);
+  }
+
+  NetAddress Addr(int i) { return *NetAddress::Parse("10.0." + std::to_string(i) + ".1:18541", 0); }
+
+  // Connects peer id and completes the handshake from the remote side.
+  void Connect(PeerId id, bool inbound = false) {
+    pm_->OnConnected(id, Addr(static_cast<int>(id)), inbound);
+    auto versions = transport_.Take<VersionMsg>(id);
+    ASSERT_EQ(versions.size(), 1u);
+    VersionMsg v;
+    v.genesis = node_.genesis_id;
+    v.nonce = 1000 + id;
+    v.listen_port = 18541;
+    v.user_agent = "/test/";
+    pm_->OnMessage(id, v);
+    ASSERT_EQ(transport_.Take<VerackMsg>(id).size(), 1u);
+    pm_->OnMessage(id, VerackMsg{});
+    transport_.sent.clear();
+  }
+
+  void Tick(int64_t ms) {
+    now_ms_ += ms;
+    pm_->OnTick();
+  }
+
+  int64_t now_ms_ = 1'000'000;
+  int64_t unix_now_ = 1'763'900'000;
+  FakeNode node_;
+  FakeTransport transport_;
+  AddrMan addrman_;
+  std::unique_ptr<PeerManager> pm_;
+};
+
+TEST_F(PeerManagerTest, HandshakeSendsVersionVerackGetaddrAndGetheaders) {
+  pm_->OnConnected(1, Addr(1), /*inbound=*/false);
+  auto versions = transport_.Take<VersionMsg>(1);
+  ASSERT_EQ(versions.size(), 1u);
+  EXPECT_EQ(versions[0].genesis, node_.genesis_id);
+  EXPECT_EQ(versions[0].listen_port, 18541);
+  EXPECT_EQ(versions[0].receiver, Addr(1));
+  EXPECT_NE(versions[0].nonce, 0u);
+  EXPECT_EQ(pm_->HandshakedPeers(), 0u);
+
+  VersionMsg v;
+  v.genesis = node_.genesis_id;
+  v.nonce = 99;
+  pm_->OnMessage(1, v);
+  EXPECT_EQ(transport_.Take<VerackMsg>(1).size(), 1u);
+  pm_->OnMessage(1, VerackMsg{});
+  EXPECT_EQ(pm_->HandshakedPeers(), 1u);
+  // An outbound peer is asked for addresses; every peer for headers.
+  EXPECT_EQ(transport_.Take<GetAddrMsg>(1).size(), 1u);
+  EXPECT_EQ(transport_.Take<GetHeadersMsg>(1).size(), 1u);
+  // The completed handshake moves the address to tried.
+  auto info = addrman_.Find(Addr(1));
+  EXPECT_FALSE(info.has_value());  // it was never in the book: Good() is a no-op
+}
+
+TEST_F(PeerManagerTest, InboundPeerListeningAddressIsLearned) {
+  Connect(1, /*inbound=*/true);
+  NetAddress listening = Addr(1);
+  listening.port = 18541;
+  EXPECT_TRUE(addrman_.Find(listening).has_value());
+}
+
+TEST_F(PeerManagerTest, PeerOfAnotherNetworkIsDropped) {
+  pm_->OnConnected(1, Addr(1), false);
+  VersionMsg v;
+  v.genesis = H(0xee);
+  v.nonce = 5;
+  pm_->OnMessage(1, v);
+  ASSERT_TRUE(transport_.disconnected.count(1));
+  EXPECT_EQ(transport_.disconnected[1].first, Transport::Why::kNormal);
+  EXPECT_TRUE(transport_.Take<VerackMsg>(1).empty());
+}
+
+TEST_F(PeerManagerTest, ConnectionToSelfIsDetected) {
+  pm_->OnConnected(1, Addr(1), /*inbound=*/false);
+  pm_->OnConnected(2, Addr(2), /*inbound=*/true);
+  auto ours = transport_.Take<VersionMsg>(1);
+  ASSERT_EQ(ours.size(), 1u);
+  // Our outbound version arrives on our own inbound connection.
+  pm_->OnMessage(2, ours[0]);
+  ASSERT_TRUE(transport_.disconnected.count(1));
+  ASSERT_TRUE(transport_.disconnected.count(2));
+  EXPECT_EQ(transport_.disconnected[1].first, Transport::Why::kSelf);
+  EXPECT_EQ(transport_.disconnected[2].first, Transport::Why::kSelf);
+}
+
+TEST_F(PeerManagerTest, MessagesBeforeHandshakeAreScoredUntilBan) {
+  pm_->OnConnected(1, Addr(1), false);
+  for (int i = 0; i < 9; ++i) pm_->OnMessage(1, PingMsg{1});
+  EXPECT_FALSE(transport_.disconnected.count(1));
+  pm_->OnMessage(1, PingMsg{1});
+  ASSERT_TRUE(transport_.disconnected.count(1));
+  EXPECT_EQ(transport_.disconnected[1].first, Transport::Why::kMisbehaved);
+}
+
+TEST_F(PeerManagerTest, BadFrameBansAtOnce) {
+  Connect(1);
+  pm_->OnBadFrame(1, 100, "bad checksum");
+  ASSERT_TRUE(transport_.disconnected.count(1));
+  EXPECT_EQ(transport_.disconnected[1].first, Transport::Why::kMisbehaved);
+}
+
+TEST_F(PeerManagerTest, HandshakeTimeout) {
+  pm_->OnConnected(1, Addr(1), false);
+  Tick(5'000);
+  EXPECT_FALSE(transport_.disconnected.count(1));
+  Tick(6'000);
+  EXPECT_TRUE(transport_.disconnected.count(1));
+}
+
+TEST_F(PeerManagerTest, PingMeasuresLatencyAndIdlePeersAreDropped) {
+  Connect(1);
+  Tick(100);
+  auto pings = transport_.Take<PingMsg>(1);
+  ASSERT_EQ(pings.size(), 1u);
+  now_ms_ += 25;
+  pm_->OnMessage(1, PongMsg{pings[0].nonce});
+  auto peers = pm_->Peers();
+  ASSERT_EQ(peers.size(), 1u);
+  ASSERT_TRUE(peers[0].ping_ms.has_value());
+  EXPECT_EQ(*peers[0].ping_ms, 25);
+  // Silence beyond the idle timeout.
+  Tick(91'000);
+  EXPECT_TRUE(transport_.disconnected.count(1));
+}
+
+TEST_F(PeerManagerTest, AnsweredPingAndTheirPings) {
+  Connect(1);
+  pm_->OnMessage(1, PingMsg{77});
+  auto pongs = transport_.Take<PongMsg>(1);
+  ASSERT_EQ(pongs.size(), 1u);
+  EXPECT_EQ(pongs[0].nonce, 77u);
+}
+
+TEST_F(PeerManagerTest, TxInvIsFetchedAcceptedAndRelayedOnceToOthers) {
+  Connect(1);
+  Connect(2);
+  Connect(3);
+  chain::Transaction tx = Tx(0);
+  const Hash256 txid = tx.Id();
+  pm_->OnMessage(1, InvMsg{{InvItem{InvType::kTx, txid}}});
+  auto requests = transport_.Take<GetDataMsg>(1);
+  ASSERT_EQ(requests.size(), 1u);
+  ASSERT_EQ(requests[0].items.size(), 1u);
+  EXPECT_EQ(requests[0].items[0].hash, txid);
+  // The same tx announced by peer 2 while in flight is not requested twice.
+  pm_->OnMessage(2, InvMsg{{InvItem{InvType::kTx, txid}}});
+  EXPECT_TRUE(transport_.Take<GetDataMsg>(2).empty());
+
+  pm_->OnMessage(1, TxMsg{tx});
+  EXPECT_TRUE(node_.mempool.count(txid));
+  Tick(200);
+  // Announced to peer 3 only: peer 1 sent it, peer 2 announced it.
+  EXPECT_TRUE(transport_.Take<InvMsg>(1).empty());
+  EXPECT_TRUE(transport_.Take<InvMsg>(2).empty());
+  auto invs = transport_.Take<InvMsg>(3);
+  ASSERT_EQ(invs.size(), 1u);
+  EXPECT_EQ(invs[0].items[0].hash, txid);
+  // Announced again by someone: already had, not fetched.
+  pm_->OnMessage(3, InvMsg{{InvItem{InvType::kTx, txid}}});
+  EXPECT_TRUE(transport_.Take<GetDataMsg>(3).empty());
+  Tick(200);
+  EXPECT_TRUE(transport_.Take<InvMsg>(3).empty());
+}
+
+TEST_F(PeerManagerTest, UnsolicitedTxIsScoredAndDropped) {
+  Connect(1);
+  chain::Transaction tx = Tx(0);
+  pm_->OnMessage(1, TxMsg{tx});
+  EXPECT_FALSE(node_.mempool.count(tx.Id()));
+  EXPECT_EQ(pm_->Peers()[0].score, 10);
+}
+
+TEST_F(PeerManagerTest, InvalidTxBansTheSender) {
+  Connect(1);
+  node_.tx_verdict = [](const chain::Transaction&) {
+    return Verdict::Invalid(100, "bad-signature");
+  };
+  chain::Transaction tx = Tx(0);
+  pm_->OnMessage(1, InvMsg{{InvItem{InvType::kTx, tx.Id()}}});
+  pm_->OnMessage(1, TxMsg{tx});
+  ASSERT_TRUE(transport_.disconnected.count(1));
+  EXPECT_EQ(transport_.disconnected[1].first, Transport::Why::kMisbehaved);
+}
+
+TEST_F(PeerManagerTest, RejectedTxIsNotFetchedAgainUntilTheTipMoves) {
+  Connect(1);
+  node_.tx_verdict = [](const chain::Transaction&) { return Verdict::Rejected("mempool-full"); };
+  chain::Transaction tx = Tx(0);
+  pm_->OnMessage(1, InvMsg{{InvItem{InvType::kTx, tx.Id()}}});
+  transport_.Take<GetDataMsg>(1);
+  pm_->OnMessage(1, TxMsg{tx});
+  EXPECT_EQ(pm_->Peers()[0].score, 0);
+  pm_->OnMessage(1, InvMsg{{InvItem{InvType::kTx, tx.Id()}}});
+  EXPECT_TRUE(transport_.Take<GetDataMsg>(1).empty());
+  pm_->OnBlocksConnected({});
+  pm_->OnMessage(1, InvMsg{{InvItem{InvType::kTx, tx.Id()}}});
+  EXPECT_EQ(transport_.Take<GetDataMsg>(1).size(), 1u);
+}
+
+TEST_F(PeerManagerTest, OrphanWaitsForTheEarlierNonce) {
+  Connect(1);
+  Connect(2);
+  chain::Transaction tx0 = Tx(0), tx1 = Tx(1);
+  node_.tx_verdict = [this, &tx0](const chain::Transaction& tx) {
+    if (tx.nonce == 1 && !node_.mempool.count(tx0.Id())) return Verdict::Rejected("nonce-gap");
+    return Verdict::Accepted();
+  };
+  pm_->OnMessage(1, InvMsg{{InvItem{InvType::kTx, tx1.Id()}, InvItem{InvType::kTx, tx0.Id()}}});
+  pm_->OnMessage(1, TxMsg{tx1});
+  EXPECT_FALSE(node_.mempool.count(tx1.Id()));
+  pm_->OnMessage(1, TxMsg{tx0});
+  EXPECT_TRUE(node_.mempool.count(tx0.Id()));
+  EXPECT_TRUE(node_.mempool.count(tx1.Id()));
+  Tick(200);
+  auto invs = transport_.Take<InvMsg>(2);
+  ASSERT_EQ(invs.size(), 1u);
+  EXPECT_EQ(invs[0].items.size(), 2u);
+}
+
+TEST_F(PeerManagerTest, GetDataServesTxsAndBlocksOrNotFound) {
+  Connect(1);
+  chain::Transaction tx = Tx(0);
+  node_.mempool[tx.Id()] = tx;
+  pm_->OnMessage(
+      1, GetDataMsg{{InvItem{InvType::kTx, tx.Id()}, InvItem{InvType::kBlock, node_.genesis_id},
+                     InvItem{InvType::kTx, H(0x55)}}});
+  auto txs = transport_.Take<TxMsg>(1);
+  ASSERT_EQ(txs.size(), 1u);
+  EXPECT_EQ(txs[0].tx, tx);
+  auto blocks = transport_.Take<BlockMsg>(1);
+  ASSERT_EQ(blocks.size(), 1u);
+  EXPECT_EQ(blocks[0].block.block.header, node_.genesis);
+  auto missing = transport_.Take<NotFoundMsg>(1);
+  ASSERT_EQ(missing.size(), 1u);
+  EXPECT_EQ(missing[0].items[0].hash, H(0x55));
+}
+
+TEST_F(PeerManagerTest, GetDataWaitsWhileTheSendQueueIsFull) {
+  Connect(1);
+  transport_.queue_bytes[1] = 10 << 20;
+  pm_->OnMessage(1, GetDataMsg{{InvItem{InvType::kBlock, node_.genesis_id}}});
+  EXPECT_TRUE(transport_.Take<BlockMsg>(1).empty());
+  transport_.queue_bytes[1] = 0;
+  Tick(100);
+  EXPECT_EQ(transport_.Take<BlockMsg>(1).size(), 1u);
+}
+
+TEST_F(PeerManagerTest, HeadersFirstSyncDownloadsInAWindowFromSeveralPeers) {
+  PeerManagerOptions o;
+  o.blocks_in_flight_per_peer = 4;
+  Make(o);
+  Connect(1);
+  Connect(2);
+  auto chain = node_.Chain(node_.genesis_id, 10);
+  pm_->OnMessage(1, HeadersMsg{chain});
+  pm_->OnMessage(2, HeadersMsg{chain});
+  auto r1 = transport_.Take<GetDataMsg>(1);
+  auto r2 = transport_.Take<GetDataMsg>(2);
+  ASSERT_EQ(r1.size(), 1u);
+  ASSERT_EQ(r2.size(), 1u);
+  EXPECT_EQ(r1[0].items.size(), 4u);
+  EXPECT_EQ(r2[0].items.size(), 4u);
+  // No block is asked of two peers.
+  std::set<Hash256> asked;
+  for (auto& i : r1[0].items) asked.insert(i.hash);
+  for (auto& i : r2[0].items) asked.insert(i.hash);
+  EXPECT_EQ(asked.size(), 8u);
+  // Delivering peer 1's first block frees a slot: it gets the next one not yet asked.
+  chain::Block b{chain[0], {}};
+  auto decoded = chain::DecodeBlock(b.Serialize());
+  pm_->OnMessage(1, BlockMsg{*decoded});
+  EXPECT_EQ(node_.processed_blocks.size(), 1u);
+  auto more = transport_.Take<GetDataMsg>(1);
+  ASSERT_EQ(more.size(), 1u);
+  ASSERT_EQ(more[0].items.size(), 1u);
+  EXPECT_EQ(more[0].items[0].hash, chain[8].Id());
+}
+
+TEST_F(PeerManagerTest, FullHeadersMessageAsksForMore) {
+  Connect(1);
+  auto chain = node_.Chain(node_.genesis_id, kMaxHeadersPerMessage);
+  pm_->OnMessage(1, HeadersMsg{chain});
+  EXPECT_EQ(transport_.Take<GetHeadersMsg>(1).size(), 1u);
+}
+
+TEST_F(PeerManagerTest, StalledBlockIsAskedOfAnotherPeer) {
+  PeerManagerOptions o;
+  o.blocks_in_flight_per_peer = 1;
+  Make(o);
+  Connect(1);
+  auto chain = node_.Chain(node_.genesis_id, 1);
+  pm_->OnMessage(1, HeadersMsg{chain});
+  ASSERT_EQ(transport_.Take<GetDataMsg>(1).size(), 1u);
+  Connect(2);
+  pm_->OnMessage(2, HeadersMsg{chain});
+  EXPECT_TRUE(transport_.Take<GetDataMsg>(2).empty());  // in flight from peer 1
+  Tick(21'000);
+  auto retry = transport_.Take<GetDataMsg>(2);
+  ASSERT_EQ(retry.size(), 1u);
+  EXPECT_EQ(retry[0].items[0].hash, chain[0].Id());
+}
+
+TEST_F(PeerManagerTest, PeerThatKeepsStallingIsDropped) {
+  PeerManagerOptions o;
+  o.max_stalls = 2;
+  Make(o);
+  Connect(1);
+  auto chain = node_.Chain(node_.genesis_id, 1);
+  pm_->OnMessage(1, HeadersMsg{chain});
+  Tick(21'000);  // stall 1, re-asked of peer 1 (the only one)
+  EXPECT_FALSE(transport_.disconnected.count(1));
+  Tick(21'000);  // stall 2
+  EXPECT_TRUE(transport_.disconnected.count(1));
+}
+
+TEST_F(PeerManagerTest, InvalidHeaderOrBlockBans) {
+  Connect(1);
+  auto chain = node_.Chain(node_.genesis_id, 2);
+  node_.invalid_headers.insert(chain[1].Id());
+  pm_->OnMessage(1, HeadersMsg{chain});
+  ASSERT_TRUE(transport_.disconnected.count(1));
+  EXPECT_EQ(transport_.disconnected[1].first, Transport::Why::kMisbehaved);
+
+  Connect(2);
+  auto other = node_.Chain(node_.genesis_id, 1, /*nonce=*/5);
+  node_.invalid_blocks.insert(other[0].Id());
+  pm_->OnMessage(2, HeadersMsg{other});
+  ASSERT_EQ(transport_.Take<GetDataMsg>(2).size(), 1u);
+  auto decoded = chain::DecodeBlock(chain::Block{other[0], {}}.Serialize());
+  pm_->OnMessage(2, BlockMsg{*decoded});
+  ASSERT_TRUE(transport_.disconnected.count(2));
+  EXPECT_EQ(transport_.disconnected[2].first, Transport::Why::kMisbehaved);
+}
+
+TEST_F(PeerManagerTest, UnsolicitedBlockIsScored) {
+  Connect(1);
+  auto chain = node_.Chain(node_.genesis_id, 1);
+  auto decoded = chain::DecodeBlock(chain::Block{chain[0], {}}.Serialize());
+  pm_->OnMessage(1, BlockMsg{*decoded});
+  EXPECT_TRUE(node_.processed_blocks.empty());
+  EXPECT_EQ(pm_->Peers()[0].score, 10);
+}
+
+TEST_F(PeerManagerTest, UnconnectingAnnouncementAsksForHeadersThenScores) {
+  Connect(1);
+  chain::BlockHeader orphan;
+  orphan.prev = H(0x77);
+  for (int i = 0; i < 10; ++i) {
+    pm_->OnMessage(1, HeadersMsg{{orphan}});
+    EXPECT_EQ(transport_.Take<GetHeadersMsg>(1).size(), 1u);
+  }
+  EXPECT_EQ(pm_->Peers()[0].score, 0);
+  pm_->OnMessage(1, HeadersMsg{{orphan}});
+  EXPECT_EQ(pm_->Peers()[0].score, 20);
+}
+
+TEST_F(PeerManagerTest, NewBlocksAreAnnouncedByHeaderToPeersWithoutThem) {
+  Connect(1);
+  Connect(2);
+  auto chain = node_.Chain(node_.genesis_id, 2);
+  // Peer 1 told us about them.
+  pm_->OnMessage(1, HeadersMsg{chain});
+  transport_.sent.clear();
+  pm_->OnBlocksConnected(chain);
+  EXPECT_TRUE(transport_.Take<HeadersMsg>(1).empty());
+  auto announced = transport_.Take<HeadersMsg>(2);
+  ASSERT_EQ(announced.size(), 1u);
+  EXPECT_EQ(announced[0].headers, chain);
+}
+
+TEST_F(PeerManagerTest, GetHeadersIsAnswered) {
+  Connect(1);
+  auto chain = node_.Chain(node_.genesis_id, 3);
+  for (auto& h : chain) {
+    node_.entries[h.Id()] = {h, static_cast<uint32_t>(node_.active.size()), true};
+    node_.active.push_back(h.Id());
+  }
+  pm_->OnMessage(1, GetHeadersMsg{{node_.genesis_id}, Hash256{}});
+  auto replies = transport_.Take<HeadersMsg>(1);
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].headers, chain);
+}
+
+TEST_F(PeerManagerTest, MempoolRequestIsAnsweredAndRateLimited) {
+  Connect(1);
+  chain::Transaction tx = Tx(0);
+  node_.mempool[tx.Id()] = tx;
+  pm_->OnMessage(1, MempoolMsg{});
+  auto invs = transport_.Take<InvMsg>(1);
+  ASSERT_EQ(invs.size(), 1u);
+  EXPECT_EQ(invs[0].items[0].hash, tx.Id());
+  pm_->OnMessage(1, MempoolMsg{});
+  EXPECT_EQ(pm_->Peers()[0].score, 5);
+}
+
+TEST_F(PeerManagerTest, AntiEntropyPullsAndPushes) {
+  PeerManagerOptions o;
+  o.mempool_sync_interval_ms = 1'000;
+  Make(o);
+  Connect(1);
+  chain::Transaction tx = Tx(0);
+  node_.mempool[tx.Id()] = tx;  // a tx gossip never announced to peer 1
+  Tick(1'100);
+  EXPECT_EQ(transport_.Take<MempoolMsg>(1).size(), 1u);
+  auto pushed = transport_.Take<InvMsg>(1);
+  ASSERT_EQ(pushed.size(), 1u);
+  EXPECT_EQ(pushed[0].items[0].hash, tx.Id());
+}
+
+TEST_F(PeerManagerTest, AddrIsStoredRateLimitedAndAnsweredOnce) {
+  Connect(1);
+  AddrMsg many;
+  for (int i = 0; i < 1000; ++i) {
+    many.entries.push_back(AddrEntry{static_cast<uint32_t>(unix_now_ - 100),
+                                     NetAddress::FromIPv4(0x0b000000u + (i << 8) + 1, 18541)});
+  }
+  pm_->OnMessage(1, many);
+  const size_t after_first = addrman_.size();
+  EXPECT_GT(after_first, 100u);
+  // The bucket is empty now: a second burst right away is ignored.
+  AddrMsg more;
+  for (int i = 0; i < 100; ++i) {
+    more.entries.push_back(AddrEntry{static_cast<uint32_t>(unix_now_ - 100),
+                                     NetAddress::FromIPv4(0x0c000000u + (i << 8) + 1, 18541)});
+  }
+  pm_->OnMessage(1, more);
+  EXPECT_EQ(addrman_.size(), after_first);
+
+  pm_->OnMessage(1, GetAddrMsg{});
+  auto replies = transport_.Take<AddrMsg>(1);
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_FALSE(replies[0].entries.empty());
+  pm_->OnMessage(1, GetAddrMsg{});
+  EXPECT_TRUE(transport_.Take<AddrMsg>(1).empty());
+}
+
+TEST_F(PeerManagerTest, MessageFloodIsScored) {
+  Connect(1);
+  // The burst allowance (1000, less the handshake's two messages) passes unscored.
+  for (int i = 0; i < 990; ++i) pm_->OnMessage(1, PingMsg{static_cast<uint64_t>(i)});
+  EXPECT_EQ(pm_->Peers()[0].score, 0);
+  for (int i = 0; i < 40 && !transport_.disconnected.count(1); ++i) {
+    pm_->OnMessage(1, PingMsg{1});
+  }
+  ASSERT_TRUE(transport_.disconnected.count(1));
+  EXPECT_EQ(transport_.disconnected[1].first, Transport::Why::kMisbehaved);
+}
+
+TEST_F(PeerManagerTest, DisconnectedPeersRequestsGoToOthers) {
+  PeerManagerOptions o;
+  o.blocks_in_flight_per_peer = 2;
+  Make(o);
+  Connect(1);
+  Connect(2);
+  auto chain = node_.Chain(node_.genesis_id, 2);
+  pm_->OnMessage(1, HeadersMsg{chain});
+  ASSERT_EQ(transport_.Take<GetDataMsg>(1).size(), 1u);
+  pm_->OnMessage(2, HeadersMsg{chain});
+  EXPECT_TRUE(transport_.Take<GetDataMsg>(2).empty());
+  pm_->OnDisconnected(1);
+  auto moved = transport_.Take<GetDataMsg>(2);
+  ASSERT_EQ(moved.size(), 1u);
+  EXPECT_EQ(moved[0].items.size(), 2u);
+}
+
+}  // namespace
+}  // namespace waybill::p2p
