@@ -21,6 +21,9 @@ namespace po = boost::program_options;
 using chain::Status;
 
 constexpr char kDefaultConfName[] = "waybill.conf";
+// The miner runs at most this many hashing threads (node/miner.h: "clamped to 1..256"); a
+// larger count is refused here rather than silently cut there.
+constexpr int64_t kMaxMinerThreads = 256;
 
 // Options only the command line may give.
 po::options_description CommandLineOnly() {
@@ -66,7 +69,7 @@ po::options_description Settings() {
       ("miner-address", po::value<std::string>()->value_name("ADDR"),
        "Address that receives mined rewards (required with --mine, except on devnet).")
       ("miner-threads", po::value<std::string>()->value_name("N"),
-       "Mining threads (default: 1).")
+       "Mining threads, 1..256 (default: 1).")
       ("maxmempool", po::value<std::string>()->value_name("MB"),
        "Mempool size limit in MiB (default: 64).")
       ("verify-threads", po::value<std::string>()->value_name("N"),
@@ -200,7 +203,9 @@ Status Validate(const po::variables_map& vm, Config* c) {
                        chain::bech32::EncodeAddress(c->params.address_prefix, *c->miner_account));
   }
   int64_t miner_threads = 1;
-  if (Status s = ReadInt(vm, "miner-threads", 1, 1024, &miner_threads); !s.ok()) return s;
+  if (Status s = ReadInt(vm, "miner-threads", 1, kMaxMinerThreads, &miner_threads); !s.ok()) {
+    return s;
+  }
   c->miner_threads = static_cast<int>(miner_threads);
   int64_t mempool_mb = 64;
   if (Status s = ReadInt(vm, "maxmempool", 1, 1 << 20, &mempool_mb); !s.ok()) return s;
@@ -220,9 +225,15 @@ chain::Result<Config> ParseConfigOrThrow(int argc, const char* const* argv) {
 
   po::variables_map vm;
   // Unknown options and stray words are collected rather than thrown, so the message can name
-  // them ("too many positional options" would not).
+  // them ("too many positional options" would not). No guessing: an abbreviation of an option
+  // ("--miner-t") is unknown, as it is in the config file, and a future option cannot change
+  // what an abbreviation meant.
   po::parsed_options parsed =
-      po::command_line_parser(argc, argv).options(all).allow_unregistered().run();
+      po::command_line_parser(argc, argv)
+          .options(all)
+          .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+          .allow_unregistered()
+          .run();
   std::vector<std::string> unknown =
       po::collect_unrecognized(parsed.options, po::include_positional);
   if (!unknown.empty()) return Status::Invalid("unknown option or argument '" + unknown[0] + "'");
@@ -245,12 +256,25 @@ chain::Result<Config> ParseConfigOrThrow(int argc, const char* const* argv) {
   auto datadir = ResolveDatadir(Get(vm, "datadir"));
   if (!datadir.ok()) return datadir.status();
 
-  // The config file: --conf, else <datadir>/waybill.conf if it exists.
+  // The config file: --conf, else <datadir>/waybill.conf if it exists. Either must be a
+  // regular file: a directory would otherwise open and read as an empty file.
   std::optional<std::string> conf = Get(vm, "conf");
   std::string conf_path =
       conf.value_or((std::filesystem::path(*datadir) / kDefaultConfName).string());
-  std::ifstream in(conf_path);
-  if (in) {
+  // An explicit file is named as the option; the default one as "config file PATH".
+  const std::string unreadable =
+      conf ? "--conf: cannot read " + conf_path : "config file " + conf_path + ": cannot read it";
+  std::error_code ec;
+  const std::filesystem::file_status st = std::filesystem::status(conf_path, ec);
+  if (!std::filesystem::exists(st)) {
+    if (conf) return Status::Invalid(unreadable);
+  } else {
+    if (!std::filesystem::is_regular_file(st)) {
+      return Status::Invalid((conf ? "--conf: cannot read " : "config file ") + conf_path +
+                             ": not a regular file");
+    }
+    std::ifstream in(conf_path);
+    if (!in) return Status::Invalid(unreadable);
     try {
       po::store(po::parse_config_file(in, settings), vm);
     } catch (const po::error& e) {
@@ -261,8 +285,6 @@ chain::Result<Config> ParseConfigOrThrow(int argc, const char* const* argv) {
     // was stored first and so still wins.
     datadir = ResolveDatadir(Get(vm, "datadir"));
     if (!datadir.ok()) return datadir.status();
-  } else if (conf) {
-    return Status::Invalid("--conf: cannot read " + conf_path);
   }
   config.datadir = *datadir;
 

@@ -1,6 +1,7 @@
 // waybilld's configuration: command-line flags and a config file of "key=value" lines
 // (Boost.Program_options, kept inside config.cpp). A value on the command line wins over the
-// same key in the file. `waybilld --help` lists every option.
+// same key in the file. Option names are exact: an abbreviation ("--miner-t") is an unknown
+// option. `waybilld --help` lists every option.
 //
 // Defaults worth knowing:
 //   --datadir         ~/.waybill
@@ -8,7 +9,8 @@
 //                     selects another network (the two conflict)
 //   --rpcbind         127.0.0.1 (loopback only)
 //   --rpcport         by network: devnet 18443, regtest 18444, testnet 18445, any other 18446
-//   --conf            <datadir>/waybill.conf, read if present; an explicit --conf must exist
+//   --conf            <datadir>/waybill.conf, read if present; either must be a readable
+//                     regular file (a directory is an error)
 //   --miner-address   required with --mine, except on devnet where it defaults to the
 //                     published dev key 0 (noted in the log)
 #pragma once
@@ -51,7 +53,7 @@ struct Config {
 
   bool mine = false;
   std::optional<chain::AccountId> miner_account;  // set when mine
-  int miner_threads = 1;
+  int miner_threads = 1;                          // 1..256, the miner's limit
   size_t max_mempool_mb = 64;
   size_t verify_threads = 1;
 

@@ -10,6 +10,12 @@ namespace {
 
 constexpr char kHelpLine[] = "help [method]  List the methods, or show the help of one method.";
 
+// The params of the built-in help.
+const std::vector<std::string>& HelpParamNames() {
+  static const std::vector<std::string> kNames = {"method"};  // immutable
+  return kNames;
+}
+
 // Requests come in two dialects. JSON-RPC 2.0 ("jsonrpc": "2.0"): a request without "id" is
 // a notification and gets no response. Legacy 1.0/1.1 as Bitcoin Core clients send them (no
 // "jsonrpc" member): always answered, as Bitcoin Core does, because 1.0 clients wait for a
@@ -26,6 +32,7 @@ Json ResultResponse(const Json& id, Json result) {
 
 // The built-in `help [method]`, used unless a handler named help is registered.
 Json BuiltinHelp(const RpcTable& table, const Json& params) {
+  CheckParamNames(params, HelpParamNames());
   const Json* arg = nullptr;
   if (params.is_array() && !params.empty()) arg = &params[0];
   if (params.is_object() && params.contains("method")) arg = &params["method"];
@@ -47,8 +54,29 @@ Json BuiltinHelp(const RpcTable& table, const Json& params) {
 
 }  // namespace
 
+void CheckParamNames(const Json& params, const std::vector<std::string>& names) {
+  if (params.is_array()) {
+    if (params.size() > names.size()) {
+      throw RpcError(rpc_code::kInvalidParams, "Invalid params: expected at most " +
+                                                   std::to_string(names.size()) + ", got " +
+                                                   std::to_string(params.size()));
+    }
+  } else if (params.is_object()) {
+    for (const auto& [key, value] : params.items()) {
+      if (std::find(names.begin(), names.end(), key) == names.end()) {
+        throw RpcError(rpc_code::kInvalidParams, "Invalid params: unknown named parameter " + key);
+      }
+    }
+  }
+}
+
+void RpcTable::Register(const std::string& name, std::vector<std::string> param_names,
+                        RpcHandler handler, std::string help) {
+  methods_[name] = Entry{std::move(handler), std::move(help), std::move(param_names)};
+}
+
 void RpcTable::Register(const std::string& name, RpcHandler handler, std::string help) {
-  methods_[name] = Entry{std::move(handler), std::move(help)};
+  methods_[name] = Entry{std::move(handler), std::move(help), std::nullopt};
 }
 
 std::vector<std::string> RpcTable::Names() const {
@@ -68,6 +96,13 @@ const std::string* RpcTable::Help(const std::string& name) const {
     static const std::string kHelp = kHelpLine;  // immutable: not mutable global state
     return &kHelp;
   }
+  return nullptr;
+}
+
+const std::vector<std::string>* RpcTable::ParamNames(const std::string& name) const {
+  auto it = methods_.find(name);
+  if (it != methods_.end()) return it->second.param_names ? &*it->second.param_names : nullptr;
+  if (name == "help") return &HelpParamNames();
   return nullptr;
 }
 
@@ -91,15 +126,7 @@ Json RpcTable::HandleOne(const Json& request) const {
     return ErrorResponse(nullptr, rpc_code::kInvalidRequest,
                          "Invalid request: expected a JSON object");
   }
-  Dialect dialect = Dialect::kLegacy;
-  if (auto v = request.find("jsonrpc"); v != request.end()) {
-    if (*v == "2.0") {
-      dialect = Dialect::kV2;
-    } else if (*v != "1.0" && *v != "1.1") {
-      return ErrorResponse(nullptr, rpc_code::kInvalidRequest,
-                           "Invalid request: jsonrpc must be \"2.0\"");
-    }
-  }
+  // The id first, so that every later error can carry it.
   Json id = nullptr;
   bool has_id = false;
   if (auto v = request.find("id"); v != request.end()) {
@@ -109,6 +136,16 @@ Json RpcTable::HandleOne(const Json& request) const {
     }
     id = *v;
     has_id = true;
+  }
+  Dialect dialect = Dialect::kLegacy;
+  if (auto v = request.find("jsonrpc"); v != request.end()) {
+    if (*v == "2.0") {
+      dialect = Dialect::kV2;
+    } else if (*v != "1.0" && *v != "1.1") {
+      // Answered even without an id, like every broken envelope.
+      return ErrorResponse(id, rpc_code::kInvalidRequest,
+                           "Invalid request: jsonrpc must be \"2.0\"");
+    }
   }
   const bool notification = dialect == Dialect::kV2 && !has_id;
 
@@ -132,6 +169,7 @@ Json RpcTable::HandleOne(const Json& request) const {
   try {
     auto entry = methods_.find(method);
     if (entry != methods_.end()) {
+      if (entry->second.param_names) CheckParamNames(params, *entry->second.param_names);
       response = ResultResponse(id, entry->second.handler(params));
     } else if (method == "help") {
       response = ResultResponse(id, BuiltinHelp(*this, params));

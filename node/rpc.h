@@ -5,8 +5,10 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -37,21 +39,38 @@ struct RpcError : std::runtime_error {
 
 using RpcHandler = std::function<Json(const Json& params)>;
 
+// Checks a call's params (an array or an object) against the names of the params its method
+// accepts, in order: an array may hold at most names.size() values, an object only members
+// that names lists (case-sensitive). Throws RpcError kInvalidParams, "Invalid params: expected
+// at most N, got M" or "Invalid params: unknown named parameter NAME", otherwise. Whether a
+// required param is present, and the values' types, are left to the method.
+void CheckParamNames(const Json& params, const std::vector<std::string>& names);
+
 class RpcTable {
  public:
   // help: one line "name arg1 [arg2]  description".
+  // param_names: the params the method accepts, in order. The table refuses a call whose
+  // params do not fit them (CheckParamNames) before the handler runs, so the handler sees
+  // only params it knows.
+  void Register(const std::string& name, std::vector<std::string> param_names, RpcHandler handler,
+                std::string help);
+  // As above for a handler that checks its params itself: any array or object reaches it.
   void Register(const std::string& name, RpcHandler handler, std::string help);
   // Handles one parsed request object or a batch array; returns the response (null Json for
   // a notification-only request/batch, which gets no body).
   Json Handle(const Json& request) const;
   std::vector<std::string> Names() const;
   const std::string* Help(const std::string& name) const;
+  // The param names a method was registered with; null for an unknown method or one that
+  // checks its own params.
+  const std::vector<std::string>* ParamNames(const std::string& name) const;
 
  private:
   Json HandleOne(const Json& request) const;
   struct Entry {
     RpcHandler handler;
     std::string help;
+    std::optional<std::vector<std::string>> param_names;  // nullopt: the handler checks
   };
   std::map<std::string, Entry> methods_;
 };

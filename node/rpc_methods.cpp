@@ -63,23 +63,16 @@ std::string Echo(const Json& v) {
 // param, so optional params take their defaults either way (as Bitcoin Core treats null).
 class Args {
  public:
-  // REQUIRES: names outlives the Args.
+  // REQUIRES: names outlives the Args. Throws RpcError kInvalidParams unless params fit names
+  // (CheckParamNames; the table has done that already for a method registered with them).
   Args(const Json& params, const std::vector<std::string>& names)
       : values_(names.size()), names_(names) {
+    CheckParamNames(params, names);
     if (params.is_array()) {
-      if (params.size() > names.size()) {
-        Throw(rpc_code::kInvalidParams, "Invalid params: expected at most " +
-                                            std::to_string(names.size()) + ", got " +
-                                            std::to_string(params.size()));
-      }
       for (size_t i = 0; i < params.size(); ++i) values_[i] = &params[i];
     } else if (params.is_object()) {
       for (const auto& [key, value] : params.items()) {
-        auto it = std::find(names.begin(), names.end(), key);
-        if (it == names.end()) {
-          Throw(rpc_code::kInvalidParams, "Invalid params: unknown named parameter " + key);
-        }
-        values_[it - names.begin()] = &value;
+        values_[std::find(names.begin(), names.end(), key) - names.begin()] = &value;
       }
     }
   }
@@ -682,7 +675,8 @@ const std::vector<MethodSpec>& Methods() {
       {"getrawtransaction",
        {"txid", "verbose"},
        GetRawTransaction,
-       "getrawtransaction txid [verbose=false]  A pending or confirmed tx, hex or decoded."},
+       "getrawtransaction txid [verbose=0]  A pending or confirmed tx; verbose 0..2 (or a "
+       "bool): 0 hex, 1 or 2 decoded."},
       {"decoderawtransaction",
        {"hexstring"},
        DecodeRawTransaction,
@@ -723,11 +717,13 @@ const std::vector<MethodSpec>& Methods() {
       {"getblocktemplate",
        {"template_request"},
        GetBlockTemplate,
-       "getblocktemplate address|{\"miner\":address}  A block to mine, with its header hex."},
+       "getblocktemplate address|{\"miner\":address}|{\"address\":address}  A block to mine, "
+       "with its header hex."},
       {"submitblock",
        {"hexdata", "dummy"},
        SubmitBlock,
-       "submitblock hexdata  Submits a block; null if accepted, else a BIP22 reason string."},
+       "submitblock hexdata [dummy]  Submits a block; null if accepted, else a BIP22 reason "
+       "string. dummy is accepted for compatibility and ignored."},
       {"invalidateblock",
        {"blockhash"},
        InvalidateBlockMethod,
@@ -739,7 +735,9 @@ const std::vector<MethodSpec>& Methods() {
       {"verifychain",
        {"checklevel", "nblocks"},
        VerifyChain,
-       "verifychain  Replays the active chain and compares the stored state."},
+       "verifychain [checklevel=4] [nblocks=0]  Replays the whole active chain and compares "
+       "the stored state. checklevel (0..4) and nblocks are accepted for compatibility and "
+       "ignored: the whole chain is always checked."},
       {"getchaintips",
        {},
        GetChainTips,
@@ -753,12 +751,9 @@ const std::vector<MethodSpec>& Methods() {
 void RegisterChainRpcMethods(RpcTable& table, NodeContext& ctx) {
   for (const MethodSpec& m : Methods()) {
     auto fn = m.fn;
-    std::vector<std::string> names = m.params;
     table.Register(
-        m.name,
-        [&ctx, fn, names = std::move(names)](const Json& params) {
-          return fn(ctx, Args(params, names));
-        },
+        m.name, m.params,
+        [&ctx, fn, names = m.params](const Json& params) { return fn(ctx, Args(params, names)); },
         m.help);
   }
 }

@@ -360,6 +360,7 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void DoRead() {
     if (shutting_down_) return DoClose();
+    head_ = false;
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(kRpcMaxHeaderBytes));
     parser_->body_limit(kRpcMaxBodyBytes);
@@ -401,6 +402,7 @@ class Session : public std::enable_shared_from_this<Session> {
     auto& message = parser_->get();
     version_ = message.version();
     keep_alive_ = message.keep_alive();
+    head_ = message.method() == http::verb::head;
     HttpRequest request;
     request.method = std::string(message.method_string());
     request.target = std::string(message.target());
@@ -431,6 +433,8 @@ class Session : public std::enable_shared_from_this<Session> {
       return DoClose();
     }
     busy_ = true;
+    // The start line may have been read before the error.
+    head_ = parser_ && parser_->get().method() == http::verb::head;
     // The connection is closed after these replies: the parser state or the unread rest of an
     // oversized body make the stream unusable.
     if (ec == http::error::body_limit) {
@@ -472,6 +476,10 @@ class Session : public std::enable_shared_from_this<Session> {
     response_->body() = std::move(response.body);
     response_->keep_alive(keep_alive_ && !close && !shutting_down_);
     response_->prepare_payload();
+    // A reply to HEAD is the headers that the same GET would get, Content-Length included
+    // (RFC 9110 9.3.2), and no body: the client reads none, so any would be taken for the
+    // start of the next reply on the connection.
+    if (head_) response_->body().clear();
     stream_.expires_after(server_->options.timeout);
     http::async_write(stream_, *response_,
                       beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
@@ -501,6 +509,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::response<http::string_body>> response_;
   unsigned version_ = 11;
   bool keep_alive_ = false;
+  bool head_ = false;           // the current request is a HEAD: its reply has no body
   bool busy_ = false;           // a request is being handled or its response written
   bool shutting_down_ = false;  // the server is stopping: no further requests
   bool delayed_ = false;        // the 401 delay has been served for the current response

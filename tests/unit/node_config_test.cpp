@@ -170,6 +170,14 @@ TEST_F(ConfigTest, ExplicitConfFile) {
             "--conf: cannot read " + dir_ + "/missing.conf");
 }
 
+TEST_F(ConfigTest, ConfFileMustBeARegularFile) {
+  // A directory given as --conf used to read as an empty file.
+  EXPECT_EQ(Error({"--conf=" + dir_}), "--conf: cannot read " + dir_ + ": not a regular file");
+  // The default <datadir>/waybill.conf is optional, but one that is a directory is a mistake.
+  std::filesystem::create_directory(dir_ + "/waybill.conf");
+  EXPECT_EQ(Error({}), "config file " + dir_ + "/waybill.conf: not a regular file");
+}
+
 TEST_F(ConfigTest, ConfigFileErrorsNameTheFile) {
   WriteConf("nosuchoption=1\n");
   std::string e = Error({});
@@ -206,6 +214,10 @@ TEST_F(ConfigTest, BadValues) {
             "--rpcport: expected an integer from 0 to 65535, got '12ab'");
   EXPECT_EQ(Error({"--miner-threads=0"}).rfind("--miner-threads: ", 0), 0u);
   EXPECT_EQ(Error({"--miner-threads=-1"}).rfind("--miner-threads: ", 0), 0u);
+  // The miner runs at most 256 threads: a larger count is refused, not silently cut.
+  EXPECT_EQ(Error({"--miner-threads=257"}),
+            "--miner-threads: expected an integer from 1 to 256, got '257'");
+  EXPECT_EQ(Parse({"--miner-threads=256"})->miner_threads, 256);
   EXPECT_EQ(Error({"--maxmempool=0"}).rfind("--maxmempool: ", 0), 0u);
   EXPECT_EQ(Error({"--verify-threads=x"}).rfind("--verify-threads: ", 0), 0u);
   EXPECT_EQ(Error({"--loglevel=loud"}).rfind("--loglevel: ", 0), 0u);
@@ -215,6 +227,22 @@ TEST_F(ConfigTest, BadValues) {
   EXPECT_NE(Error({"--mine=maybe"}).find("mine"), std::string::npos);
   EXPECT_NE(Error({"--bogus"}).find("bogus"), std::string::npos);
   EXPECT_NE(Error({"stray"}).find("stray"), std::string::npos);
+}
+
+TEST_F(ConfigTest, AbbreviatedOptionsAreUnknown) {
+  // Boost's default style would take any unambiguous prefix of an option's name.
+  EXPECT_EQ(Error({"--miner-t=2"}), "unknown option or argument '--miner-t=2'");
+  EXPECT_EQ(Error({"--datad", dir_}), "unknown option or argument '--datad'");
+  EXPECT_EQ(Error({"--vers"}), "unknown option or argument '--vers'");
+  // Full names, the short -h and both value forms still work.
+  auto c = Parse({"--miner-threads", "2", "--maxmempool=5"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->miner_threads, 2);
+  EXPECT_EQ(c->max_mempool_mb, 5u);
+  ASSERT_TRUE(Parse({"-h"}).ok());
+  // The config file never took abbreviations.
+  WriteConf("maxmem=5\n");
+  EXPECT_NE(Error({}).find("maxmem"), std::string::npos);
 }
 
 TEST_F(ConfigTest, HelpAndVersion) {

@@ -302,6 +302,23 @@ class Client {
     }
   }
 
+  // Reads the status line and headers of one response, and no body (as for a HEAD request).
+  // Empty on EOF/timeout.
+  std::string ReadHead() {
+    for (;;) {
+      size_t end = buf_.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        std::string head = buf_.substr(0, end + 4);
+        buf_.erase(0, end + 4);
+        return head;
+      }
+      char chunk[4096];
+      ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
+      if (n <= 0) return {};
+      buf_.append(chunk, static_cast<size_t>(n));
+    }
+  }
+
   // True if the server closed the connection (EOF) within the receive timeout.
   bool ClosedByServer() {
     char c;
@@ -398,6 +415,34 @@ TEST_F(RpcHttpTest, RealSocket) {
   server.Stop();  // idempotent
   Client after(server.port());
   EXPECT_FALSE(after.connected());
+}
+
+TEST_F(RpcHttpTest, HeadGetsNoBody) {
+  RpcServerOptions options;
+  options.timeout = std::chrono::milliseconds(5000);
+  RpcServer server(&table_, auth_, options, nullptr);
+  ASSERT_TRUE(server.Start().ok());
+  const std::string auth = BasicAuth("alice", "correct horse");
+  Client client(server.port());
+  ASSERT_TRUE(client.connected());
+  for (const std::string& credentials : {auth, BasicAuth("alice", "wrong")}) {
+    // Refused like any method but POST (401 first without the right credentials), and the
+    // reply is headers only: a body here would be read as the start of the next reply.
+    client.Send("HEAD / HTTP/1.1\r\nHost: x\r\nAuthorization: " + credentials + "\r\n\r\n");
+    std::string head = client.ReadHead();
+    const char* status = credentials == auth ? "HTTP/1.1 405" : "HTTP/1.1 401";
+    EXPECT_EQ(head.rfind(status, 0), 0u) << head;
+    // The connection stays open and in step: the next bytes are the next reply.
+    client.Send(RpcRequest(R"({"method":"echo","params":[5],"id":5})", auth));
+    std::string next = client.ReadResponse();
+    ASSERT_EQ(next.rfind("HTTP/1.1 200", 0), 0u) << next;
+    EXPECT_EQ(Json::parse(Body(next))["result"], Json::parse("[5]"));
+  }
+  // HEAD with Connection: close is answered, then the connection closes.
+  client.Send("HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: " + auth +
+              "\r\n\r\n");
+  EXPECT_EQ(client.ReadHead().rfind("HTTP/1.1 405", 0), 0u);
+  EXPECT_TRUE(client.ClosedByServer());
 }
 
 TEST_F(RpcHttpTest, SlowHandlerDoesNotStallOtherConnections) {

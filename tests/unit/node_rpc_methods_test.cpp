@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -427,6 +428,59 @@ TEST_F(RpcMethodsTest, NotRegisteredHere) {
     EXPECT_EQ(std::count(names.begin(), names.end(), n), 1) << n;
     EXPECT_NE(table_.Help(n), nullptr);
   }
+}
+
+// A help line is "name params  description"; its params are the ones the method accepts, in
+// order ("[name=default]" when optional).
+TEST_F(RpcMethodsTest, HelpLinesListTheAcceptedParams) {
+  for (const std::string& method : table_.Names()) {
+    const std::string* help = table_.Help(method);
+    const std::vector<std::string>* names = table_.ParamNames(method);
+    ASSERT_NE(help, nullptr) << method;
+    ASSERT_NE(names, nullptr) << method;
+    const size_t end = help->find("  ");
+    ASSERT_NE(end, std::string::npos) << *help;
+    std::istringstream words(help->substr(0, end));
+    std::string word;
+    words >> word;
+    EXPECT_EQ(word, method);
+    size_t i = 0;
+    for (; words >> word; ++i) {
+      ASSERT_LT(i, names->size()) << *help;
+      const bool optional = word.front() == '[';
+      if (optional) word = word.substr(1, word.find_first_of("=]") - 1);
+      // getblocktemplate's "address|{...}" describes its one param's forms, not its name.
+      if (word.find_first_of("|{") == std::string::npos) {
+        EXPECT_EQ(word, (*names)[i]) << *help;
+      }
+    }
+    EXPECT_EQ(i, names->size()) << *help;
+  }
+}
+
+TEST_F(RpcMethodsTest, HelpLinesTellWhatIsIgnoredOrAccepted) {
+  auto help = [&](const char* method) {
+    const std::string* h = table_.Help(method);
+    return h ? *h : std::string();
+  };
+  EXPECT_EQ(help("verifychain").rfind("verifychain [checklevel=4] [nblocks=0]  ", 0), 0u)
+      << help("verifychain");
+  EXPECT_NE(help("verifychain").find("ignored"), std::string::npos) << help("verifychain");
+  EXPECT_EQ(help("submitblock").rfind("submitblock hexdata [dummy]  ", 0), 0u)
+      << help("submitblock");
+  EXPECT_NE(help("submitblock").find("ignored"), std::string::npos) << help("submitblock");
+  EXPECT_EQ(help("getrawtransaction").rfind("getrawtransaction txid [verbose=0]  ", 0), 0u)
+      << help("getrawtransaction");
+  EXPECT_NE(help("getrawtransaction").find("0..2"), std::string::npos) << help("getrawtransaction");
+  EXPECT_NE(help("getblocktemplate").find("{\"address\":address}"), std::string::npos)
+      << help("getblocktemplate");
+
+  // What the help lines promise.
+  Generate(1);
+  const std::string tip = Ok("getbestblockhash");
+  Ok("verifychain", {0, 1});
+  Ok("submitblock", {Ok("getblock", {tip, 0}), "anything"});
+  Ok("getblocktemplate", {{{"address", Addr(1)}}});
 }
 
 TEST_F(RpcMethodsTest, AssetIssueTransferHistory) {

@@ -1,11 +1,13 @@
-// RpcTable: JSON-RPC 2.0 envelopes, the legacy 1.0 dialect, batches, notifications and the
-// mapping of handler failures to error objects.
+// RpcTable: JSON-RPC 2.0 envelopes, the legacy 1.0 dialect, batches, notifications, the
+// checking of registered param names and the mapping of handler failures to error objects.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
 #include <new>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "node/rpc.h"
 
@@ -133,6 +135,71 @@ TEST_F(RpcTableTest, InvalidRequests) {
   EXPECT_EQ(calls_, 0);
 }
 
+TEST_F(RpcTableTest, BadJsonrpcKeepsAValidId) {
+  // The id was readable, so the client can match the error to its request.
+  Json r = Call(R"({"jsonrpc":"3.0","method":"count","id":7})");
+  EXPECT_EQ(r["error"]["code"], rpc_code::kInvalidRequest);
+  EXPECT_EQ(r["error"]["message"], "Invalid request: jsonrpc must be \"2.0\"");
+  EXPECT_EQ(r["id"], 7);
+  EXPECT_EQ(Call(R"({"jsonrpc":2,"method":"count","id":"a"})")["id"], "a");
+  // Without an id, or with an invalid one, the error has "id": null.
+  EXPECT_TRUE(Call(R"({"jsonrpc":"3.0","method":"count"})")["id"].is_null());
+  Json both = Call(R"({"jsonrpc":"3.0","method":"count","id":{}})");
+  EXPECT_EQ(both["error"]["code"], rpc_code::kInvalidRequest);
+  EXPECT_TRUE(both["id"].is_null());
+  EXPECT_EQ(calls_, 0);
+}
+
+TEST_F(RpcTableTest, RegisteredParamNamesAreChecked) {
+  table_.Register(
+      "named", {"first", "second"},
+      [this](const Json& p) -> Json {
+        ++calls_;
+        return p;
+      },
+      "named [first] [second]  Returns its params.");
+  // What fits the names reaches the handler as given.
+  EXPECT_EQ(Call(R"({"jsonrpc":"2.0","method":"named","id":1})")["result"], Json::array());
+  EXPECT_EQ(Call(R"({"jsonrpc":"2.0","method":"named","params":[1,2],"id":1})")["result"],
+            Json::parse("[1,2]"));
+  EXPECT_EQ(Call(R"({"jsonrpc":"2.0","method":"named","params":{"second":2},"id":1})")["result"],
+            Json::parse(R"({"second":2})"));
+  EXPECT_EQ(calls_, 3);
+  // Too many, or an unknown name: -32602 before the handler runs.
+  Json extra = Call(R"({"jsonrpc":"2.0","method":"named","params":[1,2,3],"id":1})");
+  EXPECT_EQ(extra["error"]["code"], rpc_code::kInvalidParams);
+  EXPECT_EQ(extra["error"]["message"], "Invalid params: expected at most 2, got 3");
+  Json unknown = Call(R"({"jsonrpc":"2.0","method":"named","params":{"third":3},"id":1})");
+  EXPECT_EQ(unknown["error"]["code"], rpc_code::kInvalidParams);
+  EXPECT_EQ(unknown["error"]["message"], "Invalid params: unknown named parameter third");
+  EXPECT_EQ(calls_, 3);
+
+  // A method without params refuses any.
+  table_.Register(
+      "none", {}, [](const Json&) -> Json { return 0; }, "none  Takes nothing.");
+  EXPECT_EQ(Call(R"({"jsonrpc":"2.0","method":"none","params":[],"id":1})")["result"], 0);
+  EXPECT_EQ(Call(R"({"jsonrpc":"2.0","method":"none","params":{},"id":1})")["result"], 0);
+  EXPECT_EQ(Call(R"({"jsonrpc":"2.0","method":"none","params":[null],"id":1})")["error"]["code"],
+            rpc_code::kInvalidParams);
+  EXPECT_EQ(Call(R"({"jsonrpc":"2.0","method":"none","params":{"x":1},"id":1})")["error"]["code"],
+            rpc_code::kInvalidParams);
+}
+
+TEST_F(RpcTableTest, CheckParamNames) {
+  const std::vector<std::string> names = {"a", "b"};
+  EXPECT_NO_THROW(CheckParamNames(Json::array(), names));
+  EXPECT_NO_THROW(CheckParamNames(Json::parse("[1,null]"), names));
+  EXPECT_NO_THROW(CheckParamNames(Json::parse(R"({"b":1,"a":null})"), names));
+  EXPECT_THROW(CheckParamNames(Json::parse("[1,2,3]"), names), RpcError);
+  EXPECT_THROW(CheckParamNames(Json::parse(R"({"c":1})"), names), RpcError);
+  try {
+    CheckParamNames(Json::parse(R"({"A":1})"), names);  // names are case-sensitive
+    ADD_FAILURE() << "no throw";
+  } catch (const RpcError& e) {
+    EXPECT_EQ(e.code, rpc_code::kInvalidParams);
+  }
+}
+
 TEST_F(RpcTableTest, MethodNotFound) {
   Json r = Call(R"({"jsonrpc":"2.0","method":"nosuch","id":1})");
   EXPECT_EQ(r["error"]["code"], rpc_code::kMethodNotFound);
@@ -175,6 +242,12 @@ TEST_F(RpcTableTest, Help) {
       "fail  Always fails.");
   Json unknown = Call(R"({"jsonrpc":"2.0","method":"help","params":["nosuch"],"id":1})");
   EXPECT_EQ(unknown["error"]["code"], rpc_code::kMethodNotFound);
+  // help takes one param, "method", like the chain methods refuse more or other names.
+  Json extra = Call(R"({"jsonrpc":"2.0","method":"help","params":["add","x"],"id":1})");
+  EXPECT_EQ(extra["error"]["code"], rpc_code::kInvalidParams);
+  Json other = Call(R"({"jsonrpc":"2.0","method":"help","params":{"command":"add"},"id":1})");
+  EXPECT_EQ(other["error"]["code"], rpc_code::kInvalidParams);
+  EXPECT_EQ(other["error"]["message"], "Invalid params: unknown named parameter command");
 
   std::vector<std::string> names = table_.Names();
   EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
