@@ -31,6 +31,9 @@ struct BlockIndex {
   uint64_t sequence = 0;  // arrival order: among chains of equal work the first seen wins
   BlockIndex* parent = nullptr;
   BlockIndex* skip = nullptr;  // a far ancestor, for O(log n) GetAncestor
+  // This block and all its ancestors have data, so it can be connected. Derived, not stored
+  // (the chainstate computes it on load).
+  bool linked = false;
 
   bool HaveData() const { return status & kBlockHaveData; }
   bool Failed() const { return status & (kBlockFailed | kBlockFailedParent); }

@@ -1,13 +1,9 @@
 #include "consensus/block_check.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
-#include <functional>
 #include <limits>
 #include <string>
-#include <system_error>
-#include <thread>
 #include <vector>
 
 #include "chain/merkle.h"
@@ -17,23 +13,8 @@
 namespace waybill::consensus {
 namespace {
 
-// Below this many txs, starting threads costs more than the verification it would share.
+// Below this many txs, starting threads costs more than the verification they would share.
 constexpr size_t kMinParallelTxs = 16;
-constexpr size_t kNone = std::numeric_limits<size_t>::max();
-
-// Verifies txs [begin, end) and lowers *first_bad to the index of the first bad one. Stops
-// early once a lower index is known to be bad, since nothing here could then be the first.
-void VerifyRange(const std::vector<chain::Transaction>& txs, size_t begin, size_t end,
-                 std::atomic<size_t>* first_bad) {
-  for (size_t i = begin; i < end; ++i) {
-    if (first_bad->load(std::memory_order_relaxed) < i) return;
-    if (txs[i].VerifySignature()) continue;
-    size_t seen = first_bad->load(std::memory_order_relaxed);
-    while (i < seen && !first_bad->compare_exchange_weak(seen, i, std::memory_order_relaxed)) {
-    }
-    return;
-  }
-}
 
 std::string Hex32(uint32_t v) {
   char buf[11];
@@ -114,35 +95,16 @@ ValidationResult CheckBlock(const chain::DecodedBlock& block, const ChainParams&
 }
 
 ValidationResult CheckBlockSignatures(const chain::Block& block, size_t threads) {
-  const auto& txs = block.txs;
-  const size_t n = txs.size();
-  std::atomic<size_t> first_bad{kNone};
-  if (threads <= 1 || n <= kMinParallelTxs) {
-    VerifyRange(txs, 0, n, &first_bad);
-  } else {
-    const size_t workers = std::min(threads, n);
-    const size_t chunk = (n + workers - 1) / workers;
-    {
-      std::vector<std::jthread> pool;
-      pool.reserve(workers - 1);
-      // Chunk 0 runs on this thread after the others have started.
-      for (size_t begin = chunk; begin < n; begin += chunk) {
-        const size_t end = std::min(n, begin + chunk);
-        try {
-          pool.emplace_back(VerifyRange, std::cref(txs), begin, end, &first_bad);
-        } catch (const std::system_error&) {
-          // No thread to be had: verify this chunk here rather than fail the block.
-          VerifyRange(txs, begin, end, &first_bad);
-        }
-      }
-      VerifyRange(txs, 0, std::min(n, chunk), &first_bad);
-    }  // joins the pool
-  }
-  const size_t bad = first_bad.load();
-  if (bad != kNone) {
-    return ValidationResult::Invalid("bad-signature", "tx " + std::to_string(bad));
-  }
-  return ValidationResult::Valid();
+  const size_t n = block.txs.size();
+  // The calling thread verifies too (in Wait), so `threads` threads need threads - 1 workers.
+  const size_t workers = threads <= 1 || n <= kMinParallelTxs ? 0 : std::min(threads, n) - 1;
+  SignatureCheckPool pool(workers);
+  return CheckBlockSignatures(block, &pool, nullptr);
+}
+
+ValidationResult CheckBlockSignatures(const chain::Block& block, SignatureCheckPool* pool,
+                                      const chain::SignatureCache* cache) {
+  return pool->Start(block.txs, cache).Wait();
 }
 
 }  // namespace waybill::consensus

@@ -9,8 +9,10 @@
 #include <cstdint>
 
 #include "chain/block.h"
+#include "chain/sig_cache.h"
 #include "chain/types.h"
 #include "consensus/params.h"
+#include "consensus/sig_check_pool.h"
 #include "consensus/validation.h"
 
 namespace waybill::consensus {
@@ -49,8 +51,14 @@ ValidationResult CheckBlock(const chain::DecodedBlock& block, const ChainParams&
 
 // Verifies every tx's BIP-340 signature. Returns "bad-signature" with the index of the first
 // (lowest-index) bad tx in the detail. With threads > 1 and more than a handful of txs, the
-// txs are verified in contiguous chunks on up to `threads` threads (the calling thread takes
-// one chunk); threads <= 1 verifies inline. Safe to call from several threads at once.
+// txs are verified on up to `threads` threads started for this call (the calling thread is
+// one of them); threads <= 1 verifies inline. Safe to call from several threads at once.
 ValidationResult CheckBlockSignatures(const chain::Block& block, size_t threads);
+
+// The same on a long-lived pool (the Chainstate's) and, if cache is not null, skipping the
+// Schnorr verification of every signature the cache holds. To overlap the check with other
+// work, use pool->Start() directly.
+ValidationResult CheckBlockSignatures(const chain::Block& block, SignatureCheckPool* pool,
+                                      const chain::SignatureCache* cache);
 
 }  // namespace waybill::consensus

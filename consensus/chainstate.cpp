@@ -37,7 +37,10 @@ void FoldInto(const chain::StateCache& cache, chain::MemoryKv* mem) {
 
 Chainstate::Chainstate(const ChainParams& params, ChainstateOptions options,
                        std::unique_ptr<chain::Store> store)
-    : params_(params), options_(std::move(options)), store_(std::move(store)) {}
+    : params_(params),
+      options_(std::move(options)),
+      sig_pool_(std::make_unique<SignatureCheckPool>(options_.verify_threads)),
+      store_(std::move(store)) {}
 
 Chainstate::~Chainstate() = default;
 
@@ -74,25 +77,24 @@ Status Chainstate::Init() {
   }
 
   Status inner = Status::Ok();
-  s = store_->Scan(std::string(1, chain::keys::kBlockIndex),
-                   [&](std::string_view key, chain::ByteSpan value) {
-                     auto index = std::make_unique<BlockIndex>();
-                     if (key.size() != 33) {
-                       inner = Status::Corruption("block index: bad key");
-                       return false;
-                     }
-                     index->id = Hash256::FromSpan(chain::ByteSpan(
-                         reinterpret_cast<const uint8_t*>(key.data()) + 1, 32));
-                     inner = chain::DecodeBlockIndex(value, index.get());
-                     if (!inner.ok()) return false;
-                     if (index->header.Id() != index->id) {
-                       inner = Status::Corruption("block index: header does not hash to " +
-                                                  index->id.ToHex());
-                       return false;
-                     }
-                     tree_.AddLoaded(std::move(index));
-                     return true;
-                   });
+  s = store_->Scan(std::string(1, chain::keys::kBlockIndex), [&](std::string_view key,
+                                                                 chain::ByteSpan value) {
+    auto index = std::make_unique<BlockIndex>();
+    if (key.size() != 33) {
+      inner = Status::Corruption("block index: bad key");
+      return false;
+    }
+    index->id =
+        Hash256::FromSpan(chain::ByteSpan(reinterpret_cast<const uint8_t*>(key.data()) + 1, 32));
+    inner = chain::DecodeBlockIndex(value, index.get());
+    if (!inner.ok()) return false;
+    if (index->header.Id() != index->id) {
+      inner = Status::Corruption("block index: header does not hash to " + index->id.ToHex());
+      return false;
+    }
+    tree_.AddLoaded(std::move(index));
+    return true;
+  });
   if (!s.ok()) return s;
   if (!inner.ok()) return inner;
   if (!tree_.Find(params_.genesis_id)) return Status::Corruption("genesis block index missing");
@@ -107,7 +109,9 @@ Status Chainstate::Init() {
     return Status::Corruption("tip pointer names no connected block");
   }
   tree_.SetTip(tip);
+  RebuildLinksLocked();
   RebuildCandidatesLocked();
+  RecomputeBestHeaderLocked();
   return Status::Ok();
 }
 
@@ -123,6 +127,7 @@ Status Chainstate::InitGenesis() {
 
   BlockIndex* index = tree_.Add(params_.genesis, params_.genesis_id, nullptr);
   index->status = chain::kBlockHaveData | chain::kBlockValid;
+  index->linked = true;
   chain::StateCache cache(store_.get());
   ValidationResult r = ApplyGenesis(params_, &cache);
   if (!r.valid()) return Status::Invalid("genesis state: " + r.ToString());
@@ -134,12 +139,13 @@ Status Chainstate::InitGenesis() {
   batch.Put(chain::keys::BlockIndex(index->id), chain::EncodeBlockIndex(*index));
   batch.Put(chain::keys::Meta(kMetaGenesis), index->id.span());
   batch.Put(chain::keys::Meta(kMetaTip), index->id.span());
-  batch.Put(chain::keys::Meta(kMetaVersion),
-            chain::ByteSpan(reinterpret_cast<const uint8_t*>(kDbVersion.data()),
-                            kDbVersion.size()));
+  batch.Put(
+      chain::keys::Meta(kMetaVersion),
+      chain::ByteSpan(reinterpret_cast<const uint8_t*>(kDbVersion.data()), kDbVersion.size()));
   if (s = store_->Write(batch, true); !s.ok()) return s;
   tree_.SetTip(index);
   RebuildCandidatesLocked();
+  RecomputeBestHeaderLocked();
   return Status::Ok();
 }
 
@@ -182,37 +188,87 @@ NextBlockRules Chainstate::NextRules() const {
   return rules;
 }
 
-ValidationResult Chainstate::AcceptBlockLocked(const chain::DecodedBlock& block,
-                                               BlockIndex** out) {
+ValidationResult Chainstate::AcceptBlockLocked(
+    const chain::DecodedBlock& block, BlockIndex** out,
+    std::optional<SignatureCheckPool::Batch>* signatures) {
   const chain::BlockHeader& header = block.block.header;
   Hash256 id = header.Id();
-  if (BlockIndex* known = tree_.Find(id)) {
-    if (known->Failed()) return ValidationResult::Invalid("duplicate-invalid", id.ToHex());
-    *out = known;
+  BlockIndex* index = tree_.Find(id);
+  if (index && (index->Failed() || index->HaveData())) {
+    if (index->Failed()) return ValidationResult::Invalid("duplicate-invalid", id.ToHex());
+    *out = index;
     return ValidationResult::Valid();
   }
-  if (auto r = CheckBlockHeader(header, id, params_); !r.valid()) return r;
-  BlockIndex* parent = tree_.Find(header.prev);
-  if (!parent) return ValidationResult::Invalid("prev-blk-not-found", header.prev.ToHex());
-  if (parent->Failed()) return ValidationResult::Invalid("bad-prevblk", header.prev.ToHex());
-  if (parent->height == UINT32_MAX) return ValidationResult::Invalid("bad-height");
-  HeaderContext ctx{parent->height + 1, MedianTimePastLocked(parent), NextBitsLocked(parent),
-                    options_.clock()};
-  if (auto r = ContextualCheckHeader(header, ctx, params_); !r.valid()) return r;
+  // A header accepted earlier without its body (headers-first sync) has passed the header
+  // rules already; only the body is new.
+  if (!index) {
+    if (auto r = CheckBlockHeader(header, id, params_); !r.valid()) return r;
+    BlockIndex* parent = tree_.Find(header.prev);
+    if (!parent) return ValidationResult::Invalid("prev-blk-not-found", header.prev.ToHex());
+    if (parent->Failed()) return ValidationResult::Invalid("bad-prevblk", header.prev.ToHex());
+    if (parent->height == UINT32_MAX) return ValidationResult::Invalid("bad-height");
+    HeaderContext ctx{parent->height + 1, MedianTimePastLocked(parent), NextBitsLocked(parent),
+                      options_.clock()};
+    if (auto r = ContextualCheckHeader(header, ctx, params_); !r.valid()) return r;
+  }
+  // A body that does not match its header (a wrong Merkle root, say) says nothing about the
+  // header: another peer may send the right body, so the header is not marked failed.
   if (auto r = CheckBlock(block, params_); !r.valid()) return r;
+  BlockIndex* parent = index ? index->parent : tree_.Find(header.prev);
+  if (signatures && parent == tree_.Tip()) {
+    signatures->emplace(sig_pool_->Start(block.block.txs, options_.signature_cache.get()));
+  }
 
-  BlockIndex* index = tree_.Add(header, id, parent);
-  index->status = chain::kBlockHaveData;
+  if (!index) {
+    index = tree_.Add(header, id, parent);
+    UpdateBestHeaderLocked(index);
+  }
+  index->status |= chain::kBlockHaveData;
   chain::StoreBatch batch;
   batch.Put(chain::keys::Block(id), block.block.Serialize());
   batch.Put(chain::keys::BlockIndex(id), chain::EncodeBlockIndex(*index));
   // Not synced: the tip change that connects this block is, and LevelDB's log keeps order.
   if (Status s = store_->Write(batch, false); !s.ok()) {
+    index->status &= ~chain::kBlockHaveData;
     return ValidationResult::Error("storing block: " + s.ToString());
   }
-  if (!(index->chain_work < tree_.Tip()->chain_work)) candidates_.insert(index);
+  LinkLocked(index);
   *out = index;
   return ValidationResult::Valid();
+}
+
+void Chainstate::LinkLocked(BlockIndex* index) {
+  if (index->parent && !index->parent->linked) {
+    // Its turn comes when the parent's chain is complete.
+    unlinked_.emplace(index->parent, index);
+    return;
+  }
+  // The block completes a chain: it and every stored descendant waiting on it can connect.
+  const BlockIndex* tip = tree_.Tip();
+  std::vector<BlockIndex*> ready{index};
+  while (!ready.empty()) {
+    BlockIndex* block = ready.back();
+    ready.pop_back();
+    block->linked = true;
+    if (!block->Failed() && !(block->chain_work < tip->chain_work)) candidates_.insert(block);
+    auto [begin, end] = unlinked_.equal_range(block);
+    for (auto it = begin; it != end; ++it) ready.push_back(it->second);
+    unlinked_.erase(begin, end);
+  }
+}
+
+void Chainstate::RebuildLinksLocked() {
+  unlinked_.clear();
+  std::vector<BlockIndex*> all;
+  all.reserve(tree_.size());
+  tree_.ForEach([&](BlockIndex* index) { all.push_back(index); });
+  // Parents before children.
+  std::sort(all.begin(), all.end(),
+            [](const BlockIndex* a, const BlockIndex* b) { return a->height < b->height; });
+  for (BlockIndex* index : all) {
+    index->linked = index->HaveData() && (!index->parent || index->parent->linked);
+    if (index->HaveData() && !index->linked) unlinked_.emplace(index->parent, index);
+  }
 }
 
 ValidationResult Chainstate::ProcessBlockBytes(chain::ByteSpan bytes, BlockOutcome* outcome) {
@@ -221,22 +277,24 @@ ValidationResult Chainstate::ProcessBlockBytes(chain::ByteSpan bytes, BlockOutco
   return ProcessBlock(*block, outcome);
 }
 
-ValidationResult Chainstate::ProcessBlock(const chain::DecodedBlock& block,
-                                          BlockOutcome* outcome) {
+ValidationResult Chainstate::ProcessBlock(const chain::DecodedBlock& block, BlockOutcome* outcome) {
   std::vector<TipChange> changes;
   ValidationResult result;
   {
     std::lock_guard lock(mu_);
     Hash256 id = block.block.header.Id();
-    bool known = tree_.Find(id) != nullptr;
+    const BlockIndex* existing = tree_.Find(id);
+    const bool known = existing && existing->HaveData();
     BlockIndex* index = nullptr;
-    result = AcceptBlockLocked(block, &index);
+    std::optional<SignatureCheckPool::Batch> signatures;
+    result = AcceptBlockLocked(block, &index, &signatures);
     if (!result.valid()) return result;
     if (known) {
       *outcome = BlockOutcome::kDuplicate;
       return result;
     }
-    ValidationResult activated = ActivateBestChainLocked(&changes);
+    ValidationResult activated =
+        ActivateBestChainLocked(&changes, {index, &block, signatures ? &*signatures : nullptr});
     if (activated.error()) {
       result = activated;
     } else if (index->Failed()) {
@@ -266,7 +324,8 @@ BlockIndex* Chainstate::FindBestCandidateLocked() const {
   return nullptr;
 }
 
-ValidationResult Chainstate::ActivateBestChainLocked(std::vector<TipChange>* changes) {
+ValidationResult Chainstate::ActivateBestChainLocked(std::vector<TipChange>* changes,
+                                                     InMemoryBlock in_memory) {
   ValidationResult first_invalid = ValidationResult::Valid();
   while (true) {
     BlockIndex* best = FindBestCandidateLocked();
@@ -284,7 +343,8 @@ ValidationResult Chainstate::ActivateBestChainLocked(std::vector<TipChange>* cha
     for (BlockIndex* walk = best; walk != fork; walk = walk->parent) path.push_back(walk);
     std::reverse(path.begin(), path.end());
     for (BlockIndex* index : path) {
-      ValidationResult r = ConnectTipLocked(index, &change);
+      ValidationResult r =
+          ConnectTipLocked(index, &change, index == in_memory.index ? &in_memory : nullptr);
       if (r.error()) {
         change.tip = TipLocked();
         changes->push_back(std::move(change));
@@ -308,30 +368,50 @@ ValidationResult Chainstate::ActivateBestChainLocked(std::vector<TipChange>* cha
   return first_invalid;
 }
 
-ValidationResult Chainstate::ConnectTipLocked(BlockIndex* index, TipChange* change) {
-  Bytes raw;
-  if (Status s = store_->Get(chain::keys::Block(index->id), &raw); !s.ok()) {
-    return ValidationResult::Error("reading block " + index->id.ToHex() + ": " + s.ToString());
-  }
-  auto decoded = chain::DecodeBlock(raw);
-  if (!decoded.ok()) {
-    return ValidationResult::Error("stored block " + index->id.ToHex() +
-                                   " does not decode: " + decoded.status().reason());
+ValidationResult Chainstate::ConnectTipLocked(BlockIndex* index, TipChange* change,
+                                              const InMemoryBlock* in_memory) {
+  const chain::DecodedBlock* decoded = in_memory ? in_memory->block : nullptr;
+  std::optional<chain::DecodedBlock> read;
+  if (!decoded) {
+    Bytes raw;
+    if (Status s = store_->Get(chain::keys::Block(index->id), &raw); !s.ok()) {
+      return ValidationResult::Error("reading block " + index->id.ToHex() + ": " + s.ToString());
+    }
+    auto stored = chain::DecodeBlock(raw);
+    if (!stored.ok()) {
+      return ValidationResult::Error("stored block " + index->id.ToHex() +
+                                     " does not decode: " + stored.status().reason());
+    }
+    decoded = &read.emplace(std::move(*stored));
   }
   const chain::Block& block = decoded->block;
-  if (auto r = CheckBlockSignatures(block, options_.verify_threads); !r.valid()) return r;
 
-  chain::StateCache cache(store_.get());
-  BlockContext ctx{index->id, index->height, block.header.time};
-  if (auto r = ApplyBlockTransactions(params_, ctx, block, decoded->txids, &cache); !r.valid()) {
-    return r;
-  }
-  auto undo = cache.MakeUndo();
-  if (!undo.ok()) return ValidationResult::Error("undo data: " + undo.status().ToString());
+  // The signatures are checked on the pool's workers while this thread applies the block and
+  // builds the batch; this thread then joins the check. The outcome is that of checking the
+  // signatures first: a bad signature is reported ("bad-signature", lowest bad tx) even if
+  // the state transition failed too, so the reason never depends on thread timing.
+  chain::SignatureCache* sig_cache = options_.signature_cache.get();
+  std::optional<SignatureCheckPool::Batch> started;
+  SignatureCheckPool::Batch* signatures = in_memory ? in_memory->signatures : nullptr;
+  if (!signatures) signatures = &started.emplace(sig_pool_->Start(block.txs, sig_cache));
 
   chain::StoreBatch batch;
-  cache.WriteTo(&batch);
-  batch.Put(chain::keys::Undo(index->id), chain::EncodeUndo(*undo));
+  const ValidationResult applied = [&] {
+    // Scoped, so that the overlay is also freed while the workers verify.
+    chain::StateCache cache(store_.get());
+    BlockContext ctx{index->id, index->height, block.header.time};
+    if (auto r = ApplyBlockTransactions(params_, ctx, block, decoded->txids, &cache); !r.valid()) {
+      return r;
+    }
+    auto undo = cache.MakeUndo();
+    if (!undo.ok()) return ValidationResult::Error("undo data: " + undo.status().ToString());
+    cache.WriteTo(&batch);
+    batch.Put(chain::keys::Undo(index->id), chain::EncodeUndo(*undo));
+    return ValidationResult::Valid();
+  }();
+  if (auto r = signatures->Wait(); !r.valid()) return r;
+  if (!applied.valid()) return applied;
+
   uint8_t old_status = index->status;
   index->status |= chain::kBlockValid;
   batch.Put(chain::keys::BlockIndex(index->id), chain::EncodeBlockIndex(*index));
@@ -342,6 +422,9 @@ ValidationResult Chainstate::ConnectTipLocked(BlockIndex* index, TipChange* chan
   }
   tree_.SetTip(index);
   change->connected_blocks.push_back(index->id);
+  // These txs are confirmed: their signatures will not be checked again unless a reorg
+  // brings them back, so their entries would only crowd out those of pending txs.
+  if (sig_cache) sig_cache->Erase(signatures->cache_keys());
   return ValidationResult::Valid();
 }
 
@@ -391,6 +474,7 @@ void Chainstate::MarkFailedLocked(BlockIndex* index, uint8_t flag) {
   });
   // Failure marks are an optimization; losing them on a crash only costs re-validation.
   (void)PersistIndexLocked(changed);
+  if (best_header_ && best_header_->Failed()) RecomputeBestHeaderLocked();
 }
 
 Status Chainstate::PersistIndexLocked(const std::vector<BlockIndex*>& indexes) {
@@ -405,7 +489,7 @@ void Chainstate::RebuildCandidatesLocked() {
   candidates_.clear();
   const BlockIndex* tip = tree_.Tip();
   tree_.ForEach([&](BlockIndex* index) {
-    if (index->HaveData() && !index->Failed() && !(index->chain_work < tip->chain_work)) {
+    if (index->linked && !index->Failed() && !(index->chain_work < tip->chain_work)) {
       candidates_.insert(index);
     }
   });
@@ -434,6 +518,7 @@ ValidationResult Chainstate::InvalidateBlock(const Hash256& id) {
     change.tip = TipLocked();
     changes.push_back(std::move(change));
     RebuildCandidatesLocked();
+    RecomputeBestHeaderLocked();
     result = ActivateBestChainLocked(&changes);
     if (result.invalid()) result = ValidationResult::Valid();  // other blocks' faults
   }
@@ -451,9 +536,8 @@ ValidationResult Chainstate::ReconsiderBlock(const Hash256& id) {
     std::vector<BlockIndex*> changed;
     constexpr uint8_t kFailedMask = chain::kBlockFailed | chain::kBlockFailedParent;
     tree_.ForEach([&](BlockIndex* other) {
-      bool related = other->height >= index->height
-                         ? other->GetAncestor(index->height) == index
-                         : index->GetAncestor(other->height) == other;
+      bool related = other->height >= index->height ? other->GetAncestor(index->height) == index
+                                                    : index->GetAncestor(other->height) == other;
       if (related && (other->status & kFailedMask)) {
         other->status &= ~kFailedMask;
         changed.push_back(other);
@@ -463,6 +547,7 @@ ValidationResult Chainstate::ReconsiderBlock(const Hash256& id) {
       return ValidationResult::Error("writing block index: " + s.ToString());
     }
     RebuildCandidatesLocked();
+    RecomputeBestHeaderLocked();
     result = ActivateBestChainLocked(&changes);
   }
   Notify(std::move(changes));
@@ -627,14 +712,13 @@ Result<Chainstate::VerifyReport> Chainstate::VerifyChain() const {
       report.state_keys_compared++;
       auto it = replay.entries().find(key);
       if (it == replay.entries().end()) {
-        problem("stored key not in replay: " + chain::HexEncode(chain::ByteSpan(
-                                                   reinterpret_cast<const uint8_t*>(key.data()),
-                                                   key.size())));
-      } else if (!std::equal(it->second.begin(), it->second.end(), value.begin(),
-                             value.end())) {
+        problem("stored key not in replay: " +
+                chain::HexEncode(
+                    chain::ByteSpan(reinterpret_cast<const uint8_t*>(key.data()), key.size())));
+      } else if (!std::equal(it->second.begin(), it->second.end(), value.begin(), value.end())) {
         problem("stored value differs from replay for key " +
-                chain::HexEncode(chain::ByteSpan(reinterpret_cast<const uint8_t*>(key.data()),
-                                                 key.size())));
+                chain::HexEncode(
+                    chain::ByteSpan(reinterpret_cast<const uint8_t*>(key.data()), key.size())));
       } else {
         matched++;
       }

@@ -13,13 +13,16 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "chain/block.h"
 #include "chain/block_index.h"
+#include "chain/sig_cache.h"
 #include "chain/state.h"
 #include "chain/store.h"
 #include "consensus/params.h"
+#include "consensus/sig_check_pool.h"
 #include "consensus/validation.h"
 
 namespace waybill::consensus {
@@ -57,7 +60,14 @@ class ChainstateListener {
 struct ChainstateOptions {
   // Seconds since the epoch: the node's clock (mock time on regtest).
   std::function<int64_t()> clock;
-  size_t verify_threads = 1;  // threads for signature checks while connecting
+  // Worker threads, kept for the chainstate's lifetime, that verify a block's signatures
+  // while the connecting thread stores and applies it; that thread then joins them. So a
+  // machine with N cores wants N: while the connecting thread waits on the disk, or is
+  // preempted, every core still verifies. 0: the connecting thread verifies alone.
+  size_t verify_threads = 1;
+  // Signatures verified earlier (by the mempool). May be null. A connecting block's txs that
+  // hit are not verified again, and the entries of a connected block's txs are erased.
+  std::shared_ptr<chain::SignatureCache> signature_cache;
   chain::StoreOptions store;
   ChainstateListener* listener = nullptr;  // may be null; must outlive the chainstate
 };
@@ -66,6 +76,14 @@ enum class BlockOutcome {
   kNewTip,     // connected; the block is the new tip
   kStored,     // valid so far and stored, but not on the most-work chain
   kDuplicate,  // already known
+};
+
+// The result of Chainstate::AcceptHeaders.
+struct HeadersResult {
+  ValidationResult result;  // of the first header not accepted; Valid if all were
+  size_t accepted = 0;      // headers accepted (or already known) before it, in order
+  bool connects = true;     // false: the first header's parent is unknown
+  chain::Hash256 last;      // id of the last header accepted; zero if none
 };
 
 struct BlockIndexInfo {
@@ -93,6 +111,28 @@ class Chainstate {
   ValidationResult ProcessBlock(const chain::DecodedBlock& block, BlockOutcome* outcome);
   ValidationResult ProcessBlockBytes(chain::ByteSpan bytes, BlockOutcome* outcome);
 
+  // Headers-first sync (docs/PROTOCOL.md §12.4). Checks each header in order (the context-free
+  // rules and those against its parent: difficulty, median time, future drift) and adds it to
+  // the block tree without its body; stops at the first that fails. Accepted headers are
+  // stored (unsynced) so a restart need not fetch them again.
+  HeadersResult AcceptHeaders(const std::vector<chain::BlockHeader>& headers);
+  // The most-work header not known to be invalid: the tip, or ahead of it while syncing.
+  BlockIndexInfo BestHeader() const;
+  // Block ids from the best header back to genesis: the 10 newest one by one, then with
+  // doubling steps, ending with the genesis id.
+  std::vector<chain::Hash256> GetLocator() const;
+  // Headers of the active chain after the first locator entry on it (after genesis if none),
+  // at most `max`, ending early at `stop`.
+  std::vector<chain::BlockHeader> GetHeadersAfter(const std::vector<chain::Hash256>& locator,
+                                                  const chain::Hash256& stop, size_t max) const;
+  // The bodies to fetch to move towards `target` (an accepted header with more work than the
+  // tip): blocks without data on its chain after the fork with the active chain, lowest first,
+  // no higher than the tip's height + window, at most `max`, skipping those `skip` names.
+  // `skip` runs under the chainstate lock: it must not call back into the chainstate.
+  std::vector<chain::Hash256> BlocksToDownload(
+      const chain::Hash256& target, size_t max, uint32_t window,
+      const std::function<bool(const chain::Hash256&)>& skip) const;
+
   TipInfo Tip() const;
   NextBlockRules NextRules() const;
   std::optional<chain::Hash256> BlockHashAt(uint32_t height) const;
@@ -102,8 +142,7 @@ class Chainstate {
   chain::Result<std::optional<chain::Asset>> GetAsset(const chain::Hash256& id) const;
   // Events of an asset in order, starting at sequence `from`, at most `limit`.
   chain::Result<std::vector<chain::AssetEvent>> GetAssetEvents(const chain::Hash256& asset,
-                                                               uint32_t from,
-                                                               uint32_t limit) const;
+                                                               uint32_t from, uint32_t limit) const;
   chain::Result<std::optional<chain::TxLocation>> GetTxLocation(const chain::Hash256& txid) const;
   // Every block the tree knows whose chain is not the active one's, plus the tip:
   // (tip of a branch, its height, branch length, status) for getchaintips.
@@ -139,12 +178,37 @@ class Chainstate {
   TipInfo TipLocked() const;
   int64_t MedianTimePastLocked(const chain::BlockIndex* index) const;
   uint32_t NextBitsLocked(const chain::BlockIndex* parent) const;
-  ValidationResult AcceptBlockLocked(const chain::DecodedBlock& block, chain::BlockIndex** out);
+  // Checks and stores a block. If signatures is not null and the block extends the tip (so it
+  // is the next to connect), its signature check is started on the pool before the block is
+  // stored, and handed out for ConnectTipLocked.
+  ValidationResult AcceptBlockLocked(const chain::DecodedBlock& block, chain::BlockIndex** out,
+                                     std::optional<SignatureCheckPool::Batch>* signatures);
+  // The block ProcessBlock is processing, so that connecting it needs no re-read. No member
+  // initializers: `= {}` below (all null) needs the type complete before the class is.
+  struct InMemoryBlock {
+    const chain::BlockIndex* index;
+    const chain::DecodedBlock* block;
+    SignatureCheckPool::Batch* signatures;  // its signature check if already started, or null
+  };
   // Moves the tip towards the most-work valid chain. Returns the first invalid-block result
   // met on the way (the tip still moves to the best valid chain) or an error.
-  ValidationResult ActivateBestChainLocked(std::vector<TipChange>* changes);
+  ValidationResult ActivateBestChainLocked(std::vector<TipChange>* changes,
+                                           InMemoryBlock in_memory = {});
   chain::BlockIndex* FindBestCandidateLocked() const;
-  ValidationResult ConnectTipLocked(chain::BlockIndex* index, TipChange* change);
+  // Header checks and insertion without a body; *added tells whether the header is new.
+  ValidationResult AcceptHeaderLocked(const chain::BlockHeader& header, const chain::Hash256& id,
+                                      chain::BlockIndex** out, bool* added);
+  void UpdateBestHeaderLocked(chain::BlockIndex* index);
+  void RecomputeBestHeaderLocked();
+  // A block's data was stored: if its ancestors all have data it (and any stored descendants
+  // that waited for it) become linked and candidates; otherwise it waits in unlinked_.
+  void LinkLocked(chain::BlockIndex* index);
+  // Recomputes `linked` and unlinked_ for the whole tree (after loading it).
+  void RebuildLinksLocked();
+  // in_memory: index's block if the caller has it (then in_memory->index == index), else null:
+  // the block is read from the store.
+  ValidationResult ConnectTipLocked(chain::BlockIndex* index, TipChange* change,
+                                    const InMemoryBlock* in_memory);
   chain::Status DisconnectTipLocked(TipChange* change);
   void MarkFailedLocked(chain::BlockIndex* index, uint8_t flag);
   chain::Status PersistIndexLocked(const std::vector<chain::BlockIndex*>& indexes);
@@ -163,6 +227,7 @@ class Chainstate {
   // Fixed after construction.
   const ChainParams params_;
   const ChainstateOptions options_;
+  const std::unique_ptr<SignatureCheckPool> sig_pool_;  // thread-safe itself
 
   mutable std::mutex mu_;
   // Guarded by mu_.
@@ -171,6 +236,11 @@ class Chainstate {
   // Blocks with data, not known invalid, with at least the tip's work: the only blocks
   // that can become the tip. Checked lazily (an entry may have failed since).
   std::set<chain::BlockIndex*, CandidateOrder> candidates_;
+  // Stored blocks whose chain misses an ancestor's data (they arrived out of order), by the
+  // parent they wait for.
+  std::unordered_multimap<chain::BlockIndex*, chain::BlockIndex*> unlinked_;
+  // The most-work valid header (BestHeader()); never null once initialized.
+  chain::BlockIndex* best_header_ = nullptr;
 };
 
 }  // namespace waybill::consensus

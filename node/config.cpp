@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <charconv>
 #include <cstdlib>
@@ -13,6 +14,7 @@
 #include "chain/bech32.h"
 #include "chain/schnorr.h"
 #include "node/genesis.h"
+#include "p2p/net_address.h"
 
 namespace waybill::node {
 namespace {
@@ -73,7 +75,30 @@ po::options_description Settings() {
       ("maxmempool", po::value<std::string>()->value_name("MB"),
        "Mempool size limit in MiB (default: 64).")
       ("verify-threads", po::value<std::string>()->value_name("N"),
-       "Signature verification threads (default: the number of CPUs).");
+       "Signature verification threads (default: the number of CPUs).")
+      ("listen", po::value<bool>()->implicit_value(true)->value_name("0|1"),
+       "Accept P2P connections (default: 1, on --bind).")
+      ("bind", po::value<std::string>()->value_name("ADDR"),
+       "Address to accept P2P connections on; outbound connections leave from it too unless "
+       "it is 0.0.0.0 or :: (default: 127.0.0.1, loopback only).")
+      ("port", po::value<std::string>()->value_name("PORT"),
+       "P2P port (default: devnet 18543, regtest 18544, testnet 18545, other 18546).")
+      ("connect", po::value<std::vector<std::string>>()->composing()->value_name("ADDR"),
+       "Connect only to this peer (IP[:PORT]; repeatable). No other outbound connections.")
+      ("addnode", po::value<std::vector<std::string>>()->composing()->value_name("ADDR"),
+       "Also keep a connection to this peer (IP[:PORT]; repeatable).")
+      ("seed", po::value<std::vector<std::string>>()->composing()->value_name("ADDR"),
+       "A peer to learn addresses from at start (IP[:PORT]; repeatable).")
+      ("maxconnections", po::value<std::string>()->value_name("N"),
+       "Most P2P connections in all; inbound ones get what --maxoutbound leaves (default: 72).")
+      ("maxoutbound", po::value<std::string>()->value_name("N"),
+       "Outbound connections to keep (default: 8).")
+      ("bantime", po::value<std::string>()->value_name("SECONDS"),
+       "How long a misbehaving peer's IP stays banned (default: 86400).")
+      ("mempoolsync", po::value<std::string>()->value_name("SECONDS"),
+       "Mempool anti-entropy with a random peer this often; 0: never (default: 30).")
+      ("rotateinterval", po::value<std::string>()->value_name("SECONDS"),
+       "Replace one outbound peer this often; 0: never (default: 600).");
   // clang-format on
   return d;
 }
@@ -129,6 +154,55 @@ chain::AccountId DevKeyAccount(uint32_t index) {
   auto key = chain::SecretKey::FromBytes(secret.span());
   // The dev keys are fixed, published values, all valid: a failure here is a build defect.
   return key ? key->PublicKey() : chain::AccountId{};
+}
+
+std::vector<std::string> GetList(const po::variables_map& vm, const char* name) {
+  auto it = vm.find(name);
+  if (it == vm.end() || it->second.empty()) return {};
+  return it->second.as<std::vector<std::string>>();
+}
+
+Status ReadPeers(const po::variables_map& vm, const char* name, uint16_t default_port,
+                 std::vector<p2p::NetAddress>* out) {
+  for (const std::string& text : GetList(vm, name)) {
+    auto addr = p2p::NetAddress::Parse(text, default_port);
+    if (!addr || !addr->IsValid()) {
+      return Status::Invalid("--" + std::string(name) + ": expected IP or IP:PORT, got '" + text +
+                             "' (names are not resolved)");
+    }
+    if (std::find(out->begin(), out->end(), *addr) == out->end()) out->push_back(*addr);
+  }
+  return Status::Ok();
+}
+
+Status ValidateP2p(const po::variables_map& vm, Config* c) {
+  P2pConfig& p = c->p2p;
+  if (vm.count("listen")) p.listen = vm["listen"].as<bool>();
+  int64_t port = DefaultP2pPort(c->network);
+  if (Status s = ReadInt(vm, "port", 0, 65535, &port); !s.ok()) return s;
+  p.port = static_cast<uint16_t>(port);
+  if (auto bind = Get(vm, "bind")) {
+    auto addr = p2p::NetAddress::ParseIp(*bind);
+    if (!addr) return Status::Invalid("--bind: not an IP address: " + *bind);
+    p.bind = *addr;
+  }
+  p.bind.port = p.port;
+  if (Status s = ReadPeers(vm, "connect", p.port, &p.connect); !s.ok()) return s;
+  if (Status s = ReadPeers(vm, "addnode", p.port, &p.addnode); !s.ok()) return s;
+  if (Status s = ReadPeers(vm, "seed", p.port, &p.seed); !s.ok()) return s;
+  int64_t max_connections = 72, max_outbound = 8;
+  if (Status s = ReadInt(vm, "maxconnections", 0, 4096, &max_connections); !s.ok()) return s;
+  if (Status s = ReadInt(vm, "maxoutbound", 0, 64, &max_outbound); !s.ok()) return s;
+  p.max_outbound = static_cast<size_t>(std::min(max_outbound, max_connections));
+  p.max_inbound = static_cast<size_t>(max_connections) - p.max_outbound;
+  int64_t ban = 86400, sync = 30, rotate = 600;
+  if (Status s = ReadInt(vm, "bantime", 1, int64_t{10} * 365 * 86400, &ban); !s.ok()) return s;
+  if (Status s = ReadInt(vm, "mempoolsync", 0, 86400, &sync); !s.ok()) return s;
+  if (Status s = ReadInt(vm, "rotateinterval", 0, 86400 * 7, &rotate); !s.ok()) return s;
+  p.ban_seconds = ban;
+  p.mempool_sync_seconds = sync;
+  p.rotate_seconds = rotate;
+  return Status::Ok();
 }
 
 Status Validate(const po::variables_map& vm, Config* c) {
@@ -213,7 +287,7 @@ Status Validate(const po::variables_map& vm, Config* c) {
   int64_t verify_threads = std::max(1u, std::thread::hardware_concurrency());
   if (Status s = ReadInt(vm, "verify-threads", 1, 1024, &verify_threads); !s.ok()) return s;
   c->verify_threads = static_cast<size_t>(verify_threads);
-  return Status::Ok();
+  return ValidateP2p(vm, c);
 }
 
 chain::Result<Config> ParseConfigOrThrow(int argc, const char* const* argv) {
@@ -293,6 +367,10 @@ chain::Result<Config> ParseConfigOrThrow(int argc, const char* const* argv) {
 }
 
 }  // namespace
+
+uint16_t DefaultP2pPort(const std::string& network) {
+  return static_cast<uint16_t>(DefaultRpcPort(network) + 100);
+}
 
 uint16_t DefaultRpcPort(const std::string& network) {
   if (network == "devnet") return 18443;

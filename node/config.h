@@ -24,11 +24,27 @@
 #include "chain/types.h"
 #include "consensus/params.h"
 #include "node/logging.h"
+#include "p2p/net_address.h"
 
 namespace waybill::node {
 
 // Keep in step with project(... VERSION) in the top-level CMakeLists.txt.
 inline constexpr char kWaybillVersion[] = "0.1.0";
+
+// The overlay's settings (p2p/connman.h takes them).
+struct P2pConfig {
+  bool listen = true;
+  p2p::NetAddress bind = p2p::NetAddress::FromIPv4(0x7f000001, 0);  // with port set to `port`
+  uint16_t port = 0;
+  std::vector<p2p::NetAddress> connect;
+  std::vector<p2p::NetAddress> addnode;
+  std::vector<p2p::NetAddress> seed;
+  size_t max_outbound = 8;
+  size_t max_inbound = 64;
+  int64_t ban_seconds = 86400;
+  int64_t mempool_sync_seconds = 30;
+  int64_t rotate_seconds = 600;
+};
 
 struct Config {
   // --help / --version: print help_text or the version and exit; nothing else is validated.
@@ -57,12 +73,17 @@ struct Config {
   size_t max_mempool_mb = 64;
   size_t verify_threads = 1;
 
+  P2pConfig p2p;
+
   // Things worth logging once the logger is open (e.g. "mining to dev key 0 ...").
   std::vector<std::string> notes;
 };
 
 // The default RPC port of a network (see the table above).
 uint16_t DefaultRpcPort(const std::string& network);
+// The default P2P port: the RPC port + 100 (devnet 18543, regtest 18544, testnet 18545, other
+// 18546).
+uint16_t DefaultP2pPort(const std::string& network);
 
 // Parses argv (argv[0] is the program name) and the config file, loads the network's chain
 // parameters (so a bad genesis file or address is reported before anything starts) and

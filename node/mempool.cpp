@@ -22,6 +22,7 @@
 #include <string>
 #include <utility>
 
+#include "chain/schnorr.h"
 #include "chain/state.h"
 #include "chain/state_cache.h"
 #include "consensus/state_transition.h"
@@ -415,13 +416,23 @@ ValidationResult Mempool::Accept(const chain::Transaction& tx) {
   if (*location) return ValidationResult::Invalid("txn-already-known");
   if (auto r = consensus::CheckTransaction(tx); !r.valid()) return r;
   // The expensive check runs outside the lock, so several callers verify in parallel.
-  if (!tx.VerifySignature()) return ValidationResult::Invalid("bad-signature");
+  const Hash256 sighash = tx.SigHash();
+  if (!chain::VerifySchnorr(tx.sender, sighash.span(), tx.signature)) {
+    return ValidationResult::Invalid("bad-signature");
+  }
 
   std::lock_guard lock(mu_);
   ValidationResult result;
   chain_->WithTipState([&](const chain::KvReader& state, const consensus::TipInfo& tip) {
     impl_->EnsureOnTip(state, tip);
     result = impl_->Add(std::move(txw), /*verified=*/true, /*may_evict=*/true, state, tip);
+    // Cached for the block that confirms the tx, which then skips the verification. Only
+    // pool members: a flood of validly signed txs that the pool refuses cannot push them out.
+    // Inserted before the tip can move, so a block that confirms the tx cannot have erased
+    // its entry already (which would leave a stale one).
+    if (result.valid() && options_.signature_cache) {
+      options_.signature_cache->Insert(tx.sender, sighash, tx.signature);
+    }
   });
   return result;
 }

@@ -11,6 +11,7 @@
 #include <optional>
 #include <vector>
 
+#include "chain/sig_cache.h"
 #include "chain/tx.h"
 #include "consensus/chainstate.h"
 #include "consensus/validation.h"
@@ -21,6 +22,9 @@ struct MempoolOptions {
   size_t max_txs = 50'000;
   size_t max_bytes = 64 << 20;
   size_t max_per_sender = 500;
+  // May be null. Every accepted tx's signature goes in, for Chainstate to skip when the tx's
+  // block connects (the same cache as ChainstateOptions::signature_cache).
+  std::shared_ptr<chain::SignatureCache> signature_cache;
 };
 
 struct MempoolInfo {
@@ -75,7 +79,8 @@ class Mempool : public consensus::ChainstateListener {
   const MempoolOptions options_;
   mutable std::mutex mu_;
   // The pool itself; its members are guarded by mu_ (but for an atomic version counter).
-  // Lock order: mu_, then the chainstate's lock (inside Chainstate::WithTipState).
+  // Lock order: mu_, then the chainstate's lock (inside Chainstate::WithTipState), then the
+  // signature cache's.
   const std::unique_ptr<Impl> impl_;
 };
 

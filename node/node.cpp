@@ -12,7 +12,9 @@
 #include <filesystem>
 
 #include "chain/bech32.h"
+#include "chain/sig_cache.h"
 #include "node/rpc_methods.h"
+#include "node/rpc_net.h"
 
 namespace waybill::node {
 namespace {
@@ -49,7 +51,7 @@ void BlockShutdownSignals() {
 
 void RegisterBuiltinMethods(RpcTable& table, const BuiltinRpcContext& ctx) {
   table.Register(
-      "stop",
+      "stop", {},
       [request_stop = ctx.request_stop](const Json&) -> Json {
         // Only asks: the server finishes writing this reply before it shuts down.
         request_stop();
@@ -57,7 +59,7 @@ void RegisterBuiltinMethods(RpcTable& table, const BuiltinRpcContext& ctx) {
       },
       "stop  Stop the node.");
   table.Register(
-      "uptime",
+      "uptime", {},
       [started = ctx.started_at](const Json&) -> Json {
         return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
                                                                 started)
@@ -65,7 +67,7 @@ void RegisterBuiltinMethods(RpcTable& table, const BuiltinRpcContext& ctx) {
       },
       "uptime  Seconds since the node started.");
   table.Register(
-      "setmocktime",
+      "setmocktime", {"timestamp"},
       [params = ctx.params, clock = ctx.clock](const Json& args) -> Json {
         if (!params->allow_mocktime) {
           throw RpcError(rpc_code::kMiscError, "setmocktime is for regtest only");
@@ -84,7 +86,7 @@ void RegisterBuiltinMethods(RpcTable& table, const BuiltinRpcContext& ctx) {
       "setmocktime timestamp  Fix the node's clock at a Unix time (0: the system clock again). "
       "Only where the genesis file allows it (regtest).");
   table.Register(
-      "logging",
+      "logging", {"level"},
       [logger = ctx.logger](const Json& args) -> Json {
         if (const Json* level = Param(args, 0, "level")) {
           if (!level->is_string()) {
@@ -102,14 +104,34 @@ void RegisterBuiltinMethods(RpcTable& table, const BuiltinRpcContext& ctx) {
       "logging [level]  Show the log level, or set it (error, warn, info, debug, trace).");
 }
 
-void Node::TipRelay::Set(consensus::ChainstateListener* target) {
+void Node::TipRelay::Set(std::vector<consensus::ChainstateListener*> targets) {
   std::lock_guard<std::mutex> lock(mu_);
-  target_ = target;
+  targets_ = std::move(targets);
 }
 
 void Node::TipRelay::OnTipChanged(const consensus::TipChange& change) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (target_ != nullptr) target_->OnTipChanged(change);
+  for (consensus::ChainstateListener* target : targets_) target->OnTipChanged(change);
+}
+
+void Node::TipLogger::OnTipChanged(const consensus::TipChange& change) {
+  if (!log_->Enabled(LogLevel::kInfo)) return;
+  std::string line = "new tip: height " + std::to_string(change.tip.height) + ", block " +
+                     change.tip.id.ToHex() + ", " + std::to_string(change.connected_blocks.size()) +
+                     " connected";
+  if (!change.disconnected_txs.empty()) {
+    line += ", reorg returned " + std::to_string(change.disconnected_txs.size()) + " txs";
+  }
+  log_->Info(line);
+}
+
+void Node::NetAnnouncer::OnTipChanged(const consensus::TipChange& change) {
+  std::vector<chain::BlockHeader> headers;
+  headers.reserve(change.connected_blocks.size());
+  for (const chain::Hash256& id : change.connected_blocks) {
+    if (auto index = chain_->GetBlockIndex(id)) headers.push_back(index->header);
+  }
+  connman_->NotifyBlocksConnected(std::move(headers));
 }
 
 Node::Node(Config config, bool handle_signals)
@@ -178,9 +200,12 @@ Status Node::StartLocked() {
     return Status::IoError("cannot create " + network_dir.string() + ": " + ec.message());
   }
   const std::string chain_dir = (network_dir / "chain").string();
+  // Signatures the mempool verified, so that their blocks connect without verifying them again.
+  auto signature_cache = std::make_shared<chain::SignatureCache>();
   consensus::ChainstateOptions chain_options;
   chain_options.clock = [clock = &clock_] { return clock->Now(); };
   chain_options.verify_threads = config_.verify_threads;
+  chain_options.signature_cache = signature_cache;
   chain_options.listener = &relay_;
   auto chain = consensus::Chainstate::Open(chain_dir, config_.params, chain_options);
   if (!chain.ok()) {
@@ -191,13 +216,16 @@ Status Node::StartLocked() {
 
   MempoolOptions mempool_options;
   mempool_options.max_bytes = config_.max_mempool_mb << 20;
+  mempool_options.signature_cache = signature_cache;
   mempool_ = std::make_unique<Mempool>(chain_.get(), mempool_options);
-  relay_.Set(mempool_.get());
+  tip_logger_ = std::make_unique<TipLogger>(logger_.get());
+  relay_.Set({mempool_.get(), tip_logger_.get()});
 
   if (config_.mine) {
     MinerOptions miner_options;
     miner_options.miner_account = *config_.miner_account;
     miner_options.threads = config_.miner_threads;
+    miner_options.log = [log = logger_.get()](const std::string& line) { log->Info(line); };
     miner_ = std::make_unique<Miner>(chain_.get(), mempool_.get(), &clock_, miner_options);
     miner_->Start();
     Log(LogLevel::kInfo,
@@ -206,10 +234,16 @@ Status Node::StartLocked() {
             " on " + std::to_string(config_.miner_threads) + " thread(s)");
   }
 
+  if (Status s = StartP2p(); !s.ok()) return s;
+
   context_.params = &chain_->params();
   context_.chain = chain_.get();
   context_.mempool = mempool_.get();
   context_.miner = miner_.get();
+  context_.connman = connman_.get();
+  context_.on_local_tx = [connman = connman_.get()](const chain::Hash256& txid) {
+    connman->NotifyLocalTx(txid);
+  };
   context_.clock = &clock_;
   context_.datadir = datadir;
   context_.request_stop = [this] { RequestStop(); };
@@ -222,6 +256,7 @@ Status Node::StartLocked() {
   builtin.started_at = started_at_;
   RegisterBuiltinMethods(rpc_table_, builtin);
   RegisterChainRpcMethods(rpc_table_, context_);
+  RegisterNetRpcMethods(rpc_table_, context_);
 
   AuthConfig auth;
   if (!config_.rpc_user.empty()) {
@@ -244,6 +279,37 @@ Status Node::StartLocked() {
   consensus::TipInfo tip = chain_->Tip();
   Log(LogLevel::kInfo,
       "chain tip: height " + std::to_string(tip.height) + ", block " + tip.id.ToHex());
+  return Status::Ok();
+}
+
+Status Node::StartP2p() {
+  const P2pConfig& p = config_.p2p;
+  const std::filesystem::path network_dir =
+      std::filesystem::path(config_.datadir) / config_.network;
+  p2p::ConnmanOptions options;
+  options.magic = config_.params.magic;
+  options.max_block_size = config_.params.max_block_size;
+  if (p.listen) options.listen = p.bind;
+  options.bind_outbound = p.listen && !p.bind.IsUnspecified();
+  options.connect = p.connect;
+  options.addnodes = p.addnode;
+  options.seeds = p.seed;
+  options.max_outbound = p.max_outbound;
+  options.max_inbound = p.max_inbound;
+  options.ban_seconds = p.ban_seconds;
+  options.rotate_interval_ms = p.rotate_seconds * 1000;
+  options.peers_file = (network_dir / "peers.dat").string();
+  options.banlist_file = (network_dir / "banlist.dat").string();
+  options.peer.genesis = config_.params.genesis_id;
+  options.peer.max_block_size = config_.params.max_block_size;
+  options.peer.user_agent = std::string("/waybill:") + kWaybillVersion + "/";
+  options.peer.mempool_sync_interval_ms = p.mempool_sync_seconds * 1000;
+  net_bridge_ = std::make_unique<NetBridge>(chain_.get(), mempool_.get());
+  connman_ = std::make_unique<p2p::Connman>(std::move(options), net_bridge_.get(), logger_.get());
+  if (Status s = connman_->Start(); !s.ok()) return s;
+  announcer_ = std::make_unique<NetAnnouncer>(chain_.get(), connman_.get());
+  relay_.Set({mempool_.get(), tip_logger_.get(), announcer_.get()});
+  if (!p.listen) Log(LogLevel::kInfo, "not accepting P2P connections (--listen=0)");
   return Status::Ok();
 }
 
@@ -295,10 +361,16 @@ void Node::Stop() {
   // handler runs once it returns, so nothing below is in use.
   if (rpc_server_) rpc_server_->Stop();
   rpc_server_.reset();
+  // The overlay's message thread calls into the chainstate and the mempool: it goes first.
+  relay_.Set({mempool_.get(), tip_logger_.get()});
+  if (connman_) connman_->Stop();
+  announcer_.reset();
+  connman_.reset();
+  net_bridge_.reset();
   if (miner_) miner_->Stop();
   context_ = NodeContext{};
   miner_.reset();
-  relay_.Set(nullptr);
+  relay_.Set({});
   mempool_.reset();
   chain_.reset();   // closes the databases
   cookie_.reset();  // removes the cookie file

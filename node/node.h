@@ -2,9 +2,10 @@
 // stops them in order.
 //
 // Start:  datadir, its lock, the logger, the chainstate, the mempool, the miner (with
-//         --mine), the RPC method table, the cookie, the RPC server.
-// Stop:   the RPC server stops accepting and finishes its replies, the miner stops, the
-//         mempool and chainstate close, the cookie is removed, the lock is released.
+//         --mine), the P2P overlay, the RPC method table, the cookie, the RPC server.
+// Stop:   the RPC server stops accepting and finishes its replies, the overlay closes its
+//         connections (and saves its address book and bans), the miner stops, the mempool
+//         and chainstate close, the cookie is removed, the lock is released.
 //
 // Shutdown is requested by SIGINT/SIGTERM (taken with sigwait on a thread of the Node's own,
 // see BlockShutdownSignals), by the RPC `stop`, or by RequestStop().
@@ -25,9 +26,11 @@
 #include "node/logging.h"
 #include "node/mempool.h"
 #include "node/miner.h"
+#include "node/net_bridge.h"
 #include "node/node_context.h"
 #include "node/rpc.h"
 #include "node/rpc_server.h"
+#include "p2p/connman.h"
 
 namespace waybill::node {
 
@@ -72,21 +75,44 @@ class Node {
 
   // REQUIRES: Start() succeeded.
   uint16_t rpc_port() const { return rpc_server_->port(); }
+  // The P2P address listened on, if any. REQUIRES: Start() succeeded.
+  std::optional<p2p::NetAddress> p2p_address() const { return connman_->ListenAddress(); }
   Logger* logger() { return logger_.get(); }
 
  private:
-  // Forwards tip changes to the mempool. The chainstate needs its listener when it opens,
-  // before the mempool (which needs the chainstate) exists. Set(nullptr) waits for a
-  // callback in progress, so the mempool can then be destroyed.
+  // Forwards tip changes to the mempool and the overlay. The chainstate needs its listener
+  // when it opens, before the mempool (which needs the chainstate) exists. Set({}) waits for a
+  // callback in progress, so the targets can then be destroyed.
   class TipRelay : public consensus::ChainstateListener {
    public:
-    void Set(consensus::ChainstateListener* target);
+    void Set(std::vector<consensus::ChainstateListener*> targets);
     void OnTipChanged(const consensus::TipChange& change) override;
 
    private:
     std::mutex mu_;
-    consensus::ChainstateListener* target_ = nullptr;  // guarded by mu_
+    std::vector<consensus::ChainstateListener*> targets_;  // guarded by mu_
   };
+  // Logs every tip change (what a sync's progress looks like in the log).
+  class TipLogger : public consensus::ChainstateListener {
+   public:
+    explicit TipLogger(chain::LogSink* log) : log_(log) {}
+    void OnTipChanged(const consensus::TipChange& change) override;
+
+   private:
+    chain::LogSink* const log_;
+  };
+  // Announces newly connected blocks to the peers.
+  class NetAnnouncer : public consensus::ChainstateListener {
+   public:
+    NetAnnouncer(consensus::Chainstate* chain, p2p::Connman* connman)
+        : chain_(chain), connman_(connman) {}
+    void OnTipChanged(const consensus::TipChange& change) override;
+
+   private:
+    consensus::Chainstate* const chain_;
+    p2p::Connman* const connman_;
+  };
+  chain::Status StartP2p();
 
   chain::Status StartLocked();
   void Log(LogLevel level, const std::string& message);
@@ -107,6 +133,10 @@ class Node {
   std::unique_ptr<consensus::Chainstate> chain_;
   std::unique_ptr<Mempool> mempool_;
   std::unique_ptr<Miner> miner_;
+  std::unique_ptr<NetBridge> net_bridge_;
+  std::unique_ptr<p2p::Connman> connman_;
+  std::unique_ptr<NetAnnouncer> announcer_;
+  std::unique_ptr<TipLogger> tip_logger_;
   NodeContext context_;
   RpcTable rpc_table_;
   std::unique_ptr<CookieFile> cookie_;

@@ -10,6 +10,10 @@
 #include "node/clock.h"
 #include "node/mempool.h"
 
+namespace waybill::p2p {
+class Connman;
+}  // namespace waybill::p2p
+
 namespace waybill::node {
 
 class Miner;
@@ -19,6 +23,9 @@ struct NodeContext {
   consensus::Chainstate* chain = nullptr;
   Mempool* mempool = nullptr;
   Miner* miner = nullptr;  // null unless mining
+  p2p::Connman* connman = nullptr;  // the overlay
+  // Announces a tx accepted from elsewhere than the network (sendrawtransaction); may be empty.
+  std::function<void(const chain::Hash256&)> on_local_tx;
   NodeClock* clock = nullptr;
   std::string datadir;
   std::function<void()> request_stop;

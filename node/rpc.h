@@ -5,12 +5,11 @@
 
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace waybill::node {
 
@@ -24,12 +23,16 @@ inline constexpr int kMethodNotFound = -32601;
 inline constexpr int kInvalidParams = -32602;
 inline constexpr int kInternalError = -32603;
 inline constexpr int kMiscError = -1;
-inline constexpr int kInvalidAddress = -5;       // also: unknown block/tx/asset
+inline constexpr int kInvalidAddress = -5;  // also: unknown block/tx/asset
 inline constexpr int kInvalidParameter = -8;
 inline constexpr int kDatabaseError = -20;
 inline constexpr int kDeserializationError = -22;
-inline constexpr int kVerifyRejected = -26;      // tx or block rejected by a rule
+inline constexpr int kVerifyRejected = -26;  // tx or block rejected by a rule
 inline constexpr int kVerifyAlreadyInChain = -27;
+inline constexpr int kClientNodeAlreadyAdded = -23;
+inline constexpr int kClientNodeNotAdded = -24;
+inline constexpr int kClientNodeNotConnected = -29;
+inline constexpr int kClientInvalidIpOrSubnet = -30;
 }  // namespace rpc_code
 
 struct RpcError : std::runtime_error {

@@ -22,6 +22,7 @@
 #include "node/miner.h"
 #include "node/node_context.h"
 #include "node/rpc.h"
+#include "node/rpc_args.h"
 
 namespace waybill::node {
 namespace {
@@ -38,122 +39,9 @@ constexpr uint32_t kMaxHistoryLimit = 1000;
 // getmininginfo's networkhashps: the work and time of this many recent blocks (Bitcoin's
 // default window).
 constexpr uint32_t kHashRateWindow = 120;
-// User text echoed in an error message is cut to this length.
-constexpr size_t kMaxEcho = 80;
-
-std::string Echo(const Json& v) {
-  std::string s =
-      v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, Json::error_handler_t::replace);
-  if (s.size() > kMaxEcho) {
-    // Cut before a UTF-8 continuation byte's sequence, never inside it.
-    size_t n = kMaxEcho;
-    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-    s = s.substr(0, n) + "...";
-  }
-  return s;
-}
-
-[[noreturn]] void Throw(int code, const std::string& message) { throw RpcError(code, message); }
-
-[[noreturn]] void ThrowLocal(const std::string& what) {
-  Throw(rpc_code::kDatabaseError, "Database error: " + what);
-}
-
-// The params of one call, positional or named. operator[] gives null for an absent or null
-// param, so optional params take their defaults either way (as Bitcoin Core treats null).
-class Args {
- public:
-  // REQUIRES: names outlives the Args. Throws RpcError kInvalidParams unless params fit names
-  // (CheckParamNames; the table has done that already for a method registered with them).
-  Args(const Json& params, const std::vector<std::string>& names)
-      : values_(names.size()), names_(names) {
-    CheckParamNames(params, names);
-    if (params.is_array()) {
-      for (size_t i = 0; i < params.size(); ++i) values_[i] = &params[i];
-    } else if (params.is_object()) {
-      for (const auto& [key, value] : params.items()) {
-        values_[std::find(names.begin(), names.end(), key) - names.begin()] = &value;
-      }
-    }
-  }
-
-  const Json* operator[](size_t i) const {
-    if (i >= values_.size() || values_[i] == nullptr || values_[i]->is_null()) return nullptr;
-    return values_[i];
-  }
-  const Json& Required(size_t i) const {
-    const Json* v = (*this)[i];
-    if (!v) Throw(rpc_code::kInvalidParams, "Invalid params: missing " + names_.at(i));
-    return *v;
-  }
-  const std::string& Name(size_t i) const { return names_.at(i); }
-
- private:
-  std::vector<const Json*> values_;
-  const std::vector<std::string>& names_;
-};
-
-uint64_t ToU64(const Json& v, const std::string& name, uint64_t min, uint64_t max) {
-  bool ok = false;
-  uint64_t n = 0;
-  if (v.is_number_unsigned()) {
-    n = v.get<uint64_t>();
-    ok = true;
-  } else if (v.is_number_integer()) {
-    if (v.get<int64_t>() < 0) {
-      Throw(rpc_code::kInvalidParameter, name + " out of range: " + Echo(v));
-    }
-    n = static_cast<uint64_t>(v.get<int64_t>());
-    ok = true;
-  }
-  if (!ok) Throw(rpc_code::kInvalidParameter, name + " must be an integer, not " + Echo(v));
-  if (n < min || n > max) {
-    Throw(rpc_code::kInvalidParameter, name + " out of range: " + std::to_string(n) + " (allowed " +
-                                           std::to_string(min) + ".." + std::to_string(max) + ")");
-  }
-  return n;
-}
-
-uint64_t UIntArg(const Args& a, size_t i, uint64_t min, uint64_t max,
-                 std::optional<uint64_t> fallback = std::nullopt) {
-  const Json* v = a[i];
-  if (!v && fallback) return *fallback;
-  return ToU64(v ? *v : a.Required(i), a.Name(i), min, max);
-}
-
-// A bool, or an integer 0..max (Bitcoin Core's verbose/verbosity params take either; true is
-// 1).
-int LevelArg(const Args& a, size_t i, int max, int fallback) {
-  const Json* v = a[i];
-  if (!v) return fallback;
-  if (v->is_boolean()) return v->get<bool>() ? 1 : 0;
-  return static_cast<int>(ToU64(*v, a.Name(i), 0, static_cast<uint64_t>(max)));
-}
-
-bool BoolArg(const Args& a, size_t i, bool fallback) { return LevelArg(a, i, 1, fallback) != 0; }
-
-const std::string& StringArg(const Args& a, size_t i) {
-  const Json& v = a.Required(i);
-  if (!v.is_string()) {
-    Throw(rpc_code::kInvalidParameter, a.Name(i) + " must be a string, not " + Echo(v));
-  }
-  return v.get_ref<const std::string&>();
-}
-
-Hash256 HashArg(const Args& a, size_t i) {
-  const std::string& s = StringArg(a, i);
-  if (s.size() != 64) {
-    Throw(rpc_code::kInvalidParameter, a.Name(i) + " must be of length 64 (not " +
-                                           std::to_string(s.size()) + ", for '" + Echo(s) + "')");
-  }
-  auto h = Hash256::FromHex(s);
-  if (!h) {
-    Throw(rpc_code::kInvalidParameter,
-          a.Name(i) + " must be hexadecimal string (not '" + Echo(s) + "')");
-  }
-  return *h;
-}
-
+// getblockchaininfo's initialblockdownload: the best header is more than this many blocks
+// ahead of the tip.
+constexpr uint32_t kInitialDownloadLag = 6;
 chain::AccountId AccountArg(const NodeContext& ctx, const Args& a, size_t i) {
   const Json& v = a.Required(i);
   if (!v.is_string()) Throw(rpc_code::kInvalidAddress, "Invalid address: " + Echo(v));
@@ -270,9 +158,13 @@ uint64_t NetworkHashPerSecond(const NodeContext& ctx) {
 Json GetBlockchainInfo(NodeContext& ctx, const Args&) {
   const consensus::TipInfo tip = ctx.chain->Tip();
   const consensus::ChainParams& p = *ctx.params;
+  // While syncing the best header runs ahead of the tip: progress is the share of the known
+  // chain that is connected.
+  const uint32_t headers = std::max(tip.height, ctx.chain->BestHeader().height);
+  const double progress = headers == 0 ? 1.0 : std::round(10000.0 * tip.height / headers) / 10000.0;
   return {{"chain", p.network},
           {"blocks", tip.height},
-          {"headers", tip.height},
+          {"headers", headers},
           {"bestblockhash", tip.id.ToHex()},
           {"bits", BitsToHex(tip.header.bits)},
           {"target", BitsToTargetHex(tip.header.bits)},
@@ -280,8 +172,8 @@ Json GetBlockchainInfo(NodeContext& ctx, const Args&) {
           {"time", tip.header.time},
           {"mediantime", tip.median_time_past},
           {"chainwork", tip.chain_work.ToHex()},
-          {"verificationprogress", 1},
-          {"initialblockdownload", false},
+          {"verificationprogress", progress},
+          {"initialblockdownload", headers > tip.height + kInitialDownloadLag},
           {"chain_id", p.chain_id().ToHex()},
           {"genesis_hash", p.genesis_id.ToHex()},
           {"address_prefix", p.address_prefix},
@@ -379,6 +271,8 @@ Json SendRawTransaction(NodeContext& ctx, const Args& a) {
     }
     Throw(rpc_code::kVerifyRejected, r.ToString());
   }
+  // New to the mempool: tell the peers (a resent tx was announced the first time).
+  if (ctx.on_local_tx) ctx.on_local_tx(txid);
   return txid.ToHex();
 }
 

@@ -184,7 +184,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     auto header = DecodeFrameHeader(header_, options_.magic, options_.max_block_size);
     if (!header.ok()) {
       // The stream cannot be resynchronized after a bad header: score it and close.
-      const std::string& reason = header.status().reason();
+      const std::string reason = header.status().reason();
       owner_->OnFrameError(shared_from_this(), reason == "wrong network magic" ? 0 : 100, reason);
       return DoClose(reason);
     }
@@ -321,6 +321,7 @@ class Connman::Impl : public Transport, public Connection::Owner {
     return conn ? conn->QueuedBytes() : 0;
   }
   void Disconnect(PeerId peer, Why why, const std::string& reason) override;
+  void PeerListensAt(PeerId peer, const NetAddress& addr) override { listening_at_[peer] = addr; }
 
   // Connection::Owner (I/O thread).
   void OnFrame(const std::shared_ptr<Connection>& conn, std::shared_ptr<Message> msg,
@@ -345,7 +346,11 @@ class Connman::Impl : public Transport, public Connection::Owner {
     }
     Log(LogLevel::kDebug, "connection " + std::to_string(conn->id()) + " to " +
                               conn->remote().ToString() + " closed: " + why);
-    Post([this, id = conn->id()] { peerman_->OnDisconnected(id); });
+    Post([this, id = conn->id()] {
+      listening_at_.erase(id);
+      peers_.erase(id);
+      peerman_->OnDisconnected(id);
+    });
   }
 
   // Public API.
@@ -471,6 +476,9 @@ class Connman::Impl : public Transport, public Connection::Owner {
 
   // The message thread's own (no lock needed).
   std::set<NetAddress> self_addresses_;
+  std::map<PeerId, NetAddress> listening_at_;  // of inbound peers, as their versions said
+  // Every peer the peer logic knows (from OnConnected to OnDisconnected): address, inbound.
+  std::map<PeerId, std::pair<NetAddress, bool>> peers_;
   std::map<NetAddress, int64_t> last_dial_ms_;
   int64_t next_maintain_ms_ = 0;
   int64_t next_rotate_ms_ = 0;
@@ -617,14 +625,18 @@ void Connman::Impl::MessageLoop() {
 }
 
 void Connman::Impl::Disconnect(PeerId peer, Why why, const std::string& reason) {
-  auto conn = FindConn(peer);
-  if (!conn) return;
-  if (why == Why::kMisbehaved) {
-    Ban(conn->remote(), 0, reason);
-  } else if (why == Why::kSelf && !conn->inbound()) {
-    self_addresses_.insert(conn->remote());
+  // The socket may be closed already (a bad frame closes it at once), but the peer logic
+  // still knows the peer until OnDisconnected: the ban must hold either way.
+  auto known = peers_.find(peer);
+  if (known != peers_.end()) {
+    const auto& [remote, inbound] = known->second;
+    if (why == Why::kMisbehaved) {
+      Ban(remote, 0, reason);
+    } else if (why == Why::kSelf && !inbound) {
+      self_addresses_.insert(remote);
+    }
   }
-  conn->Close(reason);
+  if (auto conn = FindConn(peer)) conn->Close(reason);
 }
 
 void Connman::Impl::Ban(const NetAddress& ip, int64_t seconds, const std::string& reason) {
@@ -674,6 +686,8 @@ void Connman::Impl::Maintain() {
     pending = pending_dials_;
     addnodes = addnodes_;
   }
+  // A node already connected to us inbound is not dialed again.
+  for (const auto& [id, addr] : listening_at_) connected.insert(addr);
   auto dialable = [&](const NetAddress& a) {
     return !connected.count(a) && !pending.count(a) && !self_addresses_.count(a) &&
            !bans_->IsBanned(a, unix_now);
@@ -793,7 +807,10 @@ void Connman::Impl::Register(tcp::socket socket, const NetAddress& remote, bool 
                                         options_);
     conns_.emplace(id, conn);
   }
-  Post([this, id = conn->id(), remote, inbound] { peerman_->OnConnected(id, remote, inbound); });
+  Post([this, id = conn->id(), remote, inbound] {
+    peers_[id] = {remote, inbound};
+    peerman_->OnConnected(id, remote, inbound);
+  });
   conn->Start();
 }
 

@@ -289,6 +289,7 @@ void PeerManager::HandshakeDone(Peer& peer) {
     NetAddress listening = peer.addr;
     listening.port = peer.remote.listen_port;
     if (listening.IsValid()) {
+      transport_->PeerListensAt(peer.id, listening);
       addrman_->Add(listening, peer.addr, unix_now, unix_now);
       RelayAddresses(peer, {AddrEntry{static_cast<uint32_t>(unix_now), listening}});
     }
@@ -563,8 +564,12 @@ void PeerManager::HandleBlock(Peer& peer, const BlockMsg& msg) {
 
 void PeerManager::OnBlocksConnected(const std::vector<chain::BlockHeader>& headers) {
   last_tip_change_ms_ = now_ms_();
-  // Txs refused on the old tip (a nonce not yet reached, say) may be fine now.
+  // Txs refused on the old tip (a nonce not yet reached, say) may be fine now, and an orphan's
+  // missing predecessor may have come in a block.
   recent_rejects_.Clear();
+  std::set<chain::AccountId> senders;
+  for (const auto& [id, orphan] : orphans_) senders.insert(orphan.tx.sender);
+  for (const chain::AccountId& sender : senders) RetryOrphans(sender);
   if (headers.empty()) return;
   // Announce the last few; a peer missing more asks with getheaders.
   const size_t first =

@@ -44,6 +44,9 @@ class Transport {
     kMisbehaved,  // the score reached the bound: ban the peer's address
     kSelf,        // a connection to ourselves: never dial that address again
   };
+  // An inbound peer accepts connections at addr (its IP, the port its version announced): a
+  // connection to addr would be a second one to the same node.
+  virtual void PeerListensAt(PeerId /*peer*/, const NetAddress& /*addr*/) {}
   // Closes the connection; OnDisconnected follows.
   virtual void Disconnect(PeerId peer, Why why, const std::string& reason) = 0;
 };

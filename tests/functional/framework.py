@@ -29,6 +29,7 @@ import traceback
 
 # The regtest network (genesis/regtest.json).
 REGTEST_HRP = "wbr"
+REGTEST_MAGIC = 0x57425201  # genesis/regtest.json "magic": the first 4 bytes of every P2P frame
 COIN = 100_000_000
 
 
@@ -98,10 +99,10 @@ def wait_until(predicate, timeout=60.0, interval=0.1, what="condition"):
         time.sleep(interval)
 
 
-def free_port():
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
+def free_port(ip="127.0.0.1"):
+    """A TCP port on ip (default 127.0.0.1) that was free a moment ago."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((ip, 0))
         return s.getsockname()[1]
 
 
@@ -209,11 +210,14 @@ def header_fields(header_hex):
 
 
 class RpcClient:
-    def __init__(self, host, port, auth, timeout=120):
+    def __init__(self, host, port, auth, timeout=120, connection_factory=None):
         self.host = host
         self.port = port
         self.auth = auth  # (user, password) or None
         self.timeout = timeout
+        # (host, port, timeout) -> an http.client.HTTPConnection (a test may reach a node in
+        # another network namespace through its own connection class).
+        self.connection_factory = connection_factory or http.client.HTTPConnection
         self._id = 0
 
     def post(self, body, auth=True, content_type="application/json", path="/"):
@@ -224,7 +228,7 @@ class RpcClient:
         if creds:
             token = base64.b64encode(f"{creds[0]}:{creds[1]}".encode()).decode()
             headers["Authorization"] = "Basic " + token
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        conn = self.connection_factory(self.host, self.port, timeout=self.timeout)
         try:
             conn.request("POST", path, body=body.encode() if isinstance(body, str) else body,
                          headers=headers)
@@ -299,12 +303,22 @@ def _die_with_parent():
 
 
 class Node:
-    def __init__(self, index, framework, extra_args=None):
+    """One waybilld. bind_ip is its P2P address (--bind; 127.0.0.x gives a node an IP of its own,
+    so bans and disconnectnode by IP hit only it); launcher is a command prefix (e.g.
+    ["ip", "netns", "exec", NS]) for waybilld and the CLI; rpc_connection_factory, if given,
+    makes the RPC client's HTTP connections (see RpcClient)."""
+
+    def __init__(self, index, framework, extra_args=None, bind_ip="127.0.0.1", launcher=None,
+                 rpc_connection_factory=None):
         self.index = index
         self.framework = framework
         self.datadir = os.path.join(framework.tmpdir, f"node{index}")
         os.makedirs(self.datadir, exist_ok=True)
+        self.bind_ip = bind_ip
+        self.launcher = list(launcher or [])
+        self.rpc_connection_factory = rpc_connection_factory
         self.rpcport = free_port()
+        self.p2pport = free_port(bind_ip if bind_ip.startswith("127.") else "127.0.0.1")
         self.extra_args = list(extra_args or [])
         self.process = None
         self.stdout_path = os.path.join(framework.tmpdir, f"node{index}.stdout")
@@ -316,9 +330,10 @@ class Node:
 
     def start(self, extra_args=None, wait=True, timeout=60):
         assert not self.running(), "node already running"
-        args = [self.framework.waybilld, f"--datadir={self.datadir}", "--network=regtest",
-                "--rpcbind=127.0.0.1", f"--rpcport={self.rpcport}", "--loglevel=debug",
-                "--printtoconsole=0"]
+        args = self.launcher + [
+            self.framework.waybilld, f"--datadir={self.datadir}", "--network=regtest",
+            "--rpcbind=127.0.0.1", f"--rpcport={self.rpcport}", f"--bind={self.bind_ip}",
+            f"--port={self.p2pport}", "--loglevel=debug", "--printtoconsole=0"]
         args += self.extra_args + list(extra_args or [])
         self.starts += 1
         with open(self.stdout_path, "ab") as out, open(self.stderr_path, "ab") as err:
@@ -352,13 +367,19 @@ class Node:
             time.sleep(0.1)
         raise TestFailure(f"node{self.index} RPC not ready after {timeout} s (last: {last})")
 
+    @property
+    def p2p_addr(self):
+        """IP:PORT this node accepts P2P connections on."""
+        return f"{self.bind_ip}:{self.p2pport}"
+
     def cookie(self):
         with open(os.path.join(self.datadir, ".cookie")) as f:
             user, _, password = f.read().strip().partition(":")
         return user, password
 
     def make_rpc(self, timeout=120):
-        return RpcClient("127.0.0.1", self.rpcport, self.cookie(), timeout=timeout)
+        return RpcClient("127.0.0.1", self.rpcport, self.cookie(), timeout=timeout,
+                         connection_factory=self.rpc_connection_factory)
 
     @property
     def rpc(self):
@@ -420,7 +441,7 @@ class Node:
             full = ["rpc"] + self.cli_args() + args[1:]
         else:
             full = args + self.cli_args()
-        return self.framework.run_cli(full, expect_fail=expect_fail)
+        return self.framework.run_cli(full, expect_fail=expect_fail, launcher=self.launcher)
 
     def cli_json(self, *args):
         return json.loads(self.cli(*args))
@@ -441,13 +462,19 @@ class WaybillTestFramework:
     def extra_args(self, index):
         return []
 
+    def make_node(self, index):
+        """The Node for index (main() creates num_nodes of them before starting them; by then
+        self.nodes holds the lower indexes, so extra_args(i) may name their addresses). A test
+        overrides this to give a node its own IP (bind_ip=...) or a launcher."""
+        return Node(index, self, self.extra_args(index))
+
     def run_test(self):
         raise NotImplementedError
 
     # -- helpers for tests
 
-    def run_cli(self, args, expect_fail=False, timeout=120):
-        cmd = [self.waybill] + [str(a) for a in args]
+    def run_cli(self, args, expect_fail=False, timeout=120, launcher=None):
+        cmd = list(launcher or []) + [self.waybill] + [str(a) for a in args]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
                               cwd=self.tmpdir)
         if expect_fail:
@@ -474,6 +501,103 @@ class WaybillTestFramework:
         path = os.path.join(self.tmpdir, f"{name}.json")
         address = self.run_cli(["key", "new", "--out", path, "--network", "regtest"])
         return path, address
+
+
+    # -- P2P helpers
+
+    def add_node(self, extra_args=None, bind_ip="127.0.0.1", start=True, **kwargs):
+        """A further node, created (and started) while the test runs."""
+        node = Node(len(self.nodes), self, extra_args, bind_ip=bind_ip, **kwargs)
+        self.nodes.append(node)
+        if start:
+            node.start()
+        return node
+
+    @staticmethod
+    def handshaked_peers(node):
+        return [p for p in node.rpc.getpeerinfo() if p["handshake"]]
+
+    def is_connected(self, a, b):
+        """a has a completed handshake with b: an outbound connection to b's P2P address, or an
+        inbound one from b's IP when b has an IP of its own (several nodes on 127.0.0.1 cannot
+        be told apart by their inbound connections)."""
+        for p in self.handshaked_peers(a):
+            if not p["inbound"] and p["addr"] == b.p2p_addr:
+                return True
+            if p["inbound"] and b.bind_ip != a.bind_ip and \
+                    p["addr"].rsplit(":", 1)[0] == b.bind_ip and \
+                    len({n.bind_ip for n in self.nodes if n.bind_ip == b.bind_ip}) == 1:
+                return True
+        return False
+
+    def connect_nodes(self, a, b, timeout=30):
+        """a dials b once (addnode onetry) and the handshake completes on both sides."""
+        if isinstance(a, int):
+            a = self.nodes[a]
+        if isinstance(b, int):
+            b = self.nodes[b]
+        before_b = len(self.handshaked_peers(b))
+        a.rpc.addnode(b.p2p_addr, "onetry")
+        wait_until(lambda: any(not p["inbound"] and p["addr"] == b.p2p_addr
+                               for p in self.handshaked_peers(a)),
+                   timeout=timeout, what=f"node{a.index} -> node{b.index} handshake")
+        wait_until(lambda: len(self.handshaked_peers(b)) > before_b or self.is_connected(b, a),
+                   timeout=timeout, what=f"node{b.index} sees node{a.index}")
+
+    def disconnect_nodes(self, a, b, timeout=30):
+        """Drops every connection between a and b (both need IPs of their own, or only a's
+        outbound connection to b can be found)."""
+        for x, y in ((a, b), (b, a)):
+            for p in x.rpc.getpeerinfo():
+                ip = p["addr"].rsplit(":", 1)[0]
+                if p["addr"] == y.p2p_addr or (y.bind_ip != x.bind_ip and ip == y.bind_ip):
+                    try:
+                        x.rpc.disconnectnode(None, p["id"])
+                    except JSONRPCError:
+                        pass  # already gone
+        wait_until(lambda: not self.is_connected(a, b) and not self.is_connected(b, a),
+                   timeout=timeout, what=f"node{a.index} and node{b.index} disconnected")
+
+    def sync_blocks(self, nodes=None, timeout=60, what="the same tip"):
+        """Waits until every node (default: all running ones) has the same best block, and
+        returns it."""
+        nodes = nodes if nodes is not None else [n for n in self.nodes if n.running()]
+        state = {}
+
+        def same():
+            tips = [n.rpc.getbestblockhash() for n in nodes]
+            state["tips"] = tips
+            return len(set(tips)) == 1
+        try:
+            wait_until(same, timeout=timeout, interval=0.2, what=what)
+        except TestFailure:
+            heights = [n.rpc.getblockcount() for n in nodes]
+            bans = {n.index: n.rpc.listbanned() for n in nodes}
+            raise TestFailure(f"timed out after {timeout:.0f} s waiting for {what}: tips "
+                              f"{state.get('tips')} heights {heights} bans {bans}")
+        return state["tips"][0]
+
+    def sync_mempools(self, nodes=None, timeout=60, what="the same mempool"):
+        """Waits until every node (default: all running ones) has the same mempool (as a set,
+        and without duplicates), and returns it sorted."""
+        nodes = nodes if nodes is not None else [n for n in self.nodes if n.running()]
+        state = {}
+
+        def same():
+            pools = [n.rpc.getrawmempool() for n in nodes]
+            state["pools"] = pools
+            for pool in pools:
+                assert_equal(len(pool), len(set(pool)), "no tx twice in a mempool")
+            return all(sorted(p) == sorted(pools[0]) for p in pools)
+        try:
+            wait_until(same, timeout=timeout, interval=0.2, what=what)
+        except TestFailure:
+            raise TestFailure(f"timed out after {timeout:.0f} s waiting for {what}: sizes "
+                              f"{[len(p) for p in state.get('pools', [])]}")
+        return sorted(state["pools"][0])
+
+    def genesis_hash(self):
+        return self.nodes[0].rpc.getblockhash(0)
 
     # -- driver
 
@@ -525,7 +649,7 @@ class WaybillTestFramework:
         try:
             self.set_test_params()
             for i in range(self.num_nodes):
-                self.nodes.append(Node(i, self, self.extra_args(i)))
+                self.nodes.append(self.make_node(i))
             for node in self.nodes:
                 node.start()
             self.run_test()

@@ -384,5 +384,188 @@ TEST_F(ChainstateTest, NextRulesFollowTheTip) {
   EXPECT_EQ(rules.max_time, now_ + params_.max_future_block_time);
 }
 
+
+TEST_F(ChainstateTest, HeadersFirstThenBodiesInAnyOrder) {
+  std::vector<Block> blocks;
+  Hash256 prev = params_.genesis_id;
+  for (uint32_t h = 0; h < 6; ++h) {
+    blocks.push_back(MakeBlock(prev, h, {}));
+    prev = blocks.back().header.Id();
+  }
+  std::vector<chain::BlockHeader> headers;
+  for (const Block& b : blocks) headers.push_back(b.header);
+
+  HeadersResult r = cs_->AcceptHeaders(headers);
+  ASSERT_TRUE(r.result.valid()) << r.result.ToString();
+  EXPECT_EQ(r.accepted, 6u);
+  EXPECT_TRUE(r.connects);
+  EXPECT_EQ(r.last, prev);
+  // The tip has not moved; the best header has.
+  EXPECT_EQ(cs_->Tip().height, 0u);
+  EXPECT_EQ(cs_->BestHeader().height, 6u);
+  EXPECT_EQ(cs_->BestHeader().id, prev);
+  auto info = cs_->GetBlockIndex(blocks[2].header.Id());
+  ASSERT_TRUE(info.has_value());
+  EXPECT_FALSE(info->status & chain::kBlockHaveData);
+  // Accepting them again is harmless.
+  EXPECT_EQ(cs_->AcceptHeaders(headers).accepted, 6u);
+
+  // The bodies to fetch, in height order, within the window, skipping what is requested.
+  auto wanted = cs_->BlocksToDownload(prev, 10, 1024, [](const Hash256&) { return false; });
+  ASSERT_EQ(wanted.size(), 6u);
+  EXPECT_EQ(wanted[0], blocks[0].header.Id());
+  EXPECT_EQ(cs_->BlocksToDownload(prev, 10, 3, [](const Hash256&) { return false; }).size(), 3u);
+  const Hash256 first = blocks[0].header.Id();
+  wanted = cs_->BlocksToDownload(prev, 2, 1024, [&](const Hash256& id) { return id == first; });
+  ASSERT_EQ(wanted.size(), 2u);
+  EXPECT_EQ(wanted[0], blocks[1].header.Id());
+
+  // Bodies arrive out of order: stored, connected only once the chain below them is complete.
+  for (size_t i : {4, 2, 5, 1}) {
+    BlockOutcome outcome;
+    ASSERT_TRUE(Submit(blocks[i], &outcome).valid());
+    EXPECT_EQ(outcome, BlockOutcome::kStored);
+    EXPECT_EQ(cs_->Tip().height, 0u);
+  }
+  BlockOutcome outcome;
+  ASSERT_TRUE(Submit(blocks[0], &outcome).valid());
+  EXPECT_EQ(cs_->Tip().height, 3u);  // 1, 2 and 3 had data up to the gap at 4 (index 3)
+  ASSERT_TRUE(Submit(blocks[3], &outcome).valid());
+  EXPECT_EQ(cs_->Tip().height, 6u);
+  EXPECT_EQ(cs_->Tip().id, prev);
+  EXPECT_TRUE(cs_->BlocksToDownload(prev, 10, 1024, [](const Hash256&) { return false; }).empty());
+  // Each connected block was reported once, in order.
+  std::vector<Hash256> connected;
+  for (const auto& change : listener_.changes) {
+    connected.insert(connected.end(), change.connected_blocks.begin(),
+                     change.connected_blocks.end());
+  }
+  ASSERT_EQ(connected.size(), 6u);
+  for (size_t i = 0; i < 6; ++i) EXPECT_EQ(connected[i], blocks[i].header.Id());
+  ExpectVerifies();
+}
+
+TEST_F(ChainstateTest, StoredOutOfOrderBlocksSurviveARestart) {
+  std::vector<Block> blocks;
+  Hash256 prev = params_.genesis_id;
+  for (uint32_t h = 0; h < 3; ++h) {
+    blocks.push_back(MakeBlock(prev, h, {}));
+    prev = blocks.back().header.Id();
+  }
+  ASSERT_TRUE(cs_->AcceptHeaders({blocks[0].header, blocks[1].header, blocks[2].header})
+                  .result.valid());
+  ASSERT_TRUE(Submit(blocks[2]).valid());
+  ASSERT_TRUE(Submit(blocks[1]).valid());
+  Open();  // the headers and the two stored bodies are still known
+  EXPECT_EQ(cs_->BestHeader().height, 3u);
+  EXPECT_EQ(cs_->Tip().height, 0u);
+  ASSERT_TRUE(Submit(blocks[0]).valid());
+  EXPECT_EQ(cs_->Tip().height, 3u);
+  ExpectVerifies();
+}
+
+TEST_F(ChainstateTest, HeaderRulesApplyWithoutBodies) {
+  Block good = MakeBlock(params_.genesis_id, 0, {});
+  Block bad_bits = good;
+  bad_bits.header.bits = 0x2000ffff;
+  Mine(&bad_bits);
+  HeadersResult r = cs_->AcceptHeaders({bad_bits.header});
+  EXPECT_EQ(r.result.reason(), "bad-diffbits");
+  EXPECT_EQ(r.accepted, 0u);
+
+  Block high_hash = good;
+  while (CheckProofOfWork(high_hash.header.Id(), high_hash.header.bits, params_.pow_limit)) {
+    high_hash.header.nonce++;
+  }
+  EXPECT_EQ(cs_->AcceptHeaders({high_hash.header}).result.reason(), "high-hash");
+
+  Block too_new = good;
+  too_new.header.time = static_cast<uint32_t>(now_ + params_.max_future_block_time + 1);
+  Mine(&too_new);
+  EXPECT_EQ(cs_->AcceptHeaders({too_new.header}).result.reason(), "time-too-new");
+
+  // A first header whose parent is unknown does not connect.
+  Hash256 unknown;
+  unknown.bytes[0] = 9;
+  Block orphan = MakeBlock(unknown, 5, {});
+  r = cs_->AcceptHeaders({orphan.header});
+  EXPECT_FALSE(r.connects);
+  EXPECT_EQ(r.result.reason(), "prev-blk-not-found");
+
+  // A bad header in the middle: the ones before it are accepted.
+  Block second = MakeBlock(good.header.Id(), 1, {});
+  second.header.bits = 0x2000ffff;
+  Mine(&second);
+  r = cs_->AcceptHeaders({good.header, second.header});
+  EXPECT_EQ(r.accepted, 1u);
+  EXPECT_EQ(r.last, good.header.Id());
+  EXPECT_EQ(r.result.reason(), "bad-diffbits");
+  EXPECT_EQ(cs_->BestHeader().id, good.header.Id());
+  EXPECT_EQ(cs_->Tip().height, 0u);
+}
+
+TEST_F(ChainstateTest, BodyNotMatchingItsHeaderLeavesTheHeaderUsable) {
+  Block good = MakeBlock(params_.genesis_id, 0,
+                         {factory_.Make(0, 0, chain::TransferOp{factory_.Id(1), 5})});
+  ASSERT_TRUE(cs_->AcceptHeaders({good.header}).result.valid());
+  Block wrong = good;
+  wrong.txs = {factory_.Make(0, 0, chain::TransferOp{factory_.Id(1), 6})};
+  EXPECT_EQ(Submit(wrong).reason(), "bad-merkle-root");
+  auto info = cs_->GetBlockIndex(good.header.Id());
+  ASSERT_TRUE(info.has_value());
+  EXPECT_FALSE(info->status & (chain::kBlockFailed | chain::kBlockFailedParent));
+  ASSERT_TRUE(Submit(good).valid());
+  EXPECT_EQ(cs_->Tip().height, 1u);
+}
+
+TEST_F(ChainstateTest, LocatorAndHeadersAfter) {
+  std::vector<Hash256> ids{params_.genesis_id};
+  for (uint32_t h = 0; h < 30; ++h) {
+    Block b = MakeBlock(ids.back(), h, {});
+    ASSERT_TRUE(Submit(b).valid());
+    ids.push_back(b.header.Id());
+  }
+  std::vector<Hash256> locator = cs_->GetLocator();
+  // 30, 29, ..., 21 one by one, then 19, 15, 7, and genesis.
+  ASSERT_GE(locator.size(), 12u);
+  for (size_t i = 0; i < 10; ++i) EXPECT_EQ(locator[i], ids[30 - i]);
+  EXPECT_EQ(locator[10], ids[19]);
+  EXPECT_EQ(locator[11], ids[15]);
+  EXPECT_EQ(locator.back(), params_.genesis_id);
+
+  // A peer that knows block 10 gets 11..; `stop` and `max` end the answer.
+  auto headers = cs_->GetHeadersAfter({ids[10]}, Hash256{}, 2000);
+  ASSERT_EQ(headers.size(), 20u);
+  EXPECT_EQ(headers.front().Id(), ids[11]);
+  EXPECT_EQ(cs_->GetHeadersAfter({ids[10]}, ids[13], 2000).size(), 3u);
+  EXPECT_EQ(cs_->GetHeadersAfter({ids[10]}, Hash256{}, 5).size(), 5u);
+  // Unknown locator entries are skipped; none known: from genesis.
+  Hash256 unknown;
+  unknown.bytes[0] = 1;
+  EXPECT_EQ(cs_->GetHeadersAfter({unknown, ids[28]}, Hash256{}, 2000).size(), 2u);
+  EXPECT_EQ(cs_->GetHeadersAfter({unknown}, Hash256{}, 2000).size(), 30u);
+  EXPECT_TRUE(cs_->GetHeadersAfter({ids[30]}, Hash256{}, 2000).empty());
+}
+
+TEST_F(ChainstateTest, InvalidBlockDropsTheBestHeaderBack) {
+  Block b1 = MakeBlock(params_.genesis_id, 0, {});
+  ASSERT_TRUE(Submit(b1).valid());
+  // A heavier header chain whose first body turns out invalid.
+  Block bad = MakeBlock(params_.genesis_id, 0,
+                        {factory_.Make(0, 7, chain::TransferOp{factory_.Id(1), 5})}, 4);
+  Block bad2 = MakeBlock(bad.header.Id(), 1, {}, 4);
+  ASSERT_TRUE(cs_->AcceptHeaders({bad.header, bad2.header}).result.valid());
+  EXPECT_EQ(cs_->BestHeader().id, bad2.header.Id());
+  // Equal work with the tip: stored, not connected yet.
+  ASSERT_TRUE(Submit(bad).valid());
+  // Now the branch has more work; connecting it finds the bad tx.
+  EXPECT_EQ(Submit(bad2).reason(), "nonce-gap");
+  EXPECT_EQ(cs_->BestHeader().id, b1.header.Id());
+  EXPECT_EQ(cs_->Tip().id, b1.header.Id());
+  EXPECT_TRUE(
+      cs_->BlocksToDownload(bad2.header.Id(), 10, 1024, [](const Hash256&) { return false; })
+          .empty());
+}
+
 }  // namespace
 }  // namespace waybill::consensus

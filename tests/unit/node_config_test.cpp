@@ -245,6 +245,61 @@ TEST_F(ConfigTest, AbbreviatedOptionsAreUnknown) {
   EXPECT_NE(Error({}).find("maxmem"), std::string::npos);
 }
 
+TEST_F(ConfigTest, P2pDefaultsListenOnLoopbackOnly) {
+  auto c = Parse({"--network=regtest"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->p2p.listen);
+  EXPECT_EQ(c->p2p.port, 18544);
+  EXPECT_EQ(c->p2p.bind.ToString(), "127.0.0.1:18544");
+  EXPECT_TRUE(c->p2p.connect.empty());
+  EXPECT_EQ(c->p2p.max_outbound, 8u);
+  EXPECT_EQ(c->p2p.max_inbound, 64u);
+  EXPECT_EQ(c->p2p.ban_seconds, 86400);
+  EXPECT_EQ(DefaultP2pPort("devnet"), 18543);
+  EXPECT_EQ(DefaultP2pPort("mynet"), 18546);
+}
+
+TEST_F(ConfigTest, P2pFlags) {
+  auto c = Parse({"--network=regtest", "--bind=127.0.0.7", "--port=20001",
+                  "--connect=127.0.0.8:20002", "--connect=127.0.0.9", "--addnode=[::1]:5",
+                  "--seed=10.0.0.1:7", "--seed=10.0.0.1:7", "--maxconnections=20",
+                  "--maxoutbound=4", "--bantime=60", "--mempoolsync=0", "--rotateinterval=5",
+                  "--listen=0"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_FALSE(c->p2p.listen);
+  EXPECT_EQ(c->p2p.bind.ToString(), "127.0.0.7:20001");
+  ASSERT_EQ(c->p2p.connect.size(), 2u);
+  EXPECT_EQ(c->p2p.connect[0].ToString(), "127.0.0.8:20002");
+  EXPECT_EQ(c->p2p.connect[1].ToString(), "127.0.0.9:20001");  // our port by default
+  ASSERT_EQ(c->p2p.addnode.size(), 1u);
+  EXPECT_EQ(c->p2p.addnode[0].ToString(), "[::1]:5");
+  EXPECT_EQ(c->p2p.seed.size(), 1u);  // duplicates collapse
+  EXPECT_EQ(c->p2p.max_outbound, 4u);
+  EXPECT_EQ(c->p2p.max_inbound, 16u);
+  EXPECT_EQ(c->p2p.ban_seconds, 60);
+  EXPECT_EQ(c->p2p.mempool_sync_seconds, 0);
+  EXPECT_EQ(c->p2p.rotate_seconds, 5);
+}
+
+TEST_F(ConfigTest, P2pPeersFromTheConfigFile) {
+  WriteConf("network=regtest\nconnect=127.0.0.2:1000\nconnect=127.0.0.3:1000\n");
+  auto c = Parse({"--connect=127.0.0.4:1000"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  // Repeatable options add up across the command line and the file.
+  EXPECT_EQ(c->p2p.connect.size(), 3u);
+}
+
+TEST_F(ConfigTest, P2pBadValues) {
+  EXPECT_NE(Error({"--connect=node.example:1"}).find("--connect: expected IP or IP:PORT"),
+            std::string::npos);
+  EXPECT_NE(Error({"--addnode=1.2.3.4:0"}).find("--addnode"), std::string::npos);
+  EXPECT_NE(Error({"--seed=0.0.0.0:5"}).find("--seed"), std::string::npos);
+  EXPECT_NE(Error({"--bind=localhost"}).find("--bind: not an IP address"), std::string::npos);
+  EXPECT_NE(Error({"--port=70000"}).find("--port"), std::string::npos);
+  EXPECT_NE(Error({"--bantime=0"}).find("--bantime"), std::string::npos);
+  EXPECT_NE(Error({"--maxoutbound=65"}).find("--maxoutbound"), std::string::npos);
+}
+
 TEST_F(ConfigTest, HelpAndVersion) {
   auto help = Parse({"--help"});
   ASSERT_TRUE(help.ok());

@@ -478,6 +478,22 @@ TEST_F(PeerManagerTest, OrphanWaitsForTheEarlierNonce) {
   EXPECT_EQ(invs[0].items.size(), 2u);
 }
 
+TEST_F(PeerManagerTest, OrphanIsRetriedWhenABlockBringsItsPredecessor) {
+  Connect(1);
+  chain::Transaction tx1 = Tx(1);
+  bool confirmed = false;
+  node_.tx_verdict = [&confirmed](const chain::Transaction& tx) {
+    if (tx.nonce == 1 && !confirmed) return Verdict::Rejected("nonce-gap");
+    return Verdict::Accepted();
+  };
+  pm_->OnMessage(1, InvMsg{{InvItem{InvType::kTx, tx1.Id()}}});
+  pm_->OnMessage(1, TxMsg{tx1});
+  EXPECT_FALSE(node_.mempool.count(tx1.Id()));
+  confirmed = true;  // nonce 0 was mined in a block we never saw in the mempool
+  pm_->OnBlocksConnected({});
+  EXPECT_TRUE(node_.mempool.count(tx1.Id()));
+}
+
 TEST_F(PeerManagerTest, GetDataServesTxsAndBlocksOrNotFound) {
   Connect(1);
   chain::Transaction tx = Tx(0);

@@ -1,0 +1,87 @@
+// A fixed set of threads that verify the signatures of a block's txs while the thread that
+// started the check does other work (the state transition), then joins in.
+//
+// Start() hands the txs to the workers and returns at once; Batch::Wait() verifies whatever
+// no worker has taken yet on the calling thread, waits for the chunks the workers hold and
+// returns the result. So a pool with no workers verifies everything inline in Wait(). The
+// Chainstate keeps one worker per core: its caller spends much of the check on other work
+// (or waiting on the disk) and joins only at the end.
+//
+// Thread-safe: several batches may be in flight at once (from one or several threads); the
+// workers take them in order. The threads start in the constructor and are joined by the
+// destructor, so nothing is spawned per block.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <thread>
+#include <vector>
+
+#include "chain/sig_cache.h"
+#include "chain/tx.h"
+#include "consensus/validation.h"
+
+namespace waybill::consensus {
+
+class SignatureCheckPool {
+  struct Job;
+
+ public:
+  // Starts up to `workers` threads; fewer if the system refuses some (the caller's share in
+  // Wait() then grows, nothing fails).
+  explicit SignatureCheckPool(size_t workers);
+  ~SignatureCheckPool();  // REQUIRES: every Batch of this pool has been destroyed
+  SignatureCheckPool(const SignatureCheckPool&) = delete;
+  SignatureCheckPool& operator=(const SignatureCheckPool&) = delete;
+
+  size_t workers() const { return threads_.size(); }
+
+  // One check in flight. Movable; destroying it waits for the check.
+  class Batch {
+   public:
+    Batch(Batch&&) noexcept = default;
+    Batch& operator=(Batch&&) = delete;
+    ~Batch();
+
+    // Verifies what is left on this thread, waits for the workers' part, and returns Valid
+    // or "bad-signature" with the index of the lowest-index bad tx in the detail ("tx 7"),
+    // whatever the number of threads and however the work was shared. Idempotent.
+    ValidationResult Wait();
+
+    // The cache keys of all txs (empty without a cache), for SignatureCache::Erase once the
+    // block is connected. REQUIRES: Wait() has returned.
+    std::span<const chain::Hash256> cache_keys() const;
+
+   private:
+    friend class SignatureCheckPool;
+    Batch(SignatureCheckPool* pool, std::shared_ptr<Job> job) : pool_(pool), job_(std::move(job)) {}
+    SignatureCheckPool* pool_;
+    std::shared_ptr<Job> job_;
+    bool waited_ = false;
+  };
+
+  // Starts verifying every tx's signature over its sighash by its sender. With a cache, a tx
+  // whose (sighash, sender, signature) is in it counts as verified without a Schnorr verify.
+  // REQUIRES: txs and cache (which may be null) outlive the returned batch's Wait().
+  [[nodiscard]] Batch Start(std::span<const chain::Transaction> txs,
+                            const chain::SignatureCache* cache);
+
+ private:
+  void WorkerLoop();
+  void Forget(const std::shared_ptr<Job>& job);
+
+  // Fixed after construction.
+  std::vector<std::jthread> threads_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  // Guarded by mu_.
+  std::deque<std::shared_ptr<Job>> queue_;  // jobs with chunks possibly left, oldest first
+  bool stopping_ = false;
+};
+
+}  // namespace waybill::consensus

@@ -1,0 +1,232 @@
+// The connection manager over real loopback sockets: handshakes between two managers, frames a
+// peer must not send (banned, refused afterwards), another network's magic (dropped, not
+// banned), a connection to itself, and a clean stop with connections open. The node behind
+// it is a stub: these tests are about connections, not chains.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "chain/serialize.h"
+#include "p2p/connman.h"
+
+namespace waybill::p2p {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr uint32_t kMagic = 0x57425201;
+
+class StubNode : public NodeInterface {
+ public:
+  StubNode() { genesis.time = 1; }
+  ChainSummary GetChainSummary() override { return ChainSummary{genesis.Id(), 0, genesis.Id(), 0}; }
+  std::optional<HeaderInfo> GetHeaderInfo(const chain::Hash256& id) override {
+    if (id != genesis.Id()) return std::nullopt;
+    return HeaderInfo{0, chain::ArithU256(1), true, true, false};
+  }
+  std::vector<chain::Hash256> GetLocator() override { return {genesis.Id()}; }
+  std::vector<chain::BlockHeader> GetHeadersAfter(const std::vector<chain::Hash256>&,
+                                                  const chain::Hash256&, size_t) override {
+    return {};
+  }
+  HeadersVerdict AcceptHeaders(const std::vector<chain::BlockHeader>&) override {
+    HeadersVerdict v;
+    v.connects = false;
+    v.verdict = Verdict::Rejected("stub");
+    return v;
+  }
+  std::vector<chain::Hash256> BlocksToDownload(
+      const chain::Hash256&, size_t, uint32_t,
+      const std::function<bool(const chain::Hash256&)>&) override {
+    return {};
+  }
+  Verdict ProcessBlock(const chain::DecodedBlock&) override { return Verdict::Rejected("stub"); }
+  std::optional<chain::Bytes> ReadBlock(const chain::Hash256&) override { return std::nullopt; }
+  Verdict AcceptTx(const chain::Transaction&) override { return Verdict::Rejected("stub"); }
+  bool HaveTx(const chain::Hash256&) override { return false; }
+  std::optional<chain::Bytes> GetMempoolTx(const chain::Hash256&) override { return std::nullopt; }
+  std::vector<chain::Hash256> MempoolTxids() override { return {}; }
+
+  chain::BlockHeader genesis;
+};
+
+ConnmanOptions Options(const StubNode& node) {
+  ConnmanOptions o;
+  o.magic = kMagic;
+  o.listen = NetAddress::FromIPv4(0x7f000001, 0);  // 127.0.0.1, a free port
+  o.peer.genesis = node.genesis.Id();
+  o.manual_retry_ms = 200;
+  return o;
+}
+
+// Polls cond every 20 ms for up to 10 s.
+template <typename F>
+bool WaitFor(F cond) {
+  for (int i = 0; i < 500; ++i) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return cond();
+}
+
+// A raw TCP client from a chosen loopback address.
+class RawPeer {
+ public:
+  RawPeer(const NetAddress& to, const char* from_ip) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    inet_pton(AF_INET, from_ip, &local.sin_addr);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof(local));
+    sockaddr_in remote{};
+    remote.sin_family = AF_INET;
+    remote.sin_port = htons(to.port);
+    remote.sin_addr.s_addr = htonl(to.IPv4());
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&remote), sizeof(remote)) == 0;
+    timeval tv{0, 200'000};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  }
+  ~RawPeer() { ::close(fd_); }
+  bool connected() const { return connected_; }
+  void Send(const chain::Bytes& bytes) {
+    (void)!::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  }
+  // True once the other side has closed the connection (reads and drops what it sends).
+  bool ClosedByPeer() {
+    return WaitFor([this] {
+      uint8_t buf[4096];
+      ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+      return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+    });
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+bool HandshakeDone(Connman& c, size_t peers) {
+  auto info = c.GetPeerInfo();
+  size_t done = 0;
+  for (const auto& p : info) done += p.state.handshake_done;
+  return done >= peers;
+}
+
+TEST(ConnmanTest, TwoNodesHandshakeAndStop) {
+  StubNode node_a, node_b;
+  Connman a(Options(node_a), &node_a, nullptr);
+  ASSERT_TRUE(a.Start().ok());
+  auto a_addr = a.ListenAddress();
+  ASSERT_TRUE(a_addr.has_value());
+  EXPECT_NE(a_addr->port, 0);
+
+  ConnmanOptions ob = Options(node_b);
+  ob.connect = {*a_addr};
+  Connman b(ob, &node_b, nullptr);
+  ASSERT_TRUE(b.Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return HandshakeDone(a, 1) && HandshakeDone(b, 1); }));
+  auto peers = b.GetPeerInfo();
+  ASSERT_EQ(peers.size(), 1u);
+  EXPECT_FALSE(peers[0].state.inbound);
+  EXPECT_TRUE(peers[0].manual);
+  EXPECT_EQ(peers[0].state.addr, *a_addr);
+  EXPECT_GT(peers[0].bytes_received, 0u);
+  NetworkInfo info = a.GetNetworkInfo();
+  EXPECT_EQ(info.inbound, 1u);
+  // A dropped manual peer is dialed again.
+  EXPECT_TRUE(b.DisconnectNode(*a_addr));
+  ASSERT_TRUE(WaitFor([&] { return HandshakeDone(b, 1); }));
+  b.Stop();
+  a.Stop();
+}
+
+TEST(ConnmanTest, SecondListenerOnTheSamePortFails) {
+  StubNode node;
+  Connman a(Options(node), &node, nullptr);
+  ASSERT_TRUE(a.Start().ok());
+  ConnmanOptions o = Options(node);
+  o.listen = *a.ListenAddress();
+  Connman b(o, &node, nullptr);
+  chain::Status s = b.Start();
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.reason().find("cannot listen on"), std::string::npos);
+}
+
+TEST(ConnmanTest, OversizedFrameIsBannedAndTheIpRefused) {
+  StubNode node;
+  Connman a(Options(node), &node, nullptr);
+  ASSERT_TRUE(a.Start().ok());
+  {
+    RawPeer bad(*a.ListenAddress(), "127.0.0.91");
+    ASSERT_TRUE(bad.connected());
+    chain::Writer w;
+    w.U32(kMagic);
+    uint8_t cmd[12] = {'p', 'i', 'n', 'g'};
+    w.Raw(chain::ByteSpan(cmd, 12));
+    w.U32(1'000'000);  // a ping is 8 bytes
+    w.U32(0);
+    bad.Send(w.Take());
+    EXPECT_TRUE(bad.ClosedByPeer());
+  }
+  // The socket closes at once; the ban follows on the message thread.
+  ASSERT_TRUE(WaitFor([&] { return !a.ListBanned().empty(); }));
+  auto bans = a.ListBanned();
+  ASSERT_EQ(bans.size(), 1u);
+  EXPECT_EQ(bans[0].ip.IpString(), "127.0.0.91");
+  // Refused from now on; other addresses are not.
+  RawPeer again(*a.ListenAddress(), "127.0.0.91");
+  EXPECT_TRUE(again.ClosedByPeer());
+  RawPeer other(*a.ListenAddress(), "127.0.0.92");
+  ASSERT_TRUE(WaitFor([&] { return a.ConnectionCount() == 1; }));
+  EXPECT_TRUE(a.Unban(*NetAddress::ParseIp("127.0.0.91")));
+  EXPECT_TRUE(a.ListBanned().empty());
+}
+
+TEST(ConnmanTest, AnotherNetworksMagicIsDroppedNotBanned) {
+  StubNode node;
+  Connman a(Options(node), &node, nullptr);
+  ASSERT_TRUE(a.Start().ok());
+  RawPeer other(*a.ListenAddress(), "127.0.0.93");
+  other.Send(EncodeMessage(0x57424401, PingMsg{1}));
+  EXPECT_TRUE(other.ClosedByPeer());
+  for (const auto& ban : a.ListBanned()) ADD_FAILURE() << ban.ip.IpString() << ": " << ban.reason;
+}
+
+TEST(ConnmanTest, BadChecksumIsBanned) {
+  StubNode node;
+  Connman a(Options(node), &node, nullptr);
+  ASSERT_TRUE(a.Start().ok());
+  RawPeer bad(*a.ListenAddress(), "127.0.0.94");
+  chain::Bytes frame = EncodeMessage(kMagic, PingMsg{1});
+  frame[20] ^= 0xff;  // the checksum's first byte
+  bad.Send(frame);
+  EXPECT_TRUE(bad.ClosedByPeer());
+  ASSERT_TRUE(WaitFor([&] { return a.ListBanned().size() == 1; }));
+}
+
+// (A connection that reaches ourselves by another address is caught by the version nonce:
+// PeerManagerTest.ConnectionToSelfIsDetected.)
+TEST(ConnmanTest, OwnListeningAddressIsNeverDialed) {
+  StubNode node;
+  ConnmanOptions o = Options(node);
+  Connman probe(o, &node, nullptr);
+  ASSERT_TRUE(probe.Start().ok());
+  NetAddress self = *probe.ListenAddress();
+  probe.Stop();
+  // Dial our own listening address (the port is free again: bind it ourselves).
+  o.listen = self;
+  o.addnodes = {NetAddress::FromIPv4(0x7f000001, self.port)};
+  Connman a(o, &node, nullptr);
+  ASSERT_TRUE(a.Start().ok());
+  std::this_thread::sleep_for(1500ms);  // several redial periods
+  EXPECT_EQ(a.ConnectionCount(), 0u);
+  EXPECT_TRUE(a.ListBanned().empty());
+}
+
+}  // namespace
+}  // namespace waybill::p2p
