@@ -12,6 +12,11 @@ using chain::Hash256;
 using chain::LogLevel;
 
 constexpr size_t kMaxAnnouncedHeaders = 8;
+constexpr int64_t kHeaderAnnounceIntervalMs = 100;
+// Messages per peer beyond which it floods (requested blocks and txs not counted). Generous:
+// a peer syncing from us sends a getdata per block it receives, hundreds a second.
+constexpr uint32_t kFloodRatePerSecond = 2000;
+constexpr uint32_t kFloodBurst = 10'000;
 // An addr message this small with fresh entries is relayed (a node announcing itself).
 constexpr size_t kMaxRelayedAddrEntries = 10;
 constexpr int64_t kAddrRelayMaxAgeSeconds = 10 * 60;
@@ -66,6 +71,8 @@ struct PeerManager::Peer {
   RollingIdSet known;
   std::vector<Hash256> tx_announce;
   int64_t next_tx_announce_ms = 0;
+  std::vector<chain::BlockHeader> headers_to_announce;  // at most kMaxAnnouncedHeaders
+  int64_t next_header_announce_ms = 0;
 
   std::optional<Hash256> best_known;
   chain::ArithU256 best_known_work;
@@ -80,7 +87,7 @@ struct PeerManager::Peer {
   int64_t last_mempool_request_ms = -kMinMempoolRequestIntervalMs;
 
   // Messages other than requested blocks and txs (whose rate we set by asking).
-  chain::TokenBucket flood{200, 1000};
+  chain::TokenBucket flood{kFloodRatePerSecond, kFloodBurst};
 };
 
 PeerManager::PeerManager(PeerManagerOptions options, NodeInterface* node, Transport* transport,
@@ -571,26 +578,39 @@ void PeerManager::OnBlocksConnected(const std::vector<chain::BlockHeader>& heade
   for (const auto& [id, orphan] : orphans_) senders.insert(orphan.tx.sender);
   for (const chain::AccountId& sender : senders) RetryOrphans(sender);
   if (headers.empty()) return;
-  // Announce the last few; a peer missing more asks with getheaders.
+  // Announce the last few; a peer missing more asks with getheaders. At most one announcement
+  // per peer every kHeaderAnnounceIntervalMs: a burst of blocks (a sync, generatetoaddress)
+  // becomes one message per interval instead of one per block.
+  const int64_t now = now_ms_();
   const size_t first =
       headers.size() > kMaxAnnouncedHeaders ? headers.size() - kMaxAnnouncedHeaders : 0;
-  std::vector<Hash256> ids;
-  for (size_t i = first; i < headers.size(); ++i) ids.push_back(headers[i].Id());
   for (auto& [id, peer] : peers_) {
     if (!peer->handshake_done || peer->disconnecting) continue;
-    HeadersMsg announce;
-    for (size_t i = first; i < headers.size(); ++i) {
-      const Hash256& block_id = ids[i - first];
-      if (peer->known.Contains(block_id)) continue;
-      // Only a contiguous run connects for the peer: restart at any gap.
-      if (!announce.headers.empty() && announce.headers.back().Id() != headers[i].prev) {
-        announce.headers.clear();
-      }
-      announce.headers.push_back(headers[i]);
-      peer->known.Insert(block_id);
+    auto& pending = peer->headers_to_announce;
+    pending.insert(pending.end(), headers.begin() + static_cast<long>(first), headers.end());
+    if (pending.size() > kMaxAnnouncedHeaders) {
+      pending.erase(pending.begin(), pending.end() - static_cast<long>(kMaxAnnouncedHeaders));
     }
-    if (!announce.headers.empty()) transport_->Send(id, announce);
+    if (now >= peer->next_header_announce_ms) FlushHeaderAnnouncements(*peer);
   }
+}
+
+void PeerManager::FlushHeaderAnnouncements(Peer& peer) {
+  if (peer.headers_to_announce.empty()) return;
+  HeadersMsg announce;
+  for (const chain::BlockHeader& header : peer.headers_to_announce) {
+    const Hash256 block_id = header.Id();
+    if (peer.known.Contains(block_id)) continue;
+    // Only a contiguous run connects for the peer: restart at any gap.
+    if (!announce.headers.empty() && announce.headers.back().Id() != header.prev) {
+      announce.headers.clear();
+    }
+    announce.headers.push_back(header);
+    peer.known.Insert(block_id);
+  }
+  peer.headers_to_announce.clear();
+  peer.next_header_announce_ms = now_ms_() + kHeaderAnnounceIntervalMs;
+  if (!announce.headers.empty()) transport_->Send(peer.id, announce);
 }
 
 // ---- Transactions ----
@@ -784,6 +804,7 @@ void PeerManager::OnTick() {
       peer.headers_requested_ms = 0;
     }
     if (!peer.getdata_queue.empty()) ServeGetData(peer);
+    if (now >= peer.next_header_announce_ms) FlushHeaderAnnouncements(peer);
     if (now >= peer.next_tx_announce_ms) {
       FlushTxAnnouncements(peer);
       peer.next_tx_announce_ms = now + options_.tx_announce_interval_ms;

@@ -167,6 +167,7 @@ class PeerManager {
   void RetryOrphans(const chain::AccountId& sender);
   void AnnounceTx(const chain::Hash256& txid, PeerId except);
   void FlushTxAnnouncements(Peer& peer);
+  void FlushHeaderAnnouncements(Peer& peer);
   void MempoolSync();
   void RelayAddresses(const Peer& from, const std::vector<AddrEntry>& entries);
   void ClearBlockRequest(const chain::Hash256& id);

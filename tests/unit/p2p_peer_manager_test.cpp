@@ -645,6 +645,22 @@ TEST_F(PeerManagerTest, NewBlocksAreAnnouncedByHeaderToPeersWithoutThem) {
   EXPECT_EQ(announced[0].headers, chain);
 }
 
+TEST_F(PeerManagerTest, BlockBurstIsAnnouncedInBatches) {
+  Connect(1);
+  auto chain = node_.Chain(node_.genesis_id, 20);
+  for (const auto& h : chain) pm_->OnBlocksConnected({h});
+  // The first block goes out at once; the rest wait for the next interval, the last 8 of them
+  // in one message.
+  auto first = transport_.Take<HeadersMsg>(1);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].headers.size(), 1u);
+  Tick(150);
+  auto batch = transport_.Take<HeadersMsg>(1);
+  ASSERT_EQ(batch.size(), 1u);
+  ASSERT_EQ(batch[0].headers.size(), 8u);
+  EXPECT_EQ(batch[0].headers.back(), chain.back());
+}
+
 TEST_F(PeerManagerTest, GetHeadersIsAnswered) {
   Connect(1);
   auto chain = node_.Chain(node_.genesis_id, 3);
@@ -713,8 +729,8 @@ TEST_F(PeerManagerTest, AddrIsStoredRateLimitedAndAnsweredOnce) {
 
 TEST_F(PeerManagerTest, MessageFloodIsScored) {
   Connect(1);
-  // The burst allowance (1000, less the handshake's two messages) passes unscored.
-  for (int i = 0; i < 990; ++i) pm_->OnMessage(1, PingMsg{static_cast<uint64_t>(i)});
+  // The burst allowance (10,000, less the handshake's two messages) passes unscored.
+  for (int i = 0; i < 9990; ++i) pm_->OnMessage(1, PingMsg{static_cast<uint64_t>(i)});
   EXPECT_EQ(pm_->Peers()[0].score, 0);
   for (int i = 0; i < 40 && !transport_.disconnected.count(1); ++i) {
     pm_->OnMessage(1, PingMsg{1});
