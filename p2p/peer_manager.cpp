@@ -297,8 +297,9 @@ void PeerManager::HandshakeDone(Peer& peer) {
     listening.port = peer.remote.listen_port;
     if (listening.IsValid()) {
       transport_->PeerListensAt(peer.id, listening);
-      addrman_->Add(listening, peer.addr, unix_now, unix_now);
-      RelayAddresses(peer, {AddrEntry{static_cast<uint32_t>(unix_now), listening}});
+      if (addrman_->Add(listening, peer.addr, unix_now, unix_now)) {
+        RelayAddresses(peer, {AddrEntry{static_cast<uint32_t>(unix_now), listening}});
+      }
     }
   }
   peer.next_ping_ms = now_ms_();
@@ -348,8 +349,10 @@ void PeerManager::HandleAddr(Peer& peer, const AddrMsg& msg) {
     }
     peer.addr_tokens -= 1;
     if (!entry.addr.IsValid()) continue;
-    addrman_->Add(entry.addr, peer.addr, entry.time, unix_now);
-    if (msg.entries.size() <= kMaxRelayedAddrEntries &&
+    // Only an address new to us goes on: each node relays an address at most once, so
+    // relays die out instead of circling the overlay.
+    const bool is_new = addrman_->Add(entry.addr, peer.addr, entry.time, unix_now);
+    if (is_new && msg.entries.size() <= kMaxRelayedAddrEntries &&
         int64_t{entry.time} + kAddrRelayMaxAgeSeconds >= unix_now) {
       fresh.push_back(entry);
     }

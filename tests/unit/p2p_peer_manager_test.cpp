@@ -727,6 +727,22 @@ TEST_F(PeerManagerTest, AddrIsStoredRateLimitedAndAnsweredOnce) {
   EXPECT_TRUE(transport_.Take<AddrMsg>(1).empty());
 }
 
+TEST_F(PeerManagerTest, FreshAddressIsRelayedOnceOnly) {
+  Connect(1);
+  Connect(2);
+  Connect(3);
+  AddrMsg one{{AddrEntry{static_cast<uint32_t>(unix_now_ - 5), Addr(9)}}};
+  pm_->OnMessage(1, one);
+  size_t relayed = transport_.Take<AddrMsg>(2).size() + transport_.Take<AddrMsg>(3).size();
+  EXPECT_EQ(relayed, 2u);
+  // The same address coming back (from anyone) is not relayed again: no relay storm.
+  pm_->OnMessage(2, one);
+  pm_->OnMessage(3, one);
+  relayed = transport_.Take<AddrMsg>(1).size() + transport_.Take<AddrMsg>(2).size() +
+            transport_.Take<AddrMsg>(3).size();
+  EXPECT_EQ(relayed, 0u);
+}
+
 TEST_F(PeerManagerTest, MessageFloodIsScored) {
   Connect(1);
   // The burst allowance (10,000, less the handshake's two messages) passes unscored.
