@@ -46,5 +46,6 @@ int RunKey(std::span<const std::string> words);
 int RunRpc(std::span<const std::string> words);
 int RunTx(std::span<const std::string> words);
 int RunGenesis(std::span<const std::string> words);
+int RunTestnet(std::span<const std::string> words);
 
 }  // namespace waybill::cli

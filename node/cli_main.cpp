@@ -31,6 +31,10 @@ constexpr const char* kUsage =
     "Networks:\n"
     "  genesis new --network NAME --prefix HRP --out FILE [...]   make a genesis file\n"
     "  genesis show FILE                                          print its chain id\n"
+    "Local testnet (N waybilld on loopback, see waybill testnet --help):\n"
+    "  testnet up N [--miners K] [--network NAME] [--dir DIR]     start them\n"
+    "  testnet status [--dir DIR]                                 heights, tips, peers\n"
+    "  testnet down [--dir DIR] [--clean]                         stop them\n"
     "\n"
     "Common options: --network devnet|regtest|testnet (default devnet), --genesis FILE,\n"
     "--rpcconnect HOST, --rpcport PORT, --datadir DIR (reads DIR/.cookie), --rpcuser USER,\n"
@@ -61,7 +65,9 @@ int Run(const std::vector<std::string>& words) {
   if (cmd == "rpc") return RunRpc(rest);
   if (cmd == "tx") return RunTx(rest);
   if (cmd == "genesis") return RunGenesis(rest);
-  throw CliError("unknown command '" + cmd + "' (key, rpc, tx, genesis; see waybill --help)");
+  if (cmd == "testnet") return RunTestnet(rest);
+  throw CliError("unknown command '" + cmd +
+                 "' (key, rpc, tx, genesis, testnet; see waybill --help)");
 }
 
 }  // namespace
