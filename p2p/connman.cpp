@@ -34,7 +34,7 @@ using chain::LogLevel;
 using chain::Status;
 using Strand = net::strand<net::io_context::executor_type>;
 
-constexpr auto kTickInterval = std::chrono::milliseconds(100);
+constexpr auto kTickInterval = std::chrono::milliseconds(20);
 constexpr int64_t kMaintainIntervalMs = 500;
 constexpr int64_t kSeedRetryMs = 30'000;
 constexpr int64_t kSaveIntervalMs = 15 * 60 * 1000;

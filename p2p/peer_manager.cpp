@@ -12,7 +12,7 @@ using chain::Hash256;
 using chain::LogLevel;
 
 constexpr size_t kMaxAnnouncedHeaders = 8;
-constexpr int64_t kHeaderAnnounceIntervalMs = 100;
+constexpr int64_t kHeaderAnnounceIntervalMs = 20;
 // Messages per peer beyond which it floods (requested blocks and txs not counted). Generous:
 // a peer syncing from us sends a getdata per block it receives, hundreds a second.
 constexpr uint32_t kFloodRatePerSecond = 2000;

@@ -123,7 +123,7 @@ class PeerManager {
   void OnBadFrame(PeerId peer, int score, const std::string& reason);
   void OnDisconnected(PeerId peer);
   // Timers: handshakes, pings, idle peers, request timeouts, tx announcements, anti-entropy.
-  // Call every ~100 ms.
+  // Call often (the connection manager: every 20 ms); timers are checked against now_ms.
   void OnTick();
 
   // The node's tip moved: announce the newly connected blocks by header.

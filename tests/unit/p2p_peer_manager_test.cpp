@@ -654,7 +654,7 @@ TEST_F(PeerManagerTest, BlockBurstIsAnnouncedInBatches) {
   auto first = transport_.Take<HeadersMsg>(1);
   ASSERT_EQ(first.size(), 1u);
   EXPECT_EQ(first[0].headers.size(), 1u);
-  Tick(150);
+  Tick(30);
   auto batch = transport_.Take<HeadersMsg>(1);
   ASSERT_EQ(batch.size(), 1u);
   ASSERT_EQ(batch[0].headers.size(), 8u);
