@@ -132,6 +132,12 @@ void Node::NetAnnouncer::OnTipChanged(const consensus::TipChange& change) {
     if (auto index = chain_->GetBlockIndex(id)) headers.push_back(index->header);
   }
   connman_->NotifyBlocksConnected(std::move(headers));
+  // Txs of blocks that left the chain went back to the mempool (the mempool's listener runs
+  // first): peers on the other branch may never have seen them.
+  for (const chain::Transaction& tx : change.disconnected_txs) {
+    const chain::Hash256 txid = tx.Id();
+    if (mempool_->Contains(txid)) connman_->NotifyLocalTx(txid);
+  }
 }
 
 Node::Node(Config config, bool handle_signals)
@@ -307,7 +313,7 @@ Status Node::StartP2p() {
   net_bridge_ = std::make_unique<NetBridge>(chain_.get(), mempool_.get());
   connman_ = std::make_unique<p2p::Connman>(std::move(options), net_bridge_.get(), logger_.get());
   if (Status s = connman_->Start(); !s.ok()) return s;
-  announcer_ = std::make_unique<NetAnnouncer>(chain_.get(), connman_.get());
+  announcer_ = std::make_unique<NetAnnouncer>(chain_.get(), mempool_.get(), connman_.get());
   relay_.Set({mempool_.get(), tip_logger_.get(), announcer_.get()});
   if (!p.listen) Log(LogLevel::kInfo, "not accepting P2P connections (--listen=0)");
   return Status::Ok();

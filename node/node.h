@@ -101,15 +101,16 @@ class Node {
    private:
     chain::LogSink* const log_;
   };
-  // Announces newly connected blocks to the peers.
+  // Announces newly connected blocks to the peers, and the txs a reorg returned to the mempool.
   class NetAnnouncer : public consensus::ChainstateListener {
    public:
-    NetAnnouncer(consensus::Chainstate* chain, p2p::Connman* connman)
-        : chain_(chain), connman_(connman) {}
+    NetAnnouncer(consensus::Chainstate* chain, Mempool* mempool, p2p::Connman* connman)
+        : chain_(chain), mempool_(mempool), connman_(connman) {}
     void OnTipChanged(const consensus::TipChange& change) override;
 
    private:
     consensus::Chainstate* const chain_;
+    Mempool* const mempool_;
     p2p::Connman* const connman_;
   };
   chain::Status StartP2p();

@@ -37,6 +37,7 @@ using Strand = net::strand<net::io_context::executor_type>;
 constexpr auto kTickInterval = std::chrono::milliseconds(20);
 constexpr int64_t kMaintainIntervalMs = 500;
 constexpr int64_t kSeedRetryMs = 30'000;
+constexpr int64_t kAutoRedialMs = 30'000;
 constexpr int64_t kSaveIntervalMs = 15 * 60 * 1000;
 constexpr size_t kMaxPendingDials = 2;
 constexpr auto kCallTimeout = std::chrono::seconds(10);
@@ -737,8 +738,16 @@ void Connman::Impl::Maintain() {
   }
   if (!target) {
     const std::optional<NetAddress> bound = ListenAddress();
+    // An address dialed a moment ago (it refused us, say) waits its turn.
+    auto recently_dialed = [&](const NetAddress& a) {
+      auto last = last_dial_ms_.find(a);
+      return last != last_dial_ms_.end() && now - last->second < kAutoRedialMs;
+    };
     target = addrman_->Select(
-        false, [&](const NetAddress& a) { return !dialable(a) || (bound && a == *bound); },
+        false,
+        [&](const NetAddress& a) {
+          return !dialable(a) || recently_dialed(a) || (bound && a == *bound);
+        },
         unix_now);
   }
   if (!target) return;

@@ -84,7 +84,8 @@ struct PeerManager::Peer {
   size_t stalls = 0;
   std::unordered_map<Hash256, int64_t, SaltedIdHasher> txs_in_flight;
   std::deque<InvItem> getdata_queue;
-  int64_t last_mempool_request_ms = -kMinMempoolRequestIntervalMs;
+  int64_t last_mempool_request_ms = -kMinMempoolRequestIntervalMs;  // its last, to us
+  int64_t last_mempool_sent_ms = -kMinMempoolRequestIntervalMs;     // ours, to it
 
   // Messages other than requested blocks and txs (whose rate we set by asking).
   chain::TokenBucket flood{kFloodRatePerSecond, kFloodBurst};
@@ -737,8 +738,14 @@ void PeerManager::MempoolSync() {
   }
   if (ready.empty()) return;
   Peer& peer = *ready[rng_() % ready.size()];
-  // Pull: the peer answers with an inv of what we have not shown each other yet.
-  transport_->Send(peer.id, MempoolMsg{});
+  // Pull: the peer answers with an inv of what we have not shown each other yet. Never more
+  // often than the peer accepts (a short --mempoolsync with few peers would otherwise ask the
+  // same peer again too soon and be scored for it).
+  const int64_t now = now_ms_();
+  if (now - peer.last_mempool_sent_ms >= kMinMempoolRequestIntervalMs) {
+    peer.last_mempool_sent_ms = now;
+    transport_->Send(peer.id, MempoolMsg{});
+  }
   // Push: the same from our side.
   for (const Hash256& txid : node_->MempoolTxids()) {
     if (!peer.known.Contains(txid) && peer.tx_announce.size() < options_.announce_queue_per_peer) {

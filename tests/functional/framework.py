@@ -526,7 +526,7 @@ class WaybillTestFramework:
                 return True
             if p["inbound"] and b.bind_ip != a.bind_ip and \
                     p["addr"].rsplit(":", 1)[0] == b.bind_ip and \
-                    len({n.bind_ip for n in self.nodes if n.bind_ip == b.bind_ip}) == 1:
+                    sum(1 for n in self.nodes if n.bind_ip == b.bind_ip) == 1:
                 return True
         return False
 
