@@ -182,7 +182,7 @@ void PeerManager::OnDisconnected(PeerId id) {
   for (const auto& [hash, at] : peer.txs_in_flight) tx_requests_.erase(hash);
   local_nonces_.erase(peer.local_nonce);
   for (auto o = orphans_.begin(); o != orphans_.end();) {
-    o = o->second.from == id ? orphans_.erase(o) : std::next(o);
+    o = o->second.from == id ? EraseOrphan(o) : std::next(o);
   }
   bool had_requests = !peer.blocks_in_flight.empty();
   peers_.erase(it);
@@ -643,12 +643,16 @@ void PeerManager::ProcessTx(Peer* from, const chain::Transaction& tx, const Hash
     case Verdict::Kind::kRejected:
       if (v.reason == "nonce-gap") {
         // Waits for the sender's earlier txs, which are probably on their way.
-        if (orphans_.size() >= options_.orphan_txs) {
+        const size_t bytes = tx.Serialize().size();
+        while (!orphans_.empty() && (orphans_.size() >= options_.orphan_txs ||
+                                     orphan_bytes_ + bytes > options_.orphan_bytes)) {
           auto victim = orphans_.begin();
           std::advance(victim, static_cast<long>(rng_() % orphans_.size()));
-          orphans_.erase(victim);
+          EraseOrphan(victim);
         }
-        orphans_.emplace(txid, Orphan{tx, from_id, now_ms_()});
+        if (orphans_.emplace(txid, Orphan{tx, from_id, now_ms_(), bytes}).second) {
+          orphan_bytes_ += bytes;
+        }
         return;
       }
       recent_rejects_.Insert(txid);
@@ -661,6 +665,11 @@ void PeerManager::ProcessTx(Peer* from, const chain::Transaction& tx, const Hash
       Log(LogLevel::kError, "accepting tx " + txid.ToHex() + ": " + v.reason);
       return;
   }
+}
+
+PeerManager::OrphanMap::iterator PeerManager::EraseOrphan(OrphanMap::iterator it) {
+  orphan_bytes_ -= it->second.bytes;
+  return orphans_.erase(it);
 }
 
 void PeerManager::RetryOrphans(const chain::AccountId& sender) {
@@ -679,7 +688,7 @@ void PeerManager::RetryOrphans(const chain::AccountId& sender) {
     if (v.kind == Verdict::Kind::kRejected && v.reason == "nonce-gap") return;  // still early
     const Hash256 txid = next->first;
     const PeerId from = next->second.from;
-    orphans_.erase(next);
+    EraseOrphan(next);
     if (v.accepted()) {
       AnnounceTx(txid, from);
     } else if (v.kind != Verdict::Kind::kKnown) {
@@ -718,9 +727,14 @@ void PeerManager::HandleMempool(Peer& peer) {
     return;
   }
   peer.last_mempool_request_ms = now;
+  SendMempoolInv(peer);
+}
+
+void PeerManager::SendMempoolInv(Peer& peer) {
+  // The whole mempool, whatever the peer is "known" to have: an announcement it dropped (an
+  // orphan evicted, say) counts as known on our side, and this is what repairs that.
   InvMsg inv;
   for (const Hash256& txid : node_->MempoolTxids()) {
-    if (peer.known.Contains(txid)) continue;
     peer.known.Insert(txid);
     inv.items.push_back(InvItem{InvType::kTx, txid});
     if (inv.items.size() == kMaxInvEntries) {
@@ -747,12 +761,7 @@ void PeerManager::MempoolSync() {
     transport_->Send(peer.id, MempoolMsg{});
   }
   // Push: the same from our side.
-  for (const Hash256& txid : node_->MempoolTxids()) {
-    if (!peer.known.Contains(txid) && peer.tx_announce.size() < options_.announce_queue_per_peer) {
-      peer.tx_announce.push_back(txid);
-    }
-  }
-  FlushTxAnnouncements(peer);
+  SendMempoolInv(peer);
 }
 
 // ---- Timers ----
@@ -822,7 +831,7 @@ void PeerManager::OnTick() {
   }
 
   for (auto it = orphans_.begin(); it != orphans_.end();) {
-    it = now - it->second.added_ms > kOrphanLifetimeMs ? orphans_.erase(it) : std::next(it);
+    it = now - it->second.added_ms > kOrphanLifetimeMs ? EraseOrphan(it) : std::next(it);
   }
 
   // Catch up by ourselves: if the tip has not moved for a while, ask someone for headers.

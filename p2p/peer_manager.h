@@ -78,7 +78,8 @@ struct PeerManagerOptions {
   size_t tx_requests_per_peer = 5'000;
   size_t announce_queue_per_peer = 20'000;
   size_t getdata_queue_per_peer = kMaxInvEntries;
-  size_t orphan_txs = 200;
+  size_t orphan_txs = 2000;
+  size_t orphan_bytes = 8 << 20;
   size_t send_queue_soft_limit = 4 << 20;  // getdata is served while less is queued
 
   // Addr messages: a token bucket per peer, as Bitcoin's 0.1 per second, burst 1000.
@@ -156,6 +157,8 @@ class PeerManager {
   void HandleBlock(Peer& peer, const BlockMsg& msg);
   void HandleTx(Peer& peer, const TxMsg& msg);
   void HandleMempool(Peer& peer);
+  // An inv of every mempool tx (anti-entropy, both directions).
+  void SendMempoolInv(Peer& peer);
 
   void ServeGetData(Peer& peer);
   void RequestHeaders(Peer& peer);
@@ -193,13 +196,18 @@ class PeerManager {
   std::unordered_map<chain::Hash256, PeerId, SaltedIdHasher> tx_requests_;
   // Txs refused for a reason that may pass with a new tip: cleared on every tip change.
   RollingIdSet recent_rejects_;
-  // Txs waiting for an earlier nonce of their sender (bounded by options_.orphan_txs).
+  // Txs waiting for an earlier nonce of their sender (bounded by options_.orphan_txs and
+  // options_.orphan_bytes).
   struct Orphan {
     chain::Transaction tx;
     PeerId from;
     int64_t added_ms;
+    size_t bytes;  // encoded size
   };
-  std::unordered_map<chain::Hash256, Orphan, SaltedIdHasher> orphans_;
+  using OrphanMap = std::unordered_map<chain::Hash256, Orphan, SaltedIdHasher>;
+  OrphanMap orphans_;
+  size_t orphan_bytes_ = 0;  // of every orphan's encoding, at most options_.orphan_bytes
+  OrphanMap::iterator EraseOrphan(OrphanMap::iterator it);
   // Nonces of the versions we sent, to spot connections to ourselves.
   std::unordered_map<uint64_t, PeerId> local_nonces_;
   int64_t next_mempool_sync_ms_ = 0;

@@ -686,6 +686,44 @@ TEST_F(PeerManagerTest, MempoolRequestIsAnsweredAndRateLimited) {
   EXPECT_EQ(pm_->Peers()[0].score, 5);
 }
 
+TEST_F(PeerManagerTest, MempoolReplyListsEvenTxsAlreadyAnnounced) {
+  Connect(1);
+  chain::Transaction tx = Tx(0);
+  node_.mempool[tx.Id()] = tx;
+  pm_->OnLocalTx(tx.Id());
+  Tick(200);
+  ASSERT_EQ(transport_.Take<InvMsg>(1).size(), 1u);  // announced: "known" to peer 1 now
+  // Peer 1 may have dropped it (an evicted orphan): its mempool request still gets it.
+  pm_->OnMessage(1, MempoolMsg{});
+  auto reply = transport_.Take<InvMsg>(1);
+  ASSERT_EQ(reply.size(), 1u);
+  ASSERT_EQ(reply[0].items.size(), 1u);
+  EXPECT_EQ(reply[0].items[0].hash, tx.Id());
+}
+
+TEST_F(PeerManagerTest, OrphanPoolIsBounded) {
+  PeerManagerOptions o;
+  o.orphan_txs = 3;
+  Make(o);
+  Connect(1);
+  node_.tx_verdict = [](const chain::Transaction& tx) {
+    return tx.nonce > 0 ? Verdict::Rejected("nonce-gap") : Verdict::Accepted();
+  };
+  std::vector<chain::Transaction> txs;
+  for (uint64_t n = 1; n <= 6; ++n) txs.push_back(Tx(n));
+  InvMsg inv;
+  for (const auto& tx : txs) inv.items.push_back(InvItem{InvType::kTx, tx.Id()});
+  pm_->OnMessage(1, inv);
+  for (const auto& tx : txs) pm_->OnMessage(1, TxMsg{tx});
+  // Only 3 stay; when nonce 0 arrives and the verdicts allow, at most those 3 are retried.
+  node_.tx_verdict = nullptr;
+  chain::Transaction tx0 = Tx(0);
+  pm_->OnMessage(1, InvMsg{{InvItem{InvType::kTx, tx0.Id()}}});
+  node_.accept_tx_calls.clear();
+  pm_->OnMessage(1, TxMsg{tx0});
+  EXPECT_EQ(node_.accept_tx_calls.size(), 1u + 3u);
+}
+
 TEST_F(PeerManagerTest, AntiEntropyPullsAndPushes) {
   PeerManagerOptions o;
   o.mempool_sync_interval_ms = 1'000;
