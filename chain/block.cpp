@@ -64,6 +64,7 @@ Result<DecodedBlock> DecodeBlock(ByteSpan data, size_t max_size) {
   if (ReadHeader(r, &out.block.header) && r.CompactSize(&n, data.size() / kMinTxEncoding)) {
     out.block.txs.reserve(n);
     out.txids.reserve(n);
+    out.tx_sizes.reserve(n);
     for (uint64_t i = 0; i < n; ++i) {
       uint64_t len;
       ByteSpan tx_bytes;
@@ -73,10 +74,14 @@ Result<DecodedBlock> DecodeBlock(ByteSpan data, size_t max_size) {
         return Status::Invalid("block: tx " + std::to_string(i) + ": " + tx.status().reason());
       }
       out.txids.push_back(TaggedHash(tags::kTxId, tx_bytes));
+      out.tx_sizes.push_back(static_cast<uint32_t>(tx_bytes.size()));
       out.block.txs.push_back(std::move(tx).value());
     }
   }
   if (Status s = r.Finish("block"); !s.ok()) return s;
+  // The encoding is canonical (minimal lengths, no trailing bytes), so these bytes are
+  // exactly what block.Serialize() would rebuild.
+  out.encoded.assign(data.begin(), data.end());
   return out;
 }
 

@@ -48,6 +48,12 @@ struct DecodedBlock {
   Block block;
   std::vector<Hash256> txids;
   size_t size = 0;
+  // What DecodeBlock saw on the way, so that validating the block needs no re-encoding.
+  // Empty in a block built in memory (the miner's); users fall back to encoding then. Like
+  // txids, they describe `block` as decoded: whoever changes `block` clears them. (`= {}`
+  // lets callers aggregate-initialize only the fields above without a warning.)
+  std::vector<uint32_t> tx_sizes = {};  // [i] == block.txs[i].Serialize().size()
+  Bytes encoded = {};                   // == block.Serialize()
 };
 
 // Strict decoder bounded by max_size (the network's block size limit).

@@ -13,6 +13,7 @@ namespace waybill::chain {
 namespace {
 
 static_assert(sizeof(secp256k1_keypair) == 96, "SecretKey::keypair_ must hold a keypair");
+static_assert(sizeof(secp256k1_xonly_pubkey) == 64, "PublicKeyCache::Parsed must hold a key");
 
 // Verification and public-key arithmetic involve no secret, so libsecp256k1's built-in
 // constant context serves every thread. The library asks for its self-test to run once before
@@ -35,12 +36,85 @@ bool ParseXOnly(const AccountId& pubkey, secp256k1_xonly_pubkey* out) {
   return secp256k1_xonly_pubkey_parse(PublicContext(), out, pubkey.data()) == 1;
 }
 
+bool VerifyParsed(const secp256k1_xonly_pubkey& pk, ByteSpan msg, const Signature& sig) {
+  return secp256k1_schnorrsig_verify(PublicContext(), sig.data(), msg.data(), msg.size(), &pk) == 1;
+}
+
+// A 64-bit mix with full avalanche (the splitmix64 finalizer).
+uint64_t Mix(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
 }  // namespace
 
 bool VerifySchnorr(const AccountId& pubkey, ByteSpan msg, const Signature& sig) {
   secp256k1_xonly_pubkey pk;
   if (!ParseXOnly(pubkey, &pk)) return false;
-  return secp256k1_schnorrsig_verify(PublicContext(), sig.data(), msg.data(), msg.size(), &pk) == 1;
+  return VerifyParsed(pk, msg, sig);
+}
+
+size_t PublicKeyCache::KeyHasher::operator()(const AccountId& key) const noexcept {
+  uint64_t h = 0;
+  for (size_t i = 0; i < 4; ++i) {
+    uint64_t word;
+    std::memcpy(&word, key.data() + 8 * i, sizeof(word));
+    h = Mix(h ^ word ^ salt[i]);
+  }
+  return static_cast<size_t>(h);
+}
+
+PublicKeyCache::KeyHasher PublicKeyCache::RandomHasher() {
+  KeyHasher hasher;
+  FillRandom(reinterpret_cast<uint8_t*>(hasher.salt), sizeof(hasher.salt));
+  return hasher;
+}
+
+PublicKeyCache::PublicKeyCache(size_t max_entries)
+    : max_entries_(max_entries), entries_(0, RandomHasher()) {
+  rng_.seed(static_cast<uint32_t>(entries_.hash_function().salt[1]));
+}
+
+bool PublicKeyCache::Verify(const AccountId& pubkey, ByteSpan msg, const Signature& sig) {
+  secp256k1_xonly_pubkey pk;
+  bool found = false;
+  if (max_entries_ > 0) {
+    std::lock_guard lock(mu_);
+    if (auto it = entries_.find(pubkey); it != entries_.end()) {
+      std::memcpy(pk.data, it->second.data(), sizeof(pk.data));
+      found = true;
+    }
+    (found ? stats_.hits : stats_.misses)++;
+  }
+  if (!found) {
+    if (!ParseXOnly(pubkey, &pk)) return false;  // never entered: it fails every time
+    if (max_entries_ > 0) {
+      Parsed parsed;
+      std::memcpy(parsed.data(), pk.data, parsed.size());
+      std::lock_guard lock(mu_);
+      if (entries_.size() >= max_entries_ && !entries_.count(pubkey)) {
+        // A random bucket, then the first non-empty one at or after it (wrapping); the load
+        // factor stays at most 1, so the scan is short.
+        const size_t buckets = entries_.bucket_count();
+        size_t b = std::uniform_int_distribution<size_t>(0, buckets - 1)(rng_);
+        while (entries_.begin(b) == entries_.end(b)) b = b + 1 == buckets ? 0 : b + 1;
+        entries_.erase(entries_.find(entries_.begin(b)->first));
+        stats_.evictions++;
+      }
+      entries_.emplace(pubkey, parsed);
+    }
+  }
+  return VerifyParsed(pk, msg, sig);
+}
+
+PublicKeyCache::Stats PublicKeyCache::stats() const {
+  std::lock_guard lock(mu_);
+  Stats s = stats_;
+  s.size = entries_.size();
+  return s;
 }
 
 std::optional<AccountId> TweakXOnly(const AccountId& pubkey, const Hash256& tweak) {

@@ -138,6 +138,10 @@ bool ReadOp(Reader& r, Operation* out) {
   return r.Fail("unknown operation type " + std::to_string(type));
 }
 
+// Room for a whole transfer (187 bytes) and most asset operations, so that encoding a tx is
+// one allocation rather than one per doubling of the buffer.
+constexpr size_t kSerializeReserve = 256;
+
 void WriteUnsigned(Writer& w, const Transaction& tx) {
   w.U16(tx.version);
   w.Hash(tx.chain_id);
@@ -168,16 +172,20 @@ OpType TypeOf(const Operation& op) {
 }
 
 Bytes Transaction::SerializeUnsigned() const {
-  Writer w;
+  Bytes out;
+  out.reserve(kSerializeReserve);
+  Writer w(&out);
   WriteUnsigned(w, *this);
-  return w.Take();
+  return out;
 }
 
 Bytes Transaction::Serialize() const {
-  Writer w;
+  Bytes out;
+  out.reserve(kSerializeReserve);
+  Writer w(&out);
   WriteUnsigned(w, *this);
   w.Raw(signature);
-  return w.Take();
+  return out;
 }
 
 Hash256 Transaction::Id() const {

@@ -211,12 +211,21 @@ ValidationResult Chainstate::AcceptBlockLocked(
                       options_.clock()};
     if (auto r = ContextualCheckHeader(header, ctx, params_); !r.valid()) return r;
   }
-  // A body that does not match its header (a wrong Merkle root, say) says nothing about the
-  // header: another peer may send the right body, so the header is not marked failed.
-  if (auto r = CheckBlock(block, params_); !r.valid()) return r;
+  // The signature check of a block that will connect next starts now, so that CheckBlock and
+  // storing the block overlap it. A block that fails CheckBlock has it cancelled: the result
+  // is CheckBlock's, as if the check had never started.
   BlockIndex* parent = index ? index->parent : tree_.Find(header.prev);
   if (signatures && parent == tree_.Tip()) {
     signatures->emplace(sig_pool_->Start(block.block.txs, options_.signature_cache.get()));
+  }
+  // A body that does not match its header (a wrong Merkle root, say) says nothing about the
+  // header: another peer may send the right body, so the header is not marked failed.
+  if (auto r = CheckBlock(block, params_); !r.valid()) {
+    if (signatures && *signatures) {
+      (*signatures)->Cancel();
+      signatures->reset();
+    }
+    return r;
   }
 
   if (!index) {
@@ -225,7 +234,11 @@ ValidationResult Chainstate::AcceptBlockLocked(
   }
   index->status |= chain::kBlockHaveData;
   chain::StoreBatch batch;
-  batch.Put(chain::keys::Block(id), block.block.Serialize());
+  if (!block.encoded.empty()) {
+    batch.Put(chain::keys::Block(id), block.encoded);
+  } else {
+    batch.Put(chain::keys::Block(id), block.block.Serialize());
+  }
   batch.Put(chain::keys::BlockIndex(id), chain::EncodeBlockIndex(*index));
   // Not synced: the tip change that connects this block is, and LevelDB's log keeps order.
   if (Status s = store_->Write(batch, false); !s.ok()) {
@@ -400,7 +413,7 @@ ValidationResult Chainstate::ConnectTipLocked(BlockIndex* index, TipChange* chan
     // Scoped, so that the overlay is also freed while the workers verify.
     chain::StateCache cache(store_.get());
     BlockContext ctx{index->id, index->height, block.header.time};
-    if (auto r = ApplyBlockTransactions(params_, ctx, block, decoded->txids, &cache); !r.valid()) {
+    if (auto r = ApplyBlockTransactions(params_, ctx, *decoded, &cache); !r.valid()) {
       return r;
     }
     auto undo = cache.MakeUndo();

@@ -20,9 +20,10 @@ constexpr size_t kNone = std::numeric_limits<size_t>::max();
 }  // namespace
 
 struct SignatureCheckPool::Job {
-  Job(std::span<const chain::Transaction> t, const chain::SignatureCache* c)
-      : txs(t), cache(c), chunks((t.size() + kChunk - 1) / kChunk) {
-    if (cache) keys.resize(txs.size());
+  Job(std::span<const chain::Transaction> t, const chain::SignatureCache* c,
+      chain::PublicKeyCache* k)
+      : txs(t), cache(c), keys(k), chunks((t.size() + kChunk - 1) / kChunk) {
+    if (cache) cache_keys.resize(txs.size());
   }
 
   // Claims and verifies chunks until none is left; returns once the last one it claimed is
@@ -33,7 +34,7 @@ struct SignatureCheckPool::Job {
       if (c >= chunks) return;
       const size_t begin = c * kChunk;
       VerifyRange(begin, std::min(txs.size(), begin + kChunk));
-      // Release: the waiter that sees the last chunk done also sees keys and first_bad.
+      // Release: the waiter that sees the last chunk done also sees cache_keys and first_bad.
       if (done.fetch_add(1, std::memory_order_acq_rel) + 1 == chunks) done.notify_all();
     }
   }
@@ -43,14 +44,15 @@ struct SignatureCheckPool::Job {
   void VerifyRange(size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) {
       if (first_bad.load(std::memory_order_relaxed) < i) return;
+      if (cancelled.load(std::memory_order_relaxed)) return;
       const chain::Transaction& tx = txs[i];
       const chain::Hash256 msg = tx.SigHash();
       bool ok = false;
       if (cache) {
-        keys[i] = cache->KeyFor(tx.sender, msg, tx.signature);
-        ok = cache->Contains(keys[i]);
+        cache_keys[i] = cache->KeyFor(tx.sender, msg, tx.signature);
+        ok = cache->Contains(cache_keys[i]);
       }
-      if (!ok) ok = chain::VerifySchnorr(tx.sender, msg.span(), tx.signature);
+      if (!ok) ok = keys->Verify(tx.sender, msg.span(), tx.signature);
       if (ok) continue;
       size_t seen = first_bad.load(std::memory_order_relaxed);
       while (i < seen && !first_bad.compare_exchange_weak(seen, i, std::memory_order_relaxed)) {
@@ -61,14 +63,17 @@ struct SignatureCheckPool::Job {
 
   const std::span<const chain::Transaction> txs;
   const chain::SignatureCache* const cache;
+  chain::PublicKeyCache* const keys;
   const size_t chunks;
-  std::vector<chain::Hash256> keys;  // keys[i] is written only by the thread that checks tx i
-  std::atomic<size_t> next{0};       // the next chunk to claim
-  std::atomic<size_t> done{0};       // chunks finished
+  std::vector<chain::Hash256> cache_keys;  // [i] is written only by the thread that checks tx i
+  std::atomic<size_t> next{0};             // the next chunk to claim
+  std::atomic<size_t> done{0};             // chunks finished
   std::atomic<size_t> first_bad{kNone};
+  std::atomic<bool> cancelled{false};
 };
 
-SignatureCheckPool::SignatureCheckPool(size_t workers) {
+SignatureCheckPool::SignatureCheckPool(size_t workers, size_t key_cache_entries)
+    : keys_(key_cache_entries) {
   threads_.reserve(workers);
   for (size_t i = 0; i < workers; ++i) {
     try {
@@ -112,7 +117,7 @@ void SignatureCheckPool::Forget(const std::shared_ptr<Job>& job) {
 
 SignatureCheckPool::Batch SignatureCheckPool::Start(std::span<const chain::Transaction> txs,
                                                     const chain::SignatureCache* cache) {
-  auto job = std::make_shared<Job>(txs, cache);
+  auto job = std::make_shared<Job>(txs, cache, &keys_);
   // One chunk is left for the caller anyway: workers only help when there are two or more.
   if (!threads_.empty() && job->chunks > 1) {
     {
@@ -141,11 +146,21 @@ ValidationResult SignatureCheckPool::Batch::Wait() {
     pool_->Forget(job_);
     waited_ = true;
   }
+  if (job_->cancelled.load(std::memory_order_relaxed)) {
+    return ValidationResult::Error("signature check cancelled");
+  }
   const size_t bad = job_->first_bad.load(std::memory_order_relaxed);
   if (bad != kNone) return ValidationResult::Invalid("bad-signature", "tx " + std::to_string(bad));
   return ValidationResult::Valid();
 }
 
-std::span<const chain::Hash256> SignatureCheckPool::Batch::cache_keys() const { return job_->keys; }
+void SignatureCheckPool::Batch::Cancel() {
+  job_->cancelled.store(true, std::memory_order_relaxed);
+  (void)Wait();
+}
+
+std::span<const chain::Hash256> SignatureCheckPool::Batch::cache_keys() const {
+  return job_->cache_keys;
+}
 
 }  // namespace waybill::consensus

@@ -7,6 +7,10 @@
 // Chainstate keeps one worker per core: its caller spends much of the check on other work
 // (or waiting on the disk) and joins only at the end.
 //
+// The pool keeps the parsed public keys of the senders it has verified (chain::PublicKeyCache),
+// so a sender met again in a later block costs a verification without the key's square root.
+// That changes no result: the cache returns what VerifySchnorr returns.
+//
 // Thread-safe: several batches may be in flight at once (from one or several threads); the
 // workers take them in order. The threads start in the constructor and are joined by the
 // destructor, so nothing is spawned per block.
@@ -21,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "chain/schnorr.h"
 #include "chain/sig_cache.h"
 #include "chain/tx.h"
 #include "consensus/validation.h"
@@ -32,13 +37,15 @@ class SignatureCheckPool {
 
  public:
   // Starts up to `workers` threads; fewer if the system refuses some (the caller's share in
-  // Wait() then grows, nothing fails).
-  explicit SignatureCheckPool(size_t workers);
+  // Wait() then grows, nothing fails). key_cache_entries bounds the parsed-key cache (0: none).
+  explicit SignatureCheckPool(size_t workers,
+                              size_t key_cache_entries = chain::PublicKeyCache::kDefaultMaxEntries);
   ~SignatureCheckPool();  // REQUIRES: every Batch of this pool has been destroyed
   SignatureCheckPool(const SignatureCheckPool&) = delete;
   SignatureCheckPool& operator=(const SignatureCheckPool&) = delete;
 
   size_t workers() const { return threads_.size(); }
+  chain::PublicKeyCache::Stats key_cache_stats() const { return keys_.stats(); }
 
   // One check in flight. Movable; destroying it waits for the check.
   class Batch {
@@ -51,6 +58,10 @@ class SignatureCheckPool {
     // or "bad-signature" with the index of the lowest-index bad tx in the detail ("tx 7"),
     // whatever the number of threads and however the work was shared. Idempotent.
     ValidationResult Wait();
+
+    // Stops the check early (the block failed another rule): txs that no thread has started
+    // are skipped. Returns once no thread touches the txs; Wait() then returns an Error.
+    void Cancel();
 
     // The cache keys of all txs (empty without a cache), for SignatureCache::Erase once the
     // block is connected. REQUIRES: Wait() has returned.
@@ -73,6 +84,8 @@ class SignatureCheckPool {
  private:
   void WorkerLoop();
   void Forget(const std::shared_ptr<Job>& job);
+
+  chain::PublicKeyCache keys_;  // thread-safe on its own
 
   // Fixed after construction.
   std::vector<std::jthread> threads_;

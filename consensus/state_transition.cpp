@@ -65,10 +65,17 @@ ValidationResult CheckNewAssetId(const StateCache& state, const Hash256& id) {
   return ValidationResult::Valid();
 }
 
+// A tx with its id and encoded size, by reference: a block's txs are applied without copies.
+struct TxView {
+  const chain::Transaction& tx;
+  const Hash256& id;
+  size_t size;
+};
+
 // Everything one tx's operation needs besides the operation itself.
 struct OpContext {
   const BlockContext& block;
-  const chain::TxWithId& tx;
+  const TxView& tx;
   StateCache* state;
 
   const AccountId& sender() const { return tx.tx.sender; }
@@ -218,8 +225,7 @@ struct OpApplier {
 
 // The ApplyTransaction body, on an overlay that the caller discards on failure.
 ValidationResult ApplyOnOverlay(const ChainParams& params, const BlockContext& ctx,
-                                const chain::TxWithId& txw, uint32_t index_in_block,
-                                StateCache* state) {
+                                const TxView& txw, uint32_t index_in_block, StateCache* state) {
   const chain::Transaction& tx = txw.tx;
   if (tx.chain_id != params.chain_id()) {
     return ValidationResult::Invalid("bad-chain-id", tx.chain_id.ToHex());
@@ -282,32 +288,39 @@ ValidationResult ApplyTransaction(const ChainParams& params, const BlockContext&
                                   const chain::TxWithId& tx, uint32_t index_in_block,
                                   StateCache* state, Amount* fee_out) {
   StateCache overlay(state);
-  if (auto r = ApplyOnOverlay(params, ctx, tx, index_in_block, &overlay); !r.valid()) return r;
+  const TxView view{tx.tx, tx.id, tx.size};
+  if (auto r = ApplyOnOverlay(params, ctx, view, index_in_block, &overlay); !r.valid()) return r;
   std::move(overlay).MergeInto(state);
   *fee_out = tx.tx.fee;
   return ValidationResult::Valid();
 }
 
-ValidationResult ApplyBlockTransactions(const ChainParams& params, const BlockContext& ctx,
-                                        const chain::Block& block, std::span<const Hash256> txids,
-                                        StateCache* state) {
+namespace {
+
+// tx_sizes: each tx's encoded size, or empty to encode each tx to learn it.
+ValidationResult ApplyBlock(const ChainParams& params, const BlockContext& ctx,
+                            const chain::Block& block, std::span<const Hash256> txids,
+                            std::span<const uint32_t> tx_sizes, StateCache* state) {
   if (txids.size() != block.txs.size()) {
     return ValidationResult::Error("block has " + std::to_string(block.txs.size()) + " txs but " +
                                    std::to_string(txids.size()) + " ids");
   }
+  const bool sized = tx_sizes.size() == block.txs.size();
   Amount fees = 0;
   for (size_t i = 0; i < block.txs.size(); ++i) {
     const chain::Transaction& tx = block.txs[i];
-    chain::TxWithId txw{tx, txids[i], tx.Serialize().size()};
-    Amount fee = 0;
-    ValidationResult r = ApplyTransaction(params, ctx, txw, static_cast<uint32_t>(i), state, &fee);
+    const TxView txw{tx, txids[i], sized ? tx_sizes[i] : tx.Serialize().size()};
+    // Straight on the block's overlay, without ApplyTransaction's overlay per tx: a failing tx
+    // fails the block, whose overlay the caller then discards, so nothing needs undoing. The
+    // writes, and the order of reads and writes, are those of ApplyTransaction.
+    ValidationResult r = ApplyOnOverlay(params, ctx, txw, static_cast<uint32_t>(i), state);
     if (r.error()) return r;
     if (!r.valid()) {
       std::string detail = "tx " + std::to_string(i) + " " + txids[i].ToHex();
       if (!r.detail().empty()) detail += ": " + r.detail();
       return ValidationResult::Invalid(r.reason(), std::move(detail));
     }
-    auto sum = chain::CheckedAdd(fees, fee);
+    auto sum = chain::CheckedAdd(fees, tx.fee);
     if (!sum) return ValidationResult::Invalid("fee-overflow", "at tx " + std::to_string(i));
     fees = *sum;
   }
@@ -316,6 +329,19 @@ ValidationResult ApplyBlockTransactions(const ChainParams& params, const BlockCo
   if (auto r = Credit(state, block.header.miner, *payout, "reward-overflow"); !r.valid()) return r;
   state->Put(chain::keys::Height(ctx.height), IdBytes(ctx.block_id));
   return ValidationResult::Valid();
+}
+
+}  // namespace
+
+ValidationResult ApplyBlockTransactions(const ChainParams& params, const BlockContext& ctx,
+                                        const chain::Block& block, std::span<const Hash256> txids,
+                                        StateCache* state) {
+  return ApplyBlock(params, ctx, block, txids, {}, state);
+}
+
+ValidationResult ApplyBlockTransactions(const ChainParams& params, const BlockContext& ctx,
+                                        const chain::DecodedBlock& block, StateCache* state) {
+  return ApplyBlock(params, ctx, block.block, block.txids, block.tx_sizes, state);
 }
 
 ValidationResult ApplyGenesis(const ChainParams& params, StateCache* state) {

@@ -35,6 +35,10 @@ ValidationResult ApplyBlockTransactions(const ChainParams& params, const BlockCo
                                         const chain::Block& block,
                                         std::span<const chain::Hash256> txids,
                                         chain::StateCache* state);
+// The same, with the tx sizes the decoder recorded (block.tx_sizes) instead of encoding each
+// tx again to learn its size; a block without them (built in memory) is encoded.
+ValidationResult ApplyBlockTransactions(const ChainParams& params, const BlockContext& ctx,
+                                        const chain::DecodedBlock& block, chain::StateCache* state);
 
 // The genesis state: the allocations and the height index of block 0.
 ValidationResult ApplyGenesis(const ChainParams& params, chain::StateCache* state);

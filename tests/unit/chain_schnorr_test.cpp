@@ -1,5 +1,6 @@
 // BIP-340 Schnorr signatures: all 19 official vectors (key derivation, byte-exact signing,
-// verification), plus key handling and concurrent verification.
+// verification), plus key handling and concurrent verification; PublicKeyCache answers as
+// VerifySchnorr does, never enters a key that does not parse, and stays within its bound.
 #include "chain/schnorr.h"
 
 #include <gtest/gtest.h>
@@ -8,6 +9,7 @@
 #include <atomic>
 #include <fstream>
 #include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -94,6 +96,36 @@ TEST(Bip340Test, AllOfficialVectors) {
     EXPECT_EQ(VerifySchnorr(pubkey, msg, sig), row.result);
   }
   EXPECT_EQ(signed_rows, 8);  // rows 0 to 3 and 15 to 18
+}
+
+// Every official vector through one cache, twice: the second pass verifies with the keys the
+// first one parsed (the vectors share keys) and must give the same answers.
+TEST(Bip340Test, AllOfficialVectorsThroughAKeyCache) {
+  const std::vector<Bip340Row> rows = LoadBip340();
+  ASSERT_EQ(rows.size(), 19u);
+  PublicKeyCache cache;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const Bip340Row& row : rows) {
+      SCOPED_TRACE("pass " + std::to_string(pass) + " row " + std::to_string(row.index));
+      const AccountId pubkey = AccountId{HexArray<32>(row.public_key)};
+      const Bytes msg = Hex(row.message);
+      const Signature sig = HexArray<64>(row.signature);
+      EXPECT_EQ(cache.Verify(pubkey, msg, sig), row.result);
+      EXPECT_EQ(cache.Verify(pubkey, msg, sig), VerifySchnorr(pubkey, msg, sig));
+    }
+  }
+  const PublicKeyCache::Stats s = cache.stats();
+  EXPECT_GT(s.hits, 0u);
+  // Rows 5 and 14 carry keys that are not x coordinates of a point: never entered, so each
+  // of their 4 verifications parsed (and failed) again.
+  std::set<AccountId> distinct_valid;
+  for (const Bip340Row& row : rows) {
+    if (row.index != 5 && row.index != 14) {
+      distinct_valid.insert(AccountId{HexArray<32>(row.public_key)});
+    }
+  }
+  EXPECT_EQ(s.size, distinct_valid.size());
+  EXPECT_EQ(s.misses, distinct_valid.size() + 2 * 4);
 }
 
 TEST(Bip340Test, MessageLengthsCovered) {
@@ -221,6 +253,116 @@ TEST(SchnorrTest, ConcurrentSigningWithOneKey) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures.load(), 0);
+}
+
+TEST(PublicKeyCacheTest, AgreesWithVerifySchnorr) {
+  PublicKeyCache cache(16);
+  for (int i = 0; i < 4; ++i) {
+    const SecretKey key = SecretKey::Generate();
+    const Bytes msg = {static_cast<uint8_t>(i)};
+    const Signature sig = key.Sign(msg);
+    EXPECT_TRUE(cache.Verify(key.PublicKey(), msg, sig));  // parses the key
+    EXPECT_TRUE(cache.Verify(key.PublicKey(), msg, sig));  // finds it
+    Signature bad = sig;
+    bad[5] ^= 1;
+    EXPECT_FALSE(cache.Verify(key.PublicKey(), msg, bad));
+    EXPECT_FALSE(VerifySchnorr(key.PublicKey(), msg, bad));
+    EXPECT_FALSE(cache.Verify(key.PublicKey(), Bytes{0x55}, sig));  // another message
+    const SecretKey other = SecretKey::Generate();
+    EXPECT_FALSE(cache.Verify(other.PublicKey(), msg, sig));  // another key, now entered
+  }
+  const PublicKeyCache::Stats s = cache.stats();
+  EXPECT_EQ(s.misses, 8u);
+  EXPECT_EQ(s.hits, 4u * 3);
+  EXPECT_EQ(s.size, 8u);
+  EXPECT_EQ(s.evictions, 0u);
+}
+
+// A key that is not a valid x coordinate fails every time and never takes a slot, so no
+// sequence of calls can make it pass as parsed.
+TEST(PublicKeyCacheTest, KeyThatDoesNotParseIsNeverEntered) {
+  const SecretKey key = SecretKey::Generate();
+  const Bytes msg = {9};
+  const Signature sig = key.Sign(msg);
+  AccountId not_field;  // x >= p
+  not_field.bytes.fill(0xff);
+  // x = 5 is in the field but x^3 + 7 = 132 has no square root mod p: no point has it.
+  AccountId not_on_curve;
+  not_on_curve.bytes[31] = 5;
+  ASSERT_FALSE(VerifySchnorr(not_on_curve, msg, sig));
+  PublicKeyCache cache(4);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_FALSE(cache.Verify(not_field, msg, sig));
+    EXPECT_FALSE(cache.Verify(not_on_curve, msg, sig));
+    EXPECT_FALSE(cache.Verify(AccountId(), msg, sig));
+  }
+  EXPECT_EQ(cache.stats().size, 0u);
+  EXPECT_EQ(cache.stats().misses, 9u);
+  EXPECT_TRUE(cache.Verify(key.PublicKey(), msg, sig));
+  EXPECT_EQ(cache.stats().size, 1u);
+}
+
+TEST(PublicKeyCacheTest, StaysWithinItsBound) {
+  const Bytes msg = {'b'};
+  std::vector<std::pair<AccountId, Signature>> signed_msgs;
+  for (int i = 0; i < 20; ++i) {
+    const SecretKey key = SecretKey::Generate();
+    signed_msgs.emplace_back(key.PublicKey(), key.Sign(msg));
+  }
+  PublicKeyCache cache(5);
+  for (int round = 0; round < 3; ++round) {
+    for (const auto& [pub, sig] : signed_msgs) {
+      EXPECT_TRUE(cache.Verify(pub, msg, sig));
+      EXPECT_LE(cache.stats().size, 5u);
+    }
+  }
+  const PublicKeyCache::Stats s = cache.stats();
+  EXPECT_EQ(s.size, 5u);
+  EXPECT_EQ(s.hits + s.misses, 60u);
+  EXPECT_EQ(s.evictions, s.misses - 5);
+
+  PublicKeyCache none(0);
+  for (const auto& [pub, sig] : signed_msgs) EXPECT_TRUE(none.Verify(pub, msg, sig));
+  EXPECT_EQ(none.stats().size, 0u);
+  EXPECT_EQ(none.stats().hits, 0u);
+}
+
+// Several threads share a cache smaller than their set of keys (so entries come and go while
+// others read them), and every answer is VerifySchnorr's, for good and bad signatures.
+TEST(PublicKeyCacheTest, ConcurrentUseAgreesWithVerifySchnorr) {
+  const Bytes msg = {'c', 'c'};
+  struct Case {
+    AccountId pub;
+    Signature sig;
+    bool valid;
+  };
+  std::vector<Case> cases;
+  for (int i = 0; i < 12; ++i) {
+    const SecretKey key = SecretKey::Generate();
+    Signature sig = key.Sign(msg);
+    const bool valid = i % 3 != 0;
+    if (!valid) sig[20] ^= 0x40;
+    cases.push_back({key.PublicKey(), sig, valid});
+  }
+  AccountId not_field;
+  not_field.bytes.fill(0xff);
+  cases.push_back({not_field, cases[1].sig, false});
+  PublicKeyCache cache(6);
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 20; ++round) {
+        for (size_t i = 0; i < cases.size(); ++i) {
+          const Case& c = cases[(i + t * 5) % cases.size()];
+          if (cache.Verify(c.pub, msg, c.sig) != c.valid) ++wrong;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_LE(cache.stats().size, 6u);
 }
 
 TEST(SchnorrTest, TweakXOnly) {

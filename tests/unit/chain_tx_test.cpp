@@ -334,6 +334,12 @@ TEST(Block, RoundTripWithSeveralTxs) {
   ASSERT_EQ(d->txids.size(), block.txs.size());
   for (size_t i = 0; i < block.txs.size(); ++i) EXPECT_EQ(d->txids[i], block.txs[i].Id());
   EXPECT_EQ(d->block.Serialize(), enc);
+  // What the decoder records so that validation need not encode again.
+  EXPECT_EQ(d->encoded, enc);
+  ASSERT_EQ(d->tx_sizes.size(), block.txs.size());
+  for (size_t i = 0; i < block.txs.size(); ++i) {
+    EXPECT_EQ(d->tx_sizes[i], block.txs[i].Serialize().size()) << i;
+  }
 
   // No txs at all.
   Block empty;
@@ -341,6 +347,8 @@ TEST(Block, RoundTripWithSeveralTxs) {
   auto de = DecodeBlock(empty.Serialize());
   ASSERT_TRUE(de.ok()) << de.status().ToString();
   EXPECT_TRUE(de->block.txs.empty());
+  EXPECT_TRUE(de->tx_sizes.empty());
+  EXPECT_EQ(de->encoded, empty.Serialize());
 
   // Truncations and a trailing byte fail.
   for (size_t n : {size_t{0}, kHeaderSize, kHeaderSize + 1, enc.size() / 2, enc.size() - 1}) {

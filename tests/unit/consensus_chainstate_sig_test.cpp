@@ -178,6 +178,32 @@ TEST_F(ChainstateSignatureTest, BadSignatureWinsOverAStateError) {
   EXPECT_EQ(cs_->Tip().height, 0u);
 }
 
+// The signature check of a block that extends the tip starts before CheckBlock; a block that
+// fails CheckBlock reports CheckBlock's reason, bad signature or not, and the chain goes on.
+TEST_F(ChainstateSignatureTest, ContentRuleWinsOverABadSignature) {
+  std::vector<Transaction> txs = Transfers(60);
+  txs[3].signature[1] ^= 1;
+  Block bad_root = MakeBlock(params_.genesis_id, 0, txs);
+  bad_root.header.merkle_root.bytes[0] ^= 1;
+  while (!CheckProofOfWork(bad_root.header.Id(), bad_root.header.bits, params_.pow_limit)) {
+    bad_root.header.nonce++;
+  }
+  EXPECT_EQ(Submit(bad_root).reason(), "bad-merkle-root");
+
+  std::vector<Transaction> twice = txs;
+  twice.push_back(twice[10]);
+  EXPECT_EQ(Submit(MakeBlock(params_.genesis_id, 0, twice)).reason(), "duplicate-tx");
+  EXPECT_EQ(cs_->Tip().height, 0u);
+
+  // Without the content fault the bad signature is the reason; without either, it connects.
+  ValidationResult r = Submit(MakeBlock(params_.genesis_id, 0, txs));
+  EXPECT_EQ(r.reason(), "bad-signature");
+  EXPECT_EQ(r.detail(), "tx 3");
+  Block good = MakeBlock(params_.genesis_id, 0, Transfers(60));
+  ASSERT_TRUE(Submit(good).valid());
+  EXPECT_EQ(cs_->Tip().id, good.header.Id());
+}
+
 TEST_F(ChainstateSignatureTest, ReorgConnectsAStoredBlockWithTheCache) {
   Block a1 = MakeBlock(params_.genesis_id, 0, {}, /*miner=*/4);
   ASSERT_TRUE(Submit(a1).valid());

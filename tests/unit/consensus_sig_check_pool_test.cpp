@@ -1,6 +1,7 @@
 // SignatureCheckPool: the result (valid, or the lowest bad index) does not depend on the
-// number of workers, the block size or concurrent batches; a cache hit skips the Schnorr
-// verification; a cache entry for another signature does not.
+// number of workers, the block size, concurrent batches or the parsed-key cache; a cache hit
+// skips the Schnorr verification; a cache entry for another signature does not; a cancelled
+// check stops.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -157,6 +158,63 @@ TEST(SignatureCheckPoolTest, CacheKeysAreThoseOfEveryTx) {
   SignatureCheckPool::Batch uncached = pool.Start(txs, nullptr);
   ASSERT_TRUE(uncached.Wait().valid());
   EXPECT_TRUE(uncached.cache_keys().empty());
+}
+
+// The pool parses each sender's key once (120 txs from 4 senders here) and its answers are
+// those of a pool that parses every time, for good signatures, bad ones and a sender whose
+// key is no point at all.
+TEST(SignatureCheckPoolTest, ParsedKeysChangeNoResult) {
+  SignatureCheckPool parsed(0), unparsed(0, /*key_cache_entries=*/0);
+  std::vector<Transaction> txs = Txs(120);
+  EXPECT_EQ(Check(&parsed, txs), "valid");
+  chain::PublicKeyCache::Stats s = parsed.key_cache_stats();
+  EXPECT_EQ(s.misses, static_cast<uint64_t>(testing::kFundedKeys));
+  EXPECT_EQ(s.hits, 120u - testing::kFundedKeys);
+  EXPECT_EQ(s.size, static_cast<size_t>(testing::kFundedKeys));
+  EXPECT_EQ(unparsed.key_cache_stats().size, 0u);
+
+  chain::AccountId no_point;
+  no_point.bytes[31] = 5;  // x^3 + 7 has no square root: not a key
+  for (size_t bad : {119, 77, 40, 6}) {
+    if (bad == 40) {
+      txs[bad].sender = no_point;
+    } else {
+      txs[bad].signature[50] ^= 2;
+    }
+    for (SignatureCheckPool* pool : {&parsed, &unparsed}) {
+      EXPECT_EQ(Check(pool, txs), "bad-signature: tx " + std::to_string(bad));
+    }
+  }
+  EXPECT_EQ(parsed.key_cache_stats().size, static_cast<size_t>(testing::kFundedKeys));
+  for (size_t workers : {1, 3}) {
+    SignatureCheckPool pool(workers);
+    EXPECT_EQ(Check(&pool, txs), "bad-signature: tx 6");
+  }
+}
+
+TEST(SignatureCheckPoolTest, CancelStopsTheCheck) {
+  std::vector<Transaction> txs = Txs(120);
+  // Without workers nothing runs before Wait, so a cancelled batch verifies nothing.
+  SignatureCheckPool inline_pool(0);
+  SignatureCheckPool::Batch batch = inline_pool.Start(txs, nullptr);
+  batch.Cancel();
+  EXPECT_TRUE(batch.Wait().error());
+  chain::PublicKeyCache::Stats s = inline_pool.key_cache_stats();
+  EXPECT_EQ(s.hits + s.misses, 0u);
+  EXPECT_EQ(Check(&inline_pool, txs), "valid");
+
+  // With workers: Cancel returns once no thread touches the txs; the pool goes on serving.
+  SignatureCheckPool pool(2);
+  for (int rep = 0; rep < 5; ++rep) {
+    std::vector<Transaction> local = txs;
+    {
+      SignatureCheckPool::Batch b = pool.Start(local, nullptr);
+      b.Cancel();
+      EXPECT_TRUE(b.Wait().error());
+    }
+    local.clear();  // the batch no longer reads them
+    EXPECT_EQ(Check(&pool, txs), "valid");
+  }
 }
 
 }  // namespace
