@@ -69,8 +69,19 @@ Result<UndoRecord> DecodeUndo(ByteSpan data) {
 
 Status StateCache::Get(std::string_view key, Bytes* value) const {
   auto it = changes_.find(key);
-  if (it == changes_.end()) return base_->Get(key, value);
-  if (!it->second) return Status::NotFound("deleted");
+  if (it == changes_.end()) {
+    it = base_reads_.find(key);
+    if (it == base_reads_.end()) {
+      Status s = base_->Get(key, value);
+      if (s.ok()) {
+        base_reads_.emplace(std::string(key), *value);
+      } else if (s.IsNotFound()) {
+        base_reads_.emplace(std::string(key), std::nullopt);
+      }
+      return s;
+    }
+  }
+  if (!it->second) return Status::NotFound("no value");
   *value = *it->second;
   return Status::Ok();
 }
@@ -142,6 +153,11 @@ Result<UndoRecord> StateCache::MakeUndo() const {
   undo.entries.reserve(changes_.size());
   for (const auto& [key, unused] : changes_) {
     UndoRecord::Entry e{key, std::nullopt};
+    if (auto read = base_reads_.find(key); read != base_reads_.end()) {
+      e.previous = read->second;
+      undo.entries.push_back(std::move(e));
+      continue;
+    }
     Bytes previous;
     Status s = base_->Get(key, &previous);
     if (s.ok()) {

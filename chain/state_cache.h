@@ -61,6 +61,11 @@ class StateCache : public KvReader {
  private:
   const KvReader* base_;
   std::map<std::string, std::optional<Bytes>, std::less<>> changes_;
+  // What Get read from the base (nullopt: absent), so that a key is read from the base once:
+  // a later Get, and MakeUndo for a key that was read before it was written, use this. The
+  // base does not change while the overlay is in use, so it cannot go stale. Bounded like
+  // changes_: by the keys one block (or one tx) touches.
+  mutable std::map<std::string, std::optional<Bytes>, std::less<>> base_reads_;
 };
 
 }  // namespace waybill::chain

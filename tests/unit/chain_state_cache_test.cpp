@@ -229,6 +229,41 @@ TEST(StateCacheTest, BaseErrorsPropagate) {
   EXPECT_EQ(undo.status().code(), Status::Code::kIoError);
 }
 
+// Counts the reads that reach the base.
+class CountingKv : public KvReader {
+ public:
+  Status Get(std::string_view key, Bytes* value) const override {
+    ++reads;
+    return kv.Get(key, value);
+  }
+  MemoryKv kv;
+  mutable int reads = 0;
+};
+
+TEST(StateCacheTest, EachKeyIsReadFromTheBaseOnce) {
+  CountingKv base;
+  base.kv.Put("a", B("base-a"));
+  StateCache cache(&base);
+  Bytes v;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(cache.Get("a", &v).ok());
+    EXPECT_EQ(v, B("base-a"));
+    EXPECT_TRUE(cache.Get("absent", &v).IsNotFound());
+  }
+  EXPECT_EQ(base.reads, 2);
+
+  // Written after being read: the undo data holds the value read, without another read.
+  cache.Put("a", B("new-a"));
+  cache.Put("absent", B("now-here"));
+  cache.Put("unread", B("x"));
+  ASSERT_TRUE(cache.Get("a", &v).ok());
+  EXPECT_EQ(v, B("new-a"));
+  auto undo = cache.MakeUndo();
+  ASSERT_TRUE(undo.ok());
+  EXPECT_EQ(base.reads, 3);  // only "unread" was read for the undo data
+  const UndoRecord want{{{"a", B("base-a")}, {"absent", std::nullopt}, {"unread", std::nullopt}}};
+  EXPECT_EQ(*undo, want);
+}
 class StateCacheStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
