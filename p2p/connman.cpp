@@ -22,6 +22,7 @@
 #include <set>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include "p2p/addrman.h"
 
@@ -128,26 +129,32 @@ class Connection : public std::enable_shared_from_this<Connection> {
     net::post(executor_, [self = shared_from_this()] { self->ReadHeader(); });
   }
 
+  // Any thread. Frames sent in a burst reach the strand in one handler (one wake-up of the
+  // I/O thread rather than one per frame) and leave in as few writes as the limits allow.
   void Send(std::shared_ptr<const chain::Bytes> frame) {
     queued_bytes_ += frame->size();
-    net::post(executor_, [self = shared_from_this(), frame = std::move(frame)]() mutable {
-      if (self->closed_) {
-        self->queued_bytes_ -= frame->size();
-        return;
-      }
-      self->send_queue_.push_back(std::move(frame));
-      if (!self->writing_) self->WriteNext();
-    });
+    bool post = false;
+    {
+      std::lock_guard lock(outbox_mu_);
+      outbox_.push_back(std::move(frame));
+      post = !outbox_posted_;
+      outbox_posted_ = true;
+    }
+    if (post) net::post(executor_, [self = shared_from_this()] { self->TakeOutbox(); });
   }
 
   void Close(std::string why) {
     net::post(executor_, [self = shared_from_this(), why = std::move(why)] { self->DoClose(why); });
   }
 
-  // The owner processed a message of this many bytes.
+  // The owner processed a message of this many bytes. Wakes the strand only if reading is
+  // paused: ReadHeader sets the flag before it re-checks the limits, and both sides use
+  // sequentially consistent atomics, so a pause cannot miss the decrement that ends it.
   void Delivered(size_t bytes) {
     undelivered_bytes_ -= bytes;
-    net::post(executor_, [self = shared_from_this()] { self->MaybeResume(); });
+    if (reading_paused_.load()) {
+      net::post(executor_, [self = shared_from_this()] { self->MaybeResume(); });
+    }
   }
 
  private:
@@ -167,8 +174,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ReadHeader() {
     if (closed_) return;
     if (OverLimits()) {
-      reading_paused_ = true;  // resumed by Delivered() or a finished write
-      return;
+      reading_paused_.store(true);  // resumed by Delivered() or a finished write
+      if (OverLimits()) return;
+      reading_paused_.store(false);  // a Delivered() came in between
     }
     // A peer must send something (at least a ping reply) well within this.
     ArmTimer(read_timer_, options_.peer.idle_timeout_ms + options_.io_timeout_ms, "read");
@@ -223,6 +231,30 @@ class Connection : public std::enable_shared_from_this<Connection> {
     ReadHeader();
   }
 
+  // On the strand: moves what Send queued to the send queue.
+  void TakeOutbox() {
+    std::deque<std::shared_ptr<const chain::Bytes>> taken;
+    {
+      std::lock_guard lock(outbox_mu_);
+      taken.swap(outbox_);
+      outbox_posted_ = false;
+    }
+    for (auto& frame : taken) {
+      if (closed_) {
+        queued_bytes_ -= frame->size();
+      } else {
+        send_queue_.push_back(std::move(frame));
+      }
+    }
+    if (!closed_ && !writing_) WriteNext();
+  }
+
+  // Writes the frames at the front of the queue in one gathered write: at most
+  // kMaxFramesPerWrite frames, and more than one only while they add up to at most
+  // kMaxBytesPerWrite, so a big block is still one write of its own.
+  static constexpr size_t kMaxFramesPerWrite = 64;
+  static constexpr size_t kMaxBytesPerWrite = 256 << 10;
+
   void WriteNext() {
     if (closed_ || send_queue_.empty()) {
       writing_ = false;
@@ -230,8 +262,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     writing_ = true;
+    write_buffers_.clear();
+    size_t bytes = 0;
+    for (const auto& frame : send_queue_) {
+      if (write_buffers_.size() == kMaxFramesPerWrite) break;
+      if (!write_buffers_.empty() && bytes + frame->size() > kMaxBytesPerWrite) break;
+      write_buffers_.push_back(net::buffer(*frame));
+      bytes += frame->size();
+    }
     ArmTimer(write_timer_, options_.io_timeout_ms, "write");
-    net::async_write(socket_, net::buffer(*send_queue_.front()),
+    net::async_write(socket_, write_buffers_,
                      net::bind_executor(executor_, [self = shared_from_this()](
                                                        const boost::system::error_code& ec,
                                                        size_t n) { self->OnWrite(ec, n); }));
@@ -241,15 +281,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
     write_timer_.cancel();
     if (closed_) return;
     if (ec) return DoClose("write: " + ec.message());
-    queued_bytes_ -= send_queue_.front()->size();
     bytes_sent_ += n;
-    send_queue_.pop_front();
+    for (size_t i = 0; i < write_buffers_.size(); ++i) {
+      queued_bytes_ -= send_queue_.front()->size();
+      send_queue_.pop_front();
+    }
+    write_buffers_.clear();
     WriteNext();
   }
 
   void MaybeResume() {
-    if (reading_paused_ && !closed_ && !OverLimits()) {
-      reading_paused_ = false;
+    if (reading_paused_.load() && !closed_ && !OverLimits()) {
+      reading_paused_.store(false);
       ReadHeader();
     }
   }
@@ -264,6 +307,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
     socket_.close(ignored);
     for (const auto& frame : send_queue_) queued_bytes_ -= frame->size();
     send_queue_.clear();
+    {
+      // Frames that Send queued after this point are dropped by TakeOutbox.
+      std::lock_guard lock(outbox_mu_);
+      for (const auto& frame : outbox_) queued_bytes_ -= frame->size();
+      outbox_.clear();
+    }
     owner_->OnClosed(shared_from_this(), why);
   }
 
@@ -292,9 +341,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   FrameHeader frame_;
   chain::Bytes payload_;
   std::deque<std::shared_ptr<const chain::Bytes>> send_queue_;
+  std::vector<net::const_buffer> write_buffers_;  // the frames of the write in flight
   bool writing_ = false;
-  bool reading_paused_ = false;
   bool closed_ = false;
+  // Set on the strand, read by Delivered() on the owner's thread.
+  std::atomic<bool> reading_paused_{false};
+
+  std::mutex outbox_mu_;
+  // Guarded by outbox_mu_: frames from Send() not yet on the strand, and whether a
+  // TakeOutbox() is posted.
+  std::deque<std::shared_ptr<const chain::Bytes>> outbox_;
+  bool outbox_posted_ = false;
 };
 
 }  // namespace
