@@ -5,6 +5,8 @@
 #include <deque>
 #include <set>
 
+#include "chain/hash.h"
+
 namespace waybill::p2p {
 namespace {
 
@@ -102,7 +104,8 @@ PeerManager::PeerManager(PeerManagerOptions options, NodeInterface* node, Transp
       now_ms_(std::move(now_ms)),
       unix_now_(std::move(unix_now)),
       rng_(seed ? seed : std::random_device{}() | uint64_t{std::random_device{}()} << 32),
-      recent_rejects_(options_.recent_rejects) {
+      recent_rejects_(options_.recent_rejects),
+      recent_addr_relays_(kRecentAddrRelays) {
   next_mempool_sync_ms_ = now_ms_() + options_.mempool_sync_interval_ms;
   last_tip_change_ms_ = now_ms_();
 }
@@ -298,7 +301,8 @@ void PeerManager::HandshakeDone(Peer& peer) {
     listening.port = peer.remote.listen_port;
     if (listening.IsValid()) {
       transport_->PeerListensAt(peer.id, listening);
-      if (addrman_->Add(listening, peer.addr, unix_now, unix_now)) {
+      const bool is_new = addrman_->Add(listening, peer.addr, unix_now, unix_now);
+      if ((is_new || !addrman_->Find(listening)) && MarkRelayed(listening)) {
         RelayAddresses(peer, {AddrEntry{static_cast<uint32_t>(unix_now), listening}});
       }
     }
@@ -350,16 +354,27 @@ void PeerManager::HandleAddr(Peer& peer, const AddrMsg& msg) {
     }
     peer.addr_tokens -= 1;
     if (!entry.addr.IsValid()) continue;
-    // Only an address new to us goes on: each node relays an address at most once, so
-    // relays die out instead of circling the overlay.
     const bool is_new = addrman_->Add(entry.addr, peer.addr, entry.time, unix_now);
-    if (is_new && msg.entries.size() <= kMaxRelayedAddrEntries &&
-        int64_t{entry.time} + kAddrRelayMaxAgeSeconds >= unix_now) {
+    // Each node relays an address at most once (within the memory of recent relays), so
+    // relays die out instead of circling the overlay. Whether the book had room for it does
+    // not matter: a node whose bucket slot was taken still passes it on.
+    if ((is_new || !addrman_->Find(entry.addr)) &&
+        msg.entries.size() <= kMaxRelayedAddrEntries &&
+        int64_t{entry.time} + kAddrRelayMaxAgeSeconds >= unix_now && MarkRelayed(entry.addr)) {
       fresh.push_back(entry);
     }
   }
   if (dropped) LogPeer(LogLevel::kDebug, peer, std::to_string(dropped) + " addresses over rate");
   if (!fresh.empty()) RelayAddresses(peer, fresh);
+}
+
+bool PeerManager::MarkRelayed(const NetAddress& addr) {
+  const std::string text = addr.ToString();
+  const chain::Hash256 key = chain::Sha256Hash(
+      chain::ByteSpan(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+  if (recent_addr_relays_.Contains(key)) return false;
+  recent_addr_relays_.Insert(key);
+  return true;
 }
 
 void PeerManager::RelayAddresses(const Peer& from, const std::vector<AddrEntry>& entries) {

@@ -178,6 +178,8 @@ class PeerManager {
   void Log(chain::LogLevel level, const std::string& msg);
   // For messages whose content a peer controls: at most a few lines a second.
   void LogPeer(chain::LogLevel level, const Peer& peer, const std::string& msg);
+  // True the first time addr is passed (within recent_addr_relays_' memory), false after.
+  bool MarkRelayed(const NetAddress& addr);
 
   // Fixed after construction.
   const PeerManagerOptions options_;
@@ -196,6 +198,9 @@ class PeerManager {
   std::unordered_map<chain::Hash256, PeerId, SaltedIdHasher> tx_requests_;
   // Txs refused for a reason that may pass with a new tip: cleared on every tip change.
   RollingIdSet recent_rejects_;
+  // Addresses this node relayed lately (hashes of "ip:port"): each is relayed once.
+  static constexpr size_t kRecentAddrRelays = 10'000;
+  RollingIdSet recent_addr_relays_;
   // Txs waiting for an earlier nonce of their sender (bounded by options_.orphan_txs and
   // options_.orphan_bytes).
   struct Orphan {

@@ -240,7 +240,10 @@ chain::Transaction Tx(uint64_t nonce, uint8_t key_fill = 7) {
 
 class PeerManagerTest : public ::testing::Test {
  protected:
-  PeerManagerTest() : addrman_(MakeAddrManOptions()) { Make(PeerManagerOptions{}); }
+  PeerManagerTest() : PeerManagerTest(MakeAddrManOptions()) {}
+  explicit PeerManagerTest(const AddrManOptions& book) : addrman_(book) {
+    Make(PeerManagerOptions{});
+  }
 
   static AddrManOptions MakeAddrManOptions() {
     AddrManOptions o;
@@ -779,6 +782,43 @@ TEST_F(PeerManagerTest, FreshAddressIsRelayedOnceOnly) {
   relayed = transport_.Take<AddrMsg>(1).size() + transport_.Take<AddrMsg>(2).size() +
             transport_.Take<AddrMsg>(3).size();
   EXPECT_EQ(relayed, 0u);
+}
+
+// An address book of one slot: every address after the first finds its slot taken.
+class PeerManagerTinyBookTest : public PeerManagerTest {
+ protected:
+  PeerManagerTinyBookTest() : PeerManagerTest(Tiny()) {}
+  static AddrManOptions Tiny() {
+    AddrManOptions o = MakeAddrManOptions();
+    o.new_bucket_count = 1;
+    o.tried_bucket_count = 1;
+    o.bucket_size = 1;
+    o.new_buckets_per_source_group = 1;
+    o.tried_buckets_per_group = 1;
+    return o;
+  }
+};
+
+TEST_F(PeerManagerTinyBookTest, AddressWithoutRoomInTheBookIsStillRelayedOnce) {
+  Connect(1);
+  Connect(2);
+  Connect(3);
+  const uint32_t t = static_cast<uint32_t>(unix_now_ - 5);
+  pm_->OnMessage(1, AddrMsg{{AddrEntry{t, Addr(8)}}});
+  EXPECT_EQ(transport_.Take<AddrMsg>(2).size() + transport_.Take<AddrMsg>(3).size(), 2u);
+  ASSERT_TRUE(addrman_.Find(Addr(8)).has_value());
+
+  // Its slot is taken: not stored, but passed on, so one full book does not end the relay.
+  AddrMsg nine{{AddrEntry{t, Addr(9)}}};
+  pm_->OnMessage(1, nine);
+  EXPECT_FALSE(addrman_.Find(Addr(9)).has_value());
+  EXPECT_EQ(transport_.Take<AddrMsg>(2).size() + transport_.Take<AddrMsg>(3).size(), 2u);
+  // Once: its echoes die out although the book still does not hold it.
+  pm_->OnMessage(2, nine);
+  pm_->OnMessage(3, nine);
+  EXPECT_EQ(transport_.Take<AddrMsg>(1).size() + transport_.Take<AddrMsg>(2).size() +
+                transport_.Take<AddrMsg>(3).size(),
+            0u);
 }
 
 TEST_F(PeerManagerTest, MessageFloodIsScored) {
