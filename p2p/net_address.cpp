@@ -129,8 +129,31 @@ std::string NetAddress::ToString() const {
   return "[" + IpString() + "]:" + std::to_string(port);
 }
 
+bool NetAddress::IsPrivate() const {
+  if (IsIPv4()) {
+    const uint8_t a = ip[12], b = ip[13];
+    return a == 10 || (a == 172 && (b & 0xf0) == 16) || (a == 192 && b == 168) ||
+           (a == 169 && b == 254) || (a == 100 && (b & 0xc0) == 64);
+  }
+  return (ip[0] & 0xfe) == 0xfc || (ip[0] == 0xfe && (ip[1] & 0xc0) == 0x80);
+}
+
 chain::Bytes NetAddress::Group() const {
-  if (IsLoopback()) return {0};
+  if (IsLoopback()) {
+    // Every node of a one-host testnet is its own group: loopback by IP and port.
+    chain::Bytes g{0};
+    g.insert(g.end(), ip.begin(), ip.end());
+    g.push_back(static_cast<uint8_t>(port & 0xff));  // u16 little-endian, as everywhere
+    g.push_back(static_cast<uint8_t>(port >> 8));
+    return g;
+  }
+  if (IsPrivate()) {
+    // A private network's hosts often share one /16: each is a group of its own.
+    if (IsIPv4()) return {4, ip[12], ip[13], ip[14], ip[15]};
+    chain::Bytes g{6};
+    g.insert(g.end(), ip.begin(), ip.end());
+    return g;
+  }
   if (IsIPv4()) return {4, ip[12], ip[13]};
   return {6, ip[0], ip[1], ip[2], ip[3]};
 }

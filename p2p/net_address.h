@@ -35,8 +35,12 @@ struct NetAddress {
   std::string IpString() const;
   // "127.0.0.1:18444", "[2001:db8::1]:18444".
   std::string ToString() const;
-  // The group an address belongs to for bucketing: a /16 for IPv4, a /32 for IPv6, all of
-  // loopback one group. Addresses in one group are assumed to be run by one party.
+  // Private ranges: 10/8, 172.16/12, 192.168/16, 169.254/16, 100.64/10, fc00::/7, fe80::/10.
+  bool IsPrivate() const;
+  // The group an address belongs to for bucketing (docs/PROTOCOL.md §13.2): a /16 for a
+  // public IPv4 address, a /32 for public IPv6, the whole address for a private one, the
+  // address and port for loopback. Addresses in one group are assumed to be run by one party;
+  // on a private network each host is taken for a party of its own.
   chain::Bytes Group() const;
 
   auto operator<=>(const NetAddress&) const = default;

@@ -12,9 +12,12 @@ node (127.0.0.25) dials the fourth: its address must reach the address books of 
 two of the triangle's three nodes (knownaddresses grows within 15 s), which fails if echoes
 of old addresses have used up their senders' addr budget (§12.6: 1,000 entries, refilled at
 0.1/s). Two, not three: each node relays a new address to two random peers, so with the
-connections the nodes dial by themselves the third can be skipped by chance; two is certain
-(the fourth node sends it to two of its peers other than the fifth, or it has only node 0,
-which sends it to two of its own peers other than the fourth, at least one in the triangle)."""
+connections the nodes dial by themselves the third can be skipped by chance; two is what the
+relay rules guarantee (the fourth node sends it to two of its peers other than the fifth, or
+it has only node 0, which sends it to two of its own peers other than the fourth, at least
+one in the triangle). A node whose book has no room for it still relays it (§12.6), and
+loopback addresses are groups of their own (§13.2), so a taken bucket slot is rare and does
+not stop the relay."""
 
 import time
 

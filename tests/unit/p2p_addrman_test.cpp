@@ -483,7 +483,8 @@ TEST(AddrManTest, BucketingVectors) {
   };
   for (const Vector& v : {Vector{"1.2.3.4:8333", "5.6.7.8:8333", 149, 8, 40, 26},
                           Vector{"[2001:db8::1]:18444", "[2001:db8:ffff::2]:1", 204, 46, 46, 37},
-                          Vector{"127.0.0.1:18444", "", 129, 26, 54, 21}}) {
+                          Vector{"127.0.0.1:18444", "", 32, 53, 36, 50},
+                          Vector{"10.1.2.3:18444", "10.1.9.9:18444", 94, 46, 60, 14}}) {
     AddrMan am(o);
     NetAddress a = Addr(v.addr);
     NetAddress source = *v.source ? Addr(v.source) : NetAddress{};  // "": unspecified, port 0

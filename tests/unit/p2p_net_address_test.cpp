@@ -145,8 +145,25 @@ TEST(NetAddressTest, Groups) {
   EXPECT_EQ(Must("1.2.3.4").Group(), Must("1.2.200.9:7").Group());
   EXPECT_NE(Must("1.2.3.4").Group(), Must("1.3.3.4").Group());
   EXPECT_NE(Must("1.2.3.4").Group(), Must("2.2.3.4").Group());
-  EXPECT_EQ(Must("127.0.0.1").Group(), Must("127.9.9.9").Group());
-  EXPECT_EQ(Must("127.0.0.1").Group(), Must("::1").Group());
+  // Loopback: by address and port, so each node of a one-host testnet is a group.
+  EXPECT_NE(Must("127.0.0.1:1").Group(), Must("127.0.0.1:2").Group());
+  EXPECT_NE(Must("127.0.0.1:1").Group(), Must("127.0.0.2:1").Group());
+  EXPECT_EQ(Must("127.0.0.1:7").Group(), Must("127.0.0.1:7").Group());
+  EXPECT_NE(Must("127.0.0.1").Group(), Must("::1").Group());
+  EXPECT_EQ(Must("127.0.0.1:258").Group(),
+            (chain::Bytes{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1, 2, 1}));
+  // Private ranges: the whole address; the port does not matter.
+  EXPECT_EQ(Must("10.1.2.3:1").Group(), (chain::Bytes{4, 10, 1, 2, 3}));
+  EXPECT_EQ(Must("10.1.2.3:1").Group(), Must("10.1.2.3:2").Group());
+  EXPECT_NE(Must("10.1.2.3").Group(), Must("10.1.2.4").Group());
+  EXPECT_NE(Must("192.168.0.1").Group(), Must("192.168.0.2").Group());
+  EXPECT_NE(Must("172.16.0.1").Group(), Must("172.16.0.2").Group());
+  EXPECT_NE(Must("172.31.0.1").Group(), Must("172.31.0.2").Group());
+  EXPECT_EQ(Must("172.32.0.1").Group(), Must("172.32.0.2").Group());  // public: the /16
+  EXPECT_NE(Must("100.64.0.1").Group(), Must("100.64.0.2").Group());
+  EXPECT_EQ(Must("100.128.0.1").Group(), Must("100.128.0.2").Group());  // public
+  EXPECT_NE(Must("[fd00::1]:1").Group(), Must("[fd00::2]:1").Group());
+  EXPECT_NE(Must("[fe80::1]:1").Group(), Must("[fe80::2]:1").Group());
   EXPECT_EQ(Must("[2001:db8:1::1]:1").Group(), Must("[2001:db8:ffff::2]:2").Group());
   EXPECT_NE(Must("[2001:db8::1]:1").Group(), Must("[2001:db9::1]:1").Group());
   // An IPv4 group never equals an IPv6 one.
