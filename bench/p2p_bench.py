@@ -8,7 +8,8 @@
   2. tx gossip throughput: T signed txs injected at one node until every node's mempool has
      all of them, in txs/s, against cores x single-core Schnorr verify/s (bench_verify) measured
      in the same run. Every node verifies every tx and they all share this machine's cores, so
-     the fair bound for N nodes on one host is cores x verify/s / N; both ratios are printed.
+     the fair bound for N nodes on one host is cores x verify/s / N; both ratios are printed,
+     and the CPU time (utime + stime) all nodes spent per tx, per node.
 
   python3 bench/p2p_bench.py --bindir build [--nodes 16] [--blocks 20] [--tx-blocks 5]
                              [--txs 1000] [--base-port 27000] [--keep]
@@ -89,6 +90,13 @@ class Testnet:
         raise RuntimeError(f"timed out waiting for {what}")
 
 
+def cpu_seconds(pid):
+    """utime + stime of a process, from /proc (Linux)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def make_txs(tn, keys, count, to):
     """count signed transfers from the key files in `keys`, nonces after their pending ones."""
     nonces = {}
@@ -160,16 +168,20 @@ def main():
 
         full = []
         gossip_rates = []
+        gossip_cpu = []  # CPU seconds of all nodes per tx, per sample
         for sample in range(args.tx_blocks):
             hexes = make_txs(tn, keys[1:], args.txs, to)
             source = tn.clients[rng.randrange(len(tn.clients))]
+            cpu_before = [cpu_seconds(n["pid"]) for n in tn.nodes]
             start = time.monotonic()
             for i in range(0, len(hexes), 200):
                 source.batch([("sendrawtransaction", [h]) for h in hexes[i:i + 200]])
             tn.wait(lambda: all(c.call("getmempoolinfo")["size"] >= args.txs
                                 for c in tn.clients), 300, "every mempool to have the txs")
             elapsed = time.monotonic() - start
+            cpu_after = [cpu_seconds(n["pid"]) for n in tn.nodes]
             gossip_rates.append(args.txs / elapsed)
+            gossip_cpu.append((sum(cpu_after) - sum(cpu_before)) / args.txs)
             full.append(propagate(tn, rng, to))
         if full:
             print(f"{args.txs}-tx blocks, {args.nodes} nodes, {len(full)} samples: "
@@ -182,6 +194,9 @@ def main():
                   f"{max(gossip_rates):.0f}); / bound {bound:.0f} = {rate / bound:.3f}; "
                   f"/ (bound / {args.nodes} nodes on this host) = "
                   f"{rate / (bound / args.nodes):.2f}")
+            per_node_us = statistics.median(gossip_cpu) / args.nodes * 1e6
+            print(f"tx gossip CPU: {per_node_us:.0f} us per tx per node (median; one "
+                  f"verification is {1e6 / verify_1core:.0f} us)")
         print(f"load after: {open('/proc/loadavg').read().strip()}")
     finally:
         tn.down(clean=not args.keep)
