@@ -21,6 +21,9 @@ constexpr uint32_t kFloodRatePerSecond = 2000;
 constexpr uint32_t kFloodBurst = 10'000;
 // An addr message this small with fresh entries is relayed (a node announcing itself).
 constexpr size_t kMaxRelayedAddrEntries = 10;
+// getaddr: answered at most this often per connection; a book this small is sent whole.
+constexpr int64_t kGetAddrAnswerIntervalMs = 20'000;
+constexpr size_t kGetAddrWholeBookSize = 100;
 constexpr int64_t kAddrRelayMaxAgeSeconds = 10 * 60;
 constexpr size_t kAddrRelayPeers = 2;
 constexpr int kMaxUnconnectingHeaders = 10;
@@ -65,7 +68,8 @@ struct PeerManager::Peer {
   std::optional<int64_t> ping_ms;
   int64_t next_ping_ms = 0;
 
-  bool getaddr_answered = false;
+  int64_t getaddr_answered_ms = -1;  // when its last getaddr was answered; -1: never
+  bool addr_refresh_pending = false;  // we asked it for addresses again (OnTick)
   double addr_tokens;
   int64_t addr_tokens_ms;
 
@@ -107,6 +111,7 @@ PeerManager::PeerManager(PeerManagerOptions options, NodeInterface* node, Transp
       recent_rejects_(options_.recent_rejects),
       recent_addr_relays_(kRecentAddrRelays) {
   next_mempool_sync_ms_ = now_ms_() + options_.mempool_sync_interval_ms;
+  next_addr_refresh_ms_ = now_ms_() + options_.addr_refresh_interval_ms;
   last_tip_change_ms_ = now_ms_();
 }
 
@@ -327,11 +332,18 @@ void PeerManager::HandlePong(Peer& peer, const PongMsg& msg) {
 // ---- Addresses ----
 
 void PeerManager::HandleGetAddr(Peer& peer) {
-  // Once per connection, so a peer cannot map the whole book by asking again and again.
-  if (peer.getaddr_answered) return;
-  peer.getaddr_answered = true;
+  // Seldom, so a peer cannot map a big book quickly by asking again and again; a request
+  // sooner is ignored (the asker's refresh is slower than this).
+  const int64_t now = now_ms_();
+  if (peer.getaddr_answered_ms >= 0 && now - peer.getaddr_answered_ms < kGetAddrAnswerIntervalMs) {
+    return;
+  }
+  peer.getaddr_answered_ms = now;
+  // 23 % of a big book, as Bitcoin; all of a small one (a private network's few members are
+  // no secret, and 23 % of five addresses would be none).
+  const size_t pct = addrman_->size() <= kGetAddrWholeBookSize ? 100 : 23;
   AddrMsg reply;
-  for (const TimedAddress& info : addrman_->GetAddresses(kMaxAddrEntries, 23, unix_now_())) {
+  for (const TimedAddress& info : addrman_->GetAddresses(kMaxAddrEntries, pct, unix_now_())) {
     reply.entries.push_back(
         AddrEntry{static_cast<uint32_t>(std::max<int64_t>(0, info.last_seen)), info.addr});
   }
@@ -341,10 +353,16 @@ void PeerManager::HandleGetAddr(Peer& peer) {
 void PeerManager::HandleAddr(Peer& peer, const AddrMsg& msg) {
   const int64_t now = now_ms_();
   const int64_t unix_now = unix_now_();
-  peer.addr_tokens =
-      std::min(options_.addr_burst, peer.addr_tokens + (now - peer.addr_tokens_ms) / 1000.0 *
-                                                           options_.addr_rate_per_second);
+  // Refilled up to the burst; a credit for an answer we asked for may exceed it until spent.
+  if (peer.addr_tokens < options_.addr_burst) {
+    peer.addr_tokens =
+        std::min(options_.addr_burst, peer.addr_tokens + (now - peer.addr_tokens_ms) / 1000.0 *
+                                                             options_.addr_rate_per_second);
+  }
   peer.addr_tokens_ms = now;
+  // The answer to a refresh is not relayed on: it is our own request, not news.
+  const bool answer = peer.addr_refresh_pending;
+  peer.addr_refresh_pending = false;
   std::vector<AddrEntry> fresh;
   size_t dropped = 0;
   for (const AddrEntry& entry : msg.entries) {
@@ -358,7 +376,7 @@ void PeerManager::HandleAddr(Peer& peer, const AddrMsg& msg) {
     // Each node relays an address at most once (within the memory of recent relays), so
     // relays die out instead of circling the overlay. Whether the book had room for it does
     // not matter: a node whose bucket slot was taken still passes it on.
-    if ((is_new || !addrman_->Find(entry.addr)) &&
+    if (!answer && (is_new || !addrman_->Find(entry.addr)) &&
         msg.entries.size() <= kMaxRelayedAddrEntries &&
         int64_t{entry.time} + kAddrRelayMaxAgeSeconds >= unix_now && MarkRelayed(entry.addr)) {
       fresh.push_back(entry);
@@ -366,6 +384,23 @@ void PeerManager::HandleAddr(Peer& peer, const AddrMsg& msg) {
   }
   if (dropped) LogPeer(LogLevel::kDebug, peer, std::to_string(dropped) + " addresses over rate");
   if (!fresh.empty()) RelayAddresses(peer, fresh);
+}
+
+void PeerManager::RefreshAddresses() {
+  // Addresses relayed while a node was not yet connected to their relayers are never heard
+  // again (each is relayed once); asking an outbound peer from time to time repairs that, as
+  // anti-entropy does for txs.
+  std::vector<Peer*> outbound;
+  for (auto& [id, peer] : peers_) {
+    if (!peer->inbound && peer->handshake_done && !peer->disconnecting) {
+      outbound.push_back(peer.get());
+    }
+  }
+  if (outbound.empty()) return;
+  Peer& peer = *outbound[rng_() % outbound.size()];
+  peer.addr_refresh_pending = true;
+  peer.addr_tokens += static_cast<double>(kMaxAddrEntries);  // the answer is not a flood
+  transport_->Send(peer.id, GetAddrMsg{});
 }
 
 bool PeerManager::MarkRelayed(const NetAddress& addr) {
@@ -861,6 +896,10 @@ void PeerManager::OnTick() {
   if (options_.mempool_sync_interval_ms > 0 && now >= next_mempool_sync_ms_) {
     next_mempool_sync_ms_ = now + options_.mempool_sync_interval_ms;
     MempoolSync();
+  }
+  if (options_.addr_refresh_interval_ms > 0 && now >= next_addr_refresh_ms_) {
+    next_addr_refresh_ms_ = now + options_.addr_refresh_interval_ms;
+    RefreshAddresses();
   }
   if (reschedule || now - last_reschedule_ms_ >= kRescheduleIntervalMs) {
     last_reschedule_ms_ = now;

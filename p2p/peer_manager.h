@@ -67,6 +67,7 @@ struct PeerManagerOptions {
   int64_t tx_announce_interval_ms = 100;        // txs are announced in batches this often
   int64_t mempool_sync_interval_ms = 30'000;    // anti-entropy; 0 = never
   int64_t headers_resync_interval_ms = 60'000;  // ask a peer for headers if nothing moved
+  int64_t addr_refresh_interval_ms = 30'000;    // getaddr to a random outbound peer; 0 = never
 
   size_t blocks_in_flight_per_peer = 16;
   uint32_t block_download_window = 1024;
@@ -180,6 +181,7 @@ class PeerManager {
   void LogPeer(chain::LogLevel level, const Peer& peer, const std::string& msg);
   // True the first time addr is passed (within recent_addr_relays_' memory), false after.
   bool MarkRelayed(const NetAddress& addr);
+  void RefreshAddresses();
 
   // Fixed after construction.
   const PeerManagerOptions options_;
@@ -216,6 +218,7 @@ class PeerManager {
   // Nonces of the versions we sent, to spot connections to ourselves.
   std::unordered_map<uint64_t, PeerId> local_nonces_;
   int64_t next_mempool_sync_ms_ = 0;
+  int64_t next_addr_refresh_ms_ = 0;
   int64_t last_tip_change_ms_ = 0;
   int64_t last_reschedule_ms_ = 0;
   chain::TokenBucket log_limit_{5, 20};

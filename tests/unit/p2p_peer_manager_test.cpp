@@ -278,6 +278,16 @@ class PeerManagerTest : public ::testing::Test {
     transport_.sent.clear();
   }
 
+  // Every peer answers the pings sent to it (so none times out); then forgets what was sent.
+  void AnswerPings() {
+    for (PeerId id : {1, 2, 3}) {
+      for (const PingMsg& ping : transport_.Take<PingMsg>(id)) {
+        pm_->OnMessage(id, PongMsg{ping.nonce});
+      }
+    }
+    transport_.sent.clear();
+  }
+
   void Tick(int64_t ms) {
     now_ms_ += ms;
     pm_->OnTick();
@@ -741,7 +751,7 @@ TEST_F(PeerManagerTest, AntiEntropyPullsAndPushes) {
   EXPECT_EQ(pushed[0].items[0].hash, tx.Id());
 }
 
-TEST_F(PeerManagerTest, AddrIsStoredRateLimitedAndAnsweredOnce) {
+TEST_F(PeerManagerTest, AddrIsStoredRateLimitedAndAnsweredSeldom) {
   Connect(1);
   AddrMsg many;
   for (int i = 0; i < 1000; ++i) {
@@ -766,6 +776,58 @@ TEST_F(PeerManagerTest, AddrIsStoredRateLimitedAndAnsweredOnce) {
   EXPECT_FALSE(replies[0].entries.empty());
   pm_->OnMessage(1, GetAddrMsg{});
   EXPECT_TRUE(transport_.Take<AddrMsg>(1).empty());
+  // Answered again only 20 s after the last answer.
+  now_ms_ += 19'000;
+  pm_->OnMessage(1, GetAddrMsg{});
+  EXPECT_TRUE(transport_.Take<AddrMsg>(1).empty());
+  now_ms_ += 1'000;
+  pm_->OnMessage(1, GetAddrMsg{});
+  EXPECT_EQ(transport_.Take<AddrMsg>(1).size(), 1u);
+}
+
+TEST_F(PeerManagerTest, SmallBookIsSentWhole) {
+  Connect(1);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(addrman_.Add(NetAddress::FromIPv4(0x0b000000u + (i << 16) + 1, 18541), Addr(1),
+                             unix_now_ - 100, unix_now_));
+  }
+  pm_->OnMessage(1, GetAddrMsg{});
+  auto replies = transport_.Take<AddrMsg>(1);
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].entries.size(), addrman_.size());  // not 23 % of 5, which is none
+}
+
+TEST_F(PeerManagerTest, AddressesAreRefreshedFromAnOutboundPeer) {
+  Connect(1);           // outbound
+  Connect(2, true);     // inbound: never asked
+  Connect(3);           // outbound
+  int asked_outbound = 0;
+  for (int round = 0; round < 4; ++round) {
+    Tick(30'000);
+    EXPECT_TRUE(transport_.Take<GetAddrMsg>(2).empty());
+    asked_outbound += static_cast<int>(transport_.Take<GetAddrMsg>(1).size() +
+                                       transport_.Take<GetAddrMsg>(3).size());
+    AnswerPings();
+  }
+  EXPECT_EQ(asked_outbound, 4);
+
+  // The answer is not rate-limited like gossip, and not relayed on although it is small and
+  // fresh: it is what we asked for.
+  Tick(30'000);
+  PeerId asked = transport_.Take<GetAddrMsg>(1).empty() ? 3 : 1;
+  AnswerPings();
+  ASSERT_TRUE(transport_.disconnected.empty());
+  AddrMsg answer{{AddrEntry{static_cast<uint32_t>(unix_now_ - 5), Addr(9)}}};
+  pm_->OnMessage(asked, answer);
+  EXPECT_TRUE(addrman_.Find(Addr(9)).has_value());
+  EXPECT_TRUE(transport_.Take<AddrMsg>(1).empty());
+  EXPECT_TRUE(transport_.Take<AddrMsg>(2).empty());
+  EXPECT_TRUE(transport_.Take<AddrMsg>(3).empty());
+  // The next small fresh addr from that peer is news again, and relayed.
+  pm_->OnMessage(asked, AddrMsg{{AddrEntry{static_cast<uint32_t>(unix_now_ - 5), Addr(10)}}});
+  EXPECT_EQ(transport_.Take<AddrMsg>(1).size() + transport_.Take<AddrMsg>(2).size() +
+                transport_.Take<AddrMsg>(3).size(),
+            2u);
 }
 
 TEST_F(PeerManagerTest, FreshAddressIsRelayedOnceOnly) {
