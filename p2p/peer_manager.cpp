@@ -399,7 +399,9 @@ void PeerManager::RefreshAddresses() {
   if (outbound.empty()) return;
   Peer& peer = *outbound[rng_() % outbound.size()];
   peer.addr_refresh_pending = true;
-  peer.addr_tokens += static_cast<double>(kMaxAddrEntries);  // the answer is not a flood
+  // The answer is not a flood. Capped, so that a peer that never answers cannot bank credit.
+  peer.addr_tokens = std::min(peer.addr_tokens + static_cast<double>(kMaxAddrEntries),
+                              options_.addr_burst + static_cast<double>(kMaxAddrEntries));
   transport_->Send(peer.id, GetAddrMsg{});
 }
 
