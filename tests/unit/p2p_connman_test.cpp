@@ -9,6 +9,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
+#include <ctime>
+#include <set>
+#include <string>
 #include <thread>
 
 #include "chain/serialize.h"
@@ -96,6 +100,8 @@ class RawPeer {
   void Send(const chain::Bytes& bytes) {
     (void)!::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
   }
+  // What recv(2) returns (waits up to 200 ms).
+  ssize_t Recv(uint8_t* buf, size_t size) { return ::recv(fd_, buf, size, 0); }
   // True once the other side has closed the connection (reads and drops what it sends).
   bool ClosedByPeer() {
     return WaitFor([this] {
@@ -207,6 +213,67 @@ TEST(ConnmanTest, BadChecksumIsBanned) {
   bad.Send(frame);
   EXPECT_TRUE(bad.ClosedByPeer());
   ASSERT_TRUE(WaitFor([&] { return a.ListBanned().size() == 1; }));
+}
+
+// A receive limit of one byte pauses reading after every frame until the message thread has
+// processed it. The frames are stray pongs, which get no reply, so nothing but the message
+// thread's Delivered() can resume reading (a finished write would too, and there is none);
+// the ping at the end is answered only if reading resumed after every one of them.
+TEST(ConnmanTest, ReadingPausedAtTheReceiveLimitAlwaysResumes) {
+  StubNode node;
+  ConnmanOptions o = Options(node);
+  o.recv_queue_limit = 1;
+  Connman a(o, &node, nullptr);
+  ASSERT_TRUE(a.Start().ok());
+  RawPeer peer(*a.ListenAddress(), "127.0.0.95");
+  ASSERT_TRUE(peer.connected());
+  VersionMsg v;
+  v.genesis = node.genesis.Id();
+  v.nonce = 77;
+  v.timestamp = static_cast<int64_t>(std::time(nullptr));
+  v.user_agent = "/raw/";
+  chain::Bytes handshake = EncodeMessage(kMagic, v);
+  chain::Bytes verack = EncodeMessage(kMagic, VerackMsg{});
+  handshake.insert(handshake.end(), verack.begin(), verack.end());
+  peer.Send(handshake);
+
+  // Reads frames as they come; true once a pong with `nonce` has arrived.
+  chain::Bytes stream;
+  std::set<uint64_t> pongs;
+  auto pong_came = [&](uint64_t nonce) {
+    uint8_t buf[65536];
+    for (ssize_t n; (n = peer.Recv(buf, sizeof(buf))) > 0;) {
+      stream.insert(stream.end(), buf, buf + n);
+      while (stream.size() >= kFrameHeaderSize) {
+        uint32_t length = 0;
+        std::memcpy(&length, stream.data() + 16, 4);  // little-endian, as the host
+        if (stream.size() < kFrameHeaderSize + length) break;
+        const char* cmd = reinterpret_cast<const char*>(stream.data() + 4);
+        if (std::string(cmd, strnlen(cmd, 12)) == "pong") {
+          auto msg = DecodePayload(
+              MsgType::kPong, chain::ByteSpan(stream.data() + kFrameHeaderSize, length), 1 << 20);
+          if (msg.ok()) pongs.insert(std::get<PongMsg>(*msg).nonce);
+        }
+        stream.erase(stream.begin(), stream.begin() + kFrameHeaderSize + length);
+      }
+    }
+    return pongs.count(nonce) > 0;
+  };
+  // The handshake's own writes are over once it answers a first ping.
+  peer.Send(EncodeMessage(kMagic, PingMsg{1}));
+  ASSERT_TRUE(WaitFor([&] { return pong_came(1); }));
+
+  chain::Bytes strays;
+  for (uint64_t i = 0; i < 400; ++i) {
+    chain::Bytes pong = EncodeMessage(kMagic, PongMsg{1000 + i});
+    strays.insert(strays.end(), pong.begin(), pong.end());
+  }
+  chain::Bytes last = EncodeMessage(kMagic, PingMsg{2});
+  strays.insert(strays.end(), last.begin(), last.end());
+  peer.Send(strays);  // one write: the frames arrive back to back
+  EXPECT_TRUE(WaitFor([&] { return pong_came(2); }))
+      << "reading stalled behind the 400 unanswered frames";
+  EXPECT_TRUE(a.ListBanned().empty());
 }
 
 // (A connection that reaches ourselves by another address is caught by the version nonce:
