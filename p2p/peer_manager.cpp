@@ -420,8 +420,24 @@ void PeerManager::RelayAddresses(const Peer& from, const std::vector<AddrEntry>&
     if (id != from.id && p->handshake_done && !p->disconnecting) targets.push_back(p.get());
   }
   std::shuffle(targets.begin(), targets.end(), rng_);
-  if (targets.size() > kAddrRelayPeers) targets.resize(kAddrRelayPeers);
-  for (Peer* p : targets) transport_->Send(p->id, AddrMsg{entries});
+  // Two different nodes: two connections to one node (ours to it and its to us) count once.
+  // A node is told apart by where it listens: an outbound peer's address, an inbound peer's
+  // IP with the port it announced (its connection's own port if it announced none).
+  auto node_of = [](const Peer& p) {
+    NetAddress a = p.addr;
+    if (p.inbound && p.remote.listen_port != 0) a.port = p.remote.listen_port;
+    return a;
+  };
+  std::vector<NetAddress> chosen;
+  for (Peer* p : targets) {
+    if (chosen.size() == kAddrRelayPeers) break;
+    const NetAddress node = node_of(*p);
+    if (node == node_of(from) || std::find(chosen.begin(), chosen.end(), node) != chosen.end()) {
+      continue;
+    }
+    chosen.push_back(node);
+    transport_->Send(p->id, AddrMsg{entries});
+  }
 }
 
 // ---- Inventory ----

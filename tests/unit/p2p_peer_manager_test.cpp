@@ -883,6 +883,31 @@ TEST_F(PeerManagerTinyBookTest, AddressWithoutRoomInTheBookIsStillRelayedOnce) {
             0u);
 }
 
+TEST_F(PeerManagerTest, AddressIsRelayedToTwoDifferentNodes) {
+  // Peers 1 and 2 are one node (ours to it, and its to us from another source port); peer 3
+  // is another. Every relay from peer 4 reaches node 3 and one connection of node 1-2.
+  Connect(1);
+  pm_->OnConnected(2, *NetAddress::Parse("10.0.1.1:50001", 0), /*inbound=*/true);
+  VersionMsg v;
+  v.genesis = node_.genesis_id;
+  v.nonce = 2002;
+  v.listen_port = 18541;  // Addr(1)'s port: the same listener
+  v.user_agent = "/test/";
+  pm_->OnMessage(2, v);
+  pm_->OnMessage(2, VerackMsg{});
+  Connect(3);
+  Connect(4);
+  transport_.sent.clear();
+  for (int i = 0; i < 20; ++i) {
+    pm_->OnMessage(4, AddrMsg{{AddrEntry{static_cast<uint32_t>(unix_now_ - 5), Addr(100 + i)}}});
+    const size_t to_1 = transport_.Take<AddrMsg>(1).size();
+    const size_t to_2 = transport_.Take<AddrMsg>(2).size();
+    EXPECT_EQ(transport_.Take<AddrMsg>(3).size(), 1u) << i;
+    EXPECT_EQ(to_1 + to_2, 1u) << i;
+    EXPECT_TRUE(transport_.Take<AddrMsg>(4).empty());
+  }
+}
+
 TEST_F(PeerManagerTest, MessageFloodIsScored) {
   Connect(1);
   // The burst allowance (10,000, less the handshake's two messages) passes unscored.
