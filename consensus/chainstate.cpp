@@ -201,20 +201,13 @@ ValidationResult Chainstate::AcceptBlockLocked(
   }
   // A header accepted earlier without its body (headers-first sync) has passed the header
   // rules already; only the body is new.
+  BlockIndex* parent = index ? index->parent : nullptr;
   if (!index) {
-    if (auto r = CheckBlockHeader(header, id, params_); !r.valid()) return r;
-    BlockIndex* parent = tree_.Find(header.prev);
-    if (!parent) return ValidationResult::Invalid("prev-blk-not-found", header.prev.ToHex());
-    if (parent->Failed()) return ValidationResult::Invalid("bad-prevblk", header.prev.ToHex());
-    if (parent->height == UINT32_MAX) return ValidationResult::Invalid("bad-height");
-    HeaderContext ctx{parent->height + 1, MedianTimePastLocked(parent), NextBitsLocked(parent),
-                      options_.clock()};
-    if (auto r = ContextualCheckHeader(header, ctx, params_); !r.valid()) return r;
+    if (auto r = CheckNewHeaderLocked(header, id, &parent); !r.valid()) return r;
   }
   // The signature check of a block that will connect next starts now, so that CheckBlock and
   // storing the block overlap it. A block that fails CheckBlock has it cancelled: the result
   // is CheckBlock's, as if the check had never started.
-  BlockIndex* parent = index ? index->parent : tree_.Find(header.prev);
   if (signatures && parent == tree_.Tip()) {
     signatures->emplace(sig_pool_->Start(block.block.txs, options_.signature_cache.get()));
   }

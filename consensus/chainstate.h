@@ -195,6 +195,10 @@ class Chainstate {
   ValidationResult ActivateBestChainLocked(std::vector<TipChange>* changes,
                                            InMemoryBlock in_memory = {});
   chain::BlockIndex* FindBestCandidateLocked() const;
+  // The header rules for a header not yet in the tree: context-free checks, a known parent
+  // that has not failed, then the contextual checks. *parent is set when the parent is found.
+  ValidationResult CheckNewHeaderLocked(const chain::BlockHeader& header, const chain::Hash256& id,
+                                        chain::BlockIndex** parent);
   // Header checks and insertion without a body; *added tells whether the header is new.
   ValidationResult AcceptHeaderLocked(const chain::BlockHeader& header, const chain::Hash256& id,
                                       chain::BlockIndex** out, bool* added);

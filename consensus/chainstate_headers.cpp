@@ -17,6 +17,18 @@ constexpr size_t kLocatorDenseEntries = 10;
 
 }  // namespace
 
+ValidationResult Chainstate::CheckNewHeaderLocked(const chain::BlockHeader& header,
+                                                  const Hash256& id, BlockIndex** parent) {
+  if (auto r = CheckBlockHeader(header, id, params_); !r.valid()) return r;
+  BlockIndex* p = tree_.Find(header.prev);
+  if (!p) return ValidationResult::Invalid("prev-blk-not-found", header.prev.ToHex());
+  *parent = p;
+  if (p->Failed()) return ValidationResult::Invalid("bad-prevblk", header.prev.ToHex());
+  if (p->height == UINT32_MAX) return ValidationResult::Invalid("bad-height");
+  HeaderContext ctx{p->height + 1, MedianTimePastLocked(p), NextBitsLocked(p), options_.clock()};
+  return ContextualCheckHeader(header, ctx, params_);
+}
+
 ValidationResult Chainstate::AcceptHeaderLocked(const chain::BlockHeader& header, const Hash256& id,
                                                 BlockIndex** out, bool* added) {
   *added = false;
@@ -25,14 +37,8 @@ ValidationResult Chainstate::AcceptHeaderLocked(const chain::BlockHeader& header
     *out = known;
     return ValidationResult::Valid();
   }
-  if (auto r = CheckBlockHeader(header, id, params_); !r.valid()) return r;
-  BlockIndex* parent = tree_.Find(header.prev);
-  if (!parent) return ValidationResult::Invalid("prev-blk-not-found", header.prev.ToHex());
-  if (parent->Failed()) return ValidationResult::Invalid("bad-prevblk", header.prev.ToHex());
-  if (parent->height == UINT32_MAX) return ValidationResult::Invalid("bad-height");
-  HeaderContext ctx{parent->height + 1, MedianTimePastLocked(parent), NextBitsLocked(parent),
-                    options_.clock()};
-  if (auto r = ContextualCheckHeader(header, ctx, params_); !r.valid()) return r;
+  BlockIndex* parent = nullptr;
+  if (auto r = CheckNewHeaderLocked(header, id, &parent); !r.valid()) return r;
   BlockIndex* index = tree_.Add(header, id, parent);
   index->status = 0;
   UpdateBestHeaderLocked(index);
