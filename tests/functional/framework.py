@@ -87,6 +87,21 @@ def assert_raises_rpc_error(code, message_part, fn, *args, **kwargs):
     raise TestFailure(f"no JSON-RPC error (expected code {code}, {message_part!r})")
 
 
+def check_custody(rpc, asset, holder, candidates):
+    """The asset's custodian is `holder`, and of the candidate accounts only `holder` lists it
+    among its assets (when getaccount lists assets at all)."""
+    assert_equal(rpc.getasset(asset)["custodian"], holder, "custodian")
+    holders = []
+    for addr in candidates:
+        assets = rpc.getaccount(addr).get("assets")
+        if assets is None:
+            return  # getaccount lists no assets: getasset's single custodian must do
+        ids = [a if isinstance(a, str) else a.get("id", a.get("asset")) for a in assets]
+        if asset in ids:
+            holders.append(addr)
+    assert_equal(holders, [holder], "exactly one account holds the asset")
+
+
 def wait_until(predicate, timeout=60.0, interval=0.1, what="condition"):
     """Polls predicate() until it is truthy; fails after timeout seconds."""
     deadline = time.monotonic() + timeout

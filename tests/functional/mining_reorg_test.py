@@ -12,7 +12,7 @@ import json
 import os
 
 from framework import (JSONRPCError, WaybillTestFramework, assert_equal, assert_true,
-                       build_block, header_fields, log, wait_until)
+                       build_block, check_custody, header_fields, log, wait_until)
 
 
 class MiningReorgTest(WaybillTestFramework):
@@ -90,7 +90,7 @@ class MiningReorgTest(WaybillTestFramework):
         assert_true(block6 in tips and tips[block6]["status"] != "active",
                     f"block 6 is an inactive tip: {tips.get(block6)}")
         assert_equal(tips[block7b]["status"], "active")
-        self.check_custody(rpc, asset, b_addr, [a_addr, b_addr, issuer])
+        check_custody(rpc, asset, b_addr, [a_addr, b_addr, issuer])
         self.check_supply(rpc, miner)
 
         log("switch back: invalidate 6', extend block 6 with two blocks")
@@ -101,13 +101,13 @@ class MiningReorgTest(WaybillTestFramework):
                    what="the transfer to B cannot return (nonce used by the transfer to A)")
         rpc.generatetoaddress(2, miner)
         assert_equal(rpc.getblockcount(), 8)
-        self.check_custody(rpc, asset, a_addr, [a_addr, b_addr, issuer])
+        check_custody(rpc, asset, a_addr, [a_addr, b_addr, issuer])
         self.check_supply(rpc, miner)
 
         log("reconsider 6': 7 < 8 blocks of work, A's branch stays active")
         rpc.reconsiderblock(block6b)
         assert_equal(rpc.getblockcount(), 8)
-        self.check_custody(rpc, asset, a_addr, [a_addr, b_addr, issuer])
+        check_custody(rpc, asset, a_addr, [a_addr, b_addr, issuer])
         self.check_supply(rpc, miner)
         verify = rpc.verifychain()
         assert_true(verify["ok"] and not verify["problems"], f"verifychain: {verify}")
@@ -116,19 +116,6 @@ class MiningReorgTest(WaybillTestFramework):
         """A signed tx (not sent): {"txid", "hex", "assets", ...}."""
         return json.loads(node.cli("tx", command, "--key", key, "--nonce", nonce, "--dry-run",
                                    "--json", *args))
-
-    def check_custody(self, rpc, asset, holder, candidates):
-        info = rpc.getasset(asset)
-        assert_equal(info["custodian"], holder, "custodian")
-        holders = []
-        for addr in candidates:
-            assets = rpc.getaccount(addr).get("assets")
-            if assets is None:
-                return  # getaccount lists no assets: getasset's single custodian must do
-            ids = [a if isinstance(a, str) else a.get("id", a.get("asset")) for a in assets]
-            if asset in ids:
-                holders.append(addr)
-        assert_equal(holders, [holder], "exactly one account holds the asset")
 
     def check_supply(self, rpc, miner):
         """Balances of every account that ever held coins = allocations + block rewards."""

@@ -199,15 +199,19 @@ class P2PMisbehaveTest(WaybillTestFramework):
         conn.source_ip = ip
         return conn
 
-    def case(self, name, action):
-        ip = self.new_ip()
-        log(f"case {name} from {ip}")
+    def disconnected_by(self, name, ip, action):
+        """Connects from ip, runs action on the connection, and checks that A closes it."""
         conn = self.connect(ip)
         try:
             action(conn)
             assert_true(conn.is_closed_by_node(timeout=15), f"{name}: A closes the connection")
         finally:
             conn.close()
+
+    def case(self, name, action):
+        ip = self.new_ip()
+        log(f"case {name} from {ip}")
+        self.disconnected_by(name, ip, action)
         entry = wait_until(lambda: self.ban_of(ip), timeout=10, what=f"{name}: {ip} banned")
         log(f"  banned until {entry['banned_until']}: {entry['reason']}")
         self.banned.append(ip)
@@ -219,12 +223,7 @@ class P2PMisbehaveTest(WaybillTestFramework):
     def not_banned(self, name, action):
         ip = self.new_ip()
         log(f"case {name} from {ip}: disconnected, not banned")
-        conn = self.connect(ip)
-        try:
-            action(conn)
-            assert_true(conn.is_closed_by_node(timeout=15), f"{name}: A closes the connection")
-        finally:
-            conn.close()
+        self.disconnected_by(name, ip, action)
         assert_equal(self.ban_of(ip), None, f"{name}: {ip} not banned")
         conn = self.connect(ip)
         try:

@@ -21,8 +21,8 @@ dev keys' and both miners' balances) equals the allocations plus the rewards of 
 import json
 import os
 
-from framework import (Node, WaybillTestFramework, assert_equal, assert_true, log,
-                       wait_until)
+from framework import (Node, WaybillTestFramework, assert_equal, assert_true, check_custody,
+                       log, wait_until)
 
 IPS = ["127.0.0.31", "127.0.0.32", "127.0.0.33", "127.0.0.34"]
 X, Y = (0, 1), (2, 3)
@@ -139,20 +139,8 @@ class P2PPartitionTest(WaybillTestFramework):
 
         log("one custodian everywhere; supply conserved")
         for node in n:
-            self.check_custody(node.rpc, asset, b_addr, [issuer, a_addr, b_addr])
+            check_custody(node.rpc, asset, b_addr, [issuer, a_addr, b_addr])
         self.check_supply_all()
-
-    def check_custody(self, rpc, asset, holder, candidates):
-        assert_equal(rpc.getasset(asset)["custodian"], holder, "custodian")
-        holders = []
-        for addr in candidates:
-            assets = rpc.getaccount(addr).get("assets")
-            if assets is None:
-                return  # getaccount lists no assets: getasset's single custodian must do
-            ids = [a if isinstance(a, str) else a.get("id", a.get("asset")) for a in assets]
-            if asset in ids:
-                holders.append(addr)
-        assert_equal(holders, [holder], "exactly one account holds the asset")
 
     def check_supply_all(self):
         """On every node: balances of every account that ever held coins = allocations +
