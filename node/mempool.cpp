@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <deque>
 #include <map>
 #include <queue>
 #include <set>
@@ -37,6 +38,15 @@ using consensus::ValidationResult;
 
 // At most this many txs leave the pool to make room for one.
 constexpr size_t kMaxEvictionsPerTx = 256;
+
+// Txs set aside at a tip change (docs/PROTOCOL.md §10): how many blocks they wait at most,
+// and the bounds of the set (the oldest leave first).
+constexpr uint32_t kAsideBlocks = 100;
+constexpr size_t kMaxAsideTxs = 10'000;
+constexpr size_t kMaxAsideBytes = 16 << 20;
+// Re-admission after a tip change tries again what failed while a pass admitted something
+// (a tx of one sender can fund another's); at most this many passes.
+constexpr int kMaxReadmitPasses = 4;
 
 // fee / size, compared exactly (no division, no rounding).
 struct FeeRate {
@@ -112,6 +122,20 @@ struct Mempool::Impl {
     bool verified = false;
     uint64_t seq = 0;
   };
+  // A tx to (re-)admit after a tip change: from the set-aside txs, a disconnected block or the
+  // pool itself.
+  struct Readmission {
+    TxWithId txw;
+    bool verified = false;
+    bool announce = false;  // new to the pool: peers are told once it is in
+    std::optional<uint32_t> aside_until = std::nullopt;  // set once it has been set aside
+  };
+  // A tx that does not apply on the tip now but may on a later one.
+  struct AsideTx {
+    TxWithId txw;
+    bool verified = false;
+    uint32_t until_height = 0;  // dropped once the tip reaches this height
+  };
 
   // Applies e's tx on the tip state with the overlay on top. With commit, a tx that applies
   // joins the overlay (e->seq must be set); without, nothing changes.
@@ -125,6 +149,14 @@ struct Mempool::Impl {
   // (they are gone from the pool).
   std::vector<Removed> Rebuild(const chain::KvReader& state, const consensus::TipInfo& tip);
   void EnsureOnTip(const chain::KvReader& state, const consensus::TipInfo& tip);
+  // Admits txs on tip (the overlay must be on tip): in passes while a pass admits something;
+  // what still does not apply is set aside unless its nonce is taken for good.
+  void Readmit(std::vector<Readmission> txs, const chain::KvReader& state,
+               const consensus::TipInfo& tip, chain::SignatureCache* signature_cache);
+  void SetAside(std::vector<Readmission> txs, const chain::KvReader& state,
+                const consensus::TipInfo& tip);
+  // Moves the set-aside txs out, oldest first.
+  std::vector<Readmission> TakeAside();
   bool ChooseVictims(const TxWithId& txw, std::vector<uint64_t>* victims) const;
   // REQUIRES: the overlay is on tip.
   ValidationResult Add(TxWithId txw, bool verified, bool may_evict, const chain::KvReader& state,
@@ -149,6 +181,11 @@ struct Mempool::Impl {
   unsigned __int128 fees = 0;
   Overlay overlay;
   std::optional<Hash256> overlay_tip;  // the tip the overlay was built on
+  std::deque<AsideTx> aside;           // oldest first
+  size_t aside_bytes = 0;
+  // Txs that came back into the pool (from a disconnected block or from aside) and are not
+  // announced yet; at most options.max_txs.
+  std::vector<Hash256> readmitted;
   uint64_t next_seq = 1;               // 0 means "no pending tx" in last_access
   std::atomic<uint64_t> version{0};
 };
@@ -262,7 +299,73 @@ std::vector<Mempool::Impl::Removed> Mempool::Impl::Rebuild(const chain::KvReader
 void Mempool::Impl::EnsureOnTip(const chain::KvReader& state, const consensus::TipInfo& tip) {
   // The tip can move before OnTipChanged reaches the pool; until it does, the pool follows
   // the tip it sees (OnTipChanged then also brings back the disconnected txs).
-  if (overlay_tip != tip.id) (void)Rebuild(state, tip);
+  if (overlay_tip == tip.id) return;
+  std::vector<Readmission> dropped;
+  for (Removed& r : Rebuild(state, tip)) dropped.push_back({std::move(r.txw), r.verified});
+  SetAside(std::move(dropped), state, tip);
+}
+
+void Mempool::Impl::Readmit(std::vector<Readmission> txs, const chain::KvReader& state,
+                            const consensus::TipInfo& tip,
+                            chain::SignatureCache* signature_cache) {
+  for (int pass = 0; pass < kMaxReadmitPasses && !txs.empty(); ++pass) {
+    std::vector<Readmission> failed;
+    bool admitted_any = false;
+    for (Readmission& r : txs) {
+      if (!r.verified) {
+        if (!consensus::CheckTransaction(r.txw.tx).valid() || !r.txw.tx.VerifySignature()) {
+          continue;  // can never apply
+        }
+        r.verified = true;
+      }
+      if (!Add(r.txw, /*verified=*/true, /*may_evict=*/false, state, tip).valid()) {
+        failed.push_back(std::move(r));
+        continue;
+      }
+      admitted_any = true;
+      if (r.announce) {
+        // Its block's connection erased its signature from the cache; the next block that
+        // confirms it again should not verify it again.
+        if (signature_cache) {
+          signature_cache->Insert(r.txw.tx.sender, r.txw.tx.SigHash(), r.txw.tx.signature);
+        }
+        if (readmitted.size() < options.max_txs) readmitted.push_back(r.txw.id);
+      }
+    }
+    txs = std::move(failed);
+    if (!admitted_any) break;
+  }
+  SetAside(std::move(txs), state, tip);
+}
+
+void Mempool::Impl::SetAside(std::vector<Readmission> txs, const chain::KvReader& state,
+                             const consensus::TipInfo& tip) {
+  chain::StateCache tip_state(&state);  // reads only
+  std::set<Hash256> seen;
+  for (const AsideTx& a : aside) seen.insert(a.txw.id);
+  for (Readmission& r : txs) {
+    const uint32_t until = r.aside_until.value_or(tip.height + kAsideBlocks);
+    if (tip.height >= until || by_id.count(r.txw.id) || !seen.insert(r.txw.id).second) continue;
+    auto account = tip_state.GetAccount(r.txw.tx.sender);
+    if (!account.ok() || r.txw.tx.nonce < account->nonce) continue;  // its nonce is taken
+    aside_bytes += r.txw.size;
+    aside.push_back(AsideTx{std::move(r.txw), r.verified, until});
+    while (aside.size() > kMaxAsideTxs || aside_bytes > kMaxAsideBytes) {
+      aside_bytes -= aside.front().txw.size;
+      aside.pop_front();
+    }
+  }
+}
+
+std::vector<Mempool::Impl::Readmission> Mempool::Impl::TakeAside() {
+  std::vector<Readmission> out;
+  out.reserve(aside.size());
+  for (AsideTx& a : aside) {
+    out.push_back({std::move(a.txw), a.verified, /*announce=*/true, a.until_height});
+  }
+  aside.clear();
+  aside_bytes = 0;
+  return out;
 }
 
 bool Mempool::Impl::ChooseVictims(const TxWithId& txw, std::vector<uint64_t>* victims) const {
@@ -439,28 +542,34 @@ ValidationResult Mempool::Accept(const chain::Transaction& tx) {
 
 void Mempool::OnTipChanged(const consensus::TipChange& change) {
   std::lock_guard lock(mu_);
-  // Disconnected txs first (oldest first: each sender's in nonce order), then the pool in
-  // acceptance order. Txs of blocks that were valid need no new signature check. What does
-  // not fit is dropped rather than evicting anything.
-  std::vector<std::pair<TxWithId, bool>> pending;
-  pending.reserve(std::min(change.disconnected_txs.size(), options_.max_txs) +
-                  impl_->entries.size());
+  // Oldest first: the txs set aside at earlier tip changes, then those of the disconnected
+  // blocks (block by block, so each sender's in nonce order), then the pool in acceptance
+  // order. Txs of blocks that were valid need no new signature check. What does not fit is
+  // dropped rather than evicting anything.
+  std::vector<Impl::Readmission> txs = impl_->TakeAside();
+  txs.reserve(txs.size() + std::min(change.disconnected_txs.size(), options_.max_txs) +
+              impl_->entries.size());
+  size_t disconnected = 0;
   for (const chain::Transaction& tx : change.disconnected_txs) {
-    if (pending.size() >= options_.max_txs) break;
-    pending.emplace_back(chain::MakeTxWithId(tx), true);
+    if (++disconnected > options_.max_txs) break;
+    txs.push_back({chain::MakeTxWithId(tx), /*verified=*/true, /*announce=*/true});
   }
-  for (auto& [seq, e] : impl_->entries) pending.emplace_back(std::move(e.txw), e.verified);
+  for (auto& [seq, e] : impl_->entries) txs.push_back({std::move(e.txw), e.verified});
   impl_->Clear();
   chain_->WithTipState([&](const chain::KvReader& state, const consensus::TipInfo& tip) {
     impl_->overlay_tip = tip.id;
-    for (auto& [txw, verified] : pending) {
-      if (!verified) {
-        if (!consensus::CheckTransaction(txw.tx).valid() || !txw.tx.VerifySignature()) continue;
-        verified = true;
-      }
-      (void)impl_->Add(std::move(txw), verified, /*may_evict=*/false, state, tip);
-    }
+    impl_->Readmit(std::move(txs), state, tip, options_.signature_cache.get());
   });
+}
+
+std::vector<Hash256> Mempool::TakeReadmitted() {
+  std::lock_guard lock(mu_);
+  return std::exchange(impl_->readmitted, {});
+}
+
+size_t Mempool::AsideCount() const {
+  std::lock_guard lock(mu_);
+  return impl_->aside.size();
 }
 
 bool Mempool::Contains(const Hash256& txid) const {

@@ -69,8 +69,17 @@ class Mempool : public consensus::ChainstateListener {
   // Lock-free.
   uint64_t Version() const;
 
-  // Rebuilds the pool on the new tip, first re-adding txs of disconnected blocks.
+  // Rebuilds the pool on the new tip (docs/PROTOCOL.md §10): re-admits, oldest first, the txs
+  // set aside earlier, those of disconnected blocks, then the pool's own. A tx that does not
+  // apply but may on a later tip (its nonce is not taken: e.g. the block of the new branch
+  // that confirms its sender's earlier txs is not connected yet) is set aside, bounded, for
+  // at most 100 blocks, and tried again at every tip change.
   void OnTipChanged(const consensus::TipChange& change) override;
+  // Ids of the txs that came back into the pool (from a disconnected block or from being set
+  // aside) since the last call: the ones to announce to peers.
+  std::vector<chain::Hash256> TakeReadmitted();
+  // How many txs wait aside.
+  size_t AsideCount() const;
 
  private:
   struct Impl;  // node/mempool.cpp

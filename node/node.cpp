@@ -132,12 +132,9 @@ void Node::NetAnnouncer::OnTipChanged(const consensus::TipChange& change) {
     if (auto index = chain_->GetBlockIndex(id)) headers.push_back(index->header);
   }
   connman_->NotifyBlocksConnected(std::move(headers));
-  // Txs of blocks that left the chain went back to the mempool (the mempool's listener runs
-  // first): peers on the other branch may never have seen them.
-  for (const chain::Transaction& tx : change.disconnected_txs) {
-    const chain::Hash256 txid = tx.Id();
-    if (mempool_->Contains(txid)) connman_->NotifyLocalTx(txid);
-  }
+  // Txs of blocks that left the chain came back to the mempool (the mempool's listener runs
+  // first), now or a few blocks later: peers on the other branch may never have seen them.
+  for (const chain::Hash256& txid : mempool_->TakeReadmitted()) connman_->NotifyLocalTx(txid);
 }
 
 Node::Node(Config config, bool handle_signals)

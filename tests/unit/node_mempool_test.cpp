@@ -320,6 +320,108 @@ TEST_F(MempoolTest, ReorgReturnsDisconnectedTxs) {
   EXPECT_EQ(mempool_->Txids(), std::vector<Hash256>{a1.Id()});
 }
 
+// A sender with txs on both branches of a reorg that arrives block by block, as over P2P.
+// The reorg happens at the new branch's second block; its third confirms the sender's funding
+// and first txs. On the final tip the sender's nonce is exactly that of its first tx that
+// only the old branch had: that tx must come back (with the pool tx that needs it), and
+// nothing that the new tip makes invalid.
+TEST_F(MempoolTest, ReorgReturnsEveryTxValidOnTheNewTip) {
+  constexpr int kFresh = testing::kFundedKeys;  // starts with nothing
+  chain::AssetIssueOp issue;
+  issue.quantity = 1200;
+  issue.unit = "kg";
+  issue.metadata = {{"lot", "L-52"}};
+  const Transaction fund_old = Pay(1, 0, kFresh, 10 * kCoin);  // nonce 0 of key 1 ...
+  const Transaction other_new = Pay(1, 0, 3, kCoin);           // ... is this one's instead
+  const Transaction fund_new = Pay(1, 1, kFresh, 10 * kCoin);
+  std::vector<Transaction> both;  // the fresh key's nonces 0..2, on both branches
+  for (uint64_t n = 0; n < 3; ++n) both.push_back(Pay(kFresh, n, 2, kCoin));
+  const Transaction issue3 = Make(kFresh, 3, issue);  // only on the old branch
+  const Transaction only_old = Pay(4, 0, 5, kCoin);   // still valid on the new tip
+
+  // The new branch, built on a second chainstate of the same network.
+  const std::filesystem::path other_dir = dir_.string() + "_other";
+  std::vector<chain::DecodedBlock> branch;
+  {
+    consensus::ChainstateOptions opts;
+    opts.clock = [this] { return clock_.Now(); };
+    auto other = consensus::Chainstate::Open(other_dir.string(), params_, std::move(opts));
+    ASSERT_TRUE(other.ok()) << other.status().ToString();
+    const std::vector<std::vector<Transaction>> blocks = {
+        {other_new}, {}, {fund_new, both[0], both[1], both[2]}};
+    for (const auto& txs : blocks) {
+      std::vector<chain::TxWithId> candidates;
+      for (const auto& tx : txs) candidates.push_back(chain::MakeTxWithId(tx));
+      BlockTemplate t = BuildTemplateFrom(**other, candidates, Id(8), clock_.Now());
+      ASSERT_EQ(t.block.txs.size(), txs.size());
+      auto nonce = SearchNonce(t.block.header, 0, 1'000'000, nullptr);
+      ASSERT_TRUE(nonce.has_value());
+      t.block.header.nonce = *nonce;
+      chain::DecodedBlock block{t.block, t.txids, t.block.Serialize().size()};
+      consensus::BlockOutcome outcome;
+      ASSERT_TRUE((*other)->ProcessBlock(block, &outcome).valid());
+      branch.push_back(std::move(block));
+    }
+  }
+  std::filesystem::remove_all(other_dir);
+
+  // The old branch: one block; a tx that needs issue3's nonce waits in the pool.
+  MineBlockWith({fund_old, both[0], both[1], both[2], issue3, only_old});
+  const Transaction pending4 = Pay(kFresh, 4, 1, kCoin);
+  ASSERT_TRUE(Accept(pending4).valid());
+
+  consensus::BlockOutcome outcome;
+  ASSERT_TRUE(chain_->ProcessBlock(branch[0], &outcome).valid());
+  EXPECT_EQ(outcome, consensus::BlockOutcome::kStored);  // as much work as the tip
+  ASSERT_TRUE(chain_->ProcessBlock(branch[1], &outcome).valid());
+  ASSERT_EQ(outcome, consensus::BlockOutcome::kNewTip);  // the reorg
+  // On this intermediate tip the fresh key has no coins: its txs wait aside.
+  EXPECT_EQ(AccountOf(kFresh).nonce, 0u);
+  EXPECT_FALSE(mempool_->Contains(issue3.Id()));
+  EXPECT_TRUE(mempool_->Contains(only_old.Id()));
+  EXPECT_FALSE(mempool_->Contains(fund_old.Id()));  // its nonce went to other_new
+  EXPECT_GT(mempool_->AsideCount(), 0u);
+  ASSERT_TRUE(chain_->ProcessBlock(branch[2], &outcome).valid());
+  ASSERT_EQ(chain_->Tip().id, branch.back().block.header.Id());
+  ASSERT_EQ(AccountOf(kFresh).nonce, 3u);
+
+  std::vector<Hash256> ids = mempool_->Txids();
+  std::sort(ids.begin(), ids.end());
+  std::vector<Hash256> want = {issue3.Id(), only_old.Id(), pending4.Id()};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(ids, want);
+  // Those that came back from the old block are to be announced, each once.
+  std::vector<Hash256> announced = mempool_->TakeReadmitted();
+  std::sort(announced.begin(), announced.end());
+  // pending4 left the pool at the intermediate tip and came back too.
+  std::vector<Hash256> want_announced = {issue3.Id(), only_old.Id(), pending4.Id()};
+  std::sort(want_announced.begin(), want_announced.end());
+  EXPECT_EQ(announced, want_announced);
+  EXPECT_TRUE(mempool_->TakeReadmitted().empty());
+  // Nothing else waits for the fresh key: its nonces below 3 are taken.
+  EXPECT_EQ(mempool_->AsideCount(), 0u);
+  // The pool agrees with the state: it all fits in the next block.
+  auto mined = GenerateBlocks(chain_.get(), mempool_.get(), clock_, Id(9), 1, 1'000'000);
+  ASSERT_TRUE(mined.ok()) << mined.status().ToString();
+  EXPECT_EQ(mempool_->Info().size, 0u);
+  EXPECT_EQ(AccountOf(kFresh).nonce, 5u);
+}
+
+// A tx set aside waits a bounded number of blocks.
+TEST_F(MempoolTest, SetAsideTxsLeaveAfterTheirBlocks) {
+  const Transaction a0 = Pay(0, 0, 1, kCoin);
+  const Transaction a1 = Pay(0, 1, 1, kCoin);
+  const Hash256 block = MineBlockWith({a0, a1});
+  ASSERT_TRUE(chain_->InvalidateBlock(block).valid());
+  EXPECT_EQ(mempool_->Txids(), (std::vector<Hash256>{a0.Id(), a1.Id()}));
+  (void)mempool_->TakeReadmitted();
+  const Transaction b0 = Pay(0, 0, 2, 3 * kCoin);  // replaces a0 in the next block
+  MineBlockWith({b0});
+  // a0's nonce is taken: gone for good; a1 applies on the new tip (nonce 1).
+  EXPECT_EQ(mempool_->Txids(), std::vector<Hash256>{a1.Id()});
+  EXPECT_EQ(mempool_->AsideCount(), 0u);
+}
+
 TEST_F(MempoolTest, FollowsTheTipBeforeBeingNotified) {
   Open(MempoolOptions{}, /*forward_tip_changes=*/false);
   const Transaction a0 = Pay(0, 0, 1, kCoin);
@@ -389,10 +491,19 @@ TEST_F(MempoolTest, RandomOperationsKeepThePoolConsistent) {
     }
     EXPECT_EQ(fresh.Candidates(1000).size(), mempool_->Info().size);
     if (round % 2 == 1) {
+      const std::vector<Hash256> before = mempool_->Txids();
+      const size_t aside = mempool_->AsideCount();
       auto ids = GenerateBlocks(chain_.get(), mempool_.get(), clock_, Id(9), 1, 1'000'000);
       ASSERT_TRUE(ids.ok());
       blocks.insert(blocks.end(), ids->begin(), ids->end());
-      EXPECT_EQ(mempool_->Info().size, 0u);
+      // The block took every pool tx; what the pool holds now came back from aside.
+      for (const Hash256& id : before) {
+        EXPECT_FALSE(mempool_->Contains(id));
+        auto location = chain_->GetTxLocation(id);
+        ASSERT_TRUE(location.ok());
+        EXPECT_TRUE(location->has_value());
+      }
+      EXPECT_LE(mempool_->Info().size, aside);
     }
   }
   auto report = chain_->VerifyChain();
