@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
@@ -187,6 +188,7 @@ Status Node::StartLocked() {
   log_options.level = config_.log_level;
   log_options.print_to_console = config_.print_to_console;
   log_options.file_path = (fs::path(datadir) / "debug.log").string();
+  log_options.on_write_error = [this](const std::string& why) { AbortNode(why); };
   auto logger = Logger::Open(log_options);
   if (!logger.ok()) return logger.status();
   logger_ = std::move(*logger);
@@ -201,6 +203,9 @@ Status Node::StartLocked() {
 
   // Chainstate, listening through the relay until the mempool exists.
   const fs::path network_dir = fs::path(datadir) / config_.network;
+  // A database is created only in a new network folder: where one is expected, a missing one
+  // (a lost CURRENT file) is damage to report, not a reason to start an empty chain.
+  const bool new_network_dir = !fs::exists(network_dir, ec);
   fs::create_directories(network_dir, ec);
   if (ec) {
     return Status::IoError("cannot create " + network_dir.string() + ": " + ec.message());
@@ -213,9 +218,21 @@ Status Node::StartLocked() {
   chain_options.verify_threads = config_.verify_threads;
   chain_options.signature_cache = signature_cache;
   chain_options.listener = &relay_;
+  chain_options.store.create_if_missing = new_network_dir || config_.reindex;
+  chain_options.check_blocks = config_.check_blocks;
+  chain_options.reindex = config_.reindex;
+  chain_options.log = logger_.get();
+  chain_options.on_fatal_error = [this](const Status& s) {
+    AbortNode("the chain database failed: " + s.ToString());
+  };
+  if (config_.reindex) Log(LogLevel::kInfo, "--reindex: rebuilding the chain from its blocks");
   auto chain = consensus::Chainstate::Open(chain_dir, config_.params, chain_options);
   if (!chain.ok()) {
     std::string why = "cannot open the chain in " + chain_dir + ": " + chain.status().reason();
+    if (chain.status().IsLocalError() && !config_.reindex) {
+      why += ". Nothing was deleted. To recover, restart with --reindex: it repairs the database "
+             "and rebuilds the state, undo data and indexes from the stored blocks";
+    }
     return chain.status().IsLocalError() ? Status::IoError(why) : Status::Invalid(why);
   }
   chain_ = std::move(*chain);
@@ -306,6 +323,7 @@ Status Node::StartP2p() {
   options.rotate_interval_ms = p.rotate_seconds * 1000;
   options.peers_file = (network_dir / "peers.dat").string();
   options.banlist_file = (network_dir / "banlist.dat").string();
+  options.on_save_error = [this](const Status& s) { AbortNode(s.ToString()); };
   options.peer.genesis = config_.params.genesis_id;
   options.peer.max_block_size = config_.params.max_block_size;
   options.peer.user_agent = std::string("/waybill:") + kWaybillVersion + "/";
@@ -317,6 +335,18 @@ Status Node::StartP2p() {
   relay_.Set({mempool_.get(), tip_logger_.get(), announcer_.get()});
   if (!p.listen) Log(LogLevel::kInfo, "not accepting P2P connections (--listen=0)");
   return Status::Ok();
+}
+
+void Node::AbortNode(const std::string& what) {
+  if (aborted_.exchange(true)) return;
+  const std::string message =
+      "fatal error: " + what +
+      ". The node stops to keep its data consistent: free disk space (or fix the disk), then "
+      "restart waybilld; if it then reports a damaged database, restart it with --reindex";
+  Log(LogLevel::kError, message);
+  // The log file may be what failed, and the console may be off: stderr always gets it.
+  if (!logger_ || !config_.print_to_console) std::fprintf(stderr, "Error: %s\n", message.c_str());
+  RequestStop();
 }
 
 void Node::RequestStop() {
