@@ -81,6 +81,8 @@ po::options_description Settings() {
        "Signature verification threads (default: the number of CPUs).")
       ("checkblocks", po::value<std::string>()->value_name("N"),
        "Blocks of the active chain re-read and checked at startup; 0: none (default: 6).")
+      ("persistmempool", po::value<bool>()->implicit_value(true)->value_name("0|1"),
+       "Save the mempool to mempool.dat at a clean stop and load it at start (default: 1).")
       ("listen", po::value<bool>()->implicit_value(true)->value_name("0|1"),
        "Accept P2P connections (default: 1, on --bind).")
       ("bind", po::value<std::string>()->value_name("ADDR"),
@@ -298,6 +300,7 @@ Status Validate(const po::variables_map& vm, Config* c) {
   if (Status s = ReadInt(vm, "checkblocks", 0, UINT32_MAX, &check_blocks); !s.ok()) return s;
   c->check_blocks = static_cast<uint32_t>(check_blocks);
   c->reindex = vm.count("reindex") > 0;
+  if (vm.count("persistmempool")) c->persist_mempool = vm["persistmempool"].as<bool>();
   return ValidateP2p(vm, c);
 }
 

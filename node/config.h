@@ -76,6 +76,7 @@ struct Config {
   // Storage (see consensus::ChainstateOptions).
   uint32_t check_blocks = 6;
   bool reindex = false;  // command line only: a config file must not reindex at every start
+  bool persist_mempool = true;
 
   P2pConfig p2p;
 

@@ -14,6 +14,7 @@
 
 #include "chain/bech32.h"
 #include "chain/sig_cache.h"
+#include "node/mempool_persist.h"
 #include "node/rpc_methods.h"
 #include "node/rpc_net.h"
 
@@ -243,6 +244,7 @@ Status Node::StartLocked() {
   mempool_ = std::make_unique<Mempool>(chain_.get(), mempool_options);
   tip_logger_ = std::make_unique<TipLogger>(logger_.get());
   relay_.Set({mempool_.get(), tip_logger_.get()});
+  if (config_.persist_mempool) LoadMempoolFile();
 
   if (config_.mine) {
     MinerOptions miner_options;
@@ -337,6 +339,32 @@ Status Node::StartP2p() {
   return Status::Ok();
 }
 
+std::string Node::MempoolFilePath() const {
+  return (fs::path(config_.datadir) / config_.network / "mempool.dat").string();
+}
+
+void Node::LoadMempoolFile() {
+  const std::string path = MempoolFilePath();
+  auto loaded = LoadMempool(mempool_.get(), config_.params.chain_id(), path);
+  if (loaded.ok()) {
+    Log(LogLevel::kInfo, "mempool.dat: " + std::to_string(loaded->accepted) + " of " +
+                             std::to_string(loaded->read) + " txs re-admitted, " +
+                             std::to_string(loaded->refused) + " no longer valid (dropped)");
+  } else if (!loaded.status().IsNotFound()) {
+    Log(LogLevel::kWarn, "ignoring " + path + ": " + loaded.status().ToString() +
+                             "; starting with an empty mempool");
+  }
+}
+
+void Node::SaveMempoolFile() {
+  const size_t count = mempool_->Info().size;
+  if (Status s = SaveMempool(*mempool_, config_.params.chain_id(), MempoolFilePath()); !s.ok()) {
+    AbortNode("cannot save the mempool: " + s.ToString());
+    return;
+  }
+  Log(LogLevel::kInfo, "mempool.dat: saved " + std::to_string(count) + " txs");
+}
+
 void Node::AbortNode(const std::string& what) {
   if (aborted_.exchange(true)) return;
   const std::string message =
@@ -407,6 +435,8 @@ void Node::Stop() {
   context_ = NodeContext{};
   miner_.reset();
   relay_.Set({});
+  // Nothing changes the pool any more. Not after an abort: a failed disk gets no more writes.
+  if (mempool_ && config_.persist_mempool && !aborted_.load()) SaveMempoolFile();
   mempool_.reset();
   chain_.reset();   // closes the databases
   cookie_.reset();  // removes the cookie file

@@ -1,11 +1,12 @@
 // The node: the composition root that owns every long-lived part of waybilld and starts and
 // stops them in order.
 //
-// Start:  datadir, its lock, the logger, the chainstate, the mempool, the miner (with
-//         --mine), the P2P overlay, the RPC method table, the cookie, the RPC server.
+// Start:  datadir, its lock, the logger, the chainstate, the mempool (reloaded from
+//         mempool.dat), the miner (with --mine), the P2P overlay, the RPC method table, the
+//         cookie, the RPC server.
 // Stop:   the RPC server stops accepting and finishes its replies, the overlay closes its
-//         connections (and saves its address book and bans), the miner stops, the mempool
-//         and the chainstate close, the cookie is removed, the
+//         connections (and saves its address book and bans), the miner stops, the mempool is
+//         saved to mempool.dat and closes, the chainstate closes, the cookie is removed, the
 //         lock is released.
 //
 // Shutdown is requested by SIGINT/SIGTERM (taken with sigwait on a thread of the Node's own,
@@ -73,7 +74,7 @@ class Node {
   // Thread-safe; returns at once.
   void RequestStop();
   // A local fault the node cannot run on after (a failed write to the chain database, the
-  // log, peers.dat or banlist.dat; a damaged database): logs `what` at error
+  // log, peers.dat, banlist.dat or mempool.dat; a damaged database): logs `what` at error
   // level with what to do, to debug.log and always to stderr, and requests the stop (RPC,
   // overlay and miner stop in Stop()'s order). The first call counts; later ones return.
   // Thread-safe; returns at once; may be called with another part's lock held.
@@ -127,6 +128,11 @@ class Node {
   chain::Status StartP2p();
 
   chain::Status StartLocked();
+  // mempool.dat in the network folder (node/mempool_persist.h): loaded at start, saved at a
+  // clean stop; a failed save stops the node as any failed write does.
+  std::string MempoolFilePath() const;
+  void LoadMempoolFile();
+  void SaveMempoolFile();
   void Log(LogLevel level, const std::string& message);
 
   // Fixed after construction.
