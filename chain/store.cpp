@@ -2,12 +2,15 @@
 
 #include <leveldb/cache.h>
 #include <leveldb/db.h>
+#include <leveldb/env.h>
 #include <leveldb/filter_policy.h>
 #include <leveldb/iterator.h>
 #include <leveldb/options.h>
 #include <leveldb/status.h>
+#include <leveldb/table.h>
 #include <leveldb/write_batch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
 
@@ -44,6 +47,51 @@ Status FromLevelDb(const leveldb::Status& s) {
   return Status::IoError(s.ToString());
 }
 
+leveldb::ReadOptions VerifiedReads() {
+  leveldb::ReadOptions opts;
+  opts.verify_checksums = true;
+  return opts;
+}
+
+leveldb::Options BaseOptions(const StoreOptions& options) {
+  leveldb::Options opts;
+  opts.paranoid_checks = true;
+  opts.write_buffer_size = options.write_buffer_bytes;
+  if (options.env) opts.env = options.env;
+  return opts;
+}
+
+// Names of the files in dir that end with suffix, sorted.
+std::vector<std::string> FilesEndingWith(const std::string& dir, std::string_view suffix) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.size() >= suffix.size() && name.ends_with(suffix)) out.push_back(name);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Reads every block of one table with checksums verified.
+bool TableReads(leveldb::Env* env, const std::string& path) {
+  uint64_t size = 0;
+  if (!env->GetFileSize(path, &size).ok()) return true;  // gone (compacted away): not damaged
+  leveldb::RandomAccessFile* raw_file = nullptr;
+  if (!env->NewRandomAccessFile(path, &raw_file).ok()) return true;
+  std::unique_ptr<leveldb::RandomAccessFile> file(raw_file);
+  leveldb::Options opts;
+  opts.paranoid_checks = true;
+  opts.env = env;
+  leveldb::Table* raw_table = nullptr;
+  if (!leveldb::Table::Open(opts, file.get(), size, &raw_table).ok()) return false;
+  std::unique_ptr<leveldb::Table> table(raw_table);
+  std::unique_ptr<leveldb::Iterator> it(table->NewIterator(VerifiedReads()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+  }
+  return it->status().ok();
+}
+
 }  // namespace
 
 StoreBatch::StoreBatch() : batch_(std::make_unique<leveldb::WriteBatch>()) {}
@@ -63,7 +111,8 @@ void StoreBatch::Delete(std::string_view key) {
 
 size_t StoreBatch::ApproximateSize() const { return batch_ ? batch_->ApproximateSize() : 0; }
 
-Store::Store(std::unique_ptr<leveldb::DB> db) : db_(std::move(db)) {}
+Store::Store(std::unique_ptr<leveldb::DB> db, std::string dir)
+    : db_(std::move(db)), dir_(std::move(dir)) {}
 
 Store::~Store() {
   db_.reset();  // before cache_, which the DB uses until it is closed
@@ -76,40 +125,94 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
     if (ec) return Status::IoError("cannot create " + dir + ": " + ec.message());
   }
   auto holder = std::make_unique<StoreCacheHolder>(options.cache_bytes);
-  leveldb::Options opts;
+  leveldb::Options opts = BaseOptions(options);
   opts.create_if_missing = options.create_if_missing;
-  opts.write_buffer_size = options.write_buffer_bytes;
   opts.block_cache = holder->cache();
   opts.filter_policy = holder->filter();
   leveldb::DB* raw = nullptr;
   leveldb::Status s = leveldb::DB::Open(opts, dir, &raw);
   if (!s.ok()) {
     delete raw;  // null on failure; deleted in case a version ever sets it
+    if (s.IsCorruption()) {
+      return Status::Corruption("database " + dir + ": " + s.ToString() + "; " +
+                                DescribeDamage(dir, options.env));
+    }
+    // "does not exist (create_if_missing is false)": where a database is expected, it is
+    // damaged (LevelDB's message names the folder, not the file it missed).
+    if (s.IsInvalidArgument()) {
+      std::error_code ec;
+      const bool no_current = !std::filesystem::exists(dir + "/CURRENT", ec);
+      return Status::Corruption("database " + dir + ": " +
+                                (no_current ? "its CURRENT file is missing (" + s.ToString() + ")"
+                                            : s.ToString()));
+    }
     return FromLevelDb(s);
   }
-  std::unique_ptr<Store> store(new Store(std::unique_ptr<leveldb::DB>(raw)));
+  std::unique_ptr<Store> store(new Store(std::unique_ptr<leveldb::DB>(raw), dir));
   store->cache_ = std::move(holder);
   return store;
 }
 
+Status Store::Repair(const std::string& dir, const StoreOptions& options) {
+  leveldb::Options opts = BaseOptions(options);
+  return FromLevelDb(leveldb::RepairDB(dir, opts));
+}
+
+std::vector<std::string> Store::FindDamagedTables(const std::string& dir, leveldb::Env* env) {
+  if (!env) env = leveldb::Env::Default();
+  std::vector<std::string> damaged;
+  for (std::string_view suffix : {".ldb", ".sst"}) {
+    for (const std::string& name : FilesEndingWith(dir, suffix)) {
+      if (!TableReads(env, dir + "/" + name)) damaged.push_back(dir + "/" + name);
+    }
+  }
+  return damaged;
+}
+
+std::string Store::DescribeDamage(const std::string& dir, leveldb::Env* env) {
+  std::vector<std::string> tables = FindDamagedTables(dir, env);
+  std::string out;
+  if (!tables.empty()) {
+    out = "damaged table(s):";
+    for (const std::string& t : tables) out += " " + t;
+    return out;
+  }
+  std::vector<std::string> logs = FilesEndingWith(dir, ".log");
+  if (logs.empty()) return "no damaged table found (details in " + dir + "/LOG)";
+  out = "every table reads; the damage is in the write-ahead log:";
+  for (const std::string& l : logs) out += " " + dir + "/" + l;
+  return out + " (details in " + dir + "/LOG)";
+}
+
 Status Store::Get(std::string_view key, Bytes* value) const {
   std::string out;
-  leveldb::Status s = db_->Get(leveldb::ReadOptions(), ToSlice(key), &out);
+  leveldb::Status s = db_->Get(VerifiedReads(), ToSlice(key), &out);
   if (!s.ok()) return FromLevelDb(s);
   value->assign(out.begin(), out.end());
   return Status::Ok();
 }
 
 Status Store::Write(StoreBatch& batch, bool sync) {
+  std::lock_guard lock(write_mu_);
+  if (!write_failure_.ok()) return write_failure_;
   if (!batch.batch_) return Status::Ok();
   leveldb::WriteOptions opts;
   opts.sync = sync;
-  return FromLevelDb(db_->Write(opts, batch.batch_.get()));
+  Status s = FromLevelDb(db_->Write(opts, batch.batch_.get()));
+  if (!s.ok()) {
+    write_failure_ = s.IsLocalError() ? s : Status::IoError(s.reason());
+  }
+  return s;
+}
+
+Status Store::WriteFailure() const {
+  std::lock_guard lock(write_mu_);
+  return write_failure_;
 }
 
 Status Store::Scan(std::string_view prefix,
                    const std::function<bool(std::string_view key, ByteSpan value)>& fn) const {
-  leveldb::ReadOptions opts;
+  leveldb::ReadOptions opts = VerifiedReads();
   opts.fill_cache = false;  // a scan would evict the hot blocks that point reads need
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(opts));
   for (it->Seek(ToSlice(prefix)); it->Valid(); it->Next()) {

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@
 
 namespace leveldb {
 class DB;
+class Env;
 class WriteBatch;
 }  // namespace leveldb
 
@@ -48,30 +50,67 @@ class StoreBatch {
 struct StoreOptions {
   size_t cache_bytes = 64 << 20;       // LevelDB block cache
   size_t write_buffer_bytes = 16 << 20;
+  // Create the database if dir holds none. Only for a data folder that is new: where a
+  // database is expected, a missing one (a lost CURRENT file, say) must be an error, never
+  // an empty chain (LevelDB would then delete the old tables as obsolete).
   bool create_if_missing = true;
+  // The file system LevelDB uses; null: LevelDB's default. Tests pass a wrapper that fails
+  // writes on demand. REQUIRES: outlives the Store.
+  leveldb::Env* env = nullptr;
 };
 
 // Thread-safe: LevelDB allows concurrent reads and writes.
+//
+// Integrity: the database is opened with LevelDB's paranoid_checks (a damaged write-ahead log
+// or table fails the open or the compaction instead of being skipped) and every read verifies
+// block checksums, so damaged data comes back as Corruption, never as a wrong value.
+//
+// Write failures stick: once a Write fails, every later Write fails with that first error
+// and writes nothing. After a failed append the log's tail is indeterminate (a torn record);
+// a record appended after it would be dropped with it on the next open, so a "successful"
+// write after a failed one could be lost.
 class Store : public KvReader {
  public:
-  // Opens (or creates) the database in dir. LevelDB's own LOCK file refuses a second
-  // process on the same dir; that comes back as an IoError with LevelDB's message.
+  // Opens (or creates, see StoreOptions) the database in dir. LevelDB's own LOCK file refuses
+  // a second process on the same dir; that comes back as an IoError with LevelDB's message.
+  // A damaged database is Corruption; its reason names the damaged files where it can find
+  // them (see DescribeDamage).
   static Result<std::unique_ptr<Store>> Open(const std::string& dir,
                                              const StoreOptions& options = {});
+  // LevelDB's RepairDB with paranoid checks: rebuilds the database's metadata from the
+  // files in dir, keeps every record that still reads, and moves damaged files aside to
+  // dir/lost. REQUIRES: no Store is open on dir.
+  static Status Repair(const std::string& dir, const StoreOptions& options = {});
+  // Checks the checksum of every block of every table in dir and returns the names of the
+  // tables that fail (empty if none). Reads only; safe while the database is open.
+  static std::vector<std::string> FindDamagedTables(const std::string& dir,
+                                                    leveldb::Env* env = nullptr);
+  // A sentence for an error message: the damaged tables in dir, or else the write-ahead
+  // logs (the only other files LevelDB reads records from).
+  static std::string DescribeDamage(const std::string& dir, leveldb::Env* env = nullptr);
   ~Store() override;
 
   Status Get(std::string_view key, Bytes* value) const override;
-  // sync = true waits until the write is on disk (fsync).
+  // sync = true waits until the write is on disk (fsync). After a failure, see above.
   Status Write(StoreBatch& batch, bool sync = true);
+  // The first write failure, or OK if every write succeeded.
+  Status WriteFailure() const;
   // Calls fn(key, value) for each key starting with prefix, in key order, until fn returns
   // false.
   Status Scan(std::string_view prefix,
               const std::function<bool(std::string_view key, ByteSpan value)>& fn) const;
+  const std::string& dir() const { return dir_; }
 
  private:
-  explicit Store(std::unique_ptr<leveldb::DB> db);
-  std::unique_ptr<leveldb::DB> db_;
+  Store(std::unique_ptr<leveldb::DB> db, std::string dir);
+
+  // Fixed after construction.
+  std::unique_ptr<leveldb::DB> db_;  // reset first by ~Store
+  const std::string dir_;
   std::unique_ptr<class StoreCacheHolder> cache_;
+
+  mutable std::mutex write_mu_;  // serializes writes, so none follows a failed one
+  Status write_failure_;         // guarded by write_mu_
 };
 
 // An in-memory KvReader (tests, chain replay for verifychain).

@@ -1,6 +1,7 @@
 #include "consensus/chainstate.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "chain/state_cache.h"
 #include "consensus/block_check.h"
@@ -48,11 +49,24 @@ Result<std::unique_ptr<Chainstate>> Chainstate::Open(const std::string& db_dir,
                                                      const ChainParams& params,
                                                      ChainstateOptions options) {
   if (!options.clock) return Status::Internal("chainstate: no clock");
+  if (options.reindex && std::filesystem::exists(db_dir)) {
+    // Cheap next to the rebuild, and the only way past a damaged table: a compaction with
+    // paranoid checks would stop at it on every run.
+    if (options.log) options.log->Info("reindex: repairing the database in " + db_dir);
+    if (Status s = chain::Store::Repair(db_dir, options.store); !s.ok()) {
+      return Status::IoError("repairing " + db_dir + ": " + s.ToString());
+    }
+  }
   auto store = chain::Store::Open(db_dir, options.store);
   if (!store.ok()) return store.status();
   std::unique_ptr<Chainstate> cs(new Chainstate(params, std::move(options), std::move(*store)));
   std::lock_guard lock(cs->mu_);
-  if (Status s = cs->Init(); !s.ok()) return s;
+  Status s = cs->options_.reindex ? cs->ReindexLocked() : cs->Init();
+  if (s.ok() && !cs->options_.reindex) s = cs->CheckRecentBlocksLocked(cs->options_.check_blocks);
+  if (s.code() == Status::Code::kCorruption) {
+    return Status::Corruption(s.reason() + "; " + chain::Store::DescribeDamage(db_dir));
+  }
+  if (!s.ok()) return s;
   // A better chain may have been stored but not yet connected when the node stopped.
   std::vector<TipChange> changes;
   ValidationResult r = cs->ActivateBestChainLocked(&changes);
@@ -61,8 +75,12 @@ Result<std::unique_ptr<Chainstate>> Chainstate::Open(const std::string& db_dir,
 }
 
 Status Chainstate::Init() {
+  Bytes marker;
+  Status s = store_->Get(chain::keys::Meta(kMetaReindexing), &marker);
+  if (s.ok()) return Status::Corruption("a reindex was interrupted before it finished");
+  if (!s.IsNotFound()) return s;
   Bytes genesis;
-  Status s = store_->Get(chain::keys::Meta(kMetaGenesis), &genesis);
+  s = store_->Get(chain::keys::Meta(kMetaGenesis), &genesis);
   if (s.IsNotFound()) return InitGenesis();
   if (!s.ok()) return s;
   if (genesis.size() != 32 || Hash256::FromSpan(genesis) != params_.genesis_id) {
@@ -142,7 +160,7 @@ Status Chainstate::InitGenesis() {
   batch.Put(
       chain::keys::Meta(kMetaVersion),
       chain::ByteSpan(reinterpret_cast<const uint8_t*>(kDbVersion.data()), kDbVersion.size()));
-  if (s = store_->Write(batch, true); !s.ok()) return s;
+  if (s = WriteLocked(batch, true); !s.ok()) return s;
   tree_.SetTip(index);
   RebuildCandidatesLocked();
   RecomputeBestHeaderLocked();
@@ -234,7 +252,7 @@ ValidationResult Chainstate::AcceptBlockLocked(
   }
   batch.Put(chain::keys::BlockIndex(id), chain::EncodeBlockIndex(*index));
   // Not synced: the tip change that connects this block is, and LevelDB's log keeps order.
-  if (Status s = store_->Write(batch, false); !s.ok()) {
+  if (Status s = WriteLocked(batch, false); !s.ok()) {
     index->status &= ~chain::kBlockHaveData;
     return ValidationResult::Error("storing block: " + s.ToString());
   }
@@ -342,6 +360,7 @@ ValidationResult Chainstate::ActivateBestChainLocked(std::vector<TipChange>* cha
     TipChange change;
     while (tree_.Tip() != fork) {
       if (Status s = DisconnectTipLocked(&change); !s.ok()) {
+        ReportFatalLocked(s);
         return ValidationResult::Error("disconnecting block: " + s.ToString());
       }
     }
@@ -352,6 +371,7 @@ ValidationResult Chainstate::ActivateBestChainLocked(std::vector<TipChange>* cha
       ValidationResult r =
           ConnectTipLocked(index, &change, index == in_memory.index ? &in_memory : nullptr);
       if (r.error()) {
+        ReportFatalLocked(Status::IoError(r.ToString()));
         change.tip = TipLocked();
         changes->push_back(std::move(change));
         return r;
@@ -422,7 +442,7 @@ ValidationResult Chainstate::ConnectTipLocked(BlockIndex* index, TipChange* chan
   index->status |= chain::kBlockValid;
   batch.Put(chain::keys::BlockIndex(index->id), chain::EncodeBlockIndex(*index));
   batch.Put(chain::keys::Meta(kMetaTip), index->id.span());
-  if (Status s = store_->Write(batch, true); !s.ok()) {
+  if (Status s = WriteLocked(batch, true); !s.ok()) {
     index->status = old_status;
     return ValidationResult::Error("writing block " + index->id.ToHex() + ": " + s.ToString());
   }
@@ -458,7 +478,7 @@ Status Chainstate::DisconnectTipLocked(TipChange* change) {
   }
   batch.Delete(chain::keys::Undo(tip->id));
   batch.Put(chain::keys::Meta(kMetaTip), tip->parent->id.span());
-  if (Status s = store_->Write(batch, true); !s.ok()) return s;
+  if (Status s = WriteLocked(batch, true); !s.ok()) return s;
   tree_.SetTip(tip->parent);
   // Oldest first: this block's txs go before those of blocks disconnected after it.
   auto& txs = decoded->block.txs;
@@ -478,7 +498,8 @@ void Chainstate::MarkFailedLocked(BlockIndex* index, uint8_t flag) {
       changed.push_back(other);
     }
   });
-  // Failure marks are an optimization; losing them on a crash only costs re-validation.
+  // Failure marks are an optimization (losing them costs re-validation), but a failed write
+  // is still fatal: WriteLocked reports it, and the store refuses every later write.
   (void)PersistIndexLocked(changed);
   if (best_header_ && best_header_->Failed()) RecomputeBestHeaderLocked();
 }
@@ -488,7 +509,19 @@ Status Chainstate::PersistIndexLocked(const std::vector<BlockIndex*>& indexes) {
   for (const BlockIndex* index : indexes) {
     batch.Put(chain::keys::BlockIndex(index->id), chain::EncodeBlockIndex(*index));
   }
-  return store_->Write(batch, true);
+  return WriteLocked(batch, true);
+}
+
+Status Chainstate::WriteLocked(chain::StoreBatch& batch, bool sync) {
+  Status s = store_->Write(batch, sync);
+  if (!s.ok()) ReportFatalLocked(s);
+  return s;
+}
+
+void Chainstate::ReportFatalLocked(const Status& status) {
+  if (fatal_reported_) return;
+  fatal_reported_ = true;
+  if (options_.on_fatal_error) options_.on_fatal_error(status);
 }
 
 void Chainstate::RebuildCandidatesLocked() {
@@ -517,6 +550,7 @@ ValidationResult Chainstate::InvalidateBlock(const Hash256& id) {
     TipChange change;
     while (tree_.InActiveChain(index)) {
       if (Status s = DisconnectTipLocked(&change); !s.ok()) {
+        ReportFatalLocked(s);
         return ValidationResult::Error("disconnecting block: " + s.ToString());
       }
     }

@@ -13,11 +13,13 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "chain/block.h"
 #include "chain/block_index.h"
+#include "chain/log.h"
 #include "chain/sig_cache.h"
 #include "chain/state.h"
 #include "chain/store.h"
@@ -70,6 +72,20 @@ struct ChainstateOptions {
   std::shared_ptr<chain::SignatureCache> signature_cache;
   chain::StoreOptions store;
   ChainstateListener* listener = nullptr;  // may be null; must outlive the chainstate
+  // Called (at most once) when a write to the store fails, or a read needed to change the tip
+  // finds the store damaged: a local fault the chainstate cannot recover from. Every later
+  // write fails too (chain::Store's failures stick), so the owner should stop the process
+  // (Bitcoin Core's AbortNode). Runs on the failing thread under the chainstate lock: it must
+  // return quickly and not call into the chainstate. May be empty.
+  std::function<void(const chain::Status&)> on_fatal_error;
+  // Open() re-reads this many blocks of the active chain, newest first (Core's -checkblocks):
+  // each must decode, hash to its id and match its Merkle root, and its undo data must decode.
+  // 0: none.
+  uint32_t check_blocks = 6;
+  // Open() rebuilds everything but the blocks themselves (state, undo data, indexes, block
+  // tree, tip) by validating the stored blocks again from genesis; see Open().
+  bool reindex = false;
+  chain::LogSink* log = nullptr;  // progress of a reindex; may be null
 };
 
 enum class BlockOutcome {
@@ -100,7 +116,16 @@ struct BlockIndexInfo {
 class Chainstate {
  public:
   // Opens the store in db_dir, creates the genesis state on first use, checks that the
-  // database belongs to this network, loads the block tree and resumes the best chain.
+  // database belongs to this network, loads the block tree, checks the newest
+  // options.check_blocks blocks and resumes the best chain. Corruption (naming the damaged
+  // files where the store can tell) if the database is damaged; nothing is deleted then.
+  //
+  // With options.reindex: if the database does not open, chain::Store::Repair salvages it
+  // first; then every stored block is read, the derived records are deleted (a marker makes
+  // an interrupted reindex refuse to start until it is run again), and the blocks are
+  // accepted and connected again from genesis with every rule checked. A block that is lost,
+  // does not decode or fails a rule is not connected (peers can provide it again), nor are
+  // its descendants. Headers without bodies and invalidateblock marks are not kept.
   static chain::Result<std::unique_ptr<Chainstate>> Open(const std::string& db_dir,
                                                          const ChainParams& params,
                                                          ChainstateOptions options);
@@ -174,6 +199,15 @@ class Chainstate {
              std::unique_ptr<chain::Store> store);
   chain::Status Init();
   chain::Status InitGenesis();
+  // The check of Open() (see ChainstateOptions::check_blocks).
+  chain::Status CheckRecentBlocksLocked(uint32_t count) const;
+  // Open() with options.reindex, after the store is open.
+  chain::Status ReindexLocked();
+  chain::Status DeleteDerivedRecordsLocked();
+  // Writes a batch; a failure is reported through options_.on_fatal_error.
+  chain::Status WriteLocked(chain::StoreBatch& batch, bool sync);
+  // Reports a local fault through options_.on_fatal_error, once.
+  void ReportFatalLocked(const chain::Status& status);
 
   TipInfo TipLocked() const;
   int64_t MedianTimePastLocked(const chain::BlockIndex* index) const;
@@ -228,6 +262,10 @@ class Chainstate {
     }
   };
 
+  // Meta record present while a reindex runs: the derived records are incomplete until it is
+  // removed, so Init() refuses a database that has it.
+  static constexpr std::string_view kMetaReindexing = "reindexing";
+
   // Fixed after construction.
   const ChainParams params_;
   const ChainstateOptions options_;
@@ -245,6 +283,7 @@ class Chainstate {
   std::unordered_multimap<chain::BlockIndex*, chain::BlockIndex*> unlinked_;
   // The most-work valid header (BestHeader()); never null once initialized.
   chain::BlockIndex* best_header_ = nullptr;
+  bool fatal_reported_ = false;
 };
 
 }  // namespace waybill::consensus

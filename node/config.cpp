@@ -36,7 +36,10 @@ po::options_description CommandLineOnly() {
       ("help,h", "Print this help and exit.")
       ("version", "Print the version and exit.")
       ("conf", po::value<std::string>()->value_name("FILE"),
-       "Config file of key=value lines (default: <datadir>/waybill.conf, read if present).");
+       "Config file of key=value lines (default: <datadir>/waybill.conf, read if present).")
+      ("reindex",
+       "Rebuild the chain state, undo data, indexes and tip from the stored blocks, "
+       "validating them again from genesis (repairs a damaged database first).");
   // clang-format on
   return d;
 }
@@ -76,6 +79,10 @@ po::options_description Settings() {
        "Mempool size limit in MiB (default: 64).")
       ("verify-threads", po::value<std::string>()->value_name("N"),
        "Signature verification threads (default: the number of CPUs).")
+      ("checkblocks", po::value<std::string>()->value_name("N"),
+       "Blocks of the active chain re-read and checked at startup; 0: none (default: 6).")
+      ("persistmempool", po::value<bool>()->implicit_value(true)->value_name("0|1"),
+       "Save the mempool to mempool.dat at a clean stop and load it at start (default: 1).")
       ("listen", po::value<bool>()->implicit_value(true)->value_name("0|1"),
        "Accept P2P connections (default: 1, on --bind).")
       ("bind", po::value<std::string>()->value_name("ADDR"),
@@ -287,6 +294,13 @@ Status Validate(const po::variables_map& vm, Config* c) {
   int64_t verify_threads = std::max(1u, std::thread::hardware_concurrency());
   if (Status s = ReadInt(vm, "verify-threads", 1, 1024, &verify_threads); !s.ok()) return s;
   c->verify_threads = static_cast<size_t>(verify_threads);
+
+  // Storage.
+  int64_t check_blocks = c->check_blocks;
+  if (Status s = ReadInt(vm, "checkblocks", 0, UINT32_MAX, &check_blocks); !s.ok()) return s;
+  c->check_blocks = static_cast<uint32_t>(check_blocks);
+  c->reindex = vm.count("reindex") > 0;
+  if (vm.count("persistmempool")) c->persist_mempool = vm["persistmempool"].as<bool>();
   return ValidateP2p(vm, c);
 }
 

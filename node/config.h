@@ -73,6 +73,11 @@ struct Config {
   size_t max_mempool_mb = 64;
   size_t verify_threads = 1;
 
+  // Storage (see consensus::ChainstateOptions).
+  uint32_t check_blocks = 6;
+  bool reindex = false;  // command line only: a config file must not reindex at every start
+  bool persist_mempool = true;
+
   P2pConfig p2p;
 
   // Things worth logging once the logger is open (e.g. "mining to dev key 0 ...").

@@ -11,17 +11,19 @@
 namespace waybill::node {
 namespace {
 
-// Writes all of data, retrying on short writes and EINTR. Best effort: a log line that
-// cannot be written is dropped rather than failing the caller.
-void WriteAll(int fd, std::string_view data) {
+// Writes all of data, retrying on short writes and EINTR. Returns 0, or the errno of the
+// failure (ENOSPC for a write that made no progress).
+int WriteAll(int fd, std::string_view data) {
   while (!data.empty()) {
     ssize_t n = ::write(fd, data.data(), data.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      return;
+      return errno;
     }
+    if (n == 0) return ENOSPC;
     data.remove_prefix(static_cast<size_t>(n));
   }
+  return 0;
 }
 
 void AppendEscaped(std::string* out, std::string_view message) {
@@ -110,6 +112,8 @@ chain::Result<std::unique_ptr<Logger>> Logger::Open(const LoggerOptions& options
 Logger::Logger(const LoggerOptions& options, int fd)
     : print_to_console_(options.print_to_console),
       fd_(fd),
+      file_path_(options.file_path),
+      on_write_error_(options.on_write_error),
       level_(static_cast<int>(options.level)) {}
 
 Logger::~Logger() {
@@ -119,9 +123,19 @@ Logger::~Logger() {
 void Logger::Log(LogLevel level, std::string_view category, std::string_view message) {
   if (!Enabled(level)) return;
   std::string line = FormatLogLine(std::chrono::system_clock::now(), level, category, message);
-  std::lock_guard<std::mutex> lock(mu_);
-  if (print_to_console_) WriteAll(STDERR_FILENO, line);
-  if (fd_ >= 0) WriteAll(fd_, line);
+  int error = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    // stderr is best effort: a closed or full terminal must not stop the node.
+    if (print_to_console_) (void)WriteAll(STDERR_FILENO, line);
+    if (fd_ < 0) return;
+    error = WriteAll(fd_, line);
+    if (error == 0 || write_failed_) return;
+    write_failed_ = true;
+  }
+  if (on_write_error_) {
+    on_write_error_("cannot write to the log file " + file_path_ + ": " + std::strerror(error));
+  }
 }
 
 }  // namespace waybill::node

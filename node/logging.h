@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -40,6 +41,11 @@ struct LoggerOptions {
   LogLevel level = LogLevel::kInfo;
   bool print_to_console = true;  // stderr
   std::string file_path;         // appended to (created 0600); empty: no file
+  // Called once, with the reason, the first time a line cannot be written to the file (disk
+  // full, I/O error): the node stops rather than run on without its log. Called on the
+  // logging thread after the logger's mutex is released, so it may log (that line is lost
+  // as well, but stderr still gets it). May be empty: failures are then ignored.
+  std::function<void(const std::string& reason)> on_write_error;
 };
 
 // The node's logger. Thread-safe: a line is written whole to each destination under one
@@ -66,9 +72,12 @@ class Logger final : public LogSink {
   // Fixed after construction.
   const bool print_to_console_;
   const int fd_;  // -1: no file
+  const std::string file_path_;
+  const std::function<void(const std::string&)> on_write_error_;
 
   std::atomic<int> level_;
-  std::mutex mu_;  // serializes writes, so lines stay whole
+  std::mutex mu_;               // serializes writes, so lines stay whole
+  bool write_failed_ = false;   // guarded by mu_
 };
 
 }  // namespace waybill::node

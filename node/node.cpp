@@ -7,12 +7,14 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
 
 #include "chain/bech32.h"
 #include "chain/sig_cache.h"
+#include "node/mempool_persist.h"
 #include "node/rpc_methods.h"
 #include "node/rpc_net.h"
 
@@ -184,6 +186,7 @@ Status Node::StartLocked() {
   log_options.level = config_.log_level;
   log_options.print_to_console = config_.print_to_console;
   log_options.file_path = (fs::path(datadir) / "debug.log").string();
+  log_options.on_write_error = [this](const std::string& why) { AbortNode(why); };
   auto logger = Logger::Open(log_options);
   if (!logger.ok()) return logger.status();
   logger_ = std::move(*logger);
@@ -198,6 +201,9 @@ Status Node::StartLocked() {
 
   // Chainstate, listening through the relay until the mempool exists.
   const fs::path network_dir = fs::path(datadir) / config_.network;
+  // A database is created only in a new network folder: where one is expected, a missing one
+  // (a lost CURRENT file) is damage to report, not a reason to start an empty chain.
+  const bool new_network_dir = !fs::exists(network_dir, ec);
   fs::create_directories(network_dir, ec);
   if (ec) {
     return Status::IoError("cannot create " + network_dir.string() + ": " + ec.message());
@@ -210,9 +216,21 @@ Status Node::StartLocked() {
   chain_options.verify_threads = config_.verify_threads;
   chain_options.signature_cache = signature_cache;
   chain_options.listener = &relay_;
+  chain_options.store.create_if_missing = new_network_dir || config_.reindex;
+  chain_options.check_blocks = config_.check_blocks;
+  chain_options.reindex = config_.reindex;
+  chain_options.log = logger_.get();
+  chain_options.on_fatal_error = [this](const Status& s) {
+    AbortNode("the chain database failed: " + s.ToString());
+  };
+  if (config_.reindex) Log(LogLevel::kInfo, "--reindex: rebuilding the chain from its blocks");
   auto chain = consensus::Chainstate::Open(chain_dir, config_.params, chain_options);
   if (!chain.ok()) {
     std::string why = "cannot open the chain in " + chain_dir + ": " + chain.status().reason();
+    if (chain.status().IsLocalError() && !config_.reindex) {
+      why += ". Nothing was deleted. To recover, restart with --reindex: it repairs the database "
+             "and rebuilds the state, undo data and indexes from the stored blocks";
+    }
     return chain.status().IsLocalError() ? Status::IoError(why) : Status::Invalid(why);
   }
   chain_ = std::move(*chain);
@@ -223,6 +241,7 @@ Status Node::StartLocked() {
   mempool_ = std::make_unique<Mempool>(chain_.get(), mempool_options);
   tip_logger_ = std::make_unique<TipLogger>(logger_.get());
   relay_.Set({mempool_.get(), tip_logger_.get()});
+  if (config_.persist_mempool) LoadMempoolFile();
 
   if (config_.mine) {
     MinerOptions miner_options;
@@ -303,6 +322,7 @@ Status Node::StartP2p() {
   options.rotate_interval_ms = p.rotate_seconds * 1000;
   options.peers_file = (network_dir / "peers.dat").string();
   options.banlist_file = (network_dir / "banlist.dat").string();
+  options.on_save_error = [this](const Status& s) { AbortNode(s.ToString()); };
   options.peer.genesis = config_.params.genesis_id;
   options.peer.max_block_size = config_.params.max_block_size;
   options.peer.user_agent = std::string("/waybill:") + kWaybillVersion + "/";
@@ -314,6 +334,44 @@ Status Node::StartP2p() {
   relay_.Set({mempool_.get(), tip_logger_.get(), announcer_.get()});
   if (!p.listen) Log(LogLevel::kInfo, "not accepting P2P connections (--listen=0)");
   return Status::Ok();
+}
+
+std::string Node::MempoolFilePath() const {
+  return (fs::path(config_.datadir) / config_.network / "mempool.dat").string();
+}
+
+void Node::LoadMempoolFile() {
+  const std::string path = MempoolFilePath();
+  auto loaded = LoadMempool(mempool_.get(), config_.params.chain_id(), path);
+  if (loaded.ok()) {
+    Log(LogLevel::kInfo, "mempool.dat: " + std::to_string(loaded->accepted) + " of " +
+                             std::to_string(loaded->read) + " txs re-admitted, " +
+                             std::to_string(loaded->refused) + " no longer valid (dropped)");
+  } else if (!loaded.status().IsNotFound()) {
+    Log(LogLevel::kWarn, "ignoring " + path + ": " + loaded.status().ToString() +
+                             "; starting with an empty mempool");
+  }
+}
+
+void Node::SaveMempoolFile() {
+  const size_t count = mempool_->Info().size;
+  if (Status s = SaveMempool(*mempool_, config_.params.chain_id(), MempoolFilePath()); !s.ok()) {
+    AbortNode("cannot save the mempool: " + s.ToString());
+    return;
+  }
+  Log(LogLevel::kInfo, "mempool.dat: saved " + std::to_string(count) + " txs");
+}
+
+void Node::AbortNode(const std::string& what) {
+  if (aborted_.exchange(true)) return;
+  const std::string message =
+      "fatal error: " + what +
+      ". The node stops to keep its data consistent: free disk space (or fix the disk), then "
+      "restart waybilld; if it then reports a damaged database, restart it with --reindex";
+  Log(LogLevel::kError, message);
+  // The log file may be what failed, and the console may be off: stderr always gets it.
+  if (!logger_ || !config_.print_to_console) std::fprintf(stderr, "Error: %s\n", message.c_str());
+  RequestStop();
 }
 
 void Node::RequestStop() {
@@ -374,6 +432,8 @@ void Node::Stop() {
   context_ = NodeContext{};
   miner_.reset();
   relay_.Set({});
+  // Nothing changes the pool any more. Not after an abort: a failed disk gets no more writes.
+  if (mempool_ && config_.persist_mempool && !aborted_.load()) SaveMempoolFile();
   mempool_.reset();
   chain_.reset();   // closes the databases
   cookie_.reset();  // removes the cookie file

@@ -1,16 +1,20 @@
 // The node: the composition root that owns every long-lived part of waybilld and starts and
 // stops them in order.
 //
-// Start:  datadir, its lock, the logger, the chainstate, the mempool, the miner (with
-//         --mine), the P2P overlay, the RPC method table, the cookie, the RPC server.
+// Start:  datadir, its lock, the logger, the chainstate, the mempool (reloaded from
+//         mempool.dat), the miner (with --mine), the P2P overlay, the RPC method table, the
+//         cookie, the RPC server.
 // Stop:   the RPC server stops accepting and finishes its replies, the overlay closes its
-//         connections (and saves its address book and bans), the miner stops, the mempool
-//         and chainstate close, the cookie is removed, the lock is released.
+//         connections (and saves its address book and bans), the miner stops, the mempool is
+//         saved to mempool.dat and closes, the chainstate closes, the cookie is removed, the
+//         lock is released.
 //
 // Shutdown is requested by SIGINT/SIGTERM (taken with sigwait on a thread of the Node's own,
-// see BlockShutdownSignals), by the RPC `stop`, or by RequestStop().
+// see BlockShutdownSignals), by the RPC `stop`, by RequestStop(), or by AbortNode() when a
+// write fails (then the process exits 1).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -69,6 +73,14 @@ class Node {
   void WaitForShutdown();
   // Thread-safe; returns at once.
   void RequestStop();
+  // A local fault the node cannot run on after (a failed write to the chain database, the
+  // log, peers.dat, banlist.dat or mempool.dat; a damaged database): logs `what` at error
+  // level with what to do, to debug.log and always to stderr, and requests the stop (RPC,
+  // overlay and miner stop in Stop()'s order). The first call counts; later ones return.
+  // Thread-safe; returns at once; may be called with another part's lock held.
+  void AbortNode(const std::string& what);
+  // The process's exit status after Stop(): 0, or 1 if AbortNode was called.
+  int exit_code() const { return aborted_.load() ? 1 : 0; }
   // Stops everything in order. Idempotent. REQUIRES: not called from an RPC handler (use
   // RequestStop()).
   void Stop();
@@ -116,6 +128,11 @@ class Node {
   chain::Status StartP2p();
 
   chain::Status StartLocked();
+  // mempool.dat in the network folder (node/mempool_persist.h): loaded at start, saved at a
+  // clean stop; a failed save stops the node as any failed write does.
+  std::string MempoolFilePath() const;
+  void LoadMempoolFile();
+  void SaveMempoolFile();
   void Log(LogLevel level, const std::string& message);
 
   // Fixed after construction.
@@ -142,6 +159,8 @@ class Node {
   RpcTable rpc_table_;
   std::unique_ptr<CookieFile> cookie_;
   std::unique_ptr<RpcServer> rpc_server_;
+
+  std::atomic<bool> aborted_{false};
 
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;

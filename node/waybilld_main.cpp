@@ -1,6 +1,7 @@
 // waybilld: parses the configuration, runs the Node until a shutdown is requested.
 // Exit codes: 0 after a clean shutdown (or --help/--version), 1 if the configuration is
-// invalid or the node cannot start.
+// invalid, the node cannot start, or it stopped on a fatal local error (Node::AbortNode: a
+// failed write, a damaged database).
 #include <csignal>
 #include <cstdio>
 
@@ -37,5 +38,5 @@ int main(int argc, char** argv) {
   }
   node.WaitForShutdown();
   node.Stop();
-  return 0;
+  return node.exit_code();
 }

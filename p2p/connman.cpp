@@ -232,12 +232,14 @@ class Connman::Impl : public Transport, public Connection::Owner {
     if (options_.banlist_file.empty()) return;
     if (Status s = bans_->SaveFile(options_.banlist_file); !s.ok()) {
       Log(LogLevel::kWarn, "cannot save bans: " + s.ToString());
+      if (options_.on_save_error) options_.on_save_error(s);
     }
   }
   void SaveAddresses() {
     if (options_.peers_file.empty() || !addrman_) return;
     if (Status s = addrman_->SaveFile(options_.peers_file); !s.ok()) {
       Log(LogLevel::kWarn, "cannot save the address book: " + s.ToString());
+      if (options_.on_save_error) options_.on_save_error(s);
     }
   }
 

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,6 +56,10 @@ struct ConnmanOptions {
 
   std::string peers_file;    // address book; empty: not kept
   std::string banlist_file;  // bans; empty: not kept
+  // Called when saving either file fails (the error names the file); the owner decides
+  // (the node stops: a disk that cannot take these cannot take the chain either). Runs on
+  // the saving thread; must not call into the Connman. Empty: the failure is only logged.
+  std::function<void(const chain::Status&)> on_save_error;
   uint64_t seed = 0;         // randomness of the book and the peer logic; 0: the OS
 
   PeerManagerOptions peer;

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -97,6 +98,29 @@ TEST(LoggingTest, FileOutputAndFilter) {
   LoggerOptions bad;
   bad.file_path = "/nonexistent-dir-waybill/debug.log";
   EXPECT_FALSE(Logger::Open(bad).ok());
+}
+
+// A log file that cannot be written (here /dev/full: every write is ENOSPC) is reported once,
+// after the logger's lock is released (the callback logs again, as Node::AbortNode does).
+TEST(LoggerTest, WriteFailureIsReportedOnce) {
+  if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
+  std::vector<std::string> reports;
+  Logger* self = nullptr;
+  LoggerOptions options;
+  options.print_to_console = false;
+  options.file_path = "/dev/full";
+  options.on_write_error = [&](const std::string& why) {
+    reports.push_back(why);
+    self->Log(LogLevel::kError, {}, "fatal: " + why);  // must not deadlock or recurse
+  };
+  auto logger = Logger::Open(options);
+  ASSERT_TRUE(logger.ok()) << logger.status().ToString();
+  self = logger->get();
+  (*logger)->Info("first");
+  (*logger)->Info("second");
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_NE(reports[0].find("/dev/full"), std::string::npos) << reports[0];
+  EXPECT_NE(reports[0].find("No space left"), std::string::npos) << reports[0];
 }
 
 TEST(TokenBucketTest, BurstThenRate) {
