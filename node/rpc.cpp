@@ -5,6 +5,8 @@
 #include <utility>
 #include <vector>
 
+#include "node/rpc_args.h"
+
 namespace waybill::node {
 namespace {
 
@@ -47,7 +49,7 @@ Json BuiltinHelp(const RpcTable& table, const Json& params) {
   if (!arg->is_string()) throw RpcError(rpc_code::kInvalidParameter, "method must be a string");
   const std::string* help = table.Help(arg->get<std::string>());
   if (help == nullptr) {
-    throw RpcError(rpc_code::kMethodNotFound, "Method not found: " + arg->get<std::string>());
+    throw RpcError(rpc_code::kMethodNotFound, "Method not found: " + Echo(*arg));
   }
   return *help;
 }
@@ -174,7 +176,8 @@ Json RpcTable::HandleOne(const Json& request) const {
     } else if (method == "help") {
       response = ResultResponse(id, BuiltinHelp(*this, params));
     } else {
-      response = ErrorResponse(id, rpc_code::kMethodNotFound, "Method not found: " + method);
+      response =
+          ErrorResponse(id, rpc_code::kMethodNotFound, "Method not found: " + Echo(*method_it));
     }
   } catch (const RpcError& e) {
     response = ErrorResponse(id, e.code, e.what());
