@@ -76,12 +76,16 @@ void RegisterBuiltinMethods(RpcTable& table, const BuiltinRpcContext& ctx) {
         }
         const Json* t = Param(args, 0, "timestamp");
         if (t == nullptr) throw RpcError(rpc_code::kInvalidParameter, "timestamp is required");
-        if (!t->is_number_integer() ||
-            (t->is_number_unsigned() && t->get<uint64_t>() > INT64_MAX)) {
+        if (!t->is_number_integer()) {
           throw RpcError(rpc_code::kInvalidParameter, "timestamp must be an integer");
         }
+        // A header's time is a u32: a clock past it would overflow the template's maxtime.
+        if ((t->is_number_unsigned() && t->get<uint64_t>() > UINT32_MAX) ||
+            (!t->is_number_unsigned() && t->get<int64_t>() < 0)) {
+          throw RpcError(rpc_code::kInvalidParameter,
+                         "timestamp out of range: " + t->dump() + " (allowed 0..4294967295)");
+        }
         int64_t value = t->get<int64_t>();
-        if (value < 0) throw RpcError(rpc_code::kInvalidParameter, "timestamp must be >= 0");
         clock->SetMockTime(value);
         return nullptr;
       },

@@ -2,8 +2,12 @@
 
 #include <algorithm>
 #include <new>
+#include <optional>
+#include <string>
 #include <utility>
 #include <vector>
+
+#include "node/rpc_args.h"
 
 namespace waybill::node {
 namespace {
@@ -30,6 +34,25 @@ Json ResultResponse(const Json& id, Json result) {
   return Json{{"jsonrpc", "2.0"}, {"result", std::move(result)}, {"id", id}};
 }
 
+std::string Dump(const Json& j) {
+  // replace: a handler's string that is not valid UTF-8 must not make the reply fail.
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+// The id of a batch entry that is not run: its own if it has a valid one, else null.
+Json IdOf(const Json& request) {
+  if (!request.is_object()) return nullptr;
+  auto id = request.find("id");
+  if (id == request.end() || !(id->is_string() || id->is_number())) return nullptr;
+  return *id;
+}
+
+// A well-formed JSON-RPC 2.0 notification (no id): it never gets a response.
+bool IsNotification(const Json& request) {
+  return request.is_object() && !request.contains("id") && request.contains("jsonrpc") &&
+         request["jsonrpc"] == "2.0" && request.contains("method") && request["method"].is_string();
+}
+
 // The built-in `help [method]`, used unless a handler named help is registered.
 Json BuiltinHelp(const RpcTable& table, const Json& params) {
   CheckParamNames(params, HelpParamNames());
@@ -47,7 +70,7 @@ Json BuiltinHelp(const RpcTable& table, const Json& params) {
   if (!arg->is_string()) throw RpcError(rpc_code::kInvalidParameter, "method must be a string");
   const std::string* help = table.Help(arg->get<std::string>());
   if (help == nullptr) {
-    throw RpcError(rpc_code::kMethodNotFound, "Method not found: " + arg->get<std::string>());
+    throw RpcError(rpc_code::kMethodNotFound, "Method not found: " + Echo(*arg));
   }
   return *help;
 }
@@ -106,11 +129,21 @@ const std::vector<std::string>* RpcTable::ParamNames(const std::string& name) co
   return nullptr;
 }
 
-Json RpcTable::Handle(const Json& request) const {
-  if (!request.is_array()) return HandleOne(request);
-  if (request.empty()) {
+Json RpcTable::CheckBatch(const Json& batch) {
+  if (batch.empty()) {
     return ErrorResponse(nullptr, rpc_code::kInvalidRequest, "Invalid request: empty batch");
   }
+  if (batch.size() > kRpcMaxBatchEntries) {
+    return ErrorResponse(nullptr, rpc_code::kInvalidRequest,
+                         "Invalid request: batch of " + std::to_string(batch.size()) +
+                             " entries, at most " + std::to_string(kRpcMaxBatchEntries));
+  }
+  return Json();
+}
+
+Json RpcTable::Handle(const Json& request) const {
+  if (!request.is_array()) return HandleOne(request);
+  if (Json error = CheckBatch(request); !error.is_null()) return error;
   Json responses = Json::array();
   for (const Json& one : request) {
     Json response = HandleOne(one);
@@ -119,6 +152,47 @@ Json RpcTable::Handle(const Json& request) const {
   // A batch of notifications only gets no response at all (JSON-RPC 2.0, section 6).
   if (responses.empty()) return Json();
   return responses;
+}
+
+std::optional<std::string> RpcTable::HandleToText(const Json& request,
+                                                  size_t max_reply_bytes) const {
+  const std::string limit = std::to_string(max_reply_bytes);
+  if (!request.is_array()) {
+    Json response = HandleOne(request);
+    if (response.is_null()) return std::nullopt;
+    std::string text = Dump(response);
+    if (text.size() <= max_reply_bytes) return text;
+    return Dump(ErrorResponse(response["id"], rpc_code::kServerLimit,
+                              "Reply too large: over the limit of " + limit + " bytes"));
+  }
+  if (Json error = CheckBatch(request); !error.is_null()) return Dump(error);
+  std::string out = "[";
+  bool full = false;  // the reply reached the limit: the remaining entries are not run
+  for (const Json& one : request) {
+    std::string text;
+    if (!full) {
+      Json response = HandleOne(one);
+      if (response.is_null()) continue;
+      text = Dump(response);
+      if (out.size() + text.size() + 2 > max_reply_bytes) {
+        full = true;
+        text = Dump(ErrorResponse(
+            response["id"], rpc_code::kServerLimit,
+            "Reply too large: the batch's reply would pass the limit of " + limit + " bytes"));
+      }
+    } else {
+      if (IsNotification(one)) continue;
+      text = Dump(
+          ErrorResponse(IdOf(one), rpc_code::kServerLimit,
+                        "Not run: the batch's reply reached the limit of " + limit + " bytes"));
+    }
+    if (out.size() > 1) out.push_back(',');
+    out += text;
+  }
+  // A batch of notifications only gets no response at all (JSON-RPC 2.0, section 6).
+  if (out.size() == 1) return std::nullopt;
+  out.push_back(']');
+  return out;
 }
 
 Json RpcTable::HandleOne(const Json& request) const {
@@ -174,7 +248,8 @@ Json RpcTable::HandleOne(const Json& request) const {
     } else if (method == "help") {
       response = ResultResponse(id, BuiltinHelp(*this, params));
     } else {
-      response = ErrorResponse(id, rpc_code::kMethodNotFound, "Method not found: " + method);
+      response =
+          ErrorResponse(id, rpc_code::kMethodNotFound, "Method not found: " + Echo(*method_it));
     }
   } catch (const RpcError& e) {
     response = ErrorResponse(id, e.code, e.what());

@@ -3,6 +3,7 @@
 // error object. The transport (rpc_server.h) only moves bytes.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -33,7 +34,17 @@ inline constexpr int kClientNodeAlreadyAdded = -23;
 inline constexpr int kClientNodeNotAdded = -24;
 inline constexpr int kClientNodeNotConnected = -29;
 inline constexpr int kClientInvalidIpOrSubnet = -30;
+// JSON-RPC 2.0's range for implementation-defined server errors: a limit of the server.
+inline constexpr int kServerLimit = -32000;
 }  // namespace rpc_code
+
+// A batch holds at most this many entries; a longer one is refused whole (kInvalidRequest)
+// before any entry runs.
+inline constexpr size_t kRpcMaxBatchEntries = 1000;
+// The serialized reply to one request or batch is at most this long (the largest legitimate
+// reply, a verbose getblock of a full block, is well below). An entry whose reply would pass
+// it, and every later entry of its batch (not run), gets kServerLimit instead.
+inline constexpr size_t kRpcMaxReplyBytes = size_t{64} << 20;
 
 struct RpcError : std::runtime_error {
   RpcError(int c, const std::string& message) : std::runtime_error(message), code(c) {}
@@ -61,7 +72,12 @@ class RpcTable {
   void Register(const std::string& name, RpcHandler handler, std::string help);
   // Handles one parsed request object or a batch array; returns the response (null Json for
   // a notification-only request/batch, which gets no body).
+  // A batch longer than kRpcMaxBatchEntries gets one kInvalidRequest error object.
   Json Handle(const Json& request) const;
+  // As Handle, serialized (invalid UTF-8 replaced), with the reply bounded by max_reply_bytes
+  // as kRpcMaxReplyBytes says; nullopt when there is no body (notifications only).
+  std::optional<std::string> HandleToText(const Json& request,
+                                          size_t max_reply_bytes = kRpcMaxReplyBytes) const;
   std::vector<std::string> Names() const;
   const std::string* Help(const std::string& name) const;
   // The param names a method was registered with; null for an unknown method or one that
@@ -70,6 +86,8 @@ class RpcTable {
 
  private:
   Json HandleOne(const Json& request) const;
+  // The error of a batch that cannot be run at all (empty, too long); null if it can.
+  static Json CheckBatch(const Json& batch);
   struct Entry {
     RpcHandler handler;
     std::string help;

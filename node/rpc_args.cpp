@@ -1,5 +1,8 @@
 #include "node/rpc_args.h"
 
+#include <algorithm>
+#include <utility>
+
 namespace waybill::node {
 namespace {
 
@@ -17,6 +20,36 @@ std::string Echo(const Json& v) {
     s = s.substr(0, n) + "...";
   }
   return s;
+}
+
+Args::Args(const Json& params, std::vector<std::string> names)
+    : names_(std::move(names)), values_(names_.size()) {
+  CheckParamNames(params, names_);
+  if (params.is_array()) {
+    for (size_t i = 0; i < params.size(); ++i) values_[i] = &params[i];
+  } else if (params.is_object()) {
+    for (const auto& [key, value] : params.items()) {
+      values_[std::find(names_.begin(), names_.end(), key) - names_.begin()] = &value;
+    }
+  }
+}
+
+const Json& Args::Required(size_t i) const {
+  const Json* v = (*this)[i];
+  if (!v) Throw(rpc_code::kInvalidParams, "Invalid params: missing " + names_.at(i));
+  return *v;
+}
+
+void RegisterArgsMethod(RpcTable& table, const std::string& name,
+                        std::vector<std::string> param_names,
+                        std::function<Json(const Args&)> handler, std::string help) {
+  std::vector<std::string> names = param_names;
+  table.Register(
+      name, std::move(param_names),
+      [names = std::move(names), handler = std::move(handler)](const Json& params) {
+        return handler(Args(params, names));
+      },
+      std::move(help));
 }
 
 [[noreturn]] void Throw(int code, const std::string& message) { throw RpcError(code, message); }

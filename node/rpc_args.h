@@ -3,8 +3,8 @@
 // user input for error messages.
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,37 +22,37 @@ std::string Echo(const Json& v);
 
 // The params of one call, positional or named. operator[] gives null for an absent or null
 // param, so optional params take their defaults either way (as Bitcoin Core treats null).
+//
+// An Args owns a copy of the param names, so it can be built from a braced list or a
+// temporary vector; it points into `params`, which therefore must outlive it: the
+// constructor refuses a temporary Json at compile time. Method files build their Args from
+// the names the method was registered with (RegisterArgsMethod), never from a second list.
 class Args {
  public:
-  // REQUIRES: names outlives the Args. Throws RpcError kInvalidParams unless params fit names
-  // (CheckParamNames; the table has done that already for a method registered with them).
-  Args(const Json& params, const std::vector<std::string>& names)
-      : values_(names.size()), names_(names) {
-    CheckParamNames(params, names);
-    if (params.is_array()) {
-      for (size_t i = 0; i < params.size(); ++i) values_[i] = &params[i];
-    } else if (params.is_object()) {
-      for (const auto& [key, value] : params.items()) {
-        values_[std::find(names.begin(), names.end(), key) - names.begin()] = &value;
-      }
-    }
-  }
+  // Throws RpcError kInvalidParams unless params fit names (CheckParamNames; the table has
+  // done that already for a method registered with them).
+  Args(const Json& params, std::vector<std::string> names);
+  Args(Json&& params, std::vector<std::string> names) = delete;  // would dangle
 
   const Json* operator[](size_t i) const {
     if (i >= values_.size() || values_[i] == nullptr || values_[i]->is_null()) return nullptr;
     return values_[i];
   }
-  const Json& Required(size_t i) const {
-    const Json* v = (*this)[i];
-    if (!v) Throw(rpc_code::kInvalidParams, "Invalid params: missing " + names_.at(i));
-    return *v;
-  }
+  const Json& Required(size_t i) const;
   const std::string& Name(size_t i) const { return names_.at(i); }
+  size_t size() const { return names_.size(); }
 
  private:
+  std::vector<std::string> names_;
   std::vector<const Json*> values_;
-  const std::vector<std::string>& names_;
 };
+
+// Registers a method whose handler reads its params through an Args built from param_names,
+// the one list of the method's params (the table's check, the help test and the handler all
+// use it).
+void RegisterArgsMethod(RpcTable& table, const std::string& name,
+                        std::vector<std::string> param_names,
+                        std::function<Json(const Args&)> handler, std::string help);
 
 // An unsigned integer in [min, max] (kInvalidParameter otherwise).
 uint64_t ToU64(const Json& v, const std::string& name, uint64_t min, uint64_t max);

@@ -394,6 +394,12 @@ Json GenerateToAddress(NodeContext& ctx, const Args& a) {
   return out;
 }
 
+// A template's time bound as a header can carry it: a header's time is a u32, so a maxtime
+// past 2^32 - 1 (a clock near its end plus the allowed drift) means 2^32 - 1.
+int64_t ClampU32Time(int64_t t) {
+  return std::clamp<int64_t>(t, 0, std::numeric_limits<uint32_t>::max());
+}
+
 // The miner account of getblocktemplate: an address, or Bitcoin Core's template_request
 // object with a "miner" (or "address") member.
 chain::AccountId TemplateMiner(const NodeContext& ctx, const Args& a) {
@@ -411,7 +417,10 @@ chain::AccountId TemplateMiner(const NodeContext& ctx, const Args& a) {
     }
     Json miner = request.contains("miner") ? request.at("miner") : Json();
     if (miner.is_null() && request.contains("address")) miner = request.at("address");
-    if (!miner.is_null()) return AccountArg(ctx, Args(Json::array({miner}), {"miner"}), 0);
+    if (!miner.is_null()) {
+      const Json wrapped = Json::array({std::move(miner)});
+      return AccountArg(ctx, Args(wrapped, {"miner"}), 0);
+    }
     v = nullptr;
   }
   if (!v) {
@@ -442,8 +451,8 @@ Json GetBlockTemplate(NodeContext& ctx, const Args& a) {
           {"bits", BitsToHex(h.bits)},
           {"target", BitsToTargetHex(h.bits)},
           {"curtime", h.time},
-          {"mintime", t.min_time},
-          {"maxtime", t.max_time},
+          {"mintime", ClampU32Time(t.min_time)},
+          {"maxtime", ClampU32Time(t.max_time)},
           {"merkleroot", h.merkle_root.ToHex()},
           {"miner", chain::bech32::EncodeAddress(Hrp(ctx), miner)},
           {"miner_account", miner.ToHex()},
@@ -645,10 +654,8 @@ const std::vector<MethodSpec>& Methods() {
 void RegisterChainRpcMethods(RpcTable& table, NodeContext& ctx) {
   for (const MethodSpec& m : Methods()) {
     auto fn = m.fn;
-    table.Register(
-        m.name, m.params,
-        [&ctx, fn, names = m.params](const Json& params) { return fn(ctx, Args(params, names)); },
-        m.help);
+    RegisterArgsMethod(
+        table, m.name, m.params, [&ctx, fn](const Args& a) { return fn(ctx, a); }, m.help);
   }
 }
 

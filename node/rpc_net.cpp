@@ -89,10 +89,9 @@ void RegisterNetRpcMethods(RpcTable& table, NodeContext& ctx) {
       },
       "getnetworkinfo  The P2P side: listening address, connection counts, address book size, "
       "bans, traffic.");
-  table.Register(
-      "addnode", {"node", "command"},
-      [c, default_port](const Json& params) -> Json {
-        Args a(params, {"node", "command"});
+  RegisterArgsMethod(
+      table, "addnode", {"node", "command"},
+      [c, default_port](const Args& a) -> Json {
         p2p::NetAddress addr = AddressArg(a, 0, default_port);
         const std::string& command = StringArg(a, 1);
         chain::Status s = c->connman->AddNode(addr, command);
@@ -106,10 +105,9 @@ void RegisterNetRpcMethods(RpcTable& table, NodeContext& ctx) {
       },
       "addnode node command  Keep (add), stop keeping (remove) or make once (onetry) a "
       "connection to IP[:PORT].");
-  table.Register(
-      "disconnectnode", {"address", "nodeid"},
-      [c](const Json& params) -> Json {
-        Args a(params, {"address", "nodeid"});
+  RegisterArgsMethod(
+      table, "disconnectnode", {"address", "nodeid"},
+      [c](const Args& a) -> Json {
         bool found = false;
         if (a[0] && a[1]) {
           Throw(rpc_code::kInvalidParameter, "Give the address or the nodeid, not both");
@@ -132,10 +130,9 @@ void RegisterNetRpcMethods(RpcTable& table, NodeContext& ctx) {
       },
       "disconnectnode [address] [nodeid]  Close the connections to IP[:PORT] (any port for a "
       "bare IP) or of one peer id.");
-  table.Register(
-      "setban", {"subnet", "command", "bantime"},
-      [c](const Json& params) -> Json {
-        Args a(params, {"subnet", "command", "bantime"});
+  RegisterArgsMethod(
+      table, "setban", {"subnet", "command", "bantime"},
+      [c](const Args& a) -> Json {
         p2p::NetAddress ip = IpArg(a, 0);
         const std::string& command = StringArg(a, 1);
         if (command == "add") {

@@ -55,6 +55,15 @@ HttpResponse PlainResponse(int status, std::string text) {
   return r;
 }
 
+HttpResponse Unauthorized() {
+  HttpResponse r = PlainResponse(401, "Unauthorized");
+  r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"waybill-rpc\"");
+  return r;
+}
+
+// GET /health needs no credentials, and so is allowed no real body.
+constexpr size_t kRpcMaxHealthBodyBytes = 1024;
+
 HttpResponse JsonRpcError(int code, const std::string& message) {
   Json body = {
       {"jsonrpc", "2.0"}, {"error", {{"code", code}, {"message", message}}}, {"id", nullptr}};
@@ -124,10 +133,18 @@ chain::Hash256 HashOf(std::string_view s) {
   return chain::Sha256Hash(chain::ByteSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
 }
 
-// True if the JSON text nests arrays/objects deeper than max_depth. A linear scan that skips
-// strings, run before the parser so that no document can make parsing or any later recursive
-// walk (dump, handlers) deep.
-bool NestedDeeperThan(std::string_view text, int max_depth) {
+// What a linear scan (skipping strings) finds in a JSON text before it is parsed: how deep
+// arrays/objects nest and how many values and members it holds (counted as the '[', '{', ','
+// and ':' outside strings, an upper bound). Run before the parser so that no document can
+// make parsing or any later recursive walk (dump, handlers) deep, nor the parsed tree large:
+// a parsed value costs 16 to 100 bytes for every 2 or 3 bytes of text.
+struct JsonShape {
+  bool too_deep = false;
+  size_t tokens = 0;
+};
+
+JsonShape ScanJson(std::string_view text, int max_depth) {
+  JsonShape shape;
   int depth = 0;
   bool in_string = false;
   bool escaped = false;
@@ -145,12 +162,15 @@ bool NestedDeeperThan(std::string_view text, int max_depth) {
     if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
-      if (++depth > max_depth) return true;
+      ++shape.tokens;
+      if (++depth > max_depth) shape.too_deep = true;
     } else if (c == ']' || c == '}') {
       --depth;
+    } else if (c == ',' || c == ':') {
+      ++shape.tokens;
     }
   }
-  return false;
+  return shape;
 }
 
 }  // namespace
@@ -175,11 +195,7 @@ bool CheckBasicAuth(std::string_view authorization, const AuthConfig& auth) {
 HttpResponse HandleRpcHttp(const HttpRequest& request, const RpcTable& table,
                            const AuthConfig& auth) {
   if (request.method == "GET" && request.target == "/health") return PlainResponse(200, "ok");
-  if (!CheckBasicAuth(request.authorization, auth)) {
-    HttpResponse r = PlainResponse(401, "Unauthorized");
-    r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"waybill-rpc\"");
-    return r;
-  }
+  if (!CheckBasicAuth(request.authorization, auth)) return Unauthorized();
   if (request.target != "/") return PlainResponse(404, "Not found");
   if (request.method != "POST") {
     HttpResponse r = PlainResponse(405, "JSON-RPC requests must use POST");
@@ -193,22 +209,30 @@ HttpResponse HandleRpcHttp(const HttpRequest& request, const RpcTable& table,
     return PlainResponse(413,
                          "Request body larger than " + std::to_string(kRpcMaxBodyBytes) + " bytes");
   }
-  if (NestedDeeperThan(request.body, kRpcMaxJsonDepth)) {
+  const JsonShape shape = ScanJson(request.body, kRpcMaxJsonDepth);
+  if (shape.too_deep) {
     return JsonRpcError(rpc_code::kParseError,
                         "Parse error: nested deeper than " + std::to_string(kRpcMaxJsonDepth));
   }
-  Json parsed = Json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) return JsonRpcError(rpc_code::kParseError, "Parse error");
-  Json response = table.Handle(parsed);
-  if (response.is_null()) {
-    HttpResponse r;
+  if (shape.tokens > kRpcMaxJsonTokens) {
+    return JsonRpcError(rpc_code::kParseError,
+                        "Parse error: more than " + std::to_string(kRpcMaxJsonTokens) +
+                            " values and members (a batch holds at most " +
+                            std::to_string(kRpcMaxBatchEntries) + " entries)");
+  }
+  std::optional<std::string> reply;
+  {
+    Json parsed = Json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_discarded()) return JsonRpcError(rpc_code::kParseError, "Parse error");
+    reply = table.HandleToText(parsed);
+  }  // the parsed request is freed before the reply is sent
+  HttpResponse r;
+  if (!reply) {
     r.status = 204;  // notifications only
     r.content_type.clear();
     return r;
   }
-  HttpResponse r;
-  // replace: a handler's string that is not valid UTF-8 must not make the reply fail.
-  r.body = response.dump(-1, ' ', false, Json::error_handler_t::replace);
+  r.body = std::move(*reply);
   r.body.push_back('\n');
   return r;
 }
@@ -288,6 +312,22 @@ struct ServerCore {
   void DoAccept();
   void OnAccept(beast::error_code ec, tcp::socket socket);
   void Unregister(Session* session);
+  // The session's slot state (see RpcServerOptions): it has authenticated; it waits for a
+  // request header (evictable while pending).
+  void MarkAuthenticated(Session* session);
+  void SetWaiting(Session* session, bool waiting);
+  // Under mu: makes room for a new connection (closing pending ones that wait for a header
+  // into *evicted); false if there is none.
+  bool MakeRoomLocked(bool loopback, std::vector<std::shared_ptr<Session>>* evicted);
+
+  struct Slot {
+    std::weak_ptr<Session> session;
+    uint64_t seq = 0;  // accept order
+    bool loopback = false;
+    bool authenticated = false;
+    bool waiting = true;   // reading a request header: may be evicted while pending
+    bool evicted = false;  // being closed: no longer counted
+  };
   // Logs a warning about something a client controls, at most a few per second.
   void WarnLimited(const std::string& message) {
     if (log == nullptr || !warn_limit.Allow()) return;
@@ -308,7 +348,8 @@ struct ServerCore {
   std::mutex mu;
   std::condition_variable sessions_changed;
   // Guarded by mu.
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+  std::unordered_map<Session*, Slot> sessions;
+  uint64_t next_seq = 0;
   bool stopping = false;
 
   // Serializes Start() and Stop() with each other.
@@ -364,13 +405,39 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(kRpcMaxHeaderBytes));
     parser_->body_limit(kRpcMaxBodyBytes);
-    stream_.expires_after(server_->options.timeout);
+    // A pending connection has a short deadline for its whole header, however it trickles.
+    stream_.expires_after(authenticated_ ? server_->options.timeout
+                                         : server_->options.pre_auth_timeout);
+    server_->SetWaiting(this, true);
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&Session::OnReadHeader, shared_from_this()));
   }
 
   void OnReadHeader(beast::error_code ec, size_t) {
+    server_->SetWaiting(this, false);
     if (ec) return OnReadError(ec);
+    // Credentials are checked on the header, before any body is read: a client without them
+    // cannot make the server read, hold or parse a body.
+    const auto& header = parser_->get();
+    if (header.method() == http::verb::get && header.target() == "/health") {
+      // The parser checked a Content-Length against the limit of an authenticated request
+      // only; a chunked body is checked chunk by chunk against this.
+      parser_->body_limit(kRpcMaxHealthBodyBytes);
+      if (parser_->content_length().value_or(0) > kRpcMaxHealthBodyBytes) {
+        return OnReadError(http::error::body_limit);
+      }
+    } else if (const auto credentials = header[http::field::authorization]; !CheckBasicAuth(
+                   std::string_view(credentials.data(), credentials.size()), server_->auth)) {
+      busy_ = true;
+      version_ = header.version();
+      keep_alive_ = false;
+      head_ = header.method() == http::verb::head;
+      parser_.reset();
+      return Send(Unauthorized(), /*close=*/true);
+    } else if (!authenticated_) {
+      authenticated_ = true;
+      server_->MarkAuthenticated(this);
+    }
     // curl and others wait (up to a second) for this before sending a large body.
     auto expect = parser_->get()[http::field::expect];
     if (beast::iequals(expect, "100-continue")) {
@@ -513,7 +580,45 @@ class Session : public std::enable_shared_from_this<Session> {
   bool busy_ = false;           // a request is being handled or its response written
   bool shutting_down_ = false;  // the server is stopping: no further requests
   bool delayed_ = false;        // the 401 delay has been served for the current response
+  bool authenticated_ = false;  // a request of this connection had valid credentials
 };
+
+void ServerCore::MarkAuthenticated(Session* session) {
+  std::lock_guard<std::mutex> lock(mu);
+  if (auto it = sessions.find(session); it != sessions.end()) it->second.authenticated = true;
+}
+
+void ServerCore::SetWaiting(Session* session, bool waiting) {
+  std::lock_guard<std::mutex> lock(mu);
+  if (auto it = sessions.find(session); it != sessions.end()) it->second.waiting = waiting;
+}
+
+bool ServerCore::MakeRoomLocked(bool loopback, std::vector<std::shared_ptr<Session>>* evicted) {
+  const size_t max = options.max_connections;
+  const size_t reserved = std::min(options.reserved_slots, max / 4);
+  const size_t pending_cap = max - reserved;
+  const size_t remote_cap = max - 2 * reserved;
+  for (;;) {
+    size_t live = 0, pending = 0, remote_pending = 0;
+    Slot* oldest = nullptr;  // the oldest pending slot that waits for a header
+    for (auto& [ptr, slot] : sessions) {
+      if (slot.evicted) continue;
+      ++live;
+      if (slot.authenticated) continue;
+      ++pending;
+      if (!slot.loopback) ++remote_pending;
+      if (slot.waiting && (loopback || !slot.loopback) && (!oldest || slot.seq < oldest->seq)) {
+        oldest = &slot;
+      }
+    }
+    if (live < max && pending < pending_cap && (loopback || remote_pending < remote_cap)) {
+      return true;
+    }
+    if (oldest == nullptr) return false;
+    oldest->evicted = true;
+    if (auto victim = oldest->session.lock()) evicted->push_back(std::move(victim));
+  }
+}
 
 void ServerCore::Unregister(Session* session) {
   {
@@ -540,15 +645,32 @@ void ServerCore::OnAccept(beast::error_code ec, tcp::socket socket) {
     });
     return;
   }
+  beast::error_code remote_ec;
+  net::ip::address remote = socket.remote_endpoint(remote_ec).address();
+  if (remote.is_v6() && remote.to_v6().is_v4_mapped()) {
+    remote = net::ip::make_address_v4(net::ip::v4_mapped, remote.to_v6());
+  }
+  const bool loopback = !remote_ec && remote.is_loopback();
   std::shared_ptr<Session> session;
+  std::vector<std::shared_ptr<Session>> evicted;
   {
     // Checked and registered under one lock, so Stop() sees every session it must close.
     std::lock_guard<std::mutex> lock(mu);
-    if (!stopping && sessions.size() < options.max_connections) {
+    if (!stopping && MakeRoomLocked(loopback, &evicted)) {
       session = std::make_shared<Session>(std::move(socket), this);
-      sessions.emplace(session.get(), session);
+      Slot slot;
+      slot.session = session;
+      slot.seq = next_seq++;
+      slot.loopback = loopback;
+      sessions.emplace(session.get(), std::move(slot));
     }
   }
+  if (!evicted.empty()) {
+    WarnLimited("closed " + std::to_string(evicted.size()) +
+                " RPC connection(s) that sent no authenticated request, to make room");
+  }
+  for (auto& victim : evicted) victim->Shutdown();
+  evicted.clear();
   if (!session) {
     // Closing at once costs nothing and tells the client to come back later; answering with
     // a 503 would need a write, and so resources, for a connection we cannot afford.
@@ -647,7 +769,7 @@ void RpcServer::Stop() {
     std::lock_guard<std::mutex> lock(s.mu);
     s.stopping = true;
     for (auto& [ptr, weak] : s.sessions) {
-      if (auto session = weak.lock()) live.push_back(std::move(session));
+      if (auto session = weak.session.lock()) live.push_back(std::move(session));
     }
   }
   for (auto& session : live) session->Shutdown();

@@ -30,6 +30,10 @@ inline constexpr size_t kRpcMaxHeaderBytes = 8 << 10;  // larger headers get 431
 // JSON nested deeper than this is refused before parsing (a parse error), so no handler
 // meets a pathological document.
 inline constexpr int kRpcMaxJsonDepth = 64;
+// A body with more values and members than this (counted as its '[', '{', ',' and ':' outside
+// strings) is refused before parsing (a parse error): parsing would cost 20 to 40 times its
+// size. A full batch of kRpcMaxBatchEntries calls needs about a tenth of it.
+inline constexpr size_t kRpcMaxJsonTokens = 100'000;
 
 // The parts of an HTTP request that the handler looks at.
 struct HttpRequest {
@@ -91,11 +95,22 @@ class CookieFile {
   AuthConfig auth_;
 };
 
+// Connection slots. A connection is "pending" until one of its requests carries valid
+// credentials, then "authenticated" for the rest of its life. A pending connection gets
+// pre_auth_timeout to send a complete request header; a request without valid credentials
+// (other than GET /health) is answered 401 from its header alone, its body never read, and
+// the connection closed. Of max_connections, pending connections may hold all but
+// reserved_slots, and pending connections from addresses other than loopback all but
+// 2 * reserved_slots. When a new connection would pass a cap, the oldest pending connection
+// still waiting for its header is closed to make room (a non-loopback newcomer only ever
+// displaces a non-loopback one); if there is none, the newcomer is closed.
 struct RpcServerOptions {
   std::string bind_address = "127.0.0.1";
-  uint16_t port = 0;                          // 0: an ephemeral port, see RpcServer::port()
-  size_t max_connections = 64;                // connections beyond are closed at once
-  std::chrono::milliseconds timeout{30'000};  // per read or write of a request/response
+  uint16_t port = 0;            // 0: an ephemeral port, see RpcServer::port()
+  size_t max_connections = 64;  // connections beyond are closed at once
+  size_t reserved_slots = 8;    // see above; at most max_connections / 4 is used
+  std::chrono::milliseconds pre_auth_timeout{1'000};  // for a pending connection's header
+  std::chrono::milliseconds timeout{30'000};          // per read or write of a request/response
   int io_threads = 1;
   int worker_threads = 4;  // run the RPC handlers, which may block
 };

@@ -12,9 +12,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <regex>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "node/rpc.h"
 #include "node/rpc_server.h"
@@ -425,18 +427,24 @@ TEST_F(RpcHttpTest, HeadGetsNoBody) {
   const std::string auth = BasicAuth("alice", "correct horse");
   Client client(server.port());
   ASSERT_TRUE(client.connected());
-  for (const std::string& credentials : {auth, BasicAuth("alice", "wrong")}) {
-    // Refused like any method but POST (401 first without the right credentials), and the
-    // reply is headers only: a body here would be read as the start of the next reply.
-    client.Send("HEAD / HTTP/1.1\r\nHost: x\r\nAuthorization: " + credentials + "\r\n\r\n");
-    std::string head = client.ReadHead();
-    const char* status = credentials == auth ? "HTTP/1.1 405" : "HTTP/1.1 401";
-    EXPECT_EQ(head.rfind(status, 0), 0u) << head;
-    // The connection stays open and in step: the next bytes are the next reply.
-    client.Send(RpcRequest(R"({"method":"echo","params":[5],"id":5})", auth));
-    std::string next = client.ReadResponse();
-    ASSERT_EQ(next.rfind("HTTP/1.1 200", 0), 0u) << next;
-    EXPECT_EQ(Json::parse(Body(next))["result"], Json::parse("[5]"));
+  // Refused like any method but POST, and the reply is headers only: a body here would be
+  // read as the start of the next reply.
+  client.Send("HEAD / HTTP/1.1\r\nHost: x\r\nAuthorization: " + auth + "\r\n\r\n");
+  std::string head = client.ReadHead();
+  EXPECT_EQ(head.rfind("HTTP/1.1 405", 0), 0u) << head;
+  // The connection stays open and in step: the next bytes are the next reply.
+  client.Send(RpcRequest(R"({"method":"echo","params":[5],"id":5})", auth));
+  std::string next = client.ReadResponse();
+  ASSERT_EQ(next.rfind("HTTP/1.1 200", 0), 0u) << next;
+  EXPECT_EQ(Json::parse(Body(next))["result"], Json::parse("[5]"));
+  {
+    // Without the right credentials: 401, headers only, and the connection is closed.
+    Client wrong(server.port());
+    wrong.Send("HEAD / HTTP/1.1\r\nHost: x\r\nAuthorization: " + BasicAuth("alice", "wrong") +
+               "\r\n\r\n");
+    head = wrong.ReadHead();
+    EXPECT_EQ(head.rfind("HTTP/1.1 401", 0), 0u) << head;
+    EXPECT_TRUE(wrong.ClosedByServer());
   }
   // HEAD with Connection: close is answered, then the connection closes.
   client.Send("HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: " + auth +
@@ -491,6 +499,85 @@ TEST_F(RpcHttpTest, TooManyConnectionsAreRefused) {
   ASSERT_FALSE(b.ReadResponse().empty());
   Client c(server.port());
   EXPECT_TRUE(c.ClosedByServer());
+}
+
+// Credentials are checked on the header: a request without them is answered 401 and closed
+// before its body is sent (the server never reads or holds a body for it).
+TEST_F(RpcHttpTest, UnauthenticatedBodyIsNeverRead) {
+  RpcServer server(&table_, auth_, RpcServerOptions{}, nullptr);
+  ASSERT_TRUE(server.Start().ok());
+  for (const std::string& credentials : {std::string(), BasicAuth("alice", "wrong")}) {
+    Client client(server.port());
+    client.Send("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+                (credentials.empty() ? std::string() : "Authorization: " + credentials + "\r\n") +
+                "Content-Length: " + std::to_string(kRpcMaxBodyBytes) + "\r\n\r\n");
+    // No body sent: the old server waited for it until the receive timeout.
+    std::string r = client.ReadResponse();
+    EXPECT_EQ(r.rfind("HTTP/1.1 401", 0), 0u) << r;
+    EXPECT_TRUE(client.ClosedByServer());
+  }
+  // GET /health needs no credentials, and gets no room for a body either.
+  Client health(server.port());
+  health.Send("GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n");
+  EXPECT_EQ(health.ReadResponse().rfind("HTTP/1.1 413", 0), 0u);
+}
+
+// A connection that has not authenticated gets pre_auth_timeout (1 s by default), not the
+// 30 s of a request, to send its header, however it trickles.
+TEST_F(RpcHttpTest, IdlePreAuthConnectionsAreClosedSoon) {
+  RpcServerOptions options;
+  options.timeout = std::chrono::milliseconds(60'000);
+  RpcServer server(&table_, auth_, options, nullptr);
+  ASSERT_TRUE(server.Start().ok());
+  Client idle(server.port());
+  Client trickle(server.port());
+  trickle.Send("P");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  trickle.Send("OST / HTTP/1.1\r\n");
+  // The receive timeout is 10 s, far below the 60 s request timeout.
+  EXPECT_TRUE(idle.ClosedByServer());
+  EXPECT_TRUE(trickle.ClosedByServer());
+  // An authenticated connection keeps the long timeout between its requests.
+  Client client(server.port());
+  const std::string auth = BasicAuth("alice", "correct horse");
+  client.Send(RpcRequest(R"({"method":"echo","params":[1],"id":1})", auth));
+  ASSERT_EQ(client.ReadResponse().rfind("HTTP/1.1 200", 0), 0u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  client.Send(RpcRequest(R"({"method":"echo","params":[2],"id":2})", auth));
+  EXPECT_EQ(Json::parse(Body(client.ReadResponse()))["result"], Json::parse("[2]"));
+}
+
+// Idle unauthenticated connections in every slot do not lock an honest client out: the oldest
+// one waiting for its header makes room; authenticated connections are never displaced.
+TEST_F(RpcHttpTest, IdleConnectionsDoNotLockOut) {
+  RpcServerOptions options;
+  options.max_connections = 8;
+  options.timeout = std::chrono::milliseconds(60'000);
+  options.pre_auth_timeout = std::chrono::milliseconds(60'000);  // only eviction helps here
+  RpcServer server(&table_, auth_, options, nullptr);
+  ASSERT_TRUE(server.Start().ok());
+  const std::string auth = BasicAuth("alice", "correct horse");
+  Client keeper(server.port());
+  keeper.Send(RpcRequest(R"({"method":"echo","params":[0],"id":0})", auth));
+  ASSERT_EQ(keeper.ReadResponse().rfind("HTTP/1.1 200", 0), 0u);
+  std::vector<std::unique_ptr<Client>> idle;
+  for (int i = 0; i < 20; ++i) {
+    idle.push_back(std::make_unique<Client>(server.port()));
+    ASSERT_TRUE(idle.back()->connected());
+  }
+  for (int round = 1; round <= 3; ++round) {
+    Client honest(server.port());
+    honest.Send(RpcRequest(R"({"method":"echo","params":[1],"id":1})", auth, false));
+    std::string r = honest.ReadResponse();
+    ASSERT_EQ(r.rfind("HTTP/1.1 200", 0), 0u) << "round " << round << ": " << r;
+    Client health(server.port());
+    health.Send("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    EXPECT_EQ(health.ReadResponse().rfind("HTTP/1.1 200", 0), 0u) << "round " << round;
+    keeper.Send(RpcRequest(R"({"method":"echo","params":[2],"id":2})", auth));
+    EXPECT_EQ(keeper.ReadResponse().rfind("HTTP/1.1 200", 0), 0u) << "round " << round;
+  }
+  // The oldest idle connections were closed to make room.
+  EXPECT_TRUE(idle.front()->ClosedByServer());
 }
 
 TEST_F(RpcHttpTest, BindFailureIsClear) {

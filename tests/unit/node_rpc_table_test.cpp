@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <new>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -116,6 +117,64 @@ TEST_F(RpcTableTest, EmptyBatchIsInvalid) {
   ASSERT_TRUE(r.is_object());
   EXPECT_EQ(r["error"]["code"], rpc_code::kInvalidRequest);
   EXPECT_TRUE(r["id"].is_null());
+}
+
+TEST_F(RpcTableTest, BatchLimit) {
+  Json batch = Json::array();
+  for (size_t i = 0; i < kRpcMaxBatchEntries; ++i) {
+    batch.push_back({{"jsonrpc", "2.0"}, {"method", "count"}, {"id", i}});
+  }
+  Json r = table_.Handle(batch);
+  ASSERT_TRUE(r.is_array());
+  EXPECT_EQ(r.size(), kRpcMaxBatchEntries);
+  batch.push_back({{"jsonrpc", "2.0"}, {"method", "count"}, {"id", 0}});
+  const int before = calls_;
+  for (const Json& refused : {table_.Handle(batch), Json::parse(*table_.HandleToText(batch))}) {
+    ASSERT_TRUE(refused.is_object()) << refused.dump().substr(0, 200);
+    EXPECT_EQ(refused["error"]["code"], rpc_code::kInvalidRequest);
+    EXPECT_EQ(refused["error"]["message"], "Invalid request: batch of 1001 entries, at most 1000");
+  }
+  EXPECT_EQ(calls_, before);  // no entry of a refused batch runs
+}
+
+TEST_F(RpcTableTest, ReplyLimit) {
+  const std::string big(1000, 'x');
+  Json batch = Json::array();
+  for (int i = 0; i < 10; ++i) {
+    batch.push_back({{"jsonrpc", "2.0"}, {"method", "echo"}, {"params", {big}}, {"id", i}});
+    batch.push_back({{"jsonrpc", "2.0"}, {"method", "count"}, {"id", 100 + i}});
+  }
+  batch.push_back({{"jsonrpc", "2.0"}, {"method", "count"}});  // a notification
+  // Room for about three echoes.
+  const size_t limit = 3500;
+  std::optional<std::string> text = table_.HandleToText(batch, limit);
+  ASSERT_TRUE(text);
+  Json r = Json::parse(*text);
+  ASSERT_TRUE(r.is_array());
+  EXPECT_EQ(r.size(), 20u);  // every entry with an id is answered, the notification is not
+  size_t results = 0;
+  size_t limited = 0;
+  for (const Json& one : r) {
+    if (one.contains("result")) ++results;
+    if (one.contains("error")) {
+      EXPECT_EQ(one["error"]["code"], rpc_code::kServerLimit) << one.dump();
+      ++limited;
+    }
+  }
+  EXPECT_GE(results, 3u);
+  EXPECT_GE(limited, 10u);
+  // Nothing past the limit ran: 3 or 4 counts at most, and not the notification.
+  EXPECT_LE(calls_, 4);
+  EXPECT_LE(text->size(), limit + 20 * 150);  // the errors of entries not run are short
+  // One reply over the limit is replaced by an error that keeps its id.
+  text = table_.HandleToText(batch[0], 100);
+  ASSERT_TRUE(text);
+  r = Json::parse(*text);
+  EXPECT_EQ(r["error"]["code"], rpc_code::kServerLimit);
+  EXPECT_EQ(r["id"], 0);
+  // Under the limit, the text is the dump of Handle's reply.
+  EXPECT_EQ(Json::parse(*table_.HandleToText(batch[0])), table_.Handle(batch[0]));
+  EXPECT_FALSE(table_.HandleToText(batch.back()));  // a notification: no body
 }
 
 TEST_F(RpcTableTest, BatchOfNotificationsGetsNothing) {
