@@ -118,8 +118,10 @@ class Chainstate {
   HeadersResult AcceptHeaders(const std::vector<chain::BlockHeader>& headers);
   // The most-work header not known to be invalid: the tip, or ahead of it while syncing.
   BlockIndexInfo BestHeader() const;
-  // Block ids from the best header back to genesis: the 10 newest one by one, then with
-  // doubling steps, ending with the genesis id.
+  // Block ids from the best header's parent (genesis if the best header is genesis) back to
+  // genesis: the 10 newest one by one, then with doubling steps, ending with the genesis id.
+  // Not from the best header itself: a peer whose tip it is would have nothing to answer, and
+  // we would never learn that it has those blocks (docs/PROTOCOL.md §12.4).
   std::vector<chain::Hash256> GetLocator() const;
   // Headers of the active chain after the first locator entry on it (after genesis if none),
   // at most `max`, ending early at `stop`.

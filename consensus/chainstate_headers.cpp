@@ -100,6 +100,10 @@ BlockIndexInfo Chainstate::BestHeader() const {
 std::vector<Hash256> Chainstate::GetLocator() const {
   std::lock_guard lock(mu_);
   const BlockIndex* from = best_header_ && !best_header_->Failed() ? best_header_ : tree_.Tip();
+  // From the best header's parent: a peer whose tip is our best header then answers with that
+  // header, which tells us it has the chain (and lets us fetch its blocks); from the best header
+  // itself it would answer with nothing.
+  if (from->parent) from = from->parent;
   std::vector<Hash256> locator;
   uint32_t step = 1;
   uint32_t height = from->height;

@@ -71,7 +71,8 @@ class NodeInterface {
 
   virtual ChainSummary GetChainSummary() = 0;
   virtual std::optional<HeaderInfo> GetHeaderInfo(const chain::Hash256& id) = 0;
-  // A block locator from the best header: hashes going back exponentially, ending at genesis.
+  // A block locator from the best header's parent: hashes going back exponentially, ending at
+  // genesis (docs/PROTOCOL.md §12.4).
   virtual std::vector<chain::Hash256> GetLocator() = 0;
   // The active chain's headers after the first locator hash it knows (genesis if none), up to
   // `max` or through `stop`.
