@@ -167,6 +167,8 @@ class Chainstate {
   };
   // Rebuilds the state in memory by replaying the active chain from genesis (checking
   // PoW, Merkle roots and signatures on the way) and compares it with the stored state.
+  // Works on a snapshot of the store taken at the call: the chainstate lock is held only to
+  // take it, so other calls (and new blocks) proceed during the replay.
   chain::Result<VerifyReport> VerifyChain() const;
 
   const ChainParams& params() const { return params_; }
@@ -221,6 +223,10 @@ class Chainstate {
   void Notify(std::vector<TipChange> changes);
   void RebuildCandidatesLocked();
   BlockIndexInfo InfoLocked(const chain::BlockIndex* index) const;
+  // VerifyChain's replay, without the lock: active holds the ids of blocks 0..tip, and
+  // snapshot the store as it was when they were the active chain.
+  chain::Result<VerifyReport> VerifySnapshot(const std::vector<chain::Hash256>& active,
+                                             const chain::StoreSnapshot& snapshot) const;
 
   struct CandidateOrder {
     // Most work first; among equal work the first seen.
