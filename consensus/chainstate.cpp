@@ -4,6 +4,7 @@
 
 #include "chain/state_cache.h"
 #include "consensus/block_check.h"
+#include "consensus/headers_presync.h"
 #include "consensus/pow.h"
 #include "consensus/state_transition.h"
 
@@ -158,12 +159,7 @@ int64_t Chainstate::MedianTimePastLocked(const BlockIndex* index) const {
 }
 
 uint32_t Chainstate::NextBitsLocked(const BlockIndex* parent) const {
-  AsertParams asert{params_.pow_limit, params_.target_block_time, params_.asert_half_life};
-  // Anchored at genesis; genesis has no parent, so its parent time is taken to be one
-  // target block time before it, which makes block 1's target the genesis target.
-  AsertAnchor anchor{0, static_cast<int64_t>(params_.genesis_time) - params_.target_block_time,
-                     params_.genesis_bits};
-  return AsertNextBits(asert, anchor, parent->height, parent->header.time);
+  return NextBitsAfter(params_, parent->height, parent->header.time);
 }
 
 TipInfo Chainstate::TipLocked() const {

@@ -21,6 +21,7 @@
 #include "chain/sig_cache.h"
 #include "chain/state.h"
 #include "chain/store.h"
+#include "consensus/headers_presync.h"
 #include "consensus/params.h"
 #include "consensus/sig_check_pool.h"
 #include "consensus/validation.h"
@@ -84,6 +85,12 @@ struct HeadersResult {
   size_t accepted = 0;      // headers accepted (or already known) before it, in order
   bool connects = true;     // false: the first header's parent is unknown
   chain::Hash256 last;      // id of the last header accepted; zero if none
+  // AcceptPeerHeaders only. Accepted headers may be held in the peer's presync rather than
+  // stored: their ids are then unknown to the block tree. While the peer's presync runs,
+  // resume is the header its next getheaders should start after (the presync's last header,
+  // or the fork point when the chain is to be taken again).
+  std::optional<chain::Hash256> resume;
+  bool redownload = false;  // the presync had enough work: ask for the chain again now
 };
 
 struct BlockIndexInfo {
@@ -116,6 +123,21 @@ class Chainstate {
   // the block tree without its body; stops at the first that fails. Accepted headers are
   // stored (unsynced) so a restart need not fetch them again.
   HeadersResult AcceptHeaders(const std::vector<chain::BlockHeader>& headers);
+  // Headers from a peer (docs/PROTOCOL.md §12.4 "Presync"): as AcceptHeaders, except that a
+  // chain with less work than PresyncThreshold() is not stored but followed in the peer's
+  // presync (checked header by header and weighed; its first headers and checkpoints kept in
+  // memory) until it has that much, then stored (taken again from the peer if it was longer
+  // than the presync keeps: HeadersResult::redownload). A presync that takes more headers than
+  // its budget (consensus/headers_presync.h) without getting there fails with
+  // "low-work-headers". At most kMaxPresyncSources presyncs are kept (the stalest goes).
+  HeadersResult AcceptPeerHeaders(uint64_t source, const std::vector<chain::BlockHeader>& headers);
+  // The peer is gone: its presync is dropped.
+  void ForgetHeadersSource(uint64_t source);
+  // The work a header chain needs to be stored: the genesis file's min_chain_work, and the
+  // tip's work less kPresyncForkAllowance blocks of the tip's difficulty.
+  chain::ArithU256 PresyncThreshold() const;
+  static constexpr size_t kMaxPresyncSources = 64;
+
   // The most-work header not known to be invalid: the tip, or ahead of it while syncing.
   BlockIndexInfo BestHeader() const;
   // Block ids from the best header's parent (genesis if the best header is genesis) back to
@@ -207,6 +229,27 @@ class Chainstate {
   ValidationResult AcceptHeaderLocked(const chain::BlockHeader& header, const chain::Hash256& id,
                                       chain::BlockIndex** out, bool* added);
   void UpdateBestHeaderLocked(chain::BlockIndex* index);
+  // Presync (chainstate_presync.cpp).
+  chain::ArithU256 PresyncThresholdLocked() const;
+  HeaderChainCursor CursorAtLocked(const chain::BlockIndex* index) const;
+  HeadersPresync& StartPresyncLocked(uint64_t source, chain::BlockIndex* fork);
+  // One header of AcceptPeerHeaders; false: stop (result->result says why, or a redownload
+  // was asked for).
+  bool AcceptPeerHeaderLocked(uint64_t source, const chain::BlockHeader& header,
+                              const chain::Hash256& id, bool first, HeadersResult* result,
+                              std::vector<chain::BlockIndex*>* added);
+  static constexpr size_t kPeerHeadersPerLock = 200;
+  // Takes headers[i] into the presync; *done when the presync is over (stored or failed).
+  ValidationResult PresyncStepLocked(HeadersPresync& ps, const chain::BlockHeader& header,
+                                     const chain::Hash256& id, HeadersResult* result,
+                                     std::vector<chain::BlockIndex*>* added, bool* done);
+  ValidationResult RedownloadStepLocked(HeadersPresync& ps, const chain::BlockHeader& header,
+                                        const chain::Hash256& id,
+                                        std::vector<chain::BlockIndex*>* added, bool* done);
+  // Adds headers (each the child of the one before, the first's parent in the tree) to the tree.
+  void CommitHeadersLocked(const std::vector<chain::BlockHeader>& headers,
+                           std::vector<chain::BlockIndex*>* added);
+  chain::Status StoreHeadersLocked(const std::vector<chain::BlockIndex*>& added);
   void RecomputeBestHeaderLocked();
   // A block's data was stored: if its ancestors all have data it (and any stored descendants
   // that waited for it) become linked and candidates; otherwise it waits in unlinked_.
@@ -253,6 +296,9 @@ class Chainstate {
   std::unordered_multimap<chain::BlockIndex*, chain::BlockIndex*> unlinked_;
   // The most-work valid header (BestHeader()); never null once initialized.
   chain::BlockIndex* best_header_ = nullptr;
+  // Presyncs by peer (AcceptPeerHeaders), at most kMaxPresyncSources.
+  std::unordered_map<uint64_t, HeadersPresync> presyncs_;
+  uint64_t presync_clock_ = 0;
 };
 
 }  // namespace waybill::consensus
