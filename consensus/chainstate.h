@@ -229,7 +229,7 @@ class Chainstate {
   ValidationResult AcceptHeaderLocked(const chain::BlockHeader& header, const chain::Hash256& id,
                                       chain::BlockIndex** out, bool* added);
   void UpdateBestHeaderLocked(chain::BlockIndex* index);
-  // Presync (chainstate_presync.cpp).
+  // Presync (chainstate_presync.cpp). Those touching presyncs_ also REQUIRE presync_mu_.
   chain::ArithU256 PresyncThresholdLocked() const;
   HeaderChainCursor CursorAtLocked(const chain::BlockIndex* index) const;
   HeadersPresync& StartPresyncLocked(uint64_t source, chain::BlockIndex* fork);
@@ -239,6 +239,12 @@ class Chainstate {
                               const chain::Hash256& id, bool first, HeadersResult* result,
                               std::vector<chain::BlockIndex*>* added);
   static constexpr size_t kPeerHeadersPerLock = 200;
+  // AcceptPeerHeaders' part without mu_: takes headers from i on into source's presync while
+  // they continue it and stay below its threshold; returns the first index not taken.
+  // *go = false when one failed (result->result).
+  size_t PresyncWithoutChainLock(uint64_t source, const std::vector<chain::BlockHeader>& headers,
+                                 const std::vector<chain::Hash256>& ids, size_t i,
+                                 HeadersResult* result, bool* go);
   // Takes headers[i] into the presync; *done when the presync is over (stored or failed).
   ValidationResult PresyncStepLocked(HeadersPresync& ps, const chain::BlockHeader& header,
                                      const chain::Hash256& id, HeadersResult* result,
@@ -296,7 +302,10 @@ class Chainstate {
   std::unordered_multimap<chain::BlockIndex*, chain::BlockIndex*> unlinked_;
   // The most-work valid header (BestHeader()); never null once initialized.
   chain::BlockIndex* best_header_ = nullptr;
-  // Presyncs by peer (AcceptPeerHeaders), at most kMaxPresyncSources.
+
+  // Presyncs by peer (AcceptPeerHeaders), at most kMaxPresyncSources. Guarded by presync_mu_,
+  // taken after mu_ when both are held (and alone for headers that need no block tree).
+  mutable std::mutex presync_mu_;
   std::unordered_map<uint64_t, HeadersPresync> presyncs_;
   uint64_t presync_clock_ = 0;
 };

@@ -2,7 +2,6 @@
 // header chain is stored only once it has at least PresyncThreshold() work; until then it is
 // followed in the peer's HeadersPresync (consensus/headers_presync.h).
 #include <algorithm>
-#include <thread>
 
 #include "consensus/block_check.h"
 #include "consensus/chainstate.h"
@@ -62,8 +61,8 @@ HeadersPresync& Chainstate::StartPresyncLocked(uint64_t source, BlockIndex* fork
   ps.fork = fork->id;
   ps.fork_height = fork->height;
   ps.cursor = CursorAtLocked(fork);
-  ps.budget = PresyncBudget(PresyncThresholdLocked(), fork->chain_work,
-                            WorkOfBits(tree_.Tip()->header.bits));
+  ps.threshold = PresyncThresholdLocked();
+  ps.budget = PresyncBudget(ps.threshold, fork->chain_work, WorkOfBits(tree_.Tip()->header.bits));
   return ps;
 }
 
@@ -89,23 +88,12 @@ ValidationResult Chainstate::PresyncStepLocked(HeadersPresync& ps,
                                                const Hash256& id, HeadersResult* result,
                                                std::vector<BlockIndex*>* added, bool* done) {
   *done = false;
-  if (auto r = ps.cursor.Extend(header, id, params_, options_.clock()); !r.valid()) {
+  ps.threshold = PresyncThresholdLocked();
+  if (auto r = TakeIntoPresync(ps, header, id, params_, options_.clock()); !r.valid()) {
     *done = true;
     return r;
   }
-  ps.taken++;
-  if (!ps.overflowed) {
-    if (ps.buffer.size() < kPresyncBufferHeaders) {
-      ps.buffer.push_back(header);
-    } else {
-      ps.overflowed = true;
-      std::vector<chain::BlockHeader>().swap(ps.buffer);
-    }
-  }
-  if ((ps.cursor.height() - ps.fork_height) % kPresyncCheckpointInterval == 0) {
-    ps.checkpoints.push_back(id);
-  }
-  if (!(ps.cursor.work() < PresyncThresholdLocked())) {
+  if (!(ps.cursor.work() < ps.threshold)) {
     if (!ps.overflowed) {
       CommitHeadersLocked(ps.buffer, added);
       *done = true;
@@ -121,13 +109,9 @@ ValidationResult Chainstate::PresyncStepLocked(HeadersPresync& ps,
     result->redownload = true;
     return ValidationResult::Valid();
   }
-  if (ps.taken > ps.budget) {
-    *done = true;
-    return ValidationResult::Invalid(
-        "low-work-headers", std::to_string(ps.taken) + " headers after " + ps.fork.ToHex() +
-                                " and still less work than " + PresyncThresholdLocked().ToHex());
-  }
-  return ValidationResult::Valid();
+  ValidationResult r = CheckPresyncBudget(ps);
+  *done = !r.valid();
+  return r;
 }
 
 ValidationResult Chainstate::RedownloadStepLocked(HeadersPresync& ps,
@@ -213,43 +197,82 @@ bool Chainstate::AcceptPeerHeaderLocked(uint64_t source, const chain::BlockHeade
   return !result->redownload;  // after a redownload request the rest of the message comes again
 }
 
+size_t Chainstate::PresyncWithoutChainLock(uint64_t source,
+                                           const std::vector<chain::BlockHeader>& headers,
+                                           const std::vector<Hash256>& ids, size_t i,
+                                           HeadersResult* result, bool* go) {
+  std::lock_guard lock(presync_mu_);
+  auto found = presyncs_.find(source);
+  if (found == presyncs_.end()) return i;
+  HeadersPresync& ps = found->second;
+  for (; i < headers.size(); ++i) {
+    const chain::BlockHeader& header = headers[i];
+    // Only headers that continue the chain past its first header (so they cannot be in the
+    // tree: a header's parent always is) and leave it below the threshold. Bits that are not
+    // the ASERT value fail in TakeIntoPresync, so the work counted here is the work taken.
+    if (ps.phase != HeadersPresync::Phase::kPresync || ps.cursor.id() == ps.fork ||
+        header.prev != ps.cursor.id() ||
+        !(ps.cursor.work() + PresyncWorkOfBits(ps, header.bits) < ps.threshold)) {
+      break;
+    }
+    ps.last_used = ++presync_clock_;
+    ValidationResult r = TakeIntoPresync(ps, header, ids[i], params_, options_.clock());
+    if (r.valid()) r = CheckPresyncBudget(ps);
+    if (!r.valid()) {
+      presyncs_.erase(found);
+      result->result = std::move(r);
+      *go = false;
+      return i;
+    }
+    result->accepted++;
+    result->last = ids[i];
+  }
+  return i;
+}
+
 HeadersResult Chainstate::AcceptPeerHeaders(uint64_t source,
                                             const std::vector<chain::BlockHeader>& headers) {
   std::vector<Hash256> ids;
   ids.reserve(headers.size());
   for (const chain::BlockHeader& header : headers) ids.push_back(header.Id());
   HeadersResult result;
-  // The lock is taken per slice, not for a whole message: a flood of headers must not keep
-  // RPC calls and block connection waiting for tens of milliseconds at a time. Only this
-  // peer's (the message thread's) calls touch its presync between slices.
+  // A flood of cheap headers is checked without the chain lock (PresyncWithoutChainLock);
+  // the rest takes it per slice, not for a whole message, so RPC calls and block connection
+  // never wait for a whole message.
   bool go = true;
-  for (size_t i = 0; go && i < headers.size();) {
-    // std::mutex is not fair: the thread that just released it would take it back before a
-    // waiting RPC thread has run, and the slices would make one long hold.
-    if (i > 0) std::this_thread::yield();
+  size_t i = 0;
+  while (go && i < headers.size()) {
+    i = PresyncWithoutChainLock(source, headers, ids, i, &result, &go);
+    if (!go || i == headers.size()) break;
     std::lock_guard lock(mu_);
+    std::lock_guard presync_lock(presync_mu_);
     std::vector<BlockIndex*> added;
     const size_t slice_end = std::min(headers.size(), i + kPeerHeadersPerLock);
-    for (; i < slice_end; ++i) {
+    while (i < slice_end) {
       if (!AcceptPeerHeaderLocked(source, headers[i], ids[i], i == 0, &result, &added)) {
         go = false;
         break;
+      }
+      ++i;
+      auto found = presyncs_.find(source);
+      if (found != presyncs_.end() && found->second.phase == HeadersPresync::Phase::kPresync &&
+          found->second.cursor.id() != found->second.fork) {
+        break;  // the next ones may go without the chain lock
       }
     }
     if (Status s = StoreHeadersLocked(added); !s.ok() && result.result.valid()) {
       result.result = ValidationResult::Error("storing headers: " + s.ToString());
       go = false;
     }
-    if (!go || i == headers.size()) {
-      auto found = presyncs_.find(source);
-      if (found != presyncs_.end()) result.resume = found->second.cursor.id();
-    }
   }
+  std::lock_guard presync_lock(presync_mu_);
+  auto found = presyncs_.find(source);
+  if (found != presyncs_.end()) result.resume = found->second.cursor.id();
   return result;
 }
 
 void Chainstate::ForgetHeadersSource(uint64_t source) {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(presync_mu_);
   presyncs_.erase(source);
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <string>
 
 #include "consensus/block_check.h"
 #include "consensus/pow.h"
@@ -49,6 +50,42 @@ ValidationResult HeaderChainCursor::Extend(const chain::BlockHeader& header,
   times_.push_back(header.time);
   if (times_.size() > kMedianTimeSpan) times_.erase(times_.begin());
   return ValidationResult::Valid();
+}
+
+ValidationResult TakeIntoPresync(HeadersPresync& ps, const chain::BlockHeader& header,
+                                 const chain::Hash256& id, const ChainParams& params,
+                                 int64_t now) {
+  if (auto r = ps.cursor.Extend(header, id, params, now); !r.valid()) return r;
+  ps.taken++;
+  if (!ps.overflowed) {
+    if (ps.buffer.size() < kPresyncBufferHeaders) {
+      ps.buffer.push_back(header);
+    } else {
+      ps.overflowed = true;
+      std::vector<chain::BlockHeader>().swap(ps.buffer);
+    }
+  }
+  if ((ps.cursor.height() - ps.fork_height) % kPresyncCheckpointInterval == 0) {
+    ps.checkpoints.push_back(id);
+  }
+  return ValidationResult::Valid();
+}
+
+ValidationResult CheckPresyncBudget(const HeadersPresync& ps) {
+  if (ps.taken <= ps.budget) return ValidationResult::Valid();
+  return ValidationResult::Invalid("low-work-headers",
+                                   std::to_string(ps.taken) + " headers after " +
+                                       ps.fork.ToHex() + " and still less work than " +
+                                       ps.threshold.ToHex());
+}
+
+const chain::ArithU256& PresyncWorkOfBits(HeadersPresync& ps, uint32_t bits) {
+  if (ps.work_bits != bits || ps.work_of_bits.IsZero()) {
+    auto target = chain::TargetFromBits(bits);
+    ps.work_bits = bits;
+    ps.work_of_bits = target ? chain::BlockWork(*target) : chain::ArithU256();
+  }
+  return ps.work_of_bits;
 }
 
 uint64_t PresyncBudget(const chain::ArithU256& threshold, const chain::ArithU256& fork_work,

@@ -86,7 +86,23 @@ struct HeadersPresync {
   uint64_t taken = 0;   // headers taken in the presync phase
   uint64_t budget = 0;  // the most it may take before reaching the threshold
   uint64_t last_used = 0;  // the chainstate's counter, for evicting the stalest presync
+  // The threshold when the chainstate last held its lock for this presync: headers that stay
+  // below it are taken without that lock (Chainstate::AcceptPeerHeaders).
+  chain::ArithU256 threshold;
+  uint32_t work_bits = 0;  // work_of_bits = the work of a header with these bits
+  chain::ArithU256 work_of_bits;
 };
+
+// The presync phase's part that needs no block tree: checks `header` against ps.cursor
+// (HeaderChainCursor::Extend), then counts it, keeps it while the buffer has room and records
+// a checkpoint. Invalid: ps is unchanged.
+ValidationResult TakeIntoPresync(HeadersPresync& ps, const chain::BlockHeader& header,
+                                 const chain::Hash256& id, const ChainParams& params,
+                                 int64_t now);
+// "low-work-headers" once ps has taken more than its budget, else Valid.
+ValidationResult CheckPresyncBudget(const HeadersPresync& ps);
+// The work of a header with these bits (zero if they are no target), cached in ps.
+const chain::ArithU256& PresyncWorkOfBits(HeadersPresync& ps, uint32_t bits);
 
 // How many headers a presync from a fork with fork_work may take before reaching threshold:
 // max(kPresyncMinBudget, kPresyncBudgetFactor * (threshold - fork_work) / tip_block_work).
