@@ -150,7 +150,7 @@ BlockIndex* BlockTree::FindFork(BlockIndex* index) const {
   // The ancestors on the active chain are exactly those up to the fork's height: search it.
   // A branch that does not reach down to the active chain's genesis has no fork.
   if (!InActiveChain(index->GetAncestor(0))) return nullptr;
-  uint32_t low = 0;             // its ancestor at low is on the active chain
+  uint32_t low = 0;               // its ancestor at low is on the active chain
   uint32_t high = index->height;  // its ancestor at high is not
   while (high - low > 1) {
     const uint32_t mid = low + (high - low) / 2;

@@ -26,7 +26,8 @@ ArithU256 WorkOfBits(uint32_t bits) {
 ArithU256 Chainstate::PresyncThresholdLocked() const {
   const BlockIndex* tip = tree_.Tip();
   const ArithU256 allowance = WorkOfBits(tip->header.bits) * kPresyncForkAllowance;
-  const ArithU256 near_tip = tip->chain_work < allowance ? ArithU256() : tip->chain_work - allowance;
+  const ArithU256 near_tip =
+      tip->chain_work < allowance ? ArithU256() : tip->chain_work - allowance;
   return std::max(near_tip, params_.min_chain_work);
 }
 
@@ -83,8 +84,7 @@ void Chainstate::CommitHeadersLocked(const std::vector<chain::BlockHeader>& head
   }
 }
 
-ValidationResult Chainstate::PresyncStepLocked(HeadersPresync& ps,
-                                               const chain::BlockHeader& header,
+ValidationResult Chainstate::PresyncStepLocked(HeadersPresync& ps, const chain::BlockHeader& header,
                                                const Hash256& id, HeadersResult* result,
                                                std::vector<BlockIndex*>* added, bool* done) {
   *done = false;

@@ -35,8 +35,8 @@ ValidationResult HeaderChainCursor::Extend(const chain::BlockHeader& header,
     return ValidationResult::Invalid("bad-height");
   }
   const int64_t parent_time = times_.empty() ? 0 : times_.back();
-  HeaderContext ctx{height_ + 1, MedianTimePast(times_), NextBitsAfter(params, height_, parent_time),
-                    now};
+  HeaderContext ctx{height_ + 1, MedianTimePast(times_),
+                    NextBitsAfter(params, height_, parent_time), now};
   if (auto r = ContextualCheckHeader(header, ctx, params); !r.valid()) return r;
   if (work_of_bits_.IsZero() || work_bits_ != header.bits) {
     auto target = chain::TargetFromBits(header.bits);
@@ -53,8 +53,7 @@ ValidationResult HeaderChainCursor::Extend(const chain::BlockHeader& header,
 }
 
 ValidationResult TakeIntoPresync(HeadersPresync& ps, const chain::BlockHeader& header,
-                                 const chain::Hash256& id, const ChainParams& params,
-                                 int64_t now) {
+                                 const chain::Hash256& id, const ChainParams& params, int64_t now) {
   if (auto r = ps.cursor.Extend(header, id, params, now); !r.valid()) return r;
   ps.taken++;
   if (!ps.overflowed) {
@@ -74,9 +73,8 @@ ValidationResult TakeIntoPresync(HeadersPresync& ps, const chain::BlockHeader& h
 ValidationResult CheckPresyncBudget(const HeadersPresync& ps) {
   if (ps.taken <= ps.budget) return ValidationResult::Valid();
   return ValidationResult::Invalid("low-work-headers",
-                                   std::to_string(ps.taken) + " headers after " +
-                                       ps.fork.ToHex() + " and still less work than " +
-                                       ps.threshold.ToHex());
+                                   std::to_string(ps.taken) + " headers after " + ps.fork.ToHex() +
+                                       " and still less work than " + ps.threshold.ToHex());
 }
 
 const chain::ArithU256& PresyncWorkOfBits(HeadersPresync& ps, uint32_t bits) {

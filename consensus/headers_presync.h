@@ -71,7 +71,7 @@ struct HeadersPresync {
     kRedownload,  // it had enough work: taking it again, checked against the checkpoints
   };
   Phase phase = Phase::kPresync;
-  chain::Hash256 fork;      // a header in the block tree the chain builds on
+  chain::Hash256 fork;  // a header in the block tree the chain builds on
   uint32_t fork_height = 0;
   HeaderChainCursor cursor;  // the last header taken (in either phase)
   // Presync: the headers after the fork, while there are at most kPresyncBufferHeaders.
@@ -83,8 +83,8 @@ struct HeadersPresync {
   // Redownload: the last header of the presync, which had enough work.
   chain::Hash256 target;
   uint32_t target_height = 0;
-  uint64_t taken = 0;   // headers taken in the presync phase
-  uint64_t budget = 0;  // the most it may take before reaching the threshold
+  uint64_t taken = 0;      // headers taken in the presync phase
+  uint64_t budget = 0;     // the most it may take before reaching the threshold
   uint64_t last_used = 0;  // the chainstate's counter, for evicting the stalest presync
   // The threshold when the chainstate last held its lock for this presync: headers that stay
   // below it are taken without that lock (Chainstate::AcceptPeerHeaders).
@@ -97,8 +97,7 @@ struct HeadersPresync {
 // (HeaderChainCursor::Extend), then counts it, keeps it while the buffer has room and records
 // a checkpoint. Invalid: ps is unchanged.
 ValidationResult TakeIntoPresync(HeadersPresync& ps, const chain::BlockHeader& header,
-                                 const chain::Hash256& id, const ChainParams& params,
-                                 int64_t now);
+                                 const chain::Hash256& id, const ChainParams& params, int64_t now);
 // "low-work-headers" once ps has taken more than its budget, else Valid.
 ValidationResult CheckPresyncBudget(const HeadersPresync& ps);
 // The work of a header with these bits (zero if they are no target), cached in ps.

@@ -134,7 +134,8 @@ chain::Result<consensus::ChainParams> ParseGenesisJson(std::string_view text) {
     return s;
   }
   if (auto it = doc.find("min_chain_work"); it != doc.end()) {
-    auto work = it->is_string() ? chain::ArithU256::FromHex(it->get<std::string>()) : std::nullopt;
+    std::optional<chain::ArithU256> work;
+    if (it->is_string()) work = chain::ArithU256::FromHex(it->get<std::string>());
     if (!work) return Bad("min_chain_work must be a string of 1 to 64 hex digits (\"0x...\")");
     p.min_chain_work = *work;
   }

@@ -104,8 +104,8 @@ TEST_F(PresyncTest, CheapChainFromGenesisIsNeverStoredAndRunsOutOfBudget) {
   const auto threshold = cs_->PresyncThreshold();
   EXPECT_LT(threshold, cs_->Tip().chain_work);
   const uint32_t late = static_cast<uint32_t>(100 * params_.asert_half_life);
-  auto cheap = Headers(params_.genesis_id, 0, params_.genesis_time, kPresyncMinBudget + 2000,
-                       late, 7);
+  auto cheap =
+      Headers(params_.genesis_id, 0, params_.genesis_time, kPresyncMinBudget + 2000, late, 7);
   // (The first takes the genesis bits: ASERT looks at the parent's time, genesis's.)
   EXPECT_EQ(cheap.front().bits, params_.genesis_bits);
   EXPECT_EQ(cheap[1].bits, params_.pow_limit_bits);
