@@ -86,6 +86,8 @@ BlockIndex* BlockTree::Add(const BlockHeader& header, const Hash256& id, BlockIn
   SetSkip(index.get());
   BlockIndex* raw = index.get();
   map_.emplace(id, std::move(index));
+  if (parent) leaves_.erase(parent);
+  leaves_.insert(raw);
   return raw;
 }
 
@@ -115,6 +117,11 @@ Status BlockTree::Link(const Hash256& genesis_id) {
   std::sort(by_height.begin(), by_height.end(),
             [](const BlockIndex* a, const BlockIndex* b) { return a->height < b->height; });
   for (BlockIndex* index : by_height) SetSkip(index);
+  leaves_.clear();
+  for (BlockIndex* index : by_height) leaves_.insert(index);
+  for (BlockIndex* index : by_height) {
+    if (index->parent) leaves_.erase(index->parent);
+  }
   return Status::Ok();
 }
 
@@ -135,10 +142,25 @@ void BlockTree::SetTip(BlockIndex* tip) {
 }
 
 BlockIndex* BlockTree::FindFork(BlockIndex* index) const {
-  if (!index) return nullptr;
-  if (index->height >= active_.size()) index = index->GetAncestor(active_.size() - 1);
-  while (index && !InActiveChain(index)) index = index->parent;
-  return index;
+  if (!index || active_.empty()) return nullptr;
+  if (index->height >= active_.size()) {
+    index = index->GetAncestor(static_cast<uint32_t>(active_.size() - 1));
+  }
+  if (InActiveChain(index)) return index;
+  // The ancestors on the active chain are exactly those up to the fork's height: search it.
+  // A branch that does not reach down to the active chain's genesis has no fork.
+  if (!InActiveChain(index->GetAncestor(0))) return nullptr;
+  uint32_t low = 0;               // its ancestor at low is on the active chain
+  uint32_t high = index->height;  // its ancestor at high is not
+  while (high - low > 1) {
+    const uint32_t mid = low + (high - low) / 2;
+    if (InActiveChain(index->GetAncestor(mid))) {
+      low = mid;
+    } else {
+      high = mid;
+    }
+  }
+  return index->GetAncestor(low);
 }
 
 }  // namespace waybill::chain

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "chain/arith_uint256.h"
@@ -66,9 +67,12 @@ class BlockTree {
   }
   // Makes the chain ending at tip the active chain.
   void SetTip(BlockIndex* tip);
-  // The last block that index's chain shares with the active chain.
+  // The last block that index's chain shares with the active chain. O(log^2 n).
   BlockIndex* FindFork(BlockIndex* index) const;
   size_t size() const { return map_.size(); }
+  // The blocks without a child: the tips of every branch. Kept up to date by Add and Link, so
+  // listing the branches costs their number, not the tree's size.
+  const std::unordered_set<BlockIndex*>& Leaves() const { return leaves_; }
   template <typename F>
   void ForEach(F&& fn) const {
     for (const auto& [id, index] : map_) fn(index.get());
@@ -78,6 +82,7 @@ class BlockTree {
   void SetSkip(BlockIndex* index);
   std::unordered_map<Hash256, std::unique_ptr<BlockIndex>, Hash256Hasher> map_;
   std::vector<BlockIndex*> active_;
+  std::unordered_set<BlockIndex*> leaves_;
   uint64_t next_sequence_ = 0;
 };
 

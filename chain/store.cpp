@@ -223,6 +223,42 @@ Status Store::Scan(std::string_view prefix,
   return FromLevelDb(it->status());
 }
 
+std::unique_ptr<StoreSnapshot> Store::NewSnapshot() const {
+  return std::unique_ptr<StoreSnapshot>(new StoreSnapshot(db_.get(), db_->GetSnapshot()));
+}
+
+StoreSnapshot::StoreSnapshot(leveldb::DB* db, const leveldb::Snapshot* snapshot)
+    : db_(db), snapshot_(snapshot) {}
+
+StoreSnapshot::~StoreSnapshot() { db_->ReleaseSnapshot(snapshot_); }
+
+Status StoreSnapshot::Get(std::string_view key, Bytes* value) const {
+  leveldb::ReadOptions opts;
+  opts.snapshot = snapshot_;
+  opts.verify_checksums = true;
+  std::string out;
+  leveldb::Status s = db_->Get(opts, ToSlice(key), &out);
+  if (!s.ok()) return FromLevelDb(s);
+  value->assign(out.begin(), out.end());
+  return Status::Ok();
+}
+
+Status StoreSnapshot::Scan(
+    std::string_view prefix,
+    const std::function<bool(std::string_view key, ByteSpan value)>& fn) const {
+  leveldb::ReadOptions opts;
+  opts.snapshot = snapshot_;
+  opts.verify_checksums = true;
+  opts.fill_cache = false;  // as Store::Scan
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(opts));
+  for (it->Seek(ToSlice(prefix)); it->Valid(); it->Next()) {
+    leveldb::Slice key = it->key();
+    if (!key.starts_with(ToSlice(prefix))) break;
+    if (!fn(std::string_view(key.data(), key.size()), ToSpan(it->value()))) break;
+  }
+  return FromLevelDb(it->status());
+}
+
 Status MemoryKv::Get(std::string_view key, Bytes* value) const {
   auto it = map_.find(key);
   if (it == map_.end()) return Status::NotFound("key not found");

@@ -5,6 +5,7 @@
 
 #include "chain/state_cache.h"
 #include "consensus/block_check.h"
+#include "consensus/headers_presync.h"
 #include "consensus/pow.h"
 #include "consensus/state_transition.h"
 
@@ -176,12 +177,7 @@ int64_t Chainstate::MedianTimePastLocked(const BlockIndex* index) const {
 }
 
 uint32_t Chainstate::NextBitsLocked(const BlockIndex* parent) const {
-  AsertParams asert{params_.pow_limit, params_.target_block_time, params_.asert_half_life};
-  // Anchored at genesis; genesis has no parent, so its parent time is taken to be one
-  // target block time before it, which makes block 1's target the genesis target.
-  AsertAnchor anchor{0, static_cast<int64_t>(params_.genesis_time) - params_.target_block_time,
-                     params_.genesis_bits};
-  return AsertNextBits(asert, anchor, parent->height, parent->header.time);
+  return NextBitsAfter(params_, parent->height, parent->header.time);
 }
 
 TipInfo Chainstate::TipLocked() const {
@@ -671,18 +667,17 @@ Result<std::optional<chain::TxLocation>> Chainstate::GetTxLocation(const Hash256
 
 std::vector<BlockIndexInfo> Chainstate::ChainTips() const {
   std::lock_guard lock(mu_);
-  std::set<const BlockIndex*> has_child;
-  tree_.ForEach([&](BlockIndex* index) {
-    if (index->parent) has_child.insert(index->parent);
-  });
+  // The tree keeps its leaves, so this costs the number of branches (times log n for each
+  // fork point), not the size of the tree: a tree grown by a header flood stays cheap to list.
   std::vector<BlockIndexInfo> tips;
-  tree_.ForEach([&](BlockIndex* index) {
-    if (has_child.count(index) && index != tree_.Tip()) return;
+  auto add = [&](BlockIndex* index) {
     BlockIndexInfo info = InfoLocked(index);
     const BlockIndex* fork = tree_.FindFork(index);
     info.branch_length = index->height - (fork ? fork->height : 0);
     tips.push_back(std::move(info));
-  });
+  };
+  for (BlockIndex* leaf : tree_.Leaves()) add(leaf);
+  if (!tree_.Leaves().count(tree_.Tip())) add(tree_.Tip());
   std::sort(tips.begin(), tips.end(),
             [](const BlockIndexInfo& a, const BlockIndexInfo& b) { return a.height > b.height; });
   return tips;
@@ -695,7 +690,23 @@ void Chainstate::WithTipState(
 }
 
 Result<Chainstate::VerifyReport> Chainstate::VerifyChain() const {
-  std::lock_guard lock(mu_);
+  // Only the active chain's ids and a store snapshot are taken under the lock (all writes to
+  // the store happen under it, so the snapshot holds exactly that chain's state); the replay
+  // reads the snapshot while other calls, and tip changes, go on.
+  std::vector<Hash256> active;  // ids of blocks 0..tip
+  std::unique_ptr<chain::StoreSnapshot> snapshot;
+  {
+    std::lock_guard lock(mu_);
+    const BlockIndex* tip = tree_.Tip();
+    active.reserve(size_t{tip->height} + 1);
+    for (uint32_t h = 0; h <= tip->height; ++h) active.push_back(tree_.AtHeight(h)->id);
+    snapshot = store_->NewSnapshot();
+  }
+  return VerifySnapshot(active, *snapshot);
+}
+
+Result<Chainstate::VerifyReport> Chainstate::VerifySnapshot(
+    const std::vector<Hash256>& active, const chain::StoreSnapshot& snapshot) const {
   VerifyReport report;
   chain::MemoryKv replay;
   {
@@ -708,11 +719,9 @@ Result<Chainstate::VerifyReport> Chainstate::VerifyChain() const {
   auto problem = [&](std::string what) {
     if (report.problems.size() < 50) report.problems.push_back(std::move(what));
   };
-  const BlockIndex* tip = tree_.Tip();
-  for (uint32_t h = 1; h <= tip->height; ++h) {
-    const BlockIndex* index = tree_.AtHeight(h);
+  for (uint32_t h = 1; h < active.size(); ++h) {
     Bytes raw;
-    if (Status s = store_->Get(chain::keys::Block(index->id), &raw); !s.ok()) {
+    if (Status s = snapshot.Get(chain::keys::Block(active[h]), &raw); !s.ok()) {
       problem("block " + std::to_string(h) + " unreadable: " + s.ToString());
       return report;
     }
@@ -724,7 +733,7 @@ Result<Chainstate::VerifyReport> Chainstate::VerifyChain() const {
     const chain::Block& block = decoded->block;
     Hash256 id = block.header.Id();
     ValidationResult r = ValidationResult::Valid();
-    if (id != index->id || block.header.prev != index->parent->id) {
+    if (id != active[h] || block.header.prev != active[h - 1]) {
       r = ValidationResult::Invalid("bad-link", "stored block does not match the index");
     }
     if (r.valid()) r = CheckBlockHeader(block.header, id, params_);
@@ -747,8 +756,8 @@ Result<Chainstate::VerifyReport> Chainstate::VerifyChain() const {
   size_t matched = 0;
   for (char prefix : {chain::keys::kAccount, chain::keys::kAsset, chain::keys::kEvent,
                       chain::keys::kTxIndex, chain::keys::kHeight}) {
-    Status s = store_->Scan(std::string(1, prefix), [&](std::string_view key,
-                                                        chain::ByteSpan value) {
+    Status s = snapshot.Scan(std::string(1, prefix), [&](std::string_view key,
+                                                         chain::ByteSpan value) {
       report.state_keys_compared++;
       auto it = replay.entries().find(key);
       if (it == replay.entries().end()) {

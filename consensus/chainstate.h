@@ -23,6 +23,7 @@
 #include "chain/sig_cache.h"
 #include "chain/state.h"
 #include "chain/store.h"
+#include "consensus/headers_presync.h"
 #include "consensus/params.h"
 #include "consensus/sig_check_pool.h"
 #include "consensus/validation.h"
@@ -100,6 +101,12 @@ struct HeadersResult {
   size_t accepted = 0;      // headers accepted (or already known) before it, in order
   bool connects = true;     // false: the first header's parent is unknown
   chain::Hash256 last;      // id of the last header accepted; zero if none
+  // AcceptPeerHeaders only. Accepted headers may be held in the peer's presync rather than
+  // stored: their ids are then unknown to the block tree. While the peer's presync runs,
+  // resume is the header its next getheaders should start after (the presync's last header,
+  // or the fork point when the chain is to be taken again).
+  std::optional<chain::Hash256> resume;
+  bool redownload = false;  // the presync had enough work: ask for the chain again now
 };
 
 struct BlockIndexInfo {
@@ -141,10 +148,27 @@ class Chainstate {
   // the block tree without its body; stops at the first that fails. Accepted headers are
   // stored (unsynced) so a restart need not fetch them again.
   HeadersResult AcceptHeaders(const std::vector<chain::BlockHeader>& headers);
+  // Headers from a peer (docs/PROTOCOL.md §12.4 "Presync"): as AcceptHeaders, except that a
+  // chain with less work than PresyncThreshold() is not stored but followed in the peer's
+  // presync (checked header by header and weighed; its first headers and checkpoints kept in
+  // memory) until it has that much, then stored (taken again from the peer if it was longer
+  // than the presync keeps: HeadersResult::redownload). A presync that takes more headers than
+  // its budget (consensus/headers_presync.h) without getting there fails with
+  // "low-work-headers". At most kMaxPresyncSources presyncs are kept (the stalest goes).
+  HeadersResult AcceptPeerHeaders(uint64_t source, const std::vector<chain::BlockHeader>& headers);
+  // The peer is gone: its presync is dropped.
+  void ForgetHeadersSource(uint64_t source);
+  // The work a header chain needs to be stored: the genesis file's min_chain_work, and the
+  // tip's work less kPresyncForkAllowance blocks of the tip's difficulty.
+  chain::ArithU256 PresyncThreshold() const;
+  static constexpr size_t kMaxPresyncSources = 64;
+
   // The most-work header not known to be invalid: the tip, or ahead of it while syncing.
   BlockIndexInfo BestHeader() const;
-  // Block ids from the best header back to genesis: the 10 newest one by one, then with
-  // doubling steps, ending with the genesis id.
+  // Block ids from the best header's parent (genesis if the best header is genesis) back to
+  // genesis: the 10 newest one by one, then with doubling steps, ending with the genesis id.
+  // Not from the best header itself: a peer whose tip it is would have nothing to answer, and
+  // we would never learn that it has those blocks (docs/PROTOCOL.md §12.4).
   std::vector<chain::Hash256> GetLocator() const;
   // Headers of the active chain after the first locator entry on it (after genesis if none),
   // at most `max`, ending early at `stop`.
@@ -190,6 +214,8 @@ class Chainstate {
   };
   // Rebuilds the state in memory by replaying the active chain from genesis (checking
   // PoW, Merkle roots and signatures on the way) and compares it with the stored state.
+  // Works on a snapshot of the store taken at the call: the chainstate lock is held only to
+  // take it, so other calls (and new blocks) proceed during the replay.
   chain::Result<VerifyReport> VerifyChain() const;
 
   const ChainParams& params() const { return params_; }
@@ -237,6 +263,33 @@ class Chainstate {
   ValidationResult AcceptHeaderLocked(const chain::BlockHeader& header, const chain::Hash256& id,
                                       chain::BlockIndex** out, bool* added);
   void UpdateBestHeaderLocked(chain::BlockIndex* index);
+  // Presync (chainstate_presync.cpp). Those touching presyncs_ also REQUIRE presync_mu_.
+  chain::ArithU256 PresyncThresholdLocked() const;
+  HeaderChainCursor CursorAtLocked(const chain::BlockIndex* index) const;
+  HeadersPresync& StartPresyncLocked(uint64_t source, chain::BlockIndex* fork);
+  // One header of AcceptPeerHeaders; false: stop (result->result says why, or a redownload
+  // was asked for).
+  bool AcceptPeerHeaderLocked(uint64_t source, const chain::BlockHeader& header,
+                              const chain::Hash256& id, bool first, HeadersResult* result,
+                              std::vector<chain::BlockIndex*>* added);
+  static constexpr size_t kPeerHeadersPerLock = 200;
+  // AcceptPeerHeaders' part without mu_: takes headers from i on into source's presync while
+  // they continue it and stay below its threshold; returns the first index not taken.
+  // *go = false when one failed (result->result).
+  size_t PresyncWithoutChainLock(uint64_t source, const std::vector<chain::BlockHeader>& headers,
+                                 const std::vector<chain::Hash256>& ids, size_t i,
+                                 HeadersResult* result, bool* go);
+  // Takes headers[i] into the presync; *done when the presync is over (stored or failed).
+  ValidationResult PresyncStepLocked(HeadersPresync& ps, const chain::BlockHeader& header,
+                                     const chain::Hash256& id, HeadersResult* result,
+                                     std::vector<chain::BlockIndex*>* added, bool* done);
+  ValidationResult RedownloadStepLocked(HeadersPresync& ps, const chain::BlockHeader& header,
+                                        const chain::Hash256& id,
+                                        std::vector<chain::BlockIndex*>* added, bool* done);
+  // Adds headers (each the child of the one before, the first's parent in the tree) to the tree.
+  void CommitHeadersLocked(const std::vector<chain::BlockHeader>& headers,
+                           std::vector<chain::BlockIndex*>* added);
+  chain::Status StoreHeadersLocked(const std::vector<chain::BlockIndex*>& added);
   void RecomputeBestHeaderLocked();
   // A block's data was stored: if its ancestors all have data it (and any stored descendants
   // that waited for it) become linked and candidates; otherwise it waits in unlinked_.
@@ -253,6 +306,10 @@ class Chainstate {
   void Notify(std::vector<TipChange> changes);
   void RebuildCandidatesLocked();
   BlockIndexInfo InfoLocked(const chain::BlockIndex* index) const;
+  // VerifyChain's replay, without the lock: active holds the ids of blocks 0..tip, and
+  // snapshot the store as it was when they were the active chain.
+  chain::Result<VerifyReport> VerifySnapshot(const std::vector<chain::Hash256>& active,
+                                             const chain::StoreSnapshot& snapshot) const;
 
   struct CandidateOrder {
     // Most work first; among equal work the first seen.
@@ -284,6 +341,12 @@ class Chainstate {
   // The most-work valid header (BestHeader()); never null once initialized.
   chain::BlockIndex* best_header_ = nullptr;
   bool fatal_reported_ = false;
+
+  // Presyncs by peer (AcceptPeerHeaders), at most kMaxPresyncSources. Guarded by presync_mu_,
+  // taken after mu_ when both are held (and alone for headers that need no block tree).
+  mutable std::mutex presync_mu_;
+  std::unordered_map<uint64_t, HeadersPresync> presyncs_;
+  uint64_t presync_clock_ = 0;
 };
 
 }  // namespace waybill::consensus

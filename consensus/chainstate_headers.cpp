@@ -59,6 +59,17 @@ void Chainstate::RecomputeBestHeaderLocked() {
   tree_.ForEach([&](BlockIndex* index) { UpdateBestHeaderLocked(index); });
 }
 
+Status Chainstate::StoreHeadersLocked(const std::vector<BlockIndex*>& added) {
+  if (added.empty()) return Status::Ok();
+  // Headers are worth keeping across a restart (no need to fetch them again), but losing
+  // them costs only a new getheaders: one write per message, not synced.
+  chain::StoreBatch batch;
+  for (const BlockIndex* index : added) {
+    batch.Put(chain::keys::BlockIndex(index->id), chain::EncodeBlockIndex(*index));
+  }
+  return WriteLocked(batch, false);  // a failure is fatal, as for every write
+}
+
 HeadersResult Chainstate::AcceptHeaders(const std::vector<chain::BlockHeader>& headers) {
   std::lock_guard lock(mu_);
   HeadersResult result;
@@ -77,16 +88,8 @@ HeadersResult Chainstate::AcceptHeaders(const std::vector<chain::BlockHeader>& h
     result.accepted++;
     result.last = id;
   }
-  // Headers are worth keeping across a restart (no need to fetch them again), but losing
-  // them costs only a new getheaders: one write per message, not synced.
-  if (!added.empty()) {
-    chain::StoreBatch batch;
-    for (const BlockIndex* index : added) {
-      batch.Put(chain::keys::BlockIndex(index->id), chain::EncodeBlockIndex(*index));
-    }
-    if (Status s = store_->Write(batch, false); !s.ok() && result.result.valid()) {
-      result.result = ValidationResult::Error("storing headers: " + s.ToString());
-    }
+  if (Status s = StoreHeadersLocked(added); !s.ok() && result.result.valid()) {
+    result.result = ValidationResult::Error("storing headers: " + s.ToString());
   }
   return result;
 }
@@ -100,6 +103,10 @@ BlockIndexInfo Chainstate::BestHeader() const {
 std::vector<Hash256> Chainstate::GetLocator() const {
   std::lock_guard lock(mu_);
   const BlockIndex* from = best_header_ && !best_header_->Failed() ? best_header_ : tree_.Tip();
+  // From the best header's parent: a peer whose tip is our best header then answers with that
+  // header, which tells us it has the chain (and lets us fetch its blocks); from the best header
+  // itself it would answer with nothing.
+  if (from->parent) from = from->parent;
   std::vector<Hash256> locator;
   uint32_t step = 1;
   uint32_t height = from->height;

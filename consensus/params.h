@@ -37,6 +37,10 @@ struct ChainParams {
   uint32_t genesis_time = 0;
   uint32_t genesis_bits = 0;
   uint64_t genesis_nonce = 0;
+  // Node policy, not consensus, and not in the genesis commitment (so it can be raised as the
+  // network's chain grows without changing the chain id): a header chain with less total work
+  // is never stored (docs/PROTOCOL.md §12.4 "Presync"). 0: only the tip's work counts.
+  chain::ArithU256 min_chain_work;
 
   // Derived by Finalize(): the genesis block, its id (= the chain id) and the pow limit.
   chain::BlockHeader genesis;

@@ -72,7 +72,15 @@ const std::set<std::string> kTopFields = {
     "network",          "address_prefix",  "magic",          "pow_limit_bits",
     "target_block_time", "asert_half_life", "max_future_block_time", "block_reward",
     "halving_interval", "min_fee_per_byte", "max_block_size", "max_block_txs",
-    "allow_mocktime",   "genesis",         "allocations",    "comment"};
+    "allow_mocktime",   "genesis",         "allocations",    "comment",
+    "min_chain_work"};
+
+// "0x" and the hex digits of v without leading zeros ("0x0" for zero).
+std::string WorkHex(const chain::ArithU256& v) {
+  std::string hex = v.ToHex();
+  size_t first = hex.find_first_not_of('0');
+  return "0x" + (first == std::string::npos ? std::string("0") : hex.substr(first));
+}
 
 }  // namespace
 
@@ -124,6 +132,12 @@ chain::Result<consensus::ChainParams> ParseGenesisJson(std::string_view text) {
   }
   if (Status s = ReadInt<uint64_t>(doc, "max_block_txs", 0, kMaxU, &p.max_block_txs); !s.ok()) {
     return s;
+  }
+  if (auto it = doc.find("min_chain_work"); it != doc.end()) {
+    std::optional<chain::ArithU256> work;
+    if (it->is_string()) work = chain::ArithU256::FromHex(it->get<std::string>());
+    if (!work) return Bad("min_chain_work must be a string of 1 to 64 hex digits (\"0x...\")");
+    p.min_chain_work = *work;
   }
   if (auto it = doc.find("allow_mocktime"); it != doc.end()) {
     if (!it->is_boolean()) return Bad("allow_mocktime must be true or false");
@@ -195,6 +209,7 @@ std::string GenesisToJson(const consensus::ChainParams& p) {
   doc["max_block_size"] = p.max_block_size;
   doc["max_block_txs"] = p.max_block_txs;
   doc["allow_mocktime"] = p.allow_mocktime;
+  doc["min_chain_work"] = WorkHex(p.min_chain_work);
   doc["genesis"] = {{"time", p.genesis_time}, {"bits", Hex32(p.genesis_bits)},
                     {"nonce", p.genesis_nonce}};
   json allocs = json::array();

@@ -74,15 +74,31 @@ std::vector<chain::BlockHeader> NetBridge::GetHeadersAfter(const std::vector<Has
   return chain_->GetHeadersAfter(locator, stop, max);
 }
 
-p2p::HeadersVerdict NetBridge::AcceptHeaders(const std::vector<chain::BlockHeader>& headers) {
-  consensus::HeadersResult r = chain_->AcceptHeaders(headers);
+namespace {
+
+p2p::HeadersVerdict ToHeadersVerdict(const consensus::HeadersResult& r) {
   p2p::HeadersVerdict v;
   v.accepted = r.accepted;
   v.connects = r.connects;
   v.last = r.last;
   v.verdict = ToVerdict(r.result, NetObject::kHeader);
+  v.resume = r.resume;
+  v.redownload = r.redownload;
   return v;
 }
+
+}  // namespace
+
+p2p::HeadersVerdict NetBridge::AcceptHeaders(const std::vector<chain::BlockHeader>& headers) {
+  return ToHeadersVerdict(chain_->AcceptHeaders(headers));
+}
+
+p2p::HeadersVerdict NetBridge::AcceptHeadersFrom(uint64_t peer,
+                                                 const std::vector<chain::BlockHeader>& headers) {
+  return ToHeadersVerdict(chain_->AcceptPeerHeaders(peer, headers));
+}
+
+void NetBridge::ForgetHeadersFrom(uint64_t peer) { chain_->ForgetHeadersSource(peer); }
 
 std::vector<Hash256> NetBridge::BlocksToDownload(const Hash256& target, size_t max, uint32_t window,
                                                  const std::function<bool(const Hash256&)>& skip) {

@@ -26,6 +26,9 @@ class NetBridge final : public p2p::NodeInterface {
   std::vector<chain::BlockHeader> GetHeadersAfter(const std::vector<chain::Hash256>& locator,
                                                   const chain::Hash256& stop, size_t max) override;
   p2p::HeadersVerdict AcceptHeaders(const std::vector<chain::BlockHeader>& headers) override;
+  p2p::HeadersVerdict AcceptHeadersFrom(uint64_t peer,
+                                        const std::vector<chain::BlockHeader>& headers) override;
+  void ForgetHeadersFrom(uint64_t peer) override;
   std::vector<chain::Hash256> BlocksToDownload(
       const chain::Hash256& target, size_t max, uint32_t window,
       const std::function<bool(const chain::Hash256&)>& skip) override;

@@ -63,6 +63,10 @@ struct HeadersVerdict {
   size_t accepted = 0;   // headers accepted (or already known) before it
   bool connects = true;  // false: the first header's parent is unknown
   chain::Hash256 last;   // id of the last header accepted (or known)
+  // AcceptHeadersFrom: the peer's chain is being weighed before it is stored (presync,
+  // docs/PROTOCOL.md §12.4); its next getheaders should start after `resume`.
+  std::optional<chain::Hash256> resume;
+  bool redownload = false;  // the weighed chain had enough work: ask for it again now
 };
 
 class NodeInterface {
@@ -71,7 +75,8 @@ class NodeInterface {
 
   virtual ChainSummary GetChainSummary() = 0;
   virtual std::optional<HeaderInfo> GetHeaderInfo(const chain::Hash256& id) = 0;
-  // A block locator from the best header: hashes going back exponentially, ending at genesis.
+  // A block locator from the best header's parent: hashes going back exponentially, ending at
+  // genesis (docs/PROTOCOL.md §12.4).
   virtual std::vector<chain::Hash256> GetLocator() = 0;
   // The active chain's headers after the first locator hash it knows (genesis if none), up to
   // `max` or through `stop`.
@@ -80,6 +85,16 @@ class NodeInterface {
   // Checks each header (proof of work, difficulty, time) and adds it to the block tree,
   // without its body. Stops at the first header that is not accepted.
   virtual HeadersVerdict AcceptHeaders(const std::vector<chain::BlockHeader>& headers) = 0;
+  // Headers from a peer: as AcceptHeaders, but a chain with too little work is weighed in the
+  // peer's presync and stored only once it has enough (docs/PROTOCOL.md §12.4); a peer whose
+  // chain never gets there ends with an invalid verdict ("low-work-headers"). The default,
+  // for fakes, trusts the peer.
+  virtual HeadersVerdict AcceptHeadersFrom(uint64_t /*peer*/,
+                                           const std::vector<chain::BlockHeader>& headers) {
+    return AcceptHeaders(headers);
+  }
+  // The peer is gone: forget its presync.
+  virtual void ForgetHeadersFrom(uint64_t /*peer*/) {}
   // Blocks to fetch so that the chain can move towards `target` (a header already accepted):
   // the first ones without data on its chain after the fork with the active chain, in
   // height order, at most `max`, no higher than the tip's height + `window`, skipping those

@@ -189,6 +189,7 @@ void PeerManager::OnDisconnected(PeerId id) {
   for (const auto& [hash, at] : peer.blocks_in_flight) block_requests_.erase(hash);
   for (const auto& [hash, at] : peer.txs_in_flight) tx_requests_.erase(hash);
   local_nonces_.erase(peer.local_nonce);
+  node_->ForgetHeadersFrom(id);
   for (auto o = orphans_.begin(); o != orphans_.end();) {
     o = o->second.from == id ? EraseOrphan(o) : std::next(o);
   }
@@ -523,9 +524,15 @@ void PeerManager::HandleNotFound(Peer& peer, const NotFoundMsg& msg) {
 
 // ---- Headers and blocks ----
 
-void PeerManager::RequestHeaders(Peer& peer) {
+void PeerManager::RequestHeaders(Peer& peer, const std::optional<Hash256>& after) {
   peer.headers_requested_ms = now_ms_();
-  transport_->Send(peer.id, GetHeadersMsg{node_->GetLocator(), Hash256{}});
+  std::vector<Hash256> locator = node_->GetLocator();
+  // A presync's headers are not in our tree: ask for the chain after the last one weighed.
+  if (after) {
+    locator.insert(locator.begin(), *after);
+    if (locator.size() > kMaxLocatorHashes) locator.erase(locator.end() - 2);  // keep genesis
+  }
+  transport_->Send(peer.id, GetHeadersMsg{std::move(locator), Hash256{}});
 }
 
 void PeerManager::HandleGetHeaders(Peer& peer, const GetHeadersMsg& msg) {
@@ -550,7 +557,7 @@ void PeerManager::HandleHeaders(Peer& peer, const HeadersMsg& msg) {
   if (msg.headers.empty()) return;
   for (const chain::BlockHeader& h : msg.headers) peer.known.Insert(h.Id());
 
-  HeadersVerdict result = node_->AcceptHeaders(msg.headers);
+  HeadersVerdict result = node_->AcceptHeadersFrom(peer.id, msg.headers);
   if (!result.connects) {
     // An announcement of a block whose parent we lack: ask for the chain in between. A reply
     // to our own locator must connect, and endless unconnecting announcements are noise.
@@ -577,9 +584,10 @@ void PeerManager::HandleHeaders(Peer& peer, const HeadersMsg& msg) {
     case Verdict::Kind::kKnown:
       break;
   }
-  // A full message means there is more.
-  if (msg.headers.size() == kMaxHeadersPerMessage && result.accepted == msg.headers.size()) {
-    RequestHeaders(peer);
+  // A full message means there is more. A presync that had enough work takes the chain again.
+  if (result.redownload ||
+      (msg.headers.size() == kMaxHeadersPerMessage && result.accepted == msg.headers.size())) {
+    RequestHeaders(peer, result.resume);
   }
   ScheduleAllDownloads();
 }

@@ -162,7 +162,8 @@ class PeerManager {
   void SendMempoolInv(Peer& peer);
 
   void ServeGetData(Peer& peer);
-  void RequestHeaders(Peer& peer);
+  // getheaders with our locator, preceded by `after` if set (a presync's resume point).
+  void RequestHeaders(Peer& peer, const std::optional<chain::Hash256>& after = std::nullopt);
   void UpdateBestKnown(Peer& peer, const chain::Hash256& id);
   void ScheduleDownloads(Peer& peer);
   void ScheduleAllDownloads();

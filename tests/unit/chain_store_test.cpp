@@ -435,6 +435,40 @@ TEST_F(StoreTest, MissingCurrentIsRefusedAndNothingIsDeleted) {
   Bytes v;
   ASSERT_TRUE((*repaired)->Get("kept", &v).ok());
   EXPECT_EQ(v, B("value"));
+TEST_F(StoreTest, SnapshotSeesTheStoreAsItWas) {
+  auto store = OpenOrDie();
+  ASSERT_TRUE(store);
+  StoreBatch before;
+  before.Put("a/1", B("one"));
+  before.Put("a/2", B("two"));
+  ASSERT_TRUE(store->Write(before).ok());
+  std::unique_ptr<StoreSnapshot> snapshot = store->NewSnapshot();
+  StoreBatch after;
+  after.Put("a/1", B("changed"));
+  after.Delete("a/2");
+  after.Put("a/3", B("new"));
+  ASSERT_TRUE(store->Write(after).ok());
+
+  Bytes v;
+  ASSERT_TRUE(snapshot->Get("a/1", &v).ok());
+  EXPECT_EQ(v, B("one"));
+  ASSERT_TRUE(snapshot->Get("a/2", &v).ok());
+  EXPECT_EQ(v, B("two"));
+  EXPECT_TRUE(snapshot->Get("a/3", &v).IsNotFound());
+  std::vector<std::string> keys;
+  ASSERT_TRUE(snapshot
+                  ->Scan("a/",
+                         [&](std::string_view k, ByteSpan) {
+                           keys.emplace_back(k);
+                           return true;
+                         })
+                  .ok());
+  EXPECT_EQ(keys, (std::vector<std::string>{"a/1", "a/2"}));
+  // The store itself has moved on.
+  ASSERT_TRUE(store->Get("a/1", &v).ok());
+  EXPECT_EQ(v, B("changed"));
+  EXPECT_EQ(ScanAll(*store, "a/").size(), 2u);
+  snapshot.reset();  // before the store, as required
 }
 
 TEST(MemoryKvTest, Basics) {

@@ -526,12 +526,16 @@ TEST_F(ChainstateTest, LocatorAndHeadersAfter) {
     ids.push_back(b.header.Id());
   }
   std::vector<Hash256> locator = cs_->GetLocator();
-  // 30, 29, ..., 21 one by one, then 19, 15, 7, and genesis.
+  // From the best header's parent: 29, 28, ..., 20 one by one, then 18, 14, 6, and genesis.
   ASSERT_GE(locator.size(), 12u);
-  for (size_t i = 0; i < 10; ++i) EXPECT_EQ(locator[i], ids[30 - i]);
-  EXPECT_EQ(locator[10], ids[19]);
-  EXPECT_EQ(locator[11], ids[15]);
+  for (size_t i = 0; i < 10; ++i) EXPECT_EQ(locator[i], ids[29 - i]);
+  EXPECT_EQ(locator[10], ids[18]);
+  EXPECT_EQ(locator[11], ids[14]);
   EXPECT_EQ(locator.back(), params_.genesis_id);
+  // A peer whose tip is our best header answers it with that header.
+  auto answer = cs_->GetHeadersAfter(locator, Hash256{}, 2000);
+  ASSERT_EQ(answer.size(), 1u);
+  EXPECT_EQ(answer[0].Id(), ids[30]);
 
   // A peer that knows block 10 gets 11..; `stop` and `max` end the answer.
   auto headers = cs_->GetHeadersAfter({ids[10]}, Hash256{}, 2000);

@@ -57,6 +57,37 @@ TEST(Genesis, RoundTripThroughJson) {
   EXPECT_EQ(again->allocations, p->allocations);
 }
 
+TEST(Genesis, MinChainWorkIsReadWrittenAndLeftOutOfTheCommitment) {
+  std::string text = ReadFile(std::string(SOURCE_DIR) + "/genesis/regtest.json");
+  auto base = ParseGenesisJson(text);
+  ASSERT_TRUE(base.ok());
+  EXPECT_TRUE(base->min_chain_work.IsZero());
+  const std::string field = "\"min_chain_work\": \"0x0\"";
+  ASSERT_NE(text.find(field), std::string::npos);
+  std::string raised = text;
+  raised.replace(raised.find(field), field.size(), "\"min_chain_work\": \"0x1F2e3d\"");
+  auto p = ParseGenesisJson(raised);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->min_chain_work, chain::ArithU256(0x1f2e3d));
+  EXPECT_EQ(p->genesis_id, base->genesis_id) << "policy, not part of the chain id";
+  auto again = ParseGenesisJson(GenesisToJson(*p));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->min_chain_work, p->min_chain_work);
+  for (const char* bad : {"\"0xg1\"", "\"\"", "12", "\"0x\""}) {
+    std::string wrong = text;
+    wrong.replace(wrong.find(field), field.size(), std::string("\"min_chain_work\": ") + bad);
+    auto r = ParseGenesisJson(wrong);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.status().reason().find("min_chain_work"), std::string::npos);
+  }
+  // Optional: a file without it means 0.
+  std::string without = text;
+  without.replace(without.find(field), field.size() + 1, "");
+  auto absent = ParseGenesisJson(without);
+  ASSERT_TRUE(absent.ok()) << absent.status().ToString();
+  EXPECT_TRUE(absent->min_chain_work.IsZero());
+}
+
 TEST(Genesis, EveryParameterChangesTheChainId) {
   auto base = EmbeddedGenesis("regtest");
   ASSERT_TRUE(base.ok());

@@ -160,6 +160,12 @@ class FakeNode : public NodeInterface {
     }
     return v;
   }
+  HeadersVerdict AcceptHeadersFrom(uint64_t peer,
+                                   const std::vector<chain::BlockHeader>& headers) override {
+    if (headers_from) return headers_from(peer, headers);
+    return AcceptHeaders(headers);
+  }
+  void ForgetHeadersFrom(uint64_t peer) override { forgotten_peers.push_back(peer); }
   std::vector<Hash256> BlocksToDownload(const Hash256& target, size_t max, uint32_t window,
                                         const std::function<bool(const Hash256&)>& skip) override {
     std::vector<Hash256> path;
@@ -224,6 +230,9 @@ class FakeNode : public NodeInterface {
   std::vector<Hash256> processed_blocks;
   std::vector<Hash256> accept_tx_calls;
   int accept_headers_calls = 0;
+  // If set, AcceptHeadersFrom answers with it (a presync's verdicts).
+  std::function<HeadersVerdict(uint64_t, const std::vector<chain::BlockHeader>&)> headers_from;
+  std::vector<uint64_t> forgotten_peers;
 };
 
 chain::Transaction Tx(uint64_t nonce, uint8_t key_fill = 7) {
@@ -571,6 +580,52 @@ TEST_F(PeerManagerTest, FullHeadersMessageAsksForMore) {
   auto chain = node_.Chain(node_.genesis_id, kMaxHeadersPerMessage);
   pm_->OnMessage(1, HeadersMsg{chain});
   EXPECT_EQ(transport_.Take<GetHeadersMsg>(1).size(), 1u);
+}
+
+TEST_F(PeerManagerTest, PresyncResumePointStartsTheNextGetheaders) {
+  Connect(1);
+  // The node weighs the chain without storing it: the next getheaders must start after the
+  // last header weighed, which our own locator does not know.
+  node_.headers_from = [](uint64_t, const std::vector<chain::BlockHeader>& headers) {
+    HeadersVerdict v;
+    v.accepted = headers.size();
+    v.last = headers.back().Id();
+    v.resume = headers.back().Id();
+    return v;
+  };
+  auto chain = node_.Chain(node_.genesis_id, kMaxHeadersPerMessage);
+  pm_->OnMessage(1, HeadersMsg{chain});
+  auto asks = transport_.Take<GetHeadersMsg>(1);
+  ASSERT_EQ(asks.size(), 1u);
+  ASSERT_GE(asks[0].locator.size(), 2u);
+  EXPECT_EQ(asks[0].locator.front(), chain.back().Id());
+  EXPECT_EQ(asks[0].locator.back(), node_.genesis_id);
+
+  // The chain had enough work but was too long to keep: it is asked for again from the fork,
+  // even though this message was not full.
+  node_.headers_from = [&](uint64_t, const std::vector<chain::BlockHeader>& headers) {
+    HeadersVerdict v;
+    v.accepted = headers.size();
+    v.resume = node_.genesis_id;
+    v.redownload = true;
+    return v;
+  };
+  pm_->OnMessage(1, HeadersMsg{{chain[0], chain[1]}});
+  asks = transport_.Take<GetHeadersMsg>(1);
+  ASSERT_EQ(asks.size(), 1u);
+  EXPECT_EQ(asks[0].locator.front(), node_.genesis_id);
+
+  // A peer whose chain never gets enough work is banned; a gone peer's presync is forgotten.
+  node_.headers_from = [](uint64_t, const std::vector<chain::BlockHeader>&) {
+    HeadersVerdict v;
+    v.verdict = Verdict::Invalid(100, "low-work-headers");
+    return v;
+  };
+  pm_->OnMessage(1, HeadersMsg{{chain[0]}});
+  ASSERT_TRUE(transport_.disconnected.count(1));
+  EXPECT_EQ(transport_.disconnected[1].first, Transport::Why::kMisbehaved);
+  pm_->OnDisconnected(1);
+  EXPECT_EQ(node_.forgotten_peers, std::vector<uint64_t>{1});
 }
 
 TEST_F(PeerManagerTest, StalledBlockIsAskedOfAnotherPeer) {
