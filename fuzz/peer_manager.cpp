@@ -238,10 +238,16 @@ struct Harness {
   int64_t unix_now = 1'763'900'000;
   PeerManager pm;
 
+  // A small book: its tables are filled on every input, and it is not what is fuzzed here.
   static AddrManOptions BookOptions() {
     AddrManOptions o;
     o.key = H(0x42);
     o.seed = 1;
+    o.new_bucket_count = 8;
+    o.tried_bucket_count = 4;
+    o.bucket_size = 8;
+    o.new_buckets_per_source_group = 4;
+    o.tried_buckets_per_group = 2;
     return o;
   }
   static PeerManagerOptions Options(const chain::Hash256& genesis) {

@@ -45,6 +45,7 @@ constexpr int64_t kSaveIntervalMs = 15 * 60 * 1000;
 constexpr size_t kMaxPendingDials = 2;
 constexpr auto kCallTimeout = std::chrono::seconds(10);
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(500);
+constexpr int kMaxPendingEvictions = 8;  // newcomers waiting for an inbound slot
 
 int64_t SteadyMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -279,6 +280,7 @@ class Connman::Impl : public Transport, public Connection::Owner {
   std::set<NetAddress> pending_dials_;
   std::set<NetAddress> addnodes_;
   std::optional<NetAddress> bound_;
+  std::atomic<int> pending_evictions_{0};  // AcceptByEviction tasks not yet run
 
   // The message thread's own (no lock needed).
   std::set<NetAddress> self_addresses_;
@@ -676,8 +678,16 @@ void Connman::Impl::AcceptByEviction(std::shared_ptr<tcp::socket> socket,
                                      const NetAddress& remote) {
   // Connections whose OnConnected is queued before this task are known to the peer logic by
   // the time it runs; each newcomer evicts at most one peer, so the count stays at the cap
-  // (one over for as long as a victim takes to close).
+  // (over it only while victims close). Newcomers waiting for a decision are bounded too.
+  if (pending_evictions_.fetch_add(1) >= kMaxPendingEvictions) {
+    pending_evictions_.fetch_sub(1);
+    Log(LogLevel::kDebug, "refused " + remote.ToString() + ": inbound connections full");
+    boost::system::error_code ignored;
+    socket->close(ignored);
+    return;
+  }
   Post([this, socket, remote] {
+    pending_evictions_.fetch_sub(1);
     if (options_.max_inbound > 0 && peerman_->EvictInbound()) {
       Register(std::move(*socket), remote, /*inbound=*/true, /*manual=*/false);
       return;
