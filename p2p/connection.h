@@ -74,6 +74,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool manual() const { return manual_; }
   int64_t connected_unix() const { return connected_unix_; }
   size_t QueuedBytes() const { return queued_bytes_.load(); }
+  bool HasUndelivered() const { return undelivered_bytes_.load() > 0; }
   uint64_t BytesSent() const { return bytes_sent_.load(); }
   uint64_t BytesReceived() const { return bytes_received_.load(); }
 

@@ -115,6 +115,10 @@ class Connman::Impl : public Transport, public Connection::Owner {
     auto conn = FindConn(peer);
     return conn ? conn->QueuedBytes() : 0;
   }
+  bool HasPendingInput(PeerId peer) override {
+    auto conn = FindConn(peer);
+    return conn && conn->HasUndelivered();
+  }
   void Disconnect(PeerId peer, Why why, const std::string& reason) override;
   void PeerListensAt(PeerId peer, const NetAddress& addr) override { listening_at_[peer] = addr; }
 

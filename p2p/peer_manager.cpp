@@ -917,17 +917,21 @@ void PeerManager::OnTick() {
     Peer& peer = *peer_ptr;
     if (peer.disconnecting) continue;
     if (!peer.handshake_done) {
-      if (now - peer.connected_ms > options_.handshake_timeout_ms) {
+      if (now - peer.connected_ms > options_.handshake_timeout_ms &&
+          !transport_->HasPendingInput(peer.id)) {
         Disconnect(peer, Transport::Why::kNormal, "no handshake in time");
       }
       continue;
     }
-    if (now - peer.last_recv_ms > options_.idle_timeout_ms) {
+    // Liveness is judged by arrival too: after a stall of this node, what a peer sent may
+    // still wait in the queue, and then it is neither idle nor late with its pong.
+    const bool pending_input = transport_->HasPendingInput(peer.id);
+    if (now - peer.last_recv_ms > options_.idle_timeout_ms && !pending_input) {
       Disconnect(peer, Transport::Why::kNormal, "idle");
       continue;
     }
     if (peer.ping_nonce) {
-      if (now - peer.ping_sent_ms > options_.idle_timeout_ms) {
+      if (now - peer.ping_sent_ms > options_.idle_timeout_ms && !pending_input) {
         Disconnect(peer, Transport::Why::kNormal, "ping timeout");
         continue;
       }

@@ -40,6 +40,9 @@ class Transport {
   virtual void SendRaw(PeerId peer, MsgType type, chain::Bytes payload) = 0;
   // Bytes queued for the peer and not yet written to its socket.
   virtual size_t SendQueueBytes(PeerId peer) = 0;
+  // True while messages from the peer have arrived but not yet been handed to OnMessage (the
+  // message thread is behind): the peer is not idle, and its pong may be among them.
+  virtual bool HasPendingInput(PeerId /*peer*/) { return false; }
   enum class Why {
     kNormal,      // timeouts, stalls, protocol mismatch: no blame
     kMisbehaved,  // the score reached the bound: ban the peer's address

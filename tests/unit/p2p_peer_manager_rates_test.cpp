@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 
 #include "chain/schnorr.h"
 #include "p2p/peer_manager.h"
@@ -56,11 +57,13 @@ class RecordingTransport : public Transport {
   }
   void SendRaw(PeerId, MsgType, chain::Bytes) override {}
   size_t SendQueueBytes(PeerId) override { return 0; }
+  bool HasPendingInput(PeerId peer) override { return pending.count(peer) > 0; }
   void Disconnect(PeerId peer, Why why, const std::string& reason) override {
     disconnected[peer] = {why, reason};
   }
   std::map<PeerId, uint64_t> pings;
   std::map<PeerId, std::pair<Why, std::string>> disconnected;
+  std::set<PeerId> pending;  // peers whose messages wait in the queue
 };
 
 class PeerRatesTest : public ::testing::Test {
@@ -133,6 +136,26 @@ TEST_F(PeerRatesTest, FloodRateIsJudgedByArrival) {
   for (int i = 0; i < 30'000 && !Disconnected(2); ++i) pm_->OnMessage(2, PingMsg{1}, now_ms_);
   EXPECT_TRUE(Disconnected(2));
   EXPECT_EQ(transport_.disconnected[2].first, Transport::Why::kMisbehaved);
+}
+
+// The node stalls for two minutes. Peer 1's pong and other messages came meanwhile and wait
+// in the queue: it is neither idle nor late, whatever the clock says when the timers run.
+// Peer 2 really sent nothing.
+TEST_F(PeerRatesTest, APeerWhoseMessagesWaitIsNotIdle) {
+  Connect(1);
+  Connect(2);
+  pm_->OnTick();  // pings both
+  ASSERT_TRUE(transport_.pings.count(1) && transport_.pings.count(2));
+  now_ms_ += 120'000;
+  transport_.pending.insert(1);
+  pm_->OnTick();
+  EXPECT_FALSE(Disconnected(1)) << transport_.disconnected[1].second;
+  EXPECT_TRUE(Disconnected(2));
+  // Once its messages are handled, the pong that arrived in time counts.
+  transport_.pending.clear();
+  pm_->OnMessage(1, PongMsg{transport_.pings[1]}, now_ms_ - 119'000);
+  pm_->OnTick();
+  EXPECT_FALSE(Disconnected(1));
 }
 
 TEST_F(PeerRatesTest, ScoresDecayAtOnePointPerMinute) {
