@@ -1,6 +1,8 @@
 // One TCP connection of the connection manager (p2p/connman.cpp, its only includer): reads
 // frames with deadlines and hands them to its owner, and writes what the owner sends from a
-// bounded queue, pausing reading while too much is undelivered or unsent. Internal to p2p/:
+// bounded queue, pausing reading while too much is undelivered or unsent. A peer that does
+// not read is dropped: when a frame would take its send queue past the hard bound, or when
+// the queue stays above the pause level for longer than the drain deadline. Internal to p2p/:
 // it brings Boost.Asio with it, which stays out of every other translation unit.
 #pragma once
 
@@ -42,6 +44,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
                          size_t bytes) = 0;
     virtual void OnFrameError(const std::shared_ptr<Connection>& conn, int score,
                               const std::string& reason) = 0;
+    // A frame with a valid header and an unknown command (its payload is dropped). Counted
+    // as undelivered like a message: the owner calls Delivered(bytes) once it has counted it.
+    virtual void OnUnknownFrame(const std::shared_ptr<Connection>& conn,
+                                const std::string& command, size_t bytes) = 0;
     virtual void OnClosed(const std::shared_ptr<Connection>& conn, const std::string& why) = 0;
   };
 
@@ -59,7 +65,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
         executor_(socket.get_executor()),
         socket_(std::move(socket)),
         read_timer_(executor_),
-        write_timer_(executor_) {}
+        write_timer_(executor_),
+        drain_timer_(executor_) {}
 
   PeerId id() const { return id_; }
   const NetAddress& remote() const { return remote_; }
@@ -67,6 +74,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool manual() const { return manual_; }
   int64_t connected_unix() const { return connected_unix_; }
   size_t QueuedBytes() const { return queued_bytes_.load(); }
+  bool HasUndelivered() const { return undelivered_bytes_.load() > 0; }
   uint64_t BytesSent() const { return bytes_sent_.load(); }
   uint64_t BytesReceived() const { return bytes_received_.load(); }
 
@@ -76,7 +84,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Any thread. Frames sent in a burst reach the strand in one handler (one wake-up of the
   // I/O thread rather than one per frame) and leave in as few writes as the limits allow.
+  // A frame that would take the queue past options.send_queue_limit is dropped and the
+  // connection closed: a peer that reads too slowly for what it asks cannot pin more.
   void Send(std::shared_ptr<const chain::Bytes> frame) {
+    if (overflowed_.load()) return;
+    if (queued_bytes_.load() + frame->size() > options_.send_queue_limit) {
+      if (!overflowed_.exchange(true)) {
+        Close("send queue over " + std::to_string(options_.send_queue_limit) +
+              " bytes: the peer does not read");
+      }
+      return;
+    }
     queued_bytes_ += frame->size();
     bool post = false;
     {
@@ -105,7 +123,30 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   bool OverLimits() const {
     return undelivered_bytes_.load() > options_.recv_queue_limit ||
-           queued_bytes_.load() > options_.send_queue_limit;
+           queued_bytes_.load() > options_.send_queue_pause;
+  }
+
+  // On the strand. Output above the pause level must drain below it within the deadline,
+  // or the peer is a slow reader and is dropped. Re-armed each time the level is crossed.
+  void CheckDrain() {
+    if (closed_) return;
+    const bool over = queued_bytes_.load() > options_.send_queue_pause;
+    if (over == drain_armed_) return;
+    drain_armed_ = over;
+    ++drain_generation_;
+    if (!over) {
+      drain_timer_.cancel();
+      return;
+    }
+    drain_timer_.expires_after(std::chrono::milliseconds(options_.send_drain_timeout_ms));
+    drain_timer_.async_wait(net::bind_executor(
+        executor_, [self = shared_from_this(), generation = drain_generation_](
+                       const boost::system::error_code& ec) {
+          if (ec || generation != self->drain_generation_ || !self->drain_armed_) return;
+          self->DoClose("slow reader: send queue above " +
+                        std::to_string(self->options_.send_queue_pause) + " bytes for " +
+                        std::to_string(self->options_.send_drain_timeout_ms) + " ms");
+        }));
   }
 
   void ArmTimer(net::steady_timer& timer, int64_t ms, const char* what) {
@@ -159,7 +200,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
     const size_t frame_bytes = kFrameHeaderSize + payload_.size();
     bytes_received_ += frame_bytes;
     auto type = ParseCommand(frame_.command);
-    if (!type) return ReadHeader();  // a command of a newer protocol: skipped
+    if (!type) {
+      // A command of a newer protocol: skipped, but counted against the peer's budget.
+      undelivered_bytes_ += frame_bytes;
+      owner_->OnUnknownFrame(shared_from_this(), frame_.command, frame_bytes);
+      payload_.clear();
+      payload_.shrink_to_fit();
+      return ReadHeader();
+    }
     if (PayloadChecksum(payload_) != frame_.checksum) {
       owner_->OnFrameError(shared_from_this(), 100, frame_.command + ": bad checksum");
       return ReadHeader();
@@ -191,6 +239,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         send_queue_.push_back(std::move(frame));
       }
     }
+    CheckDrain();
     if (!closed_ && !writing_) WriteNext();
   }
 
@@ -232,6 +281,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       send_queue_.pop_front();
     }
     write_buffers_.clear();
+    CheckDrain();
     WriteNext();
   }
 
@@ -247,6 +297,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     closed_ = true;
     read_timer_.cancel();
     write_timer_.cancel();
+    drain_timer_.cancel();
     boost::system::error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
@@ -277,11 +328,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::atomic<size_t> undelivered_bytes_{0};  // handed to the owner, not yet processed
   std::atomic<uint64_t> bytes_sent_{0};
   std::atomic<uint64_t> bytes_received_{0};
+  std::atomic<bool> overflowed_{false};  // a Send found the queue full: closing
 
   // On the strand only.
   tcp::socket socket_;
   net::steady_timer read_timer_;
   net::steady_timer write_timer_;
+  net::steady_timer drain_timer_;
+  bool drain_armed_ = false;       // output is above the pause level; the timer runs
+  uint64_t drain_generation_ = 0;  // tells a stale expiry from the current one
   std::array<uint8_t, kFrameHeaderSize> header_{};
   FrameHeader frame_;
   chain::Bytes payload_;

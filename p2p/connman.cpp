@@ -45,6 +45,7 @@ constexpr int64_t kSaveIntervalMs = 15 * 60 * 1000;
 constexpr size_t kMaxPendingDials = 2;
 constexpr auto kCallTimeout = std::chrono::seconds(10);
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(500);
+constexpr int kMaxPendingEvictions = 8;  // newcomers waiting for an inbound slot
 
 int64_t SteadyMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -114,14 +115,27 @@ class Connman::Impl : public Transport, public Connection::Owner {
     auto conn = FindConn(peer);
     return conn ? conn->QueuedBytes() : 0;
   }
+  bool HasPendingInput(PeerId peer) override {
+    auto conn = FindConn(peer);
+    return conn && conn->HasUndelivered();
+  }
   void Disconnect(PeerId peer, Why why, const std::string& reason) override;
   void PeerListensAt(PeerId peer, const NetAddress& addr) override { listening_at_[peer] = addr; }
 
   // Connection::Owner (I/O thread).
+  // Each frame is stamped with its arrival here, on the I/O thread, so the peer logic judges
+  // rates by when frames came and not by when the message thread got to them.
   void OnFrame(const std::shared_ptr<Connection>& conn, std::shared_ptr<Message> msg,
                size_t bytes) override {
-    Post([this, conn, msg = std::move(msg), bytes] {
-      peerman_->OnMessage(conn->id(), *msg);
+    Post([this, conn, msg = std::move(msg), bytes, arrival = SteadyMs()] {
+      peerman_->OnMessage(conn->id(), *msg, arrival);
+      conn->Delivered(bytes);
+    });
+  }
+  void OnUnknownFrame(const std::shared_ptr<Connection>& conn, const std::string& command,
+                      size_t bytes) override {
+    Post([this, conn, command, bytes, arrival = SteadyMs()] {
+      peerman_->OnUnknownMessage(conn->id(), command, bytes, arrival);
       conn->Delivered(bytes);
     });
   }
@@ -227,6 +241,9 @@ class Connman::Impl : public Transport, public Connection::Owner {
   void Dial(const NetAddress& addr, bool manual);
   void DialFailed(const NetAddress& addr, bool manual, const std::string& why);
   void Register(tcp::socket socket, const NetAddress& remote, bool inbound, bool manual);
+  // Every inbound slot is taken: on the message thread, evict an inbound peer for the
+  // newcomer (p2p/eviction.h), or refuse it if every one is protected.
+  void AcceptByEviction(std::shared_ptr<tcp::socket> socket, const NetAddress& remote);
   void DoAccept();
   void SaveBans() {
     if (options_.banlist_file.empty()) return;
@@ -269,6 +286,7 @@ class Connman::Impl : public Transport, public Connection::Owner {
   std::set<NetAddress> pending_dials_;
   std::set<NetAddress> addnodes_;
   std::optional<NetAddress> bound_;
+  std::atomic<int> pending_evictions_{0};  // AcceptByEviction tasks not yet run
 
   // The message thread's own (no lock needed).
   std::set<NetAddress> self_addresses_;
@@ -318,6 +336,11 @@ Status Connman::Impl::Start() {
     }
   }
   if (!bans_) bans_ = std::make_unique<BanList>();
+  // Serving one block while up to the soft limit is queued must never trip the hard bound.
+  options_.send_queue_limit =
+      std::max(options_.send_queue_limit,
+               options_.peer.send_queue_soft_limit + options_.max_block_size + (1 << 20));
+  options_.send_queue_pause = std::min(options_.send_queue_pause, options_.send_queue_limit);
   const int64_t unix_now = UnixNow();
   for (const NetAddress& seed : options_.seeds) addrman_->Add(seed, seed, unix_now, unix_now);
   {
@@ -649,13 +672,36 @@ void Connman::Impl::DoAccept() {
           Log(LogLevel::kDebug, "refused banned " + remote.ToString());
           socket.close(ignored);
         } else if (inbound >= options_.max_inbound) {
-          Log(LogLevel::kDebug, "refused " + remote.ToString() + ": inbound connections full");
-          socket.close(ignored);
+          AcceptByEviction(std::make_shared<tcp::socket>(std::move(socket)), remote);
         } else {
           Register(std::move(socket), remote, /*inbound=*/true, /*manual=*/false);
         }
         DoAccept();
       });
+}
+
+void Connman::Impl::AcceptByEviction(std::shared_ptr<tcp::socket> socket,
+                                     const NetAddress& remote) {
+  // Connections whose OnConnected is queued before this task are known to the peer logic by
+  // the time it runs; each newcomer evicts at most one peer, so the count stays at the cap
+  // (over it only while victims close). Newcomers waiting for a decision are bounded too.
+  if (pending_evictions_.fetch_add(1) >= kMaxPendingEvictions) {
+    pending_evictions_.fetch_sub(1);
+    Log(LogLevel::kDebug, "refused " + remote.ToString() + ": inbound connections full");
+    boost::system::error_code ignored;
+    socket->close(ignored);
+    return;
+  }
+  Post([this, socket, remote] {
+    pending_evictions_.fetch_sub(1);
+    if (options_.max_inbound > 0 && peerman_->EvictInbound()) {
+      Register(std::move(*socket), remote, /*inbound=*/true, /*manual=*/false);
+      return;
+    }
+    Log(LogLevel::kDebug, "refused " + remote.ToString() + ": inbound connections full");
+    boost::system::error_code ignored;
+    socket->close(ignored);
+  });
 }
 
 std::vector<PeerInfo> Connman::Impl::GetPeerInfo() {

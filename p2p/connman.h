@@ -50,7 +50,14 @@ struct ConnmanOptions {
   int64_t connect_timeout_ms = 5'000;
   int64_t io_timeout_ms = 60'000;      // a started read of a payload or a write
   int64_t manual_retry_ms = 2'000;     // --connect / --addnode peers redialed this often
-  size_t send_queue_limit = 32 << 20;  // reading pauses above this much unsent output
+  // Unsent output per peer (docs/PROTOCOL.md §12.8): reading pauses above send_queue_pause;
+  // output that stays above it for send_drain_timeout_ms, or a frame that would take it past
+  // send_queue_limit, drops the peer (a slow reader). Start raises send_queue_limit to at
+  // least peer.send_queue_soft_limit + max_block_size + 1 MiB, so serving one block to an
+  // honest peer never trips it.
+  size_t send_queue_limit = 10 << 20;
+  size_t send_queue_pause = 4 << 20;
+  int64_t send_drain_timeout_ms = 30'000;
   size_t recv_queue_limit = 16 << 20;  // reading pauses above this much undelivered input
   size_t max_events = 100'000;         // node notifications beyond this are dropped
 

@@ -35,6 +35,21 @@ std::chrono::steady_clock::time_point AsTimePoint(int64_t ms) {
   return std::chrono::steady_clock::time_point(std::chrono::milliseconds(ms));
 }
 
+// A budget refilled at `rate` per second up to `burst`; Take(n) spends n if it has n.
+struct Allowance {
+  double left;
+  int64_t refilled_ms;
+  bool Take(double n, double rate, double burst, int64_t now) {
+    if (now > refilled_ms) {
+      left = std::min(burst, left + static_cast<double>(now - refilled_ms) / 1000.0 * rate);
+      refilled_ms = now;
+    }
+    if (left < n) return false;
+    left -= n;
+    return true;
+  }
+};
+
 }  // namespace
 
 struct PeerManager::Peer {
@@ -46,7 +61,9 @@ struct PeerManager::Peer {
         last_recv_ms(now),
         addr_tokens(o.addr_burst),
         addr_tokens_ms(now),
-        known(o.known_inventory) {}
+        known(o.known_inventory),
+        unknown_msgs{o.unknown_msgs_burst, now},
+        unknown_bytes{o.unknown_bytes_burst, now} {}
 
   const PeerId id;
   const NetAddress addr;
@@ -61,11 +78,15 @@ struct PeerManager::Peer {
   bool disconnecting = false;
   VersionMsg remote;
   uint64_t local_nonce = 0;
-  int score = 0;
+  int score = 0;               // as of score_decayed_ms
+  int64_t score_decayed_ms = 0;  // decay (options.score_decay_ms) counts from here
 
   std::optional<uint64_t> ping_nonce;
   int64_t ping_sent_ms = 0;
   std::optional<int64_t> ping_ms;
+  std::optional<int64_t> min_ping_ms;
+  int64_t last_block_ms = 0;  // when it last gave us a block we took (eviction)
+  int64_t last_tx_ms = 0;     // when it last gave us a tx we took (eviction)
   int64_t next_ping_ms = 0;
 
   int64_t getaddr_answered_ms = -1;  // when its last getaddr was answered; -1: never
@@ -95,6 +116,9 @@ struct PeerManager::Peer {
 
   // Messages other than requested blocks and txs (whose rate we set by asking).
   chain::TokenBucket flood{kFloodRatePerSecond, kFloodBurst};
+  // Messages with commands we do not know, and their bytes.
+  Allowance unknown_msgs;
+  Allowance unknown_bytes;
 };
 
 PeerManager::PeerManager(PeerManagerOptions options, NodeInterface* node, Transport* transport,
@@ -113,6 +137,7 @@ PeerManager::PeerManager(PeerManagerOptions options, NodeInterface* node, Transp
   next_mempool_sync_ms_ = now_ms_() + options_.mempool_sync_interval_ms;
   next_addr_refresh_ms_ = now_ms_() + options_.addr_refresh_interval_ms;
   last_tip_change_ms_ = now_ms_();
+  netgroup_key_ = rng_();
 }
 
 PeerManager::~PeerManager() = default;
@@ -144,10 +169,24 @@ void PeerManager::Disconnect(Peer& peer, Transport::Why why, const std::string& 
   transport_->Disconnect(peer.id, why, reason);
 }
 
+int PeerManager::DecayedScore(const Peer& peer, int64_t now) const {
+  if (options_.score_decay_ms <= 0 || now <= peer.score_decayed_ms) return peer.score;
+  const int64_t forgiven = (now - peer.score_decayed_ms) / options_.score_decay_ms;
+  return forgiven >= peer.score ? 0 : peer.score - static_cast<int>(forgiven);
+}
+
 void PeerManager::Misbehave(PeerId id, int score, const std::string& reason) {
   Peer* peer = Find(id);
   if (!peer || peer->disconnecting || score <= 0) return;
-  peer->score += score;
+  const int64_t now = now_ms_();
+  const int decayed = DecayedScore(*peer, now);
+  if (decayed == 0 || options_.score_decay_ms <= 0) {
+    peer->score_decayed_ms = now;  // a clean slate: decay starts with this offence
+  } else {
+    // Keep the part of a decay step already run.
+    peer->score_decayed_ms += int64_t{peer->score - decayed} * options_.score_decay_ms;
+  }
+  peer->score = decayed + score;
   LogPeer(LogLevel::kInfo, *peer,
           "misbehaving (+" + std::to_string(score) + " = " + std::to_string(peer->score) +
               "): " + reason);
@@ -203,15 +242,45 @@ void PeerManager::OnBadFrame(PeerId id, int score, const std::string& reason) {
   Misbehave(id, score, reason);
 }
 
-void PeerManager::OnMessage(PeerId id, const Message& msg) {
+void PeerManager::OnMessage(PeerId id, const Message& msg) { OnMessage(id, msg, now_ms_()); }
+
+void PeerManager::OnUnknownMessage(PeerId id, const std::string& command, size_t bytes,
+                                   int64_t received_ms) {
+  Peer* peer = Find(id);
+  if (!peer || peer->disconnecting) return;
+  peer->last_recv_ms = std::max(peer->last_recv_ms, now_ms_());
+  peer->messages++;
+  if (!peer->flood.Allow(AsTimePoint(received_ms))) {
+    Misbehave(id, 5, "message flood");
+    if (peer->disconnecting) return;
+  }
+  // Both budgets are charged, so neither many small nor a few huge ones get through.
+  const bool msgs_ok = peer->unknown_msgs.Take(1, options_.unknown_msgs_per_second,
+                                               options_.unknown_msgs_burst, received_ms);
+  const bool bytes_ok =
+      peer->unknown_bytes.Take(static_cast<double>(bytes), options_.unknown_bytes_per_second,
+                               options_.unknown_bytes_burst, received_ms);
+  if (!msgs_ok || !bytes_ok) {
+    std::string shown = command.substr(0, 12);
+    for (char& c : shown) c = (c >= 0x20 && c < 0x7f) ? c : '?';
+    Misbehave(id, options_.unknown_over_budget_score,
+              "unknown messages over budget (\"" + shown + "\", " + std::to_string(bytes) +
+                  " bytes)");
+  }
+}
+
+void PeerManager::OnMessage(PeerId id, const Message& msg, int64_t received_ms) {
   Peer* peer = Find(id);
   if (!peer || peer->disconnecting) return;
   const int64_t now = now_ms_();
   peer->last_recv_ms = now;
   peer->messages++;
   const MsgType type = TypeOf(msg);
+  // The rate rules below judge when a message arrived, not when it is handled.
+  arrival_ms_ = received_ms;
 
-  if (type != MsgType::kBlock && type != MsgType::kTx && !peer->flood.Allow(AsTimePoint(now))) {
+  if (type != MsgType::kBlock && type != MsgType::kTx &&
+      !peer->flood.Allow(AsTimePoint(received_ms))) {
     Misbehave(id, 5, "message flood");
     if (peer->disconnecting) return;
   }
@@ -326,7 +395,9 @@ void PeerManager::HandlePing(Peer& peer, const PingMsg& msg) {
 
 void PeerManager::HandlePong(Peer& peer, const PongMsg& msg) {
   if (!peer.ping_nonce || *peer.ping_nonce != msg.nonce) return;  // late or stray: harmless
-  peer.ping_ms = now_ms_() - peer.ping_sent_ms;
+  // When the pong arrived: a backlog of ours is no latency of theirs.
+  peer.ping_ms = std::max<int64_t>(0, arrival_ms_ - peer.ping_sent_ms);
+  peer.min_ping_ms = std::min(peer.min_ping_ms.value_or(*peer.ping_ms), *peer.ping_ms);
   peer.ping_nonce.reset();
 }
 
@@ -352,7 +423,7 @@ void PeerManager::HandleGetAddr(Peer& peer) {
 }
 
 void PeerManager::HandleAddr(Peer& peer, const AddrMsg& msg) {
-  const int64_t now = now_ms_();
+  const int64_t now = std::max(arrival_ms_, peer.addr_tokens_ms);  // refill by arrival
   const int64_t unix_now = unix_now_();
   // Refilled up to the burst; a credit for an answer we asked for may exceed it until spent.
   if (peer.addr_tokens < options_.addr_burst) {
@@ -643,6 +714,8 @@ void PeerManager::HandleBlock(Peer& peer, const BlockMsg& msg) {
       LogPeer(LogLevel::kDebug, peer, "block " + id.ToHex() + " not accepted: " + v.reason);
       break;
     case Verdict::Kind::kAccepted:
+      peer.last_block_ms = now_ms_();
+      break;
     case Verdict::Kind::kKnown:
       break;
   }
@@ -711,6 +784,7 @@ void PeerManager::ProcessTx(Peer* from, const chain::Transaction& tx, const Hash
   const PeerId from_id = from ? from->id : 0;
   switch (v.kind) {
     case Verdict::Kind::kAccepted:
+      if (from) from->last_tx_ms = now_ms_();
       AnnounceTx(txid, from_id);
       RetryOrphans(tx.sender);
       return;
@@ -797,7 +871,7 @@ void PeerManager::FlushTxAnnouncements(Peer& peer) {
 }
 
 void PeerManager::HandleMempool(Peer& peer) {
-  const int64_t now = now_ms_();
+  const int64_t now = arrival_ms_;
   if (now - peer.last_mempool_request_ms < kMinMempoolRequestIntervalMs) {
     Misbehave(peer.id, 5, "mempool requests too often");
     return;
@@ -851,17 +925,21 @@ void PeerManager::OnTick() {
     Peer& peer = *peer_ptr;
     if (peer.disconnecting) continue;
     if (!peer.handshake_done) {
-      if (now - peer.connected_ms > options_.handshake_timeout_ms) {
+      if (now - peer.connected_ms > options_.handshake_timeout_ms &&
+          !transport_->HasPendingInput(peer.id)) {
         Disconnect(peer, Transport::Why::kNormal, "no handshake in time");
       }
       continue;
     }
-    if (now - peer.last_recv_ms > options_.idle_timeout_ms) {
+    // Liveness is judged by arrival too: after a stall of this node, what a peer sent may
+    // still wait in the queue, and then it is neither idle nor late with its pong.
+    const bool pending_input = transport_->HasPendingInput(peer.id);
+    if (now - peer.last_recv_ms > options_.idle_timeout_ms && !pending_input) {
       Disconnect(peer, Transport::Why::kNormal, "idle");
       continue;
     }
     if (peer.ping_nonce) {
-      if (now - peer.ping_sent_ms > options_.idle_timeout_ms) {
+      if (now - peer.ping_sent_ms > options_.idle_timeout_ms && !pending_input) {
         Disconnect(peer, Transport::Why::kNormal, "ping timeout");
         continue;
       }
@@ -956,13 +1034,40 @@ std::vector<PeerState> PeerManager::Peers() const {
     s.connected_ms = p->connected_ms;
     s.last_recv_ms = p->last_recv_ms;
     s.ping_ms = p->ping_ms;
-    s.score = p->score;
+    s.score = DecayedScore(*p, now_ms_());
     if (p->best_known) s.best_known_height = p->best_known_height;
     s.blocks_in_flight = p->blocks_in_flight.size();
     s.messages_received = p->messages;
     out.push_back(std::move(s));
   }
   return out;
+}
+
+std::vector<EvictionCandidate> PeerManager::InboundEvictionCandidates() const {
+  std::vector<EvictionCandidate> out;
+  for (const auto& [id, p] : peers_) {
+    if (!p->inbound || p->disconnecting) continue;
+    NetAddress ip = p->addr;
+    ip.port = 0;  // one group per host at most, whatever its ports
+    const chain::Bytes group = ip.Group();
+    chain::Bytes keyed(8);
+    for (int i = 0; i < 8; ++i) keyed[i] = static_cast<uint8_t>(netgroup_key_ >> (8 * i));
+    keyed.insert(keyed.end(), group.begin(), group.end());
+    const chain::Hash256 h = chain::Sha256Hash(keyed);
+    uint64_t netgroup = 0;
+    for (int i = 0; i < 8; ++i) netgroup |= uint64_t{h.bytes[i]} << (8 * i);
+    out.push_back(EvictionCandidate{id, p->connected_ms, p->min_ping_ms, p->last_block_ms,
+                                    p->last_tx_ms, netgroup});
+  }
+  return out;
+}
+
+bool PeerManager::EvictInbound() {
+  std::optional<PeerId> victim = SelectInboundToEvict(InboundEvictionCandidates());
+  Peer* peer = victim ? Find(*victim) : nullptr;
+  if (!peer) return false;
+  Disconnect(*peer, Transport::Why::kNormal, "evicted: inbound slots full");
+  return true;
 }
 
 size_t PeerManager::HandshakedPeers() const {

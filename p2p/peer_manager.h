@@ -20,6 +20,7 @@
 
 #include "chain/log.h"
 #include "p2p/addrman.h"
+#include "p2p/eviction.h"
 #include "p2p/messages.h"
 #include "p2p/net_address.h"
 #include "p2p/node_interface.h"
@@ -39,6 +40,9 @@ class Transport {
   virtual void SendRaw(PeerId peer, MsgType type, chain::Bytes payload) = 0;
   // Bytes queued for the peer and not yet written to its socket.
   virtual size_t SendQueueBytes(PeerId peer) = 0;
+  // True while messages from the peer have arrived but not yet been handed to OnMessage (the
+  // message thread is behind): the peer is not idle, and its pong may be among them.
+  virtual bool HasPendingInput(PeerId /*peer*/) { return false; }
   enum class Why {
     kNormal,      // timeouts, stalls, protocol mismatch: no blame
     kMisbehaved,  // the score reached the bound: ban the peer's address
@@ -74,6 +78,17 @@ struct PeerManagerOptions {
   size_t max_stalls = 3;  // block requests that timed out before the peer is dropped
 
   int ban_score = 100;
+  // Misbehaviour points are forgiven at one per this many ms (0: never), so occasional
+  // mistakes of an honest peer never add up to a ban (docs/PROTOCOL.md §12.7).
+  int64_t score_decay_ms = 60'000;
+  // Messages with a command this node does not know (a newer protocol's) are read and
+  // ignored within a per-peer budget of messages and bytes: a bucket of each, refilled at the
+  // given rate up to the burst. Each one beyond either costs unknown_over_budget_score.
+  double unknown_msgs_per_second = 10;
+  double unknown_msgs_burst = 1000;
+  double unknown_bytes_per_second = 64 << 10;
+  double unknown_bytes_burst = 8 << 20;
+  int unknown_over_budget_score = 10;
   size_t known_inventory = 50'000;  // per peer
   size_t recent_rejects = 50'000;
   size_t tx_requests_per_peer = 5'000;
@@ -119,7 +134,15 @@ class PeerManager {
 
   // A connection is open; both sides send version at once.
   void OnConnected(PeerId peer, const NetAddress& addr, bool inbound);
+  // received_ms: when the message arrived (its frame was read), on the now_ms clock. Rates a
+  // peer must keep are judged by arrival, so a node that stalls (a long RPC holding the chain)
+  // and then processes a backlog never blames its peers for the bunching. Without it: now.
   void OnMessage(PeerId peer, const Message& msg);
+  void OnMessage(PeerId peer, const Message& msg, int64_t received_ms);
+  // A frame with a valid header but a command this node does not know, `bytes` long in all:
+  // ignored, but counted against the peer's budget for unknown messages.
+  void OnUnknownMessage(PeerId peer, const std::string& command, size_t bytes,
+                        int64_t received_ms);
   // A frame the connection could not accept (bad checksum, oversized, undecodable payload):
   // score points against the peer.
   void OnBadFrame(PeerId peer, int score, const std::string& reason);
@@ -132,6 +155,12 @@ class PeerManager {
   void OnBlocksConnected(const std::vector<chain::BlockHeader>& headers);
   // A tx entered the mempool by other means (RPC): announce it.
   void OnLocalTx(const chain::Hash256& txid);
+
+  // Every inbound slot is taken and another peer wants one: picks an inbound peer by the
+  // eviction rules (p2p/eviction.h) and disconnects it. False if every one is protected.
+  bool EvictInbound();
+  // The inbound peers as eviction candidates (not those already disconnecting).
+  std::vector<EvictionCandidate> InboundEvictionCandidates() const;
 
   std::vector<PeerState> Peers() const;
   size_t HandshakedPeers() const;
@@ -158,6 +187,8 @@ class PeerManager {
   void HandleBlock(Peer& peer, const BlockMsg& msg);
   void HandleTx(Peer& peer, const TxMsg& msg);
   void HandleMempool(Peer& peer);
+  // The peer's score after decay until now (docs/PROTOCOL.md §12.7).
+  int DecayedScore(const Peer& peer, int64_t now) const;
   // An inv of every mempool tx (anti-entropy, both directions).
   void SendMempoolInv(Peer& peer);
 
@@ -222,6 +253,10 @@ class PeerManager {
   int64_t next_addr_refresh_ms_ = 0;
   int64_t last_tip_change_ms_ = 0;
   int64_t last_reschedule_ms_ = 0;
+  // When the message being handled arrived: the time its rate rules are judged by.
+  int64_t arrival_ms_ = 0;
+  // Secret key of the address-group hashes of eviction (p2p/eviction.h).
+  uint64_t netgroup_key_ = 0;
   chain::TokenBucket log_limit_{5, 20};
 };
 

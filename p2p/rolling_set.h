@@ -2,6 +2,7 @@
 // inventory). Not thread-safe; the peer logic owns them on its one thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <random>
@@ -11,11 +12,13 @@
 
 namespace waybill::p2p {
 
-// Hashes an id with a per-process random salt: ids are chosen by peers (they can grind tx
-// ids), so the bucket an id lands in must not be predictable.
+// Hashes an id with a secret salt: ids are chosen by peers (they can grind tx ids), so the
+// bucket an id lands in must not be predictable. Each hasher's salt is the process's random
+// secret (read once) mixed with a counter, so making one (per peer, per map) costs no system
+// call.
 class SaltedIdHasher {
  public:
-  SaltedIdHasher() : salt_(std::random_device{}() | (uint64_t{std::random_device{}()} << 32)) {}
+  SaltedIdHasher() : salt_(NextSalt()) {}
   size_t operator()(const chain::Hash256& h) const {
     uint64_t a = 0, b = 0;
     std::memcpy(&a, h.bytes.data(), 8);
@@ -27,6 +30,17 @@ class SaltedIdHasher {
   }
 
  private:
+  static uint64_t NextSalt() {
+    static const uint64_t secret =
+        std::random_device{}() | (uint64_t{std::random_device{}()} << 32);
+    static std::atomic<uint64_t> counter{0};
+    // SplitMix64 of secret + n * golden ratio: distinct, unpredictable salts.
+    uint64_t z = secret + (counter.fetch_add(1) + 1) * 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+
   uint64_t salt_;
 };
 

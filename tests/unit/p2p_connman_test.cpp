@@ -9,8 +9,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <fstream>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -81,8 +84,11 @@ bool WaitFor(F cond) {
 // A raw TCP client from a chosen loopback address.
 class RawPeer {
  public:
-  RawPeer(const NetAddress& to, const char* from_ip) {
+  // rcvbuf > 0: a receive buffer this small (set before connecting), for a peer that does
+  // not read.
+  RawPeer(const NetAddress& to, const char* from_ip, int rcvbuf = 0) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (rcvbuf > 0) setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
     sockaddr_in local{};
     local.sin_family = AF_INET;
     inet_pton(AF_INET, from_ip, &local.sin_addr);
@@ -273,6 +279,119 @@ TEST(ConnmanTest, ReadingPausedAtTheReceiveLimitAlwaysResumes) {
   peer.Send(strays);  // one write: the frames arrive back to back
   EXPECT_TRUE(WaitFor([&] { return pong_came(2); }))
       << "reading stalled behind the 400 unanswered frames";
+  EXPECT_TRUE(a.ListBanned().empty());
+}
+
+// A node whose every getheaders answer is a full message (2,000 headers, 232 KB): what a
+// peer can ask for cheaply and then not read.
+class BigHeadersNode : public StubNode {
+ public:
+  BigHeadersNode() {
+    chain::Hash256 prev = genesis.Id();
+    for (uint32_t i = 0; i < kMaxHeadersPerMessage; ++i) {
+      chain::BlockHeader h;
+      h.prev = prev;
+      h.time = 2 + i;
+      headers.push_back(h);
+      prev = h.Id();
+    }
+  }
+  std::vector<chain::BlockHeader> GetHeadersAfter(const std::vector<chain::Hash256>&,
+                                                  const chain::Hash256&, size_t) override {
+    return headers;
+  }
+  std::vector<chain::BlockHeader> headers;
+};
+
+class CapturingLog : public chain::LogSink {
+ public:
+  bool Enabled(chain::LogLevel) const override { return true; }
+  void Log(chain::LogLevel, std::string_view, std::string_view message) override {
+    std::lock_guard lock(mu_);
+    text_ += std::string(message) + "\n";
+  }
+  bool Contains(const std::string& what) {
+    std::lock_guard lock(mu_);
+    return text_.find(what) != std::string::npos;
+  }
+
+ private:
+  std::mutex mu_;
+  std::string text_;
+};
+
+// This process's resident memory in KiB (VmRSS).
+int64_t RssKiB() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6));
+  }
+  return 0;
+}
+
+// Connects a raw peer that completes the handshake, then asks for `requests` full headers
+// messages and never reads a byte.
+void AskAndNeverRead(RawPeer& peer, const StubNode& node, int requests) {
+  VersionMsg v;
+  v.genesis = node.genesis.Id();
+  v.nonce = 78;
+  v.timestamp = static_cast<int64_t>(std::time(nullptr));
+  v.user_agent = "/raw/";
+  chain::Bytes out = EncodeMessage(kMagic, v);
+  chain::Bytes verack = EncodeMessage(kMagic, VerackMsg{});
+  out.insert(out.end(), verack.begin(), verack.end());
+  chain::Bytes ask = EncodeMessage(kMagic, GetHeadersMsg{{node.genesis.Id()}, {}});
+  for (int i = 0; i < requests; ++i) out.insert(out.end(), ask.begin(), ask.end());
+  peer.Send(out);
+}
+
+// 300 getheaders (27 KB) ask for 70 MB of answers. The send queue is bounded: the node drops
+// the peer once a frame would take the queue past its limit, and its memory grows by no more
+// than about that limit (it used to queue up to 32 MiB, then stop reading, then wait 60 s).
+TEST(ConnmanTest, PeerThatDoesNotReadIsDroppedAtTheSendQueueBound) {
+  BigHeadersNode node;
+  ConnmanOptions o = Options(node);
+  o.send_drain_timeout_ms = 600'000;  // only the bound can drop it here
+  CapturingLog log;
+  Connman a(o, &node, &log);
+  ASSERT_TRUE(a.Start().ok());
+  RawPeer peer(*a.ListenAddress(), "127.0.0.96", /*rcvbuf=*/4096);
+  ASSERT_TRUE(peer.connected());
+  ASSERT_TRUE(WaitFor([&] { return a.ConnectionCount() == 1; }));
+  const int64_t rss_before = RssKiB();
+  int64_t rss_max = rss_before;
+  AskAndNeverRead(peer, node, 300);
+  EXPECT_TRUE(WaitFor([&] {
+    rss_max = std::max(rss_max, RssKiB());
+    return a.ConnectionCount() == 0;
+  })) << "the peer that does not read is still connected";
+  EXPECT_TRUE(log.Contains("send queue over")) << "dropped for another reason";
+  std::printf("[ figures  ] resident memory grew by %lld KiB at most\n",
+              static_cast<long long>(rss_max - rss_before));
+  EXPECT_LT(rss_max - rss_before, 24 * 1024) << "resident memory grew by "
+                                             << (rss_max - rss_before) / 1024 << " MiB";
+  EXPECT_TRUE(a.ListBanned().empty());  // slow is not misbehaving
+}
+
+// Output that stays above the pause level for the drain deadline: a slow reader, dropped
+// though the queue never reached its bound.
+TEST(ConnmanTest, SlowReaderIsDroppedAfterTheDrainDeadline) {
+  BigHeadersNode node;
+  ConnmanOptions o = Options(node);
+  o.max_block_size = 1'000'000;
+  o.send_queue_pause = 1 << 20;
+  o.send_queue_limit = 64 << 20;  // out of reach: only the deadline can drop it
+  o.send_drain_timeout_ms = 1'000;
+  CapturingLog log;
+  Connman a(o, &node, &log);
+  ASSERT_TRUE(a.Start().ok());
+  RawPeer peer(*a.ListenAddress(), "127.0.0.97", /*rcvbuf=*/4096);
+  ASSERT_TRUE(peer.connected());
+  ASSERT_TRUE(WaitFor([&] { return a.ConnectionCount() == 1; }));
+  AskAndNeverRead(peer, node, 60);  // 14 MB of answers
+  EXPECT_TRUE(WaitFor([&] { return a.ConnectionCount() == 0; }));
+  EXPECT_TRUE(log.Contains("slow reader")) << "dropped for another reason";
   EXPECT_TRUE(a.ListBanned().empty());
 }
 
