@@ -435,6 +435,8 @@ TEST_F(StoreTest, MissingCurrentIsRefusedAndNothingIsDeleted) {
   Bytes v;
   ASSERT_TRUE((*repaired)->Get("kept", &v).ok());
   EXPECT_EQ(v, B("value"));
+}
+
 TEST_F(StoreTest, SnapshotSeesTheStoreAsItWas) {
   auto store = OpenOrDie();
   ASSERT_TRUE(store);
