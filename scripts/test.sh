@@ -3,7 +3,7 @@
 #  1. build/: every CTest test (unit, fuzz-corpus replays, functional);
 #  2. build-asan/ (AddressSanitizer + UndefinedBehaviorSanitizer, -DWAYBILL_SANITIZE=ON): the
 #     unit tests and the fuzz-corpus replays again; any sanitizer report fails the run.
-# Extra arguments are passed to both CMake configure steps (e.g. -DWAYBILL_TESTDATA_DIR=...).
+# Extra arguments are passed to both CMake configure steps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs="$(nproc)"
