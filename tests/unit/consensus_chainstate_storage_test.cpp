@@ -150,6 +150,7 @@ TEST_F(ChainstateStorageTest, FailedInvalidationMarkIsFatal) {
   (void)cs_->InvalidateBlock(side.header.Id());
   ASSERT_EQ(fatal_.size(), 1u);
   EXPECT_TRUE(fatal_[0].IsLocalError());
+  cs_.reset();  // the database uses env until it is closed
 }
 
 TEST_F(ChainstateStorageTest, StartupCheckRefusesADamagedBlock) {

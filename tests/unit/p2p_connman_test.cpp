@@ -369,8 +369,10 @@ TEST(ConnmanTest, PeerThatDoesNotReadIsDroppedAtTheSendQueueBound) {
   EXPECT_TRUE(log.Contains("send queue over")) << "dropped for another reason";
   std::printf("[ figures  ] resident memory grew by %lld KiB at most\n",
               static_cast<long long>(rss_max - rss_before));
+#if !defined(__SANITIZE_ADDRESS__)  // ASan's quarantine keeps freed memory resident
   EXPECT_LT(rss_max - rss_before, 24 * 1024) << "resident memory grew by "
                                              << (rss_max - rss_before) / 1024 << " MiB";
+#endif
   EXPECT_TRUE(a.ListBanned().empty());  // slow is not misbehaving
 }
 
