@@ -47,10 +47,33 @@ Status FromLevelDb(const leveldb::Status& s) {
   return Status::IoError(s.ToString());
 }
 
-leveldb::ReadOptions VerifiedReads() {
+// Every read checks the checksums of what it reads; snapshot may be null (the current state).
+leveldb::ReadOptions VerifiedReads(const leveldb::Snapshot* snapshot = nullptr) {
   leveldb::ReadOptions opts;
   opts.verify_checksums = true;
+  opts.snapshot = snapshot;
   return opts;
+}
+
+Status GetWith(leveldb::DB* db, const leveldb::ReadOptions& opts, std::string_view key,
+               Bytes* value) {
+  std::string out;
+  leveldb::Status s = db->Get(opts, ToSlice(key), &out);
+  if (!s.ok()) return FromLevelDb(s);
+  value->assign(out.begin(), out.end());
+  return Status::Ok();
+}
+
+Status ScanWith(leveldb::DB* db, leveldb::ReadOptions opts, std::string_view prefix,
+                const std::function<bool(std::string_view key, ByteSpan value)>& fn) {
+  opts.fill_cache = false;  // a scan would evict the hot blocks that point reads need
+  std::unique_ptr<leveldb::Iterator> it(db->NewIterator(opts));
+  for (it->Seek(ToSlice(prefix)); it->Valid(); it->Next()) {
+    leveldb::Slice key = it->key();
+    if (!key.starts_with(ToSlice(prefix))) break;
+    if (!fn(std::string_view(key.data(), key.size()), ToSpan(it->value()))) break;
+  }
+  return FromLevelDb(it->status());
 }
 
 leveldb::Options BaseOptions(const StoreOptions& options) {
@@ -185,11 +208,7 @@ std::string Store::DescribeDamage(const std::string& dir, leveldb::Env* env) {
 }
 
 Status Store::Get(std::string_view key, Bytes* value) const {
-  std::string out;
-  leveldb::Status s = db_->Get(VerifiedReads(), ToSlice(key), &out);
-  if (!s.ok()) return FromLevelDb(s);
-  value->assign(out.begin(), out.end());
-  return Status::Ok();
+  return GetWith(db_.get(), VerifiedReads(), key, value);
 }
 
 Status Store::Write(StoreBatch& batch, bool sync) {
@@ -212,15 +231,7 @@ Status Store::WriteFailure() const {
 
 Status Store::Scan(std::string_view prefix,
                    const std::function<bool(std::string_view key, ByteSpan value)>& fn) const {
-  leveldb::ReadOptions opts = VerifiedReads();
-  opts.fill_cache = false;  // a scan would evict the hot blocks that point reads need
-  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(opts));
-  for (it->Seek(ToSlice(prefix)); it->Valid(); it->Next()) {
-    leveldb::Slice key = it->key();
-    if (!key.starts_with(ToSlice(prefix))) break;
-    if (!fn(std::string_view(key.data(), key.size()), ToSpan(it->value()))) break;
-  }
-  return FromLevelDb(it->status());
+  return ScanWith(db_.get(), VerifiedReads(), prefix, fn);
 }
 
 std::unique_ptr<StoreSnapshot> Store::NewSnapshot() const {
@@ -233,30 +244,13 @@ StoreSnapshot::StoreSnapshot(leveldb::DB* db, const leveldb::Snapshot* snapshot)
 StoreSnapshot::~StoreSnapshot() { db_->ReleaseSnapshot(snapshot_); }
 
 Status StoreSnapshot::Get(std::string_view key, Bytes* value) const {
-  leveldb::ReadOptions opts;
-  opts.snapshot = snapshot_;
-  opts.verify_checksums = true;
-  std::string out;
-  leveldb::Status s = db_->Get(opts, ToSlice(key), &out);
-  if (!s.ok()) return FromLevelDb(s);
-  value->assign(out.begin(), out.end());
-  return Status::Ok();
+  return GetWith(db_, VerifiedReads(snapshot_), key, value);
 }
 
 Status StoreSnapshot::Scan(
     std::string_view prefix,
     const std::function<bool(std::string_view key, ByteSpan value)>& fn) const {
-  leveldb::ReadOptions opts;
-  opts.snapshot = snapshot_;
-  opts.verify_checksums = true;
-  opts.fill_cache = false;  // as Store::Scan
-  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(opts));
-  for (it->Seek(ToSlice(prefix)); it->Valid(); it->Next()) {
-    leveldb::Slice key = it->key();
-    if (!key.starts_with(ToSlice(prefix))) break;
-    if (!fn(std::string_view(key.data(), key.size()), ToSpan(it->value()))) break;
-  }
-  return FromLevelDb(it->status());
+  return ScanWith(db_, VerifiedReads(snapshot_), prefix, fn);
 }
 
 Status MemoryKv::Get(std::string_view key, Bytes* value) const {
