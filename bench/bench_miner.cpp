@@ -21,7 +21,7 @@
 
 #include "chain/block.h"
 #include "chain/sha256_midstate.h"
-#include "node/miner.h"
+#include "node/mining/miner.h"
 
 namespace {
 

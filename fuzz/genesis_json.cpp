@@ -1,7 +1,7 @@
 #include <string_view>
 
 #include "fuzz/fuzz.h"
-#include "node/genesis.h"
+#include "node/params/genesis.h"
 
 using namespace waybill;
 

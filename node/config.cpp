@@ -13,7 +13,7 @@
 
 #include "chain/bech32.h"
 #include "chain/schnorr.h"
-#include "node/genesis.h"
+#include "node/params/genesis.h"
 #include "p2p/net_address.h"
 
 namespace waybill::node {
@@ -23,7 +23,7 @@ namespace po = boost::program_options;
 using chain::Status;
 
 constexpr char kDefaultConfName[] = "waybill.conf";
-// The miner runs at most this many hashing threads (node/miner.h: "clamped to 1..256"); a
+// The miner runs at most this many hashing threads (node/mining/miner.h: "clamped to 1..256"); a
 // larger count is refused here rather than silently cut there.
 constexpr int64_t kMaxMinerThreads = 256;
 
@@ -60,7 +60,7 @@ po::options_description Settings() {
       ("rpcbind", po::value<std::string>()->value_name("ADDR"),
        "Address the JSON-RPC server binds to (default: 127.0.0.1).")
       ("rpcport", po::value<std::string>()->value_name("PORT"),
-       "JSON-RPC port (default: devnet 18443, regtest 18444, testnet 18445, other 18446).")
+       "JSON-RPC port (default: devnet 19740, regtest 19741, testnet 19742, other 19743).")
       ("rpcuser", po::value<std::string>()->value_name("USER"),
        "JSON-RPC user name (with --rpcpassword; default: cookie authentication).")
       ("rpcpassword", po::value<std::string>()->value_name("PASS"),
@@ -89,7 +89,7 @@ po::options_description Settings() {
        "Address to accept P2P connections on; outbound connections leave from it too unless "
        "it is 0.0.0.0 or :: (default: 127.0.0.1, loopback only).")
       ("port", po::value<std::string>()->value_name("PORT"),
-       "P2P port (default: devnet 18543, regtest 18544, testnet 18545, other 18546).")
+       "P2P port (default: devnet 19840, regtest 19841, testnet 19842, other 19843).")
       ("connect", po::value<std::vector<std::string>>()->composing()->value_name("ADDR"),
        "Connect only to this peer (IP[:PORT]; repeatable). No other outbound connections.")
       ("addnode", po::value<std::vector<std::string>>()->composing()->value_name("ADDR"),
@@ -381,17 +381,6 @@ chain::Result<Config> ParseConfigOrThrow(int argc, const char* const* argv) {
 }
 
 }  // namespace
-
-uint16_t DefaultP2pPort(const std::string& network) {
-  return static_cast<uint16_t>(DefaultRpcPort(network) + 100);
-}
-
-uint16_t DefaultRpcPort(const std::string& network) {
-  if (network == "devnet") return 18443;
-  if (network == "regtest") return 18444;
-  if (network == "testnet") return 18445;
-  return 18446;
-}
 
 chain::Result<Config> ParseConfig(int argc, const char* const* argv) {
   try {

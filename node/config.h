@@ -8,7 +8,7 @@
 //   --network         devnet (embedded: devnet, regtest, testnet); --genesis FILE instead
 //                     selects another network (the two conflict)
 //   --rpcbind         127.0.0.1 (loopback only)
-//   --rpcport         by network: devnet 18443, regtest 18444, testnet 18445, any other 18446
+//   --rpcport         by network: devnet 19740, regtest 19741, testnet 19742, any other 19743 (node/params/network.h)
 //   --conf            <datadir>/waybill.conf, read if present; either must be a readable
 //                     regular file (a directory is an error)
 //   --miner-address   required with --mine, except on devnet where it defaults to the
@@ -24,12 +24,10 @@
 #include "chain/types.h"
 #include "consensus/params.h"
 #include "node/logging.h"
+#include "node/params/network.h"
 #include "p2p/net_address.h"
 
 namespace waybill::node {
-
-// Keep in step with project(... VERSION) in the top-level CMakeLists.txt.
-inline constexpr char kWaybillVersion[] = "0.1.0";
 
 // The overlay's settings (p2p/connman.h takes them).
 struct P2pConfig {
@@ -83,12 +81,6 @@ struct Config {
   // Things worth logging once the logger is open (e.g. "mining to dev key 0 ...").
   std::vector<std::string> notes;
 };
-
-// The default RPC port of a network (see the table above).
-uint16_t DefaultRpcPort(const std::string& network);
-// The default P2P port: the RPC port + 100 (devnet 18543, regtest 18544, testnet 18545, other
-// 18546).
-uint16_t DefaultP2pPort(const std::string& network);
 
 // Parses argv (argv[0] is the program name) and the config file, loads the network's chain
 // parameters (so a bad genesis file or address is reported before anything starts) and

@@ -6,7 +6,7 @@
 
 #include "consensus/chainstate.h"
 #include "consensus/validation.h"
-#include "node/mempool.h"
+#include "node/mempool/mempool.h"
 #include "p2p/node_interface.h"
 
 namespace waybill::node {

@@ -14,9 +14,9 @@
 
 #include "chain/bech32.h"
 #include "chain/sig_cache.h"
-#include "node/mempool_persist.h"
-#include "node/rpc_methods.h"
-#include "node/rpc_net.h"
+#include "node/mempool/mempool_persist.h"
+#include "node/rpc/methods.h"
+#include "node/rpc/net.h"
 
 namespace waybill::node {
 namespace {
@@ -194,7 +194,7 @@ Status Node::StartLocked() {
   auto logger = Logger::Open(log_options);
   if (!logger.ok()) return logger.status();
   logger_ = std::move(*logger);
-  Log(LogLevel::kInfo, std::string("Waybill ") + kWaybillVersion + " starting: network " +
+  Log(LogLevel::kInfo, std::string("Waybill ") + WaybillVersion() + " starting: network " +
                            config_.network + ", datadir " + datadir);
   if (!config_.conf_file.empty()) Log(LogLevel::kInfo, "config file " + config_.conf_file);
   if (!config_.genesis_file.empty()) {
@@ -329,7 +329,7 @@ Status Node::StartP2p() {
   options.on_save_error = [this](const Status& s) { AbortNode(s.ToString()); };
   options.peer.genesis = config_.params.genesis_id;
   options.peer.max_block_size = config_.params.max_block_size;
-  options.peer.user_agent = std::string("/waybill:") + kWaybillVersion + "/";
+  options.peer.user_agent = std::string("/waybill:") + WaybillVersion() + "/";
   options.peer.mempool_sync_interval_ms = p.mempool_sync_seconds * 1000;
   net_bridge_ = std::make_unique<NetBridge>(chain_.get(), mempool_.get());
   connman_ = std::make_unique<p2p::Connman>(std::move(options), net_bridge_.get(), logger_.get());

@@ -25,15 +25,15 @@
 
 #include "chain/status.h"
 #include "consensus/chainstate.h"
-#include "node/clock.h"
+#include "node/mining/clock.h"
 #include "node/config.h"
 #include "node/logging.h"
-#include "node/mempool.h"
-#include "node/miner.h"
+#include "node/mempool/mempool.h"
+#include "node/mining/miner.h"
 #include "node/net_bridge.h"
-#include "node/node_context.h"
-#include "node/rpc.h"
-#include "node/rpc_server.h"
+#include "node/rpc/context.h"
+#include "node/rpc/table.h"
+#include "node/rpc/server.h"
 #include "p2p/connman.h"
 
 namespace waybill::node {
@@ -128,7 +128,7 @@ class Node {
   chain::Status StartP2p();
 
   chain::Status StartLocked();
-  // mempool.dat in the network folder (node/mempool_persist.h): loaded at start, saved at a
+  // mempool.dat in the network folder (node/mempool/mempool_persist.h): loaded at start, saved at a
   // clean stop; a failed save stops the node as any failed write does.
   std::string MempoolFilePath() const;
   void LoadMempoolFile();

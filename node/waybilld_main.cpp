@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (config->show_version) {
-    std::printf("waybilld %s\n", kWaybillVersion);
+    std::printf("waybilld %s\n", WaybillVersion());
     return 0;
   }
 

@@ -8,7 +8,7 @@
 
 #include "chain/hash.h"
 #include "chain/serialize.h"
-#include "p2p/file_util.h"
+#include "chain/file_util.h"
 
 namespace waybill::p2p {
 namespace {
@@ -538,12 +538,12 @@ chain::Result<std::unique_ptr<AddrMan>> AddrMan::Deserialize(chain::ByteSpan dat
 }
 
 chain::Status AddrMan::SaveFile(const std::string& path) const {
-  return WriteFileAtomic(path, Serialize());
+  return chain::WriteFileAtomic(path, Serialize());
 }
 
 chain::Result<std::unique_ptr<AddrMan>> AddrMan::LoadFile(const std::string& path,
                                                           AddrManOptions options) {
-  auto data = ReadFileBounded(path, kMaxFileSize);
+  auto data = chain::ReadFileBounded(path, kMaxFileSize);
   if (!data.ok()) return data.status();
   return Deserialize(*data, options);
 }

@@ -5,7 +5,7 @@
 
 #include "chain/hash.h"
 #include "chain/serialize.h"
-#include "p2p/file_util.h"
+#include "chain/file_util.h"
 
 namespace waybill::p2p {
 namespace {
@@ -157,12 +157,12 @@ chain::Result<std::unique_ptr<BanList>> BanList::Deserialize(chain::ByteSpan dat
 }
 
 chain::Status BanList::SaveFile(const std::string& path) const {
-  return WriteFileAtomic(path, Serialize());
+  return chain::WriteFileAtomic(path, Serialize());
 }
 
 chain::Result<std::unique_ptr<BanList>> BanList::LoadFile(const std::string& path,
                                                           size_t max_entries) {
-  auto data = ReadFileBounded(path, kMaxFileSize);
+  auto data = chain::ReadFileBounded(path, kMaxFileSize);
   if (!data.ok()) return data.status();
   return Deserialize(*data, max_entries);
 }

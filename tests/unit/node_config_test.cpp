@@ -11,7 +11,7 @@
 #include "chain/bech32.h"
 #include "chain/schnorr.h"
 #include "node/config.h"
-#include "node/genesis.h"
+#include "node/params/genesis.h"
 
 namespace waybill::node {
 namespace {
@@ -59,7 +59,7 @@ TEST_F(ConfigTest, Defaults) {
   EXPECT_EQ(c->network, "devnet");
   EXPECT_EQ(c->params.address_prefix, "wbd");
   EXPECT_EQ(c->rpc_bind, "127.0.0.1");
-  EXPECT_EQ(c->rpc_port, 18443);
+  EXPECT_EQ(c->rpc_port, 19740);
   EXPECT_TRUE(c->rpc_user.empty());
   EXPECT_EQ(c->log_level, LogLevel::kInfo);
   EXPECT_TRUE(c->print_to_console);
@@ -98,9 +98,9 @@ TEST_F(ConfigTest, Flags) {
 }
 
 TEST_F(ConfigTest, DefaultPortsByNetwork) {
-  EXPECT_EQ(Parse({"--network=regtest"})->rpc_port, 18444);
-  EXPECT_EQ(Parse({"--network=testnet"})->rpc_port, 18445);
-  EXPECT_EQ(DefaultRpcPort("mynet"), 18446);
+  EXPECT_EQ(Parse({"--network=regtest"})->rpc_port, 19741);
+  EXPECT_EQ(Parse({"--network=testnet"})->rpc_port, 19742);
+  EXPECT_EQ(DefaultRpcPort("mynet"), 19743);
 }
 
 TEST_F(ConfigTest, MiningAddress) {
@@ -198,7 +198,7 @@ TEST_F(ConfigTest, GenesisFile) {
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->network, "mynet");
   EXPECT_EQ(c->genesis_file, dir_ + "/mynet.json");
-  EXPECT_EQ(c->rpc_port, 18446);
+  EXPECT_EQ(c->rpc_port, 19743);
 
   EXPECT_EQ(Error({"--genesis", dir_ + "/mynet.json", "--network=devnet"})
                 .rfind("--genesis and --network conflict", 0),
@@ -249,14 +249,14 @@ TEST_F(ConfigTest, P2pDefaultsListenOnLoopbackOnly) {
   auto c = Parse({"--network=regtest"});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_TRUE(c->p2p.listen);
-  EXPECT_EQ(c->p2p.port, 18544);
-  EXPECT_EQ(c->p2p.bind.ToString(), "127.0.0.1:18544");
+  EXPECT_EQ(c->p2p.port, 19841);
+  EXPECT_EQ(c->p2p.bind.ToString(), "127.0.0.1:19841");
   EXPECT_TRUE(c->p2p.connect.empty());
   EXPECT_EQ(c->p2p.max_outbound, 8u);
   EXPECT_EQ(c->p2p.max_inbound, 64u);
   EXPECT_EQ(c->p2p.ban_seconds, 86400);
-  EXPECT_EQ(DefaultP2pPort("devnet"), 18543);
-  EXPECT_EQ(DefaultP2pPort("mynet"), 18546);
+  EXPECT_EQ(DefaultP2pPort("devnet"), 19840);
+  EXPECT_EQ(DefaultP2pPort("mynet"), 19843);
 }
 
 TEST_F(ConfigTest, P2pFlags) {

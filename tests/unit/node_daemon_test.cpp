@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "node/config.h"
-#include "node/genesis.h"
+#include "node/params/genesis.h"
 #include "node/node.h"
 
 namespace waybill::node {

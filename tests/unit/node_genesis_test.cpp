@@ -1,6 +1,6 @@
 // Genesis files: the embedded networks load, the commitment covers every parameter, and
 // malformed files are refused with a reason.
-#include "node/genesis.h"
+#include "node/params/genesis.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // mempool.dat (docs/PROTOCOL.md §11.2): the codec round-trips, and every kind of damage is a
 // Corruption or Invalid status, never a crash or a partial load.
-#include "node/mempool_persist.h"
+#include "node/mempool/mempool_persist.h"
 
 #include <gtest/gtest.h>
 

@@ -9,8 +9,8 @@
 #include <random>
 
 #include "chain/merkle.h"
-#include "node/mempool.h"
-#include "node/miner.h"
+#include "node/mempool/mempool.h"
+#include "node/mining/miner.h"
 #include "tests/unit/node_test_util.h"
 
 namespace waybill::node {

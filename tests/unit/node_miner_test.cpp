@@ -12,7 +12,7 @@
 #include "chain/arith_uint256.h"
 #include "chain/merkle.h"
 #include "consensus/pow.h"
-#include "node/miner.h"
+#include "node/mining/miner.h"
 #include "tests/unit/node_test_util.h"
 
 namespace waybill::node {

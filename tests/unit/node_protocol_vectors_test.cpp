@@ -8,7 +8,7 @@
 #include "chain/bech32.h"
 #include "chain/merkle.h"
 #include "chain/tx.h"
-#include "node/genesis.h"
+#include "node/params/genesis.h"
 
 namespace waybill {
 namespace {

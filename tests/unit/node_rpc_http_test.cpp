@@ -18,8 +18,8 @@
 #include <thread>
 #include <vector>
 
-#include "node/rpc.h"
-#include "node/rpc_server.h"
+#include "node/rpc/table.h"
+#include "node/rpc/server.h"
 
 namespace waybill::node {
 namespace {

@@ -1,5 +1,5 @@
-// The chain's JSON-RPC methods (node/rpc_methods.h) and the JSON forms of chain objects
-// (node/json_convert.h), driven through RpcTable::Handle on a regtest chain in a temp dir.
+// The chain's JSON-RPC methods (node/rpc/methods.h) and the JSON forms of chain objects
+// (node/rpc/json_convert.h), driven through RpcTable::Handle on a regtest chain in a temp dir.
 
 #include <gtest/gtest.h>
 
@@ -17,12 +17,12 @@
 #include "chain/merkle.h"
 #include "chain/tx.h"
 #include "consensus/pow.h"
-#include "node/genesis.h"
-#include "node/json_convert.h"
-#include "node/miner.h"
-#include "node/node_context.h"
-#include "node/rpc.h"
-#include "node/rpc_methods.h"
+#include "node/params/genesis.h"
+#include "node/rpc/json_convert.h"
+#include "node/mining/miner.h"
+#include "node/rpc/context.h"
+#include "node/rpc/table.h"
+#include "node/rpc/methods.h"
 #include "tests/unit/node_test_util.h"
 
 namespace waybill::node {

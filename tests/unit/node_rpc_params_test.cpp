@@ -22,7 +22,7 @@
 
 #include "chain/bech32.h"
 #include "node/config.h"
-#include "node/genesis.h"
+#include "node/params/genesis.h"
 #include "node/node.h"
 #include "tests/unit/node_test_util.h"
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "node/rpc.h"
+#include "node/rpc/table.h"
 
 namespace waybill::node {
 namespace {

@@ -17,8 +17,8 @@
 #include "chain/tx.h"
 #include "consensus/chainstate.h"
 #include "consensus/params.h"
-#include "node/clock.h"
-#include "node/mempool.h"
+#include "node/mining/clock.h"
+#include "node/mempool/mempool.h"
 
 namespace waybill::node::testing {
 

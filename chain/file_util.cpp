@@ -1,0 +1,89 @@
+#include "chain/file_util.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+namespace waybill::chain {
+
+namespace {
+
+std::string Errno(const std::string& what, const std::string& path) {
+  return what + " " + path + ": " + std::strerror(errno);
+}
+
+}  // namespace
+
+chain::Status WriteFileAtomic(const std::string& path, const chain::Bytes& data) {
+  std::string tmp = path + ".XXXXXX";
+  int fd = ::mkstemp(tmp.data());  // mode 0600
+  if (fd < 0) return chain::Status::IoError(Errno("cannot create temp file for", path));
+  auto fail = [&](const std::string& what) {
+    chain::Status s = chain::Status::IoError(Errno(what, tmp));
+    if (fd >= 0) ::close(fd);
+    ::unlink(tmp.c_str());
+    return s;
+  };
+  if (::fchmod(fd, 0600) != 0) return fail("cannot chmod");
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return fail("cannot write");
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) return fail("cannot fsync");
+  int closed = ::close(fd);
+  fd = -1;
+  if (closed != 0) return fail("cannot close");
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("cannot rename to " + path + ":");
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  if (dir.empty()) dir = ".";
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return chain::Status::IoError(Errno("cannot open folder", dir));
+  bool ok = ::fsync(dfd) == 0;
+  chain::Status s = ok ? chain::Status::Ok() : chain::Status::IoError(Errno("cannot fsync", dir));
+  ::close(dfd);
+  return s;
+}
+
+chain::Result<chain::Bytes> ReadFileBounded(const std::string& path, size_t max_size) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return chain::Status::NotFound(path + " does not exist");
+    return chain::Status::IoError(Errno("cannot open", path));
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    chain::Status s = chain::Status::IoError(Errno("cannot stat", path));
+    ::close(fd);
+    return s;
+  }
+  if (!S_ISREG(st.st_mode) || static_cast<uint64_t>(st.st_size) > max_size) {
+    ::close(fd);
+    return chain::Status::Corruption(path + " is not a regular file of at most " +
+                                     std::to_string(max_size) + " bytes");
+  }
+  chain::Bytes data(static_cast<size_t>(st.st_size));
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::read(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      chain::Status s = chain::Status::IoError(Errno("cannot read", path));
+      ::close(fd);
+      return s;
+    }
+    if (n == 0) break;  // shrank while we read: decoding will reject it
+    done += static_cast<size_t>(n);
+  }
+  data.resize(done);
+  ::close(fd);
+  return data;
+}
+
+}  // namespace waybill::chain

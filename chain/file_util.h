@@ -1,0 +1,19 @@
+// Small, whole-file I/O (peers.dat, banlist.dat, mempool.dat, key files).
+#pragma once
+
+#include <string>
+
+#include "chain/status.h"
+#include "chain/types.h"
+
+namespace waybill::chain {
+
+// Writes data to path via a temp file in the same folder: write, fsync, rename, fsync the
+// folder, so a crash leaves the old file or the new one, never half of one. Mode 0600.
+// IoError on failure (the temp file is removed).
+Status WriteFileAtomic(const std::string& path, const Bytes& data);
+// Reads a whole regular file of at most max_size bytes. NotFound if it does not exist;
+// Corruption if it is not a regular file or is larger; IoError if it cannot be read.
+Result<Bytes> ReadFileBounded(const std::string& path, size_t max_size);
+
+}  // namespace waybill::chain

@@ -1,0 +1,48 @@
+// The `waybill` command groups and what they share: the options that reach a node, the key
+// file format and how the CLI learns a network's address prefix and chain id. Each Run*
+// function takes the words after the group name, returns the exit code, and throws CliError
+// for a user error (main prints it and exits 1).
+#pragma once
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "chain/schnorr.h"
+#include "chain/types.h"
+#include "consensus/params.h"
+#include "node/cli/args.h"
+#include "node/cli/rpc_client.h"
+#include "node/params/network.h"
+
+namespace waybill::cli {
+
+// --network, --genesis, --hrp and the RPC connection options (--rpcconnect, --rpcport,
+// --datadir, --rpcuser, --rpcpassword, --rpcclienttimeout, --rpcwait).
+std::vector<OptionSpec> NetworkOptions();
+std::vector<OptionSpec> ConnectionOptions();  // NetworkOptions() plus the RPC ones
+
+// The network named by --network (default "devnet"), or the file of --genesis.
+consensus::ChainParams LoadParams(const Args& args);
+// The address prefix: --hrp, else the --genesis file's, else the --network's.
+std::string AddressPrefix(const Args& args);
+
+RpcClient MakeRpcClient(const Args& args);
+// One call; throws CliError with the node's error message (and code) when it fails.
+// With --rpcwait, retries while the node is not reachable yet, up to --rpcclienttimeout.
+Json CallRpc(const RpcClient& client, const Args& args, const std::string& method,
+             const Json& params);
+
+// Key files: JSON {"secret": "<64 hex>"}, mode 0600.
+std::string KeyFileJson(const chain::SecretKey& key);
+chain::SecretKey LoadKeyFile(const std::string& path);
+// An address in this prefix, or a 64-hex account id.
+chain::AccountId ParseAccount(std::string_view text, std::string_view hrp, std::string_view what);
+
+int RunKey(std::span<const std::string> words);
+int RunRpc(std::span<const std::string> words);
+int RunTx(std::span<const std::string> words);
+int RunGenesis(std::span<const std::string> words);
+int RunTestnet(std::span<const std::string> words);
+
+}  // namespace waybill::cli

@@ -1,0 +1,95 @@
+// `waybill key`: create key files and show their addresses.
+#include <iostream>
+
+#include "chain/bech32.h"
+#include "node/cli/commands.h"
+
+namespace waybill::cli {
+namespace {
+
+constexpr const char* kKeyHelp =
+    "Usage:\n"
+    "  waybill key new --out FILE [--network N | --genesis FILE | --hrp P]\n"
+    "      Creates a random key, writes it to FILE (mode 0600, never overwrites) and prints\n"
+    "      its address.\n"
+    "  waybill key dev I --out FILE [--network N | ...]\n"
+    "      Writes the published development key I (keys 0..9 are funded on devnet and\n"
+    "      regtest; never use them for anything of value).\n"
+    "  waybill key address --key FILE [--network N | --genesis FILE | --hrp P] [--json]\n"
+    "      Prints the address of a key file (with --json also the 64-hex account id).\n"
+    "\nKey files are JSON {\"secret\": \"<64 hex digits>\"}. Options:\n";
+
+// sub: "new", "dev" or "address"; empty for the help listing of all of them.
+std::vector<OptionSpec> KeyOptions(std::string_view sub) {
+  std::vector<OptionSpec> specs = NetworkOptions();
+  if (sub != "address") specs.push_back({"out", "FILE", false, "key file to create"});
+  if (sub != "new" && sub != "dev") specs.push_back({"key", "FILE", false, "key file to read"});
+  specs.push_back({"json", "", false, "print {\"address\", \"account\"}"});
+  return specs;
+}
+
+void PrintAddress(const Args& args, const chain::AccountId& account) {
+  std::string address = chain::bech32::EncodeAddress(AddressPrefix(args), account);
+  if (args.Has("json")) {
+    std::cout << Json{{"address", address}, {"account", account.ToHex()}}.dump(2) << "\n";
+  } else {
+    std::cout << address << "\n";
+  }
+}
+
+void WriteKey(const Args& args, const chain::SecretKey& key) {
+  // Resolve the prefix first, so that a bad --network does not leave a file behind.
+  std::string hrp = AddressPrefix(args);
+  std::string text = KeyFileJson(key);
+  try {
+    WriteNewPrivateFile(args.Require("out"), text);
+  } catch (...) {
+    chain::SecureWipe(text.data(), text.size());
+    throw;
+  }
+  chain::SecureWipe(text.data(), text.size());
+  PrintAddress(args, key.PublicKey());
+}
+
+}  // namespace
+
+int RunKey(std::span<const std::string> words) {
+  if (words.empty() || words[0] == "help" || words[0] == "--help" || words[0] == "-h") {
+    // Asked for: stdout and success. Missing the subcommand: stderr and failure.
+    (words.empty() ? std::cerr : std::cout) << kKeyHelp << OptionsHelp(KeyOptions(""));
+    return words.empty() ? 1 : 0;
+  }
+  const std::string& sub = words[0];
+  if (sub != "new" && sub != "dev" && sub != "address") {
+    throw CliError("unknown key command '" + sub + "' (new, dev, address; see waybill key --help)");
+  }
+  std::vector<OptionSpec> specs = KeyOptions(sub);
+  Args args = Args::Parse(words.subspan(1), specs);
+  if (args.Has("help")) {
+    std::cout << kKeyHelp << OptionsHelp(specs);
+    return 0;
+  }
+  const auto& pos = args.positional();
+  if (sub == "new") {
+    if (!pos.empty()) throw CliError("key new takes no arguments (unexpected '" + pos[0] + "')");
+    WriteKey(args, chain::SecretKey::Generate());
+    return 0;
+  }
+  if (sub == "dev") {
+    if (pos.size() != 1) throw CliError("usage: waybill key dev I --out FILE (I = 0..9)");
+    uint64_t index = ParseU64(pos[0], "dev key index");
+    if (index > UINT32_MAX) throw CliError("dev key index too large");
+    chain::Hash256 secret = consensus::DevSecretKeyBytes(static_cast<uint32_t>(index));
+    auto key = chain::SecretKey::FromBytes(secret.span());
+    chain::SecureWipe(secret.data(), secret.kSize);
+    if (!key) throw CliError("dev key " + std::to_string(index) + " is not a valid key");
+    WriteKey(args, *key);
+    return 0;
+  }
+  if (!pos.empty()) throw CliError("key address takes no arguments (unexpected '" + pos[0] + "')");
+  chain::SecretKey key = LoadKeyFile(args.Require("key"));
+  PrintAddress(args, key.PublicKey());
+  return 0;
+}
+
+}  // namespace waybill::cli

@@ -1,0 +1,95 @@
+// `waybill`: the command line. Keys, RPC calls, transactions, genesis files.
+// Every failure is a message on stderr and exit code 1; nothing escapes main.
+#include <exception>
+#include <iostream>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "node/cli/commands.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "waybill - the Waybill command line\n"
+    "\n"
+    "Usage: waybill COMMAND [SUBCOMMAND] [options]   (waybill COMMAND --help for details)\n"
+    "\n"
+    "Keys:\n"
+    "  key new --out FILE              create a random key file (mode 0600), print address\n"
+    "  key dev I --out FILE            write published development key I (funded: 0..9)\n"
+    "  key address --key FILE          print a key file's address\n"
+    "Node:\n"
+    "  rpc METHOD [ARGS...]            call a JSON-RPC method of a running waybilld\n"
+    "Transactions (built, signed with --key FILE and sent to the node):\n"
+    "  tx transfer --to ADDR --amount N\n"
+    "  tx issue --quantity Q --unit U [--meta k=v ...] [--doc HEX ...]\n"
+    "  tx asset-transfer --asset ID --to ADDR\n"
+    "  tx split --asset ID --quantities Q1,Q2,...\n"
+    "  tx merge --inputs ID,ID,... --quantity Q --unit U [--meta k=v ...]\n"
+    "  tx attest --asset ID --claim C --value V [--doc HEX]\n"
+    "Networks:\n"
+    "  genesis new --network NAME --prefix HRP --out FILE [...]   make a genesis file\n"
+    "  genesis show FILE                                          print its chain id\n"
+    "Local testnet (N waybilld on loopback, see waybill testnet --help):\n"
+    "  testnet up N [--miners K] [--network NAME] [--dir DIR]     start them\n"
+    "  testnet status [--dir DIR]                                 heights, tips, peers\n"
+    "  testnet down [--dir DIR] [--clean]                         stop them\n"
+    "\n"
+    "Common options: --network devnet|regtest|testnet (default devnet), --genesis FILE,\n"
+    "--rpcconnect HOST, --rpcport PORT, --datadir DIR (reads DIR/.cookie), --rpcuser USER,\n"
+    "--rpcpassword PASS. Default RPC ports: devnet 19740, regtest 19741, testnet 19742,\n"
+    "other networks 19743. Default data dir: ~/.waybill.\n";
+
+int Run(const std::vector<std::string>& words) {
+  using namespace waybill::cli;
+  if (words.empty()) {
+    std::cerr << kUsage;
+    return 1;
+  }
+  const std::string& cmd = words[0];
+  std::span<const std::string> rest(words.data() + 1, words.size() - 1);
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    if (!rest.empty() && rest[0] != "--help") {
+      std::vector<std::string> sub = {rest[0], "--help"};
+      return Run(sub);
+    }
+    std::cout << kUsage;
+    return 0;
+  }
+  if (cmd == "--version" || cmd == "version") {
+    std::cout << "waybill 0.1.0\n";
+    return 0;
+  }
+  if (cmd == "key") return RunKey(rest);
+  if (cmd == "rpc") return RunRpc(rest);
+  if (cmd == "tx") return RunTx(rest);
+  if (cmd == "genesis") return RunGenesis(rest);
+  if (cmd == "testnet") return RunTestnet(rest);
+  throw CliError("unknown command '" + cmd +
+                 "' (key, rpc, tx, genesis, testnet; see waybill --help)");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    std::vector<std::string> words(argv + 1, argv + argc);
+    int rc = Run(words);
+    std::cout.flush();
+    if (!std::cout) {
+      std::cerr << "error: cannot write the output\n";
+      return 1;
+    }
+    return rc;
+  } catch (const waybill::cli::CliError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+  } catch (const std::bad_alloc&) {
+    std::cerr << "error: out of memory\n";
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "error: unexpected failure\n";
+  }
+  return 1;
+}

@@ -1,0 +1,34 @@
+// What RPC handlers can reach. Owned by the Node (node/node.h); every pointer outlives the
+// RPC server.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "consensus/chainstate.h"
+#include "consensus/params.h"
+#include "node/mining/clock.h"
+#include "node/mempool/mempool.h"
+
+namespace waybill::p2p {
+class Connman;
+}  // namespace waybill::p2p
+
+namespace waybill::node {
+
+class Miner;
+
+struct NodeContext {
+  const consensus::ChainParams* params = nullptr;
+  consensus::Chainstate* chain = nullptr;
+  Mempool* mempool = nullptr;
+  Miner* miner = nullptr;  // null unless mining
+  p2p::Connman* connman = nullptr;  // the overlay
+  // Announces a tx accepted from elsewhere than the network (sendrawtransaction); may be empty.
+  std::function<void(const chain::Hash256&)> on_local_tx;
+  NodeClock* clock = nullptr;
+  std::string datadir;
+  std::function<void()> request_stop;
+};
+
+}  // namespace waybill::node
