@@ -218,6 +218,21 @@ class Chainstate {
   // take it, so other calls (and new blocks) proceed during the replay.
   chain::Result<VerifyReport> VerifyChain() const;
 
+  // A digest of the whole state at the tip, read from a store snapshot (so without holding
+  // the lock while it hashes): every account, asset, asset event, tx-index entry and height
+  // entry of the active chain, in key order (docs/API.md, getstateinfo). Two nodes on the
+  // same tip have the same digest whatever way their blocks came; it is not a consensus value.
+  struct StateDigest {
+    chain::Hash256 tip;
+    uint32_t height = 0;
+    uint64_t accounts = 0;
+    uint64_t assets = 0;
+    uint64_t events = 0;
+    uint64_t txs = 0;
+    chain::Hash256 hash;
+  };
+  chain::Result<StateDigest> DigestState() const;
+
   const ChainParams& params() const { return params_; }
 
  private:
