@@ -264,7 +264,10 @@ class Chainstate {
     const chain::BlockIndex* index;
     const chain::DecodedBlock* block;
     SignatureCheckPool::Batch* signatures;  // its signature check if already started, or null
+    ValidationResult* own_result;  // if not null: set if this block fails to connect
   };
+  // "bad-prevblk", naming the nearest ancestor of index that failed to connect.
+  ValidationResult DescendsFromInvalidLocked(const chain::BlockIndex* index) const;
   // Moves the tip towards the most-work valid chain. Returns the first invalid-block result
   // met on the way (the tip still moves to the best valid chain) or an error.
   ValidationResult ActivateBestChainLocked(std::vector<TipChange>* changes,
