@@ -2,14 +2,6 @@
 
 namespace waybill::consensus {
 
-std::optional<Reason> ReasonFromString(std::string_view text) {
-  for (size_t i = 0; i < kReasonCount; ++i) {
-    const auto reason = static_cast<Reason>(i);
-    if (ReasonString(reason) == text) return reason;
-  }
-  return std::nullopt;
-}
-
 ValidationResult ValidationResult::FromStatus(const chain::Status& s, Reason invalid_reason) {
   if (s.ok()) return Valid();
   if (s.IsInvalid()) return Invalid(invalid_reason, s.reason());

@@ -1,7 +1,5 @@
 // Reason codes (consensus/reason.h): each has its own reported text, the text reads back to the
 // code, ValidationResult derives its text from the code, and docs/PROTOCOL.md names every text.
-#include "consensus/reason.h"
-
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -9,6 +7,7 @@
 #include <sstream>
 #include <string>
 
+#include "consensus/reason.h"
 #include "consensus/validation.h"
 
 namespace waybill::consensus {
@@ -89,9 +88,8 @@ TEST(ValidationResultTest, WithDetailKeepsKindAndCode) {
 
 TEST(ValidationResultTest, FromStatusTakesTheGivenCode) {
   EXPECT_TRUE(ValidationResult::FromStatus(chain::Status::Ok(), Reason::kBadBlockEncoding).valid());
-  const ValidationResult bad =
-      ValidationResult::FromStatus(chain::Status::Invalid("block: truncated"),
-                                   Reason::kBadBlockEncoding);
+  const ValidationResult bad = ValidationResult::FromStatus(
+      chain::Status::Invalid("block: truncated"), Reason::kBadBlockEncoding);
   EXPECT_EQ(bad.code(), Reason::kBadBlockEncoding);
   EXPECT_EQ(bad.ToString(), "bad-block-encoding: block: truncated");
   const ValidationResult io =
@@ -118,11 +116,21 @@ std::string ReadProtocolMd() {
 // was written (the §8.4 table is to add them).
 TEST(ReasonTest, ProtocolMdNamesEveryReason) {
   const std::set<std::string_view> kNotYetDocumented = {
-      "bad-height",           "duplicate-invalid",       "low-work-headers",
-      "presync-mismatch",     "fee-overflow",            "bad-documents",
-      "bad-genesis-allocation", "block-not-found",       "cannot-invalidate-genesis",
-      "bad-link",             "tx-too-large",            "txn-already-in-mempool",
-      "txn-already-known",    "too-many-pending",        "mempool-full",
+      "bad-height",
+      "duplicate-invalid",
+      "low-work-headers",
+      "presync-mismatch",
+      "fee-overflow",
+      "bad-documents",
+      "bad-genesis-allocation",
+      "block-not-found",
+      "cannot-invalidate-genesis",
+      "bad-link",
+      "tx-too-large",
+      "txn-already-in-mempool",
+      "txn-already-known",
+      "too-many-pending",
+      "mempool-full",
   };
   const std::string doc = ReadProtocolMd();
   ASSERT_FALSE(doc.empty()) << "cannot read " << SOURCE_DIR << "/docs/PROTOCOL.md";
