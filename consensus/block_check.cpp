@@ -27,10 +27,10 @@ std::string Hex32(uint32_t v) {
 ValidationResult CheckBlockHeader(const chain::BlockHeader& header, const chain::Hash256& id,
                                   const ChainParams& params) {
   if (header.version != chain::kHeaderVersion) {
-    return ValidationResult::Invalid("bad-version", std::to_string(header.version));
+    return ValidationResult::Invalid(Reason::kBadVersion, std::to_string(header.version));
   }
   if (!CheckProofOfWork(id, header.bits, params.pow_limit)) {
-    return ValidationResult::Invalid("high-hash", id.ToHex());
+    return ValidationResult::Invalid(Reason::kHighHash, id.ToHex());
   }
   return ValidationResult::Valid();
 }
@@ -38,14 +38,14 @@ ValidationResult CheckBlockHeader(const chain::BlockHeader& header, const chain:
 ValidationResult ContextualCheckHeader(const chain::BlockHeader& header, const HeaderContext& ctx,
                                        const ChainParams& params) {
   if (header.bits != ctx.expected_bits) {
-    return ValidationResult::Invalid("bad-diffbits", "height " + std::to_string(ctx.height) +
-                                                         ": expected " + Hex32(ctx.expected_bits) +
-                                                         ", got " + Hex32(header.bits));
+    return ValidationResult::Invalid(Reason::kBadDiffBits,
+                                     "height " + std::to_string(ctx.height) + ": expected " +
+                                         Hex32(ctx.expected_bits) + ", got " + Hex32(header.bits));
   }
   const int64_t time = header.time;
   if (time <= ctx.median_time_past) {
     return ValidationResult::Invalid(
-        "time-too-old",
+        Reason::kTimeTooOld,
         std::to_string(time) + " <= median time past " + std::to_string(ctx.median_time_past));
   }
   // Saturating, so that no clock value or drift can wrap the bound.
@@ -55,7 +55,7 @@ ValidationResult ContextualCheckHeader(const chain::BlockHeader& header, const H
                              : ctx.now + drift;
   if (time > latest) {
     return ValidationResult::Invalid(
-        "time-too-new",
+        Reason::kTimeTooNew,
         std::to_string(time) + " > now " + std::to_string(ctx.now) + " + " + std::to_string(drift));
   }
   return ValidationResult::Valid();
@@ -68,27 +68,27 @@ ValidationResult CheckBlock(const chain::DecodedBlock& block, const ChainParams&
                                    std::to_string(block.txids.size()) + " ids");
   }
   if (block.size > params.max_block_size) {
-    return ValidationResult::Invalid("bad-block-size", std::to_string(block.size) + " bytes");
+    return ValidationResult::Invalid(Reason::kBadBlockSize, std::to_string(block.size) + " bytes");
   }
   if (txs.size() > params.max_block_txs) {
-    return ValidationResult::Invalid("bad-block-txs", std::to_string(txs.size()) + " txs");
+    return ValidationResult::Invalid(Reason::kBadBlockTxs, std::to_string(txs.size()) + " txs");
   }
   if (block.block.header.merkle_root != chain::BlockMerkleRoot(block.txids)) {
-    return ValidationResult::Invalid("bad-merkle-root");
+    return ValidationResult::Invalid(Reason::kBadMerkleRoot);
   }
   // The RFC 6962 tree has no duplicate-leaf mutation, but a block listing one tx twice is
   // still invalid (the second copy would reuse the nonce); rejecting it here is cheaper.
   std::vector<chain::Hash256> sorted(block.txids.begin(), block.txids.end());
   std::sort(sorted.begin(), sorted.end());
   if (auto dup = std::adjacent_find(sorted.begin(), sorted.end()); dup != sorted.end()) {
-    return ValidationResult::Invalid("duplicate-tx", dup->ToHex());
+    return ValidationResult::Invalid(Reason::kDuplicateTx, dup->ToHex());
   }
   for (size_t i = 0; i < txs.size(); ++i) {
     ValidationResult r = CheckTransaction(txs[i]);
     if (!r.valid()) {
       std::string detail = "tx " + std::to_string(i);
       if (!r.detail().empty()) detail += ": " + r.detail();
-      return ValidationResult::Invalid(r.reason(), std::move(detail));
+      return r.WithDetail(std::move(detail));
     }
   }
   return ValidationResult::Valid();

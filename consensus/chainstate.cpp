@@ -209,7 +209,7 @@ ValidationResult Chainstate::AcceptBlockLocked(
   Hash256 id = header.Id();
   BlockIndex* index = tree_.Find(id);
   if (index && (index->Failed() || index->HaveData())) {
-    if (index->Failed()) return ValidationResult::Invalid("duplicate-invalid", id.ToHex());
+    if (index->Failed()) return ValidationResult::Invalid(Reason::kDuplicateInvalid, id.ToHex());
     *out = index;
     return ValidationResult::Valid();
   }
@@ -293,7 +293,7 @@ void Chainstate::RebuildLinksLocked() {
 
 ValidationResult Chainstate::ProcessBlockBytes(chain::ByteSpan bytes, BlockOutcome* outcome) {
   auto block = chain::DecodeBlock(bytes, params_.max_block_size);
-  if (!block.ok()) return ValidationResult::Invalid("bad-block-encoding", block.status().reason());
+  if (!block.ok()) return ValidationResult::FromStatus(block.status(), Reason::kBadBlockEncoding);
   return ProcessBlock(*block, outcome);
 }
 
@@ -333,12 +333,12 @@ ValidationResult Chainstate::ProcessBlock(const chain::DecodedBlock& block, Bloc
 ValidationResult Chainstate::DescendsFromInvalidLocked(const BlockIndex* index) const {
   for (const BlockIndex* walk = index->parent; walk != nullptr; walk = walk->parent) {
     if (walk->status & chain::kBlockFailed) {
-      return ValidationResult::Invalid("bad-prevblk", "descends from invalid block " +
+      return ValidationResult::Invalid(Reason::kBadPrevBlk, "descends from invalid block " +
                                                           walk->id.ToHex() + " at height " +
                                                           std::to_string(walk->height));
     }
   }
-  return ValidationResult::Invalid("bad-prevblk");
+  return ValidationResult::Invalid(Reason::kBadPrevBlk);
 }
 
 BlockIndex* Chainstate::FindBestCandidateLocked() const {
@@ -556,8 +556,8 @@ ValidationResult Chainstate::InvalidateBlock(const Hash256& id) {
   {
     std::lock_guard lock(mu_);
     BlockIndex* index = tree_.Find(id);
-    if (!index) return ValidationResult::Invalid("block-not-found", id.ToHex());
-    if (!index->parent) return ValidationResult::Invalid("cannot-invalidate-genesis");
+    if (!index) return ValidationResult::Invalid(Reason::kBlockNotFound, id.ToHex());
+    if (!index->parent) return ValidationResult::Invalid(Reason::kCannotInvalidateGenesis);
     TipChange change;
     while (tree_.InActiveChain(index)) {
       if (Status s = DisconnectTipLocked(&change); !s.ok()) {
@@ -583,7 +583,7 @@ ValidationResult Chainstate::ReconsiderBlock(const Hash256& id) {
   {
     std::lock_guard lock(mu_);
     BlockIndex* index = tree_.Find(id);
-    if (!index) return ValidationResult::Invalid("block-not-found", id.ToHex());
+    if (!index) return ValidationResult::Invalid(Reason::kBlockNotFound, id.ToHex());
     std::vector<BlockIndex*> changed;
     constexpr uint8_t kFailedMask = chain::kBlockFailed | chain::kBlockFailedParent;
     tree_.ForEach([&](BlockIndex* other) {
@@ -749,7 +749,7 @@ Result<Chainstate::VerifyReport> Chainstate::VerifySnapshot(
     Hash256 id = block.header.Id();
     ValidationResult r = ValidationResult::Valid();
     if (id != active[h] || block.header.prev != active[h - 1]) {
-      r = ValidationResult::Invalid("bad-link", "stored block does not match the index");
+      r = ValidationResult::Invalid(Reason::kBadLink, "stored block does not match the index");
     }
     if (r.valid()) r = CheckBlockHeader(block.header, id, params_);
     if (r.valid()) r = CheckBlock(*decoded, params_);

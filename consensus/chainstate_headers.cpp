@@ -21,10 +21,10 @@ ValidationResult Chainstate::CheckNewHeaderLocked(const chain::BlockHeader& head
                                                   const Hash256& id, BlockIndex** parent) {
   if (auto r = CheckBlockHeader(header, id, params_); !r.valid()) return r;
   BlockIndex* p = tree_.Find(header.prev);
-  if (!p) return ValidationResult::Invalid("prev-blk-not-found", header.prev.ToHex());
+  if (!p) return ValidationResult::Invalid(Reason::kPrevBlkNotFound, header.prev.ToHex());
   *parent = p;
-  if (p->Failed()) return ValidationResult::Invalid("bad-prevblk", header.prev.ToHex());
-  if (p->height == UINT32_MAX) return ValidationResult::Invalid("bad-height");
+  if (p->Failed()) return ValidationResult::Invalid(Reason::kBadPrevBlk, header.prev.ToHex());
+  if (p->height == UINT32_MAX) return ValidationResult::Invalid(Reason::kBadHeight);
   HeaderContext ctx{p->height + 1, MedianTimePastLocked(p), NextBitsLocked(p), options_.clock()};
   return ContextualCheckHeader(header, ctx, params_);
 }
@@ -33,7 +33,7 @@ ValidationResult Chainstate::AcceptHeaderLocked(const chain::BlockHeader& header
                                                 BlockIndex** out, bool* added) {
   *added = false;
   if (BlockIndex* known = tree_.Find(id)) {
-    if (known->Failed()) return ValidationResult::Invalid("duplicate-invalid", id.ToHex());
+    if (known->Failed()) return ValidationResult::Invalid(Reason::kDuplicateInvalid, id.ToHex());
     *out = known;
     return ValidationResult::Valid();
   }
@@ -80,7 +80,7 @@ HeadersResult Chainstate::AcceptHeaders(const std::vector<chain::BlockHeader>& h
     bool is_new = false;
     ValidationResult r = AcceptHeaderLocked(headers[i], id, &index, &is_new);
     if (!r.valid()) {
-      if (i == 0 && r.reason() == "prev-blk-not-found") result.connects = false;
+      if (i == 0 && r.code() == Reason::kPrevBlkNotFound) result.connects = false;
       result.result = r;
       break;
     }

@@ -133,7 +133,7 @@ ValidationResult Chainstate::RedownloadStepLocked(HeadersPresync& ps,
       at_target ? ps.target : (k < ps.checkpoints.size() ? ps.checkpoints[k] : Hash256{});
   if (id != expected) {
     *done = true;
-    return ValidationResult::Invalid("presync-mismatch",
+    return ValidationResult::Invalid(Reason::kPresyncMismatch,
                                      "header " + std::to_string(ps.cursor.height()) +
                                          " differs from the one the presync weighed");
   }
@@ -170,14 +170,15 @@ bool Chainstate::AcceptPeerHeaderLocked(uint64_t source, const chain::BlockHeade
     ps = nullptr;
   }
   if (BlockIndex* known = tree_.Find(id)) {
-    if (known->Failed()) return fail(ValidationResult::Invalid("duplicate-invalid", id.ToHex()));
+    if (known->Failed())
+      return fail(ValidationResult::Invalid(Reason::kDuplicateInvalid, id.ToHex()));
     return take();
   }
   if (!ps || header.prev != ps->cursor.id()) {
     BlockIndex* parent = nullptr;
     ValidationResult r = CheckNewHeaderLocked(header, id, &parent);
     if (!r.valid()) {
-      if (first && r.reason() == "prev-blk-not-found") result->connects = false;
+      if (first && r.code() == Reason::kPrevBlkNotFound) result->connects = false;
       return fail(std::move(r));
     }
     if (!(parent->chain_work + WorkOfBits(header.bits) < PresyncThresholdLocked())) {

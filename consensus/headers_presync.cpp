@@ -30,9 +30,9 @@ ValidationResult HeaderChainCursor::Extend(const chain::BlockHeader& header,
                                            const chain::Hash256& id, const ChainParams& params,
                                            int64_t now) {
   if (auto r = CheckBlockHeader(header, id, params); !r.valid()) return r;
-  if (header.prev != id_) return ValidationResult::Invalid("prev-blk-not-found", id_.ToHex());
+  if (header.prev != id_) return ValidationResult::Invalid(Reason::kPrevBlkNotFound, id_.ToHex());
   if (height_ == std::numeric_limits<uint32_t>::max()) {
-    return ValidationResult::Invalid("bad-height");
+    return ValidationResult::Invalid(Reason::kBadHeight);
   }
   const int64_t parent_time = times_.empty() ? 0 : times_.back();
   HeaderContext ctx{height_ + 1, MedianTimePast(times_),
@@ -40,7 +40,8 @@ ValidationResult HeaderChainCursor::Extend(const chain::BlockHeader& header,
   if (auto r = ContextualCheckHeader(header, ctx, params); !r.valid()) return r;
   if (work_of_bits_.IsZero() || work_bits_ != header.bits) {
     auto target = chain::TargetFromBits(header.bits);
-    if (!target) return ValidationResult::Invalid("high-hash");  // CheckBlockHeader refused it
+    if (!target)
+      return ValidationResult::Invalid(Reason::kHighHash);  // CheckBlockHeader refused it
     work_bits_ = header.bits;
     work_of_bits_ = chain::BlockWork(*target);
   }
@@ -72,7 +73,7 @@ ValidationResult TakeIntoPresync(HeadersPresync& ps, const chain::BlockHeader& h
 
 ValidationResult CheckPresyncBudget(const HeadersPresync& ps) {
   if (ps.taken <= ps.budget) return ValidationResult::Valid();
-  return ValidationResult::Invalid("low-work-headers",
+  return ValidationResult::Invalid(Reason::kLowWorkHeaders,
                                    std::to_string(ps.taken) + " headers after " + ps.fork.ToHex() +
                                        " and still less work than " + ps.threshold.ToHex());
 }

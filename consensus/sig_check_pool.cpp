@@ -150,7 +150,8 @@ ValidationResult SignatureCheckPool::Batch::Wait() {
     return ValidationResult::Error("signature check cancelled");
   }
   const size_t bad = job_->first_bad.load(std::memory_order_relaxed);
-  if (bad != kNone) return ValidationResult::Invalid("bad-signature", "tx " + std::to_string(bad));
+  if (bad != kNone)
+    return ValidationResult::Invalid(Reason::kBadSignature, "tx " + std::to_string(bad));
   return ValidationResult::Valid();
 }
 

@@ -42,13 +42,13 @@ ValidationResult LoadOwnedAsset(const StateCache& state, const Hash256& id, cons
                                 Asset* out) {
   std::optional<Asset> asset;
   if (auto r = ReadAsset(state, id, &asset); !r.valid()) return r;
-  if (!asset) return ValidationResult::Invalid("unknown-asset", id.ToHex());
+  if (!asset) return ValidationResult::Invalid(Reason::kUnknownAsset, id.ToHex());
   if (asset->status != AssetStatus::kOpen) {
-    return ValidationResult::Invalid("asset-closed",
+    return ValidationResult::Invalid(Reason::kAssetClosed,
                                      id.ToHex() + " is " + chain::AssetStatusName(asset->status));
   }
   if (asset->custodian != sender) {
-    return ValidationResult::Invalid("not-custodian",
+    return ValidationResult::Invalid(Reason::kNotCustodian,
                                      id.ToHex() + " is held by " + asset->custodian.ToHex());
   }
   *out = std::move(*asset);
@@ -61,7 +61,7 @@ ValidationResult LoadOwnedAsset(const StateCache& state, const Hash256& id, cons
 ValidationResult CheckNewAssetId(const StateCache& state, const Hash256& id) {
   std::optional<Asset> existing;
   if (auto r = ReadAsset(state, id, &existing); !r.valid()) return r;
-  if (existing) return ValidationResult::Invalid("asset-exists", id.ToHex());
+  if (existing) return ValidationResult::Invalid(Reason::kAssetExists, id.ToHex());
   return ValidationResult::Valid();
 }
 
@@ -131,7 +131,7 @@ struct OpApplier {
     // Reading after the debit makes a transfer to self come out right: only the fee is lost.
     auto balance = chain::CheckedAdd(to->balance, op.amount);
     if (!balance) {
-      return ValidationResult::Invalid("balance-overflow", "receiver " + op.to.ToHex());
+      return ValidationResult::Invalid(Reason::kBalanceOverflow, "receiver " + op.to.ToHex());
     }
     to->balance = *balance;
     c.state->PutAccount(op.to, *to);
@@ -150,7 +150,7 @@ struct OpApplier {
     Asset asset;
     if (auto r = LoadOwnedAsset(*c.state, op.asset, c.sender(), &asset); !r.valid()) return r;
     // A no-op transfer would only add noise to the asset's history.
-    if (op.to == c.sender()) return ValidationResult::Invalid("transfer-to-self");
+    if (op.to == c.sender()) return ValidationResult::Invalid(Reason::kTransferToSelf);
     asset.custodian = op.to;
     AssetEvent ev = OpContext::Event(EventType::kTransfer);
     ev.counterparty = op.to;
@@ -164,12 +164,12 @@ struct OpApplier {
     std::optional<chain::Quantity> sum = 0;
     for (chain::Quantity q : op.quantities) {
       sum = chain::CheckedAdd(*sum, q, std::numeric_limits<chain::Quantity>::max());
-      if (!sum) return ValidationResult::Invalid("bad-split-sum", "parts overflow");
+      if (!sum) return ValidationResult::Invalid(Reason::kBadSplitSum, "parts overflow");
     }
     if (*sum != parent.quantity) {
-      return ValidationResult::Invalid("bad-split-sum", "parts sum to " + std::to_string(*sum) +
-                                                            ", parent holds " +
-                                                            std::to_string(parent.quantity));
+      return ValidationResult::Invalid(Reason::kBadSplitSum,
+                                       "parts sum to " + std::to_string(*sum) + ", parent holds " +
+                                           std::to_string(parent.quantity));
     }
     std::vector<Hash256> child_ids;
     child_ids.reserve(op.quantities.size());
@@ -212,7 +212,7 @@ struct OpApplier {
   ValidationResult operator()(const chain::AssetAttestOp& op) const {
     std::optional<Asset> asset;
     if (auto r = ReadAsset(*c.state, op.asset, &asset); !r.valid()) return r;
-    if (!asset) return ValidationResult::Invalid("unknown-asset", op.asset.ToHex());
+    if (!asset) return ValidationResult::Invalid(Reason::kUnknownAsset, op.asset.ToHex());
     // Closed assets stay attestable: an audit of a lot often comes after it was split.
     AssetEvent ev = OpContext::Event(EventType::kAttest);
     ev.claim = op.claim;
@@ -228,7 +228,7 @@ ValidationResult ApplyOnOverlay(const ChainParams& params, const BlockContext& c
                                 const TxView& txw, uint32_t index_in_block, StateCache* state) {
   const chain::Transaction& tx = txw.tx;
   if (tx.chain_id != params.chain_id()) {
-    return ValidationResult::Invalid("bad-chain-id", tx.chain_id.ToHex());
+    return ValidationResult::Invalid(Reason::kBadChainId, tx.chain_id.ToHex());
   }
   if (auto r = CheckTransaction(tx); !r.valid()) return r;
 
@@ -236,14 +236,15 @@ ValidationResult ApplyOnOverlay(const ChainParams& params, const BlockContext& c
   if (!account.ok()) return StoreError(account.status());
   if (tx.nonce != account->nonce) {
     return ValidationResult::Invalid(
-        tx.nonce < account->nonce ? "nonce-reused" : "nonce-gap",
+        tx.nonce < account->nonce ? Reason::kNonceReused : Reason::kNonceGap,
         "expected " + std::to_string(account->nonce) + ", got " + std::to_string(tx.nonce));
   }
   const std::optional<Amount> min_fee = params.MinFee(txw.size);
   if (!min_fee || tx.fee < *min_fee) {
     return ValidationResult::Invalid(
-        "fee-too-low", "fee " + std::to_string(tx.fee) + " for " + std::to_string(txw.size) +
-                           " bytes, minimum " + (min_fee ? std::to_string(*min_fee) : "overflow"));
+        Reason::kFeeTooLow, "fee " + std::to_string(tx.fee) + " for " + std::to_string(txw.size) +
+                                " bytes, minimum " +
+                                (min_fee ? std::to_string(*min_fee) : "overflow"));
   }
   std::optional<Amount> debit = tx.fee;
   if (const auto* transfer = std::get_if<chain::TransferOp>(&tx.op)) {
@@ -252,7 +253,7 @@ ValidationResult ApplyOnOverlay(const ChainParams& params, const BlockContext& c
   std::optional<Amount> balance;
   if (debit) balance = chain::CheckedSub(account->balance, *debit);
   if (!balance) {
-    return ValidationResult::Invalid("insufficient-balance",
+    return ValidationResult::Invalid(Reason::kInsufficientBalance,
                                      "balance " + std::to_string(account->balance));
   }
   // Debit and advance the nonce before the operation, so that a transfer to self reads the
@@ -270,13 +271,12 @@ ValidationResult ApplyOnOverlay(const ChainParams& params, const BlockContext& c
 
 chain::Bytes IdBytes(const Hash256& id) { return chain::Bytes(id.bytes.begin(), id.bytes.end()); }
 
-// Adds amount to an account's balance; Invalid(overflow_reason) if it would pass kMaxAmount.
-ValidationResult Credit(StateCache* state, const AccountId& id, Amount amount,
-                        const char* overflow_reason) {
+// Adds amount to an account's balance; Invalid(overflow) if it would pass kMaxAmount.
+ValidationResult Credit(StateCache* state, const AccountId& id, Amount amount, Reason overflow) {
   auto account = state->GetAccount(id);
   if (!account.ok()) return StoreError(account.status());
   auto balance = chain::CheckedAdd(account->balance, amount);
-  if (!balance) return ValidationResult::Invalid(overflow_reason, "account " + id.ToHex());
+  if (!balance) return ValidationResult::Invalid(overflow, "account " + id.ToHex());
   account->balance = *balance;
   state->PutAccount(id, *account);
   return ValidationResult::Valid();
@@ -318,15 +318,16 @@ ValidationResult ApplyBlock(const ChainParams& params, const BlockContext& ctx,
     if (!r.valid()) {
       std::string detail = "tx " + std::to_string(i) + " " + txids[i].ToHex();
       if (!r.detail().empty()) detail += ": " + r.detail();
-      return ValidationResult::Invalid(r.reason(), std::move(detail));
+      return r.WithDetail(std::move(detail));
     }
     auto sum = chain::CheckedAdd(fees, tx.fee);
-    if (!sum) return ValidationResult::Invalid("fee-overflow", "at tx " + std::to_string(i));
+    if (!sum) return ValidationResult::Invalid(Reason::kFeeOverflow, "at tx " + std::to_string(i));
     fees = *sum;
   }
   auto payout = chain::CheckedAdd(params.RewardAt(ctx.height), fees);
-  if (!payout) return ValidationResult::Invalid("reward-overflow", "reward plus fees");
-  if (auto r = Credit(state, block.header.miner, *payout, "reward-overflow"); !r.valid()) return r;
+  if (!payout) return ValidationResult::Invalid(Reason::kRewardOverflow, "reward plus fees");
+  if (auto r = Credit(state, block.header.miner, *payout, Reason::kRewardOverflow); !r.valid())
+    return r;
   state->Put(chain::keys::Height(ctx.height), IdBytes(ctx.block_id));
   return ValidationResult::Valid();
 }
@@ -348,10 +349,10 @@ ValidationResult ApplyGenesis(const ChainParams& params, StateCache* state) {
   Amount total = 0;
   for (const Allocation& a : params.allocations) {
     auto sum = chain::CheckedAdd(total, a.amount);
-    if (!sum) return ValidationResult::Invalid("bad-genesis-allocation", "total overflows");
+    if (!sum) return ValidationResult::Invalid(Reason::kBadGenesisAllocation, "total overflows");
     total = *sum;
     // The total bounds every single balance, so the credit itself cannot overflow.
-    if (auto r = Credit(state, a.account, a.amount, "bad-genesis-allocation"); !r.valid()) {
+    if (auto r = Credit(state, a.account, a.amount, Reason::kBadGenesisAllocation); !r.valid()) {
       return r;
     }
   }

@@ -76,20 +76,21 @@ bool IsValidText(std::string_view s, size_t max_len) {
 
 ValidationResult CheckMetadata(const std::vector<chain::MetadataEntry>& md) {
   if (md.size() > chain::kMaxMetadataEntries) {
-    return ValidationResult::Invalid("bad-metadata", std::to_string(md.size()) + " entries");
+    return ValidationResult::Invalid(Reason::kBadMetadata, std::to_string(md.size()) + " entries");
   }
   for (size_t i = 0; i < md.size(); ++i) {
     const auto& e = md[i];
     if (!IsValidMetadataKey(e.key)) {
-      return ValidationResult::Invalid("bad-metadata", "entry " + std::to_string(i) + ": bad key");
+      return ValidationResult::Invalid(Reason::kBadMetadata,
+                                       "entry " + std::to_string(i) + ": bad key");
     }
     // Strictly ascending keys give one canonical encoding per map and rule out duplicates.
     if (i > 0 && !(md[i - 1].key < e.key)) {
-      return ValidationResult::Invalid("bad-metadata",
+      return ValidationResult::Invalid(Reason::kBadMetadata,
                                        "entry " + std::to_string(i) + ": keys not ascending");
     }
     if (!IsValidMetadataValue(e.value)) {
-      return ValidationResult::Invalid("bad-metadata",
+      return ValidationResult::Invalid(Reason::kBadMetadata,
                                        "entry " + std::to_string(i) + ": bad value");
     }
   }
@@ -98,26 +99,27 @@ ValidationResult CheckMetadata(const std::vector<chain::MetadataEntry>& md) {
 
 ValidationResult CheckDocuments(const std::vector<chain::Hash256>& docs) {
   if (docs.size() > chain::kMaxDocuments) {
-    return ValidationResult::Invalid("bad-documents", std::to_string(docs.size()) + " documents");
+    return ValidationResult::Invalid(Reason::kBadDocuments,
+                                     std::to_string(docs.size()) + " documents");
   }
   return ValidationResult::Valid();
 }
 
 ValidationResult CheckUnit(const std::string& unit) {
-  if (!IsValidUnit(unit)) return ValidationResult::Invalid("bad-unit");
+  if (!IsValidUnit(unit)) return ValidationResult::Invalid(Reason::kBadUnit);
   return ValidationResult::Valid();
 }
 
 struct OpChecker {
   ValidationResult operator()(const chain::TransferOp& op) const {
     if (op.amount < 1 || op.amount > chain::kMaxAmount) {
-      return ValidationResult::Invalid("bad-amount", std::to_string(op.amount));
+      return ValidationResult::Invalid(Reason::kBadAmount, std::to_string(op.amount));
     }
     return ValidationResult::Valid();
   }
 
   ValidationResult operator()(const chain::AssetIssueOp& op) const {
-    if (op.quantity < 1) return ValidationResult::Invalid("bad-quantity", "zero");
+    if (op.quantity < 1) return ValidationResult::Invalid(Reason::kBadQuantity, "zero");
     if (auto r = CheckUnit(op.unit); !r.valid()) return r;
     if (auto r = CheckMetadata(op.metadata); !r.valid()) return r;
     return CheckDocuments(op.documents);
@@ -130,12 +132,13 @@ struct OpChecker {
   ValidationResult operator()(const chain::AssetSplitOp& op) const {
     if (op.quantities.size() < chain::kMinSplitParts ||
         op.quantities.size() > chain::kMaxSplitParts) {
-      return ValidationResult::Invalid("bad-split",
+      return ValidationResult::Invalid(Reason::kBadSplit,
                                        std::to_string(op.quantities.size()) + " parts");
     }
     for (size_t i = 0; i < op.quantities.size(); ++i) {
       if (op.quantities[i] < 1) {
-        return ValidationResult::Invalid("bad-split", "part " + std::to_string(i) + " is zero");
+        return ValidationResult::Invalid(Reason::kBadSplit,
+                                         "part " + std::to_string(i) + " is zero");
       }
     }
     // Whether the parts sum to the parent's quantity depends on the parent: the state
@@ -145,7 +148,7 @@ struct OpChecker {
 
   ValidationResult operator()(const chain::AssetMergeOp& op) const {
     if (op.inputs.size() < chain::kMinMergeInputs || op.inputs.size() > chain::kMaxMergeInputs) {
-      return ValidationResult::Invalid("bad-merge-inputs",
+      return ValidationResult::Invalid(Reason::kBadMergeInputs,
                                        std::to_string(op.inputs.size()) + " inputs");
     }
     // At most 16 inputs: the quadratic scan is cheaper than a set.
@@ -153,12 +156,12 @@ struct OpChecker {
       for (size_t j = 0; j < i; ++j) {
         if (op.inputs[i] == op.inputs[j]) {
           return ValidationResult::Invalid(
-              "bad-merge-inputs",
+              Reason::kBadMergeInputs,
               "inputs " + std::to_string(j) + " and " + std::to_string(i) + " are the same");
         }
       }
     }
-    if (op.quantity < 1) return ValidationResult::Invalid("bad-quantity", "zero");
+    if (op.quantity < 1) return ValidationResult::Invalid(Reason::kBadQuantity, "zero");
     if (auto r = CheckUnit(op.unit); !r.valid()) return r;
     if (auto r = CheckMetadata(op.metadata); !r.valid()) return r;
     return CheckDocuments(op.documents);
@@ -166,10 +169,10 @@ struct OpChecker {
 
   ValidationResult operator()(const chain::AssetAttestOp& op) const {
     if (!IsValidName(op.claim, chain::kMaxClaimLen)) {
-      return ValidationResult::Invalid("bad-claim", "bad claim type");
+      return ValidationResult::Invalid(Reason::kBadClaim, "bad claim type");
     }
     if (!IsValidText(op.value, chain::kMaxClaimValueLen)) {
-      return ValidationResult::Invalid("bad-claim", "bad claim value");
+      return ValidationResult::Invalid(Reason::kBadClaim, "bad claim value");
     }
     return ValidationResult::Valid();
   }
@@ -196,10 +199,10 @@ bool IsValidUnit(std::string_view unit) {
 
 ValidationResult CheckTransaction(const Transaction& tx) {
   if (tx.version != chain::kTxVersion) {
-    return ValidationResult::Invalid("bad-version", std::to_string(tx.version));
+    return ValidationResult::Invalid(Reason::kBadVersion, std::to_string(tx.version));
   }
   if (tx.fee > chain::kMaxAmount) {
-    return ValidationResult::Invalid("bad-fee", std::to_string(tx.fee));
+    return ValidationResult::Invalid(Reason::kBadFee, std::to_string(tx.fee));
   }
   return std::visit(OpChecker{}, tx.op);
 }

@@ -132,7 +132,7 @@ class FakeNode : public NodeInterface {
   Verdict ProcessBlock(const chain::DecodedBlock& block) override {
     const chain::Hash256 id = block.block.header.Id();
     auto it = headers.find(id);
-    if (it == headers.end()) return Verdict::Rejected("prev-blk-not-found");
+    if (it == headers.end()) return Verdict::Orphan("prev-blk-not-found");
     if (block.block.header.nonce % 5 == 4) return Verdict::Invalid(100, "bad-merkle-root");
     it->second.have_data = true;
     if (block.block.header.prev == active.back()) active.push_back(id);
@@ -148,7 +148,7 @@ class FakeNode : public NodeInterface {
     if (mempool.count(id)) return Verdict::Known();
     switch (tx.nonce % 4) {
       case 1:
-        return Verdict::Rejected("nonce-gap");
+        return Verdict::Orphan("nonce-gap");
       case 2:
         return Verdict::Invalid(100, "bad-signature");
       case 3:

@@ -1,24 +1,86 @@
 #include "node/net_bridge.h"
 
-#include <set>
 #include <string>
 
 namespace waybill::node {
 namespace {
 
 using chain::Hash256;
+using consensus::Reason;
 using p2p::Verdict;
 
-// Tx rules that depend on the state or on this node's mempool: an honest peer may relay a
-// tx that fails them (it saw another tip, or its mempool had room). Everything else a tx can
-// fail is context-free or its signature: no honest node relays such a tx.
-const std::set<std::string, std::less<>>& StateDependentTxReasons() {
-  static const std::set<std::string, std::less<>> reasons = {
-      "nonce-reused",      "nonce-gap",        "insufficient-balance", "not-custodian",
-      "unknown-asset",     "asset-closed",     "asset-exists",         "balance-overflow",
-      "fee-overflow",      "mempool-full",     "too-many-pending",     "txn-already-in-mempool",
-      "txn-already-known", "transfer-to-self", "bad-split-sum"};
-  return reasons;
+// What a failed rule says about the peer that relayed the object (docs/PROTOCOL.md §12.7).
+enum class Blame {
+  kMissingParent,  // a header or block whose parent is unknown: may pass once it arrives
+  kClockAhead,     // a header or block ahead of this node's clock: may pass later
+  kNonceGap,       // a tx after a nonce of its sender not seen here: may pass once that arrives
+  kHaveTx,         // a tx this node already has, pending or confirmed
+  kTxState,        // a tx rule that depends on the state or on this node's mempool: an honest
+                   // peer may relay a tx that fails it (it saw another tip, or had room)
+  kRule,           // a context-free rule or a signature: no honest node relays it
+};
+
+// Every code is listed and there is no default, so the compiler flags a new code until it is
+// placed here.
+Blame BlameFor(Reason reason) {
+  switch (reason) {
+    case Reason::kPrevBlkNotFound:
+      return Blame::kMissingParent;
+    case Reason::kTimeTooNew:
+      return Blame::kClockAhead;
+    case Reason::kNonceGap:
+      return Blame::kNonceGap;
+    case Reason::kTxnAlreadyInMempool:
+    case Reason::kTxnAlreadyKnown:
+      return Blame::kHaveTx;
+    case Reason::kNonceReused:
+    case Reason::kInsufficientBalance:
+    case Reason::kNotCustodian:
+    case Reason::kUnknownAsset:
+    case Reason::kAssetClosed:
+    case Reason::kAssetExists:
+    case Reason::kBalanceOverflow:
+    case Reason::kFeeOverflow:
+    case Reason::kMempoolFull:
+    case Reason::kTooManyPending:
+    case Reason::kTransferToSelf:
+    case Reason::kBadSplitSum:
+      return Blame::kTxState;
+    case Reason::kBadVersion:
+    case Reason::kHighHash:
+    case Reason::kBadPrevBlk:
+    case Reason::kBadHeight:
+    case Reason::kBadDiffBits:
+    case Reason::kTimeTooOld:
+    case Reason::kDuplicateInvalid:
+    case Reason::kLowWorkHeaders:
+    case Reason::kPresyncMismatch:
+    case Reason::kBadBlockEncoding:
+    case Reason::kBadBlockSize:
+    case Reason::kBadBlockTxs:
+    case Reason::kBadMerkleRoot:
+    case Reason::kDuplicateTx:
+    case Reason::kBadSignature:
+    case Reason::kRewardOverflow:
+    case Reason::kBadFee:
+    case Reason::kBadAmount:
+    case Reason::kBadQuantity:
+    case Reason::kBadUnit:
+    case Reason::kBadMetadata:
+    case Reason::kBadDocuments:
+    case Reason::kBadSplit:
+    case Reason::kBadMergeInputs:
+    case Reason::kBadClaim:
+    case Reason::kBadChainId:
+    case Reason::kFeeTooLow:
+    case Reason::kBadGenesisAllocation:
+    case Reason::kBlockNotFound:
+    case Reason::kCannotInvalidateGenesis:
+    case Reason::kBadLink:
+    case Reason::kTxTooLarge:
+      return Blame::kRule;
+  }
+  return Blame::kRule;
 }
 
 }  // namespace
@@ -26,19 +88,24 @@ const std::set<std::string, std::less<>>& StateDependentTxReasons() {
 Verdict ToVerdict(const consensus::ValidationResult& r, NetObject what) {
   if (r.valid()) return Verdict::Accepted();
   if (r.error()) return Verdict::Error(r.ToString());
-  const std::string& reason = r.reason();
-  switch (what) {
-    case NetObject::kHeader:
-    case NetObject::kBlock:
-      // A clock that lags ours is not an offence; the header may be accepted later.
-      if (reason == "time-too-new") return Verdict::Rejected(reason);
-      if (reason == "prev-blk-not-found") return Verdict::Rejected(reason);
-      return Verdict::Invalid(100, r.ToString());
-    case NetObject::kTx:
-      if (reason == "txn-already-in-mempool" || reason == "txn-already-known") {
-        return Verdict::Known();
-      }
-      if (StateDependentTxReasons().count(reason)) return Verdict::Rejected(reason);
+  const Blame blame = BlameFor(*r.code());
+  // A block is invalid if any of its txs fails, whatever the rule: only the header's own
+  // context excuses a header or block.
+  if (what != NetObject::kTx) {
+    if (blame == Blame::kMissingParent) return Verdict::Orphan(r.reason());
+    if (blame == Blame::kClockAhead) return Verdict::Rejected(r.reason());
+    return Verdict::Invalid(100, r.ToString());
+  }
+  switch (blame) {
+    case Blame::kNonceGap:
+      return Verdict::Orphan(r.reason());
+    case Blame::kHaveTx:
+      return Verdict::Known();
+    case Blame::kTxState:
+      return Verdict::Rejected(r.reason());
+    case Blame::kMissingParent:
+    case Blame::kClockAhead:
+    case Blame::kRule:
       return Verdict::Invalid(100, r.ToString());
   }
   return Verdict::Invalid(100, r.ToString());

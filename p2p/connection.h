@@ -32,6 +32,18 @@ namespace waybill::p2p::detail {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
+// Misbehaviour points for a frame header that does not decode (docs/PROTOCOL.md §12.7).
+inline int FrameErrorScore(FrameError error) {
+  switch (error) {
+    case FrameError::kWrongMagic:
+      return 0;  // another network's node, or a port scan: not an offence
+    case FrameError::kMalformed:
+    case FrameError::kOversized:
+      return 100;
+  }
+  return 100;
+}
+
 // One TCP connection. Every member but the atomics is touched only on the strand. The owner
 // holds a shared_ptr while the connection is registered; handlers hold one while pending.
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -180,7 +192,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (!header.ok()) {
       // The stream cannot be resynchronized after a bad header: score it and close.
       const std::string reason = header.status().reason();
-      owner_->OnFrameError(shared_from_this(), reason == "wrong network magic" ? 0 : 100, reason);
+      owner_->OnFrameError(shared_from_this(), FrameErrorScore(header.error()), reason);
       return DoClose(reason);
     }
     frame_ = std::move(*header);

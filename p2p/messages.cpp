@@ -197,31 +197,35 @@ size_t MaxPayloadSize(MsgType type, size_t max_block_size) {
   return 0;
 }
 
-Result<FrameHeader> DecodeFrameHeader(ByteSpan data, uint32_t magic, size_t max_block_size) {
-  if (data.size() != kFrameHeaderSize) return Status::Invalid("frame header: wrong size");
+FrameHeaderResult DecodeFrameHeader(ByteSpan data, uint32_t magic, size_t max_block_size) {
+  if (data.size() != kFrameHeaderSize) {
+    return {FrameError::kMalformed, "frame header: wrong size"};
+  }
   Reader r(data);
   FrameHeader h;
   uint8_t command[kCommandSize];
   if (!r.U32(&h.magic) || !r.Raw(kCommandSize, command) || !r.U32(&h.length) ||
       !r.Raw(4, h.checksum.data())) {
-    return Status::Invalid("frame header: " + r.error());
+    return {FrameError::kMalformed, "frame header: " + r.error()};
   }
-  if (h.magic != magic) return Status::Invalid("wrong network magic");
+  if (h.magic != magic) return {FrameError::kWrongMagic, "wrong network magic"};
   size_t len = 0;
   while (len < kCommandSize && command[len] != 0) {
-    if (command[len] < 'a' || command[len] > 'z') return Status::Invalid("bad command name");
+    if (command[len] < 'a' || command[len] > 'z') {
+      return {FrameError::kMalformed, "bad command name"};
+    }
     ++len;
   }
-  if (len == 0) return Status::Invalid("empty command name");
+  if (len == 0) return {FrameError::kMalformed, "empty command name"};
   for (size_t i = len; i < kCommandSize; ++i) {
-    if (command[i] != 0) return Status::Invalid("bad command padding");
+    if (command[i] != 0) return {FrameError::kMalformed, "bad command padding"};
   }
   h.command.assign(reinterpret_cast<const char*>(command), len);
   auto type = ParseCommand(h.command);
   size_t bound = type ? MaxPayloadSize(*type, max_block_size) : kMaxSmallPayload;
   if (h.length > bound) {
-    return Status::Invalid(h.command + ": payload of " + std::to_string(h.length) +
-                           " bytes exceeds " + std::to_string(bound));
+    return {FrameError::kOversized, h.command + ": payload of " + std::to_string(h.length) +
+                                        " bytes exceeds " + std::to_string(bound)};
   }
   return h;
 }

@@ -69,11 +69,40 @@ struct FrameHeader {
   std::array<uint8_t, 4> checksum{};
 };
 
-// Decodes the 24 header bytes. Invalid if the magic is not `magic` ("wrong network magic"),
-// the command is not canonical (not [a-z]{1,12} followed only by NULs) or the length exceeds
-// the bound of its command (MaxPayloadSize; unknown commands: kMaxSmallPayload).
-chain::Result<FrameHeader> DecodeFrameHeader(chain::ByteSpan data, uint32_t magic,
-                                             size_t max_block_size);
+// Why a frame header was refused. The connection scores each (docs/PROTOCOL.md §12.7).
+enum class FrameError : uint8_t {
+  kWrongMagic,  // another network's node: not an offence
+  kMalformed,   // wrong size, or a command that is not [a-z]{1,12} followed only by NULs
+  kOversized,   // the length exceeds the bound of its command
+};
+
+// A decoded frame header, or the FrameError and a text for people saying why there is none.
+class [[nodiscard]] FrameHeaderResult {
+ public:
+  FrameHeaderResult(FrameHeader header) : header_(std::move(header)) {}  // NOLINT: implicit
+  FrameHeaderResult(FrameError error, std::string why)
+      : error_(error), why_(chain::Status::Invalid(std::move(why))) {}
+
+  bool ok() const { return header_.has_value(); }
+  // REQUIRES: ok().
+  const FrameHeader& operator*() const& { return *header_; }
+  FrameHeader& operator*() & { return *header_; }
+  const FrameHeader* operator->() const { return &*header_; }
+  // REQUIRES: !ok(). Act on this, not on the text.
+  FrameError error() const { return error_; }
+  // OK, or Invalid with the text ("wrong network magic", "bad command name", ...).
+  chain::Status status() const { return ok() ? chain::Status::Ok() : why_; }
+
+ private:
+  std::optional<FrameHeader> header_;
+  FrameError error_ = FrameError::kMalformed;
+  chain::Status why_;
+};
+
+// Decodes the 24 header bytes: kWrongMagic if the magic is not `magic`, kMalformed if the
+// command is not canonical (not [a-z]{1,12} followed only by NULs), kOversized if the length
+// exceeds the bound of its command (MaxPayloadSize; unknown commands: kMaxSmallPayload).
+FrameHeaderResult DecodeFrameHeader(chain::ByteSpan data, uint32_t magic, size_t max_block_size);
 // The largest payload accepted for a command.
 size_t MaxPayloadSize(MsgType type, size_t max_block_size);
 std::array<uint8_t, 4> PayloadChecksum(chain::ByteSpan payload);

@@ -23,6 +23,9 @@ struct Verdict {
   enum class Kind {
     kAccepted,  // new and valid: relay it
     kKnown,     // already had it: nothing to do
+    kOrphan,    // not accepted yet, not the peer's fault: it builds on something this node
+                // lacks (a tx after a nonce of its sender not seen here, a block or header whose
+                // parent is unknown); it may pass once that arrives: keep or retry, no score
     kRejected,  // not accepted, but not the peer's fault (e.g. a nonce already used, a full
                 // mempool, a header too far in the future): no score
     kInvalid,   // breaks a rule: the peer sent something no honest node would; `score` applies
@@ -30,10 +33,11 @@ struct Verdict {
   };
   Kind kind = Kind::kAccepted;
   int score = 0;       // misbehaviour points for kInvalid (100 = ban)
-  std::string reason;  // short code, as consensus reports it
+  std::string reason;  // for people (logs, ban reasons): act on `kind`, never on this text
 
   static Verdict Accepted() { return {}; }
   static Verdict Known() { return {Kind::kKnown, 0, {}}; }
+  static Verdict Orphan(std::string why) { return {Kind::kOrphan, 0, std::move(why)}; }
   static Verdict Rejected(std::string why) { return {Kind::kRejected, 0, std::move(why)}; }
   static Verdict Invalid(int score, std::string why) {
     return {Kind::kInvalid, score, std::move(why)};

@@ -648,6 +648,7 @@ void PeerManager::HandleHeaders(Peer& peer, const HeadersMsg& msg) {
     case Verdict::Kind::kError:
       Log(LogLevel::kError, "accepting headers: " + result.verdict.reason);
       return;
+    case Verdict::Kind::kOrphan:
     case Verdict::Kind::kRejected:
       LogPeer(LogLevel::kDebug, peer, "header not accepted: " + result.verdict.reason);
       break;
@@ -710,6 +711,7 @@ void PeerManager::HandleBlock(Peer& peer, const BlockMsg& msg) {
     case Verdict::Kind::kError:
       Log(LogLevel::kError, "processing block " + id.ToHex() + ": " + v.reason);
       break;
+    case Verdict::Kind::kOrphan:
     case Verdict::Kind::kRejected:
       LogPeer(LogLevel::kDebug, peer, "block " + id.ToHex() + " not accepted: " + v.reason);
       break;
@@ -790,21 +792,21 @@ void PeerManager::ProcessTx(Peer* from, const chain::Transaction& tx, const Hash
       return;
     case Verdict::Kind::kKnown:
       return;
-    case Verdict::Kind::kRejected:
-      if (v.reason == "nonce-gap") {
-        // Waits for the sender's earlier txs, which are probably on their way.
-        const size_t bytes = tx.Serialize().size();
-        while (!orphans_.empty() && (orphans_.size() >= options_.orphan_txs ||
-                                     orphan_bytes_ + bytes > options_.orphan_bytes)) {
-          auto victim = orphans_.begin();
-          std::advance(victim, static_cast<long>(rng_() % orphans_.size()));
-          EraseOrphan(victim);
-        }
-        if (orphans_.emplace(txid, Orphan{tx, from_id, now_ms_(), bytes}).second) {
-          orphan_bytes_ += bytes;
-        }
-        return;
+    case Verdict::Kind::kOrphan: {
+      // Waits for the sender's earlier txs, which are probably on their way.
+      const size_t bytes = tx.Serialize().size();
+      while (!orphans_.empty() && (orphans_.size() >= options_.orphan_txs ||
+                                   orphan_bytes_ + bytes > options_.orphan_bytes)) {
+        auto victim = orphans_.begin();
+        std::advance(victim, static_cast<long>(rng_() % orphans_.size()));
+        EraseOrphan(victim);
       }
+      if (orphans_.emplace(txid, Orphan{tx, from_id, now_ms_(), bytes}).second) {
+        orphan_bytes_ += bytes;
+      }
+      return;
+    }
+    case Verdict::Kind::kRejected:
       recent_rejects_.Insert(txid);
       return;
     case Verdict::Kind::kInvalid:
@@ -835,7 +837,7 @@ void PeerManager::RetryOrphans(const chain::AccountId& sender) {
     }
     if (next == orphans_.end()) return;
     Verdict v = node_->AcceptTx(next->second.tx);
-    if (v.kind == Verdict::Kind::kRejected && v.reason == "nonce-gap") return;  // still early
+    if (v.kind == Verdict::Kind::kOrphan) return;  // still early
     const Hash256 txid = next->first;
     const PeerId from = next->second.from;
     EraseOrphan(next);

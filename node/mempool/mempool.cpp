@@ -415,16 +415,19 @@ bool Mempool::Impl::ChooseVictims(const TxWithId& txw, std::vector<uint64_t>* vi
 
 ValidationResult Mempool::Impl::Add(TxWithId txw, bool verified, bool may_evict,
                                     const chain::KvReader& state, const consensus::TipInfo& tip) {
-  if (by_id.count(txw.id)) return ValidationResult::Invalid("txn-already-in-mempool");
+  if (by_id.count(txw.id)) {
+    return ValidationResult::Invalid(consensus::Reason::kTxnAlreadyInMempool);
+  }
   auto sit = by_sender.find(txw.tx.sender);
   if (sit != by_sender.end() && sit->second.size() >= options.max_per_sender) {
-    return ValidationResult::Invalid("too-many-pending",
+    return ValidationResult::Invalid(consensus::Reason::kTooManyPending,
                                      std::to_string(sit->second.size()) + " pending txs");
   }
   std::vector<uint64_t> victims;
   const bool full = entries.size() + 1 > options.max_txs || bytes + txw.size > options.max_bytes;
   if (full && (!may_evict || !ChooseVictims(txw, &victims))) {
-    return ValidationResult::Invalid("mempool-full", "fee rate too low to replace any tx");
+    return ValidationResult::Invalid(consensus::Reason::kMempoolFull,
+                                     "fee rate too low to replace any tx");
   }
 
   Entry entry;
@@ -484,7 +487,7 @@ ValidationResult Mempool::Impl::AddEvicting(Entry entry, std::vector<uint64_t> v
   for (Removed& back : removed) {
     (void)Add(std::move(back.txw), back.verified, /*may_evict=*/false, state, tip);
   }
-  return ValidationResult::Invalid("mempool-full",
+  return ValidationResult::Invalid(consensus::Reason::kMempoolFull,
                                    "needs a tx it would evict (" + r.ToString() + ")");
 }
 
@@ -508,20 +511,23 @@ Mempool::~Mempool() = default;
 ValidationResult Mempool::Accept(const chain::Transaction& tx) {
   TxWithId txw = chain::MakeTxWithId(tx);
   if (txw.size > chain::kMaxTxSize) {
-    return ValidationResult::Invalid("tx-too-large", std::to_string(txw.size) + " bytes");
+    return ValidationResult::Invalid(consensus::Reason::kTxTooLarge,
+                                     std::to_string(txw.size) + " bytes");
   }
   {
     std::lock_guard lock(mu_);
-    if (impl_->by_id.count(txw.id)) return ValidationResult::Invalid("txn-already-in-mempool");
+    if (impl_->by_id.count(txw.id)) {
+      return ValidationResult::Invalid(consensus::Reason::kTxnAlreadyInMempool);
+    }
   }
   auto location = chain_->GetTxLocation(txw.id);
   if (!location.ok()) return ValidationResult::Error(location.status().ToString());
-  if (*location) return ValidationResult::Invalid("txn-already-known");
+  if (*location) return ValidationResult::Invalid(consensus::Reason::kTxnAlreadyKnown);
   if (auto r = consensus::CheckTransaction(tx); !r.valid()) return r;
   // The expensive check runs outside the lock, so several callers verify in parallel.
   const Hash256 sighash = tx.SigHash();
   if (!chain::VerifySchnorr(tx.sender, sighash.span(), tx.signature)) {
-    return ValidationResult::Invalid("bad-signature");
+    return ValidationResult::Invalid(consensus::Reason::kBadSignature);
   }
 
   std::lock_guard lock(mu_);

@@ -265,8 +265,8 @@ Json SendRawTransaction(NodeContext& ctx, const Args& a) {
   if (r.error()) ThrowLocal(r.ToString());
   if (r.invalid()) {
     // Already pending is success, as in Bitcoin Core: a resent tx is not an error.
-    if (r.reason() == "txn-already-in-mempool") return txid.ToHex();
-    if (r.reason() == "txn-already-known") {
+    if (r.code() == consensus::Reason::kTxnAlreadyInMempool) return txid.ToHex();
+    if (r.code() == consensus::Reason::kTxnAlreadyKnown) {
       Throw(rpc_code::kVerifyAlreadyInChain, "Transaction already in block chain");
     }
     Throw(rpc_code::kVerifyRejected, r.ToString());
@@ -474,7 +474,7 @@ Json SubmitBlock(NodeContext& ctx, const Args& a) {
   }
   if (auto known = ctx.chain->GetBlockIndex(block->block.header.Id())) {
     if (known->status & (chain::kBlockFailed | chain::kBlockFailedParent)) {
-      return "duplicate-invalid";
+      return std::string(ReasonString(consensus::Reason::kDuplicateInvalid));
     }
     if (known->status & chain::kBlockHaveData) return "duplicate";
   }

@@ -138,6 +138,25 @@ TEST(P2pMessagesTest, FrameHeaderRules) {
   EXPECT_FALSE(DecodeFrameHeader(chain::Bytes(23, 0), kMagic, kMaxBlock).ok());
 }
 
+// The connection scores a refused header by its FrameError, never by its text.
+TEST(P2pMessagesTest, FrameHeaderErrorsAreTyped) {
+  auto error = [](const chain::Bytes& header) {
+    auto r = DecodeFrameHeader(header, kMagic, kMaxBlock);
+    EXPECT_FALSE(r.ok());
+    EXPECT_FALSE(r.status().ok());
+    return r.error();
+  };
+  EXPECT_EQ(error(Header(0x57424401, "ping", 4, 8)), FrameError::kWrongMagic);
+  EXPECT_EQ(error(Header(kMagic, "PING", 4, 8)), FrameError::kMalformed);
+  EXPECT_EQ(error(Header(kMagic, "pi\0g", 4, 8)), FrameError::kMalformed);
+  EXPECT_EQ(error(Header(kMagic, "", 0, 0)), FrameError::kMalformed);
+  EXPECT_EQ(error(chain::Bytes(23, 0)), FrameError::kMalformed);
+  EXPECT_EQ(error(Header(kMagic, "ping", 4, 9)), FrameError::kOversized);
+  EXPECT_EQ(error(Header(kMagic, "future", 6, kMaxSmallPayload + 1)), FrameError::kOversized);
+  // Another network's magic wins over any other fault of the header.
+  EXPECT_EQ(error(Header(0x57424401, "PING", 4, 1 << 30)), FrameError::kWrongMagic);
+}
+
 TEST(P2pMessagesTest, ChecksumIsSha256dPrefix) {
   chain::Bytes payload = {1, 2, 3};
   chain::Hash256 h = chain::Sha256dHash(payload);

@@ -485,7 +485,7 @@ TEST_F(PeerManagerTest, OrphanWaitsForTheEarlierNonce) {
   Connect(2);
   chain::Transaction tx0 = Tx(0), tx1 = Tx(1);
   node_.tx_verdict = [this, &tx0](const chain::Transaction& tx) {
-    if (tx.nonce == 1 && !node_.mempool.count(tx0.Id())) return Verdict::Rejected("nonce-gap");
+    if (tx.nonce == 1 && !node_.mempool.count(tx0.Id())) return Verdict::Orphan("nonce-gap");
     return Verdict::Accepted();
   };
   pm_->OnMessage(1, InvMsg{{InvItem{InvType::kTx, tx1.Id()}, InvItem{InvType::kTx, tx0.Id()}}});
@@ -505,7 +505,7 @@ TEST_F(PeerManagerTest, OrphanIsRetriedWhenABlockBringsItsPredecessor) {
   chain::Transaction tx1 = Tx(1);
   bool confirmed = false;
   node_.tx_verdict = [&confirmed](const chain::Transaction& tx) {
-    if (tx.nonce == 1 && !confirmed) return Verdict::Rejected("nonce-gap");
+    if (tx.nonce == 1 && !confirmed) return Verdict::Orphan("nonce-gap");
     return Verdict::Accepted();
   };
   pm_->OnMessage(1, InvMsg{{InvItem{InvType::kTx, tx1.Id()}}});
@@ -775,7 +775,7 @@ TEST_F(PeerManagerTest, OrphanPoolIsBounded) {
   Make(o);
   Connect(1);
   node_.tx_verdict = [](const chain::Transaction& tx) {
-    return tx.nonce > 0 ? Verdict::Rejected("nonce-gap") : Verdict::Accepted();
+    return tx.nonce > 0 ? Verdict::Orphan("nonce-gap") : Verdict::Accepted();
   };
   std::vector<chain::Transaction> txs;
   for (uint64_t n = 1; n <= 6; ++n) txs.push_back(Tx(n));

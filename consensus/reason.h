@@ -1,0 +1,183 @@
+// Why a header, block or tx was refused: one code per rule, defined here once for every layer.
+// Consensus and the mempool (node/mempool.h) produce these; the layers above act on the code
+// (node/net_bridge.cpp turns it into a peer verdict, the RPC into an error), never on its text.
+// ReasonString gives the text the node reports (RPC `submitblock`, `sendrawtransaction`, logs):
+// docs/PROTOCOL.md §8 and §9 state them, and they never change.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string_view>
+
+namespace waybill::consensus {
+
+enum class Reason : unsigned char {
+  // Headers (docs/PROTOCOL.md §8.1, §12.4).
+  kBadVersion,        // header or tx version unknown
+  kHighHash,          // proof of work does not meet `bits`, or `bits` is above the pow limit
+  kPrevBlkNotFound,   // the parent is unknown: not (yet) an offence
+  kBadPrevBlk,        // the parent is invalid
+  kBadHeight,         // the height would overflow
+  kBadDiffBits,       // `bits` is not the ASERT value
+  kTimeTooOld,        // time <= median time past
+  kTimeTooNew,        // time > clock + drift: may become valid later
+  kDuplicateInvalid,  // already known, and known invalid
+  kLowWorkHeaders,    // a peer's header chain stayed below the presync threshold
+  kPresyncMismatch,   // a redownloaded header differs from the presync's
+  // Blocks (§8.2).
+  kBadBlockEncoding,
+  kBadBlockSize,
+  kBadBlockTxs,
+  kBadMerkleRoot,
+  kDuplicateTx,
+  kBadSignature,  // blocks and the mempool
+  kFeeOverflow,
+  kRewardOverflow,
+  // Transactions, context-free (§8.3).
+  kBadFee,
+  kBadAmount,
+  kBadQuantity,
+  kBadUnit,
+  kBadMetadata,
+  kBadDocuments,
+  kBadSplit,
+  kBadMergeInputs,
+  kBadClaim,
+  // The state transition (§9): these depend on the state the tx meets.
+  kBadChainId,
+  kNonceReused,
+  kNonceGap,  // an earlier nonce of the sender is missing: may become valid later
+  kFeeTooLow,
+  kInsufficientBalance,
+  kBalanceOverflow,
+  kAssetExists,
+  kUnknownAsset,
+  kAssetClosed,
+  kNotCustodian,
+  kTransferToSelf,
+  kBadSplitSum,
+  kBadGenesisAllocation,  // genesis file: allocations overflow
+  // Chainstate commands (RPC invalidateblock, reconsiderblock, verifychain).
+  kBlockNotFound,
+  kCannotInvalidateGenesis,
+  kBadLink,  // a stored block does not match its index
+  // The mempool's policy (node/mempool.h): this node's limits, not consensus rules.
+  kTxTooLarge,
+  kTxnAlreadyInMempool,
+  kTxnAlreadyKnown,  // confirmed on the active chain
+  kTooManyPending,
+  kMempoolFull,  // keep last: kReasonCount counts up to it
+};
+
+inline constexpr size_t kReasonCount = static_cast<size_t>(Reason::kMempoolFull) + 1;
+
+// The reported text of a code; empty for a value outside the enum.
+constexpr std::string_view ReasonString(Reason reason) {
+  switch (reason) {
+    case Reason::kBadVersion:
+      return "bad-version";
+    case Reason::kHighHash:
+      return "high-hash";
+    case Reason::kPrevBlkNotFound:
+      return "prev-blk-not-found";
+    case Reason::kBadPrevBlk:
+      return "bad-prevblk";
+    case Reason::kBadHeight:
+      return "bad-height";
+    case Reason::kBadDiffBits:
+      return "bad-diffbits";
+    case Reason::kTimeTooOld:
+      return "time-too-old";
+    case Reason::kTimeTooNew:
+      return "time-too-new";
+    case Reason::kDuplicateInvalid:
+      return "duplicate-invalid";
+    case Reason::kLowWorkHeaders:
+      return "low-work-headers";
+    case Reason::kPresyncMismatch:
+      return "presync-mismatch";
+    case Reason::kBadBlockEncoding:
+      return "bad-block-encoding";
+    case Reason::kBadBlockSize:
+      return "bad-block-size";
+    case Reason::kBadBlockTxs:
+      return "bad-block-txs";
+    case Reason::kBadMerkleRoot:
+      return "bad-merkle-root";
+    case Reason::kDuplicateTx:
+      return "duplicate-tx";
+    case Reason::kBadSignature:
+      return "bad-signature";
+    case Reason::kFeeOverflow:
+      return "fee-overflow";
+    case Reason::kRewardOverflow:
+      return "reward-overflow";
+    case Reason::kBadFee:
+      return "bad-fee";
+    case Reason::kBadAmount:
+      return "bad-amount";
+    case Reason::kBadQuantity:
+      return "bad-quantity";
+    case Reason::kBadUnit:
+      return "bad-unit";
+    case Reason::kBadMetadata:
+      return "bad-metadata";
+    case Reason::kBadDocuments:
+      return "bad-documents";
+    case Reason::kBadSplit:
+      return "bad-split";
+    case Reason::kBadMergeInputs:
+      return "bad-merge-inputs";
+    case Reason::kBadClaim:
+      return "bad-claim";
+    case Reason::kBadChainId:
+      return "bad-chain-id";
+    case Reason::kNonceReused:
+      return "nonce-reused";
+    case Reason::kNonceGap:
+      return "nonce-gap";
+    case Reason::kFeeTooLow:
+      return "fee-too-low";
+    case Reason::kInsufficientBalance:
+      return "insufficient-balance";
+    case Reason::kBalanceOverflow:
+      return "balance-overflow";
+    case Reason::kAssetExists:
+      return "asset-exists";
+    case Reason::kUnknownAsset:
+      return "unknown-asset";
+    case Reason::kAssetClosed:
+      return "asset-closed";
+    case Reason::kNotCustodian:
+      return "not-custodian";
+    case Reason::kTransferToSelf:
+      return "transfer-to-self";
+    case Reason::kBadSplitSum:
+      return "bad-split-sum";
+    case Reason::kBadGenesisAllocation:
+      return "bad-genesis-allocation";
+    case Reason::kBlockNotFound:
+      return "block-not-found";
+    case Reason::kCannotInvalidateGenesis:
+      return "cannot-invalidate-genesis";
+    case Reason::kBadLink:
+      return "bad-link";
+    case Reason::kTxTooLarge:
+      return "tx-too-large";
+    case Reason::kTxnAlreadyInMempool:
+      return "txn-already-in-mempool";
+    case Reason::kTxnAlreadyKnown:
+      return "txn-already-known";
+    case Reason::kTooManyPending:
+      return "too-many-pending";
+    case Reason::kMempoolFull:
+      return "mempool-full";
+  }
+  return {};
+}
+
+// The code whose ReasonString is `text`, if any (for tools and tests reading reported text
+// back; the node itself never decides anything from the text).
+std::optional<Reason> ReasonFromString(std::string_view text);
+
+}  // namespace waybill::consensus
