@@ -88,15 +88,15 @@ void ReadNodeCookie(const Args& args, const std::string& network, RpcConnection*
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
     s = ReadCookie(path, &conn->user, &conn->password);
   }
-  if (!s.ok()) {
-    throw CliError(s.reason() +
-                   (args.Has("rpcwait") ? " (waited " + std::to_string(conn->timeout_seconds) +
-                                              " s, --rpcclienttimeout)"
-                                        : "") +
-                   " (or give --rpcuser/--rpcpassword)");
-  }
   const auto waited =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start);
+  if (!s.ok()) {
+    const std::string how_long =
+        args.Has("rpcwait")
+            ? " (waited " + std::to_string(waited.count()) + " s, --rpcclienttimeout)"
+            : "";
+    throw CliError(s.reason() + how_long + " (or give --rpcuser/--rpcpassword)");
+  }
   conn->timeout_seconds = std::max(1, conn->timeout_seconds - static_cast<int>(waited.count()));
 }
 
