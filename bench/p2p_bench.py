@@ -56,7 +56,8 @@ class Testnet:
         self.nodes = self.state["nodes"]
         self.clients = []
         for n in self.nodes:
-            with open(os.path.join(n["datadir"], ".cookie")) as f:
+            # <datadir>/<network>/.cookie (node/params/network.h).
+            with open(os.path.join(n["datadir"], "regtest", ".cookie")) as f:
                 user, password = f.read().strip().split(":", 1)
             self.clients.append(RpcClient(n["ip"], n["rpcport"], (user, password)))
 
@@ -73,7 +74,8 @@ class Testnet:
         times = []
         for n in self.nodes:
             found = None
-            with open(os.path.join(n["datadir"], "debug.log"), errors="replace") as f:
+            with open(os.path.join(n["datadir"], "regtest", "debug.log"),
+                      errors="replace") as f:
                 for line in f:
                     m = TIP_LINE.match(line)
                     if m and m.group(3) == block_id:

@@ -52,9 +52,10 @@ po::options_description Settings() {
   // clang-format off
   d.add_options()
       ("datadir", po::value<std::string>()->value_name("DIR"),
-       "Data directory (default: ~/.waybill).")
+       "Data directory (default: ~/.waybill); a network's files go in DIR/<network>/.")
       ("network", po::value<std::string>()->value_name("NAME"),
-       "Embedded network: devnet, regtest or testnet (default: devnet).")
+       "Embedded network: devnet, regtest or testnet (default: devnet); another network: "
+       "--genesis.")
       ("genesis", po::value<std::string>()->value_name("FILE"),
        "Genesis file of another network (conflicts with --network).")
       ("rpcbind", po::value<std::string>()->value_name("ADDR"),
@@ -141,7 +142,7 @@ bool IsIpAddress(const std::string& s) {
 
 // "~" and "~/x" are expanded (a config file gets no shell to do it); the result is absolute.
 chain::Result<std::string> ResolveDatadir(const std::optional<std::string>& given) {
-  std::string path = given.value_or("~/.waybill");
+  std::string path = given.value_or(DefaultDataDir());
   if (path.empty()) return Status::Invalid("--datadir: must not be empty");
   if (path == "~" || path.rfind("~/", 0) == 0) {
     const char* home = std::getenv("HOME");
@@ -212,8 +213,7 @@ Status ValidateP2p(const po::variables_map& vm, Config* c) {
   return Status::Ok();
 }
 
-Status Validate(const po::variables_map& vm, Config* c) {
-  // Network.
+Status ValidateNetwork(const po::variables_map& vm, Config* c) {
   std::optional<std::string> network = Get(vm, "network");
   std::optional<std::string> genesis = Get(vm, "genesis");
   if (network && genesis) {
@@ -232,8 +232,10 @@ Status Validate(const po::variables_map& vm, Config* c) {
     c->params = std::move(*params);
   }
   c->network = c->params.network;
+  return Status::Ok();
+}
 
-  // RPC.
+Status ValidateRpc(const po::variables_map& vm, Config* c) {
   if (auto bind = Get(vm, "rpcbind")) {
     if (!IsIpAddress(*bind)) return Status::Invalid("--rpcbind: not an IP address: " + *bind);
     c->rpc_bind = *bind;
@@ -254,8 +256,10 @@ Status Validate(const po::variables_map& vm, Config* c) {
     c->rpc_user = *user;
     c->rpc_password = *password;
   }
+  return Status::Ok();
+}
 
-  // Logging.
+Status ValidateLogging(const po::variables_map& vm, Config* c) {
   if (auto level = Get(vm, "loglevel")) {
     auto parsed = ParseLogLevel(*level);
     if (!parsed) {
@@ -265,8 +269,10 @@ Status Validate(const po::variables_map& vm, Config* c) {
     c->log_level = *parsed;
   }
   if (vm.count("printtoconsole")) c->print_to_console = vm["printtoconsole"].as<bool>();
+  return Status::Ok();
+}
 
-  // Mining and resources.
+Status ValidateMining(const po::variables_map& vm, Config* c) {
   if (vm.count("mine")) c->mine = vm["mine"].as<bool>();
   if (auto address = Get(vm, "miner-address")) {
     auto account = chain::bech32::DecodeAddress(c->params.address_prefix, *address);
@@ -288,20 +294,70 @@ Status Validate(const po::variables_map& vm, Config* c) {
     return s;
   }
   c->miner_threads = static_cast<int>(miner_threads);
+  return Status::Ok();
+}
+
+Status ValidateResources(const po::variables_map& vm, Config* c) {
   int64_t mempool_mb = 64;
   if (Status s = ReadInt(vm, "maxmempool", 1, 1 << 20, &mempool_mb); !s.ok()) return s;
   c->max_mempool_mb = static_cast<size_t>(mempool_mb);
   int64_t verify_threads = std::max(1u, std::thread::hardware_concurrency());
   if (Status s = ReadInt(vm, "verify-threads", 1, 1024, &verify_threads); !s.ok()) return s;
   c->verify_threads = static_cast<size_t>(verify_threads);
-
-  // Storage.
   int64_t check_blocks = c->check_blocks;
   if (Status s = ReadInt(vm, "checkblocks", 0, UINT32_MAX, &check_blocks); !s.ok()) return s;
   c->check_blocks = static_cast<uint32_t>(check_blocks);
   c->reindex = vm.count("reindex") > 0;
   if (vm.count("persistmempool")) c->persist_mempool = vm["persistmempool"].as<bool>();
-  return ValidateP2p(vm, c);
+  return Status::Ok();
+}
+
+// Each step may use what the ones before it set (the network first: ports and addresses
+// depend on it).
+Status Validate(const po::variables_map& vm, Config* c) {
+  for (Status (*step)(const po::variables_map&, Config*) :
+       {ValidateNetwork, ValidateRpc, ValidateLogging, ValidateMining, ValidateResources,
+        ValidateP2p}) {
+    if (Status s = step(vm, c); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+// The config file: --conf, else <datadir>/waybill.conf if it exists. Either must be a regular
+// file: a directory would otherwise open and read as an empty file. Its settings go into *vm
+// after the command line's (which win); sets config->conf_file. Returns the data folder, which
+// the file may set (useful with --conf). May throw po::error.
+chain::Result<std::string> ReadConfigFile(const po::options_description& settings,
+                                          po::variables_map* vm, Config* config) {
+  auto datadir = ResolveDatadir(Get(*vm, "datadir"));
+  if (!datadir.ok()) return datadir.status();
+  std::optional<std::string> conf = Get(*vm, "conf");
+  std::string conf_path =
+      conf.value_or((std::filesystem::path(*datadir) / kDefaultConfName).string());
+  // An explicit file is named as the option; the default one as "config file PATH".
+  const std::string unreadable =
+      conf ? "--conf: cannot read " + conf_path : "config file " + conf_path + ": cannot read it";
+  std::error_code ec;
+  const std::filesystem::file_status st = std::filesystem::status(conf_path, ec);
+  if (!std::filesystem::exists(st)) {
+    if (conf) return Status::Invalid(unreadable);
+    return datadir;
+  }
+  if (!std::filesystem::is_regular_file(st)) {
+    return Status::Invalid((conf ? "--conf: cannot read " : "config file ") + conf_path +
+                           ": not a regular file");
+  }
+  std::ifstream in(conf_path);
+  if (!in) return Status::Invalid(unreadable);
+  try {
+    po::store(po::parse_config_file(in, settings), *vm);
+  } catch (const po::error& e) {
+    return Status::Invalid("config file " + conf_path + ": " + e.what());
+  }
+  config->conf_file = conf_path;
+  // A datadir given only in the file counts; one on the command line was stored first and so
+  // still wins.
+  return ResolveDatadir(Get(*vm, "datadir"));
 }
 
 chain::Result<Config> ParseConfigOrThrow(int argc, const char* const* argv) {
@@ -341,39 +397,8 @@ chain::Result<Config> ParseConfigOrThrow(int argc, const char* const* argv) {
     return config;
   }
 
-  auto datadir = ResolveDatadir(Get(vm, "datadir"));
+  auto datadir = ReadConfigFile(settings, &vm, &config);
   if (!datadir.ok()) return datadir.status();
-
-  // The config file: --conf, else <datadir>/waybill.conf if it exists. Either must be a
-  // regular file: a directory would otherwise open and read as an empty file.
-  std::optional<std::string> conf = Get(vm, "conf");
-  std::string conf_path =
-      conf.value_or((std::filesystem::path(*datadir) / kDefaultConfName).string());
-  // An explicit file is named as the option; the default one as "config file PATH".
-  const std::string unreadable =
-      conf ? "--conf: cannot read " + conf_path : "config file " + conf_path + ": cannot read it";
-  std::error_code ec;
-  const std::filesystem::file_status st = std::filesystem::status(conf_path, ec);
-  if (!std::filesystem::exists(st)) {
-    if (conf) return Status::Invalid(unreadable);
-  } else {
-    if (!std::filesystem::is_regular_file(st)) {
-      return Status::Invalid((conf ? "--conf: cannot read " : "config file ") + conf_path +
-                             ": not a regular file");
-    }
-    std::ifstream in(conf_path);
-    if (!in) return Status::Invalid(unreadable);
-    try {
-      po::store(po::parse_config_file(in, settings), vm);
-    } catch (const po::error& e) {
-      return Status::Invalid("config file " + conf_path + ": " + e.what());
-    }
-    config.conf_file = conf_path;
-    // A datadir given only in the file (useful with --conf) counts; one on the command line
-    // was stored first and so still wins.
-    datadir = ResolveDatadir(Get(vm, "datadir"));
-    if (!datadir.ok()) return datadir.status();
-  }
   config.datadir = *datadir;
 
   if (Status s = Validate(vm, &config); !s.ok()) return s;

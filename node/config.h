@@ -4,7 +4,8 @@
 // option. `waybilld --help` lists every option.
 //
 // Defaults worth knowing:
-//   --datadir         ~/.waybill
+//   --datadir         ~/.waybill (node/params/network.h DefaultDataDir); the network's files
+//                     go in <datadir>/<network>/ (NetworkDir), the config file stays in <datadir>
 //   --network         devnet (embedded: devnet, regtest, testnet); --genesis FILE instead
 //                     selects another network (the two conflict)
 //   --rpcbind         127.0.0.1 (loopback only)
@@ -50,7 +51,7 @@ struct Config {
   bool show_version = false;
   std::string help_text;
 
-  std::string datadir;       // absolute
+  std::string datadir;       // absolute; the network's folder is NetworkDir(datadir, network)
   std::string conf_file;     // the config file read; empty if none
   std::string network;       // params.network
   std::string genesis_file;  // empty: an embedded network

@@ -1,7 +1,7 @@
 // Logging for the node. Libraries log through chain::LogSink (chain/log.h) and are silent unless
 // given one; the Node owns the one Logger and decides where lines go (stderr and
-// <datadir>/debug.log). There is no global logger: pass a LogSink& or LogSink* to whoever
-// needs one.
+// <datadir>/<network>/debug.log). There is no global logger: pass a LogSink& or LogSink* to
+// whoever needs one.
 //
 // A line reads: 2026-11-22T05:10:11.123Z [info] message
 //          or: 2026-11-22T05:10:11.123Z [warn] [rpc] message   (with a category)

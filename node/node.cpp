@@ -163,17 +163,39 @@ Status Node::Start() {
 
 Status Node::StartLocked() {
   started_at_ = std::chrono::steady_clock::now();
+  if (Status s = LockNetworkDir(); !s.ok()) return s;
+  if (Status s = OpenLog(); !s.ok()) return s;
+  if (Status s = OpenChain(); !s.ok()) return s;
+  MempoolOptions mempool_options;
+  mempool_options.max_bytes = config_.max_mempool_mb << 20;
+  mempool_options.signature_cache = signature_cache_;
+  mempool_ = std::make_unique<Mempool>(chain_.get(), mempool_options);
+  tip_logger_ = std::make_unique<TipLogger>(logger_.get());
+  relay_.Set({mempool_.get(), tip_logger_.get()});
+  if (config_.persist_mempool) LoadMempoolFile();
+  StartMiner();
+  if (Status s = StartP2p(); !s.ok()) return s;
+  if (Status s = StartRpc(); !s.ok()) return s;
+  consensus::TipInfo tip = chain_->Tip();
+  Log(LogLevel::kInfo,
+      "chain tip: height " + std::to_string(tip.height) + ", block " + tip.id.ToHex());
+  return Status::Ok();
+}
+
+Status Node::LockNetworkDir() {
   const std::string& datadir = config_.datadir;
-
-  // The data directory, private to its user when we create it.
+  const std::string network_dir = NetworkDir(datadir, config_.network);
+  // The data directory and the network's folder, private to their user when we create them.
   std::error_code ec;
-  bool created = fs::create_directories(datadir, ec);
-  if (ec) return Status::IoError("cannot create data directory " + datadir + ": " + ec.message());
-  if (created) fs::permissions(datadir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  for (const std::string& dir : {datadir, network_dir}) {
+    bool created = fs::create_directories(dir, ec);
+    if (ec) return Status::IoError("cannot create data directory " + dir + ": " + ec.message());
+    if (created) fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  }
 
-  // One node per data directory. The kernel drops a flock when the process dies, so a crash
+  // One node per network folder. The kernel drops a flock when the process dies, so a crash
   // never leaves a stale lock.
-  const std::string lock_path = (fs::path(datadir) / ".lock").string();
+  const std::string lock_path = LockPath(datadir, config_.network);
   lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lock_fd_ < 0) {
     return Status::IoError("cannot open " + lock_path + ": " + std::strerror(errno));
@@ -182,45 +204,62 @@ Status Node::StartLocked() {
     int err = errno;
     ::close(lock_fd_);
     lock_fd_ = -1;
-    if (err == EWOULDBLOCK) return Status::Invalid("another waybilld is using " + datadir);
+    if (err == EWOULDBLOCK) return Status::Invalid("another waybilld is using " + network_dir);
     return Status::IoError("cannot lock " + lock_path + ": " + std::strerror(err));
   }
+  // The pid file lets tools (waybill testnet) find the process that holds the lock. It is a
+  // courtesy, not state: a failure to write it does not stop the node.
+  const std::string pid_path = PidFilePath(datadir, config_.network);
+  const std::string pid_text = std::to_string(::getpid()) + "\n";
+  int fd = ::open(pid_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    pid_file_written_ =
+        ::write(fd, pid_text.data(), pid_text.size()) == static_cast<ssize_t>(pid_text.size());
+    ::close(fd);
+  }
+  return Status::Ok();
+}
 
+Status Node::OpenLog() {
+  const std::string network_dir = NetworkDir(config_.datadir, config_.network);
   LoggerOptions log_options;
   log_options.level = config_.log_level;
   log_options.print_to_console = config_.print_to_console;
-  log_options.file_path = (fs::path(datadir) / "debug.log").string();
+  log_options.file_path = (fs::path(network_dir) / "debug.log").string();
   log_options.on_write_error = [this](const std::string& why) { AbortNode(why); };
   auto logger = Logger::Open(log_options);
   if (!logger.ok()) return logger.status();
   logger_ = std::move(*logger);
   Log(LogLevel::kInfo, std::string("Waybill ") + WaybillVersion() + " starting: network " +
-                           config_.network + ", datadir " + datadir);
+                           config_.network + ", datadir " + config_.datadir);
+  if (!pid_file_written_) {
+    Log(LogLevel::kWarn, "cannot write " + PidFilePath(config_.datadir, config_.network));
+  }
   if (!config_.conf_file.empty()) Log(LogLevel::kInfo, "config file " + config_.conf_file);
   if (!config_.genesis_file.empty()) {
     Log(LogLevel::kInfo, "genesis file " + config_.genesis_file);
   }
   for (const std::string& note : config_.notes) Log(LogLevel::kInfo, note);
   Log(LogLevel::kInfo, "chain id " + config_.params.chain_id().ToHex());
+  return Status::Ok();
+}
 
+Status Node::OpenChain() {
   // Chainstate, listening through the relay until the mempool exists.
-  const fs::path network_dir = fs::path(datadir) / config_.network;
-  // A database is created only in a new network folder: where one is expected, a missing one
-  // (a lost CURRENT file) is damage to report, not a reason to start an empty chain.
-  const bool new_network_dir = !fs::exists(network_dir, ec);
-  fs::create_directories(network_dir, ec);
-  if (ec) {
-    return Status::IoError("cannot create " + network_dir.string() + ": " + ec.message());
-  }
-  const std::string chain_dir = (network_dir / "chain").string();
+  const fs::path chain_path = fs::path(NetworkDir(config_.datadir, config_.network)) / "chain";
+  const std::string chain_dir = chain_path.string();
+  // A database is created only where there is none: where one is expected, a missing part of
+  // it (a lost CURRENT file) is damage to report, not a reason to start an empty chain.
+  std::error_code ec;
+  const bool new_chain = !fs::exists(chain_path, ec);
   // Signatures the mempool verified, so that their blocks connect without verifying them again.
-  auto signature_cache = std::make_shared<chain::SignatureCache>();
+  signature_cache_ = std::make_shared<chain::SignatureCache>();
   consensus::ChainstateOptions chain_options;
   chain_options.clock = [clock = &clock_] { return clock->Now(); };
   chain_options.verify_threads = config_.verify_threads;
-  chain_options.signature_cache = signature_cache;
+  chain_options.signature_cache = signature_cache_;
   chain_options.listener = &relay_;
-  chain_options.store.create_if_missing = new_network_dir || config_.reindex;
+  chain_options.store.create_if_missing = new_chain || config_.reindex;
   chain_options.check_blocks = config_.check_blocks;
   chain_options.reindex = config_.reindex;
   chain_options.log = logger_.get();
@@ -238,30 +277,24 @@ Status Node::StartLocked() {
     return chain.status().IsLocalError() ? Status::IoError(why) : Status::Invalid(why);
   }
   chain_ = std::move(*chain);
+  return Status::Ok();
+}
 
-  MempoolOptions mempool_options;
-  mempool_options.max_bytes = config_.max_mempool_mb << 20;
-  mempool_options.signature_cache = signature_cache;
-  mempool_ = std::make_unique<Mempool>(chain_.get(), mempool_options);
-  tip_logger_ = std::make_unique<TipLogger>(logger_.get());
-  relay_.Set({mempool_.get(), tip_logger_.get()});
-  if (config_.persist_mempool) LoadMempoolFile();
+void Node::StartMiner() {
+  if (!config_.mine) return;
+  MinerOptions miner_options;
+  miner_options.miner_account = *config_.miner_account;
+  miner_options.threads = config_.miner_threads;
+  miner_options.log = [log = logger_.get()](const std::string& line) { log->Info(line); };
+  miner_ = std::make_unique<Miner>(chain_.get(), mempool_.get(), &clock_, miner_options);
+  miner_->Start();
+  Log(LogLevel::kInfo,
+      "mining to " +
+          chain::bech32::EncodeAddress(config_.params.address_prefix, *config_.miner_account) +
+          " on " + std::to_string(config_.miner_threads) + " thread(s)");
+}
 
-  if (config_.mine) {
-    MinerOptions miner_options;
-    miner_options.miner_account = *config_.miner_account;
-    miner_options.threads = config_.miner_threads;
-    miner_options.log = [log = logger_.get()](const std::string& line) { log->Info(line); };
-    miner_ = std::make_unique<Miner>(chain_.get(), mempool_.get(), &clock_, miner_options);
-    miner_->Start();
-    Log(LogLevel::kInfo,
-        "mining to " +
-            chain::bech32::EncodeAddress(config_.params.address_prefix, *config_.miner_account) +
-            " on " + std::to_string(config_.miner_threads) + " thread(s)");
-  }
-
-  if (Status s = StartP2p(); !s.ok()) return s;
-
+Status Node::StartRpc() {
   context_.params = &chain_->params();
   context_.chain = chain_.get();
   context_.mempool = mempool_.get();
@@ -271,7 +304,7 @@ Status Node::StartLocked() {
     connman->NotifyLocalTx(txid);
   };
   context_.clock = &clock_;
-  context_.datadir = datadir;
+  context_.datadir = config_.datadir;
   context_.request_stop = [this] { RequestStop(); };
 
   BuiltinRpcContext builtin;
@@ -289,7 +322,7 @@ Status Node::StartLocked() {
     auth = AuthConfig{config_.rpc_user, config_.rpc_password};
     Log(LogLevel::kInfo, "RPC authentication: configured --rpcuser");
   } else {
-    auto cookie = CookieFile::Create((fs::path(datadir) / ".cookie").string());
+    auto cookie = CookieFile::Create(CookiePath(config_.datadir, config_.network));
     if (!cookie.ok()) return cookie.status();
     cookie_ = std::move(*cookie);
     auth = cookie_->auth();
@@ -300,18 +333,12 @@ Status Node::StartLocked() {
   rpc_options.port = config_.rpc_port;
   rpc_server_ =
       std::make_unique<RpcServer>(&rpc_table_, std::move(auth), rpc_options, logger_.get());
-  if (Status s = rpc_server_->Start(); !s.ok()) return s;
-
-  consensus::TipInfo tip = chain_->Tip();
-  Log(LogLevel::kInfo,
-      "chain tip: height " + std::to_string(tip.height) + ", block " + tip.id.ToHex());
-  return Status::Ok();
+  return rpc_server_->Start();
 }
 
 Status Node::StartP2p() {
   const P2pConfig& p = config_.p2p;
-  const std::filesystem::path network_dir =
-      std::filesystem::path(config_.datadir) / config_.network;
+  const fs::path network_dir = NetworkDir(config_.datadir, config_.network);
   p2p::ConnmanOptions options;
   options.magic = config_.params.magic;
   options.max_block_size = config_.params.max_block_size;
@@ -341,7 +368,7 @@ Status Node::StartP2p() {
 }
 
 std::string Node::MempoolFilePath() const {
-  return (fs::path(config_.datadir) / config_.network / "mempool.dat").string();
+  return (fs::path(NetworkDir(config_.datadir, config_.network)) / "mempool.dat").string();
 }
 
 void Node::LoadMempoolFile() {
@@ -443,6 +470,9 @@ void Node::Stop() {
   cookie_.reset();  // removes the cookie file
   Log(LogLevel::kInfo, "stopped");
   if (lock_fd_ >= 0) {
+    // Removed while the lock is still held, so it never removes a newer node's file.
+    std::error_code ignored;
+    if (pid_file_written_) fs::remove(PidFilePath(config_.datadir, config_.network), ignored);
     ::close(lock_fd_);  // releases the flock
     lock_fd_ = -1;
   }

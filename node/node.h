@@ -1,13 +1,13 @@
 // The node: the composition root that owns every long-lived part of waybilld and starts and
 // stops them in order.
 //
-// Start:  datadir, its lock, the logger, the chainstate, the mempool (reloaded from
-//         mempool.dat), the miner (with --mine), the P2P overlay, the RPC method table, the
-//         cookie, the RPC server.
+// Start:  datadir, the network folder's lock and pid file, the logger, the chainstate, the
+//         mempool (reloaded from mempool.dat), the miner (with --mine), the P2P overlay, the
+//         RPC method table, the cookie, the RPC server.
 // Stop:   the RPC server stops accepting and finishes its replies, the overlay closes its
 //         connections (and saves its address book and bans), the miner stops, the mempool is
-//         saved to mempool.dat and closes, the chainstate closes, the cookie is removed, the
-//         lock is released.
+//         saved to mempool.dat and closes, the chainstate closes, the cookie and the pid file
+//         are removed, the lock is released.
 //
 // Shutdown is requested by SIGINT/SIGTERM (taken with sigwait on a thread of the Node's own,
 // see BlockShutdownSignals), by the RPC `stop`, by RequestStop(), or by AbortNode() when a
@@ -23,6 +23,7 @@
 #include <string>
 #include <thread>
 
+#include "chain/sig_cache.h"
 #include "chain/status.h"
 #include "consensus/chainstate.h"
 #include "node/mining/clock.h"
@@ -127,7 +128,15 @@ class Node {
   };
   chain::Status StartP2p();
 
+  // The steps of Start(), in order.
   chain::Status StartLocked();
+  // Creates <datadir>/<network>/, takes its .lock and writes waybilld.pid.
+  chain::Status LockNetworkDir();
+  chain::Status OpenLog();  // <datadir>/<network>/debug.log
+  chain::Status OpenChain();
+  void StartMiner();  // with --mine
+  // The method table, the cookie (unless --rpcuser) and the server.
+  chain::Status StartRpc();
   // mempool.dat in the network folder (node/mempool/mempool_persist.h): loaded at start, saved at a
   // clean stop; a failed save stops the node as any failed write does.
   std::string MempoolFilePath() const;
@@ -145,6 +154,8 @@ class Node {
   bool stopped_ = false;     // guarded by lifecycle_mu_
   std::chrono::steady_clock::time_point started_at_;
   int lock_fd_ = -1;
+  bool pid_file_written_ = false;
+  std::shared_ptr<chain::SignatureCache> signature_cache_;
   std::unique_ptr<Logger> logger_;
   NodeClock clock_;
   TipRelay relay_;

@@ -1,4 +1,5 @@
 // What the `waybill` command groups share: network selection, the RPC connection, key files.
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <thread>
@@ -11,7 +12,8 @@ namespace waybill::cli {
 
 std::vector<OptionSpec> NetworkOptions() {
   return {
-      {"network", "NAME", false, "devnet (default), regtest or testnet: address prefix, RPC port"},
+      {"network", "NAME", false,
+       "devnet (default), regtest or testnet: address prefix, RPC port, cookie folder"},
       {"genesis", "FILE", false, "the network's genesis file instead of --network"},
       {"hrp", "PREFIX", false, "address prefix (overrides the network's)"},
   };
@@ -22,11 +24,13 @@ std::vector<OptionSpec> ConnectionOptions() {
   std::vector<OptionSpec> rpc = {
       {"rpcconnect", "HOST", false, "node RPC host (default 127.0.0.1)"},
       {"rpcport", "PORT", false, "node RPC port (default: the network's)"},
-      {"datadir", "DIR", false, "node data dir, to read its .cookie"},
+      {"datadir", "DIR", false,
+       "node data folder (default ~/.waybill): reads DIR/<network>/.cookie"},
       {"rpcuser", "USER", false, "RPC user (instead of the cookie)"},
       {"rpcpassword", "PASS", false, "RPC password"},
       {"rpcclienttimeout", "SECONDS", false, "give up on a call after this long (default 900)"},
-      {"rpcwait", "", false, "wait for the node to accept connections"},
+      {"rpcwait", "", false,
+       "wait (up to --rpcclienttimeout) for the node's cookie and for it to accept connections"},
   };
   specs.insert(specs.end(), rpc.begin(), rpc.end());
   return specs;
@@ -57,10 +61,50 @@ std::string AddressPrefix(const Args& args) {
   return LoadParams(args).address_prefix;
 }
 
+namespace {
+
+// The network whose port and cookie folder the RPC options default to: --network (one of the
+// embedded networks), else the --genesis file's, else devnet.
+std::string RpcNetwork(const Args& args) {
+  if (auto network = args.Get("network")) {
+    if (!node::IsEmbeddedNetwork(*network)) throw CliError(node::UnknownNetworkMessage(*network));
+    if (args.Has("genesis")) throw CliError("give --network or --genesis, not both");
+    return *network;
+  }
+  if (args.Has("genesis")) return LoadParams(args).network;
+  return "devnet";
+}
+
+// Reads the node's cookie into conn. With --rpcwait, waits for the file to appear (the node
+// writes it once its chain is open) up to conn->timeout_seconds, and takes the time waited off
+// that timeout, so that the whole command stays within --rpcclienttimeout.
+void ReadNodeCookie(const Args& args, const std::string& network, RpcConnection* conn) {
+  const std::string datadir = args.Get("datadir").value_or(node::DefaultDataDir());
+  const std::string path = node::CookiePath(datadir, network);
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + std::chrono::seconds(conn->timeout_seconds);
+  chain::Status s = ReadCookie(path, &conn->user, &conn->password);
+  while (!s.ok() && args.Has("rpcwait") && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    s = ReadCookie(path, &conn->user, &conn->password);
+  }
+  const auto waited =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start);
+  if (!s.ok()) {
+    const std::string how_long =
+        args.Has("rpcwait")
+            ? " (waited " + std::to_string(waited.count()) + " s, --rpcclienttimeout)"
+            : "";
+    throw CliError(s.reason() + how_long + " (or give --rpcuser/--rpcpassword)");
+  }
+  conn->timeout_seconds = std::max(1, conn->timeout_seconds - static_cast<int>(waited.count()));
+}
+
+}  // namespace
+
 RpcClient MakeRpcClient(const Args& args) {
   RpcConnection conn;
-  std::string network = args.Get("network").value_or("devnet");
-  if (!args.Has("network") && args.Has("genesis")) network = LoadParams(args).network;
+  const std::string network = RpcNetwork(args);
   conn.host = args.Get("rpcconnect").value_or("127.0.0.1");
   if (conn.host.empty()) throw CliError("--rpcconnect must not be empty");
   if (auto port = args.Get("rpcport")) {
@@ -79,10 +123,7 @@ RpcClient MakeRpcClient(const Args& args) {
     conn.user = args.Get("rpcuser").value_or("");
     conn.password = args.Get("rpcpassword").value_or("");
   } else {
-    std::string datadir = args.Get("datadir").value_or(node::DefaultDataDir());
-    if (chain::Status s = ReadCookie(datadir, &conn.user, &conn.password); !s.ok()) {
-      throw CliError(s.reason() + " (or give --rpcuser/--rpcpassword)");
-    }
+    ReadNodeCookie(args, network, &conn);
   }
   return RpcClient(std::move(conn));
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "node/cli/commands.h"
+#include "node/cli/dev_keys.h"
 
 namespace {
 
@@ -17,7 +18,8 @@ constexpr const char* kUsage =
     "\n"
     "Keys:\n"
     "  key new --out FILE              create a random key file (mode 0600), print address\n"
-    "  key dev I --out FILE            write published development key I (funded: 0..9)\n"
+    "  key dev I --out FILE            write published development key I (devnet and\n"
+    "                                  regtest fund 0..9; others: a warning on stderr)\n"
     "  key address --key FILE          print a key file's address\n"
     "Node:\n"
     "  rpc METHOD [ARGS...]            call a JSON-RPC method of a running waybilld\n"
@@ -35,11 +37,12 @@ constexpr const char* kUsage =
     "  testnet up N [--miners K] [--network NAME] [--dir DIR]     start them\n"
     "  testnet status [--dir DIR]                                 heights, tips, peers\n"
     "  testnet down [--dir DIR] [--clean]                         stop them\n"
+    "  testnet stop I | start I [--dir DIR]                       stop / start node I\n"
     "\n"
     "Common options: --network devnet|regtest|testnet (default devnet), --genesis FILE,\n"
-    "--rpcconnect HOST, --rpcport PORT, --datadir DIR (reads DIR/.cookie), --rpcuser USER,\n"
-    "--rpcpassword PASS. Default RPC ports: devnet 19740, regtest 19741, testnet 19742,\n"
-    "other networks 19743. Default data dir: ~/.waybill.\n";
+    "--rpcconnect HOST, --rpcport PORT, --datadir DIR (reads DIR/<network>/.cookie),\n"
+    "--rpcuser USER, --rpcpassword PASS, --rpcwait. Default RPC ports: devnet 19740, regtest\n"
+    "19741, testnet 19742, other networks 19743. Default data dir: ~/.waybill (waybilld's).\n";
 
 int Run(const std::vector<std::string>& words) {
   using namespace waybill::cli;
@@ -61,7 +64,14 @@ int Run(const std::vector<std::string>& words) {
     std::cout << "waybill 0.1.0\n";
     return 0;
   }
-  if (cmd == "key") return RunKey(rest);
+  if (cmd == "key") {
+    const int rc = RunKey(rest);
+    // After the key is written (and its address printed), on stderr: see docs/API.md.
+    if (rc == 0) {
+      if (auto warning = UnfundedDevKeyWarning(rest)) std::cerr << *warning << "\n";
+    }
+    return rc;
+  }
   if (cmd == "rpc") return RunRpc(rest);
   if (cmd == "tx") return RunTx(rest);
   if (cmd == "genesis") return RunGenesis(rest);

@@ -352,12 +352,11 @@ chain::Result<RpcReply> RpcClient::Call(const std::string& method, const Json& p
   return out;
 }
 
-Status ReadCookie(const std::string& datadir, std::string* user, std::string* password) {
-  std::string path = datadir + "/.cookie";
+Status ReadCookie(const std::string& path, std::string* user, std::string* password) {
   std::ifstream in(path);
   if (!in) {
     return Status::Invalid("cannot read the RPC cookie " + path + " (" + std::strerror(errno) +
-                           "); is waybilld running with this --datadir?");
+                           "); is waybilld running on this network with this --datadir?");
   }
   std::string line;
   std::getline(in, line);

@@ -46,7 +46,8 @@ class RpcClient {
   RpcConnection conn_;
 };
 
-// Reads "<datadir>/.cookie" ("user:password"). Invalid with the path on failure.
-chain::Status ReadCookie(const std::string& datadir, std::string* user, std::string* password);
+// Reads a node's cookie file ("user:password"; its path is node::CookiePath(datadir,
+// network)). Invalid with the path on failure.
+chain::Status ReadCookie(const std::string& path, std::string* user, std::string* password);
 
 }  // namespace waybill::cli

@@ -52,7 +52,8 @@ Json StateToJson(const State& s) {
                      {"datadir", n.datadir},
                      {"seed", n.seed},
                      {"miner", n.miner},
-                     {"miner_address", n.miner_address}});
+                     {"miner_address", n.miner_address},
+                     {"args", n.args}});
   }
   return {{"format", kStateFormat},
           {"network", s.network},
@@ -108,6 +109,8 @@ std::optional<State> LoadState(const fs::path& dir) {
       n.seed = j.value("seed", false);
       n.miner = j.value("miner", false);
       n.miner_address = j.value("miner_address", "");
+      n.network = s.network;
+      if (j.contains("args")) n.args = j.at("args").get<std::vector<std::string>>();
       s.nodes.push_back(std::move(n));
     }
   } catch (const Json::exception& e) {
@@ -158,17 +161,26 @@ bool IsOurProcess(pid_t pid, const std::string& want) {
   return false;
 }
 
-bool IsOurNode(const NodeInfo& n) { return IsOurProcess(n.pid, "--datadir=" + n.datadir); }
-
 std::string PacerArg(const fs::path& dir) { return "--dir=" + dir.string(); }
 
-// True if a waybilld holds the data dir's lock (node/node.cpp takes a flock on DIR/.lock).
-bool DataDirLocked(const std::string& datadir) {
-  int fd = ::open((datadir + "/.lock").c_str(), O_RDONLY | O_CLOEXEC);
+bool LockHeld(const std::string& lock_path) {
+  int fd = ::open(lock_path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   bool held = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
   ::close(fd);  // also drops our lock, if we got it
   return held;
+}
+
+bool NodeRunning(const NodeInfo& n) { return LockHeld(node::LockPath(n.datadir, n.network)); }
+
+pid_t RunningPid(const NodeInfo& n) {
+  if (!NodeRunning(n)) return 0;
+  std::ifstream in(node::PidFilePath(n.datadir, n.network));
+  long long pid = 0;
+  if (in >> pid && pid > 0 && pid <= INT32_MAX && ProcessRunning(static_cast<pid_t>(pid))) {
+    return static_cast<pid_t>(pid);
+  }
+  return IsOurProcess(n.pid, "--datadir=" + n.datadir) ? n.pid : 0;
 }
 
 std::string Quote(const std::string& word) {
@@ -279,8 +291,8 @@ std::string Tail(const std::string& path, size_t lines) {
 }
 
 void PrintLogTails(const NodeInfo& n) {
-  for (const std::string& name : {std::string(kStdoutLog), std::string("debug.log")}) {
-    const std::string path = n.datadir + "/" + name;
+  for (const std::string& path :
+       {n.datadir + "/" + kStdoutLog, node::NetworkDir(n.datadir, n.network) + "/debug.log"}) {
     std::string tail = Tail(path, 20);
     if (tail.empty()) continue;
     std::cerr << "----- node " << n.index << ": " << path << " (last lines)\n" << tail;
@@ -313,7 +325,8 @@ chain::Result<RpcReply> NodeCall(const NodeInfo& n, const std::string& method, c
   conn.host = n.ip;
   conn.port = n.rpc_port;
   conn.timeout_seconds = timeout;
-  if (chain::Status s = ReadCookie(n.datadir, &conn.user, &conn.password); !s.ok()) return s;
+  const std::string cookie = node::CookiePath(n.datadir, n.network);
+  if (chain::Status s = ReadCookie(cookie, &conn.user, &conn.password); !s.ok()) return s;
   return RpcClient(std::move(conn)).Call(method, params);
 }
 

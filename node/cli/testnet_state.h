@@ -24,7 +24,8 @@ inline constexpr int kRpcTimeoutSeconds = 5;
 
 struct NodeInfo {
   int index = 0;
-  pid_t pid = 0;
+  pid_t pid = 0;        // as started by `up` or `start`; a node restarted by hand has another
+  std::string network;  // the testnet's (State::network; not stored per node)
   std::string ip;
   uint16_t rpc_port = 0;
   uint16_t p2p_port = 0;
@@ -32,6 +33,9 @@ struct NodeInfo {
   bool seed = false;
   bool miner = false;
   std::string miner_address;  // empty unless miner
+  // The waybilld arguments `up` started it with, for `start I`. Empty in a state file of an
+  // older waybill.
+  std::vector<std::string> args;
 };
 
 struct State {
@@ -59,10 +63,16 @@ bool ProcessRunning(pid_t pid);
 // True if pid runs and has `arg` on its command line. Where /proc is available that tells
 // our process from one the system has given the pid to since; elsewhere the pid is trusted.
 bool IsOurProcess(pid_t pid, const std::string& want);
-bool IsOurNode(const NodeInfo& n);
 std::string PacerArg(const std::filesystem::path& dir);
-// True if a waybilld holds the data dir's lock (node/node.cpp takes a flock on DIR/.lock).
-bool DataDirLocked(const std::string& datadir);
+// True if a process holds the flock on lock_path (waybilld holds node::LockPath(datadir,
+// network) while it runs; the kernel drops it when the process dies).
+bool LockHeld(const std::string& lock_path);
+// Whether a waybilld runs on the node's data folder and network, however it was started (by
+// `up`, `start` or by hand): its lock is held.
+bool NodeRunning(const NodeInfo& n);
+// The pid of the waybilld that runs on the node's folder (from its waybilld.pid, else the
+// recorded pid if that process is the node); 0 when none runs or the pid is unknown.
+pid_t RunningPid(const NodeInfo& n);
 std::string Quote(const std::string& word);
 // Starts exe in a session of its own (no terminal, so no SIGHUP or ^C from it) with stdin
 // from /dev/null and stdout and stderr appended to log_path. The process stays our child

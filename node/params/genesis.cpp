@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "chain/bech32.h"
+#include "node/params/network.h"
 
 namespace waybill::genesis {
 extern const std::string_view kDevnetJson;
@@ -190,8 +191,7 @@ chain::Result<consensus::ChainParams> EmbeddedGenesis(std::string_view name) {
   if (name == "devnet") return ParseGenesisJson(genesis::kDevnetJson);
   if (name == "regtest") return ParseGenesisJson(genesis::kRegtestJson);
   if (name == "testnet") return ParseGenesisJson(genesis::kTestnetJson);
-  return Status::Invalid("unknown network " + std::string(name) +
-                         " (embedded: devnet, regtest, testnet)");
+  return Status::Invalid(UnknownNetworkMessage(name));
 }
 
 std::string GenesisToJson(const consensus::ChainParams& p) {

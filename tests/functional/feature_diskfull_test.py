@@ -77,7 +77,7 @@ class DiskFullTest(WaybillTestFramework):
 
     def unmount(self):
         if self.mountpoint:
-            debug_log = os.path.join(self.mountpoint, "debug.log")
+            debug_log = os.path.join(self.mountpoint, "regtest", "debug.log")
             if os.path.exists(debug_log):
                 shutil.copy(debug_log, os.path.join(self.tmpdir, "node0.debug.log"))
             umount(self.mountpoint)

@@ -83,7 +83,7 @@ class MempoolPersistTest(WaybillTestFramework):
 
     @staticmethod
     def log_has(node, text):
-        with open(os.path.join(node.datadir, "debug.log"), errors="replace") as f:
+        with open(os.path.join(node.netdir, "debug.log"), errors="replace") as f:
             return text in f.read().rsplit("starting:", 1)[-1]
 
 

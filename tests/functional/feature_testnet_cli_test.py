@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""`waybill testnet up/status/down`: the CLI starts four regtest nodes itself (not the
-framework's Node class), they find each other through the seeds, one mines, a tx sent to a
-non-miner is mined everywhere, and the network stops, restarts on its data and is removed.
+"""`waybill testnet up/status/stop/start/down`: the CLI starts four regtest nodes itself (not
+the framework's Node class), they find each other through the seeds, one mines, a tx sent to a
+non-miner is mined everywhere; `stop I` and `start I` stop and start one node on its data; a
+node restarted by hand (another RPC port) is reported alive with its new pid, and `down` stops
+it too; the network stops, restarts on its data and is removed.
 
 The nodes run detached (their own session), so the framework cannot kill them: every path out
 of this test runs `testnet down` and then SIGKILLs whatever testnet.json still lists.
@@ -24,6 +26,7 @@ from framework import (  # noqa: E402
     assert_equal,
     assert_greater_equal,
     assert_true,
+    free_port,
     log,
     wait_until,
 )
@@ -83,7 +86,8 @@ class TestnetCliTest(WaybillTestFramework):
             return json.load(f)
 
     def rpc(self, node, timeout=30):
-        with open(os.path.join(node["datadir"], ".cookie")) as f:
+        # <datadir>/<network>/.cookie (node/params/network.h).
+        with open(os.path.join(node["datadir"], "regtest", ".cookie")) as f:
             user, _, password = f.read().strip().partition(":")
         return RpcClient(node["ip"], node["rpcport"], (user, password), timeout=timeout)
 
@@ -139,6 +143,10 @@ class TestnetCliTest(WaybillTestFramework):
         return out
 
     def kill_leftovers(self):
+        if self.by_hand is not None and self.by_hand.poll() is None:
+            log(f"SIGKILL the node started by hand, pid {self.by_hand.pid}")
+            self.by_hand.kill()
+            self.by_hand.wait(timeout=30)
         path = os.path.join(self.tn_dir, "testnet.json")
         if not os.path.exists(path):
             return
@@ -160,7 +168,7 @@ class TestnetCliTest(WaybillTestFramework):
 
     def print_logs(self):
         for i in range(N):
-            path = os.path.join(self.tn_dir, f"node{i}", "debug.log")
+            path = os.path.join(self.tn_dir, f"node{i}", "regtest", "debug.log")
             if not os.path.exists(path):
                 continue
             with open(path, errors="replace") as f:
@@ -173,6 +181,7 @@ class TestnetCliTest(WaybillTestFramework):
     def run_test(self):
         self.tn_dir = os.path.join(self.tmpdir, "tn")
         self.base_port = None
+        self.by_hand = None
         try:
             self.check_testnet()
         except BaseException:
@@ -280,12 +289,20 @@ class TestnetCliTest(WaybillTestFramework):
                                             ["blockhash"], 1)
         log(f"tx {txid[:16]} mined at height {block.get('height')}")
 
-        log("down stops every node")
-        heights = [self.rpc(n).getblockcount() for n in nodes]
-        pids = [n["pid"] for n in nodes] + [state["pacer_pid"]]
+        self.check_stop_start(nodes)
+        by_hand_rpcport = self.restart_by_hand(nodes[3])
+
+        log("down stops every node, the one restarted by hand too")
+        heights = [self.rpc(n).getblockcount() for n in nodes[:3]]
+        heights.append(self.rpc(dict(nodes[3], rpcport=by_hand_rpcport)).getblockcount())
+        pids = [n["pid"] for n in self.state()["nodes"]] + [self.state()["pacer_pid"],
+                                                            self.by_hand.pid]
         out = self.testnet("down")
         assert_equal(len([line for line in out.splitlines() if "stopped by stop RPC" in line]),
-                     N, f"down output: {out}")
+                     N - 1, f"down output: {out}")
+        assert_true(f"node 3 (pid {self.by_hand.pid}): stopped by SIGTERM (the stop RPC failed"
+                    in out, f"down output: {out}")
+        self.by_hand.wait(timeout=30)
         for pid in pids:
             assert_true(process_gone(pid), f"pid {pid} still runs after down")
         assert_true(not os.path.exists(os.path.join(self.tn_dir, "testnet.json")),
@@ -315,6 +332,62 @@ class TestnetCliTest(WaybillTestFramework):
         for pid in pids:
             assert_true(process_gone(pid), f"pid {pid} still runs after down --clean")
         assert_true(not os.path.exists(self.tn_dir), "the testnet dir is gone")
+
+
+    def check_stop_start(self, nodes):
+        log("stop 1: node 1 stops, keeps its data; the others run on")
+        pid1 = nodes[1]["pid"]
+        out = self.testnet("stop", 1)
+        assert_true(f"node 1 (pid {pid1}): stopped by stop RPC" in out, out)
+        assert_true(process_gone(pid1), "node 1's process is gone")
+        s = self.status_json()
+        assert_equal([n["alive"] for n in s["nodes"]], [True, False, True, True])
+        assert_true("was not running" in self.testnet("stop", 1), "a second stop is a no-op")
+        err = self.testnet("stop", 7, expect_fail=True)
+        assert_true("no node 7" in err, err)
+
+        log("start 1: node 1 runs again on its data and catches up")
+        out = self.testnet("start", 1)
+        assert_true("node 1  pid " in out and "started" in out, out)
+        new_pid = self.state()["nodes"][1]["pid"]
+        assert_true(new_pid != pid1 and not process_gone(new_pid), "a new pid is recorded")
+        err = self.testnet("start", 1, expect_fail=True)
+        assert_true("already runs" in err, err)
+        wait_until(lambda: (lambda s: s["tips_agree"] and s["alive"] == N)(self.status_json()),
+                   timeout=60, interval=0.2, what="node 1 back in agreement")
+        for sub in ("stop", "start"):
+            assert_true(f"testnet {sub} I" in self.run_cli(["testnet", sub, "--help"]),
+                        f"testnet {sub} --help")
+
+    def restart_by_hand(self, node):
+        """Stops node 3 with its own stop RPC and starts its waybilld by hand on another RPC
+        port: status must find it (alive, its new pid) though testnet.json knows neither."""
+        log("node 3 restarted by hand, on another RPC port")
+        old_pid = node["pid"]
+        self.rpc(node).stop()
+        wait_until(lambda: process_gone(old_pid), timeout=60, interval=0.1,
+                   what="node 3 stopped by RPC")
+        rpcport = free_port(node["ip"])
+        args = [a for a in node["args"] if not a.startswith("--rpcport=")]
+        with open(os.path.join(self.tmpdir, "by_hand.log"), "ab") as logf:
+            self.by_hand = subprocess.Popen([self.waybilld, *args, f"--rpcport={rpcport}"],
+                                            stdout=logf, stderr=logf, stdin=subprocess.DEVNULL,
+                                            start_new_session=True)
+        moved = dict(node, rpcport=rpcport)
+        wait_until(lambda: self.rpc_answers(moved), timeout=60, interval=0.2,
+                   what="the node started by hand answering")
+        s = self.status_json()
+        assert_equal(s["nodes"][3]["alive"], True, "a node restarted by hand is alive")
+        assert_equal(s["nodes"][3]["pid"], self.by_hand.pid, "status shows its real pid")
+        assert_equal(s["alive"], N)
+        return rpcport
+
+    def rpc_answers(self, node):
+        try:
+            self.rpc(node).getblockcount()
+            return True
+        except (OSError, JSONRPCError):
+            return False
 
 
 if __name__ == "__main__":

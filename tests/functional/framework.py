@@ -387,8 +387,14 @@ class Node:
         """IP:PORT this node accepts P2P connections on."""
         return f"{self.bind_ip}:{self.p2pport}"
 
+    @property
+    def netdir(self):
+        """The network's folder in the data folder (node/params/network.h NetworkDir): .lock,
+        waybilld.pid, .cookie, debug.log, chain/, mempool.dat, peers.dat, banlist.dat."""
+        return os.path.join(self.datadir, "regtest")
+
     def cookie(self):
-        with open(os.path.join(self.datadir, ".cookie")) as f:
+        with open(os.path.join(self.netdir, ".cookie")) as f:
             user, _, password = f.read().strip().partition(":")
         return user, password
 
@@ -432,7 +438,7 @@ class Node:
 
     def log_tail(self, lines=60):
         out = []
-        for path in (self.stderr_path, self.stdout_path, os.path.join(self.datadir, "debug.log")):
+        for path in (self.stderr_path, self.stdout_path, os.path.join(self.netdir, "debug.log")):
             if os.path.exists(path) and os.path.getsize(path) > 0:
                 with open(path, "rb") as f:
                     f.seek(max(0, os.path.getsize(path) - 200_000))

@@ -206,8 +206,21 @@ TEST_F(ConfigTest, GenesisFile) {
   EXPECT_EQ(Error({"--genesis", dir_ + "/none.json"}).rfind("--genesis: ", 0), 0u);
 }
 
+// The layout waybilld and waybill share (node/params/network.h).
+TEST(NetworkLayoutTest, OneFolderPerNetwork) {
+  EXPECT_EQ(NetworkDir("/d", "devnet"), "/d/devnet");
+  EXPECT_EQ(CookiePath("/d", "regtest"), "/d/regtest/.cookie");
+  EXPECT_EQ(LockPath("/d/", "testnet"), "/d/testnet/.lock");
+  EXPECT_EQ(PidFilePath("/d", "acme-chain"), "/d/acme-chain/waybilld.pid");
+  for (std::string_view n : kEmbeddedNetworks) EXPECT_TRUE(IsEmbeddedNetwork(n)) << n;
+  EXPECT_FALSE(IsEmbeddedNetwork("devnett"));
+  EXPECT_FALSE(IsEmbeddedNetwork(""));
+}
+
 TEST_F(ConfigTest, BadValues) {
-  EXPECT_EQ(Error({"--network=mainnet"}).rfind("--network: unknown network mainnet", 0), 0u);
+  EXPECT_EQ(Error({"--network=devnett"}),
+            "--network: unknown network 'devnett' (known: devnet, regtest, testnet; another "
+            "network is given by its genesis file: --genesis FILE)");
   EXPECT_EQ(Error({"--rpcport=70000"}),
             "--rpcport: expected an integer from 0 to 65535, got '70000'");
   EXPECT_EQ(Error({"--rpcport=12ab"}),

@@ -1,5 +1,5 @@
-// The Node as a whole: start on a temporary datadir, the datadir lock, the cookie, the
-// built-in RPC methods, shutdown by the `stop` RPC.
+// The Node as a whole: start on a temporary datadir, the network folder's lock, pid file and
+// cookie, the built-in RPC methods, shutdown by the `stop` RPC.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -14,6 +14,7 @@
 
 #include "node/config.h"
 #include "node/params/genesis.h"
+#include "node/params/network.h"
 #include "node/node.h"
 
 namespace waybill::node {
@@ -29,7 +30,7 @@ class DaemonTest : public ::testing::Test {
 
   Config MakeConfig(const std::string& network = "regtest") {
     std::vector<std::string> args = {"waybilld", "--datadir=" + dir_, "--network=" + network,
-                                     "--rpcport=0", "--printtoconsole=0"};
+                                     "--rpcport=0", "--port=0", "--printtoconsole=0"};
     std::vector<const char*> argv;
     for (const auto& a : args) argv.push_back(a.c_str());
     auto config = ParseConfig(static_cast<int>(argv.size()), argv.data());
@@ -90,19 +91,25 @@ Json RpcResult(const std::string& response) {
 TEST_F(DaemonTest, StartRpcStopByRpc) {
   Node node(MakeConfig(), /*handle_signals=*/false);
   ASSERT_TRUE(node.Start().ok());
-  const std::string cookie = ReadFile(dir_ + "/.cookie");
+  // Everything of the network is in <datadir>/regtest/ (node/params/network.h).
+  ASSERT_EQ(CookiePath(dir_, "regtest"), dir_ + "/regtest/.cookie");
+  const std::string cookie = ReadFile(CookiePath(dir_, "regtest"));
   ASSERT_EQ(cookie.rfind("__cookie__:", 0), 0u);
   EXPECT_TRUE(std::filesystem::exists(dir_ + "/regtest/chain"));
+  EXPECT_TRUE(std::filesystem::exists(dir_ + "/regtest/.lock"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/.cookie"));
+  EXPECT_EQ(ReadFile(PidFilePath(dir_, "regtest")), std::to_string(::getpid()) + "\n");
 
-  // A second node on the same datadir is refused.
+  // A second node on the same network folder is refused.
   {
     Node second(MakeConfig(), false);
     chain::Status s = second.Start();
     EXPECT_FALSE(s.ok());
-    EXPECT_EQ(s.reason(), "another waybilld is using " + dir_);
+    EXPECT_EQ(s.reason(), "another waybilld is using " + dir_ + "/regtest");
   }
-  // ... and refusing it did not disturb the first one's cookie.
-  EXPECT_EQ(ReadFile(dir_ + "/.cookie"), cookie);
+  // ... and refusing it did not disturb the first one's cookie and pid file.
+  EXPECT_EQ(ReadFile(CookiePath(dir_, "regtest")), cookie);
+  EXPECT_EQ(ReadFile(PidFilePath(dir_, "regtest")), std::to_string(::getpid()) + "\n");
 
   Json uptime =
       RpcResult(HttpPost(node.rpc_port(), cookie, R"({"jsonrpc":"2.0","method":"uptime","id":1})"));
@@ -120,8 +127,9 @@ TEST_F(DaemonTest, StartRpcStopByRpc) {
   EXPECT_EQ(stop["result"], "Waybill server stopping");
   waiter.join();
   node.Stop();
-  EXPECT_FALSE(std::filesystem::exists(dir_ + "/.cookie"));
-  std::string log = ReadFile(dir_ + "/debug.log");
+  EXPECT_FALSE(std::filesystem::exists(CookiePath(dir_, "regtest")));
+  EXPECT_FALSE(std::filesystem::exists(PidFilePath(dir_, "regtest")));
+  std::string log = ReadFile(dir_ + "/regtest/debug.log");
   EXPECT_NE(log.find("chain tip: height 0"), std::string::npos);
   EXPECT_EQ(log.find(cookie.substr(11)), std::string::npos);  // the secret is never logged
 
@@ -130,10 +138,22 @@ TEST_F(DaemonTest, StartRpcStopByRpc) {
   EXPECT_TRUE(again.Start().ok());
 }
 
+// Nodes of two networks share one data folder and run at the same time, each in its folder.
+TEST_F(DaemonTest, TwoNetworksShareADataFolder) {
+  Node regtest(MakeConfig("regtest"), false);
+  ASSERT_TRUE(regtest.Start().ok());
+  Node devnet(MakeConfig("devnet"), false);
+  chain::Status s = devnet.Start();
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_NE(ReadFile(CookiePath(dir_, "regtest")), ReadFile(CookiePath(dir_, "devnet")));
+  EXPECT_TRUE(std::filesystem::exists(dir_ + "/devnet/debug.log"));
+  EXPECT_TRUE(std::filesystem::exists(dir_ + "/regtest/debug.log"));
+}
+
 TEST_F(DaemonTest, SetMockTimeOnlyWhereAllowed) {
   Node node(MakeConfig("devnet"), false);
   ASSERT_TRUE(node.Start().ok());
-  const std::string cookie = ReadFile(dir_ + "/.cookie");
+  const std::string cookie = ReadFile(CookiePath(dir_, "devnet"));
   Json r = RpcResult(HttpPost(node.rpc_port(), cookie,
                               R"({"jsonrpc":"2.0","method":"setmocktime","params":[5],"id":1})"));
   EXPECT_EQ(r["error"]["message"], "setmocktime is for regtest only") << r;

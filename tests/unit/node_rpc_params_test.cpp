@@ -235,7 +235,7 @@ class RpcParamsTest : public ::testing::Test {
     params_ = config->params;
     node_ = std::make_unique<Node>(std::move(*config), /*handle_signals=*/false);
     ASSERT_TRUE(node_->Start().ok());
-    std::ifstream in(dir_ + "/.cookie");
+    std::ifstream in(dir_ + "/regtest/.cookie");  // node/params/network.h CookiePath
     std::string cookie((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     auth_ = Base64(cookie);
   }
