@@ -79,7 +79,7 @@ int RunKey(std::span<const std::string> words) {
     if (pos.size() != 1) throw CliError("usage: waybill key dev I --out FILE (I = 0..9)");
     uint64_t index = ParseU64(pos[0], "dev key index");
     if (index > UINT32_MAX) throw CliError("dev key index too large");
-    chain::Hash256 secret = consensus::DevSecretKeyBytes(static_cast<uint32_t>(index));
+    chain::Hash256 secret = chain::DevSecretKeyBytes(static_cast<uint32_t>(index));
     auto key = chain::SecretKey::FromBytes(secret.span());
     chain::SecureWipe(secret.data(), secret.kSize);
     if (!key) throw CliError("dev key " + std::to_string(index) + " is not a valid key");
