@@ -42,7 +42,4 @@ chain::SecretKey NewKey();
 // secret.
 chain::Result<chain::SecretKey> DevKey(uint32_t index);
 
-// How many development keys the embedded networks fund (0..kFundedDevKeys-1).
-inline constexpr uint32_t kFundedDevKeys = 10;
-
 }  // namespace waybill::wallet
