@@ -87,7 +87,7 @@ consensus::ChainParams RegtestParams() {
   p.genesis_bits = 0x207fffff;
   for (uint32_t i = 0; i < kDevKeys; ++i) {
     p.allocations.push_back(
-        {KeyFrom(consensus::DevSecretKeyBytes(i)).PublicKey(), 1'000'000 * chain::kCoin});
+        {KeyFrom(chain::DevSecretKeyBytes(i)).PublicKey(), 1'000'000 * chain::kCoin});
   }
   if (!p.Finalize().ok()) Die("params");
   return p;
@@ -221,7 +221,7 @@ int main(int argc, char** argv) {
   std::vector<chain::Transaction> funding;
   const int per_dev = txs_per_block / kDevKeys;
   for (int d = 0; d < kDevKeys; ++d) {
-    const chain::SecretKey dev = KeyFrom(consensus::DevSecretKeyBytes(d));
+    const chain::SecretKey dev = KeyFrom(chain::DevSecretKeyBytes(d));
     for (int j = 0; j < per_dev; ++j) {
       chain::Transaction tx;
       tx.chain_id = params.chain_id();

@@ -7,13 +7,6 @@ namespace {
 
 __extension__ typedef unsigned __int128 U128;
 
-int HexDigitValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
 
 ArithU256 ArithU256::FromBigEndian(const Hash256& h) {

@@ -228,4 +228,11 @@ Result<AccountId> DecodeAddress(std::string_view hrp, std::string_view address) 
   return AccountId::FromSpan(*bytes);
 }
 
+Result<AccountId> ParseAccount(std::string_view hrp, std::string_view text) {
+  if (text.size() == 64) {
+    if (auto id = Hash256::FromHex(text)) return *id;
+  }
+  return DecodeAddress(hrp, text);
+}
+
 }  // namespace waybill::chain::bech32

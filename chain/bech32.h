@@ -44,5 +44,8 @@ std::optional<std::string> EncodeSegwit(std::string_view hrp, int version,
 std::string EncodeAddress(std::string_view hrp, const AccountId& account);
 // Invalid with a reason: wrong hrp, wrong checksum kind, wrong version or length.
 Result<AccountId> DecodeAddress(std::string_view hrp, std::string_view address);
+// An account as users give it: exactly 64 hex digits (the account id), else an address for
+// hrp. Invalid with DecodeAddress's reason when it is neither.
+Result<AccountId> ParseAccount(std::string_view hrp, std::string_view text);
 
 }  // namespace waybill::chain::bech32

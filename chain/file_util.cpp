@@ -16,9 +16,10 @@ std::string Errno(const std::string& what, const std::string& path) {
   return what + " " + path + ": " + std::strerror(errno);
 }
 
-}  // namespace
-
-chain::Status WriteFileAtomic(const std::string& path, const chain::Bytes& data) {
+// Writes data to a temp file next to path and puts it in place: rename() over any old file,
+// or with replace == false link(), which fails if path exists (so two writers cannot both
+// think they created it).
+chain::Status WriteAndPublish(const std::string& path, const chain::Bytes& data, bool replace) {
   std::string tmp = path + ".XXXXXX";
   int fd = ::mkstemp(tmp.data());  // mode 0600
   if (fd < 0) return chain::Status::IoError(Errno("cannot create temp file for", path));
@@ -40,7 +41,18 @@ chain::Status WriteFileAtomic(const std::string& path, const chain::Bytes& data)
   int closed = ::close(fd);
   fd = -1;
   if (closed != 0) return fail("cannot close");
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("cannot rename to " + path + ":");
+  if (replace) {
+    if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("cannot rename to " + path + ":");
+  } else {
+    if (::link(tmp.c_str(), path.c_str()) != 0) {
+      if (errno == EEXIST) {
+        ::unlink(tmp.c_str());
+        return chain::Status::Invalid(path + " already exists; not overwriting it");
+      }
+      return fail("cannot link to " + path + ":");
+    }
+    ::unlink(tmp.c_str());
+  }
   std::string dir = std::filesystem::path(path).parent_path().string();
   if (dir.empty()) dir = ".";
   int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -49,6 +61,16 @@ chain::Status WriteFileAtomic(const std::string& path, const chain::Bytes& data)
   chain::Status s = ok ? chain::Status::Ok() : chain::Status::IoError(Errno("cannot fsync", dir));
   ::close(dfd);
   return s;
+}
+
+}  // namespace
+
+chain::Status WriteFileAtomic(const std::string& path, const chain::Bytes& data) {
+  return WriteAndPublish(path, data, /*replace=*/true);
+}
+
+chain::Status WriteNewFileAtomic(const std::string& path, const chain::Bytes& data) {
+  return WriteAndPublish(path, data, /*replace=*/false);
 }
 
 chain::Result<chain::Bytes> ReadFileBounded(const std::string& path, size_t max_size) {

@@ -12,6 +12,10 @@ namespace waybill::chain {
 // folder, so a crash leaves the old file or the new one, never half of one. Mode 0600.
 // IoError on failure (the temp file is removed).
 Status WriteFileAtomic(const std::string& path, const Bytes& data);
+// The same for a file that must not exist yet (a new key file): Invalid ("PATH already exists;
+// not overwriting it") if it does, and then nothing is written. Needs a file system with hard
+// links (the temp file is linked to path, which fails if path exists).
+Status WriteNewFileAtomic(const std::string& path, const Bytes& data);
 // Reads a whole regular file of at most max_size bytes. NotFound if it does not exist;
 // Corruption if it is not a regular file or is larger; IoError if it cannot be read.
 Result<Bytes> ReadFileBounded(const std::string& path, size_t max_size);

@@ -9,6 +9,9 @@
 #include <cstring>
 #include <utility>
 
+#include "chain/hash.h"
+#include "chain/serialize.h"
+
 namespace waybill::chain {
 namespace {
 
@@ -222,6 +225,12 @@ Signature SecretKey::Sign(ByteSpan msg) const {
   std::array<uint8_t, 32> aux_rand;
   FillRandom(aux_rand.data(), aux_rand.size());
   return Sign(msg, aux_rand);
+}
+
+Hash256 DevSecretKeyBytes(uint32_t index) {
+  Writer w;
+  w.U32(index);
+  return TaggedHash(tags::kDevKey, w.bytes());
 }
 
 }  // namespace waybill::chain

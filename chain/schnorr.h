@@ -118,4 +118,9 @@ class SecretKey {
   secp256k1_context_struct* ctx_ = nullptr;
 };
 
+// The published development keys: secret key i = tagged_hash("Waybill/DevKey", u32 i). They
+// fund the devnet and regtest allocations and sign in tests and benchmarks. Never use them for
+// anything of value.
+Hash256 DevSecretKeyBytes(uint32_t index);
+
 }  // namespace waybill::chain

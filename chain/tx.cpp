@@ -1,5 +1,8 @@
 #include "chain/tx.h"
 
+#include <algorithm>
+#include <string>
+
 #include "chain/hash.h"
 #include "chain/serialize.h"
 
@@ -230,6 +233,44 @@ Hash256 AssetIdFor(const AccountId& sender, uint64_t nonce, uint32_t index) {
   w.U64(nonce);
   w.U32(index);
   return TaggedHash(tags::kAssetId, w.bytes());
+}
+
+std::vector<Hash256> NewAssetIds(const Transaction& tx) {
+  uint32_t count = 0;
+  if (std::holds_alternative<AssetIssueOp>(tx.op) || std::holds_alternative<AssetMergeOp>(tx.op)) {
+    count = 1;
+  } else if (const auto* split = std::get_if<AssetSplitOp>(&tx.op)) {
+    count = static_cast<uint32_t>(split->quantities.size());
+  }
+  std::vector<Hash256> ids;
+  ids.reserve(count);
+  for (uint32_t i = 0; i < count; ++i) ids.push_back(AssetIdFor(tx.sender, tx.nonce, i));
+  return ids;
+}
+
+Result<std::vector<MetadataEntry>> SortMetadata(std::vector<MetadataEntry> entries) {
+  if (entries.size() > kMaxMetadataEntries) {
+    return Status::Invalid("at most " + std::to_string(kMaxMetadataEntries) +
+                           " metadata entries, got " + std::to_string(entries.size()));
+  }
+  for (const MetadataEntry& e : entries) {
+    if (e.key.empty() || e.key.size() > kMaxMetadataKeyLen) {
+      return Status::Invalid("metadata key '" + e.key + "' must be 1.." +
+                             std::to_string(kMaxMetadataKeyLen) + " bytes");
+    }
+    if (e.value.size() > kMaxMetadataValueLen) {
+      return Status::Invalid("metadata value of '" + e.key + "' is longer than " +
+                             std::to_string(kMaxMetadataValueLen) + " bytes");
+    }
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const MetadataEntry& a, const MetadataEntry& b) { return a.key < b.key; });
+  for (size_t i = 1; i < entries.size(); ++i) {
+    if (entries[i].key == entries[i - 1].key) {
+      return Status::Invalid("metadata key '" + entries[i].key + "' given twice");
+    }
+  }
+  return entries;
 }
 
 TxWithId MakeTxWithId(Transaction tx) {

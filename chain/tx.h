@@ -134,6 +134,18 @@ Result<Transaction> DecodeTransaction(ByteSpan data);
 // The id of the index-th asset created by the tx (sender, nonce):
 // tagged_hash("Waybill/AssetId", sender || u64 nonce || u32 index).
 Hash256 AssetIdFor(const AccountId& sender, uint64_t nonce, uint32_t index);
+// The ids of the assets the tx creates, in order: for an issue or a merge one (index 0), for
+// a split one per part (index i for quantities[i]); none for the other operations. The state
+// transition, the JSON forms and the wallet all take new asset ids from here.
+std::vector<Hash256> NewAssetIds(const Transaction& tx);
+
+// Metadata in the form the encoding requires (keys strictly ascending, bytewise) from entries
+// in any order: sorted by key. Invalid with a reason naming the entry when there are more than
+// kMaxMetadataEntries, a key is empty or longer than kMaxMetadataKeyLen, a value is longer
+// than kMaxMetadataValueLen, or a key appears twice. The content rules (the key alphabet,
+// UTF-8 values) are consensus/tx_check.h's. Every reader of user-given metadata (the CLI's
+// --meta, the JSON forms) goes through here.
+Result<std::vector<MetadataEntry>> SortMetadata(std::vector<MetadataEntry> entries);
 
 // A tx id together with the tx and its encoding, computed once.
 struct TxWithId {

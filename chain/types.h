@@ -53,6 +53,8 @@ struct Hash256Hasher {
   }
 };
 
+// 0..15 for a hex digit (either case), -1 for any other character.
+int HexDigitValue(char c);
 std::string HexEncode(ByteSpan data);
 // Accepts an even number of hex digits (either case); nullopt otherwise.
 std::optional<Bytes> HexDecode(std::string_view hex);

@@ -103,10 +103,4 @@ std::optional<chain::Amount> ChainParams::MinFee(size_t tx_size) const {
   return chain::CheckedMul(min_fee_per_byte, tx_size);
 }
 
-chain::Hash256 DevSecretKeyBytes(uint32_t index) {
-  chain::Writer w;
-  w.U32(index);
-  return chain::TaggedHash(chain::tags::kDevKey, w.bytes());
-}
-
 }  // namespace waybill::consensus

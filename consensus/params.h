@@ -59,8 +59,4 @@ struct ChainParams {
   std::optional<chain::Amount> MinFee(size_t tx_size) const;
 };
 
-// The published development keys: secret key i = tagged_hash("Waybill/DevKey", u32 i).
-// They fund the devnet and regtest allocations. Never use them for anything of value.
-chain::Hash256 DevSecretKeyBytes(uint32_t index);
-
 }  // namespace waybill::consensus

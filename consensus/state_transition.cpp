@@ -139,7 +139,7 @@ struct OpApplier {
   }
 
   ValidationResult operator()(const chain::AssetIssueOp& op) const {
-    const Hash256 id = chain::AssetIdFor(c.sender(), c.tx.tx.nonce, 0);
+    const Hash256 id = chain::NewAssetIds(c.tx.tx).front();
     if (auto r = CheckNewAssetId(*c.state, id); !r.valid()) return r;
     Asset asset = c.NewAsset(id, op.quantity, op.unit, op.metadata, op.documents);
     c.Record(&asset, OpContext::Event(EventType::kIssue));
@@ -171,11 +171,9 @@ struct OpApplier {
                                        "parts sum to " + std::to_string(*sum) + ", parent holds " +
                                            std::to_string(parent.quantity));
     }
-    std::vector<Hash256> child_ids;
-    child_ids.reserve(op.quantities.size());
-    for (uint32_t i = 0; i < op.quantities.size(); ++i) {
-      child_ids.push_back(chain::AssetIdFor(c.sender(), c.tx.tx.nonce, i));
-      if (auto r = CheckNewAssetId(*c.state, child_ids.back()); !r.valid()) return r;
+    const std::vector<Hash256> child_ids = chain::NewAssetIds(c.tx.tx);
+    for (const Hash256& child_id : child_ids) {
+      if (auto r = CheckNewAssetId(*c.state, child_id); !r.valid()) return r;
     }
     parent.status = AssetStatus::kSplit;
     parent.children = child_ids;
@@ -196,7 +194,7 @@ struct OpApplier {
         return r;
       }
     }
-    const Hash256 out_id = chain::AssetIdFor(c.sender(), c.tx.tx.nonce, 0);
+    const Hash256 out_id = chain::NewAssetIds(c.tx.tx).front();
     if (auto r = CheckNewAssetId(*c.state, out_id); !r.valid()) return r;
     for (Asset& in : inputs) {
       in.status = AssetStatus::kMerged;

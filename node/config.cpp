@@ -158,7 +158,7 @@ chain::Result<std::string> ResolveDatadir(const std::optional<std::string>& give
 }
 
 chain::AccountId DevKeyAccount(uint32_t index) {
-  chain::Hash256 secret = consensus::DevSecretKeyBytes(index);
+  chain::Hash256 secret = chain::DevSecretKeyBytes(index);
   auto key = chain::SecretKey::FromBytes(secret.span());
   // The dev keys are fixed, published values, all valid: a failure here is a build defect.
   return key ? key->PublicKey() : chain::AccountId{};

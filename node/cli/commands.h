@@ -1,7 +1,7 @@
-// The `waybill` command groups and what they share: the options that reach a node, the key
-// file format and how the CLI learns a network's address prefix and chain id. Each Run*
-// function takes the words after the group name, returns the exit code, and throws CliError
-// for a user error (main prints it and exits 1).
+// The `waybill` command groups and what they share: the options that reach a node, key files
+// and accounts as options give them, and how the CLI learns a network's address prefix and
+// chain id. Each Run* function takes the words after the group name, returns the exit code,
+// and throws CliError for a user error (main prints it and exits 1).
 #pragma once
 
 #include <span>
@@ -33,10 +33,12 @@ RpcClient MakeRpcClient(const Args& args);
 Json CallRpc(const RpcClient& client, const Args& args, const std::string& method,
              const Json& params);
 
-// Key files: JSON {"secret": "<64 hex>"}, mode 0600.
+// Key files (wallet/key_file.h), with failures as CliError. KeyFileJson's text holds the
+// secret: the caller wipes it.
 std::string KeyFileJson(const chain::SecretKey& key);
 chain::SecretKey LoadKeyFile(const std::string& path);
-// An address in this prefix, or a 64-hex account id.
+// An address in this prefix, or a 64-hex account id (chain::bech32::ParseAccount); `what`
+// names the option in the error.
 chain::AccountId ParseAccount(std::string_view text, std::string_view hrp, std::string_view what);
 
 int RunKey(std::span<const std::string> words);

@@ -1,10 +1,9 @@
-// What the `waybill` command groups share: network selection, the RPC connection, key files.
+// What the `waybill` command groups share: network selection, the RPC connection.
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <thread>
 
-#include "chain/bech32.h"
 #include "node/cli/commands.h"
 #include "node/params/genesis.h"
 
@@ -148,40 +147,6 @@ Json CallRpc(const RpcClient& client, const Args& args, const std::string& metho
     }
     return std::move(reply->result);
   }
-}
-
-std::string KeyFileJson(const chain::SecretKey& key) {
-  return Json{{"secret", chain::HexEncode(key.bytes())}}.dump(2) + "\n";
-}
-
-chain::SecretKey LoadKeyFile(const std::string& path) {
-  std::string text = ReadFile(path);
-  Json doc = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  chain::SecureWipe(text.data(), text.size());
-  if (doc.is_discarded() || !doc.is_object() || !doc.contains("secret") ||
-      !doc["secret"].is_string()) {
-    throw CliError(path + ": not a key file (expected JSON {\"secret\": \"<64 hex digits>\"})");
-  }
-  std::string& hex = doc["secret"].get_ref<std::string&>();
-  auto bytes = hex.size() == 64 ? chain::HexDecode(hex) : std::nullopt;
-  chain::SecureWipe(hex.data(), hex.size());
-  if (!bytes) throw CliError(path + ": the secret must be 64 hex digits");
-  auto key = chain::SecretKey::FromBytes(*bytes);
-  chain::SecureWipe(bytes->data(), bytes->size());
-  if (!key) throw CliError(path + ": the secret is not a valid secp256k1 key");
-  return std::move(*key);
-}
-
-chain::AccountId ParseAccount(std::string_view text, std::string_view hrp, std::string_view what) {
-  if (text.size() == 64) {
-    if (auto h = chain::Hash256::FromHex(text)) return *h;
-  }
-  auto account = chain::bech32::DecodeAddress(hrp, text);
-  if (!account.ok()) {
-    throw CliError(std::string(what) + ": not an address of this network (prefix " +
-                   std::string(hrp) + "): " + account.status().reason());
-  }
-  return *account;
 }
 
 }  // namespace waybill::cli

@@ -18,7 +18,7 @@ std::optional<std::string> UnfundedDevKeyWarning(std::span<const std::string> wo
     const uint64_t index = ParseU64(args.positional()[0], "dev key index");
     if (index > UINT32_MAX) return std::nullopt;
     const consensus::ChainParams params = LoadParams(args);
-    chain::Hash256 secret = consensus::DevSecretKeyBytes(static_cast<uint32_t>(index));
+    chain::Hash256 secret = chain::DevSecretKeyBytes(static_cast<uint32_t>(index));
     auto key = chain::SecretKey::FromBytes(secret.span());
     chain::SecureWipe(secret.data(), secret.kSize);
     if (!key) return std::nullopt;
@@ -29,7 +29,7 @@ std::optional<std::string> UnfundedDevKeyWarning(std::span<const std::string> wo
     }
     uint32_t funded = 0;  // dev keys 0..funded-1 are funded, the usual layout
     while (funded < params.allocations.size()) {
-      chain::Hash256 s = consensus::DevSecretKeyBytes(funded);
+      chain::Hash256 s = chain::DevSecretKeyBytes(funded);
       auto k = chain::SecretKey::FromBytes(s.span());
       chain::SecureWipe(s.data(), s.kSize);
       if (!k || std::none_of(

@@ -1,8 +1,11 @@
-// `waybill key`: create key files and show their addresses.
+// `waybill key`: create key files and show their addresses (the files and keys are
+// wallet/'s); also the key-file and account helpers the other commands share.
 #include <iostream>
 
 #include "chain/bech32.h"
 #include "node/cli/commands.h"
+#include "wallet/key_file.h"
+#include "wallet/signer.h"
 
 namespace waybill::cli {
 namespace {
@@ -39,19 +42,61 @@ void PrintAddress(const Args& args, const chain::AccountId& account) {
 
 void WriteKey(const Args& args, const chain::SecretKey& key) {
   // Resolve the prefix first, so that a bad --network does not leave a file behind.
-  std::string hrp = AddressPrefix(args);
-  std::string text = KeyFileJson(key);
-  try {
-    WriteNewPrivateFile(args.Require("out"), text);
-  } catch (...) {
-    chain::SecureWipe(text.data(), text.size());
-    throw;
+  (void)AddressPrefix(args);
+  if (chain::Status s = wallet::WriteKeyFile(args.Require("out"), key); !s.ok()) {
+    throw CliError(s.reason());
   }
-  chain::SecureWipe(text.data(), text.size());
   PrintAddress(args, key.PublicKey());
 }
 
+void NoArguments(const Args& args, std::string_view command) {
+  const auto& pos = args.positional();
+  if (!pos.empty()) {
+    throw CliError(std::string(command) + " takes no arguments (unexpected '" + pos[0] + "')");
+  }
+}
+
+int RunKeyNew(const Args& args) {
+  NoArguments(args, "key new");
+  WriteKey(args, wallet::NewKey());
+  return 0;
+}
+
+int RunKeyDev(const Args& args) {
+  const auto& pos = args.positional();
+  if (pos.size() != 1) throw CliError("usage: waybill key dev I --out FILE (I = 0..9)");
+  uint64_t index = ParseU64(pos[0], "dev key index");
+  if (index > UINT32_MAX) throw CliError("dev key index too large");
+  auto key = wallet::DevKey(static_cast<uint32_t>(index));
+  if (!key.ok()) throw CliError(key.status().reason());
+  WriteKey(args, *key);
+  return 0;
+}
+
+int RunKeyAddress(const Args& args) {
+  NoArguments(args, "key address");
+  PrintAddress(args, LoadKeyFile(args.Require("key")).PublicKey());
+  return 0;
+}
+
 }  // namespace
+
+std::string KeyFileJson(const chain::SecretKey& key) { return wallet::KeyFileText(key); }
+
+chain::SecretKey LoadKeyFile(const std::string& path) {
+  auto key = wallet::ReadKeyFile(path);
+  if (!key.ok()) throw CliError(key.status().reason());
+  return std::move(*key);
+}
+
+chain::AccountId ParseAccount(std::string_view text, std::string_view hrp, std::string_view what) {
+  auto account = chain::bech32::ParseAccount(hrp, text);
+  if (!account.ok()) {
+    throw CliError(std::string(what) + ": not an address of this network (prefix " +
+                   std::string(hrp) + "): " + account.status().reason());
+  }
+  return *account;
+}
 
 int RunKey(std::span<const std::string> words) {
   if (words.empty() || words[0] == "help" || words[0] == "--help" || words[0] == "-h") {
@@ -69,27 +114,9 @@ int RunKey(std::span<const std::string> words) {
     std::cout << kKeyHelp << OptionsHelp(specs);
     return 0;
   }
-  const auto& pos = args.positional();
-  if (sub == "new") {
-    if (!pos.empty()) throw CliError("key new takes no arguments (unexpected '" + pos[0] + "')");
-    WriteKey(args, chain::SecretKey::Generate());
-    return 0;
-  }
-  if (sub == "dev") {
-    if (pos.size() != 1) throw CliError("usage: waybill key dev I --out FILE (I = 0..9)");
-    uint64_t index = ParseU64(pos[0], "dev key index");
-    if (index > UINT32_MAX) throw CliError("dev key index too large");
-    chain::Hash256 secret = consensus::DevSecretKeyBytes(static_cast<uint32_t>(index));
-    auto key = chain::SecretKey::FromBytes(secret.span());
-    chain::SecureWipe(secret.data(), secret.kSize);
-    if (!key) throw CliError("dev key " + std::to_string(index) + " is not a valid key");
-    WriteKey(args, *key);
-    return 0;
-  }
-  if (!pos.empty()) throw CliError("key address takes no arguments (unexpected '" + pos[0] + "')");
-  chain::SecretKey key = LoadKeyFile(args.Require("key"));
-  PrintAddress(args, key.PublicKey());
-  return 0;
+  if (sub == "new") return RunKeyNew(args);
+  if (sub == "dev") return RunKeyDev(args);
+  return RunKeyAddress(args);
 }
 
 }  // namespace waybill::cli

@@ -1,4 +1,6 @@
-// `waybill tx ...`: build, sign and submit transactions.
+// `waybill tx ...`: build, sign and submit transactions. The options become plain values (the
+// operation's fields; the chain id, nonce and fee rate asked of the node or read from the
+// genesis file); wallet/ builds, prices and signs the tx.
 #include <algorithm>
 #include <array>
 #include <iostream>
@@ -7,6 +9,8 @@
 #include "chain/hash.h"
 #include "consensus/tx_check.h"
 #include "node/cli/commands.h"
+#include "wallet/signer.h"
+#include "wallet/tx_builder.h"
 
 namespace waybill::cli {
 namespace {
@@ -119,6 +123,15 @@ TxEnv EnvOffline(const Args& args) {
   return env;
 }
 
+// The unwrapped value of a wallet result, or CliError with `what` before the reason.
+template <typename T>
+T OrThrow(chain::Result<T> result, std::string_view what) {
+  if (!result.ok()) throw CliError(std::string(what) + ": " + result.status().reason());
+  return std::move(*result);
+}
+
+// --meta KEY=VALUE entries, each checked against the content rules here so that the error
+// names the entry; wallet/ sorts them (chain::SortMetadata: count, duplicates).
 std::vector<chain::MetadataEntry> ParseMetadata(const Args& args) {
   std::vector<chain::MetadataEntry> md;
   for (const std::string& kv : args.GetAll("meta")) {
@@ -133,14 +146,6 @@ std::vector<chain::MetadataEntry> ParseMetadata(const Args& args) {
                      "' must be at most 256 bytes of UTF-8 without control characters");
     }
     md.push_back(std::move(e));
-  }
-  if (md.size() > chain::kMaxMetadataEntries) {
-    throw CliError("at most " + std::to_string(chain::kMaxMetadataEntries) + " --meta entries");
-  }
-  // The wire format wants keys strictly ascending; accept them in any order.
-  std::sort(md.begin(), md.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
-  for (size_t i = 1; i < md.size(); ++i) {
-    if (md[i].key == md[i - 1].key) throw CliError("--meta key '" + md[i].key + "' given twice");
   }
   return md;
 }
@@ -173,77 +178,65 @@ uint64_t RequirePositive(const Args& args, std::string_view name) {
   return v;
 }
 
-chain::Operation BuildOp(std::string_view sub, const Args& args, const std::string& hrp) {
-  if (sub == "transfer") {
-    chain::TransferOp op;
-    op.to = ParseAccount(args.Require("to"), hrp, "--to");
-    op.amount = RequirePositive(args, "amount");
-    if (op.amount > chain::kMaxAmount) throw CliError("--amount too large");
-    return op;
-  }
-  if (sub == "issue") {
-    chain::AssetIssueOp op;
-    op.quantity = RequirePositive(args, "quantity");
-    op.unit = RequireUnit(args);
-    op.metadata = ParseMetadata(args);
-    op.documents = ParseDocuments(args);
-    return op;
-  }
-  if (sub == "asset-transfer") {
-    chain::AssetTransferOp op;
-    op.asset = ParseHash(args.Require("asset"), "--asset");
-    op.to = ParseAccount(args.Require("to"), hrp, "--to");
-    return op;
-  }
-  if (sub == "split") {
-    chain::AssetSplitOp op;
-    op.asset = ParseHash(args.Require("asset"), "--asset");
-    for (const std::string& q : SplitList(args.Require("quantities"), ',')) {
-      op.quantities.push_back(ParseU64(q, "--quantities"));
-      if (op.quantities.back() == 0) throw CliError("--quantities must all be positive");
-    }
-    if (op.quantities.size() < chain::kMinSplitParts ||
-        op.quantities.size() > chain::kMaxSplitParts) {
-      throw CliError("--quantities needs 2..16 parts (they must sum to the asset's quantity)");
-    }
-    return op;
-  }
-  if (sub == "merge") {
-    chain::AssetMergeOp op;
-    for (const std::string& id : args.GetList("inputs")) {
-      op.inputs.push_back(ParseHash(id, "--inputs"));
-    }
-    if (op.inputs.size() < chain::kMinMergeInputs || op.inputs.size() > chain::kMaxMergeInputs) {
-      throw CliError("--inputs needs 2..16 distinct asset ids");
-    }
-    op.quantity = RequirePositive(args, "quantity");
-    op.unit = RequireUnit(args);
-    op.metadata = ParseMetadata(args);
-    op.documents = ParseDocuments(args);
-    return op;
-  }
-  // attest
-  chain::AssetAttestOp op;
-  op.asset = ParseHash(args.Require("asset"), "--asset");
-  op.claim = args.Require("claim");
-  op.value = args.Require("value");
-  std::vector<chain::Hash256> docs = ParseDocuments(args);
-  if (docs.size() > 1) throw CliError("attest takes at most one --doc or --doc-file");
-  if (!docs.empty()) op.document = docs[0];
-  return op;
+// --quantity, --unit, --meta, --doc/--doc-file: the asset an issue or a merge creates.
+wallet::NewAsset ParseNewAsset(const Args& args) {
+  wallet::NewAsset asset;
+  asset.quantity = RequirePositive(args, "quantity");
+  asset.unit = RequireUnit(args);
+  asset.metadata = ParseMetadata(args);
+  asset.documents = ParseDocuments(args);
+  return asset;
 }
 
-std::vector<chain::Hash256> NewAssetIds(const chain::Transaction& tx) {
-  std::vector<chain::Hash256> ids;
-  if (std::holds_alternative<chain::AssetIssueOp>(tx.op) ||
-      std::holds_alternative<chain::AssetMergeOp>(tx.op)) {
-    ids.push_back(chain::AssetIdFor(tx.sender, tx.nonce, 0));
-  } else if (const auto* split = std::get_if<chain::AssetSplitOp>(&tx.op)) {
-    for (uint32_t i = 0; i < split->quantities.size(); ++i) {
-      ids.push_back(chain::AssetIdFor(tx.sender, tx.nonce, i));
-    }
+chain::Operation TransferFromArgs(const Args& args, const std::string& hrp) {
+  chain::AccountId to = ParseAccount(args.Require("to"), hrp, "--to");
+  uint64_t amount = RequirePositive(args, "amount");
+  if (amount > chain::kMaxAmount) throw CliError("--amount too large");
+  return wallet::MakeTransfer(to, amount);
+}
+
+chain::Operation SplitFromArgs(const Args& args) {
+  chain::Hash256 asset = ParseHash(args.Require("asset"), "--asset");
+  std::vector<chain::Quantity> quantities;
+  for (const std::string& q : SplitList(args.Require("quantities"), ',')) {
+    quantities.push_back(ParseU64(q, "--quantities"));
+    if (quantities.back() == 0) throw CliError("--quantities must all be positive");
   }
-  return ids;
+  if (quantities.size() < chain::kMinSplitParts || quantities.size() > chain::kMaxSplitParts) {
+    throw CliError("--quantities needs 2..16 parts (they must sum to the asset's quantity)");
+  }
+  return wallet::MakeSplit(asset, std::move(quantities));
+}
+
+chain::Operation MergeFromArgs(const Args& args) {
+  std::vector<chain::Hash256> inputs;
+  for (const std::string& id : args.GetList("inputs")) inputs.push_back(ParseHash(id, "--inputs"));
+  if (inputs.size() < chain::kMinMergeInputs || inputs.size() > chain::kMaxMergeInputs) {
+    throw CliError("--inputs needs 2..16 distinct asset ids");
+  }
+  return OrThrow(wallet::MakeMerge(std::move(inputs), ParseNewAsset(args)), "--meta");
+}
+
+chain::Operation AttestFromArgs(const Args& args) {
+  chain::Hash256 asset = ParseHash(args.Require("asset"), "--asset");
+  std::vector<chain::Hash256> docs = ParseDocuments(args);
+  if (docs.size() > 1) throw CliError("attest takes at most one --doc or --doc-file");
+  std::optional<chain::Hash256> document;
+  if (!docs.empty()) document = docs[0];
+  return wallet::MakeAttest(asset, args.Require("claim"), args.Require("value"), document);
+}
+
+// The operation of command `sub` (one of kSubcommands) from its options.
+chain::Operation OpFromArgs(std::string_view sub, const Args& args, const std::string& hrp) {
+  if (sub == "transfer") return TransferFromArgs(args, hrp);
+  if (sub == "issue") return OrThrow(wallet::MakeIssue(ParseNewAsset(args)), "--meta");
+  if (sub == "asset-transfer") {
+    chain::Hash256 asset = ParseHash(args.Require("asset"), "--asset");
+    return wallet::MakeAssetTransfer(asset, ParseAccount(args.Require("to"), hrp, "--to"));
+  }
+  if (sub == "split") return SplitFromArgs(args);
+  if (sub == "merge") return MergeFromArgs(args);
+  return AttestFromArgs(args);
 }
 
 uint64_t PendingNonce(const RpcClient& client, const Args& args, const std::string& address) {
@@ -255,15 +248,15 @@ uint64_t PendingNonce(const RpcClient& client, const Args& args, const std::stri
   return nonce->get<uint64_t>();
 }
 
-}  // namespace
-
-int RunTx(std::span<const std::string> words) {
+// The parsed options of `tx SUB`, or nullopt when help was printed (exit code in *rc).
+std::optional<Args> ParseTxArgs(std::span<const std::string> words, int* rc) {
   if (words.empty() || words[0] == "help" || words[0] == "--help" || words[0] == "-h") {
     // Asked for: stdout and success. Missing the subcommand: stderr and failure.
     (words.empty() ? std::cerr : std::cout) << kTxHelp << OptionsHelp(TxOptions(""));
-    return words.empty() ? 1 : 0;
+    *rc = words.empty() ? 1 : 0;
+    return std::nullopt;
   }
-  const std::string sub = words[0];
+  const std::string& sub = words[0];
   if (std::find(kSubcommands.begin(), kSubcommands.end(), sub) == kSubcommands.end()) {
     throw CliError("unknown tx command '" + sub +
                    "' (transfer, issue, asset-transfer, split, merge, attest)");
@@ -272,77 +265,104 @@ int RunTx(std::span<const std::string> words) {
   Args args = Args::Parse(words.subspan(1), specs);
   if (args.Has("help")) {
     std::cout << kTxHelp << OptionsHelp(specs);
-    return 0;
+    *rc = 0;
+    return std::nullopt;
   }
   if (!args.positional().empty()) {
     throw CliError("unexpected argument '" + args.positional()[0] + "' (options start with --)");
   }
-  chain::SecretKey key = LoadKeyFile(args.Require("key"));
-  const bool dry_run = args.Has("dry-run");
+  return args;
+}
+
+// The chain id, prefix and fee rate: from the node, or offline (--dry-run with --nonce) from
+// the genesis; --chain-id and --fee-rate override. *client is set when a node is needed.
+TxEnv ResolveEnv(const Args& args, std::optional<RpcClient>* client) {
   // Offline, the genesis gives the chain id and the minimum fee rate (the node's mempool
   // minimum is the same rate).
-  const bool needs_node = !dry_run || !args.Has("nonce");
-
-  std::optional<RpcClient> client;
+  const bool needs_node = !args.Has("dry-run") || !args.Has("nonce");
   TxEnv env;
   if (needs_node) {
-    client.emplace(MakeRpcClient(args));
-    env = EnvFromNode(*client, args);
+    client->emplace(MakeRpcClient(args));
+    env = EnvFromNode(**client, args);
   } else {
     env = EnvOffline(args);
   }
   if (auto id = args.Get("chain-id")) env.chain_id = ParseHash(*id, "--chain-id");
   if (auto rate = args.Get("fee-rate")) env.fee_rate = ParseU64(*rate, "--fee-rate");
+  return env;
+}
 
-  chain::Transaction tx;
-  tx.chain_id = env.chain_id;
-  tx.sender = key.PublicKey();
-  tx.op = BuildOp(sub, args, env.hrp);
-  const std::string sender_address = chain::bech32::EncodeAddress(env.hrp, tx.sender);
+// The unsigned tx of the command, checked against the consensus content rules (which wallet/
+// may not depend on: node/cli/README.md).
+chain::Transaction BuildUnsigned(std::string_view sub, const Args& args, const TxEnv& env,
+                                 const chain::AccountId& sender,
+                                 const std::optional<RpcClient>& client) {
+  chain::Operation op = OpFromArgs(sub, args, env.hrp);
+  wallet::TxParams params;
+  params.chain_id = env.chain_id;
+  params.fee_per_byte = env.fee_rate;
+  if (auto fee = args.Get("fee")) params.fee = ParseU64(*fee, "--fee");
   if (auto n = args.Get("nonce")) {
-    tx.nonce = ParseU64(*n, "--nonce");
+    params.nonce = ParseU64(*n, "--nonce");
   } else {
-    tx.nonce = PendingNonce(*client, args, sender_address);
+    params.nonce = PendingNonce(*client, args, chain::bech32::EncodeAddress(env.hrp, sender));
   }
-  if (consensus::ValidationResult r = consensus::CheckTransaction(tx); !r.valid()) {
+  auto tx = wallet::BuildTx(sender, std::move(op), params);
+  if (!tx.ok()) throw CliError(tx.status().reason());
+  if (consensus::ValidationResult r = consensus::CheckTransaction(*tx); !r.valid()) {
     throw CliError("the transaction would be invalid: " + r.ToString());
   }
-  const size_t size = tx.Serialize().size();  // the fee field has a fixed width
-  if (auto fee = args.Get("fee")) {
-    tx.fee = ParseU64(*fee, "--fee");
-  } else {
-    auto fee_value = chain::CheckedMul(env.fee_rate, size);
-    if (!fee_value) throw CliError("fee overflow: --fee-rate too large");
-    tx.fee = *fee_value;
-  }
-  if (tx.fee > chain::kMaxAmount) throw CliError("--fee too large");
-  tx.Sign(key);
-  if (!tx.VerifySignature()) throw CliError("internal error: the signature does not verify");
-  const chain::Bytes raw = tx.Serialize();
-  const std::string hex = chain::HexEncode(raw);
-  const chain::Hash256 txid = tx.Id();
-  const std::vector<chain::Hash256> assets = NewAssetIds(tx);
+  return std::move(*tx);
+}
 
-  if (!dry_run) {
-    Json sent = CallRpc(*client, args, "sendrawtransaction", Json::array({hex}));
-    if (sent.is_string() && sent.get<std::string>() != txid.ToHex()) {
-      std::cerr << "warning: the node reported txid " << sent.get<std::string>() << ", expected "
-                << txid.ToHex() << "\n";
-    }
+void Send(const RpcClient& client, const Args& args, const wallet::SignedTx& signed_tx) {
+  const std::string hex = chain::HexEncode(signed_tx.raw);
+  Json sent = CallRpc(client, args, "sendrawtransaction", Json::array({hex}));
+  if (sent.is_string() && sent.get<std::string>() != signed_tx.txid.ToHex()) {
+    std::cerr << "warning: the node reported txid " << sent.get<std::string>() << ", expected "
+              << signed_tx.txid.ToHex() << "\n";
   }
+}
+
+void PrintResult(const Args& args, const wallet::SignedTx& signed_tx, const std::string& hrp,
+                 bool sent) {
+  const chain::Transaction& tx = signed_tx.tx;
+  const std::string hex = chain::HexEncode(signed_tx.raw);
   if (args.Has("json")) {
-    Json out = {{"txid", txid.ToHex()}, {"sender", sender_address}, {"nonce", tx.nonce},
-                {"fee", tx.fee},        {"size", raw.size()},       {"sent", !dry_run}};
-    if (dry_run) out["hex"] = hex;
+    Json out = {{"txid", signed_tx.txid.ToHex()},
+                {"sender", chain::bech32::EncodeAddress(hrp, tx.sender)},
+                {"nonce", tx.nonce},
+                {"fee", tx.fee},
+                {"size", signed_tx.raw.size()},
+                {"sent", sent}};
+    if (!sent) out["hex"] = hex;
     Json ids = Json::array();
-    for (const auto& a : assets) ids.push_back(a.ToHex());
+    for (const auto& a : signed_tx.new_assets) ids.push_back(a.ToHex());
     out["assets"] = ids;
     std::cout << out.dump(2) << "\n";
-    return 0;
+    return;
   }
-  if (dry_run) std::cout << hex << "\n";
-  std::cout << txid.ToHex() << "\n";
-  for (const auto& a : assets) std::cout << a.ToHex() << "\n";
+  if (!sent) std::cout << hex << "\n";
+  std::cout << signed_tx.txid.ToHex() << "\n";
+  for (const auto& a : signed_tx.new_assets) std::cout << a.ToHex() << "\n";
+}
+
+}  // namespace
+
+int RunTx(std::span<const std::string> words) {
+  int rc = 0;
+  std::optional<Args> args = ParseTxArgs(words, &rc);
+  if (!args) return rc;
+  const std::string& sub = words[0];
+  const wallet::KeySigner signer(LoadKeyFile(args->Require("key")));
+  std::optional<RpcClient> client;
+  const TxEnv env = ResolveEnv(*args, &client);
+  chain::Transaction tx = BuildUnsigned(sub, *args, env, signer.Account(), client);
+  const wallet::SignedTx signed_tx =
+      OrThrow(wallet::SignTx(signer, std::move(tx)), "internal error");
+  const bool dry_run = args->Has("dry-run");
+  if (!dry_run) Send(*client, *args, signed_tx);
+  PrintResult(*args, signed_tx, env.hrp, /*sent=*/!dry_run);
   return 0;
 }
 

@@ -54,20 +54,16 @@ struct OpWriter {
             {"unit", op.unit},
             {"metadata", MetadataToJson(op.metadata)},
             {"documents", HashArray(op.documents)},
-            {"asset", chain::AssetIdFor(tx.sender, tx.nonce, 0).ToHex()}};
+            {"asset", chain::NewAssetIds(tx).front().ToHex()}};
   }
   Json operator()(const chain::AssetTransferOp& op) const {
     return {
         {"asset", op.asset.ToHex()}, {"to", Address(hrp, op.to)}, {"to_account", op.to.ToHex()}};
   }
   Json operator()(const chain::AssetSplitOp& op) const {
-    Json children = Json::array();
-    for (uint32_t i = 0; i < op.quantities.size(); ++i) {
-      children.push_back(chain::AssetIdFor(tx.sender, tx.nonce, i).ToHex());
-    }
     return {{"asset", op.asset.ToHex()},
             {"quantities", op.quantities},
-            {"children", std::move(children)}};
+            {"children", HashArray(chain::NewAssetIds(tx))}};
   }
   Json operator()(const chain::AssetMergeOp& op) const {
     return {{"inputs", HashArray(op.inputs)},
@@ -75,7 +71,7 @@ struct OpWriter {
             {"unit", op.unit},
             {"metadata", MetadataToJson(op.metadata)},
             {"documents", HashArray(op.documents)},
-            {"asset", chain::AssetIdFor(tx.sender, tx.nonce, 0).ToHex()}};
+            {"asset", chain::NewAssetIds(tx).front().ToHex()}};
   }
   Json operator()(const chain::AssetAttestOp& op) const {
     return {{"asset", op.asset.ToHex()},
@@ -159,7 +155,7 @@ class FieldReader {
     const Json* v = Find(key);
     if (!v) return Missing(key);
     if (!v->is_string()) return Fail(std::string(key) + " must be an address");
-    auto id = ParseAccount(v->get_ref<const std::string&>(), hrp_);
+    auto id = chain::bech32::ParseAccount(hrp_, v->get_ref<const std::string&>());
     if (!id.ok()) return Fail(std::string(key) + ": " + id.status().reason());
     *out = *id;
     return true;
@@ -198,7 +194,8 @@ class FieldReader {
     return true;
   }
 
-  // An array of {key, value} (order kept) or an object (sorted by key). Absent: empty.
+  // An array of {key, value} or an object, in any key order: chain::SortMetadata sorts the
+  // entries and bounds them. Absent: empty.
   bool Metadata(std::vector<chain::MetadataEntry>* out) {
     out->clear();
     const Json* v = Find("metadata");
@@ -206,35 +203,33 @@ class FieldReader {
     if (v->size() > chain::kMaxMetadataEntries) {
       return CountError("metadata", 0, chain::kMaxMetadataEntries);
     }
+    std::vector<chain::MetadataEntry> entries;
     auto add = [&](const Json& key, const Json& value, const std::string& where) {
       if (!key.is_string() || !value.is_string()) {
         return Fail(where + ": keys and values must be strings");
       }
-      const std::string& k = key.get_ref<const std::string&>();
-      const std::string& val = value.get_ref<const std::string&>();
-      if (k.size() > chain::kMaxMetadataKeyLen || val.size() > chain::kMaxMetadataValueLen) {
-        return Fail(where + ": key longer than " + std::to_string(chain::kMaxMetadataKeyLen) +
-                    " or value longer than " + std::to_string(chain::kMaxMetadataValueLen) +
-                    " bytes");
-      }
-      out->push_back({k, val});
+      entries.push_back({key.get<std::string>(), value.get<std::string>()});
       return true;
     };
     if (v->is_object()) {
       for (const auto& [key, value] : v->items()) {
         if (!add(Json(key), value, "metadata." + key)) return false;
       }
-      return true;
-    }
-    if (!v->is_array()) return Fail("metadata must be an array of {key, value} or an object");
-    for (size_t i = 0; i < v->size(); ++i) {
-      const Json& e = (*v)[i];
-      const std::string where = "metadata[" + std::to_string(i) + "]";
-      if (!e.is_object() || e.size() != 2 || !e.contains("key") || !e.contains("value")) {
-        return Fail(where + " must be {\"key\": ..., \"value\": ...}");
+    } else if (v->is_array()) {
+      for (size_t i = 0; i < v->size(); ++i) {
+        const Json& e = (*v)[i];
+        const std::string where = "metadata[" + std::to_string(i) + "]";
+        if (!e.is_object() || e.size() != 2 || !e.contains("key") || !e.contains("value")) {
+          return Fail(where + " must be {\"key\": ..., \"value\": ...}");
+        }
+        if (!add(e["key"], e["value"], where)) return false;
       }
-      if (!add(e["key"], e["value"], where)) return false;
+    } else {
+      return Fail("metadata must be an array of {key, value} or an object");
     }
+    auto sorted = chain::SortMetadata(std::move(entries));
+    if (!sorted.ok()) return Fail("metadata: " + sorted.status().reason());
+    *out = std::move(*sorted);
     return true;
   }
 
@@ -529,13 +524,6 @@ Json EventToJson(const chain::AssetEvent& e, std::string_view hrp) {
     j["document"] = HashOrNull(e.document);
   }
   return j;
-}
-
-Result<chain::AccountId> ParseAccount(std::string_view text, std::string_view hrp) {
-  if (text.size() == 64) {
-    if (auto id = Hash256::FromHex(text)) return *id;
-  }
-  return chain::bech32::DecodeAddress(hrp, text);
 }
 
 }  // namespace waybill::node

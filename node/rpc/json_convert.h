@@ -77,8 +77,9 @@ Json TxToJson(const chain::TxWithId& txw, std::string_view hrp);
 // Builds a tx from the JSON form above, without signing it. Read: version (optional,
 // default kTxVersion), chain_id (optional, default zero: the caller sets it), sender
 // (address or 64-hex account id), nonce, fee, op {type, fields as above}, signature (optional
-// 128 hex, default zero). Accounts may be addresses for `hrp` or 64-hex ids; metadata may be
-// the array of {key, value} (order kept) or an object (read in key order). Numbers may also
+// 128 hex, default zero). Accounts may be addresses for `hrp` or 64-hex ids
+// (chain::bech32::ParseAccount); metadata may be the array of {key, value} or an object, keys
+// in any order (chain::SortMetadata sorts them and refuses a key given twice). Numbers may also
 // be strings of decimal digits (for clients whose numbers are doubles). Derived
 // fields that TxToJson writes (txid, size, sender_account, to_account, asset, children,
 // type) and the fields getrawtransaction adds are accepted and ignored, so the output of
@@ -99,8 +100,5 @@ Json AssetToJson(const chain::Asset& asset, std::string_view hrp);
 // attestation. type is EventTypeName ("issue", "transfer", ...). prev_event is null for the
 // creating event and counterparty null when there is none.
 Json EventToJson(const chain::AssetEvent& event, std::string_view hrp);
-
-// Parses an account given as an address for hrp or as 64 hex digits. Invalid with a reason.
-chain::Result<chain::AccountId> ParseAccount(std::string_view text, std::string_view hrp);
 
 }  // namespace waybill::node

@@ -45,7 +45,8 @@ constexpr uint32_t kInitialDownloadLag = 6;
 chain::AccountId AccountArg(const NodeContext& ctx, const Args& a, size_t i) {
   const Json& v = a.Required(i);
   if (!v.is_string()) Throw(rpc_code::kInvalidAddress, "Invalid address: " + Echo(v));
-  auto id = ParseAccount(v.get_ref<const std::string&>(), ctx.params->address_prefix);
+  auto id =
+      chain::bech32::ParseAccount(ctx.params->address_prefix, v.get_ref<const std::string&>());
   if (!id.ok()) {
     Throw(rpc_code::kInvalidAddress,
           "Invalid address: " + Echo(v) + " (" + id.status().reason() + ")");

@@ -261,6 +261,23 @@ TEST(AddressTest, WrongPrefixRejected) {
   EXPECT_EQ(*ok_elsewhere, id);
 }
 
+TEST(AddressTest, ParseAccountTakesAnAddressOrAHexId) {
+  std::mt19937_64 rng(15);
+  const AccountId id = RandomId(rng);
+  EXPECT_EQ(*ParseAccount(kHrp, EncodeAddress(kHrp, id)), id);
+  EXPECT_EQ(*ParseAccount(kHrp, id.ToHex()), id);
+  std::string upper_hex = id.ToHex();
+  for (char& c : upper_hex) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  EXPECT_EQ(*ParseAccount(kHrp, upper_hex), id);
+  // Another network's address, nothing, 64 characters that are not hex, 63 hex digits.
+  const Result<AccountId> other = ParseAccount(kHrp, EncodeAddress("wbt", id));
+  ASSERT_FALSE(other.ok());
+  EXPECT_NE(other.status().reason().find("wrong address prefix"), std::string::npos);
+  EXPECT_FALSE(ParseAccount(kHrp, "").ok());
+  EXPECT_FALSE(ParseAccount(kHrp, std::string(64, 'x')).ok());
+  EXPECT_FALSE(ParseAccount(kHrp, id.ToHex().substr(1)).ok());
+}
+
 TEST(AddressTest, Bech32ChecksumRejected) {
   std::mt19937_64 rng(14);
   const AccountId id = RandomId(rng);

@@ -19,7 +19,7 @@ inline constexpr int kFundedKeys = 4;
 inline constexpr int kKeys = 6;  // keys kFundedKeys.. have no allocation
 
 inline chain::SecretKey DevKey(uint32_t index) {
-  auto key = chain::SecretKey::FromBytes(DevSecretKeyBytes(index).span());
+  auto key = chain::SecretKey::FromBytes(chain::DevSecretKeyBytes(index).span());
   return std::move(*key);
 }
 

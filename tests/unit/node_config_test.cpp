@@ -48,7 +48,7 @@ class ConfigTest : public ::testing::Test {
 };
 
 std::string DevAddress(uint32_t index, const std::string& hrp = "wbd") {
-  auto key = chain::SecretKey::FromBytes(consensus::DevSecretKeyBytes(index).span());
+  auto key = chain::SecretKey::FromBytes(chain::DevSecretKeyBytes(index).span());
   return chain::bech32::EncodeAddress(hrp, key->PublicKey());
 }
 

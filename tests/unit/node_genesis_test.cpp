@@ -41,7 +41,7 @@ TEST(Genesis, DevKeysAreFundedOnDevnetAndRegtest) {
     ASSERT_TRUE(p.ok());
     ASSERT_EQ(p->allocations.size(), 10u);
     for (uint32_t i = 0; i < 10; ++i) {
-      auto key = chain::SecretKey::FromBytes(consensus::DevSecretKeyBytes(i).span());
+      auto key = chain::SecretKey::FromBytes(chain::DevSecretKeyBytes(i).span());
       ASSERT_TRUE(key.has_value());
       EXPECT_EQ(p->allocations[i].account, key->PublicKey()) << name << " key " << i;
     }

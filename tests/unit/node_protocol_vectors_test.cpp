@@ -30,8 +30,8 @@ TEST(ProtocolVectors, AppendixA) {
             "010000000000000000000000000000000000000000000000000000000000000000000000808848155ea1f6340a00e0da0ed14147aa941895e2af54fdc95e9aa57fe3dc150000000000000000000000000000000000000000000000000000000000000000c0732169ffff7f200000000000000000");
   EXPECT_EQ(p->genesis_id.ToHex(), "a6a9c90fb29d688fdc6a8fcade2cccd84f74c22ffcd036bd478a2ee8aaec5a54");
 
-  auto k0 = chain::SecretKey::FromBytes(consensus::DevSecretKeyBytes(0).span());
-  auto k1 = chain::SecretKey::FromBytes(consensus::DevSecretKeyBytes(1).span());
+  auto k0 = chain::SecretKey::FromBytes(chain::DevSecretKeyBytes(0).span());
+  auto k1 = chain::SecretKey::FromBytes(chain::DevSecretKeyBytes(1).span());
   ASSERT_TRUE(k0 && k1);
   EXPECT_EQ(HexEncode(k0->bytes()), "a0910c561a048d64c528ccee2d747bf0e1b8e5c034845d8e3ce8066d3a5be3ab");
   EXPECT_EQ(k0->PublicKey().ToHex(), "838b1f6e89e6c6afd52d10aba6be1c378f416122c8720ce8171cbb387eb35f45");

@@ -901,13 +901,5 @@ TEST_F(JsonConvertTest, TxFromJsonRejects) {
   expect_invalid(j, "value");
 }
 
-TEST_F(JsonConvertTest, ParseAccountForms) {
-  EXPECT_EQ(*ParseAccount(Addr(0), "wbr"), Id(0));
-  EXPECT_EQ(*ParseAccount(Id(0).ToHex(), "wbr"), Id(0));
-  EXPECT_FALSE(ParseAccount(Addr(0), "wbd").ok());
-  EXPECT_FALSE(ParseAccount("", "wbr").ok());
-  EXPECT_FALSE(ParseAccount(std::string(64, 'x'), "wbr").ok());
-}
-
 }  // namespace
 }  // namespace waybill::node

@@ -27,7 +27,7 @@ inline constexpr int kKeys = 12;  // keys kFundedKeys.. start with nothing
 inline constexpr chain::Amount kAllocation = 1'000'000 * chain::kCoin;
 
 inline chain::SecretKey DevKey(uint32_t index) {
-  auto key = chain::SecretKey::FromBytes(consensus::DevSecretKeyBytes(index).span());
+  auto key = chain::SecretKey::FromBytes(chain::DevSecretKeyBytes(index).span());
   if (!key) std::abort();
   return std::move(*key);
 }

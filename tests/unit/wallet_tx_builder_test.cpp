@@ -1,0 +1,174 @@
+// wallet/tx_builder.h: builders, the size fee, BuildTx's refusals and SignTx's output.
+#include <gtest/gtest.h>
+
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "chain/amount.h"
+#include "chain/tx.h"
+#include "wallet/tx_builder.h"
+
+namespace waybill::wallet {
+namespace {
+
+chain::Hash256 H(uint8_t b) {
+  chain::Hash256 h;
+  h.bytes.fill(b);
+  return h;
+}
+
+class TxBuilderTest : public ::testing::Test {
+ protected:
+  TxBuilderTest() : signer_(DevKey(1).value()) {}
+
+  TxParams Params(uint64_t nonce = 7) const {
+    TxParams p;
+    p.chain_id = H(0xc1);
+    p.nonce = nonce;
+    p.fee_per_byte = 3;
+    return p;
+  }
+  NewAsset Asset() const {
+    NewAsset a;
+    a.quantity = 1200;
+    a.unit = "kg";
+    a.metadata = {{"origin", "Peru"}, {"gtin", "09506000134352"}, {"lot", "L-17"}};
+    a.documents = {H(0xd0)};
+    return a;
+  }
+  chain::Transaction Build(chain::Operation op, const TxParams& params) const {
+    auto tx = BuildTx(signer_.Account(), std::move(op), params);
+    EXPECT_TRUE(tx.ok()) << tx.status().reason();
+    return tx.ok() ? *tx : chain::Transaction{};
+  }
+
+  KeySigner signer_;
+};
+
+TEST_F(TxBuilderTest, SizeFeeIsSizeTimesRate) {
+  chain::Transaction tx = Build(MakeTransfer(H(2), 5), Params());
+  const size_t size = tx.Serialize().size();
+  EXPECT_EQ(tx.fee, 3 * size) << "the default fee is the size fee";
+  // The size does not depend on the fee or the signature.
+  tx.fee = 123456789;
+  tx.signature.fill(0xee);
+  EXPECT_EQ(tx.Serialize().size(), size);
+  EXPECT_EQ(*SizeFee(tx, 1), size);
+  EXPECT_EQ(*SizeFee(tx, 0), 0u);
+  // Overflow, and a fee above the coin's supply bound.
+  EXPECT_FALSE(SizeFee(tx, std::numeric_limits<uint64_t>::max()).ok());
+  EXPECT_FALSE(SizeFee(tx, chain::kMaxAmount / size + 1).ok());
+  EXPECT_TRUE(SizeFee(tx, chain::kMaxAmount / size).ok());
+}
+
+TEST_F(TxBuilderTest, ExplicitFeeIsKept) {
+  TxParams p = Params();
+  p.fee = 42;
+  EXPECT_EQ(Build(MakeTransfer(H(2), 5), p).fee, 42u);
+  p.fee = chain::kMaxAmount + 1;
+  EXPECT_FALSE(BuildTx(signer_.Account(), MakeTransfer(H(2), 5), p).ok());
+  p.fee.reset();
+  p.fee_per_byte = std::numeric_limits<uint64_t>::max();
+  EXPECT_FALSE(BuildTx(signer_.Account(), MakeTransfer(H(2), 5), p).ok());
+}
+
+TEST_F(TxBuilderTest, FieldsComeFromThePlainInputs) {
+  const chain::Transaction tx = Build(MakeAssetTransfer(H(9), H(2)), Params(11));
+  EXPECT_EQ(tx.version, chain::kTxVersion);
+  EXPECT_EQ(tx.chain_id, H(0xc1));
+  EXPECT_EQ(tx.sender, signer_.Account());
+  EXPECT_EQ(tx.nonce, 11u);
+  EXPECT_EQ(tx.op, chain::Operation(chain::AssetTransferOp{H(9), H(2)}));
+  EXPECT_EQ(tx.signature, chain::Signature{}) << "unsigned";
+}
+
+TEST_F(TxBuilderTest, MetadataIsSortedAndChecked) {
+  auto op = MakeIssue(Asset());
+  ASSERT_TRUE(op.ok());
+  const auto& issue = std::get<chain::AssetIssueOp>(*op);
+  ASSERT_EQ(issue.metadata.size(), 3u);
+  EXPECT_EQ(issue.metadata[0].key, "gtin");
+  EXPECT_EQ(issue.metadata[1].key, "lot");
+  EXPECT_EQ(issue.metadata[2].key, "origin");
+
+  NewAsset twice = Asset();
+  twice.metadata.push_back({"lot", "L-18"});
+  auto dup = MakeMerge({H(1), H(2)}, twice);
+  ASSERT_FALSE(dup.ok());
+  EXPECT_NE(dup.status().reason().find("'lot' given twice"), std::string::npos);
+
+  NewAsset many = Asset();
+  many.metadata.clear();
+  for (size_t i = 0; i <= chain::kMaxMetadataEntries; ++i) {
+    many.metadata.push_back({"k" + std::to_string(i), "v"});
+  }
+  EXPECT_FALSE(MakeIssue(many).ok());
+  many.metadata.pop_back();
+  EXPECT_TRUE(MakeIssue(many).ok());
+}
+
+TEST_F(TxBuilderTest, RefusesWhatWouldNotDecode) {
+  NewAsset long_unit = Asset();
+  long_unit.unit = std::string(chain::kMaxUnitLen + 1, 'u');
+  auto r = BuildTx(signer_.Account(), *MakeIssue(long_unit), Params());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().reason().find("would not decode"), std::string::npos);
+
+  std::vector<chain::Quantity> parts(chain::kMaxSplitParts + 1, 1);
+  EXPECT_FALSE(BuildTx(signer_.Account(), MakeSplit(H(1), parts), Params()).ok());
+  parts.pop_back();
+  EXPECT_TRUE(BuildTx(signer_.Account(), MakeSplit(H(1), parts), Params()).ok());
+  EXPECT_FALSE(BuildTx(signer_.Account(),
+                       MakeAttest(H(1), std::string(chain::kMaxClaimLen + 1, 'c'), "v", {}),
+                       Params())
+                   .ok());
+}
+
+TEST_F(TxBuilderTest, SignedTxVerifiesAndRoundTrips) {
+  auto signed_tx = SignTx(signer_, Build(MakeTransfer(H(2), 5), Params()));
+  ASSERT_TRUE(signed_tx.ok()) << signed_tx.status().reason();
+  EXPECT_TRUE(signed_tx->tx.VerifySignature());
+  EXPECT_EQ(signed_tx->txid, signed_tx->tx.Id());
+  EXPECT_EQ(signed_tx->raw, signed_tx->tx.Serialize());
+  auto decoded = chain::DecodeTransaction(signed_tx->raw);
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(*decoded, signed_tx->tx);
+  EXPECT_TRUE(signed_tx->new_assets.empty()) << "a coin transfer creates no asset";
+}
+
+TEST_F(TxBuilderTest, SignerMustBeTheSender) {
+  auto other = DevKey(2);
+  ASSERT_TRUE(other.ok());
+  const KeySigner wrong(std::move(other).value());
+  auto r = SignTx(wrong, Build(MakeTransfer(H(2), 5), Params()));
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.status().IsInvalid());
+  EXPECT_NE(r.status().reason().find("not the sender's"), std::string::npos);
+}
+
+TEST_F(TxBuilderTest, NewAssetIdsFollowTheRule) {
+  const chain::AccountId me = signer_.Account();
+  auto issue = SignTx(signer_, Build(*MakeIssue(Asset()), Params(4)));
+  ASSERT_TRUE(issue.ok());
+  EXPECT_EQ(issue->new_assets, std::vector<chain::Hash256>{chain::AssetIdFor(me, 4, 0)});
+
+  auto split = SignTx(signer_, Build(MakeSplit(H(1), {1, 2, 3}), Params(5)));
+  ASSERT_TRUE(split.ok());
+  EXPECT_EQ(split->new_assets,
+            (std::vector<chain::Hash256>{chain::AssetIdFor(me, 5, 0), chain::AssetIdFor(me, 5, 1),
+                                         chain::AssetIdFor(me, 5, 2)}));
+
+  auto merge = SignTx(signer_, Build(*MakeMerge({H(1), H(2)}, Asset()), Params(6)));
+  ASSERT_TRUE(merge.ok());
+  EXPECT_EQ(merge->new_assets, std::vector<chain::Hash256>{chain::AssetIdFor(me, 6, 0)});
+
+  auto attest = SignTx(signer_, Build(MakeAttest(H(1), "temperature.max", "4C", H(3)), Params()));
+  ASSERT_TRUE(attest.ok());
+  EXPECT_TRUE(attest->new_assets.empty());
+  EXPECT_EQ(std::get<chain::AssetAttestOp>(attest->tx.op).document, H(3));
+  EXPECT_TRUE(std::get<chain::AssetAttestOp>(MakeAttest(H(1), "c", "v", {})).document.IsZero());
+}
+
+}  // namespace
+}  // namespace waybill::wallet

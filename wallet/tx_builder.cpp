@@ -1,0 +1,100 @@
+#include "wallet/tx_builder.h"
+
+#include <utility>
+
+namespace waybill::wallet {
+
+chain::Operation MakeTransfer(const chain::AccountId& to, chain::Amount amount) {
+  return chain::TransferOp{to, amount};
+}
+
+chain::Result<chain::Operation> MakeIssue(NewAsset asset) {
+  auto metadata = chain::SortMetadata(std::move(asset.metadata));
+  if (!metadata.ok()) return metadata.status();
+  chain::AssetIssueOp op;
+  op.quantity = asset.quantity;
+  op.unit = std::move(asset.unit);
+  op.metadata = std::move(*metadata);
+  op.documents = std::move(asset.documents);
+  return chain::Operation(std::move(op));
+}
+
+chain::Operation MakeAssetTransfer(const chain::Hash256& asset, const chain::AccountId& to) {
+  return chain::AssetTransferOp{asset, to};
+}
+
+chain::Operation MakeSplit(const chain::Hash256& asset, std::vector<chain::Quantity> quantities) {
+  return chain::AssetSplitOp{asset, std::move(quantities)};
+}
+
+chain::Result<chain::Operation> MakeMerge(std::vector<chain::Hash256> inputs, NewAsset output) {
+  auto metadata = chain::SortMetadata(std::move(output.metadata));
+  if (!metadata.ok()) return metadata.status();
+  chain::AssetMergeOp op;
+  op.inputs = std::move(inputs);
+  op.quantity = output.quantity;
+  op.unit = std::move(output.unit);
+  op.metadata = std::move(*metadata);
+  op.documents = std::move(output.documents);
+  return chain::Operation(std::move(op));
+}
+
+chain::Operation MakeAttest(const chain::Hash256& asset, std::string claim, std::string value,
+                            std::optional<chain::Hash256> document) {
+  chain::AssetAttestOp op;
+  op.asset = asset;
+  op.claim = std::move(claim);
+  op.value = std::move(value);
+  op.document = document.value_or(chain::Hash256());  // zero: no document
+  return op;
+}
+
+chain::Result<chain::Amount> SizeFee(const chain::Transaction& tx, chain::Amount fee_per_byte) {
+  auto fee = chain::CheckedMul(fee_per_byte, tx.Serialize().size());
+  if (!fee || *fee > chain::kMaxAmount) {
+    return chain::Status::Invalid("the fee (size x fee rate) is too large: fee rate " +
+                                  std::to_string(fee_per_byte));
+  }
+  return *fee;
+}
+
+chain::Result<chain::Transaction> BuildTx(const chain::AccountId& sender, chain::Operation op,
+                                          const TxParams& params) {
+  chain::Transaction tx;
+  tx.chain_id = params.chain_id;
+  tx.sender = sender;
+  tx.nonce = params.nonce;
+  tx.op = std::move(op);
+  // The decoder is the one definition of what encodes: a tx it refuses is refused here.
+  if (auto decoded = chain::DecodeTransaction(tx.Serialize()); !decoded.ok()) {
+    return chain::Status::Invalid("the transaction would not decode: " + decoded.status().reason());
+  }
+  if (params.fee) {
+    if (*params.fee > chain::kMaxAmount) return chain::Status::Invalid("the fee is too large");
+    tx.fee = *params.fee;
+  } else {
+    auto fee = SizeFee(tx, params.fee_per_byte);
+    if (!fee.ok()) return fee.status();
+    tx.fee = *fee;
+  }
+  return tx;
+}
+
+chain::Result<SignedTx> SignTx(const Signer& signer, chain::Transaction tx) {
+  if (signer.Account() != tx.sender) {
+    return chain::Status::Invalid("the key is not the sender's (key " + signer.Account().ToHex() +
+                                  ", sender " + tx.sender.ToHex() + ")");
+  }
+  tx.signature = signer.SignHash(tx.SigHash());
+  if (!tx.VerifySignature()) {
+    return chain::Status::Internal("the signature does not verify");
+  }
+  SignedTx out;
+  out.raw = tx.Serialize();
+  out.txid = tx.Id();
+  out.new_assets = chain::NewAssetIds(tx);
+  out.tx = std::move(tx);
+  return out;
+}
+
+}  // namespace waybill::wallet

@@ -1,0 +1,75 @@
+// Transactions from plain inputs: the operation's fields, and what the network says (chain
+// id, the sender's next nonce, the fee rate), which the caller gets from a node or a genesis
+// file. No RPC, no state: whether the sender holds an asset or can pay is the node's question.
+//
+// Checked here: what the encoding requires (BuildTx refuses a tx that would not decode, and
+// metadata is put in key order). Not checked here: the content rules of consensus/tx_check.h
+// (key alphabet, UTF-8, positive quantities, distinct inputs ...); wallet/ may not depend on
+// consensus/, so a program that links both runs consensus::CheckTransaction on the unsigned tx
+// before SignTx (the `waybill` CLI does).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "chain/amount.h"
+#include "chain/status.h"
+#include "chain/tx.h"
+#include "chain/types.h"
+#include "wallet/signer.h"
+
+namespace waybill::wallet {
+
+// The fields of an asset that an issue or a merge creates.
+struct NewAsset {
+  chain::Quantity quantity = 0;
+  std::string unit;
+  std::vector<chain::MetadataEntry> metadata;  // any order (chain::SortMetadata sorts it)
+  std::vector<chain::Hash256> documents;
+};
+
+// One builder per operation. Only MakeIssue and MakeMerge can fail (metadata: see
+// chain::SortMetadata).
+chain::Operation MakeTransfer(const chain::AccountId& to, chain::Amount amount);
+chain::Result<chain::Operation> MakeIssue(NewAsset asset);
+chain::Operation MakeAssetTransfer(const chain::Hash256& asset, const chain::AccountId& to);
+chain::Operation MakeSplit(const chain::Hash256& asset, std::vector<chain::Quantity> quantities);
+chain::Result<chain::Operation> MakeMerge(std::vector<chain::Hash256> inputs, NewAsset output);
+chain::Operation MakeAttest(const chain::Hash256& asset, std::string claim, std::string value,
+                            std::optional<chain::Hash256> document);
+
+// What a tx needs besides its operation and its sender.
+struct TxParams {
+  chain::Hash256 chain_id;  // the network's (getblockchaininfo, or the genesis file)
+  uint64_t nonce = 0;       // the sender's next nonce (getaccount's pending_nonce)
+  // The fee: exactly this when set, else SizeFee at fee_per_byte.
+  std::optional<chain::Amount> fee;
+  chain::Amount fee_per_byte = 1;  // the network's minimum (getmempoolinfo, the genesis file)
+};
+
+// The size fee: the tx's serialized size times fee_per_byte. The size does not depend on the
+// fee or the signature (both have fixed widths), so an unsigned tx gives the final size.
+// Invalid on overflow or above chain::kMaxAmount.
+chain::Result<chain::Amount> SizeFee(const chain::Transaction& tx, chain::Amount fee_per_byte);
+
+// The unsigned tx (signature zero). Invalid when the fee is above chain::kMaxAmount (or the
+// size fee overflows), or the tx would not decode (a length or count past chain/tx.h's limits,
+// or above kMaxTxSize): the reason is the decoder's.
+chain::Result<chain::Transaction> BuildTx(const chain::AccountId& sender, chain::Operation op,
+                                          const TxParams& params);
+
+// A signed tx and what a caller shows or sends.
+struct SignedTx {
+  chain::Transaction tx;
+  chain::Bytes raw;                        // the encoding: sendrawtransaction's hex
+  chain::Hash256 txid;                     // tx.Id()
+  std::vector<chain::Hash256> new_assets;  // chain::NewAssetIds(tx)
+};
+
+// Signs tx. Invalid when signer is not tx.sender's; Internal when the signature does not
+// verify (a broken signer).
+chain::Result<SignedTx> SignTx(const Signer& signer, chain::Transaction tx);
+
+}  // namespace waybill::wallet
