@@ -17,6 +17,7 @@
 #include "chain/tx.h"
 #include "consensus/chainstate.h"
 #include "consensus/params.h"
+#include "node/chain_adapters.h"
 #include "node/mining/clock.h"
 #include "node/mempool/mempool.h"
 
@@ -69,6 +70,7 @@ class RegtestFixture : public ::testing::Test {
  protected:
   void SetUp() override { Open(MempoolOptions{}); }
   void TearDown() override {
+    tx_source_.reset();
     mempool_.reset();
     chain_.reset();
     std::filesystem::remove_all(dir_);
@@ -78,6 +80,7 @@ class RegtestFixture : public ::testing::Test {
   // fresh mempool with these options.
   void Open(MempoolOptions options, bool forward_tip_changes = true, bool wipe = false) {
     listener_.mempool = nullptr;
+    tx_source_.reset();
     mempool_.reset();
     chain_.reset();
     if (wipe && !dir_.empty()) std::filesystem::remove_all(dir_);
@@ -95,7 +98,10 @@ class RegtestFixture : public ::testing::Test {
     auto cs = consensus::Chainstate::Open(dir_.string(), params_, std::move(opts));
     ASSERT_TRUE(cs.ok()) << cs.status().ToString();
     chain_ = std::move(*cs);
-    mempool_ = std::make_unique<Mempool>(chain_.get(), options);
+    mempool_view_ = std::make_unique<ChainstateMempoolView>(chain_.get());
+    mining_view_ = std::make_unique<ChainstateMiningView>(chain_.get());
+    mempool_ = std::make_unique<Mempool>(mempool_view_.get(), options);
+    tx_source_ = std::make_unique<MempoolTxSource>(mempool_.get());
     if (forward_tip_changes) listener_.mempool = mempool_.get();
   }
 
@@ -143,7 +149,11 @@ class RegtestFixture : public ::testing::Test {
   NodeClock clock_;
   ForwardingListener listener_;
   std::unique_ptr<consensus::Chainstate> chain_;
+  // The seams of the mempool and the miner over chain_ and mempool_.
+  std::unique_ptr<ChainstateMempoolView> mempool_view_;
+  std::unique_ptr<ChainstateMiningView> mining_view_;
   std::unique_ptr<Mempool> mempool_;
+  std::unique_ptr<MempoolTxSource> tx_source_;
 };
 
 }  // namespace waybill::node::testing
