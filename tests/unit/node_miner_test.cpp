@@ -124,6 +124,8 @@ TEST_F(MinerTest, TemplateSkipsFailingTxsAndTheirSendersLaterTxs) {
 }
 
 TEST_F(MinerTest, TemplateRespectsBlockLimits) {
+  // Deliberate variations of regtest (its 20,000 txs and 4 MB are far from a handful of txs):
+  // a block of at most 3 txs, then one with room for exactly two large txs.
   params_.max_block_txs = 3;
   ASSERT_TRUE(params_.Finalize().ok());
   Open(MempoolOptions{}, true, /*wipe=*/true);

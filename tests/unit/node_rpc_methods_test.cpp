@@ -32,12 +32,6 @@ using chain::Hash256;
 
 class RpcMethodsTest : public testing::RegtestFixture {
  protected:
-  RpcMethodsTest() {
-    // The node's own regtest network when its genesis file is in place.
-    auto embedded = EmbeddedGenesis("regtest");
-    if (embedded.ok()) params_ = std::move(*embedded);
-  }
-
   void SetUp() override {
     RegtestFixture::SetUp();
     ctx_.params = &params_;

@@ -1,5 +1,5 @@
-// Shared fixture of the mempool and miner unit tests: a regtest chain in a temp dir, funded
-// from the development keys, with a mempool that follows the chainstate's tip.
+// Shared fixture of the mempool and miner unit tests: a chain of genesis/regtest.json in a temp
+// dir, funded from the development keys, with a mempool that follows the chainstate's tip.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -20,6 +20,7 @@
 #include "node/chain_adapters.h"
 #include "node/mining/clock.h"
 #include "node/mempool/mempool.h"
+#include "node/params/genesis.h"
 
 namespace waybill::node::testing {
 
@@ -33,28 +34,17 @@ inline chain::SecretKey DevKey(uint32_t index) {
   return std::move(*key);
 }
 
-inline consensus::ChainParams MakeRegtestParams() {
-  consensus::ChainParams p;
-  p.network = "regtest";
-  p.address_prefix = "wbr";
-  p.magic = 0x57425201;
-  p.pow_limit_bits = 0x207fffff;
-  p.target_block_time = 1;
-  p.asert_half_life = 3600;
-  p.max_future_block_time = 7200;
-  p.block_reward = 50 * chain::kCoin;
-  p.halving_interval = 150;
-  p.min_fee_per_byte = 1;
-  p.max_block_size = 4'000'000;
-  p.max_block_txs = 20'000;
-  p.allow_mocktime = true;
-  p.genesis_time = 1'763'800'000;
-  p.genesis_bits = 0x207fffff;
+// The regtest network of genesis/regtest.json, as the node embeds it: the one definition of
+// its parameters. Its allocations fund dev keys 0..kFundedKeys-1 with kAllocation each.
+inline consensus::ChainParams RegtestParams() {
+  auto params = EmbeddedGenesis("regtest");
+  if (!params.ok()) std::abort();
+  if (params->allocations.size() != kFundedKeys) std::abort();
   for (uint32_t i = 0; i < kFundedKeys; ++i) {
-    p.allocations.push_back({DevKey(i).PublicKey(), kAllocation});
+    const consensus::Allocation& a = params->allocations[i];
+    if (a.account != DevKey(i).PublicKey() || a.amount != kAllocation) std::abort();
   }
-  if (!p.Finalize().ok()) std::abort();
-  return p;
+  return std::move(*params);
 }
 
 // Forwards tip changes to a mempool created after the chainstate.
@@ -142,7 +132,7 @@ class RegtestFixture : public ::testing::Test {
     return ids;
   }
 
-  consensus::ChainParams params_ = MakeRegtestParams();
+  consensus::ChainParams params_ = RegtestParams();
   std::vector<chain::SecretKey> keys_ = MakeKeys();
   std::vector<chain::AccountId> ids_ = MakeIds(keys_);
   std::filesystem::path dir_;
