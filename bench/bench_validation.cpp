@@ -43,11 +43,13 @@
 #include "consensus/pow.h"
 #include "consensus/sig_check_pool.h"
 #include "consensus/state_transition.h"
+#include "node/params/genesis.h"
 
 namespace {
 
 namespace chain = waybill::chain;
 namespace consensus = waybill::consensus;
+namespace node = waybill::node;
 using Clock = std::chrono::steady_clock;
 
 constexpr int kDevKeys = 10;
@@ -68,29 +70,17 @@ chain::SecretKey KeyFrom(const chain::Hash256& bytes) {
   return std::move(*key);
 }
 
+// genesis/regtest.json as the node embeds it (its allocations fund the kDevKeys dev keys).
 consensus::ChainParams RegtestParams() {
-  consensus::ChainParams p;
-  p.network = "regtest";
-  p.address_prefix = "wbr";
-  p.magic = 0x57425201;
-  p.pow_limit_bits = 0x207fffff;
-  p.target_block_time = 1;
-  p.asert_half_life = 3600;
-  p.max_future_block_time = 7200;
-  p.block_reward = 50 * chain::kCoin;
-  p.halving_interval = 150;
-  p.min_fee_per_byte = 1;
-  p.max_block_size = 4'000'000;
-  p.max_block_txs = 20'000;
-  p.allow_mocktime = true;
-  p.genesis_time = 1'763'800'000;
-  p.genesis_bits = 0x207fffff;
+  auto params = node::EmbeddedGenesis("regtest");
+  if (!params.ok()) Die("regtest genesis: " + params.status().ToString());
+  if (params->allocations.size() < static_cast<size_t>(kDevKeys)) Die("regtest allocations");
   for (uint32_t i = 0; i < kDevKeys; ++i) {
-    p.allocations.push_back(
-        {KeyFrom(chain::DevSecretKeyBytes(i)).PublicKey(), 1'000'000 * chain::kCoin});
+    if (params->allocations[i].account != KeyFrom(chain::DevSecretKeyBytes(i)).PublicKey()) {
+      Die("regtest allocation " + std::to_string(i) + " is not dev key " + std::to_string(i));
+    }
   }
-  if (!p.Finalize().ok()) Die("params");
-  return p;
+  return std::move(*params);
 }
 
 std::unique_ptr<consensus::Chainstate> OpenChain(

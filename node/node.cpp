@@ -169,7 +169,10 @@ Status Node::StartLocked() {
   MempoolOptions mempool_options;
   mempool_options.max_bytes = config_.max_mempool_mb << 20;
   mempool_options.signature_cache = signature_cache_;
-  mempool_ = std::make_unique<Mempool>(chain_.get(), mempool_options);
+  mempool_view_ = std::make_unique<ChainstateMempoolView>(chain_.get());
+  mining_view_ = std::make_unique<ChainstateMiningView>(chain_.get());
+  mempool_ = std::make_unique<Mempool>(mempool_view_.get(), mempool_options);
+  tx_source_ = std::make_unique<MempoolTxSource>(mempool_.get());
   tip_logger_ = std::make_unique<TipLogger>(logger_.get());
   relay_.Set({mempool_.get(), tip_logger_.get()});
   if (config_.persist_mempool) LoadMempoolFile();
@@ -286,7 +289,7 @@ void Node::StartMiner() {
   miner_options.miner_account = *config_.miner_account;
   miner_options.threads = config_.miner_threads;
   miner_options.log = [log = logger_.get()](const std::string& line) { log->Info(line); };
-  miner_ = std::make_unique<Miner>(chain_.get(), mempool_.get(), &clock_, miner_options);
+  miner_ = std::make_unique<Miner>(mining_view_.get(), tx_source_.get(), &clock_, miner_options);
   miner_->Start();
   Log(LogLevel::kInfo,
       "mining to " +
@@ -298,6 +301,8 @@ Status Node::StartRpc() {
   context_.params = &chain_->params();
   context_.chain = chain_.get();
   context_.mempool = mempool_.get();
+  context_.mining_chain = mining_view_.get();
+  context_.tx_source = tx_source_.get();
   context_.miner = miner_.get();
   context_.connman = connman_.get();
   context_.on_local_tx = [connman = connman_.get()](const chain::Hash256& txid) {
@@ -465,7 +470,10 @@ void Node::Stop() {
   relay_.Set({});
   // Nothing changes the pool any more. Not after an abort: a failed disk gets no more writes.
   if (mempool_ && config_.persist_mempool && !aborted_.load()) SaveMempoolFile();
+  tx_source_.reset();
   mempool_.reset();
+  mining_view_.reset();
+  mempool_view_.reset();
   chain_.reset();   // closes the databases
   cookie_.reset();  // removes the cookie file
   Log(LogLevel::kInfo, "stopped");

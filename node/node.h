@@ -26,6 +26,7 @@
 #include "chain/sig_cache.h"
 #include "chain/status.h"
 #include "consensus/chainstate.h"
+#include "node/chain_adapters.h"
 #include "node/mining/clock.h"
 #include "node/config.h"
 #include "node/logging.h"
@@ -160,7 +161,11 @@ class Node {
   NodeClock clock_;
   TipRelay relay_;
   std::unique_ptr<consensus::Chainstate> chain_;
+  // How the mempool and the miner see chain_ and mempool_ (node/chain_adapters.h).
+  std::unique_ptr<ChainstateMempoolView> mempool_view_;
+  std::unique_ptr<ChainstateMiningView> mining_view_;
   std::unique_ptr<Mempool> mempool_;
+  std::unique_ptr<MempoolTxSource> tx_source_;
   std::unique_ptr<Miner> miner_;
   std::unique_ptr<NetBridge> net_bridge_;
   std::unique_ptr<p2p::Connman> connman_;

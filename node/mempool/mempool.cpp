@@ -1,6 +1,6 @@
 // The mempool keeps, besides its txs, an overlay: the state writes of every pending tx
 // applied in acceptance order on the tip state. A new tx is applied on (tip state + overlay)
-// inside Chainstate::WithTipState, so it is checked against balances, nonces and asset
+// inside ChainView::WithTipState, so it is checked against balances, nonces and asset
 // custody as they will be once every pending tx before it is mined. The overlay is only
 // valid for the tip it was built on; it is rebuilt (re-applying every pending tx and dropping
 // those that fail) when the tip moves.
@@ -503,7 +503,7 @@ void Mempool::Impl::Clear() {
   version.fetch_add(1, std::memory_order_relaxed);
 }
 
-Mempool::Mempool(consensus::Chainstate* chain, MempoolOptions options)
+Mempool::Mempool(const mempool::ChainView* chain, MempoolOptions options)
     : chain_(chain), options_(options), impl_(std::make_unique<Impl>(chain->params(), options_)) {}
 
 Mempool::~Mempool() = default;
@@ -520,9 +520,9 @@ ValidationResult Mempool::Accept(const chain::Transaction& tx) {
       return ValidationResult::Invalid(consensus::Reason::kTxnAlreadyInMempool);
     }
   }
-  auto location = chain_->GetTxLocation(txw.id);
-  if (!location.ok()) return ValidationResult::Error(location.status().ToString());
-  if (*location) return ValidationResult::Invalid(consensus::Reason::kTxnAlreadyKnown);
+  auto confirmed = chain_->IsConfirmed(txw.id);
+  if (!confirmed.ok()) return ValidationResult::Error(confirmed.status().ToString());
+  if (*confirmed) return ValidationResult::Invalid(consensus::Reason::kTxnAlreadyKnown);
   if (auto r = consensus::CheckTransaction(tx); !r.valid()) return r;
   // The expensive check runs outside the lock, so several callers verify in parallel.
   const Hash256 sighash = tx.SigHash();

@@ -13,8 +13,9 @@
 
 #include "chain/sig_cache.h"
 #include "chain/tx.h"
-#include "consensus/chainstate.h"
+#include "consensus/chainstate.h"  // ChainstateListener, TipChange
 #include "consensus/validation.h"
+#include "node/mempool/chain_view.h"
 
 namespace waybill::node {
 
@@ -40,8 +41,8 @@ class Mempool : public consensus::ChainstateListener {
  public:
   // REQUIRES: chain outlives the mempool. The mempool does not register itself as the
   // chainstate's listener (the chainstate takes its listener when it opens): whoever owns both
-  // forwards OnTipChanged.
-  Mempool(consensus::Chainstate* chain, MempoolOptions options);
+  // forwards OnTipChanged, with the tip that chain's WithTipState then shows.
+  Mempool(const mempool::ChainView* chain, MempoolOptions options);
   ~Mempool() override;
   Mempool(const Mempool&) = delete;
   Mempool& operator=(const Mempool&) = delete;
@@ -84,12 +85,12 @@ class Mempool : public consensus::ChainstateListener {
  private:
   struct Impl;  // node/mempool/mempool.cpp
 
-  consensus::Chainstate* const chain_;
+  const mempool::ChainView* const chain_;
   const MempoolOptions options_;
   mutable std::mutex mu_;
   // The pool itself; its members are guarded by mu_ (but for an atomic version counter).
-  // Lock order: mu_, then the chainstate's lock (inside Chainstate::WithTipState), then the
-  // signature cache's.
+  // Lock order: mu_, then the chain's (inside ChainView::WithTipState), then the signature
+  // cache's.
   const std::unique_ptr<Impl> impl_;
 };
 

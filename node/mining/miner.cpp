@@ -30,7 +30,7 @@ using Clock = std::chrono::steady_clock;
 constexpr uint64_t kHashChunk = uint64_t{1} << 16;
 // A template with new txs at most this often; a new tip replaces the template at once.
 constexpr auto kRefreshInterval = std::chrono::milliseconds(250);
-// How often the control thread looks at the tip and the mempool.
+// How often the control thread looks at the tip and the tx source.
 constexpr auto kPollInterval = std::chrono::milliseconds(20);
 // Hash rate samples: one per kSampleInterval, kept over kRateWindow.
 constexpr auto kSampleInterval = std::chrono::milliseconds(100);
@@ -138,11 +138,11 @@ BlockTemplate EmptyTemplate(const consensus::ChainParams& params,
 
 }  // namespace
 
-BlockTemplate BuildTemplateFrom(const consensus::Chainstate& chain,
+BlockTemplate BuildTemplateFrom(const mining::ChainView& chain,
                                 const std::vector<TxWithId>& candidates,
                                 const chain::AccountId& miner, int64_t now) {
   const consensus::ChainParams& params = chain.params();
-  // NextRules and WithTipState take the chainstate lock separately; if a block arrives in
+  // NextRules and WithTipState take the chain's lock separately; if a block arrives in
   // between, try again. A tip that keeps moving gets an empty template on the rules' tip,
   // which is valid whatever the state.
   constexpr int kAttempts = 3;
@@ -166,12 +166,12 @@ BlockTemplate BuildTemplateFrom(const consensus::Chainstate& chain,
   }
 }
 
-BlockTemplate BuildTemplate(const consensus::Chainstate& chain, const Mempool& mempool,
+BlockTemplate BuildTemplate(const mining::ChainView& chain, const mining::TxSource& txs,
                             const chain::AccountId& miner, int64_t now) {
   const uint64_t max_txs = chain.params().max_block_txs;
   const size_t limit =
       static_cast<size_t>(std::min<uint64_t>(max_txs, std::numeric_limits<size_t>::max()));
-  return BuildTemplateFrom(chain, mempool.Candidates(limit), miner, now);
+  return BuildTemplateFrom(chain, txs.Candidates(limit), miner, now);
 }
 
 std::optional<uint64_t> SearchNonce(const chain::BlockHeader& header, uint64_t start_nonce,
@@ -231,8 +231,8 @@ struct Work {
 }  // namespace
 
 struct Miner::Impl {
-  Impl(consensus::Chainstate* c, Mempool* m, const NodeClock* k, MinerOptions o)
-      : chain(c), mempool(m), clock(k), options(std::move(o)) {}
+  Impl(mining::ChainView* c, const mining::TxSource* t, const NodeClock* k, MinerOptions o)
+      : chain(c), txs(t), clock(k), options(std::move(o)) {}
 
   void Control();
   void Hash(int index);
@@ -244,8 +244,8 @@ struct Miner::Impl {
   }
 
   // Fixed after construction.
-  consensus::Chainstate* const chain;
-  Mempool* const mempool;
+  mining::ChainView* const chain;
+  const mining::TxSource* const txs;  // may be null
   const NodeClock* const clock;
   const MinerOptions options;
 
@@ -304,7 +304,7 @@ void Miner::Impl::Control() {
   uint64_t built_version = 0;
   Clock::time_point built_at{};
   Clock::time_point refreshed_at{};
-  // Assembly holds the chainstate lock; new txs alone trigger it at most this often, so that
+  // Assembly holds the chain's lock; new txs alone trigger it at most this often, so that
   // the miner never keeps the lock for more than about a tenth of the time.
   Clock::duration tx_interval = kRefreshInterval;
   bool idle = false;  // no valid block possible at the last build
@@ -313,8 +313,8 @@ void Miner::Impl::Control() {
       std::unique_lock lock(mu);
       if (stop) return;
     }
-    const Hash256 tip = chain->Tip().id;
-    const uint64_t version = mempool ? mempool->Version() : 0;
+    const Hash256 tip = chain->TipId();
+    const uint64_t version = txs ? txs->Version() : 0;
     const auto now = Clock::now();
     bool found = false;
     {
@@ -324,8 +324,7 @@ void Miner::Impl::Control() {
     }
     const bool retry = (version != built_version || idle) && now - built_at >= tx_interval;
     if (!built_tip || *built_tip != tip || found || retry) {
-      BlockTemplate t = mempool
-                            ? BuildTemplate(*chain, *mempool, options.miner_account, clock->Now())
+      BlockTemplate t = txs ? BuildTemplate(*chain, *txs, options.miner_account, clock->Now())
                             : BuildTemplateFrom(*chain, {}, options.miner_account, clock->Now());
       const auto built = Clock::now();
       tx_interval = std::max<Clock::duration>(kRefreshInterval, 10 * (built - now));
@@ -416,9 +415,9 @@ void Miner::Impl::Submit(const Work& work, uint64_t nonce) {
   cv.notify_all();
 }
 
-Miner::Miner(consensus::Chainstate* chain, Mempool* mempool, const NodeClock* clock,
+Miner::Miner(mining::ChainView* chain, const mining::TxSource* txs, const NodeClock* clock,
              MinerOptions options)
-    : impl_(std::make_unique<Impl>(chain, mempool, clock, std::move(options))) {}
+    : impl_(std::make_unique<Impl>(chain, txs, clock, std::move(options))) {}
 
 Miner::~Miner() { Stop(); }
 
@@ -480,7 +479,8 @@ uint64_t Miner::BlocksFound() const { return impl_->blocks_found.load(); }
 
 // ---------------------------------------------------------------------------------------
 
-chain::Result<std::vector<Hash256>> GenerateBlocks(consensus::Chainstate* chain, Mempool* mempool,
+chain::Result<std::vector<Hash256>> GenerateBlocks(mining::ChainView* chain,
+                                                   const mining::TxSource* txs,
                                                    const NodeClock& clock,
                                                    const chain::AccountId& miner, uint32_t count,
                                                    uint64_t max_tries) {
@@ -493,8 +493,8 @@ chain::Result<std::vector<Hash256>> GenerateBlocks(consensus::Chainstate* chain,
     return ids;
   };
   for (uint32_t i = 0; i < count; ++i) {
-    BlockTemplate t = mempool ? BuildTemplate(*chain, *mempool, miner, clock.Now())
-                              : BuildTemplateFrom(*chain, {}, miner, clock.Now());
+    BlockTemplate t = txs ? BuildTemplate(*chain, *txs, miner, clock.Now())
+                          : BuildTemplateFrom(*chain, {}, miner, clock.Now());
     if (t.min_time > t.max_time) {
       return fail(chain::Status::Invalid("the chain's median time past is ahead of the clock"));
     }

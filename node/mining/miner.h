@@ -1,8 +1,9 @@
-// Block assembly and mining. BuildTemplate picks mempool txs by fee rate (each sender in
-// nonce order), applies them on the tip state and drops any that fail (retrying them in up to
-// four passes, for txs that came before a tx they need); the Miner hashes templates on N
-// threads (SHA-256 midstate, SHA-NI when the CPU has it) and submits solved blocks to the
-// chainstate. A new tip or new txs give the threads a new template.
+// Block assembly and mining. BuildTemplate takes a TxSource's candidates (best fee rate
+// first, each sender in nonce order), applies them on the tip state and drops any that fail
+// (retrying them in up to four passes, for txs that came before a tx they need); the Miner
+// hashes templates on N threads (SHA-256 midstate, SHA-NI when the CPU has it) and hands
+// solved blocks to the chain. A new tip or new txs give the threads a new template. The chain
+// and the txs are seen through mining::ChainView and mining::TxSource only.
 #pragma once
 
 #include <cstdint>
@@ -13,9 +14,9 @@
 #include <vector>
 
 #include "chain/block.h"
-#include "consensus/chainstate.h"
+#include "node/mining/chain_view.h"
 #include "node/mining/clock.h"
-#include "node/mempool/mempool.h"
+#include "node/mining/tx_source.h"
 
 namespace waybill::node {
 
@@ -32,13 +33,12 @@ struct BlockTemplate {
 // The header's time is now clamped to [min_time, max_time] (min_time if the range is empty:
 // the chain's median time is ahead of the clock, and no block is valid until the clock
 // catches up).
-// REQUIRES: the chainstate and mempool outlive the call.
-BlockTemplate BuildTemplate(const consensus::Chainstate& chain, const Mempool& mempool,
+// At most params().max_block_txs txs, and a block of at most params().max_block_size bytes.
+BlockTemplate BuildTemplate(const mining::ChainView& chain, const mining::TxSource& txs,
                             const chain::AccountId& miner, int64_t now);
 
-// The same, from a list of candidates (best first, each sender in nonce order) instead of a
-// mempool.
-BlockTemplate BuildTemplateFrom(const consensus::Chainstate& chain,
+// The same, from a list of candidates (best first, each sender in nonce order).
+BlockTemplate BuildTemplateFrom(const mining::ChainView& chain,
                                 const std::vector<chain::TxWithId>& candidates,
                                 const chain::AccountId& miner, int64_t now);
 
@@ -59,16 +59,15 @@ struct MinerOptions {
 
 // N hashing threads on disjoint nonce ranges of the current template, and one control thread
 // that rebuilds the template when the tip changes or a block was found (at once), when the
-// mempool changes (at most every 0.25 s, or every 10 assembly times if assembly is slow, as it
-// holds the chainstate lock) and refreshes its time every 0.25 s. Solved blocks go to
-// Chainstate::ProcessBlock from the hashing thread that found them (so the chainstate's
-// listener runs there too). While no block can be valid (the chain's median time is ahead of
-// the clock) the threads idle. Thread-safe.
+// TxSource's version changes (at most every 0.25 s, or every 10 assembly times if assembly is
+// slow, as it holds the chain's lock) and refreshes its time every 0.25 s. Solved blocks go to
+// ChainView::ProcessBlock from the hashing thread that found them (so whatever that calls, e.g.
+// the chainstate's listener, runs there too). While no block can be valid (the chain's median time
+// is ahead of the clock) the threads idle. Thread-safe.
 class Miner {
  public:
-  // REQUIRES: chain, mempool and clock outlive the miner. mempool may be null (empty
-  // blocks).
-  Miner(consensus::Chainstate* chain, Mempool* mempool, const NodeClock* clock,
+  // REQUIRES: chain, txs and clock outlive the miner. txs may be null (empty blocks).
+  Miner(mining::ChainView* chain, const mining::TxSource* txs, const NodeClock* clock,
         MinerOptions options);
   ~Miner();  // stops the threads
   Miner(const Miner&) = delete;
@@ -91,9 +90,10 @@ class Miner {
 // with at most max_tries hashes. Returns the ids of the blocks that became the tip; stops
 // early when a block's tries run out. If a block is rejected (or no block can be valid yet),
 // returns the error when no block was mined before it, else the ids mined so far.
-// mempool may be null (empty blocks).
-chain::Result<std::vector<chain::Hash256>> GenerateBlocks(consensus::Chainstate* chain,
-                                                          Mempool* mempool, const NodeClock& clock,
+// txs may be null (empty blocks).
+chain::Result<std::vector<chain::Hash256>> GenerateBlocks(mining::ChainView* chain,
+                                                          const mining::TxSource* txs,
+                                                          const NodeClock& clock,
                                                           const chain::AccountId& miner,
                                                           uint32_t count, uint64_t max_tries);
 

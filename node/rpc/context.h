@@ -7,7 +7,9 @@
 
 #include "consensus/chainstate.h"
 #include "consensus/params.h"
+#include "node/mining/chain_view.h"
 #include "node/mining/clock.h"
+#include "node/mining/tx_source.h"
 #include "node/mempool/mempool.h"
 
 namespace waybill::p2p {
@@ -22,6 +24,9 @@ struct NodeContext {
   const consensus::ChainParams* params = nullptr;
   consensus::Chainstate* chain = nullptr;
   Mempool* mempool = nullptr;
+  // How getblocktemplate and generatetoaddress see the chain and the mempool.
+  mining::ChainView* mining_chain = nullptr;
+  mining::TxSource* tx_source = nullptr;
   Miner* miner = nullptr;  // null unless mining
   p2p::Connman* connman = nullptr;  // the overlay
   // Announces a tx accepted from elsewhere than the network (sendrawtransaction); may be empty.

@@ -9,8 +9,8 @@
 //   also its 64-hex id under a name ending in `_account`;
 // - a hash that is absent (all zeros: no previous event, no document) is null.
 //
-// Does not: read the chain or the mempool (callers pass in what they know), nor validate
-// consensus rules (TxFromJson checks shapes and ranges only).
+// Does not: read the chain or the mempool (callers pass in what they know), nor read a tx
+// from JSON (txs arrive as hex: sendrawtransaction, decoderawtransaction).
 #pragma once
 
 #include <cstdint>
@@ -73,19 +73,6 @@ Json BlockToJson(const chain::DecodedBlock& block, const BlockPosition& pos,
 Json TxToJson(const chain::Transaction& tx, const chain::Hash256& txid, size_t size,
               std::string_view hrp);
 Json TxToJson(const chain::TxWithId& txw, std::string_view hrp);
-
-// Builds a tx from the JSON form above, without signing it. Read: version (optional,
-// default kTxVersion), chain_id (optional, default zero: the caller sets it), sender
-// (address or 64-hex account id), nonce, fee, op {type, fields as above}, signature (optional
-// 128 hex, default zero). Accounts may be addresses for `hrp` or 64-hex ids
-// (chain::bech32::ParseAccount); metadata may be the array of {key, value} or an object, keys
-// in any order (chain::SortMetadata sorts them and refuses a key given twice). Numbers may also
-// be strings of decimal digits (for clients whose numbers are doubles). Derived
-// fields that TxToJson writes (txid, size, sender_account, to_account, asset, children,
-// type) and the fields getrawtransaction adds are accepted and ignored, so the output of
-// TxToJson round-trips; any other field is an error (a misspelt field is not skipped).
-// Invalid with a reason on any wrong shape, type or range.
-chain::Result<chain::Transaction> TxFromJson(const Json& json, std::string_view hrp);
 
 // {address, account, balance, nonce}.
 Json AccountToJson(const chain::AccountId& id, const chain::Account& account, std::string_view hrp);

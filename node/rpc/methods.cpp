@@ -385,7 +385,7 @@ Json GenerateToAddress(NodeContext& ctx, const Args& a) {
   const chain::AccountId miner = AccountArg(ctx, a, 1);
   const uint64_t max_tries =
       UIntArg(a, 2, 1, std::numeric_limits<uint64_t>::max(), kDefaultMaxTries);
-  auto ids = GenerateBlocks(ctx.chain, ctx.mempool, *ctx.clock, miner, count, max_tries);
+  auto ids = GenerateBlocks(ctx.mining_chain, ctx.tx_source, *ctx.clock, miner, count, max_tries);
   if (!ids.ok()) {
     if (ids.status().IsLocalError()) ThrowLocal(ids.status().reason());
     Throw(rpc_code::kMiscError, "generatetoaddress: " + ids.status().reason());
@@ -433,7 +433,7 @@ chain::AccountId TemplateMiner(const NodeContext& ctx, const Args& a) {
 
 Json GetBlockTemplate(NodeContext& ctx, const Args& a) {
   const chain::AccountId miner = TemplateMiner(ctx, a);
-  const BlockTemplate t = BuildTemplate(*ctx.chain, *ctx.mempool, miner, ctx.clock->Now());
+  const BlockTemplate t = BuildTemplate(*ctx.mining_chain, *ctx.tx_source, miner, ctx.clock->Now());
   const chain::BlockHeader& h = t.block.header;
   Json txs = Json::array();
   for (size_t i = 0; i < t.block.txs.size(); ++i) {

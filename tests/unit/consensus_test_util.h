@@ -1,5 +1,5 @@
-// Shared fixtures of the consensus unit tests: a hand-built "unittest" network funded from
-// the published development keys, and helpers to build signed txs.
+// Shared fixtures of the consensus unit tests: the regtest network of genesis/regtest.json
+// with four funded development keys, and helpers to build signed txs.
 #pragma once
 
 #include <cstdint>
@@ -11,10 +11,11 @@
 #include "chain/schnorr.h"
 #include "chain/tx.h"
 #include "consensus/params.h"
+#include "node/params/genesis.h"
 
 namespace waybill::consensus::testing {
 
-inline constexpr chain::Amount kAllocation = 1000 * chain::kCoin;
+inline constexpr chain::Amount kAllocation = 1'000'000 * chain::kCoin;  // regtest.json's
 inline constexpr int kFundedKeys = 4;
 inline constexpr int kKeys = 6;  // keys kFundedKeys.. have no allocation
 
@@ -23,30 +24,23 @@ inline chain::SecretKey DevKey(uint32_t index) {
   return std::move(*key);
 }
 
+// genesis/regtest.json (the one definition of the test network's parameters), with one
+// deliberate change: only dev keys 0..kFundedKeys-1 keep their allocation, so that keys
+// kFundedKeys.. start empty (the tests use them as fresh miners and recipients, and count
+// the funded senders).
 inline ChainParams MakeParams() {
-  ChainParams p;
-  p.network = "unittest";
-  p.address_prefix = "wbu";
-  p.magic = 0x57425554;
-  p.pow_limit_bits = 0x207fffff;
-  p.target_block_time = 2;
-  p.asert_half_life = 3600;
-  p.max_future_block_time = 7200;
-  p.block_reward = 50 * chain::kCoin;
-  p.halving_interval = 0;
-  p.min_fee_per_byte = 1;
-  p.max_block_size = 1'000'000;
-  p.max_block_txs = 5000;
+  auto p = node::EmbeddedGenesis("regtest");
+  if (!p.ok() || p->allocations.size() < kFundedKeys) std::abort();
+  p->allocations.resize(kFundedKeys);
   for (uint32_t i = 0; i < kFundedKeys; ++i) {
-    p.allocations.push_back({DevKey(i).PublicKey(), kAllocation});
+    const Allocation& a = p->allocations[i];
+    if (a.account != DevKey(i).PublicKey() || a.amount != kAllocation) std::abort();
   }
-  p.genesis_time = 1'700'000'000;
-  p.genesis_bits = 0x207fffff;
-  if (!p.Finalize().ok()) std::abort();
-  return p;
+  if (!p->Finalize().ok()) std::abort();
+  return std::move(*p);
 }
 
-// Holds the dev keys and signs txs for the unittest network.
+// Holds the dev keys and signs txs for a network.
 class TxFactory {
  public:
   explicit TxFactory(const ChainParams& params) : chain_id_(params.chain_id()) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/unit/consensus_test_util.h"
+#include "tests/unit/node_test_util.h"
 
 namespace waybill::node {
 namespace {
@@ -24,7 +25,7 @@ class MempoolFileTest : public ::testing::Test {
     txs.push_back(factory_.Make(2, 0, issue));
     return txs;
   }
-  consensus::ChainParams params_ = consensus::testing::MakeParams();
+  consensus::ChainParams params_ = testing::RegtestParams();
   TxFactory factory_{params_};
   chain::Hash256 chain_id_ = params_.chain_id();
 };

@@ -27,7 +27,7 @@ class MempoolTest : public testing::RegtestFixture {
   Hash256 MineBlockWith(const std::vector<Transaction>& txs) {
     std::vector<chain::TxWithId> candidates;
     for (const auto& tx : txs) candidates.push_back(chain::MakeTxWithId(tx));
-    BlockTemplate t = BuildTemplateFrom(*chain_, candidates, Id(9), clock_.Now());
+    BlockTemplate t = BuildTemplateFrom(*mining_view_, candidates, Id(9), clock_.Now());
     EXPECT_EQ(t.block.txs.size(), txs.size());
     auto nonce = SearchNonce(t.block.header, 0, 1'000'000, nullptr);
     EXPECT_TRUE(nonce.has_value());
@@ -274,7 +274,7 @@ TEST_F(MempoolTest, AssetCustodyThroughPendingTxs) {
 
   // One block takes them all, although fee-rate order puts some before the txs they depend
   // on (the issue is the largest tx, so the lowest rate); the state agrees with the pool.
-  auto mined = GenerateBlocks(chain_.get(), mempool_.get(), clock_, Id(9), 1, 1'000'000);
+  auto mined = GenerateBlocks(mining_view_.get(), tx_source_.get(), clock_, Id(9), 1, 1'000'000);
   ASSERT_TRUE(mined.ok()) << mined.status().ToString();
   EXPECT_EQ(mempool_->Info().size, 0u);
   auto a = chain_->GetAsset(asset);
@@ -352,7 +352,8 @@ TEST_F(MempoolTest, ReorgReturnsEveryTxValidOnTheNewTip) {
     for (const auto& txs : blocks) {
       std::vector<chain::TxWithId> candidates;
       for (const auto& tx : txs) candidates.push_back(chain::MakeTxWithId(tx));
-      BlockTemplate t = BuildTemplateFrom(**other, candidates, Id(8), clock_.Now());
+      BlockTemplate t =
+          BuildTemplateFrom(ChainstateMiningView(other->get()), candidates, Id(8), clock_.Now());
       ASSERT_EQ(t.block.txs.size(), txs.size());
       auto nonce = SearchNonce(t.block.header, 0, 1'000'000, nullptr);
       ASSERT_TRUE(nonce.has_value());
@@ -401,7 +402,7 @@ TEST_F(MempoolTest, ReorgReturnsEveryTxValidOnTheNewTip) {
   // Nothing else waits for the fresh key: its nonces below 3 are taken.
   EXPECT_EQ(mempool_->AsideCount(), 0u);
   // The pool agrees with the state: it all fits in the next block.
-  auto mined = GenerateBlocks(chain_.get(), mempool_.get(), clock_, Id(9), 1, 1'000'000);
+  auto mined = GenerateBlocks(mining_view_.get(), tx_source_.get(), clock_, Id(9), 1, 1'000'000);
   ASSERT_TRUE(mined.ok()) << mined.status().ToString();
   EXPECT_EQ(mempool_->Info().size, 0u);
   EXPECT_EQ(AccountOf(kFresh).nonce, 5u);
@@ -445,7 +446,7 @@ TEST_F(MempoolTest, ManyTxsStayConsistentWithTheChain) {
     }
   }
   EXPECT_EQ(mempool_->Info().size, 200u);
-  auto mined = GenerateBlocks(chain_.get(), mempool_.get(), clock_, Id(9), 2, 1'000'000);
+  auto mined = GenerateBlocks(mining_view_.get(), tx_source_.get(), clock_, Id(9), 2, 1'000'000);
   ASSERT_TRUE(mined.ok()) << mined.status().ToString();
   EXPECT_EQ(mempool_->Info().size, 0u);
   for (int k = 0; k < testing::kFundedKeys; ++k) EXPECT_EQ(AccountOf(k).nonce, 20u);
@@ -473,7 +474,8 @@ TEST_F(MempoolTest, RandomOperationsKeepThePoolConsistent) {
       (void)Accept(Pay(from, nonce, to, amount, fee));
       EXPECT_LE(mempool_->Info().size, options.max_txs);
       if (rng() % 20 == 0) {
-        auto ids = GenerateBlocks(chain_.get(), mempool_.get(), clock_, Id(9), 1, 1'000'000);
+        auto ids =
+            GenerateBlocks(mining_view_.get(), tx_source_.get(), clock_, Id(9), 1, 1'000'000);
         ASSERT_TRUE(ids.ok()) << ids.status().ToString();
         blocks.insert(blocks.end(), ids->begin(), ids->end());
       }
@@ -482,7 +484,7 @@ TEST_F(MempoolTest, RandomOperationsKeepThePoolConsistent) {
         blocks.pop_back();
       }
     }
-    Mempool fresh(chain_.get(), MempoolOptions{});
+    Mempool fresh(mempool_view_.get(), MempoolOptions{});
     for (const Hash256& id : mempool_->Txids()) {
       auto txw = mempool_->Get(id);
       ASSERT_TRUE(txw.has_value());
@@ -493,7 +495,7 @@ TEST_F(MempoolTest, RandomOperationsKeepThePoolConsistent) {
     if (round % 2 == 1) {
       const std::vector<Hash256> before = mempool_->Txids();
       const size_t aside = mempool_->AsideCount();
-      auto ids = GenerateBlocks(chain_.get(), mempool_.get(), clock_, Id(9), 1, 1'000'000);
+      auto ids = GenerateBlocks(mining_view_.get(), tx_source_.get(), clock_, Id(9), 1, 1'000'000);
       ASSERT_TRUE(ids.ok());
       blocks.insert(blocks.end(), ids->begin(), ids->end());
       // The block took every pool tx; what the pool holds now came back from aside.

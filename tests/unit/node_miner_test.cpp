@@ -87,7 +87,7 @@ TEST_F(MinerTest, TemplateOnTheTip) {
   ASSERT_TRUE(Accept(b0).valid());
 
   const int64_t now = clock_.Now();
-  BlockTemplate t = BuildTemplate(*chain_, *mempool_, Id(9), now);
+  BlockTemplate t = BuildTemplate(*mining_view_, *tx_source_, Id(9), now);
   EXPECT_EQ(t.height, 1u);
   EXPECT_EQ(t.block.header.prev, params_.genesis_id);
   EXPECT_EQ(t.block.header.miner, Id(9));
@@ -100,8 +100,8 @@ TEST_F(MinerTest, TemplateOnTheTip) {
   EXPECT_LT(t.min_time, t.max_time);
 
   // Times outside [min_time, max_time] are clamped.
-  EXPECT_EQ(BuildTemplate(*chain_, *mempool_, Id(9), 0).block.header.time, t.min_time);
-  EXPECT_EQ(BuildTemplate(*chain_, *mempool_, Id(9), now + 1'000'000).block.header.time,
+  EXPECT_EQ(BuildTemplate(*mining_view_, *tx_source_, Id(9), 0).block.header.time, t.min_time);
+  EXPECT_EQ(BuildTemplate(*mining_view_, *tx_source_, Id(9), now + 1'000'000).block.header.time,
             t.max_time);
 }
 
@@ -115,7 +115,7 @@ TEST_F(MinerTest, TemplateSkipsFailingTxsAndTheirSendersLaterTxs) {
       chain::MakeTxWithId(Pay(3, 0, 4, kCoin)),              // fine
       chain::MakeTxWithId(Pay(kFresh, 1, 1, kCoin)),         // after the sender's first
   };
-  BlockTemplate t = BuildTemplateFrom(*chain_, candidates, Id(9), clock_.Now());
+  BlockTemplate t = BuildTemplateFrom(*mining_view_, candidates, Id(9), clock_.Now());
   // The first pass skips the fresh sender (both txs); the second takes them.
   const std::vector<Hash256> expected = {candidates[1].id, candidates[4].id, candidates[0].id,
                                          candidates[5].id};
@@ -124,11 +124,13 @@ TEST_F(MinerTest, TemplateSkipsFailingTxsAndTheirSendersLaterTxs) {
 }
 
 TEST_F(MinerTest, TemplateRespectsBlockLimits) {
+  // Deliberate variations of regtest (its 20,000 txs and 4 MB are far from a handful of txs):
+  // a block of at most 3 txs, then one with room for exactly two large txs.
   params_.max_block_txs = 3;
   ASSERT_TRUE(params_.Finalize().ok());
   Open(MempoolOptions{}, true, /*wipe=*/true);
   for (int k = 0; k < 5; ++k) ASSERT_TRUE(Accept(Pay(k, 0, 9, kCoin, 1000 + k)).valid());
-  BlockTemplate t = BuildTemplate(*chain_, *mempool_, Id(9), clock_.Now());
+  BlockTemplate t = BuildTemplate(*mining_view_, *tx_source_, Id(9), clock_.Now());
   EXPECT_EQ(t.txids.size(), 3u);
 
   // A size limit that leaves room for exactly two (large) txs.
@@ -144,10 +146,10 @@ TEST_F(MinerTest, TemplateRespectsBlockLimits) {
   ASSERT_TRUE(params_.Finalize().ok());
   Open(MempoolOptions{}, true, /*wipe=*/true);
   for (int k = 0; k < 5; ++k) ASSERT_TRUE(Accept(Make(k, 0, issue, 1000 + k)).valid());
-  t = BuildTemplate(*chain_, *mempool_, Id(9), clock_.Now());
+  t = BuildTemplate(*mining_view_, *tx_source_, Id(9), clock_.Now());
   ASSERT_EQ(t.txids.size(), 2u);
   EXPECT_EQ(t.block.Serialize().size(), params_.max_block_size);
-  auto ids = GenerateBlocks(chain_.get(), mempool_.get(), clock_, Id(9), 3, 1'000'000);
+  auto ids = GenerateBlocks(mining_view_.get(), tx_source_.get(), clock_, Id(9), 3, 1'000'000);
   ASSERT_TRUE(ids.ok()) << ids.status().ToString();
   EXPECT_EQ(mempool_->Info().size, 0u);
 }
@@ -156,7 +158,7 @@ TEST_F(MinerTest, GenerateBlocksMinesThePool) {
   std::vector<Transaction> txs = {Pay(0, 0, 1, kCoin), Pay(0, 1, 1, kCoin), Pay(2, 0, 3, kCoin)};
   for (const auto& tx : txs) ASSERT_TRUE(Accept(tx).valid());
 
-  auto ids = GenerateBlocks(chain_.get(), mempool_.get(), clock_, Id(11), 5, 1'000'000);
+  auto ids = GenerateBlocks(mining_view_.get(), tx_source_.get(), clock_, Id(11), 5, 1'000'000);
   ASSERT_TRUE(ids.ok()) << ids.status().ToString();
   ASSERT_EQ(ids->size(), 5u);
   EXPECT_EQ(chain_->Tip().height, 5u);
@@ -171,12 +173,12 @@ TEST_F(MinerTest, GenerateBlocksMinesThePool) {
   EXPECT_EQ(AccountOf(0).nonce, 2u);
 
   // Without a mempool: empty blocks.
-  ids = GenerateBlocks(chain_.get(), nullptr, clock_, Id(11), 2, 1'000'000);
+  ids = GenerateBlocks(mining_view_.get(), nullptr, clock_, Id(11), 2, 1'000'000);
   ASSERT_TRUE(ids.ok());
   EXPECT_EQ(chain_->Tip().height, 7u);
 
   // No tries: nothing mined, not an error.
-  ids = GenerateBlocks(chain_.get(), mempool_.get(), clock_, Id(11), 3, 0);
+  ids = GenerateBlocks(mining_view_.get(), tx_source_.get(), clock_, Id(11), 3, 0);
   ASSERT_TRUE(ids.ok());
   EXPECT_TRUE(ids->empty());
   EXPECT_EQ(chain_->Tip().height, 7u);
@@ -187,9 +189,9 @@ TEST_F(MinerTest, GenerateBlocksMinesThePool) {
 }
 
 TEST_F(MinerTest, GenerateBlocksRefusesWhenTheChainIsAheadOfTheClock) {
-  ASSERT_TRUE(GenerateBlocks(chain_.get(), mempool_.get(), clock_, Id(11), 11, 1000).ok());
+  ASSERT_TRUE(GenerateBlocks(mining_view_.get(), tx_source_.get(), clock_, Id(11), 11, 1000).ok());
   clock_.SetMockTime(params_.genesis_time - 100'000);  // max_time < min_time
-  auto ids = GenerateBlocks(chain_.get(), mempool_.get(), clock_, Id(11), 1, 1000);
+  auto ids = GenerateBlocks(mining_view_.get(), tx_source_.get(), clock_, Id(11), 1, 1000);
   EXPECT_FALSE(ids.ok());
 }
 
@@ -204,7 +206,7 @@ TEST_F(MinerTest, MinerThreadFindsBlocksAndStopsPromptly) {
     std::lock_guard lock(log_mu);
     lines.push_back(line);
   };
-  Miner miner(chain_.get(), mempool_.get(), &clock_, options);
+  Miner miner(mining_view_.get(), tx_source_.get(), &clock_, options);
   EXPECT_FALSE(miner.running());
   miner.Start();
   EXPECT_TRUE(miner.running());
@@ -251,7 +253,7 @@ TEST_F(MinerTest, MinerWithSeveralThreadsStopsPromptly) {
   MinerOptions options;
   options.miner_account = Id(11);
   options.threads = 2;
-  Miner miner(chain_.get(), mempool_.get(), &clock_, options);
+  Miner miner(mining_view_.get(), tx_source_.get(), &clock_, options);
   miner.Start();
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   const auto t0 = std::chrono::steady_clock::now();

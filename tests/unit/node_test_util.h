@@ -1,5 +1,5 @@
-// Shared fixture of the mempool and miner unit tests: a regtest chain in a temp dir, funded
-// from the development keys, with a mempool that follows the chainstate's tip.
+// Shared fixture of the mempool and miner unit tests: a chain of genesis/regtest.json in a temp
+// dir, funded from the development keys, with a mempool that follows the chainstate's tip.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -17,8 +17,10 @@
 #include "chain/tx.h"
 #include "consensus/chainstate.h"
 #include "consensus/params.h"
+#include "node/chain_adapters.h"
 #include "node/mining/clock.h"
 #include "node/mempool/mempool.h"
+#include "node/params/genesis.h"
 
 namespace waybill::node::testing {
 
@@ -32,28 +34,17 @@ inline chain::SecretKey DevKey(uint32_t index) {
   return std::move(*key);
 }
 
-inline consensus::ChainParams MakeRegtestParams() {
-  consensus::ChainParams p;
-  p.network = "regtest";
-  p.address_prefix = "wbr";
-  p.magic = 0x57425201;
-  p.pow_limit_bits = 0x207fffff;
-  p.target_block_time = 1;
-  p.asert_half_life = 3600;
-  p.max_future_block_time = 7200;
-  p.block_reward = 50 * chain::kCoin;
-  p.halving_interval = 150;
-  p.min_fee_per_byte = 1;
-  p.max_block_size = 4'000'000;
-  p.max_block_txs = 20'000;
-  p.allow_mocktime = true;
-  p.genesis_time = 1'763'800'000;
-  p.genesis_bits = 0x207fffff;
+// The regtest network of genesis/regtest.json, as the node embeds it: the one definition of
+// its parameters. Its allocations fund dev keys 0..kFundedKeys-1 with kAllocation each.
+inline consensus::ChainParams RegtestParams() {
+  auto params = EmbeddedGenesis("regtest");
+  if (!params.ok()) std::abort();
+  if (params->allocations.size() != kFundedKeys) std::abort();
   for (uint32_t i = 0; i < kFundedKeys; ++i) {
-    p.allocations.push_back({DevKey(i).PublicKey(), kAllocation});
+    const consensus::Allocation& a = params->allocations[i];
+    if (a.account != DevKey(i).PublicKey() || a.amount != kAllocation) std::abort();
   }
-  if (!p.Finalize().ok()) std::abort();
-  return p;
+  return std::move(*params);
 }
 
 // Forwards tip changes to a mempool created after the chainstate.
@@ -69,6 +60,7 @@ class RegtestFixture : public ::testing::Test {
  protected:
   void SetUp() override { Open(MempoolOptions{}); }
   void TearDown() override {
+    tx_source_.reset();
     mempool_.reset();
     chain_.reset();
     std::filesystem::remove_all(dir_);
@@ -78,6 +70,7 @@ class RegtestFixture : public ::testing::Test {
   // fresh mempool with these options.
   void Open(MempoolOptions options, bool forward_tip_changes = true, bool wipe = false) {
     listener_.mempool = nullptr;
+    tx_source_.reset();
     mempool_.reset();
     chain_.reset();
     if (wipe && !dir_.empty()) std::filesystem::remove_all(dir_);
@@ -95,7 +88,10 @@ class RegtestFixture : public ::testing::Test {
     auto cs = consensus::Chainstate::Open(dir_.string(), params_, std::move(opts));
     ASSERT_TRUE(cs.ok()) << cs.status().ToString();
     chain_ = std::move(*cs);
-    mempool_ = std::make_unique<Mempool>(chain_.get(), options);
+    mempool_view_ = std::make_unique<ChainstateMempoolView>(chain_.get());
+    mining_view_ = std::make_unique<ChainstateMiningView>(chain_.get());
+    mempool_ = std::make_unique<Mempool>(mempool_view_.get(), options);
+    tx_source_ = std::make_unique<MempoolTxSource>(mempool_.get());
     if (forward_tip_changes) listener_.mempool = mempool_.get();
   }
 
@@ -136,14 +132,18 @@ class RegtestFixture : public ::testing::Test {
     return ids;
   }
 
-  consensus::ChainParams params_ = MakeRegtestParams();
+  consensus::ChainParams params_ = RegtestParams();
   std::vector<chain::SecretKey> keys_ = MakeKeys();
   std::vector<chain::AccountId> ids_ = MakeIds(keys_);
   std::filesystem::path dir_;
   NodeClock clock_;
   ForwardingListener listener_;
   std::unique_ptr<consensus::Chainstate> chain_;
+  // The seams of the mempool and the miner over chain_ and mempool_.
+  std::unique_ptr<ChainstateMempoolView> mempool_view_;
+  std::unique_ptr<ChainstateMiningView> mining_view_;
   std::unique_ptr<Mempool> mempool_;
+  std::unique_ptr<MempoolTxSource> tx_source_;
 };
 
 }  // namespace waybill::node::testing

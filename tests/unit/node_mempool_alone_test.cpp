@@ -1,0 +1,123 @@
+// The mempool over a fake chain view: node/mempool/ alone, linked without the chainstate
+// (tests/CMakeLists.txt). The fake holds accounts in memory and says which txs are confirmed.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "chain/state.h"
+#include "chain/store.h"
+#include "node/mempool/chain_view.h"
+#include "node/mempool/mempool.h"
+#include "node/params/genesis.h"
+#include "tests/unit/consensus_test_util.h"
+
+namespace waybill::node {
+namespace {
+
+using chain::Hash256;
+using consensus::testing::TxFactory;
+
+consensus::ChainParams Regtest() {
+  auto params = EmbeddedGenesis("regtest");
+  if (!params.ok()) std::abort();
+  return std::move(*params);
+}
+
+class FakeChain : public mempool::ChainView {
+ public:
+  explicit FakeChain(consensus::ChainParams params) : params_(std::move(params)) {
+    tip_.id = params_.genesis_id;
+    tip_.header = params_.genesis;
+  }
+  void SetAccount(const chain::AccountId& id, chain::Amount balance, uint64_t nonce) {
+    state_.Put(chain::keys::Account(id), chain::EncodeAccount({balance, nonce}));
+  }
+  // A new tip (its state set with SetAccount), as a block would make it.
+  consensus::TipChange NewTip() {
+    tip_.id.bytes[0] ^= 1;
+    tip_.height += 1;
+    return consensus::TipChange{tip_, {}, {tip_.id}};
+  }
+
+  const consensus::ChainParams& params() const override { return params_; }
+  chain::Result<bool> IsConfirmed(const Hash256& txid) const override {
+    if (index_fails) return chain::Status::IoError("the tx index cannot be read");
+    return confirmed.count(txid) != 0;
+  }
+  void WithTipState(const TipStateFn& fn) const override { fn(state_, tip_); }
+
+  std::set<Hash256> confirmed;
+  bool index_fails = false;
+
+ private:
+  consensus::ChainParams params_;
+  consensus::TipInfo tip_;
+  chain::MemoryKv state_;
+};
+
+class MempoolAloneTest : public ::testing::Test {
+ protected:
+  MempoolAloneTest() {
+    for (int key = 0; key < consensus::testing::kKeys; ++key) {
+      chain_.SetAccount(factory_.Id(key), 1'000 * chain::kCoin, 0);
+    }
+  }
+  chain::Transaction Pay(int from, uint64_t nonce, int to) const {
+    return factory_.Make(from, nonce, chain::TransferOp{factory_.Id(to), chain::kCoin});
+  }
+
+  FakeChain chain_{Regtest()};
+  TxFactory factory_{chain_.params()};
+  Mempool pool_{&chain_, MempoolOptions{}};
+};
+
+TEST_F(MempoolAloneTest, RefusesATxWhoseNonceIsTaken) {
+  chain_.SetAccount(factory_.Id(0), 1'000 * chain::kCoin, /*nonce=*/3);
+  const consensus::ValidationResult taken = pool_.Accept(Pay(0, 2, 1));
+  EXPECT_TRUE(taken.invalid());
+  EXPECT_EQ(taken.reason(), "nonce-reused");
+  EXPECT_EQ(pool_.Accept(Pay(0, 5, 1)).reason(), "nonce-gap");
+  // The account's next nonce, then the one after it (on the pool's own tx).
+  const chain::Transaction next = Pay(0, 3, 1);
+  ASSERT_TRUE(pool_.Accept(next).valid());
+  ASSERT_TRUE(pool_.Accept(Pay(0, 4, 1)).valid());
+  // Nonce 3 is now taken by a pending tx: another tx with it is refused.
+  const consensus::ValidationResult twice = pool_.Accept(Pay(0, 3, 2));
+  EXPECT_TRUE(twice.invalid());
+  EXPECT_EQ(twice.reason(), "nonce-reused");
+  EXPECT_EQ(pool_.Info().size, 2u);
+  EXPECT_EQ(pool_.BySender(factory_.Id(0)).front().tx, next);
+}
+
+TEST_F(MempoolAloneTest, RefusesAConfirmedTxAndReportsALocalFaultAsAnError) {
+  const chain::Transaction tx = Pay(1, 0, 2);
+  chain_.confirmed.insert(chain::MakeTxWithId(tx).id);
+  EXPECT_EQ(pool_.Accept(tx).reason(), "txn-already-known");
+  chain_.confirmed.clear();
+  chain_.index_fails = true;
+  EXPECT_TRUE(pool_.Accept(tx).error());
+  chain_.index_fails = false;
+  EXPECT_TRUE(pool_.Accept(tx).valid());
+  EXPECT_EQ(pool_.Accept(tx).reason(), "txn-already-in-mempool");
+}
+
+TEST_F(MempoolAloneTest, DropsTxsWhoseNonceANewTipTook) {
+  ASSERT_TRUE(pool_.Accept(Pay(2, 0, 1)).valid());
+  ASSERT_TRUE(pool_.Accept(Pay(2, 1, 1)).valid());
+  const chain::Transaction last = Pay(2, 2, 1);
+  ASSERT_TRUE(pool_.Accept(last).valid());
+  const uint64_t version = pool_.Version();
+  // A block confirmed key 2's first two txs (elsewhere, so their ids are new to the pool).
+  chain_.SetAccount(factory_.Id(2), 900 * chain::kCoin, /*nonce=*/2);
+  pool_.OnTipChanged(chain_.NewTip());
+  ASSERT_EQ(pool_.Info().size, 1u);
+  EXPECT_EQ(pool_.BySender(factory_.Id(2)).front().tx, last);
+  EXPECT_EQ(pool_.AsideCount(), 0u);  // a taken nonce never applies again: not kept aside
+  EXPECT_NE(pool_.Version(), version);
+}
+
+}  // namespace
+}  // namespace waybill::node
