@@ -38,7 +38,6 @@ constexpr std::chrono::seconds kStopGrace{5};
 // does not spin.
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 
-
 class Session;
 
 std::string EndpointText(const std::string& host, uint16_t port) {
@@ -258,9 +257,9 @@ class Session : public std::enable_shared_from_this<Session> {
     // oversized body make the stream unusable.
     if (ec == http::error::body_limit) {
       server_->WarnLimited("request body over the limit from " + remote_);
-      return Send(PlainResponse(
-                      413, "Request body larger than " + std::to_string(body_limit_) + " bytes"),
-                  /*close=*/true);
+      return Send(
+          PlainResponse(413, "Request body larger than " + std::to_string(body_limit_) + " bytes"),
+          /*close=*/true);
     }
     if (ec == http::error::header_limit) {
       server_->WarnLimited("request header over the limit from " + remote_);
@@ -419,16 +418,16 @@ void ServerCore::OnAccept(beast::error_code ec, tcp::socket socket) {
     }
   }
   if (!evicted.empty()) {
-    WarnLimited("closed " + std::to_string(evicted.size()) +
-                " " + options.name + " connection(s) that sent no authenticated request, to make room");
+    WarnLimited("closed " + std::to_string(evicted.size()) + " " + options.name +
+                " connection(s) that sent no authenticated request, to make room");
   }
   for (auto& victim : evicted) victim->Shutdown();
   evicted.clear();
   if (!session) {
     // Closing at once costs nothing and tells the client to come back later; answering with
     // a 503 would need a write, and so resources, for a connection we cannot afford.
-    WarnLimited("refused another " + options.name + " connection: " + std::to_string(options.max_connections) +
-                " connections open");
+    WarnLimited("refused another " + options.name +
+                " connection: " + std::to_string(options.max_connections) + " connections open");
     beast::error_code ignored;
     socket.close(ignored);
   } else {
@@ -456,13 +455,15 @@ chain::Status HttpServer::Start() {
   beast::error_code ec;
   net::ip::address address = net::ip::make_address(s.options.bind_address, ec);
   if (ec) {
-    return chain::Status::Invalid("cannot bind " + s.options.name + " to " + where + ": not an IP address");
+    return chain::Status::Invalid("cannot bind " + s.options.name + " to " + where +
+                                  ": not an IP address");
   }
   tcp::endpoint endpoint(address, s.options.port);
   auto fail = [&](const beast::error_code& error) {
     beast::error_code ignored;
     s.acceptor.close(ignored);
-    return chain::Status::IoError("cannot bind " + s.options.name + " to " + where + ": " + error.message());
+    return chain::Status::IoError("cannot bind " + s.options.name + " to " + where + ": " +
+                                  error.message());
   };
   s.acceptor.open(endpoint.protocol(), ec);
   if (ec) return fail(ec);
@@ -495,9 +496,9 @@ chain::Status HttpServer::Start() {
   }
   s.started = true;
   if (s.log != nullptr) {
-    s.log->Log(LogLevel::kInfo, s.options.log_category,
-               s.options.title + " listening on " +
-                   EndpointText(s.options.bind_address, s.bound_port));
+    s.log->Log(
+        LogLevel::kInfo, s.options.log_category,
+        s.options.title + " listening on " + EndpointText(s.options.bind_address, s.bound_port));
   }
   return chain::Status::Ok();
 }

@@ -116,8 +116,7 @@ RpcServerOptions::RpcServerOptions() {
   log_category = "rpc";
 }
 
-RpcServer::RpcServer(const RpcTable* table, AuthConfig auth, RpcServerOptions options,
-                     LogSink* log)
+RpcServer::RpcServer(const RpcTable* table, AuthConfig auth, RpcServerOptions options, LogSink* log)
     : server_(MakeRpcRouter(*table, std::move(auth)), std::move(options), log) {}
 
 }  // namespace waybill::node

@@ -131,12 +131,16 @@ TEST(HttpServerTest, TwoListenersWithTheirOwnRoutesAndCredentials) {
   EXPECT_NE(r.find("rest GET /rest/a"), std::string::npos) << r;
   // The guarded listener has no such route, and wants credentials first.
   EXPECT_EQ(Exchange(guarded.port(), get).rfind("HTTP/1.1 401", 0), 0u);
-  r = Exchange(guarded.port(), "GET /items/5 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-                               "Authorization: " + std::string(kAliceAuth) + "\r\n\r\n");
+  r = Exchange(guarded.port(),
+               "GET /items/5 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+               "Authorization: " +
+                   std::string(kAliceAuth) + "\r\n\r\n");
   EXPECT_NE(r.find("items GET /items/5"), std::string::npos) << r;
   // A route's body limit is enforced from the Content-Length, before the body arrives.
-  r = Exchange(guarded.port(), "POST /items/5 HTTP/1.1\r\nHost: x\r\nContent-Length: 17\r\n"
-                               "Authorization: " + std::string(kAliceAuth) + "\r\n\r\n");
+  r = Exchange(guarded.port(),
+               "POST /items/5 HTTP/1.1\r\nHost: x\r\nContent-Length: 17\r\n"
+               "Authorization: " +
+                   std::string(kAliceAuth) + "\r\n\r\n");
   EXPECT_EQ(r.rfind("HTTP/1.1 413", 0), 0u) << r;
 
   // A second listener on a taken port names itself.
