@@ -1,16 +1,13 @@
 // node/http without JSON-RPC: the router (public and authenticated routes, prefixes, 404,
 // 405, 413, a listener without credentials) and two HttpServers side by side, one public and
 // one behind credentials, as the REST API and the JSON-RPC will run.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <string>
 
 #include "node/http/router.h"
 #include "node/http/server.h"
+#include "tests/unit/loopback_http.h"
 
 namespace waybill::node {
 namespace {
@@ -95,24 +92,7 @@ TEST(HttpRouterTest, ListenerWithoutCredentialsIsOpen) {
   EXPECT_EQ(router.Handle(Request("POST", "/rest/tx/1", "")).status, 405);
 }
 
-// One HTTP/1.1 exchange with Connection: close; the whole reply, empty if none.
-std::string Exchange(uint16_t port, const std::string& request) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  timeval tv{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string reply;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
-    send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-    char buf[4096];
-    for (ssize_t n; (n = recv(fd, buf, sizeof(buf), 0)) > 0;) reply.append(buf, n);
-  }
-  close(fd);
-  return reply;
-}
+using testing::LoopbackExchange;
 
 TEST(HttpServerTest, TwoListenersWithTheirOwnRoutesAndCredentials) {
   HttpRouter open_router;
@@ -126,21 +106,21 @@ TEST(HttpServerTest, TwoListenersWithTheirOwnRoutesAndCredentials) {
   ASSERT_NE(open_server.port(), guarded.port());
 
   const std::string get = "GET /rest/a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-  std::string r = Exchange(open_server.port(), get);
+  std::string r = LoopbackExchange(open_server.port(), get);
   EXPECT_EQ(r.rfind("HTTP/1.1 200", 0), 0u) << r;
   EXPECT_NE(r.find("rest GET /rest/a"), std::string::npos) << r;
   // The guarded listener has no such route, and wants credentials first.
-  EXPECT_EQ(Exchange(guarded.port(), get).rfind("HTTP/1.1 401", 0), 0u);
-  r = Exchange(guarded.port(),
-               "GET /items/5 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-               "Authorization: " +
-                   std::string(kAliceAuth) + "\r\n\r\n");
+  EXPECT_EQ(LoopbackExchange(guarded.port(), get).rfind("HTTP/1.1 401", 0), 0u);
+  r = LoopbackExchange(guarded.port(),
+                       "GET /items/5 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                       "Authorization: " +
+                           std::string(kAliceAuth) + "\r\n\r\n");
   EXPECT_NE(r.find("items GET /items/5"), std::string::npos) << r;
   // A route's body limit is enforced from the Content-Length, before the body arrives.
-  r = Exchange(guarded.port(),
-               "POST /items/5 HTTP/1.1\r\nHost: x\r\nContent-Length: 17\r\n"
-               "Authorization: " +
-                   std::string(kAliceAuth) + "\r\n\r\n");
+  r = LoopbackExchange(guarded.port(),
+                       "POST /items/5 HTTP/1.1\r\nHost: x\r\nContent-Length: 17\r\n"
+                       "Authorization: " +
+                           std::string(kAliceAuth) + "\r\n\r\n");
   EXPECT_EQ(r.rfind("HTTP/1.1 413", 0), 0u) << r;
 
   // A second listener on a taken port names itself.
