@@ -43,6 +43,7 @@ inline constexpr std::string_view kAssetEvent = "Waybill/AssetEvent";
 inline constexpr std::string_view kGenesis = "Waybill/Genesis";
 inline constexpr std::string_view kDevKey = "Waybill/DevKey";
 inline constexpr std::string_view kSigCache = "Waybill/SigCache";
+inline constexpr std::string_view kStateDigest = "Waybill/StateDigest";
 }  // namespace tags
 
 }  // namespace waybill::chain

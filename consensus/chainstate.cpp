@@ -313,18 +313,32 @@ ValidationResult Chainstate::ProcessBlock(const chain::DecodedBlock& block, Bloc
       *outcome = BlockOutcome::kDuplicate;
       return result;
     }
-    ValidationResult activated =
-        ActivateBestChainLocked(&changes, {index, &block, signatures ? &*signatures : nullptr});
+    ValidationResult own = ValidationResult::Valid();
+    ValidationResult activated = ActivateBestChainLocked(
+        &changes, {index, &block, signatures ? &*signatures : nullptr, &own});
     if (activated.error()) {
       result = activated;
     } else if (index->Failed()) {
-      result = activated.invalid() ? activated : ValidationResult::Invalid("bad-prevblk");
+      // Its own failure, or that of the ancestor that made it fail: never the failure of a block
+      // of another branch met on the way (the sender of this block is blamed for the reason).
+      result = own.invalid() ? own : DescendsFromInvalidLocked(index);
     } else {
       *outcome = tree_.Tip() == index ? BlockOutcome::kNewTip : BlockOutcome::kStored;
     }
   }
   Notify(std::move(changes));
   return result;
+}
+
+ValidationResult Chainstate::DescendsFromInvalidLocked(const BlockIndex* index) const {
+  for (const BlockIndex* walk = index->parent; walk != nullptr; walk = walk->parent) {
+    if (walk->status & chain::kBlockFailed) {
+      return ValidationResult::Invalid("bad-prevblk", "descends from invalid block " +
+                                                          walk->id.ToHex() + " at height " +
+                                                          std::to_string(walk->height));
+    }
+  }
+  return ValidationResult::Invalid("bad-prevblk");
 }
 
 BlockIndex* Chainstate::FindBestCandidateLocked() const {
@@ -373,6 +387,7 @@ ValidationResult Chainstate::ActivateBestChainLocked(std::vector<TipChange>* cha
         return r;
       }
       if (r.invalid()) {
+        if (index == in_memory.index && in_memory.own_result != nullptr) *in_memory.own_result = r;
         MarkFailedLocked(index, chain::kBlockFailed);
         if (first_invalid.valid()) first_invalid = r;
         break;  // the loop picks the next best chain, which may be the one we left

@@ -218,6 +218,21 @@ class Chainstate {
   // take it, so other calls (and new blocks) proceed during the replay.
   chain::Result<VerifyReport> VerifyChain() const;
 
+  // A digest of the whole state at the tip, read from a store snapshot (so without holding
+  // the lock while it hashes): every account, asset, asset event, tx-index entry and height
+  // entry of the active chain, in key order (docs/API.md, getstateinfo). Two nodes on the
+  // same tip have the same digest whatever way their blocks came; it is not a consensus value.
+  struct StateDigest {
+    chain::Hash256 tip;
+    uint32_t height = 0;
+    uint64_t accounts = 0;
+    uint64_t assets = 0;
+    uint64_t events = 0;
+    uint64_t txs = 0;
+    chain::Hash256 hash;
+  };
+  chain::Result<StateDigest> DigestState() const;
+
   const ChainParams& params() const { return params_; }
 
  private:
@@ -249,7 +264,10 @@ class Chainstate {
     const chain::BlockIndex* index;
     const chain::DecodedBlock* block;
     SignatureCheckPool::Batch* signatures;  // its signature check if already started, or null
+    ValidationResult* own_result;  // if not null: set if this block fails to connect
   };
+  // "bad-prevblk", naming the nearest ancestor of index that failed to connect.
+  ValidationResult DescendsFromInvalidLocked(const chain::BlockIndex* index) const;
   // Moves the tip towards the most-work valid chain. Returns the first invalid-block result
   // met on the way (the tip still moves to the best valid chain) or an error.
   ValidationResult ActivateBestChainLocked(std::vector<TipChange>* changes,

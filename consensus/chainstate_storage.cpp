@@ -3,6 +3,9 @@
 #include <deque>
 #include <unordered_map>
 
+#include "chain/hash.h"
+#include "chain/serialize.h"
+#include "chain/state.h"
 #include "chain/state_cache.h"
 #include "consensus/block_check.h"
 #include "consensus/chainstate.h"
@@ -153,6 +156,42 @@ Status Chainstate::ReindexLocked() {
   log("done: tip at height " + std::to_string(tree_.Tip()->height) + ", block " +
       tree_.Tip()->id.ToHex());
   return Status::Ok();
+}
+
+chain::Result<Chainstate::StateDigest> Chainstate::DigestState() const {
+  StateDigest digest;
+  std::unique_ptr<chain::StoreSnapshot> snapshot;
+  {
+    std::lock_guard lock(mu_);
+    const BlockIndex* tip = tree_.Tip();
+    digest.tip = tip->id;
+    digest.height = tip->height;
+    snapshot = store_->NewSnapshot();
+  }
+  // Each record: CompactSize(key length) || key || CompactSize(value length) || value, the
+  // prefixes in byte order ('a' < 'e' < 'h' < 's' < 't'), keys in LevelDB's (bytewise) order.
+  chain::Sha256 hasher = chain::TaggedHasher(chain::tags::kStateDigest);
+  const std::pair<char, uint64_t*> kinds[] = {{chain::keys::kAccount, &digest.accounts},
+                                              {chain::keys::kEvent, &digest.events},
+                                              {chain::keys::kHeight, nullptr},
+                                              {chain::keys::kAsset, &digest.assets},
+                                              {chain::keys::kTxIndex, &digest.txs}};
+  for (const auto& [prefix, count] : kinds) {
+    Status s = snapshot->Scan(std::string(1, prefix), [&](std::string_view key, chain::ByteSpan value) {
+      Bytes record;
+      chain::Writer w(&record);
+      w.CompactSize(key.size());
+      w.Raw(chain::ByteSpan(reinterpret_cast<const uint8_t*>(key.data()), key.size()));
+      w.CompactSize(value.size());
+      w.Raw(value);
+      hasher.Write(record);
+      if (count != nullptr) ++*count;
+      return true;
+    });
+    if (!s.ok()) return s;
+  }
+  digest.hash = hasher.Finalize();
+  return digest;
 }
 
 }  // namespace waybill::consensus

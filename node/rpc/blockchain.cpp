@@ -1,5 +1,5 @@
-// Blockchain methods: the tip, blocks and headers, chain tips, verifychain, invalidateblock
-// and reconsiderblock.
+// Blockchain methods: the tip, blocks and headers, chain tips, verifychain, getstateinfo,
+// invalidateblock and reconsiderblock.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -116,6 +116,18 @@ Json VerifyChain(NodeContext& ctx, const Args& a) {
           {"problems", report->problems}};
 }
 
+Json GetStateInfo(NodeContext& ctx, const Args&) {
+  auto digest = ctx.chain->DigestState();
+  if (!digest.ok()) ThrowLocal(digest.status().ToString());
+  return {{"height", digest->height},
+          {"bestblock", digest->tip.ToHex()},
+          {"accounts", digest->accounts},
+          {"assets", digest->assets},
+          {"asset_events", digest->events},
+          {"txs", digest->txs},
+          {"hash", digest->hash.ToHex()}};
+}
+
 std::string TipStatus(const BlockIndexInfo& info) {
   if (info.in_active_chain) return "active";
   if (info.status & (chain::kBlockFailed | chain::kBlockFailedParent)) return "invalid";
@@ -171,6 +183,10 @@ void RegisterBlockchainRpcMethods(RpcTable& table, NodeContext& ctx) {
                  "verifychain [checklevel=4] [nblocks=0]  Replays the whole active chain and "
                  "compares the stored state. checklevel (0..4) and nblocks are accepted for "
                  "compatibility and ignored: the whole chain is always checked.");
+  table.Register("getstateinfo", {}, Bind(ctx, GetStateInfo),
+                 "getstateinfo  Counts and a digest of the whole state at the tip (accounts, "
+                 "assets, asset events, tx index, height index), read from a snapshot: nodes on "
+                 "the same tip agree on it. As Bitcoin Core's gettxoutsetinfo.");
   table.Register("getchaintips", {}, Bind(ctx, GetChainTips),
                  "getchaintips  Every branch tip: height, hash, branch length, status.");
 }

@@ -16,9 +16,10 @@
 //
 // One file per area, each registering its methods the one way (RpcTable::Register with the
 // param names; the handler reads an Args): blockchain.cpp (tip, blocks, headers, chain tips,
-// verifychain, invalidateblock, reconsiderblock), txs.cpp (transactions and the mempool),
-// assets.cpp (accounts and assets), mining.cpp (getmininginfo, templates, submitblock,
-// generatetoaddress). Not here: control.h (stop, uptime, setmocktime, logging), net.h (P2P).
+// verifychain, getstateinfo, invalidateblock, reconsiderblock), txs.cpp (transactions and the
+// mempool), assets.cpp (accounts and assets), mining.cpp (getmininginfo, templates,
+// submitblock, generatetoaddress). Not here: control.h (stop, uptime, setmocktime, logging),
+// net.h (P2P).
 #pragma once
 
 namespace waybill::node {

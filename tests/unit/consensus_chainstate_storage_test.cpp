@@ -217,6 +217,59 @@ TEST_F(ChainstateStorageTest, ReindexRebuildsTheSameState) {
   EXPECT_TRUE(fatal_.empty());
 }
 
+// getstateinfo's digest: it covers every state record (a forged balance changes it), it is the
+// same for the same blocks however they arrived (here: another database fed the same blocks,
+// and a reindex), and it counts what is there.
+TEST_F(ChainstateStorageTest, StateDigestCoversTheStateAndDependsOnlyOnTheBlocks) {
+  Open(Options());
+  auto empty = cs_->DigestState();
+  ASSERT_TRUE(empty.ok()) << empty.status().ToString();
+  EXPECT_EQ(empty->assets, 0u);
+  EXPECT_EQ(empty->txs, 0u);
+  const std::vector<Block> blocks = Extend(3);
+  auto mined = cs_->DigestState();
+  ASSERT_TRUE(mined.ok());
+  EXPECT_EQ(mined->height, 3u);
+  EXPECT_EQ(mined->tip, cs_->Tip().id);
+  EXPECT_EQ(mined->assets, 3u);
+  EXPECT_EQ(mined->events, 3u);  // each asset's issue event
+  EXPECT_EQ(mined->txs, 6u);
+  EXPECT_NE(mined->hash, empty->hash);
+
+  {  // Another database fed the same blocks.
+    const auto other_dir = dir_.string() + "_other";
+    std::filesystem::remove_all(other_dir);
+    auto other = Chainstate::Open(other_dir, params_, Options());
+    ASSERT_TRUE(other.ok()) << other.status().ToString();
+    for (const Block& b : blocks) {
+      BlockOutcome ignored;
+      ASSERT_TRUE((*other)->ProcessBlockBytes(b.Serialize(), &ignored).valid());
+    }
+    auto theirs = (*other)->DigestState();
+    ASSERT_TRUE(theirs.ok());
+    EXPECT_EQ(theirs->hash, mined->hash);
+    EXPECT_EQ(theirs->accounts, mined->accounts);
+    other->reset();
+    std::filesystem::remove_all(other_dir);
+  }
+
+  Tamper([&](chain::StoreBatch* batch) {
+    batch->Put(chain::keys::Account(factory_.Id(1)), chain::EncodeAccount({999, 0}));
+  });
+  Open(Options());
+  auto forged = cs_->DigestState();
+  ASSERT_TRUE(forged.ok());
+  EXPECT_NE(forged->hash, mined->hash);
+  EXPECT_EQ(forged->accounts, mined->accounts);
+
+  ChainstateOptions reindex = Options();
+  reindex.reindex = true;
+  Open(reindex);
+  auto rebuilt = cs_->DigestState();
+  ASSERT_TRUE(rebuilt.ok());
+  EXPECT_EQ(rebuilt->hash, mined->hash);
+}
+
 TEST_F(ChainstateStorageTest, ReindexStopsWhereABlockIsLostAndPeersFillTheGap) {
   Open(Options());
   std::vector<Block> blocks = Extend(5);

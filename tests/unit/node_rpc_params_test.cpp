@@ -114,7 +114,7 @@ std::map<std::string, MethodSpec> Specs(const std::string& address, const std::s
   const ParamSpec hex{"hexstring", "\"00\"", {kParam, kDecode}};
   std::map<std::string, MethodSpec> m;
   for (const char* none : {"clearbanned", "getbestblockhash", "getblockchaininfo", "getblockcount",
-                           "getchaintips", "getconnectioncount", "getmempoolinfo", "getmininginfo",
+                           "getchaintips", "getconnectioncount", "getmempoolinfo", "getmininginfo", "getstateinfo",
                            "getnetworkinfo", "getpeerinfo", "listbanned", "stop", "uptime"}) {
     m[none] = {};
   }
