@@ -15,6 +15,7 @@
 #include "chain/bech32.h"
 #include "chain/sig_cache.h"
 #include "node/mempool/mempool_persist.h"
+#include "node/rpc/control.h"
 #include "node/rpc/methods.h"
 #include "node/rpc/net.h"
 
@@ -32,18 +33,6 @@ sigset_t ShutdownSignals() {
   return set;
 }
 
-// Positional or named parameter; nullptr when absent or null.
-const Json* Param(const Json& params, size_t index, const char* name) {
-  if (params.is_array()) {
-    return index < params.size() && !params[index].is_null() ? &params[index] : nullptr;
-  }
-  if (params.is_object()) {
-    auto it = params.find(name);
-    return it != params.end() && !it->is_null() ? &*it : nullptr;
-  }
-  return nullptr;
-}
-
 }  // namespace
 
 void BlockShutdownSignals() {
@@ -52,62 +41,18 @@ void BlockShutdownSignals() {
 }
 
 void RegisterBuiltinMethods(RpcTable& table, const BuiltinRpcContext& ctx) {
-  table.Register(
-      "stop", {},
-      [request_stop = ctx.request_stop](const Json&) -> Json {
-        // Only asks: the server finishes writing this reply before it shuts down.
-        request_stop();
-        return "Waybill server stopping";
-      },
-      "stop  Stop the node.");
-  table.Register(
-      "uptime", {},
-      [started = ctx.started_at](const Json&) -> Json {
-        return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
-                                                                started)
-            .count();
-      },
-      "uptime  Seconds since the node started.");
-  table.Register(
-      "setmocktime", {"timestamp"},
-      [params = ctx.params, clock = ctx.clock](const Json& args) -> Json {
-        if (!params->allow_mocktime) {
-          throw RpcError(rpc_code::kMiscError, "setmocktime is for regtest only");
-        }
-        const Json* t = Param(args, 0, "timestamp");
-        if (t == nullptr) throw RpcError(rpc_code::kInvalidParameter, "timestamp is required");
-        if (!t->is_number_integer()) {
-          throw RpcError(rpc_code::kInvalidParameter, "timestamp must be an integer");
-        }
-        // A header's time is a u32: a clock past it would overflow the template's maxtime.
-        if ((t->is_number_unsigned() && t->get<uint64_t>() > UINT32_MAX) ||
-            (!t->is_number_unsigned() && t->get<int64_t>() < 0)) {
-          throw RpcError(rpc_code::kInvalidParameter,
-                         "timestamp out of range: " + t->dump() + " (allowed 0..4294967295)");
-        }
-        int64_t value = t->get<int64_t>();
-        clock->SetMockTime(value);
-        return nullptr;
-      },
-      "setmocktime timestamp  Fix the node's clock at a Unix time (0: the system clock again). "
-      "Only where the genesis file allows it (regtest).");
-  table.Register(
-      "logging", {"level"},
-      [logger = ctx.logger](const Json& args) -> Json {
-        if (const Json* level = Param(args, 0, "level")) {
-          if (!level->is_string()) {
-            throw RpcError(rpc_code::kInvalidParameter, "level must be a string");
-          }
-          auto parsed = ParseLogLevel(level->get<std::string>());
-          if (!parsed) {
-            throw RpcError(rpc_code::kInvalidParameter,
-                           "level must be one of error, warn, info, debug, trace");
-          }
-          logger->SetLevel(*parsed);
-        }
-        return Json{{"level", std::string(LogLevelName(logger->level()))}};
-      },
-      "logging [level]  Show the log level, or set it (error, warn, info, debug, trace).");
+  ControlContext control;
+  control.params = ctx.params;
+  control.clock = ctx.clock;
+  control.request_stop = ctx.request_stop;
+  control.started_at = ctx.started_at;
+  control.log_level = [logger = ctx.logger] { return std::string(LogLevelName(logger->level())); };
+  control.set_log_level = [logger = ctx.logger](const std::string& name) {
+    auto level = ParseLogLevel(name);
+    if (level) logger->SetLevel(*level);
+    return level.has_value();
+  };
+  RegisterControlRpcMethods(table, std::move(control));
 }
 
 void Node::TipRelay::Set(std::vector<consensus::ChainstateListener*> targets) {

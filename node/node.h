@@ -55,7 +55,8 @@ struct BuiltinRpcContext {
 };
 
 // Registers stop, uptime, setmocktime (refused unless params->allow_mocktime) and
-// logging [level]. REQUIRES: every pointer in ctx outlives the table.
+// logging [level] (node/rpc/control.h) over the node's logger. REQUIRES: every pointer in ctx
+// outlives the table.
 void RegisterBuiltinMethods(RpcTable& table, const BuiltinRpcContext& ctx);
 
 class Node {

@@ -10,6 +10,22 @@ constexpr size_t kMaxEcho = 80;
 
 }  // namespace
 
+void CheckParamNames(const Json& params, const std::vector<std::string>& names) {
+  if (params.is_array()) {
+    if (params.size() > names.size()) {
+      throw RpcError(rpc_code::kInvalidParams, "Invalid params: expected at most " +
+                                                   std::to_string(names.size()) + ", got " +
+                                                   std::to_string(params.size()));
+    }
+  } else if (params.is_object()) {
+    for (const auto& [key, value] : params.items()) {
+      if (std::find(names.begin(), names.end(), key) == names.end()) {
+        throw RpcError(rpc_code::kInvalidParams, "Invalid params: unknown named parameter " + key);
+      }
+    }
+  }
+}
+
 std::string Echo(const Json& v) {
   std::string s =
       v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -23,7 +39,7 @@ std::string Echo(const Json& v) {
 }
 
 Args::Args(const Json& params, std::vector<std::string> names)
-    : names_(std::move(names)), values_(names_.size()) {
+    : params_(params), names_(std::move(names)), values_(names_.size()) {
   CheckParamNames(params, names_);
   if (params.is_array()) {
     for (size_t i = 0; i < params.size(); ++i) values_[i] = &params[i];
@@ -38,18 +54,6 @@ const Json& Args::Required(size_t i) const {
   const Json* v = (*this)[i];
   if (!v) Throw(rpc_code::kInvalidParams, "Invalid params: missing " + names_.at(i));
   return *v;
-}
-
-void RegisterArgsMethod(RpcTable& table, const std::string& name,
-                        std::vector<std::string> param_names,
-                        std::function<Json(const Args&)> handler, std::string help) {
-  std::vector<std::string> names = param_names;
-  table.Register(
-      name, std::move(param_names),
-      [names = std::move(names), handler = std::move(handler)](const Json& params) {
-        return handler(Args(params, names));
-      },
-      std::move(help));
 }
 
 [[noreturn]] void Throw(int code, const std::string& message) { throw RpcError(code, message); }

@@ -1,36 +1,37 @@
-// Parameter helpers shared by the JSON-RPC method files: positional or named params, typed
-// accessors that throw RpcError with Bitcoin Core's codes and messages, and a bounded echo of
-// user input for error messages.
+// The params of one call as a method sees them: positional or named, checked against the names
+// the method declared, with typed accessors that throw RpcError with Bitcoin Core's codes and
+// messages. Every method is registered with its param names and reads its params through an
+// Args (RpcTable::Register, table.h): the table's check, `help`, the params test and the
+// handler all use the one list.
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "chain/types.h"
-#include "node/rpc/table.h"
+#include "node/rpc/error.h"
 
 namespace waybill::node {
 
-// User input quoted in an error message, cut to 80 bytes (never inside a UTF-8 sequence).
-std::string Echo(const Json& v);
-[[noreturn]] void Throw(int code, const std::string& message);
-// A local fault (store, corruption): kDatabaseError.
-[[noreturn]] void ThrowLocal(const std::string& what);
+// Checks a call's params (an array or an object) against the names of the params its method
+// accepts, in order: an array may hold at most names.size() values, an object only members
+// that names lists (case-sensitive). Throws RpcError kInvalidParams, "Invalid params: expected
+// at most N, got M" or "Invalid params: unknown named parameter NAME", otherwise. Whether a
+// required param is present, and the values' types, are left to the method.
+void CheckParamNames(const Json& params, const std::vector<std::string>& names);
 
 // The params of one call, positional or named. operator[] gives null for an absent or null
 // param, so optional params take their defaults either way (as Bitcoin Core treats null).
 //
 // An Args owns a copy of the param names, so it can be built from a braced list or a
 // temporary vector; it points into `params`, which therefore must outlive it: the
-// constructor refuses a temporary Json at compile time. Method files build their Args from
-// the names the method was registered with (RegisterArgsMethod), never from a second list.
+// constructor refuses a temporary Json at compile time.
 class Args {
  public:
-  // Throws RpcError kInvalidParams unless params fit names (CheckParamNames; the table has
-  // done that already for a method registered with them).
+  // Throws RpcError kInvalidParams unless params (an array, an object, or null for none) fit
+  // names (CheckParamNames).
   Args(const Json& params, std::vector<std::string> names);
   Args(Json&& params, std::vector<std::string> names) = delete;  // would dangle
 
@@ -38,21 +39,18 @@ class Args {
     if (i >= values_.size() || values_[i] == nullptr || values_[i]->is_null()) return nullptr;
     return values_[i];
   }
+  // Param i; RpcError kInvalidParams "Invalid params: missing NAME" when absent or null.
   const Json& Required(size_t i) const;
   const std::string& Name(size_t i) const { return names_.at(i); }
   size_t size() const { return names_.size(); }
+  // The params as sent (an array or an object that fits the names).
+  const Json& params() const { return params_; }
 
  private:
+  const Json& params_;
   std::vector<std::string> names_;
   std::vector<const Json*> values_;
 };
-
-// Registers a method whose handler reads its params through an Args built from param_names,
-// the one list of the method's params (the table's check, the help test and the handler all
-// use it).
-void RegisterArgsMethod(RpcTable& table, const std::string& name,
-                        std::vector<std::string> param_names,
-                        std::function<Json(const Args&)> handler, std::string help);
 
 // An unsigned integer in [min, max] (kInvalidParameter otherwise).
 uint64_t ToU64(const Json& v, const std::string& name, uint64_t min, uint64_t max);

@@ -14,8 +14,12 @@
 //   -27    a tx already confirmed;
 //   -20    a local fault (store, corruption).
 //
-// Does not register stop, setmocktime, uptime or logging (node/node.h's built-ins), nor any
-// P2P method.
+// One file per area, each registering its methods the one way (RpcTable::Register with the
+// param names; the handler reads an Args): blockchain.cpp (tip, blocks, headers, chain tips,
+// verifychain, getstateinfo, invalidateblock, reconsiderblock), txs.cpp (transactions and the
+// mempool), assets.cpp (accounts and assets), mining.cpp (getmininginfo, templates,
+// submitblock, generatetoaddress). Not here: control.h (stop, uptime, setmocktime, logging),
+// net.h (P2P).
 #pragma once
 
 namespace waybill::node {
@@ -23,9 +27,14 @@ namespace waybill::node {
 class RpcTable;
 struct NodeContext;
 
-// REQUIRES: ctx.params, ctx.chain, ctx.mempool and ctx.clock are set (ctx.miner may be null)
-// and ctx with everything it points to outlives table. Handlers may run on several threads at
-// once: they only call thread-safe parts (Chainstate, Mempool, Miner).
+// REQUIRES (each): ctx.params, ctx.chain, ctx.mempool and ctx.clock are set (ctx.miner may be
+// null) and ctx with everything it points to outlives table. Handlers may run on several
+// threads at once: they only call thread-safe parts (Chainstate, Mempool, Miner).
+void RegisterBlockchainRpcMethods(RpcTable& table, NodeContext& ctx);
+void RegisterTxRpcMethods(RpcTable& table, NodeContext& ctx);
+void RegisterAssetRpcMethods(RpcTable& table, NodeContext& ctx);
+void RegisterMiningRpcMethods(RpcTable& table, NodeContext& ctx);
+// All four above.
 void RegisterChainRpcMethods(RpcTable& table, NodeContext& ctx);
 
 }  // namespace waybill::node

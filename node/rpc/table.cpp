@@ -54,12 +54,9 @@ bool IsNotification(const Json& request) {
 }
 
 // The built-in `help [method]`, used unless a handler named help is registered.
-Json BuiltinHelp(const RpcTable& table, const Json& params) {
-  CheckParamNames(params, HelpParamNames());
-  const Json* arg = nullptr;
-  if (params.is_array() && !params.empty()) arg = &params[0];
-  if (params.is_object() && params.contains("method")) arg = &params["method"];
-  if (arg == nullptr || arg->is_null()) {
+Json BuiltinHelp(const RpcTable& table, const Args& a) {
+  const Json* arg = a[0];
+  if (arg == nullptr) {
     std::string text;
     for (const std::string& name : table.Names()) {
       if (!text.empty()) text.push_back('\n');
@@ -77,29 +74,9 @@ Json BuiltinHelp(const RpcTable& table, const Json& params) {
 
 }  // namespace
 
-void CheckParamNames(const Json& params, const std::vector<std::string>& names) {
-  if (params.is_array()) {
-    if (params.size() > names.size()) {
-      throw RpcError(rpc_code::kInvalidParams, "Invalid params: expected at most " +
-                                                   std::to_string(names.size()) + ", got " +
-                                                   std::to_string(params.size()));
-    }
-  } else if (params.is_object()) {
-    for (const auto& [key, value] : params.items()) {
-      if (std::find(names.begin(), names.end(), key) == names.end()) {
-        throw RpcError(rpc_code::kInvalidParams, "Invalid params: unknown named parameter " + key);
-      }
-    }
-  }
-}
-
 void RpcTable::Register(const std::string& name, std::vector<std::string> param_names,
                         RpcHandler handler, std::string help) {
   methods_[name] = Entry{std::move(handler), std::move(help), std::move(param_names)};
-}
-
-void RpcTable::Register(const std::string& name, RpcHandler handler, std::string help) {
-  methods_[name] = Entry{std::move(handler), std::move(help), std::nullopt};
 }
 
 std::vector<std::string> RpcTable::Names() const {
@@ -124,7 +101,7 @@ const std::string* RpcTable::Help(const std::string& name) const {
 
 const std::vector<std::string>* RpcTable::ParamNames(const std::string& name) const {
   auto it = methods_.find(name);
-  if (it != methods_.end()) return it->second.param_names ? &*it->second.param_names : nullptr;
+  if (it != methods_.end()) return &it->second.param_names;
   if (name == "help") return &HelpParamNames();
   return nullptr;
 }
@@ -243,10 +220,9 @@ Json RpcTable::HandleOne(const Json& request) const {
   try {
     auto entry = methods_.find(method);
     if (entry != methods_.end()) {
-      if (entry->second.param_names) CheckParamNames(params, *entry->second.param_names);
-      response = ResultResponse(id, entry->second.handler(params));
+      response = ResultResponse(id, entry->second.handler(Args(params, entry->second.param_names)));
     } else if (method == "help") {
-      response = ResultResponse(id, BuiltinHelp(*this, params));
+      response = ResultResponse(id, BuiltinHelp(*this, Args(params, HelpParamNames())));
     } else {
       response =
           ErrorResponse(id, rpc_code::kMethodNotFound, "Method not found: " + Echo(*method_it));

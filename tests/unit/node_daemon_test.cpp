@@ -2,9 +2,6 @@
 // cookie, the built-in RPC methods, shutdown by the `stop` RPC.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -16,6 +13,7 @@
 #include "node/params/genesis.h"
 #include "node/params/network.h"
 #include "node/node.h"
+#include "tests/unit/loopback_http.h"
 
 namespace waybill::node {
 namespace {
@@ -59,26 +57,11 @@ std::string HttpPost(uint16_t port, const std::string& cookie, const std::string
     auth += i + 1 < cookie.size() ? kB64[n >> 6 & 63] : '=';
     auth += i + 2 < cookie.size() ? kB64[n & 63] : '=';
   }
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  timeval tv{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return {};
-  }
-  std::string request =
+  const std::string request =
       "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
       "Content-Type: application/json\r\nAuthorization: Basic " +
       auth + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-  send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-  std::string response;
-  char buf[4096];
-  for (ssize_t n; (n = recv(fd, buf, sizeof(buf), 0)) > 0;) response.append(buf, n);
-  close(fd);
+  const std::string response = testing::LoopbackExchange(port, request);
   return response;
 }
 

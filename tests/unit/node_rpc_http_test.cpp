@@ -64,11 +64,11 @@ class RpcHttpTest : public ::testing::Test {
  protected:
   void SetUp() override {
     table_.Register(
-        "echo", [](const Json& p) { return p; }, "echo  Returns its params.");
+        "echo", {"value"}, [](const Args& a) { return a.params(); }, "echo  Returns its params.");
     table_.Register(
-        "sleep",
-        [](const Json& p) -> Json {
-          std::this_thread::sleep_for(std::chrono::milliseconds(p.at(0).get<int>()));
+        "sleep", {"ms"},
+        [](const Args& a) -> Json {
+          std::this_thread::sleep_for(std::chrono::milliseconds(a.Required(0).get<int>()));
           return "slept";
         },
         "sleep ms  Blocks.");
@@ -202,7 +202,7 @@ TEST_F(RpcHttpTest, NotificationGets204) {
 
 TEST_F(RpcHttpTest, InvalidUtf8FromHandlerDoesNotThrow) {
   table_.Register(
-      "binary", [](const Json&) -> Json { return std::string("\xff\xfe"); }, "binary");
+      "binary", {}, [](const Args&) -> Json { return std::string("\xff\xfe"); }, "binary");
   HttpResponse r =
       HandleRpcHttp(Post(R"({"jsonrpc":"2.0","method":"binary","id":1})"), table_, auth_);
   EXPECT_EQ(r.status, 200);

@@ -19,25 +19,29 @@ class RpcTableTest : public ::testing::Test {
  protected:
   void SetUp() override {
     table_.Register(
-        "echo", [](const Json& params) { return params; }, "echo ...  Returns its params.");
+        "echo", {"a", "b"}, [](const Args& a) { return a.params(); },
+        "echo ...  Returns its params.");
     table_.Register(
-        "count",
-        [this](const Json&) -> Json {
+        "count", {},
+        [this](const Args&) -> Json {
           ++calls_;
           return calls_.load();
         },
         "count  Counts calls.");
     table_.Register(
-        "add", [](const Json& p) -> Json { return p.at(0).get<int>() + p.at(1).get<int>(); },
+        "add", {"a", "b"},
+        [](const Args& a) -> Json { return a.Required(0).get<int>() + a.Required(1).get<int>(); },
         "add a b  Sum.");
     table_.Register(
-        "fail", [](const Json&) -> Json { throw RpcError(rpc_code::kInvalidAddress, "no such"); },
+        "fail", {},
+        [](const Args&) -> Json { throw RpcError(rpc_code::kInvalidAddress, "no such"); },
         "fail  Always fails.");
     table_.Register(
-        "boom", [](const Json&) -> Json { throw std::runtime_error("/secret/path/db: corrupt"); },
+        "boom", {},
+        [](const Args&) -> Json { throw std::runtime_error("/secret/path/db: corrupt"); },
         "boom  Internal failure.");
     table_.Register(
-        "oom", [](const Json&) -> Json { throw std::bad_alloc(); }, "oom  Out of memory.");
+        "oom", {}, [](const Args&) -> Json { throw std::bad_alloc(); }, "oom  Out of memory.");
   }
 
   Json Call(const std::string& text) const { return table_.Handle(Json::parse(text)); }
@@ -212,9 +216,9 @@ TEST_F(RpcTableTest, BadJsonrpcKeepsAValidId) {
 TEST_F(RpcTableTest, RegisteredParamNamesAreChecked) {
   table_.Register(
       "named", {"first", "second"},
-      [this](const Json& p) -> Json {
+      [this](const Args& a) -> Json {
         ++calls_;
-        return p;
+        return a.params();
       },
       "named [first] [second]  Returns its params.");
   // What fits the names reaches the handler as given.
@@ -235,7 +239,7 @@ TEST_F(RpcTableTest, RegisteredParamNamesAreChecked) {
 
   // A method without params refuses any.
   table_.Register(
-      "none", {}, [](const Json&) -> Json { return 0; }, "none  Takes nothing.");
+      "none", {}, [](const Args&) -> Json { return 0; }, "none  Takes nothing.");
   EXPECT_EQ(Call(R"({"jsonrpc":"2.0","method":"none","params":[],"id":1})")["result"], 0);
   EXPECT_EQ(Call(R"({"jsonrpc":"2.0","method":"none","params":{},"id":1})")["result"], 0);
   EXPECT_EQ(Call(R"({"jsonrpc":"2.0","method":"none","params":[null],"id":1})")["error"]["code"],

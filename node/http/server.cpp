@@ -1,0 +1,552 @@
+#include "node/http/server.h"
+
+#include <algorithm>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace waybill::node {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using chain::LogLevel;
+using chain::LogSink;
+using chain::TokenBucket;
+
+// A wrong password costs the client this long, which makes guessing a weak password over the
+// socket slow. (A cookie is 256 random bits and needs no such help.)
+constexpr std::chrono::milliseconds kAuthFailureDelay{250};
+// How long Stop() lets requests in progress finish writing their responses.
+constexpr std::chrono::seconds kStopGrace{5};
+// After a failed accept (e.g. out of file descriptors) wait before trying again, so the loop
+// does not spin.
+constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+
+class Session;
+
+std::string EndpointText(const std::string& host, uint16_t port) {
+  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
+  return host + ":" + std::to_string(port);
+}
+
+// The server's state, shared by the sessions (which hold a pointer: the server outlives them,
+// see Stop()).
+struct ServerCore {
+  ServerCore(HttpRouter r, HttpServerOptions o, LogSink* l)
+      : router(std::move(r)), options(std::move(o)), log(l) {}
+
+  void DoAccept();
+  void OnAccept(beast::error_code ec, tcp::socket socket);
+  void Unregister(Session* session);
+  // The session's slot state (see HttpServerOptions): it has authenticated; it waits for a
+  // request header (evictable while pending).
+  void MarkAuthenticated(Session* session);
+  void SetWaiting(Session* session, bool waiting);
+  // Under mu: makes room for a new connection (closing pending ones that wait for a header
+  // into *evicted); false if there is none.
+  bool MakeRoomLocked(bool loopback, std::vector<std::shared_ptr<Session>>* evicted);
+
+  struct Slot {
+    std::weak_ptr<Session> session;
+    uint64_t seq = 0;  // accept order
+    bool loopback = false;
+    bool authenticated = false;
+    bool waiting = true;   // reading a request header: may be evicted while pending
+    bool evicted = false;  // being closed: no longer counted
+  };
+  // Logs a warning about something a client controls, at most a few per second.
+  void WarnLimited(const std::string& message) {
+    if (log == nullptr || !warn_limit.Allow()) return;
+    uint64_t suppressed = warn_limit.TakeSuppressed();
+    std::string text = message;
+    if (suppressed > 0) text += " (" + std::to_string(suppressed) + " similar suppressed)";
+    log->Log(LogLevel::kWarn, options.log_category, text);
+  }
+
+  // Fixed after construction.
+  const HttpRouter router;
+  const HttpServerOptions options;
+  LogSink* const log;
+
+  TokenBucket warn_limit{2, 10};
+
+  std::mutex mu;
+  std::condition_variable sessions_changed;
+  // Guarded by mu.
+  std::unordered_map<Session*, Slot> sessions;
+  uint64_t next_seq = 0;
+  bool stopping = false;
+
+  // Serializes Start() and Stop() with each other.
+  std::mutex lifecycle_mu;
+  bool started = false;  // guarded by lifecycle_mu
+  bool stopped = false;  // guarded by lifecycle_mu
+
+  // Declared after the session registry: destroying the io_context may destroy the last
+  // sessions, which unregister themselves.
+  net::io_context ioc;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  // The acceptor and its retry timer share a strand, so Stop() can close it from any thread.
+  net::strand<net::io_context::executor_type> accept_strand{net::make_strand(ioc)};
+  tcp::acceptor acceptor{accept_strand};
+  net::steady_timer accept_retry{accept_strand};
+  uint16_t bound_port = 0;
+  // Declared after ioc: destroyed first, so requests it abandons (holding sessions, whose
+  // sockets belong to ioc) are gone before ioc is.
+  std::unique_ptr<net::thread_pool> workers;
+  std::vector<std::thread> io_threads;
+};
+
+// One connection: reads requests one at a time (HTTP/1.1 keep-alive, no pipelining of
+// handler calls), hands each to the worker pool, writes the response, reads the next. Every
+// member is touched only on the connection's strand.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, ServerCore* server)
+      : stream_(std::move(socket)), delay_timer_(stream_.get_executor()), server_(server) {
+    beast::error_code ec;
+    tcp::endpoint remote = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = EndpointText(remote.address().to_string(), remote.port());
+  }
+  ~Session() { server_->Unregister(this); }
+
+  void Run() {
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&Session::DoRead, shared_from_this()));
+  }
+
+  // From any thread: close now if idle, else right after the response in progress.
+  void Shutdown() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      self->shutting_down_ = true;
+      if (!self->busy_) self->stream_.close();
+    });
+  }
+
+ private:
+  void DoRead() {
+    if (shutting_down_) return DoClose();
+    head_ = false;
+    parser_.emplace();
+    parser_->header_limit(static_cast<uint32_t>(server_->options.max_header_bytes));
+    // Until the route is known, the largest body the server takes: the parser checks a
+    // Content-Length against it as soon as the header is complete.
+    body_limit_ = server_->options.max_body_bytes;
+    parser_->body_limit(body_limit_);
+    // A pending connection has a short deadline for its whole header, however it trickles.
+    stream_.expires_after(authenticated_ ? server_->options.timeout
+                                         : server_->options.pre_auth_timeout);
+    server_->SetWaiting(this, true);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::OnReadHeader, shared_from_this()));
+  }
+
+  void OnReadHeader(beast::error_code ec, size_t) {
+    server_->SetWaiting(this, false);
+    if (ec) return OnReadError(ec);
+    // Credentials are checked on the header, before any body is read: a client without them
+    // cannot make the server read, hold or parse a body.
+    const auto& header = parser_->get();
+    const auto credentials = header[http::field::authorization];
+    const HttpAdmission admission = server_->router.Admit(
+        std::string_view(header.method_string().data(), header.method_string().size()),
+        std::string_view(header.target().data(), header.target().size()),
+        std::string_view(credentials.data(), credentials.size()));
+    if (admission.access == HttpAdmission::Access::kRefused) {
+      busy_ = true;
+      version_ = header.version();
+      keep_alive_ = false;
+      head_ = header.method() == http::verb::head;
+      parser_.reset();
+      return Send(server_->router.Unauthorized(), /*close=*/true);
+    }
+    if (admission.access == HttpAdmission::Access::kAuthorized && !authenticated_) {
+      authenticated_ = true;
+      server_->MarkAuthenticated(this);
+    }
+    if (admission.max_body_bytes && *admission.max_body_bytes < body_limit_) {
+      // The parser checked a Content-Length against the server's limit only; a chunked body
+      // is checked chunk by chunk against this.
+      body_limit_ = *admission.max_body_bytes;
+      parser_->body_limit(body_limit_);
+      if (parser_->content_length().value_or(0) > body_limit_) {
+        return OnReadError(http::error::body_limit);
+      }
+    }
+    // curl and others wait (up to a second) for this before sending a large body.
+    auto expect = parser_->get()[http::field::expect];
+    if (beast::iequals(expect, "100-continue")) {
+      continue_.emplace(http::status::continue_, parser_->get().version());
+      stream_.expires_after(server_->options.timeout);
+      http::async_write(stream_, *continue_,
+                        beast::bind_front_handler(&Session::OnWriteContinue, shared_from_this()));
+      return;
+    }
+    DoReadBody();
+  }
+
+  void OnWriteContinue(beast::error_code ec, size_t) {
+    if (ec) return DoClose();
+    DoReadBody();
+  }
+
+  void DoReadBody() {
+    stream_.expires_after(server_->options.timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+  }
+
+  void OnRead(beast::error_code ec, size_t) {
+    if (ec) return OnReadError(ec);
+    // The handler may take long (mining); no deadline while it runs, a fresh one for the write.
+    stream_.expires_never();
+    busy_ = true;
+    auto& message = parser_->get();
+    version_ = message.version();
+    keep_alive_ = message.keep_alive();
+    head_ = message.method() == http::verb::head;
+    HttpRequest request;
+    request.method = std::string(message.method_string());
+    request.target = std::string(message.target());
+    request.authorization = std::string(message[http::field::authorization]);
+    request.content_type = std::string(message[http::field::content_type]);
+    request.body = std::move(message.body());
+    parser_.reset();
+    net::post(*server_->workers, [self = shared_from_this(), request = std::move(request)] {
+      HttpResponse response;
+      try {
+        response = self->server_->router.Handle(request);
+      } catch (...) {
+        // Handlers answer errors with responses; only allocation failures should get here.
+        response = HttpResponse{};
+        response.status = 500;
+        response.content_type = "text/plain; charset=utf-8";
+        response.body = "Internal error\n";
+      }
+      net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+        self->Send(std::move(response), /*close=*/false);
+      });
+    });
+  }
+
+  void OnReadError(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
+        ec == beast::error::timeout || ec == net::error::eof) {
+      return DoClose();
+    }
+    busy_ = true;
+    // The start line may have been read before the error.
+    head_ = parser_ && parser_->get().method() == http::verb::head;
+    // The connection is closed after these replies: the parser state or the unread rest of an
+    // oversized body make the stream unusable.
+    if (ec == http::error::body_limit) {
+      server_->WarnLimited("request body over the limit from " + remote_);
+      return Send(
+          PlainResponse(413, "Request body larger than " + std::to_string(body_limit_) + " bytes"),
+          /*close=*/true);
+    }
+    if (ec == http::error::header_limit) {
+      server_->WarnLimited("request header over the limit from " + remote_);
+      return Send(PlainResponse(431, "Request header too large"), /*close=*/true);
+    }
+    // Any other HTTP syntax error.
+    if (ec.category() == http::make_error_code(http::error::bad_method).category()) {
+      return Send(PlainResponse(400, "Bad request"), /*close=*/true);
+    }
+    DoClose();
+  }
+
+  void Send(HttpResponse response, bool close) {
+    if (response.status == 401) {
+      if (!delayed_) {
+        server_->WarnLimited("rejected " + server_->options.name + " credentials from " + remote_);
+        delayed_ = true;
+        delay_timer_.expires_after(kAuthFailureDelay);
+        delay_timer_.async_wait(
+            [self = shared_from_this(), response = std::move(response),
+             close](beast::error_code) mutable { self->Send(std::move(response), close); });
+        return;
+      }
+    }
+    delayed_ = false;
+    response_.emplace(static_cast<http::status>(response.status), version_ ? version_ : 11);
+    response_->set(http::field::server, "waybill");
+    if (!response.content_type.empty()) {
+      response_->set(http::field::content_type, response.content_type);
+    }
+    for (const auto& [name, value] : response.headers) response_->set(name, value);
+    response_->body() = std::move(response.body);
+    response_->keep_alive(keep_alive_ && !close && !shutting_down_);
+    response_->prepare_payload();
+    // A reply to HEAD is the headers that the same GET would get, Content-Length included
+    // (RFC 9110 9.3.2), and no body: the client reads none, so any would be taken for the
+    // start of the next reply on the connection.
+    if (head_) response_->body().clear();
+    stream_.expires_after(server_->options.timeout);
+    http::async_write(stream_, *response_,
+                      beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+  }
+
+  void OnWrite(beast::error_code ec, size_t) {
+    busy_ = false;
+    if (ec || !response_->keep_alive() || shutting_down_) return DoClose();
+    response_.reset();
+    DoRead();
+  }
+
+  void DoClose() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.close();
+    // The last handler holding shared_from_this() returns, and the session is destroyed.
+  }
+
+  beast::tcp_stream stream_;
+  net::steady_timer delay_timer_;
+  ServerCore* const server_;
+  std::string remote_ = "?";
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::response<http::empty_body>> continue_;
+  std::optional<http::response<http::string_body>> response_;
+  unsigned version_ = 11;
+  bool keep_alive_ = false;
+  bool head_ = false;           // the current request is a HEAD: its reply has no body
+  bool busy_ = false;           // a request is being handled or its response written
+  bool shutting_down_ = false;  // the server is stopping: no further requests
+  bool delayed_ = false;        // the 401 delay has been served for the current response
+  bool authenticated_ = false;  // a request of this connection had valid credentials
+  size_t body_limit_ = 0;       // the body limit of the current request
+};
+
+void ServerCore::MarkAuthenticated(Session* session) {
+  std::lock_guard<std::mutex> lock(mu);
+  if (auto it = sessions.find(session); it != sessions.end()) it->second.authenticated = true;
+}
+
+void ServerCore::SetWaiting(Session* session, bool waiting) {
+  std::lock_guard<std::mutex> lock(mu);
+  if (auto it = sessions.find(session); it != sessions.end()) it->second.waiting = waiting;
+}
+
+bool ServerCore::MakeRoomLocked(bool loopback, std::vector<std::shared_ptr<Session>>* evicted) {
+  const size_t max = options.max_connections;
+  const size_t reserved = std::min(options.reserved_slots, max / 4);
+  const size_t pending_cap = max - reserved;
+  const size_t remote_cap = max - 2 * reserved;
+  for (;;) {
+    size_t live = 0, pending = 0, remote_pending = 0;
+    Slot* oldest = nullptr;  // the oldest pending slot that waits for a header
+    for (auto& [ptr, slot] : sessions) {
+      if (slot.evicted) continue;
+      ++live;
+      if (slot.authenticated) continue;
+      ++pending;
+      if (!slot.loopback) ++remote_pending;
+      if (slot.waiting && (loopback || !slot.loopback) && (!oldest || slot.seq < oldest->seq)) {
+        oldest = &slot;
+      }
+    }
+    if (live < max && pending < pending_cap && (loopback || remote_pending < remote_cap)) {
+      return true;
+    }
+    if (oldest == nullptr) return false;
+    oldest->evicted = true;
+    if (auto victim = oldest->session.lock()) evicted->push_back(std::move(victim));
+  }
+}
+
+void ServerCore::Unregister(Session* session) {
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    sessions.erase(session);
+  }
+  sessions_changed.notify_all();
+}
+
+void ServerCore::DoAccept() {
+  // A fresh strand per connection: its handlers never run concurrently with each other, but
+  // different connections may run on different io threads.
+  acceptor.async_accept(net::make_strand(ioc),
+                        beast::bind_front_handler(&ServerCore::OnAccept, this));
+}
+
+void ServerCore::OnAccept(beast::error_code ec, tcp::socket socket) {
+  if (ec == net::error::operation_aborted || !acceptor.is_open()) return;  // stopping
+  if (ec) {
+    WarnLimited("accept failed: " + ec.message());
+    accept_retry.expires_after(kAcceptRetryDelay);
+    accept_retry.async_wait([this](beast::error_code wait_ec) {
+      if (!wait_ec && acceptor.is_open()) DoAccept();
+    });
+    return;
+  }
+  beast::error_code remote_ec;
+  net::ip::address remote = socket.remote_endpoint(remote_ec).address();
+  if (remote.is_v6() && remote.to_v6().is_v4_mapped()) {
+    remote = net::ip::make_address_v4(net::ip::v4_mapped, remote.to_v6());
+  }
+  const bool loopback = !remote_ec && remote.is_loopback();
+  std::shared_ptr<Session> session;
+  std::vector<std::shared_ptr<Session>> evicted;
+  {
+    // Checked and registered under one lock, so Stop() sees every session it must close.
+    std::lock_guard<std::mutex> lock(mu);
+    if (!stopping && MakeRoomLocked(loopback, &evicted)) {
+      session = std::make_shared<Session>(std::move(socket), this);
+      Slot slot;
+      slot.session = session;
+      slot.seq = next_seq++;
+      slot.loopback = loopback;
+      sessions.emplace(session.get(), std::move(slot));
+    }
+  }
+  if (!evicted.empty()) {
+    WarnLimited("closed " + std::to_string(evicted.size()) + " " + options.name +
+                " connection(s) that sent no authenticated request, to make room");
+  }
+  for (auto& victim : evicted) victim->Shutdown();
+  evicted.clear();
+  if (!session) {
+    // Closing at once costs nothing and tells the client to come back later; answering with
+    // a 503 would need a write, and so resources, for a connection we cannot afford.
+    WarnLimited("refused another " + options.name +
+                " connection: " + std::to_string(options.max_connections) + " connections open");
+    beast::error_code ignored;
+    socket.close(ignored);
+  } else {
+    session->Run();
+  }
+  DoAccept();
+}
+
+}  // namespace
+
+struct HttpServer::Impl : ServerCore {
+  using ServerCore::ServerCore;
+};
+
+HttpServer::HttpServer(HttpRouter router, HttpServerOptions options, LogSink* log)
+    : impl_(std::make_unique<Impl>(std::move(router), std::move(options), log)) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+chain::Status HttpServer::Start() {
+  ServerCore& s = *impl_;
+  std::lock_guard<std::mutex> lifecycle(s.lifecycle_mu);
+  if (s.started) return chain::Status::Internal(s.options.name + " server started twice");
+  const std::string where = EndpointText(s.options.bind_address, s.options.port);
+  beast::error_code ec;
+  net::ip::address address = net::ip::make_address(s.options.bind_address, ec);
+  if (ec) {
+    return chain::Status::Invalid("cannot bind " + s.options.name + " to " + where +
+                                  ": not an IP address");
+  }
+  tcp::endpoint endpoint(address, s.options.port);
+  auto fail = [&](const beast::error_code& error) {
+    beast::error_code ignored;
+    s.acceptor.close(ignored);
+    return chain::Status::IoError("cannot bind " + s.options.name + " to " + where + ": " +
+                                  error.message());
+  };
+  s.acceptor.open(endpoint.protocol(), ec);
+  if (ec) return fail(ec);
+  // Lets a restarted node bind while old connections linger in TIME_WAIT. On Linux it does
+  // not allow two listeners on one port, so "Address already in use" still shows.
+  s.acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (ec) return fail(ec);
+  s.acceptor.bind(endpoint, ec);
+  if (ec) return fail(ec);
+  s.acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return fail(ec);
+  s.bound_port = s.acceptor.local_endpoint(ec).port();
+  if (ec) return fail(ec);
+
+  s.workers = std::make_unique<net::thread_pool>(std::max(1, s.options.worker_threads));
+  s.work.emplace(s.ioc.get_executor());
+  s.DoAccept();
+  for (int i = 0; i < std::max(1, s.options.io_threads); ++i) {
+    s.io_threads.emplace_back([&s] {
+      for (;;) {
+        try {
+          s.ioc.run();
+          return;
+        } catch (const std::exception& e) {
+          // Handlers report errors as error_codes; only allocation failures land here.
+          if (s.log != nullptr) s.log->Log(LogLevel::kError, s.options.log_category, e.what());
+        }
+      }
+    });
+  }
+  s.started = true;
+  if (s.log != nullptr) {
+    s.log->Log(
+        LogLevel::kInfo, s.options.log_category,
+        s.options.title + " listening on " + EndpointText(s.options.bind_address, s.bound_port));
+  }
+  return chain::Status::Ok();
+}
+
+void HttpServer::Stop() {
+  ServerCore& s = *impl_;
+  std::lock_guard<std::mutex> lifecycle(s.lifecycle_mu);
+  if (!s.started || s.stopped) return;
+  s.stopped = true;
+
+  // The listening socket closes first (on its strand, waited for), so a client that connects
+  // from now on is refused by the kernel rather than accepted and dropped.
+  std::promise<void> acceptor_closed;
+  net::post(s.accept_strand, [&s, &acceptor_closed] {
+    beast::error_code ignored;
+    s.acceptor.close(ignored);
+    s.accept_retry.cancel();
+    acceptor_closed.set_value();
+  });
+  acceptor_closed.get_future().wait_for(kStopGrace);
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    s.stopping = true;
+    for (auto& [ptr, weak] : s.sessions) {
+      if (auto session = weak.session.lock()) live.push_back(std::move(session));
+    }
+  }
+  for (auto& session : live) session->Shutdown();
+  live.clear();  // or the wait below would wait for ourselves
+  {
+    std::unique_lock<std::mutex> lock(s.mu);
+    s.sessions_changed.wait_for(lock, kStopGrace, [&s] { return s.sessions.empty(); });
+  }
+  s.work.reset();
+  s.ioc.stop();
+  for (auto& thread : s.io_threads) thread.join();
+  s.io_threads.clear();
+  beast::error_code ignored;
+  s.acceptor.close(ignored);  // in case the posted close never ran; no io thread is left
+  // Requests not yet started are dropped; a handler already running is waited for.
+  s.workers->stop();
+  s.workers->join();
+  if (s.log != nullptr) {
+    s.log->Log(LogLevel::kInfo, s.options.log_category, s.options.title + " server stopped");
+  }
+}
+
+uint16_t HttpServer::port() const { return impl_->bound_port; }
+
+}  // namespace waybill::node

@@ -1,0 +1,79 @@
+// Account and asset methods: getaccount, getasset, getassethistory.
+#include <algorithm>
+#include <limits>
+#include <utility>
+#include <vector>
+
+#include "chain/tx.h"
+#include "consensus/chainstate.h"
+#include "node/rpc/args.h"
+#include "node/rpc/common.h"
+#include "node/rpc/context.h"
+#include "node/rpc/json_convert.h"
+#include "node/rpc/methods.h"
+#include "node/rpc/table.h"
+
+namespace waybill::node {
+namespace {
+
+using chain::Hash256;
+
+// getassethistory's page: enough for any sane use, small enough that one call cannot build an
+// enormous reply.
+constexpr uint32_t kDefaultHistoryLimit = 100;
+constexpr uint32_t kMaxHistoryLimit = 1000;
+
+Json GetAccount(NodeContext& ctx, const Args& a) {
+  const chain::AccountId id = AccountArg(ctx, a, 0);
+  auto account = ctx.chain->GetAccount(id);
+  if (!account.ok()) ThrowLocal(account.status().ToString());
+  const std::vector<chain::TxWithId> pending = ctx.mempool->BySender(id);
+  uint64_t pending_nonce = account->nonce;
+  if (!pending.empty()) pending_nonce = std::max(pending_nonce, pending.back().tx.nonce + 1);
+  Json j = AccountToJson(id, *account, Hrp(ctx));
+  j["pending_nonce"] = pending_nonce;
+  j["pending_txs"] = pending.size();
+  return j;
+}
+
+chain::Asset RequireAsset(const NodeContext& ctx, const Hash256& id) {
+  auto asset = ctx.chain->GetAsset(id);
+  if (!asset.ok()) ThrowLocal(asset.status().ToString());
+  if (!*asset) Throw(rpc_code::kInvalidAddress, "Asset not found");
+  return std::move(**asset);
+}
+
+Json GetAssetMethod(NodeContext& ctx, const Args& a) {
+  return AssetToJson(RequireAsset(ctx, HashArg(a, 0)), Hrp(ctx));
+}
+
+Json GetAssetHistory(NodeContext& ctx, const Args& a) {
+  const Hash256 id = HashArg(a, 0);
+  const auto from =
+      static_cast<uint32_t>(UIntArg(a, 1, 0, std::numeric_limits<uint32_t>::max(), 0));
+  const auto limit =
+      static_cast<uint32_t>(UIntArg(a, 2, 1, kMaxHistoryLimit, kDefaultHistoryLimit));
+  const chain::Asset asset = RequireAsset(ctx, id);
+  auto events = ctx.chain->GetAssetEvents(id, from, limit);
+  if (!events.ok()) ThrowLocal(events.status().ToString());
+  Json list = Json::array();
+  for (const chain::AssetEvent& e : *events) list.push_back(EventToJson(e, Hrp(ctx)));
+  return {{"asset", id.ToHex()},
+          {"event_count", asset.event_count},
+          {"from", from},
+          {"events", std::move(list)}};
+}
+
+}  // namespace
+
+void RegisterAssetRpcMethods(RpcTable& table, NodeContext& ctx) {
+  table.Register("getaccount", {"address"}, Bind(ctx, GetAccount),
+                 "getaccount address  Balance, nonce and pending nonce of an account.");
+  table.Register("getasset", {"assetid"}, Bind(ctx, GetAssetMethod),
+                 "getasset assetid  An asset: custodian, quantity, metadata, status, lineage.");
+  table.Register("getassethistory", {"assetid", "from", "limit"}, Bind(ctx, GetAssetHistory),
+                 "getassethistory assetid [from=0] [limit=100]  An asset's events in order "
+                 "(limit <= 1000).");
+}
+
+}  // namespace waybill::node
