@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "chain/bech32.h"
 #include "consensus/pow.h"
 
 namespace waybill::node {
