@@ -205,6 +205,9 @@ class PeerManager {
   void FlushTxAnnouncements(Peer& peer);
   void FlushHeaderAnnouncements(Peer& peer);
   void MempoolSync();
+  // OnTick for one peer: handshake, idle and ping timeouts, pings, expired requests, queued
+  // getdata and announcements. True if blocks asked of it timed out (it stalled).
+  bool TickPeer(Peer& peer, int64_t now);
   void RelayAddresses(const Peer& from, const std::vector<AddrEntry>& entries);
   void ClearBlockRequest(const chain::Hash256& id);
   void Disconnect(Peer& peer, Transport::Why why, const std::string& reason);
