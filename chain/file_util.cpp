@@ -8,6 +8,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "chain/hash.h"
+
 namespace waybill::chain {
 
 namespace {
@@ -106,6 +108,23 @@ chain::Result<chain::Bytes> ReadFileBounded(const std::string& path, size_t max_
   data.resize(done);
   ::close(fd);
   return data;
+}
+
+Result<ByteSpan> OpenChecksummedFile(std::string_view file, ByteSpan data, std::string_view magic,
+                                     uint8_t version) {
+  auto corrupt = [&](const std::string& why) {
+    return Status::Corruption(std::string(file) + ": " + why);
+  };
+  if (data.size() < magic.size() + 1 + Hash256::kSize) return corrupt("too short");
+  if (std::memcmp(data.data(), magic.data(), magic.size()) != 0) return corrupt("bad magic");
+  if (data[magic.size()] != version) {
+    return corrupt("unsupported version " + std::to_string(data[magic.size()]));
+  }
+  const ByteSpan sealed = data.first(data.size() - Hash256::kSize);
+  if (Sha256Hash(sealed) != Hash256::FromSpan(data.last(Hash256::kSize))) {
+    return corrupt("checksum mismatch");
+  }
+  return sealed.subspan(magic.size() + 1);
 }
 
 }  // namespace waybill::chain

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "chain/status.h"
 #include "chain/types.h"
@@ -19,5 +20,11 @@ Status WriteNewFileAtomic(const std::string& path, const Bytes& data);
 // Reads a whole regular file of at most max_size bytes. NotFound if it does not exist;
 // Corruption if it is not a regular file or is larger; IoError if it cannot be read.
 Result<Bytes> ReadFileBounded(const std::string& path, size_t max_size);
+
+// The envelope of the overlay's files (peers.dat, banlist.dat; docs/PROTOCOL.md §13): a 4-byte
+// magic, a version byte, the body, and the SHA-256 of everything before it. Returns the body, or
+// Corruption "<file>: too short" / "bad magic" / "unsupported version N" / "checksum mismatch".
+Result<ByteSpan> OpenChecksummedFile(std::string_view file, ByteSpan data, std::string_view magic,
+                                     uint8_t version);
 
 }  // namespace waybill::chain

@@ -25,7 +25,6 @@ constexpr uint8_t kSlotTableTried = 1;
 
 constexpr char kMagic[4] = {'W', 'B', 'A', 'M'};
 constexpr uint8_t kVersion = 1;
-constexpr size_t kChecksumSize = chain::Hash256::kSize;
 constexpr uint64_t kMaxTime = static_cast<uint64_t>(INT64_MAX);
 
 // IsTerrible and the selection chance, as in Bitcoin Core.
@@ -467,17 +466,10 @@ chain::Result<std::unique_ptr<AddrMan>> AddrMan::Deserialize(chain::ByteSpan dat
   auto corrupt = [](const std::string& why) {
     return chain::Status::Corruption("peers.dat: " + why);
   };
-  if (data.size() < sizeof(kMagic) + 1 + kChecksumSize) return corrupt("too short");
-  if (std::memcmp(data.data(), kMagic, sizeof(kMagic)) != 0) return corrupt("bad magic");
-  if (data[sizeof(kMagic)] != kVersion) {
-    return corrupt("unsupported version " + std::to_string(data[sizeof(kMagic)]));
-  }
-  chain::ByteSpan body = data.first(data.size() - kChecksumSize);
-  if (chain::Sha256Hash(body) != chain::Hash256::FromSpan(data.last(kChecksumSize))) {
-    return corrupt("checksum mismatch");
-  }
+  auto body = chain::OpenChecksummedFile("peers.dat", data, {kMagic, sizeof(kMagic)}, kVersion);
+  if (!body.ok()) return body.status();
 
-  chain::Reader r(body.subspan(sizeof(kMagic) + 1));
+  chain::Reader r(*body);
   chain::Hash256 key;
   uint32_t new_buckets, tried_buckets, bucket_size, per_source, per_group;
   std::vector<AddrInfo> new_entries, tried_entries;

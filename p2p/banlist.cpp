@@ -12,7 +12,6 @@ namespace {
 
 constexpr char kMagic[4] = {'W', 'B', 'B', 'N'};
 constexpr uint8_t kVersion = 1;
-constexpr size_t kChecksumSize = chain::Hash256::kSize;
 constexpr size_t kMinEntrySize = 16 + 8 + 1;
 
 NetAddress IpOnly(const NetAddress& a) {
@@ -110,21 +109,11 @@ chain::Bytes BanList::Serialize() const {
 
 chain::Result<std::unique_ptr<BanList>> BanList::Deserialize(chain::ByteSpan data,
                                                              size_t max_entries) {
-  auto corrupt = [](const std::string& why) {
-    return chain::Status::Corruption("banlist.dat: " + why);
-  };
-  if (data.size() < sizeof(kMagic) + 1 + kChecksumSize) return corrupt("too short");
-  if (std::memcmp(data.data(), kMagic, sizeof(kMagic)) != 0) return corrupt("bad magic");
-  if (data[sizeof(kMagic)] != kVersion) {
-    return corrupt("unsupported version " + std::to_string(data[sizeof(kMagic)]));
-  }
-  chain::ByteSpan body = data.first(data.size() - kChecksumSize);
-  if (chain::Sha256Hash(body) != chain::Hash256::FromSpan(data.last(kChecksumSize))) {
-    return corrupt("checksum mismatch");
-  }
+  auto body = chain::OpenChecksummedFile("banlist.dat", data, {kMagic, sizeof(kMagic)}, kVersion);
+  if (!body.ok()) return body.status();
 
   auto list = std::make_unique<BanList>(max_entries);
-  chain::Reader r(body.subspan(sizeof(kMagic) + 1));
+  chain::Reader r(*body);
   uint64_t n = 0;
   if (r.CompactSize(&n, kMaxEntriesLimit) && n > r.remaining() / kMinEntrySize) {
     r.Fail("unexpected end of data");
