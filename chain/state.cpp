@@ -59,6 +59,7 @@
 #include <algorithm>
 
 #include "chain/hash.h"
+#include "chain/lists.h"
 #include "chain/serialize.h"
 
 namespace waybill::chain {
@@ -66,41 +67,6 @@ namespace {
 
 // Bound of the asset-link lists (parents, children, related).
 constexpr size_t kMaxLinks = std::max(kMaxSplitParts, kMaxMergeInputs);
-
-void WriteHashes(Writer& w, const std::vector<Hash256>& hashes) {
-  w.CompactSize(hashes.size());
-  for (const auto& h : hashes) w.Hash(h);
-}
-
-bool ReadHashes(Reader& r, std::vector<Hash256>* out, size_t max) {
-  uint64_t n;
-  if (!r.CompactSize(&n, max)) return false;
-  out->resize(n);
-  for (auto& h : *out) {
-    if (!r.Hash(&h)) return false;
-  }
-  return true;
-}
-
-void WriteMetadata(Writer& w, const std::vector<MetadataEntry>& md) {
-  w.CompactSize(md.size());
-  for (const auto& e : md) {
-    w.String(e.key);
-    w.String(e.value);
-  }
-}
-
-bool ReadMetadata(Reader& r, std::vector<MetadataEntry>* md) {
-  uint64_t n;
-  if (!r.CompactSize(&n, kMaxMetadataEntries)) return false;
-  md->resize(n);
-  for (auto& e : *md) {
-    if (!r.String(&e.key, kMaxMetadataKeyLen) || !r.String(&e.value, kMaxMetadataValueLen)) {
-      return false;
-    }
-  }
-  return true;
-}
 
 bool ReadAssetStatus(Reader& r, AssetStatus* out) {
   uint8_t v;
@@ -214,10 +180,10 @@ Result<Asset> DecodeAsset(ByteSpan data) {
   Asset a;
   (void)(r.Hash(&a.id) && r.Hash(&a.issuer) && r.Hash(&a.custodian) && r.U64(&a.quantity) &&
          r.String(&a.unit, kMaxUnitLen) && ReadMetadata(r, &a.metadata) &&
-         ReadHashes(r, &a.documents, kMaxDocuments) && ReadAssetStatus(r, &a.status) &&
+         ReadHashes(r, &a.documents, 0, kMaxDocuments) && ReadAssetStatus(r, &a.status) &&
          r.U32(&a.created_height) && r.Hash(&a.created_tx) && r.Hash(&a.last_event) &&
-         r.U32(&a.event_count) && ReadHashes(r, &a.parents, kMaxLinks) &&
-         ReadHashes(r, &a.children, kMaxLinks));
+         r.U32(&a.event_count) && ReadHashes(r, &a.parents, 0, kMaxLinks) &&
+         ReadHashes(r, &a.children, 0, kMaxLinks));
   if (Status s = r.Finish("asset"); !s.ok()) return s;
   return a;
 }
@@ -246,7 +212,7 @@ Result<AssetEvent> DecodeAssetEvent(ByteSpan data) {
   AssetEvent e;
   (void)(r.Hash(&e.id) && r.Hash(&e.asset) && r.U32(&e.sequence) && ReadEventType(r, &e.type) &&
          r.Hash(&e.prev_event) && r.Hash(&e.txid) && r.U32(&e.height) && r.U32(&e.time) &&
-         r.Hash(&e.actor) && r.Hash(&e.counterparty) && ReadHashes(r, &e.related, kMaxLinks) &&
+         r.Hash(&e.actor) && r.Hash(&e.counterparty) && ReadHashes(r, &e.related, 0, kMaxLinks) &&
          r.String(&e.claim, kMaxClaimLen) && r.String(&e.value, kMaxClaimValueLen) &&
          r.Hash(&e.document));
   if (Status s = r.Finish("asset event"); !s.ok()) return s;

@@ -4,11 +4,10 @@
 #include <string>
 
 #include "chain/hash.h"
+#include "chain/lists.h"
 #include "chain/serialize.h"
 
 namespace waybill::chain {
-namespace {
-
 void WriteMetadata(Writer& w, const std::vector<MetadataEntry>& md) {
   w.CompactSize(md.size());
   for (const auto& e : md) {
@@ -44,6 +43,8 @@ bool ReadHashes(Reader& r, std::vector<Hash256>* out, uint64_t min, uint64_t max
   }
   return true;
 }
+
+namespace {
 
 struct OpWriter {
   Writer& w;
