@@ -25,13 +25,6 @@ constexpr std::streamsize kMaxReadFile = 64 << 20;
 
 }  // namespace
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 Args Args::Parse(std::span<const std::string> words, std::span<const OptionSpec> specs) {
   Args args;
   bool options_done = false;
@@ -141,7 +134,7 @@ uint32_t ParseU32HexOrDec(std::string_view text, std::string_view what) {
     if (hex.empty() || hex.size() > 8) throw CliError(std::string(what) + ": bad hex value");
     uint32_t v = 0;
     for (char c : hex) {
-      int d = HexDigit(c);
+      int d = chain::HexDigitValue(c);
       if (d < 0) throw CliError(std::string(what) + ": bad hex value '" + std::string(text) + "'");
       v = v << 4 | static_cast<uint32_t>(d);
     }

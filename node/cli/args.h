@@ -64,8 +64,6 @@ uint64_t ParseU64(std::string_view text, std::string_view what);
 uint32_t ParseU32HexOrDec(std::string_view text, std::string_view what);
 chain::Hash256 ParseHash(std::string_view text, std::string_view what);
 std::vector<std::string> SplitList(std::string_view text, char sep);
-// 0..15, or -1 for a character that is not a hex digit.
-int HexDigit(char c);
 
 // Whole files, for keys and genesis files. Throw CliError with the path and the OS reason.
 std::string ReadFile(const std::string& path);

@@ -181,7 +181,7 @@ std::optional<std::string> Dechunk(std::string_view raw, bool* bad) {
       return std::nullopt;
     }
     for (char c : size_line) {
-      int d = HexDigit(c);
+      int d = chain::HexDigitValue(c);
       if (d < 0) {
         *bad = true;
         return std::nullopt;

@@ -26,7 +26,7 @@ struct AuthConfig {
 // is (SHA-256 of both, CRYPTO_memcmp).
 bool CheckBasicAuth(std::string_view authorization, const AuthConfig& auth);
 
-// The cookie file, e.g. <datadir>/.cookie: "__cookie__:" and 64 hex digits from RAND_bytes,
+// The cookie file, e.g. <datadir>/<network>/.cookie: "__cookie__:" and 64 hex digits from RAND_bytes,
 // mode 0600. Created by Create() (a stale file is removed first; creation uses O_EXCL and
 // O_NOFOLLOW so nothing else's file is ever written through), removed when the object is
 // destroyed (and the password wiped from memory).
