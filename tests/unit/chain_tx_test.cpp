@@ -10,6 +10,7 @@
 
 #include "chain/block.h"
 #include "chain/hash.h"
+#include "tests/unit/chain_random.h"
 #include "chain/serialize.h"
 
 namespace waybill::chain {
@@ -272,40 +273,9 @@ TEST(Transaction, AssetIdsAreDistinct) {
 
 // --- Properties over random values and random bytes (fixed seed, bounded counts) ---
 
-class Random {
+class Random : public testing::RandomValues {
  public:
-  explicit Random(uint64_t seed) : rng_(seed) {}
-  uint64_t U64() { return rng_(); }
-  // Uniform in [lo, hi].
-  size_t Between(size_t lo, size_t hi) {
-    return lo + static_cast<size_t>(rng_() % (static_cast<uint64_t>(hi - lo) + 1));
-  }
-  Hash256 Hash() {
-    Hash256 h;
-    for (auto& b : h.bytes) b = static_cast<uint8_t>(rng_());
-    return h;
-  }
-  // Any bytes: the encoding does not restrict a string's content (consensus does).
-  std::string String(size_t max_len) {
-    std::string s(Between(0, max_len), '\0');
-    for (char& c : s) c = static_cast<char>(rng_());
-    return s;
-  }
-  std::vector<Hash256> Hashes(size_t min, size_t max) {
-    std::vector<Hash256> out(Between(min, max));
-    for (auto& h : out) h = Hash();
-    return out;
-  }
-  std::vector<MetadataEntry> Metadata() {
-    std::vector<MetadataEntry> md(Between(0, kMaxMetadataEntries));
-    for (auto& e : md) e = {String(kMaxMetadataKeyLen), String(kMaxMetadataValueLen)};
-    return md;
-  }
-  Bytes Data(size_t max_len) {
-    Bytes b(Between(0, max_len));
-    for (auto& x : b) x = static_cast<uint8_t>(rng_());
-    return b;
-  }
+  using RandomValues::RandomValues;
 
   Operation Op() {
     switch (Between(0, 5)) {
@@ -334,30 +304,20 @@ class Random {
     tx.nonce = U64();
     tx.fee = U64();
     tx.op = Op();
-    for (auto& b : tx.signature) b = static_cast<uint8_t>(rng_());
+    for (auto& b : tx.signature) b = static_cast<uint8_t>(U64());
     return tx;
   }
   BlockHeader Header() {
     BlockHeader h;
-    h.version = static_cast<uint32_t>(rng_());
+    h.version = U32();
     h.prev = Hash();
     h.merkle_root = Hash();
     h.miner = Hash();
-    h.time = static_cast<uint32_t>(rng_());
-    h.bits = static_cast<uint32_t>(rng_());
+    h.time = U32();
+    h.bits = U32();
     h.nonce = U64();
     return h;
   }
-  // enc with one to three bytes changed: inputs near valid ones, which often still decode.
-  Bytes Mutate(Bytes enc) {
-    for (size_t n = Between(1, 3); n > 0 && !enc.empty(); --n) {
-      enc[Between(0, enc.size() - 1)] ^= static_cast<uint8_t>(Between(1, 255));
-    }
-    return enc;
-  }
-
- private:
-  std::mt19937_64 rng_;
 };
 
 // Cut points to try on an encoding of n bytes: the ends and a few in between.
