@@ -176,8 +176,9 @@ chain::Result<Chainstate::StateDigest> Chainstate::DigestState() const {
                                               {chain::keys::kHeight, nullptr},
                                               {chain::keys::kAsset, &digest.assets},
                                               {chain::keys::kTxIndex, &digest.txs}};
-  for (const auto& [prefix, count] : kinds) {
-    Status s = snapshot->Scan(std::string(1, prefix), [&](std::string_view key, chain::ByteSpan value) {
+  for (const auto& kind : kinds) {
+    uint64_t* const count = kind.second;  // (a structured binding cannot be captured in C++20)
+    Status s = snapshot->Scan(std::string(1, kind.first), [&](std::string_view key, chain::ByteSpan value) {
       Bytes record;
       chain::Writer w(&record);
       w.CompactSize(key.size());
