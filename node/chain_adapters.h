@@ -13,31 +13,36 @@
 
 namespace waybill::node {
 
-class ChainstateMempoolView : public mempool::ChainView {
+// The calls of consensus::TipStateView, passed to the chainstate, for either library's view.
+template <typename View, typename ChainstatePtr>
+class ChainstateTipView : public View {
  public:
-  explicit ChainstateMempoolView(const consensus::Chainstate* chain) : chain_(chain) {}
+  explicit ChainstateTipView(ChainstatePtr chain) : chain_(chain) {}
   const consensus::ChainParams& params() const override { return chain_->params(); }
-  chain::Result<bool> IsConfirmed(const chain::Hash256& txid) const override;
-  void WithTipState(const TipStateFn& fn) const override { chain_->WithTipState(fn); }
+  void WithTipState(const consensus::TipStateView::TipStateFn& fn) const override {
+    chain_->WithTipState(fn);
+  }
 
- private:
-  const consensus::Chainstate* const chain_;
+ protected:
+  ChainstatePtr const chain_;
 };
 
-class ChainstateMiningView : public mining::ChainView {
+class ChainstateMempoolView
+    : public ChainstateTipView<mempool::ChainView, const consensus::Chainstate*> {
  public:
-  explicit ChainstateMiningView(consensus::Chainstate* chain) : chain_(chain) {}
-  const consensus::ChainParams& params() const override { return chain_->params(); }
+  using ChainstateTipView::ChainstateTipView;
+  chain::Result<bool> IsConfirmed(const chain::Hash256& txid) const override;
+};
+
+class ChainstateMiningView : public ChainstateTipView<mining::ChainView, consensus::Chainstate*> {
+ public:
+  using ChainstateTipView::ChainstateTipView;
   consensus::NextBlockRules NextRules() const override { return chain_->NextRules(); }
-  void WithTipState(const TipStateFn& fn) const override { chain_->WithTipState(fn); }
   chain::Hash256 TipId() const override { return chain_->Tip().id; }
   consensus::ValidationResult ProcessBlock(const chain::DecodedBlock& block,
                                            consensus::BlockOutcome* outcome) override {
     return chain_->ProcessBlock(block, outcome);
   }
-
- private:
-  consensus::Chainstate* const chain_;
 };
 
 class MempoolTxSource : public mining::TxSource {

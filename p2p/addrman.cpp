@@ -186,48 +186,49 @@ AddrMan::AddrMan(AddrManOptions options) : options_(options) {
 
 AddrMan::~AddrMan() { chain::SecureWipe(key_.bytes.data(), key_.bytes.size()); }
 
-AddrMan::Position AddrMan::NewPosition(const NetAddress& addr, const NetAddress& source) const {
-  chain::Bytes src_group = source.Group();
+// Both tables place an address in three keyed hashing steps: which of its group's few buckets
+// (from `first`, hashed under first_tag, modulo per_group), the bucket (from that choice and
+// `group`, modulo buckets), and the slot in the bucket (from the table, the bucket and the
+// address).
+AddrMan::Position AddrMan::PlaceIn(uint8_t table, const NetAddress& addr,
+                                   chain::ByteSpan first, std::string_view first_tag,
+                                   uint32_t per_group, chain::ByteSpan group,
+                                   std::string_view bucket_tag, uint32_t buckets) const {
   chain::Writer w1;
   w1.Hash(key_);
-  w1.VarBytes(addr.Group());
-  w1.VarBytes(src_group);
-  uint32_t j = static_cast<uint32_t>(HashU64(kTagNewSourceBucket, w1.bytes()) %
-                                     options_.new_buckets_per_source_group);
+  w1.Raw(first);
+  const auto j = static_cast<uint32_t>(HashU64(first_tag, w1.bytes()) % per_group);
   chain::Writer w2;
   w2.Hash(key_);
-  w2.VarBytes(src_group);
+  w2.VarBytes(group);
   w2.U32(j);
-  uint32_t bucket =
-      static_cast<uint32_t>(HashU64(kTagNewBucket, w2.bytes()) % options_.new_bucket_count);
+  const auto bucket = static_cast<uint32_t>(HashU64(bucket_tag, w2.bytes()) % buckets);
   chain::Writer w3;
   w3.Hash(key_);
-  w3.U8(kSlotTableNew);
+  w3.U8(table);
   w3.U32(bucket);
   WriteAddr(w3, addr);
-  uint32_t slot = static_cast<uint32_t>(HashU64(kTagSlot, w3.bytes()) % options_.bucket_size);
+  const auto slot =
+      static_cast<uint32_t>(HashU64(kTagSlot, w3.bytes()) % options_.bucket_size);
   return {bucket, slot};
 }
 
+AddrMan::Position AddrMan::NewPosition(const NetAddress& addr, const NetAddress& source) const {
+  const chain::Bytes src_group = source.Group();
+  chain::Writer first;  // the address's group and the source's group
+  first.VarBytes(addr.Group());
+  first.VarBytes(src_group);
+  return PlaceIn(kSlotTableNew, addr, first.bytes(), kTagNewSourceBucket,
+                 options_.new_buckets_per_source_group, src_group, kTagNewBucket,
+                 options_.new_bucket_count);
+}
+
 AddrMan::Position AddrMan::TriedPosition(const NetAddress& addr) const {
-  chain::Writer w1;
-  w1.Hash(key_);
-  WriteAddr(w1, addr);
-  uint32_t j = static_cast<uint32_t>(HashU64(kTagTriedGroupBucket, w1.bytes()) %
-                                     options_.tried_buckets_per_group);
-  chain::Writer w2;
-  w2.Hash(key_);
-  w2.VarBytes(addr.Group());
-  w2.U32(j);
-  uint32_t bucket =
-      static_cast<uint32_t>(HashU64(kTagTriedBucket, w2.bytes()) % options_.tried_bucket_count);
-  chain::Writer w3;
-  w3.Hash(key_);
-  w3.U8(kSlotTableTried);
-  w3.U32(bucket);
-  WriteAddr(w3, addr);
-  uint32_t slot = static_cast<uint32_t>(HashU64(kTagSlot, w3.bytes()) % options_.bucket_size);
-  return {bucket, slot};
+  chain::Writer first;  // the address
+  WriteAddr(first, addr);
+  return PlaceIn(kSlotTableTried, addr, first.bytes(), kTagTriedGroupBucket,
+                 options_.tried_buckets_per_group, addr.Group(), kTagTriedBucket,
+                 options_.tried_bucket_count);
 }
 
 uint32_t AddrMan::NewId() {

@@ -28,6 +28,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -191,6 +192,9 @@ class AddrMan {
   // Pure functions of the key and the geometry: no lock needed.
   Position NewPosition(const NetAddress& addr, const NetAddress& source) const;
   Position TriedPosition(const NetAddress& addr) const;
+  Position PlaceIn(uint8_t table, const NetAddress& addr, chain::ByteSpan first,
+                   std::string_view first_tag, uint32_t per_group, chain::ByteSpan group,
+                   std::string_view bucket_tag, uint32_t buckets) const;
 
   // REQUIRES: mu_ held.
   uint32_t NewId();
