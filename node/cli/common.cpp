@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <iostream>
 #include <thread>
 
 #include "node/cli/commands.h"
@@ -19,20 +20,20 @@ std::vector<OptionSpec> NetworkOptions() {
 }
 
 std::vector<OptionSpec> ConnectionOptions() {
-  std::vector<OptionSpec> specs = NetworkOptions();
-  std::vector<OptionSpec> rpc = {
-      {"rpcconnect", "HOST", false, "node RPC host (default 127.0.0.1)"},
-      {"rpcport", "PORT", false, "node RPC port (default: the network's)"},
-      {"datadir", "DIR", false,
-       "node data folder (default ~/.waybill): reads DIR/<network>/.cookie"},
-      {"rpcuser", "USER", false, "RPC user (instead of the cookie)"},
-      {"rpcpassword", "PASS", false, "RPC password"},
-      {"rpcclienttimeout", "SECONDS", false, "give up on a call after this long (default 900)"},
-      {"rpcwait", "", false,
-       "wait (up to --rpcclienttimeout) for the node's cookie and for it to accept connections"},
-  };
-  specs.insert(specs.end(), rpc.begin(), rpc.end());
-  return specs;
+  return AddOptions(
+      NetworkOptions(),
+      {
+          {"rpcconnect", "HOST", false, "node RPC host (default 127.0.0.1)"},
+          {"rpcport", "PORT", false, "node RPC port (default: the network's)"},
+          {"datadir", "DIR", false,
+           "node data folder (default ~/.waybill): reads DIR/<network>/.cookie"},
+          {"rpcuser", "USER", false, "RPC user (instead of the cookie)"},
+          {"rpcpassword", "PASS", false, "RPC password"},
+          {"rpcclienttimeout", "SECONDS", false, "give up on a call after this long (default 900)"},
+          {"rpcwait", "", false,
+           "wait (up to --rpcclienttimeout) for the node's cookie and for it to accept "
+           "connections"},
+      });
 }
 
 consensus::ChainParams LoadParams(const Args& args) {
@@ -147,6 +148,34 @@ Json CallRpc(const RpcClient& client, const Args& args, const std::string& metho
     }
     return std::move(reply->result);
   }
+}
+
+std::optional<Subcommand> ParseSubcommand(
+    std::span<const std::string> words, std::string_view group, std::string_view help,
+    std::span<const std::string_view> names,
+    const std::function<std::vector<OptionSpec>(std::string_view)>& options_of,
+    std::span<const OptionSpec> help_options, int* rc) {
+  if (words.empty() || words[0] == "help" || words[0] == "--help" || words[0] == "-h") {
+    // Asked for: stdout and success. Missing the subcommand: stderr and failure.
+    (words.empty() ? std::cerr : std::cout) << help << OptionsHelp(help_options);
+    *rc = words.empty() ? 1 : 0;
+    return std::nullopt;
+  }
+  const std::string& sub = words[0];
+  if (std::find(names.begin(), names.end(), sub) == names.end()) {
+    std::string list;
+    for (std::string_view name : names) list += (list.empty() ? "" : ", ") + std::string(name);
+    throw CliError("unknown " + std::string(group) + " command '" + sub + "' (" + list +
+                   "; see waybill " + std::string(group) + " --help)");
+  }
+  const std::vector<OptionSpec> specs = options_of(sub);
+  Args args = Args::Parse(words.subspan(1), specs);
+  if (args.Has("help")) {
+    std::cout << help << OptionsHelp(specs);
+    *rc = 0;
+    return std::nullopt;
+  }
+  return Subcommand{sub, std::move(args)};
 }
 
 }  // namespace waybill::cli
