@@ -31,8 +31,10 @@ std::string AddressPrefix(const Args& args);
 
 RpcClient MakeRpcClient(const Args& args);
 // One call; throws CliError with the node's error message (and code) when it fails.
-// With --rpcwait, retries while the node is not reachable yet, up to --rpcclienttimeout.
-Json CallRpc(const RpcClient& client, const Args& args, const std::string& method,
+// With --rpcwait, retries while the node is not reachable yet, and while it refuses the
+// cookie (HTTP 401: a cookie left from its last run) re-reads the cookie and retries, up to
+// --rpcclienttimeout. Without --rpcwait either fails at once.
+Json CallRpc(RpcClient& client, const Args& args, const std::string& method,
              const Json& params);
 
 // Key files (wallet/key_file.h), with failures as CliError. KeyFileJson's text holds the

@@ -81,6 +81,7 @@ std::string RpcNetwork(const Args& args) {
 void ReadNodeCookie(const Args& args, const std::string& network, RpcConnection* conn) {
   const std::string datadir = args.Get("datadir").value_or(node::DefaultDataDir());
   const std::string path = node::CookiePath(datadir, network);
+  conn->cookie_path = path;
   const auto start = std::chrono::steady_clock::now();
   const auto deadline = start + std::chrono::seconds(conn->timeout_seconds);
   chain::Status s = ReadCookie(path, &conn->user, &conn->password);
@@ -128,16 +129,22 @@ RpcClient MakeRpcClient(const Args& args) {
   return RpcClient(std::move(conn));
 }
 
-Json CallRpc(const RpcClient& client, const Args& args, const std::string& method,
+Json CallRpc(RpcClient& client, const Args& args, const std::string& method,
              const Json& params) {
   auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(client.connection().timeout_seconds);
   while (true) {
-    auto reply = client.Call(method, params);
+    RpcFailure failure = RpcFailure::kNone;
+    auto reply = client.Call(method, params, &failure);
     if (!reply.ok()) {
-      if (args.Has("rpcwait") && reply.status().IsLocalError() &&
-          std::chrono::steady_clock::now() < deadline) {
+      // A starting node: not listening yet, or still answering with the cookie of its last
+      // run (401) until it writes its new one. Given credentials do not change: no retry.
+      const bool starting =
+          failure == RpcFailure::kUnreachable ||
+          (failure == RpcFailure::kUnauthorized && !client.connection().cookie_path.empty());
+      if (args.Has("rpcwait") && starting && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(250));
+        if (failure == RpcFailure::kUnauthorized) (void)client.ReloadCookie();
         continue;
       }
       throw CliError(reply.status().reason());

@@ -337,36 +337,29 @@ chain::Result<HttpResponse> ReadResponse(int fd, Clock::time_point deadline) {
 
 }  // namespace
 
-chain::Result<RpcReply> RpcClient::Call(const std::string& method, const Json& params) const {
-  Json request = {{"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", params}};
-  std::string body = request.dump(-1, ' ', false, Json::error_handler_t::replace);
-  auto deadline = Clock::now() + std::chrono::seconds(std::max(conn_.timeout_seconds, 1));
-  auto sock = Connect(conn_.host, conn_.port, deadline);
-  if (!sock.ok()) return sock.status();
-  std::string host_header = conn_.host.find(':') != std::string::npos
-                                ? "[" + conn_.host + "]:" + std::to_string(conn_.port)
-                                : conn_.host + ":" + std::to_string(conn_.port);
+namespace {
+
+std::string RequestText(const RpcConnection& conn, const std::string& body) {
+  std::string host_header = conn.host.find(':') != std::string::npos
+                                ? "[" + conn.host + "]:" + std::to_string(conn.port)
+                                : conn.host + ":" + std::to_string(conn.port);
   std::string req = "POST / HTTP/1.1\r\nHost: " + host_header + "\r\n";
-  if (!conn_.user.empty() || !conn_.password.empty()) {
-    req += "Authorization: Basic " + Base64(conn_.user + ":" + conn_.password) + "\r\n";
+  if (!conn.user.empty() || !conn.password.empty()) {
+    req += "Authorization: Basic " + Base64(conn.user + ":" + conn.password) + "\r\n";
   }
   req += "Content-Type: application/json\r\nAccept: application/json\r\nConnection: close\r\n";
   req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
   req += body;
-  if (Status s = SendAll(sock->fd(), req, deadline); !s.ok()) return s;
-  auto resp = ReadResponse(sock->fd(), deadline);
-  if (!resp.ok()) return resp.status();
-  if (resp->status == 401) {
-    return Status::Invalid(
-        "authorization failed (HTTP 401): incorrect --rpcuser/--rpcpassword, or the cookie in "
-        "--datadir is not this node's");
-  }
-  if (resp->status == 403) return Status::Invalid("forbidden (HTTP 403)");
-  Json reply = Json::parse(resp->body, nullptr, /*allow_exceptions=*/false);
+  return req;
+}
+
+// The JSON-RPC reply in an HTTP response body.
+chain::Result<RpcReply> ParseReply(const HttpResponse& resp) {
+  Json reply = Json::parse(resp.body, nullptr, /*allow_exceptions=*/false);
   if (reply.is_discarded() || !reply.is_object() ||
       (!reply.contains("result") && !reply.contains("error"))) {
-    std::string snippet = resp->body.substr(0, 200);
-    return Status::Invalid("unexpected HTTP " + std::to_string(resp->status) +
+    std::string snippet = resp.body.substr(0, 200);
+    return Status::Invalid("unexpected HTTP " + std::to_string(resp.status) +
                            " response from the server: " + snippet);
   }
   RpcReply out;
@@ -386,6 +379,45 @@ chain::Result<RpcReply> RpcClient::Call(const std::string& method, const Json& p
   out.ok = true;
   out.result = reply.value("result", Json());
   return out;
+}
+
+}  // namespace
+
+chain::Result<RpcReply> RpcClient::Call(const std::string& method, const Json& params,
+                                        RpcFailure* failure) const {
+  RpcFailure ignored;
+  RpcFailure& why = failure ? *failure : ignored;
+  why = RpcFailure::kOther;
+  Json request = {{"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", params}};
+  std::string body = request.dump(-1, ' ', false, Json::error_handler_t::replace);
+  auto deadline = Clock::now() + std::chrono::seconds(std::max(conn_.timeout_seconds, 1));
+  auto sock = Connect(conn_.host, conn_.port, deadline);
+  if (!sock.ok()) {
+    if (sock.status().IsLocalError()) why = RpcFailure::kUnreachable;
+    return sock.status();
+  }
+  if (Status s = SendAll(sock->fd(), RequestText(conn_, body), deadline); !s.ok()) return s;
+  auto resp = ReadResponse(sock->fd(), deadline);
+  if (!resp.ok()) return resp.status();
+  if (resp->status == 401) {
+    why = RpcFailure::kUnauthorized;
+    return Status::Invalid(
+        "authorization failed (HTTP 401): incorrect --rpcuser/--rpcpassword, or the cookie in "
+        "--datadir is not this node's");
+  }
+  if (resp->status == 403) return Status::Invalid("forbidden (HTTP 403)");
+  auto reply = ParseReply(*resp);
+  if (reply.ok()) why = RpcFailure::kNone;
+  return reply;
+}
+
+Status RpcClient::ReloadCookie() {
+  if (conn_.cookie_path.empty()) return Status::Invalid("the credentials are not from a cookie");
+  std::string user, password;
+  if (Status s = ReadCookie(conn_.cookie_path, &user, &password); !s.ok()) return s;
+  conn_.user = std::move(user);
+  conn_.password = std::move(password);
+  return Status::Ok();
 }
 
 Status ReadCookie(const std::string& path, std::string* user, std::string* password) {

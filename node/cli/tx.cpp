@@ -93,7 +93,7 @@ const Json* Field(const Json& obj, const char* name) {
   return it != obj.end() && !it->is_null() ? &*it : nullptr;
 }
 
-TxEnv EnvFromNode(const RpcClient& client, const Args& args) {
+TxEnv EnvFromNode(RpcClient& client, const Args& args) {
   TxEnv env;
   Json info = CallRpc(client, args, "getblockchaininfo", Json::array());
   const Json* id = Field(info, "chain_id");
@@ -239,7 +239,7 @@ chain::Operation OpFromArgs(std::string_view sub, const Args& args, const std::s
   return AttestFromArgs(args);
 }
 
-uint64_t PendingNonce(const RpcClient& client, const Args& args, const std::string& address) {
+uint64_t PendingNonce(RpcClient& client, const Args& args, const std::string& address) {
   Json account = CallRpc(client, args, "getaccount", Json::array({address}));
   const Json* nonce = Field(account, "pending_nonce");
   if (!nonce || !nonce->is_number_unsigned()) {
@@ -281,7 +281,7 @@ TxEnv ResolveEnv(const Args& args, std::optional<RpcClient>* client) {
 // may not depend on: node/cli/README.md).
 chain::Transaction BuildUnsigned(std::string_view sub, const Args& args, const TxEnv& env,
                                  const chain::AccountId& sender,
-                                 const std::optional<RpcClient>& client) {
+                                 std::optional<RpcClient>& client) {
   chain::Operation op = OpFromArgs(sub, args, env.hrp);
   wallet::TxParams params;
   params.chain_id = env.chain_id;
@@ -300,7 +300,7 @@ chain::Transaction BuildUnsigned(std::string_view sub, const Args& args, const T
   return std::move(*tx);
 }
 
-void Send(const RpcClient& client, const Args& args, const wallet::SignedTx& signed_tx) {
+void Send(RpcClient& client, const Args& args, const wallet::SignedTx& signed_tx) {
   const std::string hex = chain::HexEncode(signed_tx.raw);
   Json sent = CallRpc(client, args, "sendrawtransaction", Json::array({hex}));
   if (sent.is_string() && sent.get<std::string>() != signed_tx.txid.ToHex()) {
