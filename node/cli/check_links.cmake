@@ -15,22 +15,24 @@ if(NOT PROGRAM OR NOT EXISTS "${PROGRAM}")
   message(FATAL_ERROR "cli_links: no program ${PROGRAM}")
 endif()
 
-execute_process(COMMAND "${READELF}" -d "${PROGRAM}" RESULT_VARIABLE rc OUTPUT_VARIABLE dynamic
-                ERROR_VARIABLE err)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "cli_links: readelf -d ${PROGRAM} failed (${rc}): ${err}")
-endif()
+# Sets out_var to the output of `tool flag PROGRAM`; a failure of the tool fails the check.
+function(run_on_program out_var tool flag)
+  execute_process(COMMAND "${tool}" ${flag} "${PROGRAM}" RESULT_VARIABLE rc OUTPUT_VARIABLE out
+                  ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "cli_links: ${tool} ${flag} ${PROGRAM} failed (${rc}): ${err}")
+  endif()
+  set(${out_var} "${out}" PARENT_SCOPE)
+endfunction()
+
+run_on_program(dynamic "${READELF}" -d)
 string(REGEX MATCHALL "\\[libleveldb[^]]*\\]" bad_libs "${dynamic}")
 if(bad_libs)
   message(FATAL_ERROR "cli_links: ${PROGRAM} needs ${bad_libs}: the waybill program must not "
                       "link LevelDB")
 endif()
 
-execute_process(COMMAND "${NM}" -C "${PROGRAM}" RESULT_VARIABLE rc OUTPUT_VARIABLE symbols
-                ERROR_VARIABLE err)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "cli_links: nm -C ${PROGRAM} failed (${rc}): ${err}")
-endif()
+run_on_program(symbols "${NM}" -C)
 # A stripped program would pass the checks below without showing anything.
 if(NOT symbols MATCHES "waybill::cli::RunRpc")
   message(FATAL_ERROR "cli_links: nm -C ${PROGRAM} shows no waybill::cli symbols (stripped?); "
