@@ -237,7 +237,19 @@ class Connman::Impl : public Transport, public Connection::Owner {
   }
 
   void MessageLoop();
+  // What Maintain decides from: a snapshot of the connections and dials under mu_.
+  struct DialView {
+    std::set<NetAddress> connected;  // with the listening addresses of inbound peers
+    std::vector<std::shared_ptr<Connection>> auto_outbound;
+    std::set<NetAddress> pending;
+    std::vector<NetAddress> manual;  // --connect, then the added nodes
+  };
   void Maintain();
+  DialView SnapshotDialView();
+  bool Dialable(const DialView& view, const NetAddress& a, int64_t unix_now) const;
+  void DialManualPeers(const DialView& view, int64_t now, int64_t unix_now);
+  void MaybeRotateOutbound(const DialView& view, int64_t now);
+  std::optional<NetAddress> PickOutboundTarget(const DialView& view, int64_t now, int64_t unix_now);
   void Dial(const NetAddress& addr, bool manual);
   void DialFailed(const NetAddress& addr, bool manual, const std::string& why);
   void Register(tcp::socket socket, const NetAddress& remote, bool inbound, bool manual);
@@ -491,88 +503,100 @@ void Connman::Impl::Maintain() {
     next_save_ms_ = now + kSaveIntervalMs;
     SaveAddresses();
   }
-
-  std::set<NetAddress> connected;
-  std::vector<std::shared_ptr<Connection>> auto_outbound;
-  std::set<NetAddress> pending;
-  std::set<NetAddress> addnodes;
-  {
-    std::lock_guard lock(mu_);
-    for (auto& [id, conn] : conns_) {
-      connected.insert(conn->remote());
-      if (!conn->inbound() && !conn->manual()) auto_outbound.push_back(conn);
-    }
-    pending = pending_dials_;
-    addnodes = addnodes_;
-  }
-  // A node already connected to us inbound is not dialed again.
-  for (const auto& [id, addr] : listening_at_) connected.insert(addr);
-  auto dialable = [&](const NetAddress& a) {
-    return !connected.count(a) && !pending.count(a) && !self_addresses_.count(a) &&
-           !bans_->IsBanned(a, unix_now);
-  };
-
-  // Manual peers: redialed whenever they are not connected.
-  std::vector<NetAddress> manual(options_.connect.begin(), options_.connect.end());
-  manual.insert(manual.end(), addnodes.begin(), addnodes.end());
-  for (const NetAddress& a : manual) {
-    if (!dialable(a)) continue;
-    auto last = last_dial_ms_.find(a);
-    if (last != last_dial_ms_.end() && now - last->second < options_.manual_retry_ms) continue;
-    last_dial_ms_[a] = now;
-    Dial(a, /*manual=*/true);
-  }
+  const DialView view = SnapshotDialView();
+  DialManualPeers(view, now, unix_now);
   if (!options_.connect.empty()) return;  // --connect: no other outbound peers
-
-  if (options_.rotate_interval_ms > 0) {
-    if (next_rotate_ms_ == 0) next_rotate_ms_ = now + options_.rotate_interval_ms;
-    if (now >= next_rotate_ms_) {
-      next_rotate_ms_ = now + options_.rotate_interval_ms;
-      if (auto_outbound.size() >= options_.max_outbound && !auto_outbound.empty()) {
-        auto& victim = auto_outbound[rng_() % auto_outbound.size()];
-        Log(LogLevel::kDebug, "rotating outbound peer " + victim->remote().ToString());
-        victim->Close("rotation");
-      }
-    }
-  }
+  MaybeRotateOutbound(view, now);
 
   size_t pending_auto = 0;
-  for (const NetAddress& a : pending) pending_auto += !std::count(manual.begin(), manual.end(), a);
-  if (auto_outbound.size() + pending_auto >= options_.max_outbound ||
+  for (const NetAddress& a : view.pending) {
+    pending_auto += !std::count(view.manual.begin(), view.manual.end(), a);
+  }
+  if (view.auto_outbound.size() + pending_auto >= options_.max_outbound ||
       pending_auto >= kMaxPendingDials) {
     return;
   }
-  std::optional<NetAddress> target;
-  // Seeds first while we know little; afterwards they are ordinary entries of the book.
-  if (auto_outbound.size() < 2 || addrman_->size() < options_.max_outbound * 2) {
-    for (const NetAddress& seed : options_.seeds) {
-      auto last = last_dial_ms_.find(seed);
-      if (!dialable(seed) || (last != last_dial_ms_.end() && now - last->second < kSeedRetryMs)) {
-        continue;
-      }
-      target = seed;
-      break;
-    }
-  }
-  if (!target) {
-    const std::optional<NetAddress> bound = ListenAddress();
-    // An address dialed a moment ago (it refused us, say) waits its turn.
-    auto recently_dialed = [&](const NetAddress& a) {
-      auto last = last_dial_ms_.find(a);
-      return last != last_dial_ms_.end() && now - last->second < kAutoRedialMs;
-    };
-    target = addrman_->Select(
-        false,
-        [&](const NetAddress& a) {
-          return !dialable(a) || recently_dialed(a) || (bound && a == *bound);
-        },
-        unix_now);
-  }
+  std::optional<NetAddress> target = PickOutboundTarget(view, now, unix_now);
   if (!target) return;
   last_dial_ms_[*target] = now;
   if (last_dial_ms_.size() > 10'000) last_dial_ms_.clear();  // bounded; only a retry pacing
   addrman_->Attempt(*target, unix_now);
   Dial(*target, /*manual=*/false);
+}
+
+Connman::Impl::DialView Connman::Impl::SnapshotDialView() {
+  DialView view;
+  std::set<NetAddress> addnodes;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [id, conn] : conns_) {
+      view.connected.insert(conn->remote());
+      if (!conn->inbound() && !conn->manual()) view.auto_outbound.push_back(conn);
+    }
+    view.pending = pending_dials_;
+    addnodes = addnodes_;
+  }
+  // A node already connected to us inbound is not dialed again.
+  for (const auto& [id, addr] : listening_at_) view.connected.insert(addr);
+  view.manual.assign(options_.connect.begin(), options_.connect.end());
+  view.manual.insert(view.manual.end(), addnodes.begin(), addnodes.end());
+  return view;
+}
+
+bool Connman::Impl::Dialable(const DialView& view, const NetAddress& a, int64_t unix_now) const {
+  return !view.connected.count(a) && !view.pending.count(a) && !self_addresses_.count(a) &&
+         !bans_->IsBanned(a, unix_now);
+}
+
+// Manual peers: redialed whenever they are not connected.
+void Connman::Impl::DialManualPeers(const DialView& view, int64_t now, int64_t unix_now) {
+  for (const NetAddress& a : view.manual) {
+    if (!Dialable(view, a, unix_now)) continue;
+    auto last = last_dial_ms_.find(a);
+    if (last != last_dial_ms_.end() && now - last->second < options_.manual_retry_ms) continue;
+    last_dial_ms_[a] = now;
+    Dial(a, /*manual=*/true);
+  }
+}
+
+void Connman::Impl::MaybeRotateOutbound(const DialView& view, int64_t now) {
+  if (options_.rotate_interval_ms <= 0) return;
+  if (next_rotate_ms_ == 0) next_rotate_ms_ = now + options_.rotate_interval_ms;
+  if (now < next_rotate_ms_) return;
+  next_rotate_ms_ = now + options_.rotate_interval_ms;
+  const auto& outbound = view.auto_outbound;
+  if (outbound.size() >= options_.max_outbound && !outbound.empty()) {
+    const auto& victim = outbound[rng_() % outbound.size()];
+    Log(LogLevel::kDebug, "rotating outbound peer " + victim->remote().ToString());
+    victim->Close("rotation");
+  }
+}
+
+std::optional<NetAddress> Connman::Impl::PickOutboundTarget(const DialView& view, int64_t now,
+                                                            int64_t unix_now) {
+  // Seeds first while we know little; afterwards they are ordinary entries of the book.
+  if (view.auto_outbound.size() < 2 || addrman_->size() < options_.max_outbound * 2) {
+    for (const NetAddress& seed : options_.seeds) {
+      auto last = last_dial_ms_.find(seed);
+      if (!Dialable(view, seed, unix_now) ||
+          (last != last_dial_ms_.end() && now - last->second < kSeedRetryMs)) {
+        continue;
+      }
+      return seed;
+    }
+  }
+  const std::optional<NetAddress> bound = ListenAddress();
+  // An address dialed a moment ago (it refused us, say) waits its turn.
+  auto recently_dialed = [&](const NetAddress& a) {
+    auto last = last_dial_ms_.find(a);
+    return last != last_dial_ms_.end() && now - last->second < kAutoRedialMs;
+  };
+  return addrman_->Select(
+      false,
+      [&](const NetAddress& a) {
+        return !Dialable(view, a, unix_now) || recently_dialed(a) || (bound && a == *bound);
+      },
+      unix_now);
 }
 
 void Connman::Impl::Dial(const NetAddress& addr, bool manual) {

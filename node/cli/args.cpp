@@ -110,6 +110,12 @@ std::string OptionsHelp(std::span<const OptionSpec> specs) {
   return out;
 }
 
+std::vector<OptionSpec> AddOptions(std::vector<OptionSpec> specs,
+                                   std::initializer_list<OptionSpec> more) {
+  specs.insert(specs.end(), more.begin(), more.end());
+  return specs;
+}
+
 uint64_t ParseU64(std::string_view text, std::string_view what) {
   if (text.empty() || text.size() > 20) {
     throw CliError(std::string(what) + ": expected a non-negative integer, got '" +

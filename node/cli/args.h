@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <span>
@@ -56,6 +57,9 @@ class Args {
 
 // Prints "  --name VALUE   help" lines.
 std::string OptionsHelp(std::span<const OptionSpec> specs);
+// specs followed by more: how a command adds its own options to a shared set.
+std::vector<OptionSpec> AddOptions(std::vector<OptionSpec> specs,
+                                   std::initializer_list<OptionSpec> more);
 
 // Strict decimal u64: digits only, no sign or spaces, no overflow. `what` names the value in
 // the error message.

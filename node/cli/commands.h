@@ -4,6 +4,8 @@
 // and throws CliError for a user error (main prints it and exits 1).
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -29,8 +31,10 @@ std::string AddressPrefix(const Args& args);
 
 RpcClient MakeRpcClient(const Args& args);
 // One call; throws CliError with the node's error message (and code) when it fails.
-// With --rpcwait, retries while the node is not reachable yet, up to --rpcclienttimeout.
-Json CallRpc(const RpcClient& client, const Args& args, const std::string& method,
+// With --rpcwait, retries while the node is not reachable yet, and while it refuses the
+// cookie (HTTP 401: a cookie left from its last run) re-reads the cookie and retries, up to
+// --rpcclienttimeout. Without --rpcwait either fails at once.
+Json CallRpc(RpcClient& client, const Args& args, const std::string& method,
              const Json& params);
 
 // Key files (wallet/key_file.h), with failures as CliError. KeyFileJson's text holds the
@@ -40,6 +44,20 @@ chain::SecretKey LoadKeyFile(const std::string& path);
 // An address in this prefix, or a 64-hex account id (chain::bech32::ParseAccount); `what`
 // names the option in the error.
 chain::AccountId ParseAccount(std::string_view text, std::string_view hrp, std::string_view what);
+
+// A command group's subcommand (words[0], one of `names`) with its options parsed: those of
+// options_of(name). nullopt when help was printed instead, with the exit code in *rc: no words
+// (the group's help and help_options on stderr, 1); "help", "--help", "-h" or SUB --help
+// (stdout, 0). CliError for a subcommand not in `names`.
+struct Subcommand {
+  std::string name;
+  Args args;
+};
+std::optional<Subcommand> ParseSubcommand(
+    std::span<const std::string> words, std::string_view group, std::string_view help,
+    std::span<const std::string_view> names,
+    const std::function<std::vector<OptionSpec>(std::string_view)>& options_of,
+    std::span<const OptionSpec> help_options, int* rc);
 
 int RunKey(std::span<const std::string> words);
 int RunRpc(std::span<const std::string> words);

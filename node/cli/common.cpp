@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <iostream>
 #include <thread>
 
 #include "node/cli/commands.h"
@@ -19,20 +20,20 @@ std::vector<OptionSpec> NetworkOptions() {
 }
 
 std::vector<OptionSpec> ConnectionOptions() {
-  std::vector<OptionSpec> specs = NetworkOptions();
-  std::vector<OptionSpec> rpc = {
-      {"rpcconnect", "HOST", false, "node RPC host (default 127.0.0.1)"},
-      {"rpcport", "PORT", false, "node RPC port (default: the network's)"},
-      {"datadir", "DIR", false,
-       "node data folder (default ~/.waybill): reads DIR/<network>/.cookie"},
-      {"rpcuser", "USER", false, "RPC user (instead of the cookie)"},
-      {"rpcpassword", "PASS", false, "RPC password"},
-      {"rpcclienttimeout", "SECONDS", false, "give up on a call after this long (default 900)"},
-      {"rpcwait", "", false,
-       "wait (up to --rpcclienttimeout) for the node's cookie and for it to accept connections"},
-  };
-  specs.insert(specs.end(), rpc.begin(), rpc.end());
-  return specs;
+  return AddOptions(
+      NetworkOptions(),
+      {
+          {"rpcconnect", "HOST", false, "node RPC host (default 127.0.0.1)"},
+          {"rpcport", "PORT", false, "node RPC port (default: the network's)"},
+          {"datadir", "DIR", false,
+           "node data folder (default ~/.waybill): reads DIR/<network>/.cookie"},
+          {"rpcuser", "USER", false, "RPC user (instead of the cookie)"},
+          {"rpcpassword", "PASS", false, "RPC password"},
+          {"rpcclienttimeout", "SECONDS", false, "give up on a call after this long (default 900)"},
+          {"rpcwait", "", false,
+           "wait (up to --rpcclienttimeout) for the node's cookie and for it to accept "
+           "connections"},
+      });
 }
 
 consensus::ChainParams LoadParams(const Args& args) {
@@ -80,6 +81,7 @@ std::string RpcNetwork(const Args& args) {
 void ReadNodeCookie(const Args& args, const std::string& network, RpcConnection* conn) {
   const std::string datadir = args.Get("datadir").value_or(node::DefaultDataDir());
   const std::string path = node::CookiePath(datadir, network);
+  conn->cookie_path = path;
   const auto start = std::chrono::steady_clock::now();
   const auto deadline = start + std::chrono::seconds(conn->timeout_seconds);
   chain::Status s = ReadCookie(path, &conn->user, &conn->password);
@@ -127,16 +129,22 @@ RpcClient MakeRpcClient(const Args& args) {
   return RpcClient(std::move(conn));
 }
 
-Json CallRpc(const RpcClient& client, const Args& args, const std::string& method,
+Json CallRpc(RpcClient& client, const Args& args, const std::string& method,
              const Json& params) {
   auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(client.connection().timeout_seconds);
   while (true) {
-    auto reply = client.Call(method, params);
+    RpcFailure failure = RpcFailure::kNone;
+    auto reply = client.Call(method, params, &failure);
     if (!reply.ok()) {
-      if (args.Has("rpcwait") && reply.status().IsLocalError() &&
-          std::chrono::steady_clock::now() < deadline) {
+      // A starting node: not listening yet, or still answering with the cookie of its last
+      // run (401) until it writes its new one. Given credentials do not change: no retry.
+      const bool starting =
+          failure == RpcFailure::kUnreachable ||
+          (failure == RpcFailure::kUnauthorized && !client.connection().cookie_path.empty());
+      if (args.Has("rpcwait") && starting && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(250));
+        if (failure == RpcFailure::kUnauthorized) (void)client.ReloadCookie();
         continue;
       }
       throw CliError(reply.status().reason());
@@ -147,6 +155,34 @@ Json CallRpc(const RpcClient& client, const Args& args, const std::string& metho
     }
     return std::move(reply->result);
   }
+}
+
+std::optional<Subcommand> ParseSubcommand(
+    std::span<const std::string> words, std::string_view group, std::string_view help,
+    std::span<const std::string_view> names,
+    const std::function<std::vector<OptionSpec>(std::string_view)>& options_of,
+    std::span<const OptionSpec> help_options, int* rc) {
+  if (words.empty() || words[0] == "help" || words[0] == "--help" || words[0] == "-h") {
+    // Asked for: stdout and success. Missing the subcommand: stderr and failure.
+    (words.empty() ? std::cerr : std::cout) << help << OptionsHelp(help_options);
+    *rc = words.empty() ? 1 : 0;
+    return std::nullopt;
+  }
+  const std::string& sub = words[0];
+  if (std::find(names.begin(), names.end(), sub) == names.end()) {
+    std::string list;
+    for (std::string_view name : names) list += (list.empty() ? "" : ", ") + std::string(name);
+    throw CliError("unknown " + std::string(group) + " command '" + sub + "' (" + list +
+                   "; see waybill " + std::string(group) + " --help)");
+  }
+  const std::vector<OptionSpec> specs = options_of(sub);
+  Args args = Args::Parse(words.subspan(1), specs);
+  if (args.Has("help")) {
+    std::cout << help << OptionsHelp(specs);
+    *rc = 0;
+    return std::nullopt;
+  }
+  return Subcommand{sub, std::move(args)};
 }
 
 }  // namespace waybill::cli

@@ -164,22 +164,14 @@ int Show(const Args& args) {
 }  // namespace
 
 int RunGenesis(std::span<const std::string> words) {
-  if (words.empty() || words[0] == "help" || words[0] == "--help" || words[0] == "-h") {
-    // Asked for: stdout and success. Missing the subcommand: stderr and failure.
-    (words.empty() ? std::cerr : std::cout) << kGenesisHelp << OptionsHelp(NewOptions());
-    return words.empty() ? 1 : 0;
-  }
-  const std::string& sub = words[0];
-  if (sub != "new" && sub != "show") {
-    throw CliError("unknown genesis command '" + sub + "' (new, show)");
-  }
-  std::vector<OptionSpec> specs = sub == "new" ? NewOptions() : ShowOptions();
-  Args args = Args::Parse(words.subspan(1), specs);
-  if (args.Has("help")) {
-    std::cout << kGenesisHelp << OptionsHelp(specs);
-    return 0;
-  }
-  return sub == "new" ? New(args) : Show(args);
+  constexpr std::string_view kNames[] = {"new", "show"};
+  auto options_of = [](std::string_view sub) {
+    return sub == "new" ? NewOptions() : ShowOptions();
+  };
+  int rc = 0;
+  auto sub = ParseSubcommand(words, "genesis", kGenesisHelp, kNames, options_of, NewOptions(), &rc);
+  if (!sub) return rc;
+  return sub->name == "new" ? New(sub->args) : Show(sub->args);
 }
 
 }  // namespace waybill::cli

@@ -99,24 +99,13 @@ chain::AccountId ParseAccount(std::string_view text, std::string_view hrp, std::
 }
 
 int RunKey(std::span<const std::string> words) {
-  if (words.empty() || words[0] == "help" || words[0] == "--help" || words[0] == "-h") {
-    // Asked for: stdout and success. Missing the subcommand: stderr and failure.
-    (words.empty() ? std::cerr : std::cout) << kKeyHelp << OptionsHelp(KeyOptions(""));
-    return words.empty() ? 1 : 0;
-  }
-  const std::string& sub = words[0];
-  if (sub != "new" && sub != "dev" && sub != "address") {
-    throw CliError("unknown key command '" + sub + "' (new, dev, address; see waybill key --help)");
-  }
-  std::vector<OptionSpec> specs = KeyOptions(sub);
-  Args args = Args::Parse(words.subspan(1), specs);
-  if (args.Has("help")) {
-    std::cout << kKeyHelp << OptionsHelp(specs);
-    return 0;
-  }
-  if (sub == "new") return RunKeyNew(args);
-  if (sub == "dev") return RunKeyDev(args);
-  return RunKeyAddress(args);
+  constexpr std::string_view kNames[] = {"new", "dev", "address"};
+  int rc = 0;
+  auto sub = ParseSubcommand(words, "key", kKeyHelp, kNames, KeyOptions, KeyOptions(""), &rc);
+  if (!sub) return rc;
+  if (sub->name == "new") return RunKeyNew(sub->args);
+  if (sub->name == "dev") return RunKeyDev(sub->args);
+  return RunKeyAddress(sub->args);
 }
 
 }  // namespace waybill::cli

@@ -196,141 +196,170 @@ std::optional<std::string> Dechunk(std::string_view raw, bool* bad) {
   }
 }
 
-chain::Result<HttpResponse> ReadResponse(int fd, Clock::time_point deadline) {
-  std::string data;
-  size_t header_end = std::string::npos;
-  HttpResponse resp;
+// How the body of a response ends, from its header.
+struct BodyFraming {
   // Not std::optional: GCC warns (falsely) that its value may be used uninitialized.
   bool has_length = false;
   size_t content_length = 0;
   bool chunked = false;
+};
+
+std::string_view TrimBlanks(std::string_view value) {
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  return value;
+}
+
+// The status code of a status line such as "HTTP/1.1 200 OK".
+chain::Result<int> ParseStatusLine(std::string_view status_line) {
+  size_t sp = status_line.find(' ');
+  if (status_line.substr(0, 5) != "HTTP/" || sp == std::string_view::npos ||
+      status_line.size() < sp + 4) {
+    return Status::Invalid("not an HTTP response");
+  }
+  int status = 0;
+  for (size_t i = sp + 1; i < sp + 4; ++i) {
+    char c = status_line[i];
+    if (c < '0' || c > '9') return Status::Invalid("bad HTTP status line");
+    status = status * 10 + (c - '0');
+  }
+  return status;
+}
+
+// Applies one header line to the framing; other headers are ignored.
+Status ParseHeaderLine(std::string_view line, BodyFraming* framing) {
+  size_t colon = line.find(':');
+  if (colon == std::string_view::npos) return Status::Ok();
+  std::string name = Lower(std::string(line.substr(0, colon)));
+  std::string_view value = TrimBlanks(line.substr(colon + 1));
+  if (name == "content-length") {
+    size_t len = 0;
+    for (char c : value) {
+      if (c < '0' || c > '9' || len > kMaxResponseBytes) {
+        return Status::Invalid("bad Content-Length");
+      }
+      len = len * 10 + static_cast<size_t>(c - '0');
+    }
+    framing->content_length = len;
+    framing->has_length = true;
+  } else if (name == "transfer-encoding" &&
+             Lower(std::string(value)).find("chunked") != std::string::npos) {
+    framing->chunked = true;
+  }
+  return Status::Ok();
+}
+
+// Parses the response head (without the blank line that ends it): status and framing.
+Status ParseHead(std::string_view head, HttpResponse* resp, BodyFraming* framing) {
+  size_t line_end = head.find("\r\n");
+  auto status = ParseStatusLine(head.substr(0, line_end));
+  if (!status.ok()) return status.status();
+  resp->status = *status;
+  size_t pos = line_end == std::string_view::npos ? head.size() : line_end + 2;
+  while (pos < head.size()) {
+    size_t eol = head.find("\r\n", pos);
+    std::string_view line = head.substr(pos, eol == std::string_view::npos ? eol : eol - pos);
+    pos = eol == std::string_view::npos ? head.size() : eol + 2;
+    if (Status s = ParseHeaderLine(line, framing); !s.ok()) return s;
+  }
+  if (framing->chunked) framing->has_length = false;
+  return Status::Ok();
+}
+
+// True when `body` holds the whole body (then moved to resp->body); false to read more.
+chain::Result<bool> TakeCompleteBody(std::string_view body, const BodyFraming& framing,
+                                     HttpResponse* resp) {
+  if (framing.has_length && body.size() >= framing.content_length) {
+    resp->body = std::string(body.substr(0, framing.content_length));
+    return true;
+  }
+  if (!framing.chunked) return false;
+  bool bad = false;
+  auto decoded = Dechunk(body, &bad);
+  if (bad) return Status::Invalid("malformed chunked HTTP response");
+  if (!decoded) return false;
+  resp->body = std::move(*decoded);
+  return true;
+}
+
+// Receives what is available into *data. 0 when the server closed the connection.
+chain::Result<size_t> ReceiveSome(int fd, Clock::time_point deadline, std::string* data) {
   char buf[16384];
   while (true) {
-    if (header_end != std::string::npos) {
-      std::string_view body = std::string_view(data).substr(header_end);
-      if (has_length && body.size() >= content_length) {
-        resp.body = std::string(body.substr(0, content_length));
-        return resp;
-      }
-      if (chunked) {
-        bool bad = false;
-        auto decoded = Dechunk(body, &bad);
-        if (bad) return Status::Invalid("malformed chunked HTTP response");
-        if (decoded) {
-          resp.body = std::move(*decoded);
-          return resp;
-        }
-      }
-    }
     ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-        if (!WaitFor(fd, POLLIN, deadline)) {
-          return Status::Invalid("timed out waiting for the server's response");
-        }
-        continue;
-      }
+    if (n >= 0) {
+      data->append(buf, static_cast<size_t>(n));
+      return static_cast<size_t>(n);
+    }
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
       return Status::Invalid(std::string("receive failed: ") + std::strerror(errno));
     }
-    if (n == 0) {  // the server closed the connection
+    if (!WaitFor(fd, POLLIN, deadline)) {
+      return Status::Invalid("timed out waiting for the server's response");
+    }
+  }
+}
+
+chain::Result<HttpResponse> ReadResponse(int fd, Clock::time_point deadline) {
+  std::string data;
+  size_t header_end = std::string::npos;
+  HttpResponse resp;
+  BodyFraming framing;
+  while (true) {
+    if (header_end != std::string::npos) {
+      auto done = TakeCompleteBody(std::string_view(data).substr(header_end), framing, &resp);
+      if (!done.ok()) return done.status();
+      if (*done) return resp;
+    }
+    auto n = ReceiveSome(fd, deadline, &data);
+    if (!n.ok()) return n.status();
+    if (*n == 0) {  // the server closed the connection
       if (header_end == std::string::npos) {
         return Status::Invalid("the server closed the connection without a response");
       }
-      if (has_length || chunked) return Status::Invalid("truncated HTTP response");
+      if (framing.has_length || framing.chunked) return Status::Invalid("truncated HTTP response");
       resp.body = data.substr(header_end);
       return resp;
     }
-    data.append(buf, static_cast<size_t>(n));
     if (data.size() > kMaxResponseBytes) return Status::Invalid("HTTP response too large");
-    if (header_end == std::string::npos) {
-      size_t end = data.find("\r\n\r\n");
-      if (end == std::string::npos) {
-        if (data.size() > 64 * 1024) return Status::Invalid("HTTP response header too large");
-        continue;
-      }
-      header_end = end + 4;
-      std::string_view head = std::string_view(data).substr(0, end);
-      size_t line_end = head.find("\r\n");
-      std::string_view status_line = head.substr(0, line_end);
-      // "HTTP/1.1 200 OK"
-      size_t sp = status_line.find(' ');
-      if (status_line.substr(0, 5) != "HTTP/" || sp == std::string_view::npos ||
-          status_line.size() < sp + 4) {
-        return Status::Invalid("not an HTTP response");
-      }
-      resp.status = 0;
-      for (size_t i = sp + 1; i < sp + 4; ++i) {
-        char c = status_line[i];
-        if (c < '0' || c > '9') return Status::Invalid("bad HTTP status line");
-        resp.status = resp.status * 10 + (c - '0');
-      }
-      size_t pos = line_end == std::string_view::npos ? head.size() : line_end + 2;
-      while (pos < head.size()) {
-        size_t eol = head.find("\r\n", pos);
-        std::string_view line = head.substr(pos, eol == std::string_view::npos ? eol : eol - pos);
-        pos = eol == std::string_view::npos ? head.size() : eol + 2;
-        size_t colon = line.find(':');
-        if (colon == std::string_view::npos) continue;
-        std::string name = Lower(std::string(line.substr(0, colon)));
-        std::string_view value = line.substr(colon + 1);
-        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
-          value.remove_prefix(1);
-        }
-        while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) {
-          value.remove_suffix(1);
-        }
-        if (name == "content-length") {
-          size_t len = 0;
-          for (char c : value) {
-            if (c < '0' || c > '9' || len > kMaxResponseBytes) {
-              return Status::Invalid("bad Content-Length");
-            }
-            len = len * 10 + static_cast<size_t>(c - '0');
-          }
-          content_length = len;
-          has_length = true;
-        } else if (name == "transfer-encoding" &&
-                   Lower(std::string(value)).find("chunked") != std::string::npos) {
-          chunked = true;
-        }
-      }
-      if (chunked) has_length = false;
+    if (header_end != std::string::npos) continue;
+    size_t end = data.find("\r\n\r\n");
+    if (end == std::string::npos) {
+      if (data.size() > 64 * 1024) return Status::Invalid("HTTP response header too large");
+      continue;
+    }
+    header_end = end + 4;
+    if (Status s = ParseHead(std::string_view(data).substr(0, end), &resp, &framing); !s.ok()) {
+      return s;
     }
   }
 }
 
 }  // namespace
 
-chain::Result<RpcReply> RpcClient::Call(const std::string& method, const Json& params) const {
-  Json request = {{"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", params}};
-  std::string body = request.dump(-1, ' ', false, Json::error_handler_t::replace);
-  auto deadline = Clock::now() + std::chrono::seconds(std::max(conn_.timeout_seconds, 1));
-  auto sock = Connect(conn_.host, conn_.port, deadline);
-  if (!sock.ok()) return sock.status();
-  std::string host_header = conn_.host.find(':') != std::string::npos
-                                ? "[" + conn_.host + "]:" + std::to_string(conn_.port)
-                                : conn_.host + ":" + std::to_string(conn_.port);
+namespace {
+
+std::string RequestText(const RpcConnection& conn, const std::string& body) {
+  std::string host_header = conn.host.find(':') != std::string::npos
+                                ? "[" + conn.host + "]:" + std::to_string(conn.port)
+                                : conn.host + ":" + std::to_string(conn.port);
   std::string req = "POST / HTTP/1.1\r\nHost: " + host_header + "\r\n";
-  if (!conn_.user.empty() || !conn_.password.empty()) {
-    req += "Authorization: Basic " + Base64(conn_.user + ":" + conn_.password) + "\r\n";
+  if (!conn.user.empty() || !conn.password.empty()) {
+    req += "Authorization: Basic " + Base64(conn.user + ":" + conn.password) + "\r\n";
   }
   req += "Content-Type: application/json\r\nAccept: application/json\r\nConnection: close\r\n";
   req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
   req += body;
-  if (Status s = SendAll(sock->fd(), req, deadline); !s.ok()) return s;
-  auto resp = ReadResponse(sock->fd(), deadline);
-  if (!resp.ok()) return resp.status();
-  if (resp->status == 401) {
-    return Status::Invalid(
-        "authorization failed (HTTP 401): incorrect --rpcuser/--rpcpassword, or the cookie in "
-        "--datadir is not this node's");
-  }
-  if (resp->status == 403) return Status::Invalid("forbidden (HTTP 403)");
-  Json reply = Json::parse(resp->body, nullptr, /*allow_exceptions=*/false);
+  return req;
+}
+
+// The JSON-RPC reply in an HTTP response body.
+chain::Result<RpcReply> ParseReply(const HttpResponse& resp) {
+  Json reply = Json::parse(resp.body, nullptr, /*allow_exceptions=*/false);
   if (reply.is_discarded() || !reply.is_object() ||
       (!reply.contains("result") && !reply.contains("error"))) {
-    std::string snippet = resp->body.substr(0, 200);
-    return Status::Invalid("unexpected HTTP " + std::to_string(resp->status) +
+    std::string snippet = resp.body.substr(0, 200);
+    return Status::Invalid("unexpected HTTP " + std::to_string(resp.status) +
                            " response from the server: " + snippet);
   }
   RpcReply out;
@@ -350,6 +379,45 @@ chain::Result<RpcReply> RpcClient::Call(const std::string& method, const Json& p
   out.ok = true;
   out.result = reply.value("result", Json());
   return out;
+}
+
+}  // namespace
+
+chain::Result<RpcReply> RpcClient::Call(const std::string& method, const Json& params,
+                                        RpcFailure* failure) const {
+  RpcFailure ignored;
+  RpcFailure& why = failure ? *failure : ignored;
+  why = RpcFailure::kOther;
+  Json request = {{"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", params}};
+  std::string body = request.dump(-1, ' ', false, Json::error_handler_t::replace);
+  auto deadline = Clock::now() + std::chrono::seconds(std::max(conn_.timeout_seconds, 1));
+  auto sock = Connect(conn_.host, conn_.port, deadline);
+  if (!sock.ok()) {
+    if (sock.status().IsLocalError()) why = RpcFailure::kUnreachable;
+    return sock.status();
+  }
+  if (Status s = SendAll(sock->fd(), RequestText(conn_, body), deadline); !s.ok()) return s;
+  auto resp = ReadResponse(sock->fd(), deadline);
+  if (!resp.ok()) return resp.status();
+  if (resp->status == 401) {
+    why = RpcFailure::kUnauthorized;
+    return Status::Invalid(
+        "authorization failed (HTTP 401): incorrect --rpcuser/--rpcpassword, or the cookie in "
+        "--datadir is not this node's");
+  }
+  if (resp->status == 403) return Status::Invalid("forbidden (HTTP 403)");
+  auto reply = ParseReply(*resp);
+  if (reply.ok()) why = RpcFailure::kNone;
+  return reply;
+}
+
+Status RpcClient::ReloadCookie() {
+  if (conn_.cookie_path.empty()) return Status::Invalid("the credentials are not from a cookie");
+  std::string user, password;
+  if (Status s = ReadCookie(conn_.cookie_path, &user, &password); !s.ok()) return s;
+  conn_.user = std::move(user);
+  conn_.password = std::move(password);
+  return Status::Ok();
 }
 
 Status ReadCookie(const std::string& path, std::string* user, std::string* password) {

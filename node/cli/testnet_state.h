@@ -1,6 +1,6 @@
 // `waybill testnet`'s plumbing: what runs (DIR/testnet.json), the processes (spawn, wait,
 // tell our node from a reused pid), free ports, and RPC calls to one node. The commands are
-// in cli_testnet.cpp. POSIX only.
+// testnet_commands.h's. POSIX only.
 #pragma once
 
 #include <sys/types.h>

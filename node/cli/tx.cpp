@@ -40,17 +40,17 @@ constexpr std::array<std::string_view, 6> kSubcommands = {"transfer", "issue", "
                                                           "split",    "merge", "attest"};
 
 std::vector<OptionSpec> TxOptions(std::string_view sub) {
-  std::vector<OptionSpec> specs = ConnectionOptions();
-  std::vector<OptionSpec> common = {
-      {"key", "FILE", false, "key file of the sender (required)"},
-      {"fee", "N", false, "fee in base units (default: size x minimum fee rate)"},
-      {"fee-rate", "N", false, "fee per byte (default: the node's minimum)"},
-      {"nonce", "N", false, "sender nonce (default: the pending nonce from the node)"},
-      {"chain-id", "HEX", false, "chain id to sign for (default: the node's)"},
-      {"dry-run", "", false, "print the signed tx instead of sending it"},
-      {"json", "", false, "print a JSON object (txid, hex, fee, nonce, size, assets)"},
-  };
-  specs.insert(specs.end(), common.begin(), common.end());
+  std::vector<OptionSpec> specs = AddOptions(
+      ConnectionOptions(),
+      {
+          {"key", "FILE", false, "key file of the sender (required)"},
+          {"fee", "N", false, "fee in base units (default: size x minimum fee rate)"},
+          {"fee-rate", "N", false, "fee per byte (default: the node's minimum)"},
+          {"nonce", "N", false, "sender nonce (default: the pending nonce from the node)"},
+          {"chain-id", "HEX", false, "chain id to sign for (default: the node's)"},
+          {"dry-run", "", false, "print the signed tx instead of sending it"},
+          {"json", "", false, "print a JSON object (txid, hex, fee, nonce, size, assets)"},
+      });
   bool all = sub.empty();
   if (all || sub == "transfer" || sub == "asset-transfer") {
     specs.push_back({"to", "ADDR", false, "recipient address (or 64-hex account id)"});
@@ -93,7 +93,7 @@ const Json* Field(const Json& obj, const char* name) {
   return it != obj.end() && !it->is_null() ? &*it : nullptr;
 }
 
-TxEnv EnvFromNode(const RpcClient& client, const Args& args) {
+TxEnv EnvFromNode(RpcClient& client, const Args& args) {
   TxEnv env;
   Json info = CallRpc(client, args, "getblockchaininfo", Json::array());
   const Json* id = Field(info, "chain_id");
@@ -239,7 +239,7 @@ chain::Operation OpFromArgs(std::string_view sub, const Args& args, const std::s
   return AttestFromArgs(args);
 }
 
-uint64_t PendingNonce(const RpcClient& client, const Args& args, const std::string& address) {
+uint64_t PendingNonce(RpcClient& client, const Args& args, const std::string& address) {
   Json account = CallRpc(client, args, "getaccount", Json::array({address}));
   const Json* nonce = Field(account, "pending_nonce");
   if (!nonce || !nonce->is_number_unsigned()) {
@@ -250,24 +250,9 @@ uint64_t PendingNonce(const RpcClient& client, const Args& args, const std::stri
 
 // The parsed options of `tx SUB`, or nullopt when help was printed (exit code in *rc).
 std::optional<Args> ParseTxArgs(std::span<const std::string> words, int* rc) {
-  if (words.empty() || words[0] == "help" || words[0] == "--help" || words[0] == "-h") {
-    // Asked for: stdout and success. Missing the subcommand: stderr and failure.
-    (words.empty() ? std::cerr : std::cout) << kTxHelp << OptionsHelp(TxOptions(""));
-    *rc = words.empty() ? 1 : 0;
-    return std::nullopt;
-  }
-  const std::string& sub = words[0];
-  if (std::find(kSubcommands.begin(), kSubcommands.end(), sub) == kSubcommands.end()) {
-    throw CliError("unknown tx command '" + sub +
-                   "' (transfer, issue, asset-transfer, split, merge, attest)");
-  }
-  std::vector<OptionSpec> specs = TxOptions(sub);
-  Args args = Args::Parse(words.subspan(1), specs);
-  if (args.Has("help")) {
-    std::cout << kTxHelp << OptionsHelp(specs);
-    *rc = 0;
-    return std::nullopt;
-  }
+  auto sub = ParseSubcommand(words, "tx", kTxHelp, kSubcommands, TxOptions, TxOptions(""), rc);
+  if (!sub) return std::nullopt;
+  Args& args = sub->args;
   if (!args.positional().empty()) {
     throw CliError("unexpected argument '" + args.positional()[0] + "' (options start with --)");
   }
@@ -296,7 +281,7 @@ TxEnv ResolveEnv(const Args& args, std::optional<RpcClient>* client) {
 // may not depend on: node/cli/README.md).
 chain::Transaction BuildUnsigned(std::string_view sub, const Args& args, const TxEnv& env,
                                  const chain::AccountId& sender,
-                                 const std::optional<RpcClient>& client) {
+                                 std::optional<RpcClient>& client) {
   chain::Operation op = OpFromArgs(sub, args, env.hrp);
   wallet::TxParams params;
   params.chain_id = env.chain_id;
@@ -315,7 +300,7 @@ chain::Transaction BuildUnsigned(std::string_view sub, const Args& args, const T
   return std::move(*tx);
 }
 
-void Send(const RpcClient& client, const Args& args, const wallet::SignedTx& signed_tx) {
+void Send(RpcClient& client, const Args& args, const wallet::SignedTx& signed_tx) {
   const std::string hex = chain::HexEncode(signed_tx.raw);
   Json sent = CallRpc(client, args, "sendrawtransaction", Json::array({hex}));
   if (sent.is_string() && sent.get<std::string>() != signed_tx.txid.ToHex()) {

@@ -3,6 +3,8 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <tuple>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -83,77 +85,67 @@ std::string WorkHex(const chain::ArithU256& v) {
   return "0x" + (first == std::string::npos ? std::string("0") : hex.substr(first));
 }
 
-}  // namespace
-
-chain::Result<consensus::ChainParams> ParseGenesisJson(std::string_view text) {
-  json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return Bad("not valid JSON");
-  if (!doc.is_object()) return Bad("top level must be an object");
-  for (const auto& [key, value] : doc.items()) {
-    if (!kTopFields.count(key)) return Bad("unknown field " + key);
-  }
-  consensus::ChainParams p;
+// The top-level scalar fields: names, magic, block timing, reward and size limits.
+Status ReadScalars(const json& doc, consensus::ChainParams* p) {
   for (const char* name : {"network", "address_prefix"}) {
     auto it = doc.find(name);
     if (it == doc.end() || !it->is_string()) return Bad(std::string(name) + " must be a string");
   }
-  p.network = doc["network"].get<std::string>();
-  p.address_prefix = doc["address_prefix"].get<std::string>();
-  if (Status s = ReadHex32(doc, "magic", &p.magic); !s.ok()) return s;
-  if (Status s = ReadHex32(doc, "pow_limit_bits", &p.pow_limit_bits); !s.ok()) return s;
+  p->network = doc["network"].get<std::string>();
+  p->address_prefix = doc["address_prefix"].get<std::string>();
+  if (Status s = ReadHex32(doc, "magic", &p->magic); !s.ok()) return s;
+  if (Status s = ReadHex32(doc, "pow_limit_bits", &p->pow_limit_bits); !s.ok()) return s;
   constexpr int64_t kMaxI = INT64_MAX;
   constexpr uint64_t kMaxU = UINT64_MAX;
-  if (Status s = ReadInt<int64_t>(doc, "target_block_time", 1, kMaxI, &p.target_block_time);
-      !s.ok()) {
-    return s;
+  for (auto [name, lo, out] :
+       {std::tuple{"target_block_time", int64_t{1}, &p->target_block_time},
+        std::tuple{"asert_half_life", int64_t{1}, &p->asert_half_life},
+        std::tuple{"max_future_block_time", int64_t{0}, &p->max_future_block_time}}) {
+    if (Status s = ReadInt<int64_t>(doc, name, lo, kMaxI, out); !s.ok()) return s;
   }
-  if (Status s = ReadInt<int64_t>(doc, "asert_half_life", 1, kMaxI, &p.asert_half_life);
-      !s.ok()) {
-    return s;
+  for (auto [name, out] : {std::pair{"block_reward", &p->block_reward},
+                           std::pair{"halving_interval", &p->halving_interval},
+                           std::pair{"min_fee_per_byte", &p->min_fee_per_byte},
+                           std::pair{"max_block_size", &p->max_block_size},
+                           std::pair{"max_block_txs", &p->max_block_txs}}) {
+    if (Status s = ReadInt<uint64_t>(doc, name, 0, kMaxU, out); !s.ok()) return s;
   }
-  if (Status s = ReadInt<int64_t>(doc, "max_future_block_time", 0, kMaxI,
-                                  &p.max_future_block_time);
-      !s.ok()) {
-    return s;
-  }
-  if (Status s = ReadInt<uint64_t>(doc, "block_reward", 0, kMaxU, &p.block_reward); !s.ok()) {
-    return s;
-  }
-  if (Status s = ReadInt<uint64_t>(doc, "halving_interval", 0, kMaxU, &p.halving_interval);
-      !s.ok()) {
-    return s;
-  }
-  if (Status s = ReadInt<uint64_t>(doc, "min_fee_per_byte", 0, kMaxU, &p.min_fee_per_byte);
-      !s.ok()) {
-    return s;
-  }
-  if (Status s = ReadInt<uint64_t>(doc, "max_block_size", 0, kMaxU, &p.max_block_size);
-      !s.ok()) {
-    return s;
-  }
-  if (Status s = ReadInt<uint64_t>(doc, "max_block_txs", 0, kMaxU, &p.max_block_txs); !s.ok()) {
-    return s;
-  }
+  return Status::Ok();
+}
+
+// The optional fields min_chain_work and allow_mocktime.
+Status ReadOptional(const json& doc, consensus::ChainParams* p) {
   if (auto it = doc.find("min_chain_work"); it != doc.end()) {
     std::optional<chain::ArithU256> work;
     if (it->is_string()) work = chain::ArithU256::FromHex(it->get<std::string>());
     if (!work) return Bad("min_chain_work must be a string of 1 to 64 hex digits (\"0x...\")");
-    p.min_chain_work = *work;
+    p->min_chain_work = *work;
   }
   if (auto it = doc.find("allow_mocktime"); it != doc.end()) {
     if (!it->is_boolean()) return Bad("allow_mocktime must be true or false");
-    p.allow_mocktime = it->get<bool>();
+    p->allow_mocktime = it->get<bool>();
   }
+  return Status::Ok();
+}
 
+// The "genesis" object: time, bits and nonce of the genesis header.
+Status ReadGenesisHeader(const json& doc, consensus::ChainParams* p) {
   auto g = doc.find("genesis");
   if (g == doc.end() || !g->is_object()) return Bad("genesis must be an object");
   for (const auto& [key, value] : g->items()) {
-    if (key != "time" && key != "bits" && key != "nonce") return Bad("unknown field genesis." + key);
+    if (key != "time" && key != "bits" && key != "nonce") {
+      return Bad("unknown field genesis." + key);
+    }
   }
-  if (Status s = ReadInt<uint32_t>(*g, "time", 0, UINT32_MAX, &p.genesis_time); !s.ok()) return s;
-  if (Status s = ReadHex32(*g, "bits", &p.genesis_bits); !s.ok()) return s;
-  if (Status s = ReadInt<uint64_t>(*g, "nonce", 0, kMaxU, &p.genesis_nonce); !s.ok()) return s;
+  if (Status s = ReadInt<uint32_t>(*g, "time", 0, UINT32_MAX, &p->genesis_time); !s.ok()) {
+    return s;
+  }
+  if (Status s = ReadHex32(*g, "bits", &p->genesis_bits); !s.ok()) return s;
+  return ReadInt<uint64_t>(*g, "nonce", 0, UINT64_MAX, &p->genesis_nonce);
+}
 
+// The "allocations" array. REQUIRES: p->address_prefix is read.
+Status ReadAllocations(const json& doc, consensus::ChainParams* p) {
   auto allocs = doc.find("allocations");
   if (allocs == doc.end() || !allocs->is_array()) return Bad("allocations must be an array");
   for (const auto& a : *allocs) {
@@ -165,14 +157,30 @@ chain::Result<consensus::ChainParams> ParseGenesisJson(std::string_view text) {
     }
     auto addr = a.find("address");
     if (addr == a.end() || !addr->is_string()) return Bad("allocation address must be a string");
-    auto account = chain::bech32::DecodeAddress(p.address_prefix, addr->get<std::string>());
+    auto account = chain::bech32::DecodeAddress(p->address_prefix, addr->get<std::string>());
     if (!account.ok()) return Bad("allocation address: " + account.status().reason());
     consensus::Allocation alloc;
     alloc.account = *account;
     if (Status s = ReadInt<uint64_t>(a, "amount", 1, chain::kMaxAmount, &alloc.amount); !s.ok()) {
       return s;
     }
-    p.allocations.push_back(alloc);
+    p->allocations.push_back(alloc);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+chain::Result<consensus::ChainParams> ParseGenesisJson(std::string_view text) {
+  json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) return Bad("not valid JSON");
+  if (!doc.is_object()) return Bad("top level must be an object");
+  for (const auto& [key, value] : doc.items()) {
+    if (!kTopFields.count(key)) return Bad("unknown field " + key);
+  }
+  consensus::ChainParams p;
+  for (auto* step : {&ReadScalars, &ReadOptional, &ReadGenesisHeader, &ReadAllocations}) {
+    if (Status s = step(doc, &p); !s.ok()) return s;
   }
   if (Status s = p.Finalize(); !s.ok()) return s;
   return p;
