@@ -76,20 +76,28 @@ inline std::filesystem::path FreshTempDir(const std::string& prefix) {
   return dir;
 }
 
-// genesis/regtest.json (the one definition of the test network's parameters), with one
+// genesis/regtest.json as the node embeds it: the one definition of the test network's
+// parameters.
+inline ChainParams Regtest() {
+  auto p = node::EmbeddedGenesis("regtest");
+  if (!p.ok()) std::abort();
+  return std::move(*p);
+}
+
+// Regtest(), with one
 // deliberate change: only dev keys 0..kFundedKeys-1 keep their allocation, so that keys
 // kFundedKeys.. start empty (the tests use them as fresh miners and recipients, and count
 // the funded senders).
 inline ChainParams MakeParams() {
-  auto p = node::EmbeddedGenesis("regtest");
-  if (!p.ok() || p->allocations.size() < kFundedKeys) std::abort();
-  p->allocations.resize(kFundedKeys);
+  ChainParams p = Regtest();
+  if (p.allocations.size() < kFundedKeys) std::abort();
+  p.allocations.resize(kFundedKeys);
   for (uint32_t i = 0; i < kFundedKeys; ++i) {
-    const Allocation& a = p->allocations[i];
+    const Allocation& a = p.allocations[i];
     if (a.account != DevKey(i).PublicKey() || a.amount != kAllocation) std::abort();
   }
-  if (!p->Finalize().ok()) std::abort();
-  return std::move(*p);
+  if (!p.Finalize().ok()) std::abort();
+  return p;
 }
 
 // Holds the dev keys and signs txs for a network.

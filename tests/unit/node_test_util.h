@@ -34,14 +34,13 @@ using consensus::testing::DevKey;
 // The regtest network of genesis/regtest.json, as the node embeds it: the one definition of
 // its parameters. Its allocations fund dev keys 0..kFundedKeys-1 with kAllocation each.
 inline consensus::ChainParams RegtestParams() {
-  auto params = EmbeddedGenesis("regtest");
-  if (!params.ok()) std::abort();
-  if (params->allocations.size() != kFundedKeys) std::abort();
+  consensus::ChainParams params = consensus::testing::Regtest();
+  if (params.allocations.size() != kFundedKeys) std::abort();
   for (uint32_t i = 0; i < kFundedKeys; ++i) {
-    const consensus::Allocation& a = params->allocations[i];
+    const consensus::Allocation& a = params.allocations[i];
     if (a.account != DevKey(i).PublicKey() || a.amount != kAllocation) std::abort();
   }
-  return std::move(*params);
+  return params;
 }
 
 // Forwards tip changes to a mempool created after the chainstate.
