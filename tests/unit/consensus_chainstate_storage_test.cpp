@@ -73,6 +73,13 @@ class ChainstateStorageTest : public ::testing::Test {
     }
     return out;
   }
+  // Opens the chainstate over env (so a test can make its writes fail) and mines 2 blocks.
+  void OpenOnFaultEnvAndExtend(waybill::testing::FaultEnv* env) {
+    ChainstateOptions options = Options();
+    options.store.env = env;
+    Open(options);
+    Extend(2);
+  }
   // Overwrites stored records directly (the chainstate closed).
   void Tamper(const std::function<void(chain::StoreBatch*)>& fn) {
     cs_.reset();
@@ -93,10 +100,7 @@ class ChainstateStorageTest : public ::testing::Test {
 
 TEST_F(ChainstateStorageTest, FailedWriteIsFatalOnceAndSticks) {
   waybill::testing::FaultEnv env;
-  ChainstateOptions options = Options();
-  options.store.env = &env;
-  Open(options);
-  Extend(2);
+  OpenOnFaultEnvAndExtend(&env);
   const auto tip = cs_->Tip();
 
   env.FailWrites(true);
@@ -122,10 +126,7 @@ TEST_F(ChainstateStorageTest, FailedWriteIsFatalOnceAndSticks) {
 
 TEST_F(ChainstateStorageTest, FailedInvalidationMarkIsFatal) {
   waybill::testing::FaultEnv env;
-  ChainstateOptions options = Options();
-  options.store.env = &env;
-  Open(options);
-  Extend(2);
+  OpenOnFaultEnvAndExtend(&env);
   // A stored block off the active chain: invalidating it only writes its failure mark, which
   // the chainstate ignored before.
   Block side = MakeBlock(params_.genesis_id, 0,
