@@ -172,17 +172,7 @@ class FakeTransport : public Transport {
 const std::vector<chain::Transaction>& Txs() {
   static const std::vector<chain::Transaction> txs = [] {
     std::vector<chain::Transaction> out;
-    auto key = chain::SecretKey::FromBytes(H(7).span());
-    for (uint64_t nonce = 0; nonce < 8; ++nonce) {
-      chain::Transaction tx;
-      tx.chain_id = H(1);
-      tx.sender = key->PublicKey();
-      tx.nonce = nonce;
-      tx.fee = 200;
-      tx.op = chain::TransferOp{H(2), 5000 + nonce};
-      tx.Sign(*key);
-      out.push_back(tx);
-    }
+    for (uint64_t nonce = 0; nonce < 8; ++nonce) out.push_back(p2p::testing::SignedTx(nonce));
     return out;
   }();
   return txs;

@@ -12,6 +12,7 @@
 
 #include "chain/block.h"
 #include "chain/hash.h"
+#include "chain/schnorr.h"
 #include "chain/tx.h"
 #include "p2p/node_interface.h"
 
@@ -22,6 +23,19 @@ inline chain::Hash256 H(uint8_t fill) {
   chain::Hash256 h;
   h.bytes.fill(fill);
   return h;
+}
+
+// A transfer signed by the key whose secret bytes are all key_fill (on no real network).
+inline chain::Transaction SignedTx(uint64_t nonce, uint8_t key_fill = 7) {
+  auto key = chain::SecretKey::FromBytes(H(key_fill).span());
+  chain::Transaction tx;
+  tx.chain_id = H(1);
+  tx.sender = key->PublicKey();
+  tx.nonce = nonce;
+  tx.fee = 200;
+  tx.op = chain::TransferOp{H(2), 5000 + nonce};
+  tx.Sign(*key);
+  return tx;
 }
 
 class FakeNodeBase : public NodeInterface {

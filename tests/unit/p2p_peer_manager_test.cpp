@@ -189,15 +189,7 @@ class FakeNode : public testing::FakeNodeBase {
 };
 
 chain::Transaction Tx(uint64_t nonce, uint8_t key_fill = 7) {
-  auto key = chain::SecretKey::FromBytes(H(key_fill).span());
-  chain::Transaction tx;
-  tx.chain_id = H(1);
-  tx.sender = key->PublicKey();
-  tx.nonce = nonce;
-  tx.fee = 200;
-  tx.op = chain::TransferOp{H(2), 5000 + nonce};
-  tx.Sign(*key);
-  return tx;
+  return testing::SignedTx(nonce, key_fill);
 }
 
 class PeerManagerTest : public ::testing::Test {
