@@ -14,6 +14,7 @@
 #include "fuzz/fuzz.h"
 #include "p2p/addrman.h"
 #include "p2p/peer_manager.h"
+#include "tests/unit/p2p_fake_node.h"
 
 using namespace waybill;
 using namespace waybill::p2p;
@@ -46,55 +47,30 @@ class Input {
   size_t pos_ = 0;
 };
 
-chain::Hash256 H(uint8_t fill) {
-  chain::Hash256 h;
-  h.bytes.fill(fill);
-  return h;
-}
+using p2p::testing::H;
 
-// A block tree with no proof of work: every header whose parent is known is accepted.
-class FakeNode : public NodeInterface {
+// A block tree with no proof of work: every header whose parent is known is accepted (at most
+// 5000 of them), some header and block nonces are invalid, and the tx nonce picks the verdict.
+class FakeNode : public p2p::testing::FakeNodeBase {
  public:
-  FakeNode() {
-    genesis.time = 1000;
-    genesis_id = genesis.Id();
-    headers[genesis_id] = {genesis, 0, true};
-    active = {genesis_id};
-  }
-  struct Entry {
-    chain::BlockHeader header;
-    uint32_t height;
-    bool have_data;
-  };
   ChainSummary GetChainSummary() override {
     const auto h = static_cast<uint32_t>(active.size() - 1);
     return ChainSummary{active.back(), h, active.back(), h};
-  }
-  std::optional<HeaderInfo> GetHeaderInfo(const chain::Hash256& id) override {
-    auto it = headers.find(id);
-    if (it == headers.end()) return std::nullopt;
-    HeaderInfo info;
-    info.height = it->second.height;
-    info.chain_work = chain::ArithU256(it->second.height + 1);
-    info.have_data = it->second.have_data;
-    info.in_active_chain = info.height < active.size() && active[info.height] == id;
-    info.failed = (id.bytes[0] & 0x0f) == 0x0f;  // some headers count as failed
-    return info;
   }
   std::vector<chain::Hash256> GetLocator() override { return {active.back(), genesis_id}; }
   std::vector<chain::BlockHeader> GetHeadersAfter(const std::vector<chain::Hash256>&,
                                                   const chain::Hash256&, size_t max) override {
     std::vector<chain::BlockHeader> out;
     for (size_t i = 1; i < active.size() && out.size() < max; ++i) {
-      out.push_back(headers[active[i]].header);
+      out.push_back(entries[active[i]].header);
     }
     return out;
   }
   HeadersVerdict AcceptHeaders(const std::vector<chain::BlockHeader>& list) override {
     HeadersVerdict v;
     for (size_t i = 0; i < list.size(); ++i) {
-      auto parent = headers.find(list[i].prev);
-      if (parent == headers.end()) {
+      auto parent = entries.find(list[i].prev);
+      if (parent == entries.end()) {
         v.connects = i > 0;
         v.verdict = Verdict::Invalid(100, "prev-not-found");
         return v;
@@ -104,10 +80,10 @@ class FakeNode : public NodeInterface {
         return v;
       }
       const chain::Hash256 id = list[i].Id();
-      if (headers.size() < 5000) {
-        headers.emplace(id, Entry{list[i], parent->second.height + 1, false});
+      if (entries.size() < 5000) {
+        entries.emplace(id, Entry{list[i], parent->second.height + 1, false});
       }
-      if (!headers.count(id)) break;
+      if (!entries.count(id)) break;
       v.accepted++;
       v.last = id;
     }
@@ -117,8 +93,8 @@ class FakeNode : public NodeInterface {
       const chain::Hash256& target, size_t max, uint32_t,
       const std::function<bool(const chain::Hash256&)>& skip) override {
     std::vector<chain::Hash256> path;
-    for (chain::Hash256 walk = target; headers.count(walk) && !headers[walk].have_data;
-         walk = headers[walk].header.prev) {
+    for (chain::Hash256 walk = target; entries.count(walk) && !entries[walk].have_data;
+         walk = entries[walk].header.prev) {
       path.push_back(walk);
     }
     std::reverse(path.begin(), path.end());
@@ -131,17 +107,12 @@ class FakeNode : public NodeInterface {
   }
   Verdict ProcessBlock(const chain::DecodedBlock& block) override {
     const chain::Hash256 id = block.block.header.Id();
-    auto it = headers.find(id);
-    if (it == headers.end()) return Verdict::Orphan("prev-blk-not-found");
+    auto it = entries.find(id);
+    if (it == entries.end()) return Verdict::Orphan("prev-blk-not-found");
     if (block.block.header.nonce % 5 == 4) return Verdict::Invalid(100, "bad-merkle-root");
     it->second.have_data = true;
     if (block.block.header.prev == active.back()) active.push_back(id);
     return Verdict::Accepted();
-  }
-  std::optional<chain::Bytes> ReadBlock(const chain::Hash256& id) override {
-    auto it = headers.find(id);
-    if (it == headers.end() || !it->second.have_data) return std::nullopt;
-    return chain::Block{it->second.header, {}}.Serialize();
   }
   Verdict AcceptTx(const chain::Transaction& tx) override {
     const chain::Hash256 id = tx.Id();
@@ -158,23 +129,10 @@ class FakeNode : public NodeInterface {
         return Verdict::Accepted();
     }
   }
-  bool HaveTx(const chain::Hash256& txid) override { return mempool.count(txid) > 0; }
-  std::optional<chain::Bytes> GetMempoolTx(const chain::Hash256& txid) override {
-    auto it = mempool.find(txid);
-    if (it == mempool.end()) return std::nullopt;
-    return it->second.Serialize();
-  }
-  std::vector<chain::Hash256> MempoolTxids() override {
-    std::vector<chain::Hash256> out;
-    for (const auto& [id, tx] : mempool) out.push_back(id);
-    return out;
-  }
 
-  chain::BlockHeader genesis;
-  chain::Hash256 genesis_id;
-  std::map<chain::Hash256, Entry> headers;
-  std::vector<chain::Hash256> active;
-  std::map<chain::Hash256, chain::Transaction> mempool;
+ protected:
+  // Some headers count as failed.
+  bool IsFailed(const chain::Hash256& id) const override { return (id.bytes[0] & 0x0f) == 0x0f; }
 };
 
 class FakeTransport : public Transport {
@@ -214,17 +172,7 @@ class FakeTransport : public Transport {
 const std::vector<chain::Transaction>& Txs() {
   static const std::vector<chain::Transaction> txs = [] {
     std::vector<chain::Transaction> out;
-    auto key = chain::SecretKey::FromBytes(H(7).span());
-    for (uint64_t nonce = 0; nonce < 8; ++nonce) {
-      chain::Transaction tx;
-      tx.chain_id = H(1);
-      tx.sender = key->PublicKey();
-      tx.nonce = nonce;
-      tx.fee = 200;
-      tx.op = chain::TransferOp{H(2), 5000 + nonce};
-      tx.Sign(*key);
-      out.push_back(tx);
-    }
+    for (uint64_t nonce = 0; nonce < 8; ++nonce) out.push_back(p2p::testing::SignedTx(nonce));
     return out;
   }();
   return txs;
@@ -270,8 +218,8 @@ struct Harness {
       case 0:
         return node.active[pick % node.active.size()];
       case 1: {
-        auto it = node.headers.begin();
-        std::advance(it, static_cast<long>(pick % node.headers.size()));
+        auto it = node.entries.begin();
+        std::advance(it, static_cast<long>(pick % node.entries.size()));
         return it->first;
       }
       case 2:
@@ -352,8 +300,8 @@ struct Harness {
         } else {
           id = PoolHash(in);
         }
-        auto it = node.headers.find(*id);
-        if (it != node.headers.end()) b.block.block.header = it->second.header;
+        auto it = node.entries.find(*id);
+        if (it != node.entries.end()) b.block.block.header = it->second.header;
         return b;
       }
       case 10:
@@ -437,7 +385,7 @@ struct Harness {
         const uint8_t what = in.Byte();
         if (what % 3 == 0) {
           std::vector<chain::BlockHeader> connected;
-          connected.push_back(node.headers[node.active.back()].header);
+          connected.push_back(node.entries[node.active.back()].header);
           pm.OnBlocksConnected(connected);
         } else if (what % 3 == 1) {
           pm.OnLocalTx(Txs()[what % Txs().size()].Id());

@@ -17,12 +17,11 @@ import atexit
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 
 from framework import (JSONRPCError, HTTPError, TestFailure, WaybillTestFramework,
-                       assert_equal, assert_greater_equal, assert_true, log)
+                       assert_equal, assert_greater_equal, assert_true, log, skip_if)
 
 SIZE = "24m"
 MARGIN = 192 * 1024  # bytes left free by the filler
@@ -58,10 +57,7 @@ class DiskFullTest(WaybillTestFramework):
     time_limit = 400
 
     def main(self):
-        reason = skip_reason()
-        if reason:
-            print(f"SKIPPED: {reason}", flush=True)
-            sys.exit(0)
+        skip_if(skip_reason())
         self.mountpoint = None
         atexit.register(self.unmount)
         super().main()

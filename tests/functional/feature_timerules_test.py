@@ -6,9 +6,6 @@ rejected ("time-too-old"), one beyond the node's clock plus max_future_block_tim
 Blocks are built from getblocktemplate's header, their time rewritten and their nonce solved
 here in Python (regtest's target accepts about every other hash)."""
 
-import json
-import os
-
 from framework import (JSONRPCError, WaybillTestFramework, assert_equal, assert_true,
                        header_fields, header_hash, log, set_header_time, solve_header)
 
@@ -17,9 +14,7 @@ class TimeRulesTest(WaybillTestFramework):
     def run_test(self):
         node = self.nodes[0]
         rpc = node.rpc
-        with open(os.path.join(self.options.srcdir, "genesis", "regtest.json")) as f:
-            regtest = json.load(f)
-        max_future = regtest["max_future_block_time"]
+        max_future = self.regtest_genesis()["max_future_block_time"]
         _, miner = self.dev_key(0)
 
         genesis_time = header_fields(rpc.getblockheader(rpc.getblockhash(0), False))["time"]

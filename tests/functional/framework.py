@@ -102,6 +102,32 @@ def check_custody(rpc, asset, holder, candidates):
     assert_equal(holders, [holder], "exactly one account holds the asset")
 
 
+def skip_if(reason):
+    """A test that cannot run here (no root, no kernel feature) prints why and passes."""
+    if reason:
+        print(f"SKIPPED: {reason}", flush=True)
+        sys.exit(0)
+
+
+def status_kib(pid, field):
+    """A size field of /proc/<pid>/status (VmHWM, VmRSS, ...) in KiB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise AssertionError(f"no {field} in /proc/{pid}/status")
+
+
+def reset_peak(pid):
+    """Resets VmHWM to the current RSS (Linux clear_refs 5); False where not allowed."""
+    try:
+        with open(f"/proc/{pid}/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
 def wait_until(predicate, timeout=60.0, interval=0.1, what="condition"):
     """Polls predicate() until it is truthy; fails after timeout seconds."""
     deadline = time.monotonic() + timeout
@@ -259,12 +285,7 @@ class RpcClient:
         status, text = self.post(body)
         if status == 401:
             raise HTTPError(status, text)
-        try:
-            reply = json.loads(text)
-        except ValueError:
-            raise HTTPError(status, text)
-        if not isinstance(reply, dict):
-            raise HTTPError(status, text)
+        reply = self._parse_reply(status, text, dict)
         err = reply.get("error")
         if err:
             raise JSONRPCError(err.get("code"), err.get("message", ""))
@@ -281,19 +302,24 @@ class RpcClient:
             self._id += 1
             requests.append({"jsonrpc": "2.0", "id": self._id, "method": method,
                              "params": list(params)})
-        status, text = self.post(json.dumps(requests))
-        try:
-            replies = json.loads(text)
-        except ValueError:
-            raise HTTPError(status, text)
-        if not isinstance(replies, list):
-            raise HTTPError(status, text)
+        replies = self._parse_reply(*self.post(json.dumps(requests)), list)
         by_id = {r.get("id"): r for r in replies}
         out = []
         for req in requests:
             r = by_id.get(req["id"], {})
             out.append((r.get("result"), r.get("error")))
         return out
+
+    @staticmethod
+    def _parse_reply(status, text, kind):
+        """The JSON reply, which must be a kind (dict or list); HTTPError otherwise."""
+        try:
+            reply = json.loads(text)
+        except ValueError:
+            raise HTTPError(status, text)
+        if not isinstance(reply, kind):
+            raise HTTPError(status, text)
+        return reply
 
     def __getattr__(self, name):
         if name.startswith("_"):
@@ -619,6 +645,24 @@ class WaybillTestFramework:
 
     def genesis_hash(self):
         return self.nodes[0].rpc.getblockhash(0)
+
+    def regtest_genesis(self):
+        """genesis/regtest.json, the parameters the nodes run with (a fresh copy each call)."""
+        with open(os.path.join(self.options.srcdir, "genesis", "regtest.json")) as f:
+            return json.load(f)
+
+    def check_supply(self, rpc, holders, what=""):
+        """The balances of holders (every account that ever held coins) add up to the
+        allocations plus the block rewards of rpc's active chain."""
+        regtest = self.regtest_genesis()
+        reward = regtest["block_reward"]
+        halving = regtest["halving_interval"]
+        height = rpc.getblockcount()
+        issued = sum(reward >> (h // halving) if halving else reward
+                     for h in range(1, height + 1))
+        allocated = sum(a["amount"] for a in regtest["allocations"])
+        total = sum(rpc.getaccount(addr)["balance"] for addr in holders)
+        assert_equal(total, allocated + issued, f"{what}supply at height {height}")
 
     # -- driver
 

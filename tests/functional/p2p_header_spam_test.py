@@ -111,8 +111,7 @@ class P2PHeaderSpamTest(WaybillTestFramework):
         return Node(index, self, [], launcher=launcher)
 
     def write_genesis(self):
-        with open(os.path.join(self.options.srcdir, "genesis", "regtest.json")) as f:
-            doc = json.load(f)
+        doc = self.regtest_genesis()
         doc["comment"] = "p2p_header_spam_test: regtest with a harder genesis target"
         self.genesis_time = int(time.time()) - 60
         doc["genesis"] = {"time": self.genesis_time, "bits": f"0x{GENESIS_BITS:08x}", "nonce": 0}

@@ -32,7 +32,8 @@ import shutil
 import subprocess
 import sys
 
-from framework import (Node, WaybillTestFramework, assert_equal, assert_true, log, wait_until)
+from framework import (Node, WaybillTestFramework, assert_equal, assert_true, log, skip_if,
+                       wait_until)
 
 CLONE_NEWNET = 0x40000000
 SUBNET = "10.77.0"
@@ -130,10 +131,7 @@ class P2PNetnsTest(WaybillTestFramework):
     time_limit = 420
 
     def main(self):
-        reason = skip_reason()
-        if reason:
-            print(f"SKIPPED: {reason}", flush=True)
-            sys.exit(0)
+        skip_if(skip_reason())
         self.netem, why = netem_available()
         if not self.netem:
             print(f"NOTE: no netem qdisc in this kernel ({why}): the links get a tbf rate "
@@ -191,11 +189,7 @@ class P2PNetnsTest(WaybillTestFramework):
             self.teardown()
 
     def teardown(self):
-        for node in getattr(self, "nodes", []):
-            try:
-                node.kill()
-            except Exception:
-                pass
+        self._kill_nodes()
         while getattr(self, "namespaces", None):
             run("ip", "netns", "del", self.namespaces.pop(), check=False)
 

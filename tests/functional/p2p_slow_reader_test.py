@@ -13,18 +13,10 @@ import os
 import socket
 
 from framework import (REGTEST_MAGIC, WaybillTestFramework, assert_equal, assert_true, log,
-                       wait_until)
+                       status_kib, wait_until)
 from p2p_codec import P2PConnection, frame, getheaders_payload
 
 REQUESTS = 300
-
-
-def status_kib(pid, field):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise AssertionError(f"no {field} for pid {pid}")
 
 
 class P2PSlowReaderTest(WaybillTestFramework):

@@ -11,11 +11,11 @@ The limits are documented in docs/API.md ("Limits")."""
 
 import base64
 import json
-import os
 import socket
 import threading
 
-from framework import WaybillTestFramework, assert_equal, assert_true, log
+from framework import (WaybillTestFramework, assert_equal, assert_true, log, reset_peak,
+                       status_kib)
 
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
@@ -24,24 +24,6 @@ INVALID_REQUEST = -32600
 MEMORY_BOUND_MIB = 64
 MAX_BODY = 4 << 20
 UNAUTH_CLIENTS = 32
-
-
-def status_kib(pid, field):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise AssertionError(f"no {field} in /proc/{pid}/status")
-
-
-def reset_peak(pid):
-    """Resets VmHWM to the current RSS (Linux clear_refs 5); False where not allowed."""
-    try:
-        with open(f"/proc/{pid}/clear_refs", "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
 
 
 def send_unauthenticated(port, body, results, i):

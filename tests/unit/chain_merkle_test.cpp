@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "chain/hash.h"
@@ -115,6 +116,26 @@ std::vector<Hash256> Prepend(const Hash256& h, std::vector<Hash256> v) {
   return v;
 }
 
+// Every proof one edit away from proof: each hash flipped, removed, or written twice; with a
+// label for the failure message.
+std::vector<std::pair<std::string, std::vector<Hash256>>> OneEditProofs(
+    const std::vector<Hash256>& proof) {
+  std::vector<std::pair<std::string, std::vector<Hash256>>> out;
+  for (size_t i = 0; i < proof.size(); ++i) {
+    const auto at = static_cast<ptrdiff_t>(i);
+    std::vector<Hash256> flipped = proof;
+    flipped[i] = FlipBit(flipped[i]);
+    out.emplace_back("flip " + std::to_string(i), std::move(flipped));
+    std::vector<Hash256> removed = proof;
+    removed.erase(removed.begin() + at);
+    out.emplace_back("remove " + std::to_string(i), std::move(removed));
+    std::vector<Hash256> duplicated = proof;
+    duplicated.insert(duplicated.begin() + at, proof[i]);
+    out.emplace_back("duplicate " + std::to_string(i), std::move(duplicated));
+  }
+  return out;
+}
+
 std::vector<Hash256> Append(std::vector<Hash256> v, const Hash256& h) {
   v.push_back(h);
   return v;
@@ -173,16 +194,8 @@ TEST(MerkleVectorsTest, InclusionProofs) {
     EXPECT_FALSE(VerifyMerkleInclusion(leaf, index, size, Prepend(root, expected), root));
     EXPECT_FALSE(VerifyMerkleInclusion(leaf, index, size, Append(expected, Hash256()), root));
     EXPECT_FALSE(VerifyMerkleInclusion(leaf, index, size, Prepend(Hash256(), expected), root));
-    for (size_t i = 0; i < expected.size(); ++i) {
-      std::vector<Hash256> flipped = expected;
-      flipped[i] = FlipBit(flipped[i]);
-      EXPECT_FALSE(VerifyMerkleInclusion(leaf, index, size, flipped, root)) << "flip " << i;
-      std::vector<Hash256> removed = expected;
-      removed.erase(removed.begin() + static_cast<ptrdiff_t>(i));
-      EXPECT_FALSE(VerifyMerkleInclusion(leaf, index, size, removed, root)) << "remove " << i;
-      std::vector<Hash256> duplicated = expected;
-      duplicated.insert(duplicated.begin() + static_cast<ptrdiff_t>(i), expected[i]);
-      EXPECT_FALSE(VerifyMerkleInclusion(leaf, index, size, duplicated, root)) << "dup " << i;
+    for (const auto& [edit, bad] : OneEditProofs(expected)) {
+      EXPECT_FALSE(VerifyMerkleInclusion(leaf, index, size, bad, root)) << edit;
     }
   }
 }
@@ -220,16 +233,8 @@ void ExpectConsistencyProbesFail(uint64_t size1, uint64_t size2, const Hash256& 
   EXPECT_FALSE(verify(size1, size2, root1, root2, Prepend(Hash256(), proof))) << "garbage first";
   EXPECT_FALSE(verify(size1, size2, root1, root2, Prepend(root1, proof))) << "root1 first";
   EXPECT_FALSE(verify(size1, size2, root1, root2, Prepend(root2, proof))) << "root2 first";
-  for (size_t i = 0; i < proof.size(); ++i) {
-    std::vector<Hash256> flipped = proof;
-    flipped[i] = FlipBit(flipped[i]);
-    EXPECT_FALSE(verify(size1, size2, root1, root2, flipped)) << "flip " << i;
-    std::vector<Hash256> removed = proof;
-    removed.erase(removed.begin() + static_cast<ptrdiff_t>(i));
-    EXPECT_FALSE(verify(size1, size2, root1, root2, removed)) << "remove " << i;
-    std::vector<Hash256> duplicated = proof;
-    duplicated.insert(duplicated.begin() + static_cast<ptrdiff_t>(i), proof[i]);
-    EXPECT_FALSE(verify(size1, size2, root1, root2, duplicated)) << "duplicate " << i;
+  for (const auto& [edit, bad] : OneEditProofs(proof)) {
+    EXPECT_FALSE(verify(size1, size2, root1, root2, bad)) << edit;
   }
 }
 

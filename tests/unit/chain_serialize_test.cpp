@@ -177,21 +177,14 @@ TEST(Reader, NeverReadsPastTheEnd) {
   // Each read on too short an input fails without moving, and the failure is sticky.
   for (size_t size = 0; size < 40; ++size) {
     Bytes data(size, 0x11);
-    {
+    // A fixed-size read on a fresh reader succeeds exactly when its `need` bytes are there.
+    auto expect_read = [&](size_t need, auto read) {
       Reader r(ByteSpan(data.data(), size));
-      uint64_t v;
-      EXPECT_EQ(r.U64(&v), size >= 8);
-    }
-    {
-      Reader r(ByteSpan(data.data(), size));
-      uint32_t v;
-      EXPECT_EQ(r.U32(&v), size >= 4);
-    }
-    {
-      Reader r(ByteSpan(data.data(), size));
-      uint16_t v;
-      EXPECT_EQ(r.U16(&v), size >= 2);
-    }
+      EXPECT_EQ(read(r), size >= need) << need << "-byte read from " << size << " bytes";
+    };
+    expect_read(8, [](Reader& r) { uint64_t v; return r.U64(&v); });
+    expect_read(4, [](Reader& r) { uint32_t v; return r.U32(&v); });
+    expect_read(2, [](Reader& r) { uint16_t v; return r.U16(&v); });
     {
       Reader r(ByteSpan(data.data(), size));
       Hash256 h;

@@ -28,9 +28,7 @@ class ChainstateSignatureTest : public ::testing::Test {
  protected:
   void SetUp() override {
     params_ = testing::MakeParams();
-    dir_ = std::filesystem::temp_directory_path() /
-           ("waybill_chainstate_sig_test_" + std::to_string(std::random_device{}()));
-    std::filesystem::remove_all(dir_);
+    dir_ = testing::FreshTempDir("waybill_chainstate_sig_test");
     cache_ = std::make_shared<chain::SignatureCache>(1000);
     ChainstateOptions options;
     options.clock = [] { return int64_t{1'800'000'000}; };
@@ -47,20 +45,7 @@ class ChainstateSignatureTest : public ::testing::Test {
 
   Block MakeBlock(const Hash256& parent, uint32_t parent_height, std::vector<Transaction> txs,
                   int miner = 5) {
-    Block block;
-    block.header.prev = parent;
-    block.header.miner = factory_.Id(miner);
-    block.header.time = params_.genesis_time +
-                        (parent_height + 1) * static_cast<uint32_t>(params_.target_block_time);
-    block.header.bits = params_.genesis_bits;
-    block.txs = std::move(txs);
-    std::vector<Hash256> ids;
-    for (const auto& tx : block.txs) ids.push_back(tx.Id());
-    block.header.merkle_root = chain::BlockMerkleRoot(ids);
-    while (!CheckProofOfWork(block.header.Id(), block.header.bits, params_.pow_limit)) {
-      block.header.nonce++;
-    }
-    return block;
+    return testing::MakeBlock(params_, parent, parent_height, std::move(txs), factory_.Id(miner));
   }
 
   // n transfers from the funded keys, nonces starting at first_nonce for every sender.

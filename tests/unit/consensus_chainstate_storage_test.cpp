@@ -24,9 +24,7 @@ class ChainstateStorageTest : public ::testing::Test {
  protected:
   void SetUp() override {
     params_ = testing::MakeParams();
-    dir_ = std::filesystem::temp_directory_path() /
-           ("waybill_chainstate_storage_test_" + std::to_string(std::random_device{}()));
-    std::filesystem::remove_all(dir_);
+    dir_ = testing::FreshTempDir("waybill_chainstate_storage_test");
   }
   void TearDown() override {
     cs_.reset();
@@ -52,20 +50,7 @@ class ChainstateStorageTest : public ::testing::Test {
 
   Block MakeBlock(const Hash256& parent, uint32_t parent_height,
                   std::vector<chain::Transaction> txs) {
-    Block block;
-    block.header.prev = parent;
-    block.header.miner = factory_.Id(5);
-    block.header.time = params_.genesis_time +
-                        (parent_height + 1) * static_cast<uint32_t>(params_.target_block_time);
-    block.header.bits = params_.genesis_bits;
-    block.txs = std::move(txs);
-    std::vector<Hash256> ids;
-    for (const auto& tx : block.txs) ids.push_back(tx.Id());
-    block.header.merkle_root = chain::BlockMerkleRoot(ids);
-    while (!CheckProofOfWork(block.header.Id(), block.header.bits, params_.pow_limit)) {
-      block.header.nonce++;
-    }
-    return block;
+    return testing::MakeBlock(params_, parent, parent_height, std::move(txs), factory_.Id(5));
   }
   ValidationResult Submit(const Block& block) {
     BlockOutcome ignored;
@@ -88,6 +73,13 @@ class ChainstateStorageTest : public ::testing::Test {
     }
     return out;
   }
+  // Opens the chainstate over env (so a test can make its writes fail) and mines 2 blocks.
+  void OpenOnFaultEnvAndExtend(waybill::testing::FaultEnv* env) {
+    ChainstateOptions options = Options();
+    options.store.env = env;
+    Open(options);
+    Extend(2);
+  }
   // Overwrites stored records directly (the chainstate closed).
   void Tamper(const std::function<void(chain::StoreBatch*)>& fn) {
     cs_.reset();
@@ -108,10 +100,7 @@ class ChainstateStorageTest : public ::testing::Test {
 
 TEST_F(ChainstateStorageTest, FailedWriteIsFatalOnceAndSticks) {
   waybill::testing::FaultEnv env;
-  ChainstateOptions options = Options();
-  options.store.env = &env;
-  Open(options);
-  Extend(2);
+  OpenOnFaultEnvAndExtend(&env);
   const auto tip = cs_->Tip();
 
   env.FailWrites(true);
@@ -137,10 +126,7 @@ TEST_F(ChainstateStorageTest, FailedWriteIsFatalOnceAndSticks) {
 
 TEST_F(ChainstateStorageTest, FailedInvalidationMarkIsFatal) {
   waybill::testing::FaultEnv env;
-  ChainstateOptions options = Options();
-  options.store.env = &env;
-  Open(options);
-  Extend(2);
+  OpenOnFaultEnvAndExtend(&env);
   // A stored block off the active chain: invalidating it only writes its failure mark, which
   // the chainstate ignored before.
   Block side = MakeBlock(params_.genesis_id, 0,

@@ -29,9 +29,7 @@ class ChainstateTest : public ::testing::Test {
  protected:
   void SetUp() override {
     params_ = testing::MakeParams();
-    dir_ = std::filesystem::temp_directory_path() /
-           ("waybill_chainstate_test_" + std::to_string(std::random_device{}()));
-    std::filesystem::remove_all(dir_);
+    dir_ = testing::FreshTempDir("waybill_chainstate_test");
     Open();
   }
   void TearDown() override {
@@ -57,23 +55,9 @@ class ChainstateTest : public ::testing::Test {
   // A mined block on parent (at parent_height) with txs, paying miner.
   Block MakeBlock(const Hash256& parent, uint32_t parent_height,
                   std::vector<chain::Transaction> txs, int miner = 5) {
-    Block block;
-    block.header.prev = parent;
-    block.header.miner = factory_.Id(miner);
-    block.header.time = TimeAt(parent_height + 1);
-    block.header.bits = params_.genesis_bits;
-    block.txs = std::move(txs);
-    std::vector<Hash256> ids;
-    for (const auto& tx : block.txs) ids.push_back(tx.Id());
-    block.header.merkle_root = chain::BlockMerkleRoot(ids);
-    Mine(&block);
-    return block;
+    return testing::MakeBlock(params_, parent, parent_height, std::move(txs), factory_.Id(miner));
   }
-  void Mine(Block* block) {
-    while (!CheckProofOfWork(block->header.Id(), block->header.bits, params_.pow_limit)) {
-      block->header.nonce++;
-    }
-  }
+  void Mine(Block* block) { testing::Mine(&block->header, params_); }
 
   ValidationResult Submit(const Block& block, BlockOutcome* outcome = nullptr) {
     BlockOutcome ignored;

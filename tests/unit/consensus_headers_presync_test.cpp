@@ -31,9 +31,7 @@ class PresyncTest : public ::testing::Test {
     params_.genesis_bits = genesis_bits;
     params_.min_chain_work = min_chain_work;
     ASSERT_TRUE(params_.Finalize().ok());
-    dir_ = std::filesystem::temp_directory_path() /
-           ("waybill_presync_test_" + std::to_string(std::random_device{}()));
-    std::filesystem::remove_all(dir_);
+    dir_ = testing::FreshTempDir("waybill_presync_test");
     ChainstateOptions options;
     options.clock = [this] { return now_; };
     options.verify_threads = 0;
@@ -56,7 +54,7 @@ class PresyncTest : public ::testing::Test {
       time += static_cast<uint32_t>(params_.target_block_time);
       h.time = time;
       h.bits = NextBitsAfter(params_, parent_height, parent_time);
-      while (!CheckProofOfWork(h.Id(), h.bits, params_.pow_limit)) h.nonce++;
+      testing::Mine(&h, params_);
       out.push_back(h);
       parent = h.Id();
       parent_height++;
@@ -76,9 +74,7 @@ class PresyncTest : public ::testing::Test {
       block.header.time = time + static_cast<uint32_t>(params_.target_block_time);
       block.header.bits = NextBitsAfter(params_, static_cast<uint32_t>(i), time);
       block.header.merkle_root = chain::BlockMerkleRoot({});
-      while (!CheckProofOfWork(block.header.Id(), block.header.bits, params_.pow_limit)) {
-        block.header.nonce++;
-      }
+      testing::Mine(&block.header, params_);
       BlockOutcome outcome;
       ASSERT_TRUE(cs_->ProcessBlockBytes(block.Serialize(), &outcome).valid());
       ASSERT_EQ(outcome, BlockOutcome::kNewTip);

@@ -1,16 +1,22 @@
 // Shared fixtures of the consensus unit tests: the regtest network of genesis/regtest.json
-// with four funded development keys, and helpers to build signed txs.
+// with four funded development keys, and helpers to build signed txs and mined blocks.
 #pragma once
 
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "chain/amount.h"
+#include "chain/block.h"
+#include "chain/merkle.h"
 #include "chain/schnorr.h"
 #include "chain/tx.h"
 #include "consensus/params.h"
+#include "consensus/pow.h"
 #include "node/params/genesis.h"
 
 namespace waybill::consensus::testing {
@@ -21,31 +27,85 @@ inline constexpr int kKeys = 6;  // keys kFundedKeys.. have no allocation
 
 inline chain::SecretKey DevKey(uint32_t index) {
   auto key = chain::SecretKey::FromBytes(chain::DevSecretKeyBytes(index).span());
+  if (!key) std::abort();
   return std::move(*key);
 }
 
-// genesis/regtest.json (the one definition of the test network's parameters), with one
+// A tx of key's account on the network chain_id, signed.
+inline chain::Transaction SignedTx(const chain::Hash256& chain_id, const chain::SecretKey& key,
+                                   uint64_t nonce, chain::Operation op, chain::Amount fee) {
+  chain::Transaction tx;
+  tx.chain_id = chain_id;
+  tx.sender = key.PublicKey();
+  tx.nonce = nonce;
+  tx.fee = fee;
+  tx.op = std::move(op);
+  tx.Sign(key);
+  return tx;
+}
+
+// Counts the header's nonce up until its id meets its own bits (a few tries on regtest).
+inline void Mine(chain::BlockHeader* header, const ChainParams& params) {
+  while (!CheckProofOfWork(header->Id(), header->bits, params.pow_limit)) header->nonce++;
+}
+
+// A mined block on parent (at parent_height) with txs, paying miner, at the on-schedule time
+// of its height, which keeps the ASERT target at the genesis bits on every branch.
+inline chain::Block MakeBlock(const ChainParams& params, const chain::Hash256& parent,
+                              uint32_t parent_height, std::vector<chain::Transaction> txs,
+                              const chain::AccountId& miner) {
+  chain::Block block;
+  block.header.prev = parent;
+  block.header.miner = miner;
+  block.header.time =
+      params.genesis_time + (parent_height + 1) * static_cast<uint32_t>(params.target_block_time);
+  block.header.bits = params.genesis_bits;
+  block.txs = std::move(txs);
+  std::vector<chain::Hash256> ids;
+  for (const auto& tx : block.txs) ids.push_back(tx.Id());
+  block.header.merkle_root = chain::BlockMerkleRoot(ids);
+  Mine(&block.header, params);
+  return block;
+}
+
+// A path in the temp folder that no other test run uses, empty (the caller removes it).
+inline std::filesystem::path FreshTempDir(const std::string& prefix) {
+  auto dir = std::filesystem::temp_directory_path() /
+             (prefix + "_" + std::to_string(std::random_device{}()));
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
+// genesis/regtest.json as the node embeds it: the one definition of the test network's
+// parameters.
+inline ChainParams Regtest() {
+  auto p = node::EmbeddedGenesis("regtest");
+  if (!p.ok()) std::abort();
+  return std::move(*p);
+}
+
+// Regtest(), with one
 // deliberate change: only dev keys 0..kFundedKeys-1 keep their allocation, so that keys
 // kFundedKeys.. start empty (the tests use them as fresh miners and recipients, and count
 // the funded senders).
 inline ChainParams MakeParams() {
-  auto p = node::EmbeddedGenesis("regtest");
-  if (!p.ok() || p->allocations.size() < kFundedKeys) std::abort();
-  p->allocations.resize(kFundedKeys);
+  ChainParams p = Regtest();
+  if (p.allocations.size() < kFundedKeys) std::abort();
+  p.allocations.resize(kFundedKeys);
   for (uint32_t i = 0; i < kFundedKeys; ++i) {
-    const Allocation& a = p->allocations[i];
+    const Allocation& a = p.allocations[i];
     if (a.account != DevKey(i).PublicKey() || a.amount != kAllocation) std::abort();
   }
-  if (!p->Finalize().ok()) std::abort();
-  return std::move(*p);
+  if (!p.Finalize().ok()) std::abort();
+  return p;
 }
 
 // Holds the dev keys and signs txs for a network.
 class TxFactory {
  public:
-  explicit TxFactory(const ChainParams& params) : chain_id_(params.chain_id()) {
-    for (uint32_t i = 0; i < kKeys; ++i) {
-      keys_.push_back(DevKey(i));
+  explicit TxFactory(const ChainParams& params, int keys = kKeys) : chain_id_(params.chain_id()) {
+    for (int i = 0; i < keys; ++i) {
+      keys_.push_back(DevKey(static_cast<uint32_t>(i)));
       ids_.push_back(keys_.back().PublicKey());
     }
   }
@@ -56,14 +116,7 @@ class TxFactory {
   // A signed tx. The default fee covers any tx these tests build (1 unit per byte).
   chain::Transaction Make(int key, uint64_t nonce, chain::Operation op,
                           chain::Amount fee = 2000) const {
-    chain::Transaction tx;
-    tx.chain_id = chain_id_;
-    tx.sender = Id(key);
-    tx.nonce = nonce;
-    tx.fee = fee;
-    tx.op = std::move(op);
-    tx.Sign(keys_.at(key));
-    return tx;
+    return SignedTx(chain_id_, keys_.at(key), nonce, std::move(op), fee);
   }
 
   chain::TxWithId MakeWithId(int key, uint64_t nonce, chain::Operation op,

@@ -32,4 +32,27 @@ inline std::string LoopbackExchange(uint16_t port, const std::string& request, i
   return reply;
 }
 
+// Standard base64 with padding (RFC 4648), for HTTP Basic credentials.
+inline std::string Base64(const std::string& in) {
+  static constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (size_t i = 0; i < in.size(); i += 3) {
+    uint32_t n = uint8_t(in[i]) << 16;
+    if (i + 1 < in.size()) n |= uint8_t(in[i + 1]) << 8;
+    if (i + 2 < in.size()) n |= uint8_t(in[i + 2]);
+    out += kB64[n >> 18 & 63];
+    out += kB64[n >> 12 & 63];
+    out += i + 1 < in.size() ? kB64[n >> 6 & 63] : '=';
+    out += i + 2 < in.size() ? kB64[n & 63] : '=';
+  }
+  return out;
+}
+
+// A JSON POST to / with Connection: close and HTTP Basic credentials (auth: already base64).
+inline std::string JsonPostRequest(const std::string& auth, const std::string& body) {
+  return "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+         "Content-Type: application/json\r\nAuthorization: Basic " +
+         auth + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
 }  // namespace waybill::node::testing

@@ -46,23 +46,7 @@ class DaemonTest : public ::testing::Test {
 
 // One HTTP exchange with Connection: close; returns the whole response.
 std::string HttpPost(uint16_t port, const std::string& cookie, const std::string& body) {
-  static constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string auth;
-  for (size_t i = 0; i < cookie.size(); i += 3) {
-    uint32_t n = uint8_t(cookie[i]) << 16;
-    if (i + 1 < cookie.size()) n |= uint8_t(cookie[i + 1]) << 8;
-    if (i + 2 < cookie.size()) n |= uint8_t(cookie[i + 2]);
-    auth += kB64[n >> 18 & 63];
-    auth += kB64[n >> 12 & 63];
-    auth += i + 1 < cookie.size() ? kB64[n >> 6 & 63] : '=';
-    auth += i + 2 < cookie.size() ? kB64[n & 63] : '=';
-  }
-  const std::string request =
-      "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-      "Content-Type: application/json\r\nAuthorization: Basic " +
-      auth + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-  const std::string response = testing::LoopbackExchange(port, request);
-  return response;
+  return testing::LoopbackExchange(port, testing::JsonPostRequest(testing::Base64(cookie), body));
 }
 
 Json RpcResult(const std::string& response) {

@@ -20,11 +20,7 @@ namespace {
 using chain::Hash256;
 using consensus::testing::TxFactory;
 
-consensus::ChainParams Regtest() {
-  auto params = EmbeddedGenesis("regtest");
-  if (!params.ok()) std::abort();
-  return std::move(*params);
-}
+using consensus::testing::Regtest;
 
 class FakeChain : public mempool::ChainView {
  public:

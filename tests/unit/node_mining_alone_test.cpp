@@ -23,11 +23,7 @@ using chain::Hash256;
 using chain::TxWithId;
 using consensus::testing::TxFactory;
 
-consensus::ChainParams Regtest() {
-  auto params = EmbeddedGenesis("regtest");
-  if (!params.ok()) std::abort();
-  return std::move(*params);
-}
+using consensus::testing::Regtest;
 
 // The chain at genesis: accounts in memory, every solved block accepted as the new tip.
 class FakeChain : public mining::ChainView {

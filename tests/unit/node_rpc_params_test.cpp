@@ -5,11 +5,7 @@
 //
 // The table below must name every method of `help`: a new method fails this test until its
 // parameters are described here.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -24,6 +20,7 @@
 #include "node/config.h"
 #include "node/params/genesis.h"
 #include "node/node.h"
+#include "tests/unit/loopback_http.h"
 #include "tests/unit/node_test_util.h"
 
 namespace waybill::node {
@@ -178,46 +175,13 @@ struct Reply {
 
 Reply Post(uint16_t port, const std::string& auth, const std::string& body) {
   Reply reply;
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  timeval tv{60, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return reply;
-  }
-  std::string request =
-      "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-      "Content-Type: application/json\r\nAuthorization: Basic " +
-      auth + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-  send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-  std::string response;
-  char buf[65536];
-  for (ssize_t n; (n = recv(fd, buf, sizeof(buf), 0)) > 0;) response.append(buf, n);
-  close(fd);
+  const std::string response =
+      testing::LoopbackExchange(port, testing::JsonPostRequest(auth, body), 60);
   if (response.rfind("HTTP/1.1 ", 0) != 0 || response.size() < 12) return reply;
   reply.status = std::stoi(response.substr(9, 3));
   size_t at = response.find("\r\n\r\n");
   if (at != std::string::npos) reply.body = response.substr(at + 4);
   return reply;
-}
-
-std::string Base64(const std::string& in) {
-  static constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (size_t i = 0; i < in.size(); i += 3) {
-    uint32_t n = uint8_t(in[i]) << 16;
-    if (i + 1 < in.size()) n |= uint8_t(in[i + 1]) << 8;
-    if (i + 2 < in.size()) n |= uint8_t(in[i + 2]);
-    out += kB64[n >> 18 & 63];
-    out += kB64[n >> 12 & 63];
-    out += i + 1 < in.size() ? kB64[n >> 6 & 63] : '=';
-    out += i + 2 < in.size() ? kB64[n & 63] : '=';
-  }
-  return out;
 }
 
 class RpcParamsTest : public ::testing::Test {
@@ -237,7 +201,7 @@ class RpcParamsTest : public ::testing::Test {
     ASSERT_TRUE(node_->Start().ok());
     std::ifstream in(dir_ + "/regtest/.cookie");  // node/params/network.h CookiePath
     std::string cookie((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auth_ = Base64(cookie);
+    auth_ = testing::Base64(cookie);
   }
   void TearDown() override {
     node_.reset();

@@ -21,6 +21,7 @@
 #include "node/mining/clock.h"
 #include "node/mempool/mempool.h"
 #include "node/params/genesis.h"
+#include "tests/unit/consensus_test_util.h"
 
 namespace waybill::node::testing {
 
@@ -28,23 +29,18 @@ inline constexpr int kFundedKeys = 10;
 inline constexpr int kKeys = 12;  // keys kFundedKeys.. start with nothing
 inline constexpr chain::Amount kAllocation = 1'000'000 * chain::kCoin;
 
-inline chain::SecretKey DevKey(uint32_t index) {
-  auto key = chain::SecretKey::FromBytes(chain::DevSecretKeyBytes(index).span());
-  if (!key) std::abort();
-  return std::move(*key);
-}
+using consensus::testing::DevKey;
 
 // The regtest network of genesis/regtest.json, as the node embeds it: the one definition of
 // its parameters. Its allocations fund dev keys 0..kFundedKeys-1 with kAllocation each.
 inline consensus::ChainParams RegtestParams() {
-  auto params = EmbeddedGenesis("regtest");
-  if (!params.ok()) std::abort();
-  if (params->allocations.size() != kFundedKeys) std::abort();
+  consensus::ChainParams params = consensus::testing::Regtest();
+  if (params.allocations.size() != kFundedKeys) std::abort();
   for (uint32_t i = 0; i < kFundedKeys; ++i) {
-    const consensus::Allocation& a = params->allocations[i];
+    const consensus::Allocation& a = params.allocations[i];
     if (a.account != DevKey(i).PublicKey() || a.amount != kAllocation) std::abort();
   }
-  return std::move(*params);
+  return params;
 }
 
 // Forwards tip changes to a mempool created after the chainstate.
@@ -99,14 +95,8 @@ class RegtestFixture : public ::testing::Test {
 
   chain::Transaction Make(int key, uint64_t nonce, chain::Operation op,
                           chain::Amount fee = 2000) const {
-    chain::Transaction tx;
-    tx.chain_id = params_.chain_id();
-    tx.sender = Id(key);
-    tx.nonce = nonce;
-    tx.fee = fee;
-    tx.op = std::move(op);
-    tx.Sign(keys_.at(key));
-    return tx;
+    return consensus::testing::SignedTx(params_.chain_id(), keys_.at(key), nonce, std::move(op),
+                                        fee);
   }
   chain::Transaction Pay(int from, uint64_t nonce, int to, chain::Amount amount,
                          chain::Amount fee = 2000) const {

@@ -10,30 +10,18 @@
 #include "chain/hash.h"
 #include "chain/serialize.h"
 #include "p2p/banlist.h"
+#include "tests/unit/p2p_file_test_util.h"
 
 namespace waybill::p2p {
 namespace {
 
 constexpr int64_t kNow = 1'700'000'000;
 
-NetAddress Addr(std::string_view text) {
-  auto a = NetAddress::Parse(text, 18444);
-  EXPECT_TRUE(a.has_value()) << text;
-  return a.value_or(NetAddress{});
-}
+using testing::Addr;
+using testing::Reseal;
+using testing::Seal;
 
 NetAddress Ip(uint32_t i) { return NetAddress::FromIPv4(0x0a000000 | i, 0); }  // 10.x.y.z
-
-chain::Bytes Seal(chain::Bytes body) {
-  chain::Hash256 sum = chain::Sha256Hash(body);
-  body.insert(body.end(), sum.bytes.begin(), sum.bytes.end());
-  return body;
-}
-
-chain::Bytes Reseal(chain::Bytes data) {
-  data.resize(data.size() - 32);
-  return Seal(std::move(data));
-}
 
 // A banlist.dat body up to and including the count.
 chain::Writer* Header(chain::Writer* w, uint64_t count) {
@@ -49,11 +37,12 @@ void Entry(chain::Writer* w, const NetAddress& ip, uint64_t until, std::string_v
   w->String(reason);
 }
 
+chain::Result<std::unique_ptr<BanList>> Decode(const chain::Bytes& data) {
+  return BanList::Deserialize(data);
+}
+
 void ExpectCorrupt(const chain::Bytes& data, std::string_view why_contains) {
-  auto r = BanList::Deserialize(data);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), chain::Status::Code::kCorruption) << r.status().ToString();
-  EXPECT_NE(r.status().reason().find(why_contains), std::string::npos) << r.status().ToString();
+  testing::ExpectCorruptFile(Decode, data, why_contains);
 }
 
 TEST(BanListTest, BanUntilExpiry) {
@@ -204,18 +193,9 @@ TEST(BanListTest, RejectsCorruptData) {
   ASSERT_TRUE(BanList::Deserialize(good).ok());
 
   ExpectCorrupt({}, "too short");
-  chain::Bytes bad_magic = good;
-  bad_magic[3] = 'M';
-  ExpectCorrupt(bad_magic, "magic");
-  chain::Bytes bad_version = good;
-  bad_version[4] = 0;
-  ExpectCorrupt(Reseal(bad_version), "version");
-  chain::Bytes flipped = good;
-  flipped[10] ^= 4;
-  ExpectCorrupt(flipped, "checksum");
-  chain::Bytes trailing = good;
-  trailing.insert(trailing.end() - 32, 7);
-  ExpectCorrupt(Reseal(trailing), "trailing");
+  testing::ExpectFileEditsRefused(Decode, good,
+                                  {.magic_at = 3, .magic_byte = 'M', .version = 0, .flip_at = 10,
+                                   .flip_mask = 4, .trailing = 7});
 
   for (size_t n = 0; n < good.size(); ++n) {
     chain::Bytes cut(good.begin(), good.begin() + n);

@@ -122,6 +122,19 @@ class RawPeer {
   bool connected_ = false;
 };
 
+// What a raw peer sends to complete the handshake: its version (with `nonce`), then verack.
+chain::Bytes HandshakeBytes(const StubNode& node, uint64_t nonce) {
+  VersionMsg v;
+  v.genesis = node.genesis.Id();
+  v.nonce = nonce;
+  v.timestamp = static_cast<int64_t>(std::time(nullptr));
+  v.user_agent = "/raw/";
+  chain::Bytes out = EncodeMessage(kMagic, v);
+  chain::Bytes verack = EncodeMessage(kMagic, VerackMsg{});
+  out.insert(out.end(), verack.begin(), verack.end());
+  return out;
+}
+
 bool HandshakeDone(Connman& c, size_t peers) {
   auto info = c.GetPeerInfo();
   size_t done = 0;
@@ -233,15 +246,7 @@ TEST(ConnmanTest, ReadingPausedAtTheReceiveLimitAlwaysResumes) {
   ASSERT_TRUE(a.Start().ok());
   RawPeer peer(*a.ListenAddress(), "127.0.0.95");
   ASSERT_TRUE(peer.connected());
-  VersionMsg v;
-  v.genesis = node.genesis.Id();
-  v.nonce = 77;
-  v.timestamp = static_cast<int64_t>(std::time(nullptr));
-  v.user_agent = "/raw/";
-  chain::Bytes handshake = EncodeMessage(kMagic, v);
-  chain::Bytes verack = EncodeMessage(kMagic, VerackMsg{});
-  handshake.insert(handshake.end(), verack.begin(), verack.end());
-  peer.Send(handshake);
+  peer.Send(HandshakeBytes(node, 77));
 
   // Reads frames as they come; true once a pong with `nonce` has arrived.
   chain::Bytes stream;
@@ -333,14 +338,7 @@ int64_t RssKiB() {
 // Connects a raw peer that completes the handshake, then asks for `requests` full headers
 // messages and never reads a byte.
 void AskAndNeverRead(RawPeer& peer, const StubNode& node, int requests) {
-  VersionMsg v;
-  v.genesis = node.genesis.Id();
-  v.nonce = 78;
-  v.timestamp = static_cast<int64_t>(std::time(nullptr));
-  v.user_agent = "/raw/";
-  chain::Bytes out = EncodeMessage(kMagic, v);
-  chain::Bytes verack = EncodeMessage(kMagic, VerackMsg{});
-  out.insert(out.end(), verack.begin(), verack.end());
+  chain::Bytes out = HandshakeBytes(node, 78);
   chain::Bytes ask = EncodeMessage(kMagic, GetHeadersMsg{{node.genesis.Id()}, {}});
   for (int i = 0; i < requests; ++i) out.insert(out.end(), ask.begin(), ask.end());
   peer.Send(out);

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <utility>
+
 #include "chain/hash.h"
 #include "chain/merkle.h"
 #include "chain/schnorr.h"
@@ -182,25 +185,14 @@ TEST(P2pMessagesTest, DecodersRejectBadPayloads) {
   inv.resize(2 + 32);
   EXPECT_TRUE(fails(MsgType::kInv, inv));
   // Counts beyond their bounds, refused before allocating.
-  {
+  const std::pair<MsgType, uint64_t> bounds[] = {{MsgType::kGetData, kMaxInvEntries},
+                                                 {MsgType::kAddr, kMaxAddrEntries},
+                                                 {MsgType::kHeaders, kMaxHeadersPerMessage},
+                                                 {MsgType::kGetHeaders, kMaxLocatorHashes}};
+  for (const auto& [type, bound] : bounds) {
     chain::Writer w;
-    w.CompactSize(kMaxInvEntries + 1);
-    EXPECT_TRUE(fails(MsgType::kGetData, w.Take()));
-  }
-  {
-    chain::Writer w;
-    w.CompactSize(kMaxAddrEntries + 1);
-    EXPECT_TRUE(fails(MsgType::kAddr, w.Take()));
-  }
-  {
-    chain::Writer w;
-    w.CompactSize(kMaxHeadersPerMessage + 1);
-    EXPECT_TRUE(fails(MsgType::kHeaders, w.Take()));
-  }
-  {
-    chain::Writer w;
-    w.CompactSize(kMaxLocatorHashes + 1);
-    EXPECT_TRUE(fails(MsgType::kGetHeaders, w.Take()));
+    w.CompactSize(bound + 1);
+    EXPECT_TRUE(fails(type, w.Take())) << "a count of " << bound + 1;
   }
   // Non-minimal CompactSize.
   EXPECT_TRUE(fails(MsgType::kInv, {0xfd, 0x01, 0x00}));

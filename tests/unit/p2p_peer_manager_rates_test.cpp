@@ -9,17 +9,13 @@
 
 #include "chain/schnorr.h"
 #include "p2p/peer_manager.h"
+#include "tests/unit/p2p_fake_node.h"
 
 namespace waybill::p2p {
 namespace {
 
 using chain::Hash256;
-
-Hash256 H(uint8_t fill) {
-  Hash256 h;
-  h.bytes.fill(fill);
-  return h;
-}
+using testing::H;
 
 class StubNode : public NodeInterface {
  public:

@@ -7,17 +7,13 @@
 
 #include "chain/schnorr.h"
 #include "p2p/peer_manager.h"
+#include "tests/unit/p2p_fake_node.h"
 
 namespace waybill::p2p {
 namespace {
 
 using chain::Hash256;
-
-chain::Hash256 H(uint8_t fill) {
-  chain::Hash256 h;
-  h.bytes.fill(fill);
-  return h;
-}
+using testing::H;
 
 class FakeTransport : public Transport {
  public:
@@ -58,21 +54,8 @@ class FakeTransport : public Transport {
 
 // A chain of headers that are valid by construction (no proof of work here): each block's
 // work is 1, so the longest chain wins.
-class FakeNode : public NodeInterface {
+class FakeNode : public testing::FakeNodeBase {
  public:
-  struct Entry {
-    chain::BlockHeader header;
-    uint32_t height;
-    bool have_data;
-  };
-
-  FakeNode() {
-    genesis.time = 1000;
-    genesis_id = genesis.Id();
-    entries[genesis_id] = {genesis, 0, true};
-    active = {genesis_id};
-  }
-
   // A child header of parent (not added).
   chain::BlockHeader Child(const Hash256& parent, uint64_t nonce = 0) const {
     chain::BlockHeader h;
@@ -110,17 +93,6 @@ class FakeNode : public NodeInterface {
       }
     }
     return s;
-  }
-  std::optional<HeaderInfo> GetHeaderInfo(const Hash256& id) override {
-    auto it = entries.find(id);
-    if (it == entries.end()) return std::nullopt;
-    HeaderInfo info;
-    info.height = it->second.height;
-    info.chain_work = chain::ArithU256(it->second.height + 1);
-    info.have_data = it->second.have_data;
-    info.in_active_chain = info.height < active.size() && active[info.height] == id;
-    info.failed = failed.count(id) > 0;
-    return info;
   }
   std::vector<Hash256> GetLocator() override { return {GetChainSummary().best_header}; }
   std::vector<chain::BlockHeader> GetHeadersAfter(const std::vector<Hash256>& locator,
@@ -192,11 +164,6 @@ class FakeNode : public NodeInterface {
     if (block.block.header.prev == active.back()) active.push_back(id);
     return Verdict::Accepted();
   }
-  std::optional<chain::Bytes> ReadBlock(const Hash256& id) override {
-    auto it = entries.find(id);
-    if (it == entries.end() || !it->second.have_data) return std::nullopt;
-    return chain::Block{it->second.header, {}}.Serialize();
-  }
   Verdict AcceptTx(const chain::Transaction& tx) override {
     const Hash256 id = tx.Id();
     accept_tx_calls.push_back(id);
@@ -208,24 +175,7 @@ class FakeNode : public NodeInterface {
     mempool[id] = tx;
     return Verdict::Accepted();
   }
-  bool HaveTx(const Hash256& txid) override { return mempool.count(txid) > 0; }
-  std::optional<chain::Bytes> GetMempoolTx(const Hash256& txid) override {
-    auto it = mempool.find(txid);
-    if (it == mempool.end()) return std::nullopt;
-    return it->second.Serialize();
-  }
-  std::vector<Hash256> MempoolTxids() override {
-    std::vector<Hash256> out;
-    for (const auto& [id, tx] : mempool) out.push_back(id);
-    return out;
-  }
-
-  chain::BlockHeader genesis;
-  Hash256 genesis_id;
-  std::map<Hash256, Entry> entries;
-  std::vector<Hash256> active;
   std::set<Hash256> failed, invalid_headers, invalid_blocks;
-  std::map<Hash256, chain::Transaction> mempool;
   std::function<Verdict(const chain::Transaction&)> tx_verdict;
   std::vector<Hash256> processed_blocks;
   std::vector<Hash256> accept_tx_calls;
@@ -233,18 +183,13 @@ class FakeNode : public NodeInterface {
   // If set, AcceptHeadersFrom answers with it (a presync's verdicts).
   std::function<HeadersVerdict(uint64_t, const std::vector<chain::BlockHeader>&)> headers_from;
   std::vector<uint64_t> forgotten_peers;
+
+ protected:
+  bool IsFailed(const Hash256& id) const override { return failed.count(id) > 0; }
 };
 
 chain::Transaction Tx(uint64_t nonce, uint8_t key_fill = 7) {
-  auto key = chain::SecretKey::FromBytes(H(key_fill).span());
-  chain::Transaction tx;
-  tx.chain_id = H(1);
-  tx.sender = key->PublicKey();
-  tx.nonce = nonce;
-  tx.fee = 200;
-  tx.op = chain::TransferOp{H(2), 5000 + nonce};
-  tx.Sign(*key);
-  return tx;
+  return testing::SignedTx(nonce, key_fill);
 }
 
 class PeerManagerTest : public ::testing::Test {
