@@ -57,4 +57,22 @@ class MempoolTxSource : public mining::TxSource {
   const Mempool* const mempool_;
 };
 
+// The mempool and the miner's views over one chainstate, wired as the node wires them (the node
+// and the tests' fixtures build them here). Built in member order, destroyed in reverse: the tx
+// source before the mempool before the views it reads through.
+struct ChainstateMempool {
+  ChainstateMempool(consensus::Chainstate* chain, MempoolOptions options)
+      : mempool_view(chain),
+        mining_view(chain),
+        mempool(&mempool_view, std::move(options)),
+        tx_source(&mempool) {}
+  ChainstateMempool(const ChainstateMempool&) = delete;
+  ChainstateMempool& operator=(const ChainstateMempool&) = delete;
+
+  ChainstateMempoolView mempool_view;
+  ChainstateMiningView mining_view;
+  Mempool mempool;
+  MempoolTxSource tx_source;
+};
+
 }  // namespace waybill::node

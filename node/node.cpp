@@ -114,12 +114,9 @@ Status Node::StartLocked() {
   MempoolOptions mempool_options;
   mempool_options.max_bytes = config_.max_mempool_mb << 20;
   mempool_options.signature_cache = signature_cache_;
-  mempool_view_ = std::make_unique<ChainstateMempoolView>(chain_.get());
-  mining_view_ = std::make_unique<ChainstateMiningView>(chain_.get());
-  mempool_ = std::make_unique<Mempool>(mempool_view_.get(), mempool_options);
-  tx_source_ = std::make_unique<MempoolTxSource>(mempool_.get());
+  pool_ = std::make_unique<ChainstateMempool>(chain_.get(), mempool_options);
   tip_logger_ = std::make_unique<TipLogger>(logger_.get());
-  relay_.Set({mempool_.get(), tip_logger_.get()});
+  relay_.Set({&pool_->mempool, tip_logger_.get()});
   if (config_.persist_mempool) LoadMempoolFile();
   StartMiner();
   if (Status s = StartP2p(); !s.ok()) return s;
@@ -234,7 +231,7 @@ void Node::StartMiner() {
   miner_options.miner_account = *config_.miner_account;
   miner_options.threads = config_.miner_threads;
   miner_options.log = [log = logger_.get()](const std::string& line) { log->Info(line); };
-  miner_ = std::make_unique<Miner>(mining_view_.get(), tx_source_.get(), &clock_, miner_options);
+  miner_ = std::make_unique<Miner>(&pool_->mining_view, &pool_->tx_source, &clock_, miner_options);
   miner_->Start();
   Log(LogLevel::kInfo,
       "mining to " +
@@ -245,9 +242,9 @@ void Node::StartMiner() {
 Status Node::StartRpc() {
   context_.params = &chain_->params();
   context_.chain = chain_.get();
-  context_.mempool = mempool_.get();
-  context_.mining_chain = mining_view_.get();
-  context_.tx_source = tx_source_.get();
+  context_.mempool = &pool_->mempool;
+  context_.mining_chain = &pool_->mining_view;
+  context_.tx_source = &pool_->tx_source;
   context_.miner = miner_.get();
   context_.connman = connman_.get();
   context_.on_local_tx = [connman = connman_.get()](const chain::Hash256& txid) {
@@ -308,11 +305,11 @@ Status Node::StartP2p() {
   options.peer.max_block_size = config_.params.max_block_size;
   options.peer.user_agent = std::string("/waybill:") + WaybillVersion() + "/";
   options.peer.mempool_sync_interval_ms = p.mempool_sync_seconds * 1000;
-  net_bridge_ = std::make_unique<NetBridge>(chain_.get(), mempool_.get());
+  net_bridge_ = std::make_unique<NetBridge>(chain_.get(), &pool_->mempool);
   connman_ = std::make_unique<p2p::Connman>(std::move(options), net_bridge_.get(), logger_.get());
   if (Status s = connman_->Start(); !s.ok()) return s;
-  announcer_ = std::make_unique<NetAnnouncer>(chain_.get(), mempool_.get(), connman_.get());
-  relay_.Set({mempool_.get(), tip_logger_.get(), announcer_.get()});
+  announcer_ = std::make_unique<NetAnnouncer>(chain_.get(), &pool_->mempool, connman_.get());
+  relay_.Set({&pool_->mempool, tip_logger_.get(), announcer_.get()});
   if (!p.listen) Log(LogLevel::kInfo, "not accepting P2P connections (--listen=0)");
   return Status::Ok();
 }
@@ -323,7 +320,7 @@ std::string Node::MempoolFilePath() const {
 
 void Node::LoadMempoolFile() {
   const std::string path = MempoolFilePath();
-  auto loaded = LoadMempool(mempool_.get(), config_.params.chain_id(), path);
+  auto loaded = LoadMempool(&pool_->mempool, config_.params.chain_id(), path);
   if (loaded.ok()) {
     Log(LogLevel::kInfo, "mempool.dat: " + std::to_string(loaded->accepted) + " of " +
                              std::to_string(loaded->read) + " txs re-admitted, " +
@@ -335,8 +332,8 @@ void Node::LoadMempoolFile() {
 }
 
 void Node::SaveMempoolFile() {
-  const size_t count = mempool_->Info().size;
-  if (Status s = SaveMempool(*mempool_, config_.params.chain_id(), MempoolFilePath()); !s.ok()) {
+  const size_t count = pool_->mempool.Info().size;
+  if (Status s = SaveMempool(pool_->mempool, config_.params.chain_id(), MempoolFilePath()); !s.ok()) {
     AbortNode("cannot save the mempool: " + s.ToString());
     return;
   }
@@ -404,7 +401,7 @@ void Node::Stop() {
   if (rpc_server_) rpc_server_->Stop();
   rpc_server_.reset();
   // The overlay's message thread calls into the chainstate and the mempool: it goes first.
-  relay_.Set({mempool_.get(), tip_logger_.get()});
+  relay_.Set({&pool_->mempool, tip_logger_.get()});
   if (connman_) connman_->Stop();
   announcer_.reset();
   connman_.reset();
@@ -414,11 +411,8 @@ void Node::Stop() {
   miner_.reset();
   relay_.Set({});
   // Nothing changes the pool any more. Not after an abort: a failed disk gets no more writes.
-  if (mempool_ && config_.persist_mempool && !aborted_.load()) SaveMempoolFile();
-  tx_source_.reset();
-  mempool_.reset();
-  mining_view_.reset();
-  mempool_view_.reset();
+  if (pool_ && config_.persist_mempool && !aborted_.load()) SaveMempoolFile();
+  pool_.reset();
   chain_.reset();   // closes the databases
   cookie_.reset();  // removes the cookie file
   Log(LogLevel::kInfo, "stopped");

@@ -162,11 +162,8 @@ class Node {
   NodeClock clock_;
   TipRelay relay_;
   std::unique_ptr<consensus::Chainstate> chain_;
-  // How the mempool and the miner see chain_ and mempool_ (node/chain_adapters.h).
-  std::unique_ptr<ChainstateMempoolView> mempool_view_;
-  std::unique_ptr<ChainstateMiningView> mining_view_;
-  std::unique_ptr<Mempool> mempool_;
-  std::unique_ptr<MempoolTxSource> tx_source_;
+  // The mempool, and how it and the miner see chain_ (node/chain_adapters.h).
+  std::unique_ptr<ChainstateMempool> pool_;
   std::unique_ptr<Miner> miner_;
   std::unique_ptr<NetBridge> net_bridge_;
   std::unique_ptr<p2p::Connman> connman_;

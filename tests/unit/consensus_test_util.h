@@ -14,9 +14,13 @@
 #include "chain/block.h"
 #include "chain/merkle.h"
 #include "chain/schnorr.h"
+#include "chain/state.h"
+#include "chain/store.h"
 #include "chain/tx.h"
+#include "consensus/chainstate.h"
 #include "consensus/params.h"
 #include "consensus/pow.h"
+#include "consensus/tip_view.h"
 #include "node/params/genesis.h"
 
 namespace waybill::consensus::testing {
@@ -128,6 +132,27 @@ class TxFactory {
   chain::Hash256 chain_id_;
   std::vector<chain::SecretKey> keys_;
   std::vector<chain::AccountId> ids_;
+};
+
+// The tip in memory, at genesis, for the fakes of the views that extend TipStateView
+// (node/mempool/ and node/mining/ each add their own calls): accounts are set by the test.
+template <typename View>
+class MemoryTipView : public View {
+ public:
+  explicit MemoryTipView(ChainParams params) : params_(std::move(params)) {
+    tip_.id = params_.genesis_id;
+    tip_.header = params_.genesis;
+  }
+  void SetAccount(const chain::AccountId& id, chain::Amount balance, uint64_t nonce = 0) {
+    state_.Put(chain::keys::Account(id), chain::EncodeAccount({balance, nonce}));
+  }
+  const ChainParams& params() const override { return params_; }
+  void WithTipState(const TipStateView::TipStateFn& fn) const override { fn(state_, tip_); }
+
+ protected:
+  ChainParams params_;
+  TipInfo tip_;
+  chain::MemoryKv state_;
 };
 
 }  // namespace waybill::consensus::testing

@@ -22,36 +22,22 @@ using consensus::testing::TxFactory;
 
 using consensus::testing::Regtest;
 
-class FakeChain : public mempool::ChainView {
+class FakeChain : public consensus::testing::MemoryTipView<mempool::ChainView> {
  public:
-  explicit FakeChain(consensus::ChainParams params) : params_(std::move(params)) {
-    tip_.id = params_.genesis_id;
-    tip_.header = params_.genesis;
-  }
-  void SetAccount(const chain::AccountId& id, chain::Amount balance, uint64_t nonce) {
-    state_.Put(chain::keys::Account(id), chain::EncodeAccount({balance, nonce}));
-  }
+  using MemoryTipView::MemoryTipView;
   // A new tip (its state set with SetAccount), as a block would make it.
   consensus::TipChange NewTip() {
     tip_.id.bytes[0] ^= 1;
     tip_.height += 1;
     return consensus::TipChange{tip_, {}, {tip_.id}};
   }
-
-  const consensus::ChainParams& params() const override { return params_; }
   chain::Result<bool> IsConfirmed(const Hash256& txid) const override {
     if (index_fails) return chain::Status::IoError("the tx index cannot be read");
     return confirmed.count(txid) != 0;
   }
-  void WithTipState(const TipStateFn& fn) const override { fn(state_, tip_); }
 
   std::set<Hash256> confirmed;
   bool index_fails = false;
-
- private:
-  consensus::ChainParams params_;
-  consensus::TipInfo tip_;
-  chain::MemoryKv state_;
 };
 
 class MempoolAloneTest : public ::testing::Test {

@@ -274,7 +274,7 @@ TEST_F(MempoolTest, AssetCustodyThroughPendingTxs) {
 
   // One block takes them all, although fee-rate order puts some before the txs they depend
   // on (the issue is the largest tx, so the lowest rate); the state agrees with the pool.
-  auto mined = GenerateBlocks(mining_view_.get(), tx_source_.get(), clock_, Id(9), 1, 1'000'000);
+  auto mined = GenerateBlocks(mining_view_, tx_source_, clock_, Id(9), 1, 1'000'000);
   ASSERT_TRUE(mined.ok()) << mined.status().ToString();
   EXPECT_EQ(mempool_->Info().size, 0u);
   auto a = chain_->GetAsset(asset);
@@ -402,7 +402,7 @@ TEST_F(MempoolTest, ReorgReturnsEveryTxValidOnTheNewTip) {
   // Nothing else waits for the fresh key: its nonces below 3 are taken.
   EXPECT_EQ(mempool_->AsideCount(), 0u);
   // The pool agrees with the state: it all fits in the next block.
-  auto mined = GenerateBlocks(mining_view_.get(), tx_source_.get(), clock_, Id(9), 1, 1'000'000);
+  auto mined = GenerateBlocks(mining_view_, tx_source_, clock_, Id(9), 1, 1'000'000);
   ASSERT_TRUE(mined.ok()) << mined.status().ToString();
   EXPECT_EQ(mempool_->Info().size, 0u);
   EXPECT_EQ(AccountOf(kFresh).nonce, 5u);
@@ -446,7 +446,7 @@ TEST_F(MempoolTest, ManyTxsStayConsistentWithTheChain) {
     }
   }
   EXPECT_EQ(mempool_->Info().size, 200u);
-  auto mined = GenerateBlocks(mining_view_.get(), tx_source_.get(), clock_, Id(9), 2, 1'000'000);
+  auto mined = GenerateBlocks(mining_view_, tx_source_, clock_, Id(9), 2, 1'000'000);
   ASSERT_TRUE(mined.ok()) << mined.status().ToString();
   EXPECT_EQ(mempool_->Info().size, 0u);
   for (int k = 0; k < testing::kFundedKeys; ++k) EXPECT_EQ(AccountOf(k).nonce, 20u);
@@ -475,7 +475,7 @@ TEST_F(MempoolTest, RandomOperationsKeepThePoolConsistent) {
       EXPECT_LE(mempool_->Info().size, options.max_txs);
       if (rng() % 20 == 0) {
         auto ids =
-            GenerateBlocks(mining_view_.get(), tx_source_.get(), clock_, Id(9), 1, 1'000'000);
+            GenerateBlocks(mining_view_, tx_source_, clock_, Id(9), 1, 1'000'000);
         ASSERT_TRUE(ids.ok()) << ids.status().ToString();
         blocks.insert(blocks.end(), ids->begin(), ids->end());
       }
@@ -484,7 +484,7 @@ TEST_F(MempoolTest, RandomOperationsKeepThePoolConsistent) {
         blocks.pop_back();
       }
     }
-    Mempool fresh(mempool_view_.get(), MempoolOptions{});
+    Mempool fresh(mempool_view_, MempoolOptions{});
     for (const Hash256& id : mempool_->Txids()) {
       auto txw = mempool_->Get(id);
       ASSERT_TRUE(txw.has_value());
@@ -495,7 +495,7 @@ TEST_F(MempoolTest, RandomOperationsKeepThePoolConsistent) {
     if (round % 2 == 1) {
       const std::vector<Hash256> before = mempool_->Txids();
       const size_t aside = mempool_->AsideCount();
-      auto ids = GenerateBlocks(mining_view_.get(), tx_source_.get(), clock_, Id(9), 1, 1'000'000);
+      auto ids = GenerateBlocks(mining_view_, tx_source_, clock_, Id(9), 1, 1'000'000);
       ASSERT_TRUE(ids.ok());
       blocks.insert(blocks.end(), ids->begin(), ids->end());
       // The block took every pool tx; what the pool holds now came back from aside.

@@ -149,7 +149,7 @@ TEST_F(MinerTest, TemplateRespectsBlockLimits) {
   t = BuildTemplate(*mining_view_, *tx_source_, Id(9), clock_.Now());
   ASSERT_EQ(t.txids.size(), 2u);
   EXPECT_EQ(t.block.Serialize().size(), params_.max_block_size);
-  auto ids = GenerateBlocks(mining_view_.get(), tx_source_.get(), clock_, Id(9), 3, 1'000'000);
+  auto ids = GenerateBlocks(mining_view_, tx_source_, clock_, Id(9), 3, 1'000'000);
   ASSERT_TRUE(ids.ok()) << ids.status().ToString();
   EXPECT_EQ(mempool_->Info().size, 0u);
 }
@@ -158,7 +158,7 @@ TEST_F(MinerTest, GenerateBlocksMinesThePool) {
   std::vector<Transaction> txs = {Pay(0, 0, 1, kCoin), Pay(0, 1, 1, kCoin), Pay(2, 0, 3, kCoin)};
   for (const auto& tx : txs) ASSERT_TRUE(Accept(tx).valid());
 
-  auto ids = GenerateBlocks(mining_view_.get(), tx_source_.get(), clock_, Id(11), 5, 1'000'000);
+  auto ids = GenerateBlocks(mining_view_, tx_source_, clock_, Id(11), 5, 1'000'000);
   ASSERT_TRUE(ids.ok()) << ids.status().ToString();
   ASSERT_EQ(ids->size(), 5u);
   EXPECT_EQ(chain_->Tip().height, 5u);
@@ -173,12 +173,12 @@ TEST_F(MinerTest, GenerateBlocksMinesThePool) {
   EXPECT_EQ(AccountOf(0).nonce, 2u);
 
   // Without a mempool: empty blocks.
-  ids = GenerateBlocks(mining_view_.get(), nullptr, clock_, Id(11), 2, 1'000'000);
+  ids = GenerateBlocks(mining_view_, nullptr, clock_, Id(11), 2, 1'000'000);
   ASSERT_TRUE(ids.ok());
   EXPECT_EQ(chain_->Tip().height, 7u);
 
   // No tries: nothing mined, not an error.
-  ids = GenerateBlocks(mining_view_.get(), tx_source_.get(), clock_, Id(11), 3, 0);
+  ids = GenerateBlocks(mining_view_, tx_source_, clock_, Id(11), 3, 0);
   ASSERT_TRUE(ids.ok());
   EXPECT_TRUE(ids->empty());
   EXPECT_EQ(chain_->Tip().height, 7u);
@@ -189,9 +189,9 @@ TEST_F(MinerTest, GenerateBlocksMinesThePool) {
 }
 
 TEST_F(MinerTest, GenerateBlocksRefusesWhenTheChainIsAheadOfTheClock) {
-  ASSERT_TRUE(GenerateBlocks(mining_view_.get(), tx_source_.get(), clock_, Id(11), 11, 1000).ok());
+  ASSERT_TRUE(GenerateBlocks(mining_view_, tx_source_, clock_, Id(11), 11, 1000).ok());
   clock_.SetMockTime(params_.genesis_time - 100'000);  // max_time < min_time
-  auto ids = GenerateBlocks(mining_view_.get(), tx_source_.get(), clock_, Id(11), 1, 1000);
+  auto ids = GenerateBlocks(mining_view_, tx_source_, clock_, Id(11), 1, 1000);
   EXPECT_FALSE(ids.ok());
 }
 
@@ -206,7 +206,7 @@ TEST_F(MinerTest, MinerThreadFindsBlocksAndStopsPromptly) {
     std::lock_guard lock(log_mu);
     lines.push_back(line);
   };
-  Miner miner(mining_view_.get(), tx_source_.get(), &clock_, options);
+  Miner miner(mining_view_, tx_source_, &clock_, options);
   EXPECT_FALSE(miner.running());
   miner.Start();
   EXPECT_TRUE(miner.running());
@@ -253,7 +253,7 @@ TEST_F(MinerTest, MinerWithSeveralThreadsStopsPromptly) {
   MinerOptions options;
   options.miner_account = Id(11);
   options.threads = 2;
-  Miner miner(mining_view_.get(), tx_source_.get(), &clock_, options);
+  Miner miner(mining_view_, tx_source_, &clock_, options);
   miner.Start();
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   const auto t0 = std::chrono::steady_clock::now();

@@ -26,26 +26,20 @@ using consensus::testing::TxFactory;
 using consensus::testing::Regtest;
 
 // The chain at genesis: accounts in memory, every solved block accepted as the new tip.
-class FakeChain : public mining::ChainView {
+class FakeChain : public consensus::testing::MemoryTipView<mining::ChainView> {
  public:
-  explicit FakeChain(consensus::ChainParams params) : params_(std::move(params)) {
-    tip_.id = params_.genesis_id;
-    tip_.header = params_.genesis;
-  }
-  void SetAccount(const chain::AccountId& id, chain::Amount balance, uint64_t nonce = 0) {
-    state_.Put(chain::keys::Account(id), chain::EncodeAccount({balance, nonce}));
-  }
-
-  const consensus::ChainParams& params() const override { return params_; }
+  using MemoryTipView::MemoryTipView;
   consensus::NextBlockRules NextRules() const override {
     return {tip_.id, tip_.height + 1, params_.genesis_bits, tip_.header.time + 1,
             int64_t{tip_.header.time} + params_.max_future_block_time};
   }
-  void WithTipState(const TipStateFn& fn) const override { fn(state_, tip_); }
   Hash256 TipId() const override { return tip_.id; }
   consensus::ValidationResult ProcessBlock(const chain::DecodedBlock& block,
                                            consensus::BlockOutcome* outcome) override {
-    if (refuse_blocks) return consensus::ValidationResult::Invalid(consensus::Reason::kHighHash, "refused by the test");
+    if (refuse_blocks) {
+      return consensus::ValidationResult::Invalid(consensus::Reason::kHighHash,
+                                                  "refused by the test");
+    }
     blocks.push_back(block);
     tip_.id = block.block.header.Id();
     tip_.height += 1;
@@ -56,11 +50,6 @@ class FakeChain : public mining::ChainView {
 
   std::vector<chain::DecodedBlock> blocks;  // processed, in order
   bool refuse_blocks = false;
-
- private:
-  consensus::ChainParams params_;
-  consensus::TipInfo tip_;
-  chain::MemoryKv state_;
 };
 
 class FakeTxSource : public mining::TxSource {

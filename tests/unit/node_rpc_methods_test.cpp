@@ -36,9 +36,9 @@ class RpcMethodsTest : public testing::RegtestFixture {
     RegtestFixture::SetUp();
     ctx_.params = &params_;
     ctx_.chain = chain_.get();
-    ctx_.mempool = mempool_.get();
-    ctx_.mining_chain = mining_view_.get();
-    ctx_.tx_source = tx_source_.get();
+    ctx_.mempool = mempool_;
+    ctx_.mining_chain = mining_view_;
+    ctx_.tx_source = tx_source_;
     ctx_.clock = &clock_;
     ctx_.datadir = dir_.string();
     RegisterChainRpcMethods(table_, ctx_);

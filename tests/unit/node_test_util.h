@@ -56,8 +56,7 @@ class RegtestFixture : public ::testing::Test {
  protected:
   void SetUp() override { Open(MempoolOptions{}); }
   void TearDown() override {
-    tx_source_.reset();
-    mempool_.reset();
+    pool_.reset();
     chain_.reset();
     std::filesystem::remove_all(dir_);
   }
@@ -66,8 +65,7 @@ class RegtestFixture : public ::testing::Test {
   // fresh mempool with these options.
   void Open(MempoolOptions options, bool forward_tip_changes = true, bool wipe = false) {
     listener_.mempool = nullptr;
-    tx_source_.reset();
-    mempool_.reset();
+    pool_.reset();
     chain_.reset();
     if (wipe && !dir_.empty()) std::filesystem::remove_all(dir_);
     if (dir_.empty()) {
@@ -84,11 +82,12 @@ class RegtestFixture : public ::testing::Test {
     auto cs = consensus::Chainstate::Open(dir_.string(), params_, std::move(opts));
     ASSERT_TRUE(cs.ok()) << cs.status().ToString();
     chain_ = std::move(*cs);
-    mempool_view_ = std::make_unique<ChainstateMempoolView>(chain_.get());
-    mining_view_ = std::make_unique<ChainstateMiningView>(chain_.get());
-    mempool_ = std::make_unique<Mempool>(mempool_view_.get(), options);
-    tx_source_ = std::make_unique<MempoolTxSource>(mempool_.get());
-    if (forward_tip_changes) listener_.mempool = mempool_.get();
+    pool_ = std::make_unique<ChainstateMempool>(chain_.get(), std::move(options));
+    mempool_view_ = &pool_->mempool_view;
+    mining_view_ = &pool_->mining_view;
+    mempool_ = &pool_->mempool;
+    tx_source_ = &pool_->tx_source;
+    if (forward_tip_changes) listener_.mempool = mempool_;
   }
 
   const chain::AccountId& Id(int key) const { return ids_.at(key); }
@@ -129,11 +128,13 @@ class RegtestFixture : public ::testing::Test {
   NodeClock clock_;
   ForwardingListener listener_;
   std::unique_ptr<consensus::Chainstate> chain_;
-  // The seams of the mempool and the miner over chain_ and mempool_.
-  std::unique_ptr<ChainstateMempoolView> mempool_view_;
-  std::unique_ptr<ChainstateMiningView> mining_view_;
-  std::unique_ptr<Mempool> mempool_;
-  std::unique_ptr<MempoolTxSource> tx_source_;
+  // The mempool and the seams of the mempool and the miner over chain_, as the node wires them.
+  std::unique_ptr<ChainstateMempool> pool_;
+  // Its parts by short names (set by Open).
+  ChainstateMempoolView* mempool_view_ = nullptr;
+  ChainstateMiningView* mining_view_ = nullptr;
+  Mempool* mempool_ = nullptr;
+  MempoolTxSource* tx_source_ = nullptr;
 };
 
 }  // namespace waybill::node::testing
