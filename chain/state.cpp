@@ -57,6 +57,8 @@
 #include "chain/state.h"
 
 #include <algorithm>
+#include <concepts>
+#include <type_traits>
 
 #include "chain/hash.h"
 #include "chain/lists.h"
@@ -98,6 +100,77 @@ std::string KeyWithHash(char prefix, const Hash256& h) {
   key.push_back(prefix);
   key.append(reinterpret_cast<const char*>(h.data()), Hash256::kSize);
   return key;
+}
+
+// Each record's fields are listed once, in encoding order, for both directions (as Bitcoin
+// Core's SERIALIZE_METHODS): Fields(io, record) visits them with a FieldWriter (which never
+// fails) or a FieldReader (which stops at the first field that does not decode, bounds
+// checked before anything is allocated).
+struct FieldWriter {
+  Writer w;
+  bool Hash(const Hash256& h) { return w.Hash(h), true; }
+  bool U32(uint32_t v) { return w.U32(v), true; }
+  bool U64(uint64_t v) { return w.U64(v), true; }
+  bool String(const std::string& v, size_t /*max*/) { return w.String(v), true; }
+  bool Metadata(const std::vector<MetadataEntry>& md) { return WriteMetadata(w, md), true; }
+  bool Hashes(const std::vector<Hash256>& v, size_t /*max*/) { return WriteHashes(w, v), true; }
+  template <typename E>
+  bool Enum(const E& e, bool (*)(Reader&, E*)) {
+    return w.U8(static_cast<uint8_t>(e)), true;
+  }
+};
+
+struct FieldReader {
+  Reader r;
+  bool Hash(Hash256& h) { return r.Hash(&h); }
+  bool U32(uint32_t& v) { return r.U32(&v); }
+  bool U64(uint64_t& v) { return r.U64(&v); }
+  bool String(std::string& v, size_t max) { return r.String(&v, max); }
+  bool Metadata(std::vector<MetadataEntry>& md) { return ReadMetadata(r, &md); }
+  bool Hashes(std::vector<Hash256>& v, size_t max) { return ReadHashes(r, &v, 0, max); }
+  template <typename E>
+  bool Enum(E& e, bool (*read)(Reader&, E*)) {
+    return read(r, &e);
+  }
+};
+
+template <typename Io, typename A>
+requires std::same_as<std::remove_const_t<A>, Account>
+bool Fields(Io& io, A& a) { return io.U64(a.balance) && io.U64(a.nonce); }
+
+template <typename Io, typename A>
+requires std::same_as<std::remove_const_t<A>, Asset>
+bool Fields(Io& io, A& a) {
+  return io.Hash(a.id) && io.Hash(a.issuer) && io.Hash(a.custodian) && io.U64(a.quantity) &&
+         io.String(a.unit, kMaxUnitLen) && io.Metadata(a.metadata) &&
+         io.Hashes(a.documents, kMaxDocuments) && io.Enum(a.status, &ReadAssetStatus) &&
+         io.U32(a.created_height) && io.Hash(a.created_tx) && io.Hash(a.last_event) &&
+         io.U32(a.event_count) && io.Hashes(a.parents, kMaxLinks) &&
+         io.Hashes(a.children, kMaxLinks);
+}
+
+template <typename Io, typename E>
+requires std::same_as<std::remove_const_t<E>, AssetEvent>
+bool Fields(Io& io, E& e) {
+  return io.Hash(e.id) && io.Hash(e.asset) && io.U32(e.sequence) &&
+         io.Enum(e.type, &ReadEventType) && io.Hash(e.prev_event) && io.Hash(e.txid) &&
+         io.U32(e.height) && io.U32(e.time) && io.Hash(e.actor) && io.Hash(e.counterparty) &&
+         io.Hashes(e.related, kMaxLinks) && io.String(e.claim, kMaxClaimLen) &&
+         io.String(e.value, kMaxClaimValueLen) && io.Hash(e.document);
+}
+
+template <typename Io, typename L>
+requires std::same_as<std::remove_const_t<L>, TxLocation>
+bool Fields(Io& io, L& l) { return io.Hash(l.block) && io.U32(l.height) && io.U32(l.index); }
+
+// Strict: every field decodes and nothing is left over.
+template <typename Record>
+Result<Record> DecodeRecord(ByteSpan data, const char* what) {
+  FieldReader io{Reader(data)};
+  Record x;
+  (void)Fields(io, x);
+  if (Status s = io.r.Finish(what); !s.ok()) return s;
+  return x;
 }
 
 }  // namespace
@@ -142,97 +215,39 @@ Hash256 AssetEventId(const Hash256& txid, const Hash256& asset) {
 }
 
 Bytes EncodeAccount(const Account& a) {
-  Writer w;
-  w.U64(a.balance);
-  w.U64(a.nonce);
-  return w.Take();
+  FieldWriter io;
+  Fields(io, a);
+  return io.w.Take();
 }
 
-Result<Account> DecodeAccount(ByteSpan data) {
-  Reader r(data);
-  Account a;
-  (void)(r.U64(&a.balance) && r.U64(&a.nonce));
-  if (Status s = r.Finish("account"); !s.ok()) return s;
-  return a;
-}
+Result<Account> DecodeAccount(ByteSpan data) { return DecodeRecord<Account>(data, "account"); }
 
 Bytes EncodeAsset(const Asset& a) {
-  Writer w;
-  w.Hash(a.id);
-  w.Hash(a.issuer);
-  w.Hash(a.custodian);
-  w.U64(a.quantity);
-  w.String(a.unit);
-  WriteMetadata(w, a.metadata);
-  WriteHashes(w, a.documents);
-  w.U8(static_cast<uint8_t>(a.status));
-  w.U32(a.created_height);
-  w.Hash(a.created_tx);
-  w.Hash(a.last_event);
-  w.U32(a.event_count);
-  WriteHashes(w, a.parents);
-  WriteHashes(w, a.children);
-  return w.Take();
+  FieldWriter io;
+  Fields(io, a);
+  return io.w.Take();
 }
 
-Result<Asset> DecodeAsset(ByteSpan data) {
-  Reader r(data);
-  Asset a;
-  (void)(r.Hash(&a.id) && r.Hash(&a.issuer) && r.Hash(&a.custodian) && r.U64(&a.quantity) &&
-         r.String(&a.unit, kMaxUnitLen) && ReadMetadata(r, &a.metadata) &&
-         ReadHashes(r, &a.documents, 0, kMaxDocuments) && ReadAssetStatus(r, &a.status) &&
-         r.U32(&a.created_height) && r.Hash(&a.created_tx) && r.Hash(&a.last_event) &&
-         r.U32(&a.event_count) && ReadHashes(r, &a.parents, 0, kMaxLinks) &&
-         ReadHashes(r, &a.children, 0, kMaxLinks));
-  if (Status s = r.Finish("asset"); !s.ok()) return s;
-  return a;
-}
+Result<Asset> DecodeAsset(ByteSpan data) { return DecodeRecord<Asset>(data, "asset"); }
 
 Bytes EncodeAssetEvent(const AssetEvent& e) {
-  Writer w;
-  w.Hash(e.id);
-  w.Hash(e.asset);
-  w.U32(e.sequence);
-  w.U8(static_cast<uint8_t>(e.type));
-  w.Hash(e.prev_event);
-  w.Hash(e.txid);
-  w.U32(e.height);
-  w.U32(e.time);
-  w.Hash(e.actor);
-  w.Hash(e.counterparty);
-  WriteHashes(w, e.related);
-  w.String(e.claim);
-  w.String(e.value);
-  w.Hash(e.document);
-  return w.Take();
+  FieldWriter io;
+  Fields(io, e);
+  return io.w.Take();
 }
 
 Result<AssetEvent> DecodeAssetEvent(ByteSpan data) {
-  Reader r(data);
-  AssetEvent e;
-  (void)(r.Hash(&e.id) && r.Hash(&e.asset) && r.U32(&e.sequence) && ReadEventType(r, &e.type) &&
-         r.Hash(&e.prev_event) && r.Hash(&e.txid) && r.U32(&e.height) && r.U32(&e.time) &&
-         r.Hash(&e.actor) && r.Hash(&e.counterparty) && ReadHashes(r, &e.related, 0, kMaxLinks) &&
-         r.String(&e.claim, kMaxClaimLen) && r.String(&e.value, kMaxClaimValueLen) &&
-         r.Hash(&e.document));
-  if (Status s = r.Finish("asset event"); !s.ok()) return s;
-  return e;
+  return DecodeRecord<AssetEvent>(data, "asset event");
 }
 
 Bytes EncodeTxLocation(const TxLocation& l) {
-  Writer w;
-  w.Hash(l.block);
-  w.U32(l.height);
-  w.U32(l.index);
-  return w.Take();
+  FieldWriter io;
+  Fields(io, l);
+  return io.w.Take();
 }
 
 Result<TxLocation> DecodeTxLocation(ByteSpan data) {
-  Reader r(data);
-  TxLocation l;
-  (void)(r.Hash(&l.block) && r.U32(&l.height) && r.U32(&l.index));
-  if (Status s = r.Finish("tx location"); !s.ok()) return s;
-  return l;
+  return DecodeRecord<TxLocation>(data, "tx location");
 }
 
 namespace keys {

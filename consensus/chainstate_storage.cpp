@@ -178,7 +178,8 @@ chain::Result<Chainstate::StateDigest> Chainstate::DigestState() const {
                                               {chain::keys::kTxIndex, &digest.txs}};
   for (const auto& kind : kinds) {
     uint64_t* const count = kind.second;  // (a structured binding cannot be captured in C++20)
-    Status s = snapshot->Scan(std::string(1, kind.first), [&](std::string_view key, chain::ByteSpan value) {
+    const std::string prefix(1, kind.first);
+    Status s = snapshot->Scan(prefix, [&](std::string_view key, chain::ByteSpan value) {
       Bytes record;
       chain::Writer w(&record);
       w.CompactSize(key.size());

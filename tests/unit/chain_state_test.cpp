@@ -1,7 +1,5 @@
 // State record encodings (accounts, assets, events, tx locations) and the store's key layout,
 // with round-trip properties over random records and bytes (fixed seed, bounded counts).
-#include "chain/state.h"
-
 #include <gtest/gtest.h>
 
 #include <random>
@@ -9,6 +7,7 @@
 #include <vector>
 
 #include "chain/hash.h"
+#include "chain/state.h"
 #include "tests/unit/chain_random.h"
 
 namespace waybill::chain {
@@ -78,6 +77,70 @@ void ExpectStrict(const Bytes& enc, Decode decode) {
   auto r = decode(longer);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().reason().find("trailing"), std::string::npos) << r.status().ToString();
+}
+
+// The exact bytes of each record (docs/PROTOCOL.md §11.1 and the layout at the top of
+// chain/state.cpp), so that a change of the encoder cannot silently change what is on disk.
+TEST(StateEncoding, RecordsHaveTheirDocumentedBytes) {
+  auto h = [](uint8_t fill) {
+    Hash256 x;
+    x.bytes.fill(fill);
+    return x;
+  };
+  EXPECT_EQ(HexEncode(EncodeAccount({0x0102030405060708, 3})), "08070605040302010300000000000000");
+  Asset a;
+  a.id = h(0x11);
+  a.issuer = h(0x22);
+  a.custodian = h(0x33);
+  a.quantity = 1200;
+  a.unit = "kg";
+  a.metadata = {{"lot", "A7"}};
+  a.documents = {h(0x44)};
+  a.status = AssetStatus::kSplit;
+  a.created_height = 5;
+  a.created_tx = h(0x55);
+  a.last_event = h(0x66);
+  a.event_count = 2;
+  a.parents = {};
+  a.children = {h(0x77), h(0x88)};
+  EXPECT_EQ(HexEncode(EncodeAsset(a)),
+            "1111111111111111111111111111111111111111111111111111111111111111"
+            "2222222222222222222222222222222222222222222222222222222222222222"
+            "3333333333333333333333333333333333333333333333333333333333333333"
+            "b004000000000000026b6701036c6f7402413701444444444444444444444444"
+            "4444444444444444444444444444444444444444010500000055555555555555"
+            "5555555555555555555555555555555555555555555555555566666666666666"
+            "6666666666666666666666666666666666666666666666666602000000000277"
+            "7777777777777777777777777777777777777777777777777777777777777788"
+            "88888888888888888888888888888888888888888888888888888888888888");
+  AssetEvent e;
+  e.id = h(0x01);
+  e.asset = h(0x02);
+  e.sequence = 1;
+  e.type = EventType::kAttest;
+  e.prev_event = h(0x03);
+  e.txid = h(0x04);
+  e.height = 9;
+  e.time = 1700000000;
+  e.actor = h(0x05);
+  e.counterparty = h(0x00);
+  e.related = {h(0x06)};
+  e.claim = "temp";
+  e.value = "4C";
+  e.document = h(0x07);
+  EXPECT_EQ(HexEncode(EncodeAssetEvent(e)),
+            "0101010101010101010101010101010101010101010101010101010101010101"
+            "0202020202020202020202020202020202020202020202020202020202020202"
+            "0100000007030303030303030303030303030303030303030303030303030303"
+            "0303030303040404040404040404040404040404040404040404040404040404"
+            "04040404040900000000f1536505050505050505050505050505050505050505"
+            "0505050505050505050505050500000000000000000000000000000000000000"
+            "0000000000000000000000000001060606060606060606060606060606060606"
+            "06060606060606060606060606060474656d7002344307070707070707070707"
+            "07070707070707070707070707070707070707070707");
+  EXPECT_EQ(HexEncode(EncodeTxLocation({h(0x09), 7, 2})),
+            "0909090909090909090909090909090909090909090909090909090909090909"
+            "0700000002000000");
 }
 
 TEST(StateEncoding, AccountRoundTrip) {
