@@ -228,8 +228,10 @@ Result<Transaction> DecodeTransaction(ByteSpan data) {
   return tx;
 }
 
-Hash256 AssetIdFor(const AccountId& sender, uint64_t nonce, uint32_t index) {
+Hash256 AssetIdFor(const Hash256& chain_id, const AccountId& sender, uint64_t nonce,
+                   uint32_t index) {
   Writer w;
+  w.Hash(chain_id);
   w.Hash(sender);
   w.U64(nonce);
   w.U32(index);
@@ -245,7 +247,7 @@ std::vector<Hash256> NewAssetIds(const Transaction& tx) {
   }
   std::vector<Hash256> ids;
   ids.reserve(count);
-  for (uint32_t i = 0; i < count; ++i) ids.push_back(AssetIdFor(tx.sender, tx.nonce, i));
+  for (uint32_t i = 0; i < count; ++i) ids.push_back(AssetIdFor(tx.chain_id, tx.sender, tx.nonce, i));
   return ids;
 }
 

@@ -29,7 +29,7 @@ const char* OpTypeName(OpType type);  // "transfer", "asset.issue", ...
 
 // Encoding limits. The decoder enforces the length and count limits before allocating;
 // CheckTransaction (consensus/tx_check.h) enforces the content rules.
-inline constexpr uint16_t kTxVersion = 1;
+inline constexpr uint16_t kTxVersion = 2;
 inline constexpr size_t kMaxTxSize = 16 * 1024;
 inline constexpr size_t kMaxUnitLen = 16;
 inline constexpr size_t kMaxMetadataEntries = 16;
@@ -131,12 +131,16 @@ struct Transaction {
 // Strict decoder: bounded lengths, minimal CompactSize, known op type, no trailing bytes.
 Result<Transaction> DecodeTransaction(ByteSpan data);
 
-// The id of the index-th asset created by the tx (sender, nonce):
-// tagged_hash("Waybill/AssetId", sender || u64 nonce || u32 index).
-Hash256 AssetIdFor(const AccountId& sender, uint64_t nonce, uint32_t index);
+// The id of the index-th asset created by the tx (sender, nonce) on the chain chain_id:
+// tagged_hash("Waybill/AssetId", chain_id || sender || u64 nonce || u32 index). The chain id
+// comes first so that the same key and nonce name different assets on different networks.
+Hash256 AssetIdFor(const Hash256& chain_id, const AccountId& sender, uint64_t nonce,
+                   uint32_t index);
 // The ids of the assets the tx creates, in order: for an issue or a merge one (index 0), for
-// a split one per part (index i for quantities[i]); none for the other operations. The state
-// transition, the JSON forms and the wallet all take new asset ids from here.
+// a split one per part (index i for quantities[i]); none for the other operations. The chain
+// id is tx.chain_id (consensus refuses a tx whose chain id is not the network's before it
+// creates anything). The state transition, the JSON forms and the wallet all take new asset
+// ids from here.
 std::vector<Hash256> NewAssetIds(const Transaction& tx);
 
 // Metadata in the form the encoding requires (keys strictly ascending, bytewise) from entries

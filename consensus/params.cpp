@@ -23,6 +23,7 @@ chain::Status Bad(const std::string& what) { return chain::Status::Invalid("gene
 
 chain::Bytes ChainParams::SerializeForCommitment() const {
   chain::Writer w;
+  w.U32(protocol_version);
   w.String(network);
   w.String(address_prefix);
   w.U32(magic);
@@ -45,6 +46,10 @@ chain::Bytes ChainParams::SerializeForCommitment() const {
 }
 
 chain::Status ChainParams::Finalize() {
+  if (protocol_version != kProtocolVersion) {
+    return Bad("protocol_version is " + std::to_string(protocol_version) + ", this node runs " +
+               std::to_string(kProtocolVersion));
+  }
   if (!ValidName(network, true)) return Bad("network must be 1..16 chars of [a-z0-9-]");
   if (!ValidName(address_prefix, false)) {
     return Bad("address_prefix must be 1..16 chars of [a-z0-9]");

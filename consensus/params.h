@@ -13,6 +13,11 @@
 
 namespace waybill::consensus {
 
+// The protocol (the consensus rules and the encodings) this node runs. A network's genesis file
+// names the one it runs (ChainParams::protocol_version); the node refuses any other
+// (docs/PROTOCOL.md "Version history").
+inline constexpr uint32_t kProtocolVersion = 2;
+
 struct Allocation {
   chain::AccountId account;
   chain::Amount amount = 0;
@@ -20,6 +25,7 @@ struct Allocation {
 };
 
 struct ChainParams {
+  uint32_t protocol_version = kProtocolVersion;  // Finalize() refuses any other
   std::string network;         // "devnet", "regtest", ...: 1..16 chars [a-z0-9-]
   std::string address_prefix;  // Bech32m human-readable part, 1..16 chars [a-z0-9]
   uint32_t magic = 0;          // network magic for P2P framing

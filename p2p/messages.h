@@ -25,8 +25,10 @@
 
 namespace waybill::p2p {
 
-inline constexpr uint32_t kProtocolVersion = 1;
-inline constexpr uint32_t kMinProtocolVersion = 1;
+inline constexpr uint32_t kProtocolVersion = 2;
+inline constexpr uint32_t kMinProtocolVersion = 2;
+// The disconnect reason given to a peer whose version is below kMinProtocolVersion.
+inline constexpr std::string_view kObsoleteVersionReason = "obsolete-version";
 inline constexpr size_t kFrameHeaderSize = 24;
 inline constexpr size_t kCommandSize = 12;
 

@@ -222,14 +222,21 @@ void PeerManager::HandleVersion(Peer& peer, const VersionMsg& msg) {
     }
     return;
   }
+  // Before the genesis check: an old node's genesis differs too (the protocol version is in the
+  // commitment), and this reason says what to do. Not misbehaving: no score, no ban.
+  if (msg.version < kMinProtocolVersion) {
+    LogPeer(LogLevel::kInfo, peer,
+            "peer runs protocol " + std::to_string(msg.version) + ", this node " +
+                std::to_string(kProtocolVersion) + ": it must upgrade its node and genesis file");
+    Disconnect(peer, Transport::Why::kNormal,
+               std::string(kObsoleteVersionReason) + ": protocol version " +
+                   std::to_string(msg.version) + " is older than " +
+                   std::to_string(kMinProtocolVersion));
+    return;
+  }
   if (msg.genesis != options_.genesis) {
     Disconnect(peer, Transport::Why::kNormal,
                "peer is on another network (genesis " + msg.genesis.ToHex() + ")");
-    return;
-  }
-  if (msg.version < kMinProtocolVersion) {
-    Disconnect(peer, Transport::Why::kNormal,
-               "protocol version " + std::to_string(msg.version) + " is too old");
     return;
   }
   peer.remote = msg;

@@ -66,6 +66,7 @@ int New(const Args& args) {
     throw CliError("genesis new takes no arguments (unexpected '" + args.positional()[0] + "')");
   }
   consensus::ChainParams p;
+  p.protocol_version = consensus::kProtocolVersion;  // written to the file
   p.network = args.Require("network");
   p.address_prefix = args.Require("prefix");
   const std::string out = args.Require("out");
@@ -147,7 +148,8 @@ int Show(const Args& args) {
   }
   char bits[11];
   std::snprintf(bits, sizeof(bits), "0x%08x", p.genesis_bits);
-  Json out = {{"network", p.network},
+  Json out = {{"protocol_version", p.protocol_version},
+              {"network", p.network},
               {"address_prefix", p.address_prefix},
               {"chain_id", p.chain_id().ToHex()},
               {"genesis_id", p.genesis_id.ToHex()},

@@ -72,7 +72,7 @@ std::string Hex32(uint32_t v) {
 }
 
 const std::set<std::string> kTopFields = {
-    "network",          "address_prefix",  "magic",          "pow_limit_bits",
+    "protocol_version", "network",          "address_prefix",  "magic",          "pow_limit_bits",
     "target_block_time", "asert_half_life", "max_future_block_time", "block_reward",
     "halving_interval", "min_fee_per_byte", "max_block_size", "max_block_txs",
     "allow_mocktime",   "genesis",         "allocations",    "comment",
@@ -83,6 +83,30 @@ std::string WorkHex(const chain::ArithU256& v) {
   std::string hex = v.ToHex();
   size_t first = hex.find_first_not_of('0');
   return "0x" + (first == std::string::npos ? std::string("0") : hex.substr(first));
+}
+
+// The required protocol_version: exactly the one this node runs. A file without it predates
+// the field, so it defines a protocol-1 network.
+Status ReadProtocolVersion(const json& doc, consensus::ChainParams* p) {
+  constexpr uint32_t kRuns = consensus::kProtocolVersion;
+  uint64_t version = 1;
+  if (auto it = doc.find("protocol_version"); it != doc.end()) {
+    if (!it->is_number_unsigned()) return Bad("protocol_version must be a positive integer");
+    version = it->get<uint64_t>();
+  }
+  if (version == kRuns) {
+    p->protocol_version = kRuns;
+    return Status::Ok();
+  }
+  std::string what = "this genesis file defines a protocol-" + std::to_string(version) +
+                     " network; waybilld runs protocol " + std::to_string(kRuns) + ": ";
+  if (version < kRuns) {
+    what += "use the new genesis files (devnet, regtest and testnet chains are reset by this "
+            "upgrade)";
+  } else {
+    what += "use a waybilld that runs protocol " + std::to_string(version);
+  }
+  return Status::Invalid(what);
 }
 
 // The top-level scalar fields: names, magic, block timing, reward and size limits.
@@ -179,7 +203,7 @@ chain::Result<consensus::ChainParams> ParseGenesisJson(std::string_view text) {
     if (!kTopFields.count(key)) return Bad("unknown field " + key);
   }
   consensus::ChainParams p;
-  for (auto* step : {&ReadScalars, &ReadOptional, &ReadGenesisHeader, &ReadAllocations}) {
+  for (auto* step : {&ReadProtocolVersion, &ReadScalars, &ReadOptional, &ReadGenesisHeader, &ReadAllocations}) {
     if (Status s = step(doc, &p); !s.ok()) return s;
   }
   if (Status s = p.Finalize(); !s.ok()) return s;
@@ -204,6 +228,7 @@ chain::Result<consensus::ChainParams> EmbeddedGenesis(std::string_view name) {
 
 std::string GenesisToJson(const consensus::ChainParams& p) {
   json doc = json::object();
+  doc["protocol_version"] = p.protocol_version;
   doc["network"] = p.network;
   doc["address_prefix"] = p.address_prefix;
   doc["magic"] = Hex32(p.magic);

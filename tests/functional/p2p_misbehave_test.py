@@ -63,6 +63,7 @@ class P2PMisbehaveTest(WaybillTestFramework):
 
         self.under_flood_bound()
         self.not_banned("wrong genesis", self.wrong_genesis)
+        self.not_banned("protocol-1 version", self.obsolete_version)
         self.not_banned("wrong magic", self.wrong_magic)
 
         log("bans: exactly the misbehaving IPs, never 127.0.0.1")
@@ -147,6 +148,10 @@ class P2PMisbehaveTest(WaybillTestFramework):
 
     def wrong_genesis(self, conn):
         conn.send("version", version_payload(os.urandom(32).hex()))
+
+    def obsolete_version(self, conn):
+        # A protocol-1 node: version 1 (its genesis differs too; the version is checked first).
+        conn.send("version", version_payload(os.urandom(32).hex(), version=1))
 
     def wrong_magic(self, conn):
         conn.send_raw(frame(0x0BADBEEF, "version", version_payload(self.genesis)))

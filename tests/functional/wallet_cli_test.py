@@ -197,6 +197,9 @@ class WalletCliTest(WaybillTestFramework):
         assert_equal(shown["chain_id"], chain_id)
         assert_equal(shown["allocated"], 5000)
         assert_equal(shown["network"], "mynet")
+        assert_equal(shown["protocol_version"], 2, "genesis show: protocol version")
+        with open(gfile) as f:
+            assert_equal(json.load(f)["protocol_version"], 2, "genesis new writes protocol 2")
         err = self.run_cli(["genesis", "new", "--network", "mynet", "--prefix", "my",
                             "--out", gfile], expect_fail=True)
         assert_true("already exists" in err, f"genesis overwrite: {err}")

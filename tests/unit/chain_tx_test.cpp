@@ -156,7 +156,10 @@ TEST(Transaction, UnknownOpTypeRejected) {
 
 TEST(Transaction, WrongVersionRejected) {
   Transaction tx = MakeTx(TransferOp{H(1), 10});
-  for (uint16_t v : {0, 2, 0x100, 0xffff}) {
+  ASSERT_EQ(kTxVersion, 2);
+  ASSERT_TRUE(DecodeTransaction(tx.Serialize()).ok());
+  // Version 1 (protocol 1's txs) is undecodable like any other version.
+  for (uint16_t v : {0, 1, 3, 0x100, 0x102, 0xffff}) {
     tx.version = v;
     auto d = DecodeTransaction(tx.Serialize());
     ASSERT_FALSE(d.ok()) << v;
@@ -265,10 +268,52 @@ TEST(Transaction, SignAndVerify) {
 }
 
 TEST(Transaction, AssetIdsAreDistinct) {
-  EXPECT_NE(AssetIdFor(H(1), 0, 0), AssetIdFor(H(1), 0, 1));
-  EXPECT_NE(AssetIdFor(H(1), 0, 0), AssetIdFor(H(1), 1, 0));
-  EXPECT_NE(AssetIdFor(H(1), 0, 0), AssetIdFor(H(2), 0, 0));
-  EXPECT_EQ(AssetIdFor(H(1), 5, 2), AssetIdFor(H(1), 5, 2));
+  const Hash256 chain = H(9);
+  EXPECT_NE(AssetIdFor(chain, H(1), 0, 0), AssetIdFor(chain, H(1), 0, 1));
+  EXPECT_NE(AssetIdFor(chain, H(1), 0, 0), AssetIdFor(chain, H(1), 1, 0));
+  EXPECT_NE(AssetIdFor(chain, H(1), 0, 0), AssetIdFor(chain, H(2), 0, 0));
+  EXPECT_EQ(AssetIdFor(chain, H(1), 5, 2), AssetIdFor(chain, H(1), 5, 2));
+}
+
+// The preimage of docs/PROTOCOL.md §2, built byte by byte here and hashed with plain SHA-256
+// (tagged_hash(tag, m) = SHA-256(SHA-256(tag) || SHA-256(tag) || m)), not with the code under
+// test's Writer or TaggedHash.
+Hash256 IndependentAssetId(const Hash256& chain, const Hash256& sender, uint64_t nonce,
+                           uint32_t index) {
+  const std::string tag = "Waybill/AssetId";
+  const Hash256 tag_hash = Sha256Hash(ByteSpan(reinterpret_cast<const uint8_t*>(tag.data()),
+                                               tag.size()));
+  Bytes pre(tag_hash.bytes.begin(), tag_hash.bytes.end());
+  pre.insert(pre.end(), tag_hash.bytes.begin(), tag_hash.bytes.end());
+  pre.insert(pre.end(), chain.bytes.begin(), chain.bytes.end());
+  pre.insert(pre.end(), sender.bytes.begin(), sender.bytes.end());
+  for (int i = 0; i < 8; ++i) pre.push_back(static_cast<uint8_t>(nonce >> (8 * i)));
+  for (int i = 0; i < 4; ++i) pre.push_back(static_cast<uint8_t>(index >> (8 * i)));
+  return Sha256Hash(pre);
+}
+
+TEST(Transaction, AssetIdsDependOnTheChain) {
+  const Hash256 devnet = H(9);
+  const Hash256 testnet = H(10);
+  EXPECT_NE(AssetIdFor(devnet, H(1), 7, 0), AssetIdFor(testnet, H(1), 7, 0));
+  EXPECT_EQ(AssetIdFor(devnet, H(1), 7, 0), IndependentAssetId(devnet, H(1), 7, 0));
+  EXPECT_EQ(AssetIdFor(testnet, H(1), 7, 0), IndependentAssetId(testnet, H(1), 7, 0));
+  EXPECT_EQ(AssetIdFor(testnet, H(3), 0x0102030405060708, 0x0a0b0c0d),
+            IndependentAssetId(testnet, H(3), 0x0102030405060708, 0x0a0b0c0d));
+
+  // NewAssetIds takes the chain id from the tx.
+  Transaction tx;
+  tx.sender = H(1);
+  tx.nonce = 7;
+  tx.op = AssetSplitOp{H(4), {1, 2}};
+  tx.chain_id = devnet;
+  const std::vector<Hash256> on_devnet = NewAssetIds(tx);
+  tx.chain_id = testnet;
+  const std::vector<Hash256> on_testnet = NewAssetIds(tx);
+  EXPECT_EQ(on_devnet, (std::vector<Hash256>{IndependentAssetId(devnet, H(1), 7, 0),
+                                             IndependentAssetId(devnet, H(1), 7, 1)}));
+  EXPECT_EQ(on_testnet, (std::vector<Hash256>{IndependentAssetId(testnet, H(1), 7, 0),
+                                              IndependentAssetId(testnet, H(1), 7, 1)}));
 }
 
 // --- Properties over random values and random bytes (fixed seed, bounded counts) ---
@@ -363,8 +408,8 @@ TEST(TxProperties, BytesThatDecodeAreTheCanonicalEncoding) {
   for (int i = 0; i < 3000; ++i) {
     Bytes data = i % 3 == 0 ? rnd.Data(400) : rnd.Mutate(rnd.Tx().Serialize());
     if (i % 3 == 0 && data.size() >= 2) {
-      data[0] = 1;  // the tx version, so that random bytes get past it
-      data[1] = 0;
+      data[0] = static_cast<uint8_t>(kTxVersion);  // so that random bytes get past it
+      data[1] = static_cast<uint8_t>(kTxVersion >> 8);
     }
     auto d = DecodeTransaction(data);
     if (!d.ok()) {

@@ -208,7 +208,7 @@ TEST_F(ChainstateTest, InvalidTxInTipBlockIsRejectedWithReason) {
 TEST_F(ChainstateTest, ReorgMovesAssetCustodyAndReturnsTxs) {
   // Block 1: dev0 issues an asset.
   auto issue = factory_.Make(0, 0, chain::AssetIssueOp{1200, "kg", {{"origin", "PE"}}, {}});
-  Hash256 asset = chain::AssetIdFor(factory_.Id(0), 0, 0);
+  Hash256 asset = chain::AssetIdFor(params_.chain_id(), factory_.Id(0), 0, 0);
   Block b1 = MakeBlock(params_.genesis_id, 0, {issue});
   ASSERT_TRUE(Submit(b1).valid());
   Hash256 id1 = b1.header.Id();

@@ -276,13 +276,13 @@ TEST_F(StateTransitionTest, UnknownAsset) {
   EXPECT_EQ(Apply(kAlice, 0, AssetSplitOp{nowhere, {1, 2}}), "unknown-asset");
   EXPECT_EQ(Apply(kAlice, 0, AssetAttestOp{nowhere, "grade", "A", {}}), "unknown-asset");
   Ok(kAlice, Issue(5));
-  const Hash256 mine = chain::AssetIdFor(f_.Id(kAlice), 0, 0);
+  const Hash256 mine = chain::AssetIdFor(params_.chain_id(), f_.Id(kAlice), 0, 0);
   EXPECT_EQ(Apply(kAlice, 1, Merge({mine, nowhere})), "unknown-asset");
 }
 
 TEST_F(StateTransitionTest, AssetTransferRules) {
   Ok(kAlice, Issue(5));
-  const Hash256 lot = chain::AssetIdFor(f_.Id(kAlice), 0, 0);
+  const Hash256 lot = chain::AssetIdFor(params_.chain_id(), f_.Id(kAlice), 0, 0);
   // Not Bob's to give.
   EXPECT_EQ(Apply(kBob, 0, AssetTransferOp{lot, f_.Id(kCarol)}), "not-custodian");
   EXPECT_EQ(Apply(kBob, 0, AssetTransferOp{lot, f_.Id(kBob)}), "not-custodian");
@@ -297,13 +297,13 @@ TEST_F(StateTransitionTest, AssetTransferRules) {
 
 TEST_F(StateTransitionTest, ClosedAsset) {
   Ok(kAlice, Issue(5));
-  const Hash256 lot = chain::AssetIdFor(f_.Id(kAlice), 0, 0);
+  const Hash256 lot = chain::AssetIdFor(params_.chain_id(), f_.Id(kAlice), 0, 0);
   Ok(kAlice, AssetSplitOp{lot, {2, 3}});
   EXPECT_EQ(AssetOf(lot).status, AssetStatus::kSplit);
   EXPECT_EQ(Apply(kAlice, 2, AssetTransferOp{lot, f_.Id(kBob)}), "asset-closed");
   EXPECT_EQ(Apply(kAlice, 2, AssetSplitOp{lot, {2, 3}}), "asset-closed");
-  const Hash256 a = chain::AssetIdFor(f_.Id(kAlice), 1, 0);
-  const Hash256 b = chain::AssetIdFor(f_.Id(kAlice), 1, 1);
+  const Hash256 a = chain::AssetIdFor(params_.chain_id(), f_.Id(kAlice), 1, 0);
+  const Hash256 b = chain::AssetIdFor(params_.chain_id(), f_.Id(kAlice), 1, 1);
   EXPECT_EQ(Apply(kAlice, 2, Merge({a, lot})), "asset-closed");
   Ok(kAlice, Merge({a, b}));
   EXPECT_EQ(AssetOf(a).status, AssetStatus::kMerged);
@@ -315,7 +315,7 @@ TEST_F(StateTransitionTest, ClosedAsset) {
 
 TEST_F(StateTransitionTest, SplitSum) {
   Ok(kAlice, Issue(100));
-  const Hash256 lot = chain::AssetIdFor(f_.Id(kAlice), 0, 0);
+  const Hash256 lot = chain::AssetIdFor(params_.chain_id(), f_.Id(kAlice), 0, 0);
   EXPECT_EQ(Apply(kAlice, 1, AssetSplitOp{lot, {50, 49}}), "bad-split-sum");  // too little
   EXPECT_EQ(Apply(kAlice, 1, AssetSplitOp{lot, {50, 51}}), "bad-split-sum");  // too much
   // The sum wraps to 100 in 64 bits; it must not pass.
@@ -327,7 +327,7 @@ TEST_F(StateTransitionTest, SplitSum) {
 
   // Quantities may use all 64 bits.
   Ok(kAlice, Issue(UINT64_MAX));
-  const Hash256 big = chain::AssetIdFor(f_.Id(kAlice), 2, 0);
+  const Hash256 big = chain::AssetIdFor(params_.chain_id(), f_.Id(kAlice), 2, 0);
   EXPECT_EQ(Apply(kAlice, 3, AssetSplitOp{big, {UINT64_MAX - 1, 1}}), "valid");
 }
 
@@ -335,9 +335,9 @@ TEST_F(StateTransitionTest, MergeRules) {
   Ok(kAlice, Issue(5));
   Ok(kBob, Issue(6));
   Ok(kAlice, Issue(7));
-  const Hash256 a0 = chain::AssetIdFor(f_.Id(kAlice), 0, 0);
-  const Hash256 b0 = chain::AssetIdFor(f_.Id(kBob), 0, 0);
-  const Hash256 a1 = chain::AssetIdFor(f_.Id(kAlice), 1, 0);
+  const Hash256 a0 = chain::AssetIdFor(params_.chain_id(), f_.Id(kAlice), 0, 0);
+  const Hash256 b0 = chain::AssetIdFor(params_.chain_id(), f_.Id(kBob), 0, 0);
+  const Hash256 a1 = chain::AssetIdFor(params_.chain_id(), f_.Id(kAlice), 1, 0);
   EXPECT_EQ(Apply(kAlice, 2, Merge({a0, b0})), "not-custodian");  // a foreign input
   EXPECT_EQ(Apply(kAlice, 2, Merge({b0, a0})), "not-custodian");
   EXPECT_EQ(Apply(kAlice, 2, Merge({a0, a1, a0})), "bad-merge-inputs");
@@ -349,7 +349,7 @@ TEST_F(StateTransitionTest, MergeRules) {
 
 TEST_F(StateTransitionTest, FailingTxLeavesStateUntouched) {
   Ok(kAlice, Issue(5));
-  const Hash256 lot = chain::AssetIdFor(f_.Id(kAlice), 0, 0);
+  const Hash256 lot = chain::AssetIdFor(params_.chain_id(), f_.Id(kAlice), 0, 0);
   const auto before = state_.changes();
   // Each of these fails after the fee was debited on the tx's overlay.
   EXPECT_EQ(Apply(kAlice, 1, AssetTransferOp{H(0x42), f_.Id(kBob)}), "unknown-asset");
@@ -407,7 +407,7 @@ TEST_F(StateTransitionTest, ProvenancePathThroughBlocks) {
   // 1: Alice (a farm) registers a harvest lot.
   chain::Transaction issue = tx(kAlice, Issue(1200));
   ASSERT_TRUE(ConnectBlock({issue}).valid());
-  const Hash256 lot = chain::AssetIdFor(f_.Id(kAlice), 0, 0);
+  const Hash256 lot = chain::AssetIdFor(params_.chain_id(), f_.Id(kAlice), 0, 0);
   const uint32_t issue_height = ctx_.height;
   {
     Asset a = AssetOf(lot);
@@ -439,8 +439,8 @@ TEST_F(StateTransitionTest, ProvenancePathThroughBlocks) {
   // block: txs see the writes of the txs before them.
   chain::Transaction handover = tx(kAlice, AssetTransferOp{lot, f_.Id(kBob)});
   chain::Transaction split = tx(kBob, AssetSplitOp{lot, {700, 500}});
-  const Hash256 part_a = chain::AssetIdFor(f_.Id(kBob), 0, 0);
-  const Hash256 part_b = chain::AssetIdFor(f_.Id(kBob), 0, 1);
+  const Hash256 part_a = chain::AssetIdFor(params_.chain_id(), f_.Id(kBob), 0, 0);
+  const Hash256 part_b = chain::AssetIdFor(params_.chain_id(), f_.Id(kBob), 0, 1);
   chain::Transaction ship = tx(kBob, AssetTransferOp{part_b, f_.Id(kCarol)});
   ASSERT_TRUE(ConnectBlock({handover, split, ship}).valid());
   const uint32_t split_height = ctx_.height;
@@ -495,9 +495,9 @@ TEST_F(StateTransitionTest, ProvenancePathThroughBlocks) {
 
   // 3: Carol (an exporter) packs her part with crates of her own into a pallet.
   chain::Transaction crates = tx(kCarol, Issue(40, "crate"));
-  const Hash256 crate_lot = chain::AssetIdFor(f_.Id(kCarol), 0, 0);
+  const Hash256 crate_lot = chain::AssetIdFor(params_.chain_id(), f_.Id(kCarol), 0, 0);
   chain::Transaction pack = tx(kCarol, Merge({part_b, crate_lot}));
-  const Hash256 pallet = chain::AssetIdFor(f_.Id(kCarol), 1, 0);
+  const Hash256 pallet = chain::AssetIdFor(params_.chain_id(), f_.Id(kCarol), 1, 0);
   ASSERT_TRUE(ConnectBlock({crates, pack}).valid());
   {
     Asset p = AssetOf(pallet);

@@ -85,8 +85,11 @@ TEST(TxCheck, ValidOperations) {
 
 TEST(TxCheck, Version) {
   Transaction tx = Tx(TransferOp{H(2), 1});
-  tx.version = 2;
-  EXPECT_EQ(Check(tx), "bad-version");
+  EXPECT_EQ(Check(tx), "valid");
+  for (uint16_t v : {0, 1, 3}) {
+    tx.version = v;
+    EXPECT_EQ(Check(tx), "bad-version") << v;
+  }
 }
 
 TEST(TxCheck, Amount) {

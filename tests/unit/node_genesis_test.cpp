@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "chain/bech32.h"
 #include "chain/schnorr.h"
@@ -114,6 +117,44 @@ TEST(Genesis, EveryParameterChangesTheChainId) {
     ASSERT_TRUE(p.Finalize().ok()) << "edit " << i << ": " << p.Finalize().ToString();
     EXPECT_NE(p.genesis_id, base->genesis_id) << "edit " << i;
   }
+}
+
+TEST(Genesis, ProtocolVersionIsRequiredAndIsTwo) {
+  const std::string good = ReadFile(std::string(SOURCE_DIR) + "/genesis/regtest.json");
+  auto base = ParseGenesisJson(good);
+  ASSERT_TRUE(base.ok()) << base.status().ToString();
+  EXPECT_EQ(base->protocol_version, 2u);
+  // The first field of the commitment: u32 little-endian.
+  const chain::Bytes commitment = base->SerializeForCommitment();
+  ASSERT_GE(commitment.size(), 4u);
+  EXPECT_EQ(chain::Bytes(commitment.begin(), commitment.begin() + 4), (chain::Bytes{2, 0, 0, 0}));
+  EXPECT_NE(GenesisToJson(*base).find("\"protocol_version\": 2"), std::string::npos);
+
+  const std::string field = "\"protocol_version\": 2,";
+  ASSERT_NE(good.find(field), std::string::npos);
+  const std::string old_network =
+      "this genesis file defines a protocol-1 network; waybilld runs protocol 2: use the new "
+      "genesis files (devnet, regtest and testnet chains are reset by this upgrade)";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"", old_network},
+      {"\"protocol_version\": 1,", old_network},
+      {"\"protocol_version\": 3,",
+       "this genesis file defines a protocol-3 network; waybilld runs protocol 2: use a waybilld "
+       "that runs protocol 3"},
+      {"\"protocol_version\": \"2\",", "protocol_version must be a positive integer"},
+      {"\"protocol_version\": -2,", "protocol_version must be a positive integer"},
+  };
+  for (const auto& [replacement, message] : cases) {
+    std::string text = good;
+    text.replace(text.find(field), field.size(), replacement);
+    auto p = ParseGenesisJson(text);
+    ASSERT_FALSE(p.ok()) << "accepted: " << replacement;
+    EXPECT_NE(p.status().reason().find(message), std::string::npos) << p.status().reason();
+  }
+  // Params made in code are checked too.
+  consensus::ChainParams p = *base;
+  p.protocol_version = 1;
+  EXPECT_FALSE(p.Finalize().ok());
 }
 
 TEST(Genesis, MalformedFilesAreRefusedWithAReason) {

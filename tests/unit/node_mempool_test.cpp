@@ -260,7 +260,7 @@ TEST_F(MempoolTest, AssetCustodyThroughPendingTxs) {
   issue.unit = "kg";
   issue.metadata = {{"lot", "L-17"}};
   ASSERT_TRUE(Accept(Make(0, 0, issue)).valid());
-  const Hash256 asset = chain::AssetIdFor(Id(0), 0, 0);
+  const Hash256 asset = chain::AssetIdFor(params_.chain_id(), Id(0), 0, 0);
 
   // Custody moves 0 -> 1 -> 2 while everything is pending.
   ASSERT_TRUE(Accept(Make(0, 1, chain::AssetTransferOp{asset, Id(1)})).valid());
@@ -269,7 +269,7 @@ TEST_F(MempoolTest, AssetCustodyThroughPendingTxs) {
   EXPECT_EQ(Accept(Make(1, 1, chain::AssetTransferOp{asset, Id(3)})).reason(), "not-custodian");
   ASSERT_TRUE(Accept(Make(2, 0, chain::AssetSplitOp{asset, {200, 1000}})).valid());
   EXPECT_EQ(Accept(Make(2, 1, chain::AssetTransferOp{asset, Id(3)})).reason(), "asset-closed");
-  const Hash256 unknown = chain::AssetIdFor(Id(5), 0, 0);
+  const Hash256 unknown = chain::AssetIdFor(params_.chain_id(), Id(5), 0, 0);
   EXPECT_EQ(Accept(Make(5, 0, chain::AssetTransferOp{unknown, Id(3)})).reason(), "unknown-asset");
 
   // One block takes them all, although fee-rate order puts some before the txs they depend

@@ -485,7 +485,7 @@ TEST_F(RpcMethodsTest, AssetIssueTransferHistory) {
   const chain::Transaction issue = Make(
       3, 0, chain::AssetIssueOp{1200, "kg", {{"gtin", "09506000134352"}, {"lot", "A-17"}}, {doc}},
       5000);
-  const Hash256 asset_id = chain::AssetIdFor(Id(3), 0, 0);
+  const Hash256 asset_id = chain::AssetIdFor(params_.chain_id(), Id(3), 0, 0);
   Json sent = Ok("sendrawtransaction", {Hex(issue)});
   EXPECT_EQ(Ok("decoderawtransaction", {Hex(issue)})["op"]["asset"], asset_id.ToHex());
   Generate(1);
@@ -557,8 +557,8 @@ TEST_F(RpcMethodsTest, AssetIssueTransferHistory) {
   EXPECT_EQ(att["document"], nullptr);
   EXPECT_EQ(att["actor"], Addr(5));
   EXPECT_EQ(history["events"][3]["type"], "split");
-  const Json children = {chain::AssetIdFor(Id(4), 0, 0).ToHex(),
-                         chain::AssetIdFor(Id(4), 0, 1).ToHex()};
+  const Json children = {chain::AssetIdFor(params_.chain_id(), Id(4), 0, 0).ToHex(),
+                         chain::AssetIdFor(params_.chain_id(), Id(4), 0, 1).ToHex()};
   EXPECT_EQ(history["events"][3]["related"], children);
   asset = Ok("getasset", {asset_id.ToHex()});
   EXPECT_EQ(asset["status"], "split");
@@ -762,8 +762,8 @@ class JsonConvertTest : public testing::RegtestFixture {
 };
 
 TEST_F(JsonConvertTest, EveryOperationShowsItsFields) {
-  const Hash256 a = chain::AssetIdFor(Id(0), 0, 0);
-  const Hash256 b = chain::AssetIdFor(Id(0), 1, 0);
+  const Hash256 a = chain::AssetIdFor(params_.chain_id(), Id(0), 0, 0);
+  const Hash256 b = chain::AssetIdFor(params_.chain_id(), Id(0), 1, 0);
   const Hash256 doc = *Hash256::FromHex(std::string(64, 'd'));
   Json j = ToJson(Pay(0, 7, 1, chain::kMaxAmount, std::numeric_limits<uint64_t>::max()));
   EXPECT_EQ(j["op"], Json({{"type", "transfer"},
@@ -778,7 +778,7 @@ TEST_F(JsonConvertTest, EveryOperationShowsItsFields) {
                            {"metadata", Json::parse(R"([{"key":"gtin","value":"1"},
                                                         {"key":"lot","value":"x"}])")},
                            {"documents", {doc.ToHex(), a.ToHex()}},
-                           {"asset", chain::AssetIdFor(Id(0), 0, 0).ToHex()}}));
+                           {"asset", chain::AssetIdFor(params_.chain_id(), Id(0), 0, 0).ToHex()}}));
   j = ToJson(Make(0, 1, chain::AssetIssueOp{1, "pcs", {}, {}}));
   EXPECT_EQ(j["op"]["metadata"], Json::array());
   EXPECT_EQ(j["op"]["documents"], Json::array());
@@ -794,7 +794,7 @@ TEST_F(JsonConvertTest, EveryOperationShowsItsFields) {
                            {"unit", "l"},
                            {"metadata", Json::parse(R"([{"key":"k","value":"v"}])")},
                            {"documents", {doc.ToHex()}},
-                           {"asset", chain::AssetIdFor(Id(0), 4, 0).ToHex()}}));
+                           {"asset", chain::AssetIdFor(params_.chain_id(), Id(0), 4, 0).ToHex()}}));
   j = ToJson(Make(0, 5, chain::AssetAttestOp{a, "cert", "ok", doc}));
   EXPECT_EQ(j["op"], Json({{"type", "asset.attest"},
                            {"asset", a.ToHex()},
@@ -816,8 +816,8 @@ TEST_F(JsonConvertTest, Shapes) {
   EXPECT_EQ(j["type"], "asset.split");
   EXPECT_EQ(j["op"]["type"], "asset.split");
   EXPECT_EQ(j["op"]["quantities"], Json::array({1, 2}));
-  EXPECT_EQ(j["op"]["children"], Json::array({chain::AssetIdFor(Id(0), 3, 0).ToHex(),
-                                              chain::AssetIdFor(Id(0), 3, 1).ToHex()}));
+  EXPECT_EQ(j["op"]["children"], Json::array({chain::AssetIdFor(params_.chain_id(), Id(0), 3, 0).ToHex(),
+                                              chain::AssetIdFor(params_.chain_id(), Id(0), 3, 1).ToHex()}));
   EXPECT_EQ(j["signature"].get<std::string>().size(), 128u);
 
   chain::Account account{5, 6};

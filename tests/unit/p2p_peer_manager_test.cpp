@@ -298,6 +298,31 @@ TEST_F(PeerManagerTest, PeerOfAnotherNetworkIsDropped) {
   EXPECT_TRUE(transport_.Take<VerackMsg>(1).empty());
 }
 
+TEST_F(PeerManagerTest, ProtocolOnePeerIsDroppedAsObsoleteNotBanned) {
+  // A protocol-1 node has another genesis too (the version is in the commitment); the reason
+  // still names the version, which says what to do.
+  for (const chain::Hash256& genesis : {node_.genesis_id, H(0xee)}) {
+    transport_.disconnected.clear();
+    pm_->OnConnected(1, Addr(1), false);
+    ASSERT_EQ(transport_.Take<VersionMsg>(1).size(), 1u);
+    VersionMsg v;
+    v.version = 1;
+    v.genesis = genesis;
+    v.nonce = 5;
+    pm_->OnMessage(1, v);
+    ASSERT_TRUE(transport_.disconnected.count(1));
+    EXPECT_EQ(transport_.disconnected[1].first, Transport::Why::kNormal);
+    EXPECT_EQ(transport_.disconnected[1].second.rfind("obsolete-version:", 0), 0u)
+        << transport_.disconnected[1].second;
+    EXPECT_TRUE(transport_.Take<VerackMsg>(1).empty());
+    pm_->OnDisconnected(1);
+  }
+  // Nothing held against the peer: a new connection that speaks protocol 2 completes.
+  transport_.disconnected.clear();
+  Connect(1);
+  EXPECT_FALSE(transport_.disconnected.count(1));
+}
+
 TEST_F(PeerManagerTest, ConnectionToSelfIsDetected) {
   pm_->OnConnected(1, Addr(1), /*inbound=*/false);
   pm_->OnConnected(2, Addr(2), /*inbound=*/true);

@@ -151,17 +151,17 @@ TEST_F(TxBuilderTest, NewAssetIdsFollowTheRule) {
   const chain::AccountId me = signer_.Account();
   auto issue = SignTx(signer_, Build(*MakeIssue(Asset()), Params(4)));
   ASSERT_TRUE(issue.ok());
-  EXPECT_EQ(issue->new_assets, std::vector<chain::Hash256>{chain::AssetIdFor(me, 4, 0)});
+  EXPECT_EQ(issue->new_assets, std::vector<chain::Hash256>{chain::AssetIdFor(H(0xc1), me, 4, 0)});
 
   auto split = SignTx(signer_, Build(MakeSplit(H(1), {1, 2, 3}), Params(5)));
   ASSERT_TRUE(split.ok());
   EXPECT_EQ(split->new_assets,
-            (std::vector<chain::Hash256>{chain::AssetIdFor(me, 5, 0), chain::AssetIdFor(me, 5, 1),
-                                         chain::AssetIdFor(me, 5, 2)}));
+            (std::vector<chain::Hash256>{chain::AssetIdFor(H(0xc1), me, 5, 0), chain::AssetIdFor(H(0xc1), me, 5, 1),
+                                         chain::AssetIdFor(H(0xc1), me, 5, 2)}));
 
   auto merge = SignTx(signer_, Build(*MakeMerge({H(1), H(2)}, Asset()), Params(6)));
   ASSERT_TRUE(merge.ok());
-  EXPECT_EQ(merge->new_assets, std::vector<chain::Hash256>{chain::AssetIdFor(me, 6, 0)});
+  EXPECT_EQ(merge->new_assets, std::vector<chain::Hash256>{chain::AssetIdFor(H(0xc1), me, 6, 0)});
 
   auto attest = SignTx(signer_, Build(MakeAttest(H(1), "temperature.max", "4C", H(3)), Params()));
   ASSERT_TRUE(attest.ok());
