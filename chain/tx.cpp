@@ -160,12 +160,18 @@ void WriteUnsigned(Writer& w, const Transaction& tx) {
 
 const char* OpTypeName(OpType type) {
   switch (type) {
-    case OpType::kTransfer: return "transfer";
-    case OpType::kAssetIssue: return "asset.issue";
-    case OpType::kAssetTransfer: return "asset.transfer";
-    case OpType::kAssetSplit: return "asset.split";
-    case OpType::kAssetMerge: return "asset.merge";
-    case OpType::kAssetAttest: return "asset.attest";
+    case OpType::kTransfer:
+      return "transfer";
+    case OpType::kAssetIssue:
+      return "asset.issue";
+    case OpType::kAssetTransfer:
+      return "asset.transfer";
+    case OpType::kAssetSplit:
+      return "asset.split";
+    case OpType::kAssetMerge:
+      return "asset.merge";
+    case OpType::kAssetAttest:
+      return "asset.attest";
   }
   return "unknown";
 }
@@ -247,7 +253,8 @@ std::vector<Hash256> NewAssetIds(const Transaction& tx) {
   }
   std::vector<Hash256> ids;
   ids.reserve(count);
-  for (uint32_t i = 0; i < count; ++i) ids.push_back(AssetIdFor(tx.chain_id, tx.sender, tx.nonce, i));
+  for (uint32_t i = 0; i < count; ++i)
+    ids.push_back(AssetIdFor(tx.chain_id, tx.sender, tx.nonce, i));
   return ids;
 }
 

@@ -87,7 +87,10 @@ Status Chainstate::Init() {
   if (genesis.size() != 32 || Hash256::FromSpan(genesis) != params_.genesis_id) {
     return Status::Invalid("the database belongs to another network (genesis " +
                            chain::HexEncode(genesis) + "), this node runs " + params_.network +
-                           " (genesis " + params_.genesis_id.ToHex() + ")");
+                           " (genesis " + params_.genesis_id.ToHex() +
+                           "): a chain of another genesis file, or of this network before a "
+                           "protocol upgrade reset it (docs/PROTOCOL.md, Version history); move "
+                           "the data folder away or use another --datadir to start this chain");
   }
   Bytes version;
   if (Status v = store_->Get(chain::keys::Meta(kMetaVersion), &version);

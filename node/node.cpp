@@ -7,8 +7,8 @@
 
 #include <atomic>
 #include <cerrno>
-#include <cstdio>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 
@@ -216,8 +216,9 @@ Status Node::OpenChain() {
   if (!chain.ok()) {
     std::string why = "cannot open the chain in " + chain_dir + ": " + chain.status().reason();
     if (chain.status().IsLocalError() && !config_.reindex) {
-      why += ". Nothing was deleted. To recover, restart with --reindex: it repairs the database "
-             "and rebuilds the state, undo data and indexes from the stored blocks";
+      why +=
+          ". Nothing was deleted. To recover, restart with --reindex: it repairs the database "
+          "and rebuilds the state, undo data and indexes from the stored blocks";
     }
     return chain.status().IsLocalError() ? Status::IoError(why) : Status::Invalid(why);
   }
@@ -333,7 +334,8 @@ void Node::LoadMempoolFile() {
 
 void Node::SaveMempoolFile() {
   const size_t count = pool_->mempool.Info().size;
-  if (Status s = SaveMempool(pool_->mempool, config_.params.chain_id(), MempoolFilePath()); !s.ok()) {
+  if (Status s = SaveMempool(pool_->mempool, config_.params.chain_id(), MempoolFilePath());
+      !s.ok()) {
     AbortNode("cannot save the mempool: " + s.ToString());
     return;
   }

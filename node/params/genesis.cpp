@@ -203,7 +203,8 @@ chain::Result<consensus::ChainParams> ParseGenesisJson(std::string_view text) {
     if (!kTopFields.count(key)) return Bad("unknown field " + key);
   }
   consensus::ChainParams p;
-  for (auto* step : {&ReadProtocolVersion, &ReadScalars, &ReadOptional, &ReadGenesisHeader, &ReadAllocations}) {
+  for (auto* step : {&ReadProtocolVersion, &ReadScalars, &ReadOptional, &ReadGenesisHeader,
+                     &ReadAllocations}) {
     if (Status s = step(doc, &p); !s.ok()) return s;
   }
   if (Status s = p.Finalize(); !s.ok()) return s;

@@ -129,6 +129,8 @@ TEST_F(ChainstateTest, OpeningAnotherNetworksDatabaseFails) {
   auto cs = Chainstate::Open(dir_.string(), other, std::move(options));
   ASSERT_FALSE(cs.ok());
   EXPECT_NE(cs.status().reason().find("another network"), std::string::npos);
+  // It says what to do (e.g. after a protocol upgrade reset the network's chain).
+  EXPECT_NE(cs.status().reason().find("another --datadir"), std::string::npos);
 }
 
 TEST_F(ChainstateTest, DuplicateAndUnknownParent) {
