@@ -109,8 +109,9 @@ class FakeRpcServer {
         std::string(ok ? "HTTP/1.1 200 OK" : "HTTP/1.1 401 Unauthorized") +
         "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
         std::to_string(body.size()) + "\r\n\r\n" + body;
-    ::send(conn, response.data(), response.size(), MSG_NOSIGNAL);
+    // Counted before the answer leaves: the client may check the count as soon as it has it.
     ++(ok ? answered_ : unauthorized_);
+    ::send(conn, response.data(), response.size(), MSG_NOSIGNAL);
   }
 
   const std::string accepted_;
