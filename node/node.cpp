@@ -56,6 +56,8 @@ void RegisterBuiltinMethods(RpcTable& table, const BuiltinRpcContext& ctx) {
 }
 
 void Node::TipRelay::Set(std::vector<consensus::ChainstateListener*> targets) {
+  // A part that was never made (a start that failed early) is left out.
+  std::erase(targets, nullptr);
   std::lock_guard<std::mutex> lock(mu_);
   targets_ = std::move(targets);
 }
@@ -403,7 +405,7 @@ void Node::Stop() {
   if (rpc_server_) rpc_server_->Stop();
   rpc_server_.reset();
   // The overlay's message thread calls into the chainstate and the mempool: it goes first.
-  relay_.Set({&pool_->mempool, tip_logger_.get()});
+  relay_.Set({pool_ ? &pool_->mempool : nullptr, tip_logger_.get()});
   if (connman_) connman_->Stop();
   announcer_.reset();
   connman_.reset();
