@@ -163,6 +163,13 @@ template <typename Io, typename L>
 requires std::same_as<std::remove_const_t<L>, TxLocation>
 bool Fields(Io& io, L& l) { return io.Hash(l.block) && io.U32(l.height) && io.U32(l.index); }
 
+template <typename Record>
+Bytes EncodeRecord(const Record& x) {
+  FieldWriter io;
+  (void)Fields(io, x);
+  return io.w.Take();
+}
+
 // Strict: every field decodes and nothing is left over.
 template <typename Record>
 Result<Record> DecodeRecord(ByteSpan data, const char* what) {
@@ -214,37 +221,21 @@ Hash256 AssetEventId(const Hash256& txid, const Hash256& asset) {
   return h.Finalize();
 }
 
-Bytes EncodeAccount(const Account& a) {
-  FieldWriter io;
-  Fields(io, a);
-  return io.w.Take();
-}
+Bytes EncodeAccount(const Account& a) { return EncodeRecord(a); }
 
 Result<Account> DecodeAccount(ByteSpan data) { return DecodeRecord<Account>(data, "account"); }
 
-Bytes EncodeAsset(const Asset& a) {
-  FieldWriter io;
-  Fields(io, a);
-  return io.w.Take();
-}
+Bytes EncodeAsset(const Asset& a) { return EncodeRecord(a); }
 
 Result<Asset> DecodeAsset(ByteSpan data) { return DecodeRecord<Asset>(data, "asset"); }
 
-Bytes EncodeAssetEvent(const AssetEvent& e) {
-  FieldWriter io;
-  Fields(io, e);
-  return io.w.Take();
-}
+Bytes EncodeAssetEvent(const AssetEvent& e) { return EncodeRecord(e); }
 
 Result<AssetEvent> DecodeAssetEvent(ByteSpan data) {
   return DecodeRecord<AssetEvent>(data, "asset event");
 }
 
-Bytes EncodeTxLocation(const TxLocation& l) {
-  FieldWriter io;
-  Fields(io, l);
-  return io.w.Take();
-}
+Bytes EncodeTxLocation(const TxLocation& l) { return EncodeRecord(l); }
 
 Result<TxLocation> DecodeTxLocation(ByteSpan data) {
   return DecodeRecord<TxLocation>(data, "tx location");
