@@ -1,0 +1,101 @@
+// The state rules of the asset operations (docs/PROTOCOL.md §9.2).
+#include <limits>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "chain/amount.h"
+#include "consensus/op_context.h"
+
+namespace waybill::consensus {
+
+using chain::Asset;
+using chain::AssetEvent;
+using chain::AssetStatus;
+using chain::EventType;
+using chain::Hash256;
+
+ValidationResult ApplyOp(const OpContext& c, const chain::AssetIssueOp& op) {
+  const Hash256 id = chain::NewAssetIds(c.tx.tx).front();
+  if (auto r = CheckNewAssetId(*c.state, id); !r.valid()) return r;
+  Asset asset = c.NewAsset(id, op.quantity, op.unit, op.metadata, op.documents);
+  c.Record(&asset, OpContext::Event(EventType::kIssue));
+  return ValidationResult::Valid();
+}
+
+ValidationResult ApplyOp(const OpContext& c, const chain::AssetTransferOp& op) {
+  Asset asset;
+  if (auto r = LoadOwnedAsset(*c.state, op.asset, c.sender(), &asset); !r.valid()) return r;
+  // A no-op transfer would only add noise to the asset's history.
+  if (op.to == c.sender()) return ValidationResult::Invalid(Reason::kTransferToSelf);
+  asset.custodian = op.to;
+  AssetEvent ev = OpContext::Event(EventType::kTransfer);
+  ev.counterparty = op.to;
+  c.Record(&asset, std::move(ev));
+  return ValidationResult::Valid();
+}
+
+ValidationResult ApplyOp(const OpContext& c, const chain::AssetSplitOp& op) {
+  Asset parent;
+  if (auto r = LoadOwnedAsset(*c.state, op.asset, c.sender(), &parent); !r.valid()) return r;
+  std::optional<chain::Quantity> sum = 0;
+  for (chain::Quantity q : op.quantities) {
+    sum = chain::CheckedAdd(*sum, q, std::numeric_limits<chain::Quantity>::max());
+    if (!sum) return ValidationResult::Invalid(Reason::kBadSplitSum, "parts overflow");
+  }
+  if (*sum != parent.quantity) {
+    return ValidationResult::Invalid(Reason::kBadSplitSum,
+                                     "parts sum to " + std::to_string(*sum) + ", parent holds " +
+                                         std::to_string(parent.quantity));
+  }
+  const std::vector<Hash256> child_ids = chain::NewAssetIds(c.tx.tx);
+  for (const Hash256& child_id : child_ids) {
+    if (auto r = CheckNewAssetId(*c.state, child_id); !r.valid()) return r;
+  }
+  parent.status = AssetStatus::kSplit;
+  parent.children = child_ids;
+  c.Record(&parent, OpContext::Event(EventType::kSplit, child_ids));
+  for (size_t i = 0; i < child_ids.size(); ++i) {
+    Asset child = c.NewAsset(child_ids[i], op.quantities[i], parent.unit, parent.metadata,
+                             parent.documents);
+    child.parents = {parent.id};
+    c.Record(&child, OpContext::Event(EventType::kSplitChild, {parent.id}));
+  }
+  return ValidationResult::Valid();
+}
+
+ValidationResult ApplyOp(const OpContext& c, const chain::AssetMergeOp& op) {
+  std::vector<Asset> inputs(op.inputs.size());
+  for (size_t i = 0; i < op.inputs.size(); ++i) {
+    if (auto r = LoadOwnedAsset(*c.state, op.inputs[i], c.sender(), &inputs[i]); !r.valid()) {
+      return r;
+    }
+  }
+  const Hash256 out_id = chain::NewAssetIds(c.tx.tx).front();
+  if (auto r = CheckNewAssetId(*c.state, out_id); !r.valid()) return r;
+  for (Asset& in : inputs) {
+    in.status = AssetStatus::kMerged;
+    in.children = {out_id};
+    c.Record(&in, OpContext::Event(EventType::kMerge, {out_id}));
+  }
+  Asset out = c.NewAsset(out_id, op.quantity, op.unit, op.metadata, op.documents);
+  out.parents = op.inputs;
+  c.Record(&out, OpContext::Event(EventType::kMergeOutput, op.inputs));
+  return ValidationResult::Valid();
+}
+
+ValidationResult ApplyOp(const OpContext& c, const chain::AssetAttestOp& op) {
+  std::optional<Asset> asset;
+  if (auto r = ReadAsset(*c.state, op.asset, &asset); !r.valid()) return r;
+  if (!asset) return ValidationResult::Invalid(Reason::kUnknownAsset, op.asset.ToHex());
+  // Closed assets stay attestable: an audit of a lot often comes after it was split.
+  AssetEvent ev = OpContext::Event(EventType::kAttest);
+  ev.claim = op.claim;
+  ev.value = op.value;
+  ev.document = op.document;
+  c.Record(&*asset, std::move(ev));
+  return ValidationResult::Valid();
+}
+
+}  // namespace waybill::consensus

@@ -1,0 +1,75 @@
+// Internal to consensus/: what every operation's state rule needs (docs/PROTOCOL.md §9.2).
+// state_transition.cpp checks what every tx shares (chain id, nonce, fee, balance) and then
+// calls the ApplyOp overload of the tx's operation; each operation's rules live in the file
+// of its family (asset_ops.cpp, ...). Not used outside consensus/.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "chain/state.h"
+#include "chain/state_cache.h"
+#include "chain/tx.h"
+#include "consensus/params.h"
+#include "consensus/state_transition.h"
+#include "consensus/validation.h"
+
+namespace waybill::consensus {
+
+ValidationResult StoreError(const chain::Status& s);
+
+// Reads an asset; on success *out holds it or nullopt when absent.
+ValidationResult ReadAsset(const chain::StateCache& state, const chain::Hash256& id,
+                           std::optional<chain::Asset>* out);
+
+// Loads an asset that the sender is about to change: it must exist, be open and be in the
+// sender's custody (`unknown-asset`, `asset-closed`, `not-custodian`).
+ValidationResult LoadOwnedAsset(const chain::StateCache& state, const chain::Hash256& id,
+                                const chain::AccountId& sender, chain::Asset* out);
+
+// A new asset id must be unused (`asset-exists`). Ids derive from (chain, sender, nonce, index)
+// and a nonce is used once, so this fails only on a hash collision; it is checked anyway so
+// that no history is ever overwritten.
+ValidationResult CheckNewAssetId(const chain::StateCache& state, const chain::Hash256& id);
+
+// A tx with its id and encoded size, by reference: a block's txs are applied without copies.
+struct TxView {
+  const chain::Transaction& tx;
+  const chain::Hash256& id;
+  size_t size;
+};
+
+// Everything one tx's operation needs besides the operation itself.
+struct OpContext {
+  const ChainParams& params;
+  const BlockContext& block;
+  const TxView& tx;
+  chain::StateCache* state;
+
+  const chain::AccountId& sender() const { return tx.tx.sender; }
+
+  // A new open asset issued and held by the sender, created by this tx at this height.
+  chain::Asset NewAsset(const chain::Hash256& id, chain::Quantity quantity, std::string unit,
+                        std::vector<chain::MetadataEntry> metadata,
+                        std::vector<chain::Hash256> documents) const;
+
+  // Appends an event to asset's chain and writes both. The caller fills the type-specific
+  // fields (type, counterparty, related, claim ...) of ev; the chain fields are set here.
+  void Record(chain::Asset* asset, chain::AssetEvent ev) const;
+
+  static chain::AssetEvent Event(chain::EventType type, std::vector<chain::Hash256> related = {});
+};
+
+// The operation's state rule and writes. The sender's account has already been debited (fee
+// and, for a transfer, the amount) and its nonce advanced. On failure the caller discards the
+// overlay, so a rule may fail after writing.
+ValidationResult ApplyOp(const OpContext& c, const chain::TransferOp& op);
+ValidationResult ApplyOp(const OpContext& c, const chain::AssetIssueOp& op);
+ValidationResult ApplyOp(const OpContext& c, const chain::AssetTransferOp& op);
+ValidationResult ApplyOp(const OpContext& c, const chain::AssetSplitOp& op);
+ValidationResult ApplyOp(const OpContext& c, const chain::AssetMergeOp& op);
+ValidationResult ApplyOp(const OpContext& c, const chain::AssetAttestOp& op);
+
+}  // namespace waybill::consensus
