@@ -4,6 +4,7 @@
 
 #include "chain/hash.h"
 #include "chain/serialize.h"
+#include "consensus/tx_check.h"
 
 namespace waybill::consensus {
 namespace {
@@ -18,6 +19,37 @@ bool ValidName(const std::string& s, bool allow_dash) {
 }
 
 chain::Status Bad(const std::string& what) { return chain::Status::Invalid("genesis: " + what); }
+
+chain::Status CheckUnits(const chain::UnitScales& units) {
+  if (units.size() > chain::kMaxUnits) {
+    return Bad("units lists " + std::to_string(units.size()) + " units, at most " +
+               std::to_string(chain::kMaxUnits));
+  }
+  for (const auto& [unit, scale] : units) {
+    if (!IsValidUnit(unit)) {
+      return Bad("units: '" + unit + "' is not a unit (1..16 bytes of 0x21..0x7e)");
+    }
+    if (scale > chain::kMaxUnitScale) {
+      return Bad("units: the scale of '" + unit + "' must be 0..9");
+    }
+  }
+  return chain::Status::Ok();
+}
+
+chain::Status CheckYieldBounds(const YieldBounds& bounds) {
+  if (bounds.size() > kMaxYieldBounds) {
+    return Bad("yield_bounds lists " + std::to_string(bounds.size()) + " bounds, at most " +
+               std::to_string(kMaxYieldBounds));
+  }
+  for (const auto& [pair, range] : bounds) {
+    const std::string name = "yield_bounds " + pair.first + " -> " + pair.second;
+    if (!IsValidUnit(pair.first) || !IsValidUnit(pair.second)) {
+      return Bad(name + ": from and to must be units (1..16 bytes of 0x21..0x7e)");
+    }
+    if (range.min_ppm > range.max_ppm) return Bad(name + ": min_ppm is above max_ppm");
+  }
+  return chain::Status::Ok();
+}
 
 }  // namespace
 
@@ -41,6 +73,19 @@ chain::Bytes ChainParams::SerializeForCommitment() const {
   for (const auto& a : allocations) {
     w.Hash(a.account);
     w.U64(a.amount);
+  }
+  // Appended by protocol 2's steps, in this order: units, yield_bounds, registrars.
+  w.CompactSize(units.size());
+  for (const auto& [unit, scale] : units) {
+    w.String(unit);
+    w.U8(scale);
+  }
+  w.CompactSize(yield_bounds.size());
+  for (const auto& [pair, range] : yield_bounds) {
+    w.String(pair.first);
+    w.String(pair.second);
+    w.U32(range.min_ppm);
+    w.U32(range.max_ppm);
   }
   return w.Take();
 }
@@ -85,6 +130,8 @@ chain::Status ChainParams::Finalize() {
     if (!sum) return Bad("allocations exceed the maximum amount");
     total = *sum;
   }
+  if (chain::Status s = CheckUnits(units); !s.ok()) return s;
+  if (chain::Status s = CheckYieldBounds(yield_bounds); !s.ok()) return s;
 
   pow_limit = *limit;
   genesis = chain::BlockHeader{};
@@ -102,6 +149,12 @@ chain::Amount ChainParams::RewardAt(uint64_t height) const {
   uint64_t halvings = height / halving_interval;
   if (halvings >= 64) return 0;
   return block_reward >> halvings;
+}
+
+const YieldRange* ChainParams::FindYieldBound(const std::string& from,
+                                              const std::string& to) const {
+  auto it = yield_bounds.find({from, to});
+  return it == yield_bounds.end() ? nullptr : &it->second;
 }
 
 std::optional<chain::Amount> ChainParams::MinFee(size_t tx_size) const {

@@ -3,12 +3,16 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "chain/amount.h"
 #include "chain/arith_uint256.h"
 #include "chain/block.h"
+#include "chain/quantity.h"
 #include "chain/types.h"
 
 namespace waybill::consensus {
@@ -23,6 +27,18 @@ struct Allocation {
   chain::Amount amount = 0;
   bool operator==(const Allocation&) const = default;
 };
+
+// The bound a network sets on the yield of a transformation from one unit to another
+// (docs/PROTOCOL.md §6 `yield_bounds`, §9.2 asset.transform), in parts per million of real
+// amounts (quantity / 10^scale): min_ppm <= 10^6 * out / in <= max_ppm.
+struct YieldRange {
+  uint32_t min_ppm = 0;
+  uint32_t max_ppm = 0;
+  bool operator==(const YieldRange&) const = default;
+};
+inline constexpr size_t kMaxYieldBounds = 64;
+// (from unit, to unit) -> range; sorted by the pair, so each pair is there once.
+using YieldBounds = std::map<std::pair<std::string, std::string>, YieldRange>;
 
 struct ChainParams {
   uint32_t protocol_version = kProtocolVersion;  // Finalize() refuses any other
@@ -40,6 +56,8 @@ struct ChainParams {
   uint64_t max_block_txs = 0;
   bool allow_mocktime = false;        // regtest only: setmocktime is accepted
   std::vector<Allocation> allocations;
+  chain::UnitScales units;    // at most chain::kMaxUnits; each a valid unit, scale 0..9
+  YieldBounds yield_bounds;   // at most kMaxYieldBounds; units valid, min_ppm <= max_ppm
   uint32_t genesis_time = 0;
   uint32_t genesis_bits = 0;
   uint64_t genesis_nonce = 0;
@@ -61,6 +79,10 @@ struct ChainParams {
   chain::Status Finalize();
   const chain::Hash256& chain_id() const { return genesis_id; }
   chain::Amount RewardAt(uint64_t height) const;
+  // The decimal scale of unit on this network (0 for a unit the table does not list).
+  uint8_t ScaleOf(std::string_view unit) const { return chain::ScaleOf(units, unit); }
+  // The yield bound of (from, to), or null when the network sets none.
+  const YieldRange* FindYieldBound(const std::string& from, const std::string& to) const;
   // The minimum fee of a tx of this many bytes.
   std::optional<chain::Amount> MinFee(size_t tx_size) const;
 };

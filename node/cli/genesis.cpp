@@ -40,6 +40,8 @@ std::vector<OptionSpec> NewOptions() {
       {"time", "UNIX", false, "genesis time (default now)"},
       {"nonce", "N", false, "genesis nonce (default 0)"},
       {"mocktime", "", false, "allow setmocktime (test networks only)"},
+      {"units", "U=S,...", false,
+       "decimal scale of each unit, 0..9 (default g=0,kg=3,l=3,ml=0,pcs=0,t=3; \"\" for none)"},
   };
 }
 
@@ -59,6 +61,20 @@ int64_t Seconds(const Args& args, std::string_view name, int64_t def) {
 uint64_t Number(const Args& args, std::string_view name, uint64_t def) {
   auto v = args.Get(name);
   return v ? ParseU64(*v, "--" + std::string(name)) : def;
+}
+
+// --units "kg=3,t=3" (the default table when absent, none when empty).
+chain::UnitScales ParseUnits(const Args& args) {
+  const std::string text = args.Get("units").value_or("g=0,kg=3,l=3,ml=0,pcs=0,t=3");
+  chain::UnitScales units;
+  for (const std::string& entry : SplitList(text, ',')) {
+    size_t eq = entry.find('=');
+    if (eq == std::string::npos) throw CliError("--units entries must be UNIT=SCALE: '" + entry + "'");
+    uint64_t scale = ParseU64(entry.substr(eq + 1), "--units scale");
+    if (scale > chain::kMaxUnitScale) throw CliError("--units scale must be 0..9: '" + entry + "'");
+    units[entry.substr(0, eq)] = static_cast<uint8_t>(scale);
+  }
+  return units;
 }
 
 int New(const Args& args) {
@@ -110,6 +126,7 @@ int New(const Args& args) {
     alloc.amount = ParseU64(a.substr(eq + 1), "--alloc amount");
     p.allocations.push_back(alloc);
   }
+  p.units = ParseUnits(args);
   if (chain::Status s = p.Finalize(); !s.ok()) throw CliError(s.reason());
   std::string json = node::GenesisToJson(p);
   // Round-trip through the node's own parser: what is written must load.

@@ -7,6 +7,7 @@
 
 #include "chain/bech32.h"
 #include "chain/hash.h"
+#include "chain/quantity.h"
 #include "consensus/tx_check.h"
 #include "node/cli/commands.h"
 #include "wallet/signer.h"
@@ -32,8 +33,13 @@ constexpr const char* kTxHelp =
     "By default the nonce is the sender's pending nonce (getaccount), the fee is the size\n"
     "times the node's minimum fee per byte (getmempoolinfo) and the chain id is the node's\n"
     "(getblockchaininfo). With --dry-run nothing is sent: the signed hex, the txid and any\n"
-    "asset ids are printed; with --dry-run and --nonce no node is needed (the chain id and\n"
-    "the fee rate then come from --genesis or --network; --chain-id overrides).\n"
+    "asset ids are printed; with --dry-run and --nonce no node is needed (the chain id, the\n"
+    "fee rate and the units table then come from --genesis or --network; --chain-id\n"
+    "overrides).\n"
+    "A quantity Q is an integer count of its unit's smallest step; written with a decimal\n"
+    "point it is an amount in the unit, converted with the network's scale for the unit\n"
+    "(getblockchaininfo `units`): where kg has scale 3, 0.25 kg is quantity 250 and\n"
+    "--quantity 0.25 --unit kg means the same; more decimals than the scale are refused.\n"
     "Options:\n";
 
 constexpr std::array<std::string_view, 6> kSubcommands = {"transfer", "issue", "asset-transfer",
@@ -60,7 +66,9 @@ std::vector<OptionSpec> TxOptions(std::string_view sub) {
     specs.push_back({"asset", "ID", false, "asset id (64 hex)"});
   }
   if (all || sub == "issue" || sub == "merge") {
-    specs.push_back({"quantity", "Q", false, "quantity of the new asset"});
+    specs.push_back({"quantity", "Q", false,
+                     "quantity of the new asset: an integer count of the unit's smallest step, "
+                     "or a decimal amount in the unit (0.25 = 250 where kg has scale 3)"});
     specs.push_back({"unit", "U", false, "unit of the new asset (e.g. kg, pcs)"});
     specs.push_back({"meta", "KEY=VALUE", true, "metadata entry ([a-z0-9._-] keys)"});
   }
@@ -84,7 +92,23 @@ struct TxEnv {
   std::string hrp;
   chain::Hash256 chain_id;
   chain::Amount fee_rate = 1;
+  // The network's units table (getblockchaininfo `units`, or the genesis file); nullopt when
+  // the node did not report one, and then decimal quantities are refused.
+  std::optional<chain::UnitScales> units;
 };
+
+// getblockchaininfo's `units` {unit: scale}, or nullopt when absent or malformed.
+std::optional<chain::UnitScales> UnitsFromJson(const Json* units) {
+  if (!units || !units->is_object()) return std::nullopt;
+  chain::UnitScales out;
+  for (const auto& [unit, scale] : units->items()) {
+    if (!scale.is_number_unsigned() || scale.get<uint64_t>() > chain::kMaxUnitScale) {
+      return std::nullopt;
+    }
+    out[unit] = static_cast<uint8_t>(scale.get<uint64_t>());
+  }
+  return out;
+}
 
 // The member `name` of an RPC result, or null when absent (or the result is no object).
 const Json* Field(const Json& obj, const char* name) {
@@ -108,6 +132,7 @@ TxEnv EnvFromNode(RpcClient& client, const Args& args) {
   } else {
     env.hrp = AddressPrefix(args);
   }
+  env.units = UnitsFromJson(Field(info, "units"));
   Json pool = CallRpc(client, args, "getmempoolinfo", Json::array());
   const Json* rate = Field(pool, "min_fee_per_byte");
   if (rate && rate->is_number_unsigned()) env.fee_rate = rate->get<uint64_t>();
@@ -120,6 +145,7 @@ TxEnv EnvOffline(const Args& args) {
   env.chain_id = params.chain_id();
   env.hrp = args.Has("hrp") ? AddressPrefix(args) : params.address_prefix;
   env.fee_rate = params.min_fee_per_byte;
+  env.units = params.units;
   return env;
 }
 
@@ -178,11 +204,35 @@ uint64_t RequirePositive(const Args& args, std::string_view name) {
   return v;
 }
 
+// A quantity of unit as given (`what` names it in messages): digits are the integer quantity
+// (in the unit's smallest steps); a decimal such as 0.25 is an amount in the unit, converted
+// with the network's scale for it (chain/quantity.h).
+chain::Quantity ParseQuantity(const std::string& text, const std::string& unit, const TxEnv& env,
+                              const std::string& what) {
+  if (text.find('.') == std::string::npos) {
+    uint64_t q = ParseU64(text, what);
+    if (q == 0) throw CliError(what + " must be positive");
+    return q;
+  }
+  if (!env.units) {
+    throw CliError(what + " " + text + ": the node did not report its units table, so a decimal "
+                   "amount cannot be converted; give the integer quantity instead");
+  }
+  const uint8_t scale = chain::ScaleOf(*env.units, unit);
+  auto q = chain::ParseScaled(text, scale);
+  if (!q.ok()) {
+    throw CliError(what + ": " + q.status().reason() + " (unit '" + unit + "' has scale " +
+                   std::to_string(scale) + " on this network)");
+  }
+  if (*q == 0) throw CliError(what + " must be positive");
+  return *q;
+}
+
 // --quantity, --unit, --meta, --doc/--doc-file: the asset an issue or a merge creates.
-wallet::NewAsset ParseNewAsset(const Args& args) {
+wallet::NewAsset ParseNewAsset(const Args& args, const TxEnv& env) {
   wallet::NewAsset asset;
-  asset.quantity = RequirePositive(args, "quantity");
   asset.unit = RequireUnit(args);
+  asset.quantity = ParseQuantity(args.Require("quantity"), asset.unit, env, "--quantity");
   asset.metadata = ParseMetadata(args);
   asset.documents = ParseDocuments(args);
   return asset;
@@ -208,13 +258,13 @@ chain::Operation SplitFromArgs(const Args& args) {
   return wallet::MakeSplit(asset, std::move(quantities));
 }
 
-chain::Operation MergeFromArgs(const Args& args) {
+chain::Operation MergeFromArgs(const Args& args, const TxEnv& env) {
   std::vector<chain::Hash256> inputs;
   for (const std::string& id : args.GetList("inputs")) inputs.push_back(ParseHash(id, "--inputs"));
   if (inputs.size() < chain::kMinMergeInputs || inputs.size() > chain::kMaxMergeInputs) {
     throw CliError("--inputs needs 2..16 distinct asset ids");
   }
-  return OrThrow(wallet::MakeMerge(std::move(inputs), ParseNewAsset(args)), "--meta");
+  return OrThrow(wallet::MakeMerge(std::move(inputs), ParseNewAsset(args, env)), "--meta");
 }
 
 chain::Operation AttestFromArgs(const Args& args) {
@@ -227,15 +277,16 @@ chain::Operation AttestFromArgs(const Args& args) {
 }
 
 // The operation of command `sub` (one of kSubcommands) from its options.
-chain::Operation OpFromArgs(std::string_view sub, const Args& args, const std::string& hrp) {
+chain::Operation OpFromArgs(std::string_view sub, const Args& args, const TxEnv& env) {
+  const std::string& hrp = env.hrp;
   if (sub == "transfer") return TransferFromArgs(args, hrp);
-  if (sub == "issue") return OrThrow(wallet::MakeIssue(ParseNewAsset(args)), "--meta");
+  if (sub == "issue") return OrThrow(wallet::MakeIssue(ParseNewAsset(args, env)), "--meta");
   if (sub == "asset-transfer") {
     chain::Hash256 asset = ParseHash(args.Require("asset"), "--asset");
     return wallet::MakeAssetTransfer(asset, ParseAccount(args.Require("to"), hrp, "--to"));
   }
   if (sub == "split") return SplitFromArgs(args);
-  if (sub == "merge") return MergeFromArgs(args);
+  if (sub == "merge") return MergeFromArgs(args, env);
   return AttestFromArgs(args);
 }
 
@@ -282,7 +333,7 @@ TxEnv ResolveEnv(const Args& args, std::optional<RpcClient>* client) {
 chain::Transaction BuildUnsigned(std::string_view sub, const Args& args, const TxEnv& env,
                                  const chain::AccountId& sender,
                                  std::optional<RpcClient>& client) {
-  chain::Operation op = OpFromArgs(sub, args, env.hrp);
+  chain::Operation op = OpFromArgs(sub, args, env);
   wallet::TxParams params;
   params.chain_id = env.chain_id;
   params.fee_per_byte = env.fee_rate;

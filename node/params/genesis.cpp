@@ -76,7 +76,7 @@ const std::set<std::string> kTopFields = {
     "target_block_time", "asert_half_life", "max_future_block_time", "block_reward",
     "halving_interval", "min_fee_per_byte", "max_block_size", "max_block_txs",
     "allow_mocktime",   "genesis",         "allocations",    "comment",
-    "min_chain_work"};
+    "min_chain_work",   "units",           "yield_bounds"};
 
 // "0x" and the hex digits of v without leading zeros ("0x0" for zero).
 std::string WorkHex(const chain::ArithU256& v) {
@@ -193,6 +193,55 @@ Status ReadAllocations(const json& doc, consensus::ChainParams* p) {
   return Status::Ok();
 }
 
+// The optional "units" object: unit -> scale (integer 0..9). The unit rule and the count are
+// ChainParams::Finalize's.
+Status ReadUnits(const json& doc, consensus::ChainParams* p) {
+  auto units = doc.find("units");
+  if (units == doc.end()) return Status::Ok();
+  if (!units->is_object()) return Bad("units must be an object {\"unit\": scale, ...}");
+  for (const auto& [unit, scale] : units->items()) {
+    if (!scale.is_number_unsigned() || scale.get<uint64_t>() > chain::kMaxUnitScale) {
+      return Bad("units: the scale of '" + unit + "' must be an integer 0..9");
+    }
+    p->units[unit] = static_cast<uint8_t>(scale.get<uint64_t>());
+  }
+  return Status::Ok();
+}
+
+// The optional "yield_bounds" array of {from, to, min_ppm, max_ppm}; a pair given twice is
+// refused. The unit rule, the count and min_ppm <= max_ppm are ChainParams::Finalize's.
+Status ReadYieldBounds(const json& doc, consensus::ChainParams* p) {
+  auto bounds = doc.find("yield_bounds");
+  if (bounds == doc.end()) return Status::Ok();
+  if (!bounds->is_array()) return Bad("yield_bounds must be an array");
+  for (const auto& b : *bounds) {
+    if (!b.is_object()) return Bad("each yield bound must be an object");
+    for (const auto& [key, value] : b.items()) {
+      if (key != "from" && key != "to" && key != "min_ppm" && key != "max_ppm" &&
+          key != "comment") {
+        return Bad("unknown field yield_bounds[]." + key);
+      }
+    }
+    auto from = b.find("from");
+    auto to = b.find("to");
+    if (from == b.end() || !from->is_string() || to == b.end() || !to->is_string()) {
+      return Bad("yield bound from and to must be strings (units)");
+    }
+    consensus::YieldRange range;
+    if (Status s = ReadInt<uint32_t>(b, "min_ppm", 0, UINT32_MAX, &range.min_ppm); !s.ok()) {
+      return s;
+    }
+    if (Status s = ReadInt<uint32_t>(b, "max_ppm", 0, UINT32_MAX, &range.max_ppm); !s.ok()) {
+      return s;
+    }
+    auto pair = std::pair{from->get<std::string>(), to->get<std::string>()};
+    if (!p->yield_bounds.emplace(pair, range).second) {
+      return Bad("yield_bounds: " + pair.first + " -> " + pair.second + " given twice");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 chain::Result<consensus::ChainParams> ParseGenesisJson(std::string_view text) {
@@ -204,7 +253,7 @@ chain::Result<consensus::ChainParams> ParseGenesisJson(std::string_view text) {
   }
   consensus::ChainParams p;
   for (auto* step : {&ReadProtocolVersion, &ReadScalars, &ReadOptional, &ReadGenesisHeader,
-                     &ReadAllocations}) {
+                     &ReadAllocations, &ReadUnits, &ReadYieldBounds}) {
     if (Status s = step(doc, &p); !s.ok()) return s;
   }
   if (Status s = p.Finalize(); !s.ok()) return s;
@@ -252,6 +301,17 @@ std::string GenesisToJson(const consensus::ChainParams& p) {
                       {"amount", a.amount}});
   }
   doc["allocations"] = allocs;
+  json units = json::object();
+  for (const auto& [unit, scale] : p.units) units[unit] = scale;
+  doc["units"] = units;
+  json bounds = json::array();
+  for (const auto& [pair, range] : p.yield_bounds) {
+    bounds.push_back({{"from", pair.first},
+                      {"to", pair.second},
+                      {"min_ppm", range.min_ppm},
+                      {"max_ppm", range.max_ppm}});
+  }
+  doc["yield_bounds"] = bounds;
   return doc.dump(2) + "\n";
 }
 

@@ -44,7 +44,7 @@ chain::Asset RequireAsset(const NodeContext& ctx, const Hash256& id) {
 }
 
 Json GetAssetMethod(NodeContext& ctx, const Args& a) {
-  return AssetToJson(RequireAsset(ctx, HashArg(a, 0)), Hrp(ctx));
+  return AssetToJson(RequireAsset(ctx, HashArg(a, 0)), Hrp(ctx), ctx.params->units);
 }
 
 Json GetAssetHistory(NodeContext& ctx, const Args& a) {

@@ -38,6 +38,25 @@ uint64_t StoredTxCount(const chain::Bytes& bytes) {
   return n;
 }
 
+// The network's units table {unit: scale} (genesis `units`): clients read it to write and read
+// decimal amounts (waybill tx --quantity 0.25).
+Json UnitsToJson(const consensus::ChainParams& p) {
+  Json units = Json::object();
+  for (const auto& [unit, scale] : p.units) units[unit] = scale;
+  return units;
+}
+
+Json YieldBoundsToJson(const consensus::ChainParams& p) {
+  Json bounds = Json::array();
+  for (const auto& [pair, range] : p.yield_bounds) {
+    bounds.push_back({{"from", pair.first},
+                      {"to", pair.second},
+                      {"min_ppm", range.min_ppm},
+                      {"max_ppm", range.max_ppm}});
+  }
+  return bounds;
+}
+
 Json GetBlockchainInfo(NodeContext& ctx, const Args&) {
   const consensus::TipInfo tip = ctx.chain->Tip();
   const consensus::ChainParams& p = *ctx.params;
@@ -60,6 +79,8 @@ Json GetBlockchainInfo(NodeContext& ctx, const Args&) {
           {"chain_id", p.chain_id().ToHex()},
           {"genesis_hash", p.genesis_id.ToHex()},
           {"address_prefix", p.address_prefix},
+          {"units", UnitsToJson(p)},
+          {"yield_bounds", YieldBoundsToJson(p)},
           {"warnings", ""}};
 }
 
@@ -90,7 +111,8 @@ Json GetBlock(NodeContext& ctx, const Args& a) {
   const chain::Bytes bytes = ReadBlockBytes(ctx, id);
   if (verbosity == 0) return chain::HexEncode(bytes);
   const chain::DecodedBlock block = DecodeStoredBlock(bytes);
-  return BlockToJson(block, PositionOf(ctx, info), ctx.params->pow_limit, Hrp(ctx), verbosity);
+  return BlockToJson(block, PositionOf(ctx, info), ctx.params->pow_limit, Hrp(ctx),
+                     ctx.params->units, verbosity);
 }
 
 Json InvalidateOrReconsider(NodeContext& ctx, const Args& a, bool invalidate) {

@@ -43,12 +43,18 @@ Json MetadataToJson(const std::vector<chain::MetadataEntry>& metadata) {
 struct OpWriter {
   const chain::Transaction& tx;
   std::string_view hrp;
+  const chain::UnitScales& units;
+
+  std::string Amount(chain::Quantity q, std::string_view unit) const {
+    return chain::FormatScaled(q, chain::ScaleOf(units, unit));
+  }
 
   Json operator()(const chain::TransferOp& op) const {
     return {{"to", Address(hrp, op.to)}, {"to_account", op.to.ToHex()}, {"amount", op.amount}};
   }
   Json operator()(const chain::AssetIssueOp& op) const {
     return {{"quantity", op.quantity},
+            {"amount", Amount(op.quantity, op.unit)},
             {"unit", op.unit},
             {"metadata", MetadataToJson(op.metadata)},
             {"documents", HashArray(op.documents)},
@@ -66,6 +72,7 @@ struct OpWriter {
   Json operator()(const chain::AssetMergeOp& op) const {
     return {{"inputs", HashArray(op.inputs)},
             {"quantity", op.quantity},
+            {"amount", Amount(op.quantity, op.unit)},
             {"unit", op.unit},
             {"metadata", MetadataToJson(op.metadata)},
             {"documents", HashArray(op.documents)},
@@ -154,7 +161,8 @@ Json HeaderToJson(const chain::BlockHeader& header, const Hash256& id, const Blo
 }
 
 Json BlockToJson(const chain::DecodedBlock& block, const BlockPosition& pos,
-                 const chain::ArithU256& pow_limit, std::string_view hrp, int verbosity) {
+                 const chain::ArithU256& pow_limit, std::string_view hrp,
+                 const chain::UnitScales& units, int verbosity) {
   const chain::BlockHeader& header = block.block.header;
   Json j = HeaderToJson(header, header.Id(), pos, pow_limit, hrp);
   j["size"] = block.size;
@@ -163,7 +171,8 @@ Json BlockToJson(const chain::DecodedBlock& block, const BlockPosition& pos,
   for (size_t i = 0; i < block.block.txs.size(); ++i) {
     const Hash256& txid = i < block.txids.size() ? block.txids[i] : block.block.txs[i].Id();
     if (verbosity >= 2) {
-      txs.push_back(TxToJson(block.block.txs[i], txid, block.block.txs[i].Serialize().size(), hrp));
+      txs.push_back(
+          TxToJson(block.block.txs[i], txid, block.block.txs[i].Serialize().size(), hrp, units));
     } else {
       txs.push_back(txid.ToHex());
     }
@@ -173,9 +182,9 @@ Json BlockToJson(const chain::DecodedBlock& block, const BlockPosition& pos,
 }
 
 Json TxToJson(const chain::Transaction& tx, const Hash256& txid, size_t size,
-              std::string_view hrp) {
+              std::string_view hrp, const chain::UnitScales& units) {
   const char* type = chain::OpTypeName(chain::TypeOf(tx.op));
-  Json op = std::visit(OpWriter{tx, hrp}, tx.op);
+  Json op = std::visit(OpWriter{tx, hrp, units}, tx.op);
   op["type"] = type;
   return {{"txid", txid.ToHex()},
           {"version", tx.version},
@@ -190,8 +199,8 @@ Json TxToJson(const chain::Transaction& tx, const Hash256& txid, size_t size,
           {"signature", chain::HexEncode(tx.signature)}};
 }
 
-Json TxToJson(const chain::TxWithId& txw, std::string_view hrp) {
-  return TxToJson(txw.tx, txw.id, txw.size, hrp);
+Json TxToJson(const chain::TxWithId& txw, std::string_view hrp, const chain::UnitScales& units) {
+  return TxToJson(txw.tx, txw.id, txw.size, hrp, units);
 }
 
 Json AccountToJson(const chain::AccountId& id, const chain::Account& account,
@@ -202,13 +211,14 @@ Json AccountToJson(const chain::AccountId& id, const chain::Account& account,
           {"nonce", account.nonce}};
 }
 
-Json AssetToJson(const chain::Asset& a, std::string_view hrp) {
+Json AssetToJson(const chain::Asset& a, std::string_view hrp, const chain::UnitScales& units) {
   return {{"asset", a.id.ToHex()},
           {"issuer", Address(hrp, a.issuer)},
           {"issuer_account", a.issuer.ToHex()},
           {"custodian", Address(hrp, a.custodian)},
           {"custodian_account", a.custodian.ToHex()},
           {"quantity", a.quantity},
+          {"amount", chain::FormatScaled(a.quantity, chain::ScaleOf(units, a.unit))},
           {"unit", a.unit},
           {"metadata", MetadataToJson(a.metadata)},
           {"documents", HashArray(a.documents)},

@@ -7,7 +7,10 @@
 // - hashes and ids are 64 lowercase hex digits in byte order (Hash256::ToHex);
 // - an account is a Bech32m address with the network's prefix (`hrp`), and where useful
 //   also its 64-hex id under a name ending in `_account`;
-// - a hash that is absent (all zeros: no previous event, no document) is null.
+// - a hash that is absent (all zeros: no previous event, no document) is null;
+// - next to every asset quantity, `amount` is the same quantity as a decimal string with the
+//   unit's scale from the network's units table (`units`): quantity 250 of kg at scale 3 is
+//   "0.250" (chain/quantity.h FormatScaled).
 //
 // Does not: read the chain or the mempool (callers pass in what they know), nor read a tx
 // from JSON (txs arrive as hex: sendrawtransaction, decoderawtransaction).
@@ -21,6 +24,7 @@
 
 #include "chain/arith_uint256.h"
 #include "chain/block.h"
+#include "chain/quantity.h"
 #include "chain/state.h"
 #include "chain/status.h"
 #include "chain/tx.h"
@@ -60,27 +64,29 @@ Json HeaderToJson(const chain::BlockHeader& header, const chain::Hash256& id,
 // The header's fields plus size, ntx and tx: txids (verbosity 1) or TxToJson objects
 // (verbosity 2). REQUIRES: block.txids matches block.block.txs.
 Json BlockToJson(const chain::DecodedBlock& block, const BlockPosition& pos,
-                 const chain::ArithU256& pow_limit, std::string_view hrp, int verbosity);
+                 const chain::ArithU256& pow_limit, std::string_view hrp,
+                 const chain::UnitScales& units, int verbosity);
 
 // {txid, version, chain_id, sender, sender_account, nonce, fee, size, type, op, signature}.
 // op holds "type" and the operation's fields by type:
 //   transfer:       to, to_account, amount
-//   asset.issue:    quantity, unit, metadata [{key, value}], documents [hex], asset (new id)
+//   asset.issue:    quantity, amount, unit, metadata [{key, value}], documents [hex], asset
+//                   (new id)
 //   asset.transfer: asset, to, to_account
 //   asset.split:    asset, quantities [int], children [new ids]
-//   asset.merge:    inputs [ids], quantity, unit, metadata, documents, asset (new id)
+//   asset.merge:    inputs [ids], quantity, amount, unit, metadata, documents, asset (new id)
 //   asset.attest:   asset, claim, value, document (hex or null)
 Json TxToJson(const chain::Transaction& tx, const chain::Hash256& txid, size_t size,
-              std::string_view hrp);
-Json TxToJson(const chain::TxWithId& txw, std::string_view hrp);
+              std::string_view hrp, const chain::UnitScales& units);
+Json TxToJson(const chain::TxWithId& txw, std::string_view hrp, const chain::UnitScales& units);
 
 // {address, account, balance, nonce}.
 Json AccountToJson(const chain::AccountId& id, const chain::Account& account, std::string_view hrp);
 
-// {asset, issuer, issuer_account, custodian, custodian_account, quantity, unit, metadata,
+// {asset, issuer, issuer_account, custodian, custodian_account, quantity, amount, unit, metadata,
 //  documents, status, created_height, created_tx, last_event, event_count, parents,
 //  children}. status is "open", "split" or "merged" (AssetStatusName).
-Json AssetToJson(const chain::Asset& asset, std::string_view hrp);
+Json AssetToJson(const chain::Asset& asset, std::string_view hrp, const chain::UnitScales& units);
 
 // {event, asset, sequence, type, prev_event, txid, height, time, actor, actor_account,
 //  counterparty, counterparty_account, related}, plus claim, value, document for an

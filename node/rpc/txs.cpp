@@ -26,7 +26,7 @@ Json GetRawTransaction(NodeContext& ctx, const Args& a) {
   if (auto txw = ctx.mempool->Get(txid)) {
     const chain::Bytes raw = txw->tx.Serialize();
     if (!verbose) return chain::HexEncode(raw);
-    Json j = TxToJson(*txw, Hrp(ctx));
+    Json j = TxToJson(*txw, Hrp(ctx), ctx.params->units);
     j["hex"] = chain::HexEncode(raw);
     return j;
   }
@@ -41,7 +41,7 @@ Json GetRawTransaction(NodeContext& ctx, const Args& a) {
   const chain::Transaction& tx = block.block.txs[loc.index];
   const chain::Bytes raw = tx.Serialize();
   if (!verbose) return chain::HexEncode(raw);
-  Json j = TxToJson(tx, txid, raw.size(), Hrp(ctx));
+  Json j = TxToJson(tx, txid, raw.size(), Hrp(ctx), ctx.params->units);
   j["hex"] = chain::HexEncode(raw);
   j["blockhash"] = loc.block.ToHex();
   j["height"] = loc.height;
@@ -65,7 +65,7 @@ chain::Transaction DecodeTxArg(const Args& a) {
 
 Json DecodeRawTransaction(NodeContext& ctx, const Args& a) {
   chain::TxWithId txw = chain::MakeTxWithId(DecodeTxArg(a));
-  return TxToJson(txw, Hrp(ctx));
+  return TxToJson(txw, Hrp(ctx), ctx.params->units);
 }
 
 Json SendRawTransaction(NodeContext& ctx, const Args& a) {

@@ -110,6 +110,13 @@ TEST(Genesis, EveryParameterChangesTheChainId) {
       [](auto& p) { p.allocations[3].amount += 1; },
       [](auto& p) { p.genesis_time += 1; },
       [](auto& p) { p.genesis_nonce += 1; },
+      [](auto& p) { p.units["kg"] = 2; },
+      [](auto& p) { p.units["box"] = 0; },  // a scale of 0 listed differs from one absent
+      [](auto& p) { p.units.erase("pcs"); },
+      [](auto& p) { p.yield_bounds.begin()->second.min_ppm += 1; },
+      [](auto& p) { p.yield_bounds.begin()->second.max_ppm -= 1; },
+      [](auto& p) { p.yield_bounds[{"kg", "l"}] = {1, 2}; },
+      [](auto& p) { p.yield_bounds.clear(); },
   };
   for (size_t i = 0; i < edits.size(); ++i) {
     consensus::ChainParams p = *base;
@@ -185,6 +192,91 @@ TEST(Genesis, MalformedFilesAreRefusedWithAReason) {
   EXPECT_FALSE(ParseGenesisJson("[]").ok());
   EXPECT_FALSE(ParseGenesisJson("").ok());
   EXPECT_FALSE(LoadGenesisFile("/nonexistent/genesis.json").ok());
+}
+
+TEST(Genesis, UnitsAndYieldBounds) {
+  auto p = EmbeddedGenesis("regtest");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->units, (chain::UnitScales{{"g", 0}, {"kg", 3}, {"l", 3}, {"ml", 0}, {"pcs", 0},
+                                         {"t", 3}}));
+  EXPECT_EQ(p->ScaleOf("kg"), 3);
+  EXPECT_EQ(p->ScaleOf("crate"), 0);
+  ASSERT_NE(p->FindYieldBound("kg", "kg"), nullptr);
+  EXPECT_EQ(*p->FindYieldBound("kg", "kg"), (consensus::YieldRange{500'000, 1'000'000}));
+  EXPECT_EQ(p->FindYieldBound("kg", "t"), nullptr);
+  auto again = ParseGenesisJson(GenesisToJson(*p));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->units, p->units);
+  EXPECT_EQ(again->yield_bounds, p->yield_bounds);
+
+  // The order of the file does not change the commitment: both tables are committed sorted.
+  std::string good = ReadFile(std::string(SOURCE_DIR) + "/genesis/regtest.json");
+  const std::string units = R"("units": {)";
+  auto reordered = good;
+  reordered.replace(reordered.find(units), units.size(), R"("units": {"zz": 1, )");
+  auto a = ParseGenesisJson(reordered);
+  reordered = good;
+  reordered.replace(reordered.find(units), units.size(), R"("units": {)");
+  reordered.replace(reordered.find(R"("t": 3)"), 6, R"("t": 3, "zz": 1)");
+  auto b = ParseGenesisJson(reordered);
+  ASSERT_TRUE(a.ok() && b.ok()) << a.status().ToString() << b.status().ToString();
+  EXPECT_EQ(a->genesis_id, b->genesis_id);
+  EXPECT_NE(a->genesis_id, p->genesis_id);
+
+  // Absent fields are empty tables.
+  consensus::ChainParams none = *p;
+  none.units.clear();
+  none.yield_bounds.clear();
+  ASSERT_TRUE(none.Finalize().ok());
+  std::string json = GenesisToJson(none);
+  auto empty = ParseGenesisJson(json);
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->units.empty());
+  EXPECT_EQ(empty->genesis_id, none.genesis_id);
+}
+
+TEST(Genesis, BadUnitsAndYieldBoundsAreRefused) {
+  std::string good = ReadFile(std::string(SOURCE_DIR) + "/genesis/regtest.json");
+  auto reason = [&](const std::string& from, const std::string& to) {
+    std::string bad = good;
+    auto pos = bad.find(from);
+    EXPECT_NE(pos, std::string::npos) << from;
+    if (pos == std::string::npos) return std::string();
+    bad.replace(pos, from.size(), to);
+    auto p = ParseGenesisJson(bad);
+    return p.ok() ? std::string("accepted") : p.status().reason();
+  };
+  auto has = [](const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+  };
+  EXPECT_TRUE(has(reason(R"("kg": 3)", R"("kg": 10)"), "scale of 'kg' must be an integer 0..9"));
+  EXPECT_TRUE(has(reason(R"("kg": 3)", R"("kg": -1)"), "scale of 'kg'"));
+  EXPECT_TRUE(has(reason(R"("kg": 3)", R"("kg": "3")"), "scale of 'kg'"));
+  EXPECT_TRUE(has(reason(R"("kg": 3)", R"("k g": 3)"), "'k g' is not a unit"));
+  EXPECT_TRUE(has(reason(R"("kg": 3)", R"("": 3)"), "'' is not a unit"));
+  EXPECT_TRUE(has(reason(R"("kg": 3)", R"("seventeen-bytes-x": 3)"), "is not a unit"));
+  EXPECT_TRUE(has(reason(R"("units": {)", R"("units": 7, "comment": {)"), "units must be an object"));
+  std::string many;
+  for (int i = 0; i < 58; ++i) many += "\"u" + std::to_string(i) + "\": 0, ";
+  EXPECT_EQ(reason(R"("units": {)", R"("units": {)" + many), "accepted");  // 64 units
+  many += "\"u58\": 0, ";  // 65 units with the six of the file
+  EXPECT_TRUE(has(reason(R"("units": {)", R"("units": {)" + many), "at most 64"));
+
+  EXPECT_TRUE(has(reason(R"("min_ppm": 500000)", R"("min_ppm": 1000001)"),
+                  "min_ppm is above max_ppm"));
+  EXPECT_TRUE(has(reason(R"("min_ppm": 500000)", R"("min_ppm": 4294967296)"), "min_ppm"));
+  EXPECT_TRUE(has(reason(R"("min_ppm": 500000)", R"("min_ppm": -1)"), "min_ppm"));
+  EXPECT_TRUE(has(reason(R"("from": "kg")", R"("from": "k g")"), "must be units"));
+  EXPECT_TRUE(has(reason(R"("from": "kg")", R"("from": 5)"), "must be strings"));
+  EXPECT_TRUE(has(reason(R"("from": "kg")", R"("frm": "kg")"), "unknown field yield_bounds[].frm"));
+  EXPECT_TRUE(has(reason(R"("yield_bounds": [)",
+                         R"("yield_bounds": [{"from":"kg","to":"kg","min_ppm":1,"max_ppm":2},)"),
+                  "kg -> kg given twice"));
+  std::string bounds;
+  for (int i = 0; i < 64; ++i) {
+    bounds += R"({"from":"u)" + std::to_string(i) + R"(","to":"kg","min_ppm":1,"max_ppm":2},)";
+  }
+  EXPECT_TRUE(has(reason(R"("yield_bounds": [)", R"("yield_bounds": [)" + bounds), "at most 64"));
 }
 
 }  // namespace

@@ -110,6 +110,9 @@ TEST_F(RpcMethodsTest, GenerateAndCount) {
   EXPECT_EQ(info["chain_id"], params_.chain_id().ToHex());
   EXPECT_EQ(info["genesis_hash"], genesis);
   EXPECT_EQ(info["address_prefix"], params_.address_prefix);
+  EXPECT_EQ(info["units"], Json::parse(R"({"g":0,"kg":3,"l":3,"ml":0,"pcs":0,"t":3})"));
+  EXPECT_EQ(info["yield_bounds"],
+            Json::parse(R"([{"from":"kg","to":"kg","min_ppm":500000,"max_ppm":1000000}])"));
   EXPECT_TRUE(info["time"].is_number_unsigned());
   EXPECT_TRUE(info["mediantime"].is_number_integer());
   EXPECT_EQ(info["chainwork"].get<std::string>().size(), 64u);
@@ -739,7 +742,7 @@ class JsonConvertTest : public testing::RegtestFixture {
   // TxToJson of tx, with the fields every tx has checked against tx.
   Json ToJson(const chain::Transaction& tx) {
     const chain::TxWithId txw = chain::MakeTxWithId(tx);
-    Json j = TxToJson(txw, params_.address_prefix);
+    Json j = TxToJson(txw, params_.address_prefix, params_.units);
     EXPECT_EQ(j["txid"], txw.id.ToHex());
     EXPECT_EQ(j["version"], tx.version);
     EXPECT_EQ(j["chain_id"], tx.chain_id.ToHex());
@@ -774,12 +777,14 @@ TEST_F(JsonConvertTest, EveryOperationShowsItsFields) {
   j = ToJson(Make(0, 0, chain::AssetIssueOp{1200, "kg", {{"gtin", "1"}, {"lot", "x"}}, {doc, a}}));
   EXPECT_EQ(j["op"], Json({{"type", "asset.issue"},
                            {"quantity", 1200},
+                           {"amount", "1.200"},  // regtest: kg has scale 3
                            {"unit", "kg"},
                            {"metadata", Json::parse(R"([{"key":"gtin","value":"1"},
                                                         {"key":"lot","value":"x"}])")},
                            {"documents", {doc.ToHex(), a.ToHex()}},
                            {"asset", chain::AssetIdFor(params_.chain_id(), Id(0), 0, 0).ToHex()}}));
   j = ToJson(Make(0, 1, chain::AssetIssueOp{1, "pcs", {}, {}}));
+  EXPECT_EQ(j["op"]["amount"], "1");  // scale 0
   EXPECT_EQ(j["op"]["metadata"], Json::array());
   EXPECT_EQ(j["op"]["documents"], Json::array());
   j = ToJson(Make(0, 2, chain::AssetTransferOp{a, Id(2)}));
@@ -791,6 +796,7 @@ TEST_F(JsonConvertTest, EveryOperationShowsItsFields) {
   EXPECT_EQ(j["op"], Json({{"type", "asset.merge"},
                            {"inputs", {a.ToHex(), b.ToHex()}},
                            {"quantity", 9},
+                           {"amount", "0.009"},
                            {"unit", "l"},
                            {"metadata", Json::parse(R"([{"key":"k","value":"v"}])")},
                            {"documents", {doc.ToHex()}},
@@ -812,7 +818,7 @@ TEST_F(JsonConvertTest, EveryOperationShowsItsFields) {
 
 TEST_F(JsonConvertTest, Shapes) {
   chain::Transaction split = Make(0, 3, chain::AssetSplitOp{Hash256{}, {1, 2}});
-  Json j = TxToJson(chain::MakeTxWithId(split), "wbr");
+  Json j = TxToJson(chain::MakeTxWithId(split), "wbr", params_.units);
   EXPECT_EQ(j["type"], "asset.split");
   EXPECT_EQ(j["op"]["type"], "asset.split");
   EXPECT_EQ(j["op"]["quantities"], Json::array({1, 2}));
