@@ -30,7 +30,7 @@ const char* OpTypeName(OpType type);  // "transfer", "asset.issue", ...
 // Encoding limits. The decoder enforces the length and count limits before allocating;
 // CheckTransaction (consensus/tx_check.h) enforces the content rules.
 inline constexpr uint16_t kTxVersion = 2;
-inline constexpr size_t kMaxTxSize = 16 * 1024;
+inline constexpr size_t kMaxTxSize = 64 * 1024;
 inline constexpr size_t kMaxUnitLen = 16;
 inline constexpr size_t kMaxMetadataEntries = 16;
 inline constexpr size_t kMaxMetadataKeyLen = 32;
