@@ -1,5 +1,6 @@
 #include "consensus/params.h"
 
+#include <algorithm>
 #include <set>
 
 #include "chain/hash.h"
@@ -42,6 +43,8 @@ chain::Bytes ChainParams::SerializeForCommitment() const {
     w.Hash(a.account);
     w.U64(a.amount);
   }
+  w.CompactSize(registrars.size());
+  for (const auto& r : registrars) w.Hash(r);
   return w.Take();
 }
 
@@ -85,6 +88,11 @@ chain::Status ChainParams::Finalize() {
     if (!sum) return Bad("allocations exceed the maximum amount");
     total = *sum;
   }
+  if (registrars.size() > kMaxRegistrars) return Bad("more than 32 registrars");
+  if (std::set<chain::AccountId>(registrars.begin(), registrars.end()).size() !=
+      registrars.size()) {
+    return Bad("duplicate registrar");
+  }
 
   pow_limit = *limit;
   genesis = chain::BlockHeader{};
@@ -102,6 +110,10 @@ chain::Amount ChainParams::RewardAt(uint64_t height) const {
   uint64_t halvings = height / halving_interval;
   if (halvings >= 64) return 0;
   return block_reward >> halvings;
+}
+
+bool ChainParams::IsRegistrar(const chain::AccountId& account) const {
+  return std::find(registrars.begin(), registrars.end(), account) != registrars.end();
 }
 
 std::optional<chain::Amount> ChainParams::MinFee(size_t tx_size) const {

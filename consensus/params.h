@@ -24,6 +24,9 @@ struct Allocation {
   bool operator==(const Allocation&) const = default;
 };
 
+// At most this many registrars (accounts that may endorse party profiles) per network.
+inline constexpr size_t kMaxRegistrars = 32;
+
 struct ChainParams {
   uint32_t protocol_version = kProtocolVersion;  // Finalize() refuses any other
   std::string network;         // "devnet", "regtest", ...: 1..16 chars [a-z0-9-]
@@ -40,6 +43,9 @@ struct ChainParams {
   uint64_t max_block_txs = 0;
   bool allow_mocktime = false;        // regtest only: setmocktime is accepted
   std::vector<Allocation> allocations;
+  // The registrars of the network (genesis `registrars`): distinct, at most kMaxRegistrars, in
+  // the file's order. Only they may send party.endorse.
+  std::vector<chain::AccountId> registrars;
   uint32_t genesis_time = 0;
   uint32_t genesis_bits = 0;
   uint64_t genesis_nonce = 0;
@@ -63,6 +69,7 @@ struct ChainParams {
   chain::Amount RewardAt(uint64_t height) const;
   // The minimum fee of a tx of this many bytes.
   std::optional<chain::Amount> MinFee(size_t tx_size) const;
+  bool IsRegistrar(const chain::AccountId& account) const;
 };
 
 }  // namespace waybill::consensus
