@@ -13,7 +13,9 @@
 namespace waybill::chain {
 
 void WriteMetadata(Writer& w, const std::vector<MetadataEntry>& md);
-bool ReadMetadata(Reader& r, std::vector<MetadataEntry>* md);
+// At most max_entries entries (party identifiers: kMaxIdentifiers).
+bool ReadMetadata(Reader& r, std::vector<MetadataEntry>* md,
+                  size_t max_entries = kMaxMetadataEntries);
 void WriteHashes(Writer& w, const std::vector<Hash256>& hashes);
 bool ReadHashes(Reader& r, std::vector<Hash256>* out, uint64_t min, uint64_t max);
 

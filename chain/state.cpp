@@ -45,6 +45,38 @@
 //   claim           str(32)               1 + 0..32
 //   value           str(256)              1..3 + 0..256
 //   document        hash                  32
+//   attester_certified u8                 1      0 or 1; 1 only in an attest event
+//
+// Party
+//   field           type                  bytes
+//   name            str(64)               1 + 0..64
+//   role            str(32)               1 + 0..32
+//   identifiers     list<entry>(8)        1 + n x entry
+//   url             str(256)              1..3 + 0..256
+//   document        hash                  32
+//   version         u32                   4
+//   updated_height  u32                   4
+//   history_count   u32                   4
+//
+// PartyEvent
+//   field           type                  bytes
+//   sequence        u32                   4
+//   type            u8                    1      1 profile, 2 endorse, 3 revoke
+//   txid            hash                  32
+//   height          u32                   4
+//   time            u32                   4
+//   actor           hash                  32
+//   name            str(64)               1 + 0..64
+//   role            str(32)               1 + 0..32
+//   identifiers     list<entry>(8)        1 + n x entry
+//   url             str(256)              1..3 + 0..256
+//   document        hash                  32
+//   version         u32                   4
+//
+// Endorsement (36 bytes)
+//   field           type                  bytes
+//   height          u32                   4
+//   txid            hash                  32
 //
 // TxLocation (40 bytes)
 //   field           type                  bytes
@@ -58,6 +90,7 @@
 
 #include <algorithm>
 #include <concepts>
+#include <cstring>
 #include <type_traits>
 
 #include "chain/hash.h"
@@ -77,6 +110,23 @@ bool ReadAssetStatus(Reader& r, AssetStatus* out) {
     return r.Fail("unknown asset status " + std::to_string(v));
   }
   *out = static_cast<AssetStatus>(v);
+  return true;
+}
+
+bool ReadPartyEventType(Reader& r, PartyEventType* out) {
+  uint8_t v;
+  if (!r.U8(&v)) return false;
+  if (v < static_cast<uint8_t>(PartyEventType::kProfile) ||
+      v > static_cast<uint8_t>(PartyEventType::kRevoke)) {
+    return r.Fail("unknown party event type " + std::to_string(v));
+  }
+  *out = static_cast<PartyEventType>(v);
+  return true;
+}
+
+bool ReadFlag(Reader& r, uint8_t* out) {
+  if (!r.U8(out)) return false;
+  if (*out > 1) return r.Fail("flag is " + std::to_string(*out));
   return true;
 }
 
@@ -112,7 +162,10 @@ struct FieldWriter {
   bool U32(uint32_t v) { return w.U32(v), true; }
   bool U64(uint64_t v) { return w.U64(v), true; }
   bool String(const std::string& v, size_t /*max*/) { return w.String(v), true; }
-  bool Metadata(const std::vector<MetadataEntry>& md) { return WriteMetadata(w, md), true; }
+  bool Flag(uint8_t v) { return w.U8(v), true; }
+  bool Metadata(const std::vector<MetadataEntry>& md, size_t /*max*/ = 0) {
+    return WriteMetadata(w, md), true;
+  }
   bool Hashes(const std::vector<Hash256>& v, size_t /*max*/) { return WriteHashes(w, v), true; }
   template <typename E>
   bool Enum(const E& e, bool (*)(Reader&, E*)) {
@@ -126,7 +179,10 @@ struct FieldReader {
   bool U32(uint32_t& v) { return r.U32(&v); }
   bool U64(uint64_t& v) { return r.U64(&v); }
   bool String(std::string& v, size_t max) { return r.String(&v, max); }
-  bool Metadata(std::vector<MetadataEntry>& md) { return ReadMetadata(r, &md); }
+  bool Flag(uint8_t& v) { return ReadFlag(r, &v); }
+  bool Metadata(std::vector<MetadataEntry>& md, size_t max = kMaxMetadataEntries) {
+    return ReadMetadata(r, &md, max);
+  }
   bool Hashes(std::vector<Hash256>& v, size_t max) { return ReadHashes(r, &v, 0, max); }
   template <typename E>
   bool Enum(E& e, bool (*read)(Reader&, E*)) {
@@ -156,8 +212,32 @@ bool Fields(Io& io, E& e) {
          io.Enum(e.type, &ReadEventType) && io.Hash(e.prev_event) && io.Hash(e.txid) &&
          io.U32(e.height) && io.U32(e.time) && io.Hash(e.actor) && io.Hash(e.counterparty) &&
          io.Hashes(e.related, kMaxLinks) && io.String(e.claim, kMaxClaimLen) &&
-         io.String(e.value, kMaxClaimValueLen) && io.Hash(e.document);
+         io.String(e.value, kMaxClaimValueLen) && io.Hash(e.document) &&
+         io.Flag(e.attester_certified);
 }
+
+template <typename Io, typename P>
+requires std::same_as<std::remove_const_t<P>, Party>
+bool Fields(Io& io, P& p) {
+  return io.String(p.name, kMaxPartyNameLen) && io.String(p.role, kMaxRoleLen) &&
+         io.Metadata(p.identifiers, kMaxIdentifiers) && io.String(p.url, kMaxUrlLen) &&
+         io.Hash(p.document) && io.U32(p.version) && io.U32(p.updated_height) &&
+         io.U32(p.history_count);
+}
+
+template <typename Io, typename E>
+requires std::same_as<std::remove_const_t<E>, PartyEvent>
+bool Fields(Io& io, E& e) {
+  return io.U32(e.sequence) && io.Enum(e.type, &ReadPartyEventType) && io.Hash(e.txid) &&
+         io.U32(e.height) && io.U32(e.time) && io.Hash(e.actor) &&
+         io.String(e.name, kMaxPartyNameLen) && io.String(e.role, kMaxRoleLen) &&
+         io.Metadata(e.identifiers, kMaxIdentifiers) && io.String(e.url, kMaxUrlLen) &&
+         io.Hash(e.document) && io.U32(e.version);
+}
+
+template <typename Io, typename E>
+requires std::same_as<std::remove_const_t<E>, Endorsement>
+bool Fields(Io& io, E& e) { return io.U32(e.height) && io.Hash(e.txid); }
 
 template <typename Io, typename L>
 requires std::same_as<std::remove_const_t<L>, TxLocation>
@@ -214,6 +294,18 @@ const char* EventTypeName(EventType t) {
   return "unknown";
 }
 
+const char* PartyEventTypeName(PartyEventType t) {
+  switch (t) {
+    case PartyEventType::kProfile:
+      return "profile";
+    case PartyEventType::kEndorse:
+      return "endorse";
+    case PartyEventType::kRevoke:
+      return "revoke";
+  }
+  return "unknown";
+}
+
 Hash256 AssetEventId(const Hash256& txid, const Hash256& asset) {
   Sha256 h = TaggedHasher(tags::kAssetEvent);
   h.Write(txid.span());
@@ -235,6 +327,22 @@ Result<AssetEvent> DecodeAssetEvent(ByteSpan data) {
   return DecodeRecord<AssetEvent>(data, "asset event");
 }
 
+Bytes EncodeParty(const Party& p) { return EncodeRecord(p); }
+
+Result<Party> DecodeParty(ByteSpan data) { return DecodeRecord<Party>(data, "party"); }
+
+Bytes EncodePartyEvent(const PartyEvent& e) { return EncodeRecord(e); }
+
+Result<PartyEvent> DecodePartyEvent(ByteSpan data) {
+  return DecodeRecord<PartyEvent>(data, "party event");
+}
+
+Bytes EncodeEndorsement(const Endorsement& e) { return EncodeRecord(e); }
+
+Result<Endorsement> DecodeEndorsement(ByteSpan data) {
+  return DecodeRecord<Endorsement>(data, "endorsement");
+}
+
 Bytes EncodeTxLocation(const TxLocation& l) { return EncodeRecord(l); }
 
 Result<TxLocation> DecodeTxLocation(ByteSpan data) {
@@ -254,6 +362,44 @@ std::string Event(const Hash256& asset, uint32_t sequence) {
 
 std::string EventPrefix(const Hash256& asset) { return KeyWithHash(kEvent, asset); }
 std::string TxIndex(const Hash256& txid) { return KeyWithHash(kTxIndex, txid); }
+std::string Party(const AccountId& account) { return KeyWithHash(kParty, account); }
+
+std::string PartyEvent(const AccountId& account, uint32_t sequence) {
+  std::string key = KeyWithHash(kPartyEvent, account);
+  AppendBigEndian32(&key, sequence);
+  return key;
+}
+
+std::string PartyEventPrefix(const AccountId& account) {
+  return KeyWithHash(kPartyEvent, account);
+}
+
+std::string Endorsement(const AccountId& account, std::string_view role,
+                        const AccountId& registrar) {
+  Writer w;
+  w.String(role);
+  const Bytes& r = w.bytes();
+  std::string key = KeyWithHash(kEndorsement, account);
+  key.append(reinterpret_cast<const char*>(r.data()), r.size());
+  key.append(reinterpret_cast<const char*>(registrar.data()), AccountId::kSize);
+  return key;
+}
+
+std::string EndorsementPrefix(const AccountId& account) {
+  return KeyWithHash(kEndorsement, account);
+}
+
+bool ParseEndorsement(std::string_view key, AccountId* account, std::string* role,
+                      AccountId* registrar) {
+  constexpr size_t kHash = Hash256::kSize;
+  if (key.size() < 2 + 2 * kHash || key[0] != kEndorsement) return false;
+  const size_t role_len = static_cast<uint8_t>(key[1 + kHash]);
+  if (role_len > kMaxRoleLen || key.size() != 2 + 2 * kHash + role_len) return false;
+  std::memcpy(account->data(), key.data() + 1, kHash);
+  role->assign(key.substr(2 + kHash, role_len));
+  std::memcpy(registrar->data(), key.data() + 2 + kHash + role_len, kHash);
+  return true;
+}
 
 std::string Height(uint32_t height) {
   std::string key(1, kHeight);
@@ -273,16 +419,8 @@ std::string Meta(std::string_view name) {
 
 bool IsStateKey(std::string_view key) {
   if (key.empty()) return false;
-  switch (key.front()) {
-    case kAccount:
-    case kAsset:
-    case kEvent:
-    case kTxIndex:
-    case kHeight:
-      return true;
-    default:
-      return false;
-  }
+  return std::find(std::begin(kStatePrefixes), std::end(kStatePrefixes), key.front()) !=
+         std::end(kStatePrefixes);
 }
 
 }  // namespace keys

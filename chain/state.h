@@ -72,9 +72,61 @@ struct AssetEvent {
   std::string claim;  // attest only
   std::string value;  // attest only
   Hash256 document;   // attest only; zero when none
+  // attest only: 1 when the attester held an endorsement of role "certifier" by a registrar
+  // of the network in the state before the tx; 0 otherwise (and for every other type).
+  uint8_t attester_certified = 0;
   bool operator==(const AssetEvent&) const = default;
 };
 Hash256 AssetEventId(const Hash256& txid, const Hash256& asset);
+
+// The role whose endorsement makes an attester's claims "certified" (AssetEvent).
+inline constexpr std::string_view kCertifierRole = "certifier";
+
+// An account's current party profile (party.profile), with the counters of its history.
+// Exists once the account has published a profile; never deleted by later txs.
+struct Party {
+  std::string name;
+  std::string role;
+  std::vector<MetadataEntry> identifiers;
+  std::string url;
+  Hash256 document;             // zero when none
+  uint32_t version = 0;         // profile versions so far: 1 for the first
+  uint32_t updated_height = 0;  // the height of the newest version
+  uint32_t history_count = 0;   // party events so far; the next event's sequence number
+  bool operator==(const Party&) const = default;
+};
+
+enum class PartyEventType : uint8_t {
+  kProfile = 1,  // a profile version (the fields as published)
+  kEndorse = 2,  // actor (a registrar) endorsed the account for role
+  kRevoke = 3,   // actor revoked its endorsement for role
+};
+const char* PartyEventTypeName(PartyEventType t);
+
+// One entry in an account's party history ('p' keys): every profile version and every
+// endorsement and revocation, in order.
+struct PartyEvent {
+  uint32_t sequence = 0;
+  PartyEventType type = PartyEventType::kProfile;
+  Hash256 txid;
+  uint32_t height = 0;
+  uint32_t time = 0;  // the block's time
+  AccountId actor;    // the tx sender: the account itself for a profile, else the registrar
+  std::string name;   // profile only
+  std::string role;   // profile: the declared role; endorse/revoke: the role endorsed
+  std::vector<MetadataEntry> identifiers;  // profile only
+  std::string url;                         // profile only
+  Hash256 document;                        // profile only
+  uint32_t version = 0;  // the profile version current after (profile) or at (endorse) the tx
+  bool operator==(const PartyEvent&) const = default;
+};
+
+// An endorsement in force: (account, role, registrar) -> this.
+struct Endorsement {
+  uint32_t height = 0;  // where it was made
+  Hash256 txid;
+  bool operator==(const Endorsement&) const = default;
+};
 
 // Where a confirmed tx is.
 struct TxLocation {
@@ -90,6 +142,12 @@ Bytes EncodeAsset(const Asset& a);
 Result<Asset> DecodeAsset(ByteSpan data);
 Bytes EncodeAssetEvent(const AssetEvent& e);
 Result<AssetEvent> DecodeAssetEvent(ByteSpan data);
+Bytes EncodeParty(const Party& p);
+Result<Party> DecodeParty(ByteSpan data);
+Bytes EncodePartyEvent(const PartyEvent& e);
+Result<PartyEvent> DecodePartyEvent(ByteSpan data);
+Bytes EncodeEndorsement(const Endorsement& e);
+Result<Endorsement> DecodeEndorsement(ByteSpan data);
 Bytes EncodeTxLocation(const TxLocation& l);
 Result<TxLocation> DecodeTxLocation(ByteSpan data);
 
@@ -99,6 +157,9 @@ namespace keys {
 inline constexpr char kAccount = 'a';     // 'a' || account id          -> Account
 inline constexpr char kAsset = 's';       // 's' || asset id            -> Asset
 inline constexpr char kEvent = 'e';       // 'e' || asset id || u32 seq -> AssetEvent
+inline constexpr char kEndorsement = 'n';  // 'n' || account || str role || registrar -> Endorsement
+inline constexpr char kPartyEvent = 'p';  // 'p' || account || u32 seq   -> PartyEvent
+inline constexpr char kParty = 'r';       // 'r' || account             -> Party
 inline constexpr char kTxIndex = 't';     // 't' || txid                -> TxLocation
 inline constexpr char kHeight = 'h';      // 'h' || u32 height          -> block id (active chain)
 inline constexpr char kBlockIndex = 'i';  // 'i' || block id            -> BlockIndexRecord
@@ -110,14 +171,27 @@ std::string Account(const AccountId& id);
 std::string Asset(const Hash256& id);
 std::string Event(const Hash256& asset, uint32_t sequence);
 std::string EventPrefix(const Hash256& asset);
+std::string Party(const AccountId& account);
+std::string PartyEvent(const AccountId& account, uint32_t sequence);
+std::string PartyEventPrefix(const AccountId& account);
+// role is at most kMaxRoleLen bytes, written as a string (CompactSize length, then bytes).
+std::string Endorsement(const AccountId& account, std::string_view role,
+                        const AccountId& registrar);
+std::string EndorsementPrefix(const AccountId& account);
+// The parts of an Endorsement key; false when key is not one.
+bool ParseEndorsement(std::string_view key, AccountId* account, std::string* role,
+                      AccountId* registrar);
 std::string TxIndex(const Hash256& txid);
 std::string Height(uint32_t height);
 std::string BlockIndex(const Hash256& id);
 std::string Block(const Hash256& id);
 std::string Undo(const Hash256& id);
 std::string Meta(std::string_view name);
-// True for keys that belong to the chain state that connecting blocks builds (accounts,
-// assets, events, tx index, height index); verifychain compares exactly these.
+// The prefixes of the chain state that connecting blocks builds (accounts, endorsements,
+// party events, parties, assets, events, tx index, height index), in byte order;
+// verifychain compares exactly these keys and reindex deletes them.
+inline constexpr char kStatePrefixes[] = {kAccount,     kEvent, kHeight, kEndorsement,
+                                          kPartyEvent, kParty, kAsset,  kTxIndex};
 bool IsStateKey(std::string_view key);
 }  // namespace keys
 

@@ -124,6 +124,53 @@ Result<std::optional<Asset>> StateCache::GetAsset(const Hash256& id) const {
 
 void StateCache::PutAsset(const Asset& asset) { Put(keys::Asset(asset.id), EncodeAsset(asset)); }
 
+namespace {
+
+// Reads and decodes an optional record; a stored record that does not decode is Corruption.
+template <typename Record, typename Decode>
+Result<std::optional<Record>> GetRecord(const StateCache& cache, const std::string& key,
+                                        Decode decode) {
+  Bytes value;
+  Status s = cache.Get(key, &value);
+  if (s.IsNotFound()) return std::optional<Record>();
+  if (!s.ok()) return s;
+  auto record = decode(value);
+  if (!record.ok()) return StoredRecordStatus(record.status(), key);
+  return std::optional<Record>(std::move(record).value());
+}
+
+}  // namespace
+
+Result<std::optional<Party>> StateCache::GetParty(const AccountId& account) const {
+  return GetRecord<Party>(*this, keys::Party(account), DecodeParty);
+}
+
+void StateCache::PutParty(const AccountId& account, const Party& party) {
+  Put(keys::Party(account), EncodeParty(party));
+}
+
+void StateCache::PutPartyEvent(const AccountId& account, const PartyEvent& event) {
+  Put(keys::PartyEvent(account, event.sequence), EncodePartyEvent(event));
+}
+
+Result<std::optional<Endorsement>> StateCache::GetEndorsement(const AccountId& account,
+                                                              std::string_view role,
+                                                              const AccountId& registrar) const {
+  return GetRecord<Endorsement>(*this, keys::Endorsement(account, role, registrar),
+                                DecodeEndorsement);
+}
+
+void StateCache::PutEndorsement(const AccountId& account, std::string_view role,
+                                const AccountId& registrar,
+                                const std::optional<Endorsement>& e) {
+  const std::string key = keys::Endorsement(account, role, registrar);
+  if (e) {
+    Put(key, EncodeEndorsement(*e));
+  } else {
+    Delete(key);
+  }
+}
+
 void StateCache::PutEvent(const AssetEvent& event) {
   Put(keys::Event(event.asset, event.sequence), EncodeAssetEvent(event));
 }

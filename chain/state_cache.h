@@ -44,6 +44,15 @@ class StateCache : public KvReader {
   Result<std::optional<Asset>> GetAsset(const Hash256& id) const;
   void PutAsset(const Asset& asset);
   void PutEvent(const AssetEvent& event);
+  Result<std::optional<Party>> GetParty(const AccountId& account) const;
+  void PutParty(const AccountId& account, const Party& party);
+  void PutPartyEvent(const AccountId& account, const PartyEvent& event);
+  Result<std::optional<Endorsement>> GetEndorsement(const AccountId& account,
+                                                    std::string_view role,
+                                                    const AccountId& registrar) const;
+  // nullopt deletes the endorsement (a revocation).
+  void PutEndorsement(const AccountId& account, std::string_view role,
+                      const AccountId& registrar, const std::optional<Endorsement>& e);
   void PutTxLocation(const Hash256& txid, const TxLocation& location);
 
   // Pending writes: key -> new value, nullopt = delete.

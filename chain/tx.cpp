@@ -21,9 +21,9 @@ void WriteHashes(Writer& w, const std::vector<Hash256>& hashes) {
   for (const auto& h : hashes) w.Hash(h);
 }
 
-bool ReadMetadata(Reader& r, std::vector<MetadataEntry>* md) {
+bool ReadMetadata(Reader& r, std::vector<MetadataEntry>* md, size_t max_entries) {
   uint64_t n;
-  if (!r.CompactSize(&n, kMaxMetadataEntries)) return false;
+  if (!r.CompactSize(&n, max_entries)) return false;
   md->resize(n);
   for (auto& e : *md) {
     if (!r.String(&e.key, kMaxMetadataKeyLen) || !r.String(&e.value, kMaxMetadataValueLen)) {
@@ -80,7 +80,43 @@ struct OpWriter {
     w.String(op.value);
     w.Hash(op.document);
   }
+  void operator()(const PartyProfileOp& op) {
+    w.String(op.name);
+    w.String(op.role);
+    WriteMetadata(w, op.identifiers);
+    w.String(op.url);
+    w.Hash(op.document);
+  }
+  void operator()(const PartyEndorseOp& op) {
+    w.Hash(op.account);
+    w.String(op.role);
+    w.U8(static_cast<uint8_t>(op.action));
+  }
 };
+
+bool ReadPartyProfile(Reader& r, Operation* out) {
+  PartyProfileOp op;
+  if (!r.String(&op.name, kMaxPartyNameLen) || !r.String(&op.role, kMaxRoleLen) ||
+      !ReadMetadata(r, &op.identifiers, kMaxIdentifiers) || !r.String(&op.url, kMaxUrlLen) ||
+      !r.Hash(&op.document)) {
+    return false;
+  }
+  *out = std::move(op);
+  return true;
+}
+
+bool ReadPartyEndorse(Reader& r, Operation* out) {
+  PartyEndorseOp op;
+  uint8_t action;
+  if (!r.Hash(&op.account) || !r.String(&op.role, kMaxRoleLen) || !r.U8(&action)) return false;
+  if (action != static_cast<uint8_t>(EndorseAction::kEndorse) &&
+      action != static_cast<uint8_t>(EndorseAction::kRevoke)) {
+    return r.Fail("unknown endorse action " + std::to_string(action));
+  }
+  op.action = static_cast<EndorseAction>(action);
+  *out = std::move(op);
+  return true;
+}
 
 bool ReadOp(Reader& r, Operation* out) {
   uint8_t type;
@@ -138,6 +174,10 @@ bool ReadOp(Reader& r, Operation* out) {
       *out = std::move(op);
       return true;
     }
+    case OpType::kPartyProfile:
+      return ReadPartyProfile(r, out);
+    case OpType::kPartyEndorse:
+      return ReadPartyEndorse(r, out);
   }
   return r.Fail("unknown operation type " + std::to_string(type));
 }
@@ -172,12 +212,20 @@ const char* OpTypeName(OpType type) {
       return "asset.merge";
     case OpType::kAssetAttest:
       return "asset.attest";
+    case OpType::kPartyProfile:
+      return "party.profile";
+    case OpType::kPartyEndorse:
+      return "party.endorse";
   }
   return "unknown";
 }
 
 OpType TypeOf(const Operation& op) {
-  // The variant's alternatives are declared in wire-code order starting at 1.
+  // The variant's alternatives are declared in wire-code order starting at 1. The party
+  // operations are named explicitly, so that they keep their codes 8 and 9 whether or not
+  // code 7 (asset.transform) precedes them in the variant.
+  if (std::holds_alternative<PartyProfileOp>(op)) return OpType::kPartyProfile;
+  if (std::holds_alternative<PartyEndorseOp>(op)) return OpType::kPartyEndorse;
   return static_cast<OpType>(op.index() + 1);
 }
 

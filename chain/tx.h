@@ -24,6 +24,8 @@ enum class OpType : uint8_t {
   kAssetSplit = 4,
   kAssetMerge = 5,
   kAssetAttest = 6,
+  kPartyProfile = 8,
+  kPartyEndorse = 9,
 };
 const char* OpTypeName(OpType type);  // "transfer", "asset.issue", ...
 
@@ -42,6 +44,10 @@ inline constexpr size_t kMinMergeInputs = 2;
 inline constexpr size_t kMaxMergeInputs = 16;
 inline constexpr size_t kMaxClaimLen = 32;
 inline constexpr size_t kMaxClaimValueLen = 256;
+inline constexpr size_t kMaxPartyNameLen = 64;
+inline constexpr size_t kMaxRoleLen = 32;
+inline constexpr size_t kMaxIdentifiers = 8;
+inline constexpr size_t kMaxUrlLen = 256;
 
 struct MetadataEntry {
   std::string key;
@@ -99,8 +105,33 @@ struct AssetAttestOp {
   bool operator==(const AssetAttestOp&) const = default;
 };
 
+// Publishes (or replaces) the sender's party profile: who is behind an address. Every version
+// is kept in the account's party history.
+struct PartyProfileOp {
+  std::string name;                        // display name, text 1..64
+  std::string role;                        // "farm", "certifier", ...: the claim alphabet
+  std::vector<MetadataEntry> identifiers;  // keys strictly ascending; "gln" = a GS1 GLN
+  std::string url;                         // text; empty = none
+  Hash256 document;                        // all zeros when there is none
+  bool operator==(const PartyProfileOp&) const = default;
+};
+
+enum class EndorseAction : uint8_t {
+  kEndorse = 1,
+  kRevoke = 2,
+};
+
+// A registrar of the network (genesis `registrars`) endorses an account's profile for a
+// role, or revokes that endorsement.
+struct PartyEndorseOp {
+  AccountId account;
+  std::string role;
+  EndorseAction action = EndorseAction::kEndorse;
+  bool operator==(const PartyEndorseOp&) const = default;
+};
+
 using Operation = std::variant<TransferOp, AssetIssueOp, AssetTransferOp, AssetSplitOp,
-                               AssetMergeOp, AssetAttestOp>;
+                               AssetMergeOp, AssetAttestOp, PartyProfileOp, PartyEndorseOp>;
 OpType TypeOf(const Operation& op);
 
 struct Transaction {

@@ -90,7 +90,12 @@ ValidationResult ApplyOp(const OpContext& c, const chain::AssetAttestOp& op) {
   if (auto r = ReadAsset(*c.state, op.asset, &asset); !r.valid()) return r;
   if (!asset) return ValidationResult::Invalid(Reason::kUnknownAsset, op.asset.ToHex());
   // Closed assets stay attestable: an audit of a lot often comes after it was split.
+  bool certified = false;
+  if (auto r = HoldsEndorsement(c, c.sender(), chain::kCertifierRole, &certified); !r.valid()) {
+    return r;
+  }
   AssetEvent ev = OpContext::Event(EventType::kAttest);
+  ev.attester_certified = certified ? 1 : 0;
   ev.claim = op.claim;
   ev.value = op.value;
   ev.document = op.document;

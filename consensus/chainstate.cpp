@@ -672,6 +672,51 @@ Result<std::vector<chain::AssetEvent>> Chainstate::GetAssetEvents(const Hash256&
   return events;
 }
 
+Result<Chainstate::PartyInfo> Chainstate::GetParty(const chain::AccountId& account,
+                                                   size_t max_endorsements) const {
+  std::lock_guard lock(mu_);
+  PartyInfo info;
+  chain::StateCache view(store_.get());
+  auto party = view.GetParty(account);
+  if (!party.ok()) return party.status();
+  info.party = std::move(*party);
+  Status inner = Status::Ok();
+  auto read = [&](std::string_view key, chain::ByteSpan value) {
+    if (info.endorsements.size() >= max_endorsements) return false;
+    EndorsementInfo e;
+    chain::AccountId owner;
+    auto decoded = chain::DecodeEndorsement(value);
+    if (!chain::keys::ParseEndorsement(key, &owner, &e.role, &e.registrar) || !decoded.ok()) {
+      inner = Status::Corruption("endorsement record does not decode");
+      return false;
+    }
+    e.endorsement = *decoded;
+    info.endorsements.push_back(std::move(e));
+    return true;
+  };
+  Status s = store_->Scan(chain::keys::EndorsementPrefix(account), read);
+  if (!s.ok()) return s;
+  if (!inner.ok()) return inner;
+  return info;
+}
+
+Result<std::vector<chain::PartyEvent>> Chainstate::GetPartyEvents(const chain::AccountId& account,
+                                                                  uint32_t from,
+                                                                  uint32_t limit) const {
+  std::lock_guard lock(mu_);
+  std::vector<chain::PartyEvent> events;
+  for (uint64_t seq = from; seq < uint64_t{from} + limit && seq <= UINT32_MAX; ++seq) {
+    Bytes raw;
+    Status s = store_->Get(chain::keys::PartyEvent(account, static_cast<uint32_t>(seq)), &raw);
+    if (s.IsNotFound()) break;
+    if (!s.ok()) return s;
+    auto event = chain::DecodePartyEvent(raw);
+    if (!event.ok()) return Status::Corruption("party event: " + event.status().reason());
+    events.push_back(std::move(*event));
+  }
+  return events;
+}
+
 Result<std::optional<chain::TxLocation>> Chainstate::GetTxLocation(const Hash256& txid) const {
   std::lock_guard lock(mu_);
   Bytes raw;
@@ -772,8 +817,7 @@ Result<Chainstate::VerifyReport> Chainstate::VerifySnapshot(
 
   // Every state key in the store must equal the replay, and the replay must have no more.
   size_t matched = 0;
-  for (char prefix : {chain::keys::kAccount, chain::keys::kAsset, chain::keys::kEvent,
-                      chain::keys::kTxIndex, chain::keys::kHeight}) {
+  for (char prefix : chain::keys::kStatePrefixes) {
     Status s = snapshot.Scan(std::string(1, prefix), [&](std::string_view key,
                                                          chain::ByteSpan value) {
       report.state_keys_compared++;

@@ -193,6 +193,23 @@ class Chainstate {
   chain::Result<std::vector<chain::AssetEvent>> GetAssetEvents(const chain::Hash256& asset,
                                                                uint32_t from, uint32_t limit) const;
   chain::Result<std::optional<chain::TxLocation>> GetTxLocation(const chain::Hash256& txid) const;
+  // An account's party record (nullopt: no profile) and the endorsements in force for it,
+  // in key order (role, then registrar), at most max_endorsements of them.
+  struct EndorsementInfo {
+    std::string role;
+    chain::AccountId registrar;
+    chain::Endorsement endorsement;
+  };
+  struct PartyInfo {
+    std::optional<chain::Party> party;
+    std::vector<EndorsementInfo> endorsements;
+  };
+  chain::Result<PartyInfo> GetParty(const chain::AccountId& account,
+                                    size_t max_endorsements) const;
+  // An account's party history in order, starting at sequence `from`, at most `limit`.
+  chain::Result<std::vector<chain::PartyEvent>> GetPartyEvents(const chain::AccountId& account,
+                                                               uint32_t from,
+                                                               uint32_t limit) const;
   // Every block the tree knows whose chain is not the active one's, plus the tip:
   // (tip of a branch, its height, branch length, status) for getchaintips.
   std::vector<BlockIndexInfo> ChainTips() const;
@@ -219,7 +236,8 @@ class Chainstate {
   chain::Result<VerifyReport> VerifyChain() const;
 
   // A digest of the whole state at the tip, read from a store snapshot (so without holding
-  // the lock while it hashes): every account, asset, asset event, tx-index entry and height
+  // the lock while it hashes): every record of chain::keys::kStatePrefixes (accounts, parties
+  // and their history and endorsements, assets, asset events, tx-index and height
   // entry of the active chain, in key order (docs/API.md, getstateinfo). Two nodes on the
   // same tip have the same digest whatever way their blocks came; it is not a consensus value.
   struct StateDigest {

@@ -1,7 +1,9 @@
 // The chainstate's checks of its own storage: the startup check of the newest blocks and the
 // reindex that rebuilds every derived record from the stored blocks (chainstate.h, Open()).
 #include <deque>
+#include <iterator>
 #include <unordered_map>
+#include <vector>
 
 #include "chain/hash.h"
 #include "chain/serialize.h"
@@ -59,9 +61,11 @@ Status Chainstate::DeleteDerivedRecordsLocked() {
   chain::StoreBatch batch;
   size_t pending = 0;
   Status inner = Status::Ok();
-  for (char prefix : {chain::keys::kAccount, chain::keys::kAsset, chain::keys::kEvent,
-                      chain::keys::kTxIndex, chain::keys::kHeight, chain::keys::kBlockIndex,
-                      chain::keys::kUndo, chain::keys::kMeta}) {
+  std::vector<char> prefixes(std::begin(chain::keys::kStatePrefixes),
+                             std::end(chain::keys::kStatePrefixes));
+  prefixes.insert(prefixes.end(),
+                  {chain::keys::kBlockIndex, chain::keys::kUndo, chain::keys::kMeta});
+  for (char prefix : prefixes) {
     // The scan reads a snapshot, so deleting as it goes is safe.
     Status s = store_->Scan(std::string(1, prefix), [&](std::string_view key, chain::ByteSpan) {
       if (key == chain::keys::Meta(kMetaReindexing)) return true;
@@ -169,16 +173,16 @@ chain::Result<Chainstate::StateDigest> Chainstate::DigestState() const {
     snapshot = store_->NewSnapshot();
   }
   // Each record: CompactSize(key length) || key || CompactSize(value length) || value, the
-  // prefixes in byte order ('a' < 'e' < 'h' < 's' < 't'), keys in LevelDB's (bytewise) order.
+  // prefixes in byte order (chain::keys::kStatePrefixes: 'a' < 'e' < 'h' < 'n' < 'p' < 'r' <
+  // 's' < 't'), keys in LevelDB's (bytewise) order.
   chain::Sha256 hasher = chain::TaggedHasher(chain::tags::kStateDigest);
-  const std::pair<char, uint64_t*> kinds[] = {{chain::keys::kAccount, &digest.accounts},
-                                              {chain::keys::kEvent, &digest.events},
-                                              {chain::keys::kHeight, nullptr},
-                                              {chain::keys::kAsset, &digest.assets},
-                                              {chain::keys::kTxIndex, &digest.txs}};
-  for (const auto& kind : kinds) {
-    uint64_t* const count = kind.second;  // (a structured binding cannot be captured in C++20)
-    const std::string prefix(1, kind.first);
+  for (char kind : chain::keys::kStatePrefixes) {
+    uint64_t* count = nullptr;
+    if (kind == chain::keys::kAccount) count = &digest.accounts;
+    if (kind == chain::keys::kEvent) count = &digest.events;
+    if (kind == chain::keys::kAsset) count = &digest.assets;
+    if (kind == chain::keys::kTxIndex) count = &digest.txs;
+    const std::string prefix(1, kind);
     Status s = snapshot->Scan(prefix, [&](std::string_view key, chain::ByteSpan value) {
       Bytes record;
       chain::Writer w(&record);

@@ -71,5 +71,12 @@ ValidationResult ApplyOp(const OpContext& c, const chain::AssetTransferOp& op);
 ValidationResult ApplyOp(const OpContext& c, const chain::AssetSplitOp& op);
 ValidationResult ApplyOp(const OpContext& c, const chain::AssetMergeOp& op);
 ValidationResult ApplyOp(const OpContext& c, const chain::AssetAttestOp& op);
+ValidationResult ApplyOp(const OpContext& c, const chain::PartyProfileOp& op);
+ValidationResult ApplyOp(const OpContext& c, const chain::PartyEndorseOp& op);
+
+// Whether account holds an endorsement of role by any registrar of the network in the state
+// (party_ops.cpp): at most kMaxRegistrars reads.
+ValidationResult HoldsEndorsement(const OpContext& c, const chain::AccountId& account,
+                                  std::string_view role, bool* out);
 
 }  // namespace waybill::consensus

@@ -1,5 +1,6 @@
 #include "consensus/params.h"
 
+#include <algorithm>
 #include <set>
 
 #include "chain/hash.h"
@@ -87,6 +88,8 @@ chain::Bytes ChainParams::SerializeForCommitment() const {
     w.U32(range.min_ppm);
     w.U32(range.max_ppm);
   }
+  w.CompactSize(registrars.size());
+  for (const auto& r : registrars) w.Hash(r);
   return w.Take();
 }
 
@@ -132,6 +135,11 @@ chain::Status ChainParams::Finalize() {
   }
   if (chain::Status s = CheckUnits(units); !s.ok()) return s;
   if (chain::Status s = CheckYieldBounds(yield_bounds); !s.ok()) return s;
+  if (registrars.size() > kMaxRegistrars) return Bad("more than 32 registrars");
+  if (std::set<chain::AccountId>(registrars.begin(), registrars.end()).size() !=
+      registrars.size()) {
+    return Bad("duplicate registrar");
+  }
 
   pow_limit = *limit;
   genesis = chain::BlockHeader{};
@@ -155,6 +163,10 @@ const YieldRange* ChainParams::FindYieldBound(const std::string& from,
                                               const std::string& to) const {
   auto it = yield_bounds.find({from, to});
   return it == yield_bounds.end() ? nullptr : &it->second;
+}
+
+bool ChainParams::IsRegistrar(const chain::AccountId& account) const {
+  return std::find(registrars.begin(), registrars.end(), account) != registrars.end();
 }
 
 std::optional<chain::Amount> ChainParams::MinFee(size_t tx_size) const {

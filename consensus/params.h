@@ -39,6 +39,8 @@ struct YieldRange {
 inline constexpr size_t kMaxYieldBounds = 64;
 // (from unit, to unit) -> range; sorted by the pair, so each pair is there once.
 using YieldBounds = std::map<std::pair<std::string, std::string>, YieldRange>;
+// At most this many registrars (accounts that may endorse party profiles) per network.
+inline constexpr size_t kMaxRegistrars = 32;
 
 struct ChainParams {
   uint32_t protocol_version = kProtocolVersion;  // Finalize() refuses any other
@@ -58,6 +60,9 @@ struct ChainParams {
   std::vector<Allocation> allocations;
   chain::UnitScales units;    // at most chain::kMaxUnits; each a valid unit, scale 0..9
   YieldBounds yield_bounds;   // at most kMaxYieldBounds; units valid, min_ppm <= max_ppm
+  // The registrars of the network (genesis `registrars`): distinct, at most kMaxRegistrars, in
+  // the file's order. Only they may send party.endorse.
+  std::vector<chain::AccountId> registrars;
   uint32_t genesis_time = 0;
   uint32_t genesis_bits = 0;
   uint64_t genesis_nonce = 0;
@@ -85,6 +90,7 @@ struct ChainParams {
   const YieldRange* FindYieldBound(const std::string& from, const std::string& to) const;
   // The minimum fee of a tx of this many bytes.
   std::optional<chain::Amount> MinFee(size_t tx_size) const;
+  bool IsRegistrar(const chain::AccountId& account) const;
 };
 
 }  // namespace waybill::consensus

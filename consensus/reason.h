@@ -43,6 +43,8 @@ enum class Reason : unsigned char {
   kBadSplit,
   kBadMergeInputs,
   kBadClaim,
+  kBadProfile,  // party.profile name, role or url; party.endorse role
+  kBadGln,      // a `gln` identifier that is not a GS1 GLN
   // The state transition (§9): these depend on the state the tx meets.
   kBadChainId,
   kNonceReused,
@@ -56,6 +58,10 @@ enum class Reason : unsigned char {
   kNotCustodian,
   kTransferToSelf,
   kBadSplitSum,
+  kNotRegistrar,     // party.endorse by an account that is not a registrar of the network
+  kNoProfile,        // party.endorse of an account without a profile
+  kAlreadyEndorsed,  // endorsing a (role, registrar) already in force
+  kNotEndorsed,      // revoking a (role, registrar) not in force
   kBadGenesisAllocation,  // genesis file: allocations overflow
   // Chainstate commands (RPC invalidateblock, reconsiderblock, verifychain).
   kBlockNotFound,
@@ -130,6 +136,10 @@ constexpr std::string_view ReasonString(Reason reason) {
       return "bad-merge-inputs";
     case Reason::kBadClaim:
       return "bad-claim";
+    case Reason::kBadProfile:
+      return "bad-profile";
+    case Reason::kBadGln:
+      return "bad-gln";
     case Reason::kBadChainId:
       return "bad-chain-id";
     case Reason::kNonceReused:
@@ -154,6 +164,14 @@ constexpr std::string_view ReasonString(Reason reason) {
       return "transfer-to-self";
     case Reason::kBadSplitSum:
       return "bad-split-sum";
+    case Reason::kNotRegistrar:
+      return "not-registrar";
+    case Reason::kNoProfile:
+      return "no-profile";
+    case Reason::kAlreadyEndorsed:
+      return "already-endorsed";
+    case Reason::kNotEndorsed:
+      return "not-endorsed";
     case Reason::kBadGenesisAllocation:
       return "bad-genesis-allocation";
     case Reason::kBlockNotFound:

@@ -167,6 +167,36 @@ struct OpChecker {
     return CheckDocuments(op.documents);
   }
 
+  ValidationResult operator()(const chain::PartyProfileOp& op) const {
+    if (op.name.empty() || !IsValidText(op.name, chain::kMaxPartyNameLen)) {
+      return ValidationResult::Invalid(Reason::kBadProfile, "bad name");
+    }
+    if (!IsValidName(op.role, chain::kMaxRoleLen)) {
+      return ValidationResult::Invalid(Reason::kBadProfile, "bad role");
+    }
+    if (op.identifiers.size() > chain::kMaxIdentifiers) {
+      return ValidationResult::Invalid(Reason::kBadMetadata,
+                                       std::to_string(op.identifiers.size()) + " identifiers");
+    }
+    if (auto r = CheckMetadata(op.identifiers); !r.valid()) return r;
+    for (const auto& id : op.identifiers) {
+      if (id.key == "gln" && !IsValidGln(id.value)) {
+        return ValidationResult::Invalid(Reason::kBadGln, id.value);
+      }
+    }
+    if (!IsValidText(op.url, chain::kMaxUrlLen)) {
+      return ValidationResult::Invalid(Reason::kBadProfile, "bad url");
+    }
+    return ValidationResult::Valid();
+  }
+
+  ValidationResult operator()(const chain::PartyEndorseOp& op) const {
+    if (!IsValidName(op.role, chain::kMaxRoleLen)) {
+      return ValidationResult::Invalid(Reason::kBadProfile, "bad role");
+    }
+    return ValidationResult::Valid();
+  }
+
   ValidationResult operator()(const chain::AssetAttestOp& op) const {
     if (!IsValidName(op.claim, chain::kMaxClaimLen)) {
       return ValidationResult::Invalid(Reason::kBadClaim, "bad claim type");
@@ -195,6 +225,21 @@ bool IsValidUnit(std::string_view unit) {
     if (b < 0x21 || b > 0x7e) return false;
   }
   return true;
+}
+
+bool IsValidGln(std::string_view gln) {
+  constexpr size_t kGlnDigits = 13;
+  if (gln.size() != kGlnDigits) return false;
+  for (char c : gln) {
+    if (c < '0' || c > '9') return false;
+  }
+  int sum = 0;
+  // The rightmost data digit (index 11) weighs 3, the next 1, and so on.
+  for (size_t i = 0; i + 1 < kGlnDigits; ++i) {
+    const int weight = (kGlnDigits - 2 - i) % 2 == 0 ? 3 : 1;
+    sum += weight * (gln[i] - '0');
+  }
+  return (10 - sum % 10) % 10 == gln[kGlnDigits - 1] - '0';
 }
 
 ValidationResult CheckTransaction(const Transaction& tx) {

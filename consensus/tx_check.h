@@ -39,5 +39,9 @@ bool IsValidMetadataKey(std::string_view key);
 bool IsValidMetadataValue(std::string_view value);
 // 1..16 bytes, each 0x21..0x7e.
 bool IsValidUnit(std::string_view unit);
+// A GS1 Global Location Number: exactly 13 ASCII digits whose last is the GS1 mod-10 check
+// digit of the first 12 (GS1 General Specifications §7.9: weights 3 and 1 alternating from
+// the rightmost data digit, check = (10 - sum mod 10) mod 10).
+bool IsValidGln(std::string_view gln);
 
 }  // namespace waybill::consensus

@@ -45,6 +45,10 @@ Blame BlameFor(Reason reason) {
     case Reason::kTooManyPending:
     case Reason::kTransferToSelf:
     case Reason::kBadSplitSum:
+    case Reason::kNotRegistrar:
+    case Reason::kNoProfile:
+    case Reason::kAlreadyEndorsed:
+    case Reason::kNotEndorsed:
       return Blame::kTxState;
     case Reason::kBadVersion:
     case Reason::kHighHash:
@@ -71,6 +75,8 @@ Blame BlameFor(Reason reason) {
     case Reason::kBadSplit:
     case Reason::kBadMergeInputs:
     case Reason::kBadClaim:
+    case Reason::kBadProfile:
+    case Reason::kBadGln:
     case Reason::kBadChainId:
     case Reason::kFeeTooLow:
     case Reason::kBadGenesisAllocation:

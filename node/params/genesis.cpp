@@ -76,7 +76,7 @@ const std::set<std::string> kTopFields = {
     "target_block_time", "asert_half_life", "max_future_block_time", "block_reward",
     "halving_interval", "min_fee_per_byte", "max_block_size", "max_block_txs",
     "allow_mocktime",   "genesis",         "allocations",    "comment",
-    "min_chain_work",   "units",           "yield_bounds"};
+    "min_chain_work",   "units",           "yield_bounds",   "registrars"};
 
 // "0x" and the hex digits of v without leading zeros ("0x0" for zero).
 std::string WorkHex(const chain::ArithU256& v) {
@@ -242,6 +242,22 @@ Status ReadYieldBounds(const json& doc, consensus::ChainParams* p) {
   return Status::Ok();
 }
 
+// The optional "registrars" array of addresses. REQUIRES: p->address_prefix is read.
+// Finalize() checks the count and that they are distinct.
+Status ReadRegistrars(const json& doc, consensus::ChainParams* p) {
+  auto list = doc.find("registrars");
+  if (list == doc.end()) return Status::Ok();
+  if (!list->is_array()) return Bad("registrars must be an array of addresses");
+  if (list->size() > consensus::kMaxRegistrars) return Bad("more than 32 registrars");
+  for (const auto& r : *list) {
+    if (!r.is_string()) return Bad("each registrar must be an address string");
+    auto account = chain::bech32::DecodeAddress(p->address_prefix, r.get<std::string>());
+    if (!account.ok()) return Bad("registrar address: " + account.status().reason());
+    p->registrars.push_back(*account);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 chain::Result<consensus::ChainParams> ParseGenesisJson(std::string_view text) {
@@ -253,7 +269,7 @@ chain::Result<consensus::ChainParams> ParseGenesisJson(std::string_view text) {
   }
   consensus::ChainParams p;
   for (auto* step : {&ReadProtocolVersion, &ReadScalars, &ReadOptional, &ReadGenesisHeader,
-                     &ReadAllocations, &ReadUnits, &ReadYieldBounds}) {
+                     &ReadAllocations, &ReadUnits, &ReadYieldBounds, &ReadRegistrars}) {
     if (Status s = step(doc, &p); !s.ok()) return s;
   }
   if (Status s = p.Finalize(); !s.ok()) return s;
@@ -312,6 +328,11 @@ std::string GenesisToJson(const consensus::ChainParams& p) {
                       {"max_ppm", range.max_ppm}});
   }
   doc["yield_bounds"] = bounds;
+  json registrars = json::array();
+  for (const auto& r : p.registrars) {
+    registrars.push_back(chain::bech32::EncodeAddress(p.address_prefix, r));
+  }
+  doc["registrars"] = registrars;
   return doc.dump(2) + "\n";
 }
 

@@ -84,6 +84,18 @@ struct OpWriter {
             {"value", op.value},
             {"document", HashOrNull(op.document)}};
   }
+  Json operator()(const chain::PartyProfileOp& op) const {
+    return {{"name", op.name},
+            {"role", op.role},
+            {"identifiers", MetadataToJson(op.identifiers)},
+            {"url", op.url},
+            {"document", HashOrNull(op.document)}};
+  }
+  Json operator()(const chain::PartyEndorseOp& op) const {
+    return {{"account", Address(hrp, op.account)},
+            {"role", op.role},
+            {"action", op.action == chain::EndorseAction::kEndorse ? "endorse" : "revoke"}};
+  }
 };
 
 }  // namespace
@@ -252,6 +264,39 @@ Json EventToJson(const chain::AssetEvent& e, std::string_view hrp) {
   if (e.type == chain::EventType::kAttest) {
     j["claim"] = e.claim;
     j["value"] = e.value;
+    j["document"] = HashOrNull(e.document);
+    j["attester_certified"] = e.attester_certified != 0;
+  }
+  return j;
+}
+
+Json PartyToJson(const chain::AccountId& id, const chain::Party& p, std::string_view hrp) {
+  return {{"address", Address(hrp, id)},
+          {"account", id.ToHex()},
+          {"name", p.name},
+          {"role", p.role},
+          {"identifiers", MetadataToJson(p.identifiers)},
+          {"url", p.url},
+          {"document", HashOrNull(p.document)},
+          {"version", p.version},
+          {"updated_height", p.updated_height},
+          {"history_count", p.history_count}};
+}
+
+Json PartyEventToJson(const chain::PartyEvent& e, std::string_view hrp) {
+  Json j = {{"sequence", e.sequence},
+            {"type", chain::PartyEventTypeName(e.type)},
+            {"txid", e.txid.ToHex()},
+            {"height", e.height},
+            {"time", e.time},
+            {"actor", Address(hrp, e.actor)},
+            {"actor_account", e.actor.ToHex()},
+            {"role", e.role},
+            {"version", e.version}};
+  if (e.type == chain::PartyEventType::kProfile) {
+    j["name"] = e.name;
+    j["identifiers"] = MetadataToJson(e.identifiers);
+    j["url"] = e.url;
     j["document"] = HashOrNull(e.document);
   }
   return j;

@@ -76,6 +76,8 @@ Json BlockToJson(const chain::DecodedBlock& block, const BlockPosition& pos,
 //   asset.split:    asset, quantities [int], children [new ids]
 //   asset.merge:    inputs [ids], quantity, amount, unit, metadata, documents, asset (new id)
 //   asset.attest:   asset, claim, value, document (hex or null)
+//   party.profile:  name, role, identifiers [{key, value}], url, document (hex or null)
+//   party.endorse:  account (address), role, action ("endorse" or "revoke")
 Json TxToJson(const chain::Transaction& tx, const chain::Hash256& txid, size_t size,
               std::string_view hrp, const chain::UnitScales& units);
 Json TxToJson(const chain::TxWithId& txw, std::string_view hrp, const chain::UnitScales& units);
@@ -90,8 +92,17 @@ Json AssetToJson(const chain::Asset& asset, std::string_view hrp, const chain::U
 
 // {event, asset, sequence, type, prev_event, txid, height, time, actor, actor_account,
 //  counterparty, counterparty_account, related}, plus claim, value, document for an
-// attestation. type is EventTypeName ("issue", "transfer", ...). prev_event is null for the
-// creating event and counterparty null when there is none.
+// attestation, with attester_certified (bool). type is EventTypeName ("issue", "transfer", ...).
+// prev_event is null for the creating event and counterparty null when there is none.
 Json EventToJson(const chain::AssetEvent& event, std::string_view hrp);
+
+// {address, account, name, role, identifiers [{key, value}], url, document, version,
+//  updated_height, history_count}: a party record (the caller adds what it read besides).
+Json PartyToJson(const chain::AccountId& id, const chain::Party& party, std::string_view hrp);
+
+// {sequence, type, txid, height, time, actor, actor_account, role, version} plus, for a
+// profile version, name, identifiers, url and document. type is "profile", "endorse" or
+// "revoke"; for endorse and revoke the actor is the registrar and role the role endorsed.
+Json PartyEventToJson(const chain::PartyEvent& event, std::string_view hrp);
 
 }  // namespace waybill::node
