@@ -18,7 +18,8 @@
 //   custodian       hash                  32
 //   quantity        u64                   8
 //   unit            str(16)               1 + 0..16
-//   metadata        list<entry>(16)       1 + n x entry; entry = key str(32) || value str(256)
+//   metadata        list<entry>(16)       1 + n x entry; entry = key str(32) || kind u8 ||
+//                                                (kind 0: value str(256) | kind 1: commitment hash)
 //   documents       list<hash>(8)         1 + 32n
 //   status          u8                    1      0 open, 1 split, 2 merged
 //   created_height  u32                   4
@@ -34,7 +35,7 @@
 //   asset           hash                  32
 //   sequence        u32                   4
 //   type            u8                    1      1 issue, 2 transfer, 3 split, 4 split_child,
-//                                                5 merge, 6 merge_output, 7 attest
+//                                                5 merge, 6 merge_output, 7 attest, 10 correct
 //   prev_event      hash                  32
 //   txid            hash                  32
 //   height          u32                   4
@@ -43,8 +44,11 @@
 //   counterparty    hash                  32
 //   related         list<hash>(16)        1 + 32n
 //   claim           str(32)               1 + 0..32
-//   value           str(256)              1..3 + 0..256
+//   value           str(256)              1..3 + 0..256  attest: claim value; correct: reason
 //   document        hash                  32
+//   changes         list<change>(16)      1 + n x change; change = key str(32) || had u8 (0|1)
+//                                                || [old kind u8 || value | commitment, if had]
+//                                                || new kind u8 || value | commitment
 //
 // TxLocation (40 bytes)
 //   field           type                  bytes
@@ -83,7 +87,10 @@ bool ReadAssetStatus(Reader& r, AssetStatus* out) {
 bool ReadEventType(Reader& r, EventType* out) {
   uint8_t v;
   if (!r.U8(&v)) return false;
-  if (v < static_cast<uint8_t>(EventType::kIssue) || v > static_cast<uint8_t>(EventType::kAttest)) {
+  const bool known = (v >= static_cast<uint8_t>(EventType::kIssue) &&
+                      v <= static_cast<uint8_t>(EventType::kAttest)) ||
+                     v == static_cast<uint8_t>(EventType::kCorrect);
+  if (!known) {
     return r.Fail("unknown event type " + std::to_string(v));
   }
   *out = static_cast<EventType>(v);
@@ -113,6 +120,16 @@ struct FieldWriter {
   bool U64(uint64_t v) { return w.U64(v), true; }
   bool String(const std::string& v, size_t /*max*/) { return w.String(v), true; }
   bool Metadata(const std::vector<MetadataEntry>& md) { return WriteMetadata(w, md), true; }
+  bool Changes(const std::vector<MetadataChange>& changes) {
+    w.CompactSize(changes.size());
+    for (const MetadataChange& c : changes) {
+      w.String(c.key);
+      w.U8(c.before ? 1 : 0);
+      if (c.before) WriteMetaBody(w, *c.before);
+      WriteMetaBody(w, c.after);
+    }
+    return true;
+  }
   bool Hashes(const std::vector<Hash256>& v, size_t /*max*/) { return WriteHashes(w, v), true; }
   template <typename E>
   bool Enum(const E& e, bool (*)(Reader&, E*)) {
@@ -127,6 +144,24 @@ struct FieldReader {
   bool U64(uint64_t& v) { return r.U64(&v); }
   bool String(std::string& v, size_t max) { return r.String(&v, max); }
   bool Metadata(std::vector<MetadataEntry>& md) { return ReadMetadata(r, &md); }
+  bool Changes(std::vector<MetadataChange>& changes) {
+    uint64_t n;
+    if (!r.CompactSize(&n, kMaxMetadataEntries)) return false;
+    changes.resize(n);
+    for (MetadataChange& c : changes) {
+      uint8_t had;
+      if (!r.String(&c.key, kMaxMetadataKeyLen) || !r.U8(&had)) return false;
+      if (had > 1) return r.Fail("invalid presence flag " + std::to_string(had));
+      if (had) {
+        c.before.emplace();
+        c.before->key = c.key;
+        if (!ReadMetaBody(r, &*c.before)) return false;
+      }
+      c.after.key = c.key;
+      if (!ReadMetaBody(r, &c.after)) return false;
+    }
+    return true;
+  }
   bool Hashes(std::vector<Hash256>& v, size_t max) { return ReadHashes(r, &v, 0, max); }
   template <typename E>
   bool Enum(E& e, bool (*read)(Reader&, E*)) {
@@ -156,7 +191,7 @@ bool Fields(Io& io, E& e) {
          io.Enum(e.type, &ReadEventType) && io.Hash(e.prev_event) && io.Hash(e.txid) &&
          io.U32(e.height) && io.U32(e.time) && io.Hash(e.actor) && io.Hash(e.counterparty) &&
          io.Hashes(e.related, kMaxLinks) && io.String(e.claim, kMaxClaimLen) &&
-         io.String(e.value, kMaxClaimValueLen) && io.Hash(e.document);
+         io.String(e.value, kMaxClaimValueLen) && io.Hash(e.document) && io.Changes(e.changes);
 }
 
 template <typename Io, typename L>
@@ -210,6 +245,8 @@ const char* EventTypeName(EventType t) {
       return "merge_output";
     case EventType::kAttest:
       return "attest";
+    case EventType::kCorrect:
+      return "correct";
   }
   return "unknown";
 }
@@ -233,6 +270,20 @@ Bytes EncodeAssetEvent(const AssetEvent& e) { return EncodeRecord(e); }
 
 Result<AssetEvent> DecodeAssetEvent(ByteSpan data) {
   return DecodeRecord<AssetEvent>(data, "asset event");
+}
+
+Bytes EncodeSequence(uint32_t sequence) {
+  Writer w;
+  w.U32(sequence);
+  return w.Take();
+}
+
+Result<uint32_t> DecodeSequence(ByteSpan data) {
+  Reader r(data);
+  uint32_t sequence = 0;
+  (void)r.U32(&sequence);
+  if (Status s = r.Finish("event sequence"); !s.ok()) return s;
+  return sequence;
 }
 
 Bytes EncodeTxLocation(const TxLocation& l) { return EncodeRecord(l); }
@@ -271,6 +322,12 @@ std::string Meta(std::string_view name) {
   return key;
 }
 
+std::string Correction(const Hash256& asset, const Hash256& event) {
+  std::string key = KeyWithHash(kCorrection, asset);
+  key.append(reinterpret_cast<const char*>(event.data()), Hash256::kSize);
+  return key;
+}
+
 bool IsStateKey(std::string_view key) {
   if (key.empty()) return false;
   switch (key.front()) {
@@ -279,6 +336,7 @@ bool IsStateKey(std::string_view key) {
     case kEvent:
     case kTxIndex:
     case kHeight:
+    case kCorrection:
       return true;
     default:
       return false;

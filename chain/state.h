@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,8 +53,18 @@ enum class EventType : uint8_t {
   kMerge = 5,        // closed by a merge; related = [output]
   kMergeOutput = 6,  // created by a merge; related = inputs
   kAttest = 7,       // a claim by actor
+  kCorrect = 10,     // asset.correct; related = [the corrected event], changes
 };
 const char* EventTypeName(EventType t);
+
+// One metadata key changed by a correction: its entry before (absent: the key was added) and
+// after. before->key and after.key equal key.
+struct MetadataChange {
+  std::string key;
+  std::optional<MetadataEntry> before;
+  MetadataEntry after;
+  bool operator==(const MetadataChange&) const = default;
+};
 
 // One entry in an asset's history. Events of one asset form a hash chain through
 // prev_event; splits and merges link assets through related.
@@ -70,8 +81,9 @@ struct AssetEvent {
   AccountId counterparty;   // transfer: the new custodian; otherwise zero
   std::vector<Hash256> related;
   std::string claim;  // attest only
-  std::string value;  // attest only
+  std::string value;  // attest: the claim's value; correct: the correction's reason
   Hash256 document;   // attest only; zero when none
+  std::vector<MetadataChange> changes;  // correct only, in key order
   bool operator==(const AssetEvent&) const = default;
 };
 Hash256 AssetEventId(const Hash256& txid, const Hash256& asset);
@@ -90,6 +102,9 @@ Bytes EncodeAsset(const Asset& a);
 Result<Asset> DecodeAsset(ByteSpan data);
 Bytes EncodeAssetEvent(const AssetEvent& e);
 Result<AssetEvent> DecodeAssetEvent(ByteSpan data);
+// The value under keys::Correction: the event's sequence, u32 little-endian.
+Bytes EncodeSequence(uint32_t sequence);
+Result<uint32_t> DecodeSequence(ByteSpan data);
 Bytes EncodeTxLocation(const TxLocation& l);
 Result<TxLocation> DecodeTxLocation(ByteSpan data);
 
@@ -105,6 +120,9 @@ inline constexpr char kBlockIndex = 'i';  // 'i' || block id            -> Block
 inline constexpr char kBlock = 'b';       // 'b' || block id            -> block bytes
 inline constexpr char kUndo = 'u';        // 'u' || block id            -> undo record
 inline constexpr char kMeta = 'm';        // 'm' || name                -> metadata (tip, version)
+// 'x' || asset id || event id -> u32 sequence, for each `correct` event: what asset.correct's
+// `corrects` may name besides the creating event (sequence 0), found without a scan.
+inline constexpr char kCorrection = 'x';
 
 std::string Account(const AccountId& id);
 std::string Asset(const Hash256& id);
@@ -116,6 +134,7 @@ std::string BlockIndex(const Hash256& id);
 std::string Block(const Hash256& id);
 std::string Undo(const Hash256& id);
 std::string Meta(std::string_view name);
+std::string Correction(const Hash256& asset, const Hash256& event);
 // True for keys that belong to the chain state that connecting blocks builds (accounts,
 // assets, events, tx index, height index); verifychain compares exactly these.
 bool IsStateKey(std::string_view key);

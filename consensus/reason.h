@@ -56,6 +56,8 @@ enum class Reason : unsigned char {
   kNotCustodian,
   kTransferToSelf,
   kBadSplitSum,
+  kNotCustodianOrIssuer,  // asset.correct by neither the custodian nor the issuer
+  kUnknownEvent,          // asset.correct's `corrects` is no correctable event of the asset
   kBadGenesisAllocation,  // genesis file: allocations overflow
   // Chainstate commands (RPC invalidateblock, reconsiderblock, verifychain).
   kBlockNotFound,
@@ -154,6 +156,10 @@ constexpr std::string_view ReasonString(Reason reason) {
       return "transfer-to-self";
     case Reason::kBadSplitSum:
       return "bad-split-sum";
+    case Reason::kNotCustodianOrIssuer:
+      return "not-custodian-or-issuer";
+    case Reason::kUnknownEvent:
+      return "unknown-event";
     case Reason::kBadGenesisAllocation:
       return "bad-genesis-allocation";
     case Reason::kBlockNotFound:

@@ -45,6 +45,8 @@ Blame BlameFor(Reason reason) {
     case Reason::kTooManyPending:
     case Reason::kTransferToSelf:
     case Reason::kBadSplitSum:
+    case Reason::kNotCustodianOrIssuer:
+    case Reason::kUnknownEvent:
       return Blame::kTxState;
     case Reason::kBadVersion:
     case Reason::kHighHash:
