@@ -40,6 +40,7 @@ inline constexpr std::string_view kTxId = "Waybill/TxId";
 inline constexpr std::string_view kTxSig = "Waybill/TxSig";
 inline constexpr std::string_view kAssetId = "Waybill/AssetId";
 inline constexpr std::string_view kAssetEvent = "Waybill/AssetEvent";
+inline constexpr std::string_view kMetaCommit = "Waybill/MetaCommit";
 inline constexpr std::string_view kGenesis = "Waybill/Genesis";
 inline constexpr std::string_view kDevKey = "Waybill/DevKey";
 inline constexpr std::string_view kSigCache = "Waybill/SigCache";

@@ -18,7 +18,8 @@
 //   custodian       hash                  32
 //   quantity        u64                   8
 //   unit            str(16)               1 + 0..16
-//   metadata        list<entry>(16)       1 + n x entry; entry = key str(32) || value str(256)
+//   metadata        list<entry>(16)       1 + n x entry; entry = key str(32) || kind u8 ||
+//                                                (kind 0: value str(256) | kind 1: commitment hash)
 //   documents       list<hash>(8)         1 + 32n
 //   status          u8                    1      0 open, 1 split, 2 merged
 //   created_height  u32                   4
@@ -34,7 +35,7 @@
 //   asset           hash                  32
 //   sequence        u32                   4
 //   type            u8                    1      1 issue, 2 transfer, 3 split, 4 split_child,
-//                                                5 merge, 6 merge_output, 7 attest
+//                                                5 merge, 6 merge_output, 7 attest, 10 correct
 //   prev_event      hash                  32
 //   txid            hash                  32
 //   height          u32                   4
@@ -43,9 +44,12 @@
 //   counterparty    hash                  32
 //   related         list<hash>(16)        1 + 32n
 //   claim           str(32)               1 + 0..32
-//   value           str(256)              1..3 + 0..256
+//   value           str(256)              1..3 + 0..256  attest: claim value; correct: reason
 //   document        hash                  32
 //   attester_certified u8                 1      0 or 1; 1 only in an attest event
+//   changes         list<change>(16)      1 + n x change; change = key str(32) || had u8 (0|1)
+//                                                || [old kind u8 || value | commitment, if had]
+//                                                || new kind u8 || value | commitment
 //
 // Party
 //   field           type                  bytes
@@ -133,7 +137,10 @@ bool ReadFlag(Reader& r, uint8_t* out) {
 bool ReadEventType(Reader& r, EventType* out) {
   uint8_t v;
   if (!r.U8(&v)) return false;
-  if (v < static_cast<uint8_t>(EventType::kIssue) || v > static_cast<uint8_t>(EventType::kAttest)) {
+  const bool known = (v >= static_cast<uint8_t>(EventType::kIssue) &&
+                      v <= static_cast<uint8_t>(EventType::kAttest)) ||
+                     v == static_cast<uint8_t>(EventType::kCorrect);
+  if (!known) {
     return r.Fail("unknown event type " + std::to_string(v));
   }
   *out = static_cast<EventType>(v);
@@ -166,6 +173,16 @@ struct FieldWriter {
   bool Metadata(const std::vector<MetadataEntry>& md, size_t /*max*/ = 0) {
     return WriteMetadata(w, md), true;
   }
+  bool Changes(const std::vector<MetadataChange>& changes) {
+    w.CompactSize(changes.size());
+    for (const MetadataChange& c : changes) {
+      w.String(c.key);
+      w.U8(c.before ? 1 : 0);
+      if (c.before) WriteMetaBody(w, *c.before);
+      WriteMetaBody(w, c.after);
+    }
+    return true;
+  }
   bool Hashes(const std::vector<Hash256>& v, size_t /*max*/) { return WriteHashes(w, v), true; }
   template <typename E>
   bool Enum(const E& e, bool (*)(Reader&, E*)) {
@@ -181,7 +198,25 @@ struct FieldReader {
   bool String(std::string& v, size_t max) { return r.String(&v, max); }
   bool Flag(uint8_t& v) { return ReadFlag(r, &v); }
   bool Metadata(std::vector<MetadataEntry>& md, size_t max = kMaxMetadataEntries) {
-    return ReadMetadata(r, &md, max);
+    return ReadMetadata(r, &md, 0, max);
+  }
+  bool Changes(std::vector<MetadataChange>& changes) {
+    uint64_t n;
+    if (!r.CompactSize(&n, kMaxMetadataEntries)) return false;
+    changes.resize(n);
+    for (MetadataChange& c : changes) {
+      uint8_t had;
+      if (!r.String(&c.key, kMaxMetadataKeyLen) || !r.U8(&had)) return false;
+      if (had > 1) return r.Fail("invalid presence flag " + std::to_string(had));
+      if (had) {
+        c.before.emplace();
+        c.before->key = c.key;
+        if (!ReadMetaBody(r, &*c.before)) return false;
+      }
+      c.after.key = c.key;
+      if (!ReadMetaBody(r, &c.after)) return false;
+    }
+    return true;
   }
   bool Hashes(std::vector<Hash256>& v, size_t max) { return ReadHashes(r, &v, 0, max); }
   template <typename E>
@@ -213,7 +248,7 @@ bool Fields(Io& io, E& e) {
          io.U32(e.height) && io.U32(e.time) && io.Hash(e.actor) && io.Hash(e.counterparty) &&
          io.Hashes(e.related, kMaxLinks) && io.String(e.claim, kMaxClaimLen) &&
          io.String(e.value, kMaxClaimValueLen) && io.Hash(e.document) &&
-         io.Flag(e.attester_certified);
+         io.Flag(e.attester_certified) && io.Changes(e.changes);
 }
 
 template <typename Io, typename P>
@@ -290,6 +325,8 @@ const char* EventTypeName(EventType t) {
       return "merge_output";
     case EventType::kAttest:
       return "attest";
+    case EventType::kCorrect:
+      return "correct";
   }
   return "unknown";
 }
@@ -341,6 +378,20 @@ Bytes EncodeEndorsement(const Endorsement& e) { return EncodeRecord(e); }
 
 Result<Endorsement> DecodeEndorsement(ByteSpan data) {
   return DecodeRecord<Endorsement>(data, "endorsement");
+}
+
+Bytes EncodeSequence(uint32_t sequence) {
+  Writer w;
+  w.U32(sequence);
+  return w.Take();
+}
+
+Result<uint32_t> DecodeSequence(ByteSpan data) {
+  Reader r(data);
+  uint32_t sequence = 0;
+  (void)r.U32(&sequence);
+  if (Status s = r.Finish("event sequence"); !s.ok()) return s;
+  return sequence;
 }
 
 Bytes EncodeTxLocation(const TxLocation& l) { return EncodeRecord(l); }
@@ -414,6 +465,12 @@ std::string Undo(const Hash256& id) { return KeyWithHash(kUndo, id); }
 std::string Meta(std::string_view name) {
   std::string key(1, kMeta);
   key.append(name);
+  return key;
+}
+
+std::string Correction(const Hash256& asset, const Hash256& event) {
+  std::string key = KeyWithHash(kCorrection, asset);
+  key.append(reinterpret_cast<const char*>(event.data()), Hash256::kSize);
   return key;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,8 +53,18 @@ enum class EventType : uint8_t {
   kMerge = 5,        // closed by a merge; related = [output]
   kMergeOutput = 6,  // created by a merge; related = inputs
   kAttest = 7,       // a claim by actor
+  kCorrect = 10,     // asset.correct; related = [the corrected event], changes
 };
 const char* EventTypeName(EventType t);
+
+// One metadata key changed by a correction: its entry before (absent: the key was added) and
+// after. before->key and after.key equal key.
+struct MetadataChange {
+  std::string key;
+  std::optional<MetadataEntry> before;
+  MetadataEntry after;
+  bool operator==(const MetadataChange&) const = default;
+};
 
 // One entry in an asset's history. Events of one asset form a hash chain through
 // prev_event; splits and merges link assets through related.
@@ -70,11 +81,12 @@ struct AssetEvent {
   AccountId counterparty;   // transfer: the new custodian; otherwise zero
   std::vector<Hash256> related;
   std::string claim;  // attest only
-  std::string value;  // attest only
+  std::string value;  // attest: the claim's value; correct: the correction's reason
   Hash256 document;   // attest only; zero when none
   // attest only: 1 when the attester held an endorsement of role "certifier" by a registrar
   // of the network in the state before the tx; 0 otherwise (and for every other type).
   uint8_t attester_certified = 0;
+  std::vector<MetadataChange> changes;  // correct only, in key order
   bool operator==(const AssetEvent&) const = default;
 };
 Hash256 AssetEventId(const Hash256& txid, const Hash256& asset);
@@ -148,6 +160,9 @@ Bytes EncodePartyEvent(const PartyEvent& e);
 Result<PartyEvent> DecodePartyEvent(ByteSpan data);
 Bytes EncodeEndorsement(const Endorsement& e);
 Result<Endorsement> DecodeEndorsement(ByteSpan data);
+// The value under keys::Correction: the event's sequence, u32 little-endian.
+Bytes EncodeSequence(uint32_t sequence);
+Result<uint32_t> DecodeSequence(ByteSpan data);
 Bytes EncodeTxLocation(const TxLocation& l);
 Result<TxLocation> DecodeTxLocation(ByteSpan data);
 
@@ -166,6 +181,9 @@ inline constexpr char kBlockIndex = 'i';  // 'i' || block id            -> Block
 inline constexpr char kBlock = 'b';       // 'b' || block id            -> block bytes
 inline constexpr char kUndo = 'u';        // 'u' || block id            -> undo record
 inline constexpr char kMeta = 'm';        // 'm' || name                -> metadata (tip, version)
+// 'x' || asset id || event id -> u32 sequence, for each `correct` event: what asset.correct's
+// `corrects` may name besides the creating event (sequence 0), found without a scan.
+inline constexpr char kCorrection = 'x';
 
 std::string Account(const AccountId& id);
 std::string Asset(const Hash256& id);
@@ -187,11 +205,13 @@ std::string BlockIndex(const Hash256& id);
 std::string Block(const Hash256& id);
 std::string Undo(const Hash256& id);
 std::string Meta(std::string_view name);
-// The prefixes of the chain state that connecting blocks builds (accounts, endorsements,
-// party events, parties, assets, events, tx index, height index), in byte order;
+std::string Correction(const Hash256& asset, const Hash256& event);
+// The prefixes of the chain state that connecting blocks builds (accounts, events, height
+// index, endorsements, party events, parties, assets, tx index, corrections), in byte order;
 // verifychain compares exactly these keys and reindex deletes them.
-inline constexpr char kStatePrefixes[] = {kAccount,     kEvent, kHeight, kEndorsement,
-                                          kPartyEvent, kParty, kAsset,  kTxIndex};
+inline constexpr char kStatePrefixes[] = {kAccount, kEvent, kHeight, kEndorsement, kPartyEvent,
+                                          kParty,   kAsset, kTxIndex, kCorrection};
+// True for keys under one of kStatePrefixes.
 bool IsStateKey(std::string_view key);
 }  // namespace keys
 

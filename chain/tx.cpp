@@ -8,11 +8,34 @@
 #include "chain/serialize.h"
 
 namespace waybill::chain {
+void WriteMetaBody(Writer& w, const MetadataEntry& e) {
+  w.U8(static_cast<uint8_t>(e.kind));
+  if (e.kind == MetaKind::kCommitted) {
+    w.Hash(e.commitment);
+  } else {
+    w.String(e.value);
+  }
+}
+
+bool ReadMetaBody(Reader& r, MetadataEntry* e) {
+  uint8_t kind;
+  if (!r.U8(&kind)) return false;
+  switch (static_cast<MetaKind>(kind)) {
+    case MetaKind::kPublished:
+      e->kind = MetaKind::kPublished;
+      return r.String(&e->value, kMaxMetadataValueLen);
+    case MetaKind::kCommitted:
+      e->kind = MetaKind::kCommitted;
+      return r.Hash(&e->commitment);
+  }
+  return r.Fail("unknown metadata kind " + std::to_string(kind));
+}
+
 void WriteMetadata(Writer& w, const std::vector<MetadataEntry>& md) {
   w.CompactSize(md.size());
   for (const auto& e : md) {
     w.String(e.key);
-    w.String(e.value);
+    WriteMetaBody(w, e);
   }
 }
 
@@ -21,14 +44,13 @@ void WriteHashes(Writer& w, const std::vector<Hash256>& hashes) {
   for (const auto& h : hashes) w.Hash(h);
 }
 
-bool ReadMetadata(Reader& r, std::vector<MetadataEntry>* md, size_t max_entries) {
+bool ReadMetadata(Reader& r, std::vector<MetadataEntry>* md, uint64_t min, size_t max_entries) {
   uint64_t n;
   if (!r.CompactSize(&n, max_entries)) return false;
+  if (n < min) return r.Fail("too few metadata entries: " + std::to_string(n));
   md->resize(n);
   for (auto& e : *md) {
-    if (!r.String(&e.key, kMaxMetadataKeyLen) || !r.String(&e.value, kMaxMetadataValueLen)) {
-      return false;
-    }
+    if (!r.String(&e.key, kMaxMetadataKeyLen) || !ReadMetaBody(r, &e)) return false;
   }
   return true;
 }
@@ -91,6 +113,11 @@ struct OpWriter {
     w.Hash(op.account);
     w.String(op.role);
     w.U8(static_cast<uint8_t>(op.action));
+  void operator()(const AssetCorrectOp& op) {
+    w.Hash(op.asset);
+    w.Hash(op.corrects);
+    WriteMetadata(w, op.set);
+    w.String(op.reason);
   }
 };
 
@@ -178,6 +205,16 @@ bool ReadOp(Reader& r, Operation* out) {
       return ReadPartyProfile(r, out);
     case OpType::kPartyEndorse:
       return ReadPartyEndorse(r, out);
+    case OpType::kAssetCorrect: {
+      AssetCorrectOp op;
+      if (!r.Hash(&op.asset) || !r.Hash(&op.corrects) ||
+          !ReadMetadata(r, &op.set, kMinCorrectEntries) ||
+          !r.String(&op.reason, kMaxCorrectReasonLen)) {
+        return false;
+      }
+      *out = std::move(op);
+      return true;
+    }
   }
   return r.Fail("unknown operation type " + std::to_string(type));
 }
@@ -216,6 +253,8 @@ const char* OpTypeName(OpType type) {
       return "party.profile";
     case OpType::kPartyEndorse:
       return "party.endorse";
+    case OpType::kAssetCorrect:
+      return "asset.correct";
   }
   return "unknown";
 }
@@ -226,6 +265,9 @@ OpType TypeOf(const Operation& op) {
   // code 7 (asset.transform) precedes them in the variant.
   if (std::holds_alternative<PartyProfileOp>(op)) return OpType::kPartyProfile;
   if (std::holds_alternative<PartyEndorseOp>(op)) return OpType::kPartyEndorse;
+  // Named, so that it holds whichever of the codes before it have alternatives.
+  if (std::holds_alternative<AssetCorrectOp>(op)) return OpType::kAssetCorrect;
+  // The variant's alternatives are declared in wire-code order starting at 1.
   return static_cast<OpType>(op.index() + 1);
 }
 
@@ -306,6 +348,14 @@ std::vector<Hash256> NewAssetIds(const Transaction& tx) {
   return ids;
 }
 
+Hash256 MetaCommitment(const Hash256& salt, std::string_view key, std::string_view value) {
+  Writer w;
+  w.Hash(salt);
+  w.String(key);
+  w.String(value);
+  return TaggedHash(tags::kMetaCommit, w.bytes());
+}
+
 Result<std::vector<MetadataEntry>> SortMetadata(std::vector<MetadataEntry> entries) {
   if (entries.size() > kMaxMetadataEntries) {
     return Status::Invalid("at most " + std::to_string(kMaxMetadataEntries) +
@@ -319,6 +369,9 @@ Result<std::vector<MetadataEntry>> SortMetadata(std::vector<MetadataEntry> entri
     if (e.value.size() > kMaxMetadataValueLen) {
       return Status::Invalid("metadata value of '" + e.key + "' is longer than " +
                              std::to_string(kMaxMetadataValueLen) + " bytes");
+    }
+    if (e.kind == MetaKind::kCommitted && !e.value.empty()) {
+      return Status::Invalid("committed metadata entry '" + e.key + "' carries its value");
     }
   }
   std::sort(entries.begin(), entries.end(),

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -26,6 +27,7 @@ enum class OpType : uint8_t {
   kAssetAttest = 6,
   kPartyProfile = 8,
   kPartyEndorse = 9,
+  kAssetCorrect = 10,
 };
 const char* OpTypeName(OpType type);  // "transfer", "asset.issue", ...
 
@@ -48,12 +50,30 @@ inline constexpr size_t kMaxPartyNameLen = 64;
 inline constexpr size_t kMaxRoleLen = 32;
 inline constexpr size_t kMaxIdentifiers = 8;
 inline constexpr size_t kMaxUrlLen = 256;
+inline constexpr size_t kMinCorrectEntries = 1;
+inline constexpr size_t kMaxCorrectReasonLen = 256;
 
+// How a metadata entry holds its value (docs/PROTOCOL.md §3 "metadata entry").
+enum class MetaKind : uint8_t {
+  kPublished = 0,  // the value itself
+  kCommitted = 1,  // MetaCommitment(salt, key, value): the value stays off the chain
+};
+
+// `kind` and `commitment` come after key and value so that MetadataEntry{key, value} is a
+// published entry. The §8.3 metadata rule: a committed entry's value is empty and a published
+// entry's commitment is zero (the encoding holds one or the other).
 struct MetadataEntry {
   std::string key;
   std::string value;
+  MetaKind kind = MetaKind::kPublished;
+  Hash256 commitment{};
   bool operator==(const MetadataEntry&) const = default;
 };
+
+// tagged_hash("Waybill/MetaCommit", salt || string key || string value), string = CompactSize
+// length || bytes. The salt is 32 random bytes that its holder keeps secret, so that a short
+// value (a price) cannot be found by trying values; disclosing salt and value proves the value.
+Hash256 MetaCommitment(const Hash256& salt, std::string_view key, std::string_view value);
 
 struct TransferOp {
   AccountId to;
@@ -132,6 +152,20 @@ struct PartyEndorseOp {
 
 using Operation = std::variant<TransferOp, AssetIssueOp, AssetTransferOp, AssetSplitOp,
                                AssetMergeOp, AssetAttestOp, PartyProfileOp, PartyEndorseOp>;
+// Amends the metadata of an asset (open or closed) by its custodian or issuer: each entry of
+// `set` replaces the value of its key or adds the key. `corrects` is the event whose metadata
+// this amends: the asset's creating event or an earlier correction of it. The history keeps
+// both values (the `correct` event's changes); nothing earlier is rewritten.
+struct AssetCorrectOp {
+  Hash256 asset;
+  Hash256 corrects;
+  std::vector<MetadataEntry> set;  // 1..16 entries, keys strictly ascending
+  std::string reason;              // text: why the correction is made
+  bool operator==(const AssetCorrectOp&) const = default;
+};
+
+using Operation = std::variant<TransferOp, AssetIssueOp, AssetTransferOp, AssetSplitOp,
+                               AssetMergeOp, AssetAttestOp, AssetCorrectOp>;
 OpType TypeOf(const Operation& op);
 
 struct Transaction {
@@ -176,8 +210,8 @@ std::vector<Hash256> NewAssetIds(const Transaction& tx);
 
 // Metadata in the form the encoding requires (keys strictly ascending, bytewise) from entries
 // in any order: sorted by key. Invalid with a reason naming the entry when there are more than
-// kMaxMetadataEntries, a key is empty or longer than kMaxMetadataKeyLen, a value is longer
-// than kMaxMetadataValueLen, or a key appears twice. The content rules (the key alphabet,
+// kMaxMetadataEntries, a key is empty or longer than kMaxMetadataKeyLen, a published value is
+// longer than kMaxMetadataValueLen, a committed entry carries a value, or a key appears twice. The content rules (the key alphabet,
 // UTF-8 values) are consensus/tx_check.h's. Every reader of user-given metadata (the CLI's
 // --meta, the JSON forms) goes through here.
 Result<std::vector<MetadataEntry>> SortMetadata(std::vector<MetadataEntry> entries);

@@ -174,7 +174,7 @@ chain::Result<Chainstate::StateDigest> Chainstate::DigestState() const {
   }
   // Each record: CompactSize(key length) || key || CompactSize(value length) || value, the
   // prefixes in byte order (chain::keys::kStatePrefixes: 'a' < 'e' < 'h' < 'n' < 'p' < 'r' <
-  // 's' < 't'), keys in LevelDB's (bytewise) order.
+  // 's' < 't' < 'x'), keys in LevelDB's (bytewise) order.
   chain::Sha256 hasher = chain::TaggedHasher(chain::tags::kStateDigest);
   for (char kind : chain::keys::kStatePrefixes) {
     uint64_t* count = nullptr;

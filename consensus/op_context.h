@@ -78,5 +78,6 @@ ValidationResult ApplyOp(const OpContext& c, const chain::PartyEndorseOp& op);
 // (party_ops.cpp): at most kMaxRegistrars reads.
 ValidationResult HoldsEndorsement(const OpContext& c, const chain::AccountId& account,
                                   std::string_view role, bool* out);
+ValidationResult ApplyOp(const OpContext& c, const chain::AssetCorrectOp& op);  // correct_ops.cpp
 
 }  // namespace waybill::consensus

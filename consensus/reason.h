@@ -62,6 +62,8 @@ enum class Reason : unsigned char {
   kNoProfile,        // party.endorse of an account without a profile
   kAlreadyEndorsed,  // endorsing a (role, registrar) already in force
   kNotEndorsed,      // revoking a (role, registrar) not in force
+  kNotCustodianOrIssuer,  // asset.correct by neither the custodian nor the issuer
+  kUnknownEvent,          // asset.correct's `corrects` is no correctable event of the asset
   kBadGenesisAllocation,  // genesis file: allocations overflow
   // Chainstate commands (RPC invalidateblock, reconsiderblock, verifychain).
   kBlockNotFound,
@@ -172,6 +174,10 @@ constexpr std::string_view ReasonString(Reason reason) {
       return "already-endorsed";
     case Reason::kNotEndorsed:
       return "not-endorsed";
+    case Reason::kNotCustodianOrIssuer:
+      return "not-custodian-or-issuer";
+    case Reason::kUnknownEvent:
+      return "unknown-event";
     case Reason::kBadGenesisAllocation:
       return "bad-genesis-allocation";
     case Reason::kBlockNotFound:

@@ -74,6 +74,27 @@ bool IsValidText(std::string_view s, size_t max_len) {
   return true;
 }
 
+// A published entry's value is text and its commitment zero; a committed entry's value is
+// empty (the encoding carries one or the other, so a decoded entry passes the last two).
+ValidationResult CheckEntryBody(const chain::MetadataEntry& e) {
+  switch (e.kind) {
+    case chain::MetaKind::kPublished:
+      if (!IsValidMetadataValue(e.value)) {
+        return ValidationResult::Invalid(Reason::kBadMetadata, "bad value");
+      }
+      if (!e.commitment.IsZero()) {
+        return ValidationResult::Invalid(Reason::kBadMetadata, "published with a commitment");
+      }
+      return ValidationResult::Valid();
+    case chain::MetaKind::kCommitted:
+      if (!e.value.empty()) {
+        return ValidationResult::Invalid(Reason::kBadMetadata, "committed with a value");
+      }
+      return ValidationResult::Valid();
+  }
+  return ValidationResult::Invalid(Reason::kBadMetadata, "unknown kind");
+}
+
 ValidationResult CheckMetadata(const std::vector<chain::MetadataEntry>& md) {
   if (md.size() > chain::kMaxMetadataEntries) {
     return ValidationResult::Invalid(Reason::kBadMetadata, std::to_string(md.size()) + " entries");
@@ -89,9 +110,8 @@ ValidationResult CheckMetadata(const std::vector<chain::MetadataEntry>& md) {
       return ValidationResult::Invalid(Reason::kBadMetadata,
                                        "entry " + std::to_string(i) + ": keys not ascending");
     }
-    if (!IsValidMetadataValue(e.value)) {
-      return ValidationResult::Invalid(Reason::kBadMetadata,
-                                       "entry " + std::to_string(i) + ": bad value");
+    if (auto r = CheckEntryBody(e); !r.valid()) {
+      return r.WithDetail("entry " + std::to_string(i) + ": " + r.detail());
     }
   }
   return ValidationResult::Valid();
@@ -203,6 +223,17 @@ struct OpChecker {
     }
     if (!IsValidText(op.value, chain::kMaxClaimValueLen)) {
       return ValidationResult::Invalid(Reason::kBadClaim, "bad claim value");
+    }
+    return ValidationResult::Valid();
+  }
+
+  ValidationResult operator()(const chain::AssetCorrectOp& op) const {
+    if (op.set.size() < chain::kMinCorrectEntries) {
+      return ValidationResult::Invalid(Reason::kBadMetadata, "a correction sets no entry");
+    }
+    if (auto r = CheckMetadata(op.set); !r.valid()) return r;
+    if (!IsValidText(op.reason, chain::kMaxCorrectReasonLen)) {
+      return ValidationResult::Invalid(Reason::kBadMetadata, "reason is not text");
     }
     return ValidationResult::Valid();
   }

@@ -49,6 +49,8 @@ Blame BlameFor(Reason reason) {
     case Reason::kNoProfile:
     case Reason::kAlreadyEndorsed:
     case Reason::kNotEndorsed:
+    case Reason::kNotCustodianOrIssuer:
+    case Reason::kUnknownEvent:
       return Blame::kTxState;
     case Reason::kBadVersion:
     case Reason::kHighHash:

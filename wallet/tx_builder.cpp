@@ -49,6 +49,20 @@ chain::Operation MakeAttest(const chain::Hash256& asset, std::string claim, std:
   return op;
 }
 
+chain::Result<chain::Operation> MakeCorrect(const chain::Hash256& asset,
+                                            const chain::Hash256& corrects,
+                                            std::vector<chain::MetadataEntry> set,
+                                            std::string reason) {
+  auto sorted = chain::SortMetadata(std::move(set));
+  if (!sorted.ok()) return sorted.status();
+  chain::AssetCorrectOp op;
+  op.asset = asset;
+  op.corrects = corrects;
+  op.set = std::move(*sorted);
+  op.reason = std::move(reason);
+  return chain::Operation(std::move(op));
+}
+
 chain::Result<chain::Amount> SizeFee(const chain::Transaction& tx, chain::Amount fee_per_byte) {
   auto fee = chain::CheckedMul(fee_per_byte, tx.Serialize().size());
   if (!fee || *fee > chain::kMaxAmount) {

@@ -30,7 +30,7 @@ struct NewAsset {
   std::vector<chain::Hash256> documents;
 };
 
-// One builder per operation. Only MakeIssue and MakeMerge can fail (metadata: see
+// One builder per operation. Only MakeIssue, MakeMerge and MakeCorrect can fail (metadata: see
 // chain::SortMetadata).
 chain::Operation MakeTransfer(const chain::AccountId& to, chain::Amount amount);
 chain::Result<chain::Operation> MakeIssue(NewAsset asset);
@@ -39,6 +39,11 @@ chain::Operation MakeSplit(const chain::Hash256& asset, std::vector<chain::Quant
 chain::Result<chain::Operation> MakeMerge(std::vector<chain::Hash256> inputs, NewAsset output);
 chain::Operation MakeAttest(const chain::Hash256& asset, std::string claim, std::string value,
                             std::optional<chain::Hash256> document);
+// asset.correct: `set` in any order (chain::SortMetadata sorts it; Invalid as there).
+chain::Result<chain::Operation> MakeCorrect(const chain::Hash256& asset,
+                                            const chain::Hash256& corrects,
+                                            std::vector<chain::MetadataEntry> set,
+                                            std::string reason);
 
 // What a tx needs besides its operation and its sender.
 struct TxParams {

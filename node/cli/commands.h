@@ -62,6 +62,8 @@ std::optional<Subcommand> ParseSubcommand(
 int RunKey(std::span<const std::string> words);
 int RunRpc(std::span<const std::string> words);
 int RunTx(std::span<const std::string> words);
+int RunDisclose(std::span<const std::string> words);
+int RunVerifyDisclosure(std::span<const std::string> words);
 int RunGenesis(std::span<const std::string> words);
 int RunTestnet(std::span<const std::string> words);
 

@@ -30,6 +30,11 @@ constexpr const char* kUsage =
     "  tx split --asset ID --quantities Q1,Q2,...\n"
     "  tx merge --inputs ID,ID,... --quantity Q --unit U [--meta k=v ...]\n"
     "  tx attest --asset ID --claim C --value V [--doc HEX]\n"
+    "  tx correct --asset ID --event EVENTID --set k=v --reason TEXT\n"
+    "  (issue, merge, correct: --commit k=v --disclosures FILE keeps a value off the chain)\n"
+    "Committed values:\n"
+    "  disclose --disclosures FILE --asset ID --key K   print one disclosure (reveals it)\n"
+    "  verify-disclosure FILE                          check it against the node's asset\n"
     "Networks:\n"
     "  genesis new --network NAME --prefix HRP --out FILE [...]   make a genesis file\n"
     "  genesis show FILE                                          print its chain id\n"
@@ -74,10 +79,12 @@ int Run(const std::vector<std::string>& words) {
   }
   if (cmd == "rpc") return RunRpc(rest);
   if (cmd == "tx") return RunTx(rest);
+  if (cmd == "disclose") return RunDisclose(rest);
+  if (cmd == "verify-disclosure") return RunVerifyDisclosure(rest);
   if (cmd == "genesis") return RunGenesis(rest);
   if (cmd == "testnet") return RunTestnet(rest);
   throw CliError("unknown command '" + cmd +
-                 "' (key, rpc, tx, genesis, testnet; see waybill --help)");
+                 "' (key, rpc, tx, disclose, verify-disclosure, genesis, testnet; see waybill --help)");
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "chain/quantity.h"
 #include "consensus/tx_check.h"
 #include "node/cli/commands.h"
+#include "wallet/disclosure.h"
 #include "wallet/signer.h"
 #include "wallet/tx_builder.h"
 
@@ -30,6 +31,14 @@ constexpr const char* kTxHelp =
     "                                                    merge assets into a new one\n"
     "  attest          --asset ID --claim C --value V [--doc HEX]\n"
     "                                                    attach a claim to an asset\n"
+    "  correct         --asset ID --event EVENTID --set k=v [--set ...] --reason TEXT\n"
+    "                                                    amend the metadata of an asset you\n"
+    "                                                    hold or issued (EVENTID: its creating\n"
+    "                                                    event or an earlier correction)\n"
+    "issue, merge and correct also take --commit k=v: the value stays off the chain, which\n"
+    "records tagged_hash(salt, k, v) with a fresh random salt; salt and value are written to\n"
+    "--disclosures FILE (required with --commit; a new file, mode 0600), never printed. Keep\n"
+    "that file: `waybill disclose` reads it to prove the value to someone.\n"
     "By default the nonce is the sender's pending nonce (getaccount), the fee is the size\n"
     "times the node's minimum fee per byte (getmempoolinfo) and the chain id is the node's\n"
     "(getblockchaininfo). With --dry-run nothing is sent: the signed hex, the txid and any\n"
@@ -42,8 +51,8 @@ constexpr const char* kTxHelp =
     "--quantity 0.25 --unit kg means the same; more decimals than the scale are refused.\n"
     "Options:\n";
 
-constexpr std::array<std::string_view, 6> kSubcommands = {"transfer", "issue", "asset-transfer",
-                                                          "split",    "merge", "attest"};
+constexpr std::array<std::string_view, 7> kSubcommands = {
+    "transfer", "issue", "asset-transfer", "split", "merge", "attest", "correct"};
 
 std::vector<OptionSpec> TxOptions(std::string_view sub) {
   std::vector<OptionSpec> specs = AddOptions(
@@ -62,7 +71,7 @@ std::vector<OptionSpec> TxOptions(std::string_view sub) {
     specs.push_back({"to", "ADDR", false, "recipient address (or 64-hex account id)"});
   }
   if (all || sub == "transfer") specs.push_back({"amount", "N", false, "base units to send"});
-  if (all || sub == "asset-transfer" || sub == "split" || sub == "attest") {
+  if (all || sub == "asset-transfer" || sub == "split" || sub == "attest" || sub == "correct") {
     specs.push_back({"asset", "ID", false, "asset id (64 hex)"});
   }
   if (all || sub == "issue" || sub == "merge") {
@@ -71,6 +80,15 @@ std::vector<OptionSpec> TxOptions(std::string_view sub) {
                      "or a decimal amount in the unit (0.25 = 250 where kg has scale 3)"});
     specs.push_back({"unit", "U", false, "unit of the new asset (e.g. kg, pcs)"});
     specs.push_back({"meta", "KEY=VALUE", true, "metadata entry ([a-z0-9._-] keys)"});
+  }
+  if (all || sub == "correct") {
+    specs.push_back({"event", "EVENTID", false, "the event corrected (64 hex)"});
+    specs.push_back({"set", "KEY=VALUE", true, "metadata entry to replace or add"});
+    specs.push_back({"reason", "TEXT", false, "why the correction is made"});
+  }
+  if (all || sub == "issue" || sub == "merge" || sub == "correct") {
+    specs.push_back({"commit", "KEY=VALUE", true, "metadata entry committed, not published"});
+    specs.push_back({"disclosures", "FILE", false, "new file for the --commit salts (0600)"});
   }
   if (all || sub == "issue" || sub == "merge" || sub == "attest") {
     specs.push_back({"doc", "HEX", true, "document hash (64 hex); attest takes one"});
@@ -156,22 +174,42 @@ T OrThrow(chain::Result<T> result, std::string_view what) {
   return std::move(*result);
 }
 
-// --meta KEY=VALUE entries, each checked against the content rules here so that the error
-// names the entry; wallet/ sorts them (chain::SortMetadata: count, duplicates).
-std::vector<chain::MetadataEntry> ParseMetadata(const Args& args) {
+// One KEY=VALUE of option `name`, checked against the content rules here so that the error
+// names the entry. The value of a --commit entry is not echoed: it may be a secret.
+chain::MetadataEntry ParseEntry(const std::string& kv, std::string_view name) {
+  const std::string option = "--" + std::string(name);
+  size_t eq = kv.find('=');
+  if (eq == std::string::npos) {
+    throw CliError(option + " must be KEY=VALUE" +
+                   (name == "commit" ? std::string() : ", got '" + kv + "'"));
+  }
+  chain::MetadataEntry e{kv.substr(0, eq), kv.substr(eq + 1)};
+  if (!consensus::IsValidMetadataKey(e.key)) {
+    throw CliError(option + " key '" + e.key + "' must be 1..32 characters of [a-z0-9._-]");
+  }
+  if (!consensus::IsValidMetadataValue(e.value)) {
+    throw CliError(option + " value for '" + e.key +
+                   "' must be at most 256 bytes of UTF-8 without control characters");
+  }
+  return e;
+}
+
+// The published entries of option `name` (--meta, --set) and the committed ones of --commit;
+// wallet/ sorts them (chain::SortMetadata: count, duplicates). The disclosures of the committed
+// entries go to *disclosures (their asset is set once the tx is built).
+std::vector<chain::MetadataEntry> ParseMetadata(const Args& args, std::string_view name,
+                                                std::vector<wallet::Disclosure>* disclosures) {
   std::vector<chain::MetadataEntry> md;
-  for (const std::string& kv : args.GetAll("meta")) {
-    size_t eq = kv.find('=');
-    if (eq == std::string::npos) throw CliError("--meta must be KEY=VALUE, got '" + kv + "'");
-    chain::MetadataEntry e{kv.substr(0, eq), kv.substr(eq + 1)};
-    if (!consensus::IsValidMetadataKey(e.key)) {
-      throw CliError("--meta key '" + e.key + "' must be 1..32 characters of [a-z0-9._-]");
-    }
-    if (!consensus::IsValidMetadataValue(e.value)) {
-      throw CliError("--meta value for '" + e.key +
-                     "' must be at most 256 bytes of UTF-8 without control characters");
-    }
-    md.push_back(std::move(e));
+  for (const std::string& kv : args.GetAll(name)) md.push_back(ParseEntry(kv, name));
+  const std::vector<std::string> commits = args.GetAll("commit");
+  if (!commits.empty() && !args.Has("disclosures")) {
+    throw CliError("--commit needs --disclosures FILE (where the salts are kept)");
+  }
+  for (const std::string& kv : commits) {
+    chain::MetadataEntry e = ParseEntry(kv, "commit");
+    wallet::Committed c = wallet::CommitValue(std::move(e.key), std::move(e.value));
+    md.push_back(std::move(c.entry));
+    disclosures->push_back(std::move(c.disclosure));
   }
   return md;
 }
@@ -228,12 +266,14 @@ chain::Quantity ParseQuantity(const std::string& text, const std::string& unit, 
   return *q;
 }
 
-// --quantity, --unit, --meta, --doc/--doc-file: the asset an issue or a merge creates.
-wallet::NewAsset ParseNewAsset(const Args& args, const TxEnv& env) {
+// --quantity, --unit, --meta, --commit, --doc/--doc-file: the asset an issue or a merge
+// creates; the disclosures of its --commit entries go to *disclosures.
+wallet::NewAsset ParseNewAsset(const Args& args, const TxEnv& env,
+                               std::vector<wallet::Disclosure>* disclosures) {
   wallet::NewAsset asset;
   asset.unit = RequireUnit(args);
   asset.quantity = ParseQuantity(args.Require("quantity"), asset.unit, env, "--quantity");
-  asset.metadata = ParseMetadata(args);
+  asset.metadata = ParseMetadata(args, "meta", disclosures);
   asset.documents = ParseDocuments(args);
   return asset;
 }
@@ -258,13 +298,15 @@ chain::Operation SplitFromArgs(const Args& args) {
   return wallet::MakeSplit(asset, std::move(quantities));
 }
 
-chain::Operation MergeFromArgs(const Args& args, const TxEnv& env) {
+chain::Operation MergeFromArgs(const Args& args, const TxEnv& env,
+                               std::vector<wallet::Disclosure>* disclosures) {
   std::vector<chain::Hash256> inputs;
   for (const std::string& id : args.GetList("inputs")) inputs.push_back(ParseHash(id, "--inputs"));
   if (inputs.size() < chain::kMinMergeInputs || inputs.size() > chain::kMaxMergeInputs) {
     throw CliError("--inputs needs 2..16 distinct asset ids");
   }
-  return OrThrow(wallet::MakeMerge(std::move(inputs), ParseNewAsset(args, env)), "--meta");
+  return OrThrow(wallet::MakeMerge(std::move(inputs), ParseNewAsset(args, env, disclosures)),
+                 "--meta");
 }
 
 chain::Operation AttestFromArgs(const Args& args) {
@@ -276,17 +318,31 @@ chain::Operation AttestFromArgs(const Args& args) {
   return wallet::MakeAttest(asset, args.Require("claim"), args.Require("value"), document);
 }
 
-// The operation of command `sub` (one of kSubcommands) from its options.
-chain::Operation OpFromArgs(std::string_view sub, const Args& args, const TxEnv& env) {
+chain::Operation CorrectFromArgs(const Args& args, std::vector<wallet::Disclosure>* disclosures) {
+  chain::Hash256 asset = ParseHash(args.Require("asset"), "--asset");
+  chain::Hash256 event = ParseHash(args.Require("event"), "--event");
+  std::vector<chain::MetadataEntry> set = ParseMetadata(args, "set", disclosures);
+  if (set.empty()) throw CliError("correct needs at least one --set or --commit");
+  return OrThrow(wallet::MakeCorrect(asset, event, std::move(set), args.Require("reason")),
+                 "--set");
+}
+
+// The operation of command `sub` (one of kSubcommands) from its options; the disclosures of
+// its --commit entries go to *disclosures.
+chain::Operation OpFromArgs(std::string_view sub, const Args& args, const TxEnv& env,
+                            std::vector<wallet::Disclosure>* disclosures) {
   const std::string& hrp = env.hrp;
   if (sub == "transfer") return TransferFromArgs(args, hrp);
-  if (sub == "issue") return OrThrow(wallet::MakeIssue(ParseNewAsset(args, env)), "--meta");
+  if (sub == "issue") {
+    return OrThrow(wallet::MakeIssue(ParseNewAsset(args, env, disclosures)), "--meta");
+  }
+  if (sub == "correct") return CorrectFromArgs(args, disclosures);
   if (sub == "asset-transfer") {
     chain::Hash256 asset = ParseHash(args.Require("asset"), "--asset");
     return wallet::MakeAssetTransfer(asset, ParseAccount(args.Require("to"), hrp, "--to"));
   }
   if (sub == "split") return SplitFromArgs(args);
-  if (sub == "merge") return MergeFromArgs(args, env);
+  if (sub == "merge") return MergeFromArgs(args, env, disclosures);
   return AttestFromArgs(args);
 }
 
@@ -331,9 +387,9 @@ TxEnv ResolveEnv(const Args& args, std::optional<RpcClient>* client) {
 // The unsigned tx of the command, checked against the consensus content rules (which wallet/
 // may not depend on: node/cli/README.md).
 chain::Transaction BuildUnsigned(std::string_view sub, const Args& args, const TxEnv& env,
-                                 const chain::AccountId& sender,
-                                 std::optional<RpcClient>& client) {
-  chain::Operation op = OpFromArgs(sub, args, env);
+                                 const chain::AccountId& sender, std::optional<RpcClient>& client,
+                                 std::vector<wallet::Disclosure>* disclosures) {
+  chain::Operation op = OpFromArgs(sub, args, env, disclosures);
   wallet::TxParams params;
   params.chain_id = env.chain_id;
   params.fee_per_byte = env.fee_rate;
@@ -349,6 +405,24 @@ chain::Transaction BuildUnsigned(std::string_view sub, const Args& args, const T
     throw CliError("the transaction would be invalid: " + r.ToString());
   }
   return std::move(*tx);
+}
+
+// Writes the disclosures of the tx's --commit entries, each naming its asset (the new asset of
+// an issue or a merge, the corrected one), before the tx is sent: a tx whose salts were lost
+// could never be disclosed. Refuses (CliError) an existing file.
+void WriteDisclosures(const Args& args, const wallet::SignedTx& signed_tx,
+                      std::vector<wallet::Disclosure>* disclosures) {
+  if (disclosures->empty()) return;
+  std::optional<chain::Hash256> asset;
+  if (!signed_tx.new_assets.empty()) asset = signed_tx.new_assets.front();
+  if (const auto* correct = std::get_if<chain::AssetCorrectOp>(&signed_tx.tx.op)) {
+    asset = correct->asset;
+  }
+  for (wallet::Disclosure& d : *disclosures) d.asset = asset;
+  const std::string path = args.Require("disclosures");
+  chain::Status s = wallet::WriteDisclosuresFile(path, *disclosures);
+  for (wallet::Disclosure& d : *disclosures) d.Wipe();
+  if (!s.ok()) throw CliError("--disclosures: " + s.reason() + " (nothing was sent)");
 }
 
 void Send(RpcClient& client, const Args& args, const wallet::SignedTx& signed_tx) {
@@ -393,9 +467,11 @@ int RunTx(std::span<const std::string> words) {
   const wallet::KeySigner signer(LoadKeyFile(args->Require("key")));
   std::optional<RpcClient> client;
   const TxEnv env = ResolveEnv(*args, &client);
-  chain::Transaction tx = BuildUnsigned(sub, *args, env, signer.Account(), client);
+  std::vector<wallet::Disclosure> disclosures;
+  chain::Transaction tx = BuildUnsigned(sub, *args, env, signer.Account(), client, &disclosures);
   const wallet::SignedTx signed_tx =
       OrThrow(wallet::SignTx(signer, std::move(tx)), "internal error");
+  WriteDisclosures(*args, signed_tx, &disclosures);
   const bool dry_run = args->Has("dry-run");
   if (!dry_run) Send(*client, *args, signed_tx);
   PrintResult(*args, signed_tx, env.hrp, /*sent=*/!dry_run);

@@ -32,9 +32,34 @@ Json HashArray(const std::vector<Hash256>& hashes) {
   return out;
 }
 
+// A published entry {key, value}; a committed one {key, commitment} (docs/API.md).
+Json EntryToJson(const chain::MetadataEntry& e) {
+  if (e.kind == chain::MetaKind::kCommitted) {
+    return {{"key", e.key}, {"commitment", e.commitment.ToHex()}};
+  }
+  return {{"key", e.key}, {"value", e.value}};
+}
+
 Json MetadataToJson(const std::vector<chain::MetadataEntry>& metadata) {
   Json out = Json::array();
-  for (const auto& e : metadata) out.push_back({{"key", e.key}, {"value", e.value}});
+  for (const auto& e : metadata) out.push_back(EntryToJson(e));
+  return out;
+}
+
+// A correction's changes: {key, old (null when the key was added), new}, old and new as
+// EntryToJson without the key.
+Json ChangesToJson(const std::vector<chain::MetadataChange>& changes) {
+  const auto body = [](const chain::MetadataEntry& e) {
+    Json j = EntryToJson(e);
+    j.erase("key");
+    return j;
+  };
+  Json out = Json::array();
+  for (const auto& c : changes) {
+    out.push_back({{"key", c.key},
+                   {"old", c.before ? body(*c.before) : Json(nullptr)},
+                   {"new", body(c.after)}});
+  }
   return out;
 }
 
@@ -95,6 +120,12 @@ struct OpWriter {
     return {{"account", Address(hrp, op.account)},
             {"role", op.role},
             {"action", op.action == chain::EndorseAction::kEndorse ? "endorse" : "revoke"}};
+  }
+  Json operator()(const chain::AssetCorrectOp& op) const {
+    return {{"asset", op.asset.ToHex()},
+            {"corrects", op.corrects.ToHex()},
+            {"set", MetadataToJson(op.set)},
+            {"reason", op.reason}};
   }
 };
 
@@ -298,6 +329,10 @@ Json PartyEventToJson(const chain::PartyEvent& e, std::string_view hrp) {
     j["identifiers"] = MetadataToJson(e.identifiers);
     j["url"] = e.url;
     j["document"] = HashOrNull(e.document);
+  }
+  if (e.type == chain::EventType::kCorrect) {
+    j["reason"] = e.value;
+    j["changes"] = ChangesToJson(e.changes);
   }
   return j;
 }
