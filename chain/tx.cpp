@@ -113,6 +113,7 @@ struct OpWriter {
     w.Hash(op.account);
     w.String(op.role);
     w.U8(static_cast<uint8_t>(op.action));
+  }
   void operator()(const AssetCorrectOp& op) {
     w.Hash(op.asset);
     w.Hash(op.corrects);
@@ -124,7 +125,7 @@ struct OpWriter {
 bool ReadPartyProfile(Reader& r, Operation* out) {
   PartyProfileOp op;
   if (!r.String(&op.name, kMaxPartyNameLen) || !r.String(&op.role, kMaxRoleLen) ||
-      !ReadMetadata(r, &op.identifiers, kMaxIdentifiers) || !r.String(&op.url, kMaxUrlLen) ||
+      !ReadMetadata(r, &op.identifiers, 0, kMaxIdentifiers) || !r.String(&op.url, kMaxUrlLen) ||
       !r.Hash(&op.document)) {
     return false;
   }

@@ -150,8 +150,7 @@ struct PartyEndorseOp {
   bool operator==(const PartyEndorseOp&) const = default;
 };
 
-using Operation = std::variant<TransferOp, AssetIssueOp, AssetTransferOp, AssetSplitOp,
-                               AssetMergeOp, AssetAttestOp, PartyProfileOp, PartyEndorseOp>;
+
 // Amends the metadata of an asset (open or closed) by its custodian or issuer: each entry of
 // `set` replaces the value of its key or adds the key. `corrects` is the event whose metadata
 // this amends: the asset's creating event or an earlier correction of it. The history keeps
@@ -165,7 +164,8 @@ struct AssetCorrectOp {
 };
 
 using Operation = std::variant<TransferOp, AssetIssueOp, AssetTransferOp, AssetSplitOp,
-                               AssetMergeOp, AssetAttestOp, AssetCorrectOp>;
+                               AssetMergeOp, AssetAttestOp, PartyProfileOp, PartyEndorseOp,
+                               AssetCorrectOp>;
 OpType TypeOf(const Operation& op);
 
 struct Transaction {

@@ -200,6 +200,12 @@ struct OpChecker {
     }
     if (auto r = CheckMetadata(op.identifiers); !r.valid()) return r;
     for (const auto& id : op.identifiers) {
+      // A profile says who a party is: its identifiers are public (a commitment would
+      // identify no one, and a committed GLN could not be checked).
+      if (id.kind != chain::MetaKind::kPublished) {
+        return ValidationResult::Invalid(Reason::kBadProfile, "identifier " + id.key +
+                                                                  " is committed, not published");
+      }
       if (id.key == "gln" && !IsValidGln(id.value)) {
         return ValidationResult::Invalid(Reason::kBadGln, id.value);
       }
