@@ -20,7 +20,7 @@
 //   unit            str(16)               1 + 0..16
 //   metadata        list<entry>(16)       1 + n x entry; entry = key str(32) || value str(256)
 //   documents       list<hash>(8)         1 + 32n
-//   status          u8                    1      0 open, 1 split, 2 merged
+//   status          u8                    1      0 open, 1 split, 2 merged, 3 transformed
 //   created_height  u32                   4
 //   created_tx      hash                  32
 //   last_event      hash                  32
@@ -34,7 +34,8 @@
 //   asset           hash                  32
 //   sequence        u32                   4
 //   type            u8                    1      1 issue, 2 transfer, 3 split, 4 split_child,
-//                                                5 merge, 6 merge_output, 7 attest
+//                                                5 merge, 6 merge_output, 7 attest,
+//                                                8 transform, 9 transform_output
 //   prev_event      hash                  32
 //   txid            hash                  32
 //   height          u32                   4
@@ -68,12 +69,13 @@ namespace waybill::chain {
 namespace {
 
 // Bound of the asset-link lists (parents, children, related).
-constexpr size_t kMaxLinks = std::max(kMaxSplitParts, kMaxMergeInputs);
+constexpr size_t kMaxLinks =
+    std::max({kMaxSplitParts, kMaxMergeInputs, kMaxTransformInputs, kMaxTransformOutputs});
 
 bool ReadAssetStatus(Reader& r, AssetStatus* out) {
   uint8_t v;
   if (!r.U8(&v)) return false;
-  if (v > static_cast<uint8_t>(AssetStatus::kMerged)) {
+  if (v > static_cast<uint8_t>(AssetStatus::kTransformed)) {
     return r.Fail("unknown asset status " + std::to_string(v));
   }
   *out = static_cast<AssetStatus>(v);
@@ -83,7 +85,8 @@ bool ReadAssetStatus(Reader& r, AssetStatus* out) {
 bool ReadEventType(Reader& r, EventType* out) {
   uint8_t v;
   if (!r.U8(&v)) return false;
-  if (v < static_cast<uint8_t>(EventType::kIssue) || v > static_cast<uint8_t>(EventType::kAttest)) {
+  if (v < static_cast<uint8_t>(EventType::kIssue) ||
+      v > static_cast<uint8_t>(EventType::kTransformOutput)) {
     return r.Fail("unknown event type " + std::to_string(v));
   }
   *out = static_cast<EventType>(v);
@@ -190,6 +193,8 @@ const char* AssetStatusName(AssetStatus s) {
       return "split";
     case AssetStatus::kMerged:
       return "merged";
+    case AssetStatus::kTransformed:
+      return "transformed";
   }
   return "unknown";
 }
@@ -210,6 +215,10 @@ const char* EventTypeName(EventType t) {
       return "merge_output";
     case EventType::kAttest:
       return "attest";
+    case EventType::kTransform:
+      return "transform";
+    case EventType::kTransformOutput:
+      return "transform_output";
   }
   return "unknown";
 }

@@ -80,7 +80,34 @@ struct OpWriter {
     w.String(op.value);
     w.Hash(op.document);
   }
+  void operator()(const AssetTransformOp& op) {
+    WriteHashes(w, op.inputs);
+    w.CompactSize(op.outputs.size());
+    for (const TransformOutput& out : op.outputs) {
+      w.U64(out.quantity);
+      w.String(out.unit);
+      WriteMetadata(w, out.metadata);
+      WriteHashes(w, out.documents);
+    }
+  }
 };
+
+bool ReadTransform(Reader& r, AssetTransformOp* op) {
+  uint64_t n;
+  if (!ReadHashes(r, &op->inputs, kMinTransformInputs, kMaxTransformInputs) ||
+      !r.CompactSize(&n, kMaxTransformOutputs)) {
+    return false;
+  }
+  if (n < kMinTransformOutputs) return r.Fail("transform needs at least 1 output");
+  op->outputs.resize(n);
+  for (TransformOutput& out : op->outputs) {
+    if (!r.U64(&out.quantity) || !r.String(&out.unit, kMaxUnitLen) ||
+        !ReadMetadata(r, &out.metadata) || !ReadHashes(r, &out.documents, 0, kMaxDocuments)) {
+      return false;
+    }
+  }
+  return true;
+}
 
 bool ReadOp(Reader& r, Operation* out) {
   uint8_t type;
@@ -138,6 +165,12 @@ bool ReadOp(Reader& r, Operation* out) {
       *out = std::move(op);
       return true;
     }
+    case OpType::kAssetTransform: {
+      AssetTransformOp op;
+      if (!ReadTransform(r, &op)) return false;
+      *out = std::move(op);
+      return true;
+    }
   }
   return r.Fail("unknown operation type " + std::to_string(type));
 }
@@ -172,6 +205,8 @@ const char* OpTypeName(OpType type) {
       return "asset.merge";
     case OpType::kAssetAttest:
       return "asset.attest";
+    case OpType::kAssetTransform:
+      return "asset.transform";
   }
   return "unknown";
 }
@@ -250,6 +285,8 @@ std::vector<Hash256> NewAssetIds(const Transaction& tx) {
     count = 1;
   } else if (const auto* split = std::get_if<AssetSplitOp>(&tx.op)) {
     count = static_cast<uint32_t>(split->quantities.size());
+  } else if (const auto* transform = std::get_if<AssetTransformOp>(&tx.op)) {
+    count = static_cast<uint32_t>(transform->outputs.size());
   }
   std::vector<Hash256> ids;
   ids.reserve(count);

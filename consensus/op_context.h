@@ -71,5 +71,6 @@ ValidationResult ApplyOp(const OpContext& c, const chain::AssetTransferOp& op);
 ValidationResult ApplyOp(const OpContext& c, const chain::AssetSplitOp& op);
 ValidationResult ApplyOp(const OpContext& c, const chain::AssetMergeOp& op);
 ValidationResult ApplyOp(const OpContext& c, const chain::AssetAttestOp& op);
+ValidationResult ApplyOp(const OpContext& c, const chain::AssetTransformOp& op);  // transform_ops
 
 }  // namespace waybill::consensus

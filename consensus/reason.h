@@ -43,6 +43,7 @@ enum class Reason : unsigned char {
   kBadSplit,
   kBadMergeInputs,
   kBadClaim,
+  kBadTransformInputs,
   // The state transition (§9): these depend on the state the tx meets.
   kBadChainId,
   kNonceReused,
@@ -56,6 +57,9 @@ enum class Reason : unsigned char {
   kNotCustodian,
   kTransferToSelf,
   kBadSplitSum,
+  kMergeUnitMismatch,
+  kMergeQuantityMismatch,
+  kYieldOutOfBounds,
   kBadGenesisAllocation,  // genesis file: allocations overflow
   // Chainstate commands (RPC invalidateblock, reconsiderblock, verifychain).
   kBlockNotFound,
@@ -130,6 +134,8 @@ constexpr std::string_view ReasonString(Reason reason) {
       return "bad-merge-inputs";
     case Reason::kBadClaim:
       return "bad-claim";
+    case Reason::kBadTransformInputs:
+      return "bad-transform-inputs";
     case Reason::kBadChainId:
       return "bad-chain-id";
     case Reason::kNonceReused:
@@ -154,6 +160,12 @@ constexpr std::string_view ReasonString(Reason reason) {
       return "transfer-to-self";
     case Reason::kBadSplitSum:
       return "bad-split-sum";
+    case Reason::kMergeUnitMismatch:
+      return "merge-unit-mismatch";
+    case Reason::kMergeQuantityMismatch:
+      return "merge-quantity-mismatch";
+    case Reason::kYieldOutOfBounds:
+      return "yield-out-of-bounds";
     case Reason::kBadGenesisAllocation:
       return "bad-genesis-allocation";
     case Reason::kBlockNotFound:

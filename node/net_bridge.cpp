@@ -45,6 +45,9 @@ Blame BlameFor(Reason reason) {
     case Reason::kTooManyPending:
     case Reason::kTransferToSelf:
     case Reason::kBadSplitSum:
+    case Reason::kMergeUnitMismatch:
+    case Reason::kMergeQuantityMismatch:
+    case Reason::kYieldOutOfBounds:
       return Blame::kTxState;
     case Reason::kBadVersion:
     case Reason::kHighHash:
@@ -71,6 +74,7 @@ Blame BlameFor(Reason reason) {
     case Reason::kBadSplit:
     case Reason::kBadMergeInputs:
     case Reason::kBadClaim:
+    case Reason::kBadTransformInputs:
     case Reason::kBadChainId:
     case Reason::kFeeTooLow:
     case Reason::kBadGenesisAllocation:

@@ -19,7 +19,8 @@ namespace {
 constexpr const char* kTxHelp =
     "Usage: waybill tx COMMAND --key FILE [options]\n"
     "Builds a transaction signed by the key file's key, submits it with sendrawtransaction\n"
-    "and prints its txid (then, for issue, split and merge, the new asset ids, one a line).\n"
+    "and prints its txid (then, for issue, split, merge and transform, the new asset ids, one a\n"
+    "line).\n"
     "Commands:\n"
     "  transfer        --to ADDR --amount N              send N base units of the coin\n"
     "  issue           --quantity Q --unit U [--meta k=v ...] [--doc HEX ...]\n"
@@ -30,6 +31,10 @@ constexpr const char* kTxHelp =
     "                                                    merge assets into a new one\n"
     "  attest          --asset ID --claim C --value V [--doc HEX]\n"
     "                                                    attach a claim to an asset\n"
+    "  transform       --inputs ID,... --outputs Q:UNIT[,Q:UNIT...] [--meta k=v ...]\n"
+    "                  [--doc HEX ...]                   close the inputs into new assets of\n"
+    "                                                    any unit (roasting, milling); --meta\n"
+    "                                                    and --doc go to every output\n"
     "By default the nonce is the sender's pending nonce (getaccount), the fee is the size\n"
     "times the node's minimum fee per byte (getmempoolinfo) and the chain id is the node's\n"
     "(getblockchaininfo). With --dry-run nothing is sent: the signed hex, the txid and any\n"
@@ -42,8 +47,8 @@ constexpr const char* kTxHelp =
     "--quantity 0.25 --unit kg means the same; more decimals than the scale are refused.\n"
     "Options:\n";
 
-constexpr std::array<std::string_view, 6> kSubcommands = {"transfer", "issue", "asset-transfer",
-                                                          "split",    "merge", "attest"};
+constexpr std::array<std::string_view, 7> kSubcommands = {
+    "transfer", "issue", "asset-transfer", "split", "merge", "attest", "transform"};
 
 std::vector<OptionSpec> TxOptions(std::string_view sub) {
   std::vector<OptionSpec> specs = AddOptions(
@@ -65,21 +70,29 @@ std::vector<OptionSpec> TxOptions(std::string_view sub) {
   if (all || sub == "asset-transfer" || sub == "split" || sub == "attest") {
     specs.push_back({"asset", "ID", false, "asset id (64 hex)"});
   }
+  if (all || sub == "transform") {
+    specs.push_back({"outputs", "Q:UNIT,...", false,
+                     "the new assets, in order: quantity (as --quantity) and unit each"});
+  }
+  if (all || sub == "issue" || sub == "merge" || sub == "transform") {
+    specs.push_back({"meta", "KEY=VALUE", true, "metadata entry ([a-z0-9._-] keys)"});
+  }
   if (all || sub == "issue" || sub == "merge") {
     specs.push_back({"quantity", "Q", false,
                      "quantity of the new asset: an integer count of the unit's smallest step, "
                      "or a decimal amount in the unit (0.25 = 250 where kg has scale 3)"});
     specs.push_back({"unit", "U", false, "unit of the new asset (e.g. kg, pcs)"});
-    specs.push_back({"meta", "KEY=VALUE", true, "metadata entry ([a-z0-9._-] keys)"});
   }
-  if (all || sub == "issue" || sub == "merge" || sub == "attest") {
+  if (all || sub == "issue" || sub == "merge" || sub == "attest" || sub == "transform") {
     specs.push_back({"doc", "HEX", true, "document hash (64 hex); attest takes one"});
     specs.push_back({"doc-file", "FILE", true, "document whose SHA-256 to record"});
   }
   if (all || sub == "split") {
     specs.push_back({"quantities", "Q1,Q2,...", false, "quantities of the children"});
   }
-  if (all || sub == "merge") specs.push_back({"inputs", "ID,ID,...", false, "assets to merge"});
+  if (all || sub == "merge" || sub == "transform") {
+    specs.push_back({"inputs", "ID,ID,...", false, "assets to merge or transform"});
+  }
   if (all || sub == "attest") {
     specs.push_back({"claim", "C", false, "claim type ([a-z0-9._-], e.g. temperature.max)"});
     specs.push_back({"value", "V", false, "claim value"});
@@ -267,6 +280,39 @@ chain::Operation MergeFromArgs(const Args& args, const TxEnv& env) {
   return OrThrow(wallet::MakeMerge(std::move(inputs), ParseNewAsset(args, env)), "--meta");
 }
 
+// --inputs and --outputs Q:UNIT,...; --meta and --doc apply to every output.
+chain::Operation TransformFromArgs(const Args& args, const TxEnv& env) {
+  std::vector<chain::Hash256> inputs;
+  for (const std::string& id : args.GetList("inputs")) inputs.push_back(ParseHash(id, "--inputs"));
+  if (inputs.size() < chain::kMinTransformInputs || inputs.size() > chain::kMaxTransformInputs) {
+    throw CliError("--inputs needs 1..16 distinct asset ids");
+  }
+  const std::vector<chain::MetadataEntry> metadata = ParseMetadata(args);
+  const std::vector<chain::Hash256> documents = ParseDocuments(args);
+  std::vector<wallet::NewAsset> outputs;
+  for (const std::string& spec : SplitList(args.Require("outputs"), ',')) {
+    const size_t colon = spec.find(':');
+    if (colon == std::string::npos) {
+      throw CliError("--outputs entries are Q:UNIT, got '" + spec + "'");
+    }
+    wallet::NewAsset out;
+    out.unit = spec.substr(colon + 1);
+    if (!consensus::IsValidUnit(out.unit)) {
+      throw CliError("--outputs unit '" + out.unit +
+                     "' must be 1..16 printable ASCII characters without spaces");
+    }
+    out.quantity = ParseQuantity(spec.substr(0, colon), out.unit, env, "--outputs");
+    out.metadata = metadata;
+    out.documents = documents;
+    outputs.push_back(std::move(out));
+  }
+  if (outputs.size() < chain::kMinTransformOutputs ||
+      outputs.size() > chain::kMaxTransformOutputs) {
+    throw CliError("--outputs needs 1..16 entries");
+  }
+  return OrThrow(wallet::MakeTransform(std::move(inputs), std::move(outputs)), "--meta");
+}
+
 chain::Operation AttestFromArgs(const Args& args) {
   chain::Hash256 asset = ParseHash(args.Require("asset"), "--asset");
   std::vector<chain::Hash256> docs = ParseDocuments(args);
@@ -287,6 +333,7 @@ chain::Operation OpFromArgs(std::string_view sub, const Args& args, const TxEnv&
   }
   if (sub == "split") return SplitFromArgs(args);
   if (sub == "merge") return MergeFromArgs(args, env);
+  if (sub == "transform") return TransformFromArgs(args, env);
   return AttestFromArgs(args);
 }
 

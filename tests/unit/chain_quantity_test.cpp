@@ -1,10 +1,10 @@
-#include "chain/quantity.h"
-
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <limits>
 #include <string>
+
+#include "chain/quantity.h"
 
 namespace waybill::chain {
 namespace {
@@ -47,7 +47,8 @@ TEST(Quantity, ParseScaledRefuses) {
   // More decimals than the scale: the message names the scale.
   EXPECT_NE(reason("0.2501", 3).find("scale allows 3"), std::string::npos);
   EXPECT_NE(reason("0.5", 0).find("scale allows 0"), std::string::npos);
-  for (std::string_view bad : {"", ".", ".5", "5.", "1.2.3", "-1", "+1", "1e3", " 1", "1,5", "0x1"}) {
+  for (std::string_view bad :
+       {"", ".", ".5", "5.", "1.2.3", "-1", "+1", "1e3", " 1", "1,5", "0x1"}) {
     EXPECT_NE(reason(bad, 3).find("not a decimal number"), std::string::npos) << bad;
   }
   // One step past 2^64 - 1, at each place the overflow can happen.
