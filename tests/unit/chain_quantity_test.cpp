@@ -102,3 +102,32 @@ TEST(Quantity, YieldBigQuantitiesDoNotOverflow) {
 
 }  // namespace
 }  // namespace waybill::chain
+
+namespace waybill::chain {
+namespace {
+
+TEST(Quantity, TransformYieldOfOneUnitEachSide) {
+  const UnitScales units = {{"kg", 3}, {"l", 3}};
+  UnitSum in, out;
+  in.Add(600'000, "kg");
+  in.Add(400'000, "kg");
+  out.Add(830'000, "kg");
+  EXPECT_TRUE(in.single() && out.single());
+  EXPECT_EQ(in.total, 1'000'000u);
+  EXPECT_EQ(*TransformYieldPpm(in, out, units), 830'000u);
+  // Scales come from the table: 1 t (scale 0, absent) into 800 l (scale 3: 800,000).
+  UnitSum t, l;
+  t.Add(1, "t");
+  l.Add(800'000, "l");
+  EXPECT_EQ(*TransformYieldPpm(t, l, units), 800'000'000u);
+  // Mixed units on either side, or nothing: no yield.
+  UnitSum mixed = out;
+  mixed.Add(1, "g");
+  EXPECT_FALSE(mixed.single());
+  EXPECT_FALSE(TransformYieldPpm(in, mixed, units).has_value());
+  EXPECT_FALSE(TransformYieldPpm(mixed, out, units).has_value());
+  EXPECT_FALSE(TransformYieldPpm(UnitSum{}, out, units).has_value());
+}
+
+}  // namespace
+}  // namespace waybill::chain
