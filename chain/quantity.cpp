@@ -86,4 +86,20 @@ bool YieldWithin(unsigned __int128 in, uint8_t scale_in, unsigned __int128 out, 
   return in_side * min_ppm <= out_side && out_side <= in_side * max_ppm;
 }
 
+void UnitSum::Add(Quantity quantity, std::string_view item_unit) {
+  if (count == 0) {
+    unit = item_unit;
+  } else if (unit != item_unit) {
+    mixed = true;
+  }
+  total += quantity;
+  ++count;
+}
+
+std::optional<uint64_t> TransformYieldPpm(const UnitSum& in, const UnitSum& out,
+                                          const UnitScales& units) {
+  if (!in.single() || !out.single()) return std::nullopt;
+  return YieldPpm(in.total, ScaleOf(units, in.unit), out.total, ScaleOf(units, out.unit));
+}
+
 }  // namespace waybill::chain

@@ -47,4 +47,24 @@ std::optional<uint64_t> YieldPpm(unsigned __int128 in, uint8_t scale_in, unsigne
 bool YieldWithin(unsigned __int128 in, uint8_t scale_in, unsigned __int128 out, uint8_t scale_out,
                  uint32_t min_ppm, uint32_t max_ppm);
 
+// The sum of a list of quantities that all have one unit: the inputs or the outputs of a
+// transformation. Add every item; single() holds when there was at least one and all had the
+// same unit. At most 2^64 items of 2^64 - 1 fit the 128-bit total; a transformation has 16.
+struct UnitSum {
+  std::string unit;
+  unsigned __int128 total = 0;
+  size_t count = 0;
+  bool mixed = false;
+  void Add(Quantity quantity, std::string_view item_unit);
+  bool single() const { return count > 0 && !mixed; }
+};
+
+// The yield of a transformation in ppm of real amounts (YieldPpm with the units' scales), when
+// its inputs share one unit and its outputs another (maybe the same); nullopt otherwise (mixed
+// units have no yield) or when YieldPpm has none. Recomputed from the linked assets'
+// quantities, which never change, so every reader of a lineage (RPC getassethistory, the REST
+// trace) shows the same value that the consensus bound was checked against.
+std::optional<uint64_t> TransformYieldPpm(const UnitSum& in, const UnitSum& out,
+                                          const UnitScales& units);
+
 }  // namespace waybill::chain

@@ -21,7 +21,7 @@
 //   metadata        list<entry>(16)       1 + n x entry; entry = key str(32) || kind u8 ||
 //                                                (kind 0: value str(256) | kind 1: commitment hash)
 //   documents       list<hash>(8)         1 + 32n
-//   status          u8                    1      0 open, 1 split, 2 merged
+//   status          u8                    1      0 open, 1 split, 2 merged, 3 transformed
 //   created_height  u32                   4
 //   created_tx      hash                  32
 //   last_event      hash                  32
@@ -35,7 +35,8 @@
 //   asset           hash                  32
 //   sequence        u32                   4
 //   type            u8                    1      1 issue, 2 transfer, 3 split, 4 split_child,
-//                                                5 merge, 6 merge_output, 7 attest, 10 correct
+//                                                5 merge, 6 merge_output, 7 attest,
+//                                                8 transform, 9 transform_output, 10 correct
 //   prev_event      hash                  32
 //   txid            hash                  32
 //   height          u32                   4
@@ -105,12 +106,13 @@ namespace waybill::chain {
 namespace {
 
 // Bound of the asset-link lists (parents, children, related).
-constexpr size_t kMaxLinks = std::max(kMaxSplitParts, kMaxMergeInputs);
+constexpr size_t kMaxLinks =
+    std::max({kMaxSplitParts, kMaxMergeInputs, kMaxTransformInputs, kMaxTransformOutputs});
 
 bool ReadAssetStatus(Reader& r, AssetStatus* out) {
   uint8_t v;
   if (!r.U8(&v)) return false;
-  if (v > static_cast<uint8_t>(AssetStatus::kMerged)) {
+  if (v > static_cast<uint8_t>(AssetStatus::kTransformed)) {
     return r.Fail("unknown asset status " + std::to_string(v));
   }
   *out = static_cast<AssetStatus>(v);
@@ -137,10 +139,8 @@ bool ReadFlag(Reader& r, uint8_t* out) {
 bool ReadEventType(Reader& r, EventType* out) {
   uint8_t v;
   if (!r.U8(&v)) return false;
-  const bool known = (v >= static_cast<uint8_t>(EventType::kIssue) &&
-                      v <= static_cast<uint8_t>(EventType::kAttest)) ||
-                     v == static_cast<uint8_t>(EventType::kCorrect);
-  if (!known) {
+  if (v < static_cast<uint8_t>(EventType::kIssue) ||
+      v > static_cast<uint8_t>(EventType::kCorrect)) {
     return r.Fail("unknown event type " + std::to_string(v));
   }
   *out = static_cast<EventType>(v);
@@ -305,6 +305,8 @@ const char* AssetStatusName(AssetStatus s) {
       return "split";
     case AssetStatus::kMerged:
       return "merged";
+    case AssetStatus::kTransformed:
+      return "transformed";
   }
   return "unknown";
 }
@@ -325,6 +327,10 @@ const char* EventTypeName(EventType t) {
       return "merge_output";
     case EventType::kAttest:
       return "attest";
+    case EventType::kTransform:
+      return "transform";
+    case EventType::kTransformOutput:
+      return "transform_output";
     case EventType::kCorrect:
       return "correct";
   }

@@ -24,6 +24,7 @@ enum class AssetStatus : uint8_t {
   kOpen = 0,
   kSplit = 1,   // closed by asset.split; children hold its quantity
   kMerged = 2,  // closed by asset.merge into one output
+  kTransformed = 3,  // closed by asset.transform; children = its outputs
 };
 const char* AssetStatusName(AssetStatus s);
 
@@ -40,8 +41,9 @@ struct Asset {
   Hash256 created_tx;
   Hash256 last_event;        // id of the newest event of this asset
   uint32_t event_count = 0;  // events recorded so far; the next event's sequence number
-  std::vector<Hash256> parents;   // split: the parent; merge output: the inputs
-  std::vector<Hash256> children;  // split: the children; merged input: the output
+  std::vector<Hash256> parents;   // split: the parent; merge or transform output: the inputs
+  std::vector<Hash256> children;  // split: the children; merged input: the output;
+                                  // transformed input: the outputs
   bool operator==(const Asset&) const = default;
 };
 
@@ -53,7 +55,9 @@ enum class EventType : uint8_t {
   kMerge = 5,        // closed by a merge; related = [output]
   kMergeOutput = 6,  // created by a merge; related = inputs
   kAttest = 7,       // a claim by actor
-  kCorrect = 10,     // asset.correct; related = [the corrected event], changes
+  kTransform = 8,        // closed by a transform; related = outputs
+  kTransformOutput = 9,  // created by a transform; related = inputs
+  kCorrect = 10,         // asset.correct; related = [the corrected event], changes
 };
 const char* EventTypeName(EventType t);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <type_traits>
 
 #include "chain/hash.h"
 #include "chain/lists.h"
@@ -102,6 +103,16 @@ struct OpWriter {
     w.String(op.value);
     w.Hash(op.document);
   }
+  void operator()(const AssetTransformOp& op) {
+    WriteHashes(w, op.inputs);
+    w.CompactSize(op.outputs.size());
+    for (const TransformOutput& out : op.outputs) {
+      w.U64(out.quantity);
+      w.String(out.unit);
+      WriteMetadata(w, out.metadata);
+      WriteHashes(w, out.documents);
+    }
+  }
   void operator()(const PartyProfileOp& op) {
     w.String(op.name);
     w.String(op.role);
@@ -121,6 +132,23 @@ struct OpWriter {
     w.String(op.reason);
   }
 };
+
+bool ReadTransform(Reader& r, AssetTransformOp* op) {
+  uint64_t n;
+  if (!ReadHashes(r, &op->inputs, kMinTransformInputs, kMaxTransformInputs) ||
+      !r.CompactSize(&n, kMaxTransformOutputs)) {
+    return false;
+  }
+  if (n < kMinTransformOutputs) return r.Fail("transform needs at least 1 output");
+  op->outputs.resize(n);
+  for (TransformOutput& out : op->outputs) {
+    if (!r.U64(&out.quantity) || !r.String(&out.unit, kMaxUnitLen) ||
+        !ReadMetadata(r, &out.metadata) || !ReadHashes(r, &out.documents, 0, kMaxDocuments)) {
+      return false;
+    }
+  }
+  return true;
+}
 
 bool ReadPartyProfile(Reader& r, Operation* out) {
   PartyProfileOp op;
@@ -202,6 +230,12 @@ bool ReadOp(Reader& r, Operation* out) {
       *out = std::move(op);
       return true;
     }
+    case OpType::kAssetTransform: {
+      AssetTransformOp op;
+      if (!ReadTransform(r, &op)) return false;
+      *out = std::move(op);
+      return true;
+    }
     case OpType::kPartyProfile:
       return ReadPartyProfile(r, out);
     case OpType::kPartyEndorse:
@@ -250,6 +284,8 @@ const char* OpTypeName(OpType type) {
       return "asset.merge";
     case OpType::kAssetAttest:
       return "asset.attest";
+    case OpType::kAssetTransform:
+      return "asset.transform";
     case OpType::kPartyProfile:
       return "party.profile";
     case OpType::kPartyEndorse:
@@ -261,14 +297,10 @@ const char* OpTypeName(OpType type) {
 }
 
 OpType TypeOf(const Operation& op) {
-  // The variant's alternatives are declared in wire-code order starting at 1. The party
-  // operations are named explicitly, so that they keep their codes 8 and 9 whether or not
-  // code 7 (asset.transform) precedes them in the variant.
-  if (std::holds_alternative<PartyProfileOp>(op)) return OpType::kPartyProfile;
-  if (std::holds_alternative<PartyEndorseOp>(op)) return OpType::kPartyEndorse;
-  // Named, so that it holds whichever of the codes before it have alternatives.
-  if (std::holds_alternative<AssetCorrectOp>(op)) return OpType::kAssetCorrect;
   // The variant's alternatives are declared in wire-code order starting at 1.
+  static_assert(std::variant_size_v<Operation> == static_cast<size_t>(OpType::kAssetCorrect));
+  static_assert(std::is_same_v<std::variant_alternative_t<6, Operation>, AssetTransformOp>);
+  static_assert(std::is_same_v<std::variant_alternative_t<9, Operation>, AssetCorrectOp>);
   return static_cast<OpType>(op.index() + 1);
 }
 
@@ -341,6 +373,8 @@ std::vector<Hash256> NewAssetIds(const Transaction& tx) {
     count = 1;
   } else if (const auto* split = std::get_if<AssetSplitOp>(&tx.op)) {
     count = static_cast<uint32_t>(split->quantities.size());
+  } else if (const auto* transform = std::get_if<AssetTransformOp>(&tx.op)) {
+    count = static_cast<uint32_t>(transform->outputs.size());
   }
   std::vector<Hash256> ids;
   ids.reserve(count);

@@ -28,6 +28,7 @@ enum class OpType : uint8_t {
   kPartyProfile = 8,
   kPartyEndorse = 9,
   kAssetCorrect = 10,
+  kAssetTransform = 7,
 };
 const char* OpTypeName(OpType type);  // "transfer", "asset.issue", ...
 
@@ -44,6 +45,10 @@ inline constexpr size_t kMinSplitParts = 2;
 inline constexpr size_t kMaxSplitParts = 16;
 inline constexpr size_t kMinMergeInputs = 2;
 inline constexpr size_t kMaxMergeInputs = 16;
+inline constexpr size_t kMinTransformInputs = 1;
+inline constexpr size_t kMaxTransformInputs = 16;
+inline constexpr size_t kMinTransformOutputs = 1;
+inline constexpr size_t kMaxTransformOutputs = 16;
 inline constexpr size_t kMaxClaimLen = 32;
 inline constexpr size_t kMaxClaimValueLen = 256;
 inline constexpr size_t kMaxPartyNameLen = 64;
@@ -163,9 +168,28 @@ struct AssetCorrectOp {
   bool operator==(const AssetCorrectOp&) const = default;
 };
 
+// One asset that a transformation creates: the fields of an issue.
+struct TransformOutput {
+  Quantity quantity = 0;
+  std::string unit;
+  std::vector<MetadataEntry> metadata;  // keys strictly ascending
+  std::vector<Hash256> documents;
+  bool operator==(const TransformOutput&) const = default;
+};
+
+// Closes 1..16 inputs and creates 1..16 outputs of any units and quantities (green coffee into
+// roasted coffee and chaff), custodied by the sender. The yield (output to input) is the
+// record; a network may bound it per pair of units (docs/PROTOCOL.md §9.2).
+struct AssetTransformOp {
+  std::vector<Hash256> inputs;  // distinct
+  std::vector<TransformOutput> outputs;
+  bool operator==(const AssetTransformOp&) const = default;
+};
+
+// The alternatives are in wire-code order starting at 1 (TypeOf relies on it).
 using Operation = std::variant<TransferOp, AssetIssueOp, AssetTransferOp, AssetSplitOp,
-                               AssetMergeOp, AssetAttestOp, PartyProfileOp, PartyEndorseOp,
-                               AssetCorrectOp>;
+                               AssetMergeOp, AssetAttestOp, AssetTransformOp, PartyProfileOp,
+                               PartyEndorseOp, AssetCorrectOp>;
 OpType TypeOf(const Operation& op);
 
 struct Transaction {
@@ -202,7 +226,8 @@ Result<Transaction> DecodeTransaction(ByteSpan data);
 Hash256 AssetIdFor(const Hash256& chain_id, const AccountId& sender, uint64_t nonce,
                    uint32_t index);
 // The ids of the assets the tx creates, in order: for an issue or a merge one (index 0), for
-// a split one per part (index i for quantities[i]); none for the other operations. The chain
+// a split one per part (index i for quantities[i]), for a transform one per output (index i
+// for outputs[i]); none for the other operations. The chain
 // id is tx.chain_id (consensus refuses a tx whose chain id is not the network's before it
 // creates anything). The state transition, the JSON forms and the wallet all take new asset
 // ids from here.

@@ -65,6 +65,40 @@ ValidationResult ApplyOp(const OpContext& c, const chain::AssetSplitOp& op) {
   return ValidationResult::Valid();
 }
 
+namespace {
+
+// A merge conserves its inputs: each has the output's unit (`merge-unit-mismatch`, the first
+// other one named) and their quantities sum exactly to the output's (`merge-quantity-mismatch`,
+// detail: the sum; a sum past 2^64 - 1 never matches). A change of unit or weight is a
+// transformation (asset.transform).
+ValidationResult CheckMergeBalance(const std::vector<Asset>& inputs,
+                                   const chain::AssetMergeOp& op) {
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i].unit != op.unit) {
+      return ValidationResult::Invalid(Reason::kMergeUnitMismatch,
+                                       "input " + std::to_string(i) + " " + inputs[i].id.ToHex() +
+                                           " is in " + inputs[i].unit + ", the output in " +
+                                           op.unit);
+    }
+  }
+  std::optional<chain::Quantity> sum = 0;
+  for (const Asset& in : inputs) {
+    sum = chain::CheckedAdd(*sum, in.quantity, std::numeric_limits<chain::Quantity>::max());
+    if (!sum) {
+      return ValidationResult::Invalid(Reason::kMergeQuantityMismatch,
+                                       "the inputs sum past 2^64 - 1");
+    }
+  }
+  if (*sum != op.quantity) {
+    return ValidationResult::Invalid(Reason::kMergeQuantityMismatch,
+                                     "the inputs sum to " + std::to_string(*sum) +
+                                         ", the output has " + std::to_string(op.quantity));
+  }
+  return ValidationResult::Valid();
+}
+
+}  // namespace
+
 ValidationResult ApplyOp(const OpContext& c, const chain::AssetMergeOp& op) {
   std::vector<Asset> inputs(op.inputs.size());
   for (size_t i = 0; i < op.inputs.size(); ++i) {
@@ -72,6 +106,7 @@ ValidationResult ApplyOp(const OpContext& c, const chain::AssetMergeOp& op) {
       return r;
     }
   }
+  if (auto r = CheckMergeBalance(inputs, op); !r.valid()) return r;
   const Hash256 out_id = chain::NewAssetIds(c.tx.tx).front();
   if (auto r = CheckNewAssetId(*c.state, out_id); !r.valid()) return r;
   for (Asset& in : inputs) {

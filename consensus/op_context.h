@@ -79,5 +79,6 @@ ValidationResult ApplyOp(const OpContext& c, const chain::PartyEndorseOp& op);
 ValidationResult HoldsEndorsement(const OpContext& c, const chain::AccountId& account,
                                   std::string_view role, bool* out);
 ValidationResult ApplyOp(const OpContext& c, const chain::AssetCorrectOp& op);  // correct_ops.cpp
+ValidationResult ApplyOp(const OpContext& c, const chain::AssetTransformOp& op);  // transform_ops
 
 }  // namespace waybill::consensus

@@ -45,6 +45,7 @@ enum class Reason : unsigned char {
   kBadClaim,
   kBadProfile,  // party.profile name, role or url; party.endorse role
   kBadGln,      // a `gln` identifier that is not a GS1 GLN
+  kBadTransformInputs,
   // The state transition (§9): these depend on the state the tx meets.
   kBadChainId,
   kNonceReused,
@@ -64,6 +65,9 @@ enum class Reason : unsigned char {
   kNotEndorsed,      // revoking a (role, registrar) not in force
   kNotCustodianOrIssuer,  // asset.correct by neither the custodian nor the issuer
   kUnknownEvent,          // asset.correct's `corrects` is no correctable event of the asset
+  kMergeUnitMismatch,
+  kMergeQuantityMismatch,
+  kYieldOutOfBounds,
   kBadGenesisAllocation,  // genesis file: allocations overflow
   // Chainstate commands (RPC invalidateblock, reconsiderblock, verifychain).
   kBlockNotFound,
@@ -142,6 +146,8 @@ constexpr std::string_view ReasonString(Reason reason) {
       return "bad-profile";
     case Reason::kBadGln:
       return "bad-gln";
+    case Reason::kBadTransformInputs:
+      return "bad-transform-inputs";
     case Reason::kBadChainId:
       return "bad-chain-id";
     case Reason::kNonceReused:
@@ -178,6 +184,12 @@ constexpr std::string_view ReasonString(Reason reason) {
       return "not-custodian-or-issuer";
     case Reason::kUnknownEvent:
       return "unknown-event";
+    case Reason::kMergeUnitMismatch:
+      return "merge-unit-mismatch";
+    case Reason::kMergeQuantityMismatch:
+      return "merge-quantity-mismatch";
+    case Reason::kYieldOutOfBounds:
+      return "yield-out-of-bounds";
     case Reason::kBadGenesisAllocation:
       return "bad-genesis-allocation";
     case Reason::kBlockNotFound:

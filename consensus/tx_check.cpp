@@ -139,10 +139,30 @@ struct OpChecker {
   }
 
   ValidationResult operator()(const chain::AssetIssueOp& op) const {
-    if (op.quantity < 1) return ValidationResult::Invalid(Reason::kBadQuantity, "zero");
-    if (auto r = CheckUnit(op.unit); !r.valid()) return r;
-    if (auto r = CheckMetadata(op.metadata); !r.valid()) return r;
-    return CheckDocuments(op.documents);
+    return CheckNewAsset(op.quantity, op.unit, op.metadata, op.documents);
+  }
+
+  // The fields of an asset that an operation creates (issue, merge, each transform output).
+  static ValidationResult CheckNewAsset(chain::Quantity quantity, const std::string& unit,
+                                        const std::vector<chain::MetadataEntry>& metadata,
+                                        const std::vector<chain::Hash256>& documents) {
+    if (quantity < 1) return ValidationResult::Invalid(Reason::kBadQuantity, "zero");
+    if (auto r = CheckUnit(unit); !r.valid()) return r;
+    if (auto r = CheckMetadata(metadata); !r.valid()) return r;
+    return CheckDocuments(documents);
+  }
+
+  // At most 16 ids: the quadratic scan is cheaper than a set.
+  static ValidationResult CheckDistinct(const std::vector<chain::Hash256>& ids, Reason reason) {
+    for (size_t i = 1; i < ids.size(); ++i) {
+      for (size_t j = 0; j < i; ++j) {
+        if (ids[i] == ids[j]) {
+          return ValidationResult::Invalid(reason, "inputs " + std::to_string(j) + " and " +
+                                                       std::to_string(i) + " are the same");
+        }
+      }
+    }
+    return ValidationResult::Valid();
   }
 
   ValidationResult operator()(const chain::AssetTransferOp&) const {
@@ -171,20 +191,30 @@ struct OpChecker {
       return ValidationResult::Invalid(Reason::kBadMergeInputs,
                                        std::to_string(op.inputs.size()) + " inputs");
     }
-    // At most 16 inputs: the quadratic scan is cheaper than a set.
-    for (size_t i = 1; i < op.inputs.size(); ++i) {
-      for (size_t j = 0; j < i; ++j) {
-        if (op.inputs[i] == op.inputs[j]) {
-          return ValidationResult::Invalid(
-              Reason::kBadMergeInputs,
-              "inputs " + std::to_string(j) + " and " + std::to_string(i) + " are the same");
-        }
+    if (auto r = CheckDistinct(op.inputs, Reason::kBadMergeInputs); !r.valid()) return r;
+    return CheckNewAsset(op.quantity, op.unit, op.metadata, op.documents);
+  }
+
+  ValidationResult operator()(const chain::AssetTransformOp& op) const {
+    if (op.inputs.size() < chain::kMinTransformInputs ||
+        op.inputs.size() > chain::kMaxTransformInputs) {
+      return ValidationResult::Invalid(Reason::kBadTransformInputs,
+                                       std::to_string(op.inputs.size()) + " inputs");
+    }
+    if (op.outputs.size() < chain::kMinTransformOutputs ||
+        op.outputs.size() > chain::kMaxTransformOutputs) {
+      return ValidationResult::Invalid(Reason::kBadTransformInputs,
+                                       std::to_string(op.outputs.size()) + " outputs");
+    }
+    if (auto r = CheckDistinct(op.inputs, Reason::kBadTransformInputs); !r.valid()) return r;
+    for (size_t i = 0; i < op.outputs.size(); ++i) {
+      const chain::TransformOutput& out = op.outputs[i];
+      if (auto r = CheckNewAsset(out.quantity, out.unit, out.metadata, out.documents); !r.valid()) {
+        return r.WithDetail("output " + std::to_string(i) + (r.detail().empty() ? "" : ": ") +
+                            r.detail());
       }
     }
-    if (op.quantity < 1) return ValidationResult::Invalid(Reason::kBadQuantity, "zero");
-    if (auto r = CheckUnit(op.unit); !r.valid()) return r;
-    if (auto r = CheckMetadata(op.metadata); !r.valid()) return r;
-    return CheckDocuments(op.documents);
+    return ValidationResult::Valid();
   }
 
   ValidationResult operator()(const chain::PartyProfileOp& op) const {

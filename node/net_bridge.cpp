@@ -51,6 +51,9 @@ Blame BlameFor(Reason reason) {
     case Reason::kNotEndorsed:
     case Reason::kNotCustodianOrIssuer:
     case Reason::kUnknownEvent:
+    case Reason::kMergeUnitMismatch:
+    case Reason::kMergeQuantityMismatch:
+    case Reason::kYieldOutOfBounds:
       return Blame::kTxState;
     case Reason::kBadVersion:
     case Reason::kHighHash:
@@ -79,6 +82,7 @@ Blame BlameFor(Reason reason) {
     case Reason::kBadClaim:
     case Reason::kBadProfile:
     case Reason::kBadGln:
+    case Reason::kBadTransformInputs:
     case Reason::kBadChainId:
     case Reason::kFeeTooLow:
     case Reason::kBadGenesisAllocation:

@@ -39,6 +39,23 @@ chain::Result<chain::Operation> MakeMerge(std::vector<chain::Hash256> inputs, Ne
   return chain::Operation(std::move(op));
 }
 
+chain::Result<chain::Operation> MakeTransform(std::vector<chain::Hash256> inputs,
+                                             std::vector<NewAsset> outputs) {
+  chain::AssetTransformOp op;
+  op.inputs = std::move(inputs);
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    auto metadata = chain::SortMetadata(std::move(outputs[i].metadata));
+    if (!metadata.ok()) {
+      return chain::Status::Invalid("output " + std::to_string(i) + ": " +
+                                    metadata.status().reason());
+    }
+    op.outputs.push_back(chain::TransformOutput{outputs[i].quantity, std::move(outputs[i].unit),
+                                                std::move(*metadata),
+                                                std::move(outputs[i].documents)});
+  }
+  return chain::Operation(std::move(op));
+}
+
 chain::Operation MakeAttest(const chain::Hash256& asset, std::string claim, std::string value,
                             std::optional<chain::Hash256> document) {
   chain::AssetAttestOp op;

@@ -30,13 +30,18 @@ struct NewAsset {
   std::vector<chain::Hash256> documents;
 };
 
-// One builder per operation. Only MakeIssue, MakeMerge and MakeCorrect can fail (metadata: see
-// chain::SortMetadata).
+// One builder per operation. Only MakeIssue, MakeMerge, MakeTransform and MakeCorrect can fail
+// (metadata: see chain::SortMetadata).
 chain::Operation MakeTransfer(const chain::AccountId& to, chain::Amount amount);
 chain::Result<chain::Operation> MakeIssue(NewAsset asset);
 chain::Operation MakeAssetTransfer(const chain::Hash256& asset, const chain::AccountId& to);
 chain::Operation MakeSplit(const chain::Hash256& asset, std::vector<chain::Quantity> quantities);
 chain::Result<chain::Operation> MakeMerge(std::vector<chain::Hash256> inputs, NewAsset output);
+// A transformation of inputs into outputs (one new asset each, in order: NewAssetIds gives
+// output i the id of index i). Invalid when an output's metadata is (chain::SortMetadata; the
+// reason names the output).
+chain::Result<chain::Operation> MakeTransform(std::vector<chain::Hash256> inputs,
+                                             std::vector<NewAsset> outputs);
 chain::Operation MakeAttest(const chain::Hash256& asset, std::string claim, std::string value,
                             std::optional<chain::Hash256> document);
 // asset.correct: `set` in any order (chain::SortMetadata sorts it; Invalid as there).

@@ -20,7 +20,8 @@ namespace {
 constexpr const char* kTxHelp =
     "Usage: waybill tx COMMAND --key FILE [options]\n"
     "Builds a transaction signed by the key file's key, submits it with sendrawtransaction\n"
-    "and prints its txid (then, for issue, split and merge, the new asset ids, one a line).\n"
+    "and prints its txid (then, for issue, split, merge and transform, the new asset ids, one a\n"
+    "line).\n"
     "Commands:\n"
     "  transfer        --to ADDR --amount N              send N base units of the coin\n"
     "  issue           --quantity Q --unit U [--meta k=v ...] [--doc HEX ...]\n"
@@ -31,11 +32,15 @@ constexpr const char* kTxHelp =
     "                                                    merge assets into a new one\n"
     "  attest          --asset ID --claim C --value V [--doc HEX]\n"
     "                                                    attach a claim to an asset\n"
+    "  transform       --inputs ID,... --outputs Q:UNIT[,Q:UNIT...] [--meta k=v ...]\n"
+    "                  [--doc HEX ...]                   close the inputs into new assets of\n"
+    "                                                    any unit (roasting, milling); --meta\n"
+    "                                                    and --doc go to every output\n"
     "  correct         --asset ID --event EVENTID --set k=v [--set ...] --reason TEXT\n"
     "                                                    amend the metadata of an asset you\n"
     "                                                    hold or issued (EVENTID: its creating\n"
     "                                                    event or an earlier correction)\n"
-    "issue, merge and correct also take --commit k=v: the value stays off the chain, which\n"
+    "issue, merge, transform and correct also take --commit k=v: the value stays off the chain, which\n"
     "records tagged_hash(salt, k, v) with a fresh random salt; salt and value are written to\n"
     "--disclosures FILE (required with --commit; a new file, mode 0600), never printed. Keep\n"
     "that file: `waybill disclose` reads it to prove the value to someone.\n"
@@ -51,8 +56,9 @@ constexpr const char* kTxHelp =
     "--quantity 0.25 --unit kg means the same; more decimals than the scale are refused.\n"
     "Options:\n";
 
-constexpr std::array<std::string_view, 7> kSubcommands = {
-    "transfer", "issue", "asset-transfer", "split", "merge", "attest", "correct"};
+constexpr std::array<std::string_view, 8> kSubcommands = {
+    "transfer", "issue",     "asset-transfer", "split",
+    "merge",    "attest",    "transform",      "correct"};
 
 std::vector<OptionSpec> TxOptions(std::string_view sub) {
   std::vector<OptionSpec> specs = AddOptions(
@@ -74,30 +80,38 @@ std::vector<OptionSpec> TxOptions(std::string_view sub) {
   if (all || sub == "asset-transfer" || sub == "split" || sub == "attest" || sub == "correct") {
     specs.push_back({"asset", "ID", false, "asset id (64 hex)"});
   }
+  if (all || sub == "transform") {
+    specs.push_back({"outputs", "Q:UNIT,...", false,
+                     "the new assets, in order: quantity (as --quantity) and unit each"});
+  }
+  if (all || sub == "issue" || sub == "merge" || sub == "transform") {
+    specs.push_back({"meta", "KEY=VALUE", true, "metadata entry ([a-z0-9._-] keys)"});
+  }
   if (all || sub == "issue" || sub == "merge") {
     specs.push_back({"quantity", "Q", false,
                      "quantity of the new asset: an integer count of the unit's smallest step, "
                      "or a decimal amount in the unit (0.25 = 250 where kg has scale 3)"});
     specs.push_back({"unit", "U", false, "unit of the new asset (e.g. kg, pcs)"});
-    specs.push_back({"meta", "KEY=VALUE", true, "metadata entry ([a-z0-9._-] keys)"});
   }
   if (all || sub == "correct") {
     specs.push_back({"event", "EVENTID", false, "the event corrected (64 hex)"});
     specs.push_back({"set", "KEY=VALUE", true, "metadata entry to replace or add"});
     specs.push_back({"reason", "TEXT", false, "why the correction is made"});
   }
-  if (all || sub == "issue" || sub == "merge" || sub == "correct") {
+  if (all || sub == "issue" || sub == "merge" || sub == "transform" || sub == "correct") {
     specs.push_back({"commit", "KEY=VALUE", true, "metadata entry committed, not published"});
     specs.push_back({"disclosures", "FILE", false, "new file for the --commit salts (0600)"});
   }
-  if (all || sub == "issue" || sub == "merge" || sub == "attest") {
+  if (all || sub == "issue" || sub == "merge" || sub == "attest" || sub == "transform") {
     specs.push_back({"doc", "HEX", true, "document hash (64 hex); attest takes one"});
     specs.push_back({"doc-file", "FILE", true, "document whose SHA-256 to record"});
   }
   if (all || sub == "split") {
     specs.push_back({"quantities", "Q1,Q2,...", false, "quantities of the children"});
   }
-  if (all || sub == "merge") specs.push_back({"inputs", "ID,ID,...", false, "assets to merge"});
+  if (all || sub == "merge" || sub == "transform") {
+    specs.push_back({"inputs", "ID,ID,...", false, "assets to merge or transform"});
+  }
   if (all || sub == "attest") {
     specs.push_back({"claim", "C", false, "claim type ([a-z0-9._-], e.g. temperature.max)"});
     specs.push_back({"value", "V", false, "claim value"});
@@ -309,6 +323,40 @@ chain::Operation MergeFromArgs(const Args& args, const TxEnv& env,
                  "--meta");
 }
 
+// --inputs and --outputs Q:UNIT,...; --meta and --doc apply to every output.
+chain::Operation TransformFromArgs(const Args& args, const TxEnv& env,
+                                   std::vector<wallet::Disclosure>* disclosures) {
+  std::vector<chain::Hash256> inputs;
+  for (const std::string& id : args.GetList("inputs")) inputs.push_back(ParseHash(id, "--inputs"));
+  if (inputs.size() < chain::kMinTransformInputs || inputs.size() > chain::kMaxTransformInputs) {
+    throw CliError("--inputs needs 1..16 distinct asset ids");
+  }
+  const std::vector<chain::MetadataEntry> metadata = ParseMetadata(args, "meta", disclosures);
+  const std::vector<chain::Hash256> documents = ParseDocuments(args);
+  std::vector<wallet::NewAsset> outputs;
+  for (const std::string& spec : SplitList(args.Require("outputs"), ',')) {
+    const size_t colon = spec.find(':');
+    if (colon == std::string::npos) {
+      throw CliError("--outputs entries are Q:UNIT, got '" + spec + "'");
+    }
+    wallet::NewAsset out;
+    out.unit = spec.substr(colon + 1);
+    if (!consensus::IsValidUnit(out.unit)) {
+      throw CliError("--outputs unit '" + out.unit +
+                     "' must be 1..16 printable ASCII characters without spaces");
+    }
+    out.quantity = ParseQuantity(spec.substr(0, colon), out.unit, env, "--outputs");
+    out.metadata = metadata;
+    out.documents = documents;
+    outputs.push_back(std::move(out));
+  }
+  if (outputs.size() < chain::kMinTransformOutputs ||
+      outputs.size() > chain::kMaxTransformOutputs) {
+    throw CliError("--outputs needs 1..16 entries");
+  }
+  return OrThrow(wallet::MakeTransform(std::move(inputs), std::move(outputs)), "--meta");
+}
+
 chain::Operation AttestFromArgs(const Args& args) {
   chain::Hash256 asset = ParseHash(args.Require("asset"), "--asset");
   std::vector<chain::Hash256> docs = ParseDocuments(args);
@@ -343,6 +391,7 @@ chain::Operation OpFromArgs(std::string_view sub, const Args& args, const TxEnv&
   }
   if (sub == "split") return SplitFromArgs(args);
   if (sub == "merge") return MergeFromArgs(args, env, disclosures);
+  if (sub == "transform") return TransformFromArgs(args, env, disclosures);
   return AttestFromArgs(args);
 }
 

@@ -1,9 +1,12 @@
 // Account and asset methods: getaccount, getasset, getassethistory.
 #include <algorithm>
 #include <limits>
+#include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
+#include "chain/quantity.h"
 #include "chain/tx.h"
 #include "consensus/chainstate.h"
 #include "node/rpc/args.h"
@@ -47,6 +50,41 @@ Json GetAssetMethod(NodeContext& ctx, const Args& a) {
   return AssetToJson(RequireAsset(ctx, HashArg(a, 0)), Hrp(ctx), ctx.params->units);
 }
 
+// An asset that an event links to: it exists (the state never drops one), else a local error.
+chain::Asset LinkedAsset(const NodeContext& ctx, const Hash256& id) {
+  auto asset = ctx.chain->GetAsset(id);
+  if (!asset.ok()) ThrowLocal(asset.status().ToString());
+  if (!*asset) ThrowLocal("linked asset " + id.ToHex() + " is missing");
+  return std::move(**asset);
+}
+
+// The yield of the transformation that a transform or transform_output event records, from
+// the linked assets (inputs and outputs, whose quantities never change): the inputs are an
+// output's parents, the outputs an input's children. nullopt for other events and for mixed
+// units (chain::TransformYieldPpm).
+std::optional<uint64_t> EventYield(const NodeContext& ctx, const chain::AssetEvent& e) {
+  std::vector<Hash256> inputs, outputs;
+  if (e.type == chain::EventType::kTransform && !e.related.empty()) {
+    outputs = e.related;
+    inputs = LinkedAsset(ctx, outputs.front()).parents;
+  } else if (e.type == chain::EventType::kTransformOutput && !e.related.empty()) {
+    inputs = e.related;
+    outputs = LinkedAsset(ctx, inputs.front()).children;
+  } else {
+    return std::nullopt;
+  }
+  chain::UnitSum in, out;
+  for (const Hash256& id : inputs) {
+    const chain::Asset asset = LinkedAsset(ctx, id);
+    in.Add(asset.quantity, asset.unit);
+  }
+  for (const Hash256& id : outputs) {
+    const chain::Asset asset = LinkedAsset(ctx, id);
+    out.Add(asset.quantity, asset.unit);
+  }
+  return chain::TransformYieldPpm(in, out, ctx.params->units);
+}
+
 Json GetAssetHistory(NodeContext& ctx, const Args& a) {
   const Hash256 id = HashArg(a, 0);
   const auto from =
@@ -57,7 +95,9 @@ Json GetAssetHistory(NodeContext& ctx, const Args& a) {
   auto events = ctx.chain->GetAssetEvents(id, from, limit);
   if (!events.ok()) ThrowLocal(events.status().ToString());
   Json list = Json::array();
-  for (const chain::AssetEvent& e : *events) list.push_back(EventToJson(e, Hrp(ctx)));
+  for (const chain::AssetEvent& e : *events) {
+    list.push_back(EventToJson(e, Hrp(ctx), EventYield(ctx, e)));
+  }
   return {{"asset", id.ToHex()},
           {"event_count", asset.event_count},
           {"from", from},

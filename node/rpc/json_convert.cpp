@@ -109,6 +109,20 @@ struct OpWriter {
             {"value", op.value},
             {"document", HashOrNull(op.document)}};
   }
+  Json operator()(const chain::AssetTransformOp& op) const {
+    const std::vector<Hash256> ids = chain::NewAssetIds(tx);
+    Json outputs = Json::array();
+    for (size_t i = 0; i < op.outputs.size(); ++i) {
+      const chain::TransformOutput& o = op.outputs[i];
+      outputs.push_back({{"quantity", o.quantity},
+                         {"amount", Amount(o.quantity, o.unit)},
+                         {"unit", o.unit},
+                         {"metadata", MetadataToJson(o.metadata)},
+                         {"documents", HashArray(o.documents)},
+                         {"asset", ids[i].ToHex()}});
+    }
+    return {{"inputs", HashArray(op.inputs)}, {"outputs", std::move(outputs)}};
+  }
   Json operator()(const chain::PartyProfileOp& op) const {
     return {{"name", op.name},
             {"role", op.role},
@@ -274,7 +288,8 @@ Json AssetToJson(const chain::Asset& a, std::string_view hrp, const chain::UnitS
           {"children", HashArray(a.children)}};
 }
 
-Json EventToJson(const chain::AssetEvent& e, std::string_view hrp) {
+Json EventToJson(const chain::AssetEvent& e, std::string_view hrp,
+                 std::optional<uint64_t> yield_ppm) {
   Json j = {{"event", e.id.ToHex()},
             {"asset", e.asset.ToHex()},
             {"sequence", e.sequence},
@@ -333,6 +348,9 @@ Json PartyEventToJson(const chain::PartyEvent& e, std::string_view hrp) {
   if (e.type == chain::EventType::kCorrect) {
     j["reason"] = e.value;
     j["changes"] = ChangesToJson(e.changes);
+  }
+  if (e.type == chain::EventType::kTransform || e.type == chain::EventType::kTransformOutput) {
+    j["yield_ppm"] = yield_ppm ? Json(*yield_ppm) : Json(nullptr);
   }
   return j;
 }

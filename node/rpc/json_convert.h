@@ -78,6 +78,8 @@ Json BlockToJson(const chain::DecodedBlock& block, const BlockPosition& pos,
 //   asset.attest:   asset, claim, value, document (hex or null)
 //   party.profile:  name, role, identifiers [{key, value}], url, document (hex or null)
 //   party.endorse:  account (address), role, action ("endorse" or "revoke")
+//   asset.transform: inputs [ids], outputs [{quantity, amount, unit, metadata, documents,
+//                   asset (new id)}]
 Json TxToJson(const chain::Transaction& tx, const chain::Hash256& txid, size_t size,
               std::string_view hrp, const chain::UnitScales& units);
 Json TxToJson(const chain::TxWithId& txw, std::string_view hrp, const chain::UnitScales& units);
@@ -87,14 +89,18 @@ Json AccountToJson(const chain::AccountId& id, const chain::Account& account, st
 
 // {asset, issuer, issuer_account, custodian, custodian_account, quantity, amount, unit, metadata,
 //  documents, status, created_height, created_tx, last_event, event_count, parents,
-//  children}. status is "open", "split" or "merged" (AssetStatusName).
+//  children}. status is "open", "split", "merged" or "transformed" (AssetStatusName).
 Json AssetToJson(const chain::Asset& asset, std::string_view hrp, const chain::UnitScales& units);
 
 // {event, asset, sequence, type, prev_event, txid, height, time, actor, actor_account,
 //  counterparty, counterparty_account, related}, plus claim, value, document for an
-// attestation, with attester_certified (bool). type is EventTypeName ("issue", "transfer", ...).
-// prev_event is null for the creating event and counterparty null when there is none.
-Json EventToJson(const chain::AssetEvent& event, std::string_view hrp);
+// attestation, with attester_certified (bool), and yield_ppm for a transform or
+// transform_output event (the caller computes it from the linked assets,
+// chain::TransformYieldPpm; null when it has none, e.g. mixed units). type is EventTypeName
+// ("issue", "transfer", ...). prev_event is null for the creating event and counterparty null
+// when there is none.
+Json EventToJson(const chain::AssetEvent& event, std::string_view hrp,
+                 std::optional<uint64_t> yield_ppm = std::nullopt);
 
 // {address, account, name, role, identifiers [{key, value}], url, document, version,
 //  updated_height, history_count}: a party record (the caller adds what it read besides).

@@ -105,13 +105,13 @@ class WalletCliTest(WaybillTestFramework):
 
         log("merge the parts into puree")
         merge = self.tx(node, "merge", bob_key, "--inputs", f"{part_a},{part_b}",
-                        "--quantity", 950, "--unit", "kg", "--meta", "product=puree")
+                        "--quantity", 1000, "--unit", "kg", "--meta", "product=puree")
         puree = merge["assets"][0]
         self.mine(rpc, miner)
         p = rpc.getasset(puree)
         assert_equal(p["custodian"], bob)
         assert_equal(p["status"], "open")
-        assert_equal(p["quantity"], 950)
+        assert_equal(p["quantity"], 1000)
         assert_equal(sorted(p["parents"]), sorted([part_a, part_b]), "merge parents")
         for part in (part_a, part_b):
             c = rpc.getasset(part)

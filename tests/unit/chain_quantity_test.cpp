@@ -1,10 +1,10 @@
-#include "chain/quantity.h"
-
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <limits>
 #include <string>
+
+#include "chain/quantity.h"
 
 namespace waybill::chain {
 namespace {
@@ -47,7 +47,8 @@ TEST(Quantity, ParseScaledRefuses) {
   // More decimals than the scale: the message names the scale.
   EXPECT_NE(reason("0.2501", 3).find("scale allows 3"), std::string::npos);
   EXPECT_NE(reason("0.5", 0).find("scale allows 0"), std::string::npos);
-  for (std::string_view bad : {"", ".", ".5", "5.", "1.2.3", "-1", "+1", "1e3", " 1", "1,5", "0x1"}) {
+  for (std::string_view bad :
+       {"", ".", ".5", "5.", "1.2.3", "-1", "+1", "1e3", " 1", "1,5", "0x1"}) {
     EXPECT_NE(reason(bad, 3).find("not a decimal number"), std::string::npos) << bad;
   }
   // One step past 2^64 - 1, at each place the overflow can happen.
@@ -97,6 +98,35 @@ TEST(Quantity, YieldBigQuantitiesDoNotOverflow) {
   EXPECT_EQ(*YieldPpm(in, 0, 1, 0), 0u);
   EXPECT_FALSE(YieldPpm(0, 0, 1, 0).has_value());
   EXPECT_FALSE(YieldPpm(1, 9, in, 0).has_value());  // past 2^64 - 1 ppm
+}
+
+}  // namespace
+}  // namespace waybill::chain
+
+namespace waybill::chain {
+namespace {
+
+TEST(Quantity, TransformYieldOfOneUnitEachSide) {
+  const UnitScales units = {{"kg", 3}, {"l", 3}};
+  UnitSum in, out;
+  in.Add(600'000, "kg");
+  in.Add(400'000, "kg");
+  out.Add(830'000, "kg");
+  EXPECT_TRUE(in.single() && out.single());
+  EXPECT_EQ(in.total, 1'000'000u);
+  EXPECT_EQ(*TransformYieldPpm(in, out, units), 830'000u);
+  // Scales come from the table: 1 t (scale 0, absent) into 800 l (scale 3: 800,000).
+  UnitSum t, l;
+  t.Add(1, "t");
+  l.Add(800'000, "l");
+  EXPECT_EQ(*TransformYieldPpm(t, l, units), 800'000'000u);
+  // Mixed units on either side, or nothing: no yield.
+  UnitSum mixed = out;
+  mixed.Add(1, "g");
+  EXPECT_FALSE(mixed.single());
+  EXPECT_FALSE(TransformYieldPpm(in, mixed, units).has_value());
+  EXPECT_FALSE(TransformYieldPpm(mixed, out, units).has_value());
+  EXPECT_FALSE(TransformYieldPpm(UnitSum{}, out, units).has_value());
 }
 
 }  // namespace

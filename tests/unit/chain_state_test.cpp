@@ -251,16 +251,18 @@ TEST(StateEncoding, UnknownEnumValuesRejected) {
   // empty unit, metadata and documents: three single length bytes, then status
   const size_t status_offset = kAssetUnitLenOffset + 3;
   ASSERT_EQ(enc[status_offset], 0);
-  enc[status_offset] = 3;
+  enc[status_offset] = 4;
   EXPECT_FALSE(DecodeAsset(enc).ok());
-  enc[status_offset] = 2;
+  enc[status_offset] = 3;  // transformed
   EXPECT_TRUE(DecodeAsset(enc).ok());
 
   AssetEvent e;
   Bytes ev = EncodeAssetEvent(e);
   const size_t type_offset = 32 + 32 + 4;
   ASSERT_EQ(ev[type_offset], 1);
-  for (uint8_t bad : {0, 8, 255}) {
+  ev[type_offset] = 9;  // transform_output
+  EXPECT_TRUE(DecodeAssetEvent(ev).ok());
+  for (uint8_t bad : {0, 10, 255}) {
     ev[type_offset] = bad;
     EXPECT_FALSE(DecodeAssetEvent(ev).ok()) << int(bad);
   }
@@ -282,7 +284,7 @@ class Random : public testing::RandomValues {
     a.unit = String(kMaxUnitLen);
     a.metadata = Metadata();
     a.documents = Hashes(0, kMaxDocuments);
-    a.status = static_cast<AssetStatus>(Between(0, static_cast<size_t>(AssetStatus::kMerged)));
+    a.status = static_cast<AssetStatus>(Between(0, static_cast<size_t>(AssetStatus::kTransformed)));
     a.created_height = U32();
     a.created_tx = Hash();
     a.last_event = Hash();
@@ -297,7 +299,8 @@ class Random : public testing::RandomValues {
     e.asset = Hash();
     e.sequence = U32();
     e.type = static_cast<EventType>(
-        Between(static_cast<size_t>(EventType::kIssue), static_cast<size_t>(EventType::kAttest)));
+        Between(static_cast<size_t>(EventType::kIssue),
+                static_cast<size_t>(EventType::kTransformOutput)));
     e.prev_event = Hash();
     e.txid = Hash();
     e.height = U32();
@@ -383,6 +386,7 @@ TEST(StateEncoding, Names) {
   EXPECT_STREQ(AssetStatusName(AssetStatus::kOpen), "open");
   EXPECT_STREQ(AssetStatusName(AssetStatus::kSplit), "split");
   EXPECT_STREQ(AssetStatusName(AssetStatus::kMerged), "merged");
+  EXPECT_STREQ(AssetStatusName(AssetStatus::kTransformed), "transformed");
   EXPECT_STREQ(EventTypeName(EventType::kIssue), "issue");
   EXPECT_STREQ(EventTypeName(EventType::kTransfer), "transfer");
   EXPECT_STREQ(EventTypeName(EventType::kSplit), "split");
@@ -390,6 +394,8 @@ TEST(StateEncoding, Names) {
   EXPECT_STREQ(EventTypeName(EventType::kMerge), "merge");
   EXPECT_STREQ(EventTypeName(EventType::kMergeOutput), "merge_output");
   EXPECT_STREQ(EventTypeName(EventType::kAttest), "attest");
+  EXPECT_STREQ(EventTypeName(EventType::kTransform), "transform");
+  EXPECT_STREQ(EventTypeName(EventType::kTransformOutput), "transform_output");
 }
 
 TEST(StateEncoding, AssetEventIdIsTaggedHashOfTxidAndAsset) {

@@ -46,7 +46,15 @@ std::vector<Operation> AllOps() {
                      Hashes(kMaxDocuments, 120)};
   AssetAttestOp attest{H(4), std::string(kMaxClaimLen, 'c'), std::string(kMaxClaimValueLen, 'v'),
                        H(5)};
-  return {TransferOp{H(1), 123456789}, issue, AssetTransferOp{H(2), H(6)}, split, merge, attest};
+  AssetTransformOp transform{Hashes(kMaxTransformInputs, 140), {}};
+  for (size_t i = 0; i < kMaxTransformOutputs; ++i) {
+    TransformOutput out{830'000 + i, std::string(kMaxUnitLen, 'u'), {},
+                        Hashes(i == 1 ? kMaxDocuments : 1, 160)};
+    if (i == 0) out.metadata = FullMetadata();
+    transform.outputs.push_back(std::move(out));
+  }
+  return {TransferOp{H(1), 123456789}, issue, AssetTransferOp{H(2), H(6)}, split, merge, attest,
+          transform};
 }
 
 Transaction MakeTx(Operation op) {
@@ -65,7 +73,7 @@ constexpr size_t kOpTypeOffset = 2 + 32 + 32 + 8 + 8;
 
 TEST(Transaction, EveryOpTypeRoundTrips) {
   auto ops = AllOps();
-  ASSERT_EQ(ops.size(), 6u);
+  ASSERT_EQ(ops.size(), 7u);
   for (size_t i = 0; i < ops.size(); ++i) {
     Transaction tx = MakeTx(ops[i]);
     EXPECT_EQ(static_cast<size_t>(TypeOf(tx.op)), i + 1);
@@ -110,6 +118,7 @@ TEST(Transaction, OpNames) {
   EXPECT_STREQ(OpTypeName(OpType::kAssetSplit), "asset.split");
   EXPECT_STREQ(OpTypeName(OpType::kAssetMerge), "asset.merge");
   EXPECT_STREQ(OpTypeName(OpType::kAssetAttest), "asset.attest");
+  EXPECT_STREQ(OpTypeName(OpType::kAssetTransform), "asset.transform");
 }
 
 TEST(Transaction, IdCommitsToSignatureSigHashDoesNot) {
@@ -143,7 +152,7 @@ TEST(Transaction, IdCommitsToSignatureSigHashDoesNot) {
 
 TEST(Transaction, UnknownOpTypeRejected) {
   Bytes enc = MakeTx(TransferOp{H(1), 10}).Serialize();
-  for (uint8_t bad : {0, 7, 8, 0x80, 0xff}) {
+  for (uint8_t bad : {0, 8, 0x80, 0xff}) {
     Bytes b = enc;
     b[kOpTypeOffset] = bad;
     auto d = DecodeTransaction(b);
@@ -323,7 +332,7 @@ class Random : public testing::RandomValues {
   using RandomValues::RandomValues;
 
   Operation Op() {
-    switch (Between(0, 5)) {
+    switch (Between(0, 6)) {
       case 0:
         return TransferOp{Hash(), U64()};
       case 1:
@@ -338,8 +347,18 @@ class Random : public testing::RandomValues {
       case 4:
         return AssetMergeOp{Hashes(kMinMergeInputs, kMaxMergeInputs), U64(), String(kMaxUnitLen),
                             Metadata(), Hashes(0, kMaxDocuments)};
-      default:
+      case 5:
         return AssetAttestOp{Hash(), String(kMaxClaimLen), String(kMaxClaimValueLen), Hash()};
+      default: {
+        AssetTransformOp op{Hashes(kMinTransformInputs, kMaxTransformInputs), {}};
+        op.outputs.resize(Between(kMinTransformOutputs, kMaxTransformOutputs));
+        // Metadata on the first output only: 16 full maps would pass kMaxTxSize.
+        for (auto& o : op.outputs) {
+          o = TransformOutput{U64(), String(kMaxUnitLen), {}, Hashes(0, kMaxDocuments)};
+        }
+        op.outputs.front().metadata = Metadata();
+        return op;
+      }
     }
   }
   Transaction Tx() {

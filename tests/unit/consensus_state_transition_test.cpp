@@ -54,11 +54,12 @@ AssetIssueOp Issue(chain::Quantity quantity, std::string unit = "kg") {
   return op;
 }
 
-AssetMergeOp Merge(std::vector<Hash256> inputs) {
+// A merge into quantity of unit (a balanced merge: the inputs' units and sum, PROTOCOL §9.2).
+AssetMergeOp Merge(std::vector<Hash256> inputs, Quantity quantity, std::string unit = "kg") {
   AssetMergeOp op;
   op.inputs = std::move(inputs);
-  op.quantity = 1;
-  op.unit = "pallet";
+  op.quantity = quantity;
+  op.unit = std::move(unit);
   op.metadata = {{"sscc", "003456789012345678"}};
   return op;
 }
@@ -277,7 +278,7 @@ TEST_F(StateTransitionTest, UnknownAsset) {
   EXPECT_EQ(Apply(kAlice, 0, AssetAttestOp{nowhere, "grade", "A", {}}), "unknown-asset");
   Ok(kAlice, Issue(5));
   const Hash256 mine = chain::AssetIdFor(params_.chain_id(), f_.Id(kAlice), 0, 0);
-  EXPECT_EQ(Apply(kAlice, 1, Merge({mine, nowhere})), "unknown-asset");
+  EXPECT_EQ(Apply(kAlice, 1, Merge({mine, nowhere}, 1)), "unknown-asset");
 }
 
 TEST_F(StateTransitionTest, AssetTransferRules) {
@@ -304,8 +305,8 @@ TEST_F(StateTransitionTest, ClosedAsset) {
   EXPECT_EQ(Apply(kAlice, 2, AssetSplitOp{lot, {2, 3}}), "asset-closed");
   const Hash256 a = chain::AssetIdFor(params_.chain_id(), f_.Id(kAlice), 1, 0);
   const Hash256 b = chain::AssetIdFor(params_.chain_id(), f_.Id(kAlice), 1, 1);
-  EXPECT_EQ(Apply(kAlice, 2, Merge({a, lot})), "asset-closed");
-  Ok(kAlice, Merge({a, b}));
+  EXPECT_EQ(Apply(kAlice, 2, Merge({a, lot}, 10)), "asset-closed");
+  Ok(kAlice, Merge({a, b}, 5));
   EXPECT_EQ(AssetOf(a).status, AssetStatus::kMerged);
   EXPECT_EQ(Apply(kAlice, 3, AssetTransferOp{a, f_.Id(kBob)}), "asset-closed");
   // Closed assets can still be attested.
@@ -338,13 +339,13 @@ TEST_F(StateTransitionTest, MergeRules) {
   const Hash256 a0 = chain::AssetIdFor(params_.chain_id(), f_.Id(kAlice), 0, 0);
   const Hash256 b0 = chain::AssetIdFor(params_.chain_id(), f_.Id(kBob), 0, 0);
   const Hash256 a1 = chain::AssetIdFor(params_.chain_id(), f_.Id(kAlice), 1, 0);
-  EXPECT_EQ(Apply(kAlice, 2, Merge({a0, b0})), "not-custodian");  // a foreign input
-  EXPECT_EQ(Apply(kAlice, 2, Merge({b0, a0})), "not-custodian");
-  EXPECT_EQ(Apply(kAlice, 2, Merge({a0, a1, a0})), "bad-merge-inputs");
-  EXPECT_EQ(Apply(kAlice, 2, Merge({a0, a0})), "bad-merge-inputs");
+  EXPECT_EQ(Apply(kAlice, 2, Merge({a0, b0}, 11)), "not-custodian");  // a foreign input
+  EXPECT_EQ(Apply(kAlice, 2, Merge({b0, a0}, 11)), "not-custodian");
+  EXPECT_EQ(Apply(kAlice, 2, Merge({a0, a1, a0}, 17)), "bad-merge-inputs");
+  EXPECT_EQ(Apply(kAlice, 2, Merge({a0, a0}, 10)), "bad-merge-inputs");
   EXPECT_EQ(AssetOf(a0).status, AssetStatus::kOpen);
   EXPECT_EQ(AssetOf(b0).status, AssetStatus::kOpen);
-  EXPECT_EQ(Apply(kAlice, 2, Merge({a0, a1})), "valid");
+  EXPECT_EQ(Apply(kAlice, 2, Merge({a0, a1}, 12)), "valid");
 }
 
 TEST_F(StateTransitionTest, FailingTxLeavesStateUntouched) {
@@ -354,7 +355,7 @@ TEST_F(StateTransitionTest, FailingTxLeavesStateUntouched) {
   // Each of these fails after the fee was debited on the tx's overlay.
   EXPECT_EQ(Apply(kAlice, 1, AssetTransferOp{H(0x42), f_.Id(kBob)}), "unknown-asset");
   EXPECT_EQ(Apply(kAlice, 1, AssetSplitOp{lot, {1, 1}}), "bad-split-sum");
-  EXPECT_EQ(Apply(kAlice, 1, Merge({lot, H(0x42)})), "unknown-asset");
+  EXPECT_EQ(Apply(kAlice, 1, Merge({lot, H(0x42)}, 5)), "unknown-asset");
   EXPECT_EQ(Apply(kBob, 0, AssetTransferOp{lot, f_.Id(kBob)}), "not-custodian");
   EXPECT_EQ(state_.changes(), before);
 
@@ -493,19 +494,19 @@ TEST_F(StateTransitionTest, ProvenancePathThroughBlocks) {
     EXPECT_EQ(b.last_event, be.id);
   }
 
-  // 3: Carol (an exporter) packs her part with crates of her own into a pallet.
-  chain::Transaction crates = tx(kCarol, Issue(40, "crate"));
+  // 3: Carol (an exporter) merges her part with a lot of her own into one shipment.
+  chain::Transaction crates = tx(kCarol, Issue(40, "kg"));
   const Hash256 crate_lot = chain::AssetIdFor(params_.chain_id(), f_.Id(kCarol), 0, 0);
-  chain::Transaction pack = tx(kCarol, Merge({part_b, crate_lot}));
+  chain::Transaction pack = tx(kCarol, Merge({part_b, crate_lot}, 540));
   const Hash256 pallet = chain::AssetIdFor(params_.chain_id(), f_.Id(kCarol), 1, 0);
   ASSERT_TRUE(ConnectBlock({crates, pack}).valid());
   {
     Asset p = AssetOf(pallet);
     EXPECT_EQ(p.issuer, f_.Id(kCarol));
     EXPECT_EQ(p.custodian, f_.Id(kCarol));
-    EXPECT_EQ(p.quantity, 1u);
-    EXPECT_EQ(p.unit, "pallet");
-    EXPECT_EQ(p.metadata, Merge({}).metadata);
+    EXPECT_EQ(p.quantity, 540u);
+    EXPECT_EQ(p.unit, "kg");
+    EXPECT_EQ(p.metadata, Merge({}, 0).metadata);
     EXPECT_EQ(p.parents, (std::vector<Hash256>{part_b, crate_lot}));
     EXPECT_EQ(p.status, AssetStatus::kOpen);
     AssetEvent pe = EventOf(pallet, 0);

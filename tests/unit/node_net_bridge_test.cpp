@@ -20,6 +20,7 @@ const std::set<Reason> kTxStateReasons = {
     Reason::kBalanceOverflow, Reason::kFeeOverflow,         Reason::kMempoolFull,
     Reason::kTooManyPending,  Reason::kTransferToSelf,      Reason::kBadSplitSum,
     Reason::kNotCustodianOrIssuer, Reason::kUnknownEvent,
+    Reason::kMergeUnitMismatch, Reason::kMergeQuantityMismatch, Reason::kYieldOutOfBounds,
 };
 
 TEST(NetBridgeTest, TxVerdictForEveryReason) {

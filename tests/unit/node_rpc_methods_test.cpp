@@ -816,6 +816,48 @@ TEST_F(JsonConvertTest, EveryOperationShowsItsFields) {
   ToJson(unsigned_tx);
 }
 
+TEST_F(JsonConvertTest, TransformAndItsEvents) {
+  const Hash256 a = chain::AssetIdFor(params_.chain_id(), Id(0), 0, 0);
+  const Hash256 doc = *Hash256::FromHex(std::string(64, 'd'));
+  chain::AssetTransformOp op{{a}, {{830'000, "kg", {{"product", "roasted"}}, {doc}},
+                                   {20, "pcs", {}, {}}}};
+  Json j = ToJson(Make(0, 3, op));
+  EXPECT_EQ(j["op"],
+            Json({{"type", "asset.transform"},
+                  {"inputs", {a.ToHex()}},
+                  {"outputs",
+                   {{{"quantity", 830'000},
+                     {"amount", "830.000"},
+                     {"unit", "kg"},
+                     {"metadata", Json::parse(R"([{"key":"product","value":"roasted"}])")},
+                     {"documents", {doc.ToHex()}},
+                     {"asset", chain::AssetIdFor(params_.chain_id(), Id(0), 3, 0).ToHex()}},
+                    {{"quantity", 20},
+                     {"amount", "20"},
+                     {"unit", "pcs"},
+                     {"metadata", Json::array()},
+                     {"documents", Json::array()},
+                     {"asset", chain::AssetIdFor(params_.chain_id(), Id(0), 3, 1).ToHex()}}}}}));
+
+  chain::AssetEvent e;
+  e.type = chain::EventType::kTransform;
+  e.related = {a};
+  EXPECT_EQ(EventToJson(e, "wbr", 830'000)["yield_ppm"], 830'000);
+  EXPECT_TRUE(EventToJson(e, "wbr")["yield_ppm"].is_null());  // mixed units: none
+  e.type = chain::EventType::kTransformOutput;
+  EXPECT_EQ(EventToJson(e, "wbr", 5)["yield_ppm"], 5);
+  e.type = chain::EventType::kMergeOutput;
+  EXPECT_FALSE(EventToJson(e, "wbr", 5).contains("yield_ppm"));
+
+  chain::Asset asset;
+  asset.quantity = 250;
+  asset.unit = "kg";
+  asset.status = chain::AssetStatus::kTransformed;
+  Json aj = AssetToJson(asset, "wbr", params_.units);
+  EXPECT_EQ(aj["amount"], "0.250");
+  EXPECT_EQ(aj["status"], "transformed");
+}
+
 TEST_F(JsonConvertTest, Shapes) {
   chain::Transaction split = Make(0, 3, chain::AssetSplitOp{Hash256{}, {1, 2}});
   Json j = TxToJson(chain::MakeTxWithId(split), "wbr", params_.units);
