@@ -143,7 +143,7 @@ TEST(Transaction, IdCommitsToSignatureSigHashDoesNot) {
 
 TEST(Transaction, UnknownOpTypeRejected) {
   Bytes enc = MakeTx(TransferOp{H(1), 10}).Serialize();
-  for (uint8_t bad : {0, 7, 8, 0x80, 0xff}) {
+  for (uint8_t bad : {0, 7, 11, 0x80, 0xff}) {
     Bytes b = enc;
     b[kOpTypeOffset] = bad;
     auto d = DecodeTransaction(b);

@@ -19,6 +19,8 @@ const std::set<Reason> kTxStateReasons = {
     Reason::kUnknownAsset,    Reason::kAssetClosed,         Reason::kAssetExists,
     Reason::kBalanceOverflow, Reason::kFeeOverflow,         Reason::kMempoolFull,
     Reason::kTooManyPending,  Reason::kTransferToSelf,      Reason::kBadSplitSum,
+    Reason::kNotRegistrar,    Reason::kNoProfile,           Reason::kAlreadyEndorsed,
+    Reason::kNotEndorsed,
 };
 
 TEST(NetBridgeTest, TxVerdictForEveryReason) {
