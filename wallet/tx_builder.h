@@ -30,7 +30,7 @@ struct NewAsset {
   std::vector<chain::Hash256> documents;
 };
 
-// One builder per operation. Only MakeIssue and MakeMerge can fail (metadata: see
+// One builder per operation. Only MakeIssue, MakeMerge and MakeProfile can fail (metadata: see
 // chain::SortMetadata).
 chain::Operation MakeTransfer(const chain::AccountId& to, chain::Amount amount);
 chain::Result<chain::Operation> MakeIssue(NewAsset asset);
@@ -39,6 +39,18 @@ chain::Operation MakeSplit(const chain::Hash256& asset, std::vector<chain::Quant
 chain::Result<chain::Operation> MakeMerge(std::vector<chain::Hash256> inputs, NewAsset output);
 chain::Operation MakeAttest(const chain::Hash256& asset, std::string claim, std::string value,
                             std::optional<chain::Hash256> document);
+// A party profile (party.profile). Invalid when the identifiers do not sort (see
+// chain::SortMetadata; the count limit of 8 is the decoder's, checked by BuildTx).
+struct Profile {
+  std::string name;
+  std::string role;
+  std::vector<chain::MetadataEntry> identifiers;  // any order
+  std::string url;
+  std::optional<chain::Hash256> document;
+};
+chain::Result<chain::Operation> MakeProfile(Profile profile);
+// A registrar's endorsement of account's profile for role, or (revoke) its revocation.
+chain::Operation MakeEndorse(const chain::AccountId& account, std::string role, bool revoke);
 
 // What a tx needs besides its operation and its sender.
 struct TxParams {

@@ -29,6 +29,12 @@ constexpr const char* kTxHelp =
     "                                                    merge assets into a new one\n"
     "  attest          --asset ID --claim C --value V [--doc HEX]\n"
     "                                                    attach a claim to an asset\n"
+    "  profile         --name N --role R [--id KEY=VALUE ...] [--url U] [--doc HEX]\n"
+    "                                                    publish (replace) your party profile;\n"
+    "                                                    --id gln=... must be a GS1 GLN\n"
+    "  endorse         --account ADDR --role R [--revoke]\n"
+    "                                                    as a registrar, endorse (or revoke) an\n"
+    "                                                    account's profile for a role\n"
     "By default the nonce is the sender's pending nonce (getaccount), the fee is the size\n"
     "times the node's minimum fee per byte (getmempoolinfo) and the chain id is the node's\n"
     "(getblockchaininfo). With --dry-run nothing is sent: the signed hex, the txid and any\n"
@@ -36,8 +42,8 @@ constexpr const char* kTxHelp =
     "the fee rate then come from --genesis or --network; --chain-id overrides).\n"
     "Options:\n";
 
-constexpr std::array<std::string_view, 6> kSubcommands = {"transfer", "issue", "asset-transfer",
-                                                          "split",    "merge", "attest"};
+constexpr std::array<std::string_view, 8> kSubcommands = {
+    "transfer", "issue", "asset-transfer", "split", "merge", "attest", "profile", "endorse"};
 
 std::vector<OptionSpec> TxOptions(std::string_view sub) {
   std::vector<OptionSpec> specs = AddOptions(
@@ -64,8 +70,8 @@ std::vector<OptionSpec> TxOptions(std::string_view sub) {
     specs.push_back({"unit", "U", false, "unit of the new asset (e.g. kg, pcs)"});
     specs.push_back({"meta", "KEY=VALUE", true, "metadata entry ([a-z0-9._-] keys)"});
   }
-  if (all || sub == "issue" || sub == "merge" || sub == "attest") {
-    specs.push_back({"doc", "HEX", true, "document hash (64 hex); attest takes one"});
+  if (all || sub == "issue" || sub == "merge" || sub == "attest" || sub == "profile") {
+    specs.push_back({"doc", "HEX", true, "document hash (64 hex); attest and profile take one"});
     specs.push_back({"doc-file", "FILE", true, "document whose SHA-256 to record"});
   }
   if (all || sub == "split") {
@@ -75,6 +81,18 @@ std::vector<OptionSpec> TxOptions(std::string_view sub) {
   if (all || sub == "attest") {
     specs.push_back({"claim", "C", false, "claim type ([a-z0-9._-], e.g. temperature.max)"});
     specs.push_back({"value", "V", false, "claim value"});
+  }
+  if (all || sub == "profile") {
+    specs.push_back({"name", "N", false, "display name (1..64 bytes of text)"});
+    specs.push_back({"id", "KEY=VALUE", true, "identifier (e.g. gln=0614141000005), at most 8"});
+    specs.push_back({"url", "U", false, "the party's web address"});
+  }
+  if (all || sub == "profile" || sub == "endorse") {
+    specs.push_back({"role", "R", false, "role ([a-z0-9._-], e.g. farm, certifier)"});
+  }
+  if (all || sub == "endorse") {
+    specs.push_back({"account", "ADDR", false, "the account whose profile to endorse"});
+    specs.push_back({"revoke", "", false, "revoke the endorsement instead"});
   }
   return specs;
 }
@@ -132,17 +150,19 @@ T OrThrow(chain::Result<T> result, std::string_view what) {
 
 // --meta KEY=VALUE entries, each checked against the content rules here so that the error
 // names the entry; wallet/ sorts them (chain::SortMetadata: count, duplicates).
-std::vector<chain::MetadataEntry> ParseMetadata(const Args& args) {
+std::vector<chain::MetadataEntry> ParseMetadata(const Args& args,
+                                                std::string_view option = "meta") {
+  const std::string flag = "--" + std::string(option);
   std::vector<chain::MetadataEntry> md;
-  for (const std::string& kv : args.GetAll("meta")) {
+  for (const std::string& kv : args.GetAll(option)) {
     size_t eq = kv.find('=');
-    if (eq == std::string::npos) throw CliError("--meta must be KEY=VALUE, got '" + kv + "'");
+    if (eq == std::string::npos) throw CliError(flag + " must be KEY=VALUE, got '" + kv + "'");
     chain::MetadataEntry e{kv.substr(0, eq), kv.substr(eq + 1)};
     if (!consensus::IsValidMetadataKey(e.key)) {
-      throw CliError("--meta key '" + e.key + "' must be 1..32 characters of [a-z0-9._-]");
+      throw CliError(flag + " key '" + e.key + "' must be 1..32 characters of [a-z0-9._-]");
     }
     if (!consensus::IsValidMetadataValue(e.value)) {
-      throw CliError("--meta value for '" + e.key +
+      throw CliError(flag + " value for '" + e.key +
                      "' must be at most 256 bytes of UTF-8 without control characters");
     }
     md.push_back(std::move(e));
@@ -226,6 +246,32 @@ chain::Operation AttestFromArgs(const Args& args) {
   return wallet::MakeAttest(asset, args.Require("claim"), args.Require("value"), document);
 }
 
+chain::Operation ProfileFromArgs(const Args& args) {
+  wallet::Profile profile;
+  profile.name = args.Require("name");
+  profile.role = args.Require("role");
+  profile.identifiers = ParseMetadata(args, "id");
+  if (profile.identifiers.size() > chain::kMaxIdentifiers) {
+    throw CliError("at most " + std::to_string(chain::kMaxIdentifiers) + " --id entries");
+  }
+  for (const auto& id : profile.identifiers) {
+    if (id.key == "gln" && !consensus::IsValidGln(id.value)) {
+      throw CliError("--id gln=" + id.value +
+                     " is not a GS1 GLN (13 digits, the last the GS1 check digit)");
+    }
+  }
+  profile.url = args.Get("url").value_or("");
+  std::vector<chain::Hash256> docs = ParseDocuments(args);
+  if (docs.size() > 1) throw CliError("profile takes at most one --doc or --doc-file");
+  if (!docs.empty()) profile.document = docs[0];
+  return OrThrow(wallet::MakeProfile(std::move(profile)), "--id");
+}
+
+chain::Operation EndorseFromArgs(const Args& args, const std::string& hrp) {
+  chain::AccountId account = ParseAccount(args.Require("account"), hrp, "--account");
+  return wallet::MakeEndorse(account, args.Require("role"), args.Has("revoke"));
+}
+
 // The operation of command `sub` (one of kSubcommands) from its options.
 chain::Operation OpFromArgs(std::string_view sub, const Args& args, const std::string& hrp) {
   if (sub == "transfer") return TransferFromArgs(args, hrp);
@@ -236,6 +282,8 @@ chain::Operation OpFromArgs(std::string_view sub, const Args& args, const std::s
   }
   if (sub == "split") return SplitFromArgs(args);
   if (sub == "merge") return MergeFromArgs(args);
+  if (sub == "profile") return ProfileFromArgs(args);
+  if (sub == "endorse") return EndorseFromArgs(args, hrp);
   return AttestFromArgs(args);
 }
 
