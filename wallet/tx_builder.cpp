@@ -80,6 +80,26 @@ chain::Result<chain::Operation> MakeCorrect(const chain::Hash256& asset,
   return chain::Operation(std::move(op));
 }
 
+chain::Result<chain::Operation> MakeProfile(Profile profile) {
+  auto identifiers = chain::SortMetadata(std::move(profile.identifiers));
+  if (!identifiers.ok()) return identifiers.status();
+  chain::PartyProfileOp op;
+  op.name = std::move(profile.name);
+  op.role = std::move(profile.role);
+  op.identifiers = std::move(*identifiers);
+  op.url = std::move(profile.url);
+  op.document = profile.document.value_or(chain::Hash256());
+  return chain::Operation(std::move(op));
+}
+
+chain::Operation MakeEndorse(const chain::AccountId& account, std::string role, bool revoke) {
+  chain::PartyEndorseOp op;
+  op.account = account;
+  op.role = std::move(role);
+  op.action = revoke ? chain::EndorseAction::kRevoke : chain::EndorseAction::kEndorse;
+  return op;
+}
+
 chain::Result<chain::Amount> SizeFee(const chain::Transaction& tx, chain::Amount fee_per_byte) {
   auto fee = chain::CheckedMul(fee_per_byte, tx.Serialize().size());
   if (!fee || *fee > chain::kMaxAmount) {

@@ -30,8 +30,8 @@ struct NewAsset {
   std::vector<chain::Hash256> documents;
 };
 
-// One builder per operation. Only MakeIssue, MakeMerge, MakeTransform and MakeCorrect can fail
-// (metadata: see chain::SortMetadata).
+// One builder per operation. Only MakeIssue, MakeMerge, MakeTransform, MakeCorrect and
+// MakeProfile can fail (metadata: see chain::SortMetadata).
 chain::Operation MakeTransfer(const chain::AccountId& to, chain::Amount amount);
 chain::Result<chain::Operation> MakeIssue(NewAsset asset);
 chain::Operation MakeAssetTransfer(const chain::Hash256& asset, const chain::AccountId& to);
@@ -49,6 +49,18 @@ chain::Result<chain::Operation> MakeCorrect(const chain::Hash256& asset,
                                             const chain::Hash256& corrects,
                                             std::vector<chain::MetadataEntry> set,
                                             std::string reason);
+// A party profile (party.profile). Invalid when the identifiers do not sort (see
+// chain::SortMetadata; the count limit of 8 is the decoder's, checked by BuildTx).
+struct Profile {
+  std::string name;
+  std::string role;
+  std::vector<chain::MetadataEntry> identifiers;  // any order
+  std::string url;
+  std::optional<chain::Hash256> document;
+};
+chain::Result<chain::Operation> MakeProfile(Profile profile);
+// A registrar's endorsement of account's profile for role, or (revoke) its revocation.
+chain::Operation MakeEndorse(const chain::AccountId& account, std::string role, bool revoke);
 
 // What a tx needs besides its operation and its sender.
 struct TxParams {

@@ -30,6 +30,7 @@ std::vector<OptionSpec> NewOptions() {
       {"bits", "0x..", false, "genesis target, compact form (default 0x1e00ffff)"},
       {"pow-limit", "0x..", false, "easiest target allowed (default 0x1f00ffff or --bits)"},
       {"alloc", "ADDR=AMOUNT", true, "initial balance in base units (address in HRP)"},
+      {"registrar", "ADDR", true, "an account that may endorse party profiles (at most 32)"},
       {"reward", "N", false, "block reward in base units (default 5000000000)"},
       {"halving", "BLOCKS", false, "reward halving interval, 0 = never (default 1000000)"},
       {"min-fee", "N", false, "minimum fee per byte (default 1)"},
@@ -127,6 +128,9 @@ int New(const Args& args) {
     p.allocations.push_back(alloc);
   }
   p.units = ParseUnits(args);
+  for (const std::string& r : args.GetList("registrar")) {
+    p.registrars.push_back(ParseAccount(r, p.address_prefix, "--registrar"));
+  }
   if (chain::Status s = p.Finalize(); !s.ok()) throw CliError(s.reason());
   std::string json = node::GenesisToJson(p);
   // Round-trip through the node's own parser: what is written must load.
@@ -176,6 +180,11 @@ int Show(const Args& args) {
               {"block_reward", p.block_reward},
               {"allocated", total},
               {"allocations", allocs}};
+  Json registrars = Json::array();
+  for (const auto& r : p.registrars) {
+    registrars.push_back(chain::bech32::EncodeAddress(p.address_prefix, r));
+  }
+  out["registrars"] = std::move(registrars);
   std::cout << out.dump(2) << "\n";
   return 0;
 }

@@ -44,6 +44,12 @@ constexpr const char* kTxHelp =
     "records tagged_hash(salt, k, v) with a fresh random salt; salt and value are written to\n"
     "--disclosures FILE (required with --commit; a new file, mode 0600), never printed. Keep\n"
     "that file: `waybill disclose` reads it to prove the value to someone.\n"
+    "  profile         --name N --role R [--id KEY=VALUE ...] [--url U] [--doc HEX]\n"
+    "                                                    publish (replace) your party profile;\n"
+    "                                                    --id gln=... must be a GS1 GLN\n"
+    "  endorse         --account ADDR --role R [--revoke]\n"
+    "                                                    as a registrar, endorse (or revoke) an\n"
+    "                                                    account's profile for a role\n"
     "By default the nonce is the sender's pending nonce (getaccount), the fee is the size\n"
     "times the node's minimum fee per byte (getmempoolinfo) and the chain id is the node's\n"
     "(getblockchaininfo). With --dry-run nothing is sent: the signed hex, the txid and any\n"
@@ -56,9 +62,9 @@ constexpr const char* kTxHelp =
     "--quantity 0.25 --unit kg means the same; more decimals than the scale are refused.\n"
     "Options:\n";
 
-constexpr std::array<std::string_view, 8> kSubcommands = {
-    "transfer", "issue",     "asset-transfer", "split",
-    "merge",    "attest",    "transform",      "correct"};
+constexpr std::array<std::string_view, 10> kSubcommands = {
+    "transfer", "issue",     "asset-transfer", "split",   "merge",
+    "attest",   "transform", "correct",        "profile", "endorse"};
 
 std::vector<OptionSpec> TxOptions(std::string_view sub) {
   std::vector<OptionSpec> specs = AddOptions(
@@ -102,8 +108,9 @@ std::vector<OptionSpec> TxOptions(std::string_view sub) {
     specs.push_back({"commit", "KEY=VALUE", true, "metadata entry committed, not published"});
     specs.push_back({"disclosures", "FILE", false, "new file for the --commit salts (0600)"});
   }
-  if (all || sub == "issue" || sub == "merge" || sub == "attest" || sub == "transform") {
-    specs.push_back({"doc", "HEX", true, "document hash (64 hex); attest takes one"});
+  if (all || sub == "issue" || sub == "merge" || sub == "attest" || sub == "transform" ||
+      sub == "profile") {
+    specs.push_back({"doc", "HEX", true, "document hash (64 hex); attest and profile take one"});
     specs.push_back({"doc-file", "FILE", true, "document whose SHA-256 to record"});
   }
   if (all || sub == "split") {
@@ -115,6 +122,18 @@ std::vector<OptionSpec> TxOptions(std::string_view sub) {
   if (all || sub == "attest") {
     specs.push_back({"claim", "C", false, "claim type ([a-z0-9._-], e.g. temperature.max)"});
     specs.push_back({"value", "V", false, "claim value"});
+  }
+  if (all || sub == "profile") {
+    specs.push_back({"name", "N", false, "display name (1..64 bytes of text)"});
+    specs.push_back({"id", "KEY=VALUE", true, "identifier (e.g. gln=0614141000005), at most 8"});
+    specs.push_back({"url", "U", false, "the party's web address"});
+  }
+  if (all || sub == "profile" || sub == "endorse") {
+    specs.push_back({"role", "R", false, "role ([a-z0-9._-], e.g. farm, certifier)"});
+  }
+  if (all || sub == "endorse") {
+    specs.push_back({"account", "ADDR", false, "the account whose profile to endorse"});
+    specs.push_back({"revoke", "", false, "revoke the endorsement instead"});
   }
   return specs;
 }
@@ -225,6 +244,13 @@ std::vector<chain::MetadataEntry> ParseMetadata(const Args& args, std::string_vi
     md.push_back(std::move(c.entry));
     disclosures->push_back(std::move(c.disclosure));
   }
+  return md;
+}
+
+// The entries of option `name` (--id), published only: a party's identifiers say who it is.
+std::vector<chain::MetadataEntry> ParsePublished(const Args& args, std::string_view name) {
+  std::vector<chain::MetadataEntry> md;
+  for (const std::string& kv : args.GetAll(name)) md.push_back(ParseEntry(kv, name));
   return md;
 }
 
@@ -366,6 +392,32 @@ chain::Operation AttestFromArgs(const Args& args) {
   return wallet::MakeAttest(asset, args.Require("claim"), args.Require("value"), document);
 }
 
+chain::Operation ProfileFromArgs(const Args& args) {
+  wallet::Profile profile;
+  profile.name = args.Require("name");
+  profile.role = args.Require("role");
+  profile.identifiers = ParsePublished(args, "id");
+  if (profile.identifiers.size() > chain::kMaxIdentifiers) {
+    throw CliError("at most " + std::to_string(chain::kMaxIdentifiers) + " --id entries");
+  }
+  for (const auto& id : profile.identifiers) {
+    if (id.key == "gln" && !consensus::IsValidGln(id.value)) {
+      throw CliError("--id gln=" + id.value +
+                     " is not a GS1 GLN (13 digits, the last the GS1 check digit)");
+    }
+  }
+  profile.url = args.Get("url").value_or("");
+  std::vector<chain::Hash256> docs = ParseDocuments(args);
+  if (docs.size() > 1) throw CliError("profile takes at most one --doc or --doc-file");
+  if (!docs.empty()) profile.document = docs[0];
+  return OrThrow(wallet::MakeProfile(std::move(profile)), "--id");
+}
+
+chain::Operation EndorseFromArgs(const Args& args, const std::string& hrp) {
+  chain::AccountId account = ParseAccount(args.Require("account"), hrp, "--account");
+  return wallet::MakeEndorse(account, args.Require("role"), args.Has("revoke"));
+}
+
 chain::Operation CorrectFromArgs(const Args& args, std::vector<wallet::Disclosure>* disclosures) {
   chain::Hash256 asset = ParseHash(args.Require("asset"), "--asset");
   chain::Hash256 event = ParseHash(args.Require("event"), "--event");
@@ -392,6 +444,8 @@ chain::Operation OpFromArgs(std::string_view sub, const Args& args, const TxEnv&
   if (sub == "split") return SplitFromArgs(args);
   if (sub == "merge") return MergeFromArgs(args, env, disclosures);
   if (sub == "transform") return TransformFromArgs(args, env, disclosures);
+  if (sub == "profile") return ProfileFromArgs(args);
+  if (sub == "endorse") return EndorseFromArgs(args, hrp);
   return AttestFromArgs(args);
 }
 

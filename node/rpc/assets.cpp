@@ -14,6 +14,7 @@
 #include "node/rpc/context.h"
 #include "node/rpc/json_convert.h"
 #include "node/rpc/methods.h"
+#include "node/rpc/parties.h"
 #include "node/rpc/table.h"
 
 namespace waybill::node {
@@ -47,7 +48,11 @@ chain::Asset RequireAsset(const NodeContext& ctx, const Hash256& id) {
 }
 
 Json GetAssetMethod(NodeContext& ctx, const Args& a) {
-  return AssetToJson(RequireAsset(ctx, HashArg(a, 0)), Hrp(ctx), ctx.params->units);
+  const chain::Asset asset = RequireAsset(ctx, HashArg(a, 0));
+  Json j = AssetToJson(asset, Hrp(ctx), ctx.params->units);
+  PartyDirectory parties(ctx);
+  AnnotateAsset(&parties, asset, &j);
+  return j;
 }
 
 // An asset that an event links to: it exists (the state never drops one), else a local error.
@@ -95,8 +100,11 @@ Json GetAssetHistory(NodeContext& ctx, const Args& a) {
   auto events = ctx.chain->GetAssetEvents(id, from, limit);
   if (!events.ok()) ThrowLocal(events.status().ToString());
   Json list = Json::array();
+  PartyDirectory parties(ctx);
   for (const chain::AssetEvent& e : *events) {
-    list.push_back(EventToJson(e, Hrp(ctx), EventYield(ctx, e)));
+    Json j = EventToJson(e, Hrp(ctx), EventYield(ctx, e));
+    AnnotateEvent(&parties, e, &j);
+    list.push_back(std::move(j));
   }
   return {{"asset", id.ToHex()},
           {"event_count", asset.event_count},

@@ -7,6 +7,7 @@ void RegisterChainRpcMethods(RpcTable& table, NodeContext& ctx) {
   RegisterTxRpcMethods(table, ctx);
   RegisterAssetRpcMethods(table, ctx);
   RegisterMiningRpcMethods(table, ctx);
+  RegisterPartyRpcMethods(table, ctx);
 }
 
 }  // namespace waybill::node

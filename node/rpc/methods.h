@@ -17,7 +17,7 @@
 // One file per area, each registering its methods the one way (RpcTable::Register with the
 // param names; the handler reads an Args): blockchain.cpp (tip, blocks, headers, chain tips,
 // verifychain, getstateinfo, invalidateblock, reconsiderblock), txs.cpp (transactions and the
-// mempool), assets.cpp (accounts and assets), mining.cpp (getmininginfo, templates,
+// mempool), assets.cpp (accounts and assets), parties.cpp (getparty), mining.cpp (getmininginfo, templates,
 // submitblock, generatetoaddress). Not here: control.h (stop, uptime, setmocktime, logging),
 // net.h (P2P).
 #pragma once
@@ -34,7 +34,8 @@ void RegisterBlockchainRpcMethods(RpcTable& table, NodeContext& ctx);
 void RegisterTxRpcMethods(RpcTable& table, NodeContext& ctx);
 void RegisterAssetRpcMethods(RpcTable& table, NodeContext& ctx);
 void RegisterMiningRpcMethods(RpcTable& table, NodeContext& ctx);
-// All four above.
+void RegisterPartyRpcMethods(RpcTable& table, NodeContext& ctx);  // getparty (parties.cpp)
+// All five above.
 void RegisterChainRpcMethods(RpcTable& table, NodeContext& ctx);
 
 }  // namespace waybill::node

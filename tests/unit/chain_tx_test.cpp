@@ -152,7 +152,7 @@ TEST(Transaction, IdCommitsToSignatureSigHashDoesNot) {
 
 TEST(Transaction, UnknownOpTypeRejected) {
   Bytes enc = MakeTx(TransferOp{H(1), 10}).Serialize();
-  for (uint8_t bad : {0, 8, 0x80, 0xff}) {
+  for (uint8_t bad : {0, 11, 0x80, 0xff}) {
     Bytes b = enc;
     b[kOpTypeOffset] = bad;
     auto d = DecodeTransaction(b);

@@ -21,6 +21,8 @@ const std::set<Reason> kTxStateReasons = {
     Reason::kTooManyPending,  Reason::kTransferToSelf,      Reason::kBadSplitSum,
     Reason::kNotCustodianOrIssuer, Reason::kUnknownEvent,
     Reason::kMergeUnitMismatch, Reason::kMergeQuantityMismatch, Reason::kYieldOutOfBounds,
+    Reason::kNotRegistrar,    Reason::kNoProfile,           Reason::kAlreadyEndorsed,
+    Reason::kNotEndorsed,
 };
 
 TEST(NetBridgeTest, TxVerdictForEveryReason) {

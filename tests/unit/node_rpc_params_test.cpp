@@ -130,6 +130,9 @@ std::map<std::string, MethodSpec> Specs(const std::string& address, const std::s
   m["getassethistory"] = {{hash("assetid", zeros),
                            {"from", "0", {kParam}, {kNum}, {"4294967296"}, 0},
                            {"limit", "10", {kParam}, {kNum}, {"0", "1001"}, 0}}};
+  m["getparty"] = {{addr,
+                    {"from", "0", {kParam}, {kNum}, {"4294967296"}, 0},
+                    {"limit", "10", {kParam}, {kNum}, {"0", "1001"}, 0}}};
   m["getblock"] = {{hash("blockhash", tip), {"verbosity", "1", {kParam}, {kBool}, {"3"}, 0}}};
   // 7 is a height of the chain once generatetoaddress has run with 7 (names in order).
   m["getblockhash"] = {{{"height", "0", {kParam}, {kNum}, {"100000", "4294967296"}}}};
