@@ -58,6 +58,7 @@ enum class Reason : unsigned char {
   kBadSplitSum,
   kNotCustodianOrIssuer,  // asset.correct by neither the custodian nor the issuer
   kUnknownEvent,          // asset.correct's `corrects` is no correctable event of the asset
+  kMetadataFull,          // asset.correct would leave more than 16 metadata entries
   kBadGenesisAllocation,  // genesis file: allocations overflow
   // Chainstate commands (RPC invalidateblock, reconsiderblock, verifychain).
   kBlockNotFound,
@@ -160,6 +161,8 @@ constexpr std::string_view ReasonString(Reason reason) {
       return "not-custodian-or-issuer";
     case Reason::kUnknownEvent:
       return "unknown-event";
+    case Reason::kMetadataFull:
+      return "metadata-full";
     case Reason::kBadGenesisAllocation:
       return "bad-genesis-allocation";
     case Reason::kBlockNotFound:

@@ -47,6 +47,7 @@ Blame BlameFor(Reason reason) {
     case Reason::kBadSplitSum:
     case Reason::kNotCustodianOrIssuer:
     case Reason::kUnknownEvent:
+    case Reason::kMetadataFull:
       return Blame::kTxState;
     case Reason::kBadVersion:
     case Reason::kHighHash:

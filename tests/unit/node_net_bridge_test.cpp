@@ -19,7 +19,7 @@ const std::set<Reason> kTxStateReasons = {
     Reason::kUnknownAsset,    Reason::kAssetClosed,         Reason::kAssetExists,
     Reason::kBalanceOverflow, Reason::kFeeOverflow,         Reason::kMempoolFull,
     Reason::kTooManyPending,  Reason::kTransferToSelf,      Reason::kBadSplitSum,
-    Reason::kNotCustodianOrIssuer, Reason::kUnknownEvent,
+    Reason::kNotCustodianOrIssuer, Reason::kUnknownEvent, Reason::kMetadataFull,
 };
 
 TEST(NetBridgeTest, TxVerdictForEveryReason) {
