@@ -68,7 +68,7 @@ ValidationResult ApplyOp(const OpContext& c, const chain::AssetCorrectOp& op) {
   std::vector<MetadataChange> changes;
   std::vector<MetadataEntry> metadata = ApplySet(asset->metadata, op.set, &changes);
   if (metadata.size() > chain::kMaxMetadataEntries) {
-    return ValidationResult::Invalid(Reason::kBadMetadata,
+    return ValidationResult::Invalid(Reason::kMetadataFull,
                                      "the corrected metadata would have " +
                                          std::to_string(metadata.size()) + " entries");
   }

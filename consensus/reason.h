@@ -68,6 +68,7 @@ enum class Reason : unsigned char {
   kMergeUnitMismatch,
   kMergeQuantityMismatch,
   kYieldOutOfBounds,
+  kMetadataFull,          // asset.correct would leave more than 16 metadata entries
   kBadGenesisAllocation,  // genesis file: allocations overflow
   // Chainstate commands (RPC invalidateblock, reconsiderblock, verifychain).
   kBlockNotFound,
@@ -190,6 +191,8 @@ constexpr std::string_view ReasonString(Reason reason) {
       return "merge-quantity-mismatch";
     case Reason::kYieldOutOfBounds:
       return "yield-out-of-bounds";
+    case Reason::kMetadataFull:
+      return "metadata-full";
     case Reason::kBadGenesisAllocation:
       return "bad-genesis-allocation";
     case Reason::kBlockNotFound:

@@ -54,6 +54,7 @@ Blame BlameFor(Reason reason) {
     case Reason::kMergeUnitMismatch:
     case Reason::kMergeQuantityMismatch:
     case Reason::kYieldOutOfBounds:
+    case Reason::kMetadataFull:
       return Blame::kTxState;
     case Reason::kBadVersion:
     case Reason::kHighHash:

@@ -349,7 +349,7 @@ TEST_F(CorrectTest, TheCorrectedMetadataHasAtMostSixteenEntries) {
   EXPECT_EQ(AssetOf(lot).metadata.size(), 16u);
   // Replacing keeps the count; one more key is refused.
   EXPECT_EQ(Apply(kAlice, Correct(lot, created, {{"k10", "w"}, {"lot", "L-71"}})), "valid");
-  EXPECT_EQ(Reason(kAlice, Correct(lot, created, {{"zz", "one too many"}})), "bad-metadata");
+  EXPECT_EQ(Reason(kAlice, Correct(lot, created, {{"zz", "one too many"}})), "metadata-full");
   EXPECT_EQ(AssetOf(lot).metadata.size(), 16u);
 }
 

@@ -23,6 +23,7 @@ const std::set<Reason> kTxStateReasons = {
     Reason::kMergeUnitMismatch, Reason::kMergeQuantityMismatch, Reason::kYieldOutOfBounds,
     Reason::kNotRegistrar,    Reason::kNoProfile,           Reason::kAlreadyEndorsed,
     Reason::kNotEndorsed,
+    Reason::kMetadataFull,
 };
 
 TEST(NetBridgeTest, TxVerdictForEveryReason) {
