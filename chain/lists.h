@@ -1,5 +1,5 @@
 // The list encodings that txs and state records share (docs/PROTOCOL.md §3, §11.1): a metadata
-// list is CompactSize(n) || n × (key string, value string), bounded by kMaxMetadataEntries and
+// list is CompactSize(n) || n × (key string, value string), bounded by max_entries and
 // the key and value lengths of chain/tx.h; a hash list CompactSize(n) || n × 32 bytes with
 // min ≤ n ≤ max.
 #pragma once
@@ -13,7 +13,8 @@
 namespace waybill::chain {
 
 void WriteMetadata(Writer& w, const std::vector<MetadataEntry>& md);
-bool ReadMetadata(Reader& r, std::vector<MetadataEntry>* md);
+bool ReadMetadata(Reader& r, std::vector<MetadataEntry>* md,
+                  uint64_t max_entries = kMaxMetadataEntries);
 void WriteHashes(Writer& w, const std::vector<Hash256>& hashes);
 bool ReadHashes(Reader& r, std::vector<Hash256>* out, uint64_t min, uint64_t max);
 

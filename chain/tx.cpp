@@ -21,9 +21,9 @@ void WriteHashes(Writer& w, const std::vector<Hash256>& hashes) {
   for (const auto& h : hashes) w.Hash(h);
 }
 
-bool ReadMetadata(Reader& r, std::vector<MetadataEntry>* md) {
+bool ReadMetadata(Reader& r, std::vector<MetadataEntry>* md, uint64_t max_entries) {
   uint64_t n;
-  if (!r.CompactSize(&n, kMaxMetadataEntries)) return false;
+  if (!r.CompactSize(&n, max_entries)) return false;
   md->resize(n);
   for (auto& e : *md) {
     if (!r.String(&e.key, kMaxMetadataKeyLen) || !r.String(&e.value, kMaxMetadataValueLen)) {
@@ -64,8 +64,11 @@ struct OpWriter {
   }
   void operator()(const AssetSplitOp& op) {
     w.Hash(op.asset);
-    w.CompactSize(op.quantities.size());
-    for (Quantity q : op.quantities) w.U64(q);
+    w.CompactSize(op.children.size());
+    for (const SplitChild& child : op.children) {
+      w.U64(child.quantity);
+      WriteMetadata(w, child.metadata);
+    }
   }
   void operator()(const AssetMergeOp& op) {
     WriteHashes(w, op.inputs);
@@ -112,9 +115,12 @@ bool ReadOp(Reader& r, Operation* out) {
       uint64_t n;
       if (!r.Hash(&op.asset) || !r.CompactSize(&n, kMaxSplitParts)) return false;
       if (n < kMinSplitParts) return r.Fail("split needs at least 2 parts");
-      op.quantities.resize(n);
-      for (auto& q : op.quantities) {
-        if (!r.U64(&q)) return false;
+      op.children.resize(n);
+      for (SplitChild& child : op.children) {
+        if (!r.U64(&child.quantity) ||
+            !ReadMetadata(r, &child.metadata, kMaxSplitChildMetadata)) {
+          return false;
+        }
       }
       *out = std::move(op);
       return true;
@@ -249,13 +255,20 @@ std::vector<Hash256> NewAssetIds(const Transaction& tx) {
   if (std::holds_alternative<AssetIssueOp>(tx.op) || std::holds_alternative<AssetMergeOp>(tx.op)) {
     count = 1;
   } else if (const auto* split = std::get_if<AssetSplitOp>(&tx.op)) {
-    count = static_cast<uint32_t>(split->quantities.size());
+    count = static_cast<uint32_t>(split->children.size());
   }
   std::vector<Hash256> ids;
   ids.reserve(count);
   for (uint32_t i = 0; i < count; ++i)
     ids.push_back(AssetIdFor(tx.chain_id, tx.sender, tx.nonce, i));
   return ids;
+}
+
+std::vector<SplitChild> SplitChildren(const std::vector<Quantity>& quantities) {
+  std::vector<SplitChild> children;
+  children.reserve(quantities.size());
+  for (Quantity q : quantities) children.push_back(SplitChild{q, {}});
+  return children;
 }
 
 Result<std::vector<MetadataEntry>> SortMetadata(std::vector<MetadataEntry> entries) {

@@ -56,6 +56,10 @@ enum class Reason : unsigned char {
   kNotCustodian,
   kTransferToSelf,
   kBadSplitSum,
+  // A split child's metadata merged with its parent's passes 16 entries. Not bad-metadata: it
+  // depends on the parent (whose metadata a later rule may change), so an honest peer may relay
+  // such a tx and must not be scored for it.
+  kBadSplitMetadata,
   kBadGenesisAllocation,  // genesis file: allocations overflow
   // Chainstate commands (RPC invalidateblock, reconsiderblock, verifychain).
   kBlockNotFound,
@@ -154,6 +158,8 @@ constexpr std::string_view ReasonString(Reason reason) {
       return "transfer-to-self";
     case Reason::kBadSplitSum:
       return "bad-split-sum";
+    case Reason::kBadSplitMetadata:
+      return "bad-split-metadata";
     case Reason::kBadGenesisAllocation:
       return "bad-genesis-allocation";
     case Reason::kBlockNotFound:

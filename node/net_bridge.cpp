@@ -45,6 +45,7 @@ Blame BlameFor(Reason reason) {
     case Reason::kTooManyPending:
     case Reason::kTransferToSelf:
     case Reason::kBadSplitSum:
+    case Reason::kBadSplitMetadata:
       return Blame::kTxState;
     case Reason::kBadVersion:
     case Reason::kHighHash:

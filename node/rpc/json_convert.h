@@ -67,7 +67,8 @@ Json BlockToJson(const chain::DecodedBlock& block, const BlockPosition& pos,
 //   transfer:       to, to_account, amount
 //   asset.issue:    quantity, unit, metadata [{key, value}], documents [hex], asset (new id)
 //   asset.transfer: asset, to, to_account
-//   asset.split:    asset, quantities [int], children [new ids]
+//   asset.split:    asset, children [{asset (new id), quantity, metadata (the child's own
+//                   entries, not merged with the parent's: getasset shows the result)}]
 //   asset.merge:    inputs [ids], quantity, unit, metadata, documents, asset (new id)
 //   asset.attest:   asset, claim, value, document (hex or null)
 Json TxToJson(const chain::Transaction& tx, const chain::Hash256& txid, size_t size,

@@ -19,6 +19,7 @@ const std::set<Reason> kTxStateReasons = {
     Reason::kUnknownAsset,    Reason::kAssetClosed,         Reason::kAssetExists,
     Reason::kBalanceOverflow, Reason::kFeeOverflow,         Reason::kMempoolFull,
     Reason::kTooManyPending,  Reason::kTransferToSelf,      Reason::kBadSplitSum,
+    Reason::kBadSplitMetadata,
 };
 
 TEST(NetBridgeTest, TxVerdictForEveryReason) {
