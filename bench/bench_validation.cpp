@@ -45,94 +45,11 @@
 #include "consensus/state_transition.h"
 #include "node/params/genesis.h"
 
+#include "bench_chain.h"
+
 namespace {
 
-namespace chain = waybill::chain;
-namespace consensus = waybill::consensus;
-namespace node = waybill::node;
-using Clock = std::chrono::steady_clock;
-
-constexpr int kDevKeys = 10;
-constexpr int64_t kNow = 1'763'800'000 + 1'000'000;  // mock clock: far behind the ASERT schedule
-
-double Seconds(Clock::time_point since) {
-  return std::chrono::duration<double>(Clock::now() - since).count();
-}
-
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "bench_validation: %s\n", what.c_str());
-  std::exit(1);
-}
-
-chain::SecretKey KeyFrom(const chain::Hash256& bytes) {
-  auto key = chain::SecretKey::FromBytes(bytes.span());
-  if (!key) Die("bad key");
-  return std::move(*key);
-}
-
-// genesis/regtest.json as the node embeds it (its allocations fund the kDevKeys dev keys).
-consensus::ChainParams RegtestParams() {
-  auto params = node::EmbeddedGenesis("regtest");
-  if (!params.ok()) Die("regtest genesis: " + params.status().ToString());
-  if (params->allocations.size() < static_cast<size_t>(kDevKeys)) Die("regtest allocations");
-  for (uint32_t i = 0; i < kDevKeys; ++i) {
-    if (params->allocations[i].account != KeyFrom(chain::DevSecretKeyBytes(i)).PublicKey()) {
-      Die("regtest allocation " + std::to_string(i) + " is not dev key " + std::to_string(i));
-    }
-  }
-  return std::move(*params);
-}
-
-std::unique_ptr<consensus::Chainstate> OpenChain(
-    const std::filesystem::path& dir, const consensus::ChainParams& params, size_t verify_threads,
-    std::shared_ptr<chain::SignatureCache> cache = nullptr) {
-  std::filesystem::remove_all(dir);
-  consensus::ChainstateOptions options;
-  options.clock = [] { return kNow; };
-  options.verify_threads = verify_threads;
-  options.signature_cache = std::move(cache);
-  auto cs = consensus::Chainstate::Open(dir.string(), params, std::move(options));
-  if (!cs.ok()) Die("open: " + cs.status().ToString());
-  return std::move(*cs);
-}
-
-// A solved block on (prev, height - 1, prev_time) with txs.
-chain::Bytes MakeBlock(const consensus::ChainParams& params, const chain::Hash256& prev,
-                       uint32_t parent_height, uint32_t parent_time, uint32_t time,
-                       std::vector<chain::Transaction> txs, const chain::AccountId& miner) {
-  chain::Block block;
-  block.header.prev = prev;
-  block.header.miner = miner;
-  block.header.time = time;
-  const consensus::AsertParams asert{params.pow_limit, params.target_block_time,
-                                     params.asert_half_life};
-  const consensus::AsertAnchor anchor{
-      0, static_cast<int64_t>(params.genesis_time) - params.target_block_time, params.genesis_bits};
-  block.header.bits = consensus::AsertNextBits(asert, anchor, parent_height, parent_time);
-  std::vector<chain::Hash256> ids;
-  ids.reserve(txs.size());
-  for (const auto& tx : txs) ids.push_back(tx.Id());
-  block.header.merkle_root = chain::BlockMerkleRoot(ids);
-  block.txs = std::move(txs);
-  // Regtest targets pass about every other hash: no need for the miner's kernel.
-  while (!consensus::CheckProofOfWork(block.header.Id(), block.header.bits, params.pow_limit)) {
-    if (++block.header.nonce == 0) Die("no nonce");
-  }
-  return block.Serialize();
-}
-
-chain::DecodedBlock Decode(const consensus::ChainParams& params, const chain::Bytes& bytes) {
-  auto decoded = chain::DecodeBlock(bytes, params.max_block_size);
-  if (!decoded.ok()) Die("decode: " + decoded.status().ToString());
-  return std::move(*decoded);
-}
-
-void Connect(consensus::Chainstate* cs, const chain::DecodedBlock& block) {
-  consensus::BlockOutcome outcome;
-  consensus::ValidationResult r = cs->ProcessBlock(block, &outcome);
-  if (!r.valid()) Die("ProcessBlock: " + r.ToString());
-  if (outcome != consensus::BlockOutcome::kNewTip) Die("block did not become the tip");
-}
+using namespace waybill::bench;  // NOLINT: the shared helpers and aliases
 
 // BIP-340 verifications per second over the block's signatures (messages computed
 // beforehand), best of 3, on `threads` threads that each verify a contiguous share.

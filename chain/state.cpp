@@ -27,7 +27,7 @@
 //   last_event      hash                  32
 //   event_count     u32                   4
 //   parents         list<hash>(16)        1 + 32n
-//   children        list<hash>(16)        1 + 32n
+//   children        list<hash>(1000)      1..3 + 32n
 //
 // AssetEvent
 //   field           type                  bytes
@@ -43,7 +43,7 @@
 //   time            u32                   4
 //   actor           hash                  32
 //   counterparty    hash                  32
-//   related         list<hash>(16)        1 + 32n
+//   related         list<hash>(1000)      1..3 + 32n
 //   claim           str(32)               1 + 0..32
 //   value           str(256)              1..3 + 0..256  attest: claim value; correct: reason
 //   document        hash                  32
@@ -105,7 +105,9 @@
 namespace waybill::chain {
 namespace {
 
-// Bound of the asset-link lists (parents, children, related).
+// Bounds of the asset-link lists: parents (a merge's or a transform's inputs) and children or
+// related (a split's children are the longest list).
+constexpr size_t kMaxParents = std::max(kMaxMergeInputs, kMaxTransformInputs);
 constexpr size_t kMaxLinks =
     std::max({kMaxSplitParts, kMaxMergeInputs, kMaxTransformInputs, kMaxTransformOutputs});
 
@@ -236,7 +238,7 @@ bool Fields(Io& io, A& a) {
          io.String(a.unit, kMaxUnitLen) && io.Metadata(a.metadata) &&
          io.Hashes(a.documents, kMaxDocuments) && io.Enum(a.status, &ReadAssetStatus) &&
          io.U32(a.created_height) && io.Hash(a.created_tx) && io.Hash(a.last_event) &&
-         io.U32(a.event_count) && io.Hashes(a.parents, kMaxLinks) &&
+         io.U32(a.event_count) && io.Hashes(a.parents, kMaxParents) &&
          io.Hashes(a.children, kMaxLinks);
 }
 

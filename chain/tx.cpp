@@ -87,8 +87,11 @@ struct OpWriter {
   }
   void operator()(const AssetSplitOp& op) {
     w.Hash(op.asset);
-    w.CompactSize(op.quantities.size());
-    for (Quantity q : op.quantities) w.U64(q);
+    w.CompactSize(op.children.size());
+    for (const SplitChild& child : op.children) {
+      w.U64(child.quantity);
+      WriteMetadata(w, child.metadata);
+    }
   }
   void operator()(const AssetMergeOp& op) {
     WriteHashes(w, op.inputs);
@@ -204,9 +207,12 @@ bool ReadOp(Reader& r, Operation* out) {
       uint64_t n;
       if (!r.Hash(&op.asset) || !r.CompactSize(&n, kMaxSplitParts)) return false;
       if (n < kMinSplitParts) return r.Fail("split needs at least 2 parts");
-      op.quantities.resize(n);
-      for (auto& q : op.quantities) {
-        if (!r.U64(&q)) return false;
+      op.children.resize(n);
+      for (SplitChild& child : op.children) {
+        if (!r.U64(&child.quantity) ||
+            !ReadMetadata(r, &child.metadata, kMaxSplitChildMetadata)) {
+          return false;
+        }
       }
       *out = std::move(op);
       return true;
@@ -372,7 +378,7 @@ std::vector<Hash256> NewAssetIds(const Transaction& tx) {
   if (std::holds_alternative<AssetIssueOp>(tx.op) || std::holds_alternative<AssetMergeOp>(tx.op)) {
     count = 1;
   } else if (const auto* split = std::get_if<AssetSplitOp>(&tx.op)) {
-    count = static_cast<uint32_t>(split->quantities.size());
+    count = static_cast<uint32_t>(split->children.size());
   } else if (const auto* transform = std::get_if<AssetTransformOp>(&tx.op)) {
     count = static_cast<uint32_t>(transform->outputs.size());
   }
@@ -389,6 +395,13 @@ Hash256 MetaCommitment(const Hash256& salt, std::string_view key, std::string_vi
   w.String(key);
   w.String(value);
   return TaggedHash(tags::kMetaCommit, w.bytes());
+}
+
+std::vector<SplitChild> SplitChildren(const std::vector<Quantity>& quantities) {
+  std::vector<SplitChild> children;
+  children.reserve(quantities.size());
+  for (Quantity q : quantities) children.push_back(SplitChild{q, {}});
+  return children;
 }
 
 Result<std::vector<MetadataEntry>> SortMetadata(std::vector<MetadataEntry> entries) {

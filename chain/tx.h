@@ -42,7 +42,9 @@ inline constexpr size_t kMaxMetadataKeyLen = 32;
 inline constexpr size_t kMaxMetadataValueLen = 256;
 inline constexpr size_t kMaxDocuments = 8;
 inline constexpr size_t kMinSplitParts = 2;
-inline constexpr size_t kMaxSplitParts = 16;
+inline constexpr size_t kMaxSplitParts = 1000;
+// A split child's own metadata entries (they replace or add to the parent's, §9.2).
+inline constexpr size_t kMaxSplitChildMetadata = 4;
 inline constexpr size_t kMinMergeInputs = 2;
 inline constexpr size_t kMaxMergeInputs = 16;
 inline constexpr size_t kMinTransformInputs = 1;
@@ -102,13 +104,23 @@ struct AssetTransferOp {
   bool operator==(const AssetTransferOp&) const = default;
 };
 
-// Closes the parent and creates one child per quantity (summing to the parent's), all in the
-// parent's unit and custodied by the sender.
+// One child of a split: its quantity and its own metadata, which replaces or adds to the
+// parent's key by key (a bag label, a serial number).
+struct SplitChild {
+  Quantity quantity = 0;
+  std::vector<MetadataEntry> metadata;  // keys strictly ascending, at most 4
+  bool operator==(const SplitChild&) const = default;
+};
+
+// Closes the parent and creates one child per entry (quantities summing to the parent's), all
+// in the parent's unit and custodied by the sender.
 struct AssetSplitOp {
   Hash256 asset;
-  std::vector<Quantity> quantities;
+  std::vector<SplitChild> children;
   bool operator==(const AssetSplitOp&) const = default;
 };
+// Children of the given quantities without metadata of their own.
+std::vector<SplitChild> SplitChildren(const std::vector<Quantity>& quantities);
 
 // Closes the inputs and creates one new asset (a transformation: its quantity and unit are
 // its own), custodied by the sender.
@@ -226,7 +238,7 @@ Result<Transaction> DecodeTransaction(ByteSpan data);
 Hash256 AssetIdFor(const Hash256& chain_id, const AccountId& sender, uint64_t nonce,
                    uint32_t index);
 // The ids of the assets the tx creates, in order: for an issue or a merge one (index 0), for
-// a split one per part (index i for quantities[i]), for a transform one per output (index i
+// a split one per child (index i for children[i]), for a transform one per output (index i
 // for outputs[i]); none for the other operations. The chain
 // id is tx.chain_id (consensus refuses a tx whose chain id is not the network's before it
 // creates anything). The state transition, the JSON forms and the wallet all take new asset

@@ -36,18 +36,56 @@ ValidationResult ApplyOp(const OpContext& c, const chain::AssetTransferOp& op) {
   return ValidationResult::Valid();
 }
 
-ValidationResult ApplyOp(const OpContext& c, const chain::AssetSplitOp& op) {
-  Asset parent;
-  if (auto r = LoadOwnedAsset(*c.state, op.asset, c.sender(), &parent); !r.valid()) return r;
+namespace {
+
+// The parent's metadata with the child's entries replacing or adding keys; both are sorted by
+// key (§8.3), and so is the result.
+std::vector<chain::MetadataEntry> ChildMetadata(const std::vector<chain::MetadataEntry>& parent,
+                                                const std::vector<chain::MetadataEntry>& own) {
+  std::vector<chain::MetadataEntry> out;
+  out.reserve(parent.size() + own.size());
+  auto p = parent.begin();
+  auto o = own.begin();
+  while (p != parent.end() || o != own.end()) {
+    if (o == own.end() || (p != parent.end() && p->key < o->key)) {
+      out.push_back(*p++);
+    } else {
+      if (p != parent.end() && p->key == o->key) ++p;  // the child's value replaces it
+      out.push_back(*o++);
+    }
+  }
+  return out;
+}
+
+ValidationResult CheckSplitSum(const chain::AssetSplitOp& op, const Asset& parent) {
   std::optional<chain::Quantity> sum = 0;
-  for (chain::Quantity q : op.quantities) {
-    sum = chain::CheckedAdd(*sum, q, std::numeric_limits<chain::Quantity>::max());
-    if (!sum) return ValidationResult::Invalid(Reason::kBadSplitSum, "parts overflow");
+  for (const chain::SplitChild& child : op.children) {
+    sum = chain::CheckedAdd(*sum, child.quantity, std::numeric_limits<chain::Quantity>::max());
+    if (!sum) return ValidationResult::Invalid(Reason::kBadSplitSum, "children overflow");
   }
   if (*sum != parent.quantity) {
     return ValidationResult::Invalid(Reason::kBadSplitSum,
-                                     "parts sum to " + std::to_string(*sum) + ", parent holds " +
-                                         std::to_string(parent.quantity));
+                                     "children sum to " + std::to_string(*sum) +
+                                         ", parent holds " + std::to_string(parent.quantity));
+  }
+  return ValidationResult::Valid();
+}
+
+}  // namespace
+
+ValidationResult ApplyOp(const OpContext& c, const chain::AssetSplitOp& op) {
+  Asset parent;
+  if (auto r = LoadOwnedAsset(*c.state, op.asset, c.sender(), &parent); !r.valid()) return r;
+  if (auto r = CheckSplitSum(op, parent); !r.valid()) return r;
+  std::vector<std::vector<chain::MetadataEntry>> metadata(op.children.size());
+  for (size_t i = 0; i < op.children.size(); ++i) {
+    metadata[i] = ChildMetadata(parent.metadata, op.children[i].metadata);
+    if (metadata[i].size() > chain::kMaxMetadataEntries) {
+      return ValidationResult::Invalid(
+          Reason::kMetadataFull, "child " + std::to_string(i) + ": " +
+                                    std::to_string(metadata[i].size()) +
+                                    " entries with the parent's");
+    }
   }
   const std::vector<Hash256> child_ids = chain::NewAssetIds(c.tx.tx);
   for (const Hash256& child_id : child_ids) {
@@ -57,8 +95,8 @@ ValidationResult ApplyOp(const OpContext& c, const chain::AssetSplitOp& op) {
   parent.children = child_ids;
   c.Record(&parent, OpContext::Event(EventType::kSplit, child_ids));
   for (size_t i = 0; i < child_ids.size(); ++i) {
-    Asset child = c.NewAsset(child_ids[i], op.quantities[i], parent.unit, parent.metadata,
-                             parent.documents);
+    Asset child = c.NewAsset(child_ids[i], op.children[i].quantity, parent.unit,
+                             std::move(metadata[i]), parent.documents);
     child.parents = {parent.id};
     c.Record(&child, OpContext::Event(EventType::kSplitChild, {parent.id}));
   }

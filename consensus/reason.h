@@ -68,7 +68,10 @@ enum class Reason : unsigned char {
   kMergeUnitMismatch,
   kMergeQuantityMismatch,
   kYieldOutOfBounds,
-  kMetadataFull,          // asset.correct would leave more than 16 metadata entries
+  // A correction, or a split child's entries merged with its parent's, would leave more than 16
+  // metadata entries. Not bad-metadata: it depends on the asset (whose metadata a correction
+  // may change), so an honest peer may relay such a tx and must not be scored for it.
+  kMetadataFull,
   kBadGenesisAllocation,  // genesis file: allocations overflow
   // Chainstate commands (RPC invalidateblock, reconsiderblock, verifychain).
   kBlockNotFound,

@@ -95,8 +95,9 @@ ValidationResult CheckEntryBody(const chain::MetadataEntry& e) {
   return ValidationResult::Invalid(Reason::kBadMetadata, "unknown kind");
 }
 
-ValidationResult CheckMetadata(const std::vector<chain::MetadataEntry>& md) {
-  if (md.size() > chain::kMaxMetadataEntries) {
+ValidationResult CheckMetadata(const std::vector<chain::MetadataEntry>& md,
+                               size_t max_entries = chain::kMaxMetadataEntries) {
+  if (md.size() > max_entries) {
     return ValidationResult::Invalid(Reason::kBadMetadata, std::to_string(md.size()) + " entries");
   }
   for (size_t i = 0; i < md.size(); ++i) {
@@ -170,19 +171,23 @@ struct OpChecker {
   }
 
   ValidationResult operator()(const chain::AssetSplitOp& op) const {
-    if (op.quantities.size() < chain::kMinSplitParts ||
-        op.quantities.size() > chain::kMaxSplitParts) {
+    if (op.children.size() < chain::kMinSplitParts || op.children.size() > chain::kMaxSplitParts) {
       return ValidationResult::Invalid(Reason::kBadSplit,
-                                       std::to_string(op.quantities.size()) + " parts");
+                                       std::to_string(op.children.size()) + " children");
     }
-    for (size_t i = 0; i < op.quantities.size(); ++i) {
-      if (op.quantities[i] < 1) {
+    for (size_t i = 0; i < op.children.size(); ++i) {
+      const chain::SplitChild& child = op.children[i];
+      if (child.quantity < 1) {
         return ValidationResult::Invalid(Reason::kBadSplit,
-                                         "part " + std::to_string(i) + " is zero");
+                                         "child " + std::to_string(i) + " is zero");
+      }
+      if (auto r = CheckMetadata(child.metadata, chain::kMaxSplitChildMetadata); !r.valid()) {
+        return r.WithDetail("child " + std::to_string(i) + ": " + r.detail());
       }
     }
-    // Whether the parts sum to the parent's quantity depends on the parent: the state
-    // transition checks it ("bad-split-sum").
+    // Whether the children sum to the parent's quantity, and how many entries each child's
+    // metadata has once merged with the parent's, depend on the parent: the state transition
+    // checks them ("bad-split-sum", "bad-metadata").
     return ValidationResult::Valid();
   }
 

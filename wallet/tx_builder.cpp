@@ -1,5 +1,7 @@
 #include "wallet/tx_builder.h"
 
+#include <limits>
+#include <string>
 #include <utility>
 
 namespace waybill::wallet {
@@ -24,7 +26,42 @@ chain::Operation MakeAssetTransfer(const chain::Hash256& asset, const chain::Acc
 }
 
 chain::Operation MakeSplit(const chain::Hash256& asset, std::vector<chain::Quantity> quantities) {
-  return chain::AssetSplitOp{asset, std::move(quantities)};
+  return chain::AssetSplitOp{asset, chain::SplitChildren(quantities)};
+}
+
+chain::Result<chain::Operation> MakeSplit(const chain::Hash256& asset,
+                                          std::vector<chain::SplitChild> children) {
+  for (size_t i = 0; i < children.size(); ++i) {
+    auto metadata = chain::SortMetadata(std::move(children[i].metadata));
+    if (!metadata.ok()) {
+      return chain::Status::Invalid("child " + std::to_string(i) + ": " +
+                                    metadata.status().reason());
+    }
+    children[i].metadata = std::move(*metadata);
+  }
+  return chain::Operation(chain::AssetSplitOp{asset, std::move(children)});
+}
+
+chain::Result<chain::Operation> MakeLabeledSplit(const chain::Hash256& asset, uint64_t n,
+                                                 chain::Quantity each, const std::string& key) {
+  if (n < chain::kMinSplitParts || n > chain::kMaxSplitParts) {
+    return chain::Status::Invalid("a split has " + std::to_string(chain::kMinSplitParts) + ".." +
+                                  std::to_string(chain::kMaxSplitParts) + " children, not " +
+                                  std::to_string(n));
+  }
+  if (each == 0) return chain::Status::Invalid("each child needs a positive quantity");
+  if (!chain::CheckedMul(each, n, std::numeric_limits<chain::Quantity>::max())) {
+    return chain::Status::Invalid(std::to_string(n) + " x " + std::to_string(each) +
+                                  " overflows a quantity");
+  }
+  std::vector<chain::SplitChild> children;
+  children.reserve(n);
+  for (uint64_t i = 1; i <= n; ++i) {
+    std::string label = std::to_string(i);
+    label.insert(0, label.size() < 6 ? 6 - label.size() : 0, '0');
+    children.push_back(chain::SplitChild{each, {chain::MetadataEntry{key, std::move(label)}}});
+  }
+  return MakeSplit(asset, std::move(children));
 }
 
 chain::Result<chain::Operation> MakeMerge(std::vector<chain::Hash256> inputs, NewAsset output) {

@@ -30,12 +30,23 @@ struct NewAsset {
   std::vector<chain::Hash256> documents;
 };
 
-// One builder per operation. Only MakeIssue, MakeMerge, MakeTransform, MakeCorrect and
-// MakeProfile can fail (metadata: see chain::SortMetadata).
+// One builder per operation. Only MakeIssue, MakeMerge, MakeTransform, MakeCorrect, MakeProfile
+// and the MakeSplit of children with metadata can fail (metadata: see chain::SortMetadata).
 chain::Operation MakeTransfer(const chain::AccountId& to, chain::Amount amount);
 chain::Result<chain::Operation> MakeIssue(NewAsset asset);
 chain::Operation MakeAssetTransfer(const chain::Hash256& asset, const chain::AccountId& to);
+// Children of these quantities, without metadata of their own (they inherit the parent's).
 chain::Operation MakeSplit(const chain::Hash256& asset, std::vector<chain::Quantity> quantities);
+// Children with their own metadata, given in any order (sorted here, child by child; a child
+// with more than chain::kMaxSplitChildMetadata entries is refused by BuildTx, as any tx that
+// would not decode).
+chain::Result<chain::Operation> MakeSplit(const chain::Hash256& asset,
+                                          std::vector<chain::SplitChild> children);
+// n children of `each` labeled key=000001, key=000002, ... (six digits, as many as n needs),
+// e.g. the retailer's 250 g bags. Invalid when n is outside 2..chain::kMaxSplitParts, each is
+// zero, n x each overflows, or key is not 1..kMaxMetadataKeyLen bytes.
+chain::Result<chain::Operation> MakeLabeledSplit(const chain::Hash256& asset, uint64_t n,
+                                                 chain::Quantity each, const std::string& key);
 chain::Result<chain::Operation> MakeMerge(std::vector<chain::Hash256> inputs, NewAsset output);
 // A transformation of inputs into outputs (one new asset each, in order: NewAssetIds gives
 // output i the id of index i). Invalid when an output's metadata is (chain::SortMetadata; the

@@ -27,7 +27,7 @@ constexpr const char* kUsage =
     "  tx transfer --to ADDR --amount N\n"
     "  tx issue --quantity Q --unit U [--meta k=v ...] [--doc HEX ...]\n"
     "  tx asset-transfer --asset ID --to ADDR\n"
-    "  tx split --asset ID --quantities Q1,Q2,...\n"
+    "  tx split --asset ID --quantities Q1,Q2,... | --children-file FILE | --bags N --each Q\n"
     "  tx merge --inputs ID,ID,... --quantity Q --unit U [--meta k=v ...]\n"
     "  tx attest --asset ID --claim C --value V [--doc HEX]\n"
     "  tx correct --asset ID --event EVENTID --set k=v --reason TEXT\n"

@@ -4,12 +4,14 @@
 #include <algorithm>
 #include <array>
 #include <iostream>
+#include <variant>
 
 #include "chain/bech32.h"
 #include "chain/hash.h"
 #include "chain/quantity.h"
 #include "consensus/tx_check.h"
 #include "node/cli/commands.h"
+#include "node/cli/tx_split.h"
 #include "wallet/disclosure.h"
 #include "wallet/signer.h"
 #include "wallet/tx_builder.h"
@@ -28,6 +30,10 @@ constexpr const char* kTxHelp =
     "                                                    register a new asset (you hold it)\n"
     "  asset-transfer  --asset ID --to ADDR              hand an asset you hold to ADDR\n"
     "  split           --asset ID --quantities Q1,Q2,... split an asset into children\n"
+    "                  --asset ID --children-file FILE   children with labels (JSON list of\n"
+    "                                                    {\"quantity\": Q, \"metadata\": {k: v}})\n"
+    "                  --asset ID --bags N --each Q [--label-key bag]\n"
+    "                                                    N children of Q labeled bag=000001...\n"
     "  merge           --inputs ID,ID,... --quantity Q --unit U [--meta k=v ...] [--doc HEX]\n"
     "                                                    merge assets into a new one\n"
     "  attest          --asset ID --claim C --value V [--doc HEX]\n"
@@ -114,7 +120,7 @@ std::vector<OptionSpec> TxOptions(std::string_view sub) {
     specs.push_back({"doc-file", "FILE", true, "document whose SHA-256 to record"});
   }
   if (all || sub == "split") {
-    specs.push_back({"quantities", "Q1,Q2,...", false, "quantities of the children"});
+    for (const OptionSpec& spec : SplitOptions()) specs.push_back(spec);
   }
   if (all || sub == "merge" || sub == "transform") {
     specs.push_back({"inputs", "ID,ID,...", false, "assets to merge or transform"});
@@ -325,19 +331,6 @@ chain::Operation TransferFromArgs(const Args& args, const std::string& hrp) {
   return wallet::MakeTransfer(to, amount);
 }
 
-chain::Operation SplitFromArgs(const Args& args) {
-  chain::Hash256 asset = ParseHash(args.Require("asset"), "--asset");
-  std::vector<chain::Quantity> quantities;
-  for (const std::string& q : SplitList(args.Require("quantities"), ',')) {
-    quantities.push_back(ParseU64(q, "--quantities"));
-    if (quantities.back() == 0) throw CliError("--quantities must all be positive");
-  }
-  if (quantities.size() < chain::kMinSplitParts || quantities.size() > chain::kMaxSplitParts) {
-    throw CliError("--quantities needs 2..16 parts (they must sum to the asset's quantity)");
-  }
-  return wallet::MakeSplit(asset, std::move(quantities));
-}
-
 chain::Operation MergeFromArgs(const Args& args, const TxEnv& env,
                                std::vector<wallet::Disclosure>* disclosures) {
   std::vector<chain::Hash256> inputs;
@@ -501,6 +494,10 @@ chain::Transaction BuildUnsigned(std::string_view sub, const Args& args, const T
     params.nonce = ParseU64(*n, "--nonce");
   } else {
     params.nonce = PendingNonce(*client, args, chain::bech32::EncodeAddress(env.hrp, sender));
+  }
+  // Checked before signing: a split whose children do not sum to the asset's quantity.
+  if (const auto* split = std::get_if<chain::AssetSplitOp>(&op); split && client) {
+    CheckSplitSum(*client, args, *split);
   }
   auto tx = wallet::BuildTx(sender, std::move(op), params);
   if (!tx.ok()) throw CliError(tx.status().reason());

@@ -90,9 +90,14 @@ struct OpWriter {
         {"asset", op.asset.ToHex()}, {"to", Address(hrp, op.to)}, {"to_account", op.to.ToHex()}};
   }
   Json operator()(const chain::AssetSplitOp& op) const {
-    return {{"asset", op.asset.ToHex()},
-            {"quantities", op.quantities},
-            {"children", HashArray(chain::NewAssetIds(tx))}};
+    const std::vector<Hash256> ids = chain::NewAssetIds(tx);
+    Json children = Json::array();
+    for (size_t i = 0; i < op.children.size(); ++i) {
+      children.push_back({{"asset", ids[i].ToHex()},
+                          {"quantity", op.children[i].quantity},
+                          {"metadata", MetadataToJson(op.children[i].metadata)}});
+    }
+    return {{"asset", op.asset.ToHex()}, {"children", std::move(children)}};
   }
   Json operator()(const chain::AssetMergeOp& op) const {
     return {{"inputs", HashArray(op.inputs)},

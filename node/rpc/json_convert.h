@@ -73,7 +73,8 @@ Json BlockToJson(const chain::DecodedBlock& block, const BlockPosition& pos,
 //   asset.issue:    quantity, amount, unit, metadata [{key, value}], documents [hex], asset
 //                   (new id)
 //   asset.transfer: asset, to, to_account
-//   asset.split:    asset, quantities [int], children [new ids]
+//   asset.split:    asset, children [{asset (new id), quantity, amount, metadata (the child's
+//                   own entries, not merged with the parent's: getasset shows the result)}]
 //   asset.merge:    inputs [ids], quantity, amount, unit, metadata, documents, asset (new id)
 //   asset.attest:   asset, claim, value, document (hex or null)
 //   party.profile:  name, role, identifiers [{key, value}], url, document (hex or null)

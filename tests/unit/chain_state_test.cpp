@@ -229,16 +229,23 @@ TEST(StateEncoding, LimitsEnforced) {
   a.documents.resize(kMaxDocuments + 1);
   EXPECT_FALSE(DecodeAsset(EncodeAsset(a)).ok());
 
+  // A split's 1,000 children are the longest link list; parents (a merge's inputs) stay at 16.
   a = Asset{};
-  a.children.resize(17);
+  a.children.resize(kMaxSplitParts);
+  EXPECT_TRUE(DecodeAsset(EncodeAsset(a)).ok());
+  a.children.resize(kMaxSplitParts + 1);
   EXPECT_FALSE(DecodeAsset(EncodeAsset(a)).ok());
 
   a = Asset{};
-  a.parents.resize(17);
+  a.parents.resize(kMaxMergeInputs);
+  EXPECT_TRUE(DecodeAsset(EncodeAsset(a)).ok());
+  a.parents.resize(kMaxMergeInputs + 1);
   EXPECT_FALSE(DecodeAsset(EncodeAsset(a)).ok());
 
   AssetEvent e;
-  e.related.resize(17);
+  e.related.resize(kMaxSplitParts);
+  EXPECT_TRUE(DecodeAssetEvent(EncodeAssetEvent(e)).ok());
+  e.related.resize(kMaxSplitParts + 1);
   EXPECT_FALSE(DecodeAssetEvent(EncodeAssetEvent(e)).ok());
   e = AssetEvent{};
   e.claim = std::string(kMaxClaimLen + 1, 'c');
@@ -310,7 +317,7 @@ class Random : public testing::RandomValues {
     e.time = U32();
     e.actor = Hash();
     e.counterparty = Hash();
-    e.related = Hashes(0, kMaxMergeInputs);
+    e.related = Hashes(0, kMaxSplitParts);
     e.claim = String(kMaxClaimLen);
     e.value = String(kMaxClaimValueLen);
     e.document = Hash();

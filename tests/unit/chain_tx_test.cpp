@@ -37,11 +37,22 @@ std::vector<Hash256> Hashes(size_t n, uint8_t seed) {
   return out;
 }
 
-// One operation of each type, every field set (lists at their maximum).
+// A split child's metadata at its maximum: kMaxSplitChildMetadata entries of the longest key
+// and value.
+std::vector<MetadataEntry> FullChildMetadata() {
+  std::vector<MetadataEntry> md = FullMetadata();
+  md.resize(kMaxSplitChildMetadata);
+  return md;
+}
+
+// One operation of each type, every field set (lists at their maximum; a split has the most
+// children and its first child the most metadata: every child's at once would pass the tx
+// size limit).
 std::vector<Operation> AllOps() {
   AssetIssueOp issue{1'200'000, "kg", FullMetadata(), Hashes(kMaxDocuments, 50)};
   AssetSplitOp split{H(3), {}};
-  for (size_t i = 0; i < kMaxSplitParts; ++i) split.quantities.push_back(1000 + i);
+  for (size_t i = 0; i < kMaxSplitParts; ++i) split.children.push_back({1000 + i, {}});
+  split.children[0].metadata = FullChildMetadata();
   AssetMergeOp merge{Hashes(kMaxMergeInputs, 80), 7, std::string(kMaxUnitLen, 'u'), FullMetadata(),
                      Hashes(kMaxDocuments, 120)};
   AssetAttestOp attest{H(4), std::string(kMaxClaimLen, 'c'), std::string(kMaxClaimValueLen, 'v'),
@@ -206,9 +217,14 @@ TEST(Transaction, EncodingLimitsEnforced) {
   issue.documents.resize(kMaxDocuments + 1);
   EXPECT_TRUE(rejects(issue));
 
-  EXPECT_TRUE(rejects(AssetSplitOp{H(1), {5}}));
-  EXPECT_TRUE(rejects(AssetSplitOp{H(1), std::vector<Quantity>(kMaxSplitParts + 1, 1)}));
-  EXPECT_FALSE(rejects(AssetSplitOp{H(1), {5, 6}}));
+  EXPECT_TRUE(rejects(AssetSplitOp{H(1), SplitChildren({5})}));
+  EXPECT_TRUE(rejects(AssetSplitOp{H(1), SplitChildren(std::vector<Quantity>(kMaxSplitParts + 1, 1))}));
+  EXPECT_FALSE(rejects(AssetSplitOp{H(1), SplitChildren({5, 6})}));
+  AssetSplitOp labeled{H(1), SplitChildren({5, 6})};
+  labeled.children[1].metadata = FullChildMetadata();
+  EXPECT_FALSE(rejects(labeled));
+  labeled.children[1].metadata.push_back({"zz", "v"});  // one entry more than a child may have
+  EXPECT_TRUE(rejects(labeled));
 
   EXPECT_TRUE(rejects(AssetMergeOp{{H(1)}, 1, "kg", {}, {}}));
   EXPECT_TRUE(rejects(AssetMergeOp{Hashes(kMaxMergeInputs + 1, 1), 1, "kg", {}, {}}));
@@ -314,7 +330,7 @@ TEST(Transaction, AssetIdsDependOnTheChain) {
   Transaction tx;
   tx.sender = H(1);
   tx.nonce = 7;
-  tx.op = AssetSplitOp{H(4), {1, 2}};
+  tx.op = AssetSplitOp{H(4), SplitChildren({1, 2})};
   tx.chain_id = devnet;
   const std::vector<Hash256> on_devnet = NewAssetIds(tx);
   tx.chain_id = testnet;
@@ -340,8 +356,13 @@ class Random : public testing::RandomValues {
       case 2:
         return AssetTransferOp{Hash(), Hash()};
       case 3: {
-        AssetSplitOp op{Hash(), std::vector<uint64_t>(Between(kMinSplitParts, kMaxSplitParts))};
-        for (auto& q : op.quantities) q = U64();
+        // Up to 64 children with short metadata, so that every random tx fits kMaxTxSize.
+        AssetSplitOp op{Hash(), std::vector<SplitChild>(Between(kMinSplitParts, 64))};
+        for (SplitChild& child : op.children) {
+          child.quantity = U64();
+          child.metadata.resize(Between(0, kMaxSplitChildMetadata));
+          for (auto& e : child.metadata) e = {String(16), String(32)};
+        }
         return op;
       }
       case 4:

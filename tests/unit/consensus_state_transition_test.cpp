@@ -274,7 +274,7 @@ TEST_F(StateTransitionTest, BalanceOverflow) {
 TEST_F(StateTransitionTest, UnknownAsset) {
   const Hash256 nowhere = H(0x77);
   EXPECT_EQ(Apply(kAlice, 0, AssetTransferOp{nowhere, f_.Id(kBob)}), "unknown-asset");
-  EXPECT_EQ(Apply(kAlice, 0, AssetSplitOp{nowhere, {1, 2}}), "unknown-asset");
+  EXPECT_EQ(Apply(kAlice, 0, AssetSplitOp{nowhere, chain::SplitChildren({1, 2})}), "unknown-asset");
   EXPECT_EQ(Apply(kAlice, 0, AssetAttestOp{nowhere, "grade", "A", {}}), "unknown-asset");
   Ok(kAlice, Issue(5));
   const Hash256 mine = chain::AssetIdFor(params_.chain_id(), f_.Id(kAlice), 0, 0);
@@ -291,7 +291,7 @@ TEST_F(StateTransitionTest, AssetTransferRules) {
   Ok(kAlice, AssetTransferOp{lot, f_.Id(kBob)});
   // Alice gave it away: now it is foreign to her.
   EXPECT_EQ(Apply(kAlice, 2, AssetTransferOp{lot, f_.Id(kCarol)}), "not-custodian");
-  EXPECT_EQ(Apply(kAlice, 2, AssetSplitOp{lot, {2, 3}}), "not-custodian");
+  EXPECT_EQ(Apply(kAlice, 2, AssetSplitOp{lot, chain::SplitChildren({2, 3})}), "not-custodian");
   EXPECT_EQ(AssetOf(lot).custodian, f_.Id(kBob));
   EXPECT_EQ(AssetOf(lot).issuer, f_.Id(kAlice));
 }
@@ -299,10 +299,10 @@ TEST_F(StateTransitionTest, AssetTransferRules) {
 TEST_F(StateTransitionTest, ClosedAsset) {
   Ok(kAlice, Issue(5));
   const Hash256 lot = chain::AssetIdFor(params_.chain_id(), f_.Id(kAlice), 0, 0);
-  Ok(kAlice, AssetSplitOp{lot, {2, 3}});
+  Ok(kAlice, AssetSplitOp{lot, chain::SplitChildren({2, 3})});
   EXPECT_EQ(AssetOf(lot).status, AssetStatus::kSplit);
   EXPECT_EQ(Apply(kAlice, 2, AssetTransferOp{lot, f_.Id(kBob)}), "asset-closed");
-  EXPECT_EQ(Apply(kAlice, 2, AssetSplitOp{lot, {2, 3}}), "asset-closed");
+  EXPECT_EQ(Apply(kAlice, 2, AssetSplitOp{lot, chain::SplitChildren({2, 3})}), "asset-closed");
   const Hash256 a = chain::AssetIdFor(params_.chain_id(), f_.Id(kAlice), 1, 0);
   const Hash256 b = chain::AssetIdFor(params_.chain_id(), f_.Id(kAlice), 1, 1);
   EXPECT_EQ(Apply(kAlice, 2, Merge({a, lot}, 10)), "asset-closed");
@@ -317,19 +317,19 @@ TEST_F(StateTransitionTest, ClosedAsset) {
 TEST_F(StateTransitionTest, SplitSum) {
   Ok(kAlice, Issue(100));
   const Hash256 lot = chain::AssetIdFor(params_.chain_id(), f_.Id(kAlice), 0, 0);
-  EXPECT_EQ(Apply(kAlice, 1, AssetSplitOp{lot, {50, 49}}), "bad-split-sum");  // too little
-  EXPECT_EQ(Apply(kAlice, 1, AssetSplitOp{lot, {50, 51}}), "bad-split-sum");  // too much
+  EXPECT_EQ(Apply(kAlice, 1, AssetSplitOp{lot, chain::SplitChildren({50, 49})}), "bad-split-sum");  // too little
+  EXPECT_EQ(Apply(kAlice, 1, AssetSplitOp{lot, chain::SplitChildren({50, 51})}), "bad-split-sum");  // too much
   // The sum wraps to 100 in 64 bits; it must not pass.
-  EXPECT_EQ(Apply(kAlice, 1, AssetSplitOp{lot, {UINT64_MAX, 101}}), "bad-split-sum");
-  EXPECT_EQ(Apply(kAlice, 1, AssetSplitOp{lot, {UINT64_MAX - 10, 50, 61}}), "bad-split-sum");
-  EXPECT_EQ(Apply(kAlice, 1, AssetSplitOp{lot, {0, 100}}), "bad-split");
+  EXPECT_EQ(Apply(kAlice, 1, AssetSplitOp{lot, chain::SplitChildren({UINT64_MAX, 101})}), "bad-split-sum");
+  EXPECT_EQ(Apply(kAlice, 1, AssetSplitOp{lot, chain::SplitChildren({UINT64_MAX - 10, 50, 61})}), "bad-split-sum");
+  EXPECT_EQ(Apply(kAlice, 1, AssetSplitOp{lot, chain::SplitChildren({0, 100})}), "bad-split");
   EXPECT_EQ(NonceOf(kAlice), 1u);
-  EXPECT_EQ(Apply(kAlice, 1, AssetSplitOp{lot, {50, 25, 25}}), "valid");
+  EXPECT_EQ(Apply(kAlice, 1, AssetSplitOp{lot, chain::SplitChildren({50, 25, 25})}), "valid");
 
   // Quantities may use all 64 bits.
   Ok(kAlice, Issue(UINT64_MAX));
   const Hash256 big = chain::AssetIdFor(params_.chain_id(), f_.Id(kAlice), 2, 0);
-  EXPECT_EQ(Apply(kAlice, 3, AssetSplitOp{big, {UINT64_MAX - 1, 1}}), "valid");
+  EXPECT_EQ(Apply(kAlice, 3, AssetSplitOp{big, chain::SplitChildren({UINT64_MAX - 1, 1})}), "valid");
 }
 
 TEST_F(StateTransitionTest, MergeRules) {
@@ -354,7 +354,7 @@ TEST_F(StateTransitionTest, FailingTxLeavesStateUntouched) {
   const auto before = state_.changes();
   // Each of these fails after the fee was debited on the tx's overlay.
   EXPECT_EQ(Apply(kAlice, 1, AssetTransferOp{H(0x42), f_.Id(kBob)}), "unknown-asset");
-  EXPECT_EQ(Apply(kAlice, 1, AssetSplitOp{lot, {1, 1}}), "bad-split-sum");
+  EXPECT_EQ(Apply(kAlice, 1, AssetSplitOp{lot, chain::SplitChildren({1, 1})}), "bad-split-sum");
   EXPECT_EQ(Apply(kAlice, 1, Merge({lot, H(0x42)}, 5)), "unknown-asset");
   EXPECT_EQ(Apply(kBob, 0, AssetTransferOp{lot, f_.Id(kBob)}), "not-custodian");
   EXPECT_EQ(state_.changes(), before);
@@ -439,7 +439,7 @@ TEST_F(StateTransitionTest, ProvenancePathThroughBlocks) {
   // 2: Alice hands it to Bob (a packer), who splits it and ships one part to Carol, in one
   // block: txs see the writes of the txs before them.
   chain::Transaction handover = tx(kAlice, AssetTransferOp{lot, f_.Id(kBob)});
-  chain::Transaction split = tx(kBob, AssetSplitOp{lot, {700, 500}});
+  chain::Transaction split = tx(kBob, AssetSplitOp{lot, chain::SplitChildren({700, 500})});
   const Hash256 part_a = chain::AssetIdFor(params_.chain_id(), f_.Id(kBob), 0, 0);
   const Hash256 part_b = chain::AssetIdFor(params_.chain_id(), f_.Id(kBob), 0, 1);
   chain::Transaction ship = tx(kBob, AssetTransferOp{part_b, f_.Id(kCarol)});

@@ -77,7 +77,7 @@ TEST(TxCheck, ValidOperations) {
   EXPECT_EQ(Check(Tx(TransferOp{H(2), chain::kMaxAmount})), "valid");
   EXPECT_EQ(Check(Tx(Issue())), "valid");
   EXPECT_EQ(Check(Tx(AssetTransferOp{H(2), H(3)})), "valid");
-  EXPECT_EQ(Check(Tx(AssetSplitOp{H(2), {1, UINT64_MAX}})), "valid");
+  EXPECT_EQ(Check(Tx(AssetSplitOp{H(2), chain::SplitChildren({1, UINT64_MAX})})), "valid");
   EXPECT_EQ(Check(Tx(Merge())), "valid");
   EXPECT_EQ(Check(Tx(AssetAttestOp{H(2), "temperature.max", "4.2 °C", H(5)})), "valid");
   EXPECT_EQ(Check(Tx(AssetAttestOp{H(2), "ok", "", Hash256{}})), "valid");
@@ -215,11 +215,14 @@ TEST(TxCheck, Documents) {
 }
 
 TEST(TxCheck, Split) {
-  EXPECT_EQ(Check(Tx(AssetSplitOp{H(2), {0, 5}})), "bad-split");
-  EXPECT_EQ(Check(Tx(AssetSplitOp{H(2), {5, 0}})), "bad-split");
-  EXPECT_EQ(Check(Tx(AssetSplitOp{H(2), {5}})), "bad-split");
-  EXPECT_EQ(Check(Tx(AssetSplitOp{H(2), std::vector<uint64_t>(16, 1)})), "valid");
-  EXPECT_EQ(Check(Tx(AssetSplitOp{H(2), std::vector<uint64_t>(17, 1)})), "bad-split");
+  EXPECT_EQ(Check(Tx(AssetSplitOp{H(2), chain::SplitChildren({0, 5})})), "bad-split");
+  EXPECT_EQ(Check(Tx(AssetSplitOp{H(2), chain::SplitChildren({5, 0})})), "bad-split");
+  EXPECT_EQ(Check(Tx(AssetSplitOp{H(2), chain::SplitChildren({5})})), "bad-split");
+  const std::vector<uint64_t> most(chain::kMaxSplitParts, 1);
+  EXPECT_EQ(Check(Tx(AssetSplitOp{H(2), chain::SplitChildren(most)})), "valid");
+  std::vector<uint64_t> too_many = most;
+  too_many.push_back(1);
+  EXPECT_EQ(Check(Tx(AssetSplitOp{H(2), chain::SplitChildren(too_many)})), "bad-split");
 }
 
 TEST(TxCheck, MergeInputs) {

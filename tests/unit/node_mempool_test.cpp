@@ -267,7 +267,7 @@ TEST_F(MempoolTest, AssetCustodyThroughPendingTxs) {
   ASSERT_TRUE(Accept(Make(1, 0, chain::AssetTransferOp{asset, Id(2)})).valid());
   EXPECT_EQ(Accept(Make(0, 2, chain::AssetTransferOp{asset, Id(3)})).reason(), "not-custodian");
   EXPECT_EQ(Accept(Make(1, 1, chain::AssetTransferOp{asset, Id(3)})).reason(), "not-custodian");
-  ASSERT_TRUE(Accept(Make(2, 0, chain::AssetSplitOp{asset, {200, 1000}})).valid());
+  ASSERT_TRUE(Accept(Make(2, 0, chain::AssetSplitOp{asset, chain::SplitChildren({200, 1000})})).valid());
   EXPECT_EQ(Accept(Make(2, 1, chain::AssetTransferOp{asset, Id(3)})).reason(), "asset-closed");
   const Hash256 unknown = chain::AssetIdFor(params_.chain_id(), Id(5), 0, 0);
   EXPECT_EQ(Accept(Make(5, 0, chain::AssetTransferOp{unknown, Id(3)})).reason(), "unknown-asset");

@@ -548,7 +548,7 @@ TEST_F(RpcMethodsTest, AssetIssueTransferHistory) {
       Make(5, 0, chain::AssetAttestOp{asset_id, "temperature.max", "4C", Hash256{}});
   Ok("sendrawtransaction", {Hex(attest)});
   Generate(1);
-  chain::Transaction split = Make(4, 0, chain::AssetSplitOp{asset_id, {200, 1000}});
+  chain::Transaction split = Make(4, 0, chain::AssetSplitOp{asset_id, chain::SplitChildren({200, 1000})});
   Ok("sendrawtransaction", {Hex(split)});
   Generate(1);
   history = Ok("getassethistory", {asset_id.ToHex()});
@@ -859,13 +859,19 @@ TEST_F(JsonConvertTest, TransformAndItsEvents) {
 }
 
 TEST_F(JsonConvertTest, Shapes) {
-  chain::Transaction split = Make(0, 3, chain::AssetSplitOp{Hash256{}, {1, 2}});
+  chain::AssetSplitOp split_op{Hash256{}, chain::SplitChildren({1, 2})};
+  split_op.children[1].metadata = {{"bag", "000002"}};
+  chain::Transaction split = Make(0, 3, split_op);
   Json j = TxToJson(chain::MakeTxWithId(split), "wbr", params_.units);
   EXPECT_EQ(j["type"], "asset.split");
   EXPECT_EQ(j["op"]["type"], "asset.split");
-  EXPECT_EQ(j["op"]["quantities"], Json::array({1, 2}));
-  EXPECT_EQ(j["op"]["children"], Json::array({chain::AssetIdFor(params_.chain_id(), Id(0), 3, 0).ToHex(),
-                                              chain::AssetIdFor(params_.chain_id(), Id(0), 3, 1).ToHex()}));
+  EXPECT_EQ(j["op"]["children"],
+            Json::array({{{"asset", chain::AssetIdFor(params_.chain_id(), Id(0), 3, 0).ToHex()},
+                          {"quantity", 1},
+                          {"metadata", Json::array()}},
+                         {{"asset", chain::AssetIdFor(params_.chain_id(), Id(0), 3, 1).ToHex()},
+                          {"quantity", 2},
+                          {"metadata", Json::array({{{"key", "bag"}, {"value", "000002"}}})}}}));
   EXPECT_EQ(j["signature"].get<std::string>().size(), 128u);
 
   chain::Account account{5, 6};

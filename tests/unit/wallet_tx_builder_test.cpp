@@ -170,5 +170,45 @@ TEST_F(TxBuilderTest, NewAssetIdsFollowTheRule) {
   EXPECT_TRUE(std::get<chain::AssetAttestOp>(MakeAttest(H(1), "c", "v", {})).document.IsZero());
 }
 
+TEST_F(TxBuilderTest, SplitChildrenWithMetadata) {
+  // Each child's entries are sorted; duplicates and bad lengths are refused naming the child.
+  auto op = MakeSplit(H(1), {{5, {{"serial", "A"}, {"bag", "1"}}}, {6, {}}});
+  ASSERT_TRUE(op.ok()) << op.status().ToString();
+  const auto& split = std::get<chain::AssetSplitOp>(*op);
+  EXPECT_EQ(split.children[0].metadata,
+            (std::vector<chain::MetadataEntry>{{"bag", "1"}, {"serial", "A"}}));
+  EXPECT_TRUE(split.children[1].metadata.empty());
+  auto twice = MakeSplit(H(1), {{5, {}}, {6, {{"bag", "1"}, {"bag", "2"}}}});
+  ASSERT_FALSE(twice.ok());
+  EXPECT_NE(twice.status().reason().find("child 1"), std::string::npos) << twice.status().reason();
+  // Five entries pass the builder (only the count of 16 is SortMetadata's) but not BuildTx: a
+  // child's list holds at most four.
+  auto five = MakeSplit(H(1), {{5, {}}, {6, {{"a", ""}, {"b", ""}, {"c", ""}, {"d", ""}, {"e", ""}}}});
+  ASSERT_TRUE(five.ok());
+  EXPECT_FALSE(BuildTx(signer_.Account(), *five, Params()).ok());
+}
+
+TEST_F(TxBuilderTest, LabeledSplit) {
+  auto op = MakeLabeledSplit(H(1), 1000, 250, "bag");
+  ASSERT_TRUE(op.ok()) << op.status().ToString();
+  const auto& split = std::get<chain::AssetSplitOp>(*op);
+  ASSERT_EQ(split.children.size(), 1000u);
+  EXPECT_EQ(split.children[0], (chain::SplitChild{250, {{"bag", "000001"}}}));
+  EXPECT_EQ(split.children[499], (chain::SplitChild{250, {{"bag", "000500"}}}));
+  EXPECT_EQ(split.children[999], (chain::SplitChild{250, {{"bag", "001000"}}}));
+  auto tx = BuildTx(signer_.Account(), *op, Params());
+  ASSERT_TRUE(tx.ok()) << tx.status().ToString();
+  EXPECT_LT(tx->Serialize().size(), chain::kMaxTxSize);
+
+  EXPECT_FALSE(MakeLabeledSplit(H(1), 1, 250, "bag").ok());
+  EXPECT_FALSE(MakeLabeledSplit(H(1), chain::kMaxSplitParts + 1, 250, "bag").ok());
+  EXPECT_FALSE(MakeLabeledSplit(H(1), 2, 0, "bag").ok());
+  auto overflow = MakeLabeledSplit(H(1), 3, std::numeric_limits<uint64_t>::max() / 2, "bag");
+  ASSERT_FALSE(overflow.ok());
+  EXPECT_NE(overflow.status().reason().find("overflows"), std::string::npos);
+  EXPECT_TRUE(MakeLabeledSplit(H(1), 2, std::numeric_limits<uint64_t>::max() / 2, "bag").ok());
+  EXPECT_FALSE(MakeLabeledSplit(H(1), 2, 1, "").ok());
+}
+
 }  // namespace
 }  // namespace waybill::wallet
