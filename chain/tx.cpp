@@ -210,7 +210,7 @@ bool ReadOp(Reader& r, Operation* out) {
       op.children.resize(n);
       for (SplitChild& child : op.children) {
         if (!r.U64(&child.quantity) ||
-            !ReadMetadata(r, &child.metadata, kMaxSplitChildMetadata)) {
+            !ReadMetadata(r, &child.metadata, 0, kMaxSplitChildMetadata)) {
           return false;
         }
       }

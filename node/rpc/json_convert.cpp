@@ -318,6 +318,13 @@ Json EventToJson(const chain::AssetEvent& e, std::string_view hrp,
     j["document"] = HashOrNull(e.document);
     j["attester_certified"] = e.attester_certified != 0;
   }
+  if (e.type == chain::EventType::kCorrect) {
+    j["reason"] = e.value;
+    j["changes"] = ChangesToJson(e.changes);
+  }
+  if (e.type == chain::EventType::kTransform || e.type == chain::EventType::kTransformOutput) {
+    j["yield_ppm"] = yield_ppm ? Json(*yield_ppm) : Json(nullptr);
+  }
   return j;
 }
 
@@ -349,13 +356,6 @@ Json PartyEventToJson(const chain::PartyEvent& e, std::string_view hrp) {
     j["identifiers"] = MetadataToJson(e.identifiers);
     j["url"] = e.url;
     j["document"] = HashOrNull(e.document);
-  }
-  if (e.type == chain::EventType::kCorrect) {
-    j["reason"] = e.value;
-    j["changes"] = ChangesToJson(e.changes);
-  }
-  if (e.type == chain::EventType::kTransform || e.type == chain::EventType::kTransformOutput) {
-    j["yield_ppm"] = yield_ppm ? Json(*yield_ppm) : Json(nullptr);
   }
   return j;
 }

@@ -272,7 +272,9 @@ TEST(StateEncoding, UnknownEnumValuesRejected) {
   ASSERT_EQ(ev[type_offset], 1);
   ev[type_offset] = 9;  // transform_output
   EXPECT_TRUE(DecodeAssetEvent(ev).ok());
-  for (uint8_t bad : {0, 10, 255}) {
+  ev[type_offset] = 10;  // correct
+  EXPECT_TRUE(DecodeAssetEvent(ev).ok());
+  for (uint8_t bad : {0, 11, 255}) {
     ev[type_offset] = bad;
     EXPECT_FALSE(DecodeAssetEvent(ev).ok()) << int(bad);
   }

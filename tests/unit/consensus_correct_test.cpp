@@ -329,7 +329,7 @@ TEST_F(CorrectTest, ClosedAssetMayBeCorrectedItsChildrenKeepTheirMetadata) {
   const Hash256 lot = IssueLot();
   const Hash256 created = EventOf(lot, 0).id;
   const uint64_t nonce = NonceOf(kAlice);
-  ASSERT_EQ(Apply(kAlice, chain::AssetSplitOp{lot, {700, 500}}), "valid");
+  ASSERT_EQ(Apply(kAlice, chain::AssetSplitOp{lot, chain::SplitChildren({700, 500})}), "valid");
   const Hash256 child = chain::AssetIdFor(params_.chain_id(), f_.Id(kAlice), nonce, 0);
   const auto child_metadata = AssetOf(child).metadata;
   ASSERT_EQ(Apply(kAlice, Correct(lot, created, {{"lot", "L-71"}})), "valid");

@@ -376,8 +376,11 @@ TEST(PartyRecords, RoundTripAndStrictness) {
   chain::AssetEvent ev;
   ev.attester_certified = 1;
   raw = chain::EncodeAssetEvent(ev);
-  EXPECT_EQ(raw.back(), 1);
-  raw.back() = 2;  // a flag is 0 or 1
+  // The flag is followed by the changes list of a correction (empty: one zero byte).
+  ASSERT_EQ(raw.back(), 0);
+  uint8_t& flag = raw[raw.size() - 2];
+  EXPECT_EQ(flag, 1);
+  flag = 2;  // a flag is 0 or 1
   EXPECT_FALSE(chain::DecodeAssetEvent(raw).ok());
 
   // Endorsement keys parse back; every party key is a state key.

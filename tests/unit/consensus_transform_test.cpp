@@ -297,7 +297,7 @@ TEST_F(TransformTest, RoastRecordsLinksAndEvents) {
   // The inputs are closed; the outputs are ordinary open assets.
   EXPECT_EQ(Apply(kAlice, Transform({green}, {Out(1)})), "asset-closed");
   EXPECT_EQ(Apply(kAlice, Merge({green, outs[0]}, 1)), "asset-closed");
-  EXPECT_EQ(Apply(kAlice, chain::AssetSplitOp{outs[0], {800'000, 30'000}}), "valid");
+  EXPECT_EQ(Apply(kAlice, chain::AssetSplitOp{outs[0], chain::SplitChildren({800'000, 30'000})}), "valid");
 }
 
 TEST_F(TransformTest, OneInputOneOutputOfAnotherUnit) {
@@ -360,7 +360,7 @@ TEST_F(TransformTest, StateRuleOrder) {
   const Hash256 mine = Lot(kAlice, 1'000'000);
   const Hash256 bobs = Lot(kBob, 1'000'000);
   const Hash256 closed = Lot(kAlice, 2);
-  ASSERT_EQ(Apply(kAlice, chain::AssetSplitOp{closed, {1, 1}}), "valid");
+  ASSERT_EQ(Apply(kAlice, chain::AssetSplitOp{closed, chain::SplitChildren({1, 1})}), "valid");
   // Each input in list order: exists, open, custodian; the first bad one names the reason.
   EXPECT_EQ(Apply(kAlice, Transform({mine, H(0x42), bobs}, {Out(1)})), "unknown-asset");
   EXPECT_EQ(Apply(kAlice, Transform({mine, closed, H(0x42)}, {Out(1)})), "asset-closed");
