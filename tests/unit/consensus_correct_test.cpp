@@ -225,17 +225,9 @@ class CorrectTest : public ::testing::Test {
     return r.substr(0, r.find(':'));
   }
 
-  Asset AssetOf(const Hash256& id) const {
-    auto a = state_.GetAsset(id);
-    EXPECT_TRUE(a.ok() && a->has_value());
-    return a.ok() && a->has_value() ? **a : Asset{};
-  }
+  Asset AssetOf(const Hash256& id) const { return testing::AssetIn(state_, id); }
   AssetEvent EventOf(const Hash256& asset, uint32_t sequence) const {
-    chain::Bytes bytes;
-    EXPECT_TRUE(state_.Get(chain::keys::Event(asset, sequence), &bytes).ok());
-    auto e = chain::DecodeAssetEvent(bytes);
-    EXPECT_TRUE(e.ok());
-    return e.ok() ? *e : AssetEvent{};
+    return testing::EventIn(state_, asset, sequence);
   }
 
   // Alice issues a lot (returned); its creating event is EventOf(lot, 0).
@@ -375,23 +367,7 @@ class CorrectReorgTest : public ::testing::Test {
   // Every state key and value, read from the store with the chainstate closed.
   std::map<std::string, chain::Bytes> StateKeys() {
     cs_.reset();
-    std::map<std::string, chain::Bytes> out;
-    {
-      auto store = chain::Store::Open(dir_.string());
-      EXPECT_TRUE(store.ok());
-      if (store.ok()) {
-        EXPECT_TRUE((*store)
-                        ->Scan("",
-                               [&out](std::string_view key, chain::ByteSpan value) {
-                                 if (chain::keys::IsStateKey(key)) {
-                                   out.emplace(std::string(key),
-                                               chain::Bytes(value.begin(), value.end()));
-                                 }
-                                 return true;
-                               })
-                        .ok());
-      }
-    }
+    std::map<std::string, chain::Bytes> out = testing::StoredStateKeys(dir_);
     Open();
     return out;
   }

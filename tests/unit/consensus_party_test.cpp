@@ -420,20 +420,7 @@ class PartyReorgTest : public ::testing::Test {
   // Every state key and value, read from the store itself (the chainstate is closed for it).
   std::map<std::string, chain::Bytes> StateKeys() {
     cs_.reset();
-    std::map<std::string, chain::Bytes> out;
-    {
-      auto store = chain::Store::Open(dir_.string());
-      EXPECT_TRUE(store.ok());
-      for (char prefix : chain::keys::kStatePrefixes) {
-        EXPECT_TRUE((*store)
-                        ->Scan(std::string(1, prefix),
-                               [&](std::string_view key, chain::ByteSpan value) {
-                                 out.emplace(key, chain::Bytes(value.begin(), value.end()));
-                                 return true;
-                               })
-                        .ok());
-      }
-    }
+    std::map<std::string, chain::Bytes> out = testing::StoredStateKeys(dir_);
     Open();
     return out;
   }

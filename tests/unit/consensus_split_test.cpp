@@ -204,17 +204,9 @@ class SplitStateTest : public ::testing::Test {
     EXPECT_EQ(Apply(key, std::move(op)), "valid");
     return chain::NewAssetIds(last_tx_.tx).front();
   }
-  Asset AssetOf(const Hash256& id) const {
-    auto a = state_.GetAsset(id);
-    EXPECT_TRUE(a.ok() && a->has_value()) << id.ToHex();
-    return a.ok() && a->has_value() ? **a : Asset{};
-  }
+  Asset AssetOf(const Hash256& id) const { return testing::AssetIn(state_, id); }
   AssetEvent EventOf(const Hash256& asset, uint32_t sequence) const {
-    chain::Bytes bytes;
-    EXPECT_TRUE(state_.Get(chain::keys::Event(asset, sequence), &bytes).ok());
-    auto e = chain::DecodeAssetEvent(bytes);
-    EXPECT_TRUE(e.ok());
-    return e.ok() ? *e : AssetEvent{};
+    return testing::EventIn(state_, asset, sequence);
   }
 
   const ChainParams params_ = testing::MakeParams();
@@ -341,18 +333,7 @@ class SplitChainTest : public ::testing::Test {
   // Every state key (chain::keys::IsStateKey) with its value, read from the closed database.
   std::map<std::string, chain::Bytes> StateKeys() {
     cs_.reset();
-    std::map<std::string, chain::Bytes> out;
-    {
-      auto store = chain::Store::Open(dir_.string());
-      EXPECT_TRUE(store.ok()) << store.status().ToString();
-      if (store.ok()) {
-        chain::Status s = (*store)->Scan("", [&](std::string_view key, chain::ByteSpan value) {
-          if (chain::keys::IsStateKey(key)) out[std::string(key)].assign(value.begin(), value.end());
-          return true;
-        });
-        EXPECT_TRUE(s.ok()) << s.ToString();
-      }
-    }
+    std::map<std::string, chain::Bytes> out = testing::StoredStateKeys(dir_);
     Open();
     return out;
   }

@@ -2,9 +2,12 @@
 // with four funded development keys, and helpers to build signed txs and mined blocks.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <random>
 #include <string>
 #include <utility>
@@ -15,6 +18,7 @@
 #include "chain/merkle.h"
 #include "chain/schnorr.h"
 #include "chain/state.h"
+#include "chain/state_cache.h"
 #include "chain/store.h"
 #include "chain/tx.h"
 #include "consensus/chainstate.h"
@@ -46,6 +50,39 @@ inline chain::Transaction SignedTx(const chain::Hash256& chain_id, const chain::
   tx.op = std::move(op);
   tx.Sign(key);
   return tx;
+}
+
+// Every state key (chain::keys::IsStateKey) of the database in dir with its value, read from
+// the store itself: the caller closes its Chainstate first. The reorg tests compare two of
+// these key for key.
+inline std::map<std::string, chain::Bytes> StoredStateKeys(const std::filesystem::path& dir) {
+  std::map<std::string, chain::Bytes> out;
+  auto store = chain::Store::Open(dir.string());
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  if (!store.ok()) return out;
+  chain::Status s = (*store)->Scan("", [&out](std::string_view key, chain::ByteSpan value) {
+    if (chain::keys::IsStateKey(key)) out[std::string(key)].assign(value.begin(), value.end());
+    return true;
+  });
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return out;
+}
+
+// The asset id in state (a test failure, and a default Asset, when it is missing).
+inline chain::Asset AssetIn(const chain::StateCache& state, const chain::Hash256& id) {
+  auto a = state.GetAsset(id);
+  EXPECT_TRUE(a.ok() && a->has_value()) << id.ToHex();
+  return a.ok() && a->has_value() ? **a : chain::Asset{};
+}
+
+// The event of asset with this sequence number in state (a test failure when it is missing).
+inline chain::AssetEvent EventIn(const chain::StateCache& state, const chain::Hash256& asset,
+                                 uint32_t sequence) {
+  chain::Bytes bytes;
+  EXPECT_TRUE(state.Get(chain::keys::Event(asset, sequence), &bytes).ok());
+  auto e = chain::DecodeAssetEvent(bytes);
+  EXPECT_TRUE(e.ok());
+  return e.ok() ? *e : chain::AssetEvent{};
 }
 
 // Counts the header's nonce up until its id meets its own bits (a few tries on regtest).

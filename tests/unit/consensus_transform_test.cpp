@@ -76,17 +76,9 @@ class TransformTest : public ::testing::Test {
 
   uint64_t NonceOf(int key) const { return state_.GetAccount(f_.Id(key))->nonce; }
 
-  Asset AssetOf(const Hash256& id) const {
-    auto a = state_.GetAsset(id);
-    EXPECT_TRUE(a.ok() && a->has_value()) << id.ToHex();
-    return a.ok() && a->has_value() ? **a : Asset{};
-  }
+  Asset AssetOf(const Hash256& id) const { return testing::AssetIn(state_, id); }
   AssetEvent EventOf(const Hash256& asset, uint32_t sequence) const {
-    chain::Bytes bytes;
-    EXPECT_TRUE(state_.Get(chain::keys::Event(asset, sequence), &bytes).ok());
-    auto e = chain::DecodeAssetEvent(bytes);
-    EXPECT_TRUE(e.ok());
-    return e.ok() ? *e : AssetEvent{};
+    return testing::EventIn(state_, asset, sequence);
   }
 
   // "valid" or the reason; *detail gets the detail.
