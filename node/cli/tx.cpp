@@ -512,7 +512,15 @@ chain::Transaction BuildUnsigned(std::string_view sub, const Args& args, const T
 // could never be disclosed. Refuses (CliError) an existing file.
 void WriteDisclosures(const Args& args, const wallet::SignedTx& signed_tx,
                       std::vector<wallet::Disclosure>* disclosures) {
-  if (disclosures->empty()) return;
+  if (disclosures->empty()) {
+    // --disclosures without --commit: the user may believe a --meta value stays private.
+    if (args.Has("disclosures")) {
+      throw CliError("--disclosures keeps the salts of --commit entries, and there are none: "
+                     "give private values with --commit KEY=VALUE (a --meta value is "
+                     "published); nothing was sent");
+    }
+    return;
+  }
   std::optional<chain::Hash256> asset;
   if (!signed_tx.new_assets.empty()) asset = signed_tx.new_assets.front();
   if (const auto* correct = std::get_if<chain::AssetCorrectOp>(&signed_tx.tx.op)) {

@@ -41,6 +41,13 @@ class CorrectTest(WaybillTestFramework):
         err = node.cli("tx", "issue", "--key", farm_key, "--quantity", 1, "--unit", "kg",
                        "--commit", "price=1", expect_fail=True)
         assert_true("--disclosures" in err, f"--commit needs --disclosures: {err}")
+        err = node.cli("tx", "issue", "--key", farm_key, "--quantity", 1, "--unit", "kg",
+                       "--meta", "price=1", "--disclosures",
+                       os.path.join(self.tmpdir, "unused.json"), expect_fail=True)
+        assert_true("there are none" in err and "nothing was sent" in err,
+                    f"--disclosures without --commit: {err}")
+        assert_true(not os.path.exists(os.path.join(self.tmpdir, "unused.json")),
+                    "no disclosures file written")
         rpc.generatetoaddress(1, miner)
 
         asset = rpc.getasset(lot)
