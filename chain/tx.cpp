@@ -69,18 +69,29 @@ bool ReadHashes(Reader& r, std::vector<Hash256>* out, uint64_t min, uint64_t max
 
 namespace {
 
+// The fields of a new asset, in the order every operation that creates one encodes them
+// (asset.issue, asset.merge after its inputs, each output of asset.transform).
+template <typename NewAsset>
+void WriteNewAsset(Writer& w, const NewAsset& a) {
+  w.U64(a.quantity);
+  w.String(a.unit);
+  WriteMetadata(w, a.metadata);
+  WriteHashes(w, a.documents);
+}
+
+template <typename NewAsset>
+bool ReadNewAsset(Reader& r, NewAsset* a) {
+  return r.U64(&a->quantity) && r.String(&a->unit, kMaxUnitLen) &&
+         ReadMetadata(r, &a->metadata) && ReadHashes(r, &a->documents, 0, kMaxDocuments);
+}
+
 struct OpWriter {
   Writer& w;
   void operator()(const TransferOp& op) {
     w.Hash(op.to);
     w.U64(op.amount);
   }
-  void operator()(const AssetIssueOp& op) {
-    w.U64(op.quantity);
-    w.String(op.unit);
-    WriteMetadata(w, op.metadata);
-    WriteHashes(w, op.documents);
-  }
+  void operator()(const AssetIssueOp& op) { WriteNewAsset(w, op); }
   void operator()(const AssetTransferOp& op) {
     w.Hash(op.asset);
     w.Hash(op.to);
@@ -95,10 +106,7 @@ struct OpWriter {
   }
   void operator()(const AssetMergeOp& op) {
     WriteHashes(w, op.inputs);
-    w.U64(op.quantity);
-    w.String(op.unit);
-    WriteMetadata(w, op.metadata);
-    WriteHashes(w, op.documents);
+    WriteNewAsset(w, op);
   }
   void operator()(const AssetAttestOp& op) {
     w.Hash(op.asset);
@@ -109,12 +117,7 @@ struct OpWriter {
   void operator()(const AssetTransformOp& op) {
     WriteHashes(w, op.inputs);
     w.CompactSize(op.outputs.size());
-    for (const TransformOutput& out : op.outputs) {
-      w.U64(out.quantity);
-      w.String(out.unit);
-      WriteMetadata(w, out.metadata);
-      WriteHashes(w, out.documents);
-    }
+    for (const TransformOutput& out : op.outputs) WriteNewAsset(w, out);
   }
   void operator()(const PartyProfileOp& op) {
     w.String(op.name);
@@ -145,10 +148,7 @@ bool ReadTransform(Reader& r, AssetTransformOp* op) {
   if (n < kMinTransformOutputs) return r.Fail("transform needs at least 1 output");
   op->outputs.resize(n);
   for (TransformOutput& out : op->outputs) {
-    if (!r.U64(&out.quantity) || !r.String(&out.unit, kMaxUnitLen) ||
-        !ReadMetadata(r, &out.metadata) || !ReadHashes(r, &out.documents, 0, kMaxDocuments)) {
-      return false;
-    }
+    if (!ReadNewAsset(r, &out)) return false;
   }
   return true;
 }
@@ -189,10 +189,7 @@ bool ReadOp(Reader& r, Operation* out) {
     }
     case OpType::kAssetIssue: {
       AssetIssueOp op;
-      if (!r.U64(&op.quantity) || !r.String(&op.unit, kMaxUnitLen) ||
-          !ReadMetadata(r, &op.metadata) || !ReadHashes(r, &op.documents, 0, kMaxDocuments)) {
-        return false;
-      }
+      if (!ReadNewAsset(r, &op)) return false;
       *out = std::move(op);
       return true;
     }
@@ -219,9 +216,7 @@ bool ReadOp(Reader& r, Operation* out) {
     }
     case OpType::kAssetMerge: {
       AssetMergeOp op;
-      if (!ReadHashes(r, &op.inputs, kMinMergeInputs, kMaxMergeInputs) || !r.U64(&op.quantity) ||
-          !r.String(&op.unit, kMaxUnitLen) || !ReadMetadata(r, &op.metadata) ||
-          !ReadHashes(r, &op.documents, 0, kMaxDocuments)) {
+      if (!ReadHashes(r, &op.inputs, kMinMergeInputs, kMaxMergeInputs) || !ReadNewAsset(r, &op)) {
         return false;
       }
       *out = std::move(op);

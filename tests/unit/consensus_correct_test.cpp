@@ -347,30 +347,8 @@ TEST_F(CorrectTest, TheCorrectedMetadataHasAtMostSixteenEntries) {
 
 // A reorg across corrections: the state after disconnecting them is the state before, key for
 // key (every chain::keys::IsStateKey key of the store, with its value).
-class CorrectReorgTest : public ::testing::Test {
+class CorrectReorgTest : public testing::StoredChainTest {
  protected:
-  void SetUp() override {
-    dir_ = testing::FreshTempDir("waybill_correct_reorg_test");
-    Open();
-  }
-  void TearDown() override {
-    cs_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  void Open() {
-    ChainstateOptions options;
-    options.clock = [] { return int64_t{1'900'000'000}; };
-    auto cs = Chainstate::Open(dir_.string(), params_, std::move(options));
-    ASSERT_TRUE(cs.ok()) << cs.status().ToString();
-    cs_ = std::move(*cs);
-  }
-  // Every state key and value, read from the store with the chainstate closed.
-  std::map<std::string, chain::Bytes> StateKeys() {
-    cs_.reset();
-    std::map<std::string, chain::Bytes> out = testing::StoredStateKeys(dir_);
-    Open();
-    return out;
-  }
   chain::Block Block(const Hash256& parent, uint32_t parent_height,
                      std::vector<chain::Transaction> txs) {
     return testing::MakeBlock(params_, parent, parent_height, std::move(txs), f_.Id(5));
@@ -381,11 +359,6 @@ class CorrectReorgTest : public ::testing::Test {
     ASSERT_TRUE(r.valid()) << r.ToString();
     ASSERT_EQ(outcome, BlockOutcome::kNewTip);
   }
-
-  const ChainParams params_ = testing::MakeParams();
-  const testing::TxFactory f_{params_};
-  std::filesystem::path dir_;
-  std::unique_ptr<Chainstate> cs_;
 };
 
 TEST_F(CorrectReorgTest, DisconnectingCorrectionsRestoresEveryStateKey) {

@@ -400,30 +400,9 @@ TEST(PartyRecords, RoundTripAndStrictness) {
 
 // Disconnecting blocks of party operations (profile, endorse, attest, revoke, profile update)
 // restores every state key exactly, and connecting them again gives the same state.
-class PartyReorgTest : public ::testing::Test {
+class PartyReorgTest : public testing::StoredChainTest {
  protected:
-  void SetUp() override {
-    dir_ = testing::FreshTempDir("waybill_party_reorg_test");
-    Open();
-  }
-  void TearDown() override {
-    cs_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  void Open() {
-    ChainstateOptions options;
-    options.clock = [] { return int64_t{1'800'000'000}; };
-    auto cs = Chainstate::Open(dir_.string(), params_, std::move(options));
-    ASSERT_TRUE(cs.ok()) << cs.status().ToString();
-    cs_ = std::move(*cs);
-  }
-  // Every state key and value, read from the store itself (the chainstate is closed for it).
-  std::map<std::string, chain::Bytes> StateKeys() {
-    cs_.reset();
-    std::map<std::string, chain::Bytes> out = testing::StoredStateKeys(dir_);
-    Open();
-    return out;
-  }
+  PartyReorgTest() : StoredChainTest(PartyParams()) {}
   static size_t CountPrefix(const std::map<std::string, chain::Bytes>& keys, char prefix) {
     size_t n = 0;
     for (const auto& [key, value] : keys) n += key[0] == prefix;
@@ -438,11 +417,6 @@ class PartyReorgTest : public ::testing::Test {
     EXPECT_EQ(outcome, BlockOutcome::kNewTip);
     return b;
   }
-
-  ChainParams params_ = PartyParams();
-  const TxFactory f_{params_};
-  std::filesystem::path dir_;
-  std::unique_ptr<Chainstate> cs_;
 };
 
 TEST_F(PartyReorgTest, DisconnectRestoresEveryKey) {

@@ -307,41 +307,12 @@ TEST_F(SplitStateTest, ThousandChildrenLinkedBothWays) {
 
 // --- A block holding a 1,000-child split, connected and disconnected (§11 undo) ---
 
-class SplitChainTest : public ::testing::Test {
+class SplitChainTest : public testing::StoredChainTest {
  protected:
-  void SetUp() override {
-    dir_ = testing::FreshTempDir("waybill_split_test");
-    Open();
-  }
-  void TearDown() override {
-    cs_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  void Open() {
-    cs_.reset();
-    ChainstateOptions options;
-    options.clock = [] { return int64_t{1'800'000'000}; };
-    options.verify_threads = 1;
-    auto cs = Chainstate::Open(dir_.string(), params_, std::move(options));
-    ASSERT_TRUE(cs.ok()) << cs.status().ToString();
-    cs_ = std::move(*cs);
-  }
   ValidationResult Submit(const chain::Block& block) {
     BlockOutcome outcome;
     return cs_->ProcessBlockBytes(block.Serialize(), &outcome);
   }
-  // Every state key (chain::keys::IsStateKey) with its value, read from the closed database.
-  std::map<std::string, chain::Bytes> StateKeys() {
-    cs_.reset();
-    std::map<std::string, chain::Bytes> out = testing::StoredStateKeys(dir_);
-    Open();
-    return out;
-  }
-
-  const ChainParams params_ = testing::MakeParams();
-  const TxFactory f_{params_};
-  std::filesystem::path dir_;
-  std::unique_ptr<Chainstate> cs_;
 };
 
 TEST_F(SplitChainTest, DisconnectingAThousandChildSplitRestoresEveryStateKey) {

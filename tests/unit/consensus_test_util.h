@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <random>
 #include <string>
 #include <utility>
@@ -190,6 +191,44 @@ class MemoryTipView : public View {
   ChainParams params_;
   TipInfo tip_;
   chain::MemoryKv state_;
+};
+
+// A Chainstate on a LevelDB store in a fresh folder, for the tests that connect and disconnect
+// blocks and compare the stored state key for key (the reorg tests of the operations).
+class StoredChainTest : public ::testing::Test {
+ protected:
+  explicit StoredChainTest(ChainParams params = MakeParams())
+      : params_(std::move(params)), f_(params_) {}
+  void SetUp() override {
+    dir_ = FreshTempDir("waybill_stored_chain_test");
+    Open();
+  }
+  void TearDown() override {
+    cs_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Open() {
+    cs_.reset();
+    ChainstateOptions options;
+    options.clock = [] { return int64_t{1'800'000'000}; };
+    options.verify_threads = 1;
+    auto cs = Chainstate::Open(dir_.string(), params_, std::move(options));
+    ASSERT_TRUE(cs.ok()) << cs.status().ToString();
+    cs_ = std::move(*cs);
+  }
+  // Every state key and value, read from the store itself: the chainstate is closed for it and
+  // opened again.
+  std::map<std::string, chain::Bytes> StateKeys() {
+    cs_.reset();
+    std::map<std::string, chain::Bytes> out = StoredStateKeys(dir_);
+    Open();
+    return out;
+  }
+
+  const ChainParams params_;
+  const TxFactory f_;
+  std::filesystem::path dir_;
+  std::unique_ptr<Chainstate> cs_;
 };
 
 }  // namespace waybill::consensus::testing
