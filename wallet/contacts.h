@@ -13,8 +13,8 @@
 namespace waybill::wallet {
 
 inline constexpr size_t kMaxContacts = 10000;
-inline constexpr size_t kMaxContactNote = 200;       // bytes of UTF-8
-inline constexpr size_t kMaxContactAddress = 90;     // a Bech32 string's limit
+inline constexpr size_t kMaxContactNote = 200;    // bytes of UTF-8
+inline constexpr size_t kMaxContactAddress = 90;  // a Bech32 string's limit
 inline constexpr size_t kMaxContactsFileSize = 8 << 20;
 
 struct Contact {

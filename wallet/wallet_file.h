@@ -31,10 +31,10 @@ inline constexpr uint32_t kWalletFileVersion = 1;
 
 struct WalletFile {
   std::string name;
-  int64_t created = 0;               // Unix seconds
-  std::string account_xpub;          // account level (depth 3); for a watch-only wallet the imported one
-  uint32_t account = 0;              // the account' of the path (0)
-  uint32_t next_index = 0;           // addresses handed out: 0 .. next_index-1 (mutable, not secret)
+  int64_t created = 0;       // Unix seconds
+  std::string account_xpub;  // account level (depth 3); for a watch-only wallet the imported one
+  uint32_t account = 0;      // the account' of the path (0)
+  uint32_t next_index = 0;   // addresses handed out: 0 .. next_index-1 (mutable, not secret)
   std::optional<Keystore> keystore;  // nullopt: watch-only
   bool watch_only() const { return !keystore; }
 };
@@ -91,8 +91,7 @@ struct UnlockedSigner {
   std::string reason;
   bool ok() const { return error == KeystoreError::kNone; }
 };
-UnlockedSigner UnlockSigner(const WalletFile& file, const SecretString& passphrase,
-                            uint32_t index);
+UnlockedSigner UnlockSigner(const WalletFile& file, const SecretString& passphrase, uint32_t index);
 
 // The wallet folder, DATADIR/wallets: one NAME.wallet file per wallet. Holds only its path.
 class WalletDir {
@@ -119,9 +118,5 @@ class WalletDir {
  private:
   std::string path_;
 };
-
-// Creates path and its missing parents with mode 0700 (parents that exist are left as they
-// are). IoError when it cannot; Invalid when path exists and is not a folder.
-chain::Status MakePrivateDir(const std::string& path);
 
 }  // namespace waybill::wallet
