@@ -89,7 +89,7 @@ OpenResult Failure(KeystoreError error, std::string reason) {
 
 }  // namespace
 
-ScryptParams DefaultScryptParams() { return ScryptParams{uint64_t{1} << 17, 8, 1}; }
+ScryptParams DefaultScryptParams() { return ScryptParams{uint64_t{1} << 16, 8, 1}; }
 
 chain::Status CheckScryptParams(const ScryptParams& params) {
   const uint64_t n = params.n;

@@ -35,7 +35,7 @@ inline constexpr uint64_t kMaxScryptMemory = uint64_t{256} << 20;
 // A sealed secret is small (a seed is 64 bytes); a longer ciphertext is refused on read.
 inline constexpr size_t kMaxSealedSecret = 1024;
 
-// The parameters new keystores use: N = 2^17, r = 8, p = 1 (128 MiB), measured by
+// The parameters new keystores use: N = 2^16, r = 8, p = 1 (64 MiB), measured by
 // bench/bench_keystore.cpp so that unlocking takes 0.2-1 s on the reference machine
 // (docs/BENCHMARKS.md, "Wallet keystore").
 ScryptParams DefaultScryptParams();
