@@ -95,7 +95,7 @@ chain::Result<std::vector<Contact>> ParseContacts(std::string_view text) {
     return chain::Status::Invalid(
         "not a contacts file (expected JSON {\"waybill_contacts\": 1, \"contacts\": [...]})");
   }
-  if (doc["waybill_contacts"] != 1) {
+  if (!doc["waybill_contacts"].is_number_unsigned() || doc["waybill_contacts"] != 1) {
     return chain::Status::Invalid("unsupported contacts file version " +
                                   doc["waybill_contacts"].dump());
   }

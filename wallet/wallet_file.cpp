@@ -215,7 +215,7 @@ ParsedWallet ParseWalletFile(std::string_view text) {
   if (!doc.is_object() || !doc.contains("waybill_wallet")) {
     return Fail(KeystoreError::kMalformed, "not a wallet file (no \"waybill_wallet\")");
   }
-  if (doc["waybill_wallet"] != kWalletFileVersion) {
+  if (!doc["waybill_wallet"].is_number_unsigned() || doc["waybill_wallet"] != kWalletFileVersion) {
     return Fail(KeystoreError::kMalformed,
                 "unsupported wallet file version " + doc["waybill_wallet"].dump());
   }

@@ -175,6 +175,7 @@ TEST_F(ContactsTest, ABrokenFileIsRefusedWithAReason) {
       R"({"contacts": []})",
       R"({"waybill_contacts": 2, "contacts": []})",
       R"({"waybill_contacts": 1, "contacts": {}})",
+      R"({"waybill_contacts": 1.0, "contacts": []})",
       R"({"waybill_contacts": 1, "contacts": [{"name": "x"}]})",
       R"({"waybill_contacts": 1, "contacts": [{"name": "Bad", "address": "a", "note": ""}]})",
       R"({"waybill_contacts": 1, "contacts": [{"name": "x", "address": "a", "note": "", "more": 1}]})",

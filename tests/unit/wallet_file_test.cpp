@@ -324,6 +324,9 @@ TEST_F(WalletFileTest, MalformedFilesSayWhy) {
   ParsedWallet p = ParseWalletFile(Rechecksummed(v2));
   EXPECT_EQ(p.error, KeystoreError::kMalformed);
   EXPECT_NE(p.reason.find("version"), std::string::npos);
+  Json v1_float = doc;
+  v1_float["waybill_wallet"] = 1.0;
+  EXPECT_EQ(ParseWalletFile(Rechecksummed(v1_float)).error, KeystoreError::kMalformed);
   Json extra = doc;
   extra["extra"] = 1;
   EXPECT_EQ(ParseWalletFile(Rechecksummed(extra)).error, KeystoreError::kMalformed);
