@@ -179,6 +179,8 @@ bool EndedEarly(std::string_view text) {
     return Json::parse(text).is_discarded();  // parsed: it did not end early
   } catch (const Json::parse_error& e) {
     return e.byte > text.size();
+  } catch (const Json::exception&) {
+    return false;  // e.g. out_of_range: a number too large for a double ("1e7401")
   }
 }
 

@@ -319,6 +319,10 @@ TEST_F(WalletFileTest, MalformedFilesSayWhy) {
   const Json doc = Json::parse(WalletFileText(wallet_));
   EXPECT_EQ(ParseWalletFile("{\"secret\": \"00\"}\n").error, KeystoreError::kMalformed);
   EXPECT_EQ(ParseWalletFile("hello").error, KeystoreError::kMalformed);
+  // Found by fuzz/wallet_file_decode: a number too large for a double made nlohmann throw
+  // out_of_range, which escaped (and terminated the program).
+  EXPECT_EQ(ParseWalletFile("{\"waybill_wallet\": 1e7401}\n").error, KeystoreError::kMalformed);
+  EXPECT_EQ(ParseWalletFile("[1e7401").error, KeystoreError::kMalformed);
   Json v2 = doc;
   v2["waybill_wallet"] = 2;
   ParsedWallet p = ParseWalletFile(Rechecksummed(v2));
