@@ -74,7 +74,7 @@ bool HexField(const Json& j, const char* key, std::array<uint8_t, N>& out) {
   const std::string& s = j[key].get_ref<const std::string&>();
   if (s.size() != 2 * N) return false;
   auto bytes = chain::HexDecode(s);
-  if (!bytes) return false;
+  if (!bytes || chain::HexEncode(*bytes) != s) return false;  // lower case only
   std::copy(bytes->begin(), bytes->end(), out.begin());
   return true;
 }
@@ -150,8 +150,11 @@ ParsedWallet ParseFields(const Json& doc, WalletFile& f) {
     }
   }
   uint64_t account = 0, next = 0;
-  if (!doc["name"].is_string() || !doc["created"].is_number_integer() ||
-      !doc["account_xpub"].is_string() || !UintField(doc, "account", kHardened - 1, account) ||
+  const Json& created = doc["created"];
+  const bool created_ok = created.is_number_integer() &&
+                          (!created.is_number_unsigned() || created.get<uint64_t>() <= INT64_MAX);
+  if (!doc["name"].is_string() || !created_ok || !doc["account_xpub"].is_string() ||
+      !UintField(doc, "account", kHardened - 1, account) ||
       !UintField(doc, "next_index", kHardened, next)) {
     return Fail(KeystoreError::kMalformed, "a wallet file field has the wrong type or range");
   }

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -337,6 +338,17 @@ TEST_F(WalletFileTest, MalformedFilesSayWhy) {
   Json short_salt = doc;
   short_salt["keystore"]["salt"] = "00";
   EXPECT_EQ(ParseWalletFile(Rechecksummed(short_salt)).error, KeystoreError::kMalformed);
+  Json upper = doc;
+  std::string salt = upper["keystore"]["salt"].get<std::string>();
+  for (char& c : salt) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  upper["keystore"]["salt"] = salt;
+  EXPECT_EQ(ParseWalletFile(Rechecksummed(upper)).error, KeystoreError::kMalformed)
+      << "hex is lower case, so that the file re-encodes to itself";
+  Json created = doc;
+  created["created"] = uint64_t{1} << 63;
+  EXPECT_EQ(ParseWalletFile(Rechecksummed(created)).error, KeystoreError::kMalformed);
+  created["created"] = -5;
+  EXPECT_TRUE(ParseWalletFile(Rechecksummed(created)).ok());
   Json account = doc;
   account["account"] = 1;
   EXPECT_EQ(ParseWalletFile(Rechecksummed(account)).error, KeystoreError::kMalformed);
