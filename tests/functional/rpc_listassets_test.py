@@ -76,15 +76,21 @@ class ListAssetsTest(WaybillTestFramework):
         assert_equal(before, {alice: sorted(bags), bob: [merged]})
 
         log("a block moving a bag to bob, then invalidateblock: the listing as before")
+        digest_before = rpc.getstateinfo()["hash"]
         self.tx(alice_key, "asset-transfer", "--asset", bags[0], "--to", bob)
         moved_block = self.mine()
         after = self.holdings(alice, bob)
         assert_equal(after, {alice: sorted(bags[1:]), bob: sorted([merged, bags[0]])})
+        digest_after = rpc.getstateinfo()["hash"]
         rpc.invalidateblock(moved_block)
         assert_equal(self.holdings(alice, bob), before, "the reorg restores the listing")
+        assert_equal(rpc.getstateinfo()["hash"], digest_before, "every state key as before")
         rpc.reconsiderblock(moved_block)
         assert_equal(rpc.getbestblockhash(), moved_block)
         assert_equal(self.holdings(alice, bob), after, "reconnected")
+        assert_equal(rpc.getstateinfo()["hash"], digest_after, "every state key as after")
+        report = rpc.verifychain()
+        assert_true(report["ok"], f"verifychain: the stored index equals a replay: {report}")
 
         log("pages of one asset walk alice's assets once, by next")
         walked, after_id = [], None
