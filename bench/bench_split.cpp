@@ -9,8 +9,8 @@
 // transition and its undo data alone), then Chainstate::ProcessBlock (header and block checks,
 // storing, the signature checks on V workers, the state transition, undo data and the synced
 // LevelDB commit). The transfer block carries 1,000 signatures and the split block one; the
-// split block writes 2,002 records (1,000 assets and events, the parent and its event) against
-// the transfers' ~1,009 (accounts, tx index).
+// split block writes 3,003 records (1,000 assets, events and custody index keys, the parent,
+// its event and its index key deleted) against the transfers' ~1,009 (accounts, tx index).
 #include <algorithm>
 #include <cstdio>
 #include <random>
