@@ -26,6 +26,8 @@ wallet::SecretString ReadNewPassphrase(const Args& args);
 // The BIP-39 passphrase ("25th word"): --seed-passphrase-file / WAYBILL_SEED_PASSPHRASE /
 // --seed-passphrase (the terminal, twice on create) / "" (the default). May be empty.
 wallet::SecretString ReadSeedPassphrase(const Args& args);
+// Whether the process has a terminal (/dev/tty opens).
+bool HasTerminal();
 // A yes/no question on the terminal (default no). False without a terminal.
 bool Confirm(std::string_view question);
 
