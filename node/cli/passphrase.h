@@ -8,10 +8,7 @@
 #include <vector>
 
 #include "node/cli/args.h"
-
-namespace waybill::wallet {
-class SecretString;  // wallet/secret.h
-}  // namespace waybill::wallet
+#include "wallet/secret.h"
 
 namespace waybill::cli {
 

@@ -13,10 +13,7 @@
 #include "chain/types.h"
 #include "node/cli/args.h"
 #include "wallet/signer.h"
-
-namespace waybill::wallet {
-class WalletDir;  // wallet/wallet_file.h
-}  // namespace waybill::wallet
+#include "wallet/wallet_file.h"
 
 namespace waybill::cli {
 
