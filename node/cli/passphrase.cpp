@@ -137,8 +137,10 @@ class Terminal {
   // One line typed after prompt; echo off when secret (restored before returning, also on a
   // signal). nullopt at end of input.
   std::optional<wallet::SecretString> ReadLine(std::string_view prompt, bool secret) const {
-    Write(prompt);
+    // Echo goes off before the prompt shows, so nothing typed after the prompt is echoed;
+    // TCSANOW keeps what was typed ahead.
     EchoOff guard(fd_, secret);
+    Write(prompt);
     std::string line = SecretBuffer();
     bool too_long = false;
     bool eof = true;
@@ -181,12 +183,12 @@ class Terminal {
       }
       struct termios quiet = g_tty_restore.saved;
       quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-      active_ = ::tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
+      active_ = ::tcsetattr(fd, TCSANOW, &quiet) == 0;
       if (!active_) Uninstall();
     }
     ~EchoOff() {
       if (!active_) return;
-      (void)::tcsetattr(g_tty_restore.fd, TCSAFLUSH, &g_tty_restore.saved);
+      (void)::tcsetattr(g_tty_restore.fd, TCSANOW, &g_tty_restore.saved);
       Uninstall();
     }
     EchoOff(const EchoOff&) = delete;
