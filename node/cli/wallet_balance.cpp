@@ -12,9 +12,9 @@ namespace waybill::cli::wallet_cli {
 namespace {
 
 constexpr uint32_t kGapLimit = 20;
-// listassets returns at most 1,000 a call; a page cap bounds the output of one address.
-constexpr uint32_t kAssetPage = 1000;
-constexpr uint32_t kMaxAssetPages = 100;
+// listassets returns its default page (100) a call, then the next from the id it names; a page
+// cap bounds the output of one address.
+constexpr uint32_t kMaxAssetPages = 1000;
 
 struct AddressBalance {
   uint32_t index = 0;
@@ -34,15 +34,15 @@ uint64_t UintField(const Json& object, const char* name, const std::string& meth
 
 Json AssetsOf(RpcClient& client, const Args& args, const std::string& address) {
   Json assets = Json::array();
-  Json after = nullptr;
+  Json params = Json::array({address});
   for (uint32_t page = 0; page < kMaxAssetPages; ++page) {
-    Json reply = CallRpc(client, args, "listassets", Json::array({address, after, kAssetPage}));
+    Json reply = CallRpc(client, args, "listassets", params);
     if (!reply.is_object() || !reply.contains("assets") || !reply["assets"].is_array()) {
       throw CliError("listassets: the node's reply has no 'assets' list");
     }
     for (Json& asset : reply["assets"]) assets.push_back(std::move(asset));
     if (!reply.contains("next") || reply["next"].is_null()) return assets;
-    after = reply["next"];
+    params = Json::array({address, reply["next"]});
   }
   return assets;
 }
