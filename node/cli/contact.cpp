@@ -30,7 +30,8 @@ constexpr std::array<std::string_view, 3> kSubcommands = {"add", "list", "remove
 std::vector<OptionSpec> ContactOptions(std::string_view sub) {
   // The connection options too (no subcommand calls the node), as every wallet command takes
   // them; --datadir is also the folder of contacts.json.
-  std::vector<OptionSpec> specs = AddOptions(ConnectionOptions(), {{"json", "", false, "print JSON"}});
+  std::vector<OptionSpec> specs =
+      AddOptions(ConnectionOptions(), {{"json", "", false, "print JSON"}});
   if (sub.empty() || sub == "add") {
     specs.push_back({"note", "TEXT", false, "a note (at most 200 bytes)"});
   }
@@ -54,7 +55,8 @@ int RunAdd(const Args& args) {
   if (std::string other = wallet_cli::OtherNetworkMessage(pos[1], hrp); !other.empty()) {
     throw CliError(other);
   }
-  const std::string address = chain::bech32::EncodeAddress(hrp, ParseAccount(pos[1], hrp, "ADDRESS"));
+  const std::string address =
+      chain::bech32::EncodeAddress(hrp, ParseAccount(pos[1], hrp, "ADDRESS"));
   wallet::Contacts book = LoadBook(args);
   wallet::Contact contact{pos[0], address, args.Get("note").value_or("")};
   if (chain::Status s = book.Add(contact, wallet_cli::KnownPrefixes(args)); !s.ok()) {

@@ -153,7 +153,11 @@ class Terminal {
         eof = false;
         break;
       }
-      if (line.size() < kMaxPassphrase + 1) line.push_back(c); else too_long = true;
+      if (line.size() > kMaxPassphrase) {
+        too_long = true;
+      } else {
+        line.push_back(c);
+      }
     }
     chain::SecureWipe(&c, 1);
     if (secret) Write("\n");
@@ -202,7 +206,7 @@ class Terminal {
       g_tty_restore.fd = -1;
     }
     bool active_ = false;
-    struct sigaction old_[std::size(kTtySignals)] {};
+    struct sigaction old_[std::size(kTtySignals)]{};
   };
 
   int fd_;
@@ -276,8 +280,9 @@ wallet::SecretString ReadSeedPassphrase(const Args& args) {
   if (auto env = FromEnv("WAYBILL_SEED_PASSPHRASE")) return std::move(*env);
   if (args.Has("seed-passphrase")) {
     if (auto typed = FromTerminal("BIP-39 passphrase (25th word)", true)) return std::move(*typed);
-    throw CliError("--seed-passphrase asks on the terminal, and there is none: give "
-                   "--seed-passphrase-file FILE or set WAYBILL_SEED_PASSPHRASE");
+    throw CliError(
+        "--seed-passphrase asks on the terminal, and there is none: give "
+        "--seed-passphrase-file FILE or set WAYBILL_SEED_PASSPHRASE");
   }
   return wallet::SecretString();
 }

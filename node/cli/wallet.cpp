@@ -139,7 +139,9 @@ wallet::SecretBytes SeedOf(const Args& args, const wallet::SecretString& mnemoni
 void PrintCreated(const Args& args, const wallet::WalletFile& file, const std::string* mnemonic) {
   const std::string address = AddressOf(args, file, 0);
   if (args.Has("json")) {
-    Json out = {{"name", file.name}, {"xpub", file.account_xpub}, {"address", address},
+    Json out = {{"name", file.name},
+                {"xpub", file.account_xpub},
+                {"address", address},
                 {"watch_only", file.watch_only()}};
     out["mnemonic"] = mnemonic != nullptr ? Json(*mnemonic) : Json(nullptr);
     std::string text = out.dump(2);
@@ -261,8 +263,8 @@ int RunList(const Args& args) {
   if (names.empty()) std::cout << "no wallets in " << dir.path() << " (waybill wallet create)\n";
   for (const Json& e : out) {
     if (e.contains("error")) {
-      std::cout << e["name"].get<std::string>() << "  (unreadable: "
-                << e["error"].get<std::string>() << ")\n";
+      std::cout << e["name"].get<std::string>()
+                << "  (unreadable: " << e["error"].get<std::string>() << ")\n";
       continue;
     }
     std::cout << e["name"].get<std::string>() << "  "
@@ -285,12 +287,9 @@ int RunShow(const Args& args) {
   }
   const std::string path = wallet::AccountPath(file.account);
   if (args.Has("json")) {
-    std::cout << Json{{"name", file.name},
-                      {"watch_only", file.watch_only()},
-                      {"created", file.created},
-                      {"account_path", path},
-                      {"xpub", file.account_xpub},
-                      {"addresses", addresses}}
+    std::cout << Json{{"name", file.name},         {"watch_only", file.watch_only()},
+                      {"created", file.created},   {"account_path", path},
+                      {"xpub", file.account_xpub}, {"addresses", addresses}}
                      .dump(2)
               << "\n";
     return 0;
@@ -389,8 +388,10 @@ int RunDelete(const Args& args) {
         "Delete wallet '" + name + "'" +
         (file.watch_only() ? "?" : "? Its keys are gone for good unless you have its words.");
     if (!HasTerminal()) {
-      throw CliError("delete asks for confirmation on the terminal; give --yes to delete "
-                     "wallet '" + name + "' without asking");
+      throw CliError(
+          "delete asks for confirmation on the terminal; give --yes to delete "
+          "wallet '" +
+          name + "' without asking");
     }
     if (!Confirm(question)) {
       std::cout << "wallet '" << name << "' kept\n";

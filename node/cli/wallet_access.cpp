@@ -23,8 +23,7 @@ namespace waybill::cli {
 std::vector<OptionSpec> WalletOptions() {
   return {
       {"wallet", "NAME", false, "the wallet that signs (waybill wallet list)"},
-      {"from", "INDEX|ADDRESS", false,
-       "which of the wallet's addresses sends (default: index 0)"},
+      {"from", "INDEX|ADDRESS", false, "which of the wallet's addresses sends (default: index 0)"},
       {"passphrase-file", "FILE", false,
        "read the wallet's passphrase from FILE; else env WAYBILL_PASSPHRASE, else the terminal"},
   };
@@ -203,8 +202,8 @@ chain::AccountId ResolveAccount(const Args& args, std::string_view text, std::st
         !other.empty()) {
       throw CliError(std::string(what) + ": contact '" + contact->name + "': " + other);
     }
-    return ParseAccount(contact->address, hrp, std::string(what) + " (contact '" +
-                                                   contact->name + "')");
+    return ParseAccount(contact->address, hrp,
+                        std::string(what) + " (contact '" + contact->name + "')");
   }
   return ParseAccount(text, hrp, what);
 }

@@ -112,21 +112,17 @@ void PrintBalances(const Args& args, const wallet::WalletFile& file,
                       {"nonce", b.nonce},
                       {"assets", b.assets}});
     }
-    std::cout << Json{{"wallet", file.name},
-                      {"addresses", list},
-                      {"checked", checked},
-                      {"gap_limit", kGapLimit},
-                      {"balance", total},
-                      {"assets", assets}}
+    std::cout << Json{{"wallet", file.name},    {"addresses", list}, {"checked", checked},
+                      {"gap_limit", kGapLimit}, {"balance", total},  {"assets", assets}}
                      .dump(2)
               << "\n";
     return;
   }
-  std::cout << "wallet '" << file.name << "': indices 0.." << checked - 1
-            << " checked (gap limit " << kGapLimit << ")\n";
+  std::cout << "wallet '" << file.name << "': indices 0.." << checked - 1 << " checked (gap limit "
+            << kGapLimit << ")\n";
   for (const AddressBalance& b : shown) {
-    std::cout << "#" << b.index << "  " << b.address << "  " << CoinsText(b.balance)
-              << "  nonce " << b.nonce << "\n";
+    std::cout << "#" << b.index << "  " << b.address << "  " << CoinsText(b.balance) << "  nonce "
+              << b.nonce << "\n";
     for (const Json& asset : b.assets) std::cout << "    asset " << AssetText(asset) << "\n";
   }
   std::cout << "total  " << CoinsText(total) << ", " << assets

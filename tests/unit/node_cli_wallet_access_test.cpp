@@ -118,12 +118,17 @@ TEST_F(WalletAccessTest, SenderByIndexOrAddress) {
   EXPECT_EQ(s.account, accounts_[1]);
   EXPECT_TRUE(ResolveSender(Parse({"--wallet", "view"})).watch_only);
   // Index 2 was never handed out: its address is not taken as a sender by mistake.
-  EXPECT_NE(ErrorOf([&] { ResolveSender(Parse({"--wallet", "coop", "--from", Address(2)})); })
-                .find("is not one of the 2 addresses wallet 'coop' has handed out"),
+  EXPECT_NE(ErrorOf([&] {
+              ResolveSender(Parse({"--wallet", "coop", "--from", Address(2)}));
+            }).find("is not one of the 2 addresses wallet 'coop' has handed out"),
             std::string::npos);
-  EXPECT_EQ(ErrorOf([&] { ResolveSender(Parse({"--wallet", "nope"})); }),
+  EXPECT_EQ(ErrorOf([&] {
+              ResolveSender(Parse({"--wallet", "nope"}));
+            }),
             "no wallet named 'nope' in " + (dir_ / "wallets").string() + " (waybill wallet list)");
-  EXPECT_NE(ErrorOf([&] { ResolveSender(Parse({"--wallet", "coop", "--from", "2147483648"})); }),
+  EXPECT_NE(ErrorOf([&] {
+              ResolveSender(Parse({"--wallet", "coop", "--from", "2147483648"}));
+            }),
             "");
 }
 
@@ -166,8 +171,9 @@ TEST_F(WalletAccessTest, AccountsByAddressIdOrContact) {
   const std::string devnet = chain::bech32::EncodeAddress("wbd", accounts_[1]);
   EXPECT_EQ(ErrorOf([&] { ResolveAccount(args, devnet, kHrp, "--to"); }),
             "--to: " + devnet + " is an address of network prefix wbd; this network's is wbr");
-  EXPECT_NE(ErrorOf([&] { ResolveAccount(args, "devpal", kHrp, "--to"); })
-                .find("is an address of network prefix wbd; this network's is wbr"),
+  EXPECT_NE(ErrorOf([&] {
+              ResolveAccount(args, "devpal", kHrp, "--to");
+            }).find("is an address of network prefix wbd; this network's is wbr"),
             std::string::npos);
   EXPECT_NE(ErrorOf([&] { ResolveAccount(args, "not an address!", kHrp, "--to"); }), "");
 }
@@ -191,8 +197,7 @@ TEST_F(WalletAccessTest, PassphraseSources) {
   args = Parse({"--passphrase-file", WriteFile("b.txt", "pass\n\n")});
   EXPECT_EQ(ReadPassphrase(args, "p", false).str(), "pass\n");
   args = Parse({"--passphrase-file", WriteFile("c.txt", "\n")});
-  EXPECT_EQ(ErrorOf([&] { ReadPassphrase(args, "p", false); }),
-            "the passphrase must not be empty");
+  EXPECT_EQ(ErrorOf([&] { ReadPassphrase(args, "p", false); }), "the passphrase must not be empty");
   args = Parse({"--passphrase-file", WriteFile("d.txt", std::string(2000, 'x'))});
   EXPECT_NE(ErrorOf([&] { ReadPassphrase(args, "p", false); }).find("at most 1024 bytes"),
             std::string::npos);
