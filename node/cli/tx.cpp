@@ -169,24 +169,11 @@ std::optional<Args> ParseTxArgs(std::span<const std::string> words, int* rc) {
 
 void PrintResult(const Args& args, const Submitted& submitted, const std::string& hrp) {
   const wallet::SignedTx& signed_tx = submitted.signed_tx;
-  const chain::Transaction& tx = signed_tx.tx;
-  const std::string hex = chain::HexEncode(signed_tx.raw);
   if (args.Has("json")) {
-    Json out = {{"txid", signed_tx.txid.ToHex()},
-                {"sender", chain::bech32::EncodeAddress(hrp, tx.sender)},
-                {"nonce", tx.nonce},
-                {"fee", tx.fee},
-                {"size", signed_tx.raw.size()},
-                {"sent", submitted.sent}};
-    if (!submitted.sent) out["hex"] = hex;
-    Json ids = Json::array();
-    for (const auto& a : signed_tx.new_assets) ids.push_back(a.ToHex());
-    out["assets"] = ids;
-    AddConfirmation(submitted.confirmation, &out);
-    std::cout << out.dump(2) << "\n";
+    std::cout << SubmittedJson(submitted, hrp).dump(2) << "\n";
     return;
   }
-  if (!submitted.sent) std::cout << hex << "\n";
+  if (!submitted.sent) std::cout << chain::HexEncode(signed_tx.raw) << "\n";
   std::cout << signed_tx.txid.ToHex() << "\n";
   for (const auto& a : signed_tx.new_assets) std::cout << a.ToHex() << "\n";
   if (submitted.confirmation) std::cout << ConfirmationLine(*submitted.confirmation) << "\n";

@@ -218,4 +218,39 @@ Submitted SignAndSubmit(const Args& args, TxSender& sender, chain::Transaction t
   return out;
 }
 
+Json SubmittedJson(const Submitted& submitted, const std::string& hrp) {
+  const wallet::SignedTx& signed_tx = submitted.signed_tx;
+  const chain::Transaction& tx = signed_tx.tx;
+  Json out = {{"txid", signed_tx.txid.ToHex()},
+              {"sender", chain::bech32::EncodeAddress(hrp, tx.sender)},
+              {"nonce", tx.nonce},
+              {"fee", tx.fee},
+              {"size", signed_tx.raw.size()},
+              {"sent", submitted.sent}};
+  if (!submitted.sent) out["hex"] = chain::HexEncode(signed_tx.raw);
+  Json ids = Json::array();
+  for (const auto& a : signed_tx.new_assets) ids.push_back(a.ToHex());
+  out["assets"] = ids;
+  AddConfirmation(submitted.confirmation, &out);
+  return out;
+}
+
+void CheckFunds(RpcClient& client, const Args& args, const TxEnv& env,
+                const chain::Transaction& tx) {
+  const std::string address = chain::bech32::EncodeAddress(env.hrp, tx.sender);
+  Json account = CallRpc(client, args, "getaccount", Json::array({address}));
+  const Json* balance = Field(account, "balance");
+  if (!balance || !balance->is_number_unsigned()) return;  // the node checks it anyway
+  unsigned __int128 needed = tx.fee;
+  if (const auto* transfer = std::get_if<chain::TransferOp>(&tx.op)) needed += transfer->amount;
+  if (balance->get<uint64_t>() >= needed) return;
+  const std::string what = std::holds_alternative<chain::TransferOp>(tx.op)
+                               ? " (amount and fee)"
+                               : " (the fee)";
+  throw CliError("not enough coins: " + DisplayAccountOf(args, tx.sender, env.hrp) + " has " +
+                 FormatCoins(balance->get<uint64_t>()) + ", this tx needs " +
+                 FormatCoins(static_cast<chain::Amount>(needed)) + what +
+                 "; send it coins first (waybill tx transfer --to " + address + " --amount ...)");
+}
+
 }  // namespace waybill::cli

@@ -116,4 +116,13 @@ Submitted SignAndSubmit(const Args& args, TxSender& sender, chain::Transaction t
                         std::optional<RpcClient>& client,
                         std::vector<wallet::Disclosure>* disclosures);
 
+// The JSON result of a tx command: {"txid", "sender", "nonce", "fee", "size", "sent",
+// "assets"} plus "hex" when not sent and "block", "height", "confirmations" after --wait.
+Json SubmittedJson(const Submitted& submitted, const std::string& hrp);
+
+// Before signing, with a node: the sender's balance covers the fee (and a transfer's amount),
+// else CliError "not enough coins: ADDR has X WBL, this tx needs Y WBL ...".
+void CheckFunds(RpcClient& client, const Args& args, const TxEnv& env,
+                const chain::Transaction& tx);
+
 }  // namespace waybill::cli
