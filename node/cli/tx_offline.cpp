@@ -137,16 +137,26 @@ std::string DescribeOp(const Args& args, const chain::Transaction& tx, const TxE
         } else if constexpr (std::is_same_v<Op, chain::AssetTransferOp>) {
           return "hand asset " + Hex(op.asset) + " to " + who(op.to);
         } else if constexpr (std::is_same_v<Op, chain::AssetSplitOp>) {
+          // The asset's unit is the node's to know: quantities in its smallest steps.
+          std::string quantities;
+          for (const auto& c : op.children) {
+            quantities += (quantities.empty() ? "" : ", ") + std::to_string(c.quantity);
+          }
           return "split asset " + Hex(op.asset) + " into " + std::to_string(op.children.size()) +
-                 " children (" + IdList(ids) + ")";
+                 " children of quantities " + quantities +
+                 " (counts of its unit's smallest step): " + IdList(ids);
         } else if constexpr (std::is_same_v<Op, chain::AssetMergeOp>) {
           return "merge assets " + IdList(op.inputs) + " into a new asset " + first + ": " +
                  Amount(env, op.quantity, op.unit);
         } else if constexpr (std::is_same_v<Op, chain::AssetAttestOp>) {
           return "attest on asset " + Hex(op.asset) + ": " + op.claim + " = " + op.value;
         } else if constexpr (std::is_same_v<Op, chain::AssetTransformOp>) {
-          return "transform assets " + IdList(op.inputs) + " into " +
-                 std::to_string(op.outputs.size()) + " new assets (" + IdList(ids) + ")";
+          std::string outputs;
+          for (size_t i = 0; i < op.outputs.size() && i < ids.size(); ++i) {
+            outputs += (outputs.empty() ? "" : ", ") + Hex(ids[i]) + " (" +
+                       Amount(env, op.outputs[i].quantity, op.outputs[i].unit) + ")";
+          }
+          return "transform assets " + IdList(op.inputs) + " into " + outputs;
         } else if constexpr (std::is_same_v<Op, chain::PartyProfileOp>) {
           return "publish the profile '" + op.name + "' (role " + op.role + ")";
         } else if constexpr (std::is_same_v<Op, chain::PartyEndorseOp>) {
