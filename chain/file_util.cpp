@@ -75,6 +75,54 @@ chain::Status WriteNewFileAtomic(const std::string& path, const chain::Bytes& da
   return WriteAndPublish(path, data, /*replace=*/false);
 }
 
+namespace {
+
+// fsyncs the folder that holds path, so a rename, link or unlink in it is durable.
+Status SyncParentDir(const std::string& path) {
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  if (dir.empty()) dir = ".";
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return Status::IoError(Errno("cannot open folder", dir));
+  bool ok = ::fsync(dfd) == 0;
+  Status s = ok ? Status::Ok() : Status::IoError(Errno("cannot fsync", dir));
+  ::close(dfd);
+  return s;
+}
+
+}  // namespace
+
+Status MakePrivateDir(const std::string& path) {
+  if (path.empty()) return Status::Invalid("empty folder path");
+  std::filesystem::path full(path);
+  std::filesystem::path sofar;
+  for (const auto& part : full) {
+    sofar /= part;
+    struct stat st;
+    if (::stat(sofar.c_str(), &st) == 0) {
+      if (!S_ISDIR(st.st_mode)) return Status::Invalid(sofar.string() + " is not a folder");
+      continue;
+    }
+    if (errno != ENOENT) return Status::IoError(Errno("cannot stat", sofar.string()));
+    if (::mkdir(sofar.c_str(), 0700) != 0) {
+      if (errno == EEXIST) continue;  // made by someone else meanwhile
+      return Status::IoError(Errno("cannot create folder", sofar.string()));
+    }
+    // mkdir's mode is masked by the umask (which may only remove bits): make it exactly 0700.
+    if (::chmod(sofar.c_str(), 0700) != 0) {
+      return Status::IoError(Errno("cannot chmod", sofar.string()));
+    }
+  }
+  return Status::Ok();
+}
+
+Status RemoveFileDurably(const std::string& path) {
+  if (::unlink(path.c_str()) != 0) {
+    if (errno == ENOENT) return Status::NotFound(path + " does not exist");
+    return Status::IoError(Errno("cannot delete", path));
+  }
+  return SyncParentDir(path);
+}
+
 chain::Result<chain::Bytes> ReadFileBounded(const std::string& path, size_t max_size) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {

@@ -17,6 +17,13 @@ Status WriteFileAtomic(const std::string& path, const Bytes& data);
 // not overwriting it") if it does, and then nothing is written. Needs a file system with hard
 // links (the temp file is linked to path, which fails if path exists).
 Status WriteNewFileAtomic(const std::string& path, const Bytes& data);
+// Creates the folder path and its missing parents with mode 0700 (for folders that hold
+// secrets: wallets); folders that exist are left as they are. Invalid when path exists and is
+// not a folder; IoError when it cannot be created.
+Status MakePrivateDir(const std::string& path);
+// Deletes the file at path and fsyncs its folder. NotFound when there is none; IoError when the
+// OS refuses.
+Status RemoveFileDurably(const std::string& path);
 // Reads a whole regular file of at most max_size bytes. NotFound if it does not exist;
 // Corruption if it is not a regular file or is larger; IoError if it cannot be read.
 Result<Bytes> ReadFileBounded(const std::string& path, size_t max_size);

@@ -233,4 +233,67 @@ Hash256 DevSecretKeyBytes(uint32_t index) {
   return TaggedHash(tags::kDevKey, w.bytes());
 }
 
+namespace ec {
+namespace {
+
+bool ParsePubKey(ByteSpan pubkey33, secp256k1_pubkey* out) {
+  if (pubkey33.size() != 33 || (pubkey33[0] != 0x02 && pubkey33[0] != 0x03)) return false;
+  return secp256k1_ec_pubkey_parse(PublicContext(), out, pubkey33.data(), 33) == 1;
+}
+
+PubKey Serialize(const secp256k1_pubkey& pk) {
+  PubKey out;
+  size_t len = out.size();
+  secp256k1_ec_pubkey_serialize(PublicContext(), out.data(), &len, &pk, SECP256K1_EC_COMPRESSED);
+  return out;
+}
+
+}  // namespace
+
+std::optional<PubKey> PublicKeyOf(ByteSpan secret32) {
+  if (secret32.size() != 32) return std::nullopt;
+  if (!secp256k1_ec_seckey_verify(PublicContext(), secret32.data())) return std::nullopt;
+  // The static context cannot multiply by G; a context of this call's own, blinded.
+  secp256k1_context* ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+  std::array<uint8_t, 32> seed;
+  FillRandom(seed.data(), seed.size());
+  if (!secp256k1_context_randomize(ctx, seed.data())) std::abort();  // not the static context
+  SecureWipe(seed.data(), seed.size());
+  secp256k1_pubkey pk;
+  const bool ok = secp256k1_ec_pubkey_create(ctx, &pk, secret32.data()) == 1;
+  secp256k1_context_destroy(ctx);
+  if (!ok) return std::nullopt;  // unreachable for a verified secret key
+  return Serialize(pk);
+}
+
+bool SecretTweakAdd(std::span<uint8_t, 32> secret, ByteSpan tweak32) {
+  const bool ok =
+      tweak32.size() == 32 && secp256k1_ec_seckey_verify(PublicContext(), secret.data()) == 1 &&
+      secp256k1_ec_seckey_tweak_add(PublicContext(), secret.data(), tweak32.data()) == 1;
+  if (!ok) SecureWipe(secret.data(), secret.size());
+  return ok;
+}
+
+std::optional<PubKey> PubKeyTweakAdd(const PubKey& pubkey, ByteSpan tweak32) {
+  if (tweak32.size() != 32) return std::nullopt;
+  secp256k1_pubkey pk;
+  if (!ParsePubKey(pubkey, &pk)) return std::nullopt;
+  if (!secp256k1_ec_pubkey_tweak_add(PublicContext(), &pk, tweak32.data())) return std::nullopt;
+  return Serialize(pk);
+}
+
+bool IsValidPubKey(ByteSpan pubkey33) {
+  secp256k1_pubkey pk;
+  return ParsePubKey(pubkey33, &pk);
+}
+
+std::optional<AccountId> XOnly(const PubKey& pubkey) {
+  if (!IsValidPubKey(pubkey)) return std::nullopt;
+  AccountId out;
+  std::memcpy(out.data(), pubkey.data() + 1, out.kSize);
+  return out;
+}
+
+}  // namespace ec
+
 }  // namespace waybill::chain

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <span>
 #include <unordered_map>
 
 #include "chain/types.h"
@@ -122,5 +123,34 @@ class SecretKey {
 // fund the devnet and regtest allocations and sign in tests and benchmarks. Never use them for
 // anything of value.
 Hash256 DevSecretKeyBytes(uint32_t index);
+
+// Elliptic-curve steps for BIP-32 key derivation (wallet/bip32.h), on compressed (SEC1, 33-byte)
+// public keys. Every function is safe to call from any thread. Secrets stay in the caller's
+// buffers; copies made here are wiped.
+namespace ec {
+
+using PubKey = std::array<uint8_t, 33>;  // 0x02 or 0x03, then the x coordinate
+
+// The compressed public key secret*G. nullopt unless secret32 is 32 bytes with
+// 0 < secret < curve order. Uses a freshly randomized context (side-channel blinding).
+[[nodiscard]] std::optional<PubKey> PublicKeyOf(ByteSpan secret32);
+
+// secret := secret + tweak (mod n), both read as big-endian integers. False (secret then
+// wiped to zeros) when secret is not a valid secret key, tweak is not below the curve order,
+// or the sum is zero.
+[[nodiscard]] bool SecretTweakAdd(std::span<uint8_t, 32> secret, ByteSpan tweak32);
+
+// The compressed key of pubkey + tweak*G. nullopt when pubkey is not a valid compressed key,
+// tweak32 is not 32 bytes below the curve order, or the sum is the point at infinity.
+[[nodiscard]] std::optional<PubKey> PubKeyTweakAdd(const PubKey& pubkey, ByteSpan tweak32);
+
+// True for 33 bytes 0x02/0x03 || x where x is the x coordinate of a curve point.
+[[nodiscard]] bool IsValidPubKey(ByteSpan pubkey33);
+
+// The x-only (BIP-340) key of a valid compressed key: its x coordinate, the parity dropped.
+// nullopt when pubkey is not valid.
+[[nodiscard]] std::optional<AccountId> XOnly(const PubKey& pubkey);
+
+}  // namespace ec
 
 }  // namespace waybill::chain

@@ -410,6 +410,9 @@ Result<TxLocation> DecodeTxLocation(ByteSpan data) {
 
 namespace keys {
 
+// DigestState and verifychain walk the prefixes in this order and call it byte order.
+static_assert(std::is_sorted(std::begin(kStatePrefixes), std::end(kStatePrefixes)));
+
 std::string Account(const AccountId& id) { return KeyWithHash(kAccount, id); }
 std::string Asset(const Hash256& id) { return KeyWithHash(kAsset, id); }
 
@@ -480,6 +483,22 @@ std::string Correction(const Hash256& asset, const Hash256& event) {
   std::string key = KeyWithHash(kCorrection, asset);
   key.append(reinterpret_cast<const char*>(event.data()), Hash256::kSize);
   return key;
+}
+
+std::string Custody(const AccountId& custodian, const Hash256& asset) {
+  std::string key = KeyWithHash(kCustody, custodian);
+  key.append(reinterpret_cast<const char*>(asset.data()), Hash256::kSize);
+  return key;
+}
+
+std::string CustodyPrefix(const AccountId& custodian) { return KeyWithHash(kCustody, custodian); }
+
+bool ParseCustody(std::string_view key, AccountId* custodian, Hash256* asset) {
+  constexpr size_t kHash = Hash256::kSize;
+  if (key.size() != 1 + 2 * kHash || key[0] != kCustody) return false;
+  std::memcpy(custodian->data(), key.data() + 1, kHash);
+  std::memcpy(asset->data(), key.data() + 1 + kHash, kHash);
+  return true;
 }
 
 bool IsStateKey(std::string_view key) {

@@ -174,6 +174,10 @@ Result<TxLocation> DecodeTxLocation(ByteSpan data);
 // keys are big-endian so that LevelDB's byte order is numeric order.
 namespace keys {
 inline constexpr char kAccount = 'a';     // 'a' || account id          -> Account
+// 'c' || custodian || asset id -> empty, for each open asset: the custody index, so that an
+// account's assets are listed without a scan of every asset (ListCustody, chain/custody.h).
+// StateCache::PutAsset keeps it, so every operation and the undo data keep it too.
+inline constexpr char kCustody = 'c';
 inline constexpr char kAsset = 's';       // 's' || asset id            -> Asset
 inline constexpr char kEvent = 'e';       // 'e' || asset id || u32 seq -> AssetEvent
 inline constexpr char kEndorsement = 'n';  // 'n' || account || str role || registrar -> Endorsement
@@ -210,11 +214,16 @@ std::string Block(const Hash256& id);
 std::string Undo(const Hash256& id);
 std::string Meta(std::string_view name);
 std::string Correction(const Hash256& asset, const Hash256& event);
-// The prefixes of the chain state that connecting blocks builds (accounts, events, height
-// index, endorsements, party events, parties, assets, tx index, corrections), in byte order;
-// verifychain compares exactly these keys and reindex deletes them.
-inline constexpr char kStatePrefixes[] = {kAccount, kEvent, kHeight, kEndorsement, kPartyEvent,
-                                          kParty,   kAsset, kTxIndex, kCorrection};
+std::string Custody(const AccountId& custodian, const Hash256& asset);
+std::string CustodyPrefix(const AccountId& custodian);
+// The asset id of a Custody key; false when key is not one.
+bool ParseCustody(std::string_view key, AccountId* custodian, Hash256* asset);
+// The prefixes of the chain state that connecting blocks builds (accounts, custody index,
+// events, height index, endorsements, party events, parties, assets, tx index, corrections),
+// in byte order; verifychain compares exactly these keys, getstateinfo hashes them and reindex
+// deletes them.
+inline constexpr char kStatePrefixes[] = {kAccount,    kCustody, kEvent, kHeight,  kEndorsement,
+                                          kPartyEvent, kParty,   kAsset, kTxIndex, kCorrection};
 // True for keys under one of kStatePrefixes.
 bool IsStateKey(std::string_view key);
 }  // namespace keys

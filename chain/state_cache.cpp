@@ -122,7 +122,20 @@ Result<std::optional<Asset>> StateCache::GetAsset(const Hash256& id) const {
   return std::optional<Asset>(std::move(asset).value());
 }
 
-void StateCache::PutAsset(const Asset& asset) { Put(keys::Asset(asset.id), EncodeAsset(asset)); }
+Status StateCache::PutAsset(const Asset& asset) {
+  auto previous = GetAsset(asset.id);
+  if (!previous.ok()) return previous.status();
+  const bool was_open = *previous && (*previous)->status == AssetStatus::kOpen;
+  const bool is_open = asset.status == AssetStatus::kOpen;
+  if (was_open && (!is_open || (*previous)->custodian != asset.custodian)) {
+    Delete(keys::Custody((*previous)->custodian, asset.id));
+  }
+  if (is_open && (!was_open || (*previous)->custodian != asset.custodian)) {
+    Put(keys::Custody(asset.custodian, asset.id), Bytes());
+  }
+  Put(keys::Asset(asset.id), EncodeAsset(asset));
+  return Status::Ok();
+}
 
 namespace {
 

@@ -42,7 +42,11 @@ class StateCache : public KvReader {
   // Writing the zero account deletes the key, so state holds no empty accounts.
   void PutAccount(const AccountId& id, const Account& account);
   Result<std::optional<Asset>> GetAsset(const Hash256& id) const;
-  void PutAsset(const Asset& asset);
+  // Writes the asset and keeps the custody index (keys::Custody) right: it reads the asset's
+  // previous record, deletes the old custodian's key when the asset was open and is now closed
+  // or held by another account, and writes the new custodian's key when it is open. An error
+  // reading the previous record is returned and nothing is written.
+  [[nodiscard]] Status PutAsset(const Asset& asset);
   void PutEvent(const AssetEvent& event);
   Result<std::optional<Party>> GetParty(const AccountId& account) const;
   void PutParty(const AccountId& account, const Party& party);

@@ -64,11 +64,13 @@ Status GetWith(leveldb::DB* db, const leveldb::ReadOptions& opts, std::string_vi
   return Status::Ok();
 }
 
+// Keys under prefix from the first one >= start (an empty start: from prefix).
 Status ScanWith(leveldb::DB* db, leveldb::ReadOptions opts, std::string_view prefix,
-                const std::function<bool(std::string_view key, ByteSpan value)>& fn) {
+                const std::function<bool(std::string_view key, ByteSpan value)>& fn,
+                std::string_view start = {}) {
   opts.fill_cache = false;  // a scan would evict the hot blocks that point reads need
   std::unique_ptr<leveldb::Iterator> it(db->NewIterator(opts));
-  for (it->Seek(ToSlice(prefix)); it->Valid(); it->Next()) {
+  for (it->Seek(ToSlice(std::max(prefix, start))); it->Valid(); it->Next()) {
     leveldb::Slice key = it->key();
     if (!key.starts_with(ToSlice(prefix))) break;
     if (!fn(std::string_view(key.data(), key.size()), ToSpan(it->value()))) break;
@@ -234,6 +236,11 @@ Status Store::Scan(std::string_view prefix,
   return ScanWith(db_.get(), VerifiedReads(), prefix, fn);
 }
 
+Status Store::ScanFrom(std::string_view prefix, std::string_view start,
+                       const std::function<bool(std::string_view key, ByteSpan value)>& fn) const {
+  return ScanWith(db_.get(), VerifiedReads(), prefix, fn, start);
+}
+
 std::unique_ptr<StoreSnapshot> Store::NewSnapshot() const {
   return std::unique_ptr<StoreSnapshot>(new StoreSnapshot(db_.get(), db_->GetSnapshot()));
 }
@@ -251,6 +258,12 @@ Status StoreSnapshot::Scan(
     std::string_view prefix,
     const std::function<bool(std::string_view key, ByteSpan value)>& fn) const {
   return ScanWith(db_, VerifiedReads(snapshot_), prefix, fn);
+}
+
+Status StoreSnapshot::ScanFrom(
+    std::string_view prefix, std::string_view start,
+    const std::function<bool(std::string_view key, ByteSpan value)>& fn) const {
+  return ScanWith(db_, VerifiedReads(snapshot_), prefix, fn, start);
 }
 
 Status MemoryKv::Get(std::string_view key, Bytes* value) const {

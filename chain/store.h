@@ -102,6 +102,11 @@ class Store : public KvReader {
   // false.
   Status Scan(std::string_view prefix,
               const std::function<bool(std::string_view key, ByteSpan value)>& fn) const;
+  // As Scan, from the first key under prefix that is >= start: a page of a long listing that
+  // begins after its last key without reading the keys before. A start below prefix begins
+  // at prefix.
+  Status ScanFrom(std::string_view prefix, std::string_view start,
+                  const std::function<bool(std::string_view key, ByteSpan value)>& fn) const;
   const std::string& dir() const { return dir_; }
   // A consistent read-only view of the database as it is now: writes made after this call
   // are invisible to it. Long reads (verifychain) run on a snapshot without the caller's
@@ -130,9 +135,11 @@ class StoreSnapshot : public KvReader {
   StoreSnapshot& operator=(const StoreSnapshot&) = delete;
 
   Status Get(std::string_view key, Bytes* value) const override;
-  // As Store::Scan, on the snapshot.
+  // As Store::Scan and Store::ScanFrom, on the snapshot.
   Status Scan(std::string_view prefix,
               const std::function<bool(std::string_view key, ByteSpan value)>& fn) const;
+  Status ScanFrom(std::string_view prefix, std::string_view start,
+                  const std::function<bool(std::string_view key, ByteSpan value)>& fn) const;
 
  private:
   friend class Store;

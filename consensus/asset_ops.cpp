@@ -20,7 +20,7 @@ ValidationResult ApplyOp(const OpContext& c, const chain::AssetIssueOp& op) {
   const Hash256 id = chain::NewAssetIds(c.tx.tx).front();
   if (auto r = CheckNewAssetId(*c.state, id); !r.valid()) return r;
   Asset asset = c.NewAsset(id, op.quantity, op.unit, op.metadata, op.documents);
-  c.Record(&asset, OpContext::Event(EventType::kIssue));
+  if (auto r = c.Record(&asset, OpContext::Event(EventType::kIssue)); !r.valid()) return r;
   return ValidationResult::Valid();
 }
 
@@ -32,7 +32,7 @@ ValidationResult ApplyOp(const OpContext& c, const chain::AssetTransferOp& op) {
   asset.custodian = op.to;
   AssetEvent ev = OpContext::Event(EventType::kTransfer);
   ev.counterparty = op.to;
-  c.Record(&asset, std::move(ev));
+  if (auto r = c.Record(&asset, std::move(ev)); !r.valid()) return r;
   return ValidationResult::Valid();
 }
 
@@ -93,12 +93,19 @@ ValidationResult ApplyOp(const OpContext& c, const chain::AssetSplitOp& op) {
   }
   parent.status = AssetStatus::kSplit;
   parent.children = child_ids;
-  c.Record(&parent, OpContext::Event(EventType::kSplit, child_ids));
+  if (ValidationResult r = c.Record(&parent, OpContext::Event(EventType::kSplit, child_ids));
+      !r.valid()) {
+    return r;
+  }
   for (size_t i = 0; i < child_ids.size(); ++i) {
     Asset child = c.NewAsset(child_ids[i], op.children[i].quantity, parent.unit,
                              std::move(metadata[i]), parent.documents);
     child.parents = {parent.id};
-    c.Record(&child, OpContext::Event(EventType::kSplitChild, {parent.id}));
+    if (ValidationResult r =
+            c.Record(&child, OpContext::Event(EventType::kSplitChild, {parent.id}));
+        !r.valid()) {
+      return r;
+    }
   }
   return ValidationResult::Valid();
 }
@@ -150,11 +157,14 @@ ValidationResult ApplyOp(const OpContext& c, const chain::AssetMergeOp& op) {
   for (Asset& in : inputs) {
     in.status = AssetStatus::kMerged;
     in.children = {out_id};
-    c.Record(&in, OpContext::Event(EventType::kMerge, {out_id}));
+    if (auto r = c.Record(&in, OpContext::Event(EventType::kMerge, {out_id})); !r.valid()) return r;
   }
   Asset out = c.NewAsset(out_id, op.quantity, op.unit, op.metadata, op.documents);
   out.parents = op.inputs;
-  c.Record(&out, OpContext::Event(EventType::kMergeOutput, op.inputs));
+  if (ValidationResult r = c.Record(&out, OpContext::Event(EventType::kMergeOutput, op.inputs));
+      !r.valid()) {
+    return r;
+  }
   return ValidationResult::Valid();
 }
 
@@ -172,7 +182,7 @@ ValidationResult ApplyOp(const OpContext& c, const chain::AssetAttestOp& op) {
   ev.claim = op.claim;
   ev.value = op.value;
   ev.document = op.document;
-  c.Record(&*asset, std::move(ev));
+  if (auto r = c.Record(&*asset, std::move(ev)); !r.valid()) return r;
   return ValidationResult::Valid();
 }
 

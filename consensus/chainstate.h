@@ -192,6 +192,18 @@ class Chainstate {
   // Events of an asset in order, starting at sequence `from`, at most `limit`.
   chain::Result<std::vector<chain::AssetEvent>> GetAssetEvents(const chain::Hash256& asset,
                                                                uint32_t from, uint32_t limit) const;
+  // The open assets in custodian's custody, in asset id order, after `after` (exclusive; none:
+  // from the first), at most limit (clamped to 1..kMaxCustodyPage), from the custody index
+  // (chain/custody.h). more: at least one more asset follows. An index entry whose asset is
+  // missing, closed or held by another account is Corruption.
+  static constexpr size_t kMaxCustodyPage = 1000;
+  struct CustodyListing {
+    std::vector<chain::Asset> assets;
+    bool more = false;
+  };
+  chain::Result<CustodyListing> GetAssetsInCustody(const chain::AccountId& custodian,
+                                                   const std::optional<chain::Hash256>& after,
+                                                   size_t limit) const;
   chain::Result<std::optional<chain::TxLocation>> GetTxLocation(const chain::Hash256& txid) const;
   // An account's party record (nullopt: no profile) and the endorsements in force for it,
   // in key order (role, then registrar), at most max_endorsements of them.

@@ -78,7 +78,7 @@ ValidationResult ApplyOp(const OpContext& c, const chain::AssetCorrectOp& op) {
   ev.changes = std::move(changes);
   const Hash256 event_id = chain::AssetEventId(c.tx.id, asset->id);
   const uint32_t sequence = asset->event_count;
-  c.Record(&*asset, std::move(ev));
+  if (auto r = c.Record(&*asset, std::move(ev)); !r.valid()) return r;
   c.state->Put(chain::keys::Correction(asset->id, event_id), chain::EncodeSequence(sequence));
   return ValidationResult::Valid();
 }

@@ -62,7 +62,7 @@ Asset OpContext::NewAsset(const Hash256& id, chain::Quantity quantity, std::stri
   return a;
 }
 
-void OpContext::Record(Asset* asset, AssetEvent ev) const {
+ValidationResult OpContext::Record(Asset* asset, AssetEvent ev) const {
   ev.id = chain::AssetEventId(tx.id, asset->id);
   ev.asset = asset->id;
   ev.sequence = asset->event_count;
@@ -74,7 +74,8 @@ void OpContext::Record(Asset* asset, AssetEvent ev) const {
   asset->last_event = ev.id;
   asset->event_count += 1;
   state->PutEvent(ev);
-  state->PutAsset(*asset);
+  if (chain::Status s = state->PutAsset(*asset); !s.ok()) return StoreError(s);
+  return ValidationResult::Valid();
 }
 
 AssetEvent OpContext::Event(chain::EventType type, std::vector<Hash256> related) {

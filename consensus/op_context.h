@@ -55,9 +55,11 @@ struct OpContext {
                         std::vector<chain::MetadataEntry> metadata,
                         std::vector<chain::Hash256> documents) const;
 
-  // Appends an event to asset's chain and writes both. The caller fills the type-specific
-  // fields (type, counterparty, related, claim ...) of ev; the chain fields are set here.
-  void Record(chain::Asset* asset, chain::AssetEvent ev) const;
+  // Appends an event to asset's chain and writes both (the asset through
+  // StateCache::PutAsset, which keeps the custody index). The caller fills the type-specific
+  // fields (type, counterparty, related, claim ...) of ev; the chain fields are set here. An
+  // error is a store error (reading the asset's previous record).
+  [[nodiscard]] ValidationResult Record(chain::Asset* asset, chain::AssetEvent ev) const;
 
   static chain::AssetEvent Event(chain::EventType type, std::vector<chain::Hash256> related = {});
 };

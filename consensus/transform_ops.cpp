@@ -67,13 +67,20 @@ ValidationResult ApplyOp(const OpContext& c, const chain::AssetTransformOp& op) 
   for (Asset& in : inputs) {
     in.status = AssetStatus::kTransformed;
     in.children = out_ids;
-    c.Record(&in, OpContext::Event(EventType::kTransform, out_ids));
+    if (ValidationResult r = c.Record(&in, OpContext::Event(EventType::kTransform, out_ids));
+        !r.valid()) {
+      return r;
+    }
   }
   for (size_t i = 0; i < out_ids.size(); ++i) {
     const chain::TransformOutput& o = op.outputs[i];
     Asset out = c.NewAsset(out_ids[i], o.quantity, o.unit, o.metadata, o.documents);
     out.parents = op.inputs;
-    c.Record(&out, OpContext::Event(EventType::kTransformOutput, op.inputs));
+    if (ValidationResult r =
+            c.Record(&out, OpContext::Event(EventType::kTransformOutput, op.inputs));
+        !r.valid()) {
+      return r;
+    }
   }
   return ValidationResult::Valid();
 }

@@ -10,7 +10,8 @@
 cmake_minimum_required(VERSION 3.25)
 
 set(ASIO_BEAST_FILES p2p/connman.cpp p2p/connection.h node/http/server.cpp)
-set(JSON_FILES wallet/key_file.cpp wallet/disclosure.cpp node/params/genesis.cpp
+set(JSON_FILES wallet/key_file.cpp wallet/disclosure.cpp wallet/wallet_file.cpp wallet/contacts.cpp
+               node/params/genesis.cpp
                node/rpc/json_convert.h node/rpc/error.h node/rpc/json_convert.cpp
                node/cli/rpc_client.h)
 

@@ -8,6 +8,7 @@
 
 #include "node/cli/commands.h"
 #include "node/cli/dev_keys.h"
+#include "node/cli/wallet_commands.h"
 
 namespace {
 
@@ -21,6 +22,9 @@ constexpr const char* kUsage =
     "  key dev I --out FILE            write published development key I (devnet and\n"
     "                                  regtest fund 0..9; others: a warning on stderr)\n"
     "  key address --key FILE          print a key file's address\n"
+    "Wallets (recovery words, encrypted keys, contacts; waybill wallet --help):\n"
+    "  wallet create|restore|list|show|address|export-xpub|change-passphrase|balance|delete\n"
+    "  contact add NAME ADDRESS [--note TEXT] | list | remove NAME\n"
     "Node:\n"
     "  rpc METHOD [ARGS...]            call a JSON-RPC method of a running waybilld\n"
     "Transactions (built, signed with --key FILE and sent to the node):\n"
@@ -79,6 +83,8 @@ int Run(const std::vector<std::string>& words) {
     return rc;
   }
   if (cmd == "rpc") return RunRpc(rest);
+  if (cmd == "wallet") return RunWallet(rest);
+  if (cmd == "contact") return RunContact(rest);
   if (cmd == "tx") return RunTx(rest);
   if (cmd == "asset") return RunAsset(rest);
   if (cmd == "disclose") return RunDisclose(rest);
@@ -86,7 +92,7 @@ int Run(const std::vector<std::string>& words) {
   if (cmd == "genesis") return RunGenesis(rest);
   if (cmd == "testnet") return RunTestnet(rest);
   throw CliError("unknown command '" + cmd +
-                 "' (key, rpc, tx, disclose, verify-disclosure, genesis, testnet; see waybill --help)");
+                 "' (key, wallet, contact, rpc, tx, disclose, verify-disclosure, genesis, testnet; see waybill --help)");
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// Account and asset methods: getaccount, getasset, getassethistory.
+// Account and asset methods: getaccount, getasset, getassethistory, listassets.
 #include <algorithm>
 #include <limits>
 #include <optional>
@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "chain/bech32.h"
 #include "chain/quantity.h"
 #include "chain/tx.h"
 #include "consensus/chainstate.h"
@@ -22,10 +23,12 @@ namespace {
 
 using chain::Hash256;
 
-// getassethistory's page: enough for any sane use, small enough that one call cannot build an
-// enormous reply.
+// getassethistory's and listassets' page: enough for any sane use, small enough that one call
+// cannot build an enormous reply.
 constexpr uint32_t kDefaultHistoryLimit = 100;
 constexpr uint32_t kMaxHistoryLimit = 1000;
+constexpr uint32_t kDefaultListLimit = 100;
+constexpr uint32_t kMaxListLimit = consensus::Chainstate::kMaxCustodyPage;
 
 Json GetAccount(NodeContext& ctx, const Args& a) {
   const chain::AccountId id = AccountArg(ctx, a, 0);
@@ -112,6 +115,29 @@ Json GetAssetHistory(NodeContext& ctx, const Args& a) {
           {"events", std::move(list)}};
 }
 
+// The open assets in an account's custody, a page at a time: "next" is the last asset id of
+// the page when more follow (pass it as `after`), else null.
+Json ListAssets(NodeContext& ctx, const Args& a) {
+  const chain::AccountId id = AccountArg(ctx, a, 0);
+  std::optional<Hash256> after;
+  if (a[1] != nullptr) after = HashArg(a, 1);
+  const auto limit = static_cast<size_t>(UIntArg(a, 2, 1, kMaxListLimit, kDefaultListLimit));
+  auto listing = ctx.chain->GetAssetsInCustody(id, after, limit);
+  if (!listing.ok()) ThrowLocal(listing.status().ToString());
+  Json list = Json::array();
+  PartyDirectory parties(ctx);
+  for (const chain::Asset& asset : listing->assets) {
+    Json j = AssetToJson(asset, Hrp(ctx), ctx.params->units);
+    AnnotateAsset(&parties, asset, &j);
+    list.push_back(std::move(j));
+  }
+  Json next = nullptr;
+  if (listing->more && !listing->assets.empty()) next = listing->assets.back().id.ToHex();
+  return {{"address", chain::bech32::EncodeAddress(Hrp(ctx), id)},
+          {"assets", std::move(list)},
+          {"next", std::move(next)}};
+}
+
 }  // namespace
 
 void RegisterAssetRpcMethods(RpcTable& table, NodeContext& ctx) {
@@ -122,6 +148,10 @@ void RegisterAssetRpcMethods(RpcTable& table, NodeContext& ctx) {
   table.Register("getassethistory", {"assetid", "from", "limit"}, Bind(ctx, GetAssetHistory),
                  "getassethistory assetid [from=0] [limit=100]  An asset's events in order "
                  "(limit <= 1000).");
+  table.Register("listassets", {"address", "after", "limit"}, Bind(ctx, ListAssets),
+                 "listassets address [after] [limit=100]  The open assets in an account's "
+                 "custody, by asset id, after the asset id `after` (limit <= 1000); \"next\": "
+                 "the last id when more follow, else null.");
 }
 
 }  // namespace waybill::node

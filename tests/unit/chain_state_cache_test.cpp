@@ -184,7 +184,7 @@ TEST(StateCacheTest, TypedRecordsUseStateKeys) {
   asset.custodian = H(1);
   asset.quantity = 5;
   asset.unit = "kg";
-  cache.PutAsset(asset);
+  ASSERT_TRUE(cache.PutAsset(asset).ok());
   auto got = cache.GetAsset(H(9));
   ASSERT_TRUE(got.ok());
   ASSERT_TRUE(got->has_value());
@@ -284,7 +284,8 @@ class StateCacheStoreTest : public ::testing::Test {
 };
 
 TEST_F(StateCacheStoreTest, UndoRestoresPreviousContentsExactly) {
-  // Initial state: two accounts, an asset, an event, a height and a non-state record.
+  // Initial state: two accounts, an open asset (and its custody key), an event, a height and a
+  // non-state record.
   {
     StateCache init(store_.get());
     init.PutAccount(H(1), {1000, 1});
@@ -292,7 +293,7 @@ TEST_F(StateCacheStoreTest, UndoRestoresPreviousContentsExactly) {
     Asset asset;
     asset.id = H(10);
     asset.quantity = 7;
-    init.PutAsset(asset);
+    ASSERT_TRUE(init.PutAsset(asset).ok());
     AssetEvent ev;
     ev.asset = H(10);
     init.PutEvent(ev);
@@ -303,7 +304,7 @@ TEST_F(StateCacheStoreTest, UndoRestoresPreviousContentsExactly) {
     ASSERT_TRUE(store_->Write(batch).ok());
   }
   const Contents before = ScanAll(*store_);
-  ASSERT_EQ(before.size(), 6u);
+  ASSERT_EQ(before.size(), 7u);  // with the open asset's custody key
 
   // A "block": modifies, deletes (zero account), creates, and re-writes an unchanged value.
   StateCache block(store_.get());
@@ -320,7 +321,7 @@ TEST_F(StateCacheStoreTest, UndoRestoresPreviousContentsExactly) {
     asset.id = H(10);
     asset.quantity = 7;
     asset.status = AssetStatus::kSplit;
-    tx2.PutAsset(asset);
+    ASSERT_TRUE(tx2.PutAsset(asset).ok());
     AssetEvent ev;
     ev.asset = H(10);
     ev.sequence = 1;

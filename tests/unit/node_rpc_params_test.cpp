@@ -130,6 +130,9 @@ std::map<std::string, MethodSpec> Specs(const std::string& address, const std::s
   m["getassethistory"] = {{hash("assetid", zeros),
                            {"from", "0", {kParam}, {kNum}, {"4294967296"}, 0},
                            {"limit", "10", {kParam}, {kNum}, {"0", "1001"}, 0}}};
+  m["listassets"] = {{addr,
+                      {"after", zeros, {kParam}, {}, {}, 0},
+                      {"limit", "10", {kParam}, {kNum}, {"0", "1001"}, 0}}};
   m["getparty"] = {{addr,
                     {"from", "0", {kParam}, {kNum}, {"4294967296"}, 0},
                     {"limit", "10", {kParam}, {kNum}, {"0", "1001"}, 0}}};

@@ -1,0 +1,268 @@
+// The custody index ('c' keys, docs/PROTOCOL.md §11) through every asset operation on a stored
+// chain: after each block, and after each block is disconnected and connected again, the index
+// is exactly what a scan of every asset record gives (the open assets, by custodian), and
+// Chainstate::GetAssetsInCustody lists it. Also the database version that the index brought:
+// a version-1 database is refused with a message that names --reindex, which rebuilds it.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "chain/state.h"
+#include "chain/store.h"
+#include "chain/tx.h"
+#include "consensus/chainstate.h"
+#include "tests/unit/consensus_test_util.h"
+
+namespace waybill::consensus {
+namespace {
+
+using chain::AccountId;
+using chain::Hash256;
+using StateMap = std::map<std::string, chain::Bytes>;
+
+constexpr int kAlice = 0, kBob = 1, kCarol = 2;
+constexpr int kMiner = testing::kFundedKeys;
+
+chain::AssetIssueOp Lot(chain::Quantity quantity) {
+  return chain::AssetIssueOp{quantity, "kg", {{"lot", "L-1"}}, {}};
+}
+
+// The oracle: custodian -> its open assets, ascending, from a scan of every asset record.
+std::map<AccountId, std::vector<Hash256>> OpenAssetsByScan(const StateMap& state) {
+  std::map<AccountId, std::vector<Hash256>> out;
+  for (const auto& [key, value] : state) {
+    if (key.front() != chain::keys::kAsset) continue;
+    auto asset = chain::DecodeAsset(value);
+    EXPECT_TRUE(asset.ok()) << asset.status().ToString();
+    if (asset.ok() && asset->status == chain::AssetStatus::kOpen) {
+      out[asset->custodian].push_back(asset->id);
+    }
+  }
+  for (auto& [custodian, ids] : out) std::sort(ids.begin(), ids.end());
+  return out;
+}
+
+// The index as stored: custodian -> asset ids in key order.
+std::map<AccountId, std::vector<Hash256>> CustodyKeys(const StateMap& state) {
+  std::map<AccountId, std::vector<Hash256>> out;
+  for (const auto& [key, value] : state) {
+    if (key.front() != chain::keys::kCustody) continue;
+    AccountId custodian;
+    Hash256 asset;
+    EXPECT_TRUE(chain::keys::ParseCustody(key, &custodian, &asset));
+    EXPECT_TRUE(value.empty());
+    out[custodian].push_back(asset);
+  }
+  return out;
+}
+
+class CustodyChainTest : public testing::StoredChainTest {
+ protected:
+  void Submit(const chain::Block& block) {
+    BlockOutcome outcome;
+    ValidationResult r = cs_->ProcessBlockBytes(block.Serialize(), &outcome);
+    ASSERT_TRUE(r.valid()) << r.ToString();
+    ASSERT_EQ(cs_->Tip().id, block.header.Id());
+  }
+  chain::Block Next(std::vector<chain::Transaction> txs) {
+    const TipInfo tip = cs_->Tip();
+    return testing::MakeBlock(params_, tip.id, tip.height, std::move(txs), f_.Id(kMiner));
+  }
+  // Checks the index against the oracle, and Chainstate's reader against both; returns the
+  // stored state.
+  StateMap CheckIndex(const std::string& when) {
+    StateMap state = StateKeys();
+    const auto expected = OpenAssetsByScan(state);
+    EXPECT_EQ(CustodyKeys(state), expected) << when;
+    for (int key = 0; key < testing::kKeys; ++key) {
+      auto listing = cs_->GetAssetsInCustody(f_.Id(key), std::nullopt, 1000);
+      EXPECT_TRUE(listing.ok()) << listing.status().ToString();
+      if (!listing.ok()) continue;
+      std::vector<Hash256> ids;
+      for (const chain::Asset& a : listing->assets) ids.push_back(a.id);
+      auto it = expected.find(f_.Id(key));
+      EXPECT_EQ(ids, it == expected.end() ? std::vector<Hash256>{} : it->second)
+          << when << ", key " << key;
+      EXPECT_FALSE(listing->more);
+    }
+    return state;
+  }
+  std::vector<Hash256> Held(int key) {
+    auto listing = cs_->GetAssetsInCustody(f_.Id(key), std::nullopt, 1000);
+    EXPECT_TRUE(listing.ok());
+    std::vector<Hash256> ids;
+    if (listing.ok()) {
+      for (const chain::Asset& a : listing->assets) ids.push_back(a.id);
+    }
+    return ids;
+  }
+};
+
+TEST_F(CustodyChainTest, EveryOperationAndItsUndoKeepTheIndexEqualToAScan) {
+  const StateMap at_genesis = CheckIndex("genesis");
+  EXPECT_TRUE(CustodyKeys(at_genesis).empty());
+
+  // Block 1: issues.
+  const chain::Transaction issue_x = f_.Make(kAlice, 0, Lot(1000));
+  const chain::Transaction issue_y = f_.Make(kAlice, 1, Lot(900));
+  const chain::Transaction issue_z = f_.Make(kBob, 0, Lot(500));
+  const Hash256 x = chain::NewAssetIds(issue_x).front();
+  const Hash256 y = chain::NewAssetIds(issue_y).front();
+  const Hash256 z = chain::NewAssetIds(issue_z).front();
+  const chain::Block b1 = Next({issue_x, issue_y, issue_z});
+  Submit(b1);
+  const StateMap after_b1 = CheckIndex("after issues");
+  std::vector<Hash256> alice_b1{x, y};
+  std::sort(alice_b1.begin(), alice_b1.end());
+  EXPECT_EQ(Held(kAlice), alice_b1);
+  EXPECT_EQ(Held(kBob), std::vector<Hash256>{z});
+
+  // Block 2: a transfer and a split.
+  const chain::Transaction give_x =
+      f_.Make(kAlice, 2, chain::AssetTransferOp{x, f_.Id(kBob)});
+  const chain::Transaction split_y =
+      f_.Make(kAlice, 3, chain::AssetSplitOp{y, chain::SplitChildren({300, 300, 300})});
+  const std::vector<Hash256> bags = chain::NewAssetIds(split_y);
+  ASSERT_EQ(bags.size(), 3u);
+  const chain::Block b2 = Next({give_x, split_y});
+  Submit(b2);
+  const StateMap after_b2 = CheckIndex("after transfer and split");
+  std::vector<Hash256> alice_b2 = bags;
+  std::sort(alice_b2.begin(), alice_b2.end());
+  EXPECT_EQ(Held(kAlice), alice_b2);
+  std::vector<Hash256> bob_b2{x, z};
+  std::sort(bob_b2.begin(), bob_b2.end());
+  EXPECT_EQ(Held(kBob), bob_b2);
+
+  // Block 3: a merge, a transform, a correction, an attestation, and a transfer of an asset
+  // made in the same block.
+  const chain::Transaction merge =
+      f_.Make(kBob, 1, chain::AssetMergeOp{{x, z}, 1500, "kg", {}, {}});
+  const Hash256 merged = chain::NewAssetIds(merge).front();
+  const chain::Transaction give_merged =
+      f_.Make(kBob, 2, chain::AssetTransferOp{merged, f_.Id(kCarol)});
+  const chain::Transaction transform = f_.Make(
+      kAlice, 4, chain::AssetTransformOp{{bags[0]}, {chain::TransformOutput{200, "kg", {}, {}}}});
+  const Hash256 roasted = chain::NewAssetIds(transform).front();
+  const chain::Transaction correct = f_.Make(
+      kAlice, 5,
+      chain::AssetCorrectOp{bags[1], chain::AssetEventId(split_y.Id(), bags[1]),
+                            {{"lot", "L-2"}}, "typo"});
+  const chain::Transaction attest =
+      f_.Make(kCarol, 0, chain::AssetAttestOp{bags[2], "moisture", "11%", Hash256()});
+  const chain::Block b3 = Next({merge, give_merged, transform, correct, attest});
+  Submit(b3);
+  const StateMap after_b3 = CheckIndex("after merge, transform, correct, attest");
+  std::vector<Hash256> alice_b3{bags[1], bags[2], roasted};
+  std::sort(alice_b3.begin(), alice_b3.end());
+  EXPECT_EQ(Held(kAlice), alice_b3);
+  EXPECT_TRUE(Held(kBob).empty());
+  EXPECT_EQ(Held(kCarol), std::vector<Hash256>{merged});
+
+  // Disconnected one block at a time: every state key (the index among them) as it was.
+  ASSERT_TRUE(cs_->InvalidateBlock(b3.header.Id()).valid());
+  EXPECT_TRUE(CheckIndex("b3 disconnected") == after_b2);
+  EXPECT_EQ(Held(kBob), bob_b2);
+  ASSERT_TRUE(cs_->InvalidateBlock(b2.header.Id()).valid());
+  EXPECT_TRUE(CheckIndex("b2 disconnected") == after_b1);
+  EXPECT_EQ(Held(kAlice), alice_b1);
+  ASSERT_TRUE(cs_->InvalidateBlock(b1.header.Id()).valid());
+  EXPECT_TRUE(CheckIndex("b1 disconnected") == at_genesis);
+
+  // Connected again: exactly as the first time.
+  ASSERT_TRUE(cs_->ReconsiderBlock(b3.header.Id()).valid());
+  ASSERT_EQ(cs_->Tip().id, b3.header.Id());
+  EXPECT_TRUE(CheckIndex("reconnected") == after_b3);
+}
+
+TEST_F(CustodyChainTest, PagesOfAnAccountsAssets) {
+  std::vector<chain::Transaction> txs;
+  std::vector<Hash256> ids;
+  for (uint64_t n = 0; n < 7; ++n) {
+    txs.push_back(f_.Make(kAlice, n, Lot(10 + n)));
+    ids.push_back(chain::NewAssetIds(txs.back()).front());
+  }
+  Submit(Next(txs));
+  std::sort(ids.begin(), ids.end());
+
+  std::vector<Hash256> walked;
+  std::optional<Hash256> after;
+  for (int page = 0; page < 10; ++page) {
+    auto listing = cs_->GetAssetsInCustody(f_.Id(kAlice), after, 3);
+    ASSERT_TRUE(listing.ok()) << listing.status().ToString();
+    EXPECT_LE(listing->assets.size(), 3u);
+    for (const chain::Asset& a : listing->assets) {
+      EXPECT_EQ(a.custodian, f_.Id(kAlice));
+      walked.push_back(a.id);
+    }
+    if (!listing->more) break;
+    after = listing->assets.back().id;
+  }
+  EXPECT_EQ(walked, ids);
+  // A limit past the page bound is clamped to it, 0 to 1.
+  auto one = cs_->GetAssetsInCustody(f_.Id(kAlice), std::nullopt, 0);
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->assets.size(), 1u);
+  EXPECT_TRUE(one->more);
+}
+
+TEST_F(CustodyChainTest, AnIndexEntryWithoutItsOpenAssetIsCorruption) {
+  const chain::Transaction issue = f_.Make(kAlice, 0, Lot(10));
+  Submit(Next({issue}));
+  cs_.reset();
+  {
+    auto store = chain::Store::Open(dir_.string());
+    ASSERT_TRUE(store.ok());
+    chain::StoreBatch batch;
+    batch.Put(chain::keys::Custody(f_.Id(kBob), chain::NewAssetIds(issue).front()),
+              chain::ByteSpan());
+    ASSERT_TRUE((*store)->Write(batch).ok());
+  }
+  Open();
+  auto listing = cs_->GetAssetsInCustody(f_.Id(kBob), std::nullopt, 10);
+  ASSERT_FALSE(listing.ok());
+  EXPECT_EQ(listing.status().code(), chain::Status::Code::kCorruption);
+  EXPECT_TRUE(cs_->GetAssetsInCustody(f_.Id(kAlice), std::nullopt, 10).ok());
+}
+
+TEST_F(CustodyChainTest, AVersionOneDatabaseIsRefusedUntilReindexBuildsTheIndex) {
+  const chain::Transaction issue = f_.Make(kAlice, 0, Lot(10));
+  const Hash256 lot = chain::NewAssetIds(issue).front();
+  Submit(Next({issue}));
+  const StateMap built = StateKeys();
+  cs_.reset();
+  // What a node before the index left: version "1" and no 'c' keys.
+  {
+    auto store = chain::Store::Open(dir_.string());
+    ASSERT_TRUE(store.ok());
+    chain::StoreBatch batch;
+    batch.Put(chain::keys::Meta("version"), chain::ByteSpan(
+                                                reinterpret_cast<const uint8_t*>("1"), 1));
+    batch.Delete(chain::keys::Custody(f_.Id(kAlice), lot));
+    ASSERT_TRUE((*store)->Write(batch).ok());
+  }
+  ChainstateOptions options;
+  options.clock = [] { return int64_t{1'800'000'000}; };
+  options.verify_threads = 1;
+  auto refused = Chainstate::Open(dir_.string(), params_, options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(refused.status().IsInvalid()) << refused.status().ToString();
+  EXPECT_NE(refused.status().reason().find("--reindex"), std::string::npos);
+  EXPECT_NE(refused.status().reason().find("database version 1"), std::string::npos);
+
+  options.reindex = true;
+  auto reindexed = Chainstate::Open(dir_.string(), params_, options);
+  ASSERT_TRUE(reindexed.ok()) << reindexed.status().ToString();
+  reindexed->reset();
+  Open();  // a plain open works again
+  EXPECT_EQ(Held(kAlice), std::vector<Hash256>{lot});
+  EXPECT_TRUE(StateKeys() == built);
+}
+
+}  // namespace
+}  // namespace waybill::consensus
