@@ -8,6 +8,7 @@
 #include "node/cli/amount.h"
 #include "node/cli/commands.h"
 #include "node/cli/tx_split.h"
+#include "node/cli/wallet_access.h"
 
 namespace waybill::cli {
 
@@ -175,31 +176,52 @@ std::optional<chain::Amount> ParseFee(const Args& args) {
 
 chain::AccountId Recipient(const Args& args, std::string_view text, const TxEnv& env,
                            std::string_view what) {
-  (void)args;
-  return ParseAccount(text, env.hrp, what);
+  return ResolveAccount(args, text, env.hrp, what);
 }
 
 std::string DisplayAccountOf(const Args& args, const chain::AccountId& id,
                              const std::string& hrp) {
-  (void)args;
-  return chain::bech32::EncodeAddress(hrp, id);
+  return DisplayAccount(args, id, hrp);
 }
 
 std::vector<OptionSpec> SenderOptions() {
-  return {{"key", "FILE", false, "key file of the sender"}};
+  std::vector<OptionSpec> specs = {{"key", "FILE", false, "key file of the sender (or --wallet)"}};
+  for (const OptionSpec& spec : WalletOptions()) specs.push_back(spec);
+  return specs;
 }
 
 TxSender ResolveTxSender(const Args& args) {
+  const bool key = args.Has("key");
+  const bool wallet = args.Has("wallet");
+  if (key == wallet) {
+    throw CliError(key ? "give --key FILE or --wallet NAME, not both"
+                       : "who sends? give --wallet NAME (waybill wallet list) or --key FILE");
+  }
   TxSender s;
-  s.key_signer = std::make_unique<wallet::KeySigner>(LoadKeyFile(args.Require("key")));
-  s.account = s.key_signer->Account();
+  if (key) {
+    for (const char* option : {"from", "passphrase-file"}) {
+      if (args.Has(option)) throw CliError("--" + std::string(option) + " goes with --wallet");
+    }
+    s.key_signer = std::make_unique<wallet::KeySigner>(LoadKeyFile(args.Require("key")));
+    s.account = s.key_signer->Account();
+    return s;
+  }
+  const WalletSender w = ResolveSender(args);
+  s.account = w.account;
+  s.wallet = w.wallet;
+  s.index = w.index;
+  s.watch_only = w.watch_only;
   return s;
 }
 
 std::unique_ptr<wallet::Signer> SignerOf(const Args& args, TxSender& s) {
-  (void)args;
-  if (!s.key_signer) throw CliError("no key to sign with");
-  return std::move(s.key_signer);
+  if (s.key_signer) return std::move(s.key_signer);
+  WalletSender w;
+  w.wallet = s.wallet;
+  w.index = s.index.value_or(0);
+  w.account = s.account;
+  w.watch_only = s.watch_only;
+  return UnlockSender(args, w);
 }
 
 Submitted SignAndSubmit(const Args& args, TxSender& sender, chain::Transaction tx,

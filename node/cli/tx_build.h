@@ -62,7 +62,8 @@ std::vector<chain::MetadataEntry> ParseMetadata(const Args& args, std::string_vi
                                                 std::vector<wallet::Disclosure>* disclosures);
 std::vector<chain::Hash256> ParseDocuments(const Args& args);
 std::string RequireUnit(const Args& args);
-// An account given by the user as an address or 64-hex id (`what` names the option).
+// An account given by the user as an address, a 64-hex id or a contact name (`what` names
+// the option; ResolveAccount of wallet_access.h).
 chain::AccountId Recipient(const Args& args, std::string_view text, const TxEnv& env,
                            std::string_view what);
 
@@ -79,16 +80,20 @@ std::string DisplayAccountOf(const Args& args, const chain::AccountId& id, const
 chain::Operation OpFromArgs(std::string_view sub, const Args& args, const TxEnv& env,
                             std::vector<wallet::Disclosure>* disclosures);
 
-// Who sends: --key FILE. The account is known before any secret is needed.
+// Who sends: exactly one of --key FILE and --wallet NAME [--from INDEX|ADDRESS]
+// (node/cli/wallet_access.h). The account is known before any secret is needed: a wallet's
+// passphrase is asked only by SignerOf, and a watch-only wallet can build (tx build).
 struct TxSender {
   chain::AccountId account;
   std::string wallet;             // empty for a key file
   std::optional<uint32_t> index;  // the wallet's address index
+  bool watch_only = false;
   std::unique_ptr<wallet::Signer> key_signer;  // a key file's key (already loaded)
 };
 std::vector<OptionSpec> SenderOptions();
 TxSender ResolveTxSender(const Args& args);
-// The signer of s (a wallet asks its passphrase here); CliError when it cannot sign.
+// The signer of s (a wallet asks its passphrase here); CliError when it cannot sign (a
+// watch-only wallet, a wrong passphrase).
 std::unique_ptr<wallet::Signer> SignerOf(const Args& args, TxSender& s);
 
 uint64_t PendingNonce(RpcClient& client, const Args& args, const std::string& address);

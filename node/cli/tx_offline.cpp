@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <fstream>
 #include <iostream>
 #include <variant>
 
@@ -10,15 +9,19 @@
 #include "consensus/tx_check.h"
 #include "node/cli/amount.h"
 #include "node/cli/commands.h"
+#include "node/cli/passphrase.h"
+#include "node/cli/wallet_access.h"
 
 namespace waybill::cli {
 namespace {
 
 constexpr const char* kBuildHelp =
-    "Usage: waybill tx build COMMAND [COMMAND's options] --from-address ADDR --out FILE\n"
+    "Usage: waybill tx build COMMAND [COMMAND's options] (--wallet NAME [--from I|ADDR] |\n"
+    "                        --from-address ADDR) --out FILE\n"
     "Builds the unsigned tx of COMMAND (a `waybill tx` command: transfer, issue, ...) sent by\n"
-    "ADDR, asking the node for the nonce, the chain id and the fee rate, and writes it to FILE\n"
-    "(a new file) for `waybill tx sign` on a machine that holds the key. No secret is needed.\n"
+    "the wallet's address (a watch-only wallet will do) or ADDR, asking the node for the nonce,\n"
+    "the chain id and the fee rate, and writes it to FILE (a new file) for `waybill tx sign` on\n"
+    "a machine that holds the key. No secret is needed.\n"
     "Options:\n";
 
 constexpr std::array<std::string_view, 10> kOpCommands = {
@@ -32,7 +35,9 @@ std::vector<OptionSpec> BuildOptions(std::string_view sub) {
   std::vector<OptionSpec> specs = AddOptions(
       ConnectionOptions(),
       {
-          {"from-address", "ADDR", false, "the sender's address (the key signs later)"},
+          {"from-address", "ADDR", false, "the sender's address (instead of --wallet)"},
+          {"wallet", "NAME", false, "the sender's wallet (watch-only is fine)"},
+          {"from", "INDEX|ADDRESS", false, "which of the wallet's addresses (default: 0)"},
           {"out", "FILE", false, "the unsigned tx file to write (required; a new file)"},
           {"fee", "AMOUNT", false, "fee in coins or base units (default: size x fee rate)"},
           {"fee-rate", "N", false, "fee per byte in base units (default: the node's minimum)"},
@@ -170,16 +175,6 @@ std::string DescribeOp(const Args& args, const chain::Transaction& tx, const TxE
       tx.op);
 }
 
-// y/N on the terminal (stderr, /dev/tty); false without a terminal.
-bool ConfirmOnTerminal(const std::string& question) {
-  std::ifstream tty("/dev/tty");
-  if (!tty || !::isatty(STDERR_FILENO)) return false;
-  std::cerr << question << " [y/N] " << std::flush;
-  std::string answer;
-  std::getline(tty, answer);
-  return answer == "y" || answer == "Y" || answer == "yes";
-}
-
 // --network / --genesis given to `tx sign`: the file's chain id must be theirs too.
 void CheckExpectedNetwork(const Args& args, const TxEnv& file_env, const chain::Transaction& tx,
                           const std::string& path) {
@@ -195,6 +190,42 @@ void CheckExpectedNetwork(const Args& args, const TxEnv& file_env, const chain::
                    Hex(tx.chain_id) + "), not " + params.network + " (chain id " +
                    Hex(params.chain_id()) + "): refusing to sign it");
   }
+}
+
+// The sender of `tx build`: --wallet NAME [--from] (no passphrase) or --from-address ADDR.
+struct BuildSender {
+  chain::AccountId account;
+  std::string wallet;
+  std::optional<uint32_t> index;
+};
+
+BuildSender BuildSenderOf(const Args& args, const TxEnv& env) {
+  if (args.Has("wallet") == args.Has("from-address")) {
+    throw CliError("who sends? give --wallet NAME or --from-address ADDR (exactly one)");
+  }
+  if (!args.Has("wallet")) {
+    if (args.Has("from")) throw CliError("--from goes with --wallet");
+    return {ParseAccount(args.Require("from-address"), env.hrp, "--from-address"), "", {}};
+  }
+  const WalletSender w = ResolveSender(args);
+  return {w.account, w.wallet, w.index};
+}
+
+// The sender of `tx sign` for the file's tx: with --wallet and no --from, the address index
+// the file names (when it was built from the same wallet), so that the signer matches.
+TxSender SignSenderOf(const Args& args, const Json& file, const chain::Transaction& tx) {
+  TxSender s = ResolveTxSender(args);
+  if (s.wallet.empty() || args.Has("from")) return s;
+  const Json* sender = Field(file, "sender");
+  const Json* wallet = sender ? Field(*sender, "wallet") : nullptr;
+  const Json* index = sender ? Field(*sender, "index") : nullptr;
+  if (wallet && wallet->is_string() && wallet->get<std::string>() == s.wallet && index &&
+      index->is_number_unsigned() && index->get<uint64_t>() <= 0x7fffffff) {
+    // UnlockSender checks that the key derived at this index is tx.sender's.
+    s.index = static_cast<uint32_t>(index->get<uint64_t>());
+    s.account = tx.sender;
+  }
+  return s;
 }
 
 void WriteJsonFile(const std::string& path, const Json& content) {
@@ -245,8 +276,8 @@ int RunTxBuild(std::span<const std::string> words) {
   const std::string out = args.Require("out");
   std::optional<RpcClient> client(MakeRpcClient(args));
   const TxEnv env = EnvFromNode(*client, args);
-  const chain::AccountId sender = ParseAccount(args.Require("from-address"), env.hrp,
-                                               "--from-address");
+  const BuildSender from = BuildSenderOf(args, env);
+  const chain::AccountId& sender = from.account;
   std::vector<wallet::Disclosure> disclosures;
   chain::Operation op = OpFromArgs(sub->name, args, env, &disclosures);
   const chain::Transaction tx = BuildUnsigned(std::move(op), args, env, sender, client);
@@ -258,8 +289,8 @@ int RunTxBuild(std::span<const std::string> words) {
                {"network", NetworkJson(env)},
                {"sender",
                 {{"address", chain::bech32::EncodeAddress(env.hrp, sender)},
-                 {"wallet", nullptr},
-                 {"index", nullptr}}},
+                 {"wallet", from.wallet.empty() ? Json(nullptr) : Json(from.wallet)},
+                 {"index", from.index ? Json(*from.index) : Json(nullptr)}}},
                {"tx", chain::HexEncode(unsigned_tx.raw)},
                {"new_assets", assets}};
   WriteJsonFile(out, file);
@@ -286,14 +317,20 @@ int RunTxSign(const Args& args) {
   if (consensus::ValidationResult r = consensus::CheckTransaction(tx); !r.valid()) {
     throw CliError(path + ": the transaction would be invalid: " + r.ToString());
   }
-  TxSender sender = ResolveTxSender(args);
+  TxSender sender = SignSenderOf(args, file, tx);
+  if (sender.watch_only) {
+    throw CliError("wallet '" + sender.wallet +
+                   "' is watch-only: it can build a tx but not sign; sign on the machine that "
+                   "holds its keys (nothing was signed)");
+  }
   if (sender.account != tx.sender) {
     throw CliError(path + " is sent by " + DisplayAccountOf(args, tx.sender, env.hrp) +
-                   ", not by the signer's " + DisplayAccountOf(args, sender.account, env.hrp));
+                   ", not by the signer's " + DisplayAccountOf(args, sender.account, env.hrp) +
+                   (sender.wallet.empty() ? "" : " (give --from INDEX|ADDRESS)"));
   }
   std::cerr << "Signing:\n";
   for (const std::string& line : DescribeTx(args, tx, env)) std::cerr << "  " << line << "\n";
-  if (!args.Has("yes") && !ConfirmOnTerminal("Sign this transaction?")) {
+  if (!args.Has("yes") && !Confirm("Sign this transaction?")) {
     throw CliError(::isatty(STDERR_FILENO) ? "not signed"
                                            : "not signed: no terminal to confirm on (give --yes)");
   }

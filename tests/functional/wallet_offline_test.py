@@ -2,8 +2,10 @@
 """Offline signing end to end: `waybill tx build` on the online side (the node gives nonce,
 chain id and fee rate; no secret), `waybill tx sign` with a data folder that holds no node (and
 no node running for it), which says in plain words what it signs, `waybill tx send --wait`.
-Refused: a file signed for another network, a file whose chain id was edited, signing without
-a terminal or --yes, a signer that is not the file's sender, a file sent to another network's
+The same with wallets: a watch-only wallet (the account xpub) builds from its address #1, the
+wallet with the keys signs in a folder with no node. Refused: a file signed for another
+network, a file whose chain id was edited, signing without a terminal or --yes, a signer that
+is not the file's sender, a watch-only wallet asked to sign, a file sent to another network's
 node."""
 
 import json
@@ -115,6 +117,43 @@ class WalletOfflineTest(WaybillTestFramework):
         assert_equal(sent["height"], rpc.getblockcount())
         assert_equal(sent["confirmations"], 1)
         assert_equal(rpc.getaccount(payee)["balance"], COIN + COIN // 2, "1.5 WBL arrived")
+
+        log("a watch-only wallet builds, the wallet with the keys signs with no node")
+        passfile = os.path.join(self.tmpdir, "pass.txt")
+        with open(passfile, "w") as f:
+            f.write("offline passphrase\n")
+        cold_dir = os.path.join(self.tmpdir, "cold")  # the signer's machine: no node
+        cold_w = ["--wallet", "cold", "--passphrase-file", passfile]
+        self.run_cli(["wallet", "create", "cold", "--datadir", cold_dir, "--network", "regtest",
+                      "--passphrase-file", passfile])
+        xpub = self.run_cli(["wallet", "export-xpub", "cold", "--datadir", cold_dir])
+        node.cli("wallet", "create", "cold", "--watch", xpub)
+        cold1 = json.loads(node.cli("wallet", "address", "cold", "--next", "--json"))
+        assert_equal(cold1["index"], 1)
+        node.cli("tx", "transfer", "--key", sender_key, "--to", cold1["address"], "--amount", 2)
+        rpc.generatetoaddress(1, miner)
+        unsigned2 = os.path.join(self.tmpdir, "unsigned2.json")
+        out = node.cli("tx", "build", "transfer", "--wallet", "cold", "--from", 1, "--to", payee,
+                       "--amount", "0.25", "--out", unsigned2)
+        assert_true(f"sender:    {cold1['address']}  (wallet cold #1)" in out, out)
+        with open(unsigned2) as f:
+            assert_equal(json.load(f)["sender"], {"address": cold1["address"], "wallet": "cold",
+                                                  "index": 1}, "the wallet and index")
+        err = self.run_cli(["tx", "sign", unsigned2, *cold_w, "--datadir", node.datadir,
+                            "--out", signed + ".7", "--yes"], expect_fail=True)
+        assert_true("wallet 'cold' is watch-only: it can build a tx but not sign" in err,
+                    f"watch-only asked to sign: {err}")
+        assert_true(not os.path.exists(signed + ".7"), "nothing written")
+        signed2 = os.path.join(self.tmpdir, "signed2.json")
+        proc = self.run_raw(["tx", "sign", unsigned2, *cold_w, "--datadir", cold_dir,
+                             "--network", "regtest", "--out", signed2, "--yes"])
+        assert_equal(proc.returncode, 0, f"sign with the wallet: {proc.stderr}")
+        assert_true(f"operation: send 0.25 WBL to {payee}" in proc.stderr, proc.stderr)
+        assert_equal(os.listdir(cold_dir), ["wallets"], "no node, no cookie in the cold folder")
+        txid2 = node.cli("tx", "send", signed2)
+        rpc.generatetoaddress(1, miner)
+        assert_equal(rpc.getrawtransaction(txid2, 1)["confirmations"], 1, "confirmed")
+        assert_equal(rpc.getaccount(payee)["balance"], COIN * 7 // 4, "1.5 + 0.25 WBL")
 
         log("an asset op: quantities with units, in words")
         out = node.cli("tx", "build", "issue", "--from-address", sender, "--quantity", "12.5",
