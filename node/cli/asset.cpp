@@ -17,10 +17,12 @@ namespace waybill::cli {
 namespace {
 
 constexpr const char* kAssetHelp =
-    "Usage: waybill asset COMMAND [ASSET...] --key FILE [options]\n"
+    "Usage: waybill asset COMMAND [ASSET...] (--wallet NAME [--from I|ADDR] | --key FILE)\n"
+    "                     [options]\n"
     "Quantities are amounts in the unit: --quantity 1200 --unit kg is 1,200 kg (converted with\n"
-    "the network's decimal scale for the unit). Recipients are addresses. Output: one line for\n"
-    "people (\"asset ID (1,200 kg) issued in tx TXID\"), a JSON object with --json.\n"
+    "the network's decimal scale for the unit). ADDR: an address or a contact name. Output: one\n"
+    "line for people, with names beside addresses (\"asset ID (1,200 kg) issued in tx TXID\"),\n"
+    "a JSON object with --json.\n"
     "Commands:\n"
     "  issue --quantity Q --unit U [--meta k=v ...] [--doc HEX ...]   register a new asset\n"
     "  transfer ASSET --to ADDR                  hand an asset you hold to ADDR\n"

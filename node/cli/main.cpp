@@ -27,7 +27,7 @@ constexpr const char* kUsage =
     "  contact add NAME ADDRESS [--note TEXT] | list | remove NAME\n"
     "Node:\n"
     "  rpc METHOD [ARGS...]            call a JSON-RPC method of a running waybilld\n"
-    "Transactions (built, signed with --key FILE and sent to the node):\n"
+    "Transactions (built, signed with --wallet NAME or --key FILE, sent to the node):\n"
     "  tx transfer --to ADDR --amount N (coins: 1.5, or base units: 150000000base)\n"
     "  tx issue --quantity Q --unit U [--meta k=v ...] [--doc HEX ...]\n"
     "  tx asset-transfer --asset ID --to ADDR\n"

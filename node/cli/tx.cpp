@@ -17,11 +17,11 @@ namespace waybill::cli {
 namespace {
 
 constexpr const char* kTxHelp =
-    "Usage: waybill tx COMMAND --key FILE [options]\n"
-    "Builds a transaction signed by the key file's key, submits it with sendrawtransaction\n"
-    "and prints its txid (then, for issue, split, merge and transform, the new asset ids, one a\n"
-    "line); with --wait [N], then \"confirmed in block HASH (height H)\" once it has N\n"
-    "confirmations (default 1; --wait-timeout SECONDS, default 600).\n"
+    "Usage: waybill tx COMMAND (--wallet NAME [--from I|ADDR] | --key FILE) [options]\n"
+    "Builds a transaction signed by the wallet's (or the key file's) key, submits it with\n"
+    "sendrawtransaction and prints its txid (then, for issue, split, merge and transform, the\n"
+    "new asset ids, one a line); with --wait [N], then \"confirmed in block HASH (height H)\"\n"
+    "once it has N confirmations (default 1; --wait-timeout SECONDS, default 600).\n"
     "Commands:\n"
     "  transfer        --to ADDR --amount AMOUNT         send coins: 1.5 or 1.5WBL (coins, at\n"
     "                                                    most 8 decimals) or 150000000base\n"
@@ -66,13 +66,13 @@ constexpr const char* kTxHelp =
     "(getblockchaininfo `units`): where kg has scale 3, 0.25 kg is quantity 250 and\n"
     "--quantity 0.25 --unit kg means the same; more decimals than the scale are refused.\n"
     "Offline signing (docs/API.md \"Offline signing\"):\n"
-    "  build COMMAND [COMMAND's options] --from-address ADDR --out FILE\n"
+    "  build COMMAND [COMMAND's options] (--wallet W | --from-address ADDR) --out FILE\n"
     "                                                    the unsigned tx (the node gives nonce,\n"
     "                                                    chain id and fee) to a JSON file\n"
-    "  sign FILE --key FILE --out FILE [--yes]           sign it, with no node: prints what is\n"
+    "  sign FILE --wallet W --out FILE [--yes]           sign it, with no node: prints what is\n"
     "                                                    signed, asks y/N on a terminal\n"
     "  send FILE [--wait [N]]                            send a signed file\n"
-    "--fee is a coin amount like --amount (0.001, or 100000base).\n"
+    "--fee is a coin amount like --amount (0.001, or 100000base). ADDR may be a contact name.\n"
     "Options:\n";
 
 constexpr std::array<std::string_view, 13> kSubcommands = {
