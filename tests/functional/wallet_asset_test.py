@@ -48,6 +48,16 @@ class WalletAssetTest(WaybillTestFramework):
         assert_equal(rpc.getaccount(exporter)["balance"], 2 * COIN + COIN // 2, "2.5 WBL")
         assert_equal(rpc.getaccount(coop)["balance"], 3 * COIN, "3 WBL")
         assert_equal(rpc.getrawtransaction(txid, 1)["op"]["amount"], 250_000_000, "2.5 WBL")
+        err = node.cli("tx", "transfer", "--to", coop, "--amount", "0.1", expect_fail=True)
+        assert_true("who sends? give --wallet NAME" in err, f"no sender: {err}")
+        err = node.cli("tx", "transfer", *coop_w, "--key", funder_key, "--to", exporter,
+                       "--amount", "0.1", expect_fail=True)
+        assert_true("give --key FILE or --wallet NAME, not both" in err, f"two senders: {err}")
+        out = json.loads(node.cli("tx", "transfer", *coop_w, "--to", "exporter", "--amount",
+                                  "0.1", "--json"))
+        assert_equal(out["sender"], coop, "tx transfer --wallet: address #0 sends")
+        assert_equal(rpc.getrawtransaction(out["txid"], 1)["op"]["to"], exporter, "to a contact")
+        self.mine()
 
         log("issue 1,200 kg")
         out = node.cli("asset", "issue", *coop_w, "--quantity", 1200, "--unit", "kg",
