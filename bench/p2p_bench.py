@@ -107,7 +107,7 @@ def make_txs(tn, keys, count, to):
     hexes = []
     for i in range(count):
         path, _ = keys[i % len(keys)]
-        out = tn.run(["tx", "transfer", "--key", path, "--to", to, "--amount", str(1 + i),
+        out = tn.run(["tx", "transfer", "--key", path, "--to", to, "--amount", f"{1 + i}base",
                       "--nonce", str(nonces[path]), "--dry-run", "--network", "regtest",
                       "--json"])
         nonces[path] += 1

@@ -184,7 +184,7 @@ class CrashSoak(WaybillTestFramework):
             op = "issue"
         args = []
         if op == "transfer":
-            args = ["--to", self.addresses[other], "--amount", self.rng.randrange(1, 1000)]
+            args = ["--to", self.addresses[other], "--amount", f"{self.rng.randrange(1, 1000)}base"]
         elif op == "issue":
             args = ["--quantity", self.rng.randrange(10, 10_000), "--unit", "kg",
                     "--meta", f"lot=S-{len(self.all_assets)}"]

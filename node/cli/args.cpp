@@ -57,6 +57,10 @@ Args Args::Parse(std::span<const std::string> words, std::span<const OptionSpec>
     if (spec->value_name.empty()) {
       if (value) throw CliError("option --" + name + " takes no value");
       value = "";
+    } else if (!value && spec->optional_value) {
+      const bool next_is_number = i + 1 < words.size() && !words[i + 1].empty() &&
+                                  words[i + 1].find_first_not_of("0123456789") == std::string::npos;
+      value = next_is_number ? words[++i] : "";
     } else if (!value) {
       if (i + 1 >= words.size()) {
         throw CliError("option --" + name + " needs a value (" + std::string(spec->value_name) +
@@ -103,7 +107,10 @@ std::string OptionsHelp(std::span<const OptionSpec> specs) {
   std::string out;
   for (const auto& s : specs) {
     std::string left = "  --" + std::string(s.name);
-    if (!s.value_name.empty()) left += " " + std::string(s.value_name);
+    if (!s.value_name.empty()) {
+      left += s.optional_value ? " [" + std::string(s.value_name) + "]"
+                               : " " + std::string(s.value_name);
+    }
     left.resize(std::max<size_t>(left.size() + 2, 28), ' ');
     out += left + std::string(s.help) + (s.repeatable ? " (repeatable)" : "") + "\n";
   }

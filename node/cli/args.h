@@ -30,12 +30,16 @@ struct OptionSpec {
   std::string_view value_name;  // empty for a flag
   bool repeatable = false;
   std::string_view help;
+  // The value may be left out (`--wait` or `--wait 3`): then the option takes the next word
+  // only when it is all digits, and its value is "" when it takes none.
+  bool optional_value = false;
 };
 
 class Args {
  public:
   // Parses words (argv without the program and command names). A word is an option only if
-  // it starts with "--" and comes before a lone "--"; "-h" is --help. Throws CliError for
+  // it starts with "--" and comes before a lone "--"; "-h" is --help. An option with an
+  // optional value takes the next word only when it is all digits. Throws CliError for
   // an unknown option, a missing value, a flag given a value, or a repeated single option.
   static Args Parse(std::span<const std::string> words, std::span<const OptionSpec> specs);
 

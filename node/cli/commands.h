@@ -62,6 +62,7 @@ std::optional<Subcommand> ParseSubcommand(
 int RunKey(std::span<const std::string> words);
 int RunRpc(std::span<const std::string> words);
 int RunTx(std::span<const std::string> words);
+int RunAsset(std::span<const std::string> words);
 int RunDisclose(std::span<const std::string> words);
 int RunVerifyDisclosure(std::span<const std::string> words);
 int RunGenesis(std::span<const std::string> words);

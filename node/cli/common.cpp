@@ -1,5 +1,8 @@
 // What the `waybill` command groups share: network selection, the RPC connection.
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -63,6 +66,13 @@ std::string AddressPrefix(const Args& args) {
 
 namespace {
 
+// What to do when no node answers at conn: the message of every command that needs a node.
+std::string NodeUnreachable(const RpcConnection& conn, const std::string& detail) {
+  return "cannot reach the node at " + conn.host + ":" + std::to_string(conn.port) +
+         ": is waybilld running? (start it, or give --rpcconnect/--rpcport/--datadir; " +
+         detail + ")";
+}
+
 // The network whose port and cookie folder the RPC options default to: --network (one of the
 // embedded networks), else the --genesis file's, else devnet.
 std::string RpcNetwork(const Args& args) {
@@ -91,6 +101,10 @@ void ReadNodeCookie(const Args& args, const std::string& network, RpcConnection*
   }
   const auto waited =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start);
+  if (!s.ok() && ::access(path.c_str(), F_OK) != 0 && errno == ENOENT) {
+    // No cookie: the node has not run with this data folder, or has stopped (it removes it).
+    throw CliError(NodeUnreachable(*conn, "no RPC cookie at " + path));
+  }
   if (!s.ok()) {
     const std::string how_long =
         args.Has("rpcwait")
@@ -146,6 +160,9 @@ Json CallRpc(RpcClient& client, const Args& args, const std::string& method,
         std::this_thread::sleep_for(std::chrono::milliseconds(250));
         if (failure == RpcFailure::kUnauthorized) (void)client.ReloadCookie();
         continue;
+      }
+      if (failure == RpcFailure::kUnreachable) {
+        throw CliError(NodeUnreachable(client.connection(), reply.status().reason()));
       }
       throw CliError(reply.status().reason());
     }

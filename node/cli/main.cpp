@@ -27,8 +27,8 @@ constexpr const char* kUsage =
     "  contact add NAME ADDRESS [--note TEXT] | list | remove NAME\n"
     "Node:\n"
     "  rpc METHOD [ARGS...]            call a JSON-RPC method of a running waybilld\n"
-    "Transactions (built, signed with --key FILE and sent to the node):\n"
-    "  tx transfer --to ADDR --amount N\n"
+    "Transactions (built, signed with --wallet NAME or --key FILE, sent to the node):\n"
+    "  tx transfer --to ADDR --amount N (coins: 1.5, or base units: 150000000base)\n"
     "  tx issue --quantity Q --unit U [--meta k=v ...] [--doc HEX ...]\n"
     "  tx asset-transfer --asset ID --to ADDR\n"
     "  tx split --asset ID --quantities Q1,Q2,... | --children-file FILE | --bags N --each Q\n"
@@ -36,6 +36,7 @@ constexpr const char* kUsage =
     "  tx attest --asset ID --claim C --value V [--doc HEX]\n"
     "  tx correct --asset ID --event EVENTID --set k=v --reason TEXT\n"
     "  (issue, merge, correct: --commit k=v --disclosures FILE keeps a value off the chain)\n"
+    "  asset issue|transfer|split|merge|attest|show|history  the asset verbs (asset --help)\n"
     "Committed values:\n"
     "  disclose --disclosures FILE --asset ID --key K   print one disclosure (reveals it)\n"
     "  verify-disclosure FILE                          check it against the node's asset\n"
@@ -85,6 +86,7 @@ int Run(const std::vector<std::string>& words) {
   if (cmd == "wallet") return RunWallet(rest);
   if (cmd == "contact") return RunContact(rest);
   if (cmd == "tx") return RunTx(rest);
+  if (cmd == "asset") return RunAsset(rest);
   if (cmd == "disclose") return RunDisclose(rest);
   if (cmd == "verify-disclosure") return RunVerifyDisclosure(rest);
   if (cmd == "genesis") return RunGenesis(rest);

@@ -48,7 +48,7 @@ class CorruptionTest(WaybillTestFramework):
             sender_key, _ = self.keys[i % 2]
             _, recipient = self.keys[(i + 1) % 2]
             self.node.cli("tx", "transfer", "--key", sender_key, "--to", recipient,
-                          "--amount", 100 + i)
+                          "--amount", f"{100 + i}base")
             if i % 3 == 0:
                 issue = self.node.cli_json("tx", "issue", "--key", sender_key, "--quantity",
                                            50 + i, "--unit", "kg", "--meta", f"lot=C-{i}",

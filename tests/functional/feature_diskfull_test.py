@@ -117,7 +117,7 @@ class DiskFullTest(WaybillTestFramework):
             rounds += 1
             try:
                 node.cli("tx", "transfer", "--key", sender_key, "--to", recipient,
-                         "--amount", 1 + rounds)
+                         "--amount", f"{1 + rounds}base")
             except TestFailure:
                 failures += 1
             try:

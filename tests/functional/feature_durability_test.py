@@ -44,7 +44,7 @@ class DurabilityTest(WaybillTestFramework):
             while time.monotonic() < deadline:
                 try:
                     node.cli("tx", "transfer", "--key", sender_key, "--to", recipient,
-                             "--amount", 1 + sent % 1000)
+                             "--amount", f"{1 + sent % 1000}base")
                     sent += 1
                 except TestFailure as e:
                     tx_failures += 1

@@ -24,7 +24,7 @@ class MempoolPersistTest(WaybillTestFramework):
         _, payee = self.dev_key(4)
         for i in range(4):
             for key, _ in senders:
-                node.cli("tx", "transfer", "--key", key, "--to", payee, "--amount", 10 + i)
+                node.cli("tx", "transfer", "--key", key, "--to", payee, "--amount", f"{10 + i}base")
         node.cli("tx", "issue", "--key", senders[0][0], "--quantity", 500, "--unit", "kg",
                  "--meta", "lot=M-1")
         before = sorted(node.rpc.getrawmempool())
@@ -47,7 +47,7 @@ class MempoolPersistTest(WaybillTestFramework):
 
         log("a stale file: txs already mined are dropped with a count")
         for key, _ in senders:
-            node.cli("tx", "transfer", "--key", key, "--to", payee, "--amount", 7)
+            node.cli("tx", "transfer", "--key", key, "--to", payee, "--amount", "7base")
         assert_equal(node.stop(), 0, "clean stop")
         with open(path, "rb") as f:
             stale = f.read()
@@ -63,7 +63,7 @@ class MempoolPersistTest(WaybillTestFramework):
 
         log("a damaged mempool.dat is reported and ignored")
         for key, _ in senders:
-            node.cli("tx", "transfer", "--key", key, "--to", payee, "--amount", 8)
+            node.cli("tx", "transfer", "--key", key, "--to", payee, "--amount", "8base")
         assert_equal(node.stop(), 0, "clean stop")
         with open(path, "r+b") as f:
             f.seek(os.path.getsize(path) // 2)
@@ -75,7 +75,7 @@ class MempoolPersistTest(WaybillTestFramework):
         assert_true(self.log_has(node, "ignoring " + path), "the damage is reported")
 
         log("--persistmempool=0 loads nothing")
-        node.cli("tx", "transfer", "--key", senders[0][0], "--to", payee, "--amount", 9)
+        node.cli("tx", "transfer", "--key", senders[0][0], "--to", payee, "--amount", "9base")
         assert_equal(node.stop(), 0, "clean stop")
         node.start(extra_args=["--persistmempool=0"])
         assert_equal(node.rpc.getrawmempool(), [], "--persistmempool=0")

@@ -31,7 +31,7 @@ class PartyTest(WaybillTestFramework):
         self.tx(node, "profile", cert_key, "--name", "Bureau Veritas CI", "--role", "certifier",
                 "--id", "gln=9436465792104", "--url", "https://example.org/bv")
         lot = self.tx(node, "issue", farm_key, "--quantity", 1800, "--unit", "kg")["assets"][0]
-        self.tx(node, "transfer", farm_key, "--to", fresh, "--amount", 10**8)
+        self.tx(node, "transfer", farm_key, "--to", fresh, "--amount", f"{10**8}base")
         err = node.cli("tx", "profile", "--key", other_key, "--name", "X", "--role", "farm",
                        "--id", "gln=9436465792105", expect_fail=True)
         assert_true("GS1 GLN" in err, f"a bad GLN is refused before signing: {err}")

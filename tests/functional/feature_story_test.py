@@ -57,7 +57,7 @@ class StoryTest(WaybillTestFramework):
             self.tx(node, "profile", key, "--name", name, "--role", role)
         self.tx(node, "profile", cert_key, "--name", "Organic Cert Body", "--role", "certifier",
                 "--id", "gln=9436465792104")
-        self.tx(node, "transfer", farm1_key, "--to", stranger, "--amount", 10**8)
+        self.tx(node, "transfer", farm1_key, "--to", stranger, "--amount", f"{10**8}base")
         self.mine()
         self.tx(node, "endorse", reg_key, "--account", certifier, "--role", "certifier")
         self.mine()

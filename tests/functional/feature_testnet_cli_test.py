@@ -268,7 +268,7 @@ class TestnetCliTest(WaybillTestFramework):
         _, recipient = self.new_key("recipient")
         n2 = nodes[2]
         txid = self.run_cli(["tx", "transfer", "--key", dev_key, "--to", recipient, "--amount",
-                             AMOUNT, "--network", "regtest", "--rpcconnect", n2["ip"],
+                             f"{AMOUNT}base", "--network", "regtest", "--rpcconnect", n2["ip"],
                              "--rpcport", n2["rpcport"], "--datadir", n2["datadir"]]
                             ).splitlines()[0]
 

@@ -28,7 +28,7 @@ class P2PAntiEntropyTest(WaybillTestFramework):
         txids = []
         for node, dev in ((n0, 1), (n0, 2), (n1, 3), (n1, 4)):
             key, _ = self.dev_key(dev)
-            out = node.cli_json("tx", "transfer", "--key", key, "--to", payee, "--amount", 500,
+            out = node.cli_json("tx", "transfer", "--key", key, "--to", payee, "--amount", "500base",
                                 "--json")
             txids.append(out["txid"])
         assert_equal(len(n0.rpc.getrawmempool()), 2, "node 0 alone")

@@ -120,7 +120,7 @@ class P2PGossipTest(WaybillTestFramework):
         node = self.nodes[node_index]
         for _ in range(count):
             out = node.cli_json("tx", "transfer", "--key", key, "--to", self.payee,
-                                "--amount", 1000 + len(self.sent), "--json")
+                                "--amount", f"{1000 + len(self.sent)}base", "--json")
             assert_true(out["sent"], "sent")
             self.sent.append(out["txid"])
         for i in self.observers:

@@ -79,7 +79,7 @@ class P2PMisbehaveTest(WaybillTestFramework):
         h = a.rpc.generatetoaddress(1, self.miner)[-1]
         assert_equal(self.sync_blocks(timeout=30), h, "B follows A")
         tx = a.cli_json("tx", "transfer", "--key", self.key1, "--to", self.payee, "--amount",
-                        777, "--json")
+                        "777base", "--json")
         wait_until(lambda: tx["txid"] in b.rpc.getrawmempool(), timeout=30,
                    what="A's tx in B's mempool")
         self.check_link()
@@ -110,7 +110,7 @@ class P2PMisbehaveTest(WaybillTestFramework):
         conn.handshake(self.genesis)
         block_hex = self.a.rpc.getblock(self.a.rpc.getblockhash(1), 0)
         tx = json.loads(self.a.cli("tx", "transfer", "--key", self.key1, "--to", self.payee,
-                                   "--amount", 5, "--dry-run", "--json"))
+                                   "--amount", "5base", "--dry-run", "--json"))
         block, txb = bytes.fromhex(block_hex), bytes.fromhex(tx["hex"])
         for _ in range(2):
             conn.send("block", block)

@@ -223,7 +223,7 @@ class P2PNetnsTest(WaybillTestFramework):
         self.sync_blocks(timeout=90)
 
         log("a tx on node 2 (CLI in its namespace) reaches every mempool; node 1 mines it")
-        tx = n[2].cli_json("tx", "transfer", "--key", key1, "--to", payee, "--amount", 4242,
+        tx = n[2].cli_json("tx", "transfer", "--key", key1, "--to", payee, "--amount", "4242base",
                            "--json")
         pool = self.sync_mempools(timeout=90)
         assert_equal(pool, [tx["txid"]], "the mempools")
@@ -232,7 +232,7 @@ class P2PNetnsTest(WaybillTestFramework):
         self.sync_blocks(timeout=90)
 
         log("a tx on node 0, mined by node 2")
-        tx = n[0].cli_json("tx", "transfer", "--key", key2, "--to", payee, "--amount", 2424,
+        tx = n[0].cli_json("tx", "transfer", "--key", key2, "--to", payee, "--amount", "2424base",
                            "--json")
         self.sync_mempools(timeout=90)
         wait_until(lambda: tx["txid"] in n[2].rpc.getrawmempool(), timeout=90,

@@ -80,7 +80,7 @@ class P2PPartitionTest(WaybillTestFramework):
         to_a = n[0].cli_json("tx", "asset-transfer", "--key", issuer_key, "--asset", asset,
                              "--to", a_addr, "--json")
         plain_x = n[1].cli_json("tx", "transfer", "--key", self.dev[4][0], "--to",
-                                self.dev[5][1], "--amount", 12345, "--json")
+                                self.dev[5][1], "--amount", "12345base", "--json")
         self.sync_mempools([n[0], n[1]], timeout=30)
         n[1].rpc.generatetoaddress(2, self.miner_x)
         tip_x = self.sync_blocks([n[0], n[1]], timeout=30)
@@ -93,7 +93,7 @@ class P2PPartitionTest(WaybillTestFramework):
                              "--to", b_addr, "--json")
         assert_equal(to_b["nonce"], to_a["nonce"], "the two transfers share a nonce")
         plain_y = n[3].cli_json("tx", "transfer", "--key", self.dev[6][0], "--to",
-                                self.dev[7][1], "--amount", 54321, "--json")
+                                self.dev[7][1], "--amount", "54321base", "--json")
         self.sync_mempools([n[2], n[3]], timeout=30)
         n[3].rpc.generatetoaddress(4, self.miner_y)
         tip_y = self.sync_blocks([n[2], n[3]], timeout=30)

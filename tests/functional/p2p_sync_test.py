@@ -100,7 +100,7 @@ class P2PSyncTest(WaybillTestFramework):
 
     def send_tx(self, node):
         out = node.cli_json("tx", "transfer", "--key", self.key1, "--to", self.payee,
-                            "--amount", 1000 + len(self.txids), "--json")
+                            "--amount", f"{1000 + len(self.txids)}base", "--json")
         self.txids.append(out["txid"])
 
     def check_state(self):

@@ -41,7 +41,7 @@ class RpcVerifyChainLockTest(WaybillTestFramework):
         _, payee = self.dev_key(2)
         log(f"mine {BLOCKS} blocks with {TXS} txs")
         for i in range(TXS):
-            node.cli_json("tx", "transfer", "--key", key1, "--to", payee, "--amount", 1000 + i,
+            node.cli_json("tx", "transfer", "--key", key1, "--to", payee, "--amount", f"{1000 + i}base",
                           "--json")
             if i % 10 == 9:
                 node.rpc.generatetoaddress(BLOCKS * 10 // TXS, miner)

@@ -40,7 +40,7 @@ class WalletCliTest(WaybillTestFramework):
         assert_true(start[alice] > 10 * COIN, "dev key 1 is funded")
 
         log("transfer and issue in one block (pending nonces)")
-        t1 = self.tx(node, "transfer", alice_key, "--to", bob, "--amount", 12345)
+        t1 = self.tx(node, "transfer", alice_key, "--to", bob, "--amount", "0.00012345WBL")
         issue = self.tx(node, "issue", alice_key, "--quantity", 1000, "--unit", "kg",
                         "--meta", "origin=Peru", "--meta", "lot=L-2024-17",
                         "--meta", "gtin=09506000134352", "--doc", "ab" * 32)
@@ -49,7 +49,7 @@ class WalletCliTest(WaybillTestFramework):
         mempool = rpc.getrawmempool()
         assert_equal(sorted(mempool), sorted([t1["txid"], issue["txid"]]), "mempool")
 
-        dry = self.tx(node, "transfer", alice_key, "--to", bob, "--amount", 1, "--dry-run")
+        dry = self.tx(node, "transfer", alice_key, "--to", bob, "--amount", "1base", "--dry-run")
         assert_true(len(dry["hex"]) > 0 and not dry["sent"], "dry run prints hex")
         assert_equal(len(rpc.getrawmempool()), 2, "dry run sends nothing")
         decoded = rpc.decoderawtransaction(dry["hex"])
@@ -153,8 +153,8 @@ class WalletCliTest(WaybillTestFramework):
 
         log("offline signing: --dry-run --nonce --fee needs no node")
         offline = json.loads(self.run_cli([
-            "tx", "transfer", "--key", alice_key, "--to", bob, "--amount", 7, "--nonce", 3,
-            "--fee", 1000, "--dry-run", "--json", "--network", "regtest", "--rpcport", 1]))
+            "tx", "transfer", "--key", alice_key, "--to", bob, "--amount", "7base", "--nonce", 3,
+            "--fee", "1000base", "--dry-run", "--json", "--network", "regtest", "--rpcport", 1]))
         assert_equal(rpc.sendrawtransaction(offline["hex"]), offline["txid"],
                      "an offline-signed tx is valid on the node")
         self.fees += 1000
@@ -162,15 +162,19 @@ class WalletCliTest(WaybillTestFramework):
         assert_equal(rpc.getaccount(alice)["nonce"], 4)
 
         log("CLI errors: clear message, exit code 1")
-        err = node.cli("tx", "transfer", "--key", alice_key, "--to", bob, "--amount", 1,
-                       "--fee", 1, expect_fail=True)
+        err = node.cli("tx", "transfer", "--key", alice_key, "--to", bob, "--amount", "1base",
+                       "--fee", "1base", expect_fail=True)
         assert_true("fee-too-low" in err, f"fee too low: {err}")
+        err = node.cli("tx", "transfer", "--key", alice_key, "--to", bob, "--amount", "1.5base",
+                       expect_fail=True)
+        assert_true("1.5WBL" in err and "150000000base" in err, f"amount forms: {err}")
         err = node.cli("tx", "transfer", "--key", "/nonexistent/key.json", "--to", bob,
-                       "--amount", 1, expect_fail=True)
+                       "--amount", "1base", expect_fail=True)
         assert_true("cannot open /nonexistent/key.json" in err, f"missing key file: {err}")
         err = node.cli("tx", "transfer", "--key", alice_key, "--to", "wbd1qsw937m5fumr2l4fdzz46d0"
-                       "sux785zcfzepeqe6qhrjansl4ntazsxu737m", "--amount", 1, expect_fail=True)
-        assert_true("not an address of this network" in err, f"devnet address: {err}")
+                       "sux785zcfzepeqe6qhrjansl4ntazsxu737m", "--amount", "1base", expect_fail=True)
+        assert_true("is an address of network prefix wbd; this network's is wbr" in err,
+                    f"devnet address: {err}")
         err = node.cli("tx", "split", "--key", bob_key, "--asset", puree, "--quantities", "5",
                        expect_fail=True)
         assert_true("2..1000 parts" in err, f"one-part split: {err}")
