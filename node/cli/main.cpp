@@ -92,7 +92,7 @@ int Run(const std::vector<std::string>& words) {
   if (cmd == "genesis") return RunGenesis(rest);
   if (cmd == "testnet") return RunTestnet(rest);
   throw CliError("unknown command '" + cmd +
-                 "' (key, wallet, contact, rpc, tx, disclose, verify-disclosure, genesis, testnet; see waybill --help)");
+                 "' (key, wallet, contact, rpc, tx, asset, disclose, verify-disclosure, genesis, testnet; see waybill --help)");
 }
 
 }  // namespace

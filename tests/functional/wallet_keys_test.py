@@ -326,16 +326,9 @@ class WalletKeysTest(WaybillTestFramework):
         path = os.path.join(self.home, "contacts.json")
         assert_equal(stat.S_IMODE(os.stat(path).st_mode), 0o600, "contacts file mode")
 
-    def tx_has_wallet(self):
-        return "--wallet" in self.wb("tx", "--help")
-
     def signing(self, coop):
-        """Through part A's `tx transfer --wallet` (when the CLI has it): the watch-only
-        refusal, the wrong passphrase, the unknown contact, another network's address."""
-        if not self.tx_has_wallet():
-            log("signing: `tx --wallet` not in this build (part A); covered by "
-                "node_cli_wallet_access_test")
-            return
+        """Through `tx transfer --wallet` (wallet_access.h): the watch-only refusal, the wrong
+        passphrase, the unknown contact, a contact as the recipient."""
         log("signing through tx --wallet: watch-only, wrong passphrase, contacts")
         dev_key, _ = self.dev_key(1)
         self.node.cli("tx", "transfer", "--key", dev_key, "--to", coop["addresses"][0],
