@@ -1,5 +1,7 @@
 #include "node/cli/amount.h"
 
+#include <ctime>
+
 #include "chain/quantity.h"
 
 namespace waybill::cli {
@@ -25,17 +27,6 @@ bool AllDigits(std::string_view s) {
 
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-// "1.2500" -> "1.25", "3.000" -> "3", "12" -> "12"; then the integer part grouped.
-std::string TrimAndGroup(const std::string& decimal) {
-  const size_t dot = decimal.find('.');
-  std::string int_part = decimal.substr(0, dot);
-  std::string frac = dot == std::string::npos ? "" : decimal.substr(dot + 1);
-  while (!frac.empty() && frac.back() == '0') frac.pop_back();
-  std::string out = GroupThousands(int_part);
-  if (!frac.empty()) out += "." + frac;
-  return out;
 }
 
 }  // namespace
@@ -77,8 +68,29 @@ std::string GroupThousands(std::string_view digits) {
   return out;
 }
 
+std::string FormatDecimal(std::string_view decimal) {
+  const size_t dot = decimal.find('.');
+  std::string_view int_part = decimal.substr(0, dot);
+  std::string_view frac = dot == std::string_view::npos ? "" : decimal.substr(dot + 1);
+  while (!frac.empty() && frac.back() == '0') frac.remove_suffix(1);
+  std::string out = int_part.empty() ? "0" : GroupThousands(int_part);
+  if (!frac.empty()) out += "." + std::string(frac);
+  return out;
+}
+
+std::string FormatDate(int64_t unix_seconds) {
+  const std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  char buf[32];
+  if (gmtime_r(&t, &tm) == nullptr ||
+      std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm) == 0) {
+    return std::to_string(unix_seconds);
+  }
+  return buf;
+}
+
 std::string FormatCoins(chain::Amount amount) {
-  return TrimAndGroup(chain::FormatScaled(amount, kCoinDecimals)) + " " +
+  return FormatDecimal(chain::FormatScaled(amount, kCoinDecimals)) + " " +
          std::string(kCoinSymbol);
 }
 
@@ -96,7 +108,7 @@ chain::Result<chain::Quantity> ParseUnitAmount(std::string_view text, uint8_t sc
 }
 
 std::string FormatUnitAmount(chain::Quantity quantity, uint8_t scale, std::string_view unit) {
-  return TrimAndGroup(chain::FormatScaled(quantity, scale)) + " " + std::string(unit);
+  return FormatDecimal(chain::FormatScaled(quantity, scale)) + " " + std::string(unit);
 }
 
 }  // namespace waybill::cli

@@ -35,6 +35,13 @@ std::string FormatCoins(chain::Amount amount);
 // digits (only '0'..'9') grouped by thousands: "1200000" -> "1,200,000".
 std::string GroupThousands(std::string_view digits);
 
+// A decimal string for people: trailing zeros of the fraction (and a bare '.') trimmed, the
+// integer part grouped by thousands: "1200.250" -> "1,200.25", "7.000" -> "7".
+std::string FormatDecimal(std::string_view decimal);
+
+// Unix seconds as "YYYY-MM-DD HH:MM:SS UTC" (the number itself if the date cannot be shown).
+std::string FormatDate(int64_t unix_seconds);
+
 // An amount in a unit of this decimal scale: "1200" at scale 3 is 1200000, "0.25" is 250.
 // Invalid when malformed, zero, with more decimals than the scale (naming the unit and its
 // scale), or above 2^64 - 1.

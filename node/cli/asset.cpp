@@ -343,15 +343,6 @@ int RunShow(const Args& args) {
   return 0;
 }
 
-std::string DateOf(uint64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return buf;
-}
-
 // One event in words.
 std::string EventLine(const Args& args, const Json& e, const Json& asset, const TxEnv& env) {
   const std::string type = Str(e, "type");
@@ -382,7 +373,7 @@ std::string EventLine(const Args& args, const Json& e, const Json& asset, const 
   } else {
     what = type + " by " + actor;
   }
-  return DateOf(U64(e, "time")) + "  " + what + "  (block " + std::to_string(U64(e, "height")) +
+  return FormatDate(static_cast<int64_t>(U64(e, "time"))) + "  " + what + "  (block " + std::to_string(U64(e, "height")) +
          ", tx " + Str(e, "txid") + ")";
 }
 

@@ -86,12 +86,6 @@ std::string RequireUnit(const Args& args) {
 
 namespace {
 
-uint64_t RequirePositive(const Args& args, std::string_view name) {
-  uint64_t v = ParseU64(args.Require(name), "--" + std::string(name));
-  if (v == 0) throw CliError("--" + std::string(name) + " must be positive");
-  return v;
-}
-
 // A quantity of unit as given (`what` names it in messages): digits are the integer quantity
 // (in the unit's smallest steps); a decimal such as 0.25 is an amount in the unit, converted
 // with the network's scale for it (chain/quantity.h).

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "chain/bech32.h"
+#include "node/cli/amount.h"
 #include "node/cli/commands.h"
 #include "node/cli/passphrase.h"
 #include "node/cli/wallet_access.h"
@@ -297,7 +298,7 @@ int RunShow(const Args& args) {
   std::cout << "wallet    " << file.name << "\n"
             << "kind      " << (file.watch_only() ? "watch-only (no keys: cannot sign)" : "keys")
             << "\n"
-            << "created   " << wallet_cli::DateText(file.created) << "\n"
+            << "created   " << FormatDate(file.created) << "\n"
             << "account   " << path << (file.watch_only() ? " (as the xpub's owner made it)" : "")
             << "\n"
             << "xpub      " << file.account_xpub << "\n"

@@ -66,42 +66,6 @@ chain::AccountId WalletAccount(const wallet::WalletFile& file, uint32_t index) {
   return *account;
 }
 
-std::string Readable(std::string_view decimal) {
-  std::string_view whole = decimal;
-  std::string_view fraction;
-  if (size_t dot = decimal.find('.'); dot != std::string_view::npos) {
-    whole = decimal.substr(0, dot);
-    fraction = decimal.substr(dot + 1);
-    while (!fraction.empty() && fraction.back() == '0') fraction.remove_suffix(1);
-  }
-  std::string out;
-  for (size_t i = 0; i < whole.size(); ++i) {
-    if (i > 0 && (whole.size() - i) % 3 == 0) out += ',';
-    out += whole[i];
-  }
-  if (out.empty()) out = "0";
-  if (!fraction.empty()) out += "." + std::string(fraction);
-  return out;
-}
-
-std::string CoinsText(chain::Amount base_units) {
-  std::string digits = std::to_string(base_units);
-  if (digits.size() <= 8) digits.insert(0, 9 - digits.size(), '0');
-  digits.insert(digits.size() - 8, ".");
-  return Readable(digits) + " WBL";
-}
-
-std::string DateText(int64_t unix_seconds) {
-  const std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  if (gmtime_r(&t, &tm) == nullptr) return std::to_string(unix_seconds);
-  char buf[32];
-  if (std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm) == 0) {
-    return std::to_string(unix_seconds);
-  }
-  return buf;
-}
-
 std::vector<std::string> KnownPrefixes(const Args& args) {
   std::vector<std::string> prefixes;
   for (std::string_view network : node::kEmbeddedNetworks) {

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "chain/bech32.h"
+#include "node/cli/amount.h"
 #include "node/cli/commands.h"
 #include "node/cli/wallet_access.h"
 #include "node/cli/wallet_commands.h"
@@ -86,9 +87,9 @@ std::string AssetText(const Json& asset) {
   const std::string unit = asset.value("unit", std::string());
   std::string amount;
   if (asset.contains("amount") && asset["amount"].is_string()) {
-    amount = Readable(asset["amount"].get<std::string>());
+    amount = FormatDecimal(asset["amount"].get<std::string>());
   } else if (asset.contains("quantity") && asset["quantity"].is_number_unsigned()) {
-    amount = Readable(std::to_string(asset["quantity"].get<uint64_t>()));
+    amount = FormatDecimal(std::to_string(asset["quantity"].get<uint64_t>()));
   }
   return id + "  " + amount + " " + unit;
 }
@@ -121,11 +122,11 @@ void PrintBalances(const Args& args, const wallet::WalletFile& file,
   std::cout << "wallet '" << file.name << "': indices 0.." << checked - 1 << " checked (gap limit "
             << kGapLimit << ")\n";
   for (const AddressBalance& b : shown) {
-    std::cout << "#" << b.index << "  " << b.address << "  " << CoinsText(b.balance) << "  nonce "
+    std::cout << "#" << b.index << "  " << b.address << "  " << FormatCoins(b.balance) << "  nonce "
               << b.nonce << "\n";
     for (const Json& asset : b.assets) std::cout << "    asset " << AssetText(asset) << "\n";
   }
-  std::cout << "total  " << CoinsText(total) << ", " << assets
+  std::cout << "total  " << FormatCoins(total) << ", " << assets
             << (assets == 1 ? " asset\n" : " assets\n");
 }
 

@@ -28,13 +28,6 @@ wallet::WalletFile LoadWallet(const Args& args, std::string_view name);
 chain::AccountId WalletAccount(const wallet::WalletFile& file, uint32_t index);
 // The largest index a wallet hands out: the non-hardened range of BIP-32.
 inline constexpr uint32_t kMaxIndex = 0x7fffffff;
-// A decimal string for people: trailing zeros of the fraction (and a bare '.') trimmed and
-// the integer part grouped by thousands: "1200.250" -> "1,200.25", "7.000" -> "7".
-std::string Readable(std::string_view decimal);
-// Base units as coins: "1,234.5 WBL".
-std::string CoinsText(chain::Amount base_units);
-// Unix seconds as "YYYY-MM-DD HH:MM:SS UTC".
-std::string DateText(int64_t unix_seconds);
 // The address prefixes a contact name must not be mistaken for: the embedded networks' and
 // this command's (AddressPrefix).
 std::vector<std::string> KnownPrefixes(const Args& args);

@@ -50,7 +50,9 @@ std::map<std::string, bool> CustodyChanges(const StateCache& cache) {
   std::map<std::string, bool> out;
   for (const auto& [key, value] : cache.changes()) {
     if (key.front() != keys::kCustody) continue;
-    if (value) EXPECT_TRUE(value->empty()) << "a custody key's value is empty";
+    if (value) {
+      EXPECT_TRUE(value->empty()) << "a custody key's value is empty";
+    }
     out[key] = value.has_value();
   }
   return out;

@@ -92,5 +92,16 @@ TEST(CliAmount, FormatUnitAmounts) {
   EXPECT_EQ(FormatUnitAmount(12345, 0, "pcs"), "12,345 pcs");
 }
 
+TEST(CliAmount, FormatDecimalAndDate) {
+  EXPECT_EQ(FormatDecimal("1200.250"), "1,200.25");
+  EXPECT_EQ(FormatDecimal("7.000"), "7");
+  EXPECT_EQ(FormatDecimal("0.25"), "0.25");
+  EXPECT_EQ(FormatDecimal("1234567"), "1,234,567");
+  EXPECT_EQ(FormatDecimal("123"), "123");
+  EXPECT_EQ(FormatDecimal(".5"), "0.5");
+  EXPECT_EQ(FormatDate(0), "1970-01-01 00:00:00 UTC");
+  EXPECT_EQ(FormatDate(1700000000), "2023-11-14 22:13:20 UTC");
+}
+
 }  // namespace
 }  // namespace waybill::cli

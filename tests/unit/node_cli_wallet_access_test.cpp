@@ -218,20 +218,5 @@ TEST_F(WalletAccessTest, PassphraseSources) {
   }
 }
 
-TEST(WalletCliText, AmountsAndDates) {
-  EXPECT_EQ(wallet_cli::Readable("1200.250"), "1,200.25");
-  EXPECT_EQ(wallet_cli::Readable("7.000"), "7");
-  EXPECT_EQ(wallet_cli::Readable("0.25"), "0.25");
-  EXPECT_EQ(wallet_cli::Readable("1234567"), "1,234,567");
-  EXPECT_EQ(wallet_cli::Readable("123"), "123");
-  EXPECT_EQ(wallet_cli::CoinsText(0), "0 WBL");
-  EXPECT_EQ(wallet_cli::CoinsText(1), "0.00000001 WBL");
-  EXPECT_EQ(wallet_cli::CoinsText(150000000), "1.5 WBL");
-  EXPECT_EQ(wallet_cli::CoinsText(123450000000), "1,234.5 WBL");
-  EXPECT_EQ(wallet_cli::CoinsText(120025000000), "1,200.25 WBL");
-  EXPECT_EQ(wallet_cli::DateText(0), "1970-01-01 00:00:00 UTC");
-  EXPECT_EQ(wallet_cli::DateText(1700000000), "2023-11-14 22:13:20 UTC");
-}
-
 }  // namespace
 }  // namespace waybill::cli
