@@ -182,8 +182,7 @@ void PrintResult(const Args& args, const Submitted& submitted, const std::string
 }  // namespace
 
 bool IsTxOpCommand(std::string_view sub) {
-  return std::find(kSubcommands.begin(), kSubcommands.end(), sub) != kSubcommands.end() &&
-         sub != "build" && sub != "sign" && sub != "send";
+  return std::find(kTxOpCommands.begin(), kTxOpCommands.end(), sub) != kTxOpCommands.end();
 }
 
 int RunTx(std::span<const std::string> words) {

@@ -4,6 +4,7 @@
 // Every user error is a CliError.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,6 +71,10 @@ chain::AccountId Recipient(const Args& args, std::string_view text, const TxEnv&
 // The operation options of `tx sub` (all of them for sub ""), and whether sub is one of the
 // operation commands (transfer ... endorse, not build/sign/send). Defined in tx.cpp.
 std::vector<OptionSpec> TxOpOptions(std::string_view sub);
+// The `waybill tx` commands that build an operation (also `tx build`'s commands).
+inline constexpr std::array<std::string_view, 10> kTxOpCommands = {
+    "transfer", "issue",     "asset-transfer", "split",   "merge",
+    "attest",   "transform", "correct",        "profile", "endorse"};
 bool IsTxOpCommand(std::string_view sub);
 
 // An account as outputs show it: its address, with the contact or wallet name beside it when

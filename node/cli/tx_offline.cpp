@@ -24,10 +24,6 @@ constexpr const char* kBuildHelp =
     "a machine that holds the key. No secret is needed.\n"
     "Options:\n";
 
-constexpr std::array<std::string_view, 10> kOpCommands = {
-    "transfer", "issue",     "asset-transfer", "split",   "merge",
-    "attest",   "transform", "correct",        "profile", "endorse"};
-
 // Files of a tx are small; more than this is not one of ours.
 constexpr size_t kMaxTxFile = 1 << 20;
 
@@ -266,7 +262,7 @@ std::vector<OptionSpec> TxOfflineOptions(std::string_view sub) {
 
 int RunTxBuild(std::span<const std::string> words) {
   int rc = 0;
-  auto sub = ParseSubcommand(words, "tx build", kBuildHelp, kOpCommands, BuildOptions,
+  auto sub = ParseSubcommand(words, "tx build", kBuildHelp, kTxOpCommands, BuildOptions,
                              BuildOptions(""), &rc);
   if (!sub) return rc;
   const Args& args = sub->args;
