@@ -5,8 +5,8 @@
 // against the commitment on chain. The salt is a secret until disclosed (with it, a short value
 // such as a price can be found by trying values): this file writes salts only to the
 // disclosures file (mode 0600), never to a log or stdout, and wipes the copies it makes.
-// A later wallet keeps them (issue 11); the offline proof bundle that carries disclosures is
-// issue 12's.
+// The wallet file does not keep them: the disclosures file is their only copy. The offline
+// proof bundle that carries disclosures is issue 12's.
 //
 // A disclosures file is a JSON array of {"asset": HEX or null, "key", "value", "salt": HEX};
 // a single disclosure is one such object.
