@@ -522,8 +522,10 @@ class WaybillTestFramework:
 
     def run_cli(self, args, expect_fail=False, timeout=120, launcher=None):
         cmd = list(launcher or []) + [self.waybill] + [str(a) for a in args]
+        # A new session: the CLI has no terminal, so a prompt (passphrase, y/N) fails at once
+        # instead of waiting on the terminal of whoever runs the tests.
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                              cwd=self.tmpdir)
+                              cwd=self.tmpdir, start_new_session=True)
         if expect_fail:
             if proc.returncode == 0:
                 raise TestFailure(f"expected failure from {' '.join(cmd)}, got: {proc.stdout}")
