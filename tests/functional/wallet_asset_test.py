@@ -186,7 +186,7 @@ class WalletAssetTest(WaybillTestFramework):
     def start_cli(self, node, *args):
         cmd = [self.waybill] + [str(a) for a in args] + node.cli_args()
         return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                cwd=self.tmpdir)
+                                cwd=self.tmpdir, start_new_session=True)  # as run_cli: no tty
 
     def finish_cli(self, proc):
         out, err = proc.communicate(timeout=120)
