@@ -13,7 +13,7 @@ set(ASIO_BEAST_FILES p2p/connman.cpp p2p/connection.h node/http/server.cpp)
 set(JSON_FILES wallet/key_file.cpp wallet/disclosure.cpp wallet/wallet_file.cpp wallet/contacts.cpp
                node/params/genesis.cpp
                node/rpc/json_convert.h node/rpc/error.h node/rpc/json_convert.cpp
-               node/cli/rpc_client.h)
+               node/cli/rpc_client.h node/rest/rest.h)
 
 if(NOT SOURCE_DIR)
   message(FATAL_ERROR "include_rules.cmake: pass -DSOURCE_DIR=<the repository>")

@@ -7,6 +7,13 @@ char ToLowerAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 
 
 }  // namespace
 
+std::string_view HttpRequest::Header(std::string_view lower_name) const {
+  for (const auto& [name, value] : headers) {
+    if (name == lower_name) return value;
+  }
+  return {};
+}
+
 HttpResponse PlainResponse(int status, std::string text) {
   HttpResponse r;
   r.status = status;

@@ -17,6 +17,12 @@ struct HttpRequest {
   std::string authorization;  // the Authorization header, empty if absent
   std::string content_type;   // the Content-Type header, empty if absent
   std::string body;
+  // Every header as received, names in lower case, in order (the fields above included).
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string remote_address;  // the client's IP address ("127.0.0.1", "::1"); "" if unknown
+
+  // The first header of that name (lower case); "" when absent.
+  std::string_view Header(std::string_view lower_name) const;
 };
 
 struct HttpResponse {

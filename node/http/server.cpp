@@ -10,6 +10,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
 #include <condition_variable>
 #include <future>
 #include <mutex>
@@ -122,7 +123,10 @@ class Session : public std::enable_shared_from_this<Session> {
       : stream_(std::move(socket)), delay_timer_(stream_.get_executor()), server_(server) {
     beast::error_code ec;
     tcp::endpoint remote = stream_.socket().remote_endpoint(ec);
-    if (!ec) remote_ = EndpointText(remote.address().to_string(), remote.port());
+    if (!ec) {
+      remote_ = EndpointText(remote.address().to_string(), remote.port());
+      remote_ip_ = remote.address().to_string();
+    }
   }
   ~Session() { server_->Unregister(this); }
 
@@ -227,6 +231,12 @@ class Session : public std::enable_shared_from_this<Session> {
     request.authorization = std::string(message[http::field::authorization]);
     request.content_type = std::string(message[http::field::content_type]);
     request.body = std::move(message.body());
+    request.remote_address = remote_ip_;
+    for (const auto& field : message) {
+      std::string name(field.name_string());
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      request.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
     parser_.reset();
     net::post(*server_->workers, [self = shared_from_this(), request = std::move(request)] {
       HttpResponse response;
@@ -321,6 +331,7 @@ class Session : public std::enable_shared_from_this<Session> {
   net::steady_timer delay_timer_;
   ServerCore* const server_;
   std::string remote_ = "?";
+  std::string remote_ip_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::empty_body>> continue_;
