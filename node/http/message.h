@@ -30,6 +30,8 @@ struct HttpResponse {
   std::string content_type = "application/json";             // empty: no Content-Type
   std::string body;                                          // empty for 204
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  // How metrics name the route that answered ("/v1/assets/{id}"); "" when none did.
+  std::string route;
 };
 
 // A text/plain response: `text` and a newline.
