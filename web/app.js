@@ -36,7 +36,7 @@
   }
 
   function append(node, children) {
-    for (const c of children.flat()) {
+    for (const c of children.flat(Infinity)) {
       if (c === null || c === undefined || c === false) continue;
       node.appendChild(typeof c === "string" || typeof c === "number"
                            ? document.createTextNode(String(c)) : c);
@@ -377,7 +377,7 @@
       case "issue": return ["Issued by ", actor];
       case "transfer": return ["Custody passed from ", actor, " to ", cp];
       case "split": return ["Split by ", actor, " into ", relatedLinks(e)];
-      case "split_child": return ["Split off ", relatedLinks(e), " by ", actor];
+      case "split_child": return ["Split from ", relatedLinks(e), " by ", actor];
       case "merge": return ["Merged by ", actor, " into ", relatedLinks(e)];
       case "merge_output": return ["Made by ", actor, " by merging ", relatedLinks(e)];
       case "transform": return ["Transformed by ", actor, " into ", relatedLinks(e)];
