@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <set>
 #include <tuple>
+#include <variant>
 #include <utility>
 
-#include "consensus/chainstate.h"
 #include "consensus/params.h"
+#include "consensus/read_snapshot.h"
 #include "node/rest/epcis.h"
+#include "node/rest/route_util.h"
 
 namespace waybill::node {
 namespace {
@@ -107,25 +109,26 @@ bool EpcisParseLineage(const RestRequest& req, bool* lineage) {
 }
 
 HttpResponse EpcisHandle(const RestContext& ctx, const RestRequest& req) {
-  auto id = Hash256::FromHex(req.params.at(0));
-  if (!id) return Problem(400, "Malformed id", "asset id must be 64 hex digits");
+  RestOr<Hash256> id = RestParseId(req.params.at(0), "asset");
+  if (auto* problem = std::get_if<HttpResponse>(&id)) return std::move(*problem);
   bool lineage = false;
   if (!EpcisParseLineage(req, &lineage)) {
-    return Problem(400, "Bad request", "lineage must be 0 or 1");
+    return Problem(400, "Bad parameter", "lineage must be 0 or 1");
   }
-  const consensus::Chainstate& chain = *ctx.chain;
+  std::shared_ptr<const consensus::ReadSnapshot> snap = RestSnapshot(ctx);
   EpcisReader reader;
-  reader.get_asset = [&chain](const Hash256& a) { return chain.GetAsset(a); };
-  reader.get_events = [&chain](const Hash256& a, uint32_t from, uint32_t limit) {
-    return chain.GetAssetEvents(a, from, limit);
+  reader.get_asset = [&snap](const Hash256& a) { return snap->GetAsset(a); };
+  reader.get_events = [&snap](const Hash256& a, uint32_t from, uint32_t limit) {
+    return snap->GetAssetEvents(a, from, limit);
   };
   EpcisOptions options;
-  options.hrp = ctx.params->address_prefix;
-  options.units = ctx.params->units;
-  options.creation_time = chain.Tip().header.time;
-  auto input = LoadEpcisInput(reader, *id, lineage);
-  if (!input.ok()) return Problem(500, "Internal error", input.status().ToString());
-  if (!*input) return Problem(404, "Not found", "no asset " + id->ToHex());
+  options.hrp = snap->params().address_prefix;
+  options.units = snap->params().units;
+  options.creation_time = snap->tip().header.time;
+  const Hash256& asset = std::get<Hash256>(id);
+  auto input = LoadEpcisInput(reader, asset, lineage);
+  if (!input.ok()) return RestInternalError(input.status());
+  if (!*input) return Problem(404, "Not found", "no asset " + asset.ToHex());
   HttpResponse r = JsonReply(req, EpcisDocument(**input, options), CachePolicy::kShort);
   if (r.status == 200) r.content_type = "application/ld+json";
   return r;

@@ -3,9 +3,11 @@
 #include <qrencode.h>
 
 #include <memory>
+#include <variant>
 
-#include "consensus/chainstate.h"
+#include "consensus/read_snapshot.h"
 #include "node/rest/epcis.h"
+#include "node/rest/route_util.h"
 
 namespace waybill::node {
 namespace {
@@ -49,14 +51,16 @@ void QrXmlEscape(std::string_view s, std::string* out) {
 }
 
 HttpResponse QrHandle(const RestContext& ctx, const RestRequest& req) {
-  auto id = chain::Hash256::FromHex(req.params.at(0));
-  if (!id) return Problem(400, "Malformed id", "asset id must be 64 hex digits");
-  auto asset = ctx.chain->GetAsset(*id);
-  if (!asset.ok()) return Problem(500, "Internal error", asset.status().ToString());
-  if (!*asset) return Problem(404, "Not found", "no asset " + id->ToHex());
-  std::string uri = QrAssetUri(ctx.public_url, **asset);
-  auto matrix = QrEncode(uri);
-  // A public_url plus a Digital Link path of at most 3 x 256 bytes always fits a symbol.
+  RestOr<chain::Hash256> id = RestParseId(req.params.at(0), "asset");
+  if (auto* problem = std::get_if<HttpResponse>(&id)) return std::move(*problem);
+  std::shared_ptr<const consensus::ReadSnapshot> snap = RestSnapshot(ctx);
+  RestOr<chain::Asset> asset = RestLoadAsset(*snap, std::get<chain::Hash256>(id));
+  if (auto* problem = std::get_if<HttpResponse>(&asset)) return std::move(*problem);
+  std::string uri = QrAssetUri(ctx.public_url, std::get<chain::Asset>(asset));
+  // Level M holds 2,331 bytes; percent-encoded gtin, lot and serial of 256 bytes each could
+  // pass that, and then level L (2,953 bytes) is used.
+  auto matrix = QrEncode(uri, QrLevel::kM);
+  if (!matrix) matrix = QrEncode(uri, QrLevel::kL);
   if (!matrix) return Problem(500, "Internal error", "the asset's URI does not fit a QR code");
   HttpResponse r;
   r.status = 200;

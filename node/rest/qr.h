@@ -47,7 +47,8 @@ std::string QrSvg(const QrMatrix& matrix, std::string_view text);
 // The URI an asset's QR code encodes (see above). public_url has no trailing '/'.
 std::string QrAssetUri(std::string_view public_url, const chain::Asset& asset);
 
-// GET /v1/assets/{id}/qr.svg -> image/svg+xml (Cache-Control: public, max-age=5: the URI
+// GET /v1/assets/{id}/qr.svg -> image/svg+xml, level M (L when the URI is too long for M)
+// (Cache-Control: public, max-age=5: the URI
 // depends on the asset's metadata, which asset.correct may change, and on public_url).
 void RegisterQrRoutes(RestRoutes& routes);
 
