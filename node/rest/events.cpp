@@ -144,14 +144,17 @@ class EventSubscription : public HttpStream {
     return std::string();
   }
   void Cancel() override {
+    std::function<void()> wakeup;
     {
       std::lock_guard<std::mutex> lock(mu_);
       cancelled_ = true;
       queue_.clear();
       bytes_ = 0;
+      wakeup = std::move(wakeup_);
       wakeup_ = nullptr;
     }
     cv_.notify_all();
+    if (wakeup) wakeup();  // the server sees the end now, not at its next poll
   }
   void SetWakeup(std::function<void()> wakeup) override {
     std::lock_guard<std::mutex> lock(mu_);
