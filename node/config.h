@@ -62,6 +62,12 @@ struct Config {
   // Both set or both empty. Empty: cookie authentication.
   std::string rpc_user;
   std::string rpc_password;  // secret: never log it
+  // --rpcauth USER:SALT$HASH (repeatable; node/http/auth.h ParseRpcAuth, each checked here),
+  // --rpcwhitelist USER:METHODS (repeatable; node/rpc/whitelist.h, checked here) and
+  // --rpcwhitelistdefault (unset: nullopt).
+  std::vector<std::string> rpc_auth;
+  std::vector<std::string> rpc_whitelist;
+  std::optional<bool> rpc_whitelist_default;
 
   LogLevel log_level = LogLevel::kInfo;
   bool print_to_console = true;

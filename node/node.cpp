@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <set>
 
 #include "chain/bech32.h"
 #include "chain/sig_cache.h"
@@ -278,12 +279,36 @@ Status Node::StartRpc() {
     auth = cookie_->auth();
     Log(LogLevel::kInfo, "RPC authentication: cookie file " + cookie_->path());
   }
+  auto access = MakeRpcAccess(std::move(auth));
+  if (!access.ok()) return access.status();
   RpcServerOptions rpc_options;
   rpc_options.bind_address = config_.rpc_bind;
   rpc_options.port = config_.rpc_port;
-  rpc_server_ =
-      std::make_unique<RpcServer>(&rpc_table_, std::move(auth), rpc_options, logger_.get());
+  rpc_server_ = std::make_unique<RpcServer>(&rpc_table_, std::move(access->first),
+                                            std::move(access->second), rpc_options,
+                                            logger_.get());
   return rpc_server_->Start();
+}
+
+// --rpcauth users beside `full` (the cookie's or --rpcuser's), and the --rpcwhitelist lists.
+chain::Result<std::pair<Credentials, std::shared_ptr<const RpcWhitelist>>> Node::MakeRpcAccess(
+    AuthConfig full) {
+  std::set<std::string> full_access = {full.user};
+  Credentials credentials(std::move(full));
+  for (const std::string& line : config_.rpc_auth) {
+    auto parsed = ParseRpcAuth(line);  // checked by ParseConfig already
+    if (!parsed.ok()) return parsed.status();
+    Log(LogLevel::kInfo, "RPC authentication: --rpcauth user " + parsed->user);
+    credentials.Add(std::move(*parsed));
+  }
+  auto whitelist =
+      RpcWhitelist::Parse(config_.rpc_whitelist, config_.rpc_whitelist_default, full_access);
+  if (!whitelist.ok()) return whitelist.status();
+  for (const std::string& user : whitelist->Users()) {
+    Log(LogLevel::kInfo, "RPC whitelist: user " + user + " limited to its --rpcwhitelist");
+  }
+  return std::make_pair(std::move(credentials),
+                        std::make_shared<const RpcWhitelist>(std::move(*whitelist)));
 }
 
 Status Node::StartP2p() {

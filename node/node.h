@@ -22,6 +22,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "chain/sig_cache.h"
 #include "chain/status.h"
@@ -139,6 +140,8 @@ class Node {
   void StartMiner();  // with --mine
   // The method table, the cookie (unless --rpcuser) and the server.
   chain::Status StartRpc();
+  chain::Result<std::pair<Credentials, std::shared_ptr<const RpcWhitelist>>> MakeRpcAccess(
+      AuthConfig full);
   // mempool.dat in the network folder (node/mempool/mempool_persist.h): loaded at start, saved at a
   // clean stop; a failed save stops the node as any failed write does.
   std::string MempoolFilePath() const;
