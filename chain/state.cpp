@@ -501,6 +501,33 @@ bool ParseCustody(std::string_view key, AccountId* custodian, Hash256* asset) {
   return true;
 }
 
+std::string MetadataPrefix(std::string_view key, std::string_view value) {
+  Writer w;
+  w.String(key);
+  w.String(value);
+  const Bytes& b = w.bytes();
+  std::string out(1, kMetadata);
+  out.append(reinterpret_cast<const char*>(b.data()), b.size());
+  return out;
+}
+
+std::string Metadata(std::string_view key, std::string_view value, const Hash256& asset) {
+  std::string out = MetadataPrefix(key, value);
+  out.append(reinterpret_cast<const char*>(asset.data()), Hash256::kSize);
+  return out;
+}
+
+bool ParseMetadata(std::string_view key, std::string* meta_key, std::string* meta_value,
+                   Hash256* asset) {
+  if (key.empty() || key[0] != kMetadata) return false;
+  Reader r(ByteSpan(reinterpret_cast<const uint8_t*>(key.data()) + 1, key.size() - 1));
+  if (!r.String(meta_key, kMaxMetadataKeyLen) || !r.String(meta_value, kMaxMetadataValueLen) ||
+      !r.Hash(asset) || !r.AtEnd()) {
+    return false;
+  }
+  return true;
+}
+
 bool IsStateKey(std::string_view key) {
   if (key.empty()) return false;
   return std::find(std::begin(kStatePrefixes), std::end(kStatePrefixes), key.front()) !=

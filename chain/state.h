@@ -178,6 +178,11 @@ inline constexpr char kAccount = 'a';     // 'a' || account id          -> Accou
 // account's assets are listed without a scan of every asset (ListCustody, chain/custody.h).
 // StateCache::PutAsset keeps it, so every operation and the undo data keep it too.
 inline constexpr char kCustody = 'c';
+// 'g' || str key || str value || asset id -> empty, for each published (kind 0) metadata entry
+// of each asset record (any status): the metadata index, so that assets are found by a key and
+// value (gtin, lot) without a scan of every asset (FindByMetadata, chain/metadata_index.h).
+// str = CompactSize length || bytes. StateCache::PutAsset keeps it, as the custody index.
+inline constexpr char kMetadata = 'g';
 inline constexpr char kAsset = 's';       // 's' || asset id            -> Asset
 inline constexpr char kEvent = 'e';       // 'e' || asset id || u32 seq -> AssetEvent
 inline constexpr char kEndorsement = 'n';  // 'n' || account || str role || registrar -> Endorsement
@@ -218,12 +223,21 @@ std::string Custody(const AccountId& custodian, const Hash256& asset);
 std::string CustodyPrefix(const AccountId& custodian);
 // The asset id of a Custody key; false when key is not one.
 bool ParseCustody(std::string_view key, AccountId* custodian, Hash256* asset);
+// key is at most kMaxMetadataKeyLen bytes and value at most kMaxMetadataValueLen.
+std::string Metadata(std::string_view key, std::string_view value, const Hash256& asset);
+// Every Metadata key of (key, value), and nothing else.
+std::string MetadataPrefix(std::string_view key, std::string_view value);
+// The parts of a Metadata key; false when key is not one.
+bool ParseMetadata(std::string_view key, std::string* meta_key, std::string* meta_value,
+                   Hash256* asset);
 // The prefixes of the chain state that connecting blocks builds (accounts, custody index,
-// events, height index, endorsements, party events, parties, assets, tx index, corrections),
+// events, metadata index, height index, endorsements, party events, parties, assets, tx index,
+// corrections),
 // in byte order; verifychain compares exactly these keys, getstateinfo hashes them and reindex
 // deletes them.
-inline constexpr char kStatePrefixes[] = {kAccount,    kCustody, kEvent, kHeight,  kEndorsement,
-                                          kPartyEvent, kParty,   kAsset, kTxIndex, kCorrection};
+inline constexpr char kStatePrefixes[] = {kAccount, kCustody,    kEvent,      kMetadata,
+                                          kHeight,  kEndorsement, kPartyEvent, kParty,
+                                          kAsset,   kTxIndex,     kCorrection};
 // True for keys under one of kStatePrefixes.
 bool IsStateKey(std::string_view key);
 }  // namespace keys

@@ -7,6 +7,7 @@
 //     value         VarBytes(16 MiB)      1..5 + len, only when present = 1
 #include "chain/state_cache.h"
 
+#include <algorithm>
 #include <cassert>
 
 #include "chain/serialize.h"
@@ -133,8 +134,30 @@ Status StateCache::PutAsset(const Asset& asset) {
   if (is_open && (!was_open || (*previous)->custodian != asset.custodian)) {
     Put(keys::Custody(asset.custodian, asset.id), Bytes());
   }
+  static const std::vector<MetadataEntry> kNone;
+  UpdateMetadataIndex(asset.id, *previous ? (*previous)->metadata : kNone, asset.metadata);
   Put(keys::Asset(asset.id), EncodeAsset(asset));
   return Status::Ok();
+}
+
+void StateCache::UpdateMetadataIndex(const Hash256& asset, const std::vector<MetadataEntry>& before,
+                                     const std::vector<MetadataEntry>& after) {
+  auto published_in = [](const std::vector<MetadataEntry>& entries, const MetadataEntry& e) {
+    return std::any_of(entries.begin(), entries.end(), [&](const MetadataEntry& other) {
+      return other.kind == MetaKind::kPublished && other.key == e.key && other.value == e.value;
+    });
+  };
+  // Entries number at most kMaxMetadataEntries, so the quadratic checks stay small.
+  for (const MetadataEntry& e : before) {
+    if (e.kind == MetaKind::kPublished && !published_in(after, e)) {
+      Delete(keys::Metadata(e.key, e.value, asset));
+    }
+  }
+  for (const MetadataEntry& e : after) {
+    if (e.kind == MetaKind::kPublished && !published_in(before, e)) {
+      Put(keys::Metadata(e.key, e.value, asset), Bytes());
+    }
+  }
 }
 
 namespace {

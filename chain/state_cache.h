@@ -42,10 +42,13 @@ class StateCache : public KvReader {
   // Writing the zero account deletes the key, so state holds no empty accounts.
   void PutAccount(const AccountId& id, const Account& account);
   Result<std::optional<Asset>> GetAsset(const Hash256& id) const;
-  // Writes the asset and keeps the custody index (keys::Custody) right: it reads the asset's
-  // previous record, deletes the old custodian's key when the asset was open and is now closed
-  // or held by another account, and writes the new custodian's key when it is open. An error
-  // reading the previous record is returned and nothing is written.
+  // Writes the asset and keeps the custody index (keys::Custody) and the metadata index
+  // (keys::Metadata) right: it reads the asset's previous record, deletes the old custodian's
+  // key when the asset was open and is now closed or held by another account, and writes the
+  // new custodian's key when it is open; it deletes the metadata keys of the previous record's
+  // published entries that the new record lacks and writes those of the new record's published
+  // entries that the previous one lacked (committed entries are not indexed). An error reading
+  // the previous record is returned and nothing is written.
   [[nodiscard]] Status PutAsset(const Asset& asset);
   void PutEvent(const AssetEvent& event);
   Result<std::optional<Party>> GetParty(const AccountId& account) const;
@@ -72,6 +75,10 @@ class StateCache : public KvReader {
   Result<UndoRecord> MakeUndo() const;
 
  private:
+  // The metadata index's part of PutAsset.
+  void UpdateMetadataIndex(const Hash256& asset, const std::vector<MetadataEntry>& before,
+                           const std::vector<MetadataEntry>& after);
+
   const KvReader* base_;
   std::map<std::string, std::optional<Bytes>, std::less<>> changes_;
   // What Get read from the base (nullopt: absent), so that a key is read from the base once:

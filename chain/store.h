@@ -32,6 +32,21 @@ class KvReader {
   virtual Status Get(std::string_view key, Bytes* value) const = 0;
 };
 
+// Read access with ordered scans: the Store and its snapshots.
+class KvScanner : public KvReader {
+ public:
+  // Calls fn(key, value) for each key starting with prefix, in key order, until fn returns
+  // false.
+  virtual Status Scan(std::string_view prefix,
+                      const std::function<bool(std::string_view key, ByteSpan value)>& fn) const = 0;
+  // As Scan, from the first key under prefix that is >= start: a page of a long listing that
+  // begins after its last key without reading the keys before. A start below prefix begins
+  // at prefix.
+  virtual Status ScanFrom(
+      std::string_view prefix, std::string_view start,
+      const std::function<bool(std::string_view key, ByteSpan value)>& fn) const = 0;
+};
+
 // A set of writes applied atomically.
 class StoreBatch {
  public:
@@ -72,7 +87,7 @@ class StoreSnapshot;
 // and writes nothing. After a failed append the log's tail is indeterminate (a torn record);
 // a record appended after it would be dropped with it on the next open, so a "successful"
 // write after a failed one could be lost.
-class Store : public KvReader {
+class Store : public KvScanner {
  public:
   // Opens (or creates, see StoreOptions) the database in dir. LevelDB's own LOCK file refuses
   // a second process on the same dir; that comes back as an IoError with LevelDB's message.
@@ -98,15 +113,12 @@ class Store : public KvReader {
   Status Write(StoreBatch& batch, bool sync = true);
   // The first write failure, or OK if every write succeeded.
   Status WriteFailure() const;
-  // Calls fn(key, value) for each key starting with prefix, in key order, until fn returns
-  // false.
+  // KvScanner.
   Status Scan(std::string_view prefix,
-              const std::function<bool(std::string_view key, ByteSpan value)>& fn) const;
-  // As Scan, from the first key under prefix that is >= start: a page of a long listing that
-  // begins after its last key without reading the keys before. A start below prefix begins
-  // at prefix.
-  Status ScanFrom(std::string_view prefix, std::string_view start,
-                  const std::function<bool(std::string_view key, ByteSpan value)>& fn) const;
+              const std::function<bool(std::string_view key, ByteSpan value)>& fn) const override;
+  Status ScanFrom(
+      std::string_view prefix, std::string_view start,
+      const std::function<bool(std::string_view key, ByteSpan value)>& fn) const override;
   const std::string& dir() const { return dir_; }
   // A consistent read-only view of the database as it is now: writes made after this call
   // are invisible to it. Long reads (verifychain) run on a snapshot without the caller's
@@ -128,18 +140,19 @@ class Store : public KvReader {
 // A point-in-time view of a Store (Store::NewSnapshot). Reads verify LevelDB's checksums.
 // Thread-safe; keeps the state of that moment alive in LevelDB until destroyed, so hold one
 // only for the duration of a read.
-class StoreSnapshot : public KvReader {
+class StoreSnapshot : public KvScanner {
  public:
   ~StoreSnapshot() override;
   StoreSnapshot(const StoreSnapshot&) = delete;
   StoreSnapshot& operator=(const StoreSnapshot&) = delete;
 
   Status Get(std::string_view key, Bytes* value) const override;
-  // As Store::Scan and Store::ScanFrom, on the snapshot.
+  // KvScanner: as Store::Scan and Store::ScanFrom, on the snapshot.
   Status Scan(std::string_view prefix,
-              const std::function<bool(std::string_view key, ByteSpan value)>& fn) const;
-  Status ScanFrom(std::string_view prefix, std::string_view start,
-                  const std::function<bool(std::string_view key, ByteSpan value)>& fn) const;
+              const std::function<bool(std::string_view key, ByteSpan value)>& fn) const override;
+  Status ScanFrom(
+      std::string_view prefix, std::string_view start,
+      const std::function<bool(std::string_view key, ByteSpan value)>& fn) const override;
 
  private:
   friend class Store;

@@ -1,13 +1,17 @@
 #include "consensus/chainstate.h"
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <utility>
 
 #include "chain/custody.h"
 #include "chain/state_cache.h"
 #include "consensus/block_check.h"
 #include "consensus/headers_presync.h"
 #include "consensus/pow.h"
+#include "consensus/read_snapshot.h"
+#include "consensus/state_reads.h"
 #include "consensus/state_transition.h"
 
 namespace waybill::consensus {
@@ -23,10 +27,15 @@ namespace {
 constexpr std::string_view kMetaTip = "tip";
 constexpr std::string_view kMetaGenesis = "genesis";
 constexpr std::string_view kMetaVersion = "version";
-// 2: the custody index ('c' keys). A version-1 database lacks it, and the undo records of its
-// blocks do not restore it, so it cannot be built in place: it is rebuilt by --reindex.
-constexpr std::string_view kDbVersion = "2";
-constexpr std::string_view kDbVersionBeforeCustody = "1";
+// 2: the custody index ('c' keys); 3: the metadata index ('g' keys). An older database lacks
+// them, and the undo records of its blocks do not restore them, so they cannot be built in
+// place: they are rebuilt by --reindex.
+constexpr std::string_view kDbVersion = "3";
+// What each older version lacks, for the message that refuses it.
+constexpr std::pair<std::string_view, std::string_view> kOlderDbVersions[] = {
+    {"1", "the custody index that listassets reads and the metadata index that search reads"},
+    {"2", "the metadata index that the REST API's search reads"},
+};
 
 // Folds an overlay's writes into an in-memory store (chain replay).
 void FoldInto(const chain::StateCache& cache, chain::MemoryKv* mem) {
@@ -99,11 +108,13 @@ Status Chainstate::Init() {
   Bytes version;
   Status v = store_->Get(chain::keys::Meta(kMetaVersion), &version);
   const std::string found(version.begin(), version.end());
-  if (v.ok() && found == kDbVersionBeforeCustody) {
-    return Status::Invalid(
-        "the database was made by an older waybilld (database version 1, without the custody "
-        "index that listassets reads; this one uses version 2): restart once with --reindex to "
-        "rebuild the state, undo data and indexes from the stored blocks (the blocks are kept)");
+  for (const auto& [older, lacks] : kOlderDbVersions) {
+    if (!v.ok() || found != older) continue;
+    return Status::Invalid("the database was made by an older waybilld (database version " +
+                           std::string(older) + ", without " + std::string(lacks) +
+                           "; this one uses version " + std::string(kDbVersion) +
+                           "): restart once with --reindex to rebuild the state, undo data and "
+                           "indexes from the stored blocks (the blocks are kept)");
   }
   if (!v.ok() || found != kDbVersion) return Status::Corruption("unknown database version");
 
@@ -419,6 +430,7 @@ ValidationResult Chainstate::ActivateBestChainLocked(std::vector<TipChange>* cha
 
 ValidationResult Chainstate::ConnectTipLocked(BlockIndex* index, TipChange* change,
                                               const InMemoryBlock* in_memory) {
+  const auto started_at = std::chrono::steady_clock::now();
   const chain::DecodedBlock* decoded = in_memory ? in_memory->block : nullptr;
   std::optional<chain::DecodedBlock> read;
   if (!decoded) {
@@ -471,6 +483,11 @@ ValidationResult Chainstate::ConnectTipLocked(BlockIndex* index, TipChange* chan
   }
   tree_.SetTip(index);
   change->connected_blocks.push_back(index->id);
+  counters_.blocks_connected++;
+  if (options_.on_block_connected) {
+    options_.on_block_connected(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at).count());
+  }
   // These txs are confirmed: their signatures will not be checked again unless a reorg
   // brings them back, so their entries would only crowd out those of pending txs.
   if (sig_cache) sig_cache->Erase(signatures->cache_keys());
@@ -503,6 +520,8 @@ Status Chainstate::DisconnectTipLocked(TipChange* change) {
   batch.Put(chain::keys::Meta(kMetaTip), tip->parent->id.span());
   if (Status s = WriteLocked(batch, true); !s.ok()) return s;
   tree_.SetTip(tip->parent);
+  if (change->disconnected_blocks.empty()) counters_.reorgs++;
+  change->disconnected_blocks.push_back(tip->id);
   // Oldest first: this block's txs go before those of blocks disconnected after it.
   auto& txs = decoded->block.txs;
   change->disconnected_txs.insert(change->disconnected_txs.begin(),
@@ -654,31 +673,19 @@ Result<Bytes> Chainstate::ReadBlock(const Hash256& id) const {
 
 Result<chain::Account> Chainstate::GetAccount(const chain::AccountId& id) const {
   std::lock_guard lock(mu_);
-  chain::StateCache view(store_.get());
-  return view.GetAccount(id);
+  return reads::GetAccount(*store_, id);
 }
 
 Result<std::optional<chain::Asset>> Chainstate::GetAsset(const Hash256& id) const {
   std::lock_guard lock(mu_);
-  chain::StateCache view(store_.get());
-  return view.GetAsset(id);
+  return reads::GetAsset(*store_, id);
 }
 
 Result<std::vector<chain::AssetEvent>> Chainstate::GetAssetEvents(const Hash256& asset,
                                                                   uint32_t from,
                                                                   uint32_t limit) const {
   std::lock_guard lock(mu_);
-  std::vector<chain::AssetEvent> events;
-  for (uint64_t seq = from; seq < uint64_t{from} + limit && seq <= UINT32_MAX; ++seq) {
-    Bytes raw;
-    Status s = store_->Get(chain::keys::Event(asset, static_cast<uint32_t>(seq)), &raw);
-    if (s.IsNotFound()) break;
-    if (!s.ok()) return s;
-    auto event = chain::DecodeAssetEvent(raw);
-    if (!event.ok()) return Status::Corruption("asset event: " + event.status().reason());
-    events.push_back(std::move(*event));
-  }
-  return events;
+  return reads::GetAssetEvents(*store_, asset, from, limit);
 }
 
 Result<Chainstate::CustodyListing> Chainstate::GetAssetsInCustody(
@@ -690,9 +697,8 @@ Result<Chainstate::CustodyListing> Chainstate::GetAssetsInCustody(
   CustodyListing listing;
   listing.more = page->more;
   listing.assets.reserve(page->assets.size());
-  chain::StateCache view(store_.get());
   for (const Hash256& id : page->assets) {
-    auto asset = view.GetAsset(id);
+    auto asset = reads::GetAsset(*store_, id);
     if (!asset.ok()) return asset.status();
     if (!*asset || (*asset)->status != chain::AssetStatus::kOpen ||
         (*asset)->custodian != custodian) {
@@ -707,57 +713,19 @@ Result<Chainstate::CustodyListing> Chainstate::GetAssetsInCustody(
 Result<Chainstate::PartyInfo> Chainstate::GetParty(const chain::AccountId& account,
                                                    size_t max_endorsements) const {
   std::lock_guard lock(mu_);
-  PartyInfo info;
-  chain::StateCache view(store_.get());
-  auto party = view.GetParty(account);
-  if (!party.ok()) return party.status();
-  info.party = std::move(*party);
-  Status inner = Status::Ok();
-  auto read = [&](std::string_view key, chain::ByteSpan value) {
-    if (info.endorsements.size() >= max_endorsements) return false;
-    EndorsementInfo e;
-    chain::AccountId owner;
-    auto decoded = chain::DecodeEndorsement(value);
-    if (!chain::keys::ParseEndorsement(key, &owner, &e.role, &e.registrar) || !decoded.ok()) {
-      inner = Status::Corruption("endorsement record does not decode");
-      return false;
-    }
-    e.endorsement = *decoded;
-    info.endorsements.push_back(std::move(e));
-    return true;
-  };
-  Status s = store_->Scan(chain::keys::EndorsementPrefix(account), read);
-  if (!s.ok()) return s;
-  if (!inner.ok()) return inner;
-  return info;
+  return reads::GetParty(*store_, account, max_endorsements);
 }
 
 Result<std::vector<chain::PartyEvent>> Chainstate::GetPartyEvents(const chain::AccountId& account,
                                                                   uint32_t from,
                                                                   uint32_t limit) const {
   std::lock_guard lock(mu_);
-  std::vector<chain::PartyEvent> events;
-  for (uint64_t seq = from; seq < uint64_t{from} + limit && seq <= UINT32_MAX; ++seq) {
-    Bytes raw;
-    Status s = store_->Get(chain::keys::PartyEvent(account, static_cast<uint32_t>(seq)), &raw);
-    if (s.IsNotFound()) break;
-    if (!s.ok()) return s;
-    auto event = chain::DecodePartyEvent(raw);
-    if (!event.ok()) return Status::Corruption("party event: " + event.status().reason());
-    events.push_back(std::move(*event));
-  }
-  return events;
+  return reads::GetPartyEvents(*store_, account, from, limit);
 }
 
 Result<std::optional<chain::TxLocation>> Chainstate::GetTxLocation(const Hash256& txid) const {
   std::lock_guard lock(mu_);
-  Bytes raw;
-  Status s = store_->Get(chain::keys::TxIndex(txid), &raw);
-  if (s.IsNotFound()) return std::optional<chain::TxLocation>();
-  if (!s.ok()) return s;
-  auto location = chain::DecodeTxLocation(raw);
-  if (!location.ok()) return Status::Corruption("tx index: " + location.status().reason());
-  return std::optional<chain::TxLocation>(*location);
+  return reads::GetTxLocation(*store_, txid);
 }
 
 std::vector<BlockIndexInfo> Chainstate::ChainTips() const {
@@ -782,6 +750,24 @@ void Chainstate::WithTipState(
     const std::function<void(const chain::KvReader&, const TipInfo&)>& fn) const {
   std::lock_guard lock(mu_);
   fn(*store_, TipLocked());
+}
+
+std::shared_ptr<const ReadSnapshot> Chainstate::TakeSnapshot() const {
+  std::unique_ptr<chain::StoreSnapshot> snapshot;
+  TipInfo tip;
+  {
+    // Every write to the store happens under the lock, so the snapshot holds exactly the state
+    // of this tip.
+    std::lock_guard lock(mu_);
+    snapshot = store_->NewSnapshot();
+    tip = TipLocked();
+  }
+  return std::make_shared<const ReadSnapshot>(std::move(snapshot), std::move(tip), params_);
+}
+
+Chainstate::Counters Chainstate::Stats() const {
+  std::lock_guard lock(mu_);
+  return counters_;
 }
 
 Result<Chainstate::VerifyReport> Chainstate::VerifyChain() const {

@@ -47,12 +47,16 @@ struct NextBlockRules {
   int64_t max_time = 0;  // now + max_future_block_time
 };
 
-// A tip change, reported after the fact. Blocks are listed oldest first.
+// A tip change, reported after the fact. Connected blocks and disconnected txs are listed
+// oldest first; disconnected blocks newest first (the order they left the chain in).
 struct TipChange {
   TipInfo tip;
   std::vector<chain::Transaction> disconnected_txs;  // from blocks that left the chain
   std::vector<chain::Hash256> connected_blocks;
+  std::vector<chain::Hash256> disconnected_blocks;
 };
+
+class ReadSnapshot;
 
 class ChainstateListener {
  public:
@@ -87,6 +91,11 @@ struct ChainstateOptions {
   // tree, tip) by validating the stored blocks again from genesis; see Open().
   bool reindex = false;
   chain::LogSink* log = nullptr;  // progress of a reindex; may be null
+  // Called after each block is connected, with the seconds spent connecting it (reading it if
+  // needed, applying it, joining its signature check and writing the batch). Runs under the
+  // chainstate lock: it must return quickly (a metrics histogram) and not call into the
+  // chainstate. May be empty.
+  std::function<void(double seconds)> on_block_connected;
 };
 
 enum class BlockOutcome {
@@ -265,6 +274,18 @@ class Chainstate {
 
   const ChainParams& params() const { return params_; }
 
+  // A consistent read-only view of the tip and its state (consensus/read_snapshot.h): the lock
+  // is held only to take it, and reads on it never wait for the chainstate. REQUIRES: the
+  // snapshot is destroyed before this chainstate.
+  std::shared_ptr<const ReadSnapshot> TakeSnapshot() const;
+
+  // Counters since this chainstate was opened.
+  struct Counters {
+    uint64_t blocks_connected = 0;
+    uint64_t reorgs = 0;  // tip changes that disconnected at least one block
+  };
+  Counters Stats() const;
+
  private:
   Chainstate(const ChainParams& params, ChainstateOptions options,
              std::unique_ptr<chain::Store> store);
@@ -389,6 +410,7 @@ class Chainstate {
   // The most-work valid header (BestHeader()); never null once initialized.
   chain::BlockIndex* best_header_ = nullptr;
   bool fatal_reported_ = false;
+  Counters counters_;
 
   // Presyncs by peer (AcceptPeerHeaders), at most kMaxPresyncSources. Guarded by presync_mu_,
   // taken after mu_ when both are held (and alone for headers that need no block tree).

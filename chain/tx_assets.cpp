@@ -1,0 +1,34 @@
+#include "chain/tx_assets.h"
+
+#include <algorithm>
+#include <type_traits>
+#include <variant>
+
+namespace waybill::chain {
+
+std::vector<Hash256> AssetsTouched(const Transaction& tx) {
+  std::vector<Hash256> ids = std::visit(
+      [](const auto& op) -> std::vector<Hash256> {
+        using Op = std::decay_t<decltype(op)>;
+        if constexpr (std::is_same_v<Op, AssetTransferOp> || std::is_same_v<Op, AssetSplitOp> ||
+                      std::is_same_v<Op, AssetAttestOp> || std::is_same_v<Op, AssetCorrectOp>) {
+          return {op.asset};
+        } else if constexpr (std::is_same_v<Op, AssetMergeOp> ||
+                             std::is_same_v<Op, AssetTransformOp>) {
+          return op.inputs;
+        } else {
+          return {};
+        }
+      },
+      tx.op);
+  for (const Hash256& id : NewAssetIds(tx)) ids.push_back(id);
+  // Each once, in first-seen order (a malformed merge may name an input twice).
+  std::vector<Hash256> unique;
+  unique.reserve(ids.size());
+  for (const Hash256& id : ids) {
+    if (std::find(unique.begin(), unique.end(), id) == unique.end()) unique.push_back(id);
+  }
+  return unique;
+}
+
+}  // namespace waybill::chain

@@ -1,0 +1,19 @@
+// Which assets a tx touches: the subscribers of a block's changes (the REST event stream,
+// caches keyed by asset) need them without applying the tx.
+#pragma once
+
+#include <vector>
+
+#include "chain/tx.h"
+#include "chain/types.h"
+
+namespace waybill::chain {
+
+// The ids of the assets whose records the tx writes when it applies: the asset it names
+// (asset.transfer, attest, correct, split), its inputs (merge, transform) and the assets it
+// creates (chain::NewAssetIds: issue, split children, merge and transform outputs), in that
+// order, each once. Empty for a coin transfer and the party operations. Whether the tx is
+// valid is not checked.
+std::vector<Hash256> AssetsTouched(const Transaction& tx);
+
+}  // namespace waybill::chain
