@@ -78,6 +78,15 @@ po::options_description Settings() {
        "1: an --rpcauth user without --rpcwhitelist may call no method (default: 1 if any "
        "--rpcwhitelist is given, else 0). The cookie user and --rpcuser keep every method "
        "unless whitelisted.")
+      ("rest", po::value<bool>()->implicit_value(true)->value_name("0|1"),
+       "Serve the public read-only REST API and the explorer page (default: 0).")
+      ("restbind", po::value<std::string>()->value_name("ADDR"),
+       "Address the REST API binds to (default: 127.0.0.1).")
+      ("restport", po::value<std::string>()->value_name("PORT"),
+       "REST API port (default: devnet 19750, regtest 19751, testnet 19752, other 19753).")
+      ("resturl", po::value<std::string>()->value_name("URL"),
+       "Public base URL of the REST API, as clients reach it (e.g. behind a proxy), for links "
+       "and QR codes (default: http://RESTBIND:RESTPORT).")
       ("loglevel", po::value<std::string>()->value_name("LEVEL"),
        "error, warn, info, debug or trace (default: info).")
       ("printtoconsole", po::value<bool>()->implicit_value(true)->value_name("0|1"),
@@ -283,6 +292,29 @@ Status ValidateRpc(const po::variables_map& vm, Config* c) {
   return Status::Ok();
 }
 
+Status ValidateRest(const po::variables_map& vm, Config* c) {
+  if (vm.count("rest")) c->rest = vm["rest"].as<bool>();
+  if (auto bind = Get(vm, "restbind")) {
+    if (!IsIpAddress(*bind)) return Status::Invalid("--restbind: not an IP address: " + *bind);
+    c->rest_bind = *bind;
+  }
+  int64_t port = DefaultRestPort(c->network);
+  if (Status s = ReadInt(vm, "restport", 0, 65535, &port); !s.ok()) return s;
+  c->rest_port = static_cast<uint16_t>(port);
+  if (auto url = Get(vm, "resturl")) {
+    std::string u = *url;
+    while (!u.empty() && u.back() == '/') u.pop_back();
+    bool scheme = u.rfind("http://", 0) == 0 || u.rfind("https://", 0) == 0;
+    bool clean = u.find_first_of(" \t\r\n\"<>?#") == std::string::npos;
+    if (!scheme || !clean || u.size() > 200) {
+      return Status::Invalid("--resturl: expected an http:// or https:// URL without query, got '" +
+                             *url + "'");
+    }
+    c->rest_url = u;
+  }
+  return Status::Ok();
+}
+
 Status ValidateLogging(const po::variables_map& vm, Config* c) {
   if (auto level = Get(vm, "loglevel")) {
     auto parsed = ParseLogLevel(*level);
@@ -340,7 +372,7 @@ Status ValidateResources(const po::variables_map& vm, Config* c) {
 // depend on it).
 Status Validate(const po::variables_map& vm, Config* c) {
   for (Status (*step)(const po::variables_map&, Config*) :
-       {ValidateNetwork, ValidateRpc, ValidateLogging, ValidateMining, ValidateResources,
+       {ValidateNetwork, ValidateRpc, ValidateRest, ValidateLogging, ValidateMining, ValidateResources,
         ValidateP2p}) {
     if (Status s = step(vm, c); !s.ok()) return s;
   }

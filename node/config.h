@@ -10,6 +10,8 @@
 //                     selects another network (the two conflict)
 //   --rpcbind         127.0.0.1 (loopback only)
 //   --rpcport         by network: devnet 19740, regtest 19741, testnet 19742, any other 19743 (node/params/network.h)
+//   --rest            off: the public REST API listens only when asked (--restbind 127.0.0.1,
+//                     --restport the RPC port + 10: DefaultRestPort)
 //   --conf            <datadir>/waybill.conf, read if present; either must be a readable
 //                     regular file (a directory is an error)
 //   --miner-address   required with --mine, except on devnet where it defaults to the
@@ -68,6 +70,14 @@ struct Config {
   std::vector<std::string> rpc_auth;
   std::vector<std::string> rpc_whitelist;
   std::optional<bool> rpc_whitelist_default;
+
+  // The public REST API (docs/API.md "REST API"): off unless --rest.
+  bool rest = false;
+  std::string rest_bind = "127.0.0.1";
+  uint16_t rest_port = 0;
+  // The base URL clients reach the REST API by, without a trailing '/' (--resturl); empty:
+  // "http://<restbind>:<port>" (the bound port, known once the listener started).
+  std::string rest_url;
 
   LogLevel log_level = LogLevel::kInfo;
   bool print_to_console = true;

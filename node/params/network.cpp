@@ -33,6 +33,10 @@ uint16_t DefaultP2pPort(std::string_view network) {
   return static_cast<uint16_t>(DefaultRpcPort(network) + 100);
 }
 
+uint16_t DefaultRestPort(std::string_view network) {
+  return static_cast<uint16_t>(DefaultRpcPort(network) + 10);
+}
+
 std::string DefaultDataDir() {
   const char* home = std::getenv("HOME");
   return home != nullptr && *home != '\0' ? std::string(home) + "/.waybill" : ".waybill";

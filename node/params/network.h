@@ -24,6 +24,9 @@ std::string UnknownNetworkMessage(std::string_view name);
 // The default JSON-RPC port of a network: devnet 19740, regtest 19741, testnet 19742, any other
 // (a network from a genesis file) 19743. Waybill's own range, clear of Bitcoin's 8332-18444.
 uint16_t DefaultRpcPort(std::string_view network);
+// The default REST API port: the RPC port + 10 (devnet 19750, regtest 19751, testnet 19752,
+// other 19753).
+uint16_t DefaultRestPort(std::string_view network);
 // The default P2P port: the RPC port + 100 (devnet 19840, regtest 19841, testnet 19842, other
 // 19843).
 uint16_t DefaultP2pPort(std::string_view network);

@@ -51,18 +51,32 @@ Json GetParty(NodeContext& ctx, const Args& a) {
 
 }  // namespace
 
+PartyDirectory::PartyDirectory(const NodeContext& ctx)
+    : lookup_([chain = ctx.chain](const chain::AccountId& id, size_t max_endorsements) {
+        return chain->GetParty(id, max_endorsements);
+      }),
+      hrp_(Hrp(ctx)),
+      throw_on_error_(true) {}
+
+PartyDirectory::PartyDirectory(Lookup lookup, std::string hrp)
+    : lookup_(std::move(lookup)), hrp_(std::move(hrp)) {}
+
 const consensus::Chainstate::PartyInfo& PartyDirectory::Info(const chain::AccountId& id) {
   auto it = infos_.find(id);
   if (it != infos_.end()) return it->second;
-  auto info = ctx_.chain->GetParty(id, kMaxEndorsementsListed);
-  if (!info.ok()) ThrowLocal(info.status().ToString());
+  auto info = lookup_(id, kMaxEndorsementsListed);
+  if (!info.ok()) {
+    if (throw_on_error_) ThrowLocal(info.status().ToString());
+    if (status_.ok()) status_ = info.status();
+    return infos_.emplace(id, consensus::Chainstate::PartyInfo{}).first->second;
+  }
   return infos_.emplace(id, std::move(*info)).first->second;
 }
 
 std::string PartyDirectory::NameOf(const chain::AccountId& id) {
   const auto& info = Info(id);
   if (info.party) return info.party->name;
-  return chain::bech32::EncodeAddress(Hrp(ctx_), id);
+  return chain::bech32::EncodeAddress(hrp_, id);
 }
 
 Json PartyDirectory::Summary(const chain::AccountId& id) {

@@ -1,8 +1,9 @@
 // Names and roles next to addresses (docs/API.md "Parties"): the `*_party` object that the
-// asset replies carry for every address they print, read from the party records of the tip.
-// Internal to node/rpc/.
+// asset replies carry for every address they print, read from the party records of the tip
+// (the RPC's) or of a consensus::ReadSnapshot (the REST API's, through a lookup function).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 
@@ -18,7 +19,16 @@ namespace waybill::node {
 // (distinct addresses + registrars) party reads.
 class PartyDirectory {
  public:
-  explicit PartyDirectory(const NodeContext& ctx) : ctx_(ctx) {}
+  // Reads a party: as Chainstate::GetParty.
+  using Lookup = std::function<chain::Result<consensus::Chainstate::PartyInfo>(
+      const chain::AccountId& account, size_t max_endorsements)>;
+
+  // Reads ctx's chainstate; a read error throws an RPC error (ThrowLocal).
+  explicit PartyDirectory(const NodeContext& ctx);
+  // Reads through lookup; addresses are printed with hrp. A read error does not throw: the
+  // account reads as one without a party record and status() keeps the first error (a
+  // caller answers an internal error when it is not ok).
+  PartyDirectory(Lookup lookup, std::string hrp);
 
   // {name, role, endorsed_by: [names], label}: name and role null without a profile;
   // endorsed_by the names (or, without a profile, the addresses) of the registrars whose
@@ -29,9 +39,14 @@ class PartyDirectory {
   // A registrar's display name: its profile name, else its address.
   std::string NameOf(const chain::AccountId& id);
   const consensus::Chainstate::PartyInfo& Info(const chain::AccountId& id);
+  // The first read error of a directory made with a Lookup; Ok otherwise.
+  const chain::Status& status() const { return status_; }
 
  private:
-  const NodeContext& ctx_;
+  Lookup lookup_;
+  std::string hrp_;
+  bool throw_on_error_ = false;
+  chain::Status status_;
   std::map<chain::AccountId, consensus::Chainstate::PartyInfo> infos_;
 };
 

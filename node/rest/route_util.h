@@ -1,0 +1,75 @@
+// What the REST route files share: parsing ids and paging parameters into values or a 400
+// problem, the snapshot of a request, party summaries from it, and the JSON of events with
+// their confirmations. Internal to node/rest/ (other areas may use it too).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "chain/state.h"
+#include "chain/status.h"
+#include "chain/types.h"
+#include "consensus/read_snapshot.h"
+#include "node/rest/rest.h"
+#include "node/rpc/parties.h"
+
+namespace waybill::node {
+
+// A value, or the problem+json reply that says why there is none.
+template <typename T>
+using RestOr = std::variant<T, HttpResponse>;
+
+// The snapshot every handler reads (one per request).
+std::shared_ptr<const consensus::ReadSnapshot> RestSnapshot(const RestContext& ctx);
+
+// 500 for a local fault (a store read that failed): the detail is not the node's internals.
+HttpResponse RestInternalError(const chain::Status& status);
+
+// A 64-hex id from a path segment: 400 "Malformed id" naming `what` ("asset", "tx", "block").
+RestOr<chain::Hash256> RestParseId(const std::string& text, std::string_view what);
+// An account: 64 hex digits or an address of the network; 400 "Malformed address" otherwise.
+RestOr<chain::AccountId> RestParseAccount(const consensus::ReadSnapshot& snap,
+                                          const std::string& text);
+// An optional decimal query parameter in [lo, hi], default `fallback` when absent; 400 "Bad
+// parameter" for anything else (signs, spaces, more than 10 digits, out of range).
+RestOr<uint32_t> RestParseUint(const RestRequest& req, std::string_view name, uint32_t lo,
+                               uint32_t hi, uint32_t fallback);
+// An optional 64-hex query parameter (a cursor "after"); 400 "Bad parameter" if malformed.
+RestOr<std::optional<chain::Hash256>> RestParseAfter(const RestRequest& req,
+                                                     std::string_view name);
+
+// Confirmations of something at height in the snapshot's active chain.
+inline int64_t RestConfirmations(const consensus::ReadSnapshot& snap, uint32_t height) {
+  return static_cast<int64_t>(snap.tip().height) - height + 1;
+}
+
+// The address prefix and units of the snapshot's network.
+const std::string& RestHrp(const consensus::ReadSnapshot& snap);
+
+// A PartyDirectory reading the snapshot (keep `snap` alive as long as it is used).
+PartyDirectory RestParties(const std::shared_ptr<const consensus::ReadSnapshot>& snap);
+
+// The yield of a transform or transform_output event (as the RPC's getassethistory),
+// read from the snapshot; nullopt for other events, mixed units or an unreadable link.
+std::optional<uint64_t> RestEventYield(const consensus::ReadSnapshot& snap,
+                                       const chain::AssetEvent& event);
+
+// EventToJson + actor_party (+ counterparty_party) + confirmations.
+RestJson RestEventJson(const consensus::ReadSnapshot& snap, PartyDirectory* parties,
+                       const chain::AssetEvent& event);
+// AssetToJson + issuer_party + custodian_party.
+RestJson RestAssetJson(const consensus::ReadSnapshot& snap, PartyDirectory* parties,
+                       const chain::Asset& asset);
+
+// An asset by id: the asset, 404 when unknown, 500 on a read error.
+RestOr<chain::Asset> RestLoadAsset(const consensus::ReadSnapshot& snap, const chain::Hash256& id);
+
+// The value of a published metadata key of asset; nullopt when absent.
+std::optional<std::string> RestMetadataValue(const chain::Asset& asset, std::string_view key);
+
+}  // namespace waybill::node
