@@ -124,6 +124,7 @@ Status Node::StartLocked() {
   StartMiner();
   if (Status s = StartP2p(); !s.ok()) return s;
   if (Status s = StartRpc(); !s.ok()) return s;
+  if (Status s = StartRest(); !s.ok()) return s;
   consensus::TipInfo tip = chain_->Tip();
   Log(LogLevel::kInfo,
       "chain tip: height " + std::to_string(tip.height) + ", block " + tip.id.ToHex());
@@ -311,6 +312,26 @@ chain::Result<std::pair<Credentials, std::shared_ptr<const RpcWhitelist>>> Node:
                         std::make_shared<const RpcWhitelist>(std::move(*whitelist)));
 }
 
+Status Node::StartRest() {
+  if (!config_.rest) return Status::Ok();
+  rest_context_.params = &chain_->params();
+  rest_context_.chain = chain_.get();
+  rest_context_.mempool = &pool_->mempool;
+  rest_context_.connman = connman_.get();
+  rest_context_.public_url = config_.rest_url;
+  if (rest_context_.public_url.empty() && config_.rest_port != 0) {
+    // Links name the listener as bound; with an ephemeral port (0) they stay relative.
+    const bool v6 = config_.rest_bind.find(':') != std::string::npos;
+    rest_context_.public_url = "http://" + (v6 ? "[" + config_.rest_bind + "]" : config_.rest_bind) +
+                               ":" + std::to_string(config_.rest_port);
+  }
+  RestServerOptions options;
+  options.bind_address = config_.rest_bind;
+  options.port = config_.rest_port;
+  rest_server_ = std::make_unique<RestServer>(&rest_context_, options, logger_.get());
+  return rest_server_->Start();
+}
+
 Status Node::StartP2p() {
   const P2pConfig& p = config_.p2p;
   const fs::path network_dir = NetworkDir(config_.datadir, config_.network);
@@ -425,8 +446,11 @@ void Node::Stop() {
   if (!started_ || stopped_) return;
   stopped_ = true;
   Log(LogLevel::kInfo, "shutting down");
-  // RPC first: no new requests, replies in progress (the `stop` reply) are finished, and no
-  // handler runs once it returns, so nothing below is in use.
+  // The listeners first (REST, then RPC): no new requests, replies in progress (the `stop`
+  // reply) are finished, and no handler runs once they return, so nothing below is in use.
+  if (rest_server_) rest_server_->Stop();
+  rest_server_.reset();
+  rest_context_ = RestContext{};
   if (rpc_server_) rpc_server_->Stop();
   rpc_server_.reset();
   // The overlay's message thread calls into the chainstate and the mempool: it goes first.

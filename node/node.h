@@ -3,8 +3,9 @@
 //
 // Start:  datadir, the network folder's lock and pid file, the logger, the chainstate, the
 //         mempool (reloaded from mempool.dat), the miner (with --mine), the P2P overlay, the
-//         RPC method table, the cookie, the RPC server.
-// Stop:   the RPC server stops accepting and finishes its replies, the overlay closes its
+//         RPC method table, the cookie, the RPC server, the REST server (with --rest).
+// Stop:   the REST server, then the RPC server, stop accepting and finish their replies, the
+//         overlay closes its
 //         connections (and saves its address book and bans), the miner stops, the mempool is
 //         saved to mempool.dat and closes, the chainstate closes, the cookie and the pid file
 //         are removed, the lock is released.
@@ -34,6 +35,8 @@
 #include "node/mempool/mempool.h"
 #include "node/mining/miner.h"
 #include "node/net_bridge.h"
+#include "node/rest/rest.h"
+#include "node/rest/rest_server.h"
 #include "node/rpc/context.h"
 #include "node/rpc/table.h"
 #include "node/rpc/server.h"
@@ -91,6 +94,8 @@ class Node {
 
   // REQUIRES: Start() succeeded.
   uint16_t rpc_port() const { return rpc_server_->port(); }
+  // The REST port; 0 without --rest. REQUIRES: Start() succeeded.
+  uint16_t rest_port() const { return rest_server_ ? rest_server_->port() : 0; }
   // The P2P address listened on, if any. REQUIRES: Start() succeeded.
   std::optional<p2p::NetAddress> p2p_address() const { return connman_->ListenAddress(); }
   Logger* logger() { return logger_.get(); }
@@ -142,6 +147,8 @@ class Node {
   chain::Status StartRpc();
   chain::Result<std::pair<Credentials, std::shared_ptr<const RpcWhitelist>>> MakeRpcAccess(
       AuthConfig full);
+  // The REST API's context and server (with --rest).
+  chain::Status StartRest();
   // mempool.dat in the network folder (node/mempool/mempool_persist.h): loaded at start, saved at a
   // clean stop; a failed save stops the node as any failed write does.
   std::string MempoolFilePath() const;
@@ -176,6 +183,8 @@ class Node {
   RpcTable rpc_table_;
   std::unique_ptr<CookieFile> cookie_;
   std::unique_ptr<RpcServer> rpc_server_;
+  RestContext rest_context_;
+  std::unique_ptr<RestServer> rest_server_;
 
   std::atomic<bool> aborted_{false};
 

@@ -69,7 +69,30 @@ RestJson RestAssetJson(const consensus::ReadSnapshot& snap, PartyDirectory* part
 // An asset by id: the asset, 404 when unknown, 500 on a read error.
 RestOr<chain::Asset> RestLoadAsset(const consensus::ReadSnapshot& snap, const chain::Hash256& id);
 
+// The GS1 Digital Link URI of an asset (ctx.public_url + "/01/{gtin}/10/{lot}[/21/{serial}]",
+// from its published metadata gtin, lot and serial, percent-encoded); nullopt without gtin
+// and lot (digital_link.cpp).
+std::optional<std::string> RestDigitalLinkUri(const RestContext& ctx, const chain::Asset& asset);
+
 // The value of a published metadata key of asset; nullopt when absent.
 std::optional<std::string> RestMetadataValue(const chain::Asset& asset, std::string_view key);
+
+// A search by published metadata: assets whose entry `key` equals `value` for every term.
+struct RestMetaTerm {
+  std::string key;
+  std::string value;
+};
+struct RestMetaMatches {
+  std::vector<chain::Asset> assets;           // in asset id order
+  std::optional<chain::Hash256> next_cursor;  // set: more may follow after this id
+};
+// The first term is read from the metadata index (ReadSnapshot::FindByMetadata), the others
+// are checked on each asset found. At most `limit` matches, after `after`; at most
+// kRestMaxMetaScan index entries are read per call (a page may then hold fewer than limit
+// matches, or none, with a next_cursor). REQUIRES: terms is not empty.
+inline constexpr size_t kRestMaxMetaScan = 5000;
+RestOr<RestMetaMatches> RestFindByMetadata(const consensus::ReadSnapshot& snap,
+                                           const std::vector<RestMetaTerm>& terms,
+                                           std::optional<chain::Hash256> after, size_t limit);
 
 }  // namespace waybill::node

@@ -10,6 +10,8 @@ namespace waybill::node {
 // GET /v1/assets/{id}, /v1/assets/{id}/history, /v1/assets/{id}/trace (routes_assets.cpp,
 // routes_trace.cpp).
 void RegisterAssetRoutes(RestRoutes& routes);
+// GET /v1/assets/{id}/trace (routes_trace.cpp; RegisterAssetRoutes calls it).
+void RegisterTraceRoute(RestRoutes& routes);
 // GET /v1/txs/{id}, /v1/blocks/{hash_or_height}, /v1/status (routes_chain.cpp).
 void RegisterChainRoutes(RestRoutes& routes);
 // GET /v1/accounts/{address} (routes_accounts.cpp).
