@@ -67,5 +67,7 @@ int RunDisclose(std::span<const std::string> words);
 int RunVerifyDisclosure(std::span<const std::string> words);
 int RunGenesis(std::span<const std::string> words);
 int RunTestnet(std::span<const std::string> words);
+// `waybill rpcauth USER` (rpcauth.cpp).
+int RunRpcAuth(std::span<const std::string> words);
 
 }  // namespace waybill::cli
