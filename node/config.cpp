@@ -13,7 +13,9 @@
 
 #include "chain/bech32.h"
 #include "chain/schnorr.h"
+#include "node/http/auth.h"
 #include "node/params/genesis.h"
+#include "node/rpc/whitelist.h"
 #include "p2p/net_address.h"
 
 namespace waybill::node {
@@ -66,6 +68,16 @@ po::options_description Settings() {
        "JSON-RPC user name (with --rpcpassword; default: cookie authentication).")
       ("rpcpassword", po::value<std::string>()->value_name("PASS"),
        "JSON-RPC password (with --rpcuser).")
+      ("rpcauth", po::value<std::vector<std::string>>()->composing()->value_name("USER:SALT$HASH"),
+       "A JSON-RPC user and the salted HMAC-SHA256 of its password, as `waybill rpcauth USER` "
+       "prints it (repeatable).")
+      ("rpcwhitelist", po::value<std::vector<std::string>>()->composing()->value_name("USER:METHODS"),
+       "The only JSON-RPC methods USER may call, separated by commas (repeatable; repeated for "
+       "one user: the intersection).")
+      ("rpcwhitelistdefault", po::value<bool>()->value_name("0|1"),
+       "1: an --rpcauth user without --rpcwhitelist may call no method (default: 1 if any "
+       "--rpcwhitelist is given, else 0). The cookie user and --rpcuser keep every method "
+       "unless whitelisted.")
       ("rest", po::value<bool>()->implicit_value(true)->value_name("0|1"),
        "Serve the public read-only REST API and the explorer page (default: 0).")
       ("restbind", po::value<std::string>()->value_name("ADDR"),
@@ -264,6 +276,18 @@ Status ValidateRpc(const po::variables_map& vm, Config* c) {
     if (password->empty()) return Status::Invalid("--rpcpassword: must not be empty");
     c->rpc_user = *user;
     c->rpc_password = *password;
+  }
+  c->rpc_auth = GetList(vm, "rpcauth");
+  for (const std::string& line : c->rpc_auth) {
+    auto parsed = ParseRpcAuth(line);
+    if (!parsed.ok()) return parsed.status();
+  }
+  c->rpc_whitelist = GetList(vm, "rpcwhitelist");
+  if (vm.count("rpcwhitelistdefault")) {
+    c->rpc_whitelist_default = vm["rpcwhitelistdefault"].as<bool>();
+  }
+  if (auto w = RpcWhitelist::Parse(c->rpc_whitelist, c->rpc_whitelist_default, {}); !w.ok()) {
+    return w.status();
   }
   return Status::Ok();
 }

@@ -64,6 +64,12 @@ struct Config {
   // Both set or both empty. Empty: cookie authentication.
   std::string rpc_user;
   std::string rpc_password;  // secret: never log it
+  // --rpcauth USER:SALT$HASH (repeatable; node/http/auth.h ParseRpcAuth, each checked here),
+  // --rpcwhitelist USER:METHODS (repeatable; node/rpc/whitelist.h, checked here) and
+  // --rpcwhitelistdefault (unset: nullopt).
+  std::vector<std::string> rpc_auth;
+  std::vector<std::string> rpc_whitelist;
+  std::optional<bool> rpc_whitelist_default;
 
   // The public REST API (docs/API.md "REST API"): off unless --rest.
   bool rest = false;

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <set>
 
 #include "chain/bech32.h"
 #include "chain/sig_cache.h"
@@ -91,7 +92,9 @@ void Node::NetAnnouncer::OnTipChanged(const consensus::TipChange& change) {
 }
 
 Node::Node(Config config, bool handle_signals)
-    : config_(std::move(config)), handle_signals_(handle_signals) {}
+    : config_(std::move(config)),
+      handle_signals_(handle_signals),
+      metrics_(std::make_unique<Metrics>()) {}
 
 Node::~Node() { Stop(); }
 
@@ -122,6 +125,7 @@ Status Node::StartLocked() {
   if (config_.persist_mempool) LoadMempoolFile();
   StartMiner();
   if (Status s = StartP2p(); !s.ok()) return s;
+  RegisterMetrics();
   if (Status s = StartRpc(); !s.ok()) return s;
   StartEvents();
   if (Status s = StartRest(); !s.ok()) return s;
@@ -212,6 +216,12 @@ Status Node::OpenChain() {
   chain_options.check_blocks = config_.check_blocks;
   chain_options.reindex = config_.reindex;
   chain_options.log = logger_.get();
+  // Declared here: blocks connect while the chainstate opens (a reindex).
+  metrics_->AddHistogram("waybill_block_connect_seconds", "Time to connect one block.",
+                         DefaultSecondsBuckets());
+  chain_options.on_block_connected = [metrics = metrics_.get()](double seconds) {
+    metrics->Observe("waybill_block_connect_seconds", {}, seconds);
+  };
   chain_options.on_fatal_error = [this](const Status& s) {
     AbortNode("the chain database failed: " + s.ToString());
   };
@@ -280,11 +290,15 @@ Status Node::StartRpc() {
     auth = cookie_->auth();
     Log(LogLevel::kInfo, "RPC authentication: cookie file " + cookie_->path());
   }
+  auto access = MakeRpcAccess(std::move(auth));
+  if (!access.ok()) return access.status();
   RpcServerOptions rpc_options;
   rpc_options.bind_address = config_.rpc_bind;
   rpc_options.port = config_.rpc_port;
-  rpc_server_ =
-      std::make_unique<RpcServer>(&rpc_table_, std::move(auth), rpc_options, logger_.get());
+  rpc_options.on_request = metrics_->RequestObserver("rpc");
+  rpc_server_ = std::make_unique<RpcServer>(&rpc_table_, std::move(access->first),
+                                            std::move(access->second), rpc_options,
+                                            logger_.get());
   return rpc_server_->Start();
 }
 
@@ -296,12 +310,34 @@ void Node::StartEvents() {
   relay_.Set({&pool_->mempool, tip_logger_.get(), announcer_.get(), events_.get()});
 }
 
+// --rpcauth users beside `full` (the cookie's or --rpcuser's), and the --rpcwhitelist lists.
+chain::Result<std::pair<Credentials, std::shared_ptr<const RpcWhitelist>>> Node::MakeRpcAccess(
+    AuthConfig full) {
+  std::set<std::string> full_access = {full.user};
+  Credentials credentials(std::move(full));
+  for (const std::string& line : config_.rpc_auth) {
+    auto parsed = ParseRpcAuth(line);  // checked by ParseConfig already
+    if (!parsed.ok()) return parsed.status();
+    Log(LogLevel::kInfo, "RPC authentication: --rpcauth user " + parsed->user);
+    credentials.Add(std::move(*parsed));
+  }
+  auto whitelist =
+      RpcWhitelist::Parse(config_.rpc_whitelist, config_.rpc_whitelist_default, full_access);
+  if (!whitelist.ok()) return whitelist.status();
+  for (const std::string& user : whitelist->Users()) {
+    Log(LogLevel::kInfo, "RPC whitelist: user " + user + " limited to its --rpcwhitelist");
+  }
+  return std::make_pair(std::move(credentials),
+                        std::make_shared<const RpcWhitelist>(std::move(*whitelist)));
+}
+
 Status Node::StartRest() {
   if (!config_.rest) return Status::Ok();
   rest_context_.params = &chain_->params();
   rest_context_.chain = chain_.get();
   rest_context_.mempool = &pool_->mempool;
   rest_context_.connman = connman_.get();
+  rest_context_.metrics = metrics_.get();  // GET /metrics, /healthz
   rest_context_.public_url = config_.rest_url;
   if (rest_context_.public_url.empty() && config_.rest_port != 0) {
     // Links name the listener as bound; with an ephemeral port (0) they stay relative.
@@ -312,9 +348,54 @@ Status Node::StartRest() {
   RestServerOptions options;
   options.bind_address = config_.rest_bind;
   options.port = config_.rest_port;
+  options.on_request = metrics_->RequestObserver("rest");
   rest_server_ = std::make_unique<RestServer>(&rest_context_, options, logger_.get());
   return rest_server_->Start();
 }
+
+// ---- Metrics (docs/API.md "Metrics") ----
+// The gauges read the parts at render time (GET /metrics on the REST listener, which stops
+// before any part is released). REQUIRES: chain_ and pool_ exist; connman_ and miner_ may not.
+void Node::RegisterMetrics() {
+  Metrics& m = *metrics_;
+  m.AddGauge("waybill_info", "Constant 1, labelled with the node's version and network.");
+  m.SetCallback("waybill_info", {{"version", WaybillVersion()}, {"network", config_.network}},
+                [] { return 1.0; });
+  m.AddGauge("waybill_uptime_seconds", "Seconds since the node started.");
+  m.SetCallback("waybill_uptime_seconds", {}, [started = started_at_] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  });
+  m.AddGauge("waybill_chain_height", "Height of the active chain's tip.");
+  m.SetCallback("waybill_chain_height", {}, [this] { return double(chain_->Tip().height); });
+  m.AddGauge("waybill_headers_height", "Height of the most-work valid header known.");
+  m.SetCallback("waybill_headers_height", {},
+                [this] { return double(chain_->BestHeader().height); });
+  m.AddCounter("waybill_blocks_connected_total", "Blocks connected to the active chain.");
+  m.SetCallback("waybill_blocks_connected_total", {},
+                [this] { return double(chain_->Stats().blocks_connected); });
+  m.AddCounter("waybill_reorgs_total", "Tip changes that disconnected at least one block.");
+  m.SetCallback("waybill_reorgs_total", {}, [this] { return double(chain_->Stats().reorgs); });
+  m.AddGauge("waybill_peers", "Connected P2P peers, by direction.");
+  for (const char* direction : {"inbound", "outbound"}) {
+    m.SetCallback("waybill_peers", {{"direction", direction}}, [this, direction] {
+      if (!connman_) return 0.0;
+      p2p::NetworkInfo info = connman_->GetNetworkInfo();
+      return double(std::string_view(direction) == "inbound" ? info.inbound : info.outbound);
+    });
+  }
+  m.AddGauge("waybill_mempool_transactions", "Transactions in the mempool.");
+  m.SetCallback("waybill_mempool_transactions", {},
+                [this] { return double(pool_->mempool.Info().size); });
+  m.AddGauge("waybill_mempool_bytes", "Serialized size of the mempool's transactions.");
+  m.SetCallback("waybill_mempool_bytes", {},
+                [this] { return double(pool_->mempool.Info().bytes); });
+  m.AddGauge("waybill_hashrate_hashes_per_second",
+             "The local miner's hash rate over the last seconds (getmininginfo's); 0 when not "
+             "mining.");
+  m.SetCallback("waybill_hashrate_hashes_per_second", {},
+                [this] { return miner_ ? miner_->HashRate() : 0.0; });
+}
+// ---- end of metrics ----
 
 Status Node::StartP2p() {
   const P2pConfig& p = config_.p2p;
@@ -376,6 +457,7 @@ void Node::SaveMempoolFile() {
 
 void Node::AbortNode(const std::string& what) {
   if (aborted_.exchange(true)) return;
+  metrics_->SetUnhealthy("failed");
   const std::string message =
       "fatal error: " + what +
       ". The node stops to keep its data consistent: free disk space (or fix the disk), then "
@@ -387,6 +469,7 @@ void Node::AbortNode(const std::string& what) {
 }
 
 void Node::RequestStop() {
+  metrics_->SetUnhealthy("stopping");
   {
     std::lock_guard<std::mutex> lock(stop_mu_);
     stop_requested_ = true;

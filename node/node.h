@@ -23,6 +23,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "chain/sig_cache.h"
 #include "chain/status.h"
@@ -30,6 +31,7 @@
 #include "node/chain_adapters.h"
 #include "node/mining/clock.h"
 #include "node/config.h"
+#include "node/http/metrics.h"
 #include "node/logging.h"
 #include "node/mempool/mempool.h"
 #include "node/mining/miner.h"
@@ -96,6 +98,8 @@ class Node {
   uint16_t rpc_port() const { return rpc_server_->port(); }
   // The REST port; 0 without --rest. REQUIRES: Start() succeeded.
   uint16_t rest_port() const { return rest_server_ ? rest_server_->port() : 0; }
+  // The node's metrics registry (never null after construction).
+  Metrics* metrics() { return metrics_.get(); }
   // The P2P address listened on, if any. REQUIRES: Start() succeeded.
   std::optional<p2p::NetAddress> p2p_address() const { return connman_->ListenAddress(); }
   Logger* logger() { return logger_.get(); }
@@ -145,6 +149,10 @@ class Node {
   void StartMiner();  // with --mine
   // The method table, the cookie (unless --rpcuser) and the server.
   chain::Status StartRpc();
+  // The node's metrics (docs/API.md "Metrics"): families, and gauges read from the parts.
+  void RegisterMetrics();
+  chain::Result<std::pair<Credentials, std::shared_ptr<const RpcWhitelist>>> MakeRpcAccess(
+      AuthConfig full);
   // The REST API's context and server (with --rest).
   chain::Status StartRest();
   // The event stream's broker (with --rest), fed by relay_.
@@ -170,6 +178,8 @@ class Node {
   std::shared_ptr<chain::SignatureCache> signature_cache_;
   std::unique_ptr<Logger> logger_;
   NodeClock clock_;
+  // Before the parts it reads: the chainstate and the servers call into it until destroyed.
+  std::unique_ptr<Metrics> metrics_;
   TipRelay relay_;
   std::unique_ptr<consensus::Chainstate> chain_;
   // The mempool, and how it and the miner see chain_ (node/chain_adapters.h).

@@ -69,5 +69,7 @@ int RunGenesis(std::span<const std::string> words);
 int RunTestnet(std::span<const std::string> words);
 // `waybill proof verify FILE`: a proof bundle checked with no node (node/cli/proof.cpp).
 int RunProof(std::span<const std::string> words);
+// `waybill rpcauth USER` (rpcauth.cpp).
+int RunRpcAuth(std::span<const std::string> words);
 
 }  // namespace waybill::cli

@@ -27,6 +27,7 @@ constexpr const char* kUsage =
     "  contact add NAME ADDRESS [--note TEXT] | list | remove NAME\n"
     "Node:\n"
     "  rpc METHOD [ARGS...]            call a JSON-RPC method of a running waybilld\n"
+    "  rpcauth USER                    the --rpcauth line of a new RPC user (and a password)\n"
     "Transactions (built, signed with --wallet NAME or --key FILE, sent to the node):\n"
     "  tx transfer --to ADDR --amount N (coins: 1.5, or base units: 150000000base)\n"
     "  tx issue --quantity Q --unit U [--meta k=v ...] [--doc HEX ...]\n"
@@ -95,8 +96,9 @@ int Run(const std::vector<std::string>& words) {
   if (cmd == "genesis") return RunGenesis(rest);
   if (cmd == "testnet") return RunTestnet(rest);
   if (cmd == "proof") return RunProof(rest);
+  if (cmd == "rpcauth") return RunRpcAuth(rest);
   throw CliError("unknown command '" + cmd +
-                 "' (key, wallet, contact, rpc, tx, asset, disclose, verify-disclosure, genesis, testnet, proof; see waybill --help)");
+                 "' (key, wallet, contact, rpc, tx, asset, disclose, verify-disclosure, genesis, testnet, proof, rpcauth; see waybill --help)");
 }
 
 }  // namespace

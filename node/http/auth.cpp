@@ -2,10 +2,13 @@
 
 #include <fcntl.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdint>
@@ -61,14 +64,97 @@ chain::Hash256 HashOf(std::string_view s) {
   return chain::Sha256Hash(chain::ByteSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
 }
 
+// The user and password of "Basic base64(user:password)"; nullopt if the header is not such.
+// The caller wipes the result.
+std::optional<std::string> DecodeBasic(std::string_view authorization) {
+  std::string_view value = TrimHttpSpaces(authorization);
+  if (value.size() < 6 || !EqualsIgnoreCase(value.substr(0, 6), "basic ")) return std::nullopt;
+  return DecodeBase64(TrimHttpSpaces(value.substr(6)));
+}
+
+std::array<uint8_t, 32> HmacSha256(std::string_view key, std::string_view message) {
+  std::array<uint8_t, 32> out{};
+  unsigned int size = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), out.data(), &size);
+  return out;
+}
+
 }  // namespace
+
+std::optional<std::string> BasicAuthUser(std::string_view authorization) {
+  std::optional<std::string> decoded = DecodeBasic(authorization);
+  if (!decoded) return std::nullopt;
+  const size_t colon = decoded->find(':');
+  std::optional<std::string> user;
+  if (colon != std::string::npos) user = decoded->substr(0, colon);
+  OPENSSL_cleanse(decoded->data(), decoded->size());
+  return user;
+}
+
+chain::Result<RpcAuthCredential> ParseRpcAuth(std::string_view line) {
+  const size_t colon = line.find(':');
+  const size_t dollar = line.find('$');
+  if (colon == std::string_view::npos || dollar == std::string_view::npos || dollar < colon) {
+    return chain::Status::Invalid("--rpcauth must be USER:SALT$HASH (see `waybill rpcauth`)");
+  }
+  RpcAuthCredential c;
+  c.user = std::string(line.substr(0, colon));
+  c.salt = std::string(line.substr(colon + 1, dollar - colon - 1));
+  std::string_view hex = line.substr(dollar + 1);
+  if (c.user.empty()) return chain::Status::Invalid("--rpcauth: the user name is empty");
+  if (c.salt.empty() || c.salt.find(':') != std::string::npos) {
+    return chain::Status::Invalid("--rpcauth for user " + c.user +
+                                  ": the salt must be non-empty and contain no ':'");
+  }
+  std::optional<chain::Bytes> hash = chain::HexDecode(hex);
+  if (hex.size() != 64 || !hash || hash->size() != 32) {
+    return chain::Status::Invalid("--rpcauth for user " + c.user +
+                                  ": the hash must be 64 hex digits (HMAC-SHA256)");
+  }
+  std::copy(hash->begin(), hash->end(), c.hash.begin());
+  return c;
+}
+
+std::string RpcAuthHash(std::string_view salt, std::string_view password) {
+  return chain::HexEncode(HmacSha256(salt, password));
+}
+
+std::optional<std::string> NewRpcAuthSalt() {
+  std::array<uint8_t, 16> random{};
+  if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) return std::nullopt;
+  return chain::HexEncode(random);
+}
+
+std::optional<std::string> Credentials::Authenticate(std::string_view authorization) const {
+  if (plain_ && CheckBasicAuth(authorization, *plain_)) return plain_->user;
+  if (rpcauth_.empty()) return std::nullopt;
+  std::optional<std::string> decoded = DecodeBasic(authorization);
+  if (!decoded) return std::nullopt;
+  std::optional<std::string> user;
+  const size_t colon = decoded->find(':');
+  if (colon != std::string::npos) {
+    const std::string_view name = std::string_view(*decoded).substr(0, colon);
+    const std::string_view password = std::string_view(*decoded).substr(colon + 1);
+    for (const RpcAuthCredential& c : rpcauth_) {
+      if (c.user != name) continue;
+      std::array<uint8_t, 32> got = HmacSha256(c.salt, password);
+      const bool match = CRYPTO_memcmp(got.data(), c.hash.data(), got.size()) == 0;
+      OPENSSL_cleanse(got.data(), got.size());
+      if (match) {
+        user = c.user;
+        break;
+      }
+    }
+  }
+  OPENSSL_cleanse(decoded->data(), decoded->size());
+  return user;
+}
 
 bool CheckBasicAuth(std::string_view authorization, const AuthConfig& auth) {
   // An empty password would make the server open to anyone who guesses the user name.
   if (auth.password.empty()) return false;
-  std::string_view value = TrimHttpSpaces(authorization);
-  if (value.size() < 6 || !EqualsIgnoreCase(value.substr(0, 6), "basic ")) return false;
-  std::optional<std::string> decoded = DecodeBase64(TrimHttpSpaces(value.substr(6)));
+  std::optional<std::string> decoded = DecodeBasic(authorization);
   if (!decoded) return false;
   std::string expected = auth.user + ":" + auth.password;
   // Hashing first makes both sides 32 bytes, so neither the length nor the position of the

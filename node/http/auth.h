@@ -5,9 +5,14 @@
 // mode 0600, random each start, and never written through a file someone else placed.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "chain/status.h"
 
@@ -25,6 +30,46 @@ struct AuthConfig {
 // password matches nothing. The comparison takes the same time wherever the first difference
 // is (SHA-256 of both, CRYPTO_memcmp).
 bool CheckBasicAuth(std::string_view authorization, const AuthConfig& auth);
+
+// The user name of an Authorization header "Basic base64(user:password)" (what precedes the
+// first ':'); nullopt if the header is not such. Says nothing about the password: call it only
+// on a request whose credentials were checked (the router did, for every route that is not
+// public).
+std::optional<std::string> BasicAuthUser(std::string_view authorization);
+
+// One --rpcauth credential, as Bitcoin Core's: "USER:SALT$HASH" where HASH is the hex
+// HMAC-SHA256 of the password keyed with SALT (the salt's characters as written, as Core's
+// share/rpcauth/rpcauth.py does). The password itself is never stored.
+struct RpcAuthCredential {
+  std::string user;
+  std::string salt;
+  std::array<uint8_t, 32> hash{};
+};
+// Invalid with what is wrong (never echoing the hash) unless line is USER:SALT$HASH with a
+// non-empty USER (no ':'), a non-empty SALT (no '$', no ':') and HASH of 64 hex digits.
+chain::Result<RpcAuthCredential> ParseRpcAuth(std::string_view line);
+// HMAC-SHA256(key = salt, message = password), in lower-case hex: what `waybill rpcauth` prints.
+std::string RpcAuthHash(std::string_view salt, std::string_view password);
+// A new random salt: 32 hex digits from RAND_bytes; nullopt if RAND_bytes fails.
+std::optional<std::string> NewRpcAuthSalt();
+
+// Every set of credentials one listener accepts: the cookie's or --rpcuser's (`plain`, may be
+// absent) and any number of --rpcauth ones. Secret: never log it.
+class Credentials {
+ public:
+  Credentials() = default;
+  explicit Credentials(AuthConfig plain) : plain_(std::move(plain)) {}
+  void Add(RpcAuthCredential credential) { rpcauth_.push_back(std::move(credential)); }
+  // The user whose credentials the Authorization header carries, or nullopt if they match
+  // none. Each comparison is constant-time (CRYPTO_memcmp of equal-length digests); every
+  // --rpcauth credential of the named user is checked.
+  std::optional<std::string> Authenticate(std::string_view authorization) const;
+  bool empty() const { return !plain_ && rpcauth_.empty(); }
+
+ private:
+  std::optional<AuthConfig> plain_;
+  std::vector<RpcAuthCredential> rpcauth_;
+};
 
 // The cookie file, e.g. <datadir>/<network>/.cookie: "__cookie__:" and 64 hex digits from RAND_bytes,
 // mode 0600. Created by Create() (a stale file is removed first; creation uses O_EXCL and

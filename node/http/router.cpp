@@ -5,7 +5,10 @@
 namespace waybill::node {
 
 HttpRouter::HttpRouter(AuthConfig auth, std::string realm)
-    : auth_(std::move(auth)), realm_(std::move(realm)) {}
+    : auth_(Credentials(std::move(auth))), realm_(std::move(realm)) {}
+
+HttpRouter::HttpRouter(Credentials credentials, std::string realm)
+    : auth_(std::move(credentials)), realm_(std::move(realm)) {}
 
 bool HttpRouter::Route::MatchesTarget(std::string_view target) const {
   if (!path.empty() && path.back() == '*') {
@@ -35,7 +38,7 @@ const HttpRouter::Route* HttpRouter::FindPublic(std::string_view method,
 }
 
 bool HttpRouter::Authorized(std::string_view authorization) const {
-  return !auth_ || CheckBasicAuth(authorization, *auth_);
+  return !auth_ || auth_->Authenticate(authorization).has_value();
 }
 
 HttpAdmission HttpRouter::Admit(std::string_view method, std::string_view target,
@@ -96,7 +99,11 @@ HttpResponse HttpRouter::Unauthorized() const {
 
 void MountHealthCheck(HttpRouter& router) {
   router.MountPublic("GET", "/health", kHealthMaxBodyBytes,
-                     [](const HttpRequest&) { return PlainResponse(200, "ok"); });
+                     [](const HttpRequest&) {
+                       HttpResponse r = PlainResponse(200, "ok");
+                       r.route = "/health";
+                       return r;
+                     });
 }
 
 }  // namespace waybill::node

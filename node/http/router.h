@@ -41,6 +41,8 @@ class HttpRouter {
   // Every route but those mounted with MountPublic needs HTTP Basic credentials matching auth
   // (CheckBasicAuth); a 401 names realm ("waybill-rpc").
   HttpRouter(AuthConfig auth, std::string realm);
+  // As above, with every set of credentials in `credentials` accepted (--rpcauth users too).
+  HttpRouter(Credentials credentials, std::string realm);
 
   // Adds a route. method: "GET", "POST", ... matched exactly, or "" for any method (the
   // handler then answers the methods it does not take). path: the exact target ("/": a query
@@ -81,7 +83,7 @@ class HttpRouter {
   const Route* FindPublic(std::string_view method, std::string_view target) const;
   bool Authorized(std::string_view authorization) const;
 
-  std::optional<AuthConfig> auth_;  // nullopt: no credentials needed
+  std::optional<Credentials> auth_;  // nullopt: no credentials needed
   std::string realm_;
   std::vector<Route> routes_;
 };

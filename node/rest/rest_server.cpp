@@ -5,8 +5,11 @@
 #include <utility>
 
 #include "consensus/chainstate.h"
+#include "node/rest/epcis.h"
 #include "node/rest/events.h"
+#include "node/rest/metrics_route.h"
 #include "node/rest/proof_route.h"
+#include "node/rest/qr.h"
 #include "node/rest/routes.h"
 
 namespace waybill::node {
@@ -130,10 +133,11 @@ RestRoutes MakeRestRoutes(const RestContext& ctx) {
   RegisterAccountRoutes(routes);
   RegisterSearchRoutes(routes);
   RegisterDigitalLinkRoutes(routes);
+  RegisterProofRoutes(routes);
+  RegisterEpcisRoutes(routes);
+  RegisterQrRoutes(routes);
   RegisterEventRoutes(routes);
-  RegisterProofRoutes(routes);  // P (r-proof)
-  // lead adds: RegisterProofRoutes (P), RegisterEpcisRoutes + RegisterQrRoutes (E),
-  // RegisterMetricsRoutes (M), each from its area's header.
+  RegisterMetricsRoutes(routes);
   RegisterWebRoutes(routes);  // last: its patterns are the broadest
   return routes;
 }

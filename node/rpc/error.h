@@ -31,6 +31,8 @@ inline constexpr int kClientNodeNotConnected = -29;
 inline constexpr int kClientInvalidIpOrSubnet = -30;
 // JSON-RPC 2.0's range for implementation-defined server errors: a limit of the server.
 inline constexpr int kServerLimit = -32000;
+// The caller's user may not call this method (--rpcwhitelist); answered with HTTP 403.
+inline constexpr int kForbidden = -32001;
 }  // namespace rpc_code
 
 struct RpcError : std::runtime_error {

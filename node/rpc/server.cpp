@@ -56,9 +56,52 @@ JsonShape ScanJson(std::string_view text, int max_depth) {
   return shape;
 }
 
+// The first method named by a request or batch that `user` may not call; nullopt if none.
+// Entries without a string method are left to the table (they get kInvalidRequest).
+std::optional<std::string> ForbiddenMethod(const Json& parsed, const RpcWhitelist& whitelist,
+                                           std::string_view user) {
+  auto check = [&](const Json& one) -> std::optional<std::string> {
+    if (!one.is_object()) return std::nullopt;
+    auto method = one.find("method");
+    if (method == one.end() || !method->is_string()) return std::nullopt;
+    const std::string& name = method->get_ref<const std::string&>();
+    if (whitelist.Allowed(user, name)) return std::nullopt;
+    return name;
+  };
+  if (!parsed.is_array()) return check(parsed);
+  for (const Json& one : parsed) {
+    if (auto name = check(one)) return name;
+  }
+  return std::nullopt;
+}
+
+HttpResponse Forbidden(const Json& parsed, std::string_view user, const std::string& method) {
+  Json id = nullptr;
+  if (parsed.is_object()) {
+    auto v = parsed.find("id");
+    if (v != parsed.end() && (v->is_string() || v->is_number())) id = *v;
+  }
+  Json body = {{"jsonrpc", "2.0"},
+               {"error",
+                {{"code", rpc_code::kForbidden},
+                 {"message", "Forbidden: user " + Echo(std::string(user)) + " may not call " +
+                                 Echo(method) +
+                                 (parsed.is_array() ? " (the whole batch was refused)" : "")}}},
+               {"id", id}};
+  HttpResponse r;
+  r.status = 403;
+  r.body = body.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
+  return r;
+}
+
 }  // namespace
 
 HttpResponse HandleJsonRpc(const HttpRequest& request, const RpcTable& table) {
+  return HandleJsonRpc(request, table, nullptr);
+}
+
+HttpResponse HandleJsonRpc(const HttpRequest& request, const RpcTable& table,
+                           const RpcWhitelist* whitelist) {
   if (request.method != "POST") {
     HttpResponse r = PlainResponse(405, "JSON-RPC requests must use POST");
     r.headers.emplace_back("Allow", "POST");
@@ -82,6 +125,12 @@ HttpResponse HandleJsonRpc(const HttpRequest& request, const RpcTable& table) {
   {
     Json parsed = Json::parse(request.body, nullptr, /*allow_exceptions=*/false);
     if (parsed.is_discarded()) return JsonRpcError(rpc_code::kParseError, "Parse error");
+    if (whitelist != nullptr) {
+      const std::string user = BasicAuthUser(request.authorization).value_or("");
+      if (auto method = ForbiddenMethod(parsed, *whitelist, user)) {
+        return Forbidden(parsed, user, *method);
+      }
+    }
     reply = table.HandleToText(parsed);
   }  // the parsed request is freed before the reply is sent
   HttpResponse r;
@@ -96,10 +145,19 @@ HttpResponse HandleJsonRpc(const HttpRequest& request, const RpcTable& table) {
 }
 
 HttpRouter MakeRpcRouter(const RpcTable& table, AuthConfig auth) {
-  HttpRouter router(std::move(auth), "waybill-rpc");
+  return MakeRpcRouter(table, Credentials(std::move(auth)), nullptr);
+}
+
+HttpRouter MakeRpcRouter(const RpcTable& table, Credentials credentials,
+                         std::shared_ptr<const RpcWhitelist> whitelist) {
+  HttpRouter router(std::move(credentials), "waybill-rpc");
   MountHealthCheck(router);
   router.Mount("", "/", kRpcMaxBodyBytes,
-               [&table](const HttpRequest& request) { return HandleJsonRpc(request, table); });
+               [&table, whitelist = std::move(whitelist)](const HttpRequest& request) {
+                 HttpResponse response = HandleJsonRpc(request, table, whitelist.get());
+                 response.route = "/";
+                 return response;
+               });
   return router;
 }
 
@@ -118,5 +176,11 @@ RpcServerOptions::RpcServerOptions() {
 
 RpcServer::RpcServer(const RpcTable* table, AuthConfig auth, RpcServerOptions options, LogSink* log)
     : server_(MakeRpcRouter(*table, std::move(auth)), std::move(options), log) {}
+
+RpcServer::RpcServer(const RpcTable* table, Credentials credentials,
+                     std::shared_ptr<const RpcWhitelist> whitelist, RpcServerOptions options,
+                     LogSink* log)
+    : server_(MakeRpcRouter(*table, std::move(credentials), std::move(whitelist)),
+              std::move(options), log) {}
 
 }  // namespace waybill::node

@@ -5,6 +5,8 @@
 // The RPC listener answers:
 //   GET /health        -> 200 "ok" (no auth: a liveness probe learns nothing else)
 //   bad credentials    -> 401 with WWW-Authenticate: Basic realm="waybill-rpc"
+//   a method the user may not call (whitelist.h) -> 403 with a JSON-RPC error object
+//                         (kForbidden); a batch is refused whole if any entry is such
 //   other target       -> 404;  body too large -> 413
 //   not POST -> 405;  not application/json -> 415
 //   POST /             -> 200 with the JSON-RPC response (parse errors included), or 204 when
@@ -15,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
 #include "chain/log.h"
 #include "chain/status.h"
@@ -23,6 +26,7 @@
 #include "node/http/router.h"
 #include "node/http/server.h"
 #include "node/rpc/table.h"
+#include "node/rpc/whitelist.h"
 
 namespace waybill::node {
 
@@ -44,10 +48,17 @@ inline constexpr size_t kRpcMaxJsonTokens = 100'000;
 // request or batch through table (depth and value-count limits above, reply limits of
 // table.h). Thread-safe if the table's handlers are.
 HttpResponse HandleJsonRpc(const HttpRequest& request, const RpcTable& table);
+// As above, first refusing with 403 a request or batch naming a method that the user of the
+// request's (already checked) Basic credentials may not call. whitelist may be null (no check).
+HttpResponse HandleJsonRpc(const HttpRequest& request, const RpcTable& table,
+                           const RpcWhitelist* whitelist);
 
 // The RPC listener's routes: GET /health (public) and `/` (HandleJsonRpc, bodies up to
 // kRpcMaxBodyBytes), behind auth. REQUIRES: table outlives the router.
 HttpRouter MakeRpcRouter(const RpcTable& table, AuthConfig auth);
+// As above with several sets of credentials (--rpcauth) and a whitelist (may be null).
+HttpRouter MakeRpcRouter(const RpcTable& table, Credentials credentials,
+                         std::shared_ptr<const RpcWhitelist> whitelist);
 
 // What the RPC listener answers to one request (see the top of this file): the pure form of
 // RpcServer, for tests and tools.
@@ -65,6 +76,8 @@ class RpcServer {
  public:
   // REQUIRES: table and log (may be null) outlive the server.
   RpcServer(const RpcTable* table, AuthConfig auth, RpcServerOptions options, LogSink* log);
+  RpcServer(const RpcTable* table, Credentials credentials,
+            std::shared_ptr<const RpcWhitelist> whitelist, RpcServerOptions options, LogSink* log);
 
   // As HttpServer: "cannot bind RPC to 127.0.0.1:19740: Address already in use".
   chain::Status Start() { return server_.Start(); }
