@@ -221,16 +221,6 @@ void StateCache::MergeInto(StateCache* parent) && {
   changes_.clear();
 }
 
-void StateCache::WriteTo(StoreBatch* batch) const {
-  for (const auto& [key, value] : changes_) {
-    if (value) {
-      batch->Put(key, *value);
-    } else {
-      batch->Delete(key);
-    }
-  }
-}
-
 Result<UndoRecord> StateCache::MakeUndo() const {
   UndoRecord undo;
   undo.entries.reserve(changes_.size());

@@ -67,5 +67,7 @@ int RunDisclose(std::span<const std::string> words);
 int RunVerifyDisclosure(std::span<const std::string> words);
 int RunGenesis(std::span<const std::string> words);
 int RunTestnet(std::span<const std::string> words);
+// `waybill proof verify FILE`: a proof bundle checked with no node (node/cli/proof.cpp).
+int RunProof(std::span<const std::string> words);
 
 }  // namespace waybill::cli

@@ -40,6 +40,9 @@ constexpr const char* kUsage =
     "Committed values:\n"
     "  disclose --disclosures FILE --asset ID --key K   print one disclosure (reveals it)\n"
     "  verify-disclosure FILE                          check it against the node's asset\n"
+    "Proofs (no node needed):\n"
+    "  proof verify FILE [--network NAME | --genesis FILE] [--min-work W] [--json]\n"
+    "                                  check a proof bundle (GET /v1/assets/{id}/proof)\n"
     "Networks:\n"
     "  genesis new --network NAME --prefix HRP --out FILE [...]   make a genesis file\n"
     "  genesis show FILE                                          print its chain id\n"
@@ -91,8 +94,9 @@ int Run(const std::vector<std::string>& words) {
   if (cmd == "verify-disclosure") return RunVerifyDisclosure(rest);
   if (cmd == "genesis") return RunGenesis(rest);
   if (cmd == "testnet") return RunTestnet(rest);
+  if (cmd == "proof") return RunProof(rest);
   throw CliError("unknown command '" + cmd +
-                 "' (key, wallet, contact, rpc, tx, asset, disclose, verify-disclosure, genesis, testnet; see waybill --help)");
+                 "' (key, wallet, contact, rpc, tx, asset, disclose, verify-disclosure, genesis, testnet, proof; see waybill --help)");
 }
 
 }  // namespace
