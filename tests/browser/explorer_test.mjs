@@ -123,6 +123,17 @@ async function main() {
     await page.waitForURL(`**/asset/${exp.asset}`, { timeout: WAIT_MS });
     check(true, "searching the asset id opens its page");
     check(errors.length === 0, `no script errors (${errors.join("; ")})`);
+  } catch (e) {
+    // Keep what the page showed when a check failed, beside the artifact path.
+    const failed = opts.screenshot.replace(/\.png$/, "") + "-failed.png";
+    try {
+      const pages = browser.contexts().flatMap((c) => c.pages());
+      if (pages.length) {
+        await pages[0].screenshot({ path: failed, fullPage: true, timeout: WAIT_MS });
+        console.log(`screenshot of the failure: ${failed}`);
+      }
+    } catch (ignored) { /* the failure itself is what matters */ }
+    throw e;
   } finally {
     await browser.close();
   }
@@ -137,6 +148,6 @@ main().then(() => {
   console.log("PASS");
   process.exit(0);
 }, (e) => {
-  console.log(`FAIL: ${e && e.message ? e.message : e}`);
+  console.log(`FAIL: ${(e && e.message ? e.message : String(e)).split("\n")[0]}`);
   process.exit(1);
 });

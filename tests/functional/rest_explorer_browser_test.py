@@ -142,8 +142,9 @@ class ExplorerBrowserTest(WaybillTestFramework):
                 proc.kill()
                 proc.wait(timeout=10)
         if proc.returncode != 0:
+            fail = [line for line in lines if line.startswith("FAIL")]
             raise TestFailure(f"the browser script failed (exit {proc.returncode}): "
-                              f"{lines[-1] if lines else 'no output'}")
+                              f"{fail[-1] if fail else (lines[-1] if lines else 'no output')}")
         return lines
 
 
