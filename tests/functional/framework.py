@@ -350,7 +350,7 @@ class Node:
     makes the RPC client's HTTP connections (see RpcClient)."""
 
     def __init__(self, index, framework, extra_args=None, bind_ip="127.0.0.1", launcher=None,
-                 rpc_connection_factory=None):
+                 rpc_connection_factory=None, rest=None):
         self.index = index
         self.framework = framework
         self.datadir = os.path.join(framework.tmpdir, f"node{index}")
@@ -359,6 +359,10 @@ class Node:
         self.launcher = list(launcher or [])
         self.rpc_connection_factory = rpc_connection_factory
         self.rpcport = free_port()
+        # The public REST API (--rest) on 127.0.0.1:restport; framework.rest (class attribute)
+        # turns it on for every node, rest=True/False for this one.
+        self.rest = framework.rest if rest is None else rest
+        self.restport = free_port() if self.rest else None
         self.p2pport = free_port(bind_ip if bind_ip.startswith("127.") else "127.0.0.1")
         self.extra_args = list(extra_args or [])
         self.process = None
@@ -375,6 +379,8 @@ class Node:
             self.framework.waybilld, f"--datadir={self.datadir}", "--network=regtest",
             "--rpcbind=127.0.0.1", f"--rpcport={self.rpcport}", f"--bind={self.bind_ip}",
             f"--port={self.p2pport}", "--loglevel=debug", "--printtoconsole=0"]
+        if self.rest:
+            args += ["--rest", "--restbind=127.0.0.1", f"--restport={self.restport}"]
         args += self.extra_args + list(extra_args or [])
         self.starts += 1
         with open(self.stdout_path, "ab") as out, open(self.stderr_path, "ab") as err:
@@ -401,6 +407,8 @@ class Node:
             try:
                 rpc = self.make_rpc()
                 rpc.getblockcount()
+                if self.rest:  # the REST listener starts just after the RPC's
+                    socket.create_connection(("127.0.0.1", self.restport), timeout=5).close()
                 self._rpc = rpc
                 return
             except (OSError, HTTPError, JSONRPCError, ValueError) as e:
@@ -473,6 +481,30 @@ class Node:
                 out.extend(text[-lines:])
         return "\n".join(out)
 
+    # -- REST
+
+    def rest_url(self, path=""):
+        return f"http://127.0.0.1:{self.restport}{path}"
+
+    def rest_get(self, path, headers=None, method="GET", timeout=30):
+        """One request to the REST API: (status, headers with lower-case names, body bytes)."""
+        assert self.rest, f"node{self.index} runs without --rest"
+        conn = http.client.HTTPConnection("127.0.0.1", self.restport, timeout=timeout)
+        try:
+            conn.request(method, path, headers=dict(headers or {}))
+            response = conn.getresponse()
+            body = response.read()
+            return (response.status, {k.lower(): v for k, v in response.getheaders()}, body)
+        finally:
+            conn.close()
+
+    def rest_json(self, path, headers=None):
+        """GET path; asserts 200 and returns the parsed JSON."""
+        status, _, body = self.rest_get(path, headers)
+        if status != 200:
+            raise TestFailure(f"GET {path}: HTTP {status}: {body[:300]!r}")
+        return json.loads(body)
+
     # -- CLI
 
     def cli_args(self):
@@ -500,6 +532,8 @@ class Node:
 
 class WaybillTestFramework:
     num_nodes = 1
+    # Start every node with the public REST API (Node.rest_get).
+    rest = False
     # Hard limit for the whole test (setup, test, shutdown).
     time_limit = 600
 
@@ -517,6 +551,10 @@ class WaybillTestFramework:
 
     def run_test(self):
         raise NotImplementedError
+
+    def rest_get(self, path, headers=None, node=0):
+        """(status, headers, body) of GET path on a node's REST API (see Node.rest_get)."""
+        return self.nodes[node].rest_get(path, headers)
 
     # -- helpers for tests
 
