@@ -123,6 +123,7 @@ Status Node::StartLocked() {
   StartMiner();
   if (Status s = StartP2p(); !s.ok()) return s;
   if (Status s = StartRpc(); !s.ok()) return s;
+  StartEvents();
   if (Status s = StartRest(); !s.ok()) return s;
   consensus::TipInfo tip = chain_->Tip();
   Log(LogLevel::kInfo,
@@ -287,6 +288,14 @@ Status Node::StartRpc() {
   return rpc_server_->Start();
 }
 
+void Node::StartEvents() {
+  if (!config_.rest) return;
+  // Before the REST server: GET /v1/events/stream subscribes to it.
+  events_ = std::make_unique<EventBroker>(chain_.get());
+  rest_context_.events = events_.get();
+  relay_.Set({&pool_->mempool, tip_logger_.get(), announcer_.get(), events_.get()});
+}
+
 Status Node::StartRest() {
   if (!config_.rest) return Status::Ok();
   rest_context_.params = &chain_->params();
@@ -430,6 +439,7 @@ void Node::Stop() {
   rpc_server_.reset();
   // The overlay's message thread calls into the chainstate and the mempool: it goes first.
   relay_.Set({pool_ ? &pool_->mempool : nullptr, tip_logger_.get()});
+  events_.reset();  // no stream left (the REST server stopped), no tip change arrives
   if (connman_) connman_->Stop();
   announcer_.reset();
   connman_.reset();

@@ -34,6 +34,7 @@
 #include "node/mempool/mempool.h"
 #include "node/mining/miner.h"
 #include "node/net_bridge.h"
+#include "node/rest/events.h"
 #include "node/rest/rest.h"
 #include "node/rest/rest_server.h"
 #include "node/rpc/context.h"
@@ -146,6 +147,8 @@ class Node {
   chain::Status StartRpc();
   // The REST API's context and server (with --rest).
   chain::Status StartRest();
+  // The event stream's broker (with --rest), fed by relay_.
+  void StartEvents();
   // mempool.dat in the network folder (node/mempool/mempool_persist.h): loaded at start, saved at a
   // clean stop; a failed save stops the node as any failed write does.
   std::string MempoolFilePath() const;
@@ -180,6 +183,7 @@ class Node {
   RpcTable rpc_table_;
   std::unique_ptr<CookieFile> cookie_;
   std::unique_ptr<RpcServer> rpc_server_;
+  std::unique_ptr<EventBroker> events_;
   RestContext rest_context_;
   std::unique_ptr<RestServer> rest_server_;
 

@@ -3,6 +3,10 @@
 // handler can be tested as a function without a socket.
 #pragma once
 
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,6 +29,30 @@ struct HttpRequest {
   std::string_view Header(std::string_view lower_name) const;
 };
 
+// A response body produced over time (Server-Sent Events): the server writes the status line
+// and the headers, then each chunk Next() returns, until Next() returns nullopt, the client
+// goes away, a write times out or the server stops (see HttpServer). Thread-safe: the server
+// calls Next() on its io threads, Cancel() and SetWakeup() from any thread.
+class HttpStream {
+ public:
+  virtual ~HttpStream() = default;
+  // Blocks up to `wait` for more bytes. Returns the bytes to send ("" = nothing yet), or
+  // nullopt at the end. The server only ever passes 0: then Next must not block (no disk, no
+  // lock held for long).
+  virtual std::optional<std::string> Next(std::chrono::milliseconds wait) = 0;
+  // Client gone / server stopping: Next returns nullopt soon after. Idempotent.
+  virtual void Cancel() = 0;
+  // The server passes a function for the stream to call, from any thread, when Next may have
+  // more to give (so a stream is read as soon as it has something, not when next polled). The
+  // function only posts work, never blocks; it may be called after the stream ended (it then
+  // does nothing). A stream that never calls it is still polled every kHttpStreamPoll.
+  virtual void SetWakeup(std::function<void()> wakeup) { (void)wakeup; }
+};
+
+// How often the server calls Next(0) on a stream that has not woken it: what a stream waits
+// at most for its timer-driven output (an SSE keepalive) to go out.
+inline constexpr std::chrono::milliseconds kHttpStreamPoll{1'000};
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";             // empty: no Content-Type
@@ -32,6 +60,10 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
   // How metrics name the route that answered ("/v1/assets/{id}"); "" when none did.
   std::string route;
+  // Set: a streamed reply (status 200): body is ignored; the headers go out without a
+  // Content-Length, with Cache-Control: no-store and Connection: close, then the stream's
+  // chunks until it ends, and the connection is closed (the close ends the body).
+  std::shared_ptr<HttpStream> stream;
 };
 
 // A text/plain response: `text` and a newline.

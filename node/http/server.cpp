@@ -8,13 +8,16 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <array>
 #include <cctype>
 #include <condition_variable>
 #include <future>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -38,12 +41,58 @@ constexpr std::chrono::seconds kStopGrace{5};
 // After a failed accept (e.g. out of file descriptors) wait before trying again, so the loop
 // does not spin.
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+// What a client refused for max_streams is told to wait before trying again.
+constexpr char kStreamRetryAfterSeconds[] = "5";
 
 class Session;
 
 std::string EndpointText(const std::string& host, uint16_t port) {
   if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
   return host + ":" + std::to_string(port);
+}
+
+// How a stream wakes its connection (HttpStream::SetWakeup) from any thread. Shared by the
+// session and the function the stream holds, which may outlive the session: once closed (for
+// good: Stop() closes it before it stops the io_context), a wakeup does nothing, so nothing
+// is posted to an io_context that is stopping.
+class StreamLink {
+ public:
+  void Open(std::function<void()> wake) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!closed_) wake_ = std::move(wake);
+  }
+  void Wake() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (wake_) wake_();
+  }
+  void Close() {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+    wake_ = nullptr;
+  }
+
+ private:
+  std::mutex mu_;
+  // Guarded by mu_.
+  std::function<void()> wake_;  // posts to the session's strand
+  bool closed_ = false;
+};
+
+// The request as far as its header tells (for on_request when a reply comes from the header).
+template <class Header>
+HttpRequest RequestFromHeader(const Header& header, const std::string& remote_ip) {
+  HttpRequest request;
+  request.method = std::string(header.method_string());
+  request.target = std::string(header.target());
+  request.remote_address = remote_ip;
+  for (const auto& field : header) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    request.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  request.authorization = std::string(request.Header("authorization"));
+  request.content_type = std::string(request.Header("content-type"));
+  return request;
 }
 
 // The server's state, shared by the sessions (which hold a pointer: the server outlives them,
@@ -62,6 +111,9 @@ struct ServerCore {
   // Under mu: makes room for a new connection (closing pending ones that wait for a header
   // into *evicted); false if there is none.
   bool MakeRoomLocked(bool loopback, std::vector<std::shared_ptr<Session>>* evicted);
+  // A stream slot (max_streams): false when all are taken.
+  bool AcquireStream();
+  void ReleaseStream();
 
   struct Slot {
     std::weak_ptr<Session> session;
@@ -92,6 +144,7 @@ struct ServerCore {
   // Guarded by mu.
   std::unordered_map<Session*, Slot> sessions;
   uint64_t next_seq = 0;
+  size_t streams = 0;  // streamed responses in progress
   bool stopping = false;
 
   // Serializes Start() and Stop() with each other.
@@ -120,7 +173,10 @@ struct ServerCore {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, ServerCore* server)
-      : stream_(std::move(socket)), delay_timer_(stream_.get_executor()), server_(server) {
+      : stream_(std::move(socket)),
+        delay_timer_(stream_.get_executor()),
+        poll_timer_(stream_.get_executor()),
+        server_(server) {
     beast::error_code ec;
     tcp::endpoint remote = stream_.socket().remote_endpoint(ec);
     if (!ec) {
@@ -128,17 +184,26 @@ class Session : public std::enable_shared_from_this<Session> {
       remote_ip_ = remote.address().to_string();
     }
   }
-  ~Session() { server_->Unregister(this); }
+  ~Session() {
+    // Normally EndStream() ran; not when the io_context was stopped with this session queued.
+    link_->Close();
+    if (body_stream_) body_stream_->Cancel();
+    if (holds_stream_slot_) server_->ReleaseStream();
+    server_->Unregister(this);
+  }
 
   void Run() {
     net::dispatch(stream_.get_executor(),
                   beast::bind_front_handler(&Session::DoRead, shared_from_this()));
   }
 
-  // From any thread: close now if idle, else right after the response in progress.
+  // From any thread: close now if idle or streaming, else right after the response in
+  // progress. A stream stops waking the session before this returns.
   void Shutdown() {
+    link_->Close();
     net::post(stream_.get_executor(), [self = shared_from_this()] {
       self->shutting_down_ = true;
+      if (self->body_stream_) return self->EndStream();
       if (!self->busy_) self->stream_.close();
     });
   }
@@ -164,21 +229,21 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnReadHeader(beast::error_code ec, size_t) {
     server_->SetWaiting(this, false);
     if (ec) return OnReadError(ec);
+    read_done_ = std::chrono::steady_clock::now();
     // Credentials are checked on the header, before any body is read: a client without them
     // cannot make the server read, hold or parse a body.
     const auto& header = parser_->get();
+    if (header.target().size() > server_->options.max_target_bytes) {
+      server_->WarnLimited("request target over the limit from " + remote_);
+      return SendFromHeader(PlainResponse(414, "URI too long"));
+    }
     const auto credentials = header[http::field::authorization];
     const HttpAdmission admission = server_->router.Admit(
         std::string_view(header.method_string().data(), header.method_string().size()),
         std::string_view(header.target().data(), header.target().size()),
         std::string_view(credentials.data(), credentials.size()));
     if (admission.access == HttpAdmission::Access::kRefused) {
-      busy_ = true;
-      version_ = header.version();
-      keep_alive_ = false;
-      head_ = header.method() == http::verb::head;
-      parser_.reset();
-      return Send(server_->router.Unauthorized(), /*close=*/true);
+      return SendFromHeader(server_->router.Unauthorized());
     }
     if (admission.access == HttpAdmission::Access::kAuthorized && !authenticated_) {
       authenticated_ = true;
@@ -205,6 +270,19 @@ class Session : public std::enable_shared_from_this<Session> {
     DoReadBody();
   }
 
+  // Answers from the header alone and closes the connection after the reply (the body, if
+  // any, is never read).
+  void SendFromHeader(HttpResponse response) {
+    const auto& header = parser_->get();
+    busy_ = true;
+    version_ = header.version();
+    keep_alive_ = false;
+    head_ = header.method() == http::verb::head;
+    if (server_->options.on_request) request_ = RequestFromHeader(header, remote_ip_);
+    parser_.reset();
+    Send(std::move(response), /*close=*/true);
+  }
+
   void OnWriteContinue(beast::error_code ec, size_t) {
     if (ec) return DoClose();
     DoReadBody();
@@ -220,6 +298,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return OnReadError(ec);
     // The handler may take long (mining); no deadline while it runs, a fresh one for the write.
     stream_.expires_never();
+    read_done_ = std::chrono::steady_clock::now();
     busy_ = true;
     auto& message = parser_->get();
     version_ = message.version();
@@ -238,7 +317,7 @@ class Session : public std::enable_shared_from_this<Session> {
       request.headers.emplace_back(std::move(name), std::string(field.value()));
     }
     parser_.reset();
-    net::post(*server_->workers, [self = shared_from_this(), request = std::move(request)] {
+    net::post(*server_->workers, [self = shared_from_this(), request = std::move(request)]() mutable {
       HttpResponse response;
       try {
         response = self->server_->router.Handle(request);
@@ -249,7 +328,9 @@ class Session : public std::enable_shared_from_this<Session> {
         response.content_type = "text/plain; charset=utf-8";
         response.body = "Internal error\n";
       }
-      net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+      net::post(self->stream_.get_executor(), [self, request = std::move(request),
+                                               response = std::move(response)]() mutable {
+        if (self->server_->options.on_request) self->request_ = std::move(request);
         self->Send(std::move(response), /*close=*/false);
       });
     });
@@ -261,8 +342,12 @@ class Session : public std::enable_shared_from_this<Session> {
       return DoClose();
     }
     busy_ = true;
+    read_done_ = std::chrono::steady_clock::now();
     // The start line may have been read before the error.
     head_ = parser_ && parser_->get().method() == http::verb::head;
+    if (parser_ && server_->options.on_request) {
+      request_ = RequestFromHeader(parser_->get(), remote_ip_);
+    }
     // The connection is closed after these replies: the parser state or the unread rest of an
     // oversized body make the stream unusable.
     if (ec == http::error::body_limit) {
@@ -295,6 +380,7 @@ class Session : public std::enable_shared_from_this<Session> {
       }
     }
     delayed_ = false;
+    if (response.stream) return StartStream(std::move(response));
     response_.emplace(static_cast<http::status>(response.status), version_ ? version_ : 11);
     response_->set(http::field::server, "waybill");
     if (!response.content_type.empty()) {
@@ -308,6 +394,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // (RFC 9110 9.3.2), and no body: the client reads none, so any would be taken for the
     // start of the next reply on the connection.
     if (head_) response_->body().clear();
+    sent_ = std::move(response);  // its body is in response_ until written
     stream_.expires_after(server_->options.timeout);
     http::async_write(stream_, *response_,
                       beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
@@ -315,9 +402,122 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnWrite(beast::error_code ec, size_t) {
     busy_ = false;
+    if (!ec) {
+      sent_.body = std::move(response_->body());
+      Report();
+    }
+    sent_ = HttpResponse{};
+    request_ = HttpRequest{};
     if (ec || !response_->keep_alive() || shutting_down_) return DoClose();
     response_.reset();
     DoRead();
+  }
+
+  // on_request for the reply in sent_.
+  void Report() {
+    if (!server_->options.on_request) return;
+    const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - read_done_;
+    server_->options.on_request(request_, sent_, seconds.count());
+  }
+
+  // A streamed reply (see HttpServer): the header, then the stream's chunks until it ends.
+  void StartStream(HttpResponse response) {
+    if (!server_->AcquireStream()) {
+      response.stream->Cancel();
+      server_->WarnLimited("refused a stream from " + remote_ + ": " +
+                           std::to_string(server_->options.max_streams) + " streams open");
+      HttpResponse busy = PlainResponse(503, "Too many streams");
+      busy.headers.emplace_back("Retry-After", kStreamRetryAfterSeconds);
+      busy.route = std::move(response.route);
+      return Send(std::move(busy), /*close=*/false);
+    }
+    holds_stream_slot_ = true;
+    body_stream_ = std::move(response.stream);
+    http::response<http::empty_body> head(static_cast<http::status>(response.status),
+                                          version_ ? version_ : 11);
+    head.set(http::field::server, "waybill");
+    if (!response.content_type.empty()) head.set(http::field::content_type, response.content_type);
+    for (const auto& [name, value] : response.headers) head.set(name, value);
+    head.set(http::field::cache_control, "no-store");
+    // No Content-Length and no chunked coding: the body ends when the connection closes (RFC
+    // 9112 6.3), which every HTTP/1.x client, EventSource and curl included, reads as is.
+    head.keep_alive(false);
+    std::ostringstream text;
+    text << head.base();
+    stream_out_ = text.str();
+    response.body.clear();
+    sent_ = std::move(response);
+    sent_.stream = body_stream_;
+    link_->Open([weak = weak_from_this(), executor = stream_.get_executor()] {
+      net::post(executor, [weak] {
+        if (auto self = weak.lock()) self->OnStreamWake();
+      });
+    });
+    if (shutting_down_) return EndStream();
+    body_stream_->SetWakeup([link = link_] { link->Wake(); });
+    // The client only reads from now on: anything it sends, or its close, ends the stream.
+    stream_.socket().async_read_some(
+        net::buffer(discard_), [self = shared_from_this()](beast::error_code, size_t) {
+          if (!self->stream_ended_) self->EndStream();
+        });
+    WriteStream();
+  }
+
+  // Takes what the stream has ready (up to a batch) and writes it, or waits for a wakeup.
+  void PumpStream() {
+    if (stream_ended_) return;
+    while (stream_out_.size() < kHttpStreamBatchBytes) {
+      std::optional<std::string> chunk = body_stream_->Next(std::chrono::milliseconds(0));
+      if (!chunk) {
+        stream_done_ = true;
+        break;
+      }
+      if (chunk->empty()) break;
+      stream_out_ += *chunk;
+    }
+    if (!stream_out_.empty()) return WriteStream();
+    if (stream_done_) return EndStream();
+    poll_timer_.expires_after(kHttpStreamPoll);
+    poll_timer_.async_wait([self = shared_from_this()](beast::error_code) { self->PumpStream(); });
+  }
+
+  void WriteStream() {
+    stream_writing_ = true;
+    stream_.expires_after(server_->options.timeout);
+    net::async_write(stream_, net::buffer(stream_out_),
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       self->stream_writing_ = false;
+                       self->stream_.expires_never();
+                       if (self->stream_ended_) return;
+                       if (ec) {
+                         self->server_->WarnLimited("stream to " + self->remote_ +
+                                                    " ended: " + ec.message());
+                         return self->EndStream();
+                       }
+                       self->stream_out_.clear();
+                       if (self->head_ || self->stream_done_) return self->EndStream();
+                       self->PumpStream();
+                     });
+  }
+
+  // The stream has more: read it now rather than at the next poll (the cancelled wait does).
+  void OnStreamWake() {
+    if (!stream_ended_ && !stream_writing_) poll_timer_.cancel();
+  }
+
+  void EndStream() {
+    if (stream_ended_) return;
+    stream_ended_ = true;
+    link_->Close();
+    body_stream_->Cancel();
+    poll_timer_.cancel();
+    server_->ReleaseStream();
+    holds_stream_slot_ = false;
+    Report();
+    sent_ = HttpResponse{};
+    request_ = HttpRequest{};
+    body_stream_.reset();
+    DoClose();
   }
 
   void DoClose() {
@@ -329,7 +529,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   net::steady_timer delay_timer_;
+  net::steady_timer poll_timer_;  // a stream's next Next(0) when not woken
   ServerCore* const server_;
+  const std::shared_ptr<StreamLink> link_ = std::make_shared<StreamLink>();
   std::string remote_ = "?";
   std::string remote_ip_;
   beast::flat_buffer buffer_;
@@ -344,6 +546,19 @@ class Session : public std::enable_shared_from_this<Session> {
   bool delayed_ = false;        // the 401 delay has been served for the current response
   bool authenticated_ = false;  // a request of this connection had valid credentials
   size_t body_limit_ = 0;       // the body limit of the current request
+  // For on_request: the current request (when on_request is set), when it was read, and the
+  // reply being written (its body moved to response_ meanwhile).
+  HttpRequest request_;
+  std::chrono::steady_clock::time_point read_done_;
+  HttpResponse sent_;
+  // A streamed reply in progress (StartStream).
+  std::shared_ptr<HttpStream> body_stream_;
+  std::string stream_out_;  // being written: the header, then a batch of chunks
+  std::array<char, 512> discard_{};
+  bool holds_stream_slot_ = false;
+  bool stream_writing_ = false;
+  bool stream_done_ = false;   // Next returned nullopt: end once stream_out_ is written
+  bool stream_ended_ = false;  // EndStream ran
 };
 
 void ServerCore::MarkAuthenticated(Session* session) {
@@ -381,6 +596,18 @@ bool ServerCore::MakeRoomLocked(bool loopback, std::vector<std::shared_ptr<Sessi
     oldest->evicted = true;
     if (auto victim = oldest->session.lock()) evicted->push_back(std::move(victim));
   }
+}
+
+bool ServerCore::AcquireStream() {
+  std::lock_guard<std::mutex> lock(mu);
+  if (streams >= options.max_streams) return false;
+  ++streams;
+  return true;
+}
+
+void ServerCore::ReleaseStream() {
+  std::lock_guard<std::mutex> lock(mu);
+  --streams;
 }
 
 void ServerCore::Unregister(Session* session) {

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -24,6 +25,8 @@ namespace waybill::node {
 
 inline constexpr size_t kHttpDefaultMaxHeaderBytes = 8 << 10;
 inline constexpr size_t kHttpDefaultMaxBodyBytes = 64 << 10;
+// The most bytes of a stream's chunks written at once (see HttpServer).
+inline constexpr size_t kHttpStreamBatchBytes = 64 << 10;
 
 // Connection slots. A connection is "pending" until one of its requests is admitted with
 // credentials (HttpAdmission::kAuthorized; on a listener without credentials, any request for
@@ -48,6 +51,19 @@ struct HttpServerOptions {
   // connection is closed after either.
   size_t max_header_bytes = kHttpDefaultMaxHeaderBytes;
   size_t max_body_bytes = kHttpDefaultMaxBodyBytes;
+  // A longer request target (path and query) gets 414 "URI too long" from its header alone,
+  // before routing and credentials, and the connection is closed.
+  size_t max_target_bytes = 2048;
+  // Streamed responses (HttpResponse::stream) open at once; one more gets 503 with
+  // Retry-After (its stream cancelled). A stream holds its connection slot for its lifetime.
+  size_t max_streams = 32;
+  // Called once per response the server sends (handler replies, 401, 413, 414, 431, 503 ...),
+  // on an io thread, with the request (for a reply made from the header alone: method, target,
+  // headers and address, no body), the response (its body as sent: empty for HEAD) and the
+  // seconds from the end of reading the request to the end of writing the response; for a
+  // stream, to its end. Not called for a connection closed without a reply. Must be quick and
+  // thread-safe, and must not throw. May be empty.
+  std::function<void(const HttpRequest&, const HttpResponse&, double seconds)> on_request;
   // How the logs name the listener: "cannot bind RPC to ...", "rejected RPC credentials from
   // ..." (name); "JSON-RPC listening on ..." (title); the log category ("rpc").
   std::string name = "HTTP";
@@ -61,6 +77,15 @@ struct HttpServerOptions {
 // strand to be written. A slow handler therefore holds one worker, never the io thread: other
 // connections keep being read, answered (while workers are free) and timed out. Requests
 // beyond the free workers wait in the pool's queue.
+//
+// Streams (HttpResponse::stream): once the handler returned, a stream holds no worker. Its
+// connection's strand calls Next(0) when the stream wakes it (HttpStream::SetWakeup) or every
+// kHttpStreamPoll, gathers what is ready (up to kHttpStreamBatchBytes) and writes it; it
+// calls Next again only when that write finished, so a client that does not read holds at
+// most one batch here (the stream's own queue bounds the rest) and is closed when a write
+// takes longer than `timeout`. A stream ends when Next returns nullopt, the client closes or
+// sends anything (it is expected to only read), a write fails or times out, or Stop() runs;
+// the stream is then cancelled, dropped and its connection closed.
 class HttpServer {
  public:
   // REQUIRES: log (may be null) and whatever the router's handlers point to outlive the server.
@@ -72,8 +97,9 @@ class HttpServer {
   // Binds, listens and starts the threads. Invalid/IoError with a message such as
   // "cannot bind RPC to 127.0.0.1:19740: Address already in use".
   chain::Status Start();
-  // Stops accepting, closes idle connections, lets requests in progress finish writing their
-  // responses for up to a grace period, then stops and joins every thread. Idempotent. A
+  // Stops accepting, closes idle connections, cancels and closes streams at once, lets
+  // requests in progress finish writing their responses for up to a grace period, then stops
+  // and joins every thread. Idempotent. A
   // handler that is still running is waited for. REQUIRES: not called from a handler (it
   // would wait for itself); a handler that wants the server gone asks its owner instead, as
   // the RPC `stop` does through NodeContext::request_stop.

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "consensus/chainstate.h"
+#include "node/rest/events.h"
 #include "node/rest/routes.h"
 
 namespace waybill::node {
@@ -128,8 +129,9 @@ RestRoutes MakeRestRoutes(const RestContext& ctx) {
   RegisterAccountRoutes(routes);
   RegisterSearchRoutes(routes);
   RegisterDigitalLinkRoutes(routes);
+  RegisterEventRoutes(routes);
   // lead adds: RegisterProofRoutes (P), RegisterEpcisRoutes + RegisterQrRoutes (E),
-  // RegisterEventRoutes (H), RegisterMetricsRoutes (M), each from its area's header.
+  // RegisterMetricsRoutes (M), each from its area's header.
   RegisterWebRoutes(routes);  // last: its patterns are the broadest
   return routes;
 }
