@@ -6,7 +6,7 @@
 // handed to the next dev key, an attestation by dev key 9, a split into two by the new
 // custodian, the lineage following the first half), then 3 attestations of the last half:
 // 100 events on 25 lineage assets, 76 txs, padded with empty blocks to N headers (default
-// 1,000). Times R builds (BuildProofBundle on the tip state, blocks read from memory) and R
+// 1,000). Times R builds (BuildProofBundle on a ReadSnapshot: state and blocks from LevelDB) and R
 // verifications (decode + VerifyProofBundle) and prints the medians with the bound measured in
 // the same run: txs × one BIP-340 verification + headers × one SHA-256d of a header. --out
 // writes the bundle (for `waybill proof verify FILE --network regtest`).
@@ -20,6 +20,7 @@
 #include "chain/hash.h"
 #include "chain/tx.h"
 #include "consensus/proof.h"
+#include "consensus/read_snapshot.h"
 
 #include "bench_chain.h"
 
@@ -34,33 +35,6 @@ double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
 }
-
-// The chain's state under the chainstate's lock, its headers and blocks from memory.
-class BenchSource : public consensus::ProofSource {
- public:
-  BenchSource(const consensus::ChainParams& p, const chain::KvReader& state,
-              const std::vector<chain::BlockHeader>& headers,
-              const std::map<chain::Hash256, chain::Bytes>& blocks)
-      : p_(p), state_(state), headers_(headers), blocks_(blocks) {}
-  const consensus::ChainParams& params() const override { return p_; }
-  uint32_t tip_height() const override { return static_cast<uint32_t>(headers_.size()); }
-  const chain::KvReader& state() const override { return state_; }
-  chain::Result<std::vector<chain::BlockHeader>> ActiveHeaders(uint32_t from,
-                                                               uint32_t to) const override {
-    return std::vector<chain::BlockHeader>(headers_.begin() + (from - 1), headers_.begin() + to);
-  }
-  chain::Result<chain::Bytes> ReadBlock(const chain::Hash256& id) const override {
-    auto it = blocks_.find(id);
-    if (it == blocks_.end()) return chain::Status::NotFound("block");
-    return it->second;
-  }
-
- private:
-  const consensus::ChainParams& p_;
-  const chain::KvReader& state_;
-  const std::vector<chain::BlockHeader>& headers_;
-  const std::map<chain::Hash256, chain::Bytes>& blocks_;
-};
 
 struct Chain {
   std::vector<chain::BlockHeader> headers;
@@ -157,11 +131,12 @@ int main(int argc, char** argv) {
   std::vector<double> build_s, verify_s;
   chain::Bytes bytes;
   size_t events = 0, assets = 0, txs = 0;
-  cs->WithTipState([&](const chain::KvReader& state, const consensus::TipInfo&) {
-    const BenchSource source(p, state, c.headers, c.blocks);
+  {
+    // As the REST route does: one snapshot, its state and blocks read from LevelDB.
+    const auto snapshot = cs->TakeSnapshot();
     for (int r = 0; r < rounds; ++r) {
       const auto start = Clock::now();
-      auto b = consensus::BuildProofBundle(source, c.subject);
+      auto b = consensus::BuildProofBundle(*snapshot, c.subject);
       if (!b.ok()) Die("build: " + b.status().ToString());
       bytes = consensus::EncodeProofBundle(*b);
       build_s.push_back(Seconds(start));
@@ -170,7 +145,7 @@ int main(int argc, char** argv) {
       events = 0;
       for (const auto& a : b->assets) events += a.events.size();
     }
-  });
+  }
   for (int r = 0; r < rounds; ++r) {
     const auto start = Clock::now();
     auto b = consensus::DecodeProofBundle(bytes);

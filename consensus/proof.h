@@ -33,6 +33,8 @@
 
 namespace waybill::consensus {
 
+class ReadSnapshot;
+
 inline constexpr uint8_t kProofMagic[4] = {'W', 'B', 'P', 'F'};
 inline constexpr uint8_t kProofVersion = 1;
 // Decoder bounds (§14), each checked before anything is allocated.
@@ -99,6 +101,10 @@ struct ProofLimits {
 // NotFound when the asset does not exist; Invalid ("lineage too large: ...") when the lineage
 // passes a limit; a local error when the store fails.
 chain::Result<ProofBundle> BuildProofBundle(const ProofSource& source, const chain::Hash256& asset,
+                                            const ProofLimits& limits = {});
+// The same on a node's snapshot (consensus/read_snapshot.h): its tip, state and blocks.
+chain::Result<ProofBundle> BuildProofBundle(const ReadSnapshot& snapshot,
+                                            const chain::Hash256& asset,
                                             const ProofLimits& limits = {});
 
 // The checks, in the order the verifier runs them; the first that fails is reported.

@@ -13,6 +13,7 @@
 
 #include "chain/merkle.h"
 #include "consensus/proof.h"
+#include "consensus/read_snapshot.h"
 
 namespace waybill::consensus {
 
@@ -228,11 +229,34 @@ chain::Result<ProofBundle> ProofBuilder::Build(const Hash256& subject) {
   return b;
 }
 
+class SnapshotProofSource : public ProofSource {
+ public:
+  explicit SnapshotProofSource(const ReadSnapshot& s) : s_(s) {}
+  const ChainParams& params() const override { return s_.params(); }
+  uint32_t tip_height() const override { return s_.tip().height; }
+  const chain::KvReader& state() const override { return s_.state(); }
+  chain::Result<std::vector<chain::BlockHeader>> ActiveHeaders(uint32_t from,
+                                                               uint32_t to) const override {
+    return s_.ActiveHeaders(from, to);
+  }
+  chain::Result<chain::Bytes> ReadBlock(const Hash256& id) const override {
+    return s_.ReadBlock(id);
+  }
+
+ private:
+  const ReadSnapshot& s_;
+};
+
 }  // namespace
 
 chain::Result<ProofBundle> BuildProofBundle(const ProofSource& source, const Hash256& asset,
                                             const ProofLimits& limits) {
   return ProofBuilder(source, limits).Build(asset);
+}
+
+chain::Result<ProofBundle> BuildProofBundle(const ReadSnapshot& snapshot, const Hash256& asset,
+                                            const ProofLimits& limits) {
+  return BuildProofBundle(SnapshotProofSource(snapshot), asset, limits);
 }
 
 }  // namespace waybill::consensus

@@ -6,6 +6,7 @@
 
 #include "consensus/chainstate.h"
 #include "node/rest/events.h"
+#include "node/rest/proof_route.h"
 #include "node/rest/routes.h"
 
 namespace waybill::node {
@@ -130,6 +131,7 @@ RestRoutes MakeRestRoutes(const RestContext& ctx) {
   RegisterSearchRoutes(routes);
   RegisterDigitalLinkRoutes(routes);
   RegisterEventRoutes(routes);
+  RegisterProofRoutes(routes);  // P (r-proof)
   // lead adds: RegisterProofRoutes (P), RegisterEpcisRoutes + RegisterQrRoutes (E),
   // RegisterMetricsRoutes (M), each from its area's header.
   RegisterWebRoutes(routes);  // last: its patterns are the broadest

@@ -16,6 +16,7 @@
 #include "chain/serialize.h"
 #include "chain/store.h"
 #include "consensus/chainstate.h"
+#include "consensus/read_snapshot.h"
 #include "tests/unit/consensus_test_util.h"
 
 namespace waybill::consensus {
@@ -98,11 +99,17 @@ class ProofTest : public testing::StoredChainTest {
     Connect({f_.Make(kCoop, 3, chain::AssetTransferOp{roast_, f_.Id(kInspector)}),
              f_.Make(kInspector, 2, chain::AssetAttestOp{roast_, "cupping", "86", {}})});
     Connect({});
-    source_.emplace(params_, StateKeys(), blocks_);
+    source_.emplace(params_, StateKeys(), blocks_);  // reopens the chainstate
+    snapshot_ = cs_->TakeSnapshot();
+  }
+  void TearDown() override {
+    snapshot_.reset();  // before the chainstate whose store it reads
+    StoredChainTest::TearDown();
   }
 
+  // From the node's snapshot, as the REST route builds it.
   ProofBundle Build(const Hash256& asset, ProofLimits limits = {}) {
-    auto b = BuildProofBundle(*source_, asset, limits);
+    auto b = BuildProofBundle(*snapshot_, asset, limits);
     EXPECT_TRUE(b.ok()) << b.status().ToString();
     return b.ok() ? *b : ProofBundle{};
   }
@@ -122,7 +129,8 @@ class ProofTest : public testing::StoredChainTest {
   }
 
   std::vector<chain::Block> blocks_;
-  std::optional<MemorySource> source_;
+  std::optional<MemorySource> source_;  // the same chain from memory
+  std::shared_ptr<const ReadSnapshot> snapshot_;
   Hash256 a_, b_, merged_, half_, other_half_, roast_;
 };
 
@@ -141,6 +149,10 @@ TEST_F(ProofTest, BuildsEncodesDecodesAndVerifiesTheLineage) {
   ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
   EXPECT_EQ(*decoded, b);
   EXPECT_EQ(EncodeProofBundle(*decoded), bytes);
+  // A ProofSource of the same chain (state copied, blocks from memory) builds the same bundle.
+  auto from_memory = BuildProofBundle(*source_, roast_);
+  ASSERT_TRUE(from_memory.ok());
+  EXPECT_EQ(*from_memory, b);
 
   ProofReport r = VerifyProofBundle(*decoded, params_);
   ASSERT_TRUE(r.ok) << r.Describe();
