@@ -103,6 +103,31 @@ TEST_F(ConfigTest, DefaultPortsByNetwork) {
   EXPECT_EQ(DefaultRpcPort("mynet"), 19743);
 }
 
+TEST_F(ConfigTest, RestFlags) {
+  auto off = Parse({"--network=regtest"});
+  EXPECT_FALSE(off->rest);
+  EXPECT_EQ(off->rest_port, 19751);
+  EXPECT_EQ(off->rest_bind, "127.0.0.1");
+  EXPECT_EQ(off->rest_url, "");
+  EXPECT_EQ(Parse({})->rest_port, 19750);
+  EXPECT_EQ(DefaultRestPort("testnet"), 19752);
+  EXPECT_EQ(DefaultRestPort("mynet"), 19753);
+  auto on = Parse({"--rest", "--restbind=::1", "--restport=8080",
+                   "--resturl=https://trace.example.com/"});
+  ASSERT_TRUE(on.ok()) << on.status().ToString();
+  EXPECT_TRUE(on->rest);
+  EXPECT_EQ(on->rest_bind, "::1");
+  EXPECT_EQ(on->rest_port, 8080);
+  EXPECT_EQ(on->rest_url, "https://trace.example.com");
+  EXPECT_NE(Error({"--restbind=localhost"}).find("--restbind"), std::string::npos);
+  EXPECT_NE(Error({"--restport=70000"}).find("--restport"), std::string::npos);
+  for (std::string url : {"ftp://x", "trace.example.com", "http://x/?q=1", "http://x/#f",
+                          "http://a b"}) {
+    auto c = Parse({"--resturl=" + url});
+    EXPECT_FALSE(c.ok()) << url;
+  }
+}
+
 TEST_F(ConfigTest, MiningAddress) {
   std::string address = DevAddress(1);
   auto c = Parse({"--mine", "--miner-address", address});
