@@ -173,7 +173,7 @@ chain::Result<Chainstate::StateDigest> Chainstate::DigestState() const {
     snapshot = store_->NewSnapshot();
   }
   // Each record: CompactSize(key length) || key || CompactSize(value length) || value, the
-  // prefixes in byte order (chain::keys::kStatePrefixes: 'a' < 'c' < 'e' < 'h' < 'n' < 'p' <
+  // prefixes in byte order (chain::keys::kStatePrefixes: 'a' < 'c' < 'e' < 'g' < 'h' < 'n' < 'p' <
   // 'r' < 's' < 't' < 'x'), keys in LevelDB's (bytewise) order.
   chain::Sha256 hasher = chain::TaggedHasher(chain::tags::kStateDigest);
   for (char kind : chain::keys::kStatePrefixes) {
