@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import time
 
-from framework import (TestFailure, WaybillTestFramework, assert_equal, free_port, log, skip_if)
+from framework import TestFailure, WaybillTestFramework, assert_equal, log, skip_if
 
 CHROMIUM = "/usr/bin/chromium"
 GTIN = "09506000134352"
@@ -25,20 +25,16 @@ BROWSER_TIMEOUT = 240  # seconds for the whole browser script (its own steps are
 
 
 class ExplorerBrowserTest(WaybillTestFramework):
+    rest = True  # --rest on 127.0.0.1 (framework.Node.rest_url); the QR encodes that address
+
     def set_test_params(self):
         self.num_nodes = 1
-        self.rest_port = free_port()
-        self.base = f"http://127.0.0.1:{self.rest_port}"
         browser_dir = os.path.join(self.options.srcdir, "tests", "browser")
         self.script = os.path.join(browser_dir, "explorer_test.mjs")
         skip_if(None if os.access(CHROMIUM, os.X_OK) else f"{CHROMIUM} not installed")
         skip_if(None if shutil.which("node") else "node (nodejs) not installed")
         skip_if(None if os.path.isdir(os.path.join(browser_dir, "node_modules", "playwright-core"))
                 else "playwright-core not installed: npm ci --prefix tests/browser")
-
-    def extra_args(self, index):
-        return ["--rest", "--restbind=127.0.0.1", f"--restport={self.rest_port}",
-                f"--resturl={self.base}"]
 
     def tx(self, command, key, *args):
         return json.loads(self.nodes[0].cli("tx", command, "--key", key, "--json", *args))
@@ -87,6 +83,7 @@ class ExplorerBrowserTest(WaybillTestFramework):
         return bags[0]
 
     def run_test(self):
+        self.base = self.nodes[0].rest_url()
         item = self.build_lineage()
         log(f"the item: {item}; its page {self.base}/asset/{item}")
         expect = {"asset": item,
