@@ -5,8 +5,10 @@
 #include <utility>
 
 #include "consensus/chainstate.h"
+#include "node/rest/epcis.h"
 #include "node/rest/events.h"
 #include "node/rest/proof_route.h"
+#include "node/rest/qr.h"
 #include "node/rest/routes.h"
 
 namespace waybill::node {
@@ -132,6 +134,8 @@ RestRoutes MakeRestRoutes(const RestContext& ctx) {
   RegisterDigitalLinkRoutes(routes);
   RegisterEventRoutes(routes);
   RegisterProofRoutes(routes);  // P (r-proof)
+  RegisterEpcisRoutes(routes);  // E (added on r-web for the browser test: the QR)
+  RegisterQrRoutes(routes);
   // lead adds: RegisterProofRoutes (P), RegisterEpcisRoutes + RegisterQrRoutes (E),
   // RegisterMetricsRoutes (M), each from its area's header.
   RegisterWebRoutes(routes);  // last: its patterns are the broadest
