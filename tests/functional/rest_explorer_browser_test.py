@@ -5,7 +5,8 @@ split for export, handed to the exporter, attested by a carrier), then headless 
 (Debian's /usr/bin/chromium through playwright-core, tests/browser/explorer_test.mjs) opens the
 item page and checks the timeline, the lineage SVG, the Digital Link of the QR, and the live
 indicator; when the page is live this side mines a block with a new attestation and the page
-must show it. The screenshot is kept in the build dir (its path is printed).
+must show it, then invalidates that block and the page must mark the entry retracted. The
+screenshot is kept in the build dir (its path is printed).
 
 Skips (and passes) when chromium, node or tests/browser/node_modules (npm ci --prefix
 tests/browser, scripts/setup.sh) are missing."""
@@ -112,7 +113,7 @@ class ExplorerBrowserTest(WaybillTestFramework):
                                 stdin=subprocess.DEVNULL, cwd=os.path.dirname(self.script),
                                 start_new_session=True)
         deadline = time.monotonic() + BROWSER_TIMEOUT
-        lines, buf = [], b""
+        lines, buf, attest_block = [], b"", None
         try:
             while time.monotonic() < deadline:
                 ready, _, _ = select.select([proc.stdout], [], [], 1.0)
@@ -131,6 +132,9 @@ class ExplorerBrowserTest(WaybillTestFramework):
                         self.tx("attest", self.carrier_key, "--asset", item, "--claim",
                                 claim["claim"], "--value", claim["value"])
                         self.mine()
+                        attest_block = self.nodes[0].rpc.getbestblockhash()
+                    elif line == "READY_FOR_RETRACT":
+                        self.nodes[0].rpc.invalidateblock(attest_block)
             else:
                 raise TestFailure(f"the browser script ran past {BROWSER_TIMEOUT} s")
             proc.wait(timeout=30)
