@@ -596,7 +596,10 @@
       });
       source.addEventListener("event", (msg) => {
         const data = parseData(msg);
-        if (data && data.event && data.event.asset === id) showEvent(data.event);
+        if (!data || !data.event || data.event.asset !== id) return;
+        // The stream's event has no party names; the history's copy has them. The stream's
+        // own copy stands in when the history cannot be read.
+        catchUp(id).then(() => showEvent(data.event), () => showEvent(data.event));
       });
       source.addEventListener("retract", (msg) => {
         const data = parseData(msg);
