@@ -1,11 +1,13 @@
 // Block validation, cold against the signature bound and warm (signatures cached) against
 // cold.
 //
-//   bench_validation [--blocks N] [--txs T] [--threads V]
+//   bench_validation [--blocks N] [--txs T] [--threads V] [--op transfer|issue]
 //
 // Sets up a regtest chain in a temp dir, funds T accounts in one setup block, then pre-builds
 // N blocks of T signed transfers each (every funded account sends one per block) without
-// connecting them. It then times Chainstate::ProcessBlock of each block (header and content
+// connecting them. With --op issue each tx is instead an asset.issue with gtin and lot
+// metadata (the work of the custody and metadata indexes: docs/BENCHMARKS.md, "Index
+// maintenance"). It then times Chainstate::ProcessBlock of each block (header and content
 // checks, storing the block, signature checks on verify_threads = V workers joined by the
 // calling thread, the state transition, undo data and the synced LevelDB commit) on two
 // chainstates, alternating block by block so that both see the same machine:
@@ -86,8 +88,14 @@ int main(int argc, char** argv) {
   int blocks = 10;
   int txs_per_block = 2000;
   size_t threads = std::max(1u, std::thread::hardware_concurrency());
+  bool issue_ops = false;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
+    if (flag == "--op" && (std::string(argv[i + 1]) == "issue" ||
+                           std::string(argv[i + 1]) == "transfer")) {
+      issue_ops = std::string(argv[i + 1]) == "issue";
+      continue;
+    }
     const uint64_t value = std::strtoull(argv[i + 1], nullptr, 10);
     if (flag == "--blocks") {
       blocks = static_cast<int>(std::clamp<uint64_t>(value, 1, 1000));
@@ -96,7 +104,9 @@ int main(int argc, char** argv) {
     } else if (flag == "--threads") {
       threads = static_cast<size_t>(std::clamp<uint64_t>(value, 1, 256));
     } else {
-      std::fprintf(stderr, "usage: bench_validation [--blocks N] [--txs T] [--threads V]\n");
+      std::fprintf(stderr,
+                   "usage: bench_validation [--blocks N] [--txs T] [--threads V] "
+                   "[--op transfer|issue]\n");
       return 2;
     }
   }
@@ -113,8 +123,8 @@ int main(int argc, char** argv) {
   const chain::AccountId miner = KeyFrom(chain::Sha256Hash(chain::ByteSpan())).PublicKey();
 
   // Setup: the dev keys fund txs_per_block senders.
-  std::printf("bench_validation: %d blocks of %d transfers, verify_threads %zu\n", blocks,
-              txs_per_block, threads);
+  std::printf("bench_validation: %d blocks of %d %s, verify_threads %zu\n", blocks,
+              txs_per_block, issue_ops ? "asset issues (gtin, lot)" : "transfers", threads);
   std::printf("setup: keys, funding block, signing %d txs ...\n", blocks * txs_per_block);
   std::fflush(stdout);
   std::vector<chain::SecretKey> senders;
@@ -160,7 +170,17 @@ int main(int argc, char** argv) {
       tx.sender = sender_ids[i];
       tx.nonce = static_cast<uint64_t>(b);
       tx.fee = 1000;
-      tx.op = chain::TransferOp{sender_ids[(i + 1) % txs_per_block], chain::kCoin};
+      if (issue_ops) {
+        // A GS1-like GTIN shared by 100 issues, and a lot of its own: the metadata index gets
+        // two keys per tx.
+        tx.op = chain::AssetIssueOp{
+            1000, "kg",
+            {{"gtin", "0950600013" + std::to_string(4000 + i % 100)},
+             {"lot", "L" + std::to_string(b) + "-" + std::to_string(i)}},
+            {}};
+      } else {
+        tx.op = chain::TransferOp{sender_ids[(i + 1) % txs_per_block], chain::kCoin};
+      }
       tx.Sign(senders[i]);
       txs.push_back(std::move(tx));
     }

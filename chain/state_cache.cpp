@@ -93,6 +93,13 @@ void StateCache::Put(const std::string& key, Bytes value) {
 
 void StateCache::Delete(const std::string& key) { changes_.insert_or_assign(key, std::nullopt); }
 
+void StateCache::PutKnown(const std::string& key, std::optional<Bytes> value,
+                          std::optional<Bytes> known) {
+  // Unread and unwritten here, the key's value in this overlay's view is its value in the base.
+  if (!changes_.contains(key)) base_reads_.emplace(key, std::move(known));
+  changes_.insert_or_assign(key, std::move(value));
+}
+
 Result<Account> StateCache::GetAccount(const AccountId& id) const {
   const std::string key = keys::Account(id);
   Bytes value;
@@ -128,11 +135,13 @@ Status StateCache::PutAsset(const Asset& asset) {
   if (!previous.ok()) return previous.status();
   const bool was_open = *previous && (*previous)->status == AssetStatus::kOpen;
   const bool is_open = asset.status == AssetStatus::kOpen;
+  // The index keys' values before are known from the previous record (present and empty
+  // for its entries, absent for the others), so the undo data need not read them.
   if (was_open && (!is_open || (*previous)->custodian != asset.custodian)) {
-    Delete(keys::Custody((*previous)->custodian, asset.id));
+    PutKnown(keys::Custody((*previous)->custodian, asset.id), std::nullopt, Bytes());
   }
   if (is_open && (!was_open || (*previous)->custodian != asset.custodian)) {
-    Put(keys::Custody(asset.custodian, asset.id), Bytes());
+    PutKnown(keys::Custody(asset.custodian, asset.id), Bytes(), std::nullopt);
   }
   static const std::vector<MetadataEntry> kNone;
   UpdateMetadataIndex(asset.id, *previous ? (*previous)->metadata : kNone, asset.metadata);
@@ -150,12 +159,12 @@ void StateCache::UpdateMetadataIndex(const Hash256& asset, const std::vector<Met
   // Entries number at most kMaxMetadataEntries, so the quadratic checks stay small.
   for (const MetadataEntry& e : before) {
     if (e.kind == MetaKind::kPublished && !published_in(after, e)) {
-      Delete(keys::Metadata(e.key, e.value, asset));
+      PutKnown(keys::Metadata(e.key, e.value, asset), std::nullopt, Bytes());
     }
   }
   for (const MetadataEntry& e : after) {
     if (e.kind == MetaKind::kPublished && !published_in(before, e)) {
-      Put(keys::Metadata(e.key, e.value, asset), Bytes());
+      PutKnown(keys::Metadata(e.key, e.value, asset), Bytes(), std::nullopt);
     }
   }
 }
@@ -217,6 +226,13 @@ void StateCache::PutTxLocation(const Hash256& txid, const TxLocation& location) 
 
 void StateCache::MergeInto(StateCache* parent) && {
   assert(parent == base_);
+  // What this overlay knows of the parent's view of a key the parent has not changed is the
+  // parent's base value too (the parent did not change while this overlay was in use): the
+  // parent's undo data need not read it again. emplace keeps what the parent read itself.
+  for (auto& [key, value] : base_reads_) {
+    if (!parent->changes_.contains(key)) parent->base_reads_.emplace(key, std::move(value));
+  }
+  base_reads_.clear();
   for (auto& [key, value] : changes_) parent->changes_.insert_or_assign(key, std::move(value));
   changes_.clear();
 }

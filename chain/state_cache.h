@@ -67,7 +67,9 @@ class StateCache : public KvReader {
     return changes_;
   }
   bool empty() const { return changes_.empty(); }
-  // Moves this overlay's writes into parent. REQUIRES: parent is this overlay's base.
+  // Moves this overlay's writes into parent, and what it read of keys the parent has not
+  // changed (so the parent's undo data need not read them). REQUIRES: parent is this
+  // overlay's base.
   void MergeInto(StateCache* parent) &&;
   // Adds the writes to batch.
   void WriteTo(StoreBatch* batch) const;
@@ -75,13 +77,19 @@ class StateCache : public KvReader {
   Result<UndoRecord> MakeUndo() const;
 
  private:
+  // Put (value) or Delete (nullopt) of a key whose value in this overlay's view before the
+  // write the caller knows from an invariant (an index key of a record it read): `known`. If
+  // the overlay has neither read nor written the key, that is the key's value in the base, and
+  // it is kept as if read, so MakeUndo does not read the base for it.
+  void PutKnown(const std::string& key, std::optional<Bytes> value, std::optional<Bytes> known);
   // The metadata index's part of PutAsset.
   void UpdateMetadataIndex(const Hash256& asset, const std::vector<MetadataEntry>& before,
                            const std::vector<MetadataEntry>& after);
 
   const KvReader* base_;
   std::map<std::string, std::optional<Bytes>, std::less<>> changes_;
-  // What Get read from the base (nullopt: absent), so that a key is read from the base once:
+  // What Get read from the base (nullopt: absent), or what PutKnown and a child's MergeInto
+  // tell of it, so that a key is read from the base once:
   // a later Get, and MakeUndo for a key that was read before it was written, use this. The
   // base does not change while the overlay is in use, so it cannot go stale. Bounded like
   // changes_: by the keys one block (or one tx) touches.

@@ -264,6 +264,53 @@ TEST(StateCacheTest, EachKeyIsReadFromTheBaseOnce) {
   const UndoRecord want{{{"a", B("base-a")}, {"absent", std::nullopt}, {"unread", std::nullopt}}};
   EXPECT_EQ(*undo, want);
 }
+// PutAsset keeps the custody and metadata indexes; their keys' previous values follow from the
+// previous asset record, so neither the tx's overlay nor the block's reads them for the undo
+// data, and the undo data still restores them.
+TEST(StateCacheTest, IndexKeysOfAnAssetAreNotReadForTheUndoData) {
+  CountingKv base;
+  Asset old;
+  old.id = H(1);
+  old.custodian = H(2);
+  old.quantity = 5;
+  old.unit = "kg";
+  old.metadata = {{"gtin", "1"}, {"lot", "A"}};
+  base.kv.Put(keys::Asset(old.id), EncodeAsset(old));
+  base.kv.Put(keys::Custody(old.custodian, old.id), Bytes());
+  base.kv.Put(keys::Metadata("gtin", "1", old.id), Bytes());
+  base.kv.Put(keys::Metadata("lot", "A", old.id), Bytes());
+
+  StateCache block(&base);
+  {
+    StateCache tx(&block);
+    Asset moved = old;
+    moved.custodian = H(3);
+    moved.metadata = {{"gtin", "1"}, {"lot", "B"}};  // a correction of the lot
+    ASSERT_TRUE(tx.PutAsset(moved).ok());
+    Asset fresh;
+    fresh.id = H(4);
+    fresh.custodian = H(3);
+    fresh.quantity = 1;
+    fresh.unit = "kg";
+    fresh.metadata = {{"lot", "C"}};
+    ASSERT_TRUE(tx.PutAsset(fresh).ok());
+    std::move(tx).MergeInto(&block);
+  }
+  EXPECT_EQ(base.reads, 2);  // the two asset records
+  auto undo = block.MakeUndo();
+  ASSERT_TRUE(undo.ok());
+  EXPECT_EQ(base.reads, 2);
+  const UndoRecord want{{{keys::Custody(H(2), H(1)), Bytes()},
+                         {keys::Custody(H(3), H(1)), std::nullopt},
+                         {keys::Custody(H(3), H(4)), std::nullopt},
+                         {keys::Metadata("lot", "A", H(1)), Bytes()},
+                         {keys::Metadata("lot", "B", H(1)), std::nullopt},
+                         {keys::Metadata("lot", "C", H(4)), std::nullopt},
+                         {keys::Asset(H(1)), EncodeAsset(old)},
+                         {keys::Asset(H(4)), std::nullopt}}};
+  EXPECT_EQ(*undo, want);
+}
+
 class StateCacheStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {

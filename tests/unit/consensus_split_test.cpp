@@ -330,9 +330,10 @@ TEST_F(SplitChainTest, DisconnectingAThousandChildSplitRestoresEveryStateKey) {
   ASSERT_TRUE(Submit(b2).valid());
   ASSERT_EQ(cs_->Tip().id, b2.header.Id());
   const std::map<std::string, chain::Bytes> after = StateKeys();
-  // 1,000 new assets with one event and one custody key each, the parent's split event, the
-  // tx index and height; the closed parent's custody key is deleted.
-  EXPECT_EQ(after.size(), before.size() + 3 * chain::kMaxSplitParts + 3 - 1);
+  // 1,000 new assets with one event, one custody key and four metadata index keys (bag and the
+  // parent's three) each, the parent's split event, the tx index and height; the closed
+  // parent's custody key is deleted (its metadata keys stay).
+  EXPECT_EQ(after.size(), before.size() + 7 * chain::kMaxSplitParts + 3 - 1);
   auto child = cs_->GetAsset(chain::NewAssetIds(split)[499]);
   ASSERT_TRUE(child.ok() && child->has_value());
   EXPECT_EQ((*child)->metadata.front(), (MetadataEntry{"bag", "000500"}));
