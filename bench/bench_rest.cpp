@@ -9,9 +9,11 @@
 // (an empty JSON object: what the server costs with no handler work). One keep-alive
 // connection sends N requests of each kind, in turns (ping, history, ping, trace, ...), so
 // both see the same machine state, and prints p50/p99 of each and the ratios judged by the
-// goals of docs/BENCHMARKS.md "REST API":
+// goals of docs/BENCHMARKS.md "REST API" (then the same requests once more through the
+// dispatcher alone, in process, to tell the handler's cost from the transport's):
 //   history of 10 events: p50 <= 2 x the ping's p50, p99 <= 1 ms;
 //   forward trace of 1,000 events: p99 <= 5 ms.
+// With --serve S it sets up the same chain and serves it for S seconds instead (see Serve).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -19,6 +21,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <functional>
+#include <thread>
 #include <cstdio>
 #include <random>
 #include <string>
@@ -114,16 +118,42 @@ double TimeGet(Client* client, const std::string& target, size_t expect_min_byte
   return us;
 }
 
+// --serve: keeps the server up for `seconds` for an outside load generator
+// (scripts/bench_rest_wrk.sh runs wrk), connecting an empty block every second meanwhile.
+// Prints "serving 127.0.0.1:PORT asset ID" first, and the blocks connected at the end.
+int Serve(node::HttpServer* server, int seconds, const chain::Hash256& asset,
+          const std::function<void()>& connect_block) {
+  std::printf("serving 127.0.0.1:%u asset %s\n", server->port(), asset.ToHex().c_str());
+  std::fflush(stdout);
+  int blocks = 0;
+  for (int s = 0; s < seconds; ++s) {
+    const auto start = Clock::now();
+    connect_block();
+    ++blocks;
+    const double left = 1.0 - Seconds(start);
+    if (left > 0) std::this_thread::sleep_for(std::chrono::duration<double>(left));
+  }
+  server->Stop();
+  std::printf("served %d s, %d blocks connected meanwhile\n", seconds, blocks);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int requests = 5000;
+  int serve_seconds = 0;
+  int serve_port = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--requests") {
       requests = std::clamp(std::atoi(argv[i + 1]), 100, 1'000'000);
+    } else if (flag == "--serve") {
+      serve_seconds = std::clamp(std::atoi(argv[i + 1]), 1, 3600);
+    } else if (flag == "--port") {
+      serve_port = std::clamp(std::atoi(argv[i + 1]), 0, 65535);
     } else {
-      std::fprintf(stderr, "usage: bench_rest [--requests N]\n");
+      std::fprintf(stderr, "usage: bench_rest [--requests N] [--serve SECONDS [--port P]]\n");
       return 2;
     }
   }
@@ -172,17 +202,20 @@ int main(int argc, char** argv) {
   ctx.params = &params;
   ctx.chain = cs.get();
   node::RestServerOptions options;
+  options.port = static_cast<uint16_t>(serve_port);
   options.limits.rate_per_second = 1e9;
   options.limits.burst = 1e9;
   node::RestRoutes routes = node::MakeRestRoutes(ctx);
   routes.Add("GET", "/bench/ping", [](const node::RestContext&, const node::RestRequest& req) {
     return node::JsonReply(req, node::RestJson::object());
   });
-  node::HttpServer server(
-      node::MakeRestRouter(std::make_shared<const node::RestRoutes>(std::move(routes)), ctx,
-                           options.limits),
-      static_cast<node::HttpServerOptions>(options), nullptr);
+  auto shared_routes = std::make_shared<const node::RestRoutes>(std::move(routes));
+  node::HttpServer server(node::MakeRestRouter(shared_routes, ctx, options.limits),
+                          static_cast<node::HttpServerOptions>(options), nullptr);
   if (!server.Start().ok()) Die("server start");
+  if (serve_seconds > 0) {
+    return Serve(&server, serve_seconds, asset, [&] { connect({}); });
+  }
   Client client(server.port());
 
   const std::string history = "/v1/assets/" + asset.ToHex() + "/history";
@@ -202,6 +235,27 @@ int main(int argc, char** argv) {
     if (i < trace_requests) tr.us.push_back(TimeGet(&client, trace, trace_bytes));
   }
   server.Stop();
+
+  // The same requests through the dispatcher alone, in this thread: the handler's own cost
+  // (snapshot, reads, JSON), without sockets, the server's threads or the scheduler.
+  node::RestRateLimiter limiter(options.limits);
+  auto direct = [&](const std::string& target) {
+    node::HttpRequest request;
+    request.method = "GET";
+    request.target = target;
+    request.remote_address = "127.0.0.1";
+    const auto start = Clock::now();
+    node::HttpResponse r =
+        node::DispatchRest(request, *shared_routes, ctx, options.limits, &limiter);
+    const double us = Seconds(start) * 1e6;
+    if (r.status != 200) Die(target + ": status " + std::to_string(r.status));
+    return us;
+  };
+  Timings hist_direct, tr_direct;
+  for (int i = 0; i < requests; ++i) {
+    hist_direct.us.push_back(direct(history));
+    if (i < trace_requests) tr_direct.us.push_back(direct(trace));
+  }
   cs.reset();
   std::filesystem::remove_all(dir);
 
@@ -215,6 +269,10 @@ int main(int argc, char** argv) {
               history_bytes, hist50, hist99);
   std::printf("  trace forward, 1,000 events (%zu bytes): p50 %.1f us  p99 %.1f us\n",
               trace_bytes, tr.Percentile(0.5), tr99);
+  std::printf("  in process, no socket (DispatchRest): history p50 %.1f us  p99 %.1f us;"
+              " trace p50 %.1f us  p99 %.1f us\n",
+              hist_direct.Percentile(0.5), hist_direct.Percentile(0.99), tr_direct.Percentile(0.5),
+              tr_direct.Percentile(0.99));
   std::printf("  history p50 / round trip p50 = %.2f (goal <= 2)   history p99 %.3f ms (goal <= 1)"
               "   trace p99 %.3f ms (goal <= 5)\n",
               hist50 / ping50, hist99 / 1000, tr99 / 1000);
