@@ -476,7 +476,7 @@
                                                 y: offset + i * (NODE_H + ROW_GAP)}));
     });
     const root = svg("svg", {id: "lineage", class: "lineage", viewBox: `0 0 ${width} ${height}`,
-                             width, height, role: "img",
+                             width, height, role: "group",
                              "aria-label": `Lineage: ${model.nodes.size} lots, ${model.edges.length} links`});
     root.appendChild(svg("defs", {}, svg("marker", {id: "arrow", viewBox: "0 0 10 10", refX: 10, refY: 5,
                                                     markerWidth: 7, markerHeight: 7, orient: "auto"},
