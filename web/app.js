@@ -476,7 +476,7 @@
                                                 y: offset + i * (NODE_H + ROW_GAP)}));
     });
     const root = svg("svg", {id: "lineage", class: "lineage", viewBox: `0 0 ${width} ${height}`,
-                             width, height, role: "img",
+                             width, height, role: "group",
                              "aria-label": `Lineage: ${model.nodes.size} lots, ${model.edges.length} links`});
     root.appendChild(svg("defs", {}, svg("marker", {id: "arrow", viewBox: "0 0 10 10", refX: 10, refY: 5,
                                                     markerWidth: 7, markerHeight: 7, orient: "auto"},
@@ -554,39 +554,71 @@
     ind.textContent = text;
   }
 
+  // Adds an event to the timeline unless it is there (an event seen again after a reorg
+  // loses its retracted mark).
+  function showEvent(e) {
+    const ol = document.getElementById("timeline");
+    if (!ol) return;
+    const existing = ol.querySelector(`li[data-event="${CSS.escape(e.event)}"]`);
+    if (existing) {
+      existing.classList.remove("retracted");
+      const note = existing.querySelector(".retract-note");
+      if (note) note.remove();
+      return;
+    }
+    ol.appendChild(timelineEntry(e)).classList.add("new");
+  }
+
+  // The stream does not replay: after a reconnect, what was missed comes from the history.
+  async function catchUp(id) {
+    const hist = await fetchHistory(id);
+    for (const e of hist.events) showEvent(e);
+  }
+
+  function parseData(msg) {
+    try { return JSON.parse(msg.data); } catch (e) { return null; }
+  }
+
   function startLive(id) {
     if (typeof EventSource !== "function") return setLive("offline", "no live updates");
-    const source = new EventSource("/v1/events/stream?asset=" + id);
-    source.onopen = () => setLive("live", "live");
-    source.onerror = () => setLive(source.readyState === EventSource.CLOSED ? "offline" : "connecting",
-                                   source.readyState === EventSource.CLOSED ? "offline" : "reconnecting");
-    source.addEventListener("hello", () => setLive("live", "live"));
-    source.addEventListener("event", (msg) => {
-      let data;
-      try { data = JSON.parse(msg.data); } catch (e) { return; }
-      const e = data && data.event;
-      if (!e || e.asset !== id) return;
-      const ol = document.getElementById("timeline");
-      const existing = ol && ol.querySelector(`li[data-event="${CSS.escape(e.event)}"]`);
-      if (existing) {
-        existing.classList.remove("retracted");
-        const note = existing.querySelector(".retract-note");
-        if (note) note.remove();
-        return;
-      }
-      if (ol) ol.appendChild(timelineEntry(e)).classList.add("new");
-    });
-    source.addEventListener("retract", (msg) => {
-      let data;
-      try { data = JSON.parse(msg.data); } catch (e) { return; }
-      const txids = new Set((data && data.txids) || []);
-      for (const li of document.querySelectorAll("#timeline li.event")) {
-        if (!txids.has(li.getAttribute("data-txid")) || li.classList.contains("retracted")) continue;
-        li.classList.add("retracted");
-        li.appendChild(el("p", {class: "retract-note"},
-                          "Retracted: its block left the chain (reorganisation)."));
-      }
-    });
+    let source = null;
+    const open = () => {
+      source = new EventSource("/v1/events/stream?asset=" + id);
+      source.onerror = () => {
+        const closed = source.readyState === EventSource.CLOSED;
+        setLive(closed ? "offline" : "connecting", closed ? "offline" : "reconnecting");
+      };
+      // Also on the first hello: events may have connected between the page's history read
+      // and the stream's start.
+      source.addEventListener("hello", () => {
+        setLive("live", "live");
+        catchUp(id);
+      });
+      source.addEventListener("event", (msg) => {
+        const data = parseData(msg);
+        if (!data || !data.event || data.event.asset !== id) return;
+        // The stream's event has no party names; the history's copy has them. The stream's
+        // own copy stands in when the history cannot be read.
+        catchUp(id).then(() => showEvent(data.event), () => showEvent(data.event));
+      });
+      source.addEventListener("retract", (msg) => {
+        const data = parseData(msg);
+        const txids = new Set((data && data.txids) || []);
+        for (const li of document.querySelectorAll("#timeline li.event")) {
+          if (!txids.has(li.getAttribute("data-txid")) || li.classList.contains("retracted")) continue;
+          li.classList.add("retracted");
+          li.appendChild(el("p", {class: "retract-note"},
+                            "Retracted: its block left the chain (reorganisation)."));
+        }
+      });
+      // The node dropped this stream (the page fell behind): open a new one, then catch up.
+      source.addEventListener("overflow", () => {
+        source.close();
+        setLive("connecting", "reconnecting");
+        setTimeout(open, 3000);
+      });
+    };
+    open();
   }
 
   // ---- tx, block, account pages -----------------------------------------------------------

@@ -6,8 +6,9 @@
 // FILE (JSON): {"asset", "timeline_kinds": [...], "lineage_nodes", "edge_labels": [...],
 //               "new_claim": {"claim", "value"}}
 // Talks to the Python side by lines on stdout ("READY_FOR_EVENT" when the page is live and the
-// test should mine a block with a new attestation) and prints "PASS" at the end; any failed
-// check prints "FAIL: ..." and exits 1. Every wait is bounded.
+// test should mine a block with a new attestation, "READY_FOR_RETRACT" when that block should
+// leave the chain) and prints "PASS" at the end; any failed check prints "FAIL: ..." and exits
+// 1. Every wait is bounded.
 import { readFileSync } from "node:fs";
 import { chromium } from "playwright-core";
 
@@ -87,6 +88,14 @@ async function checkLive(page, exp) {
   check(last.kind === "attest", `the new timeline entry is an attestation (${last.kind})`);
   check(last.text.includes(exp.new_claim.claim) && last.text.includes(exp.new_claim.value),
         "the new entry shows its claim and value");
+  check(await page.locator("#timeline > li.retracted").count() === 0, "nothing is retracted yet");
+  console.log("READY_FOR_RETRACT");
+  const retracted = page.locator("#timeline > li.event.retracted");
+  await retracted.first().waitFor({ timeout: WAIT_MS * 2 });
+  check(await retracted.count() === 1, "one timeline entry is marked retracted");
+  check(await retracted.first().getAttribute("data-kind") === "attest" &&
+        (await retracted.first().textContent()).includes(exp.new_claim.value),
+        "the retracted entry is the new attestation");
 }
 
 async function main() {
@@ -123,6 +132,17 @@ async function main() {
     await page.waitForURL(`**/asset/${exp.asset}`, { timeout: WAIT_MS });
     check(true, "searching the asset id opens its page");
     check(errors.length === 0, `no script errors (${errors.join("; ")})`);
+  } catch (e) {
+    // Keep what the page showed when a check failed, beside the artifact path.
+    const failed = opts.screenshot.replace(/\.png$/, "") + "-failed.png";
+    try {
+      const pages = browser.contexts().flatMap((c) => c.pages());
+      if (pages.length) {
+        await pages[0].screenshot({ path: failed, fullPage: true, timeout: WAIT_MS });
+        console.log(`screenshot of the failure: ${failed}`);
+      }
+    } catch (ignored) { /* the failure itself is what matters */ }
+    throw e;
   } finally {
     await browser.close();
   }
@@ -137,6 +157,6 @@ main().then(() => {
   console.log("PASS");
   process.exit(0);
 }, (e) => {
-  console.log(`FAIL: ${e && e.message ? e.message : e}`);
+  console.log(`FAIL: ${(e && e.message ? e.message : String(e)).split("\n")[0]}`);
   process.exit(1);
 });

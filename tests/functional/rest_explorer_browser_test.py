@@ -5,7 +5,8 @@ split for export, handed to the exporter, attested by a carrier), then headless 
 (Debian's /usr/bin/chromium through playwright-core, tests/browser/explorer_test.mjs) opens the
 item page and checks the timeline, the lineage SVG, the Digital Link of the QR, and the live
 indicator; when the page is live this side mines a block with a new attestation and the page
-must show it. The screenshot is kept in the build dir (its path is printed).
+must show it, then invalidates that block and the page must mark the entry retracted. The
+screenshot is kept in the build dir (its path is printed).
 
 Skips (and passes) when chromium, node or tests/browser/node_modules (npm ci --prefix
 tests/browser, scripts/setup.sh) are missing."""
@@ -17,7 +18,7 @@ import shutil
 import subprocess
 import time
 
-from framework import (TestFailure, WaybillTestFramework, assert_equal, free_port, log, skip_if)
+from framework import TestFailure, WaybillTestFramework, assert_equal, log, skip_if
 
 CHROMIUM = "/usr/bin/chromium"
 GTIN = "09506000134352"
@@ -25,20 +26,16 @@ BROWSER_TIMEOUT = 240  # seconds for the whole browser script (its own steps are
 
 
 class ExplorerBrowserTest(WaybillTestFramework):
+    rest = True  # --rest on 127.0.0.1 (framework.Node.rest_url); the QR encodes that address
+
     def set_test_params(self):
         self.num_nodes = 1
-        self.rest_port = free_port()
-        self.base = f"http://127.0.0.1:{self.rest_port}"
         browser_dir = os.path.join(self.options.srcdir, "tests", "browser")
         self.script = os.path.join(browser_dir, "explorer_test.mjs")
         skip_if(None if os.access(CHROMIUM, os.X_OK) else f"{CHROMIUM} not installed")
         skip_if(None if shutil.which("node") else "node (nodejs) not installed")
         skip_if(None if os.path.isdir(os.path.join(browser_dir, "node_modules", "playwright-core"))
                 else "playwright-core not installed: npm ci --prefix tests/browser")
-
-    def extra_args(self, index):
-        return ["--rest", "--restbind=127.0.0.1", f"--restport={self.rest_port}",
-                f"--resturl={self.base}"]
 
     def tx(self, command, key, *args):
         return json.loads(self.nodes[0].cli("tx", command, "--key", key, "--json", *args))
@@ -87,6 +84,7 @@ class ExplorerBrowserTest(WaybillTestFramework):
         return bags[0]
 
     def run_test(self):
+        self.base = self.nodes[0].rest_url()
         item = self.build_lineage()
         log(f"the item: {item}; its page {self.base}/asset/{item}")
         expect = {"asset": item,
@@ -115,7 +113,7 @@ class ExplorerBrowserTest(WaybillTestFramework):
                                 stdin=subprocess.DEVNULL, cwd=os.path.dirname(self.script),
                                 start_new_session=True)
         deadline = time.monotonic() + BROWSER_TIMEOUT
-        lines, buf = [], b""
+        lines, buf, attest_block = [], b"", None
         try:
             while time.monotonic() < deadline:
                 ready, _, _ = select.select([proc.stdout], [], [], 1.0)
@@ -134,6 +132,9 @@ class ExplorerBrowserTest(WaybillTestFramework):
                         self.tx("attest", self.carrier_key, "--asset", item, "--claim",
                                 claim["claim"], "--value", claim["value"])
                         self.mine()
+                        attest_block = self.nodes[0].rpc.getbestblockhash()
+                    elif line == "READY_FOR_RETRACT":
+                        self.nodes[0].rpc.invalidateblock(attest_block)
             else:
                 raise TestFailure(f"the browser script ran past {BROWSER_TIMEOUT} s")
             proc.wait(timeout=30)
@@ -142,8 +143,9 @@ class ExplorerBrowserTest(WaybillTestFramework):
                 proc.kill()
                 proc.wait(timeout=10)
         if proc.returncode != 0:
+            fail = [line for line in lines if line.startswith("FAIL")]
             raise TestFailure(f"the browser script failed (exit {proc.returncode}): "
-                              f"{lines[-1] if lines else 'no output'}")
+                              f"{fail[-1] if fail else (lines[-1] if lines else 'no output')}")
         return lines
 
 
