@@ -29,7 +29,7 @@ class FakeChain : public consensus::testing::MemoryTipView<mempool::ChainView> {
   consensus::TipChange NewTip() {
     tip_.id.bytes[0] ^= 1;
     tip_.height += 1;
-    return consensus::TipChange{tip_, {}, {tip_.id}};
+    return consensus::TipChange{tip_, {}, {tip_.id}, {}};
   }
   chain::Result<bool> IsConfirmed(const Hash256& txid) const override {
     if (index_fails) return chain::Status::IoError("the tx index cannot be read");
