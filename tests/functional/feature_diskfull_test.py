@@ -10,7 +10,7 @@ until a write fails. Then:
   - with the filler removed it restarts (no --reindex) and every block it ever reported is
     still at its height; verifychain is clean; it mines on.
 Needs root (for mount); otherwise, or if the mount fails, it prints "SKIPPED: <reason>" and
-passes. The tmpfs is unmounted at the end whatever happens (debug.log is first copied next
+exits 77 (ctest: skipped). The tmpfs is unmounted at the end whatever happens (debug.log is first copied next
 to the node's stderr)."""
 
 import atexit

@@ -19,7 +19,7 @@ on node 0 and node 2 reach all three; a tx sent (CLI) on node 2 and one on node 
 mempool, and are mined; all end on the same tip with empty mempools.
 
 Needs root, `ip` and `tc` (Debian package iproute2) and a kernel that lets us create network
-namespaces, veth and bridges; otherwise it prints "SKIPPED: <reason>" and exits 0. The
+namespaces, veth and bridges; otherwise it prints "SKIPPED: <reason>" and exits 77 (ctest: skipped). The
 namespaces are deleted at the end whatever happens (finally and atexit); ones left by a test
 process that died are deleted on the next run."""
 
