@@ -307,7 +307,12 @@ void Node::StartEvents() {
   // Before the REST server: GET /v1/events/stream subscribes to it.
   events_ = std::make_unique<EventBroker>(chain_.get());
   rest_context_.events = events_.get();
-  relay_.Set({&pool_->mempool, tip_logger_.get(), announcer_.get(), events_.get()});
+  // What REST requests read: the snapshot of the newest tip change, so none waits for the
+  // chainstate's lock while a block is connected.
+  rest_snapshots_ = std::make_unique<RestSnapshots>(chain_.get());
+  rest_context_.snapshots = rest_snapshots_.get();
+  relay_.Set({&pool_->mempool, tip_logger_.get(), announcer_.get(), events_.get(),
+              rest_snapshots_.get()});
 }
 
 // --rpcauth users beside `full` (the cookie's or --rpcuser's), and the --rpcwhitelist lists.
@@ -523,6 +528,7 @@ void Node::Stop() {
   // The overlay's message thread calls into the chainstate and the mempool: it goes first.
   relay_.Set({pool_ ? &pool_->mempool : nullptr, tip_logger_.get()});
   events_.reset();  // no stream left (the REST server stopped), no tip change arrives
+  rest_snapshots_.reset();  // its snapshots are released before the chainstate closes
   if (connman_) connman_->Stop();
   announcer_.reset();
   connman_.reset();

@@ -39,6 +39,7 @@
 #include "node/rest/events.h"
 #include "node/rest/rest.h"
 #include "node/rest/rest_server.h"
+#include "node/rest/snapshots.h"
 #include "node/rpc/context.h"
 #include "node/rpc/table.h"
 #include "node/rpc/server.h"
@@ -194,6 +195,7 @@ class Node {
   std::unique_ptr<CookieFile> cookie_;
   std::unique_ptr<RpcServer> rpc_server_;
   std::unique_ptr<EventBroker> events_;
+  std::unique_ptr<RestSnapshots> rest_snapshots_;  // with --rest (StartEvents)
   RestContext rest_context_;
   std::unique_ptr<RestServer> rest_server_;
 

@@ -5,6 +5,7 @@
 
 #include "consensus/chainstate.h"
 #include "node/http/metrics.h"
+#include "node/rest/route_util.h"
 
 namespace waybill::node {
 
@@ -25,7 +26,7 @@ HttpResponse MetricsHandleHealthz(const RestContext& ctx, const RestRequest& req
     return JsonReply(req, RestJson{{"status", *unhealthy}}, CachePolicy::kNoStore, 503);
   }
   RestJson body = {{"status", "ok"}};
-  if (ctx.chain != nullptr) body["height"] = ctx.chain->Tip().height;
+  if (ctx.chain != nullptr) body["height"] = RestSnapshot(ctx)->tip().height;
   return JsonReply(req, body, CachePolicy::kNoStore, 200);
 }
 

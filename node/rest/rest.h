@@ -36,6 +36,7 @@ namespace waybill::node {
 class Mempool;
 class Metrics;
 class EventBroker;
+class RestSnapshots;
 
 using RestJson = nlohmann::json;
 
@@ -48,6 +49,9 @@ struct RestContext {
   p2p::Connman* connman = nullptr;
   Metrics* metrics = nullptr;      // GET /metrics
   EventBroker* events = nullptr;   // GET /v1/events/stream
+  // The snapshot of the newest tip change (snapshots.h): what requests read, so that none
+  // waits for the chainstate's lock. Null: each request takes a snapshot of its own (tests).
+  const RestSnapshots* snapshots = nullptr;
   // The address by which clients reach this listener, without a trailing '/':
   // "http://127.0.0.1:19750" by default, --resturl when the node sits behind a proxy. Used in
   // the links of replies, the GS1 Digital Link URIs and the QR codes.

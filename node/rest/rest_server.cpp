@@ -10,6 +10,7 @@
 #include "node/rest/metrics_route.h"
 #include "node/rest/proof_route.h"
 #include "node/rest/qr.h"
+#include "node/rest/route_util.h"
 #include "node/rest/routes.h"
 
 namespace waybill::node {
@@ -120,8 +121,9 @@ size_t RestRateLimiter::tracked() const {
 
 bool RestNodeSyncing(const RestContext& ctx, uint32_t syncing_blocks) {
   if (ctx.chain == nullptr) return false;
-  uint32_t best = ctx.chain->BestHeader().height;
-  uint32_t tip = ctx.chain->Tip().height;
+  // From the snapshot requests read (no chainstate lock when ctx.snapshots is set).
+  uint32_t best = RestBestHeaderHeight(ctx);
+  uint32_t tip = RestSnapshot(ctx)->tip().height;
   return best > tip && best - tip > syncing_blocks;
 }
 

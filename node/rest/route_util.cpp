@@ -5,6 +5,7 @@
 #include "chain/bech32.h"
 #include "chain/quantity.h"
 #include "consensus/chainstate.h"
+#include "node/rest/snapshots.h"
 #include "node/rpc/json_convert.h"
 
 namespace waybill::node {
@@ -28,7 +29,13 @@ HttpResponse UtilBadParameter(std::string_view name, std::string detail) {
 }  // namespace
 
 std::shared_ptr<const consensus::ReadSnapshot> RestSnapshot(const RestContext& ctx) {
+  if (ctx.snapshots != nullptr) return ctx.snapshots->Latest();
   return ctx.chain->TakeSnapshot();
+}
+
+uint32_t RestBestHeaderHeight(const RestContext& ctx) {
+  if (ctx.snapshots != nullptr) return ctx.snapshots->best_header_height();
+  return ctx.chain->BestHeader().height;
 }
 
 HttpResponse RestInternalError(const chain::Status& status) {

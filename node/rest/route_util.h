@@ -26,6 +26,9 @@ using RestOr = std::variant<T, HttpResponse>;
 
 // The snapshot every handler reads (one per request).
 std::shared_ptr<const consensus::ReadSnapshot> RestSnapshot(const RestContext& ctx);
+// The best header's height: as of ctx.snapshots' newest tip change when set (no lock), else
+// the chainstate's now.
+uint32_t RestBestHeaderHeight(const RestContext& ctx);
 
 // 500 for a local fault (a store read that failed): the detail is not the node's internals.
 HttpResponse RestInternalError(const chain::Status& status);

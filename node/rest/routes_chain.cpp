@@ -148,7 +148,7 @@ HttpResponse ChainBlockRoute(const RestContext& ctx, const RestRequest& req) {
 HttpResponse ChainStatusRoute(const RestContext& ctx, const RestRequest& req) {
   auto snap = RestSnapshot(ctx);
   const consensus::TipInfo& tip = snap->tip();
-  const uint32_t headers = std::max(tip.height, ctx.chain->BestHeader().height);
+  const uint32_t headers = std::max(tip.height, RestBestHeaderHeight(ctx));
   RestJson peers = {{"in", 0}, {"out", 0}};
   if (ctx.connman != nullptr) {
     p2p::NetworkInfo net = ctx.connman->GetNetworkInfo();

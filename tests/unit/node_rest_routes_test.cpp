@@ -3,10 +3,14 @@
 // and bad input, the dispatcher's rules, and a reorg that removes an event from every answer.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <future>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,6 +20,7 @@
 #include "chain/tx.h"
 #include "node/rest/rest.h"
 #include "node/rest/rest_server.h"
+#include "node/rest/snapshots.h"
 #include "node/rest/web_files.h"
 #include "tests/unit/node_test_util.h"
 
@@ -458,6 +463,44 @@ TEST_F(RestRoutesTest, ReorgRemovesAnIssuedAssetFromSearch) {
   EXPECT_EQ(Get("/v1/search?meta.lot=GONE").json["results"].size(), 0u);
   EXPECT_EQ(Get("/01/111/10/GONE").status, 404);
   EXPECT_EQ(Get("/v1/assets/" + gone.ToHex()).status, 404);
+}
+
+// With the node's RestSnapshots (what waybilld uses), a request reads the snapshot of the
+// newest tip change and answers while another thread holds the chainstate's lock, as a block
+// being connected does for the whole connect.
+TEST_F(RestRoutesTest, RequestsDoNotWaitForTheChainstateLock) {
+  RestSnapshots snapshots(chain_.get());
+  ctx_.snapshots = &snapshots;
+  std::promise<void> locked;
+  std::promise<void> answered;
+  std::atomic<bool> released{false};
+  std::thread holder([&] {
+    chain_->WithTipState([&](const chain::KvReader&, const consensus::TipInfo&) {
+      locked.set_value();
+      // Bounded: if the request waited for this lock, the test goes on after 20 s and fails.
+      answered.get_future().wait_for(std::chrono::seconds(20));
+      released = true;
+    });
+  });
+  ASSERT_EQ(locked.get_future().wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  Reply asset = Get("/v1/assets/" + lot_.ToHex());
+  Reply status = Get("/v1/status");
+  const bool answered_while_locked = !released;
+  answered.set_value();
+  holder.join();
+  EXPECT_TRUE(answered_while_locked);
+  EXPECT_EQ(asset.status, 200);
+  EXPECT_EQ(status.status, 200);
+  EXPECT_EQ(status.json["height"], chain_->Tip().height);
+
+  // A block connected later is seen once the tip change reaches RestSnapshots (the node relays
+  // every tip change to it), not before.
+  const uint32_t before = chain_->Tip().height;
+  Connect({});
+  EXPECT_EQ(Get("/v1/status").json["height"], before);
+  snapshots.OnTipChanged(consensus::TipChange{});
+  EXPECT_EQ(Get("/v1/status").json["height"], before + 1);
+  ctx_.snapshots = nullptr;
 }
 
 }  // namespace
