@@ -142,10 +142,16 @@ std::optional<RestRequest> ParseRestTarget(const HttpRequest& http) {
 
 HttpResponse JsonReply(const RestRequest& request, const RestJson& body, CachePolicy cache,
                        int status) {
+  return JsonReply(request, body.dump(-1, ' ', false, RestJson::error_handler_t::replace), cache,
+                   status);
+}
+
+HttpResponse JsonReply(const RestRequest& request, std::string body, CachePolicy cache,
+                       int status) {
   HttpResponse r;
   r.status = status;
   r.content_type = "application/json";
-  r.body = body.dump(-1, ' ', false, RestJson::error_handler_t::replace);
+  r.body = std::move(body);
   r.body.push_back('\n');
   AddCacheHeaders(cache, &r);
   if (cache != CachePolicy::kNoStore) {

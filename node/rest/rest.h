@@ -94,6 +94,10 @@ inline constexpr uint32_t kImmutableDepth = 100;
 // policy but kNoStore. If the request's If-None-Match names that ETag, 304 without a body.
 HttpResponse JsonReply(const RestRequest& request, const RestJson& body,
                        CachePolicy cache = CachePolicy::kNoStore, int status = 200);
+// The same for a body that is already JSON text (e.g. node/rpc/json_writer.h's); a newline
+// is appended as above.
+HttpResponse JsonReply(const RestRequest& request, std::string body,
+                       CachePolicy cache = CachePolicy::kNoStore, int status = 200);
 // RFC 9457 application/problem+json: {type, title, status, detail}, type
 // "https://waybill.dev/problems/<slug>" (slug: the title in lower case with '-' for spaces).
 // Every error of the REST listener is one of these.
