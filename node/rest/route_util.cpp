@@ -7,6 +7,7 @@
 #include "consensus/chainstate.h"
 #include "node/rest/snapshots.h"
 #include "node/rpc/json_convert.h"
+#include "node/rpc/json_writer.h"
 
 namespace waybill::node {
 namespace {
@@ -131,19 +132,46 @@ std::optional<uint64_t> RestEventYield(const consensus::ReadSnapshot& snap,
   return chain::TransformYieldPpm(in, out, snap.params().units);
 }
 
+template <typename Sink>
+void RestWriteEventFields(Sink& out, const consensus::ReadSnapshot& snap,
+                          PartyDirectory* parties, const chain::AssetEvent& event) {
+  WriteEventFields(out, event, parties->addresses(), RestEventYield(snap, event));
+  WriteEventParties(out, parties, event);
+  out.Key("confirmations").Int(RestConfirmations(snap, event.height));
+}
+
+template <typename Sink>
+void RestWriteAssetFields(Sink& out, const consensus::ReadSnapshot& snap,
+                          PartyDirectory* parties, const chain::Asset& asset) {
+  WriteAssetFields(out, asset, parties->addresses(), snap.params().units);
+  WriteAssetParties(out, parties, asset);
+}
+
+template void RestWriteEventFields(JsonWriter&, const consensus::ReadSnapshot&, PartyDirectory*,
+                                   const chain::AssetEvent&);
+template void RestWriteEventFields(JsonTreeBuilder&, const consensus::ReadSnapshot&,
+                                   PartyDirectory*, const chain::AssetEvent&);
+template void RestWriteAssetFields(JsonWriter&, const consensus::ReadSnapshot&, PartyDirectory*,
+                                   const chain::Asset&);
+template void RestWriteAssetFields(JsonTreeBuilder&, const consensus::ReadSnapshot&,
+                                   PartyDirectory*, const chain::Asset&);
+
 RestJson RestEventJson(const consensus::ReadSnapshot& snap, PartyDirectory* parties,
                        const chain::AssetEvent& event) {
-  RestJson j = EventToJson(event, RestHrp(snap), RestEventYield(snap, event));
-  AnnotateEvent(parties, event, &j);
-  j["confirmations"] = RestConfirmations(snap, event.height);
-  return j;
+  JsonTreeBuilder b;
+  b.BeginObject();
+  RestWriteEventFields(b, snap, parties, event);
+  b.EndObject();
+  return b.Take();
 }
 
 RestJson RestAssetJson(const consensus::ReadSnapshot& snap, PartyDirectory* parties,
                        const chain::Asset& asset) {
-  RestJson j = AssetToJson(asset, RestHrp(snap), snap.params().units);
-  AnnotateAsset(parties, asset, &j);
-  return j;
+  JsonTreeBuilder b;
+  b.BeginObject();
+  RestWriteAssetFields(b, snap, parties, asset);
+  b.EndObject();
+  return b.Take();
 }
 
 RestOr<chain::Asset> RestLoadAsset(const consensus::ReadSnapshot& snap,

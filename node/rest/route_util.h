@@ -62,10 +62,19 @@ PartyDirectory RestParties(const std::shared_ptr<const consensus::ReadSnapshot>&
 std::optional<uint64_t> RestEventYield(const consensus::ReadSnapshot& snap,
                                        const chain::AssetEvent& event);
 
-// EventToJson + actor_party (+ counterparty_party) + confirmations.
+// The members of an event of the REST API: EventToJson's (with its yield), actor_party,
+// counterparty_party and confirmations, into an object the caller has opened. Sink:
+// JsonWriter (the hot paths) or JsonTreeBuilder.
+template <typename Sink>
+void RestWriteEventFields(Sink& out, const consensus::ReadSnapshot& snap,
+                          PartyDirectory* parties, const chain::AssetEvent& event);
+// The members of an asset of the REST API: AssetToJson's, issuer_party and custodian_party.
+template <typename Sink>
+void RestWriteAssetFields(Sink& out, const consensus::ReadSnapshot& snap,
+                          PartyDirectory* parties, const chain::Asset& asset);
+// The same as one Json object each.
 RestJson RestEventJson(const consensus::ReadSnapshot& snap, PartyDirectory* parties,
                        const chain::AssetEvent& event);
-// AssetToJson + issuer_party + custodian_party.
 RestJson RestAssetJson(const consensus::ReadSnapshot& snap, PartyDirectory* parties,
                        const chain::Asset& asset);
 

@@ -1,13 +1,18 @@
 // GET /v1/assets/{id} (the asset, its origins and the attestations of its whole ancestry) and
 // GET /v1/assets/{id}/history (its events, a page at a time).
 #include <deque>
+#include <optional>
 #include <set>
+#include <string>
 #include <utility>
 #include <vector>
+
+#include "chain/quantity.h"
 
 #include "node/rest/route_util.h"
 #include "node/rest/routes.h"
 #include "node/rpc/json_convert.h"
+#include "node/rpc/json_writer.h"
 
 namespace waybill::node {
 namespace {
@@ -53,56 +58,90 @@ RestOr<std::vector<AssetAncestor>> AssetAncestry(const consensus::ReadSnapshot& 
   return out;
 }
 
-RestJson AssetOrigin(const consensus::ReadSnapshot& snap, PartyDirectory* parties,
-                     const AssetAncestor& a) {
-  RestJson full = AssetToJson(a.asset, RestHrp(snap), snap.params().units);
-  RestJson j = {{"asset", full["asset"]},       {"issuer", full["issuer"]},
-                {"quantity", full["quantity"]}, {"amount", full["amount"]},
-                {"unit", full["unit"]},         {"metadata", full["metadata"]},
-                {"created_height", a.asset.created_height}};
-  parties->Annotate(&j, "issuer", a.asset.issuer);
-  j["created_time"] = nullptr;
-  auto first = snap.GetAssetEvents(a.asset.id, 0, 1);
-  if (first.ok() && !first->empty()) j["created_time"] = first->front().time;
-  j["depth"] = a.hop;
-  return j;
+// An origin lot (an ancestor without parents): {asset, issuer, quantity, amount, unit, metadata,
+// created_height, issuer_party, created_time, depth}.
+void WriteAssetOrigin(JsonWriter& out, const consensus::ReadSnapshot& snap,
+                      PartyDirectory* parties, const AssetAncestor& a) {
+  const chain::Asset& asset = a.asset;
+  out.BeginObject();
+  out.Key("asset").Hex(asset.id.span());
+  out.Key("issuer").String(parties->addresses().Of(asset.issuer));
+  out.Key("quantity").Uint(asset.quantity);
+  out.Key("amount").String(
+      chain::FormatScaled(asset.quantity, chain::ScaleOf(snap.params().units, asset.unit)));
+  out.Key("unit").String(asset.unit);
+  WriteMetadata(out.Key("metadata"), asset.metadata);
+  out.Key("created_height").Uint(asset.created_height);
+  parties->WriteSummary(out.Key("issuer_party"), asset.issuer);
+  out.Key("created_time");
+  auto first = snap.GetAssetEvents(asset.id, 0, 1);
+  if (first.ok() && !first->empty()) {
+    out.Uint(first->front().time);
+  } else {
+    out.Null();
+  }
+  out.Key("depth").Uint(a.hop);
+  out.EndObject();
 }
 
-// The attestations of every asset of the ancestry, with the hop they were made at.
-RestOr<RestJson> AssetAttestations(const consensus::ReadSnapshot& snap, PartyDirectory* parties,
-                                   const std::vector<AssetAncestor>& ancestry,
-                                   bool* truncated) {
-  RestJson list = RestJson::array();
+struct AssetAttestation {
+  const AssetAncestor* on = nullptr;
+  chain::AssetEvent event;
+};
+
+// The attestations of every asset of the ancestry, with the asset (and so the hop) they were
+// made at; truncated past kAssetMaxAttestations.
+RestOr<std::vector<AssetAttestation>> AssetAttestations(const consensus::ReadSnapshot& snap,
+                                                        const std::vector<AssetAncestor>& ancestry,
+                                                        bool* truncated) {
+  std::vector<AssetAttestation> list;
   for (const AssetAncestor& a : ancestry) {
     auto events = snap.GetAssetEvents(a.asset.id, 0, kAssetMaxEventsPerAncestor);
     if (!events.ok()) return RestInternalError(events.status());
     if (a.asset.event_count > kAssetMaxEventsPerAncestor) *truncated = true;
-    for (const chain::AssetEvent& e : *events) {
+    for (chain::AssetEvent& e : *events) {
       if (e.type != chain::EventType::kAttest) continue;
       if (list.size() >= kAssetMaxAttestations) {
         *truncated = true;
         return list;
       }
-      RestJson j = RestEventJson(snap, parties, e);
-      j["hop"] = a.hop;
-      j["on_asset"] = a.asset.id.ToHex();
-      list.push_back(std::move(j));
+      list.push_back({&a, std::move(e)});
     }
   }
   return list;
 }
 
-RestJson AssetLinks(const RestContext& ctx, const chain::Asset& asset) {
+// Each attestation as an event with hop and on_asset.
+void WriteAssetAttestations(JsonWriter& out, const consensus::ReadSnapshot& snap,
+                            PartyDirectory* parties, const std::vector<AssetAttestation>& list) {
+  out.BeginArray();
+  for (const AssetAttestation& a : list) {
+    out.BeginObject();
+    RestWriteEventFields(out, snap, parties, a.event);
+    out.Key("hop").Uint(a.on->hop);
+    out.Key("on_asset").Hex(a.on->asset.id.span());
+    out.EndObject();
+  }
+  out.EndArray();
+}
+
+void WriteAssetLinks(JsonWriter& out, const RestContext& ctx, const chain::Asset& asset) {
   const std::string base = ctx.public_url + "/v1/assets/" + asset.id.ToHex();
-  std::optional<std::string> dl = RestDigitalLinkUri(ctx, asset);
-  return {{"self", base},
-          {"history", base + "/history"},
-          {"trace", base + "/trace"},
-          {"proof", base + "/proof"},
-          {"epcis", base + "/epcis"},
-          {"qr", base + "/qr.svg"},
-          {"page", ctx.public_url + "/asset/" + asset.id.ToHex()},
-          {"digital_link", dl ? RestJson(*dl) : RestJson(nullptr)}};
+  out.BeginObject();
+  out.Key("self").String(base);
+  out.Key("history").String(base + "/history");
+  out.Key("trace").String(base + "/trace");
+  out.Key("proof").String(base + "/proof");
+  out.Key("epcis").String(base + "/epcis");
+  out.Key("qr").String(base + "/qr.svg");
+  out.Key("page").String(ctx.public_url + "/asset/" + asset.id.ToHex());
+  out.Key("digital_link");
+  if (std::optional<std::string> dl = RestDigitalLinkUri(ctx, asset)) {
+    out.String(*dl);
+  } else {
+    out.Null();
+  }
+  out.EndObject();
 }
 
 HttpResponse AssetRoute(const RestContext& ctx, const RestRequest& req) {
@@ -117,21 +156,24 @@ HttpResponse AssetRoute(const RestContext& ctx, const RestRequest& req) {
   auto ancestry = AssetAncestry(*snap, self, &truncated);
   if (auto* bad = std::get_if<HttpResponse>(&ancestry)) return std::move(*bad);
   const auto& lineage = std::get<std::vector<AssetAncestor>>(ancestry);
-  RestJson origins = RestJson::array();
-  for (const AssetAncestor& a : lineage) {
-    if (a.asset.parents.empty()) origins.push_back(AssetOrigin(*snap, &parties, a));
-  }
-  auto attestations = AssetAttestations(*snap, &parties, lineage, &truncated);
+  auto attestations = AssetAttestations(*snap, lineage, &truncated);
   if (auto* bad = std::get_if<HttpResponse>(&attestations)) return std::move(*bad);
-  RestJson j = RestAssetJson(*snap, &parties, self);
-  j["confirmations"] = RestConfirmations(*snap, self.created_height);
-  RestJson body = {{"asset", std::move(j)},
-                   {"origins", std::move(origins)},
-                   {"attestations", std::move(std::get<RestJson>(attestations))},
-                   {"truncated", truncated},
-                   {"links", AssetLinks(ctx, self)}};
+  JsonWriter out(8192);
+  out.BeginObject().Key("asset").BeginObject();
+  RestWriteAssetFields(out, *snap, &parties, self);
+  out.Key("confirmations").Int(RestConfirmations(*snap, self.created_height));
+  out.EndObject().Key("origins").BeginArray();
+  for (const AssetAncestor& a : lineage) {
+    if (a.asset.parents.empty()) WriteAssetOrigin(out, *snap, &parties, a);
+  }
+  out.EndArray();
+  WriteAssetAttestations(out.Key("attestations"), *snap, &parties,
+                         std::get<std::vector<AssetAttestation>>(attestations));
+  out.Key("truncated").Bool(truncated).Key("links");
+  WriteAssetLinks(out, ctx, self);
+  out.EndObject();
   if (!parties.status().ok()) return RestInternalError(parties.status());
-  return JsonReply(req, body, CachePolicy::kShort);
+  return JsonReply(req, out.Take(), CachePolicy::kShort);
 }
 
 // A page is immutable when it is full (no later event can join it) and its newest event is
@@ -142,6 +184,9 @@ CachePolicy AssetHistoryCache(const consensus::ReadSnapshot& snap,
   return RestConfirmations(snap, events.back().height) > kImmutableDepth ? CachePolicy::kImmutable
                                                                          : CachePolicy::kShort;
 }
+
+// Bytes reserved for a history reply: about what an event with party summaries takes.
+constexpr size_t kHistoryBytesPerEvent = 1024;
 
 HttpResponse AssetHistoryRoute(const RestContext& ctx, const RestRequest& req) {
   auto id = RestParseId(req.params.at(0), "asset");
@@ -158,16 +203,28 @@ HttpResponse AssetHistoryRoute(const RestContext& ctx, const RestRequest& req) {
   auto events = snap->GetAssetEvents(std::get<Hash256>(id), from, std::get<uint32_t>(limit));
   if (!events.ok()) return RestInternalError(events.status());
   PartyDirectory parties = RestParties(snap);
-  RestJson list = RestJson::array();
-  for (const chain::AssetEvent& e : *events) list.push_back(RestEventJson(*snap, &parties, e));
+  JsonWriter out(256 + kHistoryBytesPerEvent * events->size());
+  out.BeginObject();
+  out.Key("asset").Hex(std::get<Hash256>(id).span());
+  out.Key("event_count").Uint(count);
+  out.Key("events").BeginArray();
+  for (const chain::AssetEvent& e : *events) {
+    out.BeginObject();
+    RestWriteEventFields(out, *snap, &parties, e);
+    out.EndObject();
+  }
+  out.EndArray();
   if (!parties.status().ok()) return RestInternalError(parties.status());
   const uint64_t next = uint64_t{from} + events->size();
   const bool more = !events->empty() && next < count;
-  RestJson body = {{"asset", std::get<Hash256>(id).ToHex()},
-                   {"event_count", count},
-                   {"events", std::move(list)},
-                   {"next_cursor", more ? RestJson(std::to_string(next)) : RestJson(nullptr)}};
-  return JsonReply(req, body, AssetHistoryCache(*snap, *events, more));
+  out.Key("next_cursor");
+  if (more) {
+    out.String(std::to_string(next));
+  } else {
+    out.Null();
+  }
+  out.EndObject();
+  return JsonReply(req, out.Take(), AssetHistoryCache(*snap, *events, more));
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "node/rpc/json_convert.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <utility>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "chain/bech32.h"
+#include "node/rpc/json_writer.h"
 
 namespace waybill::node {
 namespace {
@@ -21,46 +23,68 @@ std::string Address(std::string_view hrp, const chain::AccountId& id) {
 }
 
 // A hash, or null when it is all zeros (no previous event, no document).
+template <typename Sink>
+void WriteHashOrNull(Sink& out, const Hash256& h) {
+  if (h.IsZero()) {
+    out.Null();
+  } else {
+    out.Hex(h.span());
+  }
+}
+
 Json HashOrNull(const Hash256& h) {
   if (h.IsZero()) return nullptr;
   return h.ToHex();
 }
 
-Json HashArray(const std::vector<Hash256>& hashes) {
-  Json out = Json::array();
-  for (const Hash256& h : hashes) out.push_back(h.ToHex());
-  return out;
+template <typename Sink>
+void WriteHashArray(Sink& out, const std::vector<Hash256>& hashes) {
+  out.BeginArray();
+  for (const Hash256& h : hashes) out.Hex(h.span());
+  out.EndArray();
 }
 
-// A published entry {key, value}; a committed one {key, commitment} (docs/API.md).
-Json EntryToJson(const chain::MetadataEntry& e) {
+Json HashArray(const std::vector<Hash256>& hashes) {
+  JsonTreeBuilder b;
+  WriteHashArray(b, hashes);
+  return b.Take();
+}
+
+// An entry's members but its key: {value} when published, {commitment} when committed.
+template <typename Sink>
+void WriteEntryBody(Sink& out, const chain::MetadataEntry& e) {
   if (e.kind == chain::MetaKind::kCommitted) {
-    return {{"key", e.key}, {"commitment", e.commitment.ToHex()}};
+    out.Key("commitment").Hex(e.commitment.span());
+  } else {
+    out.Key("value").String(e.value);
   }
-  return {{"key", e.key}, {"value", e.value}};
 }
 
 Json MetadataToJson(const std::vector<chain::MetadataEntry>& metadata) {
-  Json out = Json::array();
-  for (const auto& e : metadata) out.push_back(EntryToJson(e));
-  return out;
+  JsonTreeBuilder b;
+  WriteMetadata(b, metadata);
+  return b.Take();
 }
 
-// A correction's changes: {key, old (null when the key was added), new}, old and new as
-// EntryToJson without the key.
-Json ChangesToJson(const std::vector<chain::MetadataChange>& changes) {
-  const auto body = [](const chain::MetadataEntry& e) {
-    Json j = EntryToJson(e);
-    j.erase("key");
-    return j;
-  };
-  Json out = Json::array();
+// A correction's changes: {key, old (null when the key was added), new}, old and new as an
+// entry without the key.
+template <typename Sink>
+void WriteChanges(Sink& out, const std::vector<chain::MetadataChange>& changes) {
+  out.BeginArray();
   for (const auto& c : changes) {
-    out.push_back({{"key", c.key},
-                   {"old", c.before ? body(*c.before) : Json(nullptr)},
-                   {"new", body(c.after)}});
+    out.BeginObject().Key("key").String(c.key).Key("old");
+    if (c.before) {
+      out.BeginObject();
+      WriteEntryBody(out, *c.before);
+      out.EndObject();
+    } else {
+      out.Null();
+    }
+    out.Key("new").BeginObject();
+    WriteEntryBody(out, c.after);
+    out.EndObject().EndObject();
   }
-  return out;
+  out.EndArray();
 }
 
 // --- Operations to JSON ---
@@ -149,6 +173,115 @@ struct OpWriter {
 };
 
 }  // namespace
+
+JsonTreeBuilder::JsonTreeBuilder() = default;
+JsonTreeBuilder::JsonTreeBuilder(Json* object) {
+  assert(object != nullptr && object->is_object());
+  open_.push_back(object);
+}
+JsonTreeBuilder::~JsonTreeBuilder() = default;
+
+Json* JsonTreeBuilder::Slot() {
+  if (open_.empty()) {
+    assert(!root_ && "one value per builder");
+    root_ = std::make_unique<Json>();
+    return root_.get();
+  }
+  Json* top = open_.back();
+  if (top->is_object()) {
+    assert(key_pending_ && "a value inside an object needs a Key first");
+    key_pending_ = false;
+    return &(*top)[key_];
+  }
+  top->push_back(nullptr);
+  return &top->back();
+}
+
+JsonTreeBuilder& JsonTreeBuilder::BeginObject() {
+  Json* slot = Slot();
+  *slot = Json::object();
+  open_.push_back(slot);
+  return *this;
+}
+
+JsonTreeBuilder& JsonTreeBuilder::EndObject() {
+  assert(!open_.empty() && open_.back()->is_object() && !key_pending_);
+  open_.pop_back();
+  return *this;
+}
+
+JsonTreeBuilder& JsonTreeBuilder::BeginArray() {
+  Json* slot = Slot();
+  *slot = Json::array();
+  open_.push_back(slot);
+  return *this;
+}
+
+JsonTreeBuilder& JsonTreeBuilder::EndArray() {
+  assert(!open_.empty() && open_.back()->is_array());
+  open_.pop_back();
+  return *this;
+}
+
+JsonTreeBuilder& JsonTreeBuilder::Key(std::string_view key) {
+  assert(!open_.empty() && open_.back()->is_object() && !key_pending_);
+  key_.assign(key);
+  key_pending_ = true;
+  return *this;
+}
+
+JsonTreeBuilder& JsonTreeBuilder::String(std::string_view value) {
+  *Slot() = std::string(value);
+  return *this;
+}
+
+JsonTreeBuilder& JsonTreeBuilder::Uint(uint64_t value) {
+  *Slot() = value;
+  return *this;
+}
+
+JsonTreeBuilder& JsonTreeBuilder::Int(int64_t value) {
+  *Slot() = value;
+  return *this;
+}
+
+JsonTreeBuilder& JsonTreeBuilder::Bool(bool value) {
+  *Slot() = value;
+  return *this;
+}
+
+JsonTreeBuilder& JsonTreeBuilder::Null() {
+  *Slot() = nullptr;
+  return *this;
+}
+
+JsonTreeBuilder& JsonTreeBuilder::Hex(std::span<const uint8_t> bytes) {
+  *Slot() = chain::HexEncode(bytes);
+  return *this;
+}
+
+JsonTreeBuilder& JsonTreeBuilder::Value(Json value) {
+  *Slot() = std::move(value);
+  return *this;
+}
+
+Json JsonTreeBuilder::Take() {
+  assert(open_.empty() && root_);
+  Json out = std::move(*root_);
+  root_.reset();
+  return out;
+}
+
+const std::string& AddressCache::Of(const chain::AccountId& id) {
+  auto it = known_.find(id);
+  if (it != known_.end()) return it->second;
+  std::string address = chain::bech32::EncodeAddress(hrp_, id);
+  if (known_.size() >= kMaxEntries) {
+    scratch_ = std::move(address);
+    return scratch_;
+  }
+  return known_.emplace(id, std::move(address)).first->second;
+}
 
 std::string BitsToHex(uint32_t bits) {
   char buf[9];
@@ -273,59 +406,107 @@ Json AccountToJson(const chain::AccountId& id, const chain::Account& account,
           {"nonce", account.nonce}};
 }
 
+template <typename Sink>
+void WriteMetadata(Sink& out, const std::vector<chain::MetadataEntry>& metadata) {
+  out.BeginArray();
+  for (const chain::MetadataEntry& e : metadata) {
+    out.BeginObject().Key("key").String(e.key);
+    WriteEntryBody(out, e);
+    out.EndObject();
+  }
+  out.EndArray();
+}
+
+template <typename Sink>
+void WriteAssetFields(Sink& out, const chain::Asset& a, AddressCache& addresses,
+                      const chain::UnitScales& units) {
+  out.Key("asset").Hex(a.id.span());
+  out.Key("issuer").String(addresses.Of(a.issuer));
+  out.Key("issuer_account").Hex(a.issuer.span());
+  out.Key("custodian").String(addresses.Of(a.custodian));
+  out.Key("custodian_account").Hex(a.custodian.span());
+  out.Key("quantity").Uint(a.quantity);
+  out.Key("amount").String(chain::FormatScaled(a.quantity, chain::ScaleOf(units, a.unit)));
+  out.Key("unit").String(a.unit);
+  WriteMetadata(out.Key("metadata"), a.metadata);
+  WriteHashArray(out.Key("documents"), a.documents);
+  out.Key("status").String(chain::AssetStatusName(a.status));
+  out.Key("created_height").Uint(a.created_height);
+  out.Key("created_tx").Hex(a.created_tx.span());
+  WriteHashOrNull(out.Key("last_event"), a.last_event);
+  out.Key("event_count").Uint(a.event_count);
+  WriteHashArray(out.Key("parents"), a.parents);
+  WriteHashArray(out.Key("children"), a.children);
+}
+
+template <typename Sink>
+void WriteEventFields(Sink& out, const chain::AssetEvent& e, AddressCache& addresses,
+                      std::optional<uint64_t> yield_ppm) {
+  out.Key("event").Hex(e.id.span());
+  out.Key("asset").Hex(e.asset.span());
+  out.Key("sequence").Uint(e.sequence);
+  out.Key("type").String(chain::EventTypeName(e.type));
+  WriteHashOrNull(out.Key("prev_event"), e.prev_event);
+  out.Key("txid").Hex(e.txid.span());
+  out.Key("height").Uint(e.height);
+  out.Key("time").Uint(e.time);
+  out.Key("actor").String(addresses.Of(e.actor));
+  out.Key("actor_account").Hex(e.actor.span());
+  if (e.counterparty.IsZero()) {
+    out.Key("counterparty").Null().Key("counterparty_account").Null();
+  } else {
+    out.Key("counterparty").String(addresses.Of(e.counterparty));
+    out.Key("counterparty_account").Hex(e.counterparty.span());
+  }
+  WriteHashArray(out.Key("related"), e.related);
+  if (e.type == chain::EventType::kAttest) {
+    out.Key("claim").String(e.claim);
+    out.Key("value").String(e.value);
+    WriteHashOrNull(out.Key("document"), e.document);
+    out.Key("attester_certified").Bool(e.attester_certified != 0);
+  }
+  if (e.type == chain::EventType::kCorrect) {
+    out.Key("reason").String(e.value);
+    WriteChanges(out.Key("changes"), e.changes);
+  }
+  if (e.type == chain::EventType::kTransform || e.type == chain::EventType::kTransformOutput) {
+    out.Key("yield_ppm");
+    if (yield_ppm) {
+      out.Uint(*yield_ppm);
+    } else {
+      out.Null();
+    }
+  }
+}
+
+template void WriteMetadata(JsonWriter&, const std::vector<chain::MetadataEntry>&);
+template void WriteMetadata(JsonTreeBuilder&, const std::vector<chain::MetadataEntry>&);
+template void WriteAssetFields(JsonWriter&, const chain::Asset&, AddressCache&,
+                               const chain::UnitScales&);
+template void WriteAssetFields(JsonTreeBuilder&, const chain::Asset&, AddressCache&,
+                               const chain::UnitScales&);
+template void WriteEventFields(JsonWriter&, const chain::AssetEvent&, AddressCache&,
+                               std::optional<uint64_t>);
+template void WriteEventFields(JsonTreeBuilder&, const chain::AssetEvent&, AddressCache&,
+                               std::optional<uint64_t>);
+
 Json AssetToJson(const chain::Asset& a, std::string_view hrp, const chain::UnitScales& units) {
-  return {{"asset", a.id.ToHex()},
-          {"issuer", Address(hrp, a.issuer)},
-          {"issuer_account", a.issuer.ToHex()},
-          {"custodian", Address(hrp, a.custodian)},
-          {"custodian_account", a.custodian.ToHex()},
-          {"quantity", a.quantity},
-          {"amount", chain::FormatScaled(a.quantity, chain::ScaleOf(units, a.unit))},
-          {"unit", a.unit},
-          {"metadata", MetadataToJson(a.metadata)},
-          {"documents", HashArray(a.documents)},
-          {"status", chain::AssetStatusName(a.status)},
-          {"created_height", a.created_height},
-          {"created_tx", a.created_tx.ToHex()},
-          {"last_event", HashOrNull(a.last_event)},
-          {"event_count", a.event_count},
-          {"parents", HashArray(a.parents)},
-          {"children", HashArray(a.children)}};
+  AddressCache addresses{std::string(hrp)};
+  JsonTreeBuilder b;
+  b.BeginObject();
+  WriteAssetFields(b, a, addresses, units);
+  b.EndObject();
+  return b.Take();
 }
 
 Json EventToJson(const chain::AssetEvent& e, std::string_view hrp,
                  std::optional<uint64_t> yield_ppm) {
-  Json j = {{"event", e.id.ToHex()},
-            {"asset", e.asset.ToHex()},
-            {"sequence", e.sequence},
-            {"type", chain::EventTypeName(e.type)},
-            {"prev_event", HashOrNull(e.prev_event)},
-            {"txid", e.txid.ToHex()},
-            {"height", e.height},
-            {"time", e.time},
-            {"actor", Address(hrp, e.actor)},
-            {"actor_account", e.actor.ToHex()},
-            {"counterparty", nullptr},
-            {"counterparty_account", nullptr},
-            {"related", HashArray(e.related)}};
-  if (!e.counterparty.IsZero()) {
-    j["counterparty"] = Address(hrp, e.counterparty);
-    j["counterparty_account"] = e.counterparty.ToHex();
-  }
-  if (e.type == chain::EventType::kAttest) {
-    j["claim"] = e.claim;
-    j["value"] = e.value;
-    j["document"] = HashOrNull(e.document);
-    j["attester_certified"] = e.attester_certified != 0;
-  }
-  if (e.type == chain::EventType::kCorrect) {
-    j["reason"] = e.value;
-    j["changes"] = ChangesToJson(e.changes);
-  }
-  if (e.type == chain::EventType::kTransform || e.type == chain::EventType::kTransformOutput) {
-    j["yield_ppm"] = yield_ppm ? Json(*yield_ppm) : Json(nullptr);
-  }
-  return j;
+  AddressCache addresses{std::string(hrp)};
+  JsonTreeBuilder b;
+  b.BeginObject();
+  WriteEventFields(b, e, addresses, yield_ppm);
+  b.EndObject();
+  return b.Take();
 }
 
 Json PartyToJson(const chain::AccountId& id, const chain::Party& p, std::string_view hrp) {

@@ -12,15 +12,25 @@
 //   unit's scale from the network's units table (`units`): quantity 250 of kg at scale 3 is
 //   "0.250" (chain/quantity.h FormatScaled).
 //
+// The shapes of assets and events, which the REST API writes on its hot paths, are function
+// templates over a sink (WriteAssetFields, WriteEventFields): instantiated for JsonWriter
+// (json_writer.h: JSON text, no tree) and for JsonTreeBuilder (a Json tree, for the RPC), so
+// each field mapping has one definition whichever form a caller needs.
+//
 // Does not: read the chain or the mempool (callers pass in what they know), nor read a tx
 // from JSON (txs arrive as hex: sendrawtransaction, decoderawtransaction).
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "chain/arith_uint256.h"
 #include "chain/block.h"
@@ -33,6 +43,80 @@
 namespace waybill::node {
 
 using Json = nlohmann::json;
+
+class JsonWriter;
+
+// Builds a Json tree through JsonWriter's calls, so that a mapping written once as a template
+// over its sink also yields the RPC's Json. Misuse (a value without a key inside an object, an
+// unbalanced End...) is a programming error, checked by assert, as in JsonWriter.
+class JsonTreeBuilder {
+ public:
+  // Builds one new value; Take() returns it.
+  JsonTreeBuilder();
+  // Adds members to *object as if it were open (a member already there is replaced).
+  // REQUIRES: *object is a Json object and outlives the builder; nothing but members and
+  // their values is written (no EndObject for it).
+  explicit JsonTreeBuilder(Json* object);
+  ~JsonTreeBuilder();
+  JsonTreeBuilder(const JsonTreeBuilder&) = delete;
+  JsonTreeBuilder& operator=(const JsonTreeBuilder&) = delete;
+
+  JsonTreeBuilder& BeginObject();
+  JsonTreeBuilder& EndObject();
+  JsonTreeBuilder& BeginArray();
+  JsonTreeBuilder& EndArray();
+  JsonTreeBuilder& Key(std::string_view key);
+  JsonTreeBuilder& String(std::string_view value);
+  JsonTreeBuilder& Uint(uint64_t value);
+  JsonTreeBuilder& Int(int64_t value);
+  JsonTreeBuilder& Bool(bool value);
+  JsonTreeBuilder& Null();
+  JsonTreeBuilder& Hex(std::span<const uint8_t> bytes);
+  // A value that is already a tree.
+  JsonTreeBuilder& Value(Json value);
+
+  // The value built; the builder is empty afterwards. REQUIRES: made with JsonTreeBuilder().
+  Json Take();
+
+ private:
+  Json* Slot();  // where the next value goes
+
+  std::unique_ptr<Json> root_;
+  std::vector<Json*> open_;  // the containers open, innermost last
+  std::string key_;
+  bool key_pending_ = false;
+};
+
+// The addresses of one reply: each account's Bech32m address is encoded once (the encoding
+// costs about a microsecond, and a reply names the same few accounts many times). Holds at
+// most kMaxEntries; past that, addresses are encoded on every call.
+class AddressCache {
+ public:
+  static constexpr size_t kMaxEntries = 4096;
+  explicit AddressCache(std::string hrp) : hrp_(std::move(hrp)) {}
+  // The address of id; valid until the next call.
+  const std::string& Of(const chain::AccountId& id);
+  const std::string& hrp() const { return hrp_; }
+
+ private:
+  std::string hrp_;
+  std::unordered_map<chain::AccountId, std::string, chain::Hash256Hasher> known_;
+  std::string scratch_;
+};
+
+// Members of the published or committed metadata entries as MetadataToJson: an array of
+// {key, value} or {key, commitment}. Sink: JsonWriter or JsonTreeBuilder (as every Write*).
+template <typename Sink>
+void WriteMetadata(Sink& out, const std::vector<chain::MetadataEntry>& metadata);
+// The members of AssetToJson's object, written into an object the caller has opened (and
+// closes, after members of its own).
+template <typename Sink>
+void WriteAssetFields(Sink& out, const chain::Asset& asset, AddressCache& addresses,
+                      const chain::UnitScales& units);
+// The members of EventToJson's object, written into an object the caller has opened.
+template <typename Sink>
+void WriteEventFields(Sink& out, const chain::AssetEvent& event, AddressCache& addresses,
+                      std::optional<uint64_t> yield_ppm);
 
 // Where a block sits, as far as the caller knows it.
 struct BlockPosition {

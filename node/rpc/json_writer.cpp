@@ -170,6 +170,20 @@ JsonWriter& JsonWriter::Null() {
   return *this;
 }
 
+JsonWriter& JsonWriter::Hex(std::span<const uint8_t> bytes) {
+  BeforeValue();
+  const size_t at = out_.size();
+  out_.resize(at + 2 + 2 * bytes.size());
+  char* p = out_.data() + at;
+  *p++ = '"';
+  for (uint8_t b : bytes) {
+    *p++ = kHex[b >> 4];
+    *p++ = kHex[b & 0xF];
+  }
+  *p = '"';
+  return *this;
+}
+
 JsonWriter& JsonWriter::Raw(std::string_view json) {
   BeforeValue();
   out_.append(json);

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,9 @@ class JsonWriter {
   JsonWriter& Int(int64_t value);
   JsonWriter& Bool(bool value);
   JsonWriter& Null();
+  // bytes as a string of lowercase hex digits, two per byte (as chain::HexEncode), written
+  // without a temporary string.
+  JsonWriter& Hex(std::span<const uint8_t> bytes);
   // A value that is already JSON text (e.g. a cached fragment). REQUIRES: valid JSON.
   JsonWriter& Raw(std::string_view json);
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "chain/bech32.h"
+#include "node/rpc/json_writer.h"
 #include "node/rpc/args.h"
 #include "node/rpc/common.h"
 #include "node/rpc/methods.h"
@@ -55,11 +56,11 @@ PartyDirectory::PartyDirectory(const NodeContext& ctx)
     : lookup_([chain = ctx.chain](const chain::AccountId& id, size_t max_endorsements) {
         return chain->GetParty(id, max_endorsements);
       }),
-      hrp_(Hrp(ctx)),
+      addresses_(Hrp(ctx)),
       throw_on_error_(true) {}
 
 PartyDirectory::PartyDirectory(Lookup lookup, std::string hrp)
-    : lookup_(std::move(lookup)), hrp_(std::move(hrp)) {}
+    : lookup_(std::move(lookup)), addresses_(std::move(hrp)) {}
 
 const consensus::Chainstate::PartyInfo& PartyDirectory::Info(const chain::AccountId& id) {
   auto it = infos_.find(id);
@@ -76,47 +77,88 @@ const consensus::Chainstate::PartyInfo& PartyDirectory::Info(const chain::Accoun
 std::string PartyDirectory::NameOf(const chain::AccountId& id) {
   const auto& info = Info(id);
   if (info.party) return info.party->name;
-  return chain::bech32::EncodeAddress(hrp_, id);
+  return addresses_.Of(id);
 }
 
-Json PartyDirectory::Summary(const chain::AccountId& id) {
-  // Copied: NameOf may add entries to infos_ (a std::map, so references stay valid, but the
-  // copy keeps this independent of that).
-  const consensus::Chainstate::PartyInfo info = Info(id);
-  Json endorsed_by = Json::array();
+template <typename Sink>
+void PartyDirectory::WriteSummaryValue(Sink& out, const chain::AccountId& id) {
+  // infos_ is a std::map: the reference stays valid while NameOf adds registrars to it.
+  const consensus::Chainstate::PartyInfo& info = Info(id);
   std::string label;
+  out.BeginObject().Key("name");
+  if (info.party) {
+    out.String(info.party->name).Key("role").String(info.party->role);
+  } else {
+    out.Null().Key("role").Null();
+  }
+  out.Key("endorsed_by").BeginArray();
   if (info.party) {
     for (const auto& e : info.endorsements) {
       if (e.role != info.party->role) continue;
       const std::string name = NameOf(e.registrar);
-      endorsed_by.push_back(name);
+      out.String(name);
       label += (label.empty() ? "endorsed by " : ", ") + name;
     }
   }
   if (label.empty()) label = "self-declared";
-  Json j = {{"name", nullptr}, {"role", nullptr}};
-  if (info.party) {
-    j["name"] = info.party->name;
-    j["role"] = info.party->role;
-  }
-  j["endorsed_by"] = std::move(endorsed_by);
-  j["label"] = std::move(label);
-  return j;
+  out.EndArray().Key("label").String(label).EndObject();
+}
+
+Json PartyDirectory::Summary(const chain::AccountId& id) {
+  JsonTreeBuilder b;
+  WriteSummaryValue(b, id);
+  return b.Take();
+}
+
+const std::string& PartyDirectory::SummaryText(const chain::AccountId& id) {
+  auto it = summary_texts_.find(id);
+  if (it != summary_texts_.end()) return it->second;
+  JsonWriter w(128);
+  WriteSummaryValue(w, id);
+  return summary_texts_.emplace(id, w.Take()).first->second;
+}
+
+void PartyDirectory::WriteSummary(JsonWriter& out, const chain::AccountId& id) {
+  out.Raw(SummaryText(id));
+}
+
+void PartyDirectory::WriteSummary(JsonTreeBuilder& out, const chain::AccountId& id) {
+  WriteSummaryValue(out, id);
 }
 
 void PartyDirectory::Annotate(Json* obj, const std::string& field, const chain::AccountId& id) {
   (*obj)[field + "_party"] = Summary(id);
 }
 
+template <typename Sink>
+void WriteAssetParties(Sink& out, PartyDirectory* parties, const chain::Asset& asset) {
+  parties->WriteSummary(out.Key("issuer_party"), asset.issuer);
+  parties->WriteSummary(out.Key("custodian_party"), asset.custodian);
+}
+
+template <typename Sink>
+void WriteEventParties(Sink& out, PartyDirectory* parties, const chain::AssetEvent& event) {
+  parties->WriteSummary(out.Key("actor_party"), event.actor);
+  if (event.counterparty.IsZero()) {
+    out.Key("counterparty_party").Null();
+  } else {
+    parties->WriteSummary(out.Key("counterparty_party"), event.counterparty);
+  }
+}
+
+template void WriteAssetParties(JsonWriter&, PartyDirectory*, const chain::Asset&);
+template void WriteAssetParties(JsonTreeBuilder&, PartyDirectory*, const chain::Asset&);
+template void WriteEventParties(JsonWriter&, PartyDirectory*, const chain::AssetEvent&);
+template void WriteEventParties(JsonTreeBuilder&, PartyDirectory*, const chain::AssetEvent&);
+
 void AnnotateAsset(PartyDirectory* parties, const chain::Asset& asset, Json* j) {
-  parties->Annotate(j, "issuer", asset.issuer);
-  parties->Annotate(j, "custodian", asset.custodian);
+  JsonTreeBuilder b(j);
+  WriteAssetParties(b, parties, asset);
 }
 
 void AnnotateEvent(PartyDirectory* parties, const chain::AssetEvent& event, Json* j) {
-  parties->Annotate(j, "actor", event.actor);
-  (*j)["counterparty_party"] = nullptr;
-  if (!event.counterparty.IsZero()) parties->Annotate(j, "counterparty", event.counterparty);
+  JsonTreeBuilder b(j);
+  WriteEventParties(b, parties, event);
 }
 
 void RegisterPartyRpcMethods(RpcTable& table, NodeContext& ctx) {

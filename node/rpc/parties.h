@@ -34,6 +34,12 @@ class PartyDirectory {
   // endorsed_by the names (or, without a profile, the addresses) of the registrars whose
   // endorsement of the declared role is in force; label "endorsed by A, B" or "self-declared".
   Json Summary(const chain::AccountId& id);
+  // Summary(id) as JSON text, written once per directory and account.
+  const std::string& SummaryText(const chain::AccountId& id);
+  // Summary(id) as the next value of out (JsonWriter: the cached text; JsonTreeBuilder: the
+  // tree).
+  void WriteSummary(JsonWriter& out, const chain::AccountId& id);
+  void WriteSummary(JsonTreeBuilder& out, const chain::AccountId& id);
   // Sets obj[field + "_party"] = Summary(id).
   void Annotate(Json* obj, const std::string& field, const chain::AccountId& id);
   // A registrar's display name: its profile name, else its address.
@@ -41,18 +47,33 @@ class PartyDirectory {
   const consensus::Chainstate::PartyInfo& Info(const chain::AccountId& id);
   // The first read error of a directory made with a Lookup; Ok otherwise.
   const chain::Status& status() const { return status_; }
+  // The addresses of the reply this directory serves (each encoded once).
+  AddressCache& addresses() { return addresses_; }
 
  private:
+  template <typename Sink>
+  void WriteSummaryValue(Sink& out, const chain::AccountId& id);
+
   Lookup lookup_;
-  std::string hrp_;
+  AddressCache addresses_;
   bool throw_on_error_ = false;
   chain::Status status_;
+  // One entry per distinct account of a reply: bounded by the reply's size.
   std::map<chain::AccountId, consensus::Chainstate::PartyInfo> infos_;
+  std::map<chain::AccountId, std::string> summary_texts_;
 };
+
+// The members issuer_party and custodian_party of an asset (after WriteAssetFields), and
+// actor_party and counterparty_party (null when there is none) of an event (after
+// WriteEventFields), into an object the caller has opened.
+template <typename Sink>
+void WriteAssetParties(Sink& out, PartyDirectory* parties, const chain::Asset& asset);
+template <typename Sink>
+void WriteEventParties(Sink& out, PartyDirectory* parties, const chain::AssetEvent& event);
 
 // Adds issuer_party and custodian_party to an AssetToJson object.
 void AnnotateAsset(PartyDirectory* parties, const chain::Asset& asset, Json* j);
-// Adds actor_party (and counterparty_party when there is one) to an EventToJson object.
+// Adds actor_party and counterparty_party to an EventToJson object.
 void AnnotateEvent(PartyDirectory* parties, const chain::AssetEvent& event, Json* j);
 
 }  // namespace waybill::node

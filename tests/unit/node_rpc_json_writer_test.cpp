@@ -4,9 +4,12 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include "chain/types.h"
 
 namespace waybill::node {
 namespace {
@@ -148,6 +151,14 @@ TEST(JsonWriterTest, CompleteOnlyAfterOneWholeValueAndTakeResets) {
   w.String("again");
   EXPECT_TRUE(w.Complete());
   EXPECT_EQ(w.str(), R"("again")");
+}
+
+TEST(JsonWriterTest, HexWritesLowercaseDigitsAsHexEncode) {
+  const std::vector<uint8_t> bytes = {0x00, 0x0f, 0xa5, 0xff, 0x10};
+  JsonWriter w;
+  w.BeginArray().Hex(bytes).Hex({}).EndArray();
+  EXPECT_EQ(w.str(), "[\"" + chain::HexEncode(bytes) + "\",\"\"]");
+  EXPECT_EQ(w.str(), "[\"000fa5ff10\",\"\"]");
 }
 
 }  // namespace
