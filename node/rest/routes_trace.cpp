@@ -147,7 +147,7 @@ chain::Status TraceWriteNode(const LineageNode& n, TraceWriteState* s, JsonWrite
 }
 
 // Every parent -> child link between two nodes of the walk, by the child's position:
-// {from, to (node positions), kind, quantity, amount}. The quantity is what flowed: the
+// {from, to (node positions), kind, quantity, amount, unit}. The quantity is what flowed: the
 // child's for a split, the input's (the parent's) for a merge or a transformation.
 void TraceWriteEdges(const Lineage& g, const chain::UnitScales& units, JsonWriter* w) {
   w->BeginArray();
@@ -163,7 +163,7 @@ void TraceWriteEdges(const Lineage& g, const chain::UnitScales& units, JsonWrite
           .Field("to", uint64_t{to})
           .Field("kind", TraceEdgeKind(parent.status));
       TraceWriteQuantity(units, flowed.quantity, flowed.unit, w);
-      w->EndObject();
+      w->Field("unit", flowed.unit).EndObject();
     }
   }
   w->EndArray();

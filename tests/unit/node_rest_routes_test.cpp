@@ -273,11 +273,11 @@ TEST_F(RestRoutesTest, TraceBackAndForward) {
   const Json& edges = back.json["edges"];
   ASSERT_EQ(edges.size(), 3u);
   EXPECT_EQ(edges[0], Json::parse(R"({"from": 1, "to": 0, "kind": "merge", "quantity": 400,
-                                      "amount": "0.400"})"));
+                                      "amount": "0.400", "unit": "kg"})"));
   EXPECT_EQ(edges[1], Json::parse(R"({"from": 2, "to": 0, "kind": "merge", "quantity": 500,
-                                      "amount": "0.500"})"));
+                                      "amount": "0.500", "unit": "kg"})"));
   EXPECT_EQ(edges[2], Json::parse(R"({"from": 3, "to": 1, "kind": "split", "quantity": 400,
-                                      "amount": "0.400"})"));
+                                      "amount": "0.400", "unit": "kg"})"));
 
   Reply shallow = Get("/v1/assets/" + pallet_.ToHex() + "/trace?max_depth=1");
   EXPECT_EQ(shallow.json["nodes"].size(), 3u);
