@@ -418,16 +418,28 @@
 
   // ---- lineage graph ----------------------------------------------------------------------
 
-  // Merges the back and forward traces: layer = -depth going back, +depth going forward.
+  // Merges the back and forward traces: layer = -depth going back, +depth going forward. A
+  // trace names assets in its edges by their position in its nodes, and parties by their
+  // position in its parties (docs/API.md "The trace"); the model names both by id.
   function lineageModel(rootId, back, fwd) {
     const nodes = new Map();
     const edges = new Map();
     for (const [trace, sign] of [[back, -1], [fwd, 1]]) {
       if (!trace) continue;
-      for (const n of trace.nodes || []) {
-        if (!nodes.has(n.asset)) nodes.set(n.asset, Object.assign({layer: sign * n.depth}, n));
+      const list = trace.nodes || [];
+      const parties = trace.parties || [];
+      for (const n of list) {
+        if (nodes.has(n.asset)) continue;
+        const party = parties[n.custodian] || {};
+        nodes.set(n.asset, Object.assign({}, n, {layer: sign * n.depth, custodian: party.address,
+                                                 custodian_party: party}));
       }
-      for (const e of trace.edges || []) edges.set(e.from + ">" + e.to, e);
+      for (const e of trace.edges || []) {
+        const from = list[e.from], to = list[e.to];
+        if (!from || !to) continue;
+        edges.set(from.asset + ">" + to.asset,
+                  Object.assign({}, e, {from: from.asset, to: to.asset, height: to.created_height}));
+      }
     }
     const list = [...edges.values()].filter((e) => nodes.has(e.from) && nodes.has(e.to));
     return {nodes, edges: list, truncated: Boolean((back && back.truncated) || (fwd && fwd.truncated))};

@@ -1,7 +1,6 @@
 // The EPCIS loader (the events of an asset or of its lineage, through a reader) and the route
 // GET /v1/assets/{id}/epcis.
 #include <algorithm>
-#include <set>
 #include <tuple>
 #include <variant>
 #include <utility>
@@ -9,6 +8,7 @@
 #include "consensus/params.h"
 #include "consensus/read_snapshot.h"
 #include "node/rest/epcis.h"
+#include "node/rest/lineage.h"
 #include "node/rest/route_util.h"
 
 namespace waybill::node {
@@ -25,29 +25,8 @@ constexpr uint32_t kEpcisPage = 1000;
 // read besides the mapped ones; past this they are named without their metadata.
 constexpr size_t kEpcisMaxNamedAssets = 4 * kEpcisMaxAssets;
 
-struct EpcisMapped {
-  Asset asset;
-  uint32_t depth = 0;  // hops back from the requested asset
-};
-
-// The requested asset and (lineage) its ancestors, breadth first; false if the bound stopped it.
-chain::Result<bool> EpcisCollectAssets(const EpcisReader& reader, bool lineage,
-                                       std::vector<EpcisMapped>* order) {
-  std::set<Hash256> seen = {order->front().asset.id};
-  for (size_t i = 0; lineage && i < order->size(); ++i) {
-    const std::vector<Hash256> parents = (*order)[i].asset.parents;
-    const uint32_t depth = (*order)[i].depth + 1;
-    for (const Hash256& parent : parents) {
-      if (!seen.insert(parent).second) continue;
-      if (order->size() >= kEpcisMaxAssets) return false;
-      auto a = reader.get_asset(parent);
-      if (!a.ok()) return a.status();
-      if (!*a) continue;  // cannot happen on a consistent chain; nothing to map then
-      order->push_back({std::move(**a), depth});
-    }
-  }
-  return true;
-}
+// An asset whose events are mapped: the requested one (depth 0) or an ancestor.
+using EpcisMapped = LineageNode;
 
 // Every event of the mapped assets, at most kEpcisMaxEvents; false if the bound stopped it.
 chain::Result<bool> EpcisCollectEvents(const EpcisReader& reader,
@@ -141,15 +120,17 @@ chain::Result<std::optional<EpcisInput>> LoadEpcisInput(const EpcisReader& reade
   auto root = reader.get_asset(asset);
   if (!root.ok()) return root.status();
   if (!*root) return std::optional<EpcisInput>();
-  std::vector<EpcisMapped> order = {{std::move(**root), 0}};
-  auto all_assets = EpcisCollectAssets(reader, lineage, &order);
-  if (!all_assets.ok()) return all_assets.status();
+  // Without lineage, the walk stops at depth 0: the asset alone.
+  const LineageLimits limits{lineage ? UINT32_MAX : 0, kEpcisMaxAssets};
+  auto walk = WalkLineage(std::move(**root), LineageDirection::kBack, limits, reader.get_asset);
+  if (!walk.ok()) return walk.status();
+  std::vector<EpcisMapped>& order = walk->nodes;
   std::vector<std::pair<uint32_t, AssetEvent>> events;
   auto all_events = EpcisCollectEvents(reader, order, &events);
   if (!all_events.ok()) return all_events.status();
 
   EpcisInput in;
-  in.truncated = !*all_assets || !*all_events;
+  in.truncated = walk->truncated || !*all_events;
   for (EpcisMapped& m : order) in.assets.emplace(m.asset.id, std::move(m.asset));
   // By height; within a block, older assets (created earlier, further back) first, then
   // each asset's events in sequence: a parent's events before its children's.

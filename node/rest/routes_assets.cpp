@@ -1,14 +1,12 @@
 // GET /v1/assets/{id} (the asset, its origins and the attestations of its whole ancestry) and
 // GET /v1/assets/{id}/history (its events, a page at a time).
-#include <deque>
 #include <optional>
-#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "chain/quantity.h"
-
+#include "node/rest/lineage.h"
 #include "node/rest/route_util.h"
 #include "node/rest/routes.h"
 #include "node/rpc/json_convert.h"
@@ -37,24 +35,14 @@ struct AssetAncestor {
 // smallest hop; truncated past kAssetMaxAncestors.
 RestOr<std::vector<AssetAncestor>> AssetAncestry(const consensus::ReadSnapshot& snap,
                                                  chain::Asset self, bool* truncated) {
+  auto walk = WalkLineage(std::move(self), LineageDirection::kBack,
+                          LineageLimits{UINT32_MAX, kAssetMaxAncestors},
+                          [&snap](const Hash256& id) { return snap.GetAsset(id); });
+  if (!walk.ok()) return RestInternalError(walk.status());
+  if (walk->truncated) *truncated = true;
   std::vector<AssetAncestor> out;
-  std::set<Hash256> seen{self.id};
-  out.push_back({std::move(self), 0});
-  for (size_t i = 0; i < out.size(); ++i) {
-    std::vector<Hash256> parents = out[i].asset.parents;
-    const uint32_t hop = out[i].hop + 1;
-    for (const Hash256& parent : parents) {
-      if (!seen.insert(parent).second) continue;
-      if (out.size() >= kAssetMaxAncestors) {
-        *truncated = true;
-        return out;
-      }
-      auto asset = snap.GetAsset(parent);
-      if (!asset.ok()) return RestInternalError(asset.status());
-      if (!*asset) continue;  // the state never drops an asset; nothing to show if it did
-      out.push_back({std::move(**asset), hop});
-    }
-  }
+  out.reserve(walk->nodes.size());
+  for (LineageNode& n : walk->nodes) out.push_back({std::move(n.asset), n.depth});
   return out;
 }
 

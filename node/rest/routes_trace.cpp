@@ -1,13 +1,20 @@
 // GET /v1/assets/{id}/trace?direction=back|forward&max_depth=N: the lineage DAG through every
-// split, merge and transformation, breadth first from the asset.
+// split, merge and transformation, breadth first from the asset, in the compact form of
+// docs/API.md "The trace": each asset once, each event once (inside its asset, without the
+// fields /history has), each party once (nodes and events name it by its index).
+//
+// The reply is written with JsonWriter in one pass over the walk: no tree of values.
 #include <algorithm>
-#include <map>
+#include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "chain/bech32.h"
+#include "node/rest/lineage.h"
 #include "node/rest/route_util.h"
 #include "node/rest/routes.h"
-#include "node/rpc/json_convert.h"
+#include "node/rpc/json_writer.h"
 
 namespace waybill::node {
 namespace {
@@ -22,18 +29,6 @@ constexpr size_t kTraceMaxNodes = 5000;
 constexpr uint32_t kTraceMaxEventsPerNode = 1000;
 constexpr size_t kTraceMaxEvents = 20000;
 
-struct TraceNode {
-  chain::Asset asset;
-  uint32_t depth = 0;
-};
-
-struct TraceGraph {
-  std::vector<TraceNode> nodes;
-  std::map<Hash256, size_t> index;  // asset id -> position in nodes
-  RestJson edges = RestJson::array();
-  bool truncated = false;
-};
-
 const char* TraceEdgeKind(chain::AssetStatus parent_status) {
   switch (parent_status) {
     case chain::AssetStatus::kSplit:
@@ -45,72 +40,133 @@ const char* TraceEdgeKind(chain::AssetStatus parent_status) {
   }
 }
 
-// The edge parent -> child: created by the child's creating tx; the quantity that flowed is
-// the child's for a split, the input's (parent's) for a merge or a transformation.
-RestJson TraceEdge(const consensus::ReadSnapshot& snap, const chain::Asset& parent,
-                   const chain::Asset& child) {
-  const bool split = parent.status == chain::AssetStatus::kSplit;
-  const chain::Asset& flowed = split ? child : parent;
-  RestJson q = AssetToJson(flowed, RestHrp(snap), snap.params().units);
-  return {{"from", parent.id.ToHex()},
-          {"to", child.id.ToHex()},
-          {"kind", TraceEdgeKind(parent.status)},
-          {"txid", child.created_tx.ToHex()},
-          {"height", child.created_height},
-          {"quantity", q["quantity"]},
-          {"amount", q["amount"]},
-          {"unit", q["unit"]}};
+// The accounts a reply names, in the order they first appear: nodes and events carry the
+// position, the reply's "parties" the address and the party summary once.
+class TraceParties {
+ public:
+  size_t IndexOf(const chain::AccountId& id) {
+    auto [it, added] = index_.emplace(id, order_.size());
+    if (added) order_.push_back(id);
+    return it->second;
+  }
+
+  // [{address, name, role, endorsed_by, label}]: the address and PartyDirectory's summary.
+  void Write(const std::string& hrp, PartyDirectory* directory, JsonWriter* w) const {
+    w->BeginArray();
+    for (const chain::AccountId& id : order_) {
+      w->BeginObject().Field("address", chain::bech32::EncodeAddress(hrp, id));
+      const Json summary = directory->Summary(id);
+      for (auto it = summary.begin(); it != summary.end(); ++it) {
+        w->Key(it.key()).Raw(it.value().dump(-1, ' ', false, Json::error_handler_t::replace));
+      }
+      w->EndObject();
+    }
+    w->EndArray();
+  }
+
+ private:
+  std::unordered_map<chain::AccountId, size_t, chain::Hash256Hasher> index_;
+  std::vector<chain::AccountId> order_;
+};
+
+// quantity and amount (the decimal with the unit's scale) of q.
+void TraceWriteQuantity(const chain::UnitScales& units, chain::Quantity q, const std::string& unit,
+                        JsonWriter* w) {
+  w->Field("quantity", uint64_t{q}).Field("amount",
+                                          chain::FormatScaled(q, chain::ScaleOf(units, unit)));
 }
 
-// Visits the graph breadth first. A neighbour past kTraceMaxNodes is left out (truncated),
-// and so is its edge.
-chain::Status TraceWalk(const consensus::ReadSnapshot& snap, bool back, uint32_t max_depth,
-                        TraceGraph* g) {
-  for (size_t i = 0; i < g->nodes.size(); ++i) {
-    if (g->nodes[i].depth >= max_depth) continue;
-    const chain::Asset here = g->nodes[i].asset;
-    const uint32_t depth = g->nodes[i].depth + 1;
-    for (const Hash256& next : back ? here.parents : here.children) {
-      auto found = g->index.find(next);
-      if (found == g->index.end()) {
-        if (g->nodes.size() >= kTraceMaxNodes) {
-          g->truncated = true;
-          continue;
-        }
-        auto asset = snap.GetAsset(next);
-        if (!asset.ok()) return asset.status();
-        if (!*asset) continue;
-        found = g->index.emplace(next, g->nodes.size()).first;
-        g->nodes.push_back({std::move(**asset), depth});
-      }
-      const chain::Asset& other = g->nodes[found->second].asset;
-      g->edges.push_back(back ? TraceEdge(snap, other, here) : TraceEdge(snap, here, other));
+// As json_convert's MetadataToJson: published {key, value}, committed {key, commitment}.
+void TraceWriteMetadata(const std::vector<chain::MetadataEntry>& metadata, JsonWriter* w) {
+  w->BeginArray();
+  for (const chain::MetadataEntry& e : metadata) {
+    w->BeginObject().Field("key", e.key);
+    if (e.kind == chain::MetaKind::kCommitted) {
+      w->Field("commitment", e.commitment.ToHex());
+    } else {
+      w->Field("value", e.value);
+    }
+    w->EndObject();
+  }
+  w->EndArray();
+}
+
+// {type, height, time, actor, counterparty (transfer), claim, value, document (attest)}.
+void TraceWriteEvent(const chain::AssetEvent& e, TraceParties* parties, JsonWriter* w) {
+  w->BeginObject()
+      .Field("type", chain::EventTypeName(e.type))
+      .Field("height", e.height)
+      .Field("time", e.time)
+      .Field("actor", uint64_t{parties->IndexOf(e.actor)});
+  if (!e.counterparty.IsZero()) {
+    w->Field("counterparty", uint64_t{parties->IndexOf(e.counterparty)});
+  }
+  if (e.type == chain::EventType::kAttest) {
+    w->Field("claim", e.claim).Field("value", e.value).Key("document");
+    if (e.document.IsZero()) {
+      w->Null();
+    } else {
+      w->String(e.document.ToHex());
     }
   }
+  w->EndObject();
+}
+
+struct TraceWriteState {
+  const consensus::ReadSnapshot& snap;
+  TraceParties parties;
+  size_t events_left = kTraceMaxEvents;
+  bool truncated = false;
+};
+
+// One node with its first events (at most kTraceMaxEventsPerNode, and what is left of
+// kTraceMaxEvents).
+chain::Status TraceWriteNode(const LineageNode& n, TraceWriteState* s, JsonWriter* w) {
+  const chain::Asset& a = n.asset;
+  w->BeginObject().Field("asset", a.id.ToHex()).Field("depth", n.depth);
+  w->Field("status", chain::AssetStatusName(a.status));
+  TraceWriteQuantity(s->snap.params().units, a.quantity, a.unit, w);
+  w->Field("unit", a.unit).Key("metadata");
+  TraceWriteMetadata(a.metadata, w);
+  w->Field("custodian", uint64_t{s->parties.IndexOf(a.custodian)})
+      .Field("created_height", a.created_height)
+      .Field("event_count", a.event_count)
+      .Key("events")
+      .BeginArray();
+  const uint32_t want = static_cast<uint32_t>(
+      std::min<size_t>({kTraceMaxEventsPerNode, s->events_left, a.event_count}));
+  if (a.event_count > want) s->truncated = true;
+  if (want > 0) {
+    auto read = s->snap.GetAssetEvents(a.id, 0, want);
+    if (!read.ok()) return read.status();
+    for (const chain::AssetEvent& e : *read) TraceWriteEvent(e, &s->parties, w);
+    s->events_left -= read->size();
+  }
+  w->EndArray().EndObject();
   return chain::Status::Ok();
 }
 
-RestOr<RestJson> TraceNodeJson(const consensus::ReadSnapshot& snap, PartyDirectory* parties,
-                               const TraceNode& n, size_t* events_left, bool* truncated) {
-  RestJson full = AssetToJson(n.asset, RestHrp(snap), snap.params().units);
-  RestJson j = {{"asset", full["asset"]},       {"depth", n.depth},
-                {"status", full["status"]},     {"quantity", full["quantity"]},
-                {"amount", full["amount"]},     {"unit", full["unit"]},
-                {"metadata", full["metadata"]}, {"issuer", full["issuer"]},
-                {"custodian", full["custodian"]}};
-  parties->Annotate(&j, "custodian", n.asset.custodian);
-  const uint32_t want =
-      static_cast<uint32_t>(std::min<size_t>(kTraceMaxEventsPerNode, *events_left));
-  if (n.asset.event_count > want) *truncated = true;
-  RestJson events = RestJson::array();
-  if (want > 0) {
-    auto read = snap.GetAssetEvents(n.asset.id, 0, want);
-    if (!read.ok()) return RestInternalError(read.status());
-    for (const chain::AssetEvent& e : *read) events.push_back(EventToJson(e, RestHrp(snap)));
-    *events_left -= read->size();
+// Every parent -> child link between two nodes of the walk, by the child's position:
+// {from, to (node positions), kind, quantity, amount, unit}. The quantity is what flowed: the
+// child's for a split, the input's (the parent's) for a merge or a transformation.
+void TraceWriteEdges(const Lineage& g, const chain::UnitScales& units, JsonWriter* w) {
+  w->BeginArray();
+  for (size_t to = 0; to < g.nodes.size(); ++to) {
+    const chain::Asset& child = g.nodes[to].asset;
+    for (const Hash256& parent_id : child.parents) {
+      auto from = g.index.find(parent_id);
+      if (from == g.index.end()) continue;
+      const chain::Asset& parent = g.nodes[from->second].asset;
+      const chain::Asset& flowed = parent.status == chain::AssetStatus::kSplit ? child : parent;
+      w->BeginObject()
+          .Field("from", uint64_t{from->second})
+          .Field("to", uint64_t{to})
+          .Field("kind", TraceEdgeKind(parent.status));
+      TraceWriteQuantity(units, flowed.quantity, flowed.unit, w);
+      w->Field("unit", flowed.unit).EndObject();
+    }
   }
-  j["events"] = std::move(events);
-  return j;
+  w->EndArray();
 }
 
 HttpResponse TraceRoute(const RestContext& ctx, const RestRequest& req) {
@@ -125,28 +181,40 @@ HttpResponse TraceRoute(const RestContext& ctx, const RestRequest& req) {
   auto snap = RestSnapshot(ctx);
   auto root = RestLoadAsset(*snap, std::get<Hash256>(id));
   if (auto* bad = std::get_if<HttpResponse>(&root)) return std::move(*bad);
-  TraceGraph g;
-  g.index.emplace(std::get<Hash256>(id), 0);
-  g.nodes.push_back({std::move(std::get<chain::Asset>(root)), 0});
-  chain::Status walked =
-      TraceWalk(*snap, direction == "back", std::get<uint32_t>(max_depth), &g);
-  if (!walked.ok()) return RestInternalError(walked);
-  PartyDirectory parties = RestParties(snap);
-  RestJson nodes = RestJson::array();
-  size_t events_left = kTraceMaxEvents;
-  for (const TraceNode& n : g.nodes) {
-    auto j = TraceNodeJson(*snap, &parties, n, &events_left, &g.truncated);
-    if (auto* bad = std::get_if<HttpResponse>(&j)) return std::move(*bad);
-    nodes.push_back(std::move(std::get<RestJson>(j)));
+  const LineageLimits limits{std::get<uint32_t>(max_depth), kTraceMaxNodes};
+  auto walk = WalkLineage(
+      std::move(std::get<chain::Asset>(root)),
+      direction == "back" ? LineageDirection::kBack : LineageDirection::kForward, limits,
+      [&snap](const Hash256& a) { return snap->GetAsset(a); });
+  if (!walk.ok()) return RestInternalError(walk.status());
+  const Lineage& g = *walk;
+
+  // About 250 bytes a node with its one or two events and its edge.
+  JsonWriter w(512 + 256 * g.nodes.size());
+  w.BeginObject()
+      .Field("root", std::get<Hash256>(id).ToHex())
+      .Field("direction", direction)
+      .Field("max_depth", limits.max_depth);
+  w.Key("limits")
+      .BeginObject()
+      .Field("nodes", uint64_t{kTraceMaxNodes})
+      .Field("events_per_node", kTraceMaxEventsPerNode)
+      .Field("events", uint64_t{kTraceMaxEvents})
+      .EndObject();
+  TraceWriteState state{*snap, {}};
+  w.Key("nodes").BeginArray();
+  for (const LineageNode& n : g.nodes) {
+    chain::Status s = TraceWriteNode(n, &state, &w);
+    if (!s.ok()) return RestInternalError(s);
   }
-  if (!parties.status().ok()) return RestInternalError(parties.status());
-  RestJson body = {{"root", std::get<Hash256>(id).ToHex()},
-                   {"direction", direction},
-                   {"max_depth", std::get<uint32_t>(max_depth)},
-                   {"truncated", g.truncated},
-                   {"nodes", std::move(nodes)},
-                   {"edges", std::move(g.edges)}};
-  return JsonReply(req, body, CachePolicy::kShort);
+  w.EndArray().Key("edges");
+  TraceWriteEdges(g, snap->params().units, &w);
+  PartyDirectory directory = RestParties(snap);
+  w.Key("parties");
+  state.parties.Write(RestHrp(*snap), &directory, &w);
+  if (!directory.status().ok()) return RestInternalError(directory.status());
+  w.Field("truncated", g.truncated || state.truncated).EndObject();
+  return JsonReply(req, w.Take(), CachePolicy::kShort);
 }
 
 }  // namespace

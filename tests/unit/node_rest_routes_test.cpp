@@ -225,38 +225,83 @@ TEST_F(RestRoutesTest, HistoryPageDeepEnoughIsImmutable) {
 TEST_F(RestRoutesTest, TraceBackAndForward) {
   Reply back = Get("/v1/assets/" + pallet_.ToHex() + "/trace");
   ASSERT_EQ(back.status, 200) << back.body;
+  EXPECT_EQ(back.Header("Cache-Control"), "public, max-age=5");
+  EXPECT_EQ(back.json["root"], pallet_.ToHex());
   EXPECT_EQ(back.json["direction"], "back");
   EXPECT_EQ(back.json["max_depth"], 64);
   EXPECT_EQ(back.json["truncated"], false);
-  EXPECT_EQ(back.json["nodes"].size(), 4u);  // pallet, b, lot2, lot
-  EXPECT_EQ(back.json["edges"].size(), 3u);
-  bool saw_split = false, saw_merge = false;
-  for (const Json& e : back.json["edges"]) {
-    if (e["kind"] == "split") {
-      saw_split = true;
-      EXPECT_EQ(e["from"], lot_.ToHex());
-      EXPECT_EQ(e["to"], b_.ToHex());
-      EXPECT_EQ(e["quantity"], 400);  // the child's
-    }
-    if (e["kind"] == "merge" && e["from"] == lot2_.ToHex()) {
-      saw_merge = true;
-      EXPECT_EQ(e["quantity"], 500);  // the input's
-      EXPECT_EQ(e["amount"], "0.500");
-    }
+  EXPECT_EQ(back.json["limits"],
+            Json::parse(R"({"nodes": 5000, "events_per_node": 1000, "events": 20000})"));
+  const Json& nodes = back.json["nodes"];
+  const Json& parties = back.json["parties"];
+  ASSERT_EQ(nodes.size(), 4u);  // pallet, then b and lot2 (in the merge's order), then lot
+  EXPECT_EQ(nodes[0]["asset"], pallet_.ToHex());
+  EXPECT_EQ(nodes[0]["depth"], 0);
+  EXPECT_EQ(nodes[1]["asset"], b_.ToHex());
+  EXPECT_EQ(nodes[2]["asset"], lot2_.ToHex());
+  EXPECT_EQ(nodes[3]["asset"], lot_.ToHex());
+  EXPECT_EQ(nodes[3]["depth"], 2);
+  // lot: issued (key 0), attested (key 1), split; parties are named once, by position.
+  const Json& lot = nodes[3];
+  EXPECT_EQ(lot["status"], "split");
+  EXPECT_EQ(lot["quantity"], 1000);
+  EXPECT_EQ(lot["amount"], "1.000");
+  EXPECT_EQ(lot["unit"], "kg");
+  EXPECT_EQ(lot["metadata"][1], Json::parse(R"({"key": "lot", "value": "L1"})"));
+  EXPECT_EQ(lot["event_count"], 3);
+  ASSERT_EQ(lot["events"].size(), 3u);
+  EXPECT_EQ(lot["events"][0]["type"], "issue");
+  const Json& attest = lot["events"][1];
+  EXPECT_EQ(attest["type"], "attest");
+  EXPECT_EQ(attest["claim"], "organic");
+  EXPECT_EQ(attest["value"], "EU-BIO-01");
+  EXPECT_EQ(attest["document"], nullptr);
+  EXPECT_EQ(attest["height"], 2);
+  const std::string hrp = params_.address_prefix;
+  EXPECT_EQ(parties.at(attest["actor"].get<size_t>())["address"],
+            chain::bech32::EncodeAddress(hrp, Id(1)));
+  EXPECT_EQ(parties.at(lot["custodian"].get<size_t>())["address"],
+            chain::bech32::EncodeAddress(hrp, Id(0)));
+  std::set<std::string> addresses;
+  for (const Json& p : parties) {
+    EXPECT_TRUE(p.contains("name") && p.contains("role") && p.contains("label")) << p;
+    EXPECT_TRUE(addresses.insert(p["address"].get<std::string>()).second) << "named twice";
   }
-  EXPECT_TRUE(saw_split && saw_merge);
+  EXPECT_EQ(addresses.size(), 2u);  // keys 0 and 1
+  // Edges name nodes by position: lot -> b (split: the child's 400), b and lot2 -> pallet
+  // (merge: each input's quantity).
+  const Json& edges = back.json["edges"];
+  ASSERT_EQ(edges.size(), 3u);
+  EXPECT_EQ(edges[0], Json::parse(R"({"from": 1, "to": 0, "kind": "merge", "quantity": 400,
+                                      "amount": "0.400", "unit": "kg"})"));
+  EXPECT_EQ(edges[1], Json::parse(R"({"from": 2, "to": 0, "kind": "merge", "quantity": 500,
+                                      "amount": "0.500", "unit": "kg"})"));
+  EXPECT_EQ(edges[2], Json::parse(R"({"from": 3, "to": 1, "kind": "split", "quantity": 400,
+                                      "amount": "0.400", "unit": "kg"})"));
+
   Reply shallow = Get("/v1/assets/" + pallet_.ToHex() + "/trace?max_depth=1");
   EXPECT_EQ(shallow.json["nodes"].size(), 3u);
+  EXPECT_EQ(shallow.json["edges"].size(), 2u);
+  EXPECT_EQ(shallow.json["truncated"], false);
   Reply fwd = Get("/v1/assets/" + lot_.ToHex() + "/trace?direction=forward");
-  EXPECT_EQ(fwd.json["nodes"].size(), 4u);  // lot, a, b, pallet
-  for (const Json& n : fwd.json["nodes"]) {
-    if (n["asset"] == lot_.ToHex()) {
-      EXPECT_EQ(n["events"].size(), 3u);
-    }
-  }
+  ASSERT_EQ(fwd.json["nodes"].size(), 4u);  // lot, a, b, pallet
+  EXPECT_EQ(fwd.json["nodes"][3]["asset"], pallet_.ToHex());
+  EXPECT_EQ(fwd.json["nodes"][3]["depth"], 2);
+  EXPECT_EQ(fwd.json["nodes"][0]["events"].size(), 3u);
+  // The transfer of a names its new custodian (key 2).
+  const Json& a_events = fwd.json["nodes"][1]["events"];
+  ASSERT_EQ(a_events.size(), 2u);
+  EXPECT_EQ(a_events[1]["type"], "transfer");
+  EXPECT_EQ(fwd.json["parties"].at(a_events[1]["counterparty"].get<size_t>())["address"],
+            chain::bech32::EncodeAddress(hrp, Id(2)));
+  EXPECT_EQ(fwd.json["edges"].size(), 3u);  // lot -> a, lot -> b, b -> pallet (not lot2's)
+
   EXPECT_EQ(Get("/v1/assets/" + lot_.ToHex() + "/trace?direction=sideways").status, 400);
   EXPECT_EQ(Get("/v1/assets/" + lot_.ToHex() + "/trace?max_depth=1001").status, 400);
   EXPECT_EQ(Get("/v1/assets/" + lot_.ToHex() + "/trace?max_depth=-1").status, 400);
+  EXPECT_EQ(Get("/v1/assets/" + lot_.ToHex() + "/trace?max_depth=x").status, 400);
+  EXPECT_EQ(Get("/v1/assets/" + lot_.ToHex().substr(1) + "/trace").status, 400);
+  EXPECT_EQ(Get("/v1/assets/" + lot_.ToHex() + "/trace?max_depth=0").json["nodes"].size(), 1u);
 }
 
 TEST_F(RestRoutesTest, TxsBlocksAccountsStatus) {
