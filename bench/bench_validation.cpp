@@ -7,10 +7,13 @@
 // N blocks of T signed transfers each (every funded account sends one per block) without
 // connecting them. With --op issue each tx is instead an asset.issue with gtin and lot
 // metadata (the work of the custody and metadata indexes: docs/BENCHMARKS.md, "Index
-// maintenance"). It then times Chainstate::ProcessBlock of each block (header and content
-// checks, storing the block, signature checks on verify_threads = V workers joined by the
-// calling thread, the state transition, undo data and the synced LevelDB commit) on two
-// chainstates, alternating block by block so that both see the same machine:
+// maintenance"); then the same blocks are also built with the two entries committed (kind 1:
+// about the same bytes, not indexed), connected warm on a fourth chainstate in turns with the
+// warm one: the ratio of the two warm connects is what the metadata index adds. It then times
+// Chainstate::ProcessBlock of each block (header and content checks, storing the block, signature
+// checks on verify_threads = V workers joined by the calling thread, the state transition, undo
+// data and the synced LevelDB commit) on two chainstates, alternating block by block so that both
+// see the same machine:
 //   cold: has a signature cache, as the node does, but it holds none of these signatures;
 //   warm: every signature of every block was verified and put in its cache beforehand, as
 //         Mempool::Accept does when the txs arrive before their block.
@@ -28,11 +31,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "bench_chain.h"
 #include "chain/block.h"
 #include "chain/hash.h"
 #include "chain/merkle.h"
@@ -46,8 +51,6 @@
 #include "consensus/sig_check_pool.h"
 #include "consensus/state_transition.h"
 #include "node/params/genesis.h"
-
-#include "bench_chain.h"
 
 namespace {
 
@@ -91,8 +94,8 @@ int main(int argc, char** argv) {
   bool issue_ops = false;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
-    if (flag == "--op" && (std::string(argv[i + 1]) == "issue" ||
-                           std::string(argv[i + 1]) == "transfer")) {
+    if (flag == "--op" &&
+        (std::string(argv[i + 1]) == "issue" || std::string(argv[i + 1]) == "transfer")) {
       issue_ops = std::string(argv[i + 1]) == "issue";
       continue;
     }
@@ -120,11 +123,15 @@ int main(int argc, char** argv) {
   auto cold = OpenChain(base / "cold", params, threads, cold_cache);
   auto warm = OpenChain(base / "warm", params, threads, warm_cache);
   auto split = OpenChain(base / "breakdown", params, threads);
+  // --op issue: warm, on blocks of issues whose entries are committed (no metadata index keys).
+  auto bare_cache = std::make_shared<chain::SignatureCache>(
+      std::max<size_t>(chain::SignatureCache::kDefaultMaxEntries, size_t(blocks) * txs_per_block));
+  auto bare = issue_ops ? OpenChain(base / "bare", params, threads, bare_cache) : nullptr;
   const chain::AccountId miner = KeyFrom(chain::Sha256Hash(chain::ByteSpan())).PublicKey();
 
   // Setup: the dev keys fund txs_per_block senders.
-  std::printf("bench_validation: %d blocks of %d %s, verify_threads %zu\n", blocks,
-              txs_per_block, issue_ops ? "asset issues (gtin, lot)" : "transfers", threads);
+  std::printf("bench_validation: %d blocks of %d %s, verify_threads %zu\n", blocks, txs_per_block,
+              issue_ops ? "asset issues (gtin, lot)" : "transfers", threads);
   std::printf("setup: keys, funding block, signing %d txs ...\n", blocks * txs_per_block);
   std::fflush(stdout);
   std::vector<chain::SecretKey> senders;
@@ -156,49 +163,69 @@ int main(int argc, char** argv) {
   Connect(cold.get(), Decode(params, setup));
   Connect(warm.get(), Decode(params, setup));
   Connect(split.get(), Decode(params, setup));
+  if (bare) Connect(bare.get(), Decode(params, setup));
 
   // The blocks to validate, built on the setup block without connecting them.
-  std::vector<chain::Bytes> block_bytes;
-  chain::Hash256 prev = cold->Tip().id;
-  uint32_t prev_time = t0;
-  for (int b = 0; b < blocks; ++b) {
-    std::vector<chain::Transaction> txs;
-    txs.reserve(txs_per_block);
-    for (int i = 0; i < txs_per_block; ++i) {
-      chain::Transaction tx;
-      tx.chain_id = params.chain_id();
-      tx.sender = sender_ids[i];
-      tx.nonce = static_cast<uint64_t>(b);
-      tx.fee = 1000;
-      if (issue_ops) {
-        // A GS1-like GTIN shared by 100 issues, and a lot of its own: the metadata index gets
-        // two keys per tx.
-        tx.op = chain::AssetIssueOp{
-            1000, "kg",
-            {{"gtin", "0950600013" + std::to_string(4000 + i % 100)},
-             {"lot", "L" + std::to_string(b) + "-" + std::to_string(i)}},
-            {}};
-      } else {
-        tx.op = chain::TransferOp{sender_ids[(i + 1) % txs_per_block], chain::kCoin};
+  auto build_blocks = [&](bool with_index) {
+    std::vector<chain::Bytes> block_bytes;
+    chain::Hash256 prev = cold->Tip().id;
+    uint32_t prev_time = t0;
+    for (int b = 0; b < blocks; ++b) {
+      std::vector<chain::Transaction> txs;
+      txs.reserve(txs_per_block);
+      for (int i = 0; i < txs_per_block; ++i) {
+        chain::Transaction tx;
+        tx.chain_id = params.chain_id();
+        tx.sender = sender_ids[i];
+        tx.nonce = static_cast<uint64_t>(b);
+        tx.fee = 1000;
+        if (issue_ops) {
+          // A GS1-like GTIN shared by 100 issues, and a lot of its own: the metadata index gets
+          // two keys per tx.
+          chain::AssetIssueOp op{1000, "kg", {}, {}};
+          op.metadata = {{"gtin", "0950600013" + std::to_string(4000 + i % 100)},
+                         {"lot", "L" + std::to_string(b) + "-" + std::to_string(i)}};
+          if (!with_index) {
+            // The same entries committed (kind 1): about the same bytes in the tx and the record,
+            // and no index key.
+            for (chain::MetadataEntry& e : op.metadata) {
+              e.commitment =
+                  chain::MetaCommitment(chain::Sha256Hash(chain::ByteSpan()), e.key, e.value);
+              e.kind = chain::MetaKind::kCommitted;
+              e.value.clear();
+            }
+          }
+          tx.op = std::move(op);
+        } else {
+          tx.op = chain::TransferOp{sender_ids[(i + 1) % txs_per_block], chain::kCoin};
+        }
+        tx.Sign(senders[i]);
+        txs.push_back(std::move(tx));
       }
-      tx.Sign(senders[i]);
-      txs.push_back(std::move(tx));
+      block_bytes.push_back(MakeBlock(params, prev, static_cast<uint32_t>(b + 1), prev_time,
+                                      prev_time + 1, std::move(txs), miner));
+      prev = chain::DecodeBlock(block_bytes.back())->block.header.Id();
+      prev_time += 1;
     }
-    block_bytes.push_back(MakeBlock(params, prev, static_cast<uint32_t>(b + 1), prev_time,
-                                    prev_time + 1, std::move(txs), miner));
-    prev = chain::DecodeBlock(block_bytes.back())->block.header.Id();
-    prev_time += 1;
-  }
+    return block_bytes;
+  };
+  const std::vector<chain::Bytes> block_bytes = build_blocks(true);
+  const std::vector<chain::Bytes> bare_bytes =
+      bare ? build_blocks(false) : std::vector<chain::Bytes>();
 
-  // The warm chainstate's cache gets every signature, verified first, as Mempool::Accept
+  // The warm chainstates' caches get every signature, verified first, as Mempool::Accept
   // does for each tx it admits.
-  for (const chain::Bytes& bytes : block_bytes) {
-    for (const chain::Transaction& tx : Decode(params, bytes).block.txs) {
-      const chain::Hash256 msg = tx.SigHash();
-      if (!chain::VerifySchnorr(tx.sender, msg.span(), tx.signature)) Die("bad signature");
-      warm_cache->Insert(tx.sender, msg, tx.signature);
+  auto warm_up = [&](const std::vector<chain::Bytes>& all, chain::SignatureCache* cache) {
+    for (const chain::Bytes& bytes : all) {
+      for (const chain::Transaction& tx : Decode(params, bytes).block.txs) {
+        const chain::Hash256 msg = tx.SigHash();
+        if (!chain::VerifySchnorr(tx.sender, msg.span(), tx.signature)) Die("bad signature");
+        cache->Insert(tx.sender, msg, tx.signature);
+      }
     }
-  }
+  };
+  warm_up(block_bytes, warm_cache.get());
+  warm_up(bare_bytes, bare_cache.get());
 
   // The bound: raw BIP-340 verification on one core, over distinct signatures, measured before
   // and after the timed run (the best counts: the machine may be shared).
@@ -207,16 +234,22 @@ int main(int argc, char** argv) {
   const double verify_before = VerifyRate(first);
   const double all_cores_before = VerifyRate(first, cores);
 
-  // Cold and warm ProcessBlock of the same block, one after the other, taking turns to go
-  // first.
-  std::vector<double> cold_s, warm_s;
+  // Cold and warm ProcessBlock of the same block (and with --op issue, the warm one of the
+  // block with committed entries), one after the other, taking turns to go first.
+  std::vector<double> cold_s, warm_s, bare_s;
+  const int runs = bare ? 3 : 2;
   for (size_t b = 0; b < block_bytes.size(); ++b) {
     const chain::DecodedBlock block = Decode(params, block_bytes[b]);
-    for (int turn = 0; turn < 2; ++turn) {
-      const bool is_cold = (turn == 0) == (b % 2 == 0);
+    std::optional<chain::DecodedBlock> bare_block;
+    if (bare) bare_block = Decode(params, bare_bytes[b]);
+    for (int turn = 0; turn < runs; ++turn) {
+      const int which = static_cast<int>((turn + b) % runs);  // 0 cold, 1 warm, 2 bare
       const auto start = Clock::now();
-      Connect(is_cold ? cold.get() : warm.get(), block);
-      (is_cold ? cold_s : warm_s).push_back(Seconds(start));
+      Connect(which == 0   ? cold.get()
+              : which == 1 ? warm.get()
+                           : bare.get(),
+              which == 2 ? *bare_block : block);
+      (which == 0 ? cold_s : which == 1 ? warm_s : bare_s).push_back(Seconds(start));
     }
   }
   auto sum = [](const std::vector<double>& v) {
@@ -279,6 +312,14 @@ int main(int argc, char** argv) {
   std::printf("\n");
   per_block("cold", cold_s, tx_rate);
   per_block("warm", warm_s, warm_rate);
+  if (bare) {
+    per_block("warm, entries committed (not indexed),", bare_s,
+              blocks * txs_per_block / sum(bare_s));
+    std::printf(
+        "ratio warm published/committed entries (the metadata index's cost): %.3f "
+        "(goal <= 1.15)\n",
+        warm_total / sum(bare_s));
+  }
   std::printf("Schnorr verify, 1 core: %.0f/s; x %zu cores = bound %.0f/s\n", best_verify, cores,
               bound);
   std::printf("Schnorr verify on %zu threads at once: %.0f/s = %.3f of the bound\n", cores,
@@ -314,6 +355,7 @@ int main(int argc, char** argv) {
   cold.reset();
   warm.reset();
   split.reset();
+  bare.reset();
   std::filesystem::remove_all(base);
   return 0;
 }

@@ -534,5 +534,9 @@ bool IsStateKey(std::string_view key) {
          std::end(kStatePrefixes);
 }
 
+bool IsIndexKey(std::string_view key) {
+  return !key.empty() && (key.front() == kCustody || key.front() == kMetadata);
+}
+
 }  // namespace keys
 }  // namespace waybill::chain

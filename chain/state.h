@@ -240,6 +240,9 @@ inline constexpr char kStatePrefixes[] = {kAccount, kCustody,    kEvent,      kM
                                           kAsset,   kTxIndex,     kCorrection};
 // True for keys under one of kStatePrefixes.
 bool IsStateKey(std::string_view key);
+// True for the keys of the custody and metadata indexes ('c', 'g'): state keys that follow from
+// the asset records, so undo records leave them out (StateCache::MakeUndo, ApplyUndo).
+bool IsIndexKey(std::string_view key);
 }  // namespace keys
 
 }  // namespace waybill::chain

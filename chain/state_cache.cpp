@@ -93,13 +93,6 @@ void StateCache::Put(const std::string& key, Bytes value) {
 
 void StateCache::Delete(const std::string& key) { changes_.insert_or_assign(key, std::nullopt); }
 
-void StateCache::PutKnown(const std::string& key, std::optional<Bytes> value,
-                          std::optional<Bytes> known) {
-  // Unread and unwritten here, the key's value in this overlay's view is its value in the base.
-  if (!changes_.contains(key)) base_reads_.emplace(key, std::move(known));
-  changes_.insert_or_assign(key, std::move(value));
-}
-
 Result<Account> StateCache::GetAccount(const AccountId& id) const {
   const std::string key = keys::Account(id);
   Bytes value;
@@ -133,40 +126,52 @@ Result<std::optional<Asset>> StateCache::GetAsset(const Hash256& id) const {
 Status StateCache::PutAsset(const Asset& asset) {
   auto previous = GetAsset(asset.id);
   if (!previous.ok()) return previous.status();
-  const bool was_open = *previous && (*previous)->status == AssetStatus::kOpen;
-  const bool is_open = asset.status == AssetStatus::kOpen;
-  // The index keys' values before are known from the previous record (present and empty
-  // for its entries, absent for the others), so the undo data need not read them.
-  if (was_open && (!is_open || (*previous)->custodian != asset.custodian)) {
-    PutKnown(keys::Custody((*previous)->custodian, asset.id), std::nullopt, Bytes());
+  for (auto& [key, present] :
+       AssetIndexChanges(previous->has_value() ? &**previous : nullptr, &asset)) {
+    if (present) {
+      Put(key, Bytes());
+    } else {
+      Delete(key);
+    }
   }
-  if (is_open && (!was_open || (*previous)->custodian != asset.custodian)) {
-    PutKnown(keys::Custody(asset.custodian, asset.id), Bytes(), std::nullopt);
-  }
-  static const std::vector<MetadataEntry> kNone;
-  UpdateMetadataIndex(asset.id, *previous ? (*previous)->metadata : kNone, asset.metadata);
   Put(keys::Asset(asset.id), EncodeAsset(asset));
   return Status::Ok();
 }
 
-void StateCache::UpdateMetadataIndex(const Hash256& asset, const std::vector<MetadataEntry>& before,
-                                     const std::vector<MetadataEntry>& after) {
-  auto published_in = [](const std::vector<MetadataEntry>& entries, const MetadataEntry& e) {
-    return std::any_of(entries.begin(), entries.end(), [&](const MetadataEntry& other) {
-      return other.kind == MetaKind::kPublished && other.key == e.key && other.value == e.value;
-    });
+std::vector<std::pair<std::string, bool>> AssetIndexChanges(const Asset* before,
+                                                            const Asset* after) {
+  std::vector<std::pair<std::string, bool>> out;
+  const bool was_open = before && before->status == AssetStatus::kOpen;
+  const bool is_open = after && after->status == AssetStatus::kOpen;
+  if (was_open && (!is_open || before->custodian != after->custodian)) {
+    out.emplace_back(keys::Custody(before->custodian, before->id), false);
+  }
+  if (is_open && (!was_open || before->custodian != after->custodian)) {
+    out.emplace_back(keys::Custody(after->custodian, after->id), true);
+  }
+  auto published_in = [](const Asset* record, const MetadataEntry& e) {
+    return record && std::any_of(record->metadata.begin(), record->metadata.end(),
+                                 [&](const MetadataEntry& other) {
+                                   return other.kind == MetaKind::kPublished &&
+                                          other.key == e.key && other.value == e.value;
+                                 });
   };
   // Entries number at most kMaxMetadataEntries, so the quadratic checks stay small.
-  for (const MetadataEntry& e : before) {
-    if (e.kind == MetaKind::kPublished && !published_in(after, e)) {
-      PutKnown(keys::Metadata(e.key, e.value, asset), std::nullopt, Bytes());
+  if (before) {
+    for (const MetadataEntry& e : before->metadata) {
+      if (e.kind == MetaKind::kPublished && !published_in(after, e)) {
+        out.emplace_back(keys::Metadata(e.key, e.value, before->id), false);
+      }
     }
   }
-  for (const MetadataEntry& e : after) {
-    if (e.kind == MetaKind::kPublished && !published_in(before, e)) {
-      PutKnown(keys::Metadata(e.key, e.value, asset), Bytes(), std::nullopt);
+  if (after) {
+    for (const MetadataEntry& e : after->metadata) {
+      if (e.kind == MetaKind::kPublished && !published_in(before, e)) {
+        out.emplace_back(keys::Metadata(e.key, e.value, after->id), true);
+      }
     }
   }
+  return out;
 }
 
 namespace {
@@ -206,8 +211,7 @@ Result<std::optional<Endorsement>> StateCache::GetEndorsement(const AccountId& a
 }
 
 void StateCache::PutEndorsement(const AccountId& account, std::string_view role,
-                                const AccountId& registrar,
-                                const std::optional<Endorsement>& e) {
+                                const AccountId& registrar, const std::optional<Endorsement>& e) {
   const std::string key = keys::Endorsement(account, role, registrar);
   if (e) {
     Put(key, EncodeEndorsement(*e));
@@ -241,6 +245,7 @@ Result<UndoRecord> StateCache::MakeUndo() const {
   UndoRecord undo;
   undo.entries.reserve(changes_.size());
   for (const auto& [key, unused] : changes_) {
+    if (keys::IsIndexKey(key)) continue;
     UndoRecord::Entry e{key, std::nullopt};
     if (auto read = base_reads_.find(key); read != base_reads_.end()) {
       e.previous = read->second;

@@ -7,6 +7,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "chain/state.h"
 #include "chain/store.h"
@@ -14,7 +16,9 @@
 namespace waybill::chain {
 
 // The undo data of one block: every state key it changed, with the value it had before
-// (nullopt: the key did not exist). Disconnecting restores these.
+// (nullopt: the key did not exist), except the index keys (keys::IsIndexKey): those follow
+// from the asset records ('s' keys) the record restores, and ApplyUndo derives them.
+// Disconnecting restores these.
 struct UndoRecord {
   struct Entry {
     std::string key;
@@ -26,6 +30,22 @@ struct UndoRecord {
 };
 Bytes EncodeUndo(const UndoRecord& undo);
 Result<UndoRecord> DecodeUndo(ByteSpan data);
+
+// The index keys (keys::Custody, keys::Metadata) that change when an asset's record goes from
+// `before` to `after` (nullptr: no record), in the order they are to be written: (key, true)
+// for a key to write (with an empty value), (key, false) for one to delete.
+// REQUIRES: both records, when given, have the same id.
+std::vector<std::pair<std::string, bool>> AssetIndexChanges(const Asset* before,
+                                                            const Asset* after);
+
+// Adds to batch what disconnects the block whose undo record this is, on `state` (the state
+// with that block connected): each entry's previous value (or its deletion), and for each
+// asset record the entries restore, the index keys that follow from going back from its record
+// in state to the restored one (AssetIndexChanges). An undo record that also holds index keys
+// (database version 3) restores the same keys to the same values. A stored asset record that
+// does not decode is Corruption; a read error is returned; on error the batch is incomplete
+// and must not be written.
+[[nodiscard]] Status ApplyUndo(const KvReader& state, const UndoRecord& undo, StoreBatch* batch);
 
 // Not thread-safe; one owner at a time. The base must outlive the overlay and must not change
 // while the overlay is in use.
@@ -47,19 +67,19 @@ class StateCache : public KvReader {
   // key when the asset was open and is now closed or held by another account, and writes the
   // new custodian's key when it is open; it deletes the metadata keys of the previous record's
   // published entries that the new record lacks and writes those of the new record's published
-  // entries that the previous one lacked (committed entries are not indexed). An error reading
-  // the previous record is returned and nothing is written.
+  // entries that the previous one lacked (committed entries are not indexed):
+  // AssetIndexChanges. An error reading the previous record is returned and nothing is
+  // written.
   [[nodiscard]] Status PutAsset(const Asset& asset);
   void PutEvent(const AssetEvent& event);
   Result<std::optional<Party>> GetParty(const AccountId& account) const;
   void PutParty(const AccountId& account, const Party& party);
   void PutPartyEvent(const AccountId& account, const PartyEvent& event);
-  Result<std::optional<Endorsement>> GetEndorsement(const AccountId& account,
-                                                    std::string_view role,
+  Result<std::optional<Endorsement>> GetEndorsement(const AccountId& account, std::string_view role,
                                                     const AccountId& registrar) const;
   // nullopt deletes the endorsement (a revocation).
-  void PutEndorsement(const AccountId& account, std::string_view role,
-                      const AccountId& registrar, const std::optional<Endorsement>& e);
+  void PutEndorsement(const AccountId& account, std::string_view role, const AccountId& registrar,
+                      const std::optional<Endorsement>& e);
   void PutTxLocation(const Hash256& txid, const TxLocation& location);
 
   // Pending writes: key -> new value, nullopt = delete.
@@ -73,23 +93,15 @@ class StateCache : public KvReader {
   void MergeInto(StateCache* parent) &&;
   // Adds the writes to batch.
   void WriteTo(StoreBatch* batch) const;
-  // The undo data: each changed key with its value in the base.
+  // The undo data: each changed key with its value in the base, in key order, except the
+  // index keys (UndoRecord): their previous values are neither read nor recorded.
   Result<UndoRecord> MakeUndo() const;
 
  private:
-  // Put (value) or Delete (nullopt) of a key whose value in this overlay's view before the
-  // write the caller knows from an invariant (an index key of a record it read): `known`. If
-  // the overlay has neither read nor written the key, that is the key's value in the base, and
-  // it is kept as if read, so MakeUndo does not read the base for it.
-  void PutKnown(const std::string& key, std::optional<Bytes> value, std::optional<Bytes> known);
-  // The metadata index's part of PutAsset.
-  void UpdateMetadataIndex(const Hash256& asset, const std::vector<MetadataEntry>& before,
-                           const std::vector<MetadataEntry>& after);
-
   const KvReader* base_;
   std::map<std::string, std::optional<Bytes>, std::less<>> changes_;
-  // What Get read from the base (nullopt: absent), or what PutKnown and a child's MergeInto
-  // tell of it, so that a key is read from the base once:
+  // What Get read from the base (nullopt: absent), or what a child's MergeInto tells of it,
+  // so that a key is read from the base once:
   // a later Get, and MakeUndo for a key that was read before it was written, use this. The
   // base does not change while the overlay is in use, so it cannot go stale. Bounded like
   // changes_: by the keys one block (or one tx) touches.

@@ -29,8 +29,12 @@ constexpr std::string_view kMetaGenesis = "genesis";
 constexpr std::string_view kMetaVersion = "version";
 // 2: the custody index ('c' keys); 3: the metadata index ('g' keys). An older database lacks
 // them, and the undo records of its blocks do not restore them, so they cannot be built in
-// place: they are rebuilt by --reindex.
-constexpr std::string_view kDbVersion = "3";
+// place: they are rebuilt by --reindex. 4: undo records without the index keys (ApplyUndo
+// derives them); a version-3 database is upgraded in place (its undo records, index keys
+// included, restore the same state under ApplyUndo), and a version-3 node refuses version 4,
+// whose undo records would not restore its indexes.
+constexpr std::string_view kDbVersion = "4";
+constexpr std::string_view kUpgradableDbVersion = "3";
 // What each older version lacks, for the message that refuses it.
 constexpr std::pair<std::string_view, std::string_view> kOlderDbVersions[] = {
     {"1", "the custody index that listassets reads and the metadata index that search reads"},
@@ -116,7 +120,15 @@ Status Chainstate::Init() {
                            "): restart once with --reindex to rebuild the state, undo data and "
                            "indexes from the stored blocks (the blocks are kept)");
   }
-  if (!v.ok() || found != kDbVersion) return Status::Corruption("unknown database version");
+  if (v.ok() && found == kUpgradableDbVersion) {
+    chain::StoreBatch upgrade;
+    upgrade.Put(chain::keys::Meta(kMetaVersion),
+                chain::ByteSpan(reinterpret_cast<const uint8_t*>(kDbVersion.data()),
+                                kDbVersion.size()));
+    if (s = WriteLocked(upgrade, true); !s.ok()) return s;
+  } else if (!v.ok() || found != kDbVersion) {
+    return Status::Corruption("unknown database version");
+  }
 
   Status inner = Status::Ok();
   s = store_->Scan(std::string(1, chain::keys::kBlockIndex), [&](std::string_view key,
@@ -509,12 +521,8 @@ Status Chainstate::DisconnectTipLocked(TipChange* change) {
   if (!decoded.ok()) return Status::Corruption("stored block " + tip->id.ToHex());
 
   chain::StoreBatch batch;
-  for (const auto& entry : undo->entries) {
-    if (entry.previous) {
-      batch.Put(entry.key, *entry.previous);
-    } else {
-      batch.Delete(entry.key);
-    }
+  if (Status s = chain::ApplyUndo(*store_, *undo, &batch); !s.ok()) {
+    return Status::Corruption("undo data of " + tip->id.ToHex() + ": " + s.ToString());
   }
   batch.Delete(chain::keys::Undo(tip->id));
   batch.Put(chain::keys::Meta(kMetaTip), tip->parent->id.span());

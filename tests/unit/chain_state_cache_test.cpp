@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -35,16 +36,6 @@ Contents ScanAll(const Store& store) {
   });
   EXPECT_TRUE(s.ok()) << s.ToString();
   return out;
-}
-
-void ApplyUndo(const UndoRecord& undo, StoreBatch* batch) {
-  for (const auto& e : undo.entries) {
-    if (e.previous) {
-      batch->Put(e.key, *e.previous);
-    } else {
-      batch->Delete(e.key);
-    }
-  }
 }
 
 TEST(StateCacheTest, OverlayReadsThroughAndShadowsBase) {
@@ -264,10 +255,10 @@ TEST(StateCacheTest, EachKeyIsReadFromTheBaseOnce) {
   const UndoRecord want{{{"a", B("base-a")}, {"absent", std::nullopt}, {"unread", std::nullopt}}};
   EXPECT_EQ(*undo, want);
 }
-// PutAsset keeps the custody and metadata indexes; their keys' previous values follow from the
-// previous asset record, so neither the tx's overlay nor the block's reads them for the undo
-// data, and the undo data still restores them.
-TEST(StateCacheTest, IndexKeysOfAnAssetAreNotReadForTheUndoData) {
+// PutAsset keeps the custody and metadata indexes; the undo data leaves their keys out (they
+// follow from the asset records it restores: ApplyUndo), so neither the tx's overlay nor the
+// block's reads them.
+TEST(StateCacheTest, IndexKeysOfAnAssetAreLeftOutOfTheUndoData) {
   CountingKv base;
   Asset old;
   old.id = H(1);
@@ -297,18 +288,49 @@ TEST(StateCacheTest, IndexKeysOfAnAssetAreNotReadForTheUndoData) {
     std::move(tx).MergeInto(&block);
   }
   EXPECT_EQ(base.reads, 2);  // the two asset records
+  std::map<std::string, std::optional<Bytes>, std::less<>> want_changes;
+  for (const std::string& key : {keys::Custody(H(3), H(1)), keys::Custody(H(3), H(4)),
+                                 keys::Metadata("lot", "B", H(1)),
+                                 keys::Metadata("lot", "C", H(4))}) {
+    want_changes[key] = Bytes();
+  }
+  want_changes[keys::Custody(H(2), H(1))] = std::nullopt;
+  want_changes[keys::Metadata("lot", "A", H(1))] = std::nullopt;
+  for (const auto& [key, value] : block.changes()) {
+    if (key.front() == keys::kAsset) want_changes[key] = value;
+  }
+  EXPECT_EQ(block.changes(), want_changes);
   auto undo = block.MakeUndo();
   ASSERT_TRUE(undo.ok());
   EXPECT_EQ(base.reads, 2);
-  const UndoRecord want{{{keys::Custody(H(2), H(1)), Bytes()},
-                         {keys::Custody(H(3), H(1)), std::nullopt},
-                         {keys::Custody(H(3), H(4)), std::nullopt},
-                         {keys::Metadata("lot", "A", H(1)), Bytes()},
-                         {keys::Metadata("lot", "B", H(1)), std::nullopt},
-                         {keys::Metadata("lot", "C", H(4)), std::nullopt},
-                         {keys::Asset(H(1)), EncodeAsset(old)},
-                         {keys::Asset(H(4)), std::nullopt}}};
+  const UndoRecord want{{{keys::Asset(H(1)), EncodeAsset(old)}, {keys::Asset(H(4)), std::nullopt}}};
   EXPECT_EQ(*undo, want);
+}
+
+TEST(StateCacheTest, AssetIndexChangesFollowTheRecords) {
+  Asset a;
+  a.id = H(1);
+  a.custodian = H(2);
+  a.metadata = {{"gtin", "1"}, {"lot", "A"}};
+  a.metadata.push_back(MetadataEntry{"secret", "", MetaKind::kCommitted, H(9)});
+  using Changes = std::vector<std::pair<std::string, bool>>;
+  // Created: its custody key and one key per published entry (not the committed one).
+  EXPECT_EQ(AssetIndexChanges(nullptr, &a),
+            (Changes{{keys::Custody(H(2), H(1)), true},
+                     {keys::Metadata("gtin", "1", H(1)), true},
+                     {keys::Metadata("lot", "A", H(1)), true}}));
+  EXPECT_TRUE(AssetIndexChanges(&a, &a).empty());
+  Asset closed = a;
+  closed.status = AssetStatus::kSplit;
+  closed.metadata[1].value = "B";
+  EXPECT_EQ(AssetIndexChanges(&a, &closed),
+            (Changes{{keys::Custody(H(2), H(1)), false},
+                     {keys::Metadata("lot", "A", H(1)), false},
+                     {keys::Metadata("lot", "B", H(1)), true}}));
+  // Gone (a disconnected issue): every key it had.
+  EXPECT_EQ(AssetIndexChanges(&closed, nullptr),
+            (Changes{{keys::Metadata("gtin", "1", H(1)), false},
+                     {keys::Metadata("lot", "B", H(1)), false}}));
 }
 
 class StateCacheStoreTest : public ::testing::Test {
@@ -380,7 +402,10 @@ TEST_F(StateCacheStoreTest, UndoRestoresPreviousContentsExactly) {
   }
   auto undo = block.MakeUndo();
   ASSERT_TRUE(undo.ok()) << undo.status().ToString();
-  EXPECT_EQ(undo->entries.size(), block.changes().size());
+  size_t state_changes = 0;  // the index keys are left out
+  for (const auto& [key, value] : block.changes()) state_changes += !keys::IsIndexKey(key);
+  EXPECT_LT(state_changes, block.changes().size());
+  EXPECT_EQ(undo->entries.size(), state_changes);
   for (size_t i = 1; i < undo->entries.size(); ++i) {
     EXPECT_LT(undo->entries[i - 1].key, undo->entries[i].key);  // key order
   }
@@ -403,10 +428,87 @@ TEST_F(StateCacheStoreTest, UndoRestoresPreviousContentsExactly) {
   ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
   EXPECT_EQ(*decoded, *undo);
   StoreBatch disconnect;
-  ApplyUndo(*decoded, &disconnect);
+  ASSERT_TRUE(ApplyUndo(*store_, *decoded, &disconnect).ok());
   disconnect.Delete(keys::Undo(block_id));
   ASSERT_TRUE(store_->Write(disconnect).ok());
   EXPECT_EQ(ScanAll(*store_), before);
+}
+
+// The index keys that the undo record leaves out come back from the asset records it
+// restores: an asset created, one moved to another custodian with a lot corrected, one closed;
+// and a version-3 undo record (which also holds the index keys with their previous values)
+// restores the same contents.
+TEST_F(StateCacheStoreTest, ApplyUndoRestoresTheIndexesFromTheAssetRecords) {
+  Asset moved;
+  moved.id = H(10);
+  moved.custodian = H(1);
+  moved.metadata = {{"gtin", "1"}, {"lot", "A"}};
+  Asset closed;
+  closed.id = H(11);
+  closed.custodian = H(1);
+  closed.metadata = {{"lot", "B"}};
+  {
+    StateCache init(store_.get());
+    ASSERT_TRUE(init.PutAsset(moved).ok());
+    ASSERT_TRUE(init.PutAsset(closed).ok());
+    StoreBatch batch;
+    init.WriteTo(&batch);
+    ASSERT_TRUE(store_->Write(batch).ok());
+  }
+  const Contents before = ScanAll(*store_);
+  ASSERT_EQ(before.size(), 2u + 2u + 3u);  // records, custody keys, metadata keys
+
+  StateCache block(store_.get());
+  moved.custodian = H(2);
+  moved.metadata[1].value = "A2";
+  ASSERT_TRUE(block.PutAsset(moved).ok());
+  closed.status = AssetStatus::kMerged;
+  ASSERT_TRUE(block.PutAsset(closed).ok());
+  Asset created;
+  created.id = H(12);
+  created.custodian = H(2);
+  created.metadata = {{"lot", "A"}};
+  ASSERT_TRUE(block.PutAsset(created).ok());
+  created.custodian = H(3);  // handed on in the same block
+  ASSERT_TRUE(block.PutAsset(created).ok());
+  auto undo = block.MakeUndo();
+  ASSERT_TRUE(undo.ok());
+  ASSERT_EQ(undo->entries.size(), 3u);  // the three asset records only
+  // What a version-3 node recorded: the index keys too, with their values before the block.
+  UndoRecord v3 = *undo;
+  for (const auto& [key, value] : block.changes()) {
+    if (!keys::IsIndexKey(key)) continue;
+    Bytes previous;
+    const bool had = store_->Get(key, &previous).ok();
+    v3.entries.push_back({key, had ? std::optional<Bytes>(previous) : std::nullopt});
+  }
+  ASSERT_GT(v3.entries.size(), undo->entries.size());
+  StoreBatch connect;
+  block.WriteTo(&connect);
+  ASSERT_TRUE(store_->Write(connect).ok());
+  const Contents after = ScanAll(*store_);
+  ASSERT_NE(after, before);
+
+  for (const UndoRecord* record : {&*undo, &v3}) {
+    StoreBatch disconnect;
+    ASSERT_TRUE(ApplyUndo(*store_, *record, &disconnect).ok());
+    ASSERT_TRUE(store_->Write(disconnect).ok());
+    EXPECT_EQ(ScanAll(*store_), before);
+    StoreBatch again;  // connect again for the next record
+    block.WriteTo(&again);
+    ASSERT_TRUE(store_->Write(again).ok());
+    EXPECT_EQ(ScanAll(*store_), after);
+  }
+}
+
+// A stored asset record that does not decode is Corruption, not a silently wrong index.
+TEST_F(StateCacheStoreTest, ApplyUndoRefusesAnUndecodableAssetRecord) {
+  StoreBatch bad;
+  bad.Put(keys::Asset(H(5)), ByteSpan());
+  ASSERT_TRUE(store_->Write(bad).ok());
+  const UndoRecord undo{{{keys::Asset(H(5)), std::nullopt}}};
+  StoreBatch disconnect;
+  EXPECT_EQ(ApplyUndo(*store_, undo, &disconnect).code(), Status::Code::kCorruption);
 }
 
 TEST(UndoEncodingTest, RoundTrip) {
