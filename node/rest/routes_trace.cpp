@@ -14,6 +14,7 @@
 #include "node/rest/lineage.h"
 #include "node/rest/route_util.h"
 #include "node/rest/routes.h"
+#include "node/rpc/json_convert.h"
 #include "node/rpc/json_writer.h"
 
 namespace waybill::node {
@@ -77,20 +78,6 @@ void TraceWriteQuantity(const chain::UnitScales& units, chain::Quantity q, const
 }
 
 // As json_convert's MetadataToJson: published {key, value}, committed {key, commitment}.
-void TraceWriteMetadata(const std::vector<chain::MetadataEntry>& metadata, JsonWriter* w) {
-  w->BeginArray();
-  for (const chain::MetadataEntry& e : metadata) {
-    w->BeginObject().Field("key", e.key);
-    if (e.kind == chain::MetaKind::kCommitted) {
-      w->Field("commitment", e.commitment.ToHex());
-    } else {
-      w->Field("value", e.value);
-    }
-    w->EndObject();
-  }
-  w->EndArray();
-}
-
 // {type, height, time, actor, counterparty (transfer), claim, value, document (attest)}.
 void TraceWriteEvent(const chain::AssetEvent& e, TraceParties* parties, JsonWriter* w) {
   w->BeginObject()
@@ -127,7 +114,7 @@ chain::Status TraceWriteNode(const LineageNode& n, TraceWriteState* s, JsonWrite
   w->Field("status", chain::AssetStatusName(a.status));
   TraceWriteQuantity(s->snap.params().units, a.quantity, a.unit, w);
   w->Field("unit", a.unit).Key("metadata");
-  TraceWriteMetadata(a.metadata, w);
+  WriteMetadata(*w, a.metadata);  // as MetadataToJson
   w->Field("custodian", uint64_t{s->parties.IndexOf(a.custodian)})
       .Field("created_height", a.created_height)
       .Field("event_count", a.event_count)
