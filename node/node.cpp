@@ -305,14 +305,17 @@ Status Node::StartRpc() {
 void Node::StartEvents() {
   if (!config_.rest) return;
   // Before the REST server: GET /v1/events/stream subscribes to it.
-  events_ = std::make_unique<EventBroker>(chain_.get());
-  rest_context_.events = events_.get();
   // What REST requests read: the snapshot of the newest tip change, so none waits for the
   // chainstate's lock while a block is connected.
   rest_snapshots_ = std::make_unique<RestSnapshots>(chain_.get());
   rest_context_.snapshots = rest_snapshots_.get();
-  relay_.Set({&pool_->mempool, tip_logger_.get(), announcer_.get(), events_.get(),
-              rest_snapshots_.get()});
+  // The broker reads the same snapshots: RestSnapshots comes before it in the relay, so the
+  // snapshot of a tip change is there when the broker is told of the change.
+  events_ = std::make_unique<EventBroker>(
+      [snapshots = rest_snapshots_.get()] { return snapshots->Latest(); });
+  rest_context_.events = events_.get();
+  relay_.Set({&pool_->mempool, tip_logger_.get(), announcer_.get(), rest_snapshots_.get(),
+              events_.get()});
 }
 
 // --rpcauth users beside `full` (the cookie's or --rpcuser's), and the --rpcwhitelist lists.

@@ -194,8 +194,8 @@ class Node {
   RpcTable rpc_table_;
   std::unique_ptr<CookieFile> cookie_;
   std::unique_ptr<RpcServer> rpc_server_;
-  std::unique_ptr<EventBroker> events_;
   std::unique_ptr<RestSnapshots> rest_snapshots_;  // with --rest (StartEvents)
+  std::unique_ptr<EventBroker> events_;            // reads rest_snapshots_: destroyed first
   RestContext rest_context_;
   std::unique_ptr<RestServer> rest_server_;
 

@@ -90,8 +90,11 @@ send() {
 
 start_testnet() {
   say "starting a 4-node regtest testnet in $dir (a block every second)"
+  # Node 3 alone serves the REST API and the explorer (--node-arg-of: one node's own flags).
   "$waybill" testnet up 4 --network regtest --dir "$dir" --base-port "$base_port" \
-    --waybilld "$waybilld"
+    --waybilld "$waybilld" --node-arg-of "$rest_node:--rest" \
+    --node-arg-of "$rest_node:--restbind=$rest_ip" --node-arg-of "$rest_node:--restport=$rest_port" \
+    --node-arg-of "$rest_node:--resturl=$rest_url"
   node_ip=() node_port=()
   for i in 0 1 2 3; do
     local rpc
@@ -100,14 +103,7 @@ start_testnet() {
     node_ip[$i]="${rpc%:*}"
     node_port[$i]="${rpc##*:}"
   done
-  # `waybill testnet` gives every node the same flags; the REST listener goes on node 3 only:
-  # stop it and start it again by hand with its recorded arguments plus the REST flags
-  # (`waybill testnet status` and `down` find it by its data dir's lock).
   say "node $rest_node serves the REST API and the explorer on $rest_url"
-  "$waybill" testnet stop "$rest_node" --dir "$dir" >/dev/null
-  mapfile -t node_args < <(node_field "$rest_node" args)
-  setsid "$waybilld" "${node_args[@]}" --rest --restbind="$rest_ip" --restport="$rest_port" \
-    --resturl="$rest_url" </dev/null >>"$dir/node$rest_node/stdout.log" 2>&1 &
   local tries=0
   until curl -fsS -o /dev/null "$rest_url/v1/status" 2>/dev/null; do
     tries=$((tries + 1))

@@ -32,7 +32,9 @@ constexpr const char* kTestnetHelp =
     "      (and with --block-interval S) a helper process has them mine one block every S s\n"
     "      (regtest default 1) with generatetoaddress, in turn, instead.\n"
     "      Waits until every node answers RPC, then prints one line per node. The pids go\n"
-    "      to DIR/testnet.json.\n"
+    "      to DIR/testnet.json. --node-arg ARG gives every node one more waybilld option,\n"
+    "      --node-arg-of I:ARG node I only (e.g. --node-arg-of 3:--rest); `start I` reuses\n"
+    "      them.\n"
     "  waybill testnet status [--dir DIR] [--json]\n"
     "      Per node: alive, height, tip, P2P connections, mempool size, mining; and whether\n"
     "      all tips agree.\n"
@@ -81,6 +83,8 @@ std::vector<OptionSpec> TestnetOptions(std::string_view sub) {
           {"waybilld", "PATH", false, "the node program (default: next to this waybill)"},
           {"node-arg", "ARG", true,
            "one more option for every waybilld, e.g. --node-arg=--loglevel=debug"},
+          {"node-arg-of", "I:ARG", true,
+           "one more option for node I only (after --node-arg's), e.g. --node-arg-of 3:--rest"},
           {"wait", "SECONDS", false, "how long to wait for every node's RPC (default 60)"},
       });
 }

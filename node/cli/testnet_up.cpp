@@ -75,6 +75,26 @@ UpPlan ReadUpPlan(const Args& args) {
   return plan;
 }
 
+// The options for every node (--node-arg ARG) and those for one node (--node-arg-of I:ARG),
+// per node index, in the order given.
+std::vector<std::vector<std::string>> ReadNodeArgs(const Args& args, int count) {
+  std::vector<std::vector<std::string>> per_node(static_cast<size_t>(count),
+                                                 args.GetAll("node-arg"));
+  for (const std::string& given : args.GetAll("node-arg-of")) {
+    const size_t colon = given.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == given.size()) {
+      throw CliError("--node-arg-of takes I:ARG (e.g. 3:--rest), got " + given);
+    }
+    const uint64_t index = ParseU64(given.substr(0, colon), "the node index of --node-arg-of");
+    if (index >= static_cast<uint64_t>(count)) {
+      throw CliError("--node-arg-of " + given + ": there is no node " + given.substr(0, colon) +
+                     " (nodes 0.." + std::to_string(count - 1) + ")");
+    }
+    per_node[index].push_back(given.substr(colon + 1));
+  }
+  return per_node;
+}
+
 // Refuses an `up` over a testnet of which any node runs (recorded or not).
 void RefuseIfRunning(const fs::path& dir) {
   std::optional<State> old = LoadState(dir);
@@ -226,6 +246,7 @@ void PrintUp(const fs::path& dir, const State& state) {
 
 int Up(const Args& args) {
   const UpPlan plan = ReadUpPlan(args);
+  const std::vector<std::vector<std::string>> node_args = ReadNodeArgs(args, plan.count);
   const fs::path dir = TestnetDir(args);
   RefuseIfRunning(dir);
   const consensus::ChainParams params = LoadParams(args);
@@ -236,10 +257,9 @@ int Up(const Args& args) {
   }
   PrepareDirs(dir, params, &state);
 
-  const std::vector<std::string> extra = args.GetAll("node-arg");
   std::vector<size_t> all;
   for (NodeInfo& node : state.nodes) {
-    node.args = NodeArgs(state, node, plan.threads, extra);
+    node.args = NodeArgs(state, node, plan.threads, node_args[static_cast<size_t>(node.index)]);
     try {
       node.pid = Spawn(state.waybilld, node.args, node.datadir + "/" + kStdoutLog);
     } catch (const CliError& e) {

@@ -1,6 +1,8 @@
 #include "node/rest/events.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <random>
 #include <string_view>
 #include <unordered_set>
 #include <utility>
@@ -9,6 +11,7 @@
 #include "chain/block.h"
 #include "chain/tx_assets.h"
 #include "consensus/read_snapshot.h"
+#include "node/rest/route_util.h"
 #include "node/rpc/json_convert.h"
 
 namespace waybill::node {
@@ -29,14 +32,27 @@ std::string EventsJsonText(const RestJson& data) {
   return data.dump(-1, ' ', false, RestJson::error_handler_t::replace);
 }
 
-// One SSE message. data is one line of JSON (dump() escapes newlines).
-std::string EventsSse(std::string_view event, const std::string& id, const RestJson& data) {
-  std::string out = "event: ";
+// One SSE message with data_text one line of JSON (dump() escapes newlines).
+std::string EventsSseText(std::string_view event, std::string_view id,
+                          std::string_view data_text) {
+  std::string out;
+  out.reserve(event.size() + id.size() + data_text.size() + 24);
+  out += "event: ";
   out += event;
   out += '\n';
-  if (!id.empty()) out += "id: " + id + "\n";
-  out += "data: " + EventsJsonText(data) + "\n\n";
+  if (!id.empty()) {
+    out += "id: ";
+    out += id;
+    out += '\n';
+  }
+  out += "data: ";
+  out += data_text;
+  out += "\n\n";
   return out;
+}
+
+std::string EventsSse(std::string_view event, std::string_view id, const RestJson& data) {
+  return EventsSseText(event, id, EventsJsonText(data));
 }
 
 const std::string kEventsOverflow =
@@ -186,10 +202,80 @@ class EventSubscription : public HttpStream {
   std::chrono::steady_clock::time_point last_output_;
 };
 
-EventBroker::EventBroker(consensus::Chainstate* chain, EventBrokerOptions options)
-    : chain_(chain), options_(options) {
+namespace {
+
+std::string EventsEpoch() {
+  std::random_device random;
+  const uint64_t value = (uint64_t{random()} << 32) ^ random();
+  char text[17];
+  std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(value));
+  return text;
+}
+
+std::string EventsId(const std::string& epoch, uint64_t sequence) {
+  return epoch + "-" + std::to_string(sequence);
+}
+
+// The sequence of an id of this epoch; nullopt for anything else.
+std::optional<uint64_t> EventsParseId(const std::string& epoch, std::string_view id) {
+  if (id.size() <= epoch.size() + 1 || id.substr(0, epoch.size()) != epoch ||
+      id[epoch.size()] != '-') {
+    return std::nullopt;
+  }
+  const std::string_view digits = id.substr(epoch.size() + 1);
+  if (digits.size() > 19) return std::nullopt;
+  uint64_t sequence = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    sequence = sequence * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return sequence;
+}
+
+// What an entry weighs in the window: its text and what it is matched by.
+size_t EventsEntryBytes(const EventBroker::WindowEntry& entry) {
+  size_t bytes = sizeof(EventBroker::WindowEntry) + entry.text.size();
+  for (const EventBroker::Item& item : entry.items) {
+    bytes += sizeof(EventBroker::Item) + item.accounts.size() * sizeof(chain::AccountId);
+  }
+  return bytes;
+}
+
+// The message of a window entry for one subscriber; nullopt when it does not match.
+std::optional<std::string> EventsRender(const EventBroker::WindowEntry& entry,
+                                        const EventSubscription& subscription,
+                                        const std::string& id) {
+  if (!entry.retract) {
+    if (entry.items.empty() ||
+        !subscription.Matches(entry.items[0].asset, entry.items[0].accounts)) {
+      return std::nullopt;
+    }
+    return EventsSseText("event", id, entry.text);
+  }
+  RestJson txids = RestJson::array(), assets = RestJson::array();
+  std::unordered_set<chain::Hash256, chain::Hash256Hasher> seen_txids, seen_assets;
+  for (const EventBroker::Item& item : entry.items) {
+    if (!subscription.Matches(item.asset, item.accounts)) continue;
+    if (seen_txids.insert(item.txid).second) txids.push_back(item.txid.ToHex());
+    if (seen_assets.insert(item.asset).second) assets.push_back(item.asset.ToHex());
+  }
+  if (assets.empty()) return std::nullopt;
+  RestJson data = {{"block", entry.block.ToHex()},
+                   {"height", entry.height},
+                   {"txids", std::move(txids)},
+                   {"assets", std::move(assets)}};
+  return EventsSse("retract", id, data);
+}
+
+}  // namespace
+
+EventBroker::EventBroker(SnapshotSource source, EventBrokerOptions options)
+    : source_(std::move(source)), options_(options), epoch_(EventsEpoch()) {
   thread_ = std::thread([this] { Run(); });
 }
+
+EventBroker::EventBroker(consensus::Chainstate* chain, EventBrokerOptions options)
+    : EventBroker([chain] { return chain->TakeSnapshot(); }, options) {}
 
 EventBroker::~EventBroker() { Stop(); }
 
@@ -200,7 +286,6 @@ void EventBroker::Stop() {
     stopping_ = true;
     live = LiveLocked();
     subscriptions_.clear();
-    pending_.clear();
   }
   work_cv_.notify_all();
   idle_cv_.notify_all();
@@ -226,56 +311,154 @@ size_t EventBroker::subscribers() {
   return LiveLocked().size();
 }
 
-std::shared_ptr<HttpStream> EventBroker::Subscribe(const EventFilter& filter) {
-  const consensus::TipInfo tip = chain_->Tip();
+EventBroker::WindowSize EventBroker::window_size() {
   std::lock_guard<std::mutex> lock(mu_);
-  if (stopping_ || LiveLocked().size() >= options_.max_subscribers) return nullptr;
-  auto subscription = std::make_shared<EventSubscription>(filter, options_);
-  RestJson hello = {{"tip", tip.id.ToHex()}, {"height", tip.height}};
-  subscription->Deliver(std::string("retry: ") + kEventsRetryMs + "\n" +
-                        EventsSse("hello", "", hello));
-  subscriptions_.push_back(subscription);
+  return WindowSize{window_.size(), window_bytes_};
+}
+
+std::string EventBroker::last_id() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return EventsId(epoch_, next_sequence_ - 1);
+}
+
+void EventBroker::ForgetLocked() {
+  window_.clear();
+  window_bytes_ = 0;
+  ++next_sequence_;
+}
+
+std::shared_ptr<HttpStream> EventBroker::Subscribe(const EventFilter& filter,
+                                                   const std::optional<std::string>& last_event_id) {
+  // Only an idle broker needs it (for its tip), but it is taken before the lock: a source may
+  // wait for the chainstate's lock.
+  std::shared_ptr<const consensus::ReadSnapshot> snap = source_();
+  std::shared_ptr<EventSubscription> subscription;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_ || LiveLocked().size() >= options_.max_subscribers) return nullptr;
+    if (idle_) {
+      if (!snap) return nullptr;
+      idle_ = false;
+      resync_ = snap->tip();
+      tip_id_ = snap->tip().id;
+      tip_height_ = snap->tip().height;
+    }
+    last_live_ = std::chrono::steady_clock::now();
+    subscription = std::make_shared<EventSubscription>(filter, options_);
+    Replay replay;
+    if (last_event_id) replay = ReplayLocked(*subscription, *last_event_id);
+    const RestJson tip = {{"tip", tip_id_.ToHex()}, {"height", tip_height_}};
+    subscription->Deliver(
+        std::string("retry: ") + kEventsRetryMs + "\n" +
+        EventsSse("hello", EventsId(epoch_, replay.from.value_or(next_sequence_ - 1)), tip));
+    for (std::string& text : replay.messages) subscription->Deliver(std::move(text));
+    if (!replay.reset_reason.empty()) {
+      RestJson reset = tip;
+      reset["reason"] = replay.reset_reason;
+      subscription->Deliver(EventsSse("reset", EventsId(epoch_, next_sequence_ - 1), reset));
+    }
+    subscriptions_.push_back(subscription);
+  }
+  work_cv_.notify_one();  // an idle broker starts from resync_
   return subscription;
 }
 
+EventBroker::Replay EventBroker::ReplayLocked(const EventSubscription& subscription,
+                                              const std::string& last_event_id) {
+  Replay replay;
+  const uint64_t last = next_sequence_ - 1;
+  const uint64_t oldest = window_.empty() ? next_sequence_ : window_.front().sequence;
+  const std::optional<uint64_t> from = EventsParseId(epoch_, last_event_id);
+  if (!from) {
+    replay.reset_reason = "unknown event id (another node's, or from before a restart)";
+  } else if (*from > last) {
+    replay.reset_reason = "unknown event id (newer than this stream)";
+  } else if (*from + 1 < oldest) {
+    replay.reset_reason = "the stream no longer holds what followed this event id";
+  }
+  if (!replay.reset_reason.empty()) return replay;
+  size_t bytes = 0;
+  for (const WindowEntry& entry : window_) {
+    if (entry.sequence <= *from) continue;
+    std::optional<std::string> text =
+        EventsRender(entry, subscription, EventsId(epoch_, entry.sequence));
+    if (!text) continue;
+    bytes += text->size();
+    replay.messages.push_back(std::move(*text));
+  }
+  // The hello, the replay and the next live messages must fit in the subscriber's queue.
+  if (replay.messages.size() + 2 > options_.max_queue_messages / 2 ||
+      bytes > options_.max_queue_bytes / 2) {
+    replay.messages.clear();
+    replay.reset_reason = "more happened since this event id than the stream replays";
+    return replay;
+  }
+  replay.from = from;
+  return replay;
+}
+
 void EventBroker::OnTipChanged(const consensus::TipChange& change) {
-  std::vector<std::shared_ptr<EventSubscription>> lost;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return;
-    std::vector<std::shared_ptr<EventSubscription>> live = LiveLocked();
-    if (live.empty()) return;  // nobody listens: no reads at all (e.g. during a sync)
-    if (pending_.size() >= options_.max_pending_changes) {
-      // The thread fell this far behind: the subscribers would miss events. They are told
-      // to reconnect, and the backlog goes.
-      pending_.clear();
-      lost = std::move(live);
-    } else {
-      pending_.push_back(Pending{change.connected_blocks, change.disconnected_blocks});
-    }
+    wanted_tip_ = change.tip.id;
+    if (idle_) return;  // nobody listened for a while: no reads at all (e.g. during a sync)
+    dirty_ = true;
   }
-  for (auto& subscription : lost) subscription->Overflow();
   work_cv_.notify_one();
 }
 
 bool EventBroker::WaitIdle(std::chrono::milliseconds limit) {
   std::unique_lock<std::mutex> lock(mu_);
-  return idle_cv_.wait_for(lock, limit,
-                           [&] { return stopping_ || (pending_.empty() && !busy_); });
+  return idle_cv_.wait_for(lock, limit, [&] {
+    return stopping_ || (!dirty_ && !resync_ && !busy_);
+  });
 }
 
 void EventBroker::Run() {
+  // A snapshot that does not show the newest tip change yet (its source is refreshed by
+  // another listener) is read again, a few times, a moment later.
+  constexpr int kBehindRetries = 50;
+  constexpr auto kBehindWait = std::chrono::milliseconds(20);
+  // How often a broker with a view looks whether its subscribers are gone (linger).
+  constexpr auto kLiveCheck = std::chrono::milliseconds(1000);
+  int behind_retries = 0;
   for (;;) {
-    Pending pending;
+    std::optional<consensus::TipInfo> resync;
+    chain::Hash256 wanted;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      work_cv_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+      auto work = [&] { return stopping_ || dirty_ || resync_.has_value(); };
+      if (idle_) {
+        work_cv_.wait(lock, work);
+      } else {
+        work_cv_.wait_for(lock, behind_retries > 0 ? kBehindWait : kLiveCheck, work);
+      }
       if (stopping_) return;
-      pending = std::move(pending_.front());
-      pending_.pop_front();
+      const auto now = std::chrono::steady_clock::now();
+      if (!LiveLocked().empty()) last_live_ = now;
+      if (!idle_ && !resync_ && subscriptions_.empty() && now - last_live_ >= options_.linger) {
+        // Nobody listened for linger: no more reads, and every id published so far is reset.
+        idle_ = true;
+        dirty_ = false;
+        behind_retries = 0;
+        ForgetLocked();
+        view_.clear();
+        idle_cv_.notify_all();
+        continue;
+      }
+      if (!dirty_ && !resync_ && behind_retries == 0) continue;  // a live check only
+      resync = std::move(resync_);
+      resync_.reset();
+      dirty_ = false;
+      wanted = wanted_tip_;
       busy_ = true;
     }
-    Process(pending);
+    if (resync) view_.assign(1, ViewBlock{resync->id, resync->height, {}});
+    std::shared_ptr<const consensus::ReadSnapshot> snap = source_();
+    if (snap) CatchUp(*snap);
+    const bool behind = snap && !wanted.IsZero() && snap->tip().id != wanted;
+    behind_retries = behind && behind_retries < kBehindRetries ? behind_retries + 1 : 0;
     {
       std::lock_guard<std::mutex> lock(mu_);
       busy_ = false;
@@ -284,23 +467,74 @@ void EventBroker::Run() {
   }
 }
 
-void EventBroker::Process(const Pending& pending) {
-  std::shared_ptr<const consensus::ReadSnapshot> snap = chain_->TakeSnapshot();
-  if (!snap) return;
-  for (const chain::Hash256& block : pending.disconnected) PublishRetract(*snap, block);
-  for (const chain::Hash256& block : pending.connected) PublishConnected(*snap, block);
+void EventBroker::CatchUp(const consensus::ReadSnapshot& snap) {
+  const consensus::TipInfo& tip = snap.tip();
+  if (view_.empty()) view_.push_back(ViewBlock{tip.id, tip.height, {}});
+  // The newest block of the view still on the snapshot's active chain.
+  size_t keep = view_.size();
+  while (keep > 0) {
+    const ViewBlock& block = view_[keep - 1];
+    if (block.height <= tip.height && snap.BlockHashAt(block.height) == block.id) break;
+    --keep;
+  }
+  if (keep == 0) return Gap(snap, "the chain changed deeper than the stream remembers");
+  for (size_t i = view_.size(); i > keep; --i) PublishRetract(view_[i - 1], view_[i - 2]);
+  view_.resize(keep);
+  const uint32_t from = view_.back().height + 1;
+  if (tip.height < from) return;
+  if (tip.height - from + 1 > options_.max_catchup_blocks) {
+    return Gap(snap, "more blocks connected at once than the stream publishes");
+  }
+  for (uint32_t height = from; height <= tip.height; ++height) {
+    std::optional<chain::Hash256> id = snap.BlockHashAt(height);
+    if (!id) return Gap(snap, "a block of the chain could not be read");
+    PublishConnected(snap, *id, height);
+  }
 }
 
-void EventBroker::Remember(const chain::Hash256& block, Published published) {
-  if (options_.remembered_blocks == 0) return;
-  if (published_.count(block) == 0) {
-    published_order_.push_back(block);
-    while (published_order_.size() > options_.remembered_blocks) {
-      published_.erase(published_order_.front());
-      published_order_.pop_front();
+void EventBroker::Gap(const consensus::ReadSnapshot& snap, std::string_view reason) {
+  view_.assign(1, ViewBlock{snap.tip().id, snap.tip().height, {}});
+  std::vector<std::shared_ptr<EventSubscription>> live;
+  std::string message;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ForgetLocked();
+    tip_id_ = snap.tip().id;
+    tip_height_ = snap.tip().height;
+    live = LiveLocked();
+    RestJson reset = {{"tip", tip_id_.ToHex()}, {"height", tip_height_}, {"reason", reason}};
+    message = EventsSse("reset", EventsId(epoch_, next_sequence_ - 1), reset);
+  }
+  for (auto& subscription : live) subscription->Deliver(message);
+}
+
+void EventBroker::Publish(std::vector<WindowEntry> entries, const ViewBlock& tip) {
+  std::vector<std::shared_ptr<EventSubscription>> live;
+  std::vector<std::string> ids;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (WindowEntry& entry : entries) {
+      entry.sequence = next_sequence_++;
+      ids.push_back(EventsId(epoch_, entry.sequence));
+      entry.bytes = EventsEntryBytes(entry);
+      window_bytes_ += entry.bytes;
+      window_.push_back(entry);
+      while (!window_.empty() && (window_.size() > options_.window_messages ||
+                                  window_bytes_ > options_.window_bytes)) {
+        window_bytes_ -= window_.front().bytes;
+        window_.pop_front();
+      }
+    }
+    tip_id_ = tip.id;
+    tip_height_ = tip.height;
+    live = LiveLocked();
+  }
+  for (size_t i = 0; i < entries.size(); ++i) {
+    for (auto& subscription : live) {
+      std::optional<std::string> text = EventsRender(entries[i], *subscription, ids[i]);
+      if (text) subscription->Deliver(std::move(*text));
     }
   }
-  published_[block] = std::move(published);
 }
 
 namespace {
@@ -355,91 +589,42 @@ std::optional<std::vector<EventsFound>> EventsOfBlock(const consensus::ReadSnaps
 }  // namespace
 
 void EventBroker::PublishConnected(const consensus::ReadSnapshot& snap,
-                                   const chain::Hash256& block) {
-  auto header = snap.GetHeader(block);
-  if (!header.ok() || !header->has_value() || !(*header)->in_active_chain) {
-    Remember(block, Published{});  // already gone again: nothing published, nothing to retract
-    return;
-  }
-  const uint32_t height = (*header)->height;
-  auto found = EventsOfBlock(snap, block, height);
-  if (!found) return;  // unreadable: retracted from what the block's txs touch, if it goes
-  std::vector<std::shared_ptr<EventSubscription>> live;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    live = LiveLocked();
-  }
-  const std::string hrp = snap.params().address_prefix;
-  Published published;
-  published.height = height;
-  for (const EventsFound& f : *found) {
-    const chain::AssetEvent& event = f.event;
-    published.items.push_back(Published::Item{event.txid, event.asset, f.accounts});
-    std::string message;
-    for (auto& subscription : live) {
-      if (!subscription->Matches(event.asset, f.accounts)) continue;
-      if (message.empty()) {
-        RestJson data = {{"block", block.ToHex()},
-                         {"height", height},
-                         {"asset", event.asset.ToHex()},
-                         {"event", EventToJson(event, hrp)}};
-        const std::string id =
-            std::to_string(height) + ":" + event.txid.ToHex() + ":" + event.asset.ToHex();
-        message = EventsSse("event", id, data);
-      }
-      subscription->Deliver(message);
+                                   const chain::Hash256& block, uint32_t height) {
+  ViewBlock view{block, height, {}};
+  std::vector<WindowEntry> entries;
+  // Unreadable: nothing is published for it (its retract, if it goes, names nothing either).
+  if (std::optional<std::vector<EventsFound>> found = EventsOfBlock(snap, block, height)) {
+    const std::string hrp = snap.params().address_prefix;
+    for (const EventsFound& f : *found) {
+      const chain::AssetEvent& event = f.event;
+      Item item{event.txid, event.asset, f.accounts};
+      view.published.push_back(item);
+      RestJson data = {{"block", block.ToHex()},
+                       {"height", height},
+                       {"asset", event.asset.ToHex()},
+                       {"event", EventToJson(event, hrp, RestEventYield(snap, event))}};
+      WindowEntry entry;
+      entry.text = EventsJsonText(data);
+      entry.items.push_back(std::move(item));
+      entries.push_back(std::move(entry));
     }
   }
-  Remember(block, std::move(published));
+  view_.push_back(std::move(view));
+  while (view_.size() > options_.remembered_blocks && view_.size() > 1) view_.pop_front();
+  Publish(std::move(entries), view_.back());
 }
 
-void EventBroker::PublishRetract(const consensus::ReadSnapshot& snap,
-                                 const chain::Hash256& block) {
-  Published published;
-  if (auto it = published_.find(block); it != published_.end()) {
-    published = std::move(it->second);
-    published_.erase(it);
-    published_order_.erase(
-        std::find(published_order_.begin(), published_order_.end(), block));
-  } else {
-    // Not seen connected by this broker: what the block's txs touch, as the snapshot has it.
-    auto header = snap.GetHeader(block);
-    auto bytes = snap.ReadBlock(block);
-    if (!header.ok() || !header->has_value() || !bytes.ok()) return;
-    auto decoded = chain::DecodeBlock(*bytes);
-    if (!decoded.ok()) return;
-    published.height = (*header)->height;
-    for (size_t i = 0; i < decoded->block.txs.size(); ++i) {
-      const chain::Transaction& tx = decoded->block.txs[i];
-      for (const chain::Hash256& id : chain::AssetsTouched(tx)) {
-        Published::Item item{decoded->txids[i], id, {tx.sender}};
-        auto asset = snap.GetAsset(id);
-        if (asset.ok() && asset->has_value()) item.accounts.push_back((*asset)->custodian);
-        published.items.push_back(std::move(item));
-      }
-    }
+void EventBroker::PublishRetract(const ViewBlock& block, const ViewBlock& parent) {
+  std::vector<WindowEntry> entries;
+  if (!block.published.empty()) {
+    WindowEntry entry;
+    entry.retract = true;
+    entry.block = block.id;
+    entry.height = block.height;
+    entry.items = block.published;
+    entries.push_back(std::move(entry));
   }
-  if (published.items.empty()) return;
-  std::vector<std::shared_ptr<EventSubscription>> live;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    live = LiveLocked();
-  }
-  for (auto& subscription : live) {
-    RestJson txids = RestJson::array(), assets = RestJson::array();
-    std::unordered_set<chain::Hash256, chain::Hash256Hasher> seen_txids, seen_assets;
-    for (const Published::Item& item : published.items) {
-      if (!subscription->Matches(item.asset, item.accounts)) continue;
-      if (seen_txids.insert(item.txid).second) txids.push_back(item.txid.ToHex());
-      if (seen_assets.insert(item.asset).second) assets.push_back(item.asset.ToHex());
-    }
-    if (assets.empty()) continue;
-    RestJson data = {{"block", block.ToHex()},
-                     {"height", published.height},
-                     {"txids", std::move(txids)},
-                     {"assets", std::move(assets)}};
-    subscription->Deliver(EventsSse("retract", "", data));
-  }
+  Publish(std::move(entries), parent);
 }
 
 namespace {
@@ -467,7 +652,13 @@ HttpResponse EventsStreamRoute(const RestContext& ctx, const RestRequest& req) {
     filter.kind = EventFilter::Kind::kAccount;
     filter.id = *id;
   }
-  std::shared_ptr<HttpStream> stream = ctx.events->Subscribe(filter);
+  // EventSource sends the header on a reconnect; the parameter is for polyfills that cannot.
+  std::optional<std::string> last_event_id = req.Query("last_event_id");
+  if (last_event_id && last_event_id->empty()) last_event_id.reset();
+  if (const std::string_view header = req.Header("last-event-id"); !header.empty()) {
+    last_event_id = std::string(header);
+  }
+  std::shared_ptr<HttpStream> stream = ctx.events->Subscribe(filter, last_event_id);
   if (!stream) {
     HttpResponse busy = Problem(503, "Too many streams", "too many event streams are open");
     busy.headers.emplace_back("Retry-After", kEventsRetryAfterSeconds);

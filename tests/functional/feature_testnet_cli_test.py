@@ -226,6 +226,12 @@ class TestnetCliTest(WaybillTestFramework):
             assert_true(f"port {taken} (RPC of node 0)" in err and "not free" in err, err)
             assert_true(not os.path.exists(os.path.join(other, "testnet.json")),
                         "nothing recorded for a refused up")
+        for bad, why in (("9:--loglevel=debug", "there is no node 9"), ("3", "takes I:ARG"),
+                         ("3:", "takes I:ARG")):
+            err = self.run_cli(["testnet", "up", N, "--network", "regtest", "--dir",
+                                os.path.join(self.tmpdir, "other"), "--node-arg-of", bad],
+                               expect_fail=True)
+            assert_true(why in err, f"--node-arg-of {bad}: {err}")
 
         log("the overlay forms through the seeds: every node reaches the three others")
         ips = [n["ip"] for n in nodes]
@@ -311,9 +317,11 @@ class TestnetCliTest(WaybillTestFramework):
         err = self.testnet("status", expect_fail=True)
         assert_true("no testnet" in err, err)
 
-        log("up again: same data dirs, heights kept")
-        self.up()
+        log("up again: same data dirs, heights kept; node 2 with an option of its own")
+        self.up("--node-arg-of", "2:--loglevel=debug")
         nodes = self.state()["nodes"]
+        assert_equal([n["args"][-1] == "--loglevel=debug" for n in nodes],
+                     [False, False, True, False], "--node-arg-of: node 2's arguments only")
         assert_equal(nodes[0]["miner_address"], miner_address, "the miner keeps its key")
         after = [self.rpc(n).getblockcount() for n in nodes]
         for i in range(N):

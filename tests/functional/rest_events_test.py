@@ -2,8 +2,9 @@
 """The live event stream (GET /v1/events/stream, docs/API.md "Event stream") on a regtest node
 with --rest, read as raw Server-Sent Events over a socket: `hello` first; the issue of an asset
 reaches the asset's and the issuer's streams when its block is mined, not a stranger's; after
-invalidateblock the block's `retract` arrives; bad filters get 400 problems. Every wait is
-bounded."""
+invalidateblock the block's `retract` arrives; a client that reconnects with Last-Event-ID is
+sent what it missed (the issue mined again), one with an unknown id a `reset`; bad filters get
+400 problems. Every wait is bounded."""
 
 import json
 import socket
@@ -20,10 +21,11 @@ READ_TIMEOUT = 30  # seconds for any awaited message
 class SseClient:
     """One stream: the header, then messages parsed as they arrive."""
 
-    def __init__(self, port, query):
+    def __init__(self, port, query, last_event_id=None):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=READ_TIMEOUT)
+        extra = f"Last-Event-ID: {last_event_id}\r\n" if last_event_id else ""
         self.sock.sendall(f"GET /v1/events/stream?{query} HTTP/1.1\r\nHost: x\r\n"
-                          "Accept: text/event-stream\r\n\r\n".encode())
+                          f"Accept: text/event-stream\r\n{extra}\r\n".encode())
         self.buf = b""
         while b"\r\n\r\n" not in self.buf:
             self._recv()
@@ -127,7 +129,9 @@ class RestEventsTest(WaybillTestFramework):
             assert_equal(msg["data"]["asset"], asset, "the asset")
             assert_equal(msg["data"]["event"]["type"], "issue", "the event")
             txid = msg["data"]["event"]["txid"]
-            assert_equal(msg["id"], f"{tip_height + 1}:{txid}:{asset}", "the id")
+            epoch, _, sequence = msg["id"].partition("-")
+            assert_equal(len(epoch), 16, f"the id's epoch: {msg['id']}")
+            assert_true(sequence.isdigit(), f"the id's sequence: {msg['id']}")
 
         log("invalidateblock retracts it")
         rpc.invalidateblock(block)
@@ -137,6 +141,27 @@ class RestEventsTest(WaybillTestFramework):
             assert_equal(msg["data"]["block"], block, "the retracted block")
             assert_equal(msg["data"]["assets"], [asset], "the retracted assets")
             assert_equal(msg["data"]["txids"], [txid], "the retracted txs")
+
+        log("a client that reconnects with its Last-Event-ID gets what it missed")
+        last_seen = msg["id"]
+        by_asset.close()
+        again = rpc.generatetoaddress(1, miner)[0]  # the issue, back from the mempool
+        by_asset = SseClient(self.rest_port, f"asset={asset}", last_seen)
+        hello = by_asset.next_message()
+        assert_equal((hello["event"], hello["id"]), ("hello", last_seen), "the replay's hello")
+        msg = by_asset.next_message()
+        assert_equal(msg["event"], "event", "the missed message")
+        assert_equal(msg["data"]["block"], again, "the missed message's block")
+        assert_equal(msg["data"]["event"]["txid"], txid, "the missed event")
+        assert_true(int(msg["id"].partition("-")[2]) > int(last_seen.partition("-")[2]),
+                    "ids grow")
+        for event_id in ("0000000000000000-1", "garbage"):
+            stale = SseClient(self.rest_port, f"asset={asset}&last_event_id={event_id}")
+            assert_equal(stale.next_message()["event"], "hello", "first message")
+            reset = stale.next_message()
+            assert_equal(reset["event"], "reset", f"after an unknown id {event_id}")
+            assert_equal(reset["data"]["tip"], again, "the reset's tip")
+            stale.close()
 
         log("the stranger got nothing")
         rest = by_stranger.pending()

@@ -26,7 +26,6 @@ using chain::Hash256;
 using StateMap = std::map<std::string, chain::Bytes>;
 
 constexpr int kAlice = 0, kBob = 1, kCarol = 2;
-constexpr int kMiner = testing::kFundedKeys;
 
 chain::AssetIssueOp Lot(chain::Quantity quantity) {
   return chain::AssetIssueOp{quantity, "kg", {{"lot", "L-1"}}, {}};
@@ -63,16 +62,6 @@ std::map<AccountId, std::vector<Hash256>> CustodyKeys(const StateMap& state) {
 
 class CustodyChainTest : public testing::StoredChainTest {
  protected:
-  void Submit(const chain::Block& block) {
-    BlockOutcome outcome;
-    ValidationResult r = cs_->ProcessBlockBytes(block.Serialize(), &outcome);
-    ASSERT_TRUE(r.valid()) << r.ToString();
-    ASSERT_EQ(cs_->Tip().id, block.header.Id());
-  }
-  chain::Block Next(std::vector<chain::Transaction> txs) {
-    const TipInfo tip = cs_->Tip();
-    return testing::MakeBlock(params_, tip.id, tip.height, std::move(txs), f_.Id(kMiner));
-  }
   // Checks the index against the oracle, and Chainstate's reader against both; returns the
   // stored state.
   StateMap CheckIndex(const std::string& when) {

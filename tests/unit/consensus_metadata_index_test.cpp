@@ -31,7 +31,6 @@ using StateMap = std::map<std::string, chain::Bytes>;
 using Entry = std::tuple<std::string, std::string, Hash256>;  // key, value, asset
 
 constexpr int kAlice = 0, kBob = 1;
-constexpr int kMiner = testing::kFundedKeys;
 
 // The oracle: every published entry of every asset record.
 std::set<Entry> EntriesByScan(const StateMap& state) {
@@ -64,16 +63,6 @@ std::set<Entry> IndexKeys(const StateMap& state) {
 
 class MetadataIndexTest : public testing::StoredChainTest {
  protected:
-  void Submit(const chain::Block& block) {
-    BlockOutcome outcome;
-    ValidationResult r = cs_->ProcessBlockBytes(block.Serialize(), &outcome);
-    ASSERT_TRUE(r.valid()) << r.ToString();
-    ASSERT_EQ(cs_->Tip().id, block.header.Id());
-  }
-  chain::Block Next(std::vector<chain::Transaction> txs) {
-    const TipInfo tip = cs_->Tip();
-    return testing::MakeBlock(params_, tip.id, tip.height, std::move(txs), f_.Id(kMiner));
-  }
   // Checks the stored index against the oracle; returns the stored state.
   StateMap CheckIndex(const std::string& when) {
     StateMap state = StateKeys();

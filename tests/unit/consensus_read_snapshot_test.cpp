@@ -24,16 +24,6 @@ constexpr int kMiner = testing::kFundedKeys;
 
 class ReadSnapshotTest : public testing::StoredChainTest {
  protected:
-  void Submit(const chain::Block& block) {
-    BlockOutcome outcome;
-    ValidationResult r = cs_->ProcessBlockBytes(block.Serialize(), &outcome);
-    ASSERT_TRUE(r.valid()) << r.ToString();
-    ASSERT_EQ(cs_->Tip().id, block.header.Id());
-  }
-  chain::Block Next(std::vector<chain::Transaction> txs) {
-    const TipInfo tip = cs_->Tip();
-    return testing::MakeBlock(params_, tip.id, tip.height, std::move(txs), f_.Id(kMiner));
-  }
   chain::AccountId Custodian(const ReadSnapshot& s, const Hash256& asset) {
     auto a = s.GetAsset(asset);
     EXPECT_TRUE(a.ok() && a->has_value());

@@ -26,6 +26,7 @@
 #include "consensus/params.h"
 #include "consensus/pow.h"
 #include "consensus/tip_view.h"
+#include "consensus/validation.h"
 #include "node/params/genesis.h"
 
 namespace waybill::consensus::testing {
@@ -216,6 +217,20 @@ class StoredChainTest : public ::testing::Test {
     ASSERT_TRUE(cs.ok()) << cs.status().ToString();
     cs_ = std::move(*cs);
   }
+  // Connects block, which must become the tip.
+  void Submit(const chain::Block& block) {
+    BlockOutcome outcome;
+    ValidationResult r = cs_->ProcessBlockBytes(block.Serialize(), &outcome);
+    ASSERT_TRUE(r.valid()) << r.ToString();
+    ASSERT_EQ(cs_->Tip().id, block.header.Id());
+  }
+  // A block on the tip with txs, paying kNextMiner.
+  chain::Block Next(std::vector<chain::Transaction> txs) const {
+    const TipInfo tip = cs_->Tip();
+    return MakeBlock(params_, tip.id, tip.height, std::move(txs), f_.Id(kNextMiner));
+  }
+  static constexpr int kNextMiner = kFundedKeys;  // no allocation: only block rewards
+
   // Every state key and value, read from the store itself: the chainstate is closed for it and
   // opened again.
   std::map<std::string, chain::Bytes> StateKeys() {

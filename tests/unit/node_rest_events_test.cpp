@@ -1,14 +1,20 @@
 // The live event stream's broker (node/rest/events.h) over a real chainstate on regtest: the
 // events of a connected block reach the subscribers of their asset and accounts and nobody
 // else, a reorg retracts the disconnected block before the new branch's events, a subscriber
-// that does not keep up gets `overflow` and its stream ends, the subscriber cap, and the
-// route's answers to good and bad filters.
+// that does not keep up gets `overflow` and its stream ends, the subscriber cap, the replay
+// after a reconnect with Last-Event-ID (events and retracts; `reset` for an id the window
+// does not reach), the window's bounds, the yield of a transform, reads that do not wait for
+// the chainstate's lock, and the route's answers to good and bad filters.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <future>
 #include <memory>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "chain/bech32.h"
@@ -16,6 +22,7 @@
 #include "consensus/chainstate.h"
 #include "node/rest/events.h"
 #include "node/rest/rest.h"
+#include "node/rest/snapshots.h"
 #include "tests/unit/consensus_test_util.h"
 
 namespace waybill::node {
@@ -87,6 +94,14 @@ Drained Drain(HttpStream& stream) {
   return out;
 }
 
+// The parts of an id "<epoch>-<sequence>".
+std::string Epoch(const std::string& id) { return id.substr(0, id.find('-')); }
+uint64_t Sequence(const std::string& id) {
+  const size_t dash = id.find('-');
+  EXPECT_NE(dash, std::string::npos) << id;
+  return dash == std::string::npos ? 0 : std::stoull(id.substr(dash + 1));
+}
+
 std::vector<std::string> Events(const Drained& d) {
   std::vector<std::string> names;
   for (const Sse& m : d.messages) names.push_back(m.event);
@@ -133,11 +148,23 @@ class EventBrokerTest : public ::testing::Test {
     ASSERT_TRUE(r.valid()) << r.ToString();
     ASSERT_TRUE(broker_->WaitIdle(10s));
   }
-  std::shared_ptr<HttpStream> SubscribeAsset(const Hash256& id) {
-    return broker_->Subscribe(EventFilter{EventFilter::Kind::kAsset, id});
+  std::shared_ptr<HttpStream> SubscribeAsset(const Hash256& id,
+                                             std::optional<std::string> last_id = {}) {
+    return broker_->Subscribe(EventFilter{EventFilter::Kind::kAsset, id}, last_id);
   }
-  std::shared_ptr<HttpStream> SubscribeAccount(int key) {
-    return broker_->Subscribe(EventFilter{EventFilter::Kind::kAccount, f_.Id(key)});
+  std::shared_ptr<HttpStream> SubscribeAccount(int key, std::optional<std::string> last_id = {}) {
+    return broker_->Subscribe(EventFilter{EventFilter::Kind::kAccount, f_.Id(key)}, last_id);
+  }
+  // Alice issues `count` lots of 1 kg in one block (nonces from *nonce on).
+  std::vector<Hash256> IssueLots(uint64_t* nonce, int count) {
+    std::vector<chain::Transaction> txs;
+    std::vector<Hash256> ids;
+    for (int i = 0; i < count; ++i) {
+      txs.push_back(f_.Make(kAlice, (*nonce)++, Lot(1)));
+      ids.push_back(chain::NewAssetIds(txs.back()).at(0));
+    }
+    Submit(Next(txs));
+    return ids;
   }
 
   const consensus::ChainParams params_ = consensus::testing::MakeParams();
@@ -174,9 +201,12 @@ TEST_F(EventBrokerTest, ABlocksEventsReachTheirAssetAndAccountSubscribersOnly) {
   Drained d = Drain(*by_asset);
   ASSERT_EQ(Events(d), (std::vector<std::string>{"event", "event"}));
   EXPECT_FALSE(d.ended);
-  const std::string height_prefix = "1:";
-  EXPECT_EQ(d.messages[0].id, height_prefix + issue.Id().ToHex() + ":" + asset.ToHex());
-  EXPECT_EQ(d.messages[1].id, height_prefix + transfer.Id().ToHex() + ":" + asset.ToHex());
+  // Ids are the broker's: one epoch, sequences that grow.
+  EXPECT_EQ(Epoch(d.messages[0].id), Epoch(hello.messages[0].id));
+  EXPECT_GT(Sequence(d.messages[1].id), Sequence(d.messages[0].id));
+  EXPECT_GT(Sequence(d.messages[0].id), Sequence(hello.messages[0].id));
+  EXPECT_EQ(d.messages[0].data["event"]["txid"], issue.Id().ToHex());
+  EXPECT_EQ(d.messages[1].data["event"]["txid"], transfer.Id().ToHex());
   EXPECT_EQ(d.messages[0].data["event"]["type"], "issue");
   EXPECT_EQ(d.messages[1].data["event"]["type"], "transfer");
   EXPECT_EQ(d.messages[1].data["block"], block.header.Id().ToHex());
@@ -229,7 +259,8 @@ TEST_F(EventBrokerTest, AReorgRetractsTheDisconnectedBlockThenPublishesTheNewBra
   EXPECT_EQ(retract["assets"], RestJson::array({asset.ToHex()}));
   EXPECT_EQ(alice.messages[1].data["asset"], asset.ToHex());
   EXPECT_EQ(alice.messages[1].data["block"], b1.header.Id().ToHex());
-  EXPECT_EQ(alice.messages[1].id, "1:" + second.Id().ToHex() + ":" + asset.ToHex());
+  EXPECT_EQ(alice.messages[1].data["event"]["txid"], second.Id().ToHex());
+  EXPECT_GT(Sequence(alice.messages[1].id), Sequence(alice.messages[0].id));
 
   // The same for the asset's subscriber; Bob was never involved.
   Drained by_id = Drain(*by_asset);
@@ -286,6 +317,275 @@ TEST_F(EventBrokerTest, SubscribersAreCappedAndKeptAlive) {
   EXPECT_EQ(SubscribeAccount(kCarol), nullptr);
 }
 
+TEST_F(EventBrokerTest, AClientThatReconnectsWithItsLastEventIdGetsWhatItMissed) {
+  const chain::Transaction issue = f_.Make(kAlice, 0, Lot(100));
+  const Hash256 asset = chain::NewAssetIds(issue).at(0);
+  auto first = SubscribeAsset(asset);
+  ASSERT_TRUE(first);
+  Drained hello = Drain(*first);
+  ASSERT_EQ(Events(hello), std::vector<std::string>{"hello"});
+  const std::string hello_id = hello.messages[0].id;
+  Submit(Next({issue}));
+  Drained seen = Drain(*first);
+  ASSERT_EQ(Events(seen), std::vector<std::string>{"event"});
+  first->Cancel();  // the connection drops
+
+  // Meanwhile: a transfer of the asset and an event of another asset.
+  const chain::Transaction transfer = f_.Make(kAlice, 1, chain::AssetTransferOp{asset, f_.Id(kBob)});
+  const chain::Transaction other = f_.Make(kCarol, 0, Lot(7));
+  Submit(Next({transfer, other}));
+  const chain::Transaction attest =
+      f_.Make(kBob, 0, chain::AssetAttestOp{asset, "temperature", "4 C", Hash256{}});
+  Submit(Next({attest}));
+
+  // Reconnecting from the last event seen: the two missed events of the asset, nothing else.
+  auto again = SubscribeAsset(asset, seen.messages[0].id);
+  ASSERT_TRUE(again);
+  Drained replay = Drain(*again);
+  ASSERT_EQ(Events(replay), (std::vector<std::string>{"hello", "event", "event"}));
+  EXPECT_EQ(replay.messages[0].id, seen.messages[0].id);  // the position it starts from
+  EXPECT_EQ(replay.messages[0].data["height"], 3);
+  EXPECT_EQ(replay.messages[1].data["event"]["txid"], transfer.Id().ToHex());
+  EXPECT_EQ(replay.messages[2].data["event"]["txid"], attest.Id().ToHex());
+  EXPECT_GT(Sequence(replay.messages[1].id), Sequence(seen.messages[0].id));
+  // Then live ones.
+  const chain::Transaction back = f_.Make(kBob, 1, chain::AssetTransferOp{asset, f_.Id(kAlice)});
+  Submit(Next({back}));
+  Drained live = Drain(*again);
+  ASSERT_EQ(Events(live), std::vector<std::string>{"event"});
+  EXPECT_EQ(live.messages[0].data["event"]["txid"], back.Id().ToHex());
+  EXPECT_GT(Sequence(live.messages[0].id), Sequence(replay.messages[2].id));
+
+  // From the hello's id: all four; from the newest id: nothing but the hello.
+  auto from_hello = SubscribeAsset(asset, hello_id);
+  EXPECT_EQ(Events(Drain(*from_hello)),
+            (std::vector<std::string>{"hello", "event", "event", "event", "event"}));
+  auto up_to_date = SubscribeAsset(asset, live.messages[0].id);
+  EXPECT_EQ(Events(Drain(*up_to_date)), std::vector<std::string>{"hello"});
+  // A query-less account subscriber from the hello: Carol's lot only.
+  auto carol = SubscribeAccount(kCarol, hello_id);
+  Drained carol_replay = Drain(*carol);
+  ASSERT_EQ(Events(carol_replay), (std::vector<std::string>{"hello", "event"}));
+  EXPECT_EQ(carol_replay.messages[1].data["event"]["txid"], other.Id().ToHex());
+}
+
+TEST_F(EventBrokerTest, RetractsAreReplayedInOrderWithTheNewBranch) {
+  const consensus::TipInfo genesis = cs_->Tip();
+  const chain::Transaction first = f_.Make(kAlice, 0, Lot(100));
+  const Hash256 asset = chain::NewAssetIds(first).at(0);
+  const chain::Transaction second = f_.Make(kAlice, 0, Lot(200));
+  auto stream = SubscribeAccount(kAlice);
+  const chain::Block a1 = On(genesis.id, 0, {first});
+  Submit(a1);
+  Drained seen = Drain(*stream);
+  ASSERT_EQ(Events(seen), (std::vector<std::string>{"hello", "event"}));
+  stream->Cancel();
+
+  const chain::Block b1 = On(genesis.id, 0, {second});
+  Submit(b1);
+  Submit(On(b1.header.Id(), 1, {}));
+  ASSERT_EQ(cs_->Tip().height, 2u);
+
+  auto again = SubscribeAccount(kAlice, seen.messages[1].id);
+  Drained replay = Drain(*again);
+  ASSERT_EQ(Events(replay), (std::vector<std::string>{"hello", "retract", "event"}));
+  EXPECT_EQ(replay.messages[1].data["block"], a1.header.Id().ToHex());
+  EXPECT_EQ(replay.messages[1].data["txids"], RestJson::array({first.Id().ToHex()}));
+  EXPECT_EQ(replay.messages[1].data["assets"], RestJson::array({asset.ToHex()}));
+  EXPECT_FALSE(replay.messages[1].id.empty());
+  EXPECT_EQ(replay.messages[2].data["event"]["txid"], second.Id().ToHex());
+  EXPECT_EQ(replay.messages[2].data["block"], b1.header.Id().ToHex());
+  // Bob's stream from the same id: nothing of his was retracted or published.
+  auto bob = SubscribeAccount(kBob, seen.messages[1].id);
+  EXPECT_EQ(Events(Drain(*bob)), std::vector<std::string>{"hello"});
+}
+
+TEST_F(EventBrokerTest, AnIdTheWindowDoesNotReachGetsAReset) {
+  EventBrokerOptions options;
+  options.window_messages = 3;
+  Open(options);
+  auto stream = SubscribeAccount(kAlice);
+  const std::string hello_id = Drain(*stream).messages.at(0).id;
+  uint64_t nonce = 0;
+  IssueLots(&nonce, 2);
+  Drained two = Drain(*stream);
+  ASSERT_EQ(two.messages.size(), 2u);
+  IssueLots(&nonce, 2);  // 4 published: the window keeps the newest 3
+  Drained next = Drain(*stream);
+  ASSERT_EQ(next.messages.size(), 2u);
+  EXPECT_EQ(broker_->window_size().messages, 3u);
+
+  // The first event's successor is still held: replayed. The hello's is not: reset.
+  auto held = SubscribeAccount(kAlice, two.messages[0].id);
+  EXPECT_EQ(Events(Drain(*held)), (std::vector<std::string>{"hello", "event", "event", "event"}));
+  auto too_old = SubscribeAccount(kAlice, hello_id);
+  Drained reset = Drain(*too_old);
+  ASSERT_EQ(Events(reset), (std::vector<std::string>{"hello", "reset"}));
+  EXPECT_EQ(reset.messages[1].id, broker_->last_id());
+  EXPECT_EQ(reset.messages[0].id, broker_->last_id());
+  EXPECT_EQ(reset.messages[1].data["height"], 2);
+  EXPECT_EQ(reset.messages[1].data["tip"], cs_->Tip().id.ToHex());
+  EXPECT_TRUE(reset.messages[1].data["reason"].is_string());
+  EXPECT_FALSE(reset.ended);  // live messages follow
+
+  // Unknown ids: another epoch (a restart), one past the newest, not an id at all.
+  const std::string last = broker_->last_id();
+  const std::string epoch = Epoch(last);
+  for (const std::string& id :
+       {std::string("0123456789abcdef-") + std::to_string(Sequence(last)),
+        epoch + "-" + std::to_string(Sequence(last) + 1), std::string("garbage"), epoch + "-",
+        epoch + "-12x", epoch + "-99999999999999999999999", std::string("")}) {
+    auto unknown = SubscribeAccount(kAlice, id);
+    ASSERT_TRUE(unknown) << id;
+    EXPECT_EQ(Events(Drain(*unknown)), (std::vector<std::string>{"hello", "reset"})) << id;
+    unknown->Cancel();
+  }
+  // A reset stream goes on with live events, and its id is good for the next reconnect.
+  IssueLots(&nonce, 1);
+  Drained after = Drain(*too_old);
+  ASSERT_EQ(Events(after), std::vector<std::string>{"event"});
+  auto from_reset = SubscribeAccount(kAlice, reset.messages[1].id);
+  EXPECT_EQ(Events(Drain(*from_reset)), (std::vector<std::string>{"hello", "event"}));
+}
+
+TEST_F(EventBrokerTest, TheWindowKeepsItsBoundsInMessagesAndBytes) {
+  EventBrokerOptions options;
+  options.window_bytes = 4096;
+  Open(options);
+  auto stream = SubscribeAccount(kAlice);
+  Drain(*stream);
+  uint64_t nonce = 0;
+  size_t published = 0;
+  for (int block = 0; block < 6; ++block) {
+    IssueLots(&nonce, 4);
+    published += 4;
+    Drain(*stream);
+    const EventBroker::WindowSize size = broker_->window_size();
+    EXPECT_LE(size.bytes, options.window_bytes);
+    EXPECT_GT(size.messages, 0u);
+  }
+  // Each event weighs several hundred bytes: the byte bound, not the count, cut the window.
+  EXPECT_LT(broker_->window_size().messages, published);
+
+  options = EventBrokerOptions{};
+  options.window_messages = 5;
+  Open(options);
+  auto counted = SubscribeAccount(kAlice);
+  Drain(*counted);
+  IssueLots(&nonce, 8);
+  EXPECT_EQ(broker_->window_size().messages, 5u);
+  EXPECT_EQ(Drain(*counted).messages.size(), 8u);  // the live stream is not cut by the window
+}
+
+TEST_F(EventBrokerTest, AReplayLongerThanTheQueueIsAReset) {
+  EventBrokerOptions options;
+  options.max_queue_messages = 16;  // a replay of at most 16 / 2 - 2 = 6 messages
+  Open(options);
+  auto stream = SubscribeAccount(kAlice);
+  const std::string from = Drain(*stream).messages.at(0).id;
+  stream->Cancel();
+  uint64_t nonce = 0;
+  IssueLots(&nonce, 6);
+  auto fits = SubscribeAccount(kAlice, from);
+  EXPECT_EQ(Drain(*fits).messages.size(), 7u);  // hello + 6
+  fits->Cancel();
+  IssueLots(&nonce, 1);
+  auto too_long = SubscribeAccount(kAlice, from);
+  EXPECT_EQ(Events(Drain(*too_long)), (std::vector<std::string>{"hello", "reset"}));
+}
+
+TEST_F(EventBrokerTest, AfterLingeringWithoutSubscribersEveryEarlierIdIsReset) {
+  EventBrokerOptions options;
+  options.linger = 0ms;
+  Open(options);
+  auto stream = SubscribeAccount(kAlice);
+  const std::string hello_id = Drain(*stream).messages.at(0).id;
+  uint64_t nonce = 0;
+  IssueLots(&nonce, 1);
+  const std::string seen = Drain(*stream).messages.at(0).id;
+  stream->Cancel();
+  stream.reset();
+  IssueLots(&nonce, 1);  // nobody listens: the broker goes idle and reads nothing
+  EXPECT_EQ(broker_->window_size().messages, 0u);
+  auto again = SubscribeAccount(kAlice, seen);
+  Drained reset = Drain(*again);
+  ASSERT_EQ(Events(reset), (std::vector<std::string>{"hello", "reset"}));
+  EXPECT_EQ(reset.messages[0].data["height"], 2);  // the hello's tip is read from a snapshot
+  auto from_hello = SubscribeAccount(kAlice, hello_id);
+  EXPECT_EQ(Events(Drain(*from_hello)), (std::vector<std::string>{"hello", "reset"}));
+  // And live events again from there.
+  IssueLots(&nonce, 1);
+  EXPECT_EQ(Events(Drain(*again)), std::vector<std::string>{"event"});
+}
+
+TEST_F(EventBrokerTest, ATransformsEventsCarryItsYield) {
+  const chain::Transaction issue = f_.Make(kAlice, 0, Lot(100));
+  const Hash256 green = chain::NewAssetIds(issue).at(0);
+  const chain::Transaction roast = f_.Make(
+      kAlice, 1, chain::AssetTransformOp{{green}, {chain::TransformOutput{80, "kg", {}, {}}}});
+  const Hash256 roasted = chain::NewAssetIds(roast).at(0);
+  auto stream = SubscribeAccount(kAlice);
+  Drain(*stream);
+  Submit(Next({issue}));
+  Drained issued = Drain(*stream);
+  ASSERT_EQ(issued.messages.size(), 1u);
+  EXPECT_TRUE(issued.messages[0].data["event"]["yield_ppm"].is_null());
+  Submit(Next({roast}));
+  Drained d = Drain(*stream);
+  ASSERT_EQ(Events(d), (std::vector<std::string>{"event", "event"}));
+  for (const Sse& m : d.messages) {
+    EXPECT_EQ(m.data["event"]["yield_ppm"], 800000) << m.data.dump();
+  }
+  std::set<std::string> assets = {d.messages[0].data["asset"], d.messages[1].data["asset"]};
+  EXPECT_EQ(assets, (std::set<std::string>{green.ToHex(), roasted.ToHex()}));
+}
+
+// With waybilld's source (RestSnapshots), neither a subscription nor the publishing of a block
+// waits for the chainstate's lock.
+TEST_F(EventBrokerTest, TheBrokerDoesNotWaitForTheChainstateLock) {
+  relay_.broker = nullptr;
+  broker_.reset();
+  RestSnapshots snapshots(cs_.get());
+  broker_ = std::make_unique<EventBroker>([&snapshots] { return snapshots.Latest(); });
+  auto stream = SubscribeAccount(kAlice);
+  ASSERT_TRUE(broker_->WaitIdle(10s));
+  Drain(*stream);
+  // A block connected (the relay calls the listeners after the lock is released, as waybilld).
+  const chain::Transaction issue = f_.Make(kAlice, 0, Lot(5));
+  const chain::Block block = Next({issue});
+  consensus::BlockOutcome outcome;
+  ASSERT_TRUE(cs_->ProcessBlockBytes(block.Serialize(), &outcome).valid());
+  consensus::TipChange change;
+  change.tip = cs_->Tip();
+  change.connected_blocks = {block.header.Id()};
+  snapshots.OnTipChanged(change);  // RestSnapshots takes its snapshot (and the lock) first
+
+  std::promise<void> locked;
+  std::promise<void> done;
+  std::atomic<bool> released{false};
+  std::thread holder([&] {
+    cs_->WithTipState([&](const chain::KvReader&, const consensus::TipInfo&) {
+      locked.set_value();
+      // Bounded: if the broker waited for this lock, the test goes on after 20 s and fails.
+      done.get_future().wait_for(20s);
+      released = true;
+    });
+  });
+  ASSERT_EQ(locked.get_future().wait_for(20s), std::future_status::ready);
+  broker_->OnTipChanged(change);
+  const bool published = broker_->WaitIdle(10s);
+  auto another = SubscribeAccount(kBob);
+  const bool while_locked = !released;
+  done.set_value();
+  holder.join();
+  EXPECT_TRUE(published);
+  EXPECT_TRUE(while_locked);
+  EXPECT_EQ(Events(Drain(*stream)), std::vector<std::string>{"event"});
+  ASSERT_TRUE(another);
+  EXPECT_EQ(Drain(*another).messages.at(0).data["height"], 1);
+  broker_.reset();  // before the snapshots it reads
+}
+
 TEST_F(EventBrokerTest, TheRouteChecksItsFilter) {
   RestRoutes routes;
   RegisterEventRoutes(routes);
@@ -293,10 +593,11 @@ TEST_F(EventBrokerTest, TheRouteChecksItsFilter) {
   ctx.params = &params_;
   ctx.chain = cs_.get();
   ctx.events = broker_.get();
-  auto call = [&](const std::string& target) {
+  auto call = [&](const std::string& target, std::string last_event_id = "") {
     HttpRequest http;
     http.method = "GET";
     http.target = target;
+    if (!last_event_id.empty()) http.headers.emplace_back("last-event-id", last_event_id);
     std::optional<RestRequest> req = ParseRestTarget(http);
     EXPECT_TRUE(req.has_value()) << target;
     RestRoutes::Match match = routes.Find("GET", req->segments);
@@ -322,6 +623,23 @@ TEST_F(EventBrokerTest, TheRouteChecksItsFilter) {
   HttpResponse by_hex = call("/v1/events/stream?asset=" + std::string(64, 'A'));
   EXPECT_EQ(by_hex.status, 200);
   EXPECT_EQ(broker_->subscribers(), 2u);
+  // Last-Event-ID as the header (EventSource) or the parameter (polyfills); empty: none.
+  const std::string last = broker_->last_id();
+  HttpResponse by_header = call("/v1/events/stream?account=" + alice, last);
+  ASSERT_TRUE(by_header.stream);
+  Drained header_hello = Drain(*by_header.stream);
+  EXPECT_EQ(Events(header_hello), std::vector<std::string>{"hello"});
+  EXPECT_EQ(header_hello.messages.at(0).id, last);
+  HttpResponse by_param = call("/v1/events/stream?account=" + alice + "&last_event_id=x-1");
+  ASSERT_TRUE(by_param.stream);
+  EXPECT_EQ(Events(Drain(*by_param.stream)), (std::vector<std::string>{"hello", "reset"}));
+  HttpResponse empty_param = call("/v1/events/stream?account=" + alice + "&last_event_id=");
+  ASSERT_TRUE(empty_param.stream);
+  EXPECT_EQ(Events(Drain(*empty_param.stream)), std::vector<std::string>{"hello"});
+  HttpResponse both = call("/v1/events/stream?account=" + alice + "&last_event_id=" + last, "y-2");
+  ASSERT_TRUE(both.stream);
+  EXPECT_EQ(Events(Drain(*both.stream)), (std::vector<std::string>{"hello", "reset"}))
+      << "the header wins";
 
   ctx.events = nullptr;
   EXPECT_EQ(call("/v1/events/stream?account=" + alice).status, 503);
