@@ -613,6 +613,9 @@
         // own copy stands in when the history cannot be read.
         catchUp(id).then(() => showEvent(data.event), () => showEvent(data.event));
       });
+      // The node cannot replay what this page missed (its window passed, or it restarted):
+      // read the history again.
+      source.addEventListener("reset", () => catchUp(id));
       source.addEventListener("retract", (msg) => {
         const data = parseData(msg);
         const txids = new Set((data && data.txids) || []);
