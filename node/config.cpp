@@ -84,6 +84,10 @@ po::options_description Settings() {
        "Address the REST API binds to (default: 127.0.0.1).")
       ("restport", po::value<std::string>()->value_name("PORT"),
        "REST API port (default: devnet 19750, regtest 19751, testnet 19752, other 19753).")
+      ("restratelimit", po::value<std::string>()->value_name("N"),
+       "REST requests a second per client IP, in bursts of up to 2N; beyond, 429 with "
+       "Retry-After. 0: no limit (e.g. behind a proxy that limits, or for a benchmark) "
+       "(default: 50).")
       ("resturl", po::value<std::string>()->value_name("URL"),
        "Public base URL of the REST API, as clients reach it (e.g. behind a proxy), for links "
        "and QR codes (default: http://RESTBIND:RESTPORT).")
@@ -301,6 +305,9 @@ Status ValidateRest(const po::variables_map& vm, Config* c) {
   int64_t port = DefaultRestPort(c->network);
   if (Status s = ReadInt(vm, "restport", 0, 65535, &port); !s.ok()) return s;
   c->rest_port = static_cast<uint16_t>(port);
+  int64_t rate = c->rest_rate_limit;
+  if (Status s = ReadInt(vm, "restratelimit", 0, 1'000'000, &rate); !s.ok()) return s;
+  c->rest_rate_limit = static_cast<uint32_t>(rate);
   if (auto url = Get(vm, "resturl")) {
     std::string u = *url;
     while (!u.empty() && u.back() == '/') u.pop_back();

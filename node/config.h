@@ -78,6 +78,8 @@ struct Config {
   // The base URL clients reach the REST API by, without a trailing '/' (--resturl); empty:
   // "http://<restbind>:<port>" (the bound port, known once the listener started).
   std::string rest_url;
+  // Requests a second per client IP (--restratelimit; bursts of twice as many); 0: no limit.
+  uint32_t rest_rate_limit = 50;
 
   LogLevel log_level = LogLevel::kInfo;
   bool print_to_console = true;

@@ -357,6 +357,8 @@ Status Node::StartRest() {
   options.bind_address = config_.rest_bind;
   options.port = config_.rest_port;
   options.on_request = metrics_->RequestObserver("rest");
+  options.limits.rate_per_second = config_.rest_rate_limit;  // 0: no limit
+  options.limits.burst = 2.0 * config_.rest_rate_limit;
   rest_server_ = std::make_unique<RestServer>(&rest_context_, options, logger_.get());
   return rest_server_->Start();
 }

@@ -17,16 +17,20 @@ bool HttpRouter::Route::MatchesTarget(std::string_view target) const {
   return target == path;
 }
 
+HttpRunOn HttpRouter::Route::RunOn(std::string_view method, std::string_view target) const {
+  return placement ? placement(method, target) : HttpRunOn::kWorker;
+}
+
 void HttpRouter::Mount(std::string method, std::string path, size_t max_body_bytes,
-                       HttpHandler handler) {
-  routes_.push_back(
-      Route{std::move(method), std::move(path), max_body_bytes, std::move(handler), false});
+                       HttpHandler handler, HttpPlacement placement) {
+  routes_.push_back(Route{std::move(method), std::move(path), max_body_bytes, std::move(handler),
+                          false, std::move(placement)});
 }
 
 void HttpRouter::MountPublic(std::string method, std::string path, size_t max_body_bytes,
-                             HttpHandler handler) {
-  routes_.push_back(
-      Route{std::move(method), std::move(path), max_body_bytes, std::move(handler), true});
+                             HttpHandler handler, HttpPlacement placement) {
+  routes_.push_back(Route{std::move(method), std::move(path), max_body_bytes, std::move(handler),
+                          true, std::move(placement)});
 }
 
 const HttpRouter::Route* HttpRouter::FindPublic(std::string_view method,
@@ -47,14 +51,17 @@ HttpAdmission HttpRouter::Admit(std::string_view method, std::string_view target
   if (const Route* route = FindPublic(method, target)) {
     admission.access = HttpAdmission::Access::kPublic;
     admission.max_body_bytes = route->max_body_bytes;
+    admission.run_on = route->RunOn(method, target);
     return admission;
   }
   if (!Authorized(authorization)) return admission;
   admission.access = HttpAdmission::Access::kAuthorized;
+  admission.run_on = HttpRunOn::kIoThread;  // unless a route matches: a 404 or 405
   for (const Route& route : routes_) {
     if (!route.is_public && route.MatchesTarget(target) &&
         (route.method.empty() || route.method == method)) {
       admission.max_body_bytes = route.max_body_bytes;
+      admission.run_on = route.RunOn(method, target);
       break;
     }
   }
@@ -98,12 +105,14 @@ HttpResponse HttpRouter::Unauthorized() const {
 }
 
 void MountHealthCheck(HttpRouter& router) {
-  router.MountPublic("GET", "/health", kHealthMaxBodyBytes,
-                     [](const HttpRequest&) {
-                       HttpResponse r = PlainResponse(200, "ok");
-                       r.route = "/health";
-                       return r;
-                     });
+  router.MountPublic(
+      "GET", "/health", kHealthMaxBodyBytes,
+      [](const HttpRequest&) {
+        HttpResponse r = PlainResponse(200, "ok");
+        r.route = "/health";
+        return r;
+      },
+      [](std::string_view, std::string_view) { return HttpRunOn::kIoThread; });
 }
 
 }  // namespace waybill::node

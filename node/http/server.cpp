@@ -46,6 +46,20 @@ constexpr char kStreamRetryAfterSeconds[] = "5";
 
 class Session;
 
+// router.Handle(request); a handler's exception (only allocation failures should get here:
+// handlers answer errors with responses) becomes a 500.
+HttpResponse HandleCaught(const HttpRouter& router, const HttpRequest& request) {
+  try {
+    return router.Handle(request);
+  } catch (...) {
+    HttpResponse response;
+    response.status = 500;
+    response.content_type = "text/plain; charset=utf-8";
+    response.body = "Internal error\n";
+    return response;
+  }
+}
+
 std::string EndpointText(const std::string& host, uint16_t port) {
   if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
   return host + ":" + std::to_string(port);
@@ -221,13 +235,15 @@ class Session : public std::enable_shared_from_this<Session> {
     // A pending connection has a short deadline for its whole header, however it trickles.
     stream_.expires_after(authenticated_ ? server_->options.timeout
                                          : server_->options.pre_auth_timeout);
-    server_->SetWaiting(this, true);
+    // Only a pending connection can be evicted, so only its waiting matters (and an
+    // authenticated one skips the server's lock on every request).
+    if (!authenticated_) server_->SetWaiting(this, true);
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&Session::OnReadHeader, shared_from_this()));
   }
 
   void OnReadHeader(beast::error_code ec, size_t) {
-    server_->SetWaiting(this, false);
+    if (!authenticated_) server_->SetWaiting(this, false);
     if (ec) return OnReadError(ec);
     read_done_ = std::chrono::steady_clock::now();
     // Credentials are checked on the header, before any body is read: a client without them
@@ -245,6 +261,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (admission.access == HttpAdmission::Access::kRefused) {
       return SendFromHeader(server_->router.Unauthorized());
     }
+    run_on_ = admission.run_on;
     if (admission.access == HttpAdmission::Access::kAuthorized && !authenticated_) {
       authenticated_ = true;
       server_->MarkAuthenticated(this);
@@ -317,17 +334,13 @@ class Session : public std::enable_shared_from_this<Session> {
       request.headers.emplace_back(std::move(name), std::string(field.value()));
     }
     parser_.reset();
+    if (run_on_ == HttpRunOn::kIoThread) {
+      HttpResponse response = HandleCaught(server_->router, request);
+      if (server_->options.on_request) request_ = std::move(request);
+      return Send(std::move(response), /*close=*/false);
+    }
     net::post(*server_->workers, [self = shared_from_this(), request = std::move(request)]() mutable {
-      HttpResponse response;
-      try {
-        response = self->server_->router.Handle(request);
-      } catch (...) {
-        // Handlers answer errors with responses; only allocation failures should get here.
-        response = HttpResponse{};
-        response.status = 500;
-        response.content_type = "text/plain; charset=utf-8";
-        response.body = "Internal error\n";
-      }
+      HttpResponse response = HandleCaught(self->server_->router, request);
       net::post(self->stream_.get_executor(), [self, request = std::move(request),
                                                response = std::move(response)]() mutable {
         if (self->server_->options.on_request) self->request_ = std::move(request);
@@ -546,6 +559,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool delayed_ = false;        // the 401 delay has been served for the current response
   bool authenticated_ = false;  // a request of this connection had valid credentials
   size_t body_limit_ = 0;       // the body limit of the current request
+  HttpRunOn run_on_ = HttpRunOn::kWorker;  // where the current request's handler runs
   // For on_request: the current request (when on_request is set), when it was read, and the
   // reply being written (its body moved to response_ meanwhile).
   HttpRequest request_;

@@ -45,8 +45,8 @@ struct HttpServerOptions {
   size_t reserved_slots = 8;    // see above; at most max_connections / 4 is used
   std::chrono::milliseconds pre_auth_timeout{1'000};  // for a pending connection's header
   std::chrono::milliseconds timeout{30'000};          // per read or write of a request/response
-  int io_threads = 1;
-  int worker_threads = 4;  // run the handlers, which may block
+  int io_threads = 1;      // the sockets, and the handlers of routes placed on them
+  int worker_threads = 4;  // run the other handlers, which may block (HttpRunOn)
   // A larger header gets 431, a larger body 413 (a route's own limit may be lower); the
   // connection is closed after either.
   size_t max_header_bytes = kHttpDefaultMaxHeaderBytes;
@@ -71,12 +71,19 @@ struct HttpServerOptions {
   std::string log_category = "http";
 };
 
-// The server. Threading: the sockets live on `io_threads` threads that never block; every
-// request is handed to a pool of `worker_threads` threads that runs HttpRouter::Handle (and so
-// the handler, which may mine for seconds), then the response goes back to the connection's
-// strand to be written. A slow handler therefore holds one worker, never the io thread: other
-// connections keep being read, answered (while workers are free) and timed out. Requests
-// beyond the free workers wait in the pool's queue.
+// The server. Threading: the sockets live on `io_threads` threads; each connection is served on
+// its own strand (one request at a time, in order: pipelined requests wait in its read buffer).
+// Where a request's handler runs is its route's choice (HttpAdmission::run_on, from the header):
+// - HttpRunOn::kWorker: the request is handed to a pool of `worker_threads` threads that runs
+//   HttpRouter::Handle (and so the handler, which may mine for seconds), then the response goes
+//   back to the connection's strand to be written. A slow handler holds one worker, never an io
+//   thread: other connections keep being read, answered (while workers are free) and timed out.
+//   Requests beyond the free workers wait in the pool's queue.
+// - HttpRunOn::kIoThread: Handle runs on the connection's strand as soon as the request is read,
+//   and the write starts from there: no hand-off between threads. While it runs, the other
+//   connections served by that io thread wait, so only handlers that never block belong there.
+// Reading and writing never block an io thread whatever the client does: a client that sends
+// slowly or does not read its replies holds its own connection only, until `timeout`.
 //
 // Streams (HttpResponse::stream): once the handler returned, a stream holds no worker. Its
 // connection's strand calls Next(0) when the stream wakes it (HttpStream::SetWakeup) or every

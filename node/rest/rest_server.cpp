@@ -1,7 +1,10 @@
 #include "node/rest/rest_server.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <string_view>
+#include <thread>
 #include <utility>
 
 #include "consensus/chainstate.h"
@@ -19,6 +22,13 @@ namespace {
 constexpr std::string_view kRestAllowedMethods = "GET, HEAD, OPTIONS";
 // What a 503 asks a client to wait before it tries again while the node syncs.
 constexpr int kRestSyncingRetrySeconds = 10;
+// The routes run on the worker pool (RestPlacement): a lineage walked (up to ~100 ms for
+// thousands of events), a proof bundle built, a block's txs written, a metadata scan of up to
+// kRestMaxMetaScan entries, and /metrics, whose gauges read the parts of the node under their
+// locks.
+constexpr std::array<std::string_view, 6> kRestWorkerRoutes = {
+    "/v1/assets/{id}/trace", "/v1/assets/{id}/proof", "/v1/assets/{id}/epcis",
+    "/v1/blocks/{id}",       "/v1/search",            "/metrics"};
 
 double SteadySeconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
@@ -148,8 +158,11 @@ HttpResponse DispatchRest(const HttpRequest& request, const RestRoutes& routes,
                           const RestContext& ctx, const RestLimits& limits,
                           RestRateLimiter* limiter) {
   HttpResponse r;
-  double now = limits.clock ? limits.clock() : SteadySeconds();
-  if (std::optional<int> wait = limiter->Take(request.remote_address, now)) {
+  std::optional<int> wait;
+  if (limits.rate_per_second > 0) {
+    wait = limiter->Take(request.remote_address, limits.clock ? limits.clock() : SteadySeconds());
+  }
+  if (wait) {
     r = Problem(429, "Too many requests",
                 "more than the rate limit of this API from your address; retry after " +
                     std::to_string(*wait) + " s");
@@ -161,19 +174,38 @@ HttpResponse DispatchRest(const HttpRequest& request, const RestRoutes& routes,
   return r;
 }
 
+HttpRunOn RestPlacement(const RestRoutes& routes, std::string_view target) {
+  HttpRequest request;
+  request.target = std::string(target);
+  std::optional<RestRequest> req = ParseRestTarget(request);
+  if (!req) return HttpRunOn::kIoThread;  // 400
+  const RestRoutes::Match match = routes.Find("GET", req->segments);
+  const bool heavy = std::find(kRestWorkerRoutes.begin(), kRestWorkerRoutes.end(),
+                               match.pattern) != kRestWorkerRoutes.end();
+  return heavy ? HttpRunOn::kWorker : HttpRunOn::kIoThread;
+}
+
 HttpRouter MakeRestRouter(std::shared_ptr<const RestRoutes> routes, const RestContext& ctx,
                           RestLimits limits) {
   auto limiter = std::make_shared<RestRateLimiter>(limits);
   HttpRouter router;
-  router.Mount("", "*", 0,
-               [routes = std::move(routes), ctx = &ctx, limits = std::move(limits),
-                limiter](const HttpRequest& request) {
-                 return DispatchRest(request, *routes, *ctx, limits, limiter.get());
-               });
+  HttpPlacement placement = [routes](std::string_view, std::string_view target) {
+    return RestPlacement(*routes, target);
+  };
+  router.Mount(
+      "", "*", 0,
+      [routes = std::move(routes), ctx = &ctx, limits = std::move(limits),
+       limiter](const HttpRequest& request) {
+        return DispatchRest(request, *routes, *ctx, limits, limiter.get());
+      },
+      std::move(placement));
   return router;
 }
 
 RestServerOptions::RestServerOptions() {
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  io_threads = cores;
+  worker_threads = cores;
   max_header_bytes = kHttpDefaultMaxHeaderBytes;
   max_body_bytes = 0;
   name = "REST";

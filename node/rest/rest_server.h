@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "chain/log.h"
@@ -24,7 +25,8 @@ namespace waybill::node {
 
 // What the dispatcher enforces. The defaults are the listener's (docs/API.md "Limits").
 struct RestLimits {
-  // Token bucket per client IP: `rate` requests a second on average, bursts of `burst`.
+  // Token bucket per client IP: `rate` requests a second on average, bursts of `burst`
+  // (--restratelimit N: rate N, burst 2N). rate_per_second <= 0: no limit, no bucket kept.
   double rate_per_second = 50;
   double burst = 100;
   // Client IPs tracked at once; past it the one seen least recently is forgotten (and so
@@ -84,14 +86,22 @@ HttpResponse DispatchRest(const HttpRequest& request, const RestRoutes& routes,
                           const RestContext& ctx, const RestLimits& limits,
                           RestRateLimiter* limiter);
 
+// Where the REST listener runs a request (node/http/README.md "Where handlers run"): on the
+// worker pool for the routes whose handlers may take milliseconds or wait for a lock (the
+// trace, the proof bundle, EPCIS, a block with its txs, search, /metrics); on the connection's
+// io thread for every other target (routes that read a few keys of the snapshot, the explorer's
+// files, and targets that get 400/404).
+HttpRunOn RestPlacement(const RestRoutes& routes, std::string_view target);
+
 // An HttpRouter without credentials whose one route ("" any method, every target) is
-// DispatchRest, with no request body accepted (a body gets 413).
+// DispatchRest, with no request body accepted (a body gets 413), placed by RestPlacement.
 // REQUIRES: ctx outlives the router.
 HttpRouter MakeRestRouter(std::shared_ptr<const RestRoutes> routes, const RestContext& ctx,
                           RestLimits limits);
 
-// HttpServerOptions with the REST API's limits (header 8 KiB, no body, the RPC's timeouts)
-// and names ("REST", "REST API", log category "rest"), plus the dispatcher's limits.
+// HttpServerOptions with the REST API's limits (header 8 KiB, no body, the RPC's timeouts),
+// names ("REST", "REST API", log category "rest") and threads (io threads and workers: one per
+// core, std::thread::hardware_concurrency), plus the dispatcher's limits.
 struct RestServerOptions : HttpServerOptions {
   RestServerOptions();
   RestLimits limits;

@@ -1,5 +1,5 @@
-// One HTTP exchange with a server on 127.0.0.1, for the tests of node/http and the node: send
-// the request, read until the server closes (so the request should say Connection: close).
+// HTTP on 127.0.0.1 for the tests of node/http and the node: one exchange read until the server
+// closes (LoopbackExchange: the request should say Connection: close), or a keep-alive client.
 #pragma once
 
 #include <arpa/inet.h>
@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <regex>
 #include <string>
 
 namespace waybill::node::testing {
@@ -31,6 +32,89 @@ inline std::string LoopbackExchange(uint16_t port, const std::string& request, i
   close(fd);
   return reply;
 }
+
+// A keep-alive client on 127.0.0.1 that sends raw bytes and reads replies one at a time. A
+// receive waits at most 10 s, so a broken server fails the test instead of hanging it.
+class LoopbackClient {
+ public:
+  explicit LoopbackClient(uint16_t port) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    timeval tv{10, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  }
+  ~LoopbackClient() { close(fd_); }
+  LoopbackClient(const LoopbackClient&) = delete;
+  LoopbackClient& operator=(const LoopbackClient&) = delete;
+  bool connected() const { return connected_; }
+
+  void Send(const std::string& data) {
+    size_t off = 0;
+    while (off < data.size()) {
+      ssize_t n = ::send(fd_, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+      if (n <= 0) return;
+      off += static_cast<size_t>(n);
+    }
+  }
+
+  // Reads one response (status line, headers, Content-Length body). Empty on EOF/timeout.
+  std::string ReadResponse() {
+    for (;;) {
+      size_t end = buf_.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        size_t length = 0;
+        std::smatch m;
+        std::string head = buf_.substr(0, end);
+        if (std::regex_search(head, m, std::regex("[Cc]ontent-[Ll]ength: *([0-9]+)"))) {
+          length = std::stoul(m[1]);
+        }
+        if (buf_.size() >= end + 4 + length) {
+          std::string response = buf_.substr(0, end + 4 + length);
+          buf_.erase(0, end + 4 + length);
+          return response;
+        }
+      }
+      if (!Receive()) return {};
+    }
+  }
+
+  // Reads the status line and headers of one response, and no body (as for a HEAD request).
+  // Empty on EOF/timeout.
+  std::string ReadHead() {
+    for (;;) {
+      size_t end = buf_.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        std::string head = buf_.substr(0, end + 4);
+        buf_.erase(0, end + 4);
+        return head;
+      }
+      if (!Receive()) return {};
+    }
+  }
+
+  // True if the server closed the connection (EOF) within the receive timeout.
+  bool ClosedByServer() {
+    char c;
+    return ::recv(fd_, &c, 1, 0) == 0;
+  }
+
+ private:
+  bool Receive() {
+    char chunk[4096];
+    ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
+    if (n <= 0) return false;
+    buf_.append(chunk, static_cast<size_t>(n));
+    return true;
+  }
+
+  int fd_ = -1;
+  bool connected_ = false;
+  std::string buf_;
+};
 
 // Standard base64 with padding (RFC 4648), for HTTP Basic credentials.
 inline std::string Base64(const std::string& in) {

@@ -128,6 +128,17 @@ TEST_F(ConfigTest, RestFlags) {
   }
 }
 
+TEST_F(ConfigTest, RestRateLimit) {
+  EXPECT_EQ(Parse({})->rest_rate_limit, 50u);
+  EXPECT_EQ(Parse({"--restratelimit=0"})->rest_rate_limit, 0u);
+  EXPECT_EQ(Parse({"--restratelimit", "1000"})->rest_rate_limit, 1000u);
+  for (std::string bad : {"-1", "1.5", "x", "", "1000001"}) {
+    EXPECT_NE(Error({"--restratelimit=" + bad}).find("--restratelimit"), std::string::npos)
+        << bad;
+  }
+  EXPECT_NE(Parse({"--help"})->help_text.find("--restratelimit"), std::string::npos);
+}
+
 TEST_F(ConfigTest, MiningAddress) {
   std::string address = DevAddress(1);
   auto c = Parse({"--mine", "--miner-address", address});

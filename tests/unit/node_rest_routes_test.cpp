@@ -446,6 +446,38 @@ TEST_F(RestRoutesTest, RateLimitPerIp) {
   EXPECT_EQ(Get("/v1/status", {}, "GET", "10.0.0.1").status, 429);
 }
 
+TEST_F(RestRoutesTest, RateLimitZeroIsOff) {
+  limits_.rate_per_second = 0;  // --restratelimit=0
+  limits_.burst = 0;
+  limiter_ = std::make_unique<RestRateLimiter>(limits_);
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_EQ(Get("/v1/status", {}, "GET", "10.0.0.1").status, 200) << i;
+  }
+  EXPECT_EQ(limiter_->tracked(), 0u);  // no bucket kept
+}
+
+// The routes that may take milliseconds run on the workers, every other target on the io
+// thread; the router built for the listener answers the server with the same choice.
+TEST_F(RestRoutesTest, PlacementKeepsHeavyRoutesOffTheIoThread) {
+  const std::string lot = "/v1/assets/" + lot_.ToHex();
+  const std::vector<std::string> heavy = {lot + "/trace?direction=forward", lot + "/proof",
+                                          lot + "/epcis?lineage=1", "/v1/blocks/1",
+                                          "/v1/search?meta.lot=L-1", "/metrics"};
+  const std::vector<std::string> cheap = {lot, lot + "/history?limit=2", "/v1/status",
+                                          "/v1/txs/" + lot_.ToHex(), "/healthz", "/",
+                                          "/no/such/route", "/bad%zz"};
+  HttpRouter router =
+      MakeRestRouter(std::make_shared<const RestRoutes>(MakeRestRoutes(ctx_)), ctx_, limits_);
+  for (const std::string& target : heavy) {
+    EXPECT_EQ(RestPlacement(routes_, target), HttpRunOn::kWorker) << target;
+    EXPECT_EQ(router.Admit("GET", target, "").run_on, HttpRunOn::kWorker) << target;
+  }
+  for (const std::string& target : cheap) {
+    EXPECT_EQ(RestPlacement(routes_, target), HttpRunOn::kIoThread) << target;
+    EXPECT_EQ(router.Admit("GET", target, "").run_on, HttpRunOn::kIoThread) << target;
+  }
+}
+
 TEST_F(RestRoutesTest, SyncingAnswers503ForDataRoutes) {
   // Headers 7 blocks ahead of the tip, without their bodies.
   consensus::TipInfo tip = chain_->Tip();

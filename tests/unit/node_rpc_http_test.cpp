@@ -19,8 +19,9 @@
 #include <thread>
 #include <vector>
 
-#include "node/rpc/table.h"
 #include "node/rpc/server.h"
+#include "node/rpc/table.h"
+#include "tests/unit/loopback_http.h"
 
 namespace waybill::node {
 namespace {
@@ -257,82 +258,7 @@ TEST(CookieFileTest, ReportsUnwritableDirectory) {
 
 // ---- The real server on a loopback socket ----
 
-class Client {
- public:
-  explicit Client(uint16_t port) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    timeval tv{10, 0};  // a broken server fails the test instead of hanging it
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  }
-  ~Client() { close(fd_); }
-  bool connected() const { return connected_; }
-
-  void Send(const std::string& data) {
-    size_t off = 0;
-    while (off < data.size()) {
-      ssize_t n = ::send(fd_, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-      if (n <= 0) return;
-      off += static_cast<size_t>(n);
-    }
-  }
-
-  // Reads one response (status line, headers, Content-Length body). Empty on EOF/timeout.
-  std::string ReadResponse() {
-    for (;;) {
-      size_t end = buf_.find("\r\n\r\n");
-      if (end != std::string::npos) {
-        size_t length = 0;
-        std::smatch m;
-        std::string head = buf_.substr(0, end);
-        if (std::regex_search(head, m, std::regex("[Cc]ontent-[Ll]ength: *([0-9]+)"))) {
-          length = std::stoul(m[1]);
-        }
-        if (buf_.size() >= end + 4 + length) {
-          std::string response = buf_.substr(0, end + 4 + length);
-          buf_.erase(0, end + 4 + length);
-          return response;
-        }
-      }
-      char chunk[4096];
-      ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
-      if (n <= 0) return {};
-      buf_.append(chunk, static_cast<size_t>(n));
-    }
-  }
-
-  // Reads the status line and headers of one response, and no body (as for a HEAD request).
-  // Empty on EOF/timeout.
-  std::string ReadHead() {
-    for (;;) {
-      size_t end = buf_.find("\r\n\r\n");
-      if (end != std::string::npos) {
-        std::string head = buf_.substr(0, end + 4);
-        buf_.erase(0, end + 4);
-        return head;
-      }
-      char chunk[4096];
-      ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
-      if (n <= 0) return {};
-      buf_.append(chunk, static_cast<size_t>(n));
-    }
-  }
-
-  // True if the server closed the connection (EOF) within the receive timeout.
-  bool ClosedByServer() {
-    char c;
-    return ::recv(fd_, &c, 1, 0) == 0;
-  }
-
- private:
-  int fd_ = -1;
-  bool connected_ = false;
-  std::string buf_;
-};
+using Client = testing::LoopbackClient;
 
 std::string Body(const std::string& response) {
   size_t end = response.find("\r\n\r\n");
