@@ -22,13 +22,16 @@ namespace {
 constexpr std::string_view kRestAllowedMethods = "GET, HEAD, OPTIONS";
 // What a 503 asks a client to wait before it tries again while the node syncs.
 constexpr int kRestSyncingRetrySeconds = 10;
-// The routes run on the worker pool (RestPlacement): a lineage walked (up to ~100 ms for
-// thousands of events), a proof bundle built, a block's txs written, a metadata scan of up to
-// kRestMaxMetaScan entries, and /metrics, whose gauges read the parts of the node under their
-// locks.
-constexpr std::array<std::string_view, 6> kRestWorkerRoutes = {
-    "/v1/assets/{id}/trace", "/v1/assets/{id}/proof", "/v1/assets/{id}/epcis",
-    "/v1/blocks/{id}",       "/v1/search",            "/metrics"};
+// The routes run on the worker pool (RestPlacement): a lineage walked (the asset page's
+// ancestry and the trace: up to ~100 ms for thousands of events), a proof bundle built, a
+// block's txs written, a metadata scan of up to kRestMaxMetaScan entries (search and the GS1
+// Digital Link), an account's custody page, and /metrics, whose gauges read the parts of the
+// node under their locks.
+constexpr std::array<std::string_view, 10> kRestWorkerRoutes = {
+    "/v1/assets/{id}",       "/v1/assets/{id}/trace",  "/v1/assets/{id}/proof",
+    "/v1/assets/{id}/epcis", "/v1/blocks/{id}",        "/v1/search",
+    "/01/{gtin}/10/{lot}",   "/01/{gtin}/10/{lot}/21/{serial}",
+    "/metrics",              "/v1/accounts/{address}"};
 
 double SteadySeconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())

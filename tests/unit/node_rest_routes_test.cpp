@@ -460,10 +460,16 @@ TEST_F(RestRoutesTest, RateLimitZeroIsOff) {
 // thread; the router built for the listener answers the server with the same choice.
 TEST_F(RestRoutesTest, PlacementKeepsHeavyRoutesOffTheIoThread) {
   const std::string lot = "/v1/assets/" + lot_.ToHex();
-  const std::vector<std::string> heavy = {lot + "/trace?direction=forward", lot + "/proof",
-                                          lot + "/epcis?lineage=1", "/v1/blocks/1",
-                                          "/v1/search?meta.lot=L-1", "/metrics"};
-  const std::vector<std::string> cheap = {lot, lot + "/history?limit=2", "/v1/status",
+  const std::vector<std::string> heavy = {lot,
+                                          lot + "/trace?direction=forward",
+                                          lot + "/proof",
+                                          lot + "/epcis?lineage=1",
+                                          "/v1/blocks/1",
+                                          "/v1/search?meta.lot=L-1",
+                                          "/01/09506000134352/10/L-1",
+                                          "/v1/accounts/" + lot_.ToHex(),
+                                          "/metrics"};
+  const std::vector<std::string> cheap = {lot + "/history?limit=2", "/v1/status",
                                           "/v1/txs/" + lot_.ToHex(), "/healthz", "/",
                                           "/no/such/route", "/bad%zz"};
   HttpRouter router =
