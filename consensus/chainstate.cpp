@@ -437,6 +437,8 @@ ValidationResult Chainstate::ActivateBestChainLocked(std::vector<TipChange>* cha
   for (auto it = candidates_.begin(); it != candidates_.end();) {
     it = (*it)->chain_work < tip->chain_work ? candidates_.erase(it) : std::next(it);
   }
+  // Here rather than in TakeSnapshot only: the cost of a tip change stays with the connect.
+  SyncHeaderChainLocked();
   return first_invalid;
 }
 
@@ -496,6 +498,7 @@ ValidationResult Chainstate::ConnectTipLocked(BlockIndex* index, TipChange* chan
   tree_.SetTip(index);
   change->connected_blocks.push_back(index->id);
   counters_.blocks_connected++;
+  PublishFiguresLocked();
   if (options_.on_block_connected) {
     options_.on_block_connected(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at).count());
@@ -529,6 +532,7 @@ Status Chainstate::DisconnectTipLocked(TipChange* change) {
   if (Status s = WriteLocked(batch, true); !s.ok()) return s;
   tree_.SetTip(tip->parent);
   if (change->disconnected_blocks.empty()) counters_.reorgs++;
+  PublishFiguresLocked();
   change->disconnected_blocks.push_back(tip->id);
   // Oldest first: this block's txs go before those of blocks disconnected after it.
   auto& txs = decoded->block.txs;
@@ -763,19 +767,52 @@ void Chainstate::WithTipState(
 std::shared_ptr<const ReadSnapshot> Chainstate::TakeSnapshot() const {
   std::unique_ptr<chain::StoreSnapshot> snapshot;
   TipInfo tip;
+  std::shared_ptr<const HeaderChain> headers;
   {
     // Every write to the store happens under the lock, so the snapshot holds exactly the state
     // of this tip.
     std::lock_guard lock(mu_);
     snapshot = store_->NewSnapshot();
     tip = TipLocked();
+    SyncHeaderChainLocked();  // a no-op unless a tip change returned early on a fault
+    headers = headers_;
   }
-  return std::make_shared<const ReadSnapshot>(std::move(snapshot), std::move(tip), params_);
+  return std::make_shared<const ReadSnapshot>(std::move(snapshot), std::move(tip),
+                                              std::move(headers), params_);
+}
+
+void Chainstate::SyncHeaderChainLocked() const {
+  BlockIndex* tip = tree_.Tip();
+  if (headers_tip_ == tip) return;
+  uint32_t keep = 0;  // heights below keep are the same on both chains
+  if (headers_tip_ != nullptr) {
+    if (const BlockIndex* fork = tree_.FindFork(headers_tip_)) keep = fork->height + 1;
+  }
+  std::vector<chain::BlockHeader> more;
+  more.reserve(size_t{tip->height} + 1 - keep);
+  for (uint32_t h = keep; h <= tip->height; ++h) more.push_back(tree_.AtHeight(h)->header);
+  headers_ = std::make_shared<const HeaderChain>(headers_->Fork(keep, more));
+  headers_tip_ = tip;
+}
+
+void Chainstate::PublishFiguresLocked() {
+  const BlockIndex* tip = tree_.Tip();
+  if (tip == nullptr) return;
+  const BlockIndex* best = best_header_ && !best_header_->Failed() ? best_header_ : tip;
+  const ChainFigures figures{tip->height, best->height, counters_.blocks_connected,
+                             counters_.reorgs};
+  std::lock_guard lock(figures_mu_);
+  figures_ = figures;
+}
+
+ChainFigures Chainstate::Figures() const {
+  std::lock_guard lock(figures_mu_);
+  return figures_;
 }
 
 Chainstate::Counters Chainstate::Stats() const {
-  std::lock_guard lock(mu_);
-  return counters_;
+  const ChainFigures figures = Figures();
+  return Counters{figures.blocks_connected, figures.reorgs};
 }
 
 Result<Chainstate::VerifyReport> Chainstate::VerifyChain() const {

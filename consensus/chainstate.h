@@ -23,6 +23,7 @@
 #include "chain/sig_cache.h"
 #include "chain/state.h"
 #include "chain/store.h"
+#include "consensus/header_chain.h"
 #include "consensus/headers_presync.h"
 #include "consensus/params.h"
 #include "consensus/sig_check_pool.h"
@@ -54,6 +55,15 @@ struct TipChange {
   std::vector<chain::Transaction> disconnected_txs;  // from blocks that left the chain
   std::vector<chain::Hash256> connected_blocks;
   std::vector<chain::Hash256> disconnected_blocks;
+};
+
+// Figures of the chain published for readers that must not wait for a block being connected
+// (metrics, health, the REST API's syncing check): see Chainstate::Figures().
+struct ChainFigures {
+  uint32_t height = 0;              // the active chain's tip
+  uint32_t best_header_height = 0;  // BestHeader()'s height
+  uint64_t blocks_connected = 0;    // as Chainstate::Counters
+  uint64_t reorgs = 0;
 };
 
 class ReadSnapshot;
@@ -279,12 +289,17 @@ class Chainstate {
   // snapshot is destroyed before this chainstate.
   std::shared_ptr<const ReadSnapshot> TakeSnapshot() const;
 
-  // Counters since this chainstate was opened.
+  // Counters since this chainstate was opened. Never waits for the chainstate lock (read from
+  // the published figures).
   struct Counters {
     uint64_t blocks_connected = 0;
     uint64_t reorgs = 0;  // tip changes that disconnected at least one block
   };
   Counters Stats() const;
+  // The figures as of the last block connected or disconnected and the last best-header change
+  // (each published as it happens, even in the middle of a connect loop or a reorg). Never waits
+  // for the chainstate lock: the lock of a connect is not taken, only a small one of its own.
+  ChainFigures Figures() const;
 
  private:
   Chainstate(const ChainParams& params, ChainstateOptions options,
@@ -332,6 +347,11 @@ class Chainstate {
   ValidationResult AcceptHeaderLocked(const chain::BlockHeader& header, const chain::Hash256& id,
                                       chain::BlockIndex** out, bool* added);
   void UpdateBestHeaderLocked(chain::BlockIndex* index);
+  bool BetterBestHeaderLocked(const chain::BlockIndex* index) const;
+  // Copies the tip's figures to figures_ (Figures()).
+  void PublishFiguresLocked();
+  // Brings headers_ to the active chain: shares what is below the fork with the chain it had.
+  void SyncHeaderChainLocked() const;
   // Presync (chainstate_presync.cpp). Those touching presyncs_ also REQUIRE presync_mu_.
   chain::ArithU256 PresyncThresholdLocked() const;
   HeaderChainCursor CursorAtLocked(const chain::BlockIndex* index) const;
@@ -411,6 +431,15 @@ class Chainstate {
   chain::BlockIndex* best_header_ = nullptr;
   bool fatal_reported_ = false;
   Counters counters_;
+  // The active chain's headers as of headers_tip_ (TakeSnapshot hands them out; never null).
+  // Derived from tree_ (mutable: the const TakeSnapshot brings it up to date if needed).
+  mutable std::shared_ptr<const HeaderChain> headers_ = std::make_shared<const HeaderChain>();
+  mutable chain::BlockIndex* headers_tip_ = nullptr;
+
+  // Figures(): a copy of what mu_ guards, published under a lock that is held only to copy it,
+  // taken after mu_ when both are held.
+  mutable std::mutex figures_mu_;
+  ChainFigures figures_;  // guarded by figures_mu_
 
   // Presyncs by peer (AcceptPeerHeaders), at most kMaxPresyncSources. Guarded by presync_mu_,
   // taken after mu_ when both are held (and alone for headers that need no block tree).

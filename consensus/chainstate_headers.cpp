@@ -47,16 +47,23 @@ ValidationResult Chainstate::AcceptHeaderLocked(const chain::BlockHeader& header
   return ValidationResult::Valid();
 }
 
+bool Chainstate::BetterBestHeaderLocked(const BlockIndex* index) const {
+  if (index->Failed()) return false;
+  return !best_header_ || best_header_->Failed() || CandidateOrder()(index, best_header_);
+}
+
 void Chainstate::UpdateBestHeaderLocked(BlockIndex* index) {
-  if (index->Failed()) return;
-  if (!best_header_ || best_header_->Failed() || CandidateOrder()(index, best_header_)) {
-    best_header_ = index;
-  }
+  if (!BetterBestHeaderLocked(index)) return;
+  best_header_ = index;
+  PublishFiguresLocked();
 }
 
 void Chainstate::RecomputeBestHeaderLocked() {
   best_header_ = tree_.Tip();
-  tree_.ForEach([&](BlockIndex* index) { UpdateBestHeaderLocked(index); });
+  tree_.ForEach([&](BlockIndex* index) {
+    if (BetterBestHeaderLocked(index)) best_header_ = index;
+  });
+  PublishFiguresLocked();
 }
 
 Status Chainstate::StoreHeadersLocked(const std::vector<BlockIndex*>& added) {

@@ -14,16 +14,17 @@ using chain::Result;
 using chain::Status;
 
 ReadSnapshot::ReadSnapshot(std::unique_ptr<chain::StoreSnapshot> snapshot, TipInfo tip,
-                           const ChainParams& params)
-    : snapshot_(std::move(snapshot)), tip_(std::move(tip)), params_(params) {}
+                           std::shared_ptr<const HeaderChain> headers, const ChainParams& params)
+    : snapshot_(std::move(snapshot)),
+      tip_(std::move(tip)),
+      headers_(std::move(headers)),
+      params_(params) {}
 
 ReadSnapshot::~ReadSnapshot() = default;
 
 std::optional<Hash256> ReadSnapshot::BlockHashAt(uint32_t height) const {
   if (height > tip_.height) return std::nullopt;
-  auto id = reads::GetHeightEntry(*snapshot_, height);
-  if (!id.ok()) return std::nullopt;
-  return *id;
+  return headers_->IdAt(height, tip_.id);
 }
 
 Result<std::optional<ReadSnapshot::HeaderInfo>> ReadSnapshot::GetHeader(const Hash256& id) const {
@@ -35,11 +36,7 @@ Result<std::optional<ReadSnapshot::HeaderInfo>> ReadSnapshot::GetHeader(const Ha
   info.header = (*index)->header;
   info.height = (*index)->height;
   info.chain_work = (*index)->chain_work;
-  if (info.height <= tip_.height) {
-    auto active = reads::GetHeightEntry(*snapshot_, info.height);
-    if (!active.ok()) return active.status();
-    info.in_active_chain = *active == id;
-  }
+  info.in_active_chain = BlockHashAt(info.height) == id;
   return std::optional<HeaderInfo>(std::move(info));
 }
 
@@ -51,19 +48,7 @@ Result<std::vector<chain::BlockHeader>> ReadSnapshot::ActiveHeaders(uint32_t fro
                            std::to_string(tip_.height));
   }
   std::vector<chain::BlockHeader> headers;
-  headers.reserve(size_t{to_height} - from_height + 1);
-  for (uint64_t h = from_height; h <= to_height; ++h) {
-    auto id = reads::GetHeightEntry(*snapshot_, static_cast<uint32_t>(h));
-    if (!id.ok()) return id.status();
-    if (!*id) return Status::Corruption("active chain: no block at height " + std::to_string(h));
-    auto index = reads::GetBlockIndexRecord(*snapshot_, **id);
-    if (!index.ok()) return index.status();
-    if (!*index || (*index)->height != h) {
-      return Status::Corruption("active chain: block " + (*id)->ToHex() + " at height " +
-                                std::to_string(h) + " has no matching block index record");
-    }
-    headers.push_back((*index)->header);
-  }
+  headers_->CopyTo(from_height, to_height, &headers);
   return headers;
 }
 

@@ -4,8 +4,9 @@
 // wait, and a block connected while they read never mixes into their answer.
 //
 // Taken with Chainstate::TakeSnapshot(). Every getter reads the snapshot only: records through
-// the chain/state.h decoders, the block index ('i' records) and the active chain of the
-// snapshot ('h' keys). A stored record that does not decode is Corruption, never a crash.
+// the chain/state.h decoders and the block index ('i' records) from the store snapshot, the
+// active chain (its headers and ids) from the HeaderChain of the same tip, in memory
+// (consensus/header_chain.h). A stored record that does not decode is Corruption, never a crash.
 //
 // Thread-safe (every method is const and LevelDB snapshots allow concurrent reads).
 // REQUIRES: destroyed before the Chainstate that made it (it reads that chainstate's store).
@@ -26,16 +27,18 @@
 #include "chain/status.h"
 #include "chain/store.h"
 #include "consensus/chainstate.h"
+#include "consensus/header_chain.h"
 #include "consensus/params.h"
 
 namespace waybill::consensus {
 
 class ReadSnapshot {
  public:
-  // REQUIRES: snapshot was taken while tip was the tip (under the chainstate lock); params
-  // outlives this object.
+  // REQUIRES: snapshot was taken while tip was the tip (under the chainstate lock), headers is
+  // that tip's active chain (tip.height + 1 headers, the last one tip's); params outlives this
+  // object.
   ReadSnapshot(std::unique_ptr<chain::StoreSnapshot> snapshot, TipInfo tip,
-               const ChainParams& params);
+               std::shared_ptr<const HeaderChain> headers, const ChainParams& params);
   ~ReadSnapshot();
   ReadSnapshot(const ReadSnapshot&) = delete;
   ReadSnapshot& operator=(const ReadSnapshot&) = delete;
@@ -47,8 +50,7 @@ class ReadSnapshot {
   // The same records with ordered scans (Scan, ScanFrom).
   const chain::StoreSnapshot& store() const { return *snapshot_; }
 
-  // The id of the active chain's block at height (the snapshot's chain); nullopt above the tip
-  // or when the record is unreadable.
+  // The id of the active chain's block at height (the snapshot's chain); nullopt above the tip.
   std::optional<chain::Hash256> BlockHashAt(uint32_t height) const;
 
   struct HeaderInfo {
@@ -60,8 +62,8 @@ class ReadSnapshot {
   };
   // A block header the block tree knows (with or without its body); nullopt if unknown.
   chain::Result<std::optional<HeaderInfo>> GetHeader(const chain::Hash256& id) const;
-  // Headers of the active chain at heights from_height..to_height (inclusive). Invalid if
-  // from_height > to_height or to_height > tip().height.
+  // Headers of the active chain at heights from_height..to_height (inclusive), copied from
+  // memory (no store read). Invalid if from_height > to_height or to_height > tip().height.
   chain::Result<std::vector<chain::BlockHeader>> ActiveHeaders(uint32_t from_height,
                                                                uint32_t to_height) const;
   // A stored block's bytes; NotFound if absent.
@@ -100,6 +102,7 @@ class ReadSnapshot {
   // Fixed after construction.
   const std::unique_ptr<chain::StoreSnapshot> snapshot_;
   const TipInfo tip_;
+  const std::shared_ptr<const HeaderChain> headers_;  // never null
   const ChainParams& params_;
 };
 

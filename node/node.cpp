@@ -16,6 +16,7 @@
 #include "chain/bech32.h"
 #include "chain/sig_cache.h"
 #include "node/mempool/mempool_persist.h"
+#include "node/rest/metrics_route.h"
 #include "node/rpc/control.h"
 #include "node/rpc/methods.h"
 #include "node/rpc/net.h"
@@ -375,16 +376,7 @@ void Node::RegisterMetrics() {
   m.SetCallback("waybill_uptime_seconds", {}, [started = started_at_] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   });
-  m.AddGauge("waybill_chain_height", "Height of the active chain's tip.");
-  m.SetCallback("waybill_chain_height", {}, [this] { return double(chain_->Tip().height); });
-  m.AddGauge("waybill_headers_height", "Height of the most-work valid header known.");
-  m.SetCallback("waybill_headers_height", {},
-                [this] { return double(chain_->BestHeader().height); });
-  m.AddCounter("waybill_blocks_connected_total", "Blocks connected to the active chain.");
-  m.SetCallback("waybill_blocks_connected_total", {},
-                [this] { return double(chain_->Stats().blocks_connected); });
-  m.AddCounter("waybill_reorgs_total", "Tip changes that disconnected at least one block.");
-  m.SetCallback("waybill_reorgs_total", {}, [this] { return double(chain_->Stats().reorgs); });
+  RegisterChainMetrics(m, *chain_);  // without the chainstate's lock
   m.AddGauge("waybill_peers", "Connected P2P peers, by direction.");
   for (const char* direction : {"inbound", "outbound"}) {
     m.SetCallback("waybill_peers", {{"direction", direction}}, [this, direction] {

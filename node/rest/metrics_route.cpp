@@ -26,8 +26,22 @@ HttpResponse MetricsHandleHealthz(const RestContext& ctx, const RestRequest& req
     return JsonReply(req, RestJson{{"status", *unhealthy}}, CachePolicy::kNoStore, 503);
   }
   RestJson body = {{"status", "ok"}};
-  if (ctx.chain != nullptr) body["height"] = RestSnapshot(ctx)->tip().height;
+  if (ctx.chain != nullptr) body["height"] = ctx.chain->Figures().height;
   return JsonReply(req, body, CachePolicy::kNoStore, 200);
+}
+
+void RegisterChainMetrics(Metrics& m, const consensus::Chainstate& chain) {
+  const consensus::Chainstate* c = &chain;
+  m.AddGauge("waybill_chain_height", "Height of the active chain's tip.");
+  m.SetCallback("waybill_chain_height", {}, [c] { return double(c->Figures().height); });
+  m.AddGauge("waybill_headers_height", "Height of the most-work valid header known.");
+  m.SetCallback("waybill_headers_height", {},
+                [c] { return double(c->Figures().best_header_height); });
+  m.AddCounter("waybill_blocks_connected_total", "Blocks connected to the active chain.");
+  m.SetCallback("waybill_blocks_connected_total", {},
+                [c] { return double(c->Figures().blocks_connected); });
+  m.AddCounter("waybill_reorgs_total", "Tip changes that disconnected at least one block.");
+  m.SetCallback("waybill_reorgs_total", {}, [c] { return double(c->Figures().reorgs); });
 }
 
 void RegisterMetricsRoutes(RestRoutes& routes) {

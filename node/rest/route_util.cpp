@@ -35,8 +35,9 @@ std::shared_ptr<const consensus::ReadSnapshot> RestSnapshot(const RestContext& c
 }
 
 uint32_t RestBestHeaderHeight(const RestContext& ctx) {
-  if (ctx.snapshots != nullptr) return ctx.snapshots->best_header_height();
-  return ctx.chain->BestHeader().height;
+  // Published as each header arrives, without the chainstate's lock (a snapshot's would be
+  // as old as its tip: the syncing check would miss headers that arrived since).
+  return ctx.chain->Figures().best_header_height;
 }
 
 HttpResponse RestInternalError(const chain::Status& status) {

@@ -26,8 +26,8 @@ using RestOr = std::variant<T, HttpResponse>;
 
 // The snapshot every handler reads (one per request).
 std::shared_ptr<const consensus::ReadSnapshot> RestSnapshot(const RestContext& ctx);
-// The best header's height: as of ctx.snapshots' newest tip change when set (no lock), else
-// the chainstate's now.
+// The best header's height now (consensus::Chainstate::Figures(): never waits for the
+// chainstate's lock, and follows headers as they arrive, between tip changes too).
 uint32_t RestBestHeaderHeight(const RestContext& ctx);
 
 // 500 for a local fault (a store read that failed): the detail is not the node's internals.

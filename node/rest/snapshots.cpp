@@ -11,11 +11,6 @@ std::shared_ptr<const consensus::ReadSnapshot> RestSnapshots::Latest() const {
   return latest_;
 }
 
-uint32_t RestSnapshots::best_header_height() const {
-  std::lock_guard lock(mu_);
-  return best_header_height_;
-}
-
 void RestSnapshots::OnTipChanged(const consensus::TipChange&) { Refresh(); }
 
 void RestSnapshots::Refresh() {
@@ -23,13 +18,11 @@ void RestSnapshots::Refresh() {
   // one at a time, so the snapshot published last is the one taken last.
   std::lock_guard refreshing(refresh_mu_);
   std::shared_ptr<const consensus::ReadSnapshot> snapshot = chain_->TakeSnapshot();
-  const uint32_t best = chain_->BestHeader().height;
   std::shared_ptr<const consensus::ReadSnapshot> old;
   {
     std::lock_guard lock(mu_);
     old = std::move(latest_);
     latest_ = std::move(snapshot);
-    best_header_height_ = best;
   }
   // `old` (and its LevelDB snapshot) is released here, outside the lock.
 }

@@ -1,6 +1,8 @@
 // The chain snapshot REST requests read: the newest one, taken when the tip last changed, so a
 // request never waits for the chainstate's lock (which a block being connected holds for the
-// whole connect). docs/API.md "REST API": replies show the tip as of the last tip change.
+// whole connect). docs/API.md "REST API": replies show the tip as of the last tip change. The
+// figures that move between tip changes (the best header while headers arrive) are not kept
+// here: Chainstate::Figures() publishes them without that lock.
 #pragma once
 
 #include <cstdint>
@@ -21,8 +23,6 @@ class RestSnapshots : public consensus::ChainstateListener {
 
   // The snapshot of the newest tip change; never waits for the chainstate's lock.
   std::shared_ptr<const consensus::ReadSnapshot> Latest() const;
-  // The best header's height when that snapshot was taken (ahead of its tip while syncing).
-  uint32_t best_header_height() const;
 
   // Takes a new snapshot. Runs on the connecting thread after the chainstate's lock is
   // released (ChainstateListener), so taking the lock here only waits for a later block.
@@ -35,7 +35,6 @@ class RestSnapshots : public consensus::ChainstateListener {
   std::mutex refresh_mu_;  // held by Refresh() from taking a snapshot to publishing it
   mutable std::mutex mu_;
   std::shared_ptr<const consensus::ReadSnapshot> latest_;  // guarded by mu_
-  uint32_t best_header_height_ = 0;                          // guarded by mu_
 };
 
 }  // namespace waybill::node

@@ -1,13 +1,26 @@
 // node/rest/metrics_route.h: GET /metrics renders the registry with the Prometheus content type;
 // GET /healthz answers 200 while healthy and 503 with the reason once the node is stopping or
-// failed; both routes are registered under their exact patterns.
+// failed; both routes are registered under their exact patterns. On a real chainstate, the
+// chain's series, /healthz and the REST syncing check answer while another thread holds the
+// chainstate's lock (as a block being connected does), and see headers that arrived after the
+// last tip change.
 #include "node/rest/metrics_route.h"
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <future>
 #include <string>
+#include <thread>
+#include <vector>
 
+#include "consensus/chainstate.h"
 #include "node/http/metrics.h"
+#include "node/rest/rest_server.h"
+#include "node/rest/route_util.h"
+#include "node/rest/snapshots.h"
+#include "tests/unit/node_test_util.h"
 
 namespace waybill::node {
 namespace {
@@ -70,6 +83,79 @@ TEST(RestMetricsTest, RoutesAreRegistered) {
   ASSERT_NE(h.handler, nullptr);
   EXPECT_EQ(h.pattern, "/healthz");
   EXPECT_EQ(routes.Find("GET", {"metrics", "x"}).handler, nullptr);
+}
+
+class RestMetricsChainTest : public testing::RegtestFixture {
+ protected:
+  // Mines an empty block on the tip.
+  void Connect() {
+    const consensus::TipInfo tip = chain_->Tip();
+    chain::Block b = consensus::testing::MakeBlock(params_, tip.id, tip.height, {}, Id(9));
+    consensus::BlockOutcome outcome;
+    ASSERT_TRUE(chain_->ProcessBlockBytes(b.Serialize(), &outcome).valid());
+  }
+  // Headers of `count` blocks on the tip, accepted without their bodies.
+  void AcceptHeadersAhead(uint32_t count) {
+    const consensus::TipInfo tip = chain_->Tip();
+    std::vector<chain::BlockHeader> headers;
+    chain::Hash256 prev = tip.id;
+    for (uint32_t i = 0; i < count; ++i) {
+      chain::Block b = consensus::testing::MakeBlock(params_, prev, tip.height + i, {}, Id(9));
+      headers.push_back(b.header);
+      prev = b.header.Id();
+    }
+    ASSERT_TRUE(chain_->AcceptHeaders(headers).result.valid());
+  }
+};
+
+TEST_F(RestMetricsChainTest, ChainFiguresDoNotWaitForTheChainstateLock) {
+  Connect();
+  Connect();
+  RestSnapshots snapshots(chain_.get());
+  Metrics metrics;
+  RegisterChainMetrics(metrics, *chain_);
+  RestContext ctx;
+  ctx.params = &params_;
+  ctx.chain = chain_.get();
+  ctx.snapshots = &snapshots;
+  ctx.metrics = &metrics;
+  // After the snapshot's tip change: only the published figures know these headers.
+  AcceptHeadersAhead(7);
+
+  std::promise<void> locked;
+  std::promise<void> answered;
+  std::atomic<bool> released{false};
+  std::thread holder([&] {
+    chain_->WithTipState([&](const chain::KvReader&, const consensus::TipInfo&) {
+      locked.set_value();
+      // Bounded: if a read waited for this lock, the test goes on after 20 s and fails.
+      answered.get_future().wait_for(std::chrono::seconds(20));
+      released = true;
+    });
+  });
+  ASSERT_EQ(locked.get_future().wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  HttpRequest http;
+  http.method = "GET";
+  http.target = "/metrics";
+  const HttpResponse rendered = MetricsHandleMetrics(ctx, Get(http));
+  http.target = "/healthz";
+  const HttpResponse health = MetricsHandleHealthz(ctx, Get(http));
+  const bool syncing = RestNodeSyncing(ctx, 6);
+  const uint32_t best = RestBestHeaderHeight(ctx);
+  const bool answered_while_locked = !released;
+  answered.set_value();
+  holder.join();
+
+  EXPECT_TRUE(answered_while_locked);
+  EXPECT_EQ(rendered.status, 200);
+  EXPECT_NE(rendered.body.find("\nwaybill_chain_height 2\n"), std::string::npos) << rendered.body;
+  EXPECT_NE(rendered.body.find("\nwaybill_headers_height 9\n"), std::string::npos);
+  EXPECT_NE(rendered.body.find("\nwaybill_blocks_connected_total 2\n"), std::string::npos);
+  EXPECT_NE(rendered.body.find("\nwaybill_reorgs_total 0\n"), std::string::npos);
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(RestJson::parse(health.body), (RestJson{{"status", "ok"}, {"height", 2}}));
+  EXPECT_EQ(best, 9u);
+  EXPECT_TRUE(syncing);  // 7 headers ahead of the snapshot's tip: more than 6
 }
 
 }  // namespace
