@@ -7,14 +7,11 @@
 // the chainstate's lock, and the route's answers to good and bad filters.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <chrono>
 #include <filesystem>
-#include <future>
 #include <memory>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "chain/bech32.h"
@@ -24,6 +21,7 @@
 #include "node/rest/rest.h"
 #include "node/rest/snapshots.h"
 #include "tests/unit/consensus_test_util.h"
+#include "tests/unit/node_test_util.h"
 
 namespace waybill::node {
 namespace {
@@ -560,24 +558,13 @@ TEST_F(EventBrokerTest, TheBrokerDoesNotWaitForTheChainstateLock) {
   change.connected_blocks = {block.header.Id()};
   snapshots.OnTipChanged(change);  // RestSnapshots takes its snapshot (and the lock) first
 
-  std::promise<void> locked;
-  std::promise<void> done;
-  std::atomic<bool> released{false};
-  std::thread holder([&] {
-    cs_->WithTipState([&](const chain::KvReader&, const consensus::TipInfo&) {
-      locked.set_value();
-      // Bounded: if the broker waited for this lock, the test goes on after 20 s and fails.
-      done.get_future().wait_for(20s);
-      released = true;
-    });
+  bool published = false;
+  std::shared_ptr<HttpStream> another;
+  const bool while_locked = testing::RunsWhileChainstateLocked(*cs_, [&] {
+    broker_->OnTipChanged(change);
+    published = broker_->WaitIdle(10s);
+    another = SubscribeAccount(kBob);
   });
-  ASSERT_EQ(locked.get_future().wait_for(20s), std::future_status::ready);
-  broker_->OnTipChanged(change);
-  const bool published = broker_->WaitIdle(10s);
-  auto another = SubscribeAccount(kBob);
-  const bool while_locked = !released;
-  done.set_value();
-  holder.join();
   EXPECT_TRUE(published);
   EXPECT_TRUE(while_locked);
   EXPECT_EQ(Events(Drain(*stream)), std::vector<std::string>{"event"});

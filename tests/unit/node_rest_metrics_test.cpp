@@ -8,11 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <chrono>
-#include <future>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "consensus/chainstate.h"
@@ -122,31 +118,19 @@ TEST_F(RestMetricsChainTest, ChainFiguresDoNotWaitForTheChainstateLock) {
   // After the snapshot's tip change: only the published figures know these headers.
   AcceptHeadersAhead(7);
 
-  std::promise<void> locked;
-  std::promise<void> answered;
-  std::atomic<bool> released{false};
-  std::thread holder([&] {
-    chain_->WithTipState([&](const chain::KvReader&, const consensus::TipInfo&) {
-      locked.set_value();
-      // Bounded: if a read waited for this lock, the test goes on after 20 s and fails.
-      answered.get_future().wait_for(std::chrono::seconds(20));
-      released = true;
-    });
-  });
-  ASSERT_EQ(locked.get_future().wait_for(std::chrono::seconds(20)), std::future_status::ready);
-  HttpRequest http;
-  http.method = "GET";
-  http.target = "/metrics";
-  const HttpResponse rendered = MetricsHandleMetrics(ctx, Get(http));
-  http.target = "/healthz";
-  const HttpResponse health = MetricsHandleHealthz(ctx, Get(http));
-  const bool syncing = RestNodeSyncing(ctx, 6);
-  const uint32_t best = RestBestHeaderHeight(ctx);
-  const bool answered_while_locked = !released;
-  answered.set_value();
-  holder.join();
-
-  EXPECT_TRUE(answered_while_locked);
+  HttpResponse rendered, health;
+  bool syncing = false;
+  uint32_t best = 0;
+  EXPECT_TRUE(testing::RunsWhileChainstateLocked(*chain_, [&] {
+    HttpRequest http;
+    http.method = "GET";
+    http.target = "/metrics";
+    rendered = MetricsHandleMetrics(ctx, Get(http));
+    http.target = "/healthz";
+    health = MetricsHandleHealthz(ctx, Get(http));
+    syncing = RestNodeSyncing(ctx, 6);
+    best = RestBestHeaderHeight(ctx);
+  }));
   EXPECT_EQ(rendered.status, 200);
   EXPECT_NE(rendered.body.find("\nwaybill_chain_height 2\n"), std::string::npos) << rendered.body;
   EXPECT_NE(rendered.body.find("\nwaybill_headers_height 9\n"), std::string::npos);

@@ -554,24 +554,11 @@ TEST_F(RestRoutesTest, ReorgRemovesAnIssuedAssetFromSearch) {
 TEST_F(RestRoutesTest, RequestsDoNotWaitForTheChainstateLock) {
   RestSnapshots snapshots(chain_.get());
   ctx_.snapshots = &snapshots;
-  std::promise<void> locked;
-  std::promise<void> answered;
-  std::atomic<bool> released{false};
-  std::thread holder([&] {
-    chain_->WithTipState([&](const chain::KvReader&, const consensus::TipInfo&) {
-      locked.set_value();
-      // Bounded: if the request waited for this lock, the test goes on after 20 s and fails.
-      answered.get_future().wait_for(std::chrono::seconds(20));
-      released = true;
-    });
-  });
-  ASSERT_EQ(locked.get_future().wait_for(std::chrono::seconds(20)), std::future_status::ready);
-  Reply asset = Get("/v1/assets/" + lot_.ToHex());
-  Reply status = Get("/v1/status");
-  const bool answered_while_locked = !released;
-  answered.set_value();
-  holder.join();
-  EXPECT_TRUE(answered_while_locked);
+  Reply asset, status;
+  EXPECT_TRUE(testing::RunsWhileChainstateLocked(*chain_, [&] {
+    asset = Get("/v1/assets/" + lot_.ToHex());
+    status = Get("/v1/status");
+  }));
   EXPECT_EQ(asset.status, 200);
   EXPECT_EQ(status.status, 200);
   EXPECT_EQ(status.json["height"], chain_->Tip().height);

@@ -4,11 +4,15 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <random>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -41,6 +45,30 @@ inline consensus::ChainParams RegtestParams() {
     if (a.account != DevKey(i).PublicKey() || a.amount != kAllocation) std::abort();
   }
   return params;
+}
+
+// Runs fn while another thread holds the chainstate's lock (as a block being connected does):
+// true if fn returned before that thread let the lock go. Bounded: a fn that waits for the lock
+// gets it after 20 s, and the answer is false.
+template <typename Fn>
+bool RunsWhileChainstateLocked(const consensus::Chainstate& chain, Fn&& fn) {
+  std::promise<void> locked;
+  std::promise<void> done;
+  std::atomic<bool> released{false};
+  std::thread holder([&] {
+    chain.WithTipState([&](const chain::KvReader&, const consensus::TipInfo&) {
+      locked.set_value();
+      done.get_future().wait_for(std::chrono::seconds(20));
+      released = true;
+    });
+  });
+  const bool held = locked.get_future().wait_for(std::chrono::seconds(20)) ==
+                    std::future_status::ready;
+  if (held) fn();
+  const bool before_release = held && !released;
+  done.set_value();
+  holder.join();
+  return before_release;
 }
 
 // Forwards tip changes to a mempool created after the chainstate.
