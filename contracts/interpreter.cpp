@@ -22,9 +22,13 @@ struct Value {
   chain::ByteSpan span() const { return chain::ByteSpan(data, len); }
 };
 
+// What empty byte strings that no memory backs point at (never nullptr, so that pointer
+// arithmetic on them, as SLICE does, stays defined).
+constexpr uint8_t kNoBytes[1] = {0};
+
 Value Int(uint64_t v) { return Value{v, nullptr, 0, false}; }
 Value BytesAt(const uint8_t* data, size_t len) {
-  return Value{0, data, static_cast<uint32_t>(len), true};
+  return Value{0, len == 0 ? kNoBytes : data, static_cast<uint32_t>(len), true};
 }
 
 // The byte strings made during one call, in chunks that never move. The limit counts bytes
@@ -34,6 +38,7 @@ class Arena {
   // nullptr when the call's memory limit would be passed. REQUIRES: n <= kChunk.
   uint8_t* Alloc(size_t n) {
     if (n > kMaxMemoryBytes - total_) return nullptr;
+    if (n == 0) return const_cast<uint8_t*>(kNoBytes);  // never written: n bytes are copied
     total_ += n;
     if (chunks_.empty() || kChunk - used_ < n) {
       chunks_.push_back(std::make_unique<uint8_t[]>(kChunk));
@@ -494,7 +499,7 @@ bool Machine::AssetOp(Op op, Value*& sp) {
       found = host_.Attestation(asset, args[1].span(), attester);
     }
     if (!HostOk(found.status())) return false;
-    Value value = BytesAt(nullptr, 0);
+    Value value = BytesAt(kNoBytes, 0);
     if (found->has_value() && !Make(**found, &value)) return false;
     sp = args + 2;
     args[0] = value;
