@@ -166,128 +166,162 @@ chain::Result<ExecResult> Machine::Run() {
 // Runs from pc until the call ends. The validator guarantees: every instruction reached is
 // whole, every block reached starts at a known block, and the stack never underflows or
 // passes max_stack_depth, so only types, values and gas are checked here.
+//
+// Dispatch is by labels as values (GCC and Clang): each handler ends in its own indirect
+// jump, which the branch predictor learns per handler (bench_vm: see docs/BENCHMARKS.md).
 bool Machine::Loop(size_t pc) {
-  const uint8_t* code = code_.code().data();
+  const uint8_t* const code = code_.code().data();
   const std::span<const BasicBlock> blocks = code_.blocks();
   Value* sp = stack_.data();
-  for (;;) {
-    const BasicBlock& block = blocks[code_.BlockAt(pc)];
-    if (gas_left_ < block.gas) {
-      gas_left_ = 0;
-      result_.outcome = Outcome::kOutOfGas;
-      result_.error = VmError::kOutOfGas;
-      result_.error_offset = pc;
-      return false;
-    }
-    gas_left_ -= block.gas;
-    const size_t end = block.end;
-    while (pc < end) {
-      const Op op = static_cast<Op>(code[pc]);
-      switch (op) {
-        case Op::kStop:
-          return true;
-        case Op::kJump:
-          pc = ReadU16(code + pc + 1);
-          goto next_block;
-        case Op::kJumpIf: {
-          --sp;
-          if (sp->bytes) VM_FAIL(VmError::kTypeMismatch);
-          if (sp->num != 0) {
-            pc = ReadU16(code + pc + 1);
-            goto next_block;
-          }
-          pc += 3;
-          break;
-        }
-        case Op::kPush1:
-          *sp++ = Int(code[pc + 1]);
-          pc += 2;
-          break;
-        case Op::kPush8:
-          *sp++ = Int(ReadU64(code + pc + 1));
-          pc += 9;
-          break;
-        case Op::kPop:
-          --sp;
-          ++pc;
-          break;
-        case Op::kDup1: case Op::kDup2: case Op::kDup3: case Op::kDup4:
-        case Op::kDup5: case Op::kDup6: case Op::kDup7: case Op::kDup8: {
-          int n = static_cast<int>(op) - static_cast<int>(Op::kDup1) + 1;
-          *sp = sp[-n];
-          ++sp;
-          ++pc;
-          break;
-        }
-        case Op::kSwap1: case Op::kSwap2: case Op::kSwap3: case Op::kSwap4:
-        case Op::kSwap5: case Op::kSwap6: case Op::kSwap7: case Op::kSwap8: {
-          int n = static_cast<int>(op) - static_cast<int>(Op::kSwap1) + 1;
-          std::swap(sp[-1], sp[-1 - n]);
-          ++pc;
-          break;
-        }
-        case Op::kAdd: {
-          VM_INT2();
-          if (__builtin_add_overflow(a.num, b.num, &a.num)) VM_FAIL(VmError::kOverflow);
-          ++pc;
-          break;
-        }
-        case Op::kSub: {
-          VM_INT2();
-          if (a.num < b.num) VM_FAIL(VmError::kOverflow);
-          a.num -= b.num;
-          ++pc;
-          break;
-        }
-        case Op::kMul: {
-          VM_INT2();
-          if (__builtin_mul_overflow(a.num, b.num, &a.num)) VM_FAIL(VmError::kOverflow);
-          ++pc;
-          break;
-        }
-        case Op::kDiv:
-        case Op::kMod: {
-          VM_INT2();
-          if (b.num == 0) VM_FAIL(VmError::kDivisionByZero);
-          a.num = op == Op::kDiv ? a.num / b.num : a.num % b.num;
-          ++pc;
-          break;
-        }
-        case Op::kShl:
-        case Op::kShr: {
-          VM_INT2();
-          if (b.num >= 64) VM_FAIL(VmError::kShiftOutOfRange);
-          a.num = op == Op::kShl ? a.num << b.num : a.num >> b.num;
-          ++pc;
-          break;
-        }
-        case Op::kAnd: { VM_INT2(); a.num &= b.num; ++pc; break; }
-        case Op::kOr: { VM_INT2(); a.num |= b.num; ++pc; break; }
-        case Op::kXor: { VM_INT2(); a.num ^= b.num; ++pc; break; }
-        case Op::kLt: { VM_INT2(); a.num = a.num < b.num; ++pc; break; }
-        case Op::kGt: { VM_INT2(); a.num = a.num > b.num; ++pc; break; }
-        case Op::kEq: { VM_INT2(); a.num = a.num == b.num; ++pc; break; }
-        case Op::kNot:
-        case Op::kIsZero: {
-          Value& a = sp[-1];
-          if (a.bytes) VM_FAIL(VmError::kTypeMismatch);
-          a.num = op == Op::kNot ? ~a.num : a.num == 0;
-          ++pc;
-          break;
-        }
-        default: {
-          if (!Slow(op, pc, sp)) {
-            result_.error_offset = pc;
-            return false;
-          }
-          if (op == Op::kAbort) return false;
-          pc += 1 + ImmediateSize(InfoOf(op).immediate);
-          break;
-        }
-      }
-    }
-  next_block:;
+  size_t end = 0;
+
+  void* table[256];
+  for (void*& t : table) t = &&op_slow;
+  table[static_cast<uint8_t>(Op::kStop)] = &&op_stop;
+  table[static_cast<uint8_t>(Op::kJump)] = &&op_jump;
+  table[static_cast<uint8_t>(Op::kJumpIf)] = &&op_jumpi;
+  table[static_cast<uint8_t>(Op::kPush1)] = &&op_push1;
+  table[static_cast<uint8_t>(Op::kPush8)] = &&op_push8;
+  table[static_cast<uint8_t>(Op::kPop)] = &&op_pop;
+  for (int i = 0; i < 8; ++i) {
+    table[static_cast<uint8_t>(Op::kDup1) + i] = &&op_dup;
+    table[static_cast<uint8_t>(Op::kSwap1) + i] = &&op_swap;
   }
+  table[static_cast<uint8_t>(Op::kAdd)] = &&op_add;
+  table[static_cast<uint8_t>(Op::kSub)] = &&op_sub;
+  table[static_cast<uint8_t>(Op::kMul)] = &&op_mul;
+  table[static_cast<uint8_t>(Op::kDiv)] = &&op_div;
+  table[static_cast<uint8_t>(Op::kMod)] = &&op_mod;
+  table[static_cast<uint8_t>(Op::kShl)] = &&op_shl;
+  table[static_cast<uint8_t>(Op::kShr)] = &&op_shr;
+  table[static_cast<uint8_t>(Op::kAnd)] = &&op_and;
+  table[static_cast<uint8_t>(Op::kOr)] = &&op_or;
+  table[static_cast<uint8_t>(Op::kXor)] = &&op_xor;
+  table[static_cast<uint8_t>(Op::kLt)] = &&op_lt;
+  table[static_cast<uint8_t>(Op::kGt)] = &&op_gt;
+  table[static_cast<uint8_t>(Op::kEq)] = &&op_eq;
+  table[static_cast<uint8_t>(Op::kNot)] = &&op_not;
+  table[static_cast<uint8_t>(Op::kIsZero)] = &&op_iszero;
+
+// Continues n bytes on: within the block, or into the next block (which charges its gas).
+#define VM_NEXT(n)            \
+  do {                        \
+    pc += (n);                \
+    if (pc >= end) goto block; \
+    goto* table[code[pc]];    \
+  } while (0)
+
+block : {
+  const BasicBlock& b = blocks[code_.BlockAt(pc)];
+  if (gas_left_ < b.gas) {
+    gas_left_ = 0;
+    result_.outcome = Outcome::kOutOfGas;
+    result_.error = VmError::kOutOfGas;
+    result_.error_offset = pc;
+    return false;
+  }
+  gas_left_ -= b.gas;
+  end = b.end;
+  goto* table[code[pc]];
+}
+
+op_stop:
+  return true;
+op_jump:
+  pc = ReadU16(code + pc + 1);
+  goto block;
+op_jumpi:
+  --sp;
+  if (sp->bytes) VM_FAIL(VmError::kTypeMismatch);
+  if (sp->num != 0) {
+    pc = ReadU16(code + pc + 1);
+    goto block;
+  }
+  VM_NEXT(3);
+op_push1:
+  *sp++ = Int(code[pc + 1]);
+  VM_NEXT(2);
+op_push8:
+  *sp++ = Int(ReadU64(code + pc + 1));
+  VM_NEXT(9);
+op_pop:
+  --sp;
+  VM_NEXT(1);
+op_dup : {
+  const int n = code[pc] - static_cast<int>(Op::kDup1) + 1;
+  *sp = sp[-n];
+  ++sp;
+  VM_NEXT(1);
+}
+op_swap : {
+  const int n = code[pc] - static_cast<int>(Op::kSwap1) + 1;
+  std::swap(sp[-1], sp[-1 - n]);
+  VM_NEXT(1);
+}
+op_add : {
+  VM_INT2();
+  if (__builtin_add_overflow(a.num, b.num, &a.num)) VM_FAIL(VmError::kOverflow);
+  VM_NEXT(1);
+}
+op_sub : {
+  VM_INT2();
+  if (a.num < b.num) VM_FAIL(VmError::kOverflow);
+  a.num -= b.num;
+  VM_NEXT(1);
+}
+op_mul : {
+  VM_INT2();
+  if (__builtin_mul_overflow(a.num, b.num, &a.num)) VM_FAIL(VmError::kOverflow);
+  VM_NEXT(1);
+}
+op_div : {
+  VM_INT2();
+  if (b.num == 0) VM_FAIL(VmError::kDivisionByZero);
+  a.num /= b.num;
+  VM_NEXT(1);
+}
+op_mod : {
+  VM_INT2();
+  if (b.num == 0) VM_FAIL(VmError::kDivisionByZero);
+  a.num %= b.num;
+  VM_NEXT(1);
+}
+op_shl : {
+  VM_INT2();
+  if (b.num >= 64) VM_FAIL(VmError::kShiftOutOfRange);
+  a.num <<= b.num;
+  VM_NEXT(1);
+}
+op_shr : {
+  VM_INT2();
+  if (b.num >= 64) VM_FAIL(VmError::kShiftOutOfRange);
+  a.num >>= b.num;
+  VM_NEXT(1);
+}
+op_and : { VM_INT2(); a.num &= b.num; VM_NEXT(1); }
+op_or : { VM_INT2(); a.num |= b.num; VM_NEXT(1); }
+op_xor : { VM_INT2(); a.num ^= b.num; VM_NEXT(1); }
+op_lt : { VM_INT2(); a.num = a.num < b.num; VM_NEXT(1); }
+op_gt : { VM_INT2(); a.num = a.num > b.num; VM_NEXT(1); }
+op_eq : { VM_INT2(); a.num = a.num == b.num; VM_NEXT(1); }
+op_not:
+  if (sp[-1].bytes) VM_FAIL(VmError::kTypeMismatch);
+  sp[-1].num = ~sp[-1].num;
+  VM_NEXT(1);
+op_iszero:
+  if (sp[-1].bytes) VM_FAIL(VmError::kTypeMismatch);
+  sp[-1].num = sp[-1].num == 0;
+  VM_NEXT(1);
+op_slow : {
+  const Op op = static_cast<Op>(code[pc]);
+  if (!Slow(op, pc, sp)) {
+    result_.error_offset = pc;
+    return false;
+  }
+  if (op == Op::kAbort) return false;
+  VM_NEXT(1 + ImmediateSize(InfoOf(op).immediate));
+}
+#undef VM_NEXT
 }
 
 #undef VM_INT2
