@@ -80,6 +80,57 @@ TEST(ContractsAssembler, Syntax) {
   EXPECT_EQ(p->code, expected);
 }
 
+TEST(ContractsAssembler, DeadlineClaim) {
+  // The asset held in escrow goes to the caller only from the deadline (argument 0) on.
+  auto program = Assemble(R"(
+    .entry claim
+      HEIGHT
+      PUSH 0
+      ARG             ; height deadline
+      LT
+      JUMPI early
+      SENDER
+      PUSH 1
+      ARG             ; the asset's id
+      SENDASSET
+      PUSHC "claimed"
+      LOG
+      STOP
+    early:
+      PUSH 1
+      ABORT
+  )");
+  ASSERT_TRUE(program.ok()) << program.status().ToString();
+  auto code = MustValidate(*program);
+  ASSERT_TRUE(code->StaticGasBound(0));
+
+  FakeHost host;
+  chain::Hash256 asset = testing::Id(0xa1);
+  host.assets[asset] = AssetFacts{host.self, 10, "kg", 0};
+  CallInput input;
+  input.entry = "claim";
+  input.self = host.self;
+  input.sender = testing::Id(0xf0);
+  input.args = {uint64_t{100}, chain::Bytes(asset.bytes.begin(), asset.bytes.end())};
+  input.gas_limit = 10'000;
+  input.height = 99;
+  auto early = Execute(*code, input, host);
+  ASSERT_TRUE(early.ok());
+  EXPECT_EQ(early->outcome, Outcome::kAborted);
+  EXPECT_EQ(early->abort_code, 1u);
+  EXPECT_EQ(host.assets[asset].custodian, host.self);
+
+  input.height = 100;
+  auto claimed = Execute(*code, input, host);
+  ASSERT_TRUE(claimed.ok());
+  EXPECT_TRUE(claimed->ok()) << claimed->ToString();
+  EXPECT_EQ(host.assets[asset].custodian, testing::Id(0xf0));
+  EXPECT_EQ(claimed->logs, std::vector<chain::Bytes>{B("claimed")});
+  // The longer path is the claim: its gas is the static bound.
+  EXPECT_EQ(claimed->gas_used, *code->StaticGasBound(0));
+  EXPECT_LT(early->gas_used, claimed->gas_used);
+}
+
 TEST(ContractsAssembler, ErrorsNameTheLine) {
   struct Case {
     const char* source;
