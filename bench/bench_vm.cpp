@@ -130,7 +130,8 @@ int main(int argc, char** argv) {
     auto t0 = Clock::now();
     auto result = vm::Execute(code, input, host);
     double s = std::chrono::duration<double>(Clock::now() - t0).count();
-    if (!result.ok() || result->outcome != vm::Outcome::kAborted || result->abort_code != expected) {
+    if (!result.ok() || result->outcome != vm::Outcome::kAborted ||
+        result->abort_code != expected) {
       std::fprintf(stderr, "bench_vm: wrong result\n");
       return 1;
     }

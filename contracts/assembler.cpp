@@ -143,7 +143,8 @@ class Assembler {
     if (line.back() == ':') {
       std::string name(Trim(line.substr(0, line.size() - 1)));
       if (!IsLabelName(name)) return "bad label name";
-      if (!labels_.emplace(name, program_.code.size()).second) return "label defined twice: " + name;
+      if (!labels_.emplace(name, program_.code.size()).second)
+        return "label defined twice: " + name;
       return "";
     }
     std::string_view rest = line;
@@ -178,7 +179,8 @@ class Assembler {
 
   void Emit(uint8_t byte) {
     for (std::string& name : pending_entries_) {
-      program_.entries.push_back(Entry{std::move(name), static_cast<uint16_t>(program_.code.size())});
+      program_.entries.push_back(
+          Entry{std::move(name), static_cast<uint16_t>(program_.code.size())});
     }
     pending_entries_.clear();
     program_.code.push_back(byte);
@@ -186,8 +188,9 @@ class Assembler {
 
   std::string Instruction(std::string_view word, std::string_view rest) {
     std::string mnemonic(word);
-    std::transform(mnemonic.begin(), mnemonic.end(), mnemonic.begin(),
-                   [](char c) { return static_cast<char>(std::toupper(static_cast<unsigned char>(c))); });
+    std::transform(mnemonic.begin(), mnemonic.end(), mnemonic.begin(), [](char c) {
+      return static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    });
     if (mnemonic == "PUSH") {  // the shortest integer push
       auto v = ParseInt(rest);
       if (!v) return "PUSH takes an integer";
@@ -213,7 +216,8 @@ class Assembler {
         auto v = ParseInt(operand);
         if (!v || (imm == Immediate::kInt8 && *v > 0xff)) return "bad integer for " + name;
         Emit(static_cast<uint8_t>(op));
-        for (size_t i = 0; i < ImmediateSize(imm); ++i) program_.code.push_back(static_cast<uint8_t>(*v >> (8 * i)));
+        for (size_t i = 0; i < ImmediateSize(imm); ++i)
+          program_.code.push_back(static_cast<uint8_t>(*v >> (8 * i)));
         return "";
       }
       case Immediate::kConst: {
@@ -298,10 +302,17 @@ std::string Disassemble(const Program& program) {
     out += "  " + std::string(info.mnemonic);
     const uint8_t* imm = &code[pc + 1];
     switch (info.immediate) {
-      case Immediate::kNone: break;
-      case Immediate::kInt8: out += " " + std::to_string(imm[0]); break;
-      case Immediate::kConst: out += " c" + std::to_string(imm[0]); break;
-      case Immediate::kTarget: out += " L" + std::to_string(imm[0] | (imm[1] << 8)); break;
+      case Immediate::kNone:
+        break;
+      case Immediate::kInt8:
+        out += " " + std::to_string(imm[0]);
+        break;
+      case Immediate::kConst:
+        out += " c" + std::to_string(imm[0]);
+        break;
+      case Immediate::kTarget:
+        out += " L" + std::to_string(imm[0] | (imm[1] << 8));
+        break;
       case Immediate::kInt64: {
         uint64_t v = 0;
         for (int i = 7; i >= 0; --i) v = (v << 8) | imm[i];

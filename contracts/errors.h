@@ -9,6 +9,7 @@
 namespace waybill::contracts {
 
 // X(name, text)
+// clang-format off
 #define WAYBILL_VM_VALIDATION_ERRORS(X)                                                \
   X(kTruncated, "truncated")                       /* the bytes end inside a field */ \
   X(kBadMagic, "bad-magic")                                                            \
@@ -31,6 +32,7 @@ namespace waybill::contracts {
   X(kStackUnderflow, "stack-underflow")                                                \
   X(kStackOverflow, "stack-overflow")                                                  \
   X(kStackMismatch, "stack-mismatch")  /* two paths reach an offset at other heights */
+// clang-format on
 
 enum class ValidationError : uint8_t {
 #define WAYBILL_VM_ENUM(name, text) name,
@@ -39,6 +41,7 @@ enum class ValidationError : uint8_t {
 };
 
 // X(name, text)
+// clang-format off
 #define WAYBILL_VM_ERRORS(X)                                                      \
   X(kTypeMismatch, "type-mismatch")        /* an integer where bytes were due, or back */ \
   X(kOverflow, "overflow")                                                       \
@@ -63,6 +66,7 @@ enum class ValidationError : uint8_t {
   X(kBadArguments, "bad-arguments")        /* too many, or one too long */       \
   X(kOutOfGas, "out-of-gas")                                                     \
   X(kAborted, "aborted")                   /* ABORT: the code is in the result */
+// clang-format on
 
 enum class VmError : uint8_t {
 #define WAYBILL_VM_ENUM(name, text) name,

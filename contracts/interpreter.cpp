@@ -146,8 +146,8 @@ chain::Result<ExecResult> Machine::Run() {
     size_t pc = code_.program().entries[*entry].offset;
     if (!Loop(pc) && !local_error_.ok()) return local_error_;
   }
-  result_.gas_used = result_.outcome == Outcome::kOutOfGas ? input_.gas_limit
-                                                            : input_.gas_limit - gas_left_;
+  result_.gas_used =
+      result_.outcome == Outcome::kOutOfGas ? input_.gas_limit : input_.gas_limit - gas_left_;
   return std::move(result_);
 }
 
@@ -157,10 +157,10 @@ chain::Result<ExecResult> Machine::Run() {
     return Fail(e);            \
   } while (0)
 
-#define VM_INT2()                                              \
-  Value& a = sp[-2];                                           \
-  const Value& b = sp[-1];                                     \
-  if (a.bytes || b.bytes) VM_FAIL(VmError::kTypeMismatch);     \
+#define VM_INT2()                                          \
+  Value& a = sp[-2];                                       \
+  const Value& b = sp[-1];                                 \
+  if (a.bytes || b.bytes) VM_FAIL(VmError::kTypeMismatch); \
   --sp
 
 // Runs from pc until the call ends. The validator guarantees: every instruction reached is
@@ -204,11 +204,11 @@ bool Machine::Loop(size_t pc) {
   table[static_cast<uint8_t>(Op::kIsZero)] = &&op_iszero;
 
 // Continues n bytes on: within the block, or into the next block (which charges its gas).
-#define VM_NEXT(n)            \
-  do {                        \
-    pc += (n);                \
+#define VM_NEXT(n)             \
+  do {                         \
+    pc += (n);                 \
     if (pc >= end) goto block; \
-    goto* table[code[pc]];    \
+    goto* table[code[pc]];     \
   } while (0)
 
 block : {
@@ -298,12 +298,36 @@ op_shr : {
   a.num >>= b.num;
   VM_NEXT(1);
 }
-op_and : { VM_INT2(); a.num &= b.num; VM_NEXT(1); }
-op_or : { VM_INT2(); a.num |= b.num; VM_NEXT(1); }
-op_xor : { VM_INT2(); a.num ^= b.num; VM_NEXT(1); }
-op_lt : { VM_INT2(); a.num = a.num < b.num; VM_NEXT(1); }
-op_gt : { VM_INT2(); a.num = a.num > b.num; VM_NEXT(1); }
-op_eq : { VM_INT2(); a.num = a.num == b.num; VM_NEXT(1); }
+op_and : {
+  VM_INT2();
+  a.num &= b.num;
+  VM_NEXT(1);
+}
+op_or : {
+  VM_INT2();
+  a.num |= b.num;
+  VM_NEXT(1);
+}
+op_xor : {
+  VM_INT2();
+  a.num ^= b.num;
+  VM_NEXT(1);
+}
+op_lt : {
+  VM_INT2();
+  a.num = a.num < b.num;
+  VM_NEXT(1);
+}
+op_gt : {
+  VM_INT2();
+  a.num = a.num > b.num;
+  VM_NEXT(1);
+}
+op_eq : {
+  VM_INT2();
+  a.num = a.num == b.num;
+  VM_NEXT(1);
+}
 op_not:
   if (sp[-1].bytes) VM_FAIL(VmError::kTypeMismatch);
   sp[-1].num = ~sp[-1].num;
@@ -344,20 +368,43 @@ bool Machine::Slow(Op op, size_t pc, Value*& sp) {
       *sp++ = BytesAt(c.data(), c.size());
       return true;
     }
-    case Op::kLen: case Op::kConcat: case Op::kSlice: case Op::kBytesEq:
-    case Op::kIntToBytes: case Op::kBytesToInt: case Op::kIsBytes:
-    case Op::kSha256: case Op::kSigCheck:
+    case Op::kLen:
+    case Op::kConcat:
+    case Op::kSlice:
+    case Op::kBytesEq:
+    case Op::kIntToBytes:
+    case Op::kBytesToInt:
+    case Op::kIsBytes:
+    case Op::kSha256:
+    case Op::kSigCheck:
       return BytesOp(op, sp);
-    case Op::kStorageGet: case Op::kStoragePut:
+    case Op::kStorageGet:
+    case Op::kStoragePut:
       return StorageOp(op, sp);
-    case Op::kSelf: case Op::kSender: case Op::kArgCount: case Op::kArg: case Op::kHeight:
-    case Op::kTime: case Op::kAttachedCoins: case Op::kAttachedAssetCount:
-    case Op::kAttachedAsset: case Op::kBalance:
+    case Op::kSelf:
+    case Op::kSender:
+    case Op::kArgCount:
+    case Op::kArg:
+    case Op::kHeight:
+    case Op::kTime:
+    case Op::kAttachedCoins:
+    case Op::kAttachedAssetCount:
+    case Op::kAttachedAsset:
+    case Op::kBalance:
       return EnvOp(op, sp);
-    case Op::kHolds: case Op::kCustodian: case Op::kQuantity: case Op::kUnit: case Op::kStatus:
-    case Op::kMeta: case Op::kAttestation:
+    case Op::kHolds:
+    case Op::kCustodian:
+    case Op::kQuantity:
+    case Op::kUnit:
+    case Op::kStatus:
+    case Op::kMeta:
+    case Op::kAttestation:
       return AssetOp(op, sp);
-    case Op::kSendCoins: case Op::kSendAsset: case Op::kSplit: case Op::kMerge: case Op::kLog:
+    case Op::kSendCoins:
+    case Op::kSendAsset:
+    case Op::kSplit:
+    case Op::kMerge:
+    case Op::kLog:
       return EffectOp(op, sp);
     default:
       // Every other opcode is handled in Loop; an unknown one cannot pass the validator.
@@ -479,13 +526,27 @@ bool Machine::StorageOp(Op op, Value*& sp) {
 
 bool Machine::EnvOp(Op op, Value*& sp) {
   switch (op) {
-    case Op::kSelf: *sp++ = BytesAt(input_.self.data(), Hash256::kSize); return true;
-    case Op::kSender: *sp++ = BytesAt(input_.sender.data(), Hash256::kSize); return true;
-    case Op::kArgCount: *sp++ = Int(input_.args.size()); return true;
-    case Op::kHeight: *sp++ = Int(input_.height); return true;
-    case Op::kTime: *sp++ = Int(input_.time); return true;
-    case Op::kAttachedCoins: *sp++ = Int(input_.attached_coins); return true;
-    case Op::kAttachedAssetCount: *sp++ = Int(input_.attached_assets.size()); return true;
+    case Op::kSelf:
+      *sp++ = BytesAt(input_.self.data(), Hash256::kSize);
+      return true;
+    case Op::kSender:
+      *sp++ = BytesAt(input_.sender.data(), Hash256::kSize);
+      return true;
+    case Op::kArgCount:
+      *sp++ = Int(input_.args.size());
+      return true;
+    case Op::kHeight:
+      *sp++ = Int(input_.height);
+      return true;
+    case Op::kTime:
+      *sp++ = Int(input_.time);
+      return true;
+    case Op::kAttachedCoins:
+      *sp++ = Int(input_.attached_coins);
+      return true;
+    case Op::kAttachedAssetCount:
+      *sp++ = Int(input_.attached_assets.size());
+      return true;
     case Op::kArg: {
       Value& i = sp[-1];
       if (i.bytes) return Fail(VmError::kTypeMismatch);
@@ -550,10 +611,17 @@ bool Machine::AssetOp(Op op, Value*& sp) {
   }
   if (!HostOk(facts.status())) return false;
   switch (op) {
-    case Op::kHolds: a = Int(facts->custodian == input_.self && facts->status == 0); return true;
-    case Op::kCustodian: return Make(facts->custodian.span(), &a);
-    case Op::kQuantity: a = Int(facts->quantity); return true;
-    case Op::kStatus: a = Int(facts->status); return true;
+    case Op::kHolds:
+      a = Int(facts->custodian == input_.self && facts->status == 0);
+      return true;
+    case Op::kCustodian:
+      return Make(facts->custodian.span(), &a);
+    case Op::kQuantity:
+      a = Int(facts->quantity);
+      return true;
+    case Op::kStatus:
+      a = Int(facts->status);
+      return true;
     case Op::kUnit: {
       const std::string& u = facts->unit;
       return Make(chain::ByteSpan(reinterpret_cast<const uint8_t*>(u.data()), u.size()), &a);

@@ -41,11 +41,11 @@ enum class Outcome : uint8_t { kSuccess, kVmError, kOutOfGas, kAborted };
 
 struct ExecResult {
   Outcome outcome = Outcome::kSuccess;
-  VmError error{};           // unless kSuccess (kOutOfGas, kAborted for those outcomes)
-  std::string detail;        // kEffectRefused: the Host's reason
-  size_t error_offset = 0;   // the code offset of the failing instruction (of the block, for gas)
-  uint64_t abort_code = 0;   // kAborted: the value ABORT popped
-  uint64_t gas_used = 0;     // the whole limit when out of gas
+  VmError error{};          // unless kSuccess (kOutOfGas, kAborted for those outcomes)
+  std::string detail;       // kEffectRefused: the Host's reason
+  size_t error_offset = 0;  // the code offset of the failing instruction (of the block, for gas)
+  uint64_t abort_code = 0;  // kAborted: the value ABORT popped
+  uint64_t gas_used = 0;    // the whole limit when out of gas
   std::vector<chain::Bytes> logs;
   size_t storage_writes = 0;
 

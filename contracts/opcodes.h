@@ -16,10 +16,10 @@ namespace waybill::contracts {
 
 // How an instruction ends or continues the flow of control.
 enum class Flow : uint8_t {
-  kNext,      // continues with the next instruction
-  kStop,      // ends the call (STOP, ABORT)
-  kJump,      // continues at its u16 target
-  kJumpIf,    // pops a condition; continues at its target if it is not 0, else with the next
+  kNext,    // continues with the next instruction
+  kStop,    // ends the call (STOP, ABORT)
+  kJump,    // continues at its u16 target
+  kJumpIf,  // pops a condition; continues at its target if it is not 0, else with the next
 };
 
 // What the immediate bytes after an opcode mean.
@@ -32,6 +32,7 @@ enum class Immediate : uint8_t {
 };
 
 // X(name, mnemonic, byte, immediate, pops, pushes, gas, flow)
+// clang-format off
 #define WAYBILL_VM_OPCODES(X)                                   \
   /* control */                                                 \
   X(kStop, "STOP", 0x00, kNone, 0, 0, 1, kStop)                 \
@@ -114,6 +115,7 @@ enum class Immediate : uint8_t {
   X(kSplit, "SPLIT", 0x82, kNone, 2, 2, 4000, kNext)            \
   X(kMerge, "MERGE", 0x83, kNone, 2, 1, 4000, kNext)            \
   X(kLog, "LOG", 0x84, kNone, 1, 0, 100, kNext)
+// clang-format on
 
 enum class Op : uint8_t {
 #define WAYBILL_VM_ENUM(name, mnemonic, byte, imm, pops, pushes, gas, flow) name = byte,
@@ -133,11 +135,16 @@ struct OpInfo {
 
 constexpr size_t ImmediateSize(Immediate imm) {
   switch (imm) {
-    case Immediate::kNone: return 0;
-    case Immediate::kInt8: return 1;
-    case Immediate::kInt64: return 8;
-    case Immediate::kConst: return 1;
-    case Immediate::kTarget: return 2;
+    case Immediate::kNone:
+      return 0;
+    case Immediate::kInt8:
+      return 1;
+    case Immediate::kInt64:
+      return 8;
+    case Immediate::kConst:
+      return 1;
+    case Immediate::kTarget:
+      return 2;
   }
   return 0;
 }

@@ -115,14 +115,16 @@ class Validator {
   // What DecodeContainer checks, for programs given as values.
   std::optional<DeployError> CheckContainerLimits() const {
     const Program& p = out_->program_;
-    if (p.constants.size() > kMaxConstants) return FormatError(ValidationError::kTooManyConstants, 0);
+    if (p.constants.size() > kMaxConstants)
+      return FormatError(ValidationError::kTooManyConstants, 0);
     for (const chain::Bytes& c : p.constants) {
       if (c.size() > kMaxValueBytes) return FormatError(ValidationError::kConstantTooLong, 0);
     }
     if (p.entries.empty()) return FormatError(ValidationError::kNoEntries, 0);
     if (p.entries.size() > kMaxEntries) return FormatError(ValidationError::kTooManyEntries, 0);
     for (size_t i = 0; i < p.entries.size(); ++i) {
-      if (!IsValidEntryName(p.entries[i].name)) return FormatError(ValidationError::kBadEntryName, 0);
+      if (!IsValidEntryName(p.entries[i].name))
+        return FormatError(ValidationError::kBadEntryName, 0);
       if (i > 0 && p.entries[i - 1].name >= p.entries[i].name) {
         return FormatError(ValidationError::kEntriesNotSorted, 0);
       }

@@ -66,7 +66,7 @@ class ValidatedCode {
   friend class Validator;
   Program program_;
   std::vector<BasicBlock> blocks_;
-  std::vector<uint16_t> block_at_;  // by code offset
+  std::vector<uint16_t> block_at_;                   // by code offset
   std::vector<std::optional<uint64_t>> gas_bounds_;  // by entry index
   size_t max_stack_depth_ = 0;
 };

@@ -92,7 +92,6 @@ contracts::Program Generate(Recipe& r) {
 
 }  // namespace
 
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Recipe recipe(data, size);
   auto validated = contracts::ValidateProgram(Generate(recipe));

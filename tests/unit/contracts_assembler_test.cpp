@@ -75,8 +75,8 @@ TEST(ContractsAssembler, Syntax) {
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   EXPECT_EQ(p->entries, (std::vector<Entry>{Entry{"main", 0}}));
   EXPECT_EQ(p->constants, (std::vector<chain::Bytes>{B("a;b\"A"), chain::Bytes{1, 2}}));
-  chain::Bytes expected = {0x10, 255, 0x11, 0, 1, 0, 0, 0, 0, 0, 0, 0x10, 0x10,
-                           0x12, 0, 0x12, 1, 0x03, 0, 0, 0x02, 23, 0, 0x00};
+  chain::Bytes expected = {0x10, 255,  0x11, 0,    1, 0,    0, 0, 0,    0,  0, 0x10,
+                           0x10, 0x12, 0,    0x12, 1, 0x03, 0, 0, 0x02, 23, 0, 0x00};
   EXPECT_EQ(p->code, expected);
 }
 

@@ -82,7 +82,9 @@ TEST_F(InterpreterTest, StackOps) {
 }
 
 TEST_F(InterpreterTest, Arithmetic) {
-  auto bin = [&](uint64_t a, uint64_t b, Op op) { return Int(CodeBuilder().Push(a).Push(b).Add(op)); };
+  auto bin = [&](uint64_t a, uint64_t b, Op op) {
+    return Int(CodeBuilder().Push(a).Push(b).Add(op));
+  };
   EXPECT_EQ(bin(7, 5, Op::kAdd), 12u);
   EXPECT_EQ(bin(7, 5, Op::kSub), 2u);
   EXPECT_EQ(bin(7, 5, Op::kMul), 35u);
@@ -192,8 +194,7 @@ TEST_F(InterpreterTest, SignatureCheck) {
   EXPECT_EQ(Int(CodeBuilder().PushBytes(pub).PushBytes(msg).PushBytes(s).Add(Op::kSigCheck)), 1u);
   chain::Bytes bad = s;
   bad[10] ^= 1;
-  EXPECT_EQ(Int(CodeBuilder().PushBytes(pub).PushBytes(msg).PushBytes(bad).Add(Op::kSigCheck)),
-            0u);
+  EXPECT_EQ(Int(CodeBuilder().PushBytes(pub).PushBytes(msg).PushBytes(bad).Add(Op::kSigCheck)), 0u);
   EXPECT_EQ(Int(CodeBuilder().PushBytes(pub).PushString("other").PushBytes(s).Add(Op::kSigCheck)),
             0u);
   ExpectError(CodeBuilder().PushString("k").PushBytes(msg).PushBytes(s).Add(Op::kSigCheck),
@@ -275,7 +276,8 @@ TEST_F(InterpreterTest, Storage) {
   EXPECT_EQ(host.storage.at(B("k")), B("v1"));
   EXPECT_EQ(Bytes(CodeBuilder().PushString("absent").Add(Op::kStorageGet)), B(""));
   // Writing empty bytes erases.
-  EXPECT_TRUE(Run(CodeBuilder().PushString("k").PushString("").Add(Op::kStoragePut).Add(Op::kStop)).ok());
+  EXPECT_TRUE(
+      Run(CodeBuilder().PushString("k").PushString("").Add(Op::kStoragePut).Add(Op::kStop)).ok());
   EXPECT_EQ(host.storage.count(B("k")), 0u);
 
   std::string long_key(kMaxStorageKeyBytes + 1, 'k');
@@ -302,8 +304,7 @@ TEST_F(InterpreterTest, AssetReads) {
   host.attestations[{a, B("temp"), Id(0x77)}] = B("4C");
   chain::Bytes aid(a.bytes.begin(), a.bytes.end());
   chain::Bytes sensor(32, 0x77);
-  EXPECT_EQ(Bytes(CodeBuilder().PushBytes(aid).Add(Op::kCustodian)),
-            chain::Bytes(32, 0xc0));
+  EXPECT_EQ(Bytes(CodeBuilder().PushBytes(aid).Add(Op::kCustodian)), chain::Bytes(32, 0xc0));
   EXPECT_EQ(Int(CodeBuilder().PushBytes(aid).Add(Op::kQuantity)), 1200u);
   EXPECT_EQ(Bytes(CodeBuilder().PushBytes(aid).Add(Op::kUnit)), B("kg"));
   EXPECT_EQ(Int(CodeBuilder().PushBytes(aid).Add(Op::kStatus)), 0u);
@@ -314,14 +315,21 @@ TEST_F(InterpreterTest, AssetReads) {
   EXPECT_EQ(Bytes(CodeBuilder().PushBytes(aid).PushString("gtin").Add(Op::kMeta).Add(Op::kPop)),
             B("0123"));
   EXPECT_EQ(Int(CodeBuilder().PushBytes(aid).PushString("lot").Add(Op::kMeta)), 0u);
-  EXPECT_EQ(Int(CodeBuilder().PushBytes(aid).PushString("temp").PushBytes(sensor).Add(
-                Op::kAttestation)),
-            1u);
-  EXPECT_EQ(Bytes(CodeBuilder().PushBytes(aid).PushString("temp").PushBytes(sensor).Add(
-                    Op::kAttestation).Add(Op::kPop)),
+  EXPECT_EQ(
+      Int(CodeBuilder().PushBytes(aid).PushString("temp").PushBytes(sensor).Add(Op::kAttestation)),
+      1u);
+  EXPECT_EQ(Bytes(CodeBuilder()
+                      .PushBytes(aid)
+                      .PushString("temp")
+                      .PushBytes(sensor)
+                      .Add(Op::kAttestation)
+                      .Add(Op::kPop)),
             B("4C"));
-  EXPECT_EQ(Int(CodeBuilder().PushBytes(aid).PushString("temp").PushBytes(chain::Bytes(32, 1)).Add(
-                Op::kAttestation)),
+  EXPECT_EQ(Int(CodeBuilder()
+                    .PushBytes(aid)
+                    .PushString("temp")
+                    .PushBytes(chain::Bytes(32, 1))
+                    .Add(Op::kAttestation)),
             0u);
 
   chain::Bytes unknown(32, 0x99);
@@ -362,7 +370,8 @@ TEST_F(InterpreterTest, Effects) {
   chain::Hash256 b = Id(0xb1);
   host.assets[b] = AssetFacts{host.self, 5, "kg", 0};
   chain::Bytes bid(b.bytes.begin(), b.bytes.end());
-  EXPECT_TRUE(Run(CodeBuilder().PushBytes(to).PushBytes(bid).Add(Op::kSendAsset).Add(Op::kStop)).ok());
+  EXPECT_TRUE(
+      Run(CodeBuilder().PushBytes(to).PushBytes(bid).Add(Op::kSendAsset).Add(Op::kStop)).ok());
   EXPECT_EQ(host.assets[b].custodian, Id(0x42));
   ExpectError(CodeBuilder().PushBytes(to).PushBytes(bid).Add(Op::kSendAsset),
               VmError::kEffectRefused);
@@ -385,7 +394,11 @@ TEST_F(InterpreterTest, LogAndEffectLimits) {
 
   host.balance = 1'000'000;
   CodeBuilder sends;
-  sends.Label("loop").PushBytes(chain::Bytes(32, 1)).Push(1).Add(Op::kSendCoins).Jump(Op::kJump, "loop");
+  sends.Label("loop")
+      .PushBytes(chain::Bytes(32, 1))
+      .Push(1)
+      .Add(Op::kSendCoins)
+      .Jump(Op::kJump, "loop");
   r = Run(sends, 10'000'000);
   EXPECT_EQ(r.error, VmError::kEffectLimit);
   EXPECT_EQ(host.sent.size(), kMaxEffectsPerCall);
@@ -448,8 +461,12 @@ TEST_F(InterpreterTest, MemoryLimitStopsDoublingBytes) {
   grow.PushString("ab").Label("loop").Add(Op::kDup1).Add(Op::kConcat).Jump(Op::kJump, "loop");
   EXPECT_EQ(Run(grow).error, VmError::kValueTooLong);
   CodeBuilder spam;
-  spam.Label("loop").PushBytes(chain::Bytes(kMaxValueBytes / 2, 1)).Add(Op::kDup1)
-      .Add(Op::kConcat).Add(Op::kPop).Jump(Op::kJump, "loop");
+  spam.Label("loop")
+      .PushBytes(chain::Bytes(kMaxValueBytes / 2, 1))
+      .Add(Op::kDup1)
+      .Add(Op::kConcat)
+      .Add(Op::kPop)
+      .Jump(Op::kJump, "loop");
   ExecResult r = Run(spam, 100'000'000);
   EXPECT_EQ(r.error, VmError::kMemoryLimit);
 }
@@ -457,7 +474,12 @@ TEST_F(InterpreterTest, MemoryLimitStopsDoublingBytes) {
 TEST_F(InterpreterTest, SignatureSpamStopsAtItsGas) {
   chain::Bytes pub(32, 2), sig(64, 3);
   CodeBuilder c;
-  c.Label("loop").PushBytes(pub).PushString("m").PushBytes(sig).Add(Op::kSigCheck).Add(Op::kPop)
+  c.Label("loop")
+      .PushBytes(pub)
+      .PushString("m")
+      .PushBytes(sig)
+      .Add(Op::kSigCheck)
+      .Add(Op::kPop)
       .Jump(Op::kJump, "loop");
   uint64_t per_round = 2 + 2 + 2 + InfoOf(Op::kSigCheck).gas + 1 + 2;
   ExecResult r = Run(c, per_round * 20 + 1);

@@ -23,11 +23,16 @@ std::string ReadDoc() {
 
 std::string ImmediateText(Immediate imm) {
   switch (imm) {
-    case Immediate::kNone: return "—";
-    case Immediate::kInt8: return "u8";
-    case Immediate::kInt64: return "u64 LE";
-    case Immediate::kConst: return "u8 index";
-    case Immediate::kTarget: return "u16 LE offset";
+    case Immediate::kNone:
+      return "—";
+    case Immediate::kInt8:
+      return "u8";
+    case Immediate::kInt64:
+      return "u64 LE";
+    case Immediate::kConst:
+      return "u8 index";
+    case Immediate::kTarget:
+      return "u16 LE offset";
   }
   return "?";
 }
@@ -59,8 +64,8 @@ TEST(ContractsOpcodes, DocsTableEqualsTheTable) {
     ASSERT_NE(it, rows.end()) << Hex(byte) << " " << info.mnemonic << " is not documented";
     std::string expected = "| " + Hex(byte) + " | " + std::string(info.mnemonic) + " | " +
                            ImmediateText(info.immediate) + " | " + std::to_string(info.pops) +
-                           " | " + std::to_string(info.pushes) + " | " +
-                           std::to_string(info.gas) + " | ";
+                           " | " + std::to_string(info.pushes) + " | " + std::to_string(info.gas) +
+                           " | ";
     EXPECT_EQ(it->second.substr(0, expected.size()), expected);
   }
   EXPECT_EQ(rows.size(), known);
@@ -86,8 +91,7 @@ TEST(ContractsOpcodes, TableIsConsistent) {
 
 TEST(ContractsOpcodes, DocsListEveryReason) {
   std::string doc = ReadDoc();
-#define CHECK_DOC(name, text) \
-  EXPECT_NE(doc.find("`" text "`"), std::string::npos) << text;
+#define CHECK_DOC(name, text) EXPECT_NE(doc.find("`" text "`"), std::string::npos) << text;
   WAYBILL_VM_VALIDATION_ERRORS(CHECK_DOC)
   WAYBILL_VM_ERRORS(CHECK_DOC)
 #undef CHECK_DOC

@@ -52,7 +52,9 @@ class CodeBuilder {
     code_.push_back(static_cast<uint8_t>(constants_.size() - 1));
     return *this;
   }
-  CodeBuilder& PushString(std::string_view s) { return PushBytes(chain::Bytes(s.begin(), s.end())); }
+  CodeBuilder& PushString(std::string_view s) {
+    return PushBytes(chain::Bytes(s.begin(), s.end()));
+  }
   CodeBuilder& Label(const std::string& name) {
     labels_[name] = code_.size();
     return *this;

@@ -84,9 +84,11 @@ TEST(ContractsValidator, RefusesBadContainers) {
   ExpectFormatError(EncodeProgram(p), ValidationError::kNoEntries);
   p = Simple();
   p.entries.clear();
-  for (size_t i = 0; i <= kMaxEntries; ++i) p.entries.push_back(Entry{"e" + std::to_string(100 + i), 0});
+  for (size_t i = 0; i <= kMaxEntries; ++i)
+    p.entries.push_back(Entry{"e" + std::to_string(100 + i), 0});
   ExpectFormatError(EncodeProgram(p), ValidationError::kTooManyEntries);
-  for (const std::string& name : std::vector<std::string>{"", "Upper", "a-b", std::string(kMaxEntryNameBytes + 1, 'a')}) {
+  for (const std::string& name :
+       std::vector<std::string>{"", "Upper", "a-b", std::string(kMaxEntryNameBytes + 1, 'a')}) {
     p = Simple();
     p.entries = {Entry{name, 0}};
     ExpectFormatError(EncodeProgram(p), ValidationError::kBadEntryName);
@@ -130,7 +132,8 @@ TEST(ContractsValidator, RefusesBadCode) {
   CodeBuilder jumpi;
   jumpi.Push(1).Jump(Op::kJumpIf, "x").Label("x").Add(Op::kStop);
   EXPECT_NO_THROW(MustValidate(jumpi.Build()));
-  ExpectCodeError(CodeBuilder().Push(1).Raw({0x03, 0, 0}).Build(), ValidationError::kFallsOffEnd, 2);
+  ExpectCodeError(CodeBuilder().Push(1).Raw({0x03, 0, 0}).Build(), ValidationError::kFallsOffEnd,
+                  2);
 }
 
 TEST(ContractsValidator, ChecksStackHeightsOnEveryPath) {
@@ -143,7 +146,12 @@ TEST(ContractsValidator, ChecksStackHeightsOnEveryPath) {
                   ValidationError::kStackUnderflow, 2);
   // Only one path underflows: a branch that pops what the other never pushed.
   CodeBuilder c;
-  c.Add(Op::kHeight).Jump(Op::kJumpIf, "pop").Add(Op::kStop).Label("pop").Add(Op::kPop).Add(Op::kStop);
+  c.Add(Op::kHeight)
+      .Jump(Op::kJumpIf, "pop")
+      .Add(Op::kStop)
+      .Label("pop")
+      .Add(Op::kPop)
+      .Add(Op::kStop);
   ExpectCodeError(c.Build(), ValidationError::kStackUnderflow, 5);
   // Two paths reach "join" at heights 1 and 0.
   CodeBuilder m;
@@ -199,8 +207,14 @@ TEST(ContractsValidator, GasBoundOnlyWithoutBackwardJumps) {
   EXPECT_EQ(code->StaticGasBound(*code->FindEntry("once")), 2u);
   // The longest of two forward paths.
   CodeBuilder fork;
-  fork.Add(Op::kHeight).Jump(Op::kJumpIf, "cheap").PushString("x").Add(Op::kSha256)
-      .Add(Op::kPop).Add(Op::kStop).Label("cheap").Add(Op::kStop);
+  fork.Add(Op::kHeight)
+      .Jump(Op::kJumpIf, "cheap")
+      .PushString("x")
+      .Add(Op::kSha256)
+      .Add(Op::kPop)
+      .Add(Op::kStop)
+      .Label("cheap")
+      .Add(Op::kStop);
   code = MustValidate(fork.Build());
   EXPECT_EQ(code->StaticGasBound(0), 2u + 3u + 2u + 60u + 1u + 1u);
 }
