@@ -103,6 +103,8 @@ bool IsLabelName(std::string_view s) {
 
 class Assembler {
  public:
+  explicit Assembler(std::vector<size_t>* lines) : lines_(lines) {}
+
   chain::Result<Program> Run(std::string_view source) {
     size_t line_no = 0;
     while (!source.empty()) {
@@ -124,6 +126,7 @@ class Assembler {
     if (program_.entries.empty() && !program_.code.empty()) program_.entries = {Entry{"main", 0}};
     std::sort(program_.entries.begin(), program_.entries.end(),
               [](const Entry& a, const Entry& b) { return a.name < b.name; });
+    if (lines_) lines_->resize(program_.code.size(), 0);
     return std::move(program_);
   }
 
@@ -183,6 +186,10 @@ class Assembler {
           Entry{std::move(name), static_cast<uint16_t>(program_.code.size())});
     }
     pending_entries_.clear();
+    if (lines_) {
+      lines_->resize(program_.code.size() + 1, 0);
+      lines_->back() = line_;
+    }
     program_.code.push_back(byte);
   }
 
@@ -256,6 +263,7 @@ class Assembler {
   std::vector<std::string> pending_entries_;
   std::vector<std::pair<size_t, LabelUse>> fixups_;
   size_t line_ = 0;
+  std::vector<size_t>* lines_;  // may be null
 };
 
 std::string HexOf(chain::ByteSpan bytes) {
@@ -270,7 +278,12 @@ std::string HexOf(chain::ByteSpan bytes) {
 
 }  // namespace
 
-chain::Result<Program> Assemble(std::string_view source) { return Assembler().Run(source); }
+chain::Result<Program> Assemble(std::string_view source) { return Assembler(nullptr).Run(source); }
+
+chain::Result<Program> Assemble(std::string_view source, std::vector<size_t>* lines) {
+  if (lines) lines->clear();
+  return Assembler(lines).Run(source);
+}
 
 std::string Disassemble(const Program& program) {
   const chain::Bytes& code = program.code;

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "chain/status.h"
 #include "contracts/bytecode.h"
@@ -14,6 +15,10 @@ namespace waybill::contracts {
 // Assembles source into a program (not validated: ValidateProgram does that). Errors are
 // Invalid("line N: reason"). Source without an `.entry` line gets one entry, "main", at 0.
 chain::Result<Program> Assemble(std::string_view source);
+// Same, and *lines gets one number per code byte: the source line (from 1) of the instruction
+// that starts at that offset, 0 for immediate bytes. How a tool names the line of a
+// validation error's code offset.
+chain::Result<Program> Assemble(std::string_view source, std::vector<size_t>* lines);
 
 // The text of a program: constants as `.const cN 0x...`, labels `L<offset>:` at jump
 // targets, `.entry` lines, explicit PUSH1/PUSH8. Assemble(Disassemble(p)) == p for every
