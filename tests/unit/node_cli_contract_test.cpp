@@ -18,12 +18,15 @@
 namespace waybill::cli {
 namespace {
 
-// Runs `waybill contract WORDS...`; returns its stdout, *rc its exit code.
+// Runs `waybill contract WORDS...`; returns its stdout, *rc its exit code. std::cout is
+// given back its buffer also when the command throws.
 std::string RunCaptured(std::vector<std::string> words, int* rc) {
   std::ostringstream out;
-  std::streambuf* old = std::cout.rdbuf(out.rdbuf());
+  struct Restore {
+    std::streambuf* old;
+    ~Restore() { std::cout.rdbuf(old); }
+  } restore{std::cout.rdbuf(out.rdbuf())};
   *rc = RunContract(words);
-  std::cout.rdbuf(old);
   return out.str();
 }
 
