@@ -69,6 +69,8 @@ int RunGenesis(std::span<const std::string> words);
 int RunTestnet(std::span<const std::string> words);
 // `waybill proof verify FILE`: a proof bundle checked with no node (node/cli/proof.cpp).
 int RunProof(std::span<const std::string> words);
+// `waybill contract compile|disassemble`: contract assembly, no node (contract.cpp).
+int RunContract(std::span<const std::string> words);
 // `waybill rpcauth USER` (rpcauth.cpp).
 int RunRpcAuth(std::span<const std::string> words);
 

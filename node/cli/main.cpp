@@ -44,6 +44,9 @@ constexpr const char* kUsage =
     "Proofs (no node needed):\n"
     "  proof verify FILE [--network NAME | --genesis FILE] [--min-work W] [--json]\n"
     "                                  check a proof bundle (GET /v1/assets/{id}/proof)\n"
+    "Contracts (no node needed; docs/CONTRACTS.md):\n"
+    "  contract compile FILE [-o OUT]  assemble and validate: bytecode in hex, or binary to OUT\n"
+    "  contract disassemble FILE|HEX   the assembly of bytecode (compiles to the same bytes)\n"
     "Networks:\n"
     "  genesis new --network NAME --prefix HRP --out FILE [...]   make a genesis file\n"
     "  genesis show FILE                                          print its chain id\n"
@@ -97,6 +100,7 @@ int Run(const std::vector<std::string>& words) {
   if (cmd == "testnet") return RunTestnet(rest);
   if (cmd == "proof") return RunProof(rest);
   if (cmd == "rpcauth") return RunRpcAuth(rest);
+  if (cmd == "contract") return RunContract(rest);
   throw CliError("unknown command '" + cmd +
                  "' (key, wallet, contact, rpc, tx, asset, disclose, verify-disclosure, genesis, testnet, proof, rpcauth; see waybill --help)");
 }
