@@ -10,7 +10,6 @@
 #include <utility>
 #include <vector>
 
-#include "chain/bech32.h"
 #include "node/rest/lineage.h"
 #include "node/rest/route_util.h"
 #include "node/rest/routes.h"
@@ -52,14 +51,11 @@ class TraceParties {
   }
 
   // [{address, name, role, endorsed_by, label}]: the address and PartyDirectory's summary.
-  void Write(const std::string& hrp, PartyDirectory* directory, JsonWriter* w) const {
+  void Write(PartyDirectory* directory, JsonWriter* w) const {
     w->BeginArray();
     for (const chain::AccountId& id : order_) {
-      w->BeginObject().Field("address", chain::bech32::EncodeAddress(hrp, id));
-      const Json summary = directory->Summary(id);
-      for (auto it = summary.begin(); it != summary.end(); ++it) {
-        w->Key(it.key()).Raw(it.value().dump(-1, ' ', false, Json::error_handler_t::replace));
-      }
+      w->BeginObject().Field("address", directory->addresses().Of(id));
+      directory->WriteSummaryMembers(*w, id);
       w->EndObject();
     }
     w->EndArray();
@@ -198,7 +194,7 @@ HttpResponse TraceRoute(const RestContext& ctx, const RestRequest& req) {
   TraceWriteEdges(g, snap->params().units, &w);
   PartyDirectory directory = RestParties(snap);
   w.Key("parties");
-  state.parties.Write(RestHrp(*snap), &directory, &w);
+  state.parties.Write(&directory, &w);
   if (!directory.status().ok()) return RestInternalError(directory.status());
   w.Field("truncated", g.truncated || state.truncated).EndObject();
   return JsonReply(req, w.Take(), CachePolicy::kShort);

@@ -82,10 +82,17 @@ std::string PartyDirectory::NameOf(const chain::AccountId& id) {
 
 template <typename Sink>
 void PartyDirectory::WriteSummaryValue(Sink& out, const chain::AccountId& id) {
+  out.BeginObject();
+  WriteSummaryFields(out, id);
+  out.EndObject();
+}
+
+template <typename Sink>
+void PartyDirectory::WriteSummaryFields(Sink& out, const chain::AccountId& id) {
   // infos_ is a std::map: the reference stays valid while NameOf adds registrars to it.
   const consensus::Chainstate::PartyInfo& info = Info(id);
   std::string label;
-  out.BeginObject().Key("name");
+  out.Key("name");
   if (info.party) {
     out.String(info.party->name).Key("role").String(info.party->role);
   } else {
@@ -101,7 +108,11 @@ void PartyDirectory::WriteSummaryValue(Sink& out, const chain::AccountId& id) {
     }
   }
   if (label.empty()) label = "self-declared";
-  out.EndArray().Key("label").String(label).EndObject();
+  out.EndArray().Key("label").String(label);
+}
+
+void PartyDirectory::WriteSummaryMembers(JsonWriter& out, const chain::AccountId& id) {
+  WriteSummaryFields(out, id);
 }
 
 Json PartyDirectory::Summary(const chain::AccountId& id) {

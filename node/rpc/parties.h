@@ -40,6 +40,9 @@ class PartyDirectory {
   // tree).
   void WriteSummary(JsonWriter& out, const chain::AccountId& id);
   void WriteSummary(JsonTreeBuilder& out, const chain::AccountId& id);
+  // Summary(id)'s members (name, role, endorsed_by, label), written into an object the caller
+  // has opened (the trace's party list puts the address beside them).
+  void WriteSummaryMembers(JsonWriter& out, const chain::AccountId& id);
   // Sets obj[field + "_party"] = Summary(id).
   void Annotate(Json* obj, const std::string& field, const chain::AccountId& id);
   // A registrar's display name: its profile name, else its address.
@@ -53,6 +56,8 @@ class PartyDirectory {
  private:
   template <typename Sink>
   void WriteSummaryValue(Sink& out, const chain::AccountId& id);
+  template <typename Sink>
+  void WriteSummaryFields(Sink& out, const chain::AccountId& id);
 
   Lookup lookup_;
   AddressCache addresses_;
