@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Waybill needs to build and test. Uses sudo when not root.
 set -euo pipefail
-packages=(build-essential cmake pkg-config ccache python3 iproute2
+packages=(build-essential cmake pkg-config ccache lld python3 iproute2
           libssl-dev libsecp256k1-dev libleveldb-dev libsnappy-dev libboost-dev libboost-program-options-dev
           nlohmann-json3-dev libgtest-dev libbenchmark-dev
           # issue 12 (REST API, explorer): QR codes, the browser test, the wrk run, schema checks
