@@ -209,8 +209,7 @@ int main(int argc, char** argv) {
   ctx.snapshots = snapshots.get();
   node::RestServerOptions options;
   options.port = static_cast<uint16_t>(serve_port);
-  options.limits.rate_per_second = 1e9;
-  options.limits.burst = 1e9;
+  options.limits.rate_per_second = 0;  // no limit, no bucket kept (as --restratelimit=0)
   node::RestRoutes routes = node::MakeRestRoutes(ctx);
   routes.Add("GET", "/bench/ping", [](const node::RestContext&, const node::RestRequest& req) {
     return node::JsonReply(req, node::RestJson::object());
