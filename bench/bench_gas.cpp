@@ -51,6 +51,7 @@
 #include "contracts/limits.h"
 #include "contracts/opcodes.h"
 #include "contracts/validator.h"
+#include "vm_loop.h"
 
 namespace {
 
@@ -133,25 +134,11 @@ TransferBound MeasureTransfers(const std::filesystem::path& dir, int txs, int bl
   const chain::AccountId miner = KeyFrom(chain::Sha256Hash(chain::ByteSpan())).PublicKey();
   std::vector<chain::SecretKey> senders;
   std::vector<chain::AccountId> ids;
-  std::vector<chain::Transaction> funding;
   for (int i = 0; i < txs; ++i) {
     senders.push_back(KeyFrom(IdOf("bench-gas-sender-", i)));
     ids.push_back(senders.back().PublicKey());
   }
-  const int per_dev = txs / kDevKeys;
-  for (int d = 0; d < kDevKeys; ++d) {
-    const chain::SecretKey dev = KeyFrom(chain::DevSecretKeyBytes(d));
-    for (int j = 0; j < per_dev; ++j) {
-      chain::Transaction tx;
-      tx.chain_id = params.chain_id();
-      tx.sender = dev.PublicKey();
-      tx.nonce = static_cast<uint64_t>(j);
-      tx.fee = 1000;
-      tx.op = chain::TransferOp{ids[d * per_dev + j], 1000 * chain::kCoin};
-      tx.Sign(dev);
-      funding.push_back(std::move(tx));
-    }
-  }
+  const std::vector<chain::Transaction> funding = FundingTxs(params, ids, 1000 * chain::kCoin);
   uint32_t time = static_cast<uint32_t>(kNow);
   Connect(cs.get(), Decode(params, MakeBlock(params, params.genesis_id, 0, params.genesis_time,
                                              time, funding, miner)));
@@ -405,30 +392,7 @@ class GasBench {
 
 // bench_vm's loop, 13 instructions and 21 gas a round: ns per gas, the best of the rounds.
 double GasBench::Unit() {
-  chain::Bytes c;
-  auto op = [&](Op x) { c.push_back(static_cast<uint8_t>(x)); };
-  const uint64_t rounds = 2'000'000;
-  op(Op::kPush1);
-  c.push_back(0);
-  op(Op::kPush8);
-  for (int i = 0; i < 8; ++i) c.push_back(static_cast<uint8_t>(rounds >> (8 * i)));
-  const size_t top = c.size();
-  op(Op::kDup1);
-  op(Op::kIsZero);
-  op(Op::kJumpIf);
-  const size_t fix = c.size();
-  c.insert(c.end(), {0, 0});
-  for (Op x : {Op::kDup1, Op::kPush1}) op(x);
-  c.push_back(3);
-  for (Op x : {Op::kMul, Op::kDup3, Op::kXor, Op::kSwap2, Op::kPop, Op::kPush1}) op(x);
-  c.push_back(1);
-  op(Op::kSub);
-  op(Op::kJump);
-  c.push_back(static_cast<uint8_t>(top));
-  c.push_back(static_cast<uint8_t>(top >> 8));
-  c[fix] = static_cast<uint8_t>(c.size());
-  op(Op::kStop);
-  auto v = vm::ValidateProgram(vm::Program{{}, {vm::Entry{"main", 0}}, c});
+  auto v = vm::ValidateProgram(LoopProgram(2'000'000));
   const auto& code = *std::get<std::shared_ptr<const vm::ValidatedCode>>(v);
   const vm::CallInput input = Input(IdOf("contract", 0));
   uint64_t gas_used = 1;
