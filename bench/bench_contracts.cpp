@@ -16,7 +16,7 @@
 //    against a block of T transfers (default 20,000 = max_block_txs). Printed: the ratio of the
 //    ProcessBlock times (goal <= 2 for a block that also holds T transfers: the sum is printed).
 // 3. A call's fixed cost: F calls with gas_limit 1 to F distinct contracts of the largest code
-//    (24 KiB, every block reachable), against F transfers.
+//    (24 KiB, every block reachable), then of 1 KiB, against F transfers: per call, per byte.
 //
 // The gas limits are the regtest genesis file's unless --max-block-gas / --max-tx-gas set them
 // (the chain id then changes with them: ChainParams::Finalize).
@@ -26,6 +26,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <utility>
 #include <random>
 #include <sstream>
 #include <string>
@@ -359,11 +360,11 @@ void WorstCase(Bench* b, std::vector<Sender>* senders, size_t transfers) {
   }
 }
 
-// PUSH1 0, JUMPI to the next instruction, as far as the code limit allows: every block
-// reachable, so the validator analyses all of it. Entry `main` at 0.
-chain::Bytes LargestCode() {
+// PUSH1 0, JUMPI to the next instruction, up to `bytes` of code: every block reachable, so the
+// validator analyses all of it. Entry `main` at 0.
+chain::Bytes BlockyCode(size_t bytes) {
   chain::Bytes c;
-  while (c.size() + 6 <= vm::kMaxCodeBytes) {
+  while (c.size() + 6 <= bytes) {
     const size_t next = c.size() + 5;
     c.insert(c.end(), {static_cast<uint8_t>(vm::Op::kPush1), 0,
                        static_cast<uint8_t>(vm::Op::kJumpIf), static_cast<uint8_t>(next),
@@ -373,11 +374,11 @@ chain::Bytes LargestCode() {
   return vm::EncodeProgram(vm::Program{{}, {vm::Entry{"main", 0}}, c});
 }
 
-// 3. A call's fixed cost: n calls with gas_limit 1 (out of gas at the first block) to n
-// distinct contracts of the largest code, against n transfers. Consensus reads each record,
-// validates its code and rewrites the record; the gas limit charges none of it.
-void FixedCost(Bench* b, std::vector<Sender>* senders, size_t n) {
-  const chain::Bytes code = LargestCode();
+// n calls with gas_limit 1 (out of gas at the first block) to n distinct contracts of `code`,
+// against n transfers before and after: ProcessBlock seconds of the calls, and of the
+// transfers (the better of the two blocks).
+std::pair<double, double> TimeMinimalCalls(Bench* b, std::vector<Sender>* senders, size_t n,
+                                           const chain::Bytes& code) {
   std::vector<chain::AccountId> contracts;
   const size_t per_block = 3'500'000 / (code.size() + 200);  // within max_block_size
   for (size_t done = 0; done < n;) {
@@ -400,12 +401,28 @@ void FixedCost(Bench* b, std::vector<Sender>* senders, size_t n) {
   }
   const double t = b->Connect(std::move(calls));
   b->ExpectRecords(ids, true);
-  const double t_after = Transfers(b, senders, n);
-  const double bound = std::min(t_before, t_after);
-  std::printf("fixed cost: %zu calls (gas_limit 1) to distinct contracts of %zu bytes: %.1f ms "
-              "= %.2f x %zu transfers (%.1f, %.1f ms): a block of such calls costs %.1f x a "
-              "block of as many transfers (goal <= 2)\n",
-              n, code.size(), 1e3 * t, t / bound, n, 1e3 * t_before, 1e3 * t_after, t / bound);
+  return {t, std::min(t_before, Transfers(b, senders, n))};
+}
+
+// 3. A call's fixed cost: calls that consensus must load, validate and record although their
+// gas limit is 1, to distinct contracts of the largest code and of 1 KiB: the cost per call
+// and per byte of code, against a transfer.
+void FixedCost(Bench* b, std::vector<Sender>* senders, size_t n) {
+  const chain::Bytes large = BlockyCode(vm::kMaxCodeBytes), small = BlockyCode(1024);
+  const auto [t_large, bound_large] = TimeMinimalCalls(b, senders, n, large);
+  const auto [t_small, bound_small] = TimeMinimalCalls(b, senders, n, small);
+  const double transfer = std::min(bound_large, bound_small) / n;
+  const double per_large = t_large / n, per_small = t_small / n;
+  const double per_byte = (per_large - per_small) / (large.size() - small.size());
+  std::printf("fixed cost: %zu calls (gas_limit 1) to distinct contracts: %zu bytes %.0f us "
+              "= %.1f transfers, %zu bytes %.0f us = %.1f transfers (a transfer %.0f us); "
+              "%.1f ns per byte of code, %.0f us at 0 bytes\n",
+              n, large.size(), 1e6 * per_large, per_large / transfer, small.size(),
+              1e6 * per_small, per_small / transfer, 1e6 * transfer, 1e9 * per_byte,
+              1e6 * (per_small - per_byte * small.size()));
+  std::printf("  a block of 20,000 such calls to the largest code: %.1f x a block of 20,000 "
+              "transfers (goal <= 2)\n",
+              per_large / transfer);
 }
 
 }  // namespace
