@@ -274,31 +274,34 @@ loop_read:
   JUMP loop_read
 )";
 
+// 16 split parents of 1,000 children each (senders 1..16 issue and split them): the largest
+// records an asset read can name here.
+std::vector<chain::Hash256> SplitParents(Bench* b, std::vector<Sender>* senders) {
+  const auto& p = b->params();
+  std::vector<chain::Hash256> big;
+  std::vector<chain::Transaction> issues, splits;
+  for (int i = 0; i < 16; ++i) {
+    Sender& s = (*senders)[1 + i];
+    big.push_back(chain::AssetIdFor(p.chain_id(), s.id, s.nonce, 0));
+    issues.push_back(b->Tx(&s, chain::AssetIssueOp{1000, "kg", {}, {}}));
+  }
+  b->Connect(std::move(issues));
+  for (int i = 0; i < 16; ++i) {
+    const chain::AssetSplitOp split{big[i],
+                                    chain::SplitChildren(std::vector<chain::Quantity>(1000, 1))};
+    splits.push_back(b->Tx(&(*senders)[1 + i], split, 100'000));
+  }
+  b->Connect(std::move(splits));
+  return big;
+}
+
 // 2. Blocks of max_block_gas of one mix against a block of max_block_txs transfers.
 void WorstCase(Bench* b, std::vector<Sender>* senders, size_t transfers) {
   const auto& p = b->params();
   Sender& owner = (*senders)[0];
   const chain::AccountId contract = chain::ContractIdFor(p.chain_id(), owner.id, owner.nonce);
   b->Connect({b->Tx(&owner, chain::ContractDeployOp{Code(kWorstSource), {}, 0}, b->GasFee(0))});
-  // 16 split parents of 1,000 children: the largest records an asset read can name.
-  std::vector<chain::Hash256> big;
-  {
-    std::vector<chain::Transaction> issues;
-    for (int i = 0; i < 16; ++i) {
-      Sender& s = (*senders)[1 + i];
-      big.push_back(chain::AssetIdFor(p.chain_id(), s.id, s.nonce, 0));
-      issues.push_back(b->Tx(&s, chain::AssetIssueOp{1000, "kg", {}, {}}));
-    }
-    b->Connect(std::move(issues));
-    std::vector<chain::Transaction> splits;
-    for (int i = 0; i < 16; ++i) {
-      splits.push_back(b->Tx(&(*senders)[1 + i],
-                             chain::AssetSplitOp{big[i], chain::SplitChildren(
-                                                             std::vector<chain::Quantity>(1000, 1))},
-                             100'000));
-    }
-    b->Connect(std::move(splits));
-  }
+  const std::vector<chain::Hash256> big = SplitParents(b, senders);
   const chain::SecretKey sig_key = KeyFrom(IdOf("worst-sig"));
   chain::Bytes msg(1024);
   for (size_t i = 0; i < msg.size(); ++i) msg[i] = static_cast<uint8_t>(i * 7);
@@ -311,7 +314,8 @@ void WorstCase(Bench* b, std::vector<Sender>* senders, size_t transfers) {
     bool out_of_gas;
     std::function<chain::ContractCallOp(size_t i)> op;
   };
-  const uint64_t fill_gas = 64 * 30'000 + 64 * 200;  // 64 SSTOREs and the loop around them
+  // 64 SSTOREs and the loop around them (76 gas a round).
+  const uint64_t fill_gas = 64 * (vm::InfoOf(vm::Op::kStoragePut).gas + 200);
   std::vector<Mix> mixes = {
       {"SIGCHECK spam", p.max_tx_gas, true,
        [&](size_t) {
