@@ -61,6 +61,28 @@ inline consensus::ChainParams RegtestParams() {
   return std::move(*params);
 }
 
+// Txs in which the kDevKeys dev keys give each account of `to` `amount` (dev key i % kDevKeys
+// pays to[i], with nonce i / kDevKeys): one block's worth on a chain where they sent nothing.
+inline std::vector<chain::Transaction> FundingTxs(const consensus::ChainParams& params,
+                                                  const std::vector<chain::AccountId>& to,
+                                                  chain::Amount amount) {
+  std::vector<chain::SecretKey> devs;
+  for (int d = 0; d < kDevKeys; ++d) devs.push_back(KeyFrom(chain::DevSecretKeyBytes(d)));
+  std::vector<chain::Transaction> txs;
+  for (size_t i = 0; i < to.size(); ++i) {
+    const chain::SecretKey& dev = devs[i % kDevKeys];
+    chain::Transaction tx;
+    tx.chain_id = params.chain_id();
+    tx.sender = dev.PublicKey();
+    tx.nonce = i / kDevKeys;
+    tx.fee = 1000;
+    tx.op = chain::TransferOp{to[i], amount};
+    tx.Sign(dev);
+    txs.push_back(std::move(tx));
+  }
+  return txs;
+}
+
 inline std::unique_ptr<consensus::Chainstate> OpenChain(
     const std::filesystem::path& dir, const consensus::ChainParams& params, size_t verify_threads,
     std::shared_ptr<chain::SignatureCache> cache = nullptr) {

@@ -142,21 +142,8 @@ int main(int argc, char** argv) {
         chain::ByteSpan(reinterpret_cast<const uint8_t*>(seed.data()), seed.size()))));
     sender_ids.push_back(senders.back().PublicKey());
   }
-  std::vector<chain::Transaction> funding;
-  const int per_dev = txs_per_block / kDevKeys;
-  for (int d = 0; d < kDevKeys; ++d) {
-    const chain::SecretKey dev = KeyFrom(chain::DevSecretKeyBytes(d));
-    for (int j = 0; j < per_dev; ++j) {
-      chain::Transaction tx;
-      tx.chain_id = params.chain_id();
-      tx.sender = dev.PublicKey();
-      tx.nonce = static_cast<uint64_t>(j);
-      tx.fee = 1000;
-      tx.op = chain::TransferOp{sender_ids[d * per_dev + j], 1000 * chain::kCoin};
-      tx.Sign(dev);
-      funding.push_back(std::move(tx));
-    }
-  }
+  const std::vector<chain::Transaction> funding =
+      FundingTxs(params, sender_ids, 1000 * chain::kCoin);
   const uint32_t t0 = static_cast<uint32_t>(kNow);
   const chain::Bytes setup =
       MakeBlock(params, params.genesis_id, 0, params.genesis_time, t0, funding, miner);

@@ -16,10 +16,13 @@
 #include "contracts/interpreter.h"
 #include "contracts/opcodes.h"
 #include "contracts/validator.h"
+#include "vm_loop.h"
 
 namespace {
 
 namespace chain = waybill::chain;
+using waybill::bench::kInstructionsPerRound;
+using waybill::bench::LoopProgram;
 namespace vm = waybill::contracts;
 using Clock = std::chrono::steady_clock;
 using vm::Op;
@@ -53,48 +56,6 @@ class NoHost : public vm::Host {
  private:
   static chain::Status Fail() { return chain::Status::Internal("bench: no host"); }
 };
-
-constexpr uint64_t kInstructionsPerRound = 13;
-
-// acc = 0, c = rounds; while c != 0 { acc = (c * 3) ^ acc; c -= 1 }; ABORT acc.
-// Per round: DUP1 ISZERO JUMPI DUP1 PUSH1 MUL DUP3 XOR SWAP2 POP PUSH1 SUB JUMP (13).
-vm::Program LoopProgram(uint64_t rounds) {
-  chain::Bytes c;
-  auto op = [&](Op o) { c.push_back(static_cast<uint8_t>(o)); };
-  auto u16 = [&](size_t v) {
-    c.push_back(static_cast<uint8_t>(v));
-    c.push_back(static_cast<uint8_t>(v >> 8));
-  };
-  op(Op::kPush1);
-  c.push_back(0);
-  op(Op::kPush8);
-  for (int i = 0; i < 8; ++i) c.push_back(static_cast<uint8_t>(rounds >> (8 * i)));
-  const size_t loop = c.size();
-  op(Op::kDup1);
-  op(Op::kIsZero);
-  op(Op::kJumpIf);
-  const size_t end_fixup = c.size();
-  u16(0);
-  op(Op::kDup1);
-  op(Op::kPush1);
-  c.push_back(3);
-  op(Op::kMul);
-  op(Op::kDup3);
-  op(Op::kXor);
-  op(Op::kSwap2);
-  op(Op::kPop);
-  op(Op::kPush1);
-  c.push_back(1);
-  op(Op::kSub);
-  op(Op::kJump);
-  u16(loop);
-  const size_t end = c.size();
-  c[end_fixup] = static_cast<uint8_t>(end);
-  c[end_fixup + 1] = static_cast<uint8_t>(end >> 8);
-  op(Op::kPop);
-  op(Op::kAbort);
-  return vm::Program{{}, {vm::Entry{"main", 0}}, c};
-}
 
 uint64_t NativeLoop(uint64_t rounds_in) {
   uint64_t acc = 0;

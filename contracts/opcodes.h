@@ -78,18 +78,18 @@ enum class Immediate : uint8_t {
   X(kIsZero, "ISZERO", 0x3e, kNone, 1, 1, 2, kNext)             \
   /* byte strings */                                            \
   X(kLen, "LEN", 0x40, kNone, 1, 1, 2, kNext)                   \
-  X(kConcat, "CONCAT", 0x41, kNone, 2, 1, 10, kNext)            \
+  X(kConcat, "CONCAT", 0x41, kNone, 2, 1, 50, kNext)            \
   X(kSlice, "SLICE", 0x42, kNone, 3, 1, 10, kNext)              \
-  X(kBytesEq, "BEQ", 0x43, kNone, 2, 1, 6, kNext)               \
-  X(kIntToBytes, "ITOB", 0x44, kNone, 1, 1, 4, kNext)           \
+  X(kBytesEq, "BEQ", 0x43, kNone, 2, 1, 10, kNext)               \
+  X(kIntToBytes, "ITOB", 0x44, kNone, 1, 1, 6, kNext)           \
   X(kBytesToInt, "BTOI", 0x45, kNone, 1, 1, 4, kNext)           \
   X(kIsBytes, "ISBYTES", 0x46, kNone, 1, 1, 1, kNext)           \
   /* cryptography */                                            \
-  X(kSha256, "SHA256", 0x50, kNone, 1, 1, 60, kNext)            \
-  X(kSigCheck, "SIGCHECK", 0x51, kNone, 3, 1, 3000, kNext)      \
+  X(kSha256, "SHA256", 0x50, kNone, 1, 1, 1000, kNext)            \
+  X(kSigCheck, "SIGCHECK", 0x51, kNone, 3, 1, 60000, kNext)      \
   /* own storage */                                             \
-  X(kStorageGet, "SLOAD", 0x58, kNone, 1, 1, 200, kNext)        \
-  X(kStoragePut, "SSTORE", 0x59, kNone, 2, 0, 5000, kNext)      \
+  X(kStorageGet, "SLOAD", 0x58, kNone, 1, 1, 10000, kNext)        \
+  X(kStoragePut, "SSTORE", 0x59, kNone, 2, 0, 30000, kNext)      \
   /* environment */                                             \
   X(kSelf, "SELF", 0x60, kNone, 0, 1, 2, kNext)                 \
   X(kSender, "SENDER", 0x61, kNone, 0, 1, 2, kNext)             \
@@ -101,20 +101,20 @@ enum class Immediate : uint8_t {
   X(kAttachedAssetCount, "ATTASSETC", 0x67, kNone, 0, 1, 2, kNext) \
   X(kAttachedAsset, "ATTASSET", 0x68, kNone, 1, 1, 3, kNext)    \
   X(kBalance, "BALANCE", 0x69, kNone, 0, 1, 100, kNext)         \
-  X(kHolds, "HOLDS", 0x6a, kNone, 1, 1, 200, kNext)             \
+  X(kHolds, "HOLDS", 0x6a, kNone, 1, 1, 150000, kNext)             \
   /* asset reads */                                             \
-  X(kCustodian, "CUSTODIAN", 0x70, kNone, 1, 1, 200, kNext)     \
-  X(kQuantity, "QUANTITY", 0x71, kNone, 1, 1, 200, kNext)       \
-  X(kUnit, "UNIT", 0x72, kNone, 1, 1, 200, kNext)               \
-  X(kStatus, "STATUS", 0x73, kNone, 1, 1, 200, kNext)           \
-  X(kMeta, "META", 0x74, kNone, 2, 2, 200, kNext)               \
-  X(kAttestation, "ATTESTATION", 0x75, kNone, 3, 2, 300, kNext) \
+  X(kCustodian, "CUSTODIAN", 0x70, kNone, 1, 1, 150000, kNext)     \
+  X(kQuantity, "QUANTITY", 0x71, kNone, 1, 1, 150000, kNext)       \
+  X(kUnit, "UNIT", 0x72, kNone, 1, 1, 150000, kNext)               \
+  X(kStatus, "STATUS", 0x73, kNone, 1, 1, 150000, kNext)           \
+  X(kMeta, "META", 0x74, kNone, 2, 2, 150000, kNext)               \
+  X(kAttestation, "ATTESTATION", 0x75, kNone, 3, 2, 160000, kNext) \
   /* effects */                                                 \
-  X(kSendCoins, "SENDCOINS", 0x80, kNone, 2, 0, 2000, kNext)    \
-  X(kSendAsset, "SENDASSET", 0x81, kNone, 2, 0, 2000, kNext)    \
-  X(kSplit, "SPLIT", 0x82, kNone, 2, 2, 4000, kNext)            \
-  X(kMerge, "MERGE", 0x83, kNone, 2, 1, 4000, kNext)            \
-  X(kLog, "LOG", 0x84, kNone, 1, 0, 100, kNext)
+  X(kSendCoins, "SENDCOINS", 0x80, kNone, 2, 0, 15000, kNext)    \
+  X(kSendAsset, "SENDASSET", 0x81, kNone, 2, 0, 100000, kNext)    \
+  X(kSplit, "SPLIT", 0x82, kNone, 2, 2, 600000, kNext)            \
+  X(kMerge, "MERGE", 0x83, kNone, 2, 1, 700000, kNext)            \
+  X(kLog, "LOG", 0x84, kNone, 1, 0, 2000, kNext)
 // clang-format on
 
 enum class Op : uint8_t {

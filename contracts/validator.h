@@ -38,7 +38,8 @@ struct DeployError {
 struct BasicBlock {
   uint16_t begin = 0;
   uint16_t end = 0;         // one past its last instruction's immediate
-  uint32_t gas = 0;         // the sum of its instructions' gas, charged on entry
+  uint64_t gas = 0;         // the sum of its instructions' gas, charged on entry (64 bits:
+                            // 24 KiB of the dearest opcodes pass 2^32)
   uint16_t height_in = 0;   // the stack height on entry (the same on every path)
   uint16_t max_height = 0;  // the highest the stack gets inside it
   bool reachable = false;   // from some entry point; unreachable blocks are never run

@@ -19,7 +19,8 @@ using contracts::Op;
 
 namespace {
 
-constexpr uint64_t kGasLimit = 20'000;
+// Above the dearest opcode (MERGE), so that a block holding any opcode can run.
+constexpr uint64_t kGasLimit = 1'000'000;
 
 class Recipe {
  public:

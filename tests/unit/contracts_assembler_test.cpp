@@ -112,7 +112,7 @@ TEST(ContractsAssembler, DeadlineClaim) {
   input.self = host.self;
   input.sender = testing::Id(0xf0);
   input.args = {uint64_t{100}, chain::Bytes(asset.bytes.begin(), asset.bytes.end())};
-  input.gas_limit = 10'000;
+  input.gas_limit = 1'000'000;
   input.height = 99;
   auto early = Execute(*code, input, host);
   ASSERT_TRUE(early.ok());

@@ -67,7 +67,7 @@ class ExampleTest : public ::testing::Test {
     input.height = call.height;
     input.attached_coins = call.coins;
     input.attached_assets = call.assets;
-    input.gas_limit = 1'000'000;
+    input.gas_limit = 5'000'000;  // max_tx_gas of the networks' genesis files
     auto r = Execute(*code_, input, host_);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     if (!r->ok()) host_ = before;

@@ -17,7 +17,7 @@ using testing::MustValidate;
 
 class InterpreterTest : public ::testing::Test {
  protected:
-  ExecResult Run(const CodeBuilder& b, uint64_t gas = 1'000'000) {
+  ExecResult Run(const CodeBuilder& b, uint64_t gas = 10'000'000) {
     auto code = MustValidate(b.Build());
     input.gas_limit = gas;
     auto r = Execute(*code, input, host);

@@ -216,7 +216,25 @@ TEST(ContractsValidator, GasBoundOnlyWithoutBackwardJumps) {
       .Label("cheap")
       .Add(Op::kStop);
   code = MustValidate(fork.Build());
-  EXPECT_EQ(code->StaticGasBound(0), 2u + 3u + 2u + 60u + 1u + 1u);
+  EXPECT_EQ(code->StaticGasBound(0), 2u + 3u + 2u + InfoOf(Op::kSha256).gas + 1u + 1u);
+}
+
+TEST(ContractsValidator, SumsBlockGasIn64Bits) {
+  // One block of MERGEs as long as the code allows (PUSH1 0, then DUP1 DUP1 MERGE POP ...):
+  // its gas passes 2^32, which a 32-bit sum would wrap to a small charge.
+  CodeBuilder c;
+  c.Push(0);
+  uint64_t expected = InfoOf(Op::kPush1).gas + InfoOf(Op::kStop).gas;
+  while (c.size() + 4 + 1 <= kMaxCodeBytes) {
+    c.Add(Op::kDup1).Add(Op::kDup1).Add(Op::kMerge).Add(Op::kPop);
+    expected += 2 * InfoOf(Op::kDup1).gas + InfoOf(Op::kMerge).gas + InfoOf(Op::kPop).gas;
+  }
+  c.Add(Op::kStop);
+  ASSERT_GT(expected, uint64_t{UINT32_MAX}) << "the prices no longer make a block pass 2^32";
+  auto code = MustValidate(c.Build());
+  ASSERT_EQ(code->blocks().size(), 1u);
+  EXPECT_EQ(code->blocks()[0].gas, expected);
+  EXPECT_EQ(code->StaticGasBound(0), expected);
 }
 
 TEST(ContractsValidator, ErrorText) {
