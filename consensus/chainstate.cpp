@@ -105,8 +105,9 @@ Status Chainstate::Init() {
         "the database holds a chain of protocol 2 or earlier (database version " + found +
         ", this waybilld uses version " + std::string(kDbVersion) +
         "): protocol 3 reset every network to a new genesis (docs/PROTOCOL.md, Version "
-        "history), so that chain is gone; remove the data directory (or use another --datadir) "
-        "to start on the new chain");
+        "history), so that chain is gone; remove the data directory's " +
+        params_.network + " folder (its chain, peers and mempool; wallets are kept apart) or use "
+        "another --datadir, to start on the new chain");
   }
   if (genesis.size() != 32 || Hash256::FromSpan(genesis) != params_.genesis_id) {
     return Status::Invalid("the database belongs to another network (genesis " +

@@ -37,6 +37,9 @@ std::vector<OptionSpec> NewOptions() {
       {"max-future", "S", false, "max seconds a block may be ahead (default 7200)"},
       {"max-block-size", "BYTES", false, "default 4000000"},
       {"max-block-txs", "N", false, "default 20000"},
+      {"gas-price", "N", false, "base units per unit of contract gas (default 1)"},
+      {"max-tx-gas", "N", false, "gas limit of one contract tx (default 1000000)"},
+      {"max-block-gas", "N", false, "gas limits of a block's contract txs (default 20000000)"},
       {"magic", "0x..", false, "P2P network magic (default derived from the name)"},
       {"time", "UNIX", false, "genesis time (default now)"},
       {"nonce", "N", false, "genesis nonce (default 0)"},
@@ -105,6 +108,10 @@ int New(const Args& args) {
   p.min_fee_per_byte = Number(args, "min-fee", 1);
   p.max_block_size = Number(args, "max-block-size", 4'000'000);
   p.max_block_txs = Number(args, "max-block-txs", 20'000);
+  // The shipped networks' values (genesis/README.md).
+  p.gas_price = Number(args, "gas-price", 1);
+  p.max_tx_gas = Number(args, "max-tx-gas", 1'000'000);
+  p.max_block_gas = Number(args, "max-block-gas", 20'000'000);
   p.allow_mocktime = args.Has("mocktime");
   uint64_t now = static_cast<uint64_t>(std::time(nullptr));
   uint64_t time = Number(args, "time", now);
@@ -178,6 +185,9 @@ int Show(const Args& args) {
               {"genesis_bits", bits},
               {"target_block_time", p.target_block_time},
               {"block_reward", p.block_reward},
+              {"gas_price", p.gas_price},
+              {"max_tx_gas", p.max_tx_gas},
+              {"max_block_gas", p.max_block_gas},
               {"allocated", total},
               {"allocations", allocs}};
   Json registrars = Json::array();

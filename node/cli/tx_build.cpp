@@ -265,10 +265,11 @@ void CheckFunds(RpcClient& client, const Args& args, const TxEnv& env,
   if (!balance || !balance->is_number_unsigned()) return;  // the node checks it anyway
   unsigned __int128 needed = tx.fee;
   if (const auto* transfer = std::get_if<chain::TransferOp>(&tx.op)) needed += transfer->amount;
+  if (const auto* call = std::get_if<chain::ContractCallOp>(&tx.op)) needed += call->coins;
   if (balance->get<uint64_t>() >= needed) return;
-  const std::string what = std::holds_alternative<chain::TransferOp>(tx.op)
-                               ? " (amount and fee)"
-                               : " (the fee)";
+  const bool moves_coins = std::holds_alternative<chain::TransferOp>(tx.op) ||
+                           std::holds_alternative<chain::ContractCallOp>(tx.op);
+  const std::string what = moves_coins ? " (amount and fee)" : " (the fee)";
   throw CliError("not enough coins: " + DisplayAccountOf(args, tx.sender, env.hrp) + " has " +
                  FormatCoins(balance->get<uint64_t>()) + ", this tx needs " +
                  FormatCoins(static_cast<chain::Amount>(needed)) + what +

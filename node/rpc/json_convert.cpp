@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cstdio>
 #include <initializer_list>
+#include <optional>
+#include <system_error>
 #include <nlohmann/json.hpp>
 #include <utility>
 #include <variant>
@@ -216,6 +218,13 @@ Status CheckMembers(const Json& op, std::initializer_list<std::string_view> know
   return Status::Ok();
 }
 
+// A JSON integer >= 0 (nlohmann keeps a small one built from an int as signed).
+std::optional<uint64_t> NonNegativeInteger(const Json& v) {
+  if (v.is_number_unsigned()) return v.get<uint64_t>();
+  if (v.is_number_integer() && v.get<int64_t>() >= 0) return static_cast<uint64_t>(v.get<int64_t>());
+  return std::nullopt;
+}
+
 // A u64 member; absent (or null) reads as 0 unless required.
 Result<uint64_t> U64Member(const Json& op, const char* name, bool required) {
   auto it = op.find(name);
@@ -223,12 +232,13 @@ Result<uint64_t> U64Member(const Json& op, const char* name, bool required) {
     if (required) return BadMember(name, "is required");
     return uint64_t{0};
   }
-  if (!it->is_number_unsigned()) return BadMember(name, "must be a non-negative integer");
-  return it->get<uint64_t>();
+  std::optional<uint64_t> v = NonNegativeInteger(*it);
+  if (!v) return BadMember(name, "must be a non-negative integer");
+  return *v;
 }
 
 Result<chain::ContractArg> ContractArgFromJson(const Json& v) {
-  if (v.is_number_unsigned()) return chain::ContractArg(v.get<uint64_t>());
+  if (std::optional<uint64_t> n = NonNegativeInteger(v)) return chain::ContractArg(*n);
   if (v.is_string()) {
     const std::string& text = v.get_ref<const std::string&>();
     uint64_t n = 0;
@@ -236,7 +246,8 @@ Result<chain::ContractArg> ContractArgFromJson(const Json& v) {
     const bool digits = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
       return c >= '0' && c <= '9';
     });
-    if (digits && std::from_chars(text.data(), end, n).ptr == end) return chain::ContractArg(n);
+    const std::from_chars_result parsed = std::from_chars(text.data(), end, n);
+    if (digits && parsed.ec == std::errc() && parsed.ptr == end) return chain::ContractArg(n);
     return Status::Invalid("a string argument must be the decimal digits of a u64");
   }
   if (v.is_object() && v.size() == 1 && v.contains("hex") && v["hex"].is_string()) {

@@ -201,9 +201,13 @@ class WalletCliTest(WaybillTestFramework):
         assert_equal(shown["chain_id"], chain_id)
         assert_equal(shown["allocated"], 5000)
         assert_equal(shown["network"], "mynet")
-        assert_equal(shown["protocol_version"], 2, "genesis show: protocol version")
+        assert_equal(shown["protocol_version"], 3, "genesis show: protocol version")
+        assert_equal(shown["gas_price"], 1, "genesis show: gas price")
         with open(gfile) as f:
-            assert_equal(json.load(f)["protocol_version"], 2, "genesis new writes protocol 2")
+            written = json.load(f)
+        assert_equal(written["protocol_version"], 3, "genesis new writes protocol 3")
+        assert_equal((written["gas_price"], written["max_tx_gas"], written["max_block_gas"]),
+                     (1, 1000000, 20000000), "genesis new writes the gas fields")
         err = self.run_cli(["genesis", "new", "--network", "mynet", "--prefix", "my",
                             "--out", gfile], expect_fail=True)
         assert_true("already exists" in err, f"genesis overwrite: {err}")

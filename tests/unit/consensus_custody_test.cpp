@@ -244,7 +244,7 @@ TEST_F(CustodyChainTest, ADatabaseOfVersionOneToFourIsRefusedAsBeforeTheProtocol
     const std::string& why = refused.status().reason();
     EXPECT_NE(why.find("database version " + std::string(version)), std::string::npos) << why;
     EXPECT_NE(why.find("protocol 3 reset every network"), std::string::npos) << why;
-    EXPECT_NE(why.find("remove the data directory"), std::string::npos) << why;
+    EXPECT_NE(why.find("remove the data directory's regtest folder"), std::string::npos) << why;
   }
   set_version("6");
   auto unknown = Chainstate::Open(dir_.string(), params_, options);

@@ -60,6 +60,8 @@ TEST(ProtocolVectors, AppendixA) {
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(chain::AssetIdFor(p->chain_id(), k0->PublicKey(), 0, 0).ToHex(),
             "010caf462607f16c274f3f13f1a16e22a143046303427f6c34c4d43fd9d16189");
+  EXPECT_EQ(chain::ContractIdFor(p->chain_id(), k0->PublicKey(), 0).ToHex(),
+            "67af1cd5484c5bb1e7a1e85fab8b56a5335daa57b7983212703c23eb2ec7387d");
 }
 
 }  // namespace
