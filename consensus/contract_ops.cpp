@@ -6,8 +6,10 @@
 // attachments and every effect; the tx stays valid (its nonce and fee are consumed) and its
 // CallRecord says why. Nothing is cached across runs: the stored code is validated again for
 // each (linear in its size, as the deploy's check was).
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
