@@ -182,6 +182,10 @@ class ContractExamplesTest(ContractTestFramework):
 
         rec = self.run_call(node, esc, "claim", sender=f)
         self.check_record(rec, "aborted", abort_code=7)
+        err = node.cli("contract", "call", esc, "claim", "--key", f["key"], "--gas", self.gas,
+                       expect_fail=True)
+        assert_true("aborted" in err and "7" in err, f"without --force, not sent: {err}")
+        assert_equal(node.rpc.getrawmempool(), [], "a call that would fail is not sent")
         f0, f_nonce = self.balance(node, f), self.nonce(node, f)
         early = self.call(node, f, esc, "claim", coins=3 * COIN)
         self.mine(node, [early])

@@ -10,6 +10,7 @@ Python 3 standard library only.
 import hashlib
 import json
 import os
+import subprocess
 
 from framework import (COIN, REGTEST_HRP, JSONRPCError, TestFailure, WaybillTestFramework,
                        assert_equal, assert_true, log, skip_if, tagged_hash, txid_of,
@@ -310,10 +311,14 @@ class ContractTestFramework(WaybillTestFramework):
 
     def run_cli_raw(self, args):
         """stdout + stderr of a CLI command, whatever its exit code."""
-        import subprocess
+        _, out, err = self.run_cli_status(args)
+        return out + err
+
+    def run_cli_status(self, args):
+        """(exit code, stdout, stderr) of a CLI command."""
         proc = subprocess.run([self.waybill] + [str(a) for a in args], capture_output=True,
                               text=True, timeout=60, cwd=self.tmpdir, start_new_session=True)
-        return proc.stdout + proc.stderr
+        return proc.returncode, proc.stdout, proc.stderr
 
     # -- keys
 
@@ -362,8 +367,12 @@ class ContractTestFramework(WaybillTestFramework):
         log(f"  deployed {os.path.basename(path)} at {expected}")
         return expected, txid
 
-    def call(self, node, who, contract, entry, args=(), coins=None, assets=(), gas=None):
-        """`waybill contract call`; returns the txid (pending)."""
+    def call(self, node, who, contract, entry, args=(), coins=None, assets=(), gas=None,
+             force=True):
+        """`waybill contract call`; returns the txid (pending). force: send it even when the
+        CLI's trial run (callcontract) says it would fail now (a failed call still costs its
+        fee, which is what several tests want; and in a block, the txs before it may change
+        the outcome)."""
         cmd = ["contract", "call", contract, entry, "--key", who["key"],
                "--gas", gas if gas is not None else self.gas]
         for a in args:
@@ -372,11 +381,14 @@ class ContractTestFramework(WaybillTestFramework):
             cmd += ["--attach-coins", f"{coins}base"]
         for a in assets:
             cmd += ["--attach-asset", a]
+        if force:
+            cmd.append("--force")
         return self.submit(node, cmd)
 
     def run_call(self, node, contract, entry, args=(), sender=None, coins=None, assets=(),
                  gas=None):
-        """`waybill contract run ... --json`: the call record the call would get now."""
+        """`waybill contract run ... --json`: the call record the call would get now (exit 0
+        exactly when it would succeed)."""
         cmd = ["contract", "run", contract, entry, "--json",
                "--gas", gas if gas is not None else self.gas]
         for a in args:
@@ -387,7 +399,28 @@ class ContractTestFramework(WaybillTestFramework):
             cmd += ["--attach-coins", f"{coins}base"]
         for a in assets:
             cmd += ["--attach-asset", a]
-        return json.loads(node.cli(*cmd))
+        code, out, err = self.run_cli_status(cmd + node.cli_args())
+        try:
+            rec = json.loads(out)
+        except ValueError:
+            raise TestFailure(f"`contract run` printed no JSON (exit {code}): {out} {err}")
+        ok = rec.get("valid", True) and rec.get("outcome") == "success"
+        assert_equal(code, 0 if ok else 1, f"exit code of `contract run` ({rec})")
+        return rec
+
+    def simulate(self, node, **params):
+        """callcontract with named params: the record, or valid false and the reason."""
+        return self.rpc_named(node, "callcontract", params)
+
+    @staticmethod
+    def rpc_named(node, method, params):
+        """A JSON-RPC call with named params (an object); the result, or JSONRPCError."""
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
+        status, text = node.rpc.post(body)
+        reply = json.loads(text)
+        if reply.get("error"):
+            raise JSONRPCError(reply["error"].get("code"), reply["error"].get("message", ""))
+        return reply["result"]
 
     def issue(self, node, who, quantity, unit="pcs", meta=None):
         """An asset issued by `who` (pending); returns its id."""
@@ -439,7 +472,6 @@ class ContractTestFramework(WaybillTestFramework):
             assert_equal([entry.get("text") for entry in rec.get("logs", [])], logs, "logs")
         if outcome != "success":
             assert_equal(rec.get("effects", []), [], "a failed call keeps no effects")
-            assert_equal(rec.get("logs", []), [], "a failed call keeps no logs")
 
     def contract_view(self, node, contract):
         """What must match across nodes and reorgs: storage, balance, holdings, call count and
