@@ -58,7 +58,7 @@ class ContractExamplesTest(ContractTestFramework):
         assert_equal(c["deployer"], deployer["address"], "deployer")
         assert_equal(c["deploy_txid"], txid, "deploy txid")
         assert_equal(c["height"], self.tip(node), "deploy height")
-        compiled = node.cli("contract", "compile", self.example_path(example))
+        compiled = self.run_cli(["contract", "compile", self.example_path(example)])
         assert_equal(c["code_hex"], compiled, "the code on chain is the compiled example")
         assert_equal(c["code_size"], len(compiled) // 2)
         names = sorted(e if isinstance(e, str) else e["name"] for e in c["entries"])
@@ -182,6 +182,10 @@ class ContractExamplesTest(ContractTestFramework):
 
         rec = self.run_call(node, esc, "claim", sender=f)
         self.check_record(rec, "aborted", abort_code=7)
+        code, out, _ = self.run_cli_status(["contract", "run", esc, "claim", "--from",
+                                            f["address"]] + node.cli_args())
+        assert_true(code == 1 and "aborted (code 7)" in out,
+                    f"`contract run` in words, exit 1 on failure: {code} {out}")
         err = node.cli("contract", "call", esc, "claim", "--key", f["key"], "--gas", self.gas,
                        expect_fail=True)
         assert_true("aborted" in err and "7" in err, f"without --force, not sent: {err}")
@@ -203,6 +207,9 @@ class ContractExamplesTest(ContractTestFramework):
         log("  run at the tip below the deadline: the next block is at the deadline")
         rec = self.run_call(node, esc, "claim", sender=f)
         self.check_record(rec, "success", logs=["claimed"])
+        code, out, _ = self.run_cli_status(["contract", "run", esc, "claim", "--from",
+                                            f["address"]] + node.cli_args())
+        assert_true(code == 0 and "claimed" in out, f"`contract run`, success: {code} {out}")
         rec = self.run_call(node, esc, "claim", sender=e)
         self.check_record(rec, "aborted", abort_code=4)
         claim = self.call(node, f, esc, "claim")
