@@ -148,7 +148,7 @@ class ContractExamplesTest(ContractTestFramework):
         self.check_record(rec, "success", logs=["paid"])
         paid_effects = [{"kind": "coins", "to": f["address"], "amount": price},
                         {"kind": "asset", "to": e["address"], "asset": collateral}]
-        assert_equal(rec["effects"], paid_effects, "run: the effects of pay")
+        self.check_effects(rec, paid_effects, "run: the effects of pay")
 
         e0, f0, e_nonce = self.balance(node, e), self.balance(node, f), self.nonce(node, e)
         pay = self.call(node, e, esc, "pay", coins=price)
@@ -157,7 +157,7 @@ class ContractExamplesTest(ContractTestFramework):
         self.check_record(rec, "success", self.gas, logs=["paid"])
         assert_equal(rec["contract"], esc)
         assert_equal(rec["entry"], "pay")
-        assert_equal(rec["effects"], paid_effects, "pay's effects")
+        self.check_effects(rec, paid_effects, "pay's effects")
         assert_equal(self.balance(node, f), f0 + price, "F got the price")
         assert_equal(self.balance(node, e), e0 - price - self.fee_of(node, pay),
                      "E paid the price and the fee")
@@ -216,8 +216,7 @@ class ContractExamplesTest(ContractTestFramework):
         self.mine(node, [claim])
         rec = self.record(node, claim)
         self.check_record(rec, "success", self.gas, logs=["claimed"])
-        assert_equal(rec["effects"], [{"kind": "asset", "to": f["address"],
-                                       "asset": collateral2}])
+        self.check_effects(rec, [{"kind": "asset", "to": f["address"], "asset": collateral2}])
         assert_equal(node.rpc.getasset(collateral2)["custodian"], f["address"], "F holds it")
         self.check_moves(node, collateral2, [(e["address"], esc), (esc, f["address"])],
                          [setup2, claim])
@@ -258,8 +257,7 @@ class ContractExamplesTest(ContractTestFramework):
         self.mine(node, [handover])
         rec = self.run_call(node, pod, "release", sender=seller)
         self.check_record(rec, "success", logs=["paid"])
-        assert_equal(rec["effects"], [{"kind": "coins", "to": seller["address"],
-                                       "amount": price}])
+        self.check_effects(rec, [{"kind": "coins", "to": seller["address"], "amount": price}])
         s0 = self.balance(node, seller)
         release = self.call(node, seller, pod, "release")
         self.mine(node, [release])
@@ -304,8 +302,7 @@ class ContractExamplesTest(ContractTestFramework):
         self.mine(node, [second])
         rec = self.record(node, second)
         self.check_record(rec, "success", logs=["released"])
-        assert_equal(rec["effects"], [{"kind": "asset", "to": recipient["address"],
-                                       "asset": asset}])
+        self.check_effects(rec, [{"kind": "asset", "to": recipient["address"], "asset": asset}])
         assert_equal(node.rpc.getasset(asset)["custodian"], recipient["address"])
         self.check_moves(node, asset, [(owner["address"], appr),
                                        (appr, recipient["address"])], [setup, second])
@@ -373,8 +370,8 @@ class ContractExamplesTest(ContractTestFramework):
         self.mine(node, [release2])
         rec = self.record(node, release2)
         self.check_record(rec, "success", logs=["released"])
-        assert_equal(rec["effects"], [{"kind": "asset", "to": carrier["address"],
-                                       "asset": shipment2}])
+        self.check_effects(rec, [{"kind": "asset", "to": carrier["address"],
+                                  "asset": shipment2}])
         assert_equal(node.rpc.getasset(shipment2)["custodian"], carrier["address"])
         self.check_moves(node, shipment2, [(shipper["address"], cc), (cc, carrier["address"])],
                          [setup2, release2])

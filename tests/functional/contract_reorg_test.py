@@ -3,14 +3,15 @@
 
 Two nodes with IPs of their own (127.0.0.61, .62), linked. The escrow is deployed and mined
 on both. The link is cut (setban both ways). Node 0 then mines two blocks: the escrow's setup
-(the collateral attached) with a deploy of a second contract and an order on it (coins
-attached), then the escrow's pay (the price to F, the collateral back to E) and a call that
-aborts (E's claim of the closed escrow). Node 1 mines three empty blocks. Healed, node 0 follows node 1's longer chain and
-must be exactly where it was before its two blocks: the escrow's storage, balance, holdings
-and recent calls, the accounts' balances and nonces, the collateral's custodian and history,
-and no second contract. The replaced calls return to node 0's mempool (as any tx of a
-disconnected block does) and, mined again, give the same records (outcome, gas_used, logs,
-effects) and the same contract state as before the reorg."""
+(the collateral attached) with a deploy of a second contract, then the escrow's pay (the
+price to F, the collateral back to E), a call that aborts (E's claim of the closed escrow)
+and an order on the second contract (coins attached). Node 1 mines three empty blocks.
+Healed, node 0 follows node 1's longer chain and must be exactly where it was before its two
+blocks: the escrow's storage, balance, holdings and recent calls, the accounts' balances and
+nonces, the collateral's custodian and history, and no second contract. The replaced calls
+return to node 0's mempool (as any tx of a disconnected block does) and, mined again, give
+the same records (outcome, gas_used, logs, effects) and the same contract state as before
+the reorg."""
 
 from contract_util import COIN, ContractTestFramework
 from framework import JSONRPCError, Node, assert_equal, assert_true, log, wait_until

@@ -469,6 +469,17 @@ class ContractTestFramework(WaybillTestFramework):
         if outcome != "success":
             assert_equal(rec.get("effects", []), [], "a failed call keeps no effects")
 
+    @staticmethod
+    def check_effects(rec, expected, what="effects"):
+        """The record's effects are `expected` in order: each has the fields given there (it
+        may have more, e.g. `to_account`, which must then be the hex of `to`)."""
+        effects = rec.get("effects", [])
+        assert_equal(len(effects), len(expected), f"{what}: {effects}")
+        for got, want in zip(effects, expected):
+            assert_equal({k: got.get(k) for k in want}, want, what)
+            if "to_account" in got:
+                assert_equal(got["to_account"], account_of(got["to"]), f"{what}: to_account")
+
     def contract_view(self, node, contract):
         """What must match across nodes and reorgs: storage, balance, holdings, call count and
         the recent calls' records."""
