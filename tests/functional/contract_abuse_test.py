@@ -21,15 +21,10 @@ against docs/PROTOCOL.md Appendix A)."""
 
 import os
 
-from contract_util import (ContractTestFramework, account_of, bytecode, call_op, deploy_op,
-                           storage_map)
+from contract_util import (SPIN_ASM, ContractTestFramework, account_of, bytecode, call_op,
+                           deploy_op, storage_map)
 from framework import (JSONRPCError, assert_equal, assert_raises_rpc_error, assert_true, log)
 
-SPIN_ASM = """; Spins until its gas runs out.
-.entry spin
-loop:
-  JUMP loop
-"""
 
 # Writes keys 0, 1, 2, ... (8-byte values) until a limit stops it.
 SPAM_ASM = """.entry spam
@@ -59,8 +54,6 @@ class ContractAbuseTest(ContractTestFramework):
     def run_test(self):
         node = self.nodes[0]
         self.require_contracts()
-        self.miner = self.fresh_party("miner")
-        node.rpc.generatetoaddress(2, self.miner["address"])
         self.user = self.party(4)
         self.max_tx_gas = self.genesis["max_tx_gas"]
         self.max_block_gas = self.genesis["max_block_gas"]

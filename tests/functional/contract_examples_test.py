@@ -19,9 +19,9 @@ Each step checks balances (to the base unit, fees from the txs), custody, the as
 calls), the call records (outcome, abort code, gas, logs, effects) and `waybill contract run`
 (the record a call would get, nothing written)."""
 
-from contract_util import (COIN, ContractTestFramework, asset_ids, call_entries, storage_map,
+from contract_util import (ContractTestFramework, asset_ids, call_entries, storage_map,
                            temperature_text)
-from framework import assert_equal, assert_true, log, tagged_hash
+from framework import COIN, assert_equal, assert_true, log, tagged_hash
 
 
 def be8(n):
@@ -35,8 +35,6 @@ class ContractExamplesTest(ContractTestFramework):
     def run_test(self):
         node = self.nodes[0]
         self.require_contracts()
-        self.miner = self.fresh_party("miner")
-        node.rpc.generatetoaddress(2, self.miner["address"])
         self.escrow(node)
         self.payment_on_delivery(node)
         self.approval(node)

@@ -13,8 +13,8 @@ return to node 0's mempool (as any tx of a disconnected block does) and, mined a
 the same records (outcome, gas_used, logs, effects) and the same contract state as before
 the reorg."""
 
-from contract_util import COIN, ContractTestFramework
-from framework import JSONRPCError, Node, assert_equal, assert_true, log, wait_until
+from contract_util import ContractTestFramework
+from framework import COIN, JSONRPCError, Node, assert_equal, assert_true, log, wait_until
 
 IPS = ["127.0.0.61", "127.0.0.62"]
 
@@ -29,10 +29,8 @@ class ContractReorgTest(ContractTestFramework):
     def run_test(self):
         n0, n1 = self.nodes
         self.require_contracts()
-        self.miner = self.fresh_party("miner")
         e, f, buyer = self.party(1), self.party(2), self.party(3)
         self.connect_nodes(n0, n1)
-        n0.rpc.generatetoaddress(2, self.miner["address"])
 
         log("the escrow and its collateral, on both nodes")
         esc, dep = self.deploy(n0, e, "escrow")

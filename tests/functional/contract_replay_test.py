@@ -14,14 +14,8 @@ own files) and must still agree."""
 
 import os
 
-from contract_util import COIN, ContractTestFramework
-from framework import assert_equal, assert_true, log
-
-SPIN_ASM = """; Spins until its gas runs out.
-.entry spin
-loop:
-  JUMP loop
-"""
+from contract_util import SPIN_ASM, ContractTestFramework
+from framework import COIN, assert_equal, assert_true, log
 
 
 class ContractReplayTest(ContractTestFramework):
@@ -30,8 +24,6 @@ class ContractReplayTest(ContractTestFramework):
     def run_test(self):
         node = self.nodes[0]
         self.require_contracts()
-        self.miner = self.fresh_party("miner")
-        node.rpc.generatetoaddress(2, self.miner["address"])
         e, f, buyer = self.party(1), self.party(2), self.party(3)
         self.contract_txs = []
 

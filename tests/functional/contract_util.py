@@ -7,17 +7,20 @@ bound), the tx encoding of docs/PROTOCOL.md §3 with a BIP-340 signer in pure Py
 Python 3 standard library only.
 """
 
-import hashlib
 import json
 import os
 import subprocess
 
-from framework import (COIN, REGTEST_HRP, JSONRPCError, TestFailure, WaybillTestFramework,
-                       assert_equal, assert_true, log, skip_if, tagged_hash, txid_of,
-                       wait_until)
+from framework import (REGTEST_HRP, JSONRPCError, TestFailure, WaybillTestFramework,
+                       assert_equal, assert_true, compact_size, log, skip_if, tagged_hash,
+                       txid_of)
 
-EXAMPLES = ("escrow", "payment_on_delivery", "approval", "cold_chain")
-CALL_OUTCOMES = ("success", "vm-error", "out-of-gas", "aborted")
+# A contract whose only entry spins until its gas runs out.
+SPIN_ASM = """; Spins until its gas runs out.
+.entry spin
+loop:
+  JUMP loop
+"""
 
 # ---------------------------------------------------------------------------------------------
 # BIP-340 (the reference implementation's math; slow but plenty for a few signatures)
@@ -140,16 +143,6 @@ def account_of(address, hrp=REGTEST_HRP):
 OP_TRANSFER = 1
 OP_CONTRACT_DEPLOY = 11
 OP_CONTRACT_CALL = 12
-
-
-def compact_size(n):
-    if n < 0xFD:
-        return bytes([n])
-    if n <= 0xFFFF:
-        return b"\xfd" + n.to_bytes(2, "little")
-    if n <= 0xFFFFFFFF:
-        return b"\xfe" + n.to_bytes(4, "little")
-    return b"\xff" + n.to_bytes(8, "little")
 
 
 def var_bytes(b):
@@ -280,7 +273,9 @@ class ContractTestFramework(WaybillTestFramework):
 
     # -- what the build offers
 
-    def require_contracts(self, node=None):
+    def require_contracts(self, node=None, blocks=2):
+        """Skips unless the node has contracts; then makes self.miner, the key every block of
+        the test is mined to, and mines `blocks` blocks on node."""
         node = node or self.nodes[0]
         missing = []
         try:
@@ -308,6 +303,8 @@ class ContractTestFramework(WaybillTestFramework):
         self.chain_id = node.rpc.getblockhash(0)
         log(f"contracts present (protocol {proto}, max_tx_gas {genesis['max_tx_gas']}, "
             f"gas_price {genesis['gas_price']})")
+        self.miner = self.fresh_party("miner")
+        node.rpc.generatetoaddress(blocks, self.miner["address"])
 
     def run_cli_raw(self, args):
         """stdout + stderr of a CLI command, whatever its exit code."""
@@ -324,14 +321,14 @@ class ContractTestFramework(WaybillTestFramework):
 
     def party(self, i):
         """Dev key i: {"key": path, "address", "account" (hex), "secret" (bytes)}."""
-        path, address = self.dev_key(i)
-        with open(path) as f:
-            secret = bytes.fromhex(json.load(f)["secret"])
-        return {"key": path, "address": address, "account": account_of(address),
-                "secret": secret}
+        return self._party_of(*self.dev_key(i))
 
     def fresh_party(self, name):
-        path, address = self.new_key(name)
+        """A new key, as party() describes it."""
+        return self._party_of(*self.new_key(name))
+
+    @staticmethod
+    def _party_of(path, address):
         with open(path) as f:
             secret = bytes.fromhex(json.load(f)["secret"])
         return {"key": path, "address": address, "account": account_of(address),
