@@ -5,8 +5,9 @@
   `callcontract`, and mined (nonce and whole fee consumed), also at the genesis max_tx_gas;
 - storage spam ends with the VM error storage-write-limit and a growing value with
   value-too-long at the CONCAT's offset, nothing written;
-- a call whose gas_limit is above the genesis max_tx_gas is refused by sendrawtransaction and
-  by callcontract (gas-limit-too-high); a fee below size + gas_limit x gas_price is
+- a call whose gas_limit is above the genesis max_tx_gas is refused by sendrawtransaction
+  (gas-limit-too-high), by callcontract (that reason, or its gas_limit parameter out of range)
+  and by `waybill contract call`; a fee below size + gas_limit x gas_price is
   fee-too-low; a call of an unknown contract is unknown-contract; a bad entry name is
   bad-contract-entry;
 - bytecode that fails validation is refused at deploy with the reason and the offset
