@@ -1,6 +1,5 @@
 // `waybill contract compile|disassemble`: contract assembly to bytecode and back, with no node
 // (docs/CONTRACTS.md "Assembly"; deploy, call, show and run come with the consensus wiring).
-#include <cctype>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -12,6 +11,7 @@
 #include "contracts/assembler.h"
 #include "contracts/validator.h"
 #include "node/cli/commands.h"
+#include "node/cli/contract_args.h"
 
 namespace waybill::cli {
 namespace {
@@ -42,32 +42,9 @@ std::string ContractOnePositional(const Args& args, std::string_view what) {
   return args.positional()[0];
 }
 
-// The validation error of assembled code, at the line of the failing instruction.
-std::string ContractDeployErrorText(const std::string& file, const contracts::DeployError& e,
-                                    const std::vector<size_t>& lines) {
-  if (e.where == contracts::DeployError::Where::kCode && e.offset < lines.size() &&
-      lines[e.offset] != 0) {
-    return file + ":" + std::to_string(lines[e.offset]) + ": " + e.ToString();
-  }
-  return file + ": " + e.ToString();
-}
-
 int ContractCompile(const Args& args) {
   const std::string file = ContractOnePositional(args, "FILE");
-  const std::string source = ReadFile(file);
-  std::vector<size_t> lines;
-  auto program = contracts::Assemble(source, &lines);
-  if (!program.ok()) {
-    // Assemble's reasons read "line N: why" (assembler.h): FILE:N: why.
-    std::string reason = program.status().reason();
-    if (reason.starts_with("line ")) reason.erase(0, 5);
-    throw CliError(file + ":" + reason);
-  }
-  auto validated = contracts::ValidateProgram(*program);
-  if (auto* e = std::get_if<contracts::DeployError>(&validated)) {
-    throw CliError(ContractDeployErrorText(file, *e, lines));
-  }
-  const chain::Bytes bytecode = contracts::EncodeProgram(*program);
+  const chain::Bytes bytecode = AssembleContractFile(file);
   if (auto out = args.Get("out")) {
     std::ofstream f(*out, std::ios::binary | std::ios::trunc);
     f.write(reinterpret_cast<const char*>(bytecode.data()),
@@ -78,28 +55,6 @@ int ContractCompile(const Args& args) {
   }
   std::cout << chain::HexEncode(bytecode) << "\n";
   return 0;
-}
-
-// Bytecode from a file (binary: it starts with the magic; else hex text) or hex in the word.
-chain::Bytes ContractBytecodeFrom(const std::string& word) {
-  std::string text;
-  std::string what = "the argument";
-  if (std::ifstream probe(word, std::ios::binary); probe) {
-    text = ReadFile(word);
-    what = word;
-    const std::string_view magic(reinterpret_cast<const char*>(contracts::kBytecodeMagic), 4);
-    if (text.substr(0, 4) == magic) return chain::Bytes(text.begin(), text.end());
-  } else {
-    text = word;
-  }
-  std::string hex;
-  for (char c : text) {
-    if (!std::isspace(static_cast<unsigned char>(c))) hex += c;
-  }
-  if (hex.starts_with("0x")) hex.erase(0, 2);
-  auto bytes = chain::HexDecode(hex);
-  if (!bytes) throw CliError(what + ": neither a bytecode file nor hex");
-  return *bytes;
 }
 
 int ContractDisassemble(const Args& args) {

@@ -14,6 +14,8 @@
 #include "contracts/assembler.h"
 #include "node/cli/args.h"
 #include "node/cli/commands.h"
+#include "node/cli/contract_args.h"
+#include "chain/bech32.h"
 
 namespace waybill::cli {
 namespace {
@@ -102,6 +104,64 @@ TEST_F(ContractCli, ErrorsNameTheFileAndLine) {
   EXPECT_EQ(ErrorOf({"disassemble", "00"}), "invalid bytecode: truncated at byte 0");
   EXPECT_NE(ErrorOf({"compile"}).find("FILE"), std::string::npos);
   EXPECT_NE(ErrorOf({"link", kEscrow}).find("unknown contract command"), std::string::npos);
+}
+
+// The text of the CliError that parsing --arg text throws.
+std::string ArgErrorOf(const std::string& text) {
+  try {
+    (void)ParseContractArg(text, "wbr");
+  } catch (const CliError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no error for " << text;
+  return "";
+}
+
+TEST(ContractArgs, EachFormGivesItsValue) {
+  using Arg = contracts::Argument;
+  EXPECT_EQ(ParseContractArg("0", "wbr"), Arg(uint64_t{0}));
+  EXPECT_EQ(ParseContractArg("18446744073709551615", "wbr"), Arg(UINT64_MAX));
+  EXPECT_EQ(ParseContractArg("0x00ff", "wbr"), Arg(chain::Bytes{0x00, 0xff}));
+  EXPECT_EQ(ParseContractArg("0x", "wbr"), Arg(chain::Bytes{}));
+  EXPECT_EQ(ParseContractArg("text:paid", "wbr"), Arg(chain::Bytes{'p', 'a', 'i', 'd'}));
+  // text: keeps everything after the prefix, digits and 0x included.
+  EXPECT_EQ(ParseContractArg("text:0x12", "wbr"), Arg(chain::Bytes{'0', 'x', '1', '2'}));
+  chain::AccountId id;
+  for (size_t i = 0; i < id.bytes.size(); ++i) id.bytes[i] = static_cast<uint8_t>(i + 1);
+  const Arg want(chain::Bytes(id.bytes.begin(), id.bytes.end()));
+  EXPECT_EQ(ParseContractArg(chain::bech32::EncodeAddress("wbr", id), "wbr"), want);
+}
+
+TEST(ContractArgs, BadValuesAreRefusedWithTheForms) {
+  EXPECT_NE(ArgErrorOf("18446744073709551616").find("--arg"), std::string::npos);  // 2^64
+  EXPECT_NE(ArgErrorOf("-1").find("an integer (123), bytes (0x00ff)"), std::string::npos);
+  EXPECT_NE(ArgErrorOf("0xabc").find("two a byte"), std::string::npos);
+  EXPECT_NE(ArgErrorOf("0xzz").find("two a byte"), std::string::npos);
+  EXPECT_NE(ArgErrorOf("paid").find("text (text:paid)"), std::string::npos);
+  chain::AccountId id;
+  // An address of another network is not an address here.
+  EXPECT_NE(ArgErrorOf(chain::bech32::EncodeAddress("wbt", id)).find("wbr1..."),
+            std::string::npos);
+  EXPECT_EQ(ArgErrorOf("0x" + std::string(2 * 1025, 'a')),
+            "--arg: 1025 bytes, at most 1024 are allowed");
+  EXPECT_NO_THROW((void)ParseContractArg("0x" + std::string(2 * 1024, 'a'), "wbr"));
+}
+
+TEST(ContractArgs, AtMostSixteenAndInOrder) {
+  std::vector<std::string> words;
+  for (int i = 0; i < 16; ++i) {
+    words.push_back("--arg");
+    words.push_back(std::to_string(i));
+  }
+  const OptionSpec specs[] = {{"arg", "V", true, ""}};
+  auto args = ParseContractArgs(Args::Parse(words, specs), "wbr");
+  ASSERT_EQ(args.size(), 16u);
+  EXPECT_EQ(args[15], contracts::Argument(uint64_t{15}));
+  EXPECT_EQ(ContractArgText(args[3]), "3");
+  EXPECT_EQ(ContractArgText(contracts::Argument(chain::Bytes{0xab})), "0xab");
+  words.push_back("--arg");
+  words.push_back("16");
+  EXPECT_THROW((void)ParseContractArgs(Args::Parse(words, specs), "wbr"), CliError);
 }
 
 }  // namespace
