@@ -45,6 +45,8 @@ inline constexpr std::string_view kGenesis = "Waybill/Genesis";
 inline constexpr std::string_view kDevKey = "Waybill/DevKey";
 inline constexpr std::string_view kSigCache = "Waybill/SigCache";
 inline constexpr std::string_view kStateDigest = "Waybill/StateDigest";
+inline constexpr std::string_view kContractId = "Waybill/ContractId";
+inline constexpr std::string_view kContractEvent = "Waybill/ContractEvent";
 }  // namespace tags
 
 }  // namespace waybill::chain

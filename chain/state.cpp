@@ -485,6 +485,37 @@ std::string Correction(const Hash256& asset, const Hash256& event) {
   return key;
 }
 
+std::string Attestation(const Hash256& asset, std::string_view claim, const AccountId& attester) {
+  Writer w;
+  w.String(claim);
+  const Bytes& c = w.bytes();
+  std::string key = KeyWithHash(kAttestation, asset);
+  key.append(reinterpret_cast<const char*>(c.data()), c.size());
+  key.append(reinterpret_cast<const char*>(attester.data()), AccountId::kSize);
+  return key;
+}
+
+std::string Contract(const AccountId& contract) { return KeyWithHash(kContract, contract); }
+
+std::string ContractStorage(const AccountId& contract, ByteSpan key) {
+  std::string out = KeyWithHash(kContractStorage, contract);
+  out.append(reinterpret_cast<const char*>(key.data()), key.size());
+  return out;
+}
+
+std::string ContractStoragePrefix(const AccountId& contract) {
+  return KeyWithHash(kContractStorage, contract);
+}
+
+std::string CallRecord(const Hash256& txid) { return KeyWithHash(kCallRecord, txid); }
+
+std::string ContractCall(const AccountId& contract, uint64_t sequence) {
+  std::string key = KeyWithHash(kContractCall, contract);
+  AppendBigEndian32(&key, static_cast<uint32_t>(sequence >> 32));
+  AppendBigEndian32(&key, static_cast<uint32_t>(sequence));
+  return key;
+}
+
 std::string Custody(const AccountId& custodian, const Hash256& asset) {
   std::string key = KeyWithHash(kCustody, custodian);
   key.append(reinterpret_cast<const char*>(asset.data()), Hash256::kSize);

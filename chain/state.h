@@ -197,6 +197,18 @@ inline constexpr char kMeta = 'm';        // 'm' || name                -> metad
 // 'x' || asset id || event id -> u32 sequence, for each `correct` event: what asset.correct's
 // `corrects` may name besides the creating event (sequence 0), found without a scan.
 inline constexpr char kCorrection = 'x';
+// Protocol 3, contracts (records and key builders in chain/contract_state.h, §11.1). All are
+// plain state keys: undo data records their previous values like an account's.
+inline constexpr char kContract = 'o';         // 'o' || contract id -> ContractRecord
+inline constexpr char kContractStorage = 'w';  // 'w' || contract id || key -> value
+inline constexpr char kCallRecord = 'k';       // 'k' || txid -> CallRecord
+inline constexpr char kContractCall = 'l';     // 'l' || contract id || u64 seq -> txid
+// 'v' || asset id || str claim || attester -> u32 sequence (EncodeSequence) of the attester's
+// newest attestation of claim on the asset: the attestation index that a contract's
+// ATTESTATION reads with one index read and one event read. Written by asset.attest from
+// protocol 3 on; unlike 'c' and 'g' it does not follow from the asset record, so it is no
+// index key for the undo data (IsIndexKey) but a state key of its own.
+inline constexpr char kAttestation = 'v';
 
 std::string Account(const AccountId& id);
 std::string Asset(const Hash256& id);
@@ -219,6 +231,14 @@ std::string Block(const Hash256& id);
 std::string Undo(const Hash256& id);
 std::string Meta(std::string_view name);
 std::string Correction(const Hash256& asset, const Hash256& event);
+// claim is at most kMaxClaimLen bytes, written as a string.
+std::string Attestation(const Hash256& asset, std::string_view claim, const AccountId& attester);
+std::string Contract(const AccountId& contract);
+// key is the storage key as the contract gave it (1..64 bytes), appended raw.
+std::string ContractStorage(const AccountId& contract, ByteSpan key);
+std::string ContractStoragePrefix(const AccountId& contract);
+std::string CallRecord(const Hash256& txid);
+std::string ContractCall(const AccountId& contract, uint64_t sequence);
 std::string Custody(const AccountId& custodian, const Hash256& asset);
 std::string CustodyPrefix(const AccountId& custodian);
 // The asset id of a Custody key; false when key is not one.
@@ -231,13 +251,14 @@ std::string MetadataPrefix(std::string_view key, std::string_view value);
 bool ParseMetadata(std::string_view key, std::string* meta_key, std::string* meta_value,
                    Hash256* asset);
 // The prefixes of the chain state that connecting blocks builds (accounts, custody index,
-// events, metadata index, height index, endorsements, party events, parties, assets, tx index,
-// corrections),
+// events, metadata index, height index, call records, contract calls, endorsements, contracts,
+// party events, parties, assets, tx index, attestation index, contract storage, corrections),
 // in byte order; verifychain compares exactly these keys, getstateinfo hashes them and reindex
 // deletes them.
-inline constexpr char kStatePrefixes[] = {kAccount, kCustody,    kEvent,      kMetadata,
-                                          kHeight,  kEndorsement, kPartyEvent, kParty,
-                                          kAsset,   kTxIndex,     kCorrection};
+inline constexpr char kStatePrefixes[] = {
+    kAccount,    kCustody,  kEvent,         kMetadata, kHeight,      kCallRecord,
+    kContractCall, kEndorsement, kContract, kPartyEvent, kParty,      kAsset,
+    kTxIndex,    kAttestation, kContractStorage, kCorrection};
 // True for keys under one of kStatePrefixes.
 bool IsStateKey(std::string_view key);
 // True for the keys of the custody and metadata indexes ('c', 'g'): state keys that follow from

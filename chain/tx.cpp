@@ -69,6 +69,66 @@ bool ReadHashes(Reader& r, std::vector<Hash256>* out, uint64_t min, uint64_t max
 
 namespace {
 
+void WriteContractArgs(Writer& w, const std::vector<ContractArg>& args) {
+  w.CompactSize(args.size());
+  for (const ContractArg& arg : args) {
+    if (const auto* n = std::get_if<uint64_t>(&arg)) {
+      w.U8(static_cast<uint8_t>(ContractArgKind::kInteger));
+      w.U64(*n);
+    } else {
+      w.U8(static_cast<uint8_t>(ContractArgKind::kBytes));
+      w.VarBytes(std::get<Bytes>(arg));
+    }
+  }
+}
+
+bool ReadContractArgs(Reader& r, std::vector<ContractArg>* args) {
+  uint64_t n;
+  if (!r.CompactSize(&n, kMaxContractArgs)) return false;
+  args->resize(n);
+  for (ContractArg& arg : *args) {
+    uint8_t kind;
+    if (!r.U8(&kind)) return false;
+    switch (static_cast<ContractArgKind>(kind)) {
+      case ContractArgKind::kInteger: {
+        uint64_t v;
+        if (!r.U64(&v)) return false;
+        arg = v;
+        continue;
+      }
+      case ContractArgKind::kBytes: {
+        Bytes b;
+        if (!r.VarBytes(&b, kMaxContractArgBytes)) return false;
+        arg = std::move(b);
+        continue;
+      }
+    }
+    return r.Fail("unknown contract argument kind " + std::to_string(kind));
+  }
+  return true;
+}
+
+bool ReadContractDeploy(Reader& r, Operation* out) {
+  ContractDeployOp op;
+  if (!r.VarBytes(&op.code, kMaxContractCodeSize) || !ReadContractArgs(r, &op.args) ||
+      !r.U64(&op.gas_limit)) {
+    return false;
+  }
+  *out = std::move(op);
+  return true;
+}
+
+bool ReadContractCall(Reader& r, Operation* out) {
+  ContractCallOp op;
+  if (!r.Hash(&op.contract) || !r.String(&op.entry, kMaxContractEntryLen) ||
+      !ReadContractArgs(r, &op.args) || !r.U64(&op.coins) ||
+      !ReadHashes(r, &op.assets, 0, kMaxCallAssets) || !r.U64(&op.gas_limit)) {
+    return false;
+  }
+  *out = std::move(op);
+  return true;
+}
+
 // The fields of a new asset, in the order every operation that creates one encodes them
 // (asset.issue, asset.merge after its inputs, each output of asset.transform).
 template <typename NewAsset>
@@ -136,6 +196,19 @@ struct OpWriter {
     w.Hash(op.corrects);
     WriteMetadata(w, op.set);
     w.String(op.reason);
+  }
+  void operator()(const ContractDeployOp& op) {
+    w.VarBytes(op.code);
+    WriteContractArgs(w, op.args);
+    w.U64(op.gas_limit);
+  }
+  void operator()(const ContractCallOp& op) {
+    w.Hash(op.contract);
+    w.String(op.entry);
+    WriteContractArgs(w, op.args);
+    w.U64(op.coins);
+    WriteHashes(w, op.assets);
+    w.U64(op.gas_limit);
   }
 };
 
@@ -251,6 +324,10 @@ bool ReadOp(Reader& r, Operation* out) {
       *out = std::move(op);
       return true;
     }
+    case OpType::kContractDeploy:
+      return ReadContractDeploy(r, out);
+    case OpType::kContractCall:
+      return ReadContractCall(r, out);
   }
   return r.Fail("unknown operation type " + std::to_string(type));
 }
@@ -293,15 +370,20 @@ const char* OpTypeName(OpType type) {
       return "party.endorse";
     case OpType::kAssetCorrect:
       return "asset.correct";
+    case OpType::kContractDeploy:
+      return "contract.deploy";
+    case OpType::kContractCall:
+      return "contract.call";
   }
   return "unknown";
 }
 
 OpType TypeOf(const Operation& op) {
   // The variant's alternatives are declared in wire-code order starting at 1.
-  static_assert(std::variant_size_v<Operation> == static_cast<size_t>(OpType::kAssetCorrect));
+  static_assert(std::variant_size_v<Operation> == static_cast<size_t>(OpType::kContractCall));
   static_assert(std::is_same_v<std::variant_alternative_t<6, Operation>, AssetTransformOp>);
   static_assert(std::is_same_v<std::variant_alternative_t<9, Operation>, AssetCorrectOp>);
+  static_assert(std::is_same_v<std::variant_alternative_t<10, Operation>, ContractDeployOp>);
   return static_cast<OpType>(op.index() + 1);
 }
 
@@ -382,6 +464,14 @@ std::vector<Hash256> NewAssetIds(const Transaction& tx) {
   for (uint32_t i = 0; i < count; ++i)
     ids.push_back(AssetIdFor(tx.chain_id, tx.sender, tx.nonce, i));
   return ids;
+}
+
+AccountId ContractIdFor(const Hash256& chain_id, const AccountId& deployer, uint64_t nonce) {
+  Writer w;
+  w.Hash(chain_id);
+  w.Hash(deployer);
+  w.U64(nonce);
+  return TaggedHash(tags::kContractId, w.bytes());
 }
 
 Hash256 MetaCommitment(const Hash256& salt, std::string_view key, std::string_view value) {

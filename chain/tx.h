@@ -29,6 +29,8 @@ enum class OpType : uint8_t {
   kPartyEndorse = 9,
   kAssetCorrect = 10,
   kAssetTransform = 7,
+  kContractDeploy = 11,  // protocol 3
+  kContractCall = 12,    // protocol 3
 };
 const char* OpTypeName(OpType type);  // "transfer", "asset.issue", ...
 
@@ -59,6 +61,14 @@ inline constexpr size_t kMaxIdentifiers = 8;
 inline constexpr size_t kMaxUrlLen = 256;
 inline constexpr size_t kMinCorrectEntries = 1;
 inline constexpr size_t kMaxCorrectReasonLen = 256;
+// Contract operations (protocol 3). The argument bounds equal the VM's (contracts/limits.h
+// kMaxArguments, kMaxValueBytes; contracts/ static_asserts it), so a decodable call never
+// fails the VM's own argument check for its size.
+inline constexpr size_t kMaxContractCodeSize = 32 * 1024;  // bytes of `code`
+inline constexpr size_t kMaxContractArgs = 16;
+inline constexpr size_t kMaxContractArgBytes = 1024;       // a bytes argument
+inline constexpr size_t kMaxContractEntryLen = 32;
+inline constexpr size_t kMaxCallAssets = 16;
 
 // How a metadata entry holds its value (docs/PROTOCOL.md §3 "metadata entry").
 enum class MetaKind : uint8_t {
@@ -198,10 +208,42 @@ struct AssetTransformOp {
   bool operator==(const AssetTransformOp&) const = default;
 };
 
+// An argument of a contract call or of a deploy's `init`: an integer or a byte string of at
+// most kMaxContractArgBytes. Encoded as u8 kind (ContractArgKind), then u64 or bytes. The
+// same type as contracts::Argument.
+using ContractArg = std::variant<uint64_t, Bytes>;
+enum class ContractArgKind : uint8_t {
+  kInteger = 0,
+  kBytes = 1,
+};
+
+// Deploys a contract: its id is ContractIdFor(chain id, sender, tx nonce). When the code has an
+// entry named `init`, it runs at deploy with `args` under `gas_limit` (docs/PROTOCOL.md §9.2);
+// without one, args are empty and gas_limit is 0 (§8.3).
+struct ContractDeployOp {
+  Bytes code;  // contracts/ bytecode, at most kMaxContractCodeSize bytes
+  std::vector<ContractArg> args;
+  uint64_t gas_limit = 0;
+  bool operator==(const ContractDeployOp&) const = default;
+};
+
+// Calls `entry` of a contract: `coins` and `assets` move from the sender to the contract before
+// the code runs; a failed call undoes them with every effect of the call, but the tx stays
+// valid (nonce and fee consumed) and the failure is recorded (chain/contract_state.h).
+struct ContractCallOp {
+  AccountId contract;
+  std::string entry;  // 1..32 bytes of [a-z0-9_] (§8.3; the decoder bounds the length)
+  std::vector<ContractArg> args;
+  Amount coins = 0;
+  std::vector<Hash256> assets;  // distinct (§8.3), at most kMaxCallAssets
+  uint64_t gas_limit = 0;
+  bool operator==(const ContractCallOp&) const = default;
+};
+
 // The alternatives are in wire-code order starting at 1 (TypeOf relies on it).
 using Operation = std::variant<TransferOp, AssetIssueOp, AssetTransferOp, AssetSplitOp,
                                AssetMergeOp, AssetAttestOp, AssetTransformOp, PartyProfileOp,
-                               PartyEndorseOp, AssetCorrectOp>;
+                               PartyEndorseOp, AssetCorrectOp, ContractDeployOp, ContractCallOp>;
 OpType TypeOf(const Operation& op);
 
 struct Transaction {
@@ -244,6 +286,11 @@ Hash256 AssetIdFor(const Hash256& chain_id, const AccountId& sender, uint64_t no
 // creates anything). The state transition, the JSON forms and the wallet all take new asset
 // ids from here.
 std::vector<Hash256> NewAssetIds(const Transaction& tx);
+
+// The id of the contract that the contract.deploy tx (deployer, nonce) creates on chain_id:
+// tagged_hash("Waybill/ContractId", chain_id || deployer || u64 nonce). A contract is an
+// account with this id; no key has it as public key (finding one is finding a preimage).
+AccountId ContractIdFor(const Hash256& chain_id, const AccountId& deployer, uint64_t nonce);
 
 // Metadata in the form the encoding requires (keys strictly ascending, bytewise) from entries
 // in any order: sorted by key. Invalid with a reason naming the entry when there are more than

@@ -16,6 +16,11 @@ std::vector<Hash256> AssetsTouched(const Transaction& tx) {
         } else if constexpr (std::is_same_v<Op, AssetMergeOp> ||
                              std::is_same_v<Op, AssetTransformOp>) {
           return op.inputs;
+        } else if constexpr (std::is_same_v<Op, ContractCallOp>) {
+          // Only the attachments: what the contract's code then touches (assets it sends,
+          // splits or merges) is known after execution, from the call's record
+          // (chain/contract_state.h CallRecord::effects), not from the tx.
+          return op.assets;
         } else {
           return {};
         }

@@ -12,8 +12,9 @@ namespace waybill::chain {
 // The ids of the assets whose records the tx writes when it applies: the asset it names
 // (asset.transfer, attest, correct, split), its inputs (merge, transform) and the assets it
 // creates (chain::NewAssetIds: issue, split children, merge and transform outputs), in that
-// order, each once. Empty for a coin transfer and the party operations. Whether the tx is
-// valid is not checked.
+// order, each once; for a contract.call its attached assets only (the assets its code moves
+// are in its CallRecord). Empty for a coin transfer, the party operations and a deploy.
+// Whether the tx is valid is not checked.
 std::vector<Hash256> AssetsTouched(const Transaction& tx);
 
 }  // namespace waybill::chain

@@ -27,19 +27,13 @@ namespace {
 constexpr std::string_view kMetaTip = "tip";
 constexpr std::string_view kMetaGenesis = "genesis";
 constexpr std::string_view kMetaVersion = "version";
-// 2: the custody index ('c' keys); 3: the metadata index ('g' keys). An older database lacks
-// them, and the undo records of its blocks do not restore them, so they cannot be built in
-// place: they are rebuilt by --reindex. 4: undo records without the index keys (ApplyUndo
-// derives them); a version-3 database is upgraded in place (its undo records, index keys
-// included, restore the same state under ApplyUndo), and a version-3 node refuses version 4,
-// whose undo records would not restore its indexes.
-constexpr std::string_view kDbVersion = "4";
-constexpr std::string_view kUpgradableDbVersion = "3";
-// What each older version lacks, for the message that refuses it.
-constexpr std::pair<std::string_view, std::string_view> kOlderDbVersions[] = {
-    {"1", "the custody index that listassets reads and the metadata index that search reads"},
-    {"2", "the metadata index that the REST API's search reads"},
-};
+// 2: the custody index ('c' keys); 3: the metadata index ('g' keys); 4: undo records without
+// the index keys; 5: protocol 3 (contracts: 'o', 'w', 'k', 'l' and the attestation index 'v').
+// Protocol 3 reset every network, so a database of version 1 to 4 holds a chain that no longer
+// exists: it is refused with what to do (no upgrade, no reindex: its blocks are of the old
+// chain).
+constexpr std::string_view kDbVersion = "5";
+constexpr std::string_view kPreResetDbVersions[] = {"1", "2", "3", "4"};
 
 // Folds an overlay's writes into an in-memory store (chain replay).
 void FoldInto(const chain::StateCache& cache, chain::MemoryKv* mem) {
@@ -101,6 +95,19 @@ Status Chainstate::Init() {
   s = store_->Get(chain::keys::Meta(kMetaGenesis), &genesis);
   if (s.IsNotFound()) return InitGenesis();
   if (!s.ok()) return s;
+  Bytes version;
+  Status v = store_->Get(chain::keys::Meta(kMetaVersion), &version);
+  if (!v.ok() && !v.IsNotFound()) return v;
+  const std::string found(version.begin(), version.end());
+  for (std::string_view old : kPreResetDbVersions) {
+    if (!v.ok() || found != old) continue;
+    return Status::Invalid(
+        "the database holds a chain of protocol 2 or earlier (database version " + found +
+        ", this waybilld uses version " + std::string(kDbVersion) +
+        "): protocol 3 reset every network to a new genesis (docs/PROTOCOL.md, Version "
+        "history), so that chain is gone; remove the data directory (or use another --datadir) "
+        "to start on the new chain");
+  }
   if (genesis.size() != 32 || Hash256::FromSpan(genesis) != params_.genesis_id) {
     return Status::Invalid("the database belongs to another network (genesis " +
                            chain::HexEncode(genesis) + "), this node runs " + params_.network +
@@ -109,25 +116,8 @@ Status Chainstate::Init() {
                            "protocol upgrade reset it (docs/PROTOCOL.md, Version history); move "
                            "the data folder away or use another --datadir to start this chain");
   }
-  Bytes version;
-  Status v = store_->Get(chain::keys::Meta(kMetaVersion), &version);
-  const std::string found(version.begin(), version.end());
-  for (const auto& [older, lacks] : kOlderDbVersions) {
-    if (!v.ok() || found != older) continue;
-    return Status::Invalid("the database was made by an older waybilld (database version " +
-                           std::string(older) + ", without " + std::string(lacks) +
-                           "; this one uses version " + std::string(kDbVersion) +
-                           "): restart once with --reindex to rebuild the state, undo data and "
-                           "indexes from the stored blocks (the blocks are kept)");
-  }
-  if (v.ok() && found == kUpgradableDbVersion) {
-    chain::StoreBatch upgrade;
-    upgrade.Put(chain::keys::Meta(kMetaVersion),
-                chain::ByteSpan(reinterpret_cast<const uint8_t*>(kDbVersion.data()),
-                                kDbVersion.size()));
-    if (s = WriteLocked(upgrade, true); !s.ok()) return s;
-  } else if (!v.ok() || found != kDbVersion) {
-    return Status::Corruption("unknown database version");
+  if (!v.ok() || found != kDbVersion) {
+    return Status::Corruption("unknown database version '" + found + "'");
   }
 
   Status inner = Status::Ok();

@@ -82,5 +82,9 @@ ValidationResult HoldsEndorsement(const OpContext& c, const chain::AccountId& ac
                                   std::string_view role, bool* out);
 ValidationResult ApplyOp(const OpContext& c, const chain::AssetCorrectOp& op);  // correct_ops.cpp
 ValidationResult ApplyOp(const OpContext& c, const chain::AssetTransformOp& op);  // transform_ops
+// contract_ops.cpp. Unlike the others, a call does not find its coins debited: they move from
+// the sender to the contract on the call's own overlay, which a failed call drops.
+ValidationResult ApplyOp(const OpContext& c, const chain::ContractDeployOp& op);
+ValidationResult ApplyOp(const OpContext& c, const chain::ContractCallOp& op);
 
 }  // namespace waybill::consensus

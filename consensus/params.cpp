@@ -52,6 +52,27 @@ chain::Status CheckYieldBounds(const YieldBounds& bounds) {
   return chain::Status::Ok();
 }
 
+// The ceiling of each gas field keeps gas_limit x gas_price and the block's sum of gas limits
+// far from u64 overflow on any valid genesis (2^40 x 2^40 would not, but the fee check is
+// overflow-checked anyway; the ceilings bound what a node may be asked to run).
+constexpr uint64_t kMaxGasPrice = chain::kCoin;
+constexpr uint64_t kMaxTxGasCeiling = uint64_t{1} << 40;
+constexpr uint64_t kMaxBlockGasCeiling = uint64_t{1} << 48;
+
+chain::Status CheckGas(uint64_t gas_price, uint64_t max_tx_gas, uint64_t max_block_gas) {
+  if (gas_price < 1 || gas_price > kMaxGasPrice) {
+    return Bad("gas_price must be 1.." + std::to_string(kMaxGasPrice));
+  }
+  if (max_tx_gas < 1 || max_tx_gas > kMaxTxGasCeiling) {
+    return Bad("max_tx_gas must be 1.." + std::to_string(kMaxTxGasCeiling));
+  }
+  if (max_block_gas < max_tx_gas || max_block_gas > kMaxBlockGasCeiling) {
+    return Bad("max_block_gas must be max_tx_gas (" + std::to_string(max_tx_gas) + ").." +
+               std::to_string(kMaxBlockGasCeiling));
+  }
+  return chain::Status::Ok();
+}
+
 }  // namespace
 
 chain::Bytes ChainParams::SerializeForCommitment() const {
@@ -90,6 +111,10 @@ chain::Bytes ChainParams::SerializeForCommitment() const {
   }
   w.CompactSize(registrars.size());
   for (const auto& r : registrars) w.Hash(r);
+  // Appended by protocol 3.
+  w.U64(gas_price);
+  w.U64(max_tx_gas);
+  w.U64(max_block_gas);
   return w.Take();
 }
 
@@ -140,6 +165,7 @@ chain::Status ChainParams::Finalize() {
       registrars.size()) {
     return Bad("duplicate registrar");
   }
+  if (chain::Status s = CheckGas(gas_price, max_tx_gas, max_block_gas); !s.ok()) return s;
 
   pow_limit = *limit;
   genesis = chain::BlockHeader{};
@@ -171,6 +197,13 @@ bool ChainParams::IsRegistrar(const chain::AccountId& account) const {
 
 std::optional<chain::Amount> ChainParams::MinFee(size_t tx_size) const {
   return chain::CheckedMul(min_fee_per_byte, tx_size);
+}
+
+std::optional<chain::Amount> ChainParams::MinContractFee(size_t tx_size, uint64_t gas_limit) const {
+  std::optional<chain::Amount> size_fee = MinFee(tx_size);
+  std::optional<chain::Amount> gas_fee = chain::CheckedMul(gas_limit, gas_price);
+  if (!size_fee || !gas_fee) return std::nullopt;
+  return chain::CheckedAdd(*size_fee, *gas_fee);
 }
 
 }  // namespace waybill::consensus

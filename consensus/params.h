@@ -20,7 +20,7 @@ namespace waybill::consensus {
 // The protocol (the consensus rules and the encodings) this node runs. A network's genesis file
 // names the one it runs (ChainParams::protocol_version); the node refuses any other
 // (docs/PROTOCOL.md "Version history").
-inline constexpr uint32_t kProtocolVersion = 2;
+inline constexpr uint32_t kProtocolVersion = 3;
 
 struct Allocation {
   chain::AccountId account;
@@ -63,6 +63,13 @@ struct ChainParams {
   // The registrars of the network (genesis `registrars`): distinct, at most kMaxRegistrars, in
   // the file's order. Only they may send party.endorse.
   std::vector<chain::AccountId> registrars;
+  // Contracts (protocol 3, §6): the price of a unit of gas in base units (>= 1), the most gas
+  // one contract tx may reserve (gas_limit, >= 1) and the most all the contract txs of a block
+  // may reserve together (>= max_tx_gas). A contract tx's fee covers its size fee plus
+  // gas_limit x gas_price (MinContractFee).
+  uint64_t gas_price = 0;
+  uint64_t max_tx_gas = 0;
+  uint64_t max_block_gas = 0;
   uint32_t genesis_time = 0;
   uint32_t genesis_bits = 0;
   uint64_t genesis_nonce = 0;
@@ -90,6 +97,9 @@ struct ChainParams {
   const YieldRange* FindYieldBound(const std::string& from, const std::string& to) const;
   // The minimum fee of a tx of this many bytes.
   std::optional<chain::Amount> MinFee(size_t tx_size) const;
+  // The minimum fee of a contract tx of this many bytes reserving gas_limit gas: MinFee plus
+  // gas_limit x gas_price; nullopt when that overflows (the tx is then refused as fee-too-low).
+  std::optional<chain::Amount> MinContractFee(size_t tx_size, uint64_t gas_limit) const;
   bool IsRegistrar(const chain::AccountId& account) const;
 };
 

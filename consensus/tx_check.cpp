@@ -278,6 +278,14 @@ struct OpChecker {
     }
     return ValidationResult::Valid();
   }
+
+  // Placeholders of branch r-chain (the encoding only); r-cons holds the rules (§8.3).
+  ValidationResult operator()(const chain::ContractDeployOp&) const {
+    return ValidationResult::Invalid(Reason::kBadVersion, "contract.deploy is not enabled");
+  }
+  ValidationResult operator()(const chain::ContractCallOp&) const {
+    return ValidationResult::Invalid(Reason::kBadVersion, "contract.call is not enabled");
+  }
 };
 
 }  // namespace

@@ -13,16 +13,31 @@
 #include <variant>
 #include <vector>
 
+#include "chain/contract_state.h"
 #include "chain/status.h"
+#include "chain/tx.h"
 #include "chain/types.h"
 #include "contracts/errors.h"
 #include "contracts/host.h"
+#include "contracts/limits.h"
 #include "contracts/validator.h"
 
 namespace waybill::contracts {
 
-// An argument of a call: an integer or a byte string (at most kMaxValueBytes).
-using Argument = std::variant<uint64_t, chain::Bytes>;
+// An argument of a call: an integer or a byte string (at most kMaxValueBytes). The type the
+// contract operations carry (chain/tx.h), so a decoded tx's arguments pass without a copy.
+using Argument = chain::ContractArg;
+// The encoding's bounds (chain/tx.h, chain/contract_state.h) hold what the VM may produce or
+// accept: a decodable tx never exceeds the VM's argument limits, and every record the state
+// transition writes decodes.
+static_assert(chain::kMaxContractArgs == kMaxArguments);
+static_assert(chain::kMaxContractArgBytes == kMaxValueBytes);
+static_assert(chain::kMaxContractEntryLen == kMaxEntryNameBytes);
+static_assert(chain::kMaxCallLogs >= kMaxLogsPerCall);
+static_assert(chain::kMaxCallLogBytes >= kMaxLogBytes);
+static_assert(chain::kMaxCallEffects >= kMaxEffectsPerCall);
+static_assert(chain::kMaxStorageKeyBytes >= kMaxStorageKeyBytes);
+static_assert(chain::kMaxStorageValueBytes >= kMaxValueBytes);
 
 // What the caller knows about the call (everything else is read through the Host).
 struct CallInput {

@@ -25,8 +25,9 @@
 
 namespace waybill::p2p {
 
-inline constexpr uint32_t kProtocolVersion = 2;
-inline constexpr uint32_t kMinProtocolVersion = 2;
+inline constexpr uint32_t kProtocolVersion = 3;
+// Protocol 3 reset every network (new genesis commitments), so older peers are on other chains.
+inline constexpr uint32_t kMinProtocolVersion = 3;
 // The disconnect reason given to a peer whose version is below kMinProtocolVersion.
 inline constexpr std::string_view kObsoleteVersionReason = "obsolete-version";
 inline constexpr size_t kFrameHeaderSize = 24;

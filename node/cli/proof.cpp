@@ -130,6 +130,9 @@ std::string ProofStory::Sentence(const chain::Transaction& tx) const {
           return who + " corrected " + Asset(op.asset) + ProofMeta(op.set) + ": " + op.reason;
         } else if constexpr (std::is_same_v<Op, chain::PartyProfileOp>) {
           return who + " published the profile \"" + op.name + "\" (" + op.role + ")";
+        } else if constexpr (std::is_same_v<Op, chain::ContractCallOp>) {
+          return who + " called " + op.entry + " of contract " + Party(op.contract) +
+                 (op.assets.empty() ? "" : ", attaching " + Children(op.assets));
         } else {
           return who + " sent a " + chain::OpTypeName(chain::TypeOf(tx.op));
         }

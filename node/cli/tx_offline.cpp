@@ -163,7 +163,20 @@ std::string DescribeOp(const Args& args, const chain::Transaction& tx, const TxE
         } else if constexpr (std::is_same_v<Op, chain::PartyEndorseOp>) {
           return std::string(op.action == chain::EndorseAction::kRevoke ? "revoke" : "give") +
                  " the endorsement of " + who(op.account) + " as " + op.role;
+        } else if constexpr (std::is_same_v<Op, chain::ContractDeployOp>) {
+          const chain::AccountId id = chain::ContractIdFor(tx.chain_id, tx.sender, tx.nonce);
+          return "deploy " + std::to_string(op.code.size()) + " bytes of contract code as " +
+                 who(id) + " (" + std::to_string(op.args.size()) + " init arguments, gas limit " +
+                 std::to_string(op.gas_limit) + ")";
+        } else if constexpr (std::is_same_v<Op, chain::ContractCallOp>) {
+          std::string s = "call " + op.entry + " of contract " + who(op.contract) + " with " +
+                          std::to_string(op.args.size()) + " arguments, gas limit " +
+                          std::to_string(op.gas_limit);
+          if (op.coins != 0) s += ", attaching " + FormatCoins(op.coins);
+          if (!op.assets.empty()) s += ", attaching assets " + IdList(op.assets);
+          return s;
         } else {
+          static_assert(std::is_same_v<Op, chain::AssetCorrectOp>);
           return "correct asset " + Hex(op.asset) + ": " + Entries(op.set) + " (reason: " +
                  op.reason + ")";
         }

@@ -76,7 +76,8 @@ const std::set<std::string> kTopFields = {
     "target_block_time", "asert_half_life", "max_future_block_time", "block_reward",
     "halving_interval", "min_fee_per_byte", "max_block_size", "max_block_txs",
     "allow_mocktime",   "genesis",         "allocations",    "comment",
-    "min_chain_work",   "units",           "yield_bounds",   "registrars"};
+    "min_chain_work",   "units",           "yield_bounds",   "registrars",     "gas_price",
+    "max_tx_gas",       "max_block_gas"};
 
 // "0x" and the hex digits of v without leading zeros ("0x0" for zero).
 std::string WorkHex(const chain::ArithU256& v) {
@@ -131,7 +132,11 @@ Status ReadScalars(const json& doc, consensus::ChainParams* p) {
                            std::pair{"halving_interval", &p->halving_interval},
                            std::pair{"min_fee_per_byte", &p->min_fee_per_byte},
                            std::pair{"max_block_size", &p->max_block_size},
-                           std::pair{"max_block_txs", &p->max_block_txs}}) {
+                           std::pair{"max_block_txs", &p->max_block_txs},
+                           // Protocol 3; required (a missing one is named), ranges in Finalize.
+                           std::pair{"gas_price", &p->gas_price},
+                           std::pair{"max_tx_gas", &p->max_tx_gas},
+                           std::pair{"max_block_gas", &p->max_block_gas}}) {
     if (Status s = ReadInt<uint64_t>(doc, name, 0, kMaxU, out); !s.ok()) return s;
   }
   return Status::Ok();
@@ -307,6 +312,9 @@ std::string GenesisToJson(const consensus::ChainParams& p) {
   doc["min_fee_per_byte"] = p.min_fee_per_byte;
   doc["max_block_size"] = p.max_block_size;
   doc["max_block_txs"] = p.max_block_txs;
+  doc["gas_price"] = p.gas_price;
+  doc["max_tx_gas"] = p.max_tx_gas;
+  doc["max_block_gas"] = p.max_block_gas;
   doc["allow_mocktime"] = p.allow_mocktime;
   doc["min_chain_work"] = WorkHex(p.min_chain_work);
   doc["genesis"] = {{"time", p.genesis_time}, {"bits", Hex32(p.genesis_bits)},

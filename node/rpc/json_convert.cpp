@@ -2,13 +2,17 @@
 
 #include <algorithm>
 #include <cassert>
+#include <charconv>
 #include <cstdio>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <utility>
 #include <variant>
 #include <vector>
 
 #include "chain/bech32.h"
+#include "consensus/tx_check.h"
+#include "contracts/interpreter.h"
 #include "node/rpc/json_writer.h"
 
 namespace waybill::node {
@@ -85,6 +89,12 @@ void WriteChanges(Sink& out, const std::vector<chain::MetadataChange>& changes) 
     out.EndObject().EndObject();
   }
   out.EndArray();
+}
+
+Json ContractArgsToJson(const std::vector<chain::ContractArg>& args) {
+  Json out = Json::array();
+  for (const chain::ContractArg& arg : args) out.push_back(ContractArgToJson(arg));
+  return out;
 }
 
 // --- Operations to JSON ---
@@ -170,7 +180,83 @@ struct OpWriter {
             {"set", MetadataToJson(op.set)},
             {"reason", op.reason}};
   }
+  Json operator()(const chain::ContractDeployOp& op) const {
+    const chain::AccountId id = chain::ContractIdFor(tx.chain_id, tx.sender, tx.nonce);
+    return {{"code", chain::HexEncode(op.code)},
+            {"args", ContractArgsToJson(op.args)},
+            {"gas_limit", op.gas_limit},
+            {"contract", Address(hrp, id)},
+            {"contract_account", id.ToHex()}};
+  }
+  Json operator()(const chain::ContractCallOp& op) const {
+    return {{"contract", Address(hrp, op.contract)},
+            {"contract_account", op.contract.ToHex()},
+            {"entry", op.entry},
+            {"args", ContractArgsToJson(op.args)},
+            {"coins", op.coins},
+            {"assets", HashArray(op.assets)},
+            {"gas_limit", op.gas_limit}};
+  }
 };
+
+// --- Contract operations from JSON ---
+
+Status BadMember(std::string_view name, std::string_view what) {
+  return Status::Invalid(std::string(name) + " " + std::string(what));
+}
+
+// Every member of op is one of `known`: a misspelt "gas_limt" would otherwise read as 0.
+Status CheckMembers(const Json& op, std::initializer_list<std::string_view> known) {
+  if (!op.is_object()) return Status::Invalid("the operation must be a JSON object");
+  for (const auto& [key, value] : op.items()) {
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      return Status::Invalid("unknown member " + key);
+    }
+  }
+  return Status::Ok();
+}
+
+// A u64 member; absent (or null) reads as 0 unless required.
+Result<uint64_t> U64Member(const Json& op, const char* name, bool required) {
+  auto it = op.find(name);
+  if (it == op.end() || it->is_null()) {
+    if (required) return BadMember(name, "is required");
+    return uint64_t{0};
+  }
+  if (!it->is_number_unsigned()) return BadMember(name, "must be a non-negative integer");
+  return it->get<uint64_t>();
+}
+
+Result<chain::ContractArg> ContractArgFromJson(const Json& v) {
+  if (v.is_number_unsigned()) return chain::ContractArg(v.get<uint64_t>());
+  if (v.is_string()) {
+    const std::string& text = v.get_ref<const std::string&>();
+    uint64_t n = 0;
+    const char* end = text.data() + text.size();
+    const bool digits = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+      return c >= '0' && c <= '9';
+    });
+    if (digits && std::from_chars(text.data(), end, n).ptr == end) return chain::ContractArg(n);
+    return Status::Invalid("a string argument must be the decimal digits of a u64");
+  }
+  if (v.is_object() && v.size() == 1 && v.contains("hex") && v["hex"].is_string()) {
+    std::optional<chain::Bytes> bytes = chain::HexDecode(v["hex"].get_ref<const std::string&>());
+    if (!bytes) return Status::Invalid("hex must be an even number of hex digits");
+    if (bytes->size() > chain::kMaxContractArgBytes) {
+      return Status::Invalid("bytes argument of " + std::to_string(bytes->size()) +
+                             " bytes, at most " + std::to_string(chain::kMaxContractArgBytes));
+    }
+    return chain::ContractArg(std::move(*bytes));
+  }
+  return Status::Invalid("must be a non-negative integer, a string of decimal digits or "
+                         "{\"hex\": \"...\"}");
+}
+
+Result<std::vector<chain::ContractArg>> ArgsMember(const Json& op) {
+  auto it = op.find("args");
+  if (it == op.end()) return std::vector<chain::ContractArg>();
+  return ContractArgsFromJson(*it);
+}
 
 }  // namespace
 
@@ -396,6 +482,176 @@ Json TxToJson(const chain::Transaction& tx, const Hash256& txid, size_t size,
 
 Json TxToJson(const chain::TxWithId& txw, std::string_view hrp, const chain::UnitScales& units) {
   return TxToJson(txw.tx, txw.id, txw.size, hrp, units);
+}
+
+Json ContractArgToJson(const chain::ContractArg& arg) {
+  if (const auto* n = std::get_if<uint64_t>(&arg)) return *n;
+  return {{"hex", chain::HexEncode(std::get<chain::Bytes>(arg))}};
+}
+
+Result<std::vector<chain::ContractArg>> ContractArgsFromJson(const Json& args) {
+  std::vector<chain::ContractArg> out;
+  if (args.is_null()) return out;
+  if (!args.is_array()) return Status::Invalid("args must be an array");
+  if (args.size() > chain::kMaxContractArgs) {
+    return Status::Invalid("args: " + std::to_string(args.size()) + " arguments, at most " +
+                           std::to_string(chain::kMaxContractArgs));
+  }
+  for (size_t i = 0; i < args.size(); ++i) {
+    Result<chain::ContractArg> arg = ContractArgFromJson(args[i]);
+    if (!arg.ok()) return Status::Invalid("args[" + std::to_string(i) + "] " + arg.status().reason());
+    out.push_back(std::move(*arg));
+  }
+  return out;
+}
+
+Result<chain::ContractDeployOp> ContractDeployFromJson(const Json& op) {
+  if (Status s = CheckMembers(op, {"type", "code", "args", "gas_limit", "contract",
+                                   "contract_account"});
+      !s.ok()) {
+    return s;
+  }
+  chain::ContractDeployOp out;
+  auto code = op.find("code");
+  if (code == op.end() || !code->is_string()) return BadMember("code", "must be a hex string");
+  std::optional<chain::Bytes> bytes = chain::HexDecode(code->get_ref<const std::string&>());
+  if (!bytes) return BadMember("code", "must be an even number of hex digits");
+  if (bytes->size() > chain::kMaxContractCodeSize) {
+    return BadMember("code", "is longer than " + std::to_string(chain::kMaxContractCodeSize) +
+                                 " bytes");
+  }
+  out.code = std::move(*bytes);
+  Result<std::vector<chain::ContractArg>> args = ArgsMember(op);
+  if (!args.ok()) return args.status();
+  out.args = std::move(*args);
+  Result<uint64_t> gas = U64Member(op, "gas_limit", false);
+  if (!gas.ok()) return gas.status();
+  out.gas_limit = *gas;
+  return out;
+}
+
+Result<chain::ContractCallOp> ContractCallFromJson(const Json& op, std::string_view hrp) {
+  if (Status s = CheckMembers(op, {"type", "contract", "contract_account", "entry", "args",
+                                   "coins", "assets", "gas_limit"});
+      !s.ok()) {
+    return s;
+  }
+  chain::ContractCallOp out;
+  auto contract = op.find("contract");
+  if (contract == op.end() || !contract->is_string()) {
+    return BadMember("contract", "must be an address");
+  }
+  Result<chain::AccountId> id =
+      chain::bech32::ParseAccount(hrp, contract->get_ref<const std::string&>());
+  if (!id.ok()) return BadMember("contract", id.status().reason());
+  out.contract = *id;
+  auto entry = op.find("entry");
+  if (entry == op.end() || !entry->is_string() ||
+      entry->get_ref<const std::string&>().size() > chain::kMaxContractEntryLen) {
+    return BadMember("entry", "must be a string of at most " +
+                                  std::to_string(chain::kMaxContractEntryLen) + " bytes");
+  }
+  out.entry = entry->get<std::string>();
+  Result<std::vector<chain::ContractArg>> args = ArgsMember(op);
+  if (!args.ok()) return args.status();
+  out.args = std::move(*args);
+  Result<uint64_t> coins = U64Member(op, "coins", false);
+  if (!coins.ok()) return coins.status();
+  out.coins = *coins;
+  if (auto assets = op.find("assets"); assets != op.end() && !assets->is_null()) {
+    if (!assets->is_array() || assets->size() > chain::kMaxCallAssets) {
+      return BadMember("assets", "must be an array of at most " +
+                                     std::to_string(chain::kMaxCallAssets) + " asset ids");
+    }
+    for (const Json& a : *assets) {
+      std::optional<Hash256> asset;
+      if (a.is_string()) asset = Hash256::FromHex(a.get_ref<const std::string&>());
+      if (!asset) return BadMember("assets", "must hold asset ids of 64 hex digits");
+      out.assets.push_back(*asset);
+    }
+  }
+  Result<uint64_t> gas = U64Member(op, "gas_limit", true);
+  if (!gas.ok()) return gas.status();
+  out.gas_limit = *gas;
+  return out;
+}
+
+std::string_view CallOutcomeName(uint8_t outcome) {
+  constexpr std::string_view kNames[] = {"success", "vm-error", "out-of-gas", "aborted"};
+  static_assert(std::size(kNames) == chain::kCallOutcomeMax + 1);
+  return outcome < std::size(kNames) ? kNames[outcome] : "unknown";
+}
+
+template <typename Sink>
+void WriteEffect(Sink& out, const chain::ContractEffect& e, AddressCache& addresses) {
+  out.BeginObject().Key("kind").String(chain::ContractEffectKindName(e.kind));
+  switch (e.kind) {
+    case chain::ContractEffectKind::kCoins:
+      out.Key("to").String(addresses.Of(e.to)).Key("to_account").Hex(e.to.span());
+      out.Key("amount").Uint(e.amount);
+      break;
+    case chain::ContractEffectKind::kAsset:
+      out.Key("to").String(addresses.Of(e.to)).Key("to_account").Hex(e.to.span());
+      out.Key("asset").Hex(e.asset.span());
+      break;
+    case chain::ContractEffectKind::kSplit:
+    case chain::ContractEffectKind::kMerge:
+      out.Key("asset").Hex(e.asset.span());
+      if (e.kind == chain::ContractEffectKind::kMerge) out.Key("with").Hex(e.with.span());
+      WriteHashArray(out.Key("created"), e.created);
+      break;
+  }
+  out.EndObject();
+}
+
+template <typename Sink>
+void WriteCallRecordFields(Sink& out, const chain::CallRecord& r, AddressCache& addresses) {
+  // The record holds the result's fields; the words are the VM's own (ExecResult::ToString).
+  contracts::ExecResult result;
+  result.outcome = static_cast<contracts::Outcome>(r.outcome);
+  result.error = static_cast<contracts::VmError>(r.error);
+  result.detail = r.detail;
+  result.error_offset = r.error_offset;
+  result.abort_code = r.abort_code;
+  const bool failed = r.outcome != 0;
+  out.Key("contract").String(addresses.Of(r.contract));
+  out.Key("contract_account").Hex(r.contract.span());
+  out.Key("entry").String(r.entry);
+  out.Key("outcome").String(CallOutcomeName(r.outcome));
+  if (failed) {
+    out.Key("error").String(contracts::VmErrorString(result.error));
+    out.Key("error_offset").Uint(r.error_offset);
+    if (r.outcome == static_cast<uint8_t>(contracts::Outcome::kAborted)) {
+      out.Key("abort_code").Uint(r.abort_code);
+    }
+    if (!r.detail.empty()) out.Key("detail").String(r.detail);
+  }
+  out.Key("gas_used").Uint(r.gas_used);
+  out.Key("gas_limit").Uint(r.gas_limit);
+  out.Key("logs").BeginArray();
+  for (const chain::Bytes& log : r.logs) {
+    out.BeginObject().Key("hex").Hex(log);
+    const std::string_view text(reinterpret_cast<const char*>(log.data()), log.size());
+    if (consensus::IsValidMetadataValue(text)) out.Key("text").String(text);
+    out.EndObject();
+  }
+  out.EndArray();
+  out.Key("effects").BeginArray();
+  for (const chain::ContractEffect& e : r.effects) WriteEffect(out, e, addresses);
+  out.EndArray();
+  out.Key("message").String(failed ? result.ToString() : "ok");
+}
+
+template void WriteCallRecordFields(JsonWriter&, const chain::CallRecord&, AddressCache&);
+template void WriteCallRecordFields(JsonTreeBuilder&, const chain::CallRecord&, AddressCache&);
+
+Json CallRecordToJson(const chain::CallRecord& r, std::string_view hrp) {
+  AddressCache addresses{std::string(hrp)};
+  JsonTreeBuilder b;
+  b.BeginObject();
+  WriteCallRecordFields(b, r, addresses);
+  b.EndObject();
+  return b.Take();
 }
 
 Json AccountToJson(const chain::AccountId& id, const chain::Account& account,

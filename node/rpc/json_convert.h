@@ -18,7 +18,8 @@
 // each field mapping has one definition whichever form a caller needs.
 //
 // Does not: read the chain or the mempool (callers pass in what they know), nor read a tx
-// from JSON (txs arrive as hex: sendrawtransaction, decoderawtransaction).
+// from JSON (txs arrive as hex: sendrawtransaction, decoderawtransaction); only the two
+// contract operations are read from JSON (callcontract's parameters, the CLI's contract run).
 #pragma once
 
 #include <cstdint>
@@ -34,6 +35,7 @@
 
 #include "chain/arith_uint256.h"
 #include "chain/block.h"
+#include "chain/contract_state.h"
 #include "chain/quantity.h"
 #include "chain/state.h"
 #include "chain/status.h"
@@ -165,6 +167,12 @@ Json BlockToJson(const chain::DecodedBlock& block, const BlockPosition& pos,
 //   party.endorse:  account (address), role, action ("endorse" or "revoke")
 //   asset.transform: inputs [ids], outputs [{quantity, amount, unit, metadata, documents,
 //                   asset (new id)}]
+//   asset.correct:  asset, corrects, set [{key, value}], reason
+//   contract.deploy: code (hex), args [arg], gas_limit, contract (the new contract's address),
+//                   contract_account
+//   contract.call:  contract (address), contract_account, entry, args [arg], coins,
+//                   assets [ids], gas_limit
+// where arg is a JSON number (an integer argument) or {"hex": "..."} (a bytes argument).
 Json TxToJson(const chain::Transaction& tx, const chain::Hash256& txid, size_t size,
               std::string_view hrp, const chain::UnitScales& units);
 Json TxToJson(const chain::TxWithId& txw, std::string_view hrp, const chain::UnitScales& units);
@@ -195,5 +203,38 @@ Json PartyToJson(const chain::AccountId& id, const chain::Party& party, std::str
 // profile version, name, identifiers, url and document. type is "profile", "endorse" or
 // "revoke"; for endorse and revoke the actor is the registrar and role the role endorsed.
 Json PartyEventToJson(const chain::PartyEvent& event, std::string_view hrp);
+
+// --- Contracts ---
+
+// A contract argument: an integer as a JSON number, bytes as {"hex": "..."}.
+Json ContractArgToJson(const chain::ContractArg& arg);
+// Arguments as users and TxToJson give them: a JSON array (absent or null: none) of at most
+// chain::kMaxContractArgs values, each a non-negative integer number (u64), a string of decimal
+// digits (for integers above 2^53, which some JSON clients cannot hold exactly) or
+// {"hex": "..."} of at most chain::kMaxContractArgBytes bytes. Invalid with a reason naming
+// the argument otherwise.
+chain::Result<std::vector<chain::ContractArg>> ContractArgsFromJson(const Json& args);
+// The op members of TxToJson for the two operations, read back: deploy {code, args?,
+// gas_limit?}; call {contract (address for hrp or 64 hex), entry, args?, coins?, assets?,
+// gas_limit}. "type" and the derived members (contract of a deploy, *_account) are ignored;
+// other unknown members are refused. Only the encoding's bounds are checked here (lengths and
+// counts); the content rules are consensus's (CheckTransaction).
+chain::Result<chain::ContractDeployOp> ContractDeployFromJson(const Json& op);
+chain::Result<chain::ContractCallOp> ContractCallFromJson(const Json& op, std::string_view hrp);
+
+// The members of a call record (chain::CallRecord): {contract, contract_account, entry,
+// outcome ("success", "vm-error", "out-of-gas", "aborted"), gas_used, gas_limit, logs
+// [{hex, text?}], effects [effect], message} plus, when the call failed: error (the VM
+// error's text, e.g. "division-by-zero"), error_offset, and abort_code when aborted, detail
+// when the host refused an effect. message is the result in words (contracts::ExecResult::
+// ToString: "ok", "aborted (code 3) at code offset 9"). A log's text is there when the log is
+// printable UTF-8 (consensus::IsValidMetadataValue). effect: {kind: "coins", to,
+// to_account, amount} | {kind: "asset", to, to_account, asset} | {kind: "split", asset,
+// created [2 ids]} | {kind: "merge", asset, with, created [1 id]}.
+template <typename Sink>
+void WriteCallRecordFields(Sink& out, const chain::CallRecord& record, AddressCache& addresses);
+Json CallRecordToJson(const chain::CallRecord& record, std::string_view hrp);
+// "success", "vm-error", "out-of-gas", "aborted" ("unknown" past them).
+std::string_view CallOutcomeName(uint8_t outcome);
 
 }  // namespace waybill::node

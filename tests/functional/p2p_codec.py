@@ -56,7 +56,7 @@ def net_address(ip="127.0.0.1", port=0):
 
 
 def version_payload(genesis_hex, nonce=None, best_height=0, listen_port=0,
-                    user_agent="/python-test/", version=2):
+                    user_agent="/python-test/", version=3):
     if nonce is None:
         nonce = struct.unpack("<Q", os.urandom(8))[0]
     ua = user_agent.encode()

@@ -63,7 +63,7 @@ class P2PMisbehaveTest(WaybillTestFramework):
 
         self.under_flood_bound()
         self.not_banned("wrong genesis", self.wrong_genesis)
-        self.not_banned("protocol-1 version", self.obsolete_version)
+        self.not_banned("protocol-2 version", self.obsolete_version)
         self.not_banned("wrong magic", self.wrong_magic)
 
         log("bans: exactly the misbehaving IPs, never 127.0.0.1")
@@ -150,8 +150,8 @@ class P2PMisbehaveTest(WaybillTestFramework):
         conn.send("version", version_payload(os.urandom(32).hex()))
 
     def obsolete_version(self, conn):
-        # A protocol-1 node: version 1 (its genesis differs too; the version is checked first).
-        conn.send("version", version_payload(os.urandom(32).hex(), version=1))
+        # A protocol-2 node: version 2 (its genesis differs too; the version is checked first).
+        conn.send("version", version_payload(os.urandom(32).hex(), version=2))
 
     def wrong_magic(self, conn):
         conn.send_raw(frame(0x0BADBEEF, "version", version_payload(self.genesis)))

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -68,6 +69,25 @@ std::vector<Operation> AllOps() {
           transform};
 }
 
+// The contract operations at their encoding's maxima: the most arguments, each of the longest
+// bytes (a deploy's code then takes what is left of kMaxTxSize), and every call list full.
+std::vector<ContractArg> FullArgs() {
+  std::vector<ContractArg> args;
+  for (size_t i = 0; i < kMaxContractArgs; ++i) {
+    if (i % 2 == 0) {
+      args.emplace_back(uint64_t{0xfedcba9876543210} - i);
+    } else {
+      args.emplace_back(Bytes(kMaxContractArgBytes, static_cast<uint8_t>(i)));
+    }
+  }
+  return args;
+}
+
+ContractCallOp FullCall() {
+  return ContractCallOp{H(9), std::string(kMaxContractEntryLen, 'e'), FullArgs(), 777,
+                        Hashes(kMaxCallAssets, 30), 1'000'000};
+}
+
 Transaction MakeTx(Operation op) {
   Transaction tx;
   tx.chain_id = H(200);
@@ -111,6 +131,106 @@ TEST(Transaction, EveryOpTypeRoundTrips) {
   }
 }
 
+TEST(Transaction, ContractOpsRoundTrip) {
+  ContractDeployOp deploy{Bytes(kMaxContractCodeSize, 0x5a), {}, 50'000};
+  deploy.args = {uint64_t{7}, Bytes{1, 2, 3}, Bytes{}};
+  for (Operation op : {Operation(deploy), Operation(ContractDeployOp{}), Operation(FullCall()),
+                       Operation(ContractCallOp{H(9), "pay", {}, 0, {}, 1})}) {
+    Transaction tx = MakeTx(op);
+    SCOPED_TRACE(OpTypeName(TypeOf(tx.op)));
+    const Bytes enc = tx.Serialize();
+    EXPECT_EQ(enc[kOpTypeOffset], static_cast<uint8_t>(TypeOf(tx.op)));
+    auto d = DecodeTransaction(enc);
+    ASSERT_TRUE(d.ok()) << d.status().ToString();
+    EXPECT_EQ(*d, tx);
+    EXPECT_EQ(d->Serialize(), enc);
+    for (size_t n = 0; n < enc.size(); n += (n < 256 ? 1 : 97)) {
+      EXPECT_FALSE(DecodeTransaction(ByteSpan(enc.data(), n)).ok()) << n;
+    }
+  }
+  EXPECT_EQ(TypeOf(Operation(ContractDeployOp{})), OpType::kContractDeploy);
+  EXPECT_EQ(TypeOf(Operation(ContractCallOp{})), OpType::kContractCall);
+  EXPECT_EQ(static_cast<int>(OpType::kContractDeploy), 11);
+  EXPECT_EQ(static_cast<int>(OpType::kContractCall), 12);
+}
+
+// The layout of §3, byte for byte, for a call with one argument of each kind.
+TEST(Transaction, ContractCallEncodingIsTheDocumentedOne) {
+  const Transaction tx = MakeTx(ContractCallOp{H(9), "pay", {uint64_t{5}, Bytes{0xab}}, 3, {H(4)}, 9});
+  const Bytes enc = tx.Serialize();
+  Bytes want(enc.begin(), enc.begin() + kOpTypeOffset);
+  want.push_back(12);
+  const Hash256 contract = H(9);
+  const Hash256 asset = H(4);
+  want.insert(want.end(), contract.bytes.begin(), contract.bytes.end());
+  want.insert(want.end(), {3, 'p', 'a', 'y', 2});
+  want.insert(want.end(), {0, 5, 0, 0, 0, 0, 0, 0, 0});  // kind 0, u64 5
+  want.insert(want.end(), {1, 1, 0xab});                 // kind 1, bytes(1) ab
+  want.insert(want.end(), {3, 0, 0, 0, 0, 0, 0, 0, 1});  // coins 3, 1 asset
+  want.insert(want.end(), asset.bytes.begin(), asset.bytes.end());
+  want.insert(want.end(), {9, 0, 0, 0, 0, 0, 0, 0});      // gas_limit
+  want.insert(want.end(), tx.signature.begin(), tx.signature.end());
+  EXPECT_EQ(HexEncode(enc), HexEncode(want));
+}
+
+TEST(Transaction, ContractEncodingLimitsEnforced) {
+  auto refusal = [](Operation op) {
+    auto d = DecodeTransaction(MakeTx(std::move(op)).Serialize());
+    return d.ok() ? std::string() : d.status().reason();
+  };
+  EXPECT_EQ(refusal(ContractDeployOp{Bytes(kMaxContractCodeSize, 1), {}, 0}), "");
+  EXPECT_NE(refusal(ContractDeployOp{Bytes(kMaxContractCodeSize + 1, 1), {}, 0}), "");
+  std::vector<ContractArg> args = FullArgs();
+  EXPECT_EQ(refusal(ContractCallOp{H(1), "a", args, 0, {}, 1}), "");
+  args.emplace_back(uint64_t{1});
+  EXPECT_NE(refusal(ContractDeployOp{{}, args, 1}), "");
+  EXPECT_NE(refusal(ContractCallOp{H(1), "a", args, 0, {}, 1}), "");
+  EXPECT_NE(refusal(ContractCallOp{H(1), "a", {Bytes(kMaxContractArgBytes + 1, 0)}, 0, {}, 1}),
+            "");
+  EXPECT_EQ(refusal(ContractCallOp{H(1), std::string(kMaxContractEntryLen, 'a'), {}, 0, {}, 1}),
+            "");
+  EXPECT_NE(
+      refusal(ContractCallOp{H(1), std::string(kMaxContractEntryLen + 1, 'a'), {}, 0, {}, 1}), "");
+  EXPECT_NE(refusal(ContractCallOp{H(1), "a", {}, 0, Hashes(kMaxCallAssets + 1, 1), 1}), "");
+}
+
+TEST(Transaction, UnknownContractArgKindRejected) {
+  for (Operation op : {Operation(ContractDeployOp{Bytes{1, 2}, {uint64_t{4}}, 1}),
+                       Operation(ContractCallOp{H(9), "pay", {uint64_t{4}}, 0, {}, 1})}) {
+    const Bytes enc = MakeTx(op).Serialize();
+    // The argument list is the only place a 0x01 count is followed by kind 0 then u64 4.
+    const Bytes arg = {1, 0, 4, 0, 0, 0, 0, 0, 0, 0};
+    auto at = std::search(enc.begin() + kOpTypeOffset, enc.end(), arg.begin(), arg.end());
+    ASSERT_NE(at, enc.end());
+    const size_t kind = static_cast<size_t>(at - enc.begin()) + 1;
+    for (uint8_t bad : {2, 3, 0x80, 0xff}) {
+      Bytes b = enc;
+      b[kind] = bad;
+      auto d = DecodeTransaction(b);
+      ASSERT_FALSE(d.ok()) << int(bad);
+      EXPECT_NE(d.status().reason().find("unknown contract argument kind"), std::string::npos)
+          << d.status().ToString();
+    }
+  }
+}
+
+TEST(Transaction, ContractIdIsTheDocumentedTaggedHash) {
+  Writer w;
+  w.Hash(H(1));
+  w.Hash(H(2));
+  w.U64(7);
+  const AccountId id = ContractIdFor(H(1), H(2), 7);
+  EXPECT_EQ(id, TaggedHash("Waybill/ContractId", w.bytes()));
+  EXPECT_NE(ContractIdFor(H(3), H(2), 7), id);  // another chain
+  EXPECT_NE(ContractIdFor(H(1), H(3), 7), id);  // another deployer
+  EXPECT_NE(ContractIdFor(H(1), H(2), 8), id);  // another nonce
+  // Not the id of an asset the same tx could create (another tag).
+  EXPECT_NE(AssetIdFor(H(1), H(2), 7, 0), id);
+  // A deploy creates no asset; a call creates none by itself (its code may: CallRecord).
+  EXPECT_TRUE(NewAssetIds(MakeTx(ContractDeployOp{})).empty());
+  EXPECT_TRUE(NewAssetIds(MakeTx(FullCall())).empty());
+}
+
 TEST(Transaction, EmptyListsRoundTrip) {
   for (Operation op :
        {Operation(AssetIssueOp{}), Operation(AssetMergeOp{{H(1), H(2)}, 0, "", {}, {}}),
@@ -130,6 +250,8 @@ TEST(Transaction, OpNames) {
   EXPECT_STREQ(OpTypeName(OpType::kAssetMerge), "asset.merge");
   EXPECT_STREQ(OpTypeName(OpType::kAssetAttest), "asset.attest");
   EXPECT_STREQ(OpTypeName(OpType::kAssetTransform), "asset.transform");
+  EXPECT_STREQ(OpTypeName(OpType::kContractDeploy), "contract.deploy");
+  EXPECT_STREQ(OpTypeName(OpType::kContractCall), "contract.call");
 }
 
 TEST(Transaction, IdCommitsToSignatureSigHashDoesNot) {
@@ -163,7 +285,7 @@ TEST(Transaction, IdCommitsToSignatureSigHashDoesNot) {
 
 TEST(Transaction, UnknownOpTypeRejected) {
   Bytes enc = MakeTx(TransferOp{H(1), 10}).Serialize();
-  for (uint8_t bad : {0, 11, 0x80, 0xff}) {
+  for (uint8_t bad : {0, 13, 0x80, 0xff}) {
     Bytes b = enc;
     b[kOpTypeOffset] = bad;
     auto d = DecodeTransaction(b);
@@ -348,7 +470,7 @@ class Random : public testing::RandomValues {
   using RandomValues::RandomValues;
 
   Operation Op() {
-    switch (Between(0, 6)) {
+    switch (Between(0, 8)) {
       case 0:
         return TransferOp{Hash(), U64()};
       case 1:
@@ -370,6 +492,13 @@ class Random : public testing::RandomValues {
                             Metadata(), Hashes(0, kMaxDocuments)};
       case 5:
         return AssetAttestOp{Hash(), String(kMaxClaimLen), String(kMaxClaimValueLen), Hash()};
+      case 7: {
+        ContractDeployOp op{Data(4096), Args(), U64()};
+        return op;
+      }
+      case 8:
+        return ContractCallOp{Hash(), String(kMaxContractEntryLen), Args(), U64(),
+                              Hashes(0, kMaxCallAssets), U64()};
       default: {
         AssetTransformOp op{Hashes(kMinTransformInputs, kMaxTransformInputs), {}};
         op.outputs.resize(Between(kMinTransformOutputs, kMaxTransformOutputs));
@@ -381,6 +510,18 @@ class Random : public testing::RandomValues {
         return op;
       }
     }
+  }
+  // Up to 16 arguments of either kind; bytes of at most 256, so every random tx fits.
+  std::vector<ContractArg> Args() {
+    std::vector<ContractArg> args(Between(0, kMaxContractArgs));
+    for (ContractArg& a : args) {
+      if (Between(0, 1) == 0) {
+        a = U64();
+      } else {
+        a = Data(256);
+      }
+    }
+    return args;
   }
   Transaction Tx() {
     Transaction tx;

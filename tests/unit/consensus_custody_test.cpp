@@ -1,8 +1,8 @@
 // The custody index ('c' keys, docs/PROTOCOL.md §11) through every asset operation on a stored
 // chain: after each block, and after each block is disconnected and connected again, the index
 // is exactly what a scan of every asset record gives (the open assets, by custodian), and
-// Chainstate::GetAssetsInCustody lists it. Also the database version that the index brought:
-// a version-1 database is refused with a message that names --reindex, which rebuilds it.
+// Chainstate::GetAssetsInCustody lists it. Also the database versions: one of a protocol-2
+// node (1 to 4) is refused with a message that says the network was reset.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -219,38 +219,40 @@ TEST_F(CustodyChainTest, AnIndexEntryWithoutItsOpenAssetIsCorruption) {
   EXPECT_TRUE(cs_->GetAssetsInCustody(f_.Id(kAlice), std::nullopt, 10).ok());
 }
 
-TEST_F(CustodyChainTest, AVersionOneDatabaseIsRefusedUntilReindexBuildsTheIndex) {
-  const chain::Transaction issue = f_.Make(kAlice, 0, Lot(10));
-  const Hash256 lot = chain::NewAssetIds(issue).front();
-  Submit(Next({issue}));
-  const StateMap built = StateKeys();
+// Protocol 3 reset every network: a database that a protocol-2 (or older) node left, versions 1
+// to 4, is refused with what to do, never opened, upgraded or crashed on; once the version is
+// the current one again the same directory opens.
+TEST_F(CustodyChainTest, ADatabaseOfVersionOneToFourIsRefusedAsBeforeTheProtocolThreeReset) {
+  Submit(Next({f_.Make(kAlice, 0, Lot(10))}));
   cs_.reset();
-  // What a node before the index left: version "1" and no 'c' keys.
-  {
+  const auto set_version = [this](std::string_view version) {
     auto store = chain::Store::Open(dir_.string());
     ASSERT_TRUE(store.ok());
     chain::StoreBatch batch;
-    batch.Put(chain::keys::Meta("version"), chain::ByteSpan(
-                                                reinterpret_cast<const uint8_t*>("1"), 1));
-    batch.Delete(chain::keys::Custody(f_.Id(kAlice), lot));
+    batch.Put(chain::keys::Meta("version"),
+              chain::ByteSpan(reinterpret_cast<const uint8_t*>(version.data()), version.size()));
     ASSERT_TRUE((*store)->Write(batch).ok());
-  }
+  };
   ChainstateOptions options;
   options.clock = [] { return int64_t{1'800'000'000}; };
   options.verify_threads = 1;
-  auto refused = Chainstate::Open(dir_.string(), params_, options);
-  ASSERT_FALSE(refused.ok());
-  EXPECT_TRUE(refused.status().IsInvalid()) << refused.status().ToString();
-  EXPECT_NE(refused.status().reason().find("--reindex"), std::string::npos);
-  EXPECT_NE(refused.status().reason().find("database version 1"), std::string::npos);
-
-  options.reindex = true;
-  auto reindexed = Chainstate::Open(dir_.string(), params_, options);
-  ASSERT_TRUE(reindexed.ok()) << reindexed.status().ToString();
-  reindexed->reset();
-  Open();  // a plain open works again
-  EXPECT_EQ(Held(kAlice), std::vector<Hash256>{lot});
-  EXPECT_TRUE(StateKeys() == built);
+  for (std::string_view version : {"1", "2", "3", "4"}) {
+    set_version(version);
+    auto refused = Chainstate::Open(dir_.string(), params_, options);
+    ASSERT_FALSE(refused.ok()) << version;
+    EXPECT_TRUE(refused.status().IsInvalid()) << refused.status().ToString();
+    const std::string& why = refused.status().reason();
+    EXPECT_NE(why.find("database version " + std::string(version)), std::string::npos) << why;
+    EXPECT_NE(why.find("protocol 3 reset every network"), std::string::npos) << why;
+    EXPECT_NE(why.find("remove the data directory"), std::string::npos) << why;
+  }
+  set_version("6");
+  auto unknown = Chainstate::Open(dir_.string(), params_, options);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().code(), chain::Status::Code::kCorruption);
+  set_version("5");
+  Open();
+  EXPECT_EQ(cs_->Tip().height, 1u);
 }
 
 }  // namespace

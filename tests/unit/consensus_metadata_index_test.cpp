@@ -2,9 +2,8 @@
 // chain: after each block, and after each block is disconnected and connected again, the index
 // is exactly what a scan of every asset record gives (each published entry of each asset, any
 // status), and ReadSnapshot::FindByMetadata pages through it. A correction that changes a
-// published value moves the asset's entry. Also the database versions: a version-2 database
-// (before the index) is refused with a message that names --reindex, which rebuilds it; a
-// version-3 one (undo records with the index keys) is upgraded in place.
+// published value moves the asset's entry. (The database versions before protocol 3 are refused:
+// consensus_custody_test.cpp.)
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -213,92 +212,6 @@ TEST_F(MetadataIndexTest, ABadIndexKeyIsCorruption) {
   auto found = cs_->TakeSnapshot()->FindByMetadata("lot", "L", std::nullopt, 10);
   ASSERT_FALSE(found.ok());
   EXPECT_EQ(found.status().code(), chain::Status::Code::kCorruption);
-}
-
-// Version 4 leaves the index keys out of the undo records (disconnecting derives them). A
-// version-3 database, whose undo records hold them, opens as version 4 and its blocks still
-// disconnect to exactly the state before them.
-TEST_F(MetadataIndexTest, AVersionThreeDatabaseIsUpgradedAndItsUndoRecordsStillRestore) {
-  const StateMap before = CheckIndex("genesis");
-  const chain::Transaction issue =
-      f_.Make(kAlice, 0, chain::AssetIssueOp{10, "kg", {{"gtin", "1"}, {"lot", "L"}}, {}});
-  const Hash256 lot = chain::NewAssetIds(issue).front();
-  const chain::Block b1 = Next({issue});
-  Submit(b1);
-  const StateMap after = CheckIndex("after the issue");
-  cs_.reset();
-  // What a version-3 node left: its undo record also holds the index keys the block wrote
-  // (absent before it).
-  {
-    auto store = chain::Store::Open(dir_.string());
-    ASSERT_TRUE(store.ok());
-    chain::Bytes bytes;
-    ASSERT_TRUE((*store)->Get(chain::keys::Undo(b1.header.Id()), &bytes).ok());
-    auto undo = chain::DecodeUndo(bytes);
-    ASSERT_TRUE(undo.ok());
-    const size_t state_entries = undo->entries.size();
-    for (const auto& [key, value] : after) {
-      if (chain::keys::IsIndexKey(key)) undo->entries.push_back({key, std::nullopt});
-    }
-    ASSERT_EQ(undo->entries.size(), state_entries + 3);  // custody and two metadata keys
-    chain::StoreBatch batch;
-    batch.Put(chain::keys::Undo(b1.header.Id()), chain::EncodeUndo(*undo));
-    batch.Put(chain::keys::Meta("version"),
-              chain::ByteSpan(reinterpret_cast<const uint8_t*>("3"), 1));
-    ASSERT_TRUE((*store)->Write(batch).ok());
-  }
-  Open();
-  cs_.reset();
-  {
-    auto store = chain::Store::Open(dir_.string());
-    ASSERT_TRUE(store.ok());
-    chain::Bytes version;
-    ASSERT_TRUE((*store)->Get(chain::keys::Meta("version"), &version).ok());
-    EXPECT_EQ(std::string(version.begin(), version.end()), "4");
-  }
-  Open();
-  EXPECT_EQ(Find("lot", "L"), std::vector<Hash256>{lot});
-  ASSERT_TRUE(cs_->InvalidateBlock(b1.header.Id()).valid());
-  EXPECT_TRUE(CheckIndex("disconnected") == before);
-  EXPECT_TRUE(Find("lot", "L").empty());
-  ASSERT_TRUE(cs_->ReconsiderBlock(b1.header.Id()).valid());
-  EXPECT_TRUE(CheckIndex("connected again") == after);
-}
-
-TEST_F(MetadataIndexTest, AVersionTwoDatabaseIsRefusedUntilReindexBuildsTheIndex) {
-  const chain::Transaction issue =
-      f_.Make(kAlice, 0, chain::AssetIssueOp{10, "kg", {{"lot", "L"}}, {}});
-  const Hash256 lot = chain::NewAssetIds(issue).front();
-  Submit(Next({issue}));
-  const StateMap built = StateKeys();
-  cs_.reset();
-  // What a node before the index left: version "2" and no 'g' keys.
-  {
-    auto store = chain::Store::Open(dir_.string());
-    ASSERT_TRUE(store.ok());
-    chain::StoreBatch batch;
-    batch.Put(chain::keys::Meta("version"),
-              chain::ByteSpan(reinterpret_cast<const uint8_t*>("2"), 1));
-    batch.Delete(chain::keys::Metadata("lot", "L", lot));
-    ASSERT_TRUE((*store)->Write(batch).ok());
-  }
-  ChainstateOptions options;
-  options.clock = [] { return int64_t{1'800'000'000}; };
-  options.verify_threads = 1;
-  auto refused = Chainstate::Open(dir_.string(), params_, options);
-  ASSERT_FALSE(refused.ok());
-  EXPECT_TRUE(refused.status().IsInvalid()) << refused.status().ToString();
-  EXPECT_NE(refused.status().reason().find("--reindex"), std::string::npos);
-  EXPECT_NE(refused.status().reason().find("database version 2"), std::string::npos);
-  EXPECT_NE(refused.status().reason().find("version 4"), std::string::npos);
-
-  options.reindex = true;
-  auto reindexed = Chainstate::Open(dir_.string(), params_, options);
-  ASSERT_TRUE(reindexed.ok()) << reindexed.status().ToString();
-  reindexed->reset();
-  Open();  // a plain open works again
-  EXPECT_EQ(Find("lot", "L"), std::vector<Hash256>{lot});
-  EXPECT_TRUE(StateKeys() == built);
 }
 
 }  // namespace

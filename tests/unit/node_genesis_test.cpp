@@ -5,12 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "chain/bech32.h"
 #include "chain/schnorr.h"
+#include "chain/serialize.h"
 
 namespace waybill::node {
 namespace {
@@ -117,6 +119,9 @@ TEST(Genesis, EveryParameterChangesTheChainId) {
       [](auto& p) { p.yield_bounds.begin()->second.max_ppm -= 1; },
       [](auto& p) { p.yield_bounds[{"kg", "l"}] = {1, 2}; },
       [](auto& p) { p.yield_bounds.clear(); },
+      [](auto& p) { p.gas_price += 1; },
+      [](auto& p) { p.max_tx_gas += 1; },
+      [](auto& p) { p.max_block_gas += 1; },
   };
   for (size_t i = 0; i < edits.size(); ++i) {
     consensus::ChainParams p = *base;
@@ -126,30 +131,33 @@ TEST(Genesis, EveryParameterChangesTheChainId) {
   }
 }
 
-TEST(Genesis, ProtocolVersionIsRequiredAndIsTwo) {
+TEST(Genesis, ProtocolVersionIsRequiredAndIsThree) {
   const std::string good = ReadFile(std::string(SOURCE_DIR) + "/genesis/regtest.json");
   auto base = ParseGenesisJson(good);
   ASSERT_TRUE(base.ok()) << base.status().ToString();
-  EXPECT_EQ(base->protocol_version, 2u);
+  EXPECT_EQ(base->protocol_version, 3u);
   // The first field of the commitment: u32 little-endian.
   const chain::Bytes commitment = base->SerializeForCommitment();
   ASSERT_GE(commitment.size(), 4u);
-  EXPECT_EQ(chain::Bytes(commitment.begin(), commitment.begin() + 4), (chain::Bytes{2, 0, 0, 0}));
-  EXPECT_NE(GenesisToJson(*base).find("\"protocol_version\": 2"), std::string::npos);
+  EXPECT_EQ(chain::Bytes(commitment.begin(), commitment.begin() + 4), (chain::Bytes{3, 0, 0, 0}));
+  EXPECT_NE(GenesisToJson(*base).find("\"protocol_version\": 3"), std::string::npos);
 
-  const std::string field = "\"protocol_version\": 2,";
+  const std::string field = "\"protocol_version\": 3,";
   ASSERT_NE(good.find(field), std::string::npos);
-  const std::string old_network =
-      "this genesis file defines a protocol-1 network; waybilld runs protocol 2: use the new "
-      "genesis files (devnet, regtest and testnet chains are reset by this upgrade)";
+  const auto old_network = [](int n) {
+    return "this genesis file defines a protocol-" + std::to_string(n) +
+           " network; waybilld runs protocol 3: use the new genesis files (devnet, regtest and "
+           "testnet chains are reset by this upgrade)";
+  };
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"", old_network},
-      {"\"protocol_version\": 1,", old_network},
-      {"\"protocol_version\": 3,",
-       "this genesis file defines a protocol-3 network; waybilld runs protocol 2: use a waybilld "
-       "that runs protocol 3"},
-      {"\"protocol_version\": \"2\",", "protocol_version must be a positive integer"},
-      {"\"protocol_version\": -2,", "protocol_version must be a positive integer"},
+      {"", old_network(1)},
+      {"\"protocol_version\": 1,", old_network(1)},
+      {"\"protocol_version\": 2,", old_network(2)},
+      {"\"protocol_version\": 4,",
+       "this genesis file defines a protocol-4 network; waybilld runs protocol 3: use a waybilld "
+       "that runs protocol 4"},
+      {"\"protocol_version\": \"3\",", "protocol_version must be a positive integer"},
+      {"\"protocol_version\": -3,", "protocol_version must be a positive integer"},
   };
   for (const auto& [replacement, message] : cases) {
     std::string text = good;
@@ -160,8 +168,73 @@ TEST(Genesis, ProtocolVersionIsRequiredAndIsTwo) {
   }
   // Params made in code are checked too.
   consensus::ChainParams p = *base;
-  p.protocol_version = 1;
+  p.protocol_version = 2;
   EXPECT_FALSE(p.Finalize().ok());
+}
+
+// Protocol 3's gas fields: required, named when missing, in range, written back, and appended
+// to the commitment after the registrars (u64 each, §6).
+TEST(Genesis, GasFields) {
+  const std::string good = ReadFile(std::string(SOURCE_DIR) + "/genesis/regtest.json");
+  for (const char* name : {"devnet", "regtest", "testnet"}) {
+    auto p = EmbeddedGenesis(name);
+    ASSERT_TRUE(p.ok()) << name;
+    EXPECT_EQ(p->gas_price, 1u) << name;
+    EXPECT_EQ(p->max_tx_gas, 1'000'000u) << name;
+    EXPECT_EQ(p->max_block_gas, 20'000'000u) << name;
+  }
+  auto base = ParseGenesisJson(good);
+  ASSERT_TRUE(base.ok());
+  const chain::Bytes commitment = base->SerializeForCommitment();
+  chain::Writer tail;
+  tail.U64(1);
+  tail.U64(1'000'000);
+  tail.U64(20'000'000);
+  ASSERT_GE(commitment.size(), 24u);
+  EXPECT_EQ(chain::Bytes(commitment.end() - 24, commitment.end()), tail.bytes());
+  const std::string json = GenesisToJson(*base);
+  for (const char* field :
+       {"\"gas_price\": 1,", "\"max_tx_gas\": 1000000,", "\"max_block_gas\": 20000000,"}) {
+    EXPECT_NE(json.find(field), std::string::npos) << field;
+  }
+
+  const auto refusal = [&](const std::string& from, const std::string& to) {
+    std::string text = good;
+    const size_t at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at == std::string::npos) return std::string("not found");
+    text.replace(at, from.size(), to);
+    auto p = ParseGenesisJson(text);
+    return p.ok() ? std::string() : p.status().reason();
+  };
+  for (const char* name : {"gas_price", "max_tx_gas", "max_block_gas"}) {
+    const std::string line = "  \"" + std::string(name) + "\": ";
+    const size_t at = good.find(line);
+    ASSERT_NE(at, std::string::npos) << name;
+    const std::string whole = good.substr(at, good.find('\n', at) + 1 - at);
+    EXPECT_EQ(refusal(whole, ""), "genesis file: missing field " + std::string(name));
+  }
+  EXPECT_NE(refusal("\"gas_price\": 1,", "\"gas_price\": 0,").find("gas_price must be"),
+            std::string::npos);
+  EXPECT_NE(refusal("\"gas_price\": 1,", "\"gas_price\": 100000001,").find("gas_price"),
+            std::string::npos);
+  EXPECT_NE(refusal("\"max_tx_gas\": 1000000,", "\"max_tx_gas\": 0,").find("max_tx_gas must"),
+            std::string::npos);
+  EXPECT_NE(refusal("\"max_tx_gas\": 1000000,", "\"max_tx_gas\": 20000001,")
+                .find("max_block_gas must be max_tx_gas"),
+            std::string::npos);
+  EXPECT_NE(refusal("\"max_block_gas\": 20000000,", "\"max_block_gas\": 999999,")
+                .find("max_block_gas must be"),
+            std::string::npos);
+  EXPECT_NE(refusal("\"gas_price\": 1,", "\"gas_price\": -1,").find("gas_price"),
+            std::string::npos);
+  EXPECT_EQ(refusal("\"max_block_gas\": 20000000,", "\"max_block_gas\": 1000000,"), "");
+
+  // The fee a contract tx owes: size fee + gas_limit x gas_price, overflow = none.
+  consensus::ChainParams p = *base;
+  p.gas_price = 3;
+  EXPECT_EQ(p.MinContractFee(100, 10), std::optional<chain::Amount>(100 * 1 + 30));
+  EXPECT_EQ(p.MinContractFee(100, uint64_t{1} << 62), std::nullopt);
 }
 
 TEST(Genesis, MalformedFilesAreRefusedWithAReason) {

@@ -298,15 +298,18 @@ TEST_F(PeerManagerTest, PeerOfAnotherNetworkIsDropped) {
   EXPECT_TRUE(transport_.Take<VerackMsg>(1).empty());
 }
 
-TEST_F(PeerManagerTest, ProtocolOnePeerIsDroppedAsObsoleteNotBanned) {
-  // A protocol-1 node has another genesis too (the version is in the commitment); the reason
+TEST_F(PeerManagerTest, ProtocolOneAndTwoPeersAreDroppedAsObsoleteNotBanned) {
+  // An older node has another genesis too (the version is in the commitment); the reason
   // still names the version, which says what to do.
-  for (const chain::Hash256& genesis : {node_.genesis_id, H(0xee)}) {
+  static_assert(kMinProtocolVersion == 3);
+  for (const auto& [version, genesis] :
+       {std::pair{uint32_t{1}, node_.genesis_id}, std::pair{uint32_t{1}, H(0xee)},
+        std::pair{uint32_t{2}, node_.genesis_id}, std::pair{uint32_t{2}, H(0xee)}}) {
     transport_.disconnected.clear();
     pm_->OnConnected(1, Addr(1), false);
     ASSERT_EQ(transport_.Take<VersionMsg>(1).size(), 1u);
     VersionMsg v;
-    v.version = 1;
+    v.version = version;
     v.genesis = genesis;
     v.nonce = 5;
     pm_->OnMessage(1, v);
@@ -317,7 +320,7 @@ TEST_F(PeerManagerTest, ProtocolOnePeerIsDroppedAsObsoleteNotBanned) {
     EXPECT_TRUE(transport_.Take<VerackMsg>(1).empty());
     pm_->OnDisconnected(1);
   }
-  // Nothing held against the peer: a new connection that speaks protocol 2 completes.
+  // Nothing held against the peer: a new connection that speaks protocol 3 completes.
   transport_.disconnected.clear();
   Connect(1);
   EXPECT_FALSE(transport_.disconnected.count(1));
