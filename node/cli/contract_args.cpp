@@ -24,7 +24,8 @@ bool ContractArgAllDigits(std::string_view text) {
 chain::Bytes ContractArgBytes(std::string_view hex, std::string_view text) {
   auto bytes = chain::HexDecode(hex);
   if (!bytes) {
-    throw CliError("--arg " + std::string(text) + ": 0x must be followed by hex digits, two a byte");
+    throw CliError("--arg " + std::string(text) +
+                   ": 0x must be followed by hex digits, two a byte");
   }
   return std::move(*bytes);
 }

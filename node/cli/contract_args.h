@@ -1,5 +1,6 @@
-// What the contract commands (contract.cpp, contract_calls.cpp) share: the arguments of a call
-// or a deploy as --arg gives them, and bytecode read from a file or a word.
+// What the contract commands (contract.cpp: help, options, dispatch, compile, disassemble;
+// contract_calls.cpp: deploy, call, run, show) share: the arguments of a call or a deploy as
+// --arg gives them, bytecode read from a file or a word, and the commands that need a node.
 #pragma once
 
 #include <string>
@@ -33,5 +34,12 @@ chain::Bytes AssembleContractFile(const std::string& file);
 // The code of `contract deploy FILE`: assembled when FILE ends in .asm, else
 // ContractBytecodeFrom(FILE).
 chain::Bytes ContractCodeOf(const std::string& file);
+
+// The commands that talk to a node (contract_calls.cpp), each given its parsed options
+// (ContractOptions of contract.cpp). CliError for a user error.
+int ContractDeploy(const Args& args);
+int ContractCall(const Args& args);
+int ContractRun(const Args& args);
+int ContractShow(const Args& args);
 
 }  // namespace waybill::cli
