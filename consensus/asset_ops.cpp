@@ -17,7 +17,7 @@ using chain::EventType;
 using chain::Hash256;
 
 ValidationResult ApplyOp(const OpContext& c, const chain::AssetIssueOp& op) {
-  const Hash256 id = chain::NewAssetIds(c.tx.tx).front();
+  const Hash256 id = c.NewAssetIds().front();
   if (auto r = CheckNewAssetId(*c.state, id); !r.valid()) return r;
   Asset asset = c.NewAsset(id, op.quantity, op.unit, op.metadata, op.documents);
   if (auto r = c.Record(&asset, OpContext::Event(EventType::kIssue)); !r.valid()) return r;
@@ -26,9 +26,9 @@ ValidationResult ApplyOp(const OpContext& c, const chain::AssetIssueOp& op) {
 
 ValidationResult ApplyOp(const OpContext& c, const chain::AssetTransferOp& op) {
   Asset asset;
-  if (auto r = LoadOwnedAsset(*c.state, op.asset, c.sender(), &asset); !r.valid()) return r;
+  if (auto r = LoadOwnedAsset(*c.state, op.asset, c.actor(), &asset); !r.valid()) return r;
   // A no-op transfer would only add noise to the asset's history.
-  if (op.to == c.sender()) return ValidationResult::Invalid(Reason::kTransferToSelf);
+  if (op.to == c.actor()) return ValidationResult::Invalid(Reason::kTransferToSelf);
   asset.custodian = op.to;
   AssetEvent ev = OpContext::Event(EventType::kTransfer);
   ev.counterparty = op.to;
@@ -75,7 +75,7 @@ ValidationResult CheckSplitSum(const chain::AssetSplitOp& op, const Asset& paren
 
 ValidationResult ApplyOp(const OpContext& c, const chain::AssetSplitOp& op) {
   Asset parent;
-  if (auto r = LoadOwnedAsset(*c.state, op.asset, c.sender(), &parent); !r.valid()) return r;
+  if (auto r = LoadOwnedAsset(*c.state, op.asset, c.actor(), &parent); !r.valid()) return r;
   if (auto r = CheckSplitSum(op, parent); !r.valid()) return r;
   std::vector<std::vector<chain::MetadataEntry>> metadata(op.children.size());
   for (size_t i = 0; i < op.children.size(); ++i) {
@@ -87,7 +87,7 @@ ValidationResult ApplyOp(const OpContext& c, const chain::AssetSplitOp& op) {
                                     " entries with the parent's");
     }
   }
-  const std::vector<Hash256> child_ids = chain::NewAssetIds(c.tx.tx);
+  const std::vector<Hash256> child_ids = c.NewAssetIds();
   for (const Hash256& child_id : child_ids) {
     if (auto r = CheckNewAssetId(*c.state, child_id); !r.valid()) return r;
   }
@@ -147,12 +147,12 @@ ValidationResult CheckMergeBalance(const std::vector<Asset>& inputs,
 ValidationResult ApplyOp(const OpContext& c, const chain::AssetMergeOp& op) {
   std::vector<Asset> inputs(op.inputs.size());
   for (size_t i = 0; i < op.inputs.size(); ++i) {
-    if (auto r = LoadOwnedAsset(*c.state, op.inputs[i], c.sender(), &inputs[i]); !r.valid()) {
+    if (auto r = LoadOwnedAsset(*c.state, op.inputs[i], c.actor(), &inputs[i]); !r.valid()) {
       return r;
     }
   }
   if (auto r = CheckMergeBalance(inputs, op); !r.valid()) return r;
-  const Hash256 out_id = chain::NewAssetIds(c.tx.tx).front();
+  const Hash256 out_id = c.NewAssetIds().front();
   if (auto r = CheckNewAssetId(*c.state, out_id); !r.valid()) return r;
   for (Asset& in : inputs) {
     in.status = AssetStatus::kMerged;
@@ -183,6 +183,10 @@ ValidationResult ApplyOp(const OpContext& c, const chain::AssetAttestOp& op) {
   ev.value = op.value;
   ev.document = op.document;
   if (auto r = c.Record(&*asset, std::move(ev)); !r.valid()) return r;
+  // The attestation index: the newest attestation of this claim by this attester, which a
+  // contract reads (ATTESTATION) with one index read and one event read.
+  c.state->Put(chain::keys::Attestation(op.asset, op.claim, c.sender()),
+               chain::EncodeSequence(asset->event_count - 1));
   return ValidationResult::Valid();
 }
 

@@ -1,15 +1,220 @@
-// Placeholder of branch r-chain, replaced by r-cons's contract_ops.cpp (the rules of §9.2):
-// CheckTransaction refuses both operations before they get here.
+// The state rules of contract.deploy and contract.call (docs/PROTOCOL.md §9.2), and the dry run
+// of a call (contract_sim.h) on the same code path.
+//
+// Each run of code (a deploy's init, a call) happens on a nested overlay of the tx's: when the
+// run fails (VM error, out of gas, aborted) the overlay is dropped, which undoes the
+// attachments and every effect; the tx stays valid (its nonce and fee are consumed) and its
+// CallRecord says why. Nothing is cached across runs: the stored code is validated again for
+// each (linear in its size, as the deploy's check was).
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "chain/amount.h"
+#include "chain/contract_state.h"
+#include "consensus/contract_host.h"
+#include "consensus/contract_sim.h"
 #include "consensus/op_context.h"
+#include "consensus/tx_check.h"
+#include "contracts/interpreter.h"
+#include "contracts/validator.h"
 
 namespace waybill::consensus {
 
-ValidationResult ApplyOp(const OpContext&, const chain::ContractDeployOp&) {
-  return ValidationResult::Invalid(Reason::kBadVersion, "contract.deploy is not enabled");
+using chain::AccountId;
+using chain::CallRecord;
+using chain::ContractRecord;
+using chain::StateCache;
+using contracts::ValidatedCode;
+
+namespace {
+
+constexpr std::string_view kInitEntry = "init";
+
+// Validates code that was stored at deploy; its failure is a local fault (the store changed
+// under us), never the caller's.
+ValidationResult LoadCode(const AccountId& id, const ContractRecord& record,
+                          std::shared_ptr<const ValidatedCode>* out) {
+  contracts::ValidateResult v = contracts::ValidateBytecode(record.code);
+  if (auto* err = std::get_if<contracts::DeployError>(&v)) {
+    return ValidationResult::Error("stored code of contract " + id.ToHex() +
+                                   " fails validation: " + err->ToString());
+  }
+  *out = std::get<std::shared_ptr<const ValidatedCode>>(std::move(v));
+  return ValidationResult::Valid();
 }
 
-ValidationResult ApplyOp(const OpContext&, const chain::ContractCallOp&) {
-  return ValidationResult::Invalid(Reason::kBadVersion, "contract.call is not enabled");
+ValidationResult ReadContractRecord(const StateCache& state, const AccountId& id,
+                                    std::optional<ContractRecord>* out) {
+  auto r = chain::ReadContract(state, id);
+  if (!r.ok()) return StoreError(r.status());
+  *out = std::move(r).value();
+  return ValidationResult::Valid();
+}
+
+// Runs input on c.state (the run's overlay) and fills *record with the outcome; logs and
+// effects only on success (they are undone otherwise). Valid whatever the outcome; Error for
+// a store fault.
+ValidationResult RunCode(const OpContext& c, const ValidatedCode& code,
+                         const contracts::CallInput& input, CallRecord* record) {
+  ContractHost host(c, input.self);
+  auto result = contracts::Execute(code, input, host);
+  if (!result.ok()) return StoreError(result.status());
+  const contracts::ExecResult& r = *result;
+  record->outcome = static_cast<uint8_t>(r.outcome);
+  record->error = r.ok() ? 0 : static_cast<uint8_t>(r.error);
+  record->detail = chain::TruncateCallDetail(r.detail);
+  record->error_offset = static_cast<uint32_t>(r.error_offset);
+  record->abort_code = r.abort_code;
+  record->gas_used = r.gas_used;
+  record->gas_limit = input.gas_limit;
+  // A failed run's logs and effects are undone with it (docs/CONTRACTS.md "Execution").
+  if (r.ok()) {
+    record->logs = r.logs;
+    record->effects = host.effects();
+  }
+  return ValidationResult::Valid();
+}
+
+contracts::CallInput Input(const OpContext& c, const AccountId& contract, std::string entry,
+                           const std::vector<chain::ContractArg>& args, uint64_t gas_limit) {
+  contracts::CallInput in;
+  in.entry = std::move(entry);
+  in.args = args;
+  in.self = contract;
+  in.sender = c.sender();
+  in.height = c.block.height;
+  in.time = c.block.time;
+  in.gas_limit = gas_limit;
+  return in;
+}
+
+// Moves a call's attachments from the sender to the contract on c.state (the run's overlay),
+// under the rules of a coin transfer and of asset.transfer (the sender acts): a refusal makes
+// the tx invalid.
+ValidationResult Attach(const OpContext& c, const chain::ContractCallOp& op) {
+  if (op.coins > 0) {
+    auto sender = c.state->GetAccount(c.sender());
+    if (!sender.ok()) return StoreError(sender.status());
+    const std::optional<chain::Amount> left = chain::CheckedSub(sender->balance, op.coins);
+    if (!left) {
+      return ValidationResult::Invalid(
+          Reason::kInsufficientBalance,
+          "balance " + std::to_string(sender->balance) + ", attaching " + std::to_string(op.coins));
+    }
+    sender->balance = *left;
+    c.state->PutAccount(c.sender(), *sender);
+    if (auto r = ApplyOp(c, chain::TransferOp{op.contract, op.coins}); !r.valid()) return r;
+  }
+  for (const chain::Hash256& asset : op.assets) {
+    if (auto r = ApplyOp(c, chain::AssetTransferOp{asset, op.contract}); !r.valid()) return r;
+  }
+  return ValidationResult::Valid();
+}
+
+// A call on c.state (the tx's overlay, or the dry run's): the contract's record into
+// *contract, the run's record into *record. The run's writes are merged into c.state when it
+// succeeds. Invalid: the tx is refused (unknown-contract, an attachment's rules).
+ValidationResult RunCall(const OpContext& c, const chain::ContractCallOp& op,
+                         std::optional<ContractRecord>* contract, CallRecord* record) {
+  if (auto r = ReadContractRecord(*c.state, op.contract, contract); !r.valid()) return r;
+  if (!*contract) return ValidationResult::Invalid(Reason::kUnknownContract, op.contract.ToHex());
+  std::shared_ptr<const ValidatedCode> code;
+  if (auto r = LoadCode(op.contract, **contract, &code); !r.valid()) return r;
+
+  StateCache run(c.state);
+  const ContractScope attachments{};  // the sender acts; the events get contract event ids
+  OpContext rc = c;
+  rc.state = &run;
+  rc.contract = &attachments;
+  if (auto r = Attach(rc, op); !r.valid()) return r;
+
+  contracts::CallInput in = Input(c, op.contract, op.entry, op.args, op.gas_limit);
+  in.attached_coins = op.coins;
+  in.attached_assets = op.assets;
+  record->contract = op.contract;
+  record->entry = op.entry;
+  if (auto r = RunCode(rc, *code, in, record); !r.valid()) return r;
+  if (record->outcome == static_cast<uint8_t>(contracts::Outcome::kSuccess)) {
+    std::move(run).MergeInto(c.state);
+  }
+  return ValidationResult::Valid();
+}
+
+}  // namespace
+
+ValidationResult ApplyOp(const OpContext& c, const chain::ContractCallOp& op) {
+  std::optional<ContractRecord> contract;
+  CallRecord record;
+  if (auto r = RunCall(c, op, &contract, &record); !r.valid()) return r;
+  // Whatever the outcome: the call is the contract's next in order, and its record is kept.
+  c.state->Put(chain::keys::ContractCall(op.contract, contract->calls),
+               chain::Bytes(c.tx.id.bytes.begin(), c.tx.id.bytes.end()));
+  contract->calls += 1;
+  c.state->Put(chain::keys::Contract(op.contract), chain::EncodeContractRecord(*contract));
+  c.state->Put(chain::keys::CallRecord(c.tx.id), chain::EncodeCallRecord(record));
+  return ValidationResult::Valid();
+}
+
+ValidationResult ApplyOp(const OpContext& c, const chain::ContractDeployOp& op) {
+  const AccountId id = chain::ContractIdFor(c.params.chain_id(), c.sender(), c.tx.tx.nonce);
+  std::optional<ContractRecord> existing;
+  if (auto r = ReadContractRecord(*c.state, id, &existing); !r.valid()) return r;
+  if (existing) return ValidationResult::Invalid(Reason::kContractExists, id.ToHex());
+
+  // CheckTransaction validated the code already; this gives the validated form to run.
+  contracts::ValidateResult v = contracts::ValidateBytecode(op.code);
+  if (auto* err = std::get_if<contracts::DeployError>(&v)) {
+    return ValidationResult::Invalid(Reason::kBadContractCode, err->ToString());
+  }
+  const auto& code = std::get<std::shared_ptr<const ValidatedCode>>(v);
+
+  ContractRecord contract;
+  contract.code = op.code;
+  contract.deployer = c.sender();
+  contract.deploy_txid = c.tx.id;
+  contract.height = c.block.height;
+  const std::string contract_key = chain::keys::Contract(id);
+  CallRecord record;
+  record.contract = id;
+  if (!code->FindEntry(kInitEntry)) {
+    c.state->Put(contract_key, chain::EncodeContractRecord(contract));
+  } else {
+    // init runs as a call by the deployer without attachments, on an overlay that holds the
+    // contract: if it fails, no contract is created.
+    record.entry = std::string(kInitEntry);
+    StateCache run(c.state);
+    run.Put(contract_key, chain::EncodeContractRecord(contract));
+    OpContext rc = c;
+    rc.state = &run;
+    const contracts::CallInput in = Input(c, id, record.entry, op.args, op.gas_limit);
+    if (auto r = RunCode(rc, *code, in, &record); !r.valid()) return r;
+    if (record.outcome == static_cast<uint8_t>(contracts::Outcome::kSuccess)) {
+      std::move(run).MergeInto(c.state);
+    }
+  }
+  c.state->Put(chain::keys::CallRecord(c.tx.id), chain::EncodeCallRecord(record));
+  return ValidationResult::Valid();
+}
+
+ValidationResult SimulateContractCall(const ChainParams& params, const BlockContext& block,
+                                      const AccountId& sender, const chain::ContractCallOp& op,
+                                      const chain::KvReader& state, CallRecord* out) {
+  chain::Transaction tx;
+  tx.chain_id = params.chain_id();
+  tx.sender = sender;
+  tx.op = op;
+  if (auto r = CheckTransaction(tx); !r.valid()) return r;
+  if (auto r = CheckGasLimit(params, op.gas_limit); !r.valid()) return r;
+  const chain::Hash256 no_txid{};
+  const TxView view{tx, no_txid, 0};
+  StateCache overlay(&state);
+  const OpContext c{params, block, view, &overlay};
+  std::optional<ContractRecord> contract;
+  *out = CallRecord{};
+  return RunCall(c, op, &contract, out);
 }
 
 }  // namespace waybill::consensus

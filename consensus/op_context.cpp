@@ -45,13 +45,17 @@ ValidationResult CheckNewAssetId(const chain::StateCache& state, const Hash256& 
   return ValidationResult::Valid();
 }
 
+std::vector<Hash256> OpContext::NewAssetIds() const {
+  return contract != nullptr ? contract->new_ids : chain::NewAssetIds(tx.tx);
+}
+
 Asset OpContext::NewAsset(const Hash256& id, chain::Quantity quantity, std::string unit,
                           std::vector<chain::MetadataEntry> metadata,
                           std::vector<Hash256> documents) const {
   Asset a;
   a.id = id;
-  a.issuer = sender();
-  a.custodian = sender();
+  a.issuer = actor();
+  a.custodian = actor();
   a.quantity = quantity;
   a.unit = std::move(unit);
   a.metadata = std::move(metadata);
@@ -63,14 +67,15 @@ Asset OpContext::NewAsset(const Hash256& id, chain::Quantity quantity, std::stri
 }
 
 ValidationResult OpContext::Record(Asset* asset, AssetEvent ev) const {
-  ev.id = chain::AssetEventId(tx.id, asset->id);
+  ev.id = contract != nullptr ? chain::ContractEventId(tx.id, asset->id, asset->event_count)
+                              : chain::AssetEventId(tx.id, asset->id);
   ev.asset = asset->id;
   ev.sequence = asset->event_count;
   ev.prev_event = asset->last_event;  // zero for a new asset's creating event
   ev.txid = tx.id;
   ev.height = block.height;
   ev.time = block.time;
-  ev.actor = sender();
+  ev.actor = actor();
   asset->last_event = ev.id;
   asset->event_count += 1;
   state->PutEvent(ev);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "chain/contract_state.h"
 #include "chain/state.h"
 #include "chain/state_cache.h"
 #include "chain/tx.h"
@@ -41,24 +42,46 @@ struct TxView {
   size_t size;
 };
 
+// What differs when a contract tx writes assets (contract_ops.cpp, contract_host.cpp): every
+// event gets a contract event id (chain::ContractEventId: an asset may get two events in one
+// tx), and a contract's effects are made by the contract, which creates assets of its own ids.
+struct ContractScope {
+  // Who acts instead of the tx's sender (the contract, for its effects); null: the sender (the
+  // attachments of a call).
+  const chain::AccountId* actor = nullptr;
+  // The ids of the assets the operation creates, in NewAssetIds's order (the contract's:
+  // AssetIdFor(chain id, contract, contract nonce, i)).
+  std::vector<chain::Hash256> new_ids;
+};
+
 // Everything one tx's operation needs besides the operation itself.
 struct OpContext {
   const ChainParams& params;
   const BlockContext& block;
   const TxView& tx;
   chain::StateCache* state;
+  const ContractScope* contract = nullptr;  // null for every operation but the contract ones'
 
   const chain::AccountId& sender() const { return tx.tx.sender; }
+  // Who makes the change: the sender, or the contract for its effects. The asset rules
+  // (custody, the new asset's issuer, the event's actor) are the actor's.
+  const chain::AccountId& actor() const {
+    return contract != nullptr && contract->actor != nullptr ? *contract->actor : sender();
+  }
+  // The ids of the assets the operation creates (chain::NewAssetIds of the tx, or the
+  // contract's).
+  std::vector<chain::Hash256> NewAssetIds() const;
 
-  // A new open asset issued and held by the sender, created by this tx at this height.
+  // A new open asset issued and held by the actor, created by this tx at this height.
   chain::Asset NewAsset(const chain::Hash256& id, chain::Quantity quantity, std::string unit,
                         std::vector<chain::MetadataEntry> metadata,
                         std::vector<chain::Hash256> documents) const;
 
   // Appends an event to asset's chain and writes both (the asset through
   // StateCache::PutAsset, which keeps the custody index). The caller fills the type-specific
-  // fields (type, counterparty, related, claim ...) of ev; the chain fields are set here. An
-  // error is a store error (reading the asset's previous record).
+  // fields (type, counterparty, related, claim ...) of ev; the chain fields (id, sequence,
+  // actor = actor() ...) are set here. An error is a store error (reading the asset's previous
+  // record).
   [[nodiscard]] ValidationResult Record(chain::Asset* asset, chain::AssetEvent ev) const;
 
   static chain::AssetEvent Event(chain::EventType type, std::vector<chain::Hash256> related = {});
@@ -86,5 +109,8 @@ ValidationResult ApplyOp(const OpContext& c, const chain::AssetTransformOp& op);
 // the sender to the contract on the call's own overlay, which a failed call drops.
 ValidationResult ApplyOp(const OpContext& c, const chain::ContractDeployOp& op);
 ValidationResult ApplyOp(const OpContext& c, const chain::ContractCallOp& op);
+
+// A contract tx's gas_limit against the network's max_tx_gas (`gas-limit-too-high`).
+ValidationResult CheckGasLimit(const ChainParams& params, uint64_t gas_limit);
 
 }  // namespace waybill::consensus

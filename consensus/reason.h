@@ -33,6 +33,7 @@ enum class Reason : unsigned char {
   kBadSignature,  // blocks and the mempool
   kFeeOverflow,
   kRewardOverflow,
+  kBlockGasLimit,  // the gas limits of the block's contract txs sum past max_block_gas
   // Transactions, context-free (§8.3).
   kBadFee,
   kBadAmount,
@@ -46,6 +47,11 @@ enum class Reason : unsigned char {
   kBadProfile,  // party.profile name, role or url; party.endorse role
   kBadGln,      // a `gln` identifier that is not a GS1 GLN
   kBadTransformInputs,
+  kBadContractCode,   // contract.deploy code the VM's validator refuses (detail: its reason)
+  kBadContractArgs,   // too many or too long arguments, repeated call assets, or args/gas
+                      // given to a deploy without `init`
+  kBadContractEntry,  // contract.call entry not 1..32 bytes of [a-z0-9_]
+  kBadGasLimit,       // gas_limit 0 where code runs
   // The state transition (§9): these depend on the state the tx meets.
   kBadChainId,
   kNonceReused,
@@ -68,6 +74,9 @@ enum class Reason : unsigned char {
   kMergeUnitMismatch,
   kMergeQuantityMismatch,
   kYieldOutOfBounds,
+  kGasLimitTooHigh,  // a contract tx's gas_limit above the network's max_tx_gas
+  kUnknownContract,  // contract.call of an id with no contract
+  kContractExists,   // contract.deploy whose id is taken (only on a hash collision)
   // A correction, or a split child's entries merged with its parent's, would leave more than 16
   // metadata entries. Not bad-metadata: it depends on the asset (whose metadata a correction
   // may change), so an honest peer may relay such a tx and must not be scored for it.
@@ -128,6 +137,8 @@ constexpr std::string_view ReasonString(Reason reason) {
       return "fee-overflow";
     case Reason::kRewardOverflow:
       return "reward-overflow";
+    case Reason::kBlockGasLimit:
+      return "block-gas-limit";
     case Reason::kBadFee:
       return "bad-fee";
     case Reason::kBadAmount:
@@ -152,6 +163,14 @@ constexpr std::string_view ReasonString(Reason reason) {
       return "bad-gln";
     case Reason::kBadTransformInputs:
       return "bad-transform-inputs";
+    case Reason::kBadContractCode:
+      return "bad-contract-code";
+    case Reason::kBadContractArgs:
+      return "bad-contract-args";
+    case Reason::kBadContractEntry:
+      return "bad-contract-entry";
+    case Reason::kBadGasLimit:
+      return "bad-gas-limit";
     case Reason::kBadChainId:
       return "bad-chain-id";
     case Reason::kNonceReused:
@@ -194,6 +213,12 @@ constexpr std::string_view ReasonString(Reason reason) {
       return "merge-quantity-mismatch";
     case Reason::kYieldOutOfBounds:
       return "yield-out-of-bounds";
+    case Reason::kGasLimitTooHigh:
+      return "gas-limit-too-high";
+    case Reason::kUnknownContract:
+      return "unknown-contract";
+    case Reason::kContractExists:
+      return "contract-exists";
     case Reason::kMetadataFull:
       return "metadata-full";
     case Reason::kBadGenesisAllocation:

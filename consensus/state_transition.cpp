@@ -28,12 +28,45 @@ ValidationResult ApplyOp(const OpContext& c, const chain::TransferOp& op) {
   return ValidationResult::Valid();
 }
 
+uint64_t TxGasLimit(const chain::Transaction& tx) {
+  if (const auto* deploy = std::get_if<chain::ContractDeployOp>(&tx.op)) return deploy->gas_limit;
+  if (const auto* call = std::get_if<chain::ContractCallOp>(&tx.op)) return call->gas_limit;
+  return 0;
+}
+
+ValidationResult CheckGasLimit(const ChainParams& params, uint64_t gas_limit) {
+  if (gas_limit > params.max_tx_gas) {
+    return ValidationResult::Invalid(Reason::kGasLimitTooHigh,
+                                     "gas_limit " + std::to_string(gas_limit) + ", maximum " +
+                                         std::to_string(params.max_tx_gas));
+  }
+  return ValidationResult::Valid();
+}
+
 namespace {
 
 using chain::AccountId;
 using chain::Amount;
 using chain::Hash256;
 using chain::StateCache;
+
+// What the sender's balance must cover (the fee, a transfer's amount, a call's coins) and what
+// is debited before the operation: all of it but a call's coins, which move on the call's own
+// overlay (contract_ops.cpp) so that a failed call returns them. nullopt: past kMaxAmount.
+struct Debit {
+  std::optional<Amount> required;
+  Amount now = 0;
+};
+Debit DebitOf(const chain::Transaction& tx) {
+  if (const auto* transfer = std::get_if<chain::TransferOp>(&tx.op)) {
+    const std::optional<Amount> sum = chain::CheckedAdd(tx.fee, transfer->amount);
+    return {sum, sum.value_or(0)};
+  }
+  if (const auto* call = std::get_if<chain::ContractCallOp>(&tx.op)) {
+    return {chain::CheckedAdd(tx.fee, call->coins), tx.fee};
+  }
+  return {tx.fee, tx.fee};
+}
 
 // The ApplyTransaction body, on an overlay that the caller discards on failure.
 ValidationResult ApplyOnOverlay(const ChainParams& params, const BlockContext& ctx,
@@ -51,26 +84,27 @@ ValidationResult ApplyOnOverlay(const ChainParams& params, const BlockContext& c
         tx.nonce < account->nonce ? Reason::kNonceReused : Reason::kNonceGap,
         "expected " + std::to_string(account->nonce) + ", got " + std::to_string(tx.nonce));
   }
-  const std::optional<Amount> min_fee = params.MinFee(txw.size);
+  const uint64_t gas_limit = TxGasLimit(tx);
+  if (auto r = CheckGasLimit(params, gas_limit); !r.valid()) return r;
+  // The size fee, and gas_limit × gas_price (0 but for contract txs); past kMaxAmount no fee
+  // can pay it.
+  const std::optional<Amount> min_fee = params.MinContractFee(txw.size, gas_limit);
   if (!min_fee || tx.fee < *min_fee) {
     return ValidationResult::Invalid(
-        Reason::kFeeTooLow, "fee " + std::to_string(tx.fee) + " for " + std::to_string(txw.size) +
-                                " bytes, minimum " +
-                                (min_fee ? std::to_string(*min_fee) : "overflow"));
+        Reason::kFeeTooLow,
+        "fee " + std::to_string(tx.fee) + " for " + std::to_string(txw.size) + " bytes" +
+            (gas_limit > 0 ? " and " + std::to_string(gas_limit) + " gas" : "") + ", minimum " +
+            (min_fee ? std::to_string(*min_fee) : "overflow"));
   }
-  std::optional<Amount> debit = tx.fee;
-  if (const auto* transfer = std::get_if<chain::TransferOp>(&tx.op)) {
-    debit = chain::CheckedAdd(tx.fee, transfer->amount);
-  }
-  std::optional<Amount> balance;
-  if (debit) balance = chain::CheckedSub(account->balance, *debit);
-  if (!balance) {
+  const Debit debit = DebitOf(tx);
+  if (!debit.required || account->balance < *debit.required) {
     return ValidationResult::Invalid(Reason::kInsufficientBalance,
                                      "balance " + std::to_string(account->balance));
   }
   // Debit and advance the nonce before the operation, so that a transfer to self reads the
-  // debited account. Nothing else the operation does touches the sender's account.
-  account->balance = *balance;
+  // debited account. Nothing else the operation does touches the sender's account, but for a
+  // call's coins (DebitOf).
+  account->balance -= debit.now;
   account->nonce += 1;
   state->PutAccount(tx.sender, *account);
 
@@ -110,6 +144,22 @@ ValidationResult ApplyTransaction(const ChainParams& params, const BlockContext&
 
 namespace {
 
+// The gas limits of the block's contract txs sum to at most max_block_gas.
+ValidationResult CheckBlockGas(const ChainParams& params, const chain::Block& block) {
+  uint64_t gas = 0;
+  for (const chain::Transaction& tx : block.txs) {
+    const std::optional<uint64_t> sum =
+        chain::CheckedAdd(gas, TxGasLimit(tx), std::numeric_limits<uint64_t>::max());
+    if (!sum || *sum > params.max_block_gas) {
+      return ValidationResult::Invalid(
+          Reason::kBlockGasLimit,
+          "the contract txs reserve more than " + std::to_string(params.max_block_gas) + " gas");
+    }
+    gas = *sum;
+  }
+  return ValidationResult::Valid();
+}
+
 // tx_sizes: each tx's encoded size, or empty to encode each tx to learn it.
 ValidationResult ApplyBlock(const ChainParams& params, const BlockContext& ctx,
                             const chain::Block& block, std::span<const Hash256> txids,
@@ -119,6 +169,7 @@ ValidationResult ApplyBlock(const ChainParams& params, const BlockContext& ctx,
                                    std::to_string(txids.size()) + " ids");
   }
   const bool sized = tx_sizes.size() == block.txs.size();
+  if (auto r = CheckBlockGas(params, block); !r.valid()) return r;
   Amount fees = 0;
   for (size_t i = 0; i < block.txs.size(); ++i) {
     const chain::Transaction& tx = block.txs[i];

@@ -21,6 +21,11 @@ struct BlockContext {
   uint32_t time = 0;
 };
 
+// The gas limit a tx reserves: a contract tx's gas_limit, 0 for every other operation. A
+// block's sum of these is at most ChainParams::max_block_gas (`block-gas-limit`); block
+// assembly keeps to it.
+uint64_t TxGasLimit(const chain::Transaction& tx);
+
 // Applies one tx on top of state: chain id, nonce, fee, balances and the operation's rules.
 // On success the tx's writes are in *state and *fee_out holds its fee; on failure *state is
 // untouched and the result says why (kInvalid) or that the store failed (kError).
@@ -28,7 +33,7 @@ ValidationResult ApplyTransaction(const ChainParams& params, const BlockContext&
                                   const chain::TxWithId& tx, uint32_t index_in_block,
                                   chain::StateCache* state, chain::Amount* fee_out);
 
-// Applies every tx of a block in order, then credits reward + fees to the miner and records
+// Applies every tx of a block in order (after checking the block's gas: TxGasLimit), then credits reward + fees to the miner and records
 // the height index ('h' || height -> block id). Does not check PoW, header rules or
 // signatures. On failure *state may hold partial writes; the caller discards it.
 ValidationResult ApplyBlockTransactions(const ChainParams& params, const BlockContext& ctx,

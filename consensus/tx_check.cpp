@@ -4,6 +4,8 @@
 #include <variant>
 
 #include "chain/amount.h"
+#include "contracts/bytecode.h"
+#include "contracts/validator.h"
 
 namespace waybill::consensus {
 namespace {
@@ -128,6 +130,24 @@ ValidationResult CheckDocuments(const std::vector<chain::Hash256>& docs) {
 
 ValidationResult CheckUnit(const std::string& unit) {
   if (!IsValidUnit(unit)) return ValidationResult::Invalid(Reason::kBadUnit);
+  return ValidationResult::Valid();
+}
+
+// A contract run's arguments: the decoder's bounds (kMaxContractArgs, kMaxContractArgBytes,
+// which equal the VM's), repeated for a tx built in memory.
+ValidationResult CheckContractArgs(const std::vector<chain::ContractArg>& args) {
+  if (args.size() > chain::kMaxContractArgs) {
+    return ValidationResult::Invalid(Reason::kBadContractArgs,
+                                     std::to_string(args.size()) + " arguments");
+  }
+  for (size_t i = 0; i < args.size(); ++i) {
+    const auto* bytes = std::get_if<chain::Bytes>(&args[i]);
+    if (bytes != nullptr && bytes->size() > chain::kMaxContractArgBytes) {
+      return ValidationResult::Invalid(
+          Reason::kBadContractArgs,
+          "argument " + std::to_string(i) + " has " + std::to_string(bytes->size()) + " bytes");
+    }
+  }
   return ValidationResult::Valid();
 }
 
@@ -268,6 +288,47 @@ struct OpChecker {
     return ValidationResult::Valid();
   }
 
+  // The code must pass the VM's validator (its reason and offset are the detail). With an
+  // `init` entry the deploy runs it and needs gas; without one there is nothing to run.
+  ValidationResult operator()(const chain::ContractDeployOp& op) const {
+    if (op.code.size() > chain::kMaxContractCodeSize) {
+      return ValidationResult::Invalid(Reason::kBadContractCode,
+                                       std::to_string(op.code.size()) + " bytes");
+    }
+    contracts::ValidateResult v = contracts::ValidateBytecode(op.code);
+    if (const auto* err = std::get_if<contracts::DeployError>(&v)) {
+      return ValidationResult::Invalid(Reason::kBadContractCode, err->ToString());
+    }
+    const auto& code = std::get<std::shared_ptr<const contracts::ValidatedCode>>(v);
+    if (auto r = CheckContractArgs(op.args); !r.valid()) return r;
+    if (!code->FindEntry("init")) {
+      if (!op.args.empty() || op.gas_limit != 0) {
+        return ValidationResult::Invalid(Reason::kBadContractArgs,
+                                         "arguments or gas for code without init");
+      }
+      return ValidationResult::Valid();
+    }
+    if (op.gas_limit < 1) return ValidationResult::Invalid(Reason::kBadGasLimit, "init needs gas");
+    return ValidationResult::Valid();
+  }
+
+  ValidationResult operator()(const chain::ContractCallOp& op) const {
+    if (!contracts::IsValidEntryName(op.entry)) {
+      return ValidationResult::Invalid(Reason::kBadContractEntry);
+    }
+    if (auto r = CheckContractArgs(op.args); !r.valid()) return r;
+    if (op.coins > chain::kMaxAmount) {
+      return ValidationResult::Invalid(Reason::kBadAmount, std::to_string(op.coins) + " coins");
+    }
+    if (op.assets.size() > chain::kMaxCallAssets) {
+      return ValidationResult::Invalid(Reason::kBadContractArgs,
+                                       std::to_string(op.assets.size()) + " assets");
+    }
+    if (auto r = CheckDistinct(op.assets, Reason::kBadContractArgs); !r.valid()) return r;
+    if (op.gas_limit < 1) return ValidationResult::Invalid(Reason::kBadGasLimit, "0");
+    return ValidationResult::Valid();
+  }
+
   ValidationResult operator()(const chain::AssetCorrectOp& op) const {
     if (op.set.size() < chain::kMinCorrectEntries) {
       return ValidationResult::Invalid(Reason::kBadMetadata, "a correction sets no entry");
@@ -277,14 +338,6 @@ struct OpChecker {
       return ValidationResult::Invalid(Reason::kBadMetadata, "reason is not text");
     }
     return ValidationResult::Valid();
-  }
-
-  // Placeholders of branch r-chain (the encoding only); r-cons holds the rules (§8.3).
-  ValidationResult operator()(const chain::ContractDeployOp&) const {
-    return ValidationResult::Invalid(Reason::kBadVersion, "contract.deploy is not enabled");
-  }
-  ValidationResult operator()(const chain::ContractCallOp&) const {
-    return ValidationResult::Invalid(Reason::kBadVersion, "contract.call is not enabled");
   }
 };
 

@@ -25,6 +25,14 @@ namespace waybill::consensus {
 //   "bad-split"         not 2..16 parts, or a part of quantity 0
 //   "bad-merge-inputs"  not 2..16 inputs, or an input listed twice
 //   "bad-claim"         claim not 1..32 bytes of [a-z0-9._-], or value as a metadata value
+//   "bad-contract-code" deploy code over kMaxContractCodeSize bytes or refused by
+//                       contracts::ValidateBytecode (detail: "<reason> at code offset N")
+//   "bad-contract-args" more than 16 arguments or one over 1024 bytes; a deploy without an
+//                       `init` entry with arguments or a gas limit; a call's assets more
+//                       than 16 or one listed twice
+//   "bad-contract-entry" call entry not 1..32 bytes of [a-z0-9_]
+//   "bad-gas-limit"     gas_limit 0 for a call, or for a deploy with `init`
+//   "bad-amount"        (also) call coins above chain::kMaxAmount
 // The count and length limits repeat the decoder's so that a tx built in memory (wallet,
 // tests) is held to the same rules as one that came off the wire.
 // Never returns kError.

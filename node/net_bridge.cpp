@@ -55,6 +55,8 @@ Blame BlameFor(Reason reason) {
     case Reason::kMergeQuantityMismatch:
     case Reason::kYieldOutOfBounds:
     case Reason::kMetadataFull:
+    case Reason::kUnknownContract:
+    case Reason::kContractExists:
       return Blame::kTxState;
     case Reason::kBadVersion:
     case Reason::kHighHash:
@@ -91,6 +93,12 @@ Blame BlameFor(Reason reason) {
     case Reason::kCannotInvalidateGenesis:
     case Reason::kBadLink:
     case Reason::kTxTooLarge:
+    case Reason::kBlockGasLimit:
+    case Reason::kBadContractCode:
+    case Reason::kBadContractArgs:
+    case Reason::kBadContractEntry:
+    case Reason::kBadGasLimit:
+    case Reason::kGasLimitTooHigh:
       return Blame::kRule;
   }
   return Blame::kRule;

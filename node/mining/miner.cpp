@@ -71,6 +71,7 @@ void FillTransactions(const consensus::ChainParams& params, const chain::KvReade
   const uint64_t max_txs = params.max_block_txs;
   const uint64_t max_size = params.max_block_size;
   uint64_t body = 0;  // bytes of the txs with their length prefixes
+  uint64_t gas = 0;   // the gas limits of the contract txs (at most max_block_gas)
   // Senders with a tx that can never fit: their later txs cannot either.
   std::set<chain::AccountId> oversized;
   std::vector<const TxWithId*> pending;
@@ -91,7 +92,9 @@ void FillTransactions(const consensus::ChainParams& params, const chain::KvReade
         continue;
       }
       const uint64_t tx_bytes = CompactSizeLen(txw->size) + txw->size;
-      if (chain::kHeaderSize + CompactSizeLen(n + 1) + body + tx_bytes > max_size) {
+      const uint64_t tx_gas = consensus::TxGasLimit(txw->tx);
+      if (chain::kHeaderSize + CompactSizeLen(n + 1) + body + tx_bytes > max_size ||
+          tx_gas > params.max_block_gas - gas) {
         oversized.insert(sender);
         continue;
       }
@@ -108,6 +111,7 @@ void FillTransactions(const consensus::ChainParams& params, const chain::KvReade
       if (!fees) return;
       t->fees = *fees;
       body += tx_bytes;
+      gas += tx_gas;
       t->block.txs.push_back(txw->tx);
       t->txids.push_back(txw->id);
       progress = true;

@@ -10,6 +10,7 @@
 #include "chain/state.h"
 #include "chain/store.h"
 #include "consensus/pow.h"
+#include "contracts/bytecode.h"
 #include "node/mining/chain_view.h"
 #include "node/mining/miner.h"
 #include "node/mining/tx_source.h"
@@ -137,6 +138,29 @@ TEST_F(AssemblerTest, StopsAtTheTxCountLimit) {
   // The same from a longer list handed over directly.
   const BlockTemplate from = BuildTemplateFrom(small, source_.txs, Miner(), Now());
   EXPECT_EQ(from.txids, t.txids);
+}
+
+TEST_F(AssemblerTest, KeepsTheBlockGasWithinTheLimit) {
+  // A deliberate variation of regtest: room for two contract txs of the most gas in a block.
+  consensus::ChainParams params = Regtest();
+  params.max_tx_gas = 1000;
+  params.max_block_gas = 2500;
+  FakeChain small(params);
+  for (int key = 0; key < consensus::testing::kKeys; ++key) {
+    small.SetAccount(factory_.Id(key), 1'000 * chain::kCoin);
+  }
+  // Deploys of code whose `init` stops at once, each reserving max_tx_gas.
+  contracts::Program program;
+  program.entries = {{"init", 0}};
+  program.code = {0x00};
+  const chain::ContractDeployOp deploy{contracts::EncodeProgram(program), {}, 1000};
+  for (int key = 0; key < 3; ++key) {
+    source_.txs.push_back(factory_.MakeWithId(key, 0, deploy, 1000 * params.gas_price + 2000));
+  }
+  source_.txs.push_back(Pay(3, 0, 1));
+  const BlockTemplate t = BuildTemplate(small, source_, Miner(), Now());
+  EXPECT_EQ(t.txids, (std::vector<Hash256>{source_.txs[0].id, source_.txs[1].id,
+                                           source_.txs[3].id}));
 }
 
 TEST_F(AssemblerTest, GenerateBlocksHandsSolvedBlocksToTheChain) {

@@ -23,7 +23,7 @@ const std::set<Reason> kTxStateReasons = {
     Reason::kMergeUnitMismatch, Reason::kMergeQuantityMismatch, Reason::kYieldOutOfBounds,
     Reason::kNotRegistrar,    Reason::kNoProfile,           Reason::kAlreadyEndorsed,
     Reason::kNotEndorsed,
-    Reason::kMetadataFull,
+    Reason::kMetadataFull,      Reason::kUnknownContract,     Reason::kContractExists,
 };
 
 TEST(NetBridgeTest, TxVerdictForEveryReason) {
