@@ -16,6 +16,9 @@
 #include "node/cli/commands.h"
 #include "node/cli/contract_args.h"
 #include "chain/bech32.h"
+#include "node/params/genesis.h"
+#include "wallet/signer.h"
+#include <nlohmann/json.hpp>
 
 namespace waybill::cli {
 namespace {
@@ -104,6 +107,50 @@ TEST_F(ContractCli, ErrorsNameTheFileAndLine) {
   EXPECT_EQ(ErrorOf({"disassemble", "00"}), "invalid bytecode: truncated at byte 0");
   EXPECT_NE(ErrorOf({"compile"}).find("FILE"), std::string::npos);
   EXPECT_NE(ErrorOf({"link", kEscrow}).find("unknown contract command"), std::string::npos);
+}
+
+// `contract deploy --dry-run --nonce N` needs no node: the regtest genesis gives the chain id,
+// the fee rate and the gas price.
+TEST_F(ContractCli, DeployOfflineNamesTheContractAndPaysTheGas) {
+  const chain::SecretKey key = wallet::DevKey(0).value();
+  const std::string key_file = (dir_ / "key.json").string();
+  WriteNewPrivateFile(key_file, KeyFileJson(key));
+  auto params = node::EmbeddedGenesis("regtest");
+  ASSERT_TRUE(params.ok());
+  const std::vector<std::string> offline = {"--key", key_file, "--network", "regtest",
+                                            "--dry-run", "--nonce", "4", "--json"};
+  auto deploy = [&](std::vector<std::string> words) {
+    words.insert(words.end(), offline.begin(), offline.end());
+    int rc = -1;
+    const std::string out = RunCaptured(words, &rc);
+    EXPECT_EQ(rc, 0);
+    return nlohmann::json::parse(out);
+  };
+  // No init: no gas.
+  const nlohmann::json plain = deploy({"deploy", kEscrow});
+  const chain::AccountId id = chain::ContractIdFor(params->chain_id(), key.PublicKey(), 4);
+  EXPECT_EQ(plain["contract"], chain::bech32::EncodeAddress(params->address_prefix, id));
+  EXPECT_EQ(plain["sent"], false);
+  EXPECT_EQ(plain["fee"], plain["size"].get<uint64_t>() * params->min_fee_per_byte);
+  EXPECT_NE(ErrorOf({"deploy", kEscrow, "--arg", "1", "--key", key_file, "--network", "regtest",
+                     "--dry-run", "--nonce", "4"})
+                .find("no init entry"),
+            std::string::npos);
+  // With init: its static gas bound, or --gas, at the gas price.
+  const std::string with_init =
+      Write("init.asm", ".entry init\n  PUSHC \"k\"\n  PUSH 0\n  ARG\n  SSTORE\n  STOP\n");
+  const nlohmann::json bounded = deploy({"deploy", with_init, "--arg", "text:hi"});
+  const uint64_t size_fee = bounded["size"].get<uint64_t>() * params->min_fee_per_byte;
+  ASSERT_GT(bounded["fee"].get<uint64_t>(), size_fee);
+  EXPECT_EQ((bounded["fee"].get<uint64_t>() - size_fee) % params->gas_price, 0u);
+  const nlohmann::json given = deploy({"deploy", with_init, "--arg", "7", "--gas", "5000"});
+  EXPECT_EQ(given["fee"], given["size"].get<uint64_t>() * params->min_fee_per_byte +
+                              5000 * params->gas_price);
+  // Bytecode that does not validate is refused before anything is signed.
+  EXPECT_NE(ErrorOf({"deploy", Write("bad.hex", "00"), "--key", key_file, "--network", "regtest",
+                     "--dry-run", "--nonce", "4"})
+                .find("invalid bytecode"),
+            std::string::npos);
 }
 
 // The text of the CliError that parsing --arg text throws.
