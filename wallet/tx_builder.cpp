@@ -3,6 +3,7 @@
 #include <limits>
 #include <string>
 #include <utility>
+#include <variant>
 
 namespace waybill::wallet {
 
@@ -137,6 +138,42 @@ chain::Operation MakeEndorse(const chain::AccountId& account, std::string role, 
   return op;
 }
 
+chain::Operation MakeContractDeploy(chain::Bytes code, std::vector<chain::ContractArg> args,
+                                    uint64_t gas_limit) {
+  chain::ContractDeployOp op;
+  op.code = std::move(code);
+  op.args = std::move(args);
+  op.gas_limit = gas_limit;
+  return op;
+}
+
+chain::Operation MakeContractCall(ContractCall call) {
+  chain::ContractCallOp op;
+  op.contract = call.contract;
+  op.entry = std::move(call.entry);
+  op.args = std::move(call.args);
+  op.coins = call.coins;
+  op.assets = std::move(call.assets);
+  op.gas_limit = call.gas_limit;
+  return op;
+}
+
+uint64_t GasLimitOf(const chain::Operation& op) {
+  if (const auto* deploy = std::get_if<chain::ContractDeployOp>(&op)) return deploy->gas_limit;
+  if (const auto* call = std::get_if<chain::ContractCallOp>(&op)) return call->gas_limit;
+  return 0;
+}
+
+chain::Result<chain::Amount> GasFee(const chain::Transaction& tx, uint64_t gas_price) {
+  auto fee = chain::CheckedMul(GasLimitOf(tx.op), gas_price);
+  if (!fee || *fee > chain::kMaxAmount) {
+    return chain::Status::Invalid("the gas fee (gas limit x gas price) is too large: gas limit " +
+                                  std::to_string(GasLimitOf(tx.op)) + ", gas price " +
+                                  std::to_string(gas_price));
+  }
+  return *fee;
+}
+
 chain::Result<chain::Amount> SizeFee(const chain::Transaction& tx, chain::Amount fee_per_byte) {
   auto fee = chain::CheckedMul(fee_per_byte, tx.Serialize().size());
   if (!fee || *fee > chain::kMaxAmount) {
@@ -161,8 +198,12 @@ chain::Result<chain::Transaction> BuildTx(const chain::AccountId& sender, chain:
     if (*params.fee > chain::kMaxAmount) return chain::Status::Invalid("the fee is too large");
     tx.fee = *params.fee;
   } else {
-    auto fee = SizeFee(tx, params.fee_per_byte);
-    if (!fee.ok()) return fee.status();
+    auto size_fee = SizeFee(tx, params.fee_per_byte);
+    if (!size_fee.ok()) return size_fee.status();
+    auto gas_fee = GasFee(tx, params.gas_price);
+    if (!gas_fee.ok()) return gas_fee.status();
+    auto fee = chain::CheckedAdd(*size_fee, *gas_fee);
+    if (!fee || *fee > chain::kMaxAmount) return chain::Status::Invalid("the fee is too large");
     tx.fee = *fee;
   }
   return tx;
@@ -181,6 +222,9 @@ chain::Result<SignedTx> SignTx(const Signer& signer, chain::Transaction tx) {
   out.raw = tx.Serialize();
   out.txid = tx.Id();
   out.new_assets = chain::NewAssetIds(tx);
+  if (std::holds_alternative<chain::ContractDeployOp>(tx.op)) {
+    out.new_contract = chain::ContractIdFor(tx.chain_id, tx.sender, tx.nonce);
+  }
   out.tx = std::move(tx);
   return out;
 }

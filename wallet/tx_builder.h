@@ -72,14 +72,34 @@ struct Profile {
 chain::Result<chain::Operation> MakeProfile(Profile profile);
 // A registrar's endorsement of account's profile for role, or (revoke) its revocation.
 chain::Operation MakeEndorse(const chain::AccountId& account, std::string role, bool revoke);
+// contract.deploy of bytecode (contracts/ format; the node validates it). When the code has an
+// entry named `init`, it runs at deploy with args under gas_limit (>= 1); without one, args
+// must be empty and gas_limit 0 (the consensus content rules, not checked here).
+chain::Operation MakeContractDeploy(chain::Bytes code, std::vector<chain::ContractArg> args,
+                                    uint64_t gas_limit);
+// contract.call of entry with args; coins and assets move to the contract before it runs.
+struct ContractCall {
+  chain::AccountId contract;
+  std::string entry;
+  std::vector<chain::ContractArg> args;
+  chain::Amount coins = 0;
+  std::vector<chain::Hash256> assets;
+  uint64_t gas_limit = 0;
+};
+chain::Operation MakeContractCall(ContractCall call);
+// The gas a tx of op reserves: a contract op's gas_limit, 0 for every other op.
+uint64_t GasLimitOf(const chain::Operation& op);
 
 // What a tx needs besides its operation and its sender.
 struct TxParams {
   chain::Hash256 chain_id;  // the network's (getblockchaininfo, or the genesis file)
   uint64_t nonce = 0;       // the sender's next nonce (getaccount's pending_nonce)
-  // The fee: exactly this when set, else SizeFee at fee_per_byte.
+  // The fee: exactly this when set, else SizeFee at fee_per_byte plus GasFee at gas_price.
   std::optional<chain::Amount> fee;
   chain::Amount fee_per_byte = 1;  // the network's minimum (getmempoolinfo, the genesis file)
+  // Base units per gas (getblockchaininfo `gas_price`, the genesis file); only contract txs
+  // pay it.
+  uint64_t gas_price = 0;
 };
 
 // The size fee: the tx's serialized size times fee_per_byte. The size does not depend on the
@@ -87,9 +107,13 @@ struct TxParams {
 // Invalid on overflow or above chain::kMaxAmount.
 chain::Result<chain::Amount> SizeFee(const chain::Transaction& tx, chain::Amount fee_per_byte);
 
+// The gas fee: GasLimitOf(tx.op) x gas_price (0 for a tx that is not a contract op). Invalid
+// on overflow or above chain::kMaxAmount.
+chain::Result<chain::Amount> GasFee(const chain::Transaction& tx, uint64_t gas_price);
+
 // The unsigned tx (signature zero). Invalid when the fee is above chain::kMaxAmount (or the
-// size fee overflows), or the tx would not decode (a length or count past chain/tx.h's limits,
-// or above kMaxTxSize): the reason is the decoder's.
+// size fee plus the gas fee overflows), or the tx would not decode (a length or count past
+// chain/tx.h's limits, or above kMaxTxSize): the reason is the decoder's.
 chain::Result<chain::Transaction> BuildTx(const chain::AccountId& sender, chain::Operation op,
                                           const TxParams& params);
 
@@ -99,6 +123,8 @@ struct SignedTx {
   chain::Bytes raw;                        // the encoding: sendrawtransaction's hex
   chain::Hash256 txid;                     // tx.Id()
   std::vector<chain::Hash256> new_assets;  // chain::NewAssetIds(tx)
+  // The contract a contract.deploy creates (chain::ContractIdFor); nullopt for other ops.
+  std::optional<chain::AccountId> new_contract;
 };
 
 // Signs tx. Invalid when signer is not tx.sender's; Internal when the signature does not

@@ -50,6 +50,12 @@ TxEnv EnvFromNode(RpcClient& client, const Args& args) {
   if (const Json* chain = Field(info, "chain"); chain && chain->is_string()) {
     env.network = chain->get<std::string>();
   }
+  if (const Json* price = Field(info, "gas_price"); price && price->is_number_unsigned()) {
+    env.gas_price = price->get<uint64_t>();
+  }
+  if (const Json* most = Field(info, "max_tx_gas"); most && most->is_number_unsigned()) {
+    env.max_tx_gas = most->get<uint64_t>();
+  }
   Json pool = CallRpc(client, args, "getmempoolinfo", Json::array());
   const Json* rate = Field(pool, "min_fee_per_byte");
   if (rate && rate->is_number_unsigned()) env.fee_rate = rate->get<uint64_t>();
@@ -62,6 +68,8 @@ TxEnv EnvOffline(const Args& args) {
   env.chain_id = params.chain_id();
   env.hrp = args.Has("hrp") ? AddressPrefix(args) : params.address_prefix;
   env.fee_rate = params.min_fee_per_byte;
+  env.gas_price = params.gas_price;
+  env.max_tx_gas = params.max_tx_gas;
   env.units = params.units;
   env.network = params.network;
   return env;
@@ -99,6 +107,7 @@ chain::Transaction BuildUnsigned(chain::Operation op, const Args& args, const Tx
   wallet::TxParams params;
   params.chain_id = env.chain_id;
   params.fee_per_byte = env.fee_rate;
+  params.gas_price = env.gas_price;
   params.fee = ParseFee(args);
   if (auto n = args.Get("nonce")) {
     params.nonce = ParseU64(*n, "--nonce");
@@ -264,12 +273,16 @@ void CheckFunds(RpcClient& client, const Args& args, const TxEnv& env,
   const Json* balance = Field(account, "balance");
   if (!balance || !balance->is_number_unsigned()) return;  // the node checks it anyway
   unsigned __int128 needed = tx.fee;
-  if (const auto* transfer = std::get_if<chain::TransferOp>(&tx.op)) needed += transfer->amount;
-  if (const auto* call = std::get_if<chain::ContractCallOp>(&tx.op)) needed += call->coins;
+  std::string what = " (the fee)";
+  if (const auto* transfer = std::get_if<chain::TransferOp>(&tx.op)) {
+    needed += transfer->amount;
+    what = " (amount and fee)";
+  } else if (const auto* call = std::get_if<chain::ContractCallOp>(&tx.op);
+             call && call->coins > 0) {
+    needed += call->coins;
+    what = " (coins attached and fee)";
+  }
   if (balance->get<uint64_t>() >= needed) return;
-  const bool moves_coins = std::holds_alternative<chain::TransferOp>(tx.op) ||
-                           std::holds_alternative<chain::ContractCallOp>(tx.op);
-  const std::string what = moves_coins ? " (amount and fee)" : " (the fee)";
   throw CliError("not enough coins: " + DisplayAccountOf(args, tx.sender, env.hrp) + " has " +
                  FormatCoins(balance->get<uint64_t>()) + ", this tx needs " +
                  FormatCoins(static_cast<chain::Amount>(needed)) + what +

@@ -28,6 +28,10 @@ struct TxEnv {
   std::string hrp;
   chain::Hash256 chain_id;
   chain::Amount fee_rate = 1;
+  // Base units per gas of a contract tx (getblockchaininfo `gas_price`, the genesis file), and
+  // the most gas one tx may reserve (`max_tx_gas`); 0 when the node did not report them.
+  uint64_t gas_price = 0;
+  uint64_t max_tx_gas = 0;
   // The network's units table (getblockchaininfo `units`, or the genesis file); nullopt when
   // the node did not report one, and then decimal quantities are refused.
   std::optional<chain::UnitScales> units;
@@ -130,7 +134,8 @@ Submitted SignAndSubmit(const Args& args, TxSender& sender, chain::Transaction t
 // "assets"} plus "hex" when not sent and "block", "height", "confirmations" after --wait.
 Json SubmittedJson(const Submitted& submitted, const std::string& hrp);
 
-// Before signing, with a node: the sender's balance covers the fee (and a transfer's amount),
+// Before signing, with a node: the sender's balance covers the fee (and a transfer's amount, a
+// contract call's attached coins),
 // else CliError "not enough coins: ADDR has X WBL, this tx needs Y WBL ...".
 void CheckFunds(RpcClient& client, const Args& args, const TxEnv& env,
                 const chain::Transaction& tx);

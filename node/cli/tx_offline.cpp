@@ -9,6 +9,7 @@
 #include "consensus/tx_check.h"
 #include "node/cli/amount.h"
 #include "node/cli/commands.h"
+#include "node/cli/contract_args.h"
 #include "node/cli/passphrase.h"
 #include "node/cli/wallet_access.h"
 
@@ -121,6 +122,14 @@ std::string IdList(const std::vector<chain::Hash256>& ids) {
   return out;
 }
 
+// "no arguments", "arguments 5, 0x00ff".
+std::string OfflineContractArgs(const std::vector<chain::ContractArg>& args) {
+  if (args.empty()) return "no arguments";
+  std::string out;
+  for (const chain::ContractArg& a : args) out += (out.empty() ? "" : ", ") + ContractArgText(a);
+  return "arguments " + out;
+}
+
 // The operation in words.
 std::string DescribeOp(const Args& args, const chain::Transaction& tx, const TxEnv& env) {
   const auto ids = chain::NewAssetIds(tx);
@@ -163,22 +172,25 @@ std::string DescribeOp(const Args& args, const chain::Transaction& tx, const TxE
         } else if constexpr (std::is_same_v<Op, chain::PartyEndorseOp>) {
           return std::string(op.action == chain::EndorseAction::kRevoke ? "revoke" : "give") +
                  " the endorsement of " + who(op.account) + " as " + op.role;
-        } else if constexpr (std::is_same_v<Op, chain::ContractDeployOp>) {
-          const chain::AccountId id = chain::ContractIdFor(tx.chain_id, tx.sender, tx.nonce);
-          return "deploy " + std::to_string(op.code.size()) + " bytes of contract code as " +
-                 who(id) + " (" + std::to_string(op.args.size()) + " init arguments, gas limit " +
-                 std::to_string(op.gas_limit) + ")";
-        } else if constexpr (std::is_same_v<Op, chain::ContractCallOp>) {
-          std::string s = "call " + op.entry + " of contract " + who(op.contract) + " with " +
-                          std::to_string(op.args.size()) + " arguments, gas limit " +
-                          std::to_string(op.gas_limit);
-          if (op.coins != 0) s += ", attaching " + FormatCoins(op.coins);
-          if (!op.assets.empty()) s += ", attaching assets " + IdList(op.assets);
-          return s;
-        } else {
-          static_assert(std::is_same_v<Op, chain::AssetCorrectOp>);
+        } else if constexpr (std::is_same_v<Op, chain::AssetCorrectOp>) {
           return "correct asset " + Hex(op.asset) + ": " + Entries(op.set) + " (reason: " +
                  op.reason + ")";
+        } else if constexpr (std::is_same_v<Op, chain::ContractDeployOp>) {
+          const chain::AccountId id = chain::ContractIdFor(tx.chain_id, tx.sender, tx.nonce);
+          std::string s = "deploy contract " + chain::bech32::EncodeAddress(env.hrp, id) + " (" +
+                          std::to_string(op.code.size()) + " bytes of code";
+          if (op.gas_limit > 0) {
+            s += "; init with " + OfflineContractArgs(op.args) + ", gas " +
+                 std::to_string(op.gas_limit);
+          }
+          return s + ")";
+        } else {
+          static_assert(std::is_same_v<Op, chain::ContractCallOp>);
+          std::string s = "call " + op.entry + " of contract " + who(op.contract) + " with " +
+                          OfflineContractArgs(op.args) + ", gas " + std::to_string(op.gas_limit);
+          if (op.coins > 0) s += ", attaching " + FormatCoins(op.coins);
+          if (!op.assets.empty()) s += ", attaching assets " + IdList(op.assets);
+          return s;
         }
       },
       tx.op);
@@ -290,7 +302,8 @@ int RunTxBuild(std::span<const std::string> words) {
   std::vector<wallet::Disclosure> disclosures;
   chain::Operation op = OpFromArgs(sub->name, args, env, &disclosures);
   const chain::Transaction tx = BuildUnsigned(std::move(op), args, env, sender, client);
-  wallet::SignedTx unsigned_tx{tx, tx.Serialize(), tx.Id(), chain::NewAssetIds(tx)};
+  wallet::SignedTx unsigned_tx{tx, tx.Serialize(), tx.Id(), chain::NewAssetIds(tx),
+                               std::nullopt};
   WriteDisclosures(args, unsigned_tx, &disclosures);
   Json assets = Json::array();
   for (const auto& a : unsigned_tx.new_assets) assets.push_back(a.ToHex());

@@ -25,13 +25,14 @@ constexpr int kRestSyncingRetrySeconds = 10;
 // The routes run on the worker pool (RestPlacement): a lineage walked (the asset page's
 // ancestry and the trace: up to ~100 ms for thousands of events), a proof bundle built, a
 // block's txs written, a metadata scan of up to kRestMaxMetaScan entries (search and the GS1
-// Digital Link), an account's custody page, and /metrics, whose gauges read the parts of the
-// node under their locks.
-constexpr std::array<std::string_view, 10> kRestWorkerRoutes = {
+// Digital Link), an account's custody page, a contract (its code validated again for the entry
+// summary, up to 1,000 storage entries, 100 call records and 1,000 assets read), and /metrics,
+// whose gauges read the parts of the node under their locks.
+constexpr std::array<std::string_view, 11> kRestWorkerRoutes = {
     "/v1/assets/{id}",       "/v1/assets/{id}/trace",  "/v1/assets/{id}/proof",
     "/v1/assets/{id}/epcis", "/v1/blocks/{id}",        "/v1/search",
     "/01/{gtin}/10/{lot}",   "/01/{gtin}/10/{lot}/21/{serial}",
-    "/metrics",              "/v1/accounts/{address}"};
+    "/metrics",              "/v1/accounts/{address}", "/v1/contracts/{address}"};
 
 double SteadySeconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
@@ -146,6 +147,7 @@ RestRoutes MakeRestRoutes(const RestContext& ctx) {
   RegisterAssetRoutes(routes);
   RegisterChainRoutes(routes);
   RegisterAccountRoutes(routes);
+  RegisterContractRoutes(routes);
   RegisterSearchRoutes(routes);
   RegisterDigitalLinkRoutes(routes);
   RegisterProofRoutes(routes);

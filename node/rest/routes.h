@@ -16,6 +16,8 @@ void RegisterTraceRoute(RestRoutes& routes);
 void RegisterChainRoutes(RestRoutes& routes);
 // GET /v1/accounts/{address} (routes_accounts.cpp).
 void RegisterAccountRoutes(RestRoutes& routes);
+// GET /v1/contracts/{address} (routes_contracts.cpp).
+void RegisterContractRoutes(RestRoutes& routes);
 // GET /v1/search (routes_search.cpp).
 void RegisterSearchRoutes(RestRoutes& routes);
 // GET /01/{gtin}/10/{lot} and /01/{gtin}/10/{lot}/21/{serial} (digital_link.cpp).

@@ -12,6 +12,7 @@
 #include "node/rest/rest_server.h"
 #include "node/rest/route_util.h"
 #include "node/rest/routes.h"
+#include "node/rpc/contracts.h"
 #include "node/rpc/json_convert.h"
 #include "p2p/connman.h"
 
@@ -50,6 +51,11 @@ HttpResponse ChainConfirmedTx(const RestRequest& req, const consensus::ReadSnaps
   j["height"] = loc.height;
   j["position"] = loc.index;
   j["confirmations"] = RestConfirmations(snap, loc.height);
+  if (IsContractOp(tx.op)) {
+    auto call = CallRecordJsonOf(snap.state(), block->txids[loc.index], RestHrp(snap));
+    if (!call.ok()) return RestInternalError(call.status());
+    if (*call) j["call"] = std::move(**call);
+  }
   return JsonReply(req, j, ChainDepthCache(snap, loc.height));
 }
 

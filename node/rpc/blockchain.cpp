@@ -81,6 +81,9 @@ Json GetBlockchainInfo(NodeContext& ctx, const Args&) {
           {"address_prefix", p.address_prefix},
           {"units", UnitsToJson(p)},
           {"yield_bounds", YieldBoundsToJson(p)},
+          {"gas_price", p.gas_price},
+          {"max_tx_gas", p.max_tx_gas},
+          {"max_block_gas", p.max_block_gas},
           {"warnings", ""}};
 }
 
@@ -184,7 +187,8 @@ Json GetBestBlockHash(NodeContext& ctx, const Args&) { return ctx.chain->Tip().i
 
 void RegisterBlockchainRpcMethods(RpcTable& table, NodeContext& ctx) {
   table.Register("getblockchaininfo", {}, Bind(ctx, GetBlockchainInfo),
-                 "getblockchaininfo  The network, tip, target, chain work and chain id.");
+                 "getblockchaininfo  The network, tip, target, chain work, chain id and gas "
+                 "price and limits.");
   table.Register("getblockcount", {}, Bind(ctx, GetBlockCount),
                  "getblockcount  Height of the active chain's tip.");
   table.Register("getbestblockhash", {}, Bind(ctx, GetBestBlockHash),

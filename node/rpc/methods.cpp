@@ -1,5 +1,7 @@
 #include "node/rpc/methods.h"
 
+#include "node/rpc/contracts.h"
+
 namespace waybill::node {
 
 void RegisterChainRpcMethods(RpcTable& table, NodeContext& ctx) {
@@ -8,6 +10,7 @@ void RegisterChainRpcMethods(RpcTable& table, NodeContext& ctx) {
   RegisterAssetRpcMethods(table, ctx);
   RegisterMiningRpcMethods(table, ctx);
   RegisterPartyRpcMethods(table, ctx);
+  RegisterContractRpcMethods(table, ctx);
 }
 
 }  // namespace waybill::node

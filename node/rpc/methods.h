@@ -18,8 +18,8 @@
 // param names; the handler reads an Args): blockchain.cpp (tip, blocks, headers, chain tips,
 // verifychain, getstateinfo, invalidateblock, reconsiderblock), txs.cpp (transactions and the
 // mempool), assets.cpp (accounts and assets), parties.cpp (getparty), mining.cpp (getmininginfo, templates,
-// submitblock, generatetoaddress). Not here: control.h (stop, uptime, setmocktime, logging),
-// net.h (P2P).
+// submitblock, generatetoaddress), contracts.cpp (callcontract, getcontract). Not here:
+// control.h (stop, uptime, setmocktime, logging), net.h (P2P).
 #pragma once
 
 namespace waybill::node {
@@ -35,7 +35,7 @@ void RegisterTxRpcMethods(RpcTable& table, NodeContext& ctx);
 void RegisterAssetRpcMethods(RpcTable& table, NodeContext& ctx);
 void RegisterMiningRpcMethods(RpcTable& table, NodeContext& ctx);
 void RegisterPartyRpcMethods(RpcTable& table, NodeContext& ctx);  // getparty (parties.cpp)
-// All five above.
+// All five above, and the contract methods (contracts.h: callcontract, getcontract).
 void RegisterChainRpcMethods(RpcTable& table, NodeContext& ctx);
 
 }  // namespace waybill::node

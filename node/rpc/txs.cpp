@@ -1,5 +1,5 @@
-// Transaction and mempool methods: getrawtransaction, decoderawtransaction,
-// sendrawtransaction, getrawmempool, getmempoolinfo.
+// Transaction and mempool methods: getrawtransaction (with the call record of a confirmed
+// contract tx), decoderawtransaction, sendrawtransaction, getrawmempool, getmempoolinfo.
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,6 +11,7 @@
 #include "node/rpc/args.h"
 #include "node/rpc/common.h"
 #include "node/rpc/context.h"
+#include "node/rpc/contracts.h"
 #include "node/rpc/json_convert.h"
 #include "node/rpc/methods.h"
 #include "node/rpc/table.h"
@@ -19,6 +20,16 @@ namespace waybill::node {
 namespace {
 
 using chain::Hash256;
+
+// "call": the call record of a confirmed contract tx (absent off the active chain).
+void AddCallRecord(const NodeContext& ctx, const Hash256& txid, Json* j) {
+  chain::Result<std::optional<Json>> record = std::optional<Json>();
+  ctx.chain->WithTipState([&](const chain::KvReader& state, const consensus::TipInfo&) {
+    record = CallRecordJsonOf(state, txid, Hrp(ctx));
+  });
+  if (!record.ok()) ThrowLocal(record.status().ToString());
+  if (*record) (*j)["call"] = std::move(**record);
+}
 
 Json GetRawTransaction(NodeContext& ctx, const Args& a) {
   const Hash256 txid = HashArg(a, 0);
@@ -51,6 +62,7 @@ Json GetRawTransaction(NodeContext& ctx, const Args& a) {
       Confirmations(ctx.chain->Tip().height, loc.height, active && *active == loc.block);
   j["time"] = block.block.header.time;
   j["blocktime"] = block.block.header.time;
+  if (IsContractOp(tx.op)) AddCallRecord(ctx, txid, &j);
   return j;
 }
 

@@ -22,6 +22,9 @@
 #include "node/rest/rest_server.h"
 #include "node/rest/snapshots.h"
 #include "node/rest/web_files.h"
+#include "node/rpc/contracts.h"
+#include "contracts/assembler.h"
+#include "contracts/bytecode.h"
 #include "tests/unit/node_test_util.h"
 
 namespace waybill::node {
@@ -458,6 +461,60 @@ TEST_F(RestRoutesTest, RateLimitZeroIsOff) {
 
 // The routes that may take milliseconds run on the workers, every other target on the io
 // thread; the router built for the listener answers the server with the same choice.
+TEST_F(RestRoutesTest, ContractPageIsGetcontractsObject) {
+  // init stores "owner"; pay logs "paid".
+  auto program = contracts::Assemble(
+      ".entry init\n PUSHC \"owner\"\n SENDER\n SSTORE\n STOP\n"
+      ".entry pay\n PUSHC \"paid\"\n LOG\n STOP\n");
+  ASSERT_TRUE(program.ok()) << program.status().ToString();
+  chain::ContractDeployOp deploy;
+  deploy.code = contracts::EncodeProgram(*program);
+  deploy.gas_limit = 10'000;
+  const uint64_t nonce = nonces_[3];
+  chain::Transaction t_deploy =
+      Make(3, nonces_[3]++, deploy, 100'000 + deploy.gas_limit * params_.gas_price);
+  Connect({t_deploy});
+  const chain::AccountId id = chain::ContractIdFor(params_.chain_id(), Id(3), nonce);
+  chain::ContractCallOp pay;
+  pay.contract = id;
+  pay.entry = "pay";
+  pay.gas_limit = 5000;
+  chain::Transaction t_pay =
+      Make(3, nonces_[3]++, pay, 100'000 + pay.gas_limit * params_.gas_price);
+  Connect({t_pay});
+
+  const std::string address = chain::bech32::EncodeAddress(params_.address_prefix, id);
+  Reply page = Get("/v1/contracts/" + address);
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_EQ(page.route, "/v1/contracts/{address}");
+  EXPECT_FALSE(page.Header("ETag").empty());
+  auto view = ContractViewJson(*chain_->TakeSnapshot(), id, ContractViewLimits{});
+  ASSERT_TRUE(view.ok() && *view);
+  EXPECT_EQ(page.json, **view);
+  EXPECT_EQ(page.json["deployer"], Addr(3));
+  EXPECT_EQ(page.json["storage"][0]["key_text"], "owner");
+  EXPECT_EQ(page.json["calls"][0]["txid"], t_pay.Id().ToHex());
+  EXPECT_EQ(page.json["calls"][0]["call"]["logs"][0]["text"], "paid");
+  // By 64-hex id too, and with limits.
+  Reply cut = Get("/v1/contracts/" + id.ToHex() + "?storage_limit=0&calls_limit=0");
+  ASSERT_EQ(cut.status, 200);
+  EXPECT_EQ(cut.json["storage"], Json::array());
+  EXPECT_EQ(cut.json["storage_truncated"], true);
+  EXPECT_EQ(cut.json["calls_truncated"], true);
+  EXPECT_EQ(Get("/v1/contracts/" + address + "?calls_limit=101").status, 400);
+  EXPECT_EQ(Get("/v1/contracts/" + address + "?storage_limit=x").status, 400);
+  EXPECT_EQ(Get("/v1/contracts/wbr1nope").status, 400);
+  EXPECT_EQ(Get("/v1/contracts/" + Addr(0)).status, 404);  // an account, not a contract
+
+  // The tx view carries the call record; a tx that is no contract tx has none.
+  Reply tx = Get("/v1/txs/" + t_pay.Id().ToHex());
+  ASSERT_EQ(tx.status, 200);
+  EXPECT_EQ(tx.json["call"]["outcome"], "success");
+  EXPECT_EQ(tx.json["call"]["entry"], "pay");
+  EXPECT_EQ(Get("/v1/txs/" + t_deploy.Id().ToHex()).json["call"]["entry"], "init");
+  EXPECT_FALSE(Get("/v1/txs/" + transfer_tx_.Id().ToHex()).json.contains("call"));
+}
+
 TEST_F(RestRoutesTest, PlacementKeepsHeavyRoutesOffTheIoThread) {
   const std::string lot = "/v1/assets/" + lot_.ToHex();
   const std::vector<std::string> heavy = {lot,
@@ -468,6 +525,7 @@ TEST_F(RestRoutesTest, PlacementKeepsHeavyRoutesOffTheIoThread) {
                                           "/v1/search?meta.lot=L-1",
                                           "/01/09506000134352/10/L-1",
                                           "/v1/accounts/" + lot_.ToHex(),
+                                          "/v1/contracts/" + lot_.ToHex(),
                                           "/metrics"};
   const std::vector<std::string> cheap = {lot + "/history?limit=2", "/v1/status",
                                           "/v1/txs/" + lot_.ToHex(), "/healthz", "/",

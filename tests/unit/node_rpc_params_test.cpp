@@ -116,6 +116,18 @@ std::map<std::string, MethodSpec> Specs(const std::string& address, const std::s
     m[none] = {};
   }
   m["addnode"] = {{{"node", "\"127.0.0.1:1\"", {kParam}}, {"command", "\"onetry\"", {kParam}}}};
+  // The address is no contract: a call whose params all pass gets -5 "Contract not found".
+  m["callcontract"] = {{{"contract", Quote(address), {kAddr}},
+                        {"entry", "\"pay\"", {kParam}, {kStr}},
+                        {"args", "[1]", {kParam}, {kArr}, {}, 0},
+                        {"coins", "0", {kParam}, {kNum}, {"9223372036854775808"}, 0},
+                        {"assets", "[]", {kParam}, {kArr}, {}, 0},
+                        {"gas_limit", "1000", {kParam}, {kNum}, {"0"}, 0},
+                        {"sender", Quote(address), {kAddr}, {}, {}, 0}}};
+  m["getcontract"] = {{addr,
+                       {"storage_limit", "10", {kParam}, {kNum}, {"1001"}, 0},
+                       {"calls_limit", "10", {kParam}, {kNum}, {"101"}, 0},
+                       {"assets_limit", "10", {kParam}, {kNum}, {"1001"}, 0}}};
   m["decoderawtransaction"] = {{hex}};
   // One of the two is required: a null in one with the other absent is "missing".
   m["disconnectnode"] = {{{"address", "\"127.0.0.1:1\"", {kParam}}}};

@@ -3,6 +3,7 @@
 
 #include <limits>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "chain/amount.h"
@@ -208,6 +209,56 @@ TEST_F(TxBuilderTest, LabeledSplit) {
   EXPECT_NE(overflow.status().reason().find("overflows"), std::string::npos);
   EXPECT_TRUE(MakeLabeledSplit(H(1), 2, std::numeric_limits<uint64_t>::max() / 2, "bag").ok());
   EXPECT_FALSE(MakeLabeledSplit(H(1), 2, 1, "").ok());
+}
+
+TEST_F(TxBuilderTest, ContractTxsPayTheirGas) {
+  TxParams params = Params();
+  params.gas_price = 5;
+  const chain::Operation deploy =
+      MakeContractDeploy({'W', 'B', 'V', 'M'}, {uint64_t{1}, chain::Bytes{0xab}}, 1000);
+  const chain::Transaction tx = Build(deploy, params);
+  EXPECT_EQ(tx.fee, tx.Serialize().size() * 3 + 1000 * 5);
+  EXPECT_EQ(GasLimitOf(tx.op), 1000u);
+  EXPECT_EQ(*GasFee(tx, 5), 5000u);
+  // Other ops pay no gas, whatever the price.
+  const chain::Transaction transfer = Build(MakeTransfer(H(2), 1), params);
+  EXPECT_EQ(transfer.fee, transfer.Serialize().size() * 3);
+  EXPECT_EQ(GasLimitOf(transfer.op), 0u);
+  // An explicit fee is kept as given.
+  params.fee = 1;
+  EXPECT_EQ(Build(deploy, params).fee, 1u);
+  // A gas fee past the largest amount is refused.
+  params.fee.reset();
+  params.gas_price = chain::kMaxAmount;
+  EXPECT_FALSE(BuildTx(signer_.Account(), deploy, params).ok());
+
+  ContractCall call;
+  call.contract = H(0xcc);
+  call.entry = "pay";
+  call.args = {chain::Bytes{1, 2}};
+  call.coins = 9;
+  call.assets = {H(0xa1)};
+  call.gas_limit = 40;
+  const chain::Operation op = MakeContractCall(call);
+  const auto& c = std::get<chain::ContractCallOp>(op);
+  EXPECT_EQ(c.contract, H(0xcc));
+  EXPECT_EQ(c.entry, "pay");
+  EXPECT_EQ(c.coins, 9u);
+  EXPECT_EQ(c.assets, std::vector<chain::Hash256>{H(0xa1)});
+  EXPECT_EQ(GasLimitOf(op), 40u);
+}
+
+TEST_F(TxBuilderTest, ADeployNamesItsContract) {
+  TxParams params = Params(11);
+  params.gas_price = 1;
+  auto signed_tx =
+      SignTx(signer_, Build(MakeContractDeploy({'W', 'B', 'V', 'M'}, {}, 0), params));
+  ASSERT_TRUE(signed_tx.ok()) << signed_tx.status().ToString();
+  ASSERT_TRUE(signed_tx->new_contract.has_value());
+  EXPECT_EQ(*signed_tx->new_contract, chain::ContractIdFor(H(0xc1), signer_.Account(), 11));
+  auto call = SignTx(signer_, Build(MakeTransfer(H(2), 1), params));
+  ASSERT_TRUE(call.ok());
+  EXPECT_FALSE(call->new_contract.has_value());
 }
 
 }  // namespace
