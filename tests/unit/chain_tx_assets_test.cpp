@@ -68,5 +68,14 @@ TEST(TxAssetsTest, ATransformTouchesItsInputsThenEachOutput) {
                                   AssetIdFor(H(200), H(201), 7, 1)}));
 }
 
+// A deploy touches none; a call its attached assets, each once (what its code then moves is
+// known after execution: the call record's effects).
+TEST(TxAssetsTest, AContractCallTouchesItsAttachmentsOnly) {
+  EXPECT_TRUE(AssetsTouched(TxWith(ContractDeployOp{Bytes{1}, {}, 0})).empty());
+  EXPECT_TRUE(AssetsTouched(TxWith(ContractCallOp{H(9), "pay", {}, 5, {}, 10})).empty());
+  EXPECT_EQ(AssetsTouched(TxWith(ContractCallOp{H(9), "pay", {}, 0, {H(1), H(2), H(1)}, 10})),
+            (std::vector<Hash256>{H(1), H(2)}));
+}
+
 }  // namespace
 }  // namespace waybill::chain
