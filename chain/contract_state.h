@@ -76,7 +76,7 @@ struct CallRecord {
   uint64_t abort_code = 0;
   uint64_t gas_used = 0;
   uint64_t gas_limit = 0;
-  std::vector<Bytes> logs;              // as the VM emitted them, kept when the call failed
+  std::vector<Bytes> logs;              // as the VM emitted them; empty when the call failed (undone)
   std::vector<ContractEffect> effects;  // empty when the call failed (they were undone)
   bool operator==(const CallRecord&) const = default;
 };

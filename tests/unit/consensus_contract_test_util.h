@@ -28,8 +28,8 @@ namespace waybill::consensus::testing {
 // The gas parameters these tests assume, whatever genesis/regtest.json says: the fee and limit
 // tests count with them.
 inline constexpr uint64_t kGasPrice = 1;
-inline constexpr uint64_t kMaxTxGas = 1'000'000;
-inline constexpr uint64_t kMaxBlockGas = 3'000'000;
+inline constexpr uint64_t kMaxTxGas = 5'000'000;
+inline constexpr uint64_t kMaxBlockGas = 15'000'000;
 
 inline ChainParams ContractParams() {
   ChainParams p = MakeParams();
@@ -67,7 +67,7 @@ inline chain::ContractCallOp CallOp(const chain::AccountId& contract, std::strin
                                     std::vector<chain::ContractArg> args = {},
                                     chain::Amount coins = 0,
                                     std::vector<chain::Hash256> assets = {},
-                                    uint64_t gas_limit = 200'000) {
+                                    uint64_t gas_limit = 2'000'000) {
   chain::ContractCallOp op;
   op.contract = contract;
   op.entry = std::move(entry);
