@@ -269,7 +269,7 @@ class ContractTestFramework(WaybillTestFramework):
     """A test of contracts on live nodes. run_test() starts with require_contracts(), which
     skips (exit 77, the reason naming what is missing) when the node lacks the wiring."""
 
-    gas = 200_000  # the gas limit of every call unless a test says otherwise
+    gas = 2_000_000  # the gas limit of every call unless a test says otherwise
 
     # -- what the build offers
 

@@ -180,21 +180,21 @@ TEST(Genesis, GasFields) {
     auto p = EmbeddedGenesis(name);
     ASSERT_TRUE(p.ok()) << name;
     EXPECT_EQ(p->gas_price, 1u) << name;
-    EXPECT_EQ(p->max_tx_gas, 1'000'000u) << name;
-    EXPECT_EQ(p->max_block_gas, 20'000'000u) << name;
+    EXPECT_EQ(p->max_tx_gas, 5'000'000u) << name;
+    EXPECT_EQ(p->max_block_gas, 400'000'000u) << name;
   }
   auto base = ParseGenesisJson(good);
   ASSERT_TRUE(base.ok());
   const chain::Bytes commitment = base->SerializeForCommitment();
   chain::Writer tail;
   tail.U64(1);
-  tail.U64(1'000'000);
-  tail.U64(20'000'000);
+  tail.U64(5'000'000);
+  tail.U64(400'000'000);
   ASSERT_GE(commitment.size(), 24u);
   EXPECT_EQ(chain::Bytes(commitment.end() - 24, commitment.end()), tail.bytes());
   const std::string json = GenesisToJson(*base);
   for (const char* field :
-       {"\"gas_price\": 1,", "\"max_tx_gas\": 1000000,", "\"max_block_gas\": 20000000,"}) {
+       {"\"gas_price\": 1,", "\"max_tx_gas\": 5000000,", "\"max_block_gas\": 400000000,"}) {
     EXPECT_NE(json.find(field), std::string::npos) << field;
   }
 
@@ -218,17 +218,17 @@ TEST(Genesis, GasFields) {
             std::string::npos);
   EXPECT_NE(refusal("\"gas_price\": 1,", "\"gas_price\": 100000001,").find("gas_price"),
             std::string::npos);
-  EXPECT_NE(refusal("\"max_tx_gas\": 1000000,", "\"max_tx_gas\": 0,").find("max_tx_gas must"),
+  EXPECT_NE(refusal("\"max_tx_gas\": 5000000,", "\"max_tx_gas\": 0,").find("max_tx_gas must"),
             std::string::npos);
-  EXPECT_NE(refusal("\"max_tx_gas\": 1000000,", "\"max_tx_gas\": 20000001,")
+  EXPECT_NE(refusal("\"max_tx_gas\": 5000000,", "\"max_tx_gas\": 400000001,")
                 .find("max_block_gas must be max_tx_gas"),
             std::string::npos);
-  EXPECT_NE(refusal("\"max_block_gas\": 20000000,", "\"max_block_gas\": 999999,")
+  EXPECT_NE(refusal("\"max_block_gas\": 400000000,", "\"max_block_gas\": 4999999,")
                 .find("max_block_gas must be"),
             std::string::npos);
   EXPECT_NE(refusal("\"gas_price\": 1,", "\"gas_price\": -1,").find("gas_price"),
             std::string::npos);
-  EXPECT_EQ(refusal("\"max_block_gas\": 20000000,", "\"max_block_gas\": 1000000,"), "");
+  EXPECT_EQ(refusal("\"max_block_gas\": 400000000,", "\"max_block_gas\": 5000000,"), "");
 
   // The fee a contract tx owes: size fee + gas_limit x gas_price, overflow = none.
   consensus::ChainParams p = *base;

@@ -469,7 +469,7 @@ TEST_F(RestRoutesTest, ContractPageIsGetcontractsObject) {
   ASSERT_TRUE(program.ok()) << program.status().ToString();
   chain::ContractDeployOp deploy;
   deploy.code = contracts::EncodeProgram(*program);
-  deploy.gas_limit = 10'000;
+  deploy.gas_limit = 1'000'000;
   const uint64_t nonce = nonces_[3];
   chain::Transaction t_deploy =
       Make(3, nonces_[3]++, deploy, 100'000 + deploy.gas_limit * params_.gas_price);
@@ -478,7 +478,7 @@ TEST_F(RestRoutesTest, ContractPageIsGetcontractsObject) {
   chain::ContractCallOp pay;
   pay.contract = id;
   pay.entry = "pay";
-  pay.gas_limit = 5000;
+  pay.gas_limit = 500'000;
   chain::Transaction t_pay =
       Make(3, nonces_[3]++, pay, 100'000 + pay.gas_limit * params_.gas_price);
   Connect({t_pay});

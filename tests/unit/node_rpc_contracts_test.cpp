@@ -45,7 +45,7 @@ loop:
   JUMP loop
 )";
 
-constexpr uint64_t kDeployGas = 10'000;
+constexpr uint64_t kDeployGas = 1'000'000;
 
 class RpcContractsTest : public testing::RpcTableFixture {
  protected:
@@ -155,16 +155,16 @@ TEST_F(RpcContractsTest, CallContractRunsWithoutWriting) {
   Json params = CallParams(id, "pay");
   params["coins"] = 5;
   params["sender"] = Addr(1);
-  params["gas_limit"] = 5000;
+  params["gas_limit"] = 500'000;
   Json r = Ok("callcontract", params);
   EXPECT_EQ(r["valid"], true);
   EXPECT_EQ(r["height"], 2);
   EXPECT_EQ(r["outcome"], "success") << r.dump();
   EXPECT_EQ(r["entry"], "pay");
   EXPECT_EQ(r["contract"], Addr(id));
-  EXPECT_EQ(r["gas_limit"], 5000);
+  EXPECT_EQ(r["gas_limit"], 500'000);
   EXPECT_GT(r["gas_used"].get<uint64_t>(), 0u);
-  EXPECT_LE(r["gas_used"].get<uint64_t>(), 5000u);
+  EXPECT_LE(r["gas_used"].get<uint64_t>(), 500'000u);
   ASSERT_EQ(r["effects"].size(), 1u);
   EXPECT_EQ(r["effects"][0]["kind"], "coins");
   EXPECT_EQ(r["effects"][0]["to"], Addr(1));
@@ -253,7 +253,7 @@ TEST_F(RpcContractsTest, MinedCallsAreRecordedAndListed) {
   pay.contract = id;
   pay.entry = "pay";
   pay.coins = 7;
-  pay.gas_limit = 5000;
+  pay.gas_limit = 500'000;
   const chain::Transaction ok = ContractTx(1, 0, pay, pay.gas_limit);
   chain::ContractCallOp boom = pay;
   boom.entry = "boom";
