@@ -241,7 +241,7 @@ TEST_F(CustodyChainTest, ADatabaseOfVersionOneToFourIsRefusedAsBeforeTheProtocol
     auto refused = Chainstate::Open(dir_.string(), params_, options);
     ASSERT_FALSE(refused.ok()) << version;
     EXPECT_TRUE(refused.status().IsInvalid()) << refused.status().ToString();
-    const std::string& why = refused.status().reason();
+    const std::string why = refused.status().reason();  // a copy: status() is a temporary
     EXPECT_NE(why.find("database version " + std::string(version)), std::string::npos) << why;
     EXPECT_NE(why.find("protocol 3 reset every network"), std::string::npos) << why;
     EXPECT_NE(why.find("remove the data directory's regtest folder"), std::string::npos) << why;
