@@ -166,6 +166,17 @@ inline constexpr std::array<OpInfo, 256> kOpTable = internal::MakeOpTable();
 constexpr const OpInfo& InfoOf(uint8_t byte) { return kOpTable[byte]; }
 constexpr const OpInfo& InfoOf(Op op) { return kOpTable[static_cast<uint8_t>(op)]; }
 
+// The intrinsic gas of a run of code (a contract.call, a deploy's `init`), charged before its
+// first instruction (docs/CONTRACTS.md "Execution"): base + per byte of the contract's code as
+// deployed. Priced for a code cache miss (docs/BENCHMARKS.md, bench_contracts "fixed cost"):
+// reading, decoding and validating the code, and the fixed writes of a call (its record, its
+// entry in the call list, the call count).
+inline constexpr uint64_t kRunBaseGas = 50'000;
+inline constexpr uint64_t kRunGasPerCodeByte = 100;
+constexpr uint64_t IntrinsicGas(uint64_t code_size) {
+  return kRunBaseGas + kRunGasPerCodeByte * code_size;  // code_size <= 32 KiB: no overflow
+}
+
 // The opcode with this mnemonic (exact, upper case), if any.
 constexpr std::optional<Op> OpByMnemonic(std::string_view mnemonic) {
   for (size_t i = 0; i < kOpTable.size(); ++i) {

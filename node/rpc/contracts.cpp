@@ -234,23 +234,28 @@ chain::Result<std::optional<Json>> ContractViewJson(const consensus::ReadSnapsho
   const std::string& hrp = snap.params().address_prefix;
   auto account = snap.GetAccount(id);
   if (!account.ok()) return account.status();
+  auto code = chain::ReadContractCode(snap.state(), id);
+  if (!code.ok()) return code.status();
+  if (!*code) return chain::Status::Corruption("contract " + id.ToHex() + " without its code");
+  auto call_count = chain::ReadContractCallCount(snap.state(), id);
+  if (!call_count.ok()) return call_count.status();
   size_t max_stack_depth = 0;
-  Json entries = ContractEntriesJson(c.code, &max_stack_depth);
+  Json entries = ContractEntriesJson(**code, &max_stack_depth);
   Json j = {{"address", chain::bech32::EncodeAddress(hrp, id)},
             {"account", id.ToHex()},
             {"deployer", chain::bech32::EncodeAddress(hrp, c.deployer)},
             {"deployer_account", c.deployer.ToHex()},
             {"deploy_txid", c.deploy_txid.ToHex()},
             {"height", c.height},
-            {"code_hex", chain::HexEncode(c.code)},
-            {"code_size", c.code.size()},
+            {"code_hex", chain::HexEncode(**code)},
+            {"code_size", c.code_size},
             {"entries", std::move(entries)},
             {"max_stack_depth", max_stack_depth},
             {"balance", account->balance},
-            {"call_count", c.calls}};
+            {"call_count", *call_count}};
   if (chain::Status s = ContractAddHoldings(snap, id, limits.assets, &j); !s.ok()) return s;
   if (chain::Status s = ContractAddStorage(snap, id, limits.storage, &j); !s.ok()) return s;
-  if (chain::Status s = ContractAddCalls(snap, id, c.calls, limits.calls, &j); !s.ok()) return s;
+  if (chain::Status s = ContractAddCalls(snap, id, *call_count, limits.calls, &j); !s.ok()) return s;
   return std::optional<Json>(std::move(j));
 }
 

@@ -11,6 +11,8 @@
 #include "consensus/tx_check.h"
 #include "contracts/errors.h"
 #include "contracts/interpreter.h"
+#include "contracts/opcodes.h"
+#include "contracts/validator.h"
 #include "tests/unit/consensus_contract_test_util.h"
 
 namespace waybill::consensus {
@@ -272,7 +274,7 @@ TEST_F(ContractRulesTest, DeployRunsInitAndAFailedInitCreatesNoContract) {
   EXPECT_EQ(r.gas_limit, 100'000u);
   EXPECT_EQ(Storage(id, "k"), (chain::Bytes{0, 0, 0, 0, 0, 0, 0, 77}));
   ASSERT_TRUE(Contract(id).has_value());
-  EXPECT_EQ(Contract(id)->calls, 0u);  // init is no call
+  EXPECT_EQ(CallCount(id), 0u);  // init is no call
 
   // init without an argument fails (argument-index): no contract, the fee is paid.
   const chain::Amount before = BalanceOf(f_.Id(kAlice));
@@ -293,7 +295,7 @@ TEST_F(ContractRulesTest, AFailedCallUndoesEverythingButNonceFeeAndRecord) {
   const auto keep = Tx(kBob, CallOp(c, "keep"));
   Mine({issue, keep});
   const chain::Amount before = BalanceOf(f_.Id(kBob));
-  const uint64_t calls = Contract(c)->calls;
+  const uint64_t calls = CallCount(c);
   const auto fail = Tx(kBob, CallOp(c, "keep_then_abort", {}, 1'000, {asset}));
   Mine({fail});
   const CallRecord r = Record(fail);
@@ -307,7 +309,7 @@ TEST_F(ContractRulesTest, AFailedCallUndoesEverythingButNonceFeeAndRecord) {
   EXPECT_EQ(BalanceOf(c), 0u);                       // so did the coins
   EXPECT_EQ(BalanceOf(f_.Id(kBob)), before - fail.fee);
   EXPECT_EQ(AccountOf(f_.Id(kBob)).nonce, nonces_[kBob]);
-  EXPECT_EQ(Contract(c)->calls, calls + 1);  // a failed call is still a call
+  EXPECT_EQ(CallCount(c), calls + 1);  // a failed call is still a call
 }
 
 TEST_F(ContractRulesTest, AnEndlessLoopRunsOutOfGasAtTheLimit) {
@@ -409,6 +411,164 @@ TEST_F(ContractRulesTest, SimulationMatchesTheCallAndWritesNothing) {
     sim = SimulateContractCall(params_, ctx, f_.Id(kAlice), op, state, &simulated);
   });
   EXPECT_EQ(sim.code(), Reason::kAssetClosed);  // the asset was split by the call
+}
+
+// The VM gas of a run of entry in code without a backward jump: the validator's static bound,
+// which is exact for code that has one path.
+uint64_t StaticGas(const chain::Bytes& code, std::string_view entry) {
+  auto v = contracts::ValidateBytecode(code);
+  const auto* validated = std::get_if<std::shared_ptr<const contracts::ValidatedCode>>(&v);
+  EXPECT_TRUE(validated != nullptr);
+  if (validated == nullptr) return 0;
+  const std::optional<size_t> i = (*validated)->FindEntry(entry);
+  EXPECT_TRUE(i.has_value()) << entry;
+  const std::optional<uint64_t> gas = i ? (*validated)->StaticGasBound(*i) : std::nullopt;
+  EXPECT_TRUE(gas.has_value()) << entry;
+  return gas.value_or(0);
+}
+
+// docs/CONTRACTS.md "Execution": a run is charged IntrinsicGas(code size) before its first
+// instruction; below it the run is out of gas having used its whole limit and nothing runs
+// (the attachments come back); from it on the VM gets the rest, and gas_used is the intrinsic
+// gas plus the VM's.
+TEST_F(ContractRulesTest, TheIntrinsicGasIsChargedBeforeTheFirstInstruction) {
+  const chain::Bytes code = Code(kAbuse);
+  const AccountId c = DeployAbuse();
+  const uint64_t intrinsic = contracts::IntrinsicGas(code.size());
+  EXPECT_EQ(intrinsic, contracts::kRunBaseGas + contracts::kRunGasPerCodeByte * code.size());
+  ASSERT_TRUE(Contract(c).has_value());
+  EXPECT_EQ(Contract(c)->code_size, code.size());
+  EXPECT_EQ(Contract(c)->code_hash, chain::ContractCodeHash(code));
+  const uint64_t keep = StaticGas(code, "keep");  // PUSHC, PUSHC, SSTORE, STOP
+  EXPECT_EQ(keep, 2 * contracts::InfoOf(contracts::Op::kPushC).gas +
+                      contracts::InfoOf(contracts::Op::kStoragePut).gas +
+                      contracts::InfoOf(contracts::Op::kStop).gas);
+  auto [issue, asset] = Issue(kBob, 10);
+  Mine({issue});
+  const chain::Amount before = BalanceOf(f_.Id(kBob));
+  const auto below = Tx(kBob, CallOp(c, "keep", {}, 7, {asset}, intrinsic - 1));
+  const auto at = Tx(kBob, CallOp(c, "keep", {}, 0, {}, intrinsic));
+  const auto one_short = Tx(kBob, CallOp(c, "keep", {}, 0, {}, intrinsic + keep - 1));
+  Mine({below, at, one_short});
+  for (const auto* tx : {&below, &at, &one_short}) {
+    const CallRecord r = Record(*tx);
+    EXPECT_EQ(r.outcome, O(Outcome::kOutOfGas));
+    EXPECT_EQ(r.error, E(VmError::kOutOfGas));
+    EXPECT_EQ(r.gas_used, r.gas_limit);
+    EXPECT_EQ(r.gas_limit, std::get<ContractCallOp>(tx->op).gas_limit);
+    EXPECT_TRUE(r.effects.empty());
+  }
+  EXPECT_EQ(Record(below).error_offset, 0u);  // no instruction ran
+  EXPECT_TRUE(Storage(c, "x").empty());
+  EXPECT_EQ(AssetOf(asset).custodian, f_.Id(kBob));  // the attachments came back
+  EXPECT_EQ(EventsOf(asset).size(), 1u);
+  EXPECT_EQ(BalanceOf(c), 0u);
+  EXPECT_EQ(BalanceOf(f_.Id(kBob)), before - below.fee - at.fee - one_short.fee);
+  EXPECT_EQ(CallCount(c), 3u);  // each is a call
+
+  const auto exact = Tx(kBob, CallOp(c, "keep", {}, 0, {}, intrinsic + keep));
+  const auto more = Tx(kBob, CallOp(c, "keep", {}, 0, {}, intrinsic + keep + 1'000));
+  Mine({exact, more});
+  for (const auto* tx : {&exact, &more}) {
+    const CallRecord r = Record(*tx);
+    EXPECT_EQ(r.outcome, O(Outcome::kSuccess)) << r.detail;
+    EXPECT_EQ(r.gas_used, intrinsic + keep);
+  }
+  EXPECT_EQ(Storage(c, "x"), Text("1"));
+
+  // The dry run reports the same figures.
+  CallRecord simulated;
+  cs_->WithTipState([&](const chain::KvReader& state, const TipInfo& tip) {
+    const BlockContext ctx{Hash256{}, tip.height + 1, tip.header.time + 60};
+    for (uint64_t gas : {intrinsic - 1, intrinsic + keep}) {
+      const ValidationResult sim = SimulateContractCall(
+          params_, ctx, f_.Id(kBob), CallOp(c, "keep", {}, 0, {}, gas), state, &simulated);
+      ASSERT_TRUE(sim.valid()) << sim.ToString();
+      EXPECT_EQ(simulated.gas_used, gas);
+    }
+  });
+}
+
+// A deploy's init is a run: the same rule, against the deploy's gas_limit and code size; out of
+// gas before init creates no contract.
+TEST_F(ContractRulesTest, AnInitIsChargedTheIntrinsicGasToo) {
+  const chain::Bytes code = Code(kInitStore);
+  const uint64_t intrinsic = contracts::IntrinsicGas(code.size());
+  const uint64_t init = StaticGas(code, "init");
+  auto [below, below_id] = Deploy(kAlice, code, {uint64_t{5}}, intrinsic - 1);
+  auto [exact, exact_id] = Deploy(kAlice, code, {uint64_t{5}}, intrinsic + init);
+  Mine({below, exact});
+  EXPECT_EQ(Record(below).outcome, O(Outcome::kOutOfGas));
+  EXPECT_EQ(Record(below).gas_used, intrinsic - 1);
+  EXPECT_FALSE(Contract(below_id).has_value());
+  EXPECT_EQ(Record(exact).outcome, O(Outcome::kSuccess));
+  EXPECT_EQ(Record(exact).gas_used, intrinsic + init);
+  EXPECT_EQ(Storage(exact_id, "k"), (chain::Bytes{0, 0, 0, 0, 0, 0, 0, 5}));
+  // A deploy without init runs nothing and uses no gas.
+  auto [plain, plain_id] = Deploy(kAlice, Code(kAbuse));
+  Mine({plain});
+  EXPECT_EQ(Record(plain).gas_used, 0u);
+  EXPECT_TRUE(Contract(plain_id).has_value());
+}
+
+// A call writes its count ('j'), its entry in the call list ('l') and its record ('k'); the
+// contract record ('o') and the code ('q') are written once, at deploy.
+TEST_F(ContractRulesTest, ACallNeverRewritesTheContractRecordOrItsCode) {
+  const AccountId c = DeployAbuse();
+  const auto raw = [&](const std::string& key) {
+    return Read<chain::Bytes>([&](const chain::KvReader& s) -> chain::Result<chain::Bytes> {
+      chain::Bytes v;
+      if (chain::Status st = s.Get(key, &v); !st.ok()) return st;
+      return v;
+    });
+  };
+  const chain::Bytes record = raw(chain::keys::Contract(c));
+  const chain::Bytes code = raw(chain::keys::ContractCode(c));
+  EXPECT_EQ(code, Code(kAbuse));
+  EXPECT_EQ(record.size(), 104u);
+  const auto first = Tx(kBob, CallOp(c, "keep"));
+  const auto second = Tx(kAlice, CallOp(c, "spin", {}, 0, {}, 100'000));  // out of gas
+  Mine({first, second});
+  EXPECT_EQ(raw(chain::keys::Contract(c)), record);
+  EXPECT_EQ(raw(chain::keys::ContractCode(c)), code);
+  EXPECT_EQ(raw(chain::keys::ContractCallCount(c)), chain::EncodeCallCount(2));
+  const auto recent = Read<std::vector<Hash256>>(
+      [&](const chain::KvReader& s) { return chain::RecentContractCalls(s, c, 10); });
+  EXPECT_EQ(recent, (std::vector<Hash256>{second.Id(), first.Id()}));
+  // Disconnected, the count goes back to what it was (absent: no call).
+  ASSERT_TRUE(cs_->InvalidateBlock(blocks_.back().header.Id()).valid());
+  EXPECT_EQ(CallCount(c), 0u);
+  EXPECT_EQ(raw(chain::keys::Contract(c)), record);
+}
+
+// The code cache is keyed by the code's hash: when a reorg replaces a deploy by another under
+// the same contract id (same sender and nonce) with other code, the calls run the new code.
+TEST_F(ContractRulesTest, AReorgThatRedeploysAnIdWithOtherCodeRunsTheNewCode) {
+  constexpr std::string_view kOne = ".entry get\n  PUSHC \"one\"\n  LOG\n  STOP\n";
+  constexpr std::string_view kTwo = ".entry get\n  PUSHC \"two\"\n  LOG\n  STOP\n";
+  const uint64_t nonce = nonces_[kAlice];
+  auto [deploy_one, id] = Deploy(kAlice, Code(kOne));
+  Mine({deploy_one});
+  const size_t fork = blocks_.size() - 1;
+  const auto call_one = Tx(kBob, CallOp(id, "get"));
+  Mine({call_one});
+  ASSERT_EQ(Record(call_one).logs, std::vector<chain::Bytes>{Text("one")});
+  const uint64_t cached_hits = cs_->CodeCacheFigures().hits;
+  EXPECT_GE(cached_hits, 1u);  // the deploy cached the code; the call found it
+
+  ASSERT_TRUE(cs_->InvalidateBlock(blocks_[fork].header.Id()).valid());
+  EXPECT_FALSE(Contract(id).has_value());
+  blocks_.resize(fork);
+  nonces_[kAlice] = nonce;
+  nonces_[kBob]--;
+  auto [deploy_two, id_two] = Deploy(kAlice, Code(kTwo));
+  ASSERT_EQ(id_two, id);
+  // A longer branch than the invalidated one, from the same parent.
+  Mine({deploy_two});
+  const auto call_two = Tx(kBob, CallOp(id, "get"));
+  Mine({call_two});
+  EXPECT_EQ(Record(call_two).logs, std::vector<chain::Bytes>{Text("two")});
+  EXPECT_EQ(Contract(id)->code_hash, chain::ContractCodeHash(Code(kTwo)));
 }
 
 TEST_F(ContractRulesTest, DisconnectingCallsRestoresEveryStateKey) {
