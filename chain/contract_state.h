@@ -1,8 +1,9 @@
 // The state that contract transactions write (protocol 3): contract records, their storage,
 // the record of each contract tx, and each contract's list of calls, with their canonical
 // encodings (docs/PROTOCOL.md §11.1) and read helpers. Their keys are chain/state.h's
-// (keys::Contract, ContractCode, ContractCallCount, ContractStorage, CallRecord, ContractCall). The state transition writes them through
-// StateCache::Put / Delete, so undo data and reorgs cover them like every other state key.
+// (keys::Contract, ContractCode, ContractCallCount, ContractStorage, CallRecord, ContractCall).
+// The state transition writes them through StateCache::Put / Delete, so undo data and reorgs
+// cover them like every other state key.
 #pragma once
 
 #include <cstdint>

@@ -39,7 +39,8 @@ class CodeCache {
   // Adds code under code_hash, evicting the least recently used entries until the cache holds
   // at most max_bytes; code larger than max_bytes is not kept. Thread-safe.
   // REQUIRES: code_hash is chain::ContractCodeHash of code->code()'s bytecode.
-  void Insert(const chain::Hash256& code_hash, std::shared_ptr<const contracts::ValidatedCode> code);
+  void Insert(const chain::Hash256& code_hash,
+              std::shared_ptr<const contracts::ValidatedCode> code);
 
   Figures figures() const;
 

@@ -153,12 +153,16 @@ TEST(ContractTxCheckTest, DeployArgsAndGasFollowInit) {
   const chain::Bytes with_init = Code(kInitStore);
   EXPECT_EQ(CheckReason(ContractDeployOp{no_init, {uint64_t{1}}, 0}), Reason::kBadContractArgs);
   EXPECT_EQ(CheckReason(ContractDeployOp{no_init, {}, 1}), Reason::kBadContractArgs);
+  // init's gas_limit covers the base intrinsic gas.
+  const uint64_t base = contracts::kRunBaseGas;
   EXPECT_EQ(CheckReason(ContractDeployOp{with_init, {uint64_t{1}}, 0}), Reason::kBadGasLimit);
-  EXPECT_TRUE(CheckTransaction(WithOp(ContractDeployOp{with_init, {uint64_t{1}}, 100})).valid());
+  EXPECT_EQ(CheckReason(ContractDeployOp{with_init, {uint64_t{1}}, base - 1}),
+            Reason::kBadGasLimit);
+  EXPECT_TRUE(CheckTransaction(WithOp(ContractDeployOp{with_init, {uint64_t{1}}, base})).valid());
   std::vector<chain::ContractArg> many(chain::kMaxContractArgs + 1, uint64_t{0});
-  EXPECT_EQ(CheckReason(ContractDeployOp{with_init, many, 100}), Reason::kBadContractArgs);
+  EXPECT_EQ(CheckReason(ContractDeployOp{with_init, many, base}), Reason::kBadContractArgs);
   EXPECT_EQ(CheckReason(ContractDeployOp{
-                with_init, {chain::Bytes(chain::kMaxContractArgBytes + 1, 1)}, 100}),
+                with_init, {chain::Bytes(chain::kMaxContractArgBytes + 1, 1)}, base}),
             Reason::kBadContractArgs);
 }
 
@@ -173,6 +177,10 @@ TEST(ContractTxCheckTest, CallEntryAssetsAndGas) {
   a.bytes.fill(7);
   EXPECT_EQ(CheckReason(CallOp(c, "pay", {}, 0, {a, a})), Reason::kBadContractArgs);
   EXPECT_EQ(CheckReason(CallOp(c, "pay", {}, 0, {}, 0)), Reason::kBadGasLimit);
+  EXPECT_EQ(CheckReason(CallOp(c, "pay", {}, 0, {}, contracts::kRunBaseGas - 1)),
+            Reason::kBadGasLimit);
+  EXPECT_TRUE(
+      CheckTransaction(WithOp(CallOp(c, "pay", {}, 0, {}, contracts::kRunBaseGas))).valid());
   EXPECT_EQ(CheckReason(CallOp(c, "pay", {}, chain::kMaxAmount + 1)), Reason::kBadAmount);
 }
 
@@ -202,10 +210,10 @@ class ContractRulesTest : public testing::ContractChainTest {
 
 TEST_F(ContractRulesTest, FeeCoversSizeAndGasLimitTimesGasPrice) {
   const AccountId c = DeployAbuse();
-  const ContractCallOp op = CallOp(c, "keep", {}, 0, {}, 50'000);
+  const ContractCallOp op = CallOp(c, "keep", {}, 0, {}, 150'000);
   const chain::Transaction probe = f_.Make(kAlice, nonces_[kAlice], op, 0);
   const size_t size = probe.Serialize().size();
-  const chain::Amount exact = size * params_.min_fee_per_byte + 50'000 * testing::kGasPrice;
+  const chain::Amount exact = size * params_.min_fee_per_byte + 150'000 * testing::kGasPrice;
   const ValidationResult low = Apply(f_.Make(kAlice, nonces_[kAlice], op, exact - 1));
   EXPECT_EQ(low.code(), Reason::kFeeTooLow) << low.ToString();
   EXPECT_TRUE(Apply(f_.Make(kAlice, nonces_[kAlice], op, exact)).valid());
@@ -226,7 +234,7 @@ TEST_F(ContractRulesTest, GasLimitAboveMaxTxGasIsRefused) {
 
 TEST_F(ContractRulesTest, BalanceMustCoverFeeAndCoins) {
   const AccountId c = DeployAbuse();
-  const uint64_t gas = 10'000;
+  const uint64_t gas = contracts::kRunBaseGas;
   Mine({Tx(kAlice, chain::TransferOp{f_.Id(kPoor), testing::FeeFor(gas) + 100})});
   EXPECT_EQ(
       Apply(f_.Make(kPoor, 0, CallOp(c, "keep", {}, 101, {}, gas), testing::FeeFor(gas))).code(),
@@ -264,21 +272,21 @@ TEST_F(ContractRulesTest, BlockGasIsTheSumOfTheGasLimits) {
 }
 
 TEST_F(ContractRulesTest, DeployRunsInitAndAFailedInitCreatesNoContract) {
-  auto [deploy, id] = Deploy(kAlice, Code(kInitStore), {uint64_t{77}}, 100'000);
+  auto [deploy, id] = Deploy(kAlice, Code(kInitStore), {uint64_t{77}}, 300'000);
   Mine({deploy});
   const CallRecord r = Record(deploy);
   EXPECT_EQ(r.entry, "init");
   EXPECT_EQ(r.outcome, O(Outcome::kSuccess));
   EXPECT_EQ(r.contract, id);
   EXPECT_GT(r.gas_used, 0u);
-  EXPECT_EQ(r.gas_limit, 100'000u);
+  EXPECT_EQ(r.gas_limit, 300'000u);
   EXPECT_EQ(Storage(id, "k"), (chain::Bytes{0, 0, 0, 0, 0, 0, 0, 77}));
   ASSERT_TRUE(Contract(id).has_value());
   EXPECT_EQ(CallCount(id), 0u);  // init is no call
 
   // init without an argument fails (argument-index): no contract, the fee is paid.
   const chain::Amount before = BalanceOf(f_.Id(kAlice));
-  auto [bad, bad_id] = Deploy(kAlice, Code(kInitStore), {}, 100'000);
+  auto [bad, bad_id] = Deploy(kAlice, Code(kInitStore), {}, 300'000);
   Mine({bad});
   EXPECT_EQ(Record(bad).outcome, O(Outcome::kVmError));
   EXPECT_EQ(Record(bad).error, E(VmError::kArgumentIndex));
@@ -314,12 +322,13 @@ TEST_F(ContractRulesTest, AFailedCallUndoesEverythingButNonceFeeAndRecord) {
 
 TEST_F(ContractRulesTest, AnEndlessLoopRunsOutOfGasAtTheLimit) {
   const AccountId c = DeployAbuse();
-  const auto spin = Tx(kBob, CallOp(c, "spin", {}, 0, {}, 100'003));
+  ASSERT_GT(300'003u, contracts::IntrinsicGas(Code(kAbuse).size()));  // the loop runs
+  const auto spin = Tx(kBob, CallOp(c, "spin", {}, 0, {}, 300'003));
   Mine({spin});
   const CallRecord r = Record(spin);
   EXPECT_EQ(r.outcome, O(Outcome::kOutOfGas));
-  EXPECT_EQ(r.gas_used, 100'003u);
-  EXPECT_EQ(r.gas_limit, 100'003u);
+  EXPECT_EQ(r.gas_used, 300'003u);
+  EXPECT_EQ(r.gas_limit, 300'003u);
 }
 
 TEST_F(ContractRulesTest, StorageSpamStopsAtTheWriteLimit) {
@@ -577,7 +586,7 @@ TEST_F(ContractRulesTest, DisconnectingCallsRestoresEveryStateKey) {
   Mine({issue});
   const auto before = StateKeys();
   const size_t mined = blocks_.size();
-  auto [deploy, counter] = Deploy(kAlice, Code(kInitStore), {uint64_t{1}}, 100'000);
+  auto [deploy, counter] = Deploy(kAlice, Code(kInitStore), {uint64_t{1}}, 300'000);
   Mine({deploy, Tx(kBob, CallOp(c, "split_merge", {}, 0, {asset})), Tx(kBob, CallOp(c, "keep"))});
   Mine({Tx(kBob, CallOp(c, "keep_then_abort", {}, 3)),
         Tx(kAlice, CallOp(counter, "put", {uint64_t{9}})),
