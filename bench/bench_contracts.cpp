@@ -16,7 +16,7 @@
 //    against a block of T transfers (default 20,000 = max_block_txs). Printed: the ratio of the
 //    ProcessBlock times (goal <= 2 for a block that also holds T transfers: the sum is printed).
 // 3. A call's fixed cost: F calls to F distinct contracts of the largest code (24 KiB, every
-//    block reachable), then of 1 KiB, with gas_limit 1 and with gas_limit = the intrinsic gas,
+//    block reachable), then of 1 KiB, with gas_limit = the base intrinsic gas and = the code's,
 //    against F transfers: per call, per byte, and the worst blocks the gas limits allow.
 //
 // The chainstate's code cache holds --code-cache-mib (default 64, the node's); 0 makes every
@@ -450,11 +450,12 @@ CallBlock TimeCalls(Bench* b, std::vector<Sender>* senders,
 }
 
 // 3. A call's fixed cost: n calls to n distinct contracts of the largest code and of 1 KiB,
-// with gas_limit 1 (below the intrinsic gas: the code is never read) and with gas_limit = the
-// intrinsic gas (the code is loaded, from the cache or read and validated, and the VM starts
-// with no gas: out of gas at its first block), each against n transfers. From these: the time
-// per call and per byte of code, and the worst block under the gas limits (max_block_txs calls
-// of gas_limit 1; as many calls at the intrinsic gas of a size as max_block_gas allows).
+// with gas_limit = the base intrinsic gas (the least a tx may name; below the code's intrinsic
+// gas, so the code is never read) and with gas_limit = the code's intrinsic gas (the code is
+// loaded, from the cache or read and validated, and the VM starts with no gas: out of gas at
+// its first block), each against n transfers. From these: the time per call and per byte of
+// code, and the worst blocks under the gas limits (as many calls of each kind as max_block_gas
+// and max_block_txs allow).
 void FixedCost(Bench* b, std::vector<Sender>* senders, size_t n) {
   const auto& p = b->params();
   const auto [large, large_size] = DeployDistinct(b, senders, n, vm::kMaxCodeBytes, 0);
@@ -462,7 +463,7 @@ void FixedCost(Bench* b, std::vector<Sender>* senders, size_t n) {
   // LevelDB compacts the ~26 MB just written in the background, on the cores the blocks below
   // verify on: let it finish first.
   std::this_thread::sleep_for(std::chrono::seconds(5));
-  const CallBlock below = TimeCalls(b, senders, large, 1);
+  const CallBlock below = TimeCalls(b, senders, large, vm::kRunBaseGas);
   const CallBlock at_large = TimeCalls(b, senders, large, vm::IntrinsicGas(large_size));
   const CallBlock at_small = TimeCalls(b, senders, small, vm::IntrinsicGas(small_size));
   const CallBlock again = TimeCalls(b, senders, small, vm::IntrinsicGas(small_size));
@@ -474,8 +475,9 @@ void FixedCost(Bench* b, std::vector<Sender>* senders, size_t n) {
   const double at_zero = per_small - per_byte * small_size;
   std::printf("fixed cost, %zu calls to distinct contracts (a transfer %.0f us):\n", n,
               1e6 * transfer);
-  std::printf("  gas_limit 1, %zu bytes: %.0f us = %.2f transfers\n", large_size,
-              1e6 * per_below, per_below / transfer);
+  std::printf("  gas_limit = base %llu, %zu bytes: %.0f us = %.2f transfers\n",
+              static_cast<unsigned long long>(vm::kRunBaseGas), large_size, 1e6 * per_below,
+              per_below / transfer);
   for (const auto& [size, per, block] :
        {std::tuple{large_size, per_large, at_large}, std::tuple{small_size, per_small, at_small}}) {
     std::printf("  gas_limit = intrinsic %llu, %zu bytes: %.0f us = %.2f transfers "
@@ -494,8 +496,13 @@ void FixedCost(Bench* b, std::vector<Sender>* senders, size_t n) {
               1e9 * per_byte, 1e6 * at_zero, 1e6 * (at_zero - transfer), 1e9 * per_byte);
   // A block of max_block_txs transfers against the worst blocks the limits allow.
   const double txs = static_cast<double>(p.max_block_txs);
-  std::printf("  worst blocks against %llu transfers (goal <= 2): gas_limit 1: %.2f",
-              static_cast<unsigned long long>(p.max_block_txs), per_below / transfer);
+  const double base_calls =
+      std::min(static_cast<double>(p.max_block_txs),
+               std::floor(static_cast<double>(p.max_block_gas) / vm::kRunBaseGas));
+  std::printf("  worst blocks against %llu transfers (goal <= 2): gas_limit = base: %.0f calls "
+              "%.2f",
+              static_cast<unsigned long long>(p.max_block_txs), base_calls,
+              base_calls * per_below / (static_cast<double>(p.max_block_txs) * transfer));
   for (size_t size : {size_t{0}, small_size, large_size}) {
     const double calls = std::min(txs, std::floor(static_cast<double>(p.max_block_gas) /
                                                   static_cast<double>(vm::IntrinsicGas(size))));
