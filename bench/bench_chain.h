@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -85,9 +86,11 @@ inline std::vector<chain::Transaction> FundingTxs(const consensus::ChainParams& 
 
 inline std::unique_ptr<consensus::Chainstate> OpenChain(
     const std::filesystem::path& dir, const consensus::ChainParams& params, size_t verify_threads,
-    std::shared_ptr<chain::SignatureCache> cache = nullptr) {
+    std::shared_ptr<chain::SignatureCache> cache = nullptr,
+    std::optional<size_t> code_cache_bytes = std::nullopt) {
   std::filesystem::remove_all(dir);
   consensus::ChainstateOptions options;
+  if (code_cache_bytes) options.code_cache_bytes = *code_cache_bytes;
   options.clock = [] { return kNow; };
   options.verify_threads = verify_threads;
   options.signature_cache = std::move(cache);

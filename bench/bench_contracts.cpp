@@ -2,7 +2,7 @@
 // against a block of transfers connected in the same run:
 //
 //   bench_contracts [--escrows N] [--txs T] [--fixed F] [--max-block-gas G] [--max-tx-gas G]
-//                   [--rounds R]
+//                   [--rounds R] [--code-cache-mib M]
 //
 // 1. Escrow (contracts/examples/escrow.asm): N senders each deploy an escrow and issue an asset;
 //    then, R times, a block of N transfers, a block of N `setup` calls (the asset attached,
@@ -15,12 +15,17 @@
 //    (CUSTODIAN over 16 split parents of 1,000 children each, in a loop until out of gas);
 //    against a block of T transfers (default 20,000 = max_block_txs). Printed: the ratio of the
 //    ProcessBlock times (goal <= 2 for a block that also holds T transfers: the sum is printed).
-// 3. A call's fixed cost: F calls with gas_limit 1 to F distinct contracts of the largest code
-//    (24 KiB, every block reachable), then of 1 KiB, against F transfers: per call, per byte.
+// 3. A call's fixed cost: F calls to F distinct contracts of the largest code (24 KiB, every
+//    block reachable), then of 1 KiB, with gas_limit = the base intrinsic gas and = the code's,
+//    against F transfers: per call, per byte, and the worst blocks the gas limits allow.
+//
+// The chainstate's code cache holds --code-cache-mib (default 64, the node's); 0 makes every
+// call read and validate its code (the case the intrinsic gas is priced for).
 //
 // The gas limits are the regtest genesis file's unless --max-block-gas / --max-tx-gas set them
 // (the chain id then changes with them: ChainParams::Finalize).
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -31,6 +36,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "bench_chain.h"
@@ -68,14 +74,15 @@ chain::Bytes Code(const std::string& source) {
 // A regtest chainstate and the blocks it connects.
 class Bench {
  public:
-  Bench(consensus::ChainParams params, const std::filesystem::path& dir)
+  Bench(consensus::ChainParams params, const std::filesystem::path& dir, size_t code_cache_bytes)
       : params_(std::move(params)),
         cs_(OpenChain(dir, params_, std::max(1u, std::thread::hardware_concurrency()),
-                      std::make_shared<chain::SignatureCache>())),
+                      std::make_shared<chain::SignatureCache>(), code_cache_bytes)),
         miner_(KeyFrom(chain::Sha256Hash(chain::ByteSpan())).PublicKey()),
         time_(static_cast<uint32_t>(kNow)) {}
 
   const consensus::ChainParams& params() const { return params_; }
+  consensus::CodeCache::Figures CodeCacheFigures() const { return cs_->CodeCacheFigures(); }
 
   chain::Transaction Tx(Sender* s, chain::Operation op, chain::Amount fee = 1000) {
     chain::Transaction tx;
@@ -160,14 +167,15 @@ std::string ReadSource(const std::string& name) {
 
 // 1. Escrow calls against transfers.
 void Escrows(Bench* b, std::vector<Sender>* senders, size_t n, int rounds) {
-  const uint64_t gas = 400'000;  // pay uses 337,091 (docs/CONTRACTS.md "Gas schedule")
+  const chain::Bytes code = Code(ReadSource("escrow.asm"));
+  // pay's VM gas is 337,091 (docs/CONTRACTS.md "Gas schedule"), after the intrinsic gas.
+  const uint64_t gas = 400'000 + vm::IntrinsicGas(code.size());
   if (n * gas > b->params().max_block_gas) {
     n = b->params().max_block_gas / gas;
     std::printf("escrow: %zu calls a block (max_block_gas %llu / gas_limit %llu)\n", n,
                 static_cast<unsigned long long>(b->params().max_block_gas),
                 static_cast<unsigned long long>(gas));
   }
-  const chain::Bytes code = Code(ReadSource("escrow.asm"));
   std::vector<chain::AccountId> contracts;
   std::vector<chain::Hash256> assets;
   std::vector<chain::Transaction> deploys, issues;
@@ -314,8 +322,9 @@ void WorstCase(Bench* b, std::vector<Sender>* senders, size_t transfers) {
     bool out_of_gas;
     std::function<chain::ContractCallOp(size_t i)> op;
   };
-  // 64 SSTOREs and the loop around them (76 gas a round).
-  const uint64_t fill_gas = 64 * (vm::InfoOf(vm::Op::kStoragePut).gas + 200);
+  // 64 SSTOREs and the loop around them (76 gas a round), after the run's intrinsic gas.
+  const uint64_t fill_gas = vm::IntrinsicGas(Code(kWorstSource).size()) +
+                            64 * (vm::InfoOf(vm::Op::kStoragePut).gas + 200);
   std::vector<Mix> mixes = {
       {"SIGCHECK spam", p.max_tx_gas, true,
        [&](size_t) {
@@ -365,8 +374,9 @@ void WorstCase(Bench* b, std::vector<Sender>* senders, size_t transfers) {
 }
 
 // PUSH1 0, JUMPI to the next instruction, up to `bytes` of code: every block reachable, so the
-// validator analyses all of it. Entry `main` at 0.
-chain::Bytes BlockyCode(size_t bytes) {
+// validator analyses all of it. Entry `main` at 0; constant 0 is `salt`, so that each contract
+// has code of its own hash (its own cache entry).
+chain::Bytes BlockyCode(size_t bytes, uint64_t salt) {
   chain::Bytes c;
   while (c.size() + 6 <= bytes) {
     const size_t next = c.size() + 5;
@@ -375,58 +385,131 @@ chain::Bytes BlockyCode(size_t bytes) {
                        static_cast<uint8_t>(next >> 8)});
   }
   c.push_back(static_cast<uint8_t>(vm::Op::kStop));
-  return vm::EncodeProgram(vm::Program{{}, {vm::Entry{"main", 0}}, c});
+  chain::Bytes constant(8);
+  for (int k = 0; k < 8; ++k) constant[k] = static_cast<uint8_t>(salt >> (8 * k));
+  return vm::EncodeProgram(vm::Program{{constant}, {vm::Entry{"main", 0}}, c});
 }
 
-// n calls with gas_limit 1 (out of gas at the first block) to n distinct contracts of `code`,
-// against n transfers before and after: ProcessBlock seconds of the calls, and of the
-// transfers (the better of the two blocks).
-std::pair<double, double> TimeMinimalCalls(Bench* b, std::vector<Sender>* senders, size_t n,
-                                           const chain::Bytes& code) {
+// n distinct contracts of about code_bytes of code (salts salt .. salt + n - 1; deployed in as
+// many blocks as their size needs), and their code size.
+std::pair<std::vector<chain::AccountId>, size_t> DeployDistinct(Bench* b,
+                                                                 std::vector<Sender>* senders,
+                                                                 size_t n, size_t code_bytes,
+                                                                 uint64_t salt) {
   std::vector<chain::AccountId> contracts;
-  const size_t per_block = 3'500'000 / (code.size() + 200);  // within max_block_size
+  size_t size = 0;
+  const size_t per_block = 3'500'000 / (code_bytes + 250);  // within max_block_size
   for (size_t done = 0; done < n;) {
     std::vector<chain::Transaction> deploys;
     for (size_t k = 0; k < per_block && done < n; ++k, ++done) {
       Sender& s = (*senders)[done];
+      const chain::Bytes code = BlockyCode(code_bytes, salt + done);
+      size = code.size();
       contracts.push_back(chain::ContractIdFor(b->params().chain_id(), s.id, s.nonce));
       deploys.push_back(b->Tx(&s, chain::ContractDeployOp{code, {}, 0},
                               b->GasFee(0) + code.size() * b->params().min_fee_per_byte));
     }
     b->Connect(std::move(deploys));
   }
-  const double t_before = Transfers(b, senders, n);
-  std::vector<chain::Transaction> calls;
-  std::vector<chain::Hash256> ids;
-  for (size_t i = 0; i < n; ++i) {
-    calls.push_back(b->Tx(&(*senders)[i], chain::ContractCallOp{contracts[i], "main", {}, 0, {}, 1},
-                          b->GasFee(1)));
-    ids.push_back(calls.back().Id());
-  }
-  const double t = b->Connect(std::move(calls));
-  b->ExpectRecords(ids, true);
-  return {t, std::min(t_before, Transfers(b, senders, n))};
+  return {contracts, size};
 }
 
-// 3. A call's fixed cost: calls that consensus must load, validate and record although their
-// gas limit is 1, to distinct contracts of the largest code and of 1 KiB: the cost per call
-// and per byte of code, against a transfer.
+struct CallBlock {
+  double seconds = 0;      // ProcessBlock of the calls
+  double transfers = 0;    // of as many transfers (the better of the blocks before and after)
+  uint64_t hits = 0;       // code cache hits and misses during the calls' block
+  uint64_t misses = 0;
+};
+
+// n calls of gas_limit to the contracts (in blocks of at most max_block_gas), against n
+// transfers before and after.
+CallBlock TimeCalls(Bench* b, std::vector<Sender>* senders,
+                    const std::vector<chain::AccountId>& contracts, uint64_t gas_limit) {
+  const size_t n = contracts.size();
+  const size_t per_block = std::max<uint64_t>(1, b->params().max_block_gas / gas_limit);
+  const double t_before = Transfers(b, senders, n);
+  CallBlock out;
+  for (size_t first = 0; first < n; first += per_block) {
+    std::vector<chain::Transaction> calls;
+    std::vector<chain::Hash256> ids;
+    for (size_t i = first; i < std::min(n, first + per_block); ++i) {
+      calls.push_back(b->Tx(&(*senders)[i],
+                            chain::ContractCallOp{contracts[i], "main", {}, 0, {}, gas_limit},
+                            b->GasFee(gas_limit)));
+      ids.push_back(calls.back().Id());
+    }
+    const consensus::CodeCache::Figures before = b->CodeCacheFigures();
+    out.seconds += b->Connect(std::move(calls));
+    const consensus::CodeCache::Figures after = b->CodeCacheFigures();
+    out.hits += after.hits - before.hits;
+    out.misses += after.misses - before.misses;
+    b->ExpectRecords(ids, true);
+  }
+  out.transfers = std::min(t_before, Transfers(b, senders, n));
+  return out;
+}
+
+// 3. A call's fixed cost: n calls to n distinct contracts of the largest code and of 1 KiB,
+// with gas_limit = the base intrinsic gas (the least a tx may name; below the code's intrinsic
+// gas, so the code is never read) and with gas_limit = the code's intrinsic gas (the code is
+// loaded, from the cache or read and validated, and the VM starts with no gas: out of gas at
+// its first block), each against n transfers. From these: the time per call and per byte of
+// code, and the worst blocks under the gas limits (as many calls of each kind as max_block_gas
+// and max_block_txs allow).
 void FixedCost(Bench* b, std::vector<Sender>* senders, size_t n) {
-  const chain::Bytes large = BlockyCode(vm::kMaxCodeBytes), small = BlockyCode(1024);
-  const auto [t_large, bound_large] = TimeMinimalCalls(b, senders, n, large);
-  const auto [t_small, bound_small] = TimeMinimalCalls(b, senders, n, small);
-  const double transfer = std::min(bound_large, bound_small) / n;
-  const double per_large = t_large / n, per_small = t_small / n;
-  const double per_byte = (per_large - per_small) / (large.size() - small.size());
-  std::printf("fixed cost: %zu calls (gas_limit 1) to distinct contracts: %zu bytes %.0f us "
-              "= %.1f transfers, %zu bytes %.0f us = %.1f transfers (a transfer %.0f us); "
-              "%.1f ns per byte of code, %.0f us at 0 bytes\n",
-              n, large.size(), 1e6 * per_large, per_large / transfer, small.size(),
-              1e6 * per_small, per_small / transfer, 1e6 * transfer, 1e9 * per_byte,
-              1e6 * (per_small - per_byte * small.size()));
-  std::printf("  a block of 20,000 such calls to the largest code: %.1f x a block of 20,000 "
-              "transfers (goal <= 2)\n",
-              per_large / transfer);
+  const auto& p = b->params();
+  const auto [large, large_size] = DeployDistinct(b, senders, n, vm::kMaxCodeBytes, 0);
+  const auto [small, small_size] = DeployDistinct(b, senders, n, 1024, n);
+  // LevelDB compacts the ~26 MB just written in the background, on the cores the blocks below
+  // verify on: let it finish first.
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+  const CallBlock below = TimeCalls(b, senders, large, vm::kRunBaseGas);
+  const CallBlock at_large = TimeCalls(b, senders, large, vm::IntrinsicGas(large_size));
+  const CallBlock at_small = TimeCalls(b, senders, small, vm::IntrinsicGas(small_size));
+  const CallBlock again = TimeCalls(b, senders, small, vm::IntrinsicGas(small_size));
+  const double transfer =
+      std::min({below.transfers, at_large.transfers, at_small.transfers}) / n;
+  const double per_below = below.seconds / n;
+  const double per_large = at_large.seconds / n, per_small = at_small.seconds / n;
+  const double per_byte = (per_large - per_small) / (large_size - small_size);
+  const double at_zero = per_small - per_byte * small_size;
+  std::printf("fixed cost, %zu calls to distinct contracts (a transfer %.0f us):\n", n,
+              1e6 * transfer);
+  std::printf("  gas_limit = base %llu, %zu bytes: %.0f us = %.2f transfers\n",
+              static_cast<unsigned long long>(vm::kRunBaseGas), large_size, 1e6 * per_below,
+              per_below / transfer);
+  for (const auto& [size, per, block] :
+       {std::tuple{large_size, per_large, at_large}, std::tuple{small_size, per_small, at_small}}) {
+    std::printf("  gas_limit = intrinsic %llu, %zu bytes: %.0f us = %.2f transfers "
+                "(code cache: %llu hits, %llu misses)\n",
+                static_cast<unsigned long long>(vm::IntrinsicGas(size)), size, 1e6 * per,
+                per / transfer, static_cast<unsigned long long>(block.hits),
+                static_cast<unsigned long long>(block.misses));
+  }
+  std::printf("  the small ones again: %.0f us = %.2f transfers (code cache: %llu hits, "
+              "%llu misses)\n",
+              1e6 * again.seconds / n, again.seconds / n / transfer,
+              static_cast<unsigned long long>(again.hits),
+              static_cast<unsigned long long>(again.misses));
+  std::printf("  %.1f ns per byte of code, %.0f us at 0 bytes; over a transfer: %.0f us + %.1f ns "
+              "per byte\n",
+              1e9 * per_byte, 1e6 * at_zero, 1e6 * (at_zero - transfer), 1e9 * per_byte);
+  // A block of max_block_txs transfers against the worst blocks the limits allow.
+  const double txs = static_cast<double>(p.max_block_txs);
+  const double base_calls =
+      std::min(static_cast<double>(p.max_block_txs),
+               std::floor(static_cast<double>(p.max_block_gas) / vm::kRunBaseGas));
+  std::printf("  worst blocks against %llu transfers (goal <= 2): gas_limit = base: %.0f calls "
+              "%.2f",
+              static_cast<unsigned long long>(p.max_block_txs), base_calls,
+              base_calls * per_below / (static_cast<double>(p.max_block_txs) * transfer));
+  for (size_t size : {size_t{0}, small_size, large_size}) {
+    const double calls = std::min(txs, std::floor(static_cast<double>(p.max_block_gas) /
+                                                  static_cast<double>(vm::IntrinsicGas(size))));
+    const double per = at_zero + per_byte * static_cast<double>(size);
+    std::printf("; %zu-byte code: %.0f calls %.2f", size, calls, calls * per / (txs * transfer));
+  }
+  std::printf("\n");
 }
 
 }  // namespace
@@ -437,6 +520,7 @@ int main(int argc, char** argv) {
   size_t fixed = 1000;
   int rounds = 3;
   uint64_t max_block_gas = 0, max_tx_gas = 0;
+  size_t code_cache_mib = 64;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const uint64_t v = std::strtoull(argv[i + 1], nullptr, 10);
@@ -452,10 +536,12 @@ int main(int argc, char** argv) {
       max_block_gas = v;
     } else if (flag == "--max-tx-gas") {
       max_tx_gas = v;
+    } else if (flag == "--code-cache-mib") {
+      code_cache_mib = std::min<uint64_t>(v, 4096);
     } else {
       std::fprintf(stderr,
                    "usage: bench_contracts [--escrows N] [--txs T] [--fixed F] [--max-block-gas G] "
-                   "[--max-tx-gas G] [--rounds R]\n");
+                   "[--max-tx-gas G] [--rounds R] [--code-cache-mib M]\n");
       return 2;
     }
   }
@@ -467,7 +553,7 @@ int main(int argc, char** argv) {
                    ("waybill_bench_contracts_" + std::to_string(std::random_device{}()));
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   {
-    Bench b(params, dir);
+    Bench b(params, dir, code_cache_mib << 20);
     std::vector<Sender> senders =
         Senders(static_cast<int>(std::max({escrows, txs, fixed, size_t{100}})));
     std::printf("bench_contracts: funding %zu senders ...\n", senders.size());

@@ -7,11 +7,13 @@
 // Encodings (docs/PROTOCOL.md §11.1), with chain/serialize.h's primitives:
 //
 // ContractRecord
-//   code          bytes(32768)   CompactSize length || bytes
 //   deployer      hash
 //   deploy_txid   hash
 //   height        u32
-//   calls         u64
+//   code_hash     hash
+//   code_size     u32            <= 32768
+//
+// 'q' code: the bytes as deployed (no length prefix); 'j' call count: u64
 //
 // CallRecord
 //   contract      hash
@@ -122,23 +124,41 @@ std::string TruncateCallDetail(std::string_view reason) {
   return std::string(reason.substr(0, kMaxCallDetailLen));
 }
 
+Hash256 ContractCodeHash(ByteSpan code) { return Sha256Hash(code); }
+
 Bytes EncodeContractRecord(const ContractRecord& c) {
   Writer w;
-  w.VarBytes(c.code);
   w.Hash(c.deployer);
   w.Hash(c.deploy_txid);
   w.U32(c.height);
-  w.U64(c.calls);
+  w.Hash(c.code_hash);
+  w.U32(c.code_size);
   return w.Take();
 }
 
 Result<ContractRecord> DecodeContractRecord(ByteSpan data) {
   Reader r(data);
   ContractRecord c;
-  (void)(r.VarBytes(&c.code, kMaxContractCodeSize) && r.Hash(&c.deployer) &&
-         r.Hash(&c.deploy_txid) && r.U32(&c.height) && r.U64(&c.calls));
+  if (r.Hash(&c.deployer) && r.Hash(&c.deploy_txid) && r.U32(&c.height) && r.Hash(&c.code_hash) &&
+      r.U32(&c.code_size) && c.code_size > kMaxContractCodeSize) {
+    (void)r.Fail("contract code size " + std::to_string(c.code_size) + " over its bound");
+  }
   if (Status s = r.Finish("contract record"); !s.ok()) return s;
   return c;
+}
+
+Bytes EncodeCallCount(uint64_t calls) {
+  Writer w;
+  w.U64(calls);
+  return w.Take();
+}
+
+Result<uint64_t> DecodeCallCount(ByteSpan data) {
+  Reader r(data);
+  uint64_t calls = 0;
+  (void)r.U64(&calls);
+  if (Status s = r.Finish("contract call count"); !s.ok()) return s;
+  return calls;
 }
 
 Bytes EncodeCallRecord(const CallRecord& rec) {
@@ -200,6 +220,20 @@ Result<std::optional<ContractRecord>> ReadContract(const KvReader& state,
   return ReadRecord<ContractRecord>(state, keys::Contract(contract), &DecodeContractRecord);
 }
 
+Result<std::optional<Bytes>> ReadContractCode(const KvReader& state, const AccountId& contract) {
+  auto code = GetOptional(state, keys::ContractCode(contract));
+  if (code.ok() && *code && (*code)->size() > kMaxContractCodeSize) {
+    return Status::Corruption("code of contract " + contract.ToHex() + " over its bound");
+  }
+  return code;
+}
+
+Result<uint64_t> ReadContractCallCount(const KvReader& state, const AccountId& contract) {
+  auto count = ReadRecord<uint64_t>(state, keys::ContractCallCount(contract), &DecodeCallCount);
+  if (!count.ok()) return count.status();
+  return count->value_or(0);
+}
+
 Result<std::optional<CallRecord>> ReadCallRecord(const KvReader& state, const Hash256& txid) {
   return ReadRecord<CallRecord>(state, keys::CallRecord(txid), &DecodeCallRecord);
 }
@@ -229,11 +263,10 @@ Result<std::vector<std::pair<Bytes, Bytes>>> ListContractStorage(const KvScanner
 
 Result<std::vector<Hash256>> RecentContractCalls(const KvReader& state, const AccountId& contract,
                                                  size_t limit) {
-  auto record = ReadContract(state, contract);
-  if (!record.ok()) return record.status();
+  auto calls = ReadContractCallCount(state, contract);
+  if (!calls.ok()) return calls.status();
   std::vector<Hash256> out;
-  if (!*record) return out;
-  for (uint64_t seq = (*record)->calls; seq > 0 && out.size() < limit; --seq) {
+  for (uint64_t seq = *calls; seq > 0 && out.size() < limit; --seq) {
     auto value = GetOptional(state, keys::ContractCall(contract, seq - 1));
     if (!value.ok()) return value.status();
     if (!*value || (*value)->size() != Hash256::kSize) {

@@ -1,8 +1,9 @@
 // The state that contract transactions write (protocol 3): contract records, their storage,
 // the record of each contract tx, and each contract's list of calls, with their canonical
 // encodings (docs/PROTOCOL.md §11.1) and read helpers. Their keys are chain/state.h's
-// (keys::Contract, ContractStorage, CallRecord, ContractCall). The state transition writes them through
-// StateCache::Put / Delete, so undo data and reorgs cover them like every other state key.
+// (keys::Contract, ContractCode, ContractCallCount, ContractStorage, CallRecord, ContractCall).
+// The state transition writes them through StateCache::Put / Delete, so undo data and reorgs
+// cover them like every other state key.
 #pragma once
 
 #include <cstdint>
@@ -32,17 +33,21 @@ inline constexpr size_t kMaxStorageValueBytes = 1024;   // contracts::kMaxValueB
 // TruncateCallDetail before it is recorded.
 inline constexpr size_t kMaxCallDetailLen = 256;
 
-// 'o' || contract id -> ContractRecord. Written by contract.deploy (with its `init` when it
-// has one); `calls` grows by one per recorded contract.call. The contract's coins are its
-// account's balance ('a'), its assets are those it custodies.
+// 'o' || contract id -> ContractRecord. Written once, by contract.deploy (with its `init` when
+// it has one), never by a call: the code is under 'q' (ReadContractCode) and the count of
+// calls under 'j' (ReadContractCallCount). The contract's coins are its account's balance
+// ('a'), its assets are those it custodies.
 struct ContractRecord {
-  Bytes code;  // the bytecode as deployed (contracts::DecodeBytecode reads it)
   AccountId deployer;
   Hash256 deploy_txid;
-  uint32_t height = 0;  // of the deploy's block
-  uint64_t calls = 0;   // contract.call txs recorded so far: the next call's sequence ('l')
+  uint32_t height = 0;     // of the deploy's block
+  Hash256 code_hash;       // ContractCodeHash of the code: what the code cache is keyed by
+  uint32_t code_size = 0;  // bytes (<= kMaxContractCodeSize): what a run's intrinsic gas counts
   bool operator==(const ContractRecord&) const = default;
 };
+
+// SHA-256 of the code as deployed.
+Hash256 ContractCodeHash(ByteSpan code);
 
 enum class ContractEffectKind : uint8_t {
   kCoins = 1,  // coins sent: to, amount
@@ -86,6 +91,9 @@ std::string TruncateCallDetail(std::string_view reason);
 
 Bytes EncodeContractRecord(const ContractRecord& c);
 Result<ContractRecord> DecodeContractRecord(ByteSpan data);
+// The value under 'j': u64 little-endian.
+Bytes EncodeCallCount(uint64_t calls);
+Result<uint64_t> DecodeCallCount(ByteSpan data);
 Bytes EncodeCallRecord(const CallRecord& r);
 Result<CallRecord> DecodeCallRecord(ByteSpan data);
 
@@ -97,14 +105,20 @@ Hash256 ContractEventId(const Hash256& txid, const Hash256& asset, uint32_t sequ
 // The contract's record; nullopt when no contract has that id. A record that does not decode
 // is Corruption.
 Result<std::optional<ContractRecord>> ReadContract(const KvReader& state, const AccountId& contract);
+// The contract's code ('q'); nullopt when no contract has that id. Code over
+// kMaxContractCodeSize is Corruption.
+Result<std::optional<Bytes>> ReadContractCode(const KvReader& state, const AccountId& contract);
+// The number of contract.call txs recorded for the contract ('j'): 0 when absent (no call yet,
+// or no such contract). A value that does not decode is Corruption.
+Result<uint64_t> ReadContractCallCount(const KvReader& state, const AccountId& contract);
 // The record of a contract tx; nullopt when txid is no confirmed contract tx.
 Result<std::optional<CallRecord>> ReadCallRecord(const KvReader& state, const Hash256& txid);
 // The contract's storage in key order, at most limit entries: (key, value).
 Result<std::vector<std::pair<Bytes, Bytes>>> ListContractStorage(const KvScanner& state,
                                                                  const AccountId& contract,
                                                                  size_t limit);
-// The txids of the contract's newest calls (at most limit), newest first: reads the record's
-// `calls`, then the 'l' keys downward; no scan. Empty for an unknown contract.
+// The txids of the contract's newest calls (at most limit), newest first: reads the call count
+// ('j'), then the 'l' keys downward; no scan. Empty for an unknown contract.
 Result<std::vector<Hash256>> RecentContractCalls(const KvReader& state, const AccountId& contract,
                                                  size_t limit);
 

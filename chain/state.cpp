@@ -496,6 +496,12 @@ std::string Attestation(const Hash256& asset, std::string_view claim, const Acco
 }
 
 std::string Contract(const AccountId& contract) { return KeyWithHash(kContract, contract); }
+std::string ContractCode(const AccountId& contract) {
+  return KeyWithHash(kContractCode, contract);
+}
+std::string ContractCallCount(const AccountId& contract) {
+  return KeyWithHash(kContractCallCount, contract);
+}
 
 std::string ContractStorage(const AccountId& contract, ByteSpan key) {
   std::string out = KeyWithHash(kContractStorage, contract);

@@ -200,6 +200,12 @@ inline constexpr char kCorrection = 'x';
 // Protocol 3, contracts (records and key builders in chain/contract_state.h, §11.1). All are
 // plain state keys: undo data records their previous values like an account's.
 inline constexpr char kContract = 'o';         // 'o' || contract id -> ContractRecord
+// 'q' || contract id -> the code as deployed; apart from 'o' so that a call that runs out of
+// gas before its first instruction, or finds its code in the code cache, never reads it.
+inline constexpr char kContractCode = 'q';
+// 'j' || contract id -> u64 calls recorded (absent: 0), the next call's 'l' sequence; apart
+// from 'o' so that a call writes 8 bytes, not the record.
+inline constexpr char kContractCallCount = 'j';
 inline constexpr char kContractStorage = 'w';  // 'w' || contract id || key -> value
 inline constexpr char kCallRecord = 'k';       // 'k' || txid -> CallRecord
 inline constexpr char kContractCall = 'l';     // 'l' || contract id || u64 seq -> txid
@@ -234,6 +240,8 @@ std::string Correction(const Hash256& asset, const Hash256& event);
 // claim is at most kMaxClaimLen bytes, written as a string.
 std::string Attestation(const Hash256& asset, std::string_view claim, const AccountId& attester);
 std::string Contract(const AccountId& contract);
+std::string ContractCode(const AccountId& contract);
+std::string ContractCallCount(const AccountId& contract);
 // key is the storage key as the contract gave it (1..64 bytes), appended raw.
 std::string ContractStorage(const AccountId& contract, ByteSpan key);
 std::string ContractStoragePrefix(const AccountId& contract);
@@ -251,14 +259,15 @@ std::string MetadataPrefix(std::string_view key, std::string_view value);
 bool ParseMetadata(std::string_view key, std::string* meta_key, std::string* meta_value,
                    Hash256* asset);
 // The prefixes of the chain state that connecting blocks builds (accounts, custody index,
-// events, metadata index, height index, call records, contract calls, endorsements, contracts,
-// party events, parties, assets, tx index, attestation index, contract storage, corrections),
+// events, metadata index, height index, contract call counts, call records, contract calls,
+// endorsements, contracts, party events, contract code, parties, assets, tx index, attestation
+// index, contract storage, corrections),
 // in byte order; verifychain compares exactly these keys, getstateinfo hashes them and reindex
 // deletes them.
 inline constexpr char kStatePrefixes[] = {
-    kAccount,    kCustody,  kEvent,         kMetadata, kHeight,      kCallRecord,
-    kContractCall, kEndorsement, kContract, kPartyEvent, kParty,      kAsset,
-    kTxIndex,    kAttestation, kContractStorage, kCorrection};
+    kAccount,    kCustody,     kEvent,       kMetadata,   kHeight,      kContractCallCount,
+    kCallRecord, kContractCall, kEndorsement, kContract,  kPartyEvent,  kContractCode,
+    kParty,      kAsset,       kTxIndex,     kAttestation, kContractStorage, kCorrection};
 // True for keys under one of kStatePrefixes.
 bool IsStateKey(std::string_view key);
 // True for the keys of the custody and metadata indexes ('c', 'g'): state keys that follow from

@@ -28,12 +28,16 @@ constexpr std::string_view kMetaTip = "tip";
 constexpr std::string_view kMetaGenesis = "genesis";
 constexpr std::string_view kMetaVersion = "version";
 // 2: the custody index ('c' keys); 3: the metadata index ('g' keys); 4: undo records without
-// the index keys; 5: protocol 3 (contracts: 'o', 'w', 'k', 'l' and the attestation index 'v').
+// the index keys; 5: protocol 3 (contracts: 'o', 'w', 'k', 'l' and the attestation index 'v');
+// 6: protocol 3 as amended before release (the code 'q' and the call count 'j' out of 'o', an
+// intrinsic gas per run).
 // Protocol 3 reset every network, so a database of version 1 to 4 holds a chain that no longer
 // exists: it is refused with what to do (no upgrade, no reindex: its blocks are of the old
-// chain).
-constexpr std::string_view kDbVersion = "5";
+// chain). Version 5 was written by pre-release protocol 3 nodes, whose contract state and call
+// records the amendment changed: refused the same way.
+constexpr std::string_view kDbVersion = "6";
 constexpr std::string_view kPreResetDbVersions[] = {"1", "2", "3", "4"};
+constexpr std::string_view kPreAmendmentDbVersion = "5";
 
 // Folds an overlay's writes into an in-memory store (chain replay).
 void FoldInto(const chain::StateCache& cache, chain::MemoryKv* mem) {
@@ -53,6 +57,7 @@ Chainstate::Chainstate(const ChainParams& params, ChainstateOptions options,
     : params_(params),
       options_(std::move(options)),
       sig_pool_(std::make_unique<SignatureCheckPool>(options_.verify_threads)),
+      code_cache_(std::make_unique<CodeCache>(options_.code_cache_bytes)),
       store_(std::move(store)) {}
 
 Chainstate::~Chainstate() = default;
@@ -108,6 +113,15 @@ Status Chainstate::Init() {
         "history), so that chain is gone; remove the data directory's " +
         params_.network + " folder (its chain, peers and mempool; wallets are kept apart) or use "
         "another --datadir, to start on the new chain");
+  }
+  if (v.ok() && found == kPreAmendmentDbVersion) {
+    return Status::Invalid(
+        "the database was written before protocol 3 was amended (database version " + found +
+        ", this waybilld uses version " + std::string(kDbVersion) +
+        "): the amendment changed the contract state and the gas of contract calls (docs/"
+        "PROTOCOL.md, Version history), so that state cannot be used; remove the data "
+        "directory's " + params_.network + " folder (its chain, peers and mempool; wallets are "
+        "kept apart) or use another --datadir, to start again");
   }
   if (genesis.size() != 32 || Hash256::FromSpan(genesis) != params_.genesis_id) {
     return Status::Invalid("the database belongs to another network (genesis " +
@@ -465,7 +479,7 @@ ValidationResult Chainstate::ConnectTipLocked(BlockIndex* index, TipChange* chan
   const ValidationResult applied = [&] {
     // Scoped, so that the overlay is also freed while the workers verify.
     chain::StateCache cache(store_.get());
-    BlockContext ctx{index->id, index->height, block.header.time};
+    const BlockContext ctx{index->id, index->height, block.header.time, code_cache_.get()};
     if (auto r = ApplyBlockTransactions(params_, ctx, *decoded, &cache); !r.valid()) {
       return r;
     }

@@ -23,6 +23,7 @@
 #include "chain/sig_cache.h"
 #include "chain/state.h"
 #include "chain/store.h"
+#include "consensus/code_cache.h"
 #include "consensus/header_chain.h"
 #include "consensus/headers_presync.h"
 #include "consensus/params.h"
@@ -86,6 +87,9 @@ struct ChainstateOptions {
   // hit are not verified again, and the entries of a connected block's txs are erased.
   std::shared_ptr<chain::SignatureCache> signature_cache;
   chain::StoreOptions store;
+  // Bytes of validated contract code kept between blocks (CodeCache): a call to code in it
+  // neither reads nor validates the code again. 0: none.
+  size_t code_cache_bytes = size_t{64} << 20;
   ChainstateListener* listener = nullptr;  // may be null; must outlive the chainstate
   // Called (at most once) when a write to the store fails, or a read needed to change the tip
   // finds the store damaged: a local fault the chainstate cannot recover from. Every later
@@ -300,6 +304,8 @@ class Chainstate {
   // (each published as it happens, even in the middle of a connect loop or a reorg). Never waits
   // for the chainstate lock: the lock of a connect is not taken, only a small one of its own.
   ChainFigures Figures() const;
+  // The code cache's hits, misses and size (ChainstateOptions::code_cache_bytes). Never waits.
+  CodeCache::Figures CodeCacheFigures() const { return code_cache_->figures(); }
 
  private:
   Chainstate(const ChainParams& params, ChainstateOptions options,
@@ -416,6 +422,7 @@ class Chainstate {
   const ChainParams params_;
   const ChainstateOptions options_;
   const std::unique_ptr<SignatureCheckPool> sig_pool_;  // thread-safe itself
+  const std::unique_ptr<CodeCache> code_cache_;         // thread-safe itself
 
   mutable std::mutex mu_;
   // Guarded by mu_.

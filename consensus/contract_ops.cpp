@@ -4,8 +4,9 @@
 // Each run of code (a deploy's init, a call) happens on a nested overlay of the tx's: when the
 // run fails (VM error, out of gas, aborted) the overlay is dropped, which undoes the
 // attachments and every effect; the tx stays valid (its nonce and fee are consumed) and its
-// CallRecord says why. Nothing is cached across runs: the stored code is validated again for
-// each (linear in its size, as the deploy's check was).
+// CallRecord says why. A run is charged contracts::IntrinsicGas of its code's size before its
+// first instruction; a call whose gas_limit does not cover it never reads its code. Validated
+// code is kept in the block context's CodeCache (when there is one) by code hash.
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,11 +17,13 @@
 
 #include "chain/amount.h"
 #include "chain/contract_state.h"
+#include "consensus/code_cache.h"
 #include "consensus/contract_host.h"
 #include "consensus/contract_sim.h"
 #include "consensus/op_context.h"
 #include "consensus/tx_check.h"
 #include "contracts/interpreter.h"
+#include "contracts/opcodes.h"
 #include "contracts/validator.h"
 
 namespace waybill::consensus {
@@ -35,16 +38,26 @@ namespace {
 
 constexpr std::string_view kInitEntry = "init";
 
-// Validates code that was stored at deploy; its failure is a local fault (the store changed
-// under us), never the caller's.
-ValidationResult LoadCode(const AccountId& id, const ContractRecord& record,
+// The code of a contract to run: from the cache, else read ('q') and validated, and cached.
+// Stored code that is missing, not of its recorded size or fails validation is a local fault
+// (the store changed under us), never the caller's.
+ValidationResult LoadCode(const OpContext& c, const AccountId& id, const ContractRecord& record,
                           std::shared_ptr<const ValidatedCode>* out) {
-  contracts::ValidateResult v = contracts::ValidateBytecode(record.code);
+  CodeCache* cache = c.block.code_cache;
+  if (cache != nullptr && (*out = cache->Find(record.code_hash))) return ValidationResult::Valid();
+  auto bytes = chain::ReadContractCode(*c.state, id);
+  if (!bytes.ok()) return StoreError(bytes.status());
+  if (!*bytes || (*bytes)->size() != record.code_size) {
+    return ValidationResult::Error("stored code of contract " + id.ToHex() +
+                                   " is missing or not of its recorded size");
+  }
+  contracts::ValidateResult v = contracts::ValidateBytecode(**bytes);
   if (auto* err = std::get_if<contracts::DeployError>(&v)) {
     return ValidationResult::Error("stored code of contract " + id.ToHex() +
                                    " fails validation: " + err->ToString());
   }
   *out = std::get<std::shared_ptr<const ValidatedCode>>(std::move(v));
+  if (cache != nullptr) cache->Insert(record.code_hash, *out);
   return ValidationResult::Valid();
 }
 
@@ -56,11 +69,23 @@ ValidationResult ReadContractRecord(const StateCache& state, const AccountId& id
   return ValidationResult::Valid();
 }
 
-// Runs input on c.state (the run's overlay) and fills *record with the outcome; logs and
-// effects only on success (they are undone otherwise). Valid whatever the outcome; Error for
-// a store fault.
-ValidationResult RunCode(const OpContext& c, const ValidatedCode& code,
-                         const contracts::CallInput& input, CallRecord* record) {
+// A run whose gas_limit is below its intrinsic gas: out of gas before its first instruction,
+// having used the whole limit.
+void OutOfGasBeforeRun(uint64_t gas_limit, CallRecord* record) {
+  record->outcome = static_cast<uint8_t>(contracts::Outcome::kOutOfGas);
+  record->error = static_cast<uint8_t>(contracts::VmError::kOutOfGas);
+  record->gas_used = gas_limit;
+  record->gas_limit = gas_limit;
+}
+
+// Runs input on c.state (the run's overlay) with input.gas_limit - intrinsic for the VM, and
+// fills *record with the outcome; logs and effects only on success (they are undone
+// otherwise). Valid whatever the outcome; Error for a store fault.
+// REQUIRES: input.gas_limit >= intrinsic.
+ValidationResult RunCode(const OpContext& c, const ValidatedCode& code, uint64_t intrinsic,
+                         contracts::CallInput input, CallRecord* record) {
+  record->gas_limit = input.gas_limit;
+  input.gas_limit -= intrinsic;
   ContractHost host(c, input.self);
   auto result = contracts::Execute(code, input, host);
   if (!result.ok()) return StoreError(result.status());
@@ -70,8 +95,7 @@ ValidationResult RunCode(const OpContext& c, const ValidatedCode& code,
   record->detail = chain::TruncateCallDetail(r.detail);
   record->error_offset = static_cast<uint32_t>(r.error_offset);
   record->abort_code = r.abort_code;
-  record->gas_used = r.gas_used;
-  record->gas_limit = input.gas_limit;
+  record->gas_used = intrinsic + r.gas_used;  // <= gas_limit: the VM used at most its limit
   // A failed run's logs and effects are undone with it (docs/CONTRACTS.md "Execution").
   if (r.ok()) {
     record->logs = r.logs;
@@ -116,15 +140,13 @@ ValidationResult Attach(const OpContext& c, const chain::ContractCallOp& op) {
   return ValidationResult::Valid();
 }
 
-// A call on c.state (the tx's overlay, or the dry run's): the contract's record into
-// *contract, the run's record into *record. The run's writes are merged into c.state when it
-// succeeds. Invalid: the tx is refused (unknown-contract, an attachment's rules).
-ValidationResult RunCall(const OpContext& c, const chain::ContractCallOp& op,
-                         std::optional<ContractRecord>* contract, CallRecord* record) {
-  if (auto r = ReadContractRecord(*c.state, op.contract, contract); !r.valid()) return r;
-  if (!*contract) return ValidationResult::Invalid(Reason::kUnknownContract, op.contract.ToHex());
-  std::shared_ptr<const ValidatedCode> code;
-  if (auto r = LoadCode(op.contract, **contract, &code); !r.valid()) return r;
+// A call on c.state (the tx's overlay, or the dry run's): the run's record into *record. The
+// run's writes are merged into c.state when it succeeds. Invalid: the tx is refused
+// (unknown-contract, an attachment's rules).
+ValidationResult RunCall(const OpContext& c, const chain::ContractCallOp& op, CallRecord* record) {
+  std::optional<ContractRecord> contract;
+  if (auto r = ReadContractRecord(*c.state, op.contract, &contract); !r.valid()) return r;
+  if (!contract) return ValidationResult::Invalid(Reason::kUnknownContract, op.contract.ToHex());
 
   StateCache run(c.state);
   const ContractScope attachments{};  // the sender acts; the events get contract event ids
@@ -133,29 +155,52 @@ ValidationResult RunCall(const OpContext& c, const chain::ContractCallOp& op,
   rc.contract = &attachments;
   if (auto r = Attach(rc, op); !r.valid()) return r;
 
+  record->contract = op.contract;
+  record->entry = op.entry;
+  const uint64_t intrinsic = contracts::IntrinsicGas(contract->code_size);
+  if (op.gas_limit < intrinsic) {
+    OutOfGasBeforeRun(op.gas_limit, record);
+    return ValidationResult::Valid();
+  }
+  std::shared_ptr<const ValidatedCode> code;
+  if (auto r = LoadCode(c, op.contract, *contract, &code); !r.valid()) return r;
   contracts::CallInput in = Input(c, op.contract, op.entry, op.args, op.gas_limit);
   in.attached_coins = op.coins;
   in.attached_assets = op.assets;
-  record->contract = op.contract;
-  record->entry = op.entry;
-  if (auto r = RunCode(rc, *code, in, record); !r.valid()) return r;
+  if (auto r = RunCode(rc, *code, intrinsic, std::move(in), record); !r.valid()) return r;
   if (record->outcome == static_cast<uint8_t>(contracts::Outcome::kSuccess)) {
     std::move(run).MergeInto(c.state);
   }
   return ValidationResult::Valid();
 }
 
+// The validated form of a deploy's code: from the cache, else validated (CheckTransaction did
+// it already; without a cache this is the second time) and cached.
+ValidationResult DeployCode(const OpContext& c, const chain::ContractDeployOp& op,
+                            const chain::Hash256& code_hash,
+                            std::shared_ptr<const ValidatedCode>* out) {
+  CodeCache* cache = c.block.code_cache;
+  if (cache != nullptr && (*out = cache->Find(code_hash))) return ValidationResult::Valid();
+  contracts::ValidateResult v = contracts::ValidateBytecode(op.code);
+  if (auto* err = std::get_if<contracts::DeployError>(&v)) {
+    return ValidationResult::Invalid(Reason::kBadContractCode, err->ToString());
+  }
+  *out = std::get<std::shared_ptr<const ValidatedCode>>(std::move(v));
+  if (cache != nullptr) cache->Insert(code_hash, *out);
+  return ValidationResult::Valid();
+}
+
 }  // namespace
 
 ValidationResult ApplyOp(const OpContext& c, const chain::ContractCallOp& op) {
-  std::optional<ContractRecord> contract;
   CallRecord record;
-  if (auto r = RunCall(c, op, &contract, &record); !r.valid()) return r;
+  if (auto r = RunCall(c, op, &record); !r.valid()) return r;
   // Whatever the outcome: the call is the contract's next in order, and its record is kept.
-  c.state->Put(chain::keys::ContractCall(op.contract, contract->calls),
+  auto calls = chain::ReadContractCallCount(*c.state, op.contract);
+  if (!calls.ok()) return StoreError(calls.status());
+  c.state->Put(chain::keys::ContractCall(op.contract, *calls),
                chain::Bytes(c.tx.id.bytes.begin(), c.tx.id.bytes.end()));
-  contract->calls += 1;
-  c.state->Put(chain::keys::Contract(op.contract), chain::EncodeContractRecord(*contract));
+  c.state->Put(chain::keys::ContractCallCount(op.contract), chain::EncodeCallCount(*calls + 1));
   c.state->Put(chain::keys::CallRecord(c.tx.id), chain::EncodeCallRecord(record));
   return ValidationResult::Valid();
 }
@@ -166,35 +211,38 @@ ValidationResult ApplyOp(const OpContext& c, const chain::ContractDeployOp& op) 
   if (auto r = ReadContractRecord(*c.state, id, &existing); !r.valid()) return r;
   if (existing) return ValidationResult::Invalid(Reason::kContractExists, id.ToHex());
 
-  // CheckTransaction validated the code already; this gives the validated form to run.
-  contracts::ValidateResult v = contracts::ValidateBytecode(op.code);
-  if (auto* err = std::get_if<contracts::DeployError>(&v)) {
-    return ValidationResult::Invalid(Reason::kBadContractCode, err->ToString());
-  }
-  const auto& code = std::get<std::shared_ptr<const ValidatedCode>>(v);
-
   ContractRecord contract;
-  contract.code = op.code;
   contract.deployer = c.sender();
   contract.deploy_txid = c.tx.id;
   contract.height = c.block.height;
-  const std::string contract_key = chain::keys::Contract(id);
+  contract.code_hash = chain::ContractCodeHash(op.code);
+  contract.code_size = static_cast<uint32_t>(op.code.size());  // <= kMaxContractCodeSize
+  std::shared_ptr<const ValidatedCode> code;
+  if (auto r = DeployCode(c, op, contract.code_hash, &code); !r.valid()) return r;
+
   CallRecord record;
   record.contract = id;
   if (!code->FindEntry(kInitEntry)) {
-    c.state->Put(contract_key, chain::EncodeContractRecord(contract));
+    c.state->Put(chain::keys::Contract(id), chain::EncodeContractRecord(contract));
+    c.state->Put(chain::keys::ContractCode(id), op.code);
   } else {
     // init runs as a call by the deployer without attachments, on an overlay that holds the
-    // contract: if it fails, no contract is created.
+    // contract: if it fails (out of gas before it starts included), no contract is created.
     record.entry = std::string(kInitEntry);
-    StateCache run(c.state);
-    run.Put(contract_key, chain::EncodeContractRecord(contract));
-    OpContext rc = c;
-    rc.state = &run;
-    const contracts::CallInput in = Input(c, id, record.entry, op.args, op.gas_limit);
-    if (auto r = RunCode(rc, *code, in, &record); !r.valid()) return r;
-    if (record.outcome == static_cast<uint8_t>(contracts::Outcome::kSuccess)) {
-      std::move(run).MergeInto(c.state);
+    const uint64_t intrinsic = contracts::IntrinsicGas(contract.code_size);
+    if (op.gas_limit < intrinsic) {
+      OutOfGasBeforeRun(op.gas_limit, &record);
+    } else {
+      StateCache run(c.state);
+      run.Put(chain::keys::Contract(id), chain::EncodeContractRecord(contract));
+      run.Put(chain::keys::ContractCode(id), op.code);
+      OpContext rc = c;
+      rc.state = &run;
+      contracts::CallInput in = Input(c, id, record.entry, op.args, op.gas_limit);
+      if (auto r = RunCode(rc, *code, intrinsic, std::move(in), &record); !r.valid()) return r;
+      if (record.outcome == static_cast<uint8_t>(contracts::Outcome::kSuccess)) {
+        std::move(run).MergeInto(c.state);
+      }
     }
   }
   c.state->Put(chain::keys::CallRecord(c.tx.id), chain::EncodeCallRecord(record));
@@ -214,9 +262,8 @@ ValidationResult SimulateContractCall(const ChainParams& params, const BlockCont
   const TxView view{tx, no_txid, 0};
   StateCache overlay(&state);
   const OpContext c{params, block, view, &overlay};
-  std::optional<ContractRecord> contract;
   *out = CallRecord{};
-  return RunCall(c, op, &contract, out);
+  return RunCall(c, op, out);
 }
 
 }  // namespace waybill::consensus

@@ -15,10 +15,15 @@
 
 namespace waybill::consensus {
 
+class CodeCache;
+
 struct BlockContext {
   chain::Hash256 block_id;
   uint32_t height = 0;
   uint32_t time = 0;
+  // Validated contract code (code_cache.h); null: every run reads and validates its code. It
+  // changes no result, only the time a contract run takes.
+  CodeCache* code_cache = nullptr;
 };
 
 // The gas limit a tx reserves: a contract tx's gas_limit, 0 for every other operation. A

@@ -5,6 +5,7 @@
 
 #include "chain/amount.h"
 #include "contracts/bytecode.h"
+#include "contracts/opcodes.h"
 #include "contracts/validator.h"
 
 namespace waybill::consensus {
@@ -135,6 +136,13 @@ ValidationResult CheckUnit(const std::string& unit) {
 
 // A contract run's arguments: the decoder's bounds (kMaxContractArgs, kMaxContractArgBytes,
 // which equal the VM's), repeated for a tx built in memory.
+// A run of code costs at least contracts::kRunBaseGas before its first instruction.
+ValidationResult GasBelowBase(uint64_t gas_limit) {
+  return ValidationResult::Invalid(Reason::kBadGasLimit,
+                                   std::to_string(gas_limit) + " < the base intrinsic gas " +
+                                       std::to_string(contracts::kRunBaseGas));
+}
+
 ValidationResult CheckContractArgs(const std::vector<chain::ContractArg>& args) {
   if (args.size() > chain::kMaxContractArgs) {
     return ValidationResult::Invalid(Reason::kBadContractArgs,
@@ -308,7 +316,7 @@ struct OpChecker {
       }
       return ValidationResult::Valid();
     }
-    if (op.gas_limit < 1) return ValidationResult::Invalid(Reason::kBadGasLimit, "init needs gas");
+    if (op.gas_limit < contracts::kRunBaseGas) return GasBelowBase(op.gas_limit);
     return ValidationResult::Valid();
   }
 
@@ -325,7 +333,7 @@ struct OpChecker {
                                        std::to_string(op.assets.size()) + " assets");
     }
     if (auto r = CheckDistinct(op.assets, Reason::kBadContractArgs); !r.valid()) return r;
-    if (op.gas_limit < 1) return ValidationResult::Invalid(Reason::kBadGasLimit, "0");
+    if (op.gas_limit < contracts::kRunBaseGas) return GasBelowBase(op.gas_limit);
     return ValidationResult::Valid();
   }
 

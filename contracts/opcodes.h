@@ -166,6 +166,19 @@ inline constexpr std::array<OpInfo, 256> kOpTable = internal::MakeOpTable();
 constexpr const OpInfo& InfoOf(uint8_t byte) { return kOpTable[byte]; }
 constexpr const OpInfo& InfoOf(Op op) { return kOpTable[static_cast<uint8_t>(op)]; }
 
+// The intrinsic gas of a run of code (a contract.call, a deploy's `init`), charged before its
+// first instruction (docs/CONTRACTS.md "Execution"): base + per byte of the contract's code as
+// deployed, priced from bench_contracts "fixed cost" at bench_gas's unit (docs/BENCHMARKS.md).
+// The base is what a call costs over a transfer when it is the first to touch its contract
+// (reading the record and the call count, writing them and the call record); the bytes are a
+// code cache miss (reading and validating the code). A tx's gas_limit must cover the base
+// (`bad-gas-limit`), so that a block's gas bounds the number of runs in it.
+inline constexpr uint64_t kRunBaseGas = 100'000;
+inline constexpr uint64_t kRunGasPerCodeByte = 100;
+constexpr uint64_t IntrinsicGas(uint64_t code_size) {
+  return kRunBaseGas + kRunGasPerCodeByte * code_size;  // code_size <= 32 KiB: no overflow
+}
+
 // The opcode with this mnemonic (exact, upper case), if any.
 constexpr std::optional<Op> OpByMnemonic(std::string_view mnemonic) {
   for (size_t i = 0; i < kOpTable.size(); ++i) {

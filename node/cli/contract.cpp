@@ -36,10 +36,11 @@ constexpr const char* kContractHelp =
     "             bytes. Bytecode that does not validate is refused with the reason.\n"
     "deploy       deploys FILE (.asm is assembled, anything else is bytecode as disassemble\n"
     "             reads it); prints the contract's address and the txid. --arg and --gas go to\n"
-    "             the code's init entry (default gas: its static bound).\n"
+    "             the code's init entry (default gas: its static bound and the intrinsic gas).\n"
     "call         sends a call of ENTRY; coins and assets attached move to the contract\n"
-    "             before it runs. Default gas: the entry's static bound. The call is first run\n"
-    "             on the node (as `run`): one that would fail is not sent unless --force.\n"
+    "             before it runs. Default gas: the entry's gas_bound (getcontract). The call\n"
+    "             is first run on the node (as `run`): one that would fail is not sent unless\n"
+    "             --force.\n"
     "run          runs the call on the node's current state without sending anything: the\n"
     "             outcome, gas used, effects and logs, or the error at its code offset\n"
     "             (exit 1 unless it succeeds). --from: the sender it runs as.\n"
@@ -65,7 +66,7 @@ std::vector<OptionSpec> ContractOptions(std::string_view sub) {
   }
   if (ContractSends(sub) || sub == "run") {
     specs.push_back({"arg", "V", true, "an argument: 123, 0x00ff, an address, text:..."});
-    specs.push_back({"gas", "N", false, "gas limit (default: the entry's static bound)"});
+    specs.push_back({"gas", "N", false, "gas limit (default: the entry's gas bound)"});
   }
   if (sub == "call" || sub == "run") {
     specs.push_back({"attach-coins", "AMOUNT", false, "coins moved to the contract first"});

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "chain/bech32.h"
+#include "contracts/opcodes.h"
 #include "contracts/validator.h"
 #include "node/cli/amount.h"
 #include "node/cli/commands.h"
@@ -208,7 +209,7 @@ int ContractDeploy(const Args& args) {
     if (auto given = ContractGasOption(args)) {
       gas = *given;
     } else if (auto bound = vc.StaticGasBound(*init)) {
-      gas = *bound;
+      gas = contracts::IntrinsicGas(code.size()) + *bound;
     } else {
       throw CliError("the code's init can loop (no static gas bound): give --gas N");
     }

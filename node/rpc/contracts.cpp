@@ -16,6 +16,7 @@
 #include "chain/tx.h"
 #include "consensus/contract_sim.h"
 #include "contracts/bytecode.h"
+#include "contracts/opcodes.h"
 #include "contracts/validator.h"
 #include "node/rpc/args.h"
 #include "node/rpc/common.h"
@@ -33,8 +34,9 @@ bool ContractPrintable(const chain::Bytes& bytes) {
          std::all_of(bytes.begin(), bytes.end(), [](uint8_t c) { return c >= 0x20 && c < 0x7f; });
 }
 
-// {name, offset, gas_bound}: gas_bound is the static bound of a call of the entry, null when
-// a backward jump is reachable from it.
+// {name, offset, gas_bound}: gas_bound is the most gas a call of the entry can use (the
+// intrinsic gas of the code's size and the entry's static bound), null when a backward jump is
+// reachable from it.
 Json ContractEntriesJson(const chain::Bytes& code, size_t* max_stack_depth) {
   Json entries = Json::array();
   auto validated = contracts::ValidateBytecode(code);
@@ -45,7 +47,7 @@ Json ContractEntriesJson(const chain::Bytes& code, size_t* max_stack_depth) {
   const std::vector<contracts::Entry>& list = vc.program().entries;
   for (size_t i = 0; i < list.size(); ++i) {
     Json bound = nullptr;
-    if (auto b = vc.StaticGasBound(i)) bound = *b;
+    if (auto b = vc.StaticGasBound(i)) bound = contracts::IntrinsicGas(code.size()) + *b;
     entries.push_back({{"name", list[i].name}, {"offset", list[i].offset}, {"gas_bound", bound}});
   }
   return entries;
@@ -234,23 +236,30 @@ chain::Result<std::optional<Json>> ContractViewJson(const consensus::ReadSnapsho
   const std::string& hrp = snap.params().address_prefix;
   auto account = snap.GetAccount(id);
   if (!account.ok()) return account.status();
+  auto code = chain::ReadContractCode(snap.state(), id);
+  if (!code.ok()) return code.status();
+  if (!*code) return chain::Status::Corruption("contract " + id.ToHex() + " without its code");
+  auto call_count = chain::ReadContractCallCount(snap.state(), id);
+  if (!call_count.ok()) return call_count.status();
   size_t max_stack_depth = 0;
-  Json entries = ContractEntriesJson(c.code, &max_stack_depth);
+  Json entries = ContractEntriesJson(**code, &max_stack_depth);
   Json j = {{"address", chain::bech32::EncodeAddress(hrp, id)},
             {"account", id.ToHex()},
             {"deployer", chain::bech32::EncodeAddress(hrp, c.deployer)},
             {"deployer_account", c.deployer.ToHex()},
             {"deploy_txid", c.deploy_txid.ToHex()},
             {"height", c.height},
-            {"code_hex", chain::HexEncode(c.code)},
-            {"code_size", c.code.size()},
+            {"code_hex", chain::HexEncode(**code)},
+            {"code_size", c.code_size},
             {"entries", std::move(entries)},
             {"max_stack_depth", max_stack_depth},
             {"balance", account->balance},
-            {"call_count", c.calls}};
+            {"call_count", *call_count}};
   if (chain::Status s = ContractAddHoldings(snap, id, limits.assets, &j); !s.ok()) return s;
   if (chain::Status s = ContractAddStorage(snap, id, limits.storage, &j); !s.ok()) return s;
-  if (chain::Status s = ContractAddCalls(snap, id, c.calls, limits.calls, &j); !s.ok()) return s;
+  if (chain::Status s = ContractAddCalls(snap, id, *call_count, limits.calls, &j); !s.ok()) {
+    return s;
+  }
   return std::optional<Json>(std::move(j));
 }
 

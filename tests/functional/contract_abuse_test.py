@@ -3,6 +3,8 @@
 
 - an infinite loop ends out-of-gas having used exactly its gas limit: simulated with
   `callcontract`, and mined (nonce and whole fee consumed), also at the genesis max_tx_gas;
+  a gas limit below the code's intrinsic gas ends out-of-gas the same way before the code
+  runs, and one below the base intrinsic gas is refused (bad-gas-limit);
 - storage spam ends with the VM error storage-write-limit and a growing value with
   value-too-long at the CONCAT's offset, nothing written;
 - a call whose gas_limit is above the genesis max_tx_gas is refused by sendrawtransaction
@@ -22,8 +24,8 @@ against docs/PROTOCOL.md Appendix A)."""
 
 import os
 
-from contract_util import (SPIN_ASM, ContractTestFramework, account_of, bytecode, call_op,
-                           deploy_op, storage_map)
+from contract_util import (RUN_BASE_GAS, SPIN_ASM, ContractTestFramework, account_of,
+                           bytecode, call_op, deploy_op, storage_map)
 from framework import (JSONRPCError, assert_equal, assert_raises_rpc_error, assert_true, log)
 
 
@@ -83,18 +85,27 @@ class ContractAbuseTest(ContractTestFramework):
 
     def infinite_loop(self, node, spin):
         log("infinite loop: out of gas at exactly its limit")
-        for gas in (1, 2, 3, 77_777):
+        # From the base intrinsic gas up: below the code's intrinsic gas (base + 100 per byte)
+        # nothing runs, above it the loop runs out; both use exactly the limit.
+        for gas in (RUN_BASE_GAS, RUN_BASE_GAS + 1, RUN_BASE_GAS + 2, RUN_BASE_GAS + 77_777):
             rec = self.simulate(node, spin, "spin", gas)
             assert_equal((rec["outcome"], rec["gas_used"], rec["gas_limit"]),
                          ("out-of-gas", gas, gas), f"callcontract spin with gas {gas}")
             assert_true(rec.get("valid", True), "a call that runs out of gas is a valid tx")
+        log("  below the base intrinsic gas: refused")
+        rec = self.simulate(node, spin, "spin", RUN_BASE_GAS - 1)
+        assert_equal(rec.get("valid"), False, f"callcontract below the base: {rec}")
+        assert_true("bad-gas-limit" in rec.get("reason", ""), f"reason: {rec}")
+        op = call_op(self.account(spin), "spin", gas_limit=RUN_BASE_GAS - 1)
+        assert_raises_rpc_error(None, "bad-gas-limit", self.send_raw_signed, node, self.user,
+                                op, self.contract_fee(op, RUN_BASE_GAS - 1))
         balance, nonce = self.balance(node, self.user), self.nonce(node, self.user)
-        txid = self.call(node, self.user, spin, "spin", gas=50_001)
+        txid = self.call(node, self.user, spin, "spin", gas=150_001)
         self.mine(node, [txid])
         rec = self.record(node, txid)
-        self.check_record(rec, "out-of-gas", 50_001)
+        self.check_record(rec, "out-of-gas", 150_001)
         fee = self.fee_of(node, txid)
-        assert_true(fee >= 50_001 * self.genesis["gas_price"], f"fee {fee} covers the gas")
+        assert_true(fee >= 150_001 * self.genesis["gas_price"], f"fee {fee} covers the gas")
         assert_equal(self.balance(node, self.user), balance - fee, "the whole fee is paid")
         assert_equal(self.nonce(node, self.user), nonce + 1, "the nonce is consumed")
 
@@ -118,7 +129,7 @@ class ContractAbuseTest(ContractTestFramework):
 
         grow = [e["offset"] for e in node.rpc.getcontract(spam)["entries"]
                 if e["name"] == "grow"]
-        rec = self.simulate(node, spam, "grow", 100_000)
+        rec = self.simulate(node, spam, "grow", 400_000)
         assert_equal((rec["outcome"], rec.get("error"), rec.get("error_offset")),
                      ("vm-error", "value-too-long", grow[0] + 3), f"a growing value: {rec}")
 
@@ -141,15 +152,16 @@ class ContractAbuseTest(ContractTestFramework):
                     f"the CLI names the bound: {err}")
 
         log("  fee below size + gas, unknown contract, bad entry name")
-        op = call_op(self.account(spin), "spin", gas_limit=1000)
+        gas = RUN_BASE_GAS
+        op = call_op(self.account(spin), "spin", gas_limit=gas)
         assert_raises_rpc_error(None, "fee-too-low", self.send_raw_signed, node, self.user, op,
-                                self.contract_fee(op, 1000) - 1)
-        op = call_op("ab" * 32, "spin", gas_limit=1000)
+                                self.contract_fee(op, gas) - 1)
+        op = call_op("ab" * 32, "spin", gas_limit=gas)
         assert_raises_rpc_error(None, "unknown-contract", self.send_raw_signed, node,
-                                self.user, op, self.contract_fee(op, 1000))
-        op = call_op(self.account(spin), "Spin", gas_limit=1000)
+                                self.user, op, self.contract_fee(op, gas))
+        op = call_op(self.account(spin), "Spin", gas_limit=gas)
         assert_raises_rpc_error(None, "bad-contract-entry", self.send_raw_signed, node,
-                                self.user, op, self.contract_fee(op, 1000))
+                                self.user, op, self.contract_fee(op, gas))
         assert_equal(node.rpc.getrawmempool(), [], "nothing refused is pending")
 
     def bad_bytecode(self, node):

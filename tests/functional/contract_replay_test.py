@@ -45,14 +45,14 @@ class ContractReplayTest(ContractTestFramework):
                self.call(node, f, esc, "claim", coins=COIN),         # aborted 7
                self.call(node, buyer, pod, "order", [f["address"], "0x" + lots[1], deadline],
                          coins=2 * COIN),
-               self.call(node, f, spin, "spin", gas=40_001),          # out of gas
+               self.call(node, f, spin, "spin", gas=140_001),         # out of gas
                self.call(node, f, esc, "no_such_entry")]              # vm-error
         self.mine(node, txs)
         self.contract_txs += txs
         outcomes = [self.record(node, t)["outcome"] for t in txs]
         assert_equal(outcomes, ["success", "aborted", "success", "out-of-gas", "vm-error"],
                      "the outcomes on node 0")
-        assert_equal(self.record(node, txs[3])["gas_used"], 40_001)
+        assert_equal(self.record(node, txs[3])["gas_used"], 140_001)
         assert_equal(self.record(node, txs[4]).get("error"), "no-such-entry")
 
         txs = [self.call(node, e, esc, "pay", coins=4 * COIN),

@@ -15,6 +15,16 @@ from framework import (REGTEST_HRP, JSONRPCError, TestFailure, WaybillTestFramew
                        assert_equal, assert_true, compact_size, log, skip_if, tagged_hash,
                        txid_of)
 
+# The intrinsic gas of a run of contract code (docs/CONTRACTS.md "Gas schedule"): base + per
+# byte of the contract's bytecode; a contract tx's gas_limit must cover the base.
+RUN_BASE_GAS = 100_000
+RUN_GAS_PER_CODE_BYTE = 100
+
+
+def intrinsic_gas(code_size):
+    return RUN_BASE_GAS + RUN_GAS_PER_CODE_BYTE * code_size
+
+
 # A contract whose only entry spins until its gas runs out.
 SPIN_ASM = """; Spins until its gas runs out.
 .entry spin

@@ -31,8 +31,7 @@ Hash256 H(uint8_t seed) {
 }
 
 ContractRecord FullContract() {
-  return ContractRecord{Bytes(kMaxContractCodeSize, 0x42), H(1), H(2), 0xfffffff0,
-                        0x0102030405060708};
+  return ContractRecord{H(1), H(2), 0xfffffff0, H(3), static_cast<uint32_t>(kMaxContractCodeSize)};
 }
 
 // Every list at its maximum, every effect kind.
@@ -77,32 +76,52 @@ TEST(ContractRecord, RoundTripsAndIsTheDocumentedLayout) {
     ASSERT_TRUE(d.ok()) << d.status().ToString();
     EXPECT_EQ(*d, c);
     EXPECT_EQ(EncodeContractRecord(*d), enc);
-    for (size_t n = 0; n < enc.size(); n += (n < 128 ? 1 : 331)) {
+    for (size_t n = 0; n < enc.size(); ++n) {
       EXPECT_FALSE(DecodeContractRecord(ByteSpan(enc.data(), n)).ok()) << n;
     }
     Bytes longer = enc;
     longer.push_back(0);
     EXPECT_FALSE(DecodeContractRecord(longer).ok());
   }
-  // bytes(32768) code · deployer · deploy_txid · u32 height · u64 calls.
-  const ContractRecord small{Bytes{0xaa, 0xbb}, H(1), H(2), 5, 9};
+  // deployer · deploy_txid · u32 height · code_hash · u32 code_size: 104 bytes, whatever the
+  // code's size (a call reads this, not the code).
+  const ContractRecord small{H(1), H(2), 5, H(4), 9};
   Writer w;
-  w.CompactSize(2);
-  w.U8(0xaa);
-  w.U8(0xbb);
   w.Hash(H(1));
   w.Hash(H(2));
   w.U32(5);
-  w.U64(9);
+  w.Hash(H(4));
+  w.U32(9);
   EXPECT_EQ(HexEncode(EncodeContractRecord(small)), HexEncode(w.bytes()));
+  EXPECT_EQ(EncodeContractRecord(FullContract()).size(), 104u);
+  // The code hash is SHA-256 of the code.
+  const Bytes code{0xaa, 0xbb};
+  EXPECT_EQ(ContractCodeHash(code), Sha256Hash(code));
 }
 
-TEST(ContractRecord, CodeOverItsBoundIsRefused) {
+TEST(ContractRecord, CodeSizeOverItsBoundIsRefused) {
   ContractRecord c = FullContract();
-  c.code.push_back(0);
+  c.code_size += 1;
   auto d = DecodeContractRecord(EncodeContractRecord(c));
   ASSERT_FALSE(d.ok());
   EXPECT_TRUE(d.status().IsInvalid());
+}
+
+// 'j': u64 little-endian, nothing else.
+TEST(ContractCallCount, RoundTripsAndRefusesOtherLengths) {
+  for (uint64_t n : {uint64_t{0}, uint64_t{1}, uint64_t{0x0102030405060708}}) {
+    const Bytes enc = EncodeCallCount(n);
+    Writer w;
+    w.U64(n);
+    EXPECT_EQ(enc, w.bytes());
+    auto d = DecodeCallCount(enc);
+    ASSERT_TRUE(d.ok());
+    EXPECT_EQ(*d, n);
+    EXPECT_FALSE(DecodeCallCount(ByteSpan(enc.data(), 7)).ok());
+    Bytes longer = enc;
+    longer.push_back(0);
+    EXPECT_FALSE(DecodeCallCount(longer).ok());
+  }
 }
 
 TEST(CallRecord, RoundTripsAtEveryBound) {
@@ -237,10 +256,13 @@ TEST(ContractKeys, LayoutsAndPrefixes) {
   ASSERT_EQ(att.size(), 1 + 32 + 1 + 4 + 32u);
   EXPECT_EQ(att[0], 'v');
   EXPECT_EQ(att.substr(33, 5), std::string("\x04temp", 5));
+  // 'q' || contract id (the code), 'j' || contract id (the call count).
+  EXPECT_EQ(keys::ContractCode(H(1)), "q" + contract.substr(1));
+  EXPECT_EQ(keys::ContractCallCount(H(1)), "j" + contract.substr(1));
   // Plain state keys: verifychain, the state digest and reindex cover them, and the undo data
   // records their previous values (no index key is derived from the asset records).
-  for (const std::string& k :
-       {contract, storage, keys::CallRecord(H(2)), call, att}) {
+  for (const std::string& k : {contract, storage, keys::CallRecord(H(2)), call, att,
+                               keys::ContractCode(H(1)), keys::ContractCallCount(H(1))}) {
     EXPECT_TRUE(keys::IsStateKey(k)) << k[0];
     EXPECT_FALSE(keys::IsIndexKey(k)) << k[0];
   }
@@ -258,9 +280,18 @@ TEST(ContractState, ReadHelpersAndUndo) {
   auto no_calls = RecentContractCalls(cache, id, 10);
   ASSERT_TRUE(no_calls.ok());
   EXPECT_TRUE(no_calls->empty());
+  auto no_count = ReadContractCallCount(cache, id);
+  ASSERT_TRUE(no_count.ok());
+  EXPECT_EQ(*no_count, 0u);
+  auto no_code = ReadContractCode(cache, id);
+  ASSERT_TRUE(no_code.ok());
+  EXPECT_FALSE(no_code->has_value());
 
-  ContractRecord c{Bytes{1, 2, 3}, H(2), H(3), 4, 3};
+  const Bytes code{1, 2, 3};
+  ContractRecord c{H(2), H(3), 4, ContractCodeHash(code), 3};
   cache.Put(keys::Contract(id), EncodeContractRecord(c));
+  cache.Put(keys::ContractCode(id), code);
+  cache.Put(keys::ContractCallCount(id), EncodeCallCount(3));
   for (uint64_t seq = 0; seq < 3; ++seq) {
     const Hash256 txid = H(static_cast<uint8_t>(10 + seq));
     cache.Put(keys::ContractCall(id, seq), Bytes(txid.bytes.begin(), txid.bytes.end()));
@@ -276,6 +307,12 @@ TEST(ContractState, ReadHelpersAndUndo) {
   auto read = ReadContract(cache, id);
   ASSERT_TRUE(read.ok() && read->has_value());
   EXPECT_EQ(**read, c);
+  auto read_code = ReadContractCode(cache, id);
+  ASSERT_TRUE(read_code.ok() && read_code->has_value());
+  EXPECT_EQ(**read_code, code);
+  auto count = ReadContractCallCount(cache, id);
+  ASSERT_TRUE(count.ok());
+  EXPECT_EQ(*count, 3u);
   auto recent = RecentContractCalls(cache, id, 2);
   ASSERT_TRUE(recent.ok()) << recent.status().ToString();
   EXPECT_EQ(*recent, (std::vector<Hash256>{H(12), H(11)}));
@@ -341,10 +378,19 @@ TEST(ContractState, DamagedRecordsAreCorruption) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Status::Code::kCorruption);
   // A contract that counts a call whose 'l' key is missing.
-  cache.Put(keys::Contract(H(3)), EncodeContractRecord({{}, H(1), H(2), 0, 1}));
+  cache.Put(keys::ContractCallCount(H(3)), EncodeCallCount(1));
   auto calls = RecentContractCalls(cache, H(3), 5);
   ASSERT_FALSE(calls.ok());
   EXPECT_EQ(calls.status().code(), Status::Code::kCorruption);
+  // A count that is not 8 bytes, code over its bound.
+  cache.Put(keys::ContractCallCount(H(4)), Bytes{1, 2, 3});
+  auto count = ReadContractCallCount(cache, H(4));
+  ASSERT_FALSE(count.ok());
+  EXPECT_EQ(count.status().code(), Status::Code::kCorruption);
+  cache.Put(keys::ContractCode(H(5)), Bytes(kMaxContractCodeSize + 1, 0));
+  auto code = ReadContractCode(cache, H(5));
+  ASSERT_FALSE(code.ok());
+  EXPECT_EQ(code.status().code(), Status::Code::kCorruption);
 }
 
 }  // namespace

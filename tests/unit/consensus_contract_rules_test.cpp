@@ -11,6 +11,8 @@
 #include "consensus/tx_check.h"
 #include "contracts/errors.h"
 #include "contracts/interpreter.h"
+#include "contracts/opcodes.h"
+#include "contracts/validator.h"
 #include "tests/unit/consensus_contract_test_util.h"
 
 namespace waybill::consensus {
@@ -151,12 +153,16 @@ TEST(ContractTxCheckTest, DeployArgsAndGasFollowInit) {
   const chain::Bytes with_init = Code(kInitStore);
   EXPECT_EQ(CheckReason(ContractDeployOp{no_init, {uint64_t{1}}, 0}), Reason::kBadContractArgs);
   EXPECT_EQ(CheckReason(ContractDeployOp{no_init, {}, 1}), Reason::kBadContractArgs);
+  // init's gas_limit covers the base intrinsic gas.
+  const uint64_t base = contracts::kRunBaseGas;
   EXPECT_EQ(CheckReason(ContractDeployOp{with_init, {uint64_t{1}}, 0}), Reason::kBadGasLimit);
-  EXPECT_TRUE(CheckTransaction(WithOp(ContractDeployOp{with_init, {uint64_t{1}}, 100})).valid());
+  EXPECT_EQ(CheckReason(ContractDeployOp{with_init, {uint64_t{1}}, base - 1}),
+            Reason::kBadGasLimit);
+  EXPECT_TRUE(CheckTransaction(WithOp(ContractDeployOp{with_init, {uint64_t{1}}, base})).valid());
   std::vector<chain::ContractArg> many(chain::kMaxContractArgs + 1, uint64_t{0});
-  EXPECT_EQ(CheckReason(ContractDeployOp{with_init, many, 100}), Reason::kBadContractArgs);
+  EXPECT_EQ(CheckReason(ContractDeployOp{with_init, many, base}), Reason::kBadContractArgs);
   EXPECT_EQ(CheckReason(ContractDeployOp{
-                with_init, {chain::Bytes(chain::kMaxContractArgBytes + 1, 1)}, 100}),
+                with_init, {chain::Bytes(chain::kMaxContractArgBytes + 1, 1)}, base}),
             Reason::kBadContractArgs);
 }
 
@@ -171,6 +177,10 @@ TEST(ContractTxCheckTest, CallEntryAssetsAndGas) {
   a.bytes.fill(7);
   EXPECT_EQ(CheckReason(CallOp(c, "pay", {}, 0, {a, a})), Reason::kBadContractArgs);
   EXPECT_EQ(CheckReason(CallOp(c, "pay", {}, 0, {}, 0)), Reason::kBadGasLimit);
+  EXPECT_EQ(CheckReason(CallOp(c, "pay", {}, 0, {}, contracts::kRunBaseGas - 1)),
+            Reason::kBadGasLimit);
+  EXPECT_TRUE(
+      CheckTransaction(WithOp(CallOp(c, "pay", {}, 0, {}, contracts::kRunBaseGas))).valid());
   EXPECT_EQ(CheckReason(CallOp(c, "pay", {}, chain::kMaxAmount + 1)), Reason::kBadAmount);
 }
 
@@ -200,10 +210,10 @@ class ContractRulesTest : public testing::ContractChainTest {
 
 TEST_F(ContractRulesTest, FeeCoversSizeAndGasLimitTimesGasPrice) {
   const AccountId c = DeployAbuse();
-  const ContractCallOp op = CallOp(c, "keep", {}, 0, {}, 50'000);
+  const ContractCallOp op = CallOp(c, "keep", {}, 0, {}, 150'000);
   const chain::Transaction probe = f_.Make(kAlice, nonces_[kAlice], op, 0);
   const size_t size = probe.Serialize().size();
-  const chain::Amount exact = size * params_.min_fee_per_byte + 50'000 * testing::kGasPrice;
+  const chain::Amount exact = size * params_.min_fee_per_byte + 150'000 * testing::kGasPrice;
   const ValidationResult low = Apply(f_.Make(kAlice, nonces_[kAlice], op, exact - 1));
   EXPECT_EQ(low.code(), Reason::kFeeTooLow) << low.ToString();
   EXPECT_TRUE(Apply(f_.Make(kAlice, nonces_[kAlice], op, exact)).valid());
@@ -224,7 +234,7 @@ TEST_F(ContractRulesTest, GasLimitAboveMaxTxGasIsRefused) {
 
 TEST_F(ContractRulesTest, BalanceMustCoverFeeAndCoins) {
   const AccountId c = DeployAbuse();
-  const uint64_t gas = 10'000;
+  const uint64_t gas = contracts::kRunBaseGas;
   Mine({Tx(kAlice, chain::TransferOp{f_.Id(kPoor), testing::FeeFor(gas) + 100})});
   EXPECT_EQ(
       Apply(f_.Make(kPoor, 0, CallOp(c, "keep", {}, 101, {}, gas), testing::FeeFor(gas))).code(),
@@ -262,21 +272,21 @@ TEST_F(ContractRulesTest, BlockGasIsTheSumOfTheGasLimits) {
 }
 
 TEST_F(ContractRulesTest, DeployRunsInitAndAFailedInitCreatesNoContract) {
-  auto [deploy, id] = Deploy(kAlice, Code(kInitStore), {uint64_t{77}}, 100'000);
+  auto [deploy, id] = Deploy(kAlice, Code(kInitStore), {uint64_t{77}}, 300'000);
   Mine({deploy});
   const CallRecord r = Record(deploy);
   EXPECT_EQ(r.entry, "init");
   EXPECT_EQ(r.outcome, O(Outcome::kSuccess));
   EXPECT_EQ(r.contract, id);
   EXPECT_GT(r.gas_used, 0u);
-  EXPECT_EQ(r.gas_limit, 100'000u);
+  EXPECT_EQ(r.gas_limit, 300'000u);
   EXPECT_EQ(Storage(id, "k"), (chain::Bytes{0, 0, 0, 0, 0, 0, 0, 77}));
   ASSERT_TRUE(Contract(id).has_value());
-  EXPECT_EQ(Contract(id)->calls, 0u);  // init is no call
+  EXPECT_EQ(CallCount(id), 0u);  // init is no call
 
   // init without an argument fails (argument-index): no contract, the fee is paid.
   const chain::Amount before = BalanceOf(f_.Id(kAlice));
-  auto [bad, bad_id] = Deploy(kAlice, Code(kInitStore), {}, 100'000);
+  auto [bad, bad_id] = Deploy(kAlice, Code(kInitStore), {}, 300'000);
   Mine({bad});
   EXPECT_EQ(Record(bad).outcome, O(Outcome::kVmError));
   EXPECT_EQ(Record(bad).error, E(VmError::kArgumentIndex));
@@ -293,7 +303,7 @@ TEST_F(ContractRulesTest, AFailedCallUndoesEverythingButNonceFeeAndRecord) {
   const auto keep = Tx(kBob, CallOp(c, "keep"));
   Mine({issue, keep});
   const chain::Amount before = BalanceOf(f_.Id(kBob));
-  const uint64_t calls = Contract(c)->calls;
+  const uint64_t calls = CallCount(c);
   const auto fail = Tx(kBob, CallOp(c, "keep_then_abort", {}, 1'000, {asset}));
   Mine({fail});
   const CallRecord r = Record(fail);
@@ -307,17 +317,18 @@ TEST_F(ContractRulesTest, AFailedCallUndoesEverythingButNonceFeeAndRecord) {
   EXPECT_EQ(BalanceOf(c), 0u);                       // so did the coins
   EXPECT_EQ(BalanceOf(f_.Id(kBob)), before - fail.fee);
   EXPECT_EQ(AccountOf(f_.Id(kBob)).nonce, nonces_[kBob]);
-  EXPECT_EQ(Contract(c)->calls, calls + 1);  // a failed call is still a call
+  EXPECT_EQ(CallCount(c), calls + 1);  // a failed call is still a call
 }
 
 TEST_F(ContractRulesTest, AnEndlessLoopRunsOutOfGasAtTheLimit) {
   const AccountId c = DeployAbuse();
-  const auto spin = Tx(kBob, CallOp(c, "spin", {}, 0, {}, 100'003));
+  ASSERT_GT(300'003u, contracts::IntrinsicGas(Code(kAbuse).size()));  // the loop runs
+  const auto spin = Tx(kBob, CallOp(c, "spin", {}, 0, {}, 300'003));
   Mine({spin});
   const CallRecord r = Record(spin);
   EXPECT_EQ(r.outcome, O(Outcome::kOutOfGas));
-  EXPECT_EQ(r.gas_used, 100'003u);
-  EXPECT_EQ(r.gas_limit, 100'003u);
+  EXPECT_EQ(r.gas_used, 300'003u);
+  EXPECT_EQ(r.gas_limit, 300'003u);
 }
 
 TEST_F(ContractRulesTest, StorageSpamStopsAtTheWriteLimit) {
@@ -411,13 +422,171 @@ TEST_F(ContractRulesTest, SimulationMatchesTheCallAndWritesNothing) {
   EXPECT_EQ(sim.code(), Reason::kAssetClosed);  // the asset was split by the call
 }
 
+// The VM gas of a run of entry in code without a backward jump: the validator's static bound,
+// which is exact for code that has one path.
+uint64_t StaticGas(const chain::Bytes& code, std::string_view entry) {
+  auto v = contracts::ValidateBytecode(code);
+  const auto* validated = std::get_if<std::shared_ptr<const contracts::ValidatedCode>>(&v);
+  EXPECT_TRUE(validated != nullptr);
+  if (validated == nullptr) return 0;
+  const std::optional<size_t> i = (*validated)->FindEntry(entry);
+  EXPECT_TRUE(i.has_value()) << entry;
+  const std::optional<uint64_t> gas = i ? (*validated)->StaticGasBound(*i) : std::nullopt;
+  EXPECT_TRUE(gas.has_value()) << entry;
+  return gas.value_or(0);
+}
+
+// docs/CONTRACTS.md "Execution": a run is charged IntrinsicGas(code size) before its first
+// instruction; below it the run is out of gas having used its whole limit and nothing runs
+// (the attachments come back); from it on the VM gets the rest, and gas_used is the intrinsic
+// gas plus the VM's.
+TEST_F(ContractRulesTest, TheIntrinsicGasIsChargedBeforeTheFirstInstruction) {
+  const chain::Bytes code = Code(kAbuse);
+  const AccountId c = DeployAbuse();
+  const uint64_t intrinsic = contracts::IntrinsicGas(code.size());
+  EXPECT_EQ(intrinsic, contracts::kRunBaseGas + contracts::kRunGasPerCodeByte * code.size());
+  ASSERT_TRUE(Contract(c).has_value());
+  EXPECT_EQ(Contract(c)->code_size, code.size());
+  EXPECT_EQ(Contract(c)->code_hash, chain::ContractCodeHash(code));
+  const uint64_t keep = StaticGas(code, "keep");  // PUSHC, PUSHC, SSTORE, STOP
+  EXPECT_EQ(keep, 2 * contracts::InfoOf(contracts::Op::kPushC).gas +
+                      contracts::InfoOf(contracts::Op::kStoragePut).gas +
+                      contracts::InfoOf(contracts::Op::kStop).gas);
+  auto [issue, asset] = Issue(kBob, 10);
+  Mine({issue});
+  const chain::Amount before = BalanceOf(f_.Id(kBob));
+  const auto below = Tx(kBob, CallOp(c, "keep", {}, 7, {asset}, intrinsic - 1));
+  const auto at = Tx(kBob, CallOp(c, "keep", {}, 0, {}, intrinsic));
+  const auto one_short = Tx(kBob, CallOp(c, "keep", {}, 0, {}, intrinsic + keep - 1));
+  Mine({below, at, one_short});
+  for (const auto* tx : {&below, &at, &one_short}) {
+    const CallRecord r = Record(*tx);
+    EXPECT_EQ(r.outcome, O(Outcome::kOutOfGas));
+    EXPECT_EQ(r.error, E(VmError::kOutOfGas));
+    EXPECT_EQ(r.gas_used, r.gas_limit);
+    EXPECT_EQ(r.gas_limit, std::get<ContractCallOp>(tx->op).gas_limit);
+    EXPECT_TRUE(r.effects.empty());
+  }
+  EXPECT_EQ(Record(below).error_offset, 0u);  // no instruction ran
+  EXPECT_TRUE(Storage(c, "x").empty());
+  EXPECT_EQ(AssetOf(asset).custodian, f_.Id(kBob));  // the attachments came back
+  EXPECT_EQ(EventsOf(asset).size(), 1u);
+  EXPECT_EQ(BalanceOf(c), 0u);
+  EXPECT_EQ(BalanceOf(f_.Id(kBob)), before - below.fee - at.fee - one_short.fee);
+  EXPECT_EQ(CallCount(c), 3u);  // each is a call
+
+  const auto exact = Tx(kBob, CallOp(c, "keep", {}, 0, {}, intrinsic + keep));
+  const auto more = Tx(kBob, CallOp(c, "keep", {}, 0, {}, intrinsic + keep + 1'000));
+  Mine({exact, more});
+  for (const auto* tx : {&exact, &more}) {
+    const CallRecord r = Record(*tx);
+    EXPECT_EQ(r.outcome, O(Outcome::kSuccess)) << r.detail;
+    EXPECT_EQ(r.gas_used, intrinsic + keep);
+  }
+  EXPECT_EQ(Storage(c, "x"), Text("1"));
+
+  // The dry run reports the same figures.
+  CallRecord simulated;
+  cs_->WithTipState([&](const chain::KvReader& state, const TipInfo& tip) {
+    const BlockContext ctx{Hash256{}, tip.height + 1, tip.header.time + 60};
+    for (uint64_t gas : {intrinsic - 1, intrinsic + keep}) {
+      const ValidationResult sim = SimulateContractCall(
+          params_, ctx, f_.Id(kBob), CallOp(c, "keep", {}, 0, {}, gas), state, &simulated);
+      ASSERT_TRUE(sim.valid()) << sim.ToString();
+      EXPECT_EQ(simulated.gas_used, gas);
+    }
+  });
+}
+
+// A deploy's init is a run: the same rule, against the deploy's gas_limit and code size; out of
+// gas before init creates no contract.
+TEST_F(ContractRulesTest, AnInitIsChargedTheIntrinsicGasToo) {
+  const chain::Bytes code = Code(kInitStore);
+  const uint64_t intrinsic = contracts::IntrinsicGas(code.size());
+  const uint64_t init = StaticGas(code, "init");
+  auto [below, below_id] = Deploy(kAlice, code, {uint64_t{5}}, intrinsic - 1);
+  auto [exact, exact_id] = Deploy(kAlice, code, {uint64_t{5}}, intrinsic + init);
+  Mine({below, exact});
+  EXPECT_EQ(Record(below).outcome, O(Outcome::kOutOfGas));
+  EXPECT_EQ(Record(below).gas_used, intrinsic - 1);
+  EXPECT_FALSE(Contract(below_id).has_value());
+  EXPECT_EQ(Record(exact).outcome, O(Outcome::kSuccess));
+  EXPECT_EQ(Record(exact).gas_used, intrinsic + init);
+  EXPECT_EQ(Storage(exact_id, "k"), (chain::Bytes{0, 0, 0, 0, 0, 0, 0, 5}));
+  // A deploy without init runs nothing and uses no gas.
+  auto [plain, plain_id] = Deploy(kAlice, Code(kAbuse));
+  Mine({plain});
+  EXPECT_EQ(Record(plain).gas_used, 0u);
+  EXPECT_TRUE(Contract(plain_id).has_value());
+}
+
+// A call writes its count ('j'), its entry in the call list ('l') and its record ('k'); the
+// contract record ('o') and the code ('q') are written once, at deploy.
+TEST_F(ContractRulesTest, ACallNeverRewritesTheContractRecordOrItsCode) {
+  const AccountId c = DeployAbuse();
+  const auto raw = [&](const std::string& key) {
+    return Read<chain::Bytes>([&](const chain::KvReader& s) -> chain::Result<chain::Bytes> {
+      chain::Bytes v;
+      if (chain::Status st = s.Get(key, &v); !st.ok()) return st;
+      return v;
+    });
+  };
+  const chain::Bytes record = raw(chain::keys::Contract(c));
+  const chain::Bytes code = raw(chain::keys::ContractCode(c));
+  EXPECT_EQ(code, Code(kAbuse));
+  EXPECT_EQ(record.size(), 104u);
+  const auto first = Tx(kBob, CallOp(c, "keep"));
+  const auto second = Tx(kAlice, CallOp(c, "spin", {}, 0, {}, 100'000));  // out of gas
+  Mine({first, second});
+  EXPECT_EQ(raw(chain::keys::Contract(c)), record);
+  EXPECT_EQ(raw(chain::keys::ContractCode(c)), code);
+  EXPECT_EQ(raw(chain::keys::ContractCallCount(c)), chain::EncodeCallCount(2));
+  const auto recent = Read<std::vector<Hash256>>(
+      [&](const chain::KvReader& s) { return chain::RecentContractCalls(s, c, 10); });
+  EXPECT_EQ(recent, (std::vector<Hash256>{second.Id(), first.Id()}));
+  // Disconnected, the count goes back to what it was (absent: no call).
+  ASSERT_TRUE(cs_->InvalidateBlock(blocks_.back().header.Id()).valid());
+  EXPECT_EQ(CallCount(c), 0u);
+  EXPECT_EQ(raw(chain::keys::Contract(c)), record);
+}
+
+// The code cache is keyed by the code's hash: when a reorg replaces a deploy by another under
+// the same contract id (same sender and nonce) with other code, the calls run the new code.
+TEST_F(ContractRulesTest, AReorgThatRedeploysAnIdWithOtherCodeRunsTheNewCode) {
+  constexpr std::string_view kOne = ".entry get\n  PUSHC \"one\"\n  LOG\n  STOP\n";
+  constexpr std::string_view kTwo = ".entry get\n  PUSHC \"two\"\n  LOG\n  STOP\n";
+  const uint64_t nonce = nonces_[kAlice];
+  auto [deploy_one, id] = Deploy(kAlice, Code(kOne));
+  Mine({deploy_one});
+  const size_t fork = blocks_.size() - 1;
+  const auto call_one = Tx(kBob, CallOp(id, "get"));
+  Mine({call_one});
+  ASSERT_EQ(Record(call_one).logs, std::vector<chain::Bytes>{Text("one")});
+  const uint64_t cached_hits = cs_->CodeCacheFigures().hits;
+  EXPECT_GE(cached_hits, 1u);  // the deploy cached the code; the call found it
+
+  ASSERT_TRUE(cs_->InvalidateBlock(blocks_[fork].header.Id()).valid());
+  EXPECT_FALSE(Contract(id).has_value());
+  blocks_.resize(fork);
+  nonces_[kAlice] = nonce;
+  nonces_[kBob]--;
+  auto [deploy_two, id_two] = Deploy(kAlice, Code(kTwo));
+  ASSERT_EQ(id_two, id);
+  // A longer branch than the invalidated one, from the same parent.
+  Mine({deploy_two});
+  const auto call_two = Tx(kBob, CallOp(id, "get"));
+  Mine({call_two});
+  EXPECT_EQ(Record(call_two).logs, std::vector<chain::Bytes>{Text("two")});
+  EXPECT_EQ(Contract(id)->code_hash, chain::ContractCodeHash(Code(kTwo)));
+}
+
 TEST_F(ContractRulesTest, DisconnectingCallsRestoresEveryStateKey) {
   const AccountId c = DeployAbuse();
   auto [issue, asset] = Issue(kBob, 10);
   Mine({issue});
   const auto before = StateKeys();
   const size_t mined = blocks_.size();
-  auto [deploy, counter] = Deploy(kAlice, Code(kInitStore), {uint64_t{1}}, 100'000);
+  auto [deploy, counter] = Deploy(kAlice, Code(kInitStore), {uint64_t{1}}, 300'000);
   Mine({deploy, Tx(kBob, CallOp(c, "split_merge", {}, 0, {asset})), Tx(kBob, CallOp(c, "keep"))});
   Mine({Tx(kBob, CallOp(c, "keep_then_abort", {}, 3)),
         Tx(kAlice, CallOp(counter, "put", {uint64_t{9}})),

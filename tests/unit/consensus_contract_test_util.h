@@ -132,6 +132,11 @@ class ContractChainTest : public StoredChainTest {
     return Read<std::optional<chain::ContractRecord>>(
         [&id](const chain::KvReader& s) { return chain::ReadContract(s, id); });
   }
+  // The number of calls recorded for the contract ('j').
+  uint64_t CallCount(const chain::AccountId& id) {
+    return Read<uint64_t>(
+        [&id](const chain::KvReader& s) { return chain::ReadContractCallCount(s, id); });
+  }
   // The contract's storage value under key (empty when absent).
   chain::Bytes Storage(const chain::AccountId& contract, std::string_view key) {
     return Storage(contract, Text(key));

@@ -220,8 +220,9 @@ TEST_F(CustodyChainTest, AnIndexEntryWithoutItsOpenAssetIsCorruption) {
 }
 
 // Protocol 3 reset every network: a database that a protocol-2 (or older) node left, versions 1
-// to 4, is refused with what to do, never opened, upgraded or crashed on; once the version is
-// the current one again the same directory opens.
+// to 4, is refused with what to do, never opened, upgraded or crashed on, and so is version 5
+// (protocol 3 before it was amended); once the version is the current one again the same
+// directory opens.
 TEST_F(CustodyChainTest, ADatabaseOfVersionOneToFourIsRefusedAsBeforeTheProtocolThreeReset) {
   Submit(Next({f_.Make(kAlice, 0, Lot(10))}));
   cs_.reset();
@@ -246,11 +247,21 @@ TEST_F(CustodyChainTest, ADatabaseOfVersionOneToFourIsRefusedAsBeforeTheProtocol
     EXPECT_NE(why.find("protocol 3 reset every network"), std::string::npos) << why;
     EXPECT_NE(why.find("remove the data directory's regtest folder"), std::string::npos) << why;
   }
-  set_version("6");
+  // Version 5: protocol 3 before its amendment (another contract state layout).
+  set_version("5");
+  auto amended = Chainstate::Open(dir_.string(), params_, options);
+  ASSERT_FALSE(amended.ok());
+  EXPECT_TRUE(amended.status().IsInvalid()) << amended.status().ToString();
+  const std::string why = amended.status().reason();
+  EXPECT_NE(why.find("database version 5, this waybilld uses version 6"), std::string::npos)
+      << why;
+  EXPECT_NE(why.find("before protocol 3 was amended"), std::string::npos) << why;
+  EXPECT_NE(why.find("remove the data directory's regtest folder"), std::string::npos) << why;
+  set_version("7");
   auto unknown = Chainstate::Open(dir_.string(), params_, options);
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(unknown.status().code(), chain::Status::Code::kCorruption);
-  set_version("5");
+  set_version("6");
   Open();
   EXPECT_EQ(cs_->Tip().height, 1u);
 }

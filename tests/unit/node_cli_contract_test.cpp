@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "contracts/assembler.h"
+#include "contracts/opcodes.h"
 #include "node/cli/args.h"
 #include "node/cli/commands.h"
 #include "node/cli/contract_args.h"
@@ -143,9 +144,11 @@ TEST_F(ContractCli, DeployOfflineNamesTheContractAndPaysTheGas) {
   const uint64_t size_fee = bounded["size"].get<uint64_t>() * params->min_fee_per_byte;
   ASSERT_GT(bounded["fee"].get<uint64_t>(), size_fee);
   EXPECT_EQ((bounded["fee"].get<uint64_t>() - size_fee) % params->gas_price, 0u);
-  const nlohmann::json given = deploy({"deploy", with_init, "--arg", "7", "--gas", "5000"});
+  // The default covers the run's intrinsic gas too (at least its base).
+  EXPECT_GT(bounded["fee"].get<uint64_t>() - size_fee, contracts::kRunBaseGas * params->gas_price);
+  const nlohmann::json given = deploy({"deploy", with_init, "--arg", "7", "--gas", "150000"});
   EXPECT_EQ(given["fee"], given["size"].get<uint64_t>() * params->min_fee_per_byte +
-                              5000 * params->gas_price);
+                              150'000 * params->gas_price);
   // Bytecode that does not validate is refused before anything is signed.
   EXPECT_NE(ErrorOf({"deploy", Write("bad.hex", "00"), "--key", key_file, "--network", "regtest",
                      "--dry-run", "--nonce", "4"})

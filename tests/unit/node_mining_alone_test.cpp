@@ -143,8 +143,8 @@ TEST_F(AssemblerTest, StopsAtTheTxCountLimit) {
 TEST_F(AssemblerTest, KeepsTheBlockGasWithinTheLimit) {
   // A deliberate variation of regtest: room for two contract txs of the most gas in a block.
   consensus::ChainParams params = Regtest();
-  params.max_tx_gas = 1000;
-  params.max_block_gas = 2500;
+  params.max_tx_gas = 200'000;  // at least the base intrinsic gas a contract tx must name
+  params.max_block_gas = 500'000;
   FakeChain small(params);
   for (int key = 0; key < consensus::testing::kKeys; ++key) {
     small.SetAccount(factory_.Id(key), 1'000 * chain::kCoin);
@@ -153,9 +153,10 @@ TEST_F(AssemblerTest, KeepsTheBlockGasWithinTheLimit) {
   contracts::Program program;
   program.entries = {{"init", 0}};
   program.code = {0x00};
-  const chain::ContractDeployOp deploy{contracts::EncodeProgram(program), {}, 1000};
+  const chain::ContractDeployOp deploy{contracts::EncodeProgram(program), {}, 200'000};
   for (int key = 0; key < 3; ++key) {
-    source_.txs.push_back(factory_.MakeWithId(key, 0, deploy, 1000 * params.gas_price + 2000));
+    source_.txs.push_back(
+        factory_.MakeWithId(key, 0, deploy, 200'000 * params.gas_price + 2000));
   }
   source_.txs.push_back(Pay(3, 0, 1));
   const BlockTemplate t = BuildTemplate(small, source_, Miner(), Now());

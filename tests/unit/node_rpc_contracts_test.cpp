@@ -13,6 +13,7 @@
 #include "chain/tx.h"
 #include "contracts/assembler.h"
 #include "contracts/bytecode.h"
+#include "contracts/opcodes.h"
 #include "tests/unit/node_rpc_test_util.h"
 
 namespace waybill::node {
@@ -112,6 +113,9 @@ TEST_F(RpcContractsTest, GetContractShowsCodeStorageAndDeploy) {
   EXPECT_EQ(c["entries"][2]["name"], "pay");
   EXPECT_EQ(c["entries"][3]["name"], "spin");
   EXPECT_TRUE(c["entries"][2]["gas_bound"].is_number_unsigned());
+  // The bound counts the intrinsic gas of the code's size.
+  EXPECT_GT(c["entries"][2]["gas_bound"].get<uint64_t>(),
+            contracts::IntrinsicGas(c["code_size"].get<uint64_t>()));
   EXPECT_TRUE(c["entries"][3]["gas_bound"].is_null());
   EXPECT_EQ(c["balance"], 0);
   EXPECT_EQ(c["call_count"], 0);
@@ -193,9 +197,16 @@ TEST_F(RpcContractsTest, CallContractReportsFailuresAndRefusals) {
   Json spin = Ok("callcontract", CallParams(id, "spin"));
   EXPECT_EQ(spin["outcome"], "out-of-gas");
   EXPECT_EQ(spin["gas_used"], params_.max_tx_gas);
+  // Below the code's intrinsic gas: out of gas before the first instruction, the whole limit
+  // used; below the base intrinsic gas: a tx of it would be refused.
   Json small = CallParams(id, "spin");
-  small["gas_limit"] = 100;
-  EXPECT_EQ(Ok("callcontract", small)["gas_used"], 100);
+  small["gas_limit"] = contracts::kRunBaseGas + 1;
+  EXPECT_EQ(Ok("callcontract", small)["gas_used"], contracts::kRunBaseGas + 1);
+  small["gas_limit"] = contracts::kRunBaseGas - 1;
+  Json below = Ok("callcontract", small);
+  EXPECT_EQ(below["valid"], false);
+  EXPECT_NE(below["reason"].get<std::string>().find("bad-gas-limit"), std::string::npos)
+      << below.dump();
   // Coins the sender does not have: a tx of this call would be refused.
   Json poor = CallParams(id, "pay");
   poor["coins"] = 1;
