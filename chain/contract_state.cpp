@@ -26,7 +26,8 @@
 //   logs          list<bytes(256)>(16)
 //   effects       list<effect>(64); effect = kind u8 || by kind:
 //                   1 coins: to hash || amount u64     2 asset: to hash || asset hash
-//                   3 split: asset hash || 2 x hash    4 merge: asset hash || with hash || hash
+//                   3 split: asset hash || first u64 || 2 x hash
+//                   4 merge: asset hash || with hash || hash
 
 namespace waybill::chain {
 namespace {
@@ -48,6 +49,7 @@ void WriteEffect(Writer& w, const ContractEffect& e) {
     case ContractEffectKind::kSplit:
     case ContractEffectKind::kMerge:
       w.Hash(e.asset);
+      if (e.kind == ContractEffectKind::kSplit) w.U64(e.amount);
       if (e.kind == ContractEffectKind::kMerge) w.Hash(e.with);
       // REQUIRES: created holds 2 ids (split) or 1 (merge); the fixed count is not encoded.
       for (const Hash256& id : e.created) w.Hash(id);
@@ -73,7 +75,7 @@ bool ReadEffect(Reader& r, ContractEffect* e) {
     case ContractEffectKind::kAsset:
       return r.Hash(&e->to) && r.Hash(&e->asset);
     case ContractEffectKind::kSplit:
-      return r.Hash(&e->asset) && ReadCreated(r, kSplitCreated, &e->created);
+      return r.Hash(&e->asset) && r.U64(&e->amount) && ReadCreated(r, kSplitCreated, &e->created);
     case ContractEffectKind::kMerge:
       return r.Hash(&e->asset) && r.Hash(&e->with) &&
              ReadCreated(r, kMergeCreated, &e->created);

@@ -47,7 +47,8 @@ struct ContractRecord {
 enum class ContractEffectKind : uint8_t {
   kCoins = 1,  // coins sent: to, amount
   kAsset = 2,  // an asset sent: to, asset
-  kSplit = 3,  // asset split: asset (the parent), created (the 2 children)
+  kSplit = 3,  // asset split: asset (the parent), amount (the first child's quantity; the
+               // second has the rest), created (the 2 children)
   kMerge = 4,  // asset and with merged: created (the 1 output)
 };
 const char* ContractEffectKindName(ContractEffectKind kind);  // "coins", "asset", ...
