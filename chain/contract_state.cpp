@@ -35,7 +35,17 @@ namespace {
 constexpr size_t kSplitCreated = 2;
 constexpr size_t kMergeCreated = 1;
 
-void WriteEffect(Writer& w, const ContractEffect& e) {
+bool ReadCreated(Reader& r, size_t n, std::vector<Hash256>* created) {
+  created->resize(n);
+  for (Hash256& id : *created) {
+    if (!r.Hash(&id)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void WriteContractEffect(Writer& w, const ContractEffect& e) {
   w.U8(static_cast<uint8_t>(e.kind));
   switch (e.kind) {
     case ContractEffectKind::kCoins:
@@ -57,15 +67,7 @@ void WriteEffect(Writer& w, const ContractEffect& e) {
   }
 }
 
-bool ReadCreated(Reader& r, size_t n, std::vector<Hash256>* created) {
-  created->resize(n);
-  for (Hash256& id : *created) {
-    if (!r.Hash(&id)) return false;
-  }
-  return true;
-}
-
-bool ReadEffect(Reader& r, ContractEffect* e) {
+bool ReadContractEffect(Reader& r, ContractEffect* e) {
   uint8_t kind;
   if (!r.U8(&kind)) return false;
   e->kind = static_cast<ContractEffectKind>(kind);
@@ -82,6 +84,8 @@ bool ReadEffect(Reader& r, ContractEffect* e) {
   }
   return r.Fail("unknown contract effect kind " + std::to_string(kind));
 }
+
+namespace {
 
 // A key's value as bytes, or nullopt when absent.
 Result<std::optional<Bytes>> GetOptional(const KvReader& state, const std::string& key) {
@@ -157,7 +161,7 @@ Bytes EncodeCallRecord(const CallRecord& rec) {
   w.CompactSize(rec.logs.size());
   for (const Bytes& log : rec.logs) w.VarBytes(log);
   w.CompactSize(rec.effects.size());
-  for (const ContractEffect& e : rec.effects) WriteEffect(w, e);
+  for (const ContractEffect& e : rec.effects) WriteContractEffect(w, e);
   return w.Take();
 }
 
@@ -182,7 +186,7 @@ Result<CallRecord> DecodeCallRecord(ByteSpan data) {
   if (r.ok() && r.CompactSize(&effects, kMaxCallEffects)) {
     rec.effects.resize(effects);
     for (ContractEffect& e : rec.effects) {
-      if (!ReadEffect(r, &e)) break;
+      if (!ReadContractEffect(r, &e)) break;
     }
   }
   if (Status s = r.Finish("call record"); !s.ok()) return s;

@@ -85,6 +85,15 @@ inline constexpr uint8_t kCallOutcomeMax = 3;
 // reason cut to kMaxCallDetailLen bytes (at a byte; the detail is shown, never parsed).
 std::string TruncateCallDetail(std::string_view reason);
 
+class Reader;
+class Writer;
+// One effect as §11.1 encodes it (in a call record, and in a proof bundle's claims, §14.1).
+// ReadContractEffect fails the reader (chain/serialize.h) on an unknown kind or truncation.
+void WriteContractEffect(Writer& w, const ContractEffect& e);
+bool ReadContractEffect(Reader& r, ContractEffect* e);
+// The fewest bytes an encoded effect takes (coins: kind, to, amount).
+inline constexpr size_t kMinContractEffectBytes = 1 + 32 + 8;
+
 Bytes EncodeContractRecord(const ContractRecord& c);
 Result<ContractRecord> DecodeContractRecord(ByteSpan data);
 Bytes EncodeCallRecord(const CallRecord& r);
