@@ -48,8 +48,9 @@ ValidationResult SendCoins(const OpContext& c, const AccountId& contract,
 }
 
 ValidationResult Split(const OpContext& c, const AccountId& contract, const ContractEffect& e) {
-  if (e.created.size() != kSplitCreated) {
-    return ValidationResult::Invalid(Reason::kBadSplit, "a split effect creates 2 assets");
+  // The host's ids always differ (two indexes of one nonce); a claim's might not.
+  if (e.created.size() != kSplitCreated || e.created[0] == e.created[1]) {
+    return ValidationResult::Invalid(Reason::kBadSplit, "a split effect creates 2 distinct assets");
   }
   Asset parent;
   if (auto r = LoadOwnedAsset(*c.state, e.asset, contract, &parent); !r.valid()) return r;

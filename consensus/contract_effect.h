@@ -15,7 +15,8 @@ namespace waybill::consensus {
 // Applies effect e, made by contract, on c.state with the contract as the actor of its events
 // (contract event ids). The ids of the assets it creates are e.created (split: 2, merge: 1),
 // which the caller computed (the host: from the contract's nonce) or read (the verifier: from
-// the claim); any other count is `bad-split` / `bad-merge-inputs`. The rules:
+// the claim); any other count, or a split's two ids equal, is `bad-split` / `bad-merge-inputs`.
+// The rules:
 //   coins: amount > 0, not to the contract itself, taken from the contract's balance (as a
 //          transfer: `bad-amount`, `transfer-to-self`, `insufficient-balance`);
 //   asset: asset.transfer of e.asset to e.to by the contract;

@@ -237,7 +237,16 @@ TEST_F(ProofContractTest, AChangedSplitAmountFailsConservation) {
   EXPECT_NE(r.detail.find("bad-split"), std::string::npos) << r.detail;
 }
 
-TEST_F(ProofContractTest, ADroppedEffectBreaksTheChaining) {
+TEST_F(ProofContractTest, ASplitClaimWithOneIdTwiceIsRefused) {
+  ProofBundle b = Build(piece_);
+  ProofCall* claim = ClaimOf(b, EntryOf(b, split_give_.Id()));
+  ASSERT_NE(claim, nullptr);
+  claim->effects[0].created[1] = claim->effects[0].created[0];
+  const ProofReport r = ExpectFails(b, ProofCheck::kConservation);
+  EXPECT_NE(r.detail.find("distinct"), std::string::npos) << r.detail;
+}
+
+TEST_F(ProofContractTest, ADroppedEffectFailsTheNextSignedStep) {
   ProofBundle b = Build(piece_);
   ProofCall* claim = ClaimOf(b, EntryOf(b, split_give_.Id()));
   ASSERT_NE(claim, nullptr);

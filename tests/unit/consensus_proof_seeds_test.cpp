@@ -1,10 +1,11 @@
 // The seeds of the proof bundle fuzz target (fuzz/proof_decode.cpp, corpus/proof_decode/): the
 // target verifies against the embedded regtest genesis, so its seeds are bundles of a real
 // regtest chain (Regtest(), not MakeParams(): another genesis stops every input at the
-// genesis check). This test makes them: a bundle that verifies, and bundles that fail at the
-// header, tx and replay checks (a contract's claimed effects among them); it checks that each
-// fails where it should, and that the committed corpus reaches each of those stages. With WAYBILL_WRITE_PROOF_SEEDS=DIR set it
-// writes the seeds into DIR (named by content, as libFuzzer names them):
+// genesis check). This test makes them: bundles that verify (one with a contract's claimed
+// effects), and bundles that fail at the genesis, header, tx and replay checks (a tampered
+// claim among them); it checks that each fails where it should, and that the committed corpus
+// reaches each of those stages. With WAYBILL_WRITE_PROOF_SEEDS=DIR set it writes the seeds
+// into DIR (named by content, as libFuzzer names them; remove the old ones first):
 //   WAYBILL_WRITE_PROOF_SEEDS=fuzz/corpus/proof_decode build/tests/consensus_proof_seeds_test
 #include <gtest/gtest.h>
 
