@@ -146,30 +146,33 @@ Result<std::vector<Hash256>> ContractHost::NextAssetIds(uint32_t n) {
   return ids;
 }
 
-Result<std::array<Hash256, 2>> ContractHost::Split(const Hash256& asset, uint64_t first) {
-  auto ids = NextAssetIds(2);
+Result<std::vector<Hash256>> ContractHost::ApplyCreating(chain::ContractEffect effect,
+                                                         uint32_t n) {
+  auto ids = NextAssetIds(n);
   if (!ids.ok()) return ids.status();
-  const std::array<Hash256, 2> out{(*ids)[0], (*ids)[1]};
+  effect.created = *ids;
+  if (Status s = Apply(std::move(effect)); !s.ok()) return s;
+  return ids;
+}
+
+Result<std::array<Hash256, 2>> ContractHost::Split(const Hash256& asset, uint64_t first) {
   chain::ContractEffect e;
   e.kind = chain::ContractEffectKind::kSplit;
   e.asset = asset;
   e.amount = first;
-  e.created = std::move(*ids);
-  if (Status s = Apply(std::move(e)); !s.ok()) return s;
-  return out;
+  auto ids = ApplyCreating(std::move(e), 2);
+  if (!ids.ok()) return ids.status();
+  return std::array<Hash256, 2>{(*ids)[0], (*ids)[1]};
 }
 
 Result<Hash256> ContractHost::Merge(const Hash256& a, const Hash256& b) {
-  auto ids = NextAssetIds(1);
-  if (!ids.ok()) return ids.status();
-  const Hash256 out = ids->front();
   chain::ContractEffect e;
   e.kind = chain::ContractEffectKind::kMerge;
   e.asset = a;
   e.with = b;
-  e.created = std::move(*ids);
-  if (Status s = Apply(std::move(e)); !s.ok()) return s;
-  return out;
+  auto ids = ApplyCreating(std::move(e), 1);
+  if (!ids.ok()) return ids.status();
+  return ids->front();
 }
 
 }  // namespace waybill::consensus

@@ -60,6 +60,9 @@ class ContractHost final : public contracts::Host {
   chain::Result<chain::Asset> ReadExisting(const chain::Hash256& asset) const;
   // Applies effect (ApplyContractEffect) and, when it passes, records it.
   chain::Status Apply(chain::ContractEffect effect);
+  // The same for a split or merge: its n new ids (NextAssetIds) go into effect.created first.
+  chain::Result<std::vector<chain::Hash256>> ApplyCreating(chain::ContractEffect effect,
+                                                           uint32_t n);
   // The ids of the next n assets the contract creates, advancing its nonce by one.
   chain::Result<std::vector<chain::Hash256>> NextAssetIds(uint32_t n);
 

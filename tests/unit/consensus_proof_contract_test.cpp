@@ -1,5 +1,5 @@
 // Proof bundles of assets that contract code moved (docs/PROTOCOL.md §14): a lot attached to a
-// contract that splits it and hands a part on, another lot split and merged by a contract, each
+// contract that splits it and hands a part on, two lots attached and merged by a contract, each
 // bundle built from a real chainstate, encoded, decoded and verified with the contract's events
 // marked as resting on the node's claim; the replayed events are the chainstate's own (contract
 // event ids). Tampered claims fail where they should: an effect on an asset the contract does
@@ -17,6 +17,7 @@
 #include "consensus/proof.h"
 #include "consensus/read_snapshot.h"
 #include "tests/unit/consensus_contract_test_util.h"
+#include "tests/unit/consensus_proof_test_util.h"
 
 namespace waybill::consensus {
 namespace {
@@ -32,8 +33,8 @@ using testing::IdArg;
 constexpr int kAlice = 0, kBob = 1, kCarol = 2;
 
 // give: arg 0 an asset the contract holds, sent to arg 1. split_give: attached asset 0 split
-// at arg 0, the first part sent to arg 1, the rest kept. split_merge: attached asset 0 split
-// at 3 and merged back, the output sent to the sender.
+// at arg 0, the first part sent to arg 1, the rest kept. merge_back: attached assets 0 and 1
+// merged, the output sent to the sender.
 constexpr std::string_view kRelay = R"(
 .entry give
   PUSH 1
@@ -53,14 +54,13 @@ constexpr std::string_view kRelay = R"(
   POP
   SENDASSET
   STOP
-.entry split_merge
+.entry merge_back
+  SENDER
   PUSH 0
   ATTASSET
-  PUSH 3
-  SPLIT
+  PUSH 1
+  ATTASSET
   MERGE
-  SENDER
-  SWAP1
   SENDASSET
   STOP
 )";
@@ -71,11 +71,13 @@ class ProofContractTest : public testing::ContractChainTest {
     ContractChainTest::SetUp();
     auto [issue, lot] = Issue(kAlice, 1000);
     auto [issue2, lot2] = Issue(kAlice, 10);
+    auto [issue3, lot3] = Issue(kAlice, 5);
     auto [deploy, relay] = Deploy(kBob, Code(kRelay));
     lot_ = lot;
     lot2_ = lot2;
+    lot3_ = lot3;
     relay_ = relay;
-    Mine({issue, issue2, deploy});
+    Mine({issue, issue2, issue3, deploy});
     // The relay splits the lot 600 / 400 and hands the 600 to Carol, who splits it again.
     split_give_ = Tx(kAlice, CallOp(relay_, "split_give", {uint64_t{600}, IdArg(f_.Id(kCarol))},
                                     0, {lot_}));
@@ -86,11 +88,11 @@ class ProofContractTest : public testing::ContractChainTest {
     carol_split_ = Tx(kCarol, chain::AssetSplitOp{part_, chain::SplitChildren({350, 250})});
     Mine({carol_split_});
     piece_ = chain::NewAssetIds(carol_split_).front();
-    // The relay splits and merges the second lot back and returns the output to Alice.
-    split_merge_ = Tx(kAlice, CallOp(relay_, "split_merge", {}, 0, {lot2_}));
-    Mine({split_merge_});
-    ASSERT_EQ(Record(split_merge_).outcome, 0) << Record(split_merge_).detail;
-    merged_ = chain::AssetIdFor(params_.chain_id(), relay_, 2, 0);
+    // The relay merges the other two lots and returns the output to Alice.
+    merge_back_ = Tx(kAlice, CallOp(relay_, "merge_back", {}, 0, {lot2_, lot3_}));
+    Mine({merge_back_});
+    ASSERT_EQ(Record(merge_back_).outcome, 0) << Record(merge_back_).detail;
+    merged_ = chain::AssetIdFor(params_.chain_id(), relay_, 1, 0);
     Mine({});
     snapshot_ = cs_->TakeSnapshot();
   }
@@ -105,12 +107,7 @@ class ProofContractTest : public testing::ContractChainTest {
     return b.ok() ? *b : ProofBundle{};
   }
   static size_t EntryOf(const ProofBundle& b, const Hash256& txid) {
-    for (size_t i = 0; i < b.txs.size(); ++i) {
-      auto tx = chain::DecodeTransaction(b.txs[i].tx);
-      if (tx.ok() && tx->Id() == txid) return i;
-    }
-    ADD_FAILURE() << "no entry for " << txid.ToHex();
-    return 0;
+    return testing::ProofEntryOf(b, txid);
   }
   static ProofCall* ClaimOf(ProofBundle& b, size_t entry) {
     for (ProofCall& c : b.calls) {
@@ -120,16 +117,13 @@ class ProofContractTest : public testing::ContractChainTest {
     return nullptr;
   }
   ProofReport ExpectFails(const ProofBundle& b, ProofCheck check) {
-    ProofReport r = VerifyProofBundle(b, params_);
-    EXPECT_FALSE(r.ok);
-    EXPECT_EQ(ProofCheckName(r.check), std::string(ProofCheckName(check))) << r.Describe();
-    return r;
+    return testing::ExpectProofFails(b, params_, check);
   }
 
   std::shared_ptr<const ReadSnapshot> snapshot_;
   AccountId relay_;
-  Hash256 lot_, lot2_, part_, kept_, piece_, merged_;
-  chain::Transaction split_give_, carol_split_, split_merge_;
+  Hash256 lot_, lot2_, lot3_, part_, kept_, piece_, merged_;
+  chain::Transaction split_give_, carol_split_, merge_back_;
 };
 
 TEST_F(ProofContractTest, AContractsSplitAndHandOnVerifyAsAClaim) {
@@ -179,14 +173,16 @@ TEST_F(ProofContractTest, AContractsSplitAndHandOnVerifyAsAClaim) {
   EXPECT_EQ(part_events[1].counterparty, f_.Id(kCarol));
 }
 
-TEST_F(ProofContractTest, ASplitAndMergeInOneCallVerify) {
+TEST_F(ProofContractTest, AMergeOfTwoAttachedLotsVerifies) {
   const ProofBundle b = Build(merged_);
-  ASSERT_EQ(b.assets.size(), 4u);  // the output, the two halves, the lot
+  ASSERT_EQ(b.assets.size(), 3u);  // the output, the two lots
+  EXPECT_EQ(b.txs.size(), 3u);     // two issues (one tx each), the call
   ASSERT_EQ(b.calls.size(), 1u);
-  EXPECT_EQ(b.calls[0].effects.size(), 3u);  // split, merge, asset
+  EXPECT_EQ(b.calls[0].effects.size(), 2u);  // merge, asset
   const ProofReport r = VerifyProofBundle(b, params_);
   ASSERT_TRUE(r.ok) << r.Describe();
-  EXPECT_EQ(r.assets[0].quantity, 10u);
+  EXPECT_EQ(r.claims.at(merge_back_.Id()).applied.size(), 2u);
+  EXPECT_EQ(r.assets[0].quantity, 15u);
   EXPECT_EQ(r.assets[0].custodian, f_.Id(kAlice));
   EXPECT_EQ(r.assets[0].issuer, relay_);
   for (const chain::Asset& a : r.assets) EXPECT_EQ(r.events.at(a.id), EventsOf(a.id));

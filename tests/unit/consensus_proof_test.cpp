@@ -17,6 +17,7 @@
 #include "chain/store.h"
 #include "consensus/chainstate.h"
 #include "consensus/read_snapshot.h"
+#include "tests/unit/consensus_proof_test_util.h"
 #include "tests/unit/consensus_test_util.h"
 
 namespace waybill::consensus {
@@ -113,19 +114,11 @@ class ProofTest : public testing::StoredChainTest {
     EXPECT_TRUE(b.ok()) << b.status().ToString();
     return b.ok() ? *b : ProofBundle{};
   }
-  // The index into b.txs of the tx with this id.
   static size_t EntryOf(const ProofBundle& b, const Hash256& txid) {
-    for (size_t i = 0; i < b.txs.size(); ++i) {
-      auto tx = chain::DecodeTransaction(b.txs[i].tx);
-      if (tx.ok() && tx->Id() == txid) return i;
-    }
-    ADD_FAILURE() << "no entry for " << txid.ToHex();
-    return 0;
+    return testing::ProofEntryOf(b, txid);
   }
   void ExpectFails(const ProofBundle& b, ProofCheck check) {
-    ProofReport r = VerifyProofBundle(b, params_);
-    EXPECT_FALSE(r.ok);
-    EXPECT_EQ(ProofCheckName(r.check), std::string(ProofCheckName(check))) << r.Describe();
+    testing::ExpectProofFails(b, params_, check);
   }
 
   std::vector<chain::Block> blocks_;
