@@ -73,6 +73,11 @@ class ProofStory {
   std::string Quantity(chain::Quantity q, const std::string& unit) const {
     return chain::FormatScaled(q, p_.ScaleOf(unit)) + " " + unit;
   }
+  // q in the unit of asset (a lineage asset), or the bare number.
+  std::string PartOf(const chain::Hash256& asset, chain::Quantity q) const {
+    auto it = assets_.find(asset);
+    return it == assets_.end() ? std::to_string(q) : Quantity(q, it->second->unit);
+  }
   std::string When(uint32_t height, uint32_t time) const {
     return ProofUtc(time) + ", block " + std::to_string(height) + " (" +
            std::to_string(r_.tip_height - height + 1) + " confirmations, work " +
@@ -154,7 +159,7 @@ std::string ProofStory::EffectSentence(const chain::ContractEffect& e) const {
     case chain::ContractEffectKind::kAsset:
       return "handed custody of " + Asset(e.asset) + " to " + Party(e.to);
     case chain::ContractEffectKind::kSplit:
-      return "split " + Asset(e.asset) + " (first part " + std::to_string(e.amount) +
+      return "split " + Asset(e.asset) + " (first part " + PartOf(e.asset, e.amount) +
              "), of which this lineage follows " + Children(Followed(e.created));
     case chain::ContractEffectKind::kMerge:
       return "merged " + Children({e.asset, e.with}) + " into " + Asset(e.created.at(0));

@@ -148,6 +148,8 @@ class ProofContractTest(ContractTestFramework):
         path, body = self.proof_file(part, "part")
         report = self.check_verified(path, relay, [call], part)
         assert_equal(report["assets"][0]["quantity"], 600, "the first part's quantity")
+        _, story = self.verify(path)
+        assert_true("(first part 600 pcs)" in story, f"the split's first part: {story}")
         assert_equal(report["assets"][0]["custodian"], bob["address"])
         claim = report["claims"][0]
         assert_equal(claim["entry"], "split_give")
