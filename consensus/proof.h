@@ -1,7 +1,8 @@
 // Proof bundles (docs/PROTOCOL.md §14): everything a third party needs to check an asset's
 // provenance with no node and no trust in whoever served the file — the active chain's headers,
-// and every signed tx of the asset's lineage (itself and its ancestors back to the origin lots)
-// with its RFC 6962 audit path. The format, the builder and the verifier.
+// and every signed tx of the asset's lineage (itself and its ancestors back to the origin lots,
+// and the other inputs of a merge or transform that consumed one of them) with its RFC 6962
+// audit path. The format, the builder and the verifier.
 //
 // The verifier proves: the headers link from the network's genesis with valid ASERT bits, proof
 // of work and timestamps (optionally at least a given total work); each tx is in the block at

@@ -74,9 +74,22 @@ class ProofBuilder {
   std::set<chain::AccountId> actors_;  // of the events: actors and counterparties
 };
 
+// Breadth-first through parents and, for an asset a merge or transform consumed, through the
+// other inputs of that step (the co-inputs, §14.1): the replay of the step needs them all.
 Status ProofBuilder::CollectLineage(const Hash256& subject) {
   std::set<Hash256> seen{subject};
   std::deque<Hash256> queue{subject};
+  const auto enqueue = [&](const std::vector<Hash256>& ids) {
+    for (const Hash256& id : ids) {
+      if (!seen.insert(id).second) continue;
+      if (seen.size() > limits_.max_assets) {
+        return Status::Invalid("lineage too large: more than " +
+                               std::to_string(limits_.max_assets) + " assets");
+      }
+      queue.push_back(id);
+    }
+    return Status::Ok();
+  };
   while (!queue.empty()) {
     const Hash256 id = queue.front();
     queue.pop_front();
@@ -84,15 +97,17 @@ Status ProofBuilder::CollectLineage(const Hash256& subject) {
     if (!a.ok()) return a.status();
     if (!a->has_value()) {
       if (id == subject) return Status::NotFound("no asset " + id.ToHex());
-      return Status::Corruption("parent " + id.ToHex() + " has no record");
+      return Status::Corruption("asset " + id.ToHex() + " of the lineage has no record");
     }
-    for (const Hash256& parent : (*a)->parents) {
-      if (!seen.insert(parent).second) continue;
-      if (seen.size() > limits_.max_assets) {
-        return Status::Invalid("lineage too large: more than " +
-                               std::to_string(limits_.max_assets) + " assets");
+    if (Status s = enqueue((*a)->parents); !s.ok()) return s;
+    if ((*a)->status == chain::AssetStatus::kMerged ||
+        (*a)->status == chain::AssetStatus::kTransformed) {
+      for (const Hash256& output : (*a)->children) {
+        auto out = ReadRecord<chain::Asset>(state_, chain::keys::Asset(output), chain::DecodeAsset);
+        if (!out.ok()) return out.status();
+        if (!out->has_value()) return Status::Corruption("output " + output.ToHex() + " missing");
+        if (Status s = enqueue((*out)->parents); !s.ok()) return s;
       }
-      queue.push_back(parent);
     }
     lineage_.push_back(std::move(**a));
   }

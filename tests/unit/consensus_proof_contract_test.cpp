@@ -186,6 +186,11 @@ TEST_F(ProofContractTest, AMergeOfTwoAttachedLotsVerifies) {
   EXPECT_EQ(r.assets[0].custodian, f_.Id(kAlice));
   EXPECT_EQ(r.assets[0].issuer, relay_);
   for (const chain::Asset& a : r.assets) EXPECT_EQ(r.events.at(a.id), EventsOf(a.id));
+  // One of the lots the contract merged away: its bundle carries the other one.
+  const ProofBundle input = Build(lot2_);
+  ASSERT_EQ(input.assets.size(), 2u);
+  EXPECT_EQ(input.assets[1].id, lot3_);
+  EXPECT_TRUE(VerifyProofBundle(input, params_).ok);
 }
 
 TEST_F(ProofContractTest, AnEffectOnAnAssetTheContractDoesNotHoldFailsCustody) {

@@ -173,6 +173,21 @@ TEST_F(ProofTest, BuildsEncodesDecodesAndVerifiesTheLineage) {
   EXPECT_EQ(*stored, roast_events);
 }
 
+// A lot that was merged away: its bundle holds the other input of the merge (and that input's
+// history), without which the merge cannot be replayed; not the merge's output.
+TEST_F(ProofTest, AMergedLotCarriesTheOtherInputs) {
+  const ProofBundle b = Build(a_);
+  ASSERT_EQ(b.assets.size(), 2u);
+  EXPECT_EQ(b.assets[0].id, a_);
+  EXPECT_EQ(b.assets[1].id, b_);
+  ProofReport r = VerifyProofBundle(b, params_);
+  ASSERT_TRUE(r.ok) << r.Describe();
+  EXPECT_EQ(r.assets[0].status, chain::AssetStatus::kMerged);
+  EXPECT_EQ(r.events.at(a_), *cs_->GetAssetEvents(a_, 0, 10));
+  // The same for the transformed half: its transform had no other input.
+  EXPECT_TRUE(VerifyProofBundle(Build(half_), params_).ok);
+}
+
 TEST_F(ProofTest, UnknownAssetAndLimits) {
   auto none = BuildProofBundle(*source_, Hash256{});
   ASSERT_FALSE(none.ok());
