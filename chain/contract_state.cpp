@@ -28,7 +28,8 @@
 //   logs          list<bytes(256)>(16)
 //   effects       list<effect>(64); effect = kind u8 || by kind:
 //                   1 coins: to hash || amount u64     2 asset: to hash || asset hash
-//                   3 split: asset hash || 2 x hash    4 merge: asset hash || with hash || hash
+//                   3 split: asset hash || first u64 || 2 x hash
+//                   4 merge: asset hash || with hash || hash
 
 namespace waybill::chain {
 namespace {
@@ -36,7 +37,17 @@ namespace {
 constexpr size_t kSplitCreated = 2;
 constexpr size_t kMergeCreated = 1;
 
-void WriteEffect(Writer& w, const ContractEffect& e) {
+bool ReadCreated(Reader& r, size_t n, std::vector<Hash256>* created) {
+  created->resize(n);
+  for (Hash256& id : *created) {
+    if (!r.Hash(&id)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void WriteContractEffect(Writer& w, const ContractEffect& e) {
   w.U8(static_cast<uint8_t>(e.kind));
   switch (e.kind) {
     case ContractEffectKind::kCoins:
@@ -50,6 +61,7 @@ void WriteEffect(Writer& w, const ContractEffect& e) {
     case ContractEffectKind::kSplit:
     case ContractEffectKind::kMerge:
       w.Hash(e.asset);
+      if (e.kind == ContractEffectKind::kSplit) w.U64(e.amount);
       if (e.kind == ContractEffectKind::kMerge) w.Hash(e.with);
       // REQUIRES: created holds 2 ids (split) or 1 (merge); the fixed count is not encoded.
       for (const Hash256& id : e.created) w.Hash(id);
@@ -57,15 +69,7 @@ void WriteEffect(Writer& w, const ContractEffect& e) {
   }
 }
 
-bool ReadCreated(Reader& r, size_t n, std::vector<Hash256>* created) {
-  created->resize(n);
-  for (Hash256& id : *created) {
-    if (!r.Hash(&id)) return false;
-  }
-  return true;
-}
-
-bool ReadEffect(Reader& r, ContractEffect* e) {
+bool ReadContractEffect(Reader& r, ContractEffect* e) {
   uint8_t kind;
   if (!r.U8(&kind)) return false;
   e->kind = static_cast<ContractEffectKind>(kind);
@@ -75,13 +79,15 @@ bool ReadEffect(Reader& r, ContractEffect* e) {
     case ContractEffectKind::kAsset:
       return r.Hash(&e->to) && r.Hash(&e->asset);
     case ContractEffectKind::kSplit:
-      return r.Hash(&e->asset) && ReadCreated(r, kSplitCreated, &e->created);
+      return r.Hash(&e->asset) && r.U64(&e->amount) && ReadCreated(r, kSplitCreated, &e->created);
     case ContractEffectKind::kMerge:
       return r.Hash(&e->asset) && r.Hash(&e->with) &&
              ReadCreated(r, kMergeCreated, &e->created);
   }
   return r.Fail("unknown contract effect kind " + std::to_string(kind));
 }
+
+namespace {
 
 // A key's value as bytes, or nullopt when absent.
 Result<std::optional<Bytes>> GetOptional(const KvReader& state, const std::string& key) {
@@ -175,7 +181,7 @@ Bytes EncodeCallRecord(const CallRecord& rec) {
   w.CompactSize(rec.logs.size());
   for (const Bytes& log : rec.logs) w.VarBytes(log);
   w.CompactSize(rec.effects.size());
-  for (const ContractEffect& e : rec.effects) WriteEffect(w, e);
+  for (const ContractEffect& e : rec.effects) WriteContractEffect(w, e);
   return w.Take();
 }
 
@@ -200,7 +206,7 @@ Result<CallRecord> DecodeCallRecord(ByteSpan data) {
   if (r.ok() && r.CompactSize(&effects, kMaxCallEffects)) {
     rec.effects.resize(effects);
     for (ContractEffect& e : rec.effects) {
-      if (!ReadEffect(r, &e)) break;
+      if (!ReadContractEffect(r, &e)) break;
     }
   }
   if (Status s = r.Finish("call record"); !s.ok()) return s;

@@ -52,7 +52,8 @@ Hash256 ContractCodeHash(ByteSpan code);
 enum class ContractEffectKind : uint8_t {
   kCoins = 1,  // coins sent: to, amount
   kAsset = 2,  // an asset sent: to, asset
-  kSplit = 3,  // asset split: asset (the parent), created (the 2 children)
+  kSplit = 3,  // asset split: asset (the parent), amount (the first child's quantity; the
+               // second has the rest), created (the 2 children)
   kMerge = 4,  // asset and with merged: created (the 1 output)
 };
 const char* ContractEffectKindName(ContractEffectKind kind);  // "coins", "asset", ...
@@ -88,6 +89,15 @@ struct CallRecord {
 inline constexpr uint8_t kCallOutcomeMax = 3;
 // reason cut to kMaxCallDetailLen bytes (at a byte; the detail is shown, never parsed).
 std::string TruncateCallDetail(std::string_view reason);
+
+class Reader;
+class Writer;
+// One effect as §11.1 encodes it (in a call record, and in a proof bundle's claims, §14.1).
+// ReadContractEffect fails the reader (chain/serialize.h) on an unknown kind or truncation.
+void WriteContractEffect(Writer& w, const ContractEffect& e);
+bool ReadContractEffect(Reader& r, ContractEffect* e);
+// The fewest bytes an encoded effect takes (coins: kind, to, amount).
+inline constexpr size_t kMinContractEffectBytes = 1 + 32 + 8;
 
 Bytes EncodeContractRecord(const ContractRecord& c);
 Result<ContractRecord> DecodeContractRecord(ByteSpan data);

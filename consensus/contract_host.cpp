@@ -1,10 +1,9 @@
 #include "consensus/contract_host.h"
 
-#include <limits>
 #include <string>
 #include <utility>
 
-#include "chain/amount.h"
+#include "consensus/contract_effect.h"
 
 namespace waybill::consensus {
 
@@ -24,10 +23,6 @@ Status ToHostStatus(const ValidationResult& r) {
   if (r.valid()) return Status::Ok();
   if (r.error()) return Status::IoError(r.detail());
   return Status::Invalid(r.ToString());
-}
-
-Status Refuse(Reason reason, std::string detail) {
-  return ToHostStatus(ValidationResult::Invalid(reason, std::move(detail)));
 }
 
 std::string_view AsText(ByteSpan bytes) {
@@ -55,12 +50,6 @@ Status ContractHost::StoragePut(ByteSpan key, ByteSpan value) {
     c_.state->Put(k, Bytes(value.begin(), value.end()));
   }
   return Status::Ok();
-}
-
-OpContext ContractHost::Acting(const ContractScope& scope) const {
-  OpContext e = c_;
-  e.contract = &scope;
-  return e;
 }
 
 Result<uint64_t> ContractHost::Balance() {
@@ -121,37 +110,30 @@ Result<std::optional<Bytes>> ContractHost::Attestation(const Hash256& asset, Byt
   return std::optional<Bytes>(Bytes(event->value.begin(), event->value.end()));
 }
 
-Status ContractHost::SendCoins(const AccountId& to, uint64_t amount) {
-  // The rules of a coin transfer (tx_check's bad-amount), and no transfer to itself: it would
-  // change nothing but add an effect.
-  if (amount == 0) return Refuse(Reason::kBadAmount, "0 coins");
-  if (to == contract_) return Refuse(Reason::kTransferToSelf, "coins to the contract itself");
-  auto account = c_.state->GetAccount(contract_);
-  if (!account.ok()) return account.status();
-  const std::optional<chain::Amount> left = chain::CheckedSub(account->balance, amount);
-  if (!left) {
-    return Refuse(Reason::kInsufficientBalance, "balance " + std::to_string(account->balance) +
-                                                    ", sending " + std::to_string(amount));
-  }
-  account->balance = *left;
-  c_.state->PutAccount(contract_, *account);
-  const ContractScope scope{&contract_, {}};
-  if (Status s = ToHostStatus(ApplyOp(Acting(scope), chain::TransferOp{to, amount})); !s.ok()) {
-    return s;
-  }
-  effects_.push_back({.kind = chain::ContractEffectKind::kCoins, .to = to, .amount = amount});
+Status ContractHost::Apply(chain::ContractEffect effect) {
+  if (Status s = ToHostStatus(ApplyContractEffect(c_, contract_, effect)); !s.ok()) return s;
+  effects_.push_back(std::move(effect));
   return Status::Ok();
+}
+
+Status ContractHost::SendCoins(const AccountId& to, uint64_t amount) {
+  chain::ContractEffect e;
+  e.kind = chain::ContractEffectKind::kCoins;
+  e.to = to;
+  e.amount = amount;
+  return Apply(std::move(e));
 }
 
 Status ContractHost::SendAsset(const AccountId& to, const Hash256& asset) {
-  const ContractScope scope{&contract_, {}};
-  if (Status s = ToHostStatus(ApplyOp(Acting(scope), chain::AssetTransferOp{asset, to})); !s.ok()) {
-    return s;
-  }
-  effects_.push_back({.kind = chain::ContractEffectKind::kAsset, .to = to, .asset = asset});
-  return Status::Ok();
+  chain::ContractEffect e;
+  e.kind = chain::ContractEffectKind::kAsset;
+  e.to = to;
+  e.asset = asset;
+  return Apply(std::move(e));
 }
 
+// The new ids come from the contract's nonce before the rules run: a refused effect fails the
+// run, whose overlay (with the nonce) is dropped.
 Result<std::vector<Hash256>> ContractHost::NextAssetIds(uint32_t n) {
   auto account = c_.state->GetAccount(contract_);
   if (!account.ok()) return account.status();
@@ -164,51 +146,32 @@ Result<std::vector<Hash256>> ContractHost::NextAssetIds(uint32_t n) {
   return ids;
 }
 
-Result<std::array<Hash256, 2>> ContractHost::Split(const Hash256& asset, uint64_t first) {
-  Asset parent;
-  if (Status s = ToHostStatus(LoadOwnedAsset(*c_.state, asset, contract_, &parent)); !s.ok()) {
-    return s;
-  }
-  // asset.split's context-free rule: no part of quantity 0.
-  if (first == 0 || first >= parent.quantity) {
-    return Refuse(Reason::kBadSplit, "a first part of " + std::to_string(first) + " of " +
-                                         std::to_string(parent.quantity));
-  }
-  auto ids = NextAssetIds(2);
+Result<std::vector<Hash256>> ContractHost::ApplyCreating(chain::ContractEffect effect,
+                                                         uint32_t n) {
+  auto ids = NextAssetIds(n);
   if (!ids.ok()) return ids.status();
-  chain::AssetSplitOp op;
-  op.asset = asset;
-  op.children = {chain::SplitChild{first, {}}, chain::SplitChild{parent.quantity - first, {}}};
-  const ContractScope scope{&contract_, *ids};
-  if (Status s = ToHostStatus(ApplyOp(Acting(scope), op)); !s.ok()) return s;
-  effects_.push_back({.kind = chain::ContractEffectKind::kSplit, .asset = asset, .created = *ids});
+  effect.created = *ids;
+  if (Status s = Apply(std::move(effect)); !s.ok()) return s;
+  return ids;
+}
+
+Result<std::array<Hash256, 2>> ContractHost::Split(const Hash256& asset, uint64_t first) {
+  chain::ContractEffect e;
+  e.kind = chain::ContractEffectKind::kSplit;
+  e.asset = asset;
+  e.amount = first;
+  auto ids = ApplyCreating(std::move(e), 2);
+  if (!ids.ok()) return ids.status();
   return std::array<Hash256, 2>{(*ids)[0], (*ids)[1]};
 }
 
 Result<Hash256> ContractHost::Merge(const Hash256& a, const Hash256& b) {
-  // asset.merge's context-free rule: distinct inputs.
-  if (a == b) return Refuse(Reason::kBadMergeInputs, "an asset merged with itself");
-  Asset first;
-  Asset second;
-  if (Status s = ToHostStatus(LoadOwnedAsset(*c_.state, a, contract_, &first)); !s.ok()) return s;
-  if (Status s = ToHostStatus(LoadOwnedAsset(*c_.state, b, contract_, &second)); !s.ok()) {
-    return s;
-  }
-  const std::optional<chain::Quantity> sum =
-      chain::CheckedAdd(first.quantity, second.quantity, std::numeric_limits<uint64_t>::max());
-  if (!sum) return Refuse(Reason::kMergeQuantityMismatch, "the inputs sum past 2^64 - 1");
-  auto ids = NextAssetIds(1);
+  chain::ContractEffect e;
+  e.kind = chain::ContractEffectKind::kMerge;
+  e.asset = a;
+  e.with = b;
+  auto ids = ApplyCreating(std::move(e), 1);
   if (!ids.ok()) return ids.status();
-  // The output keeps the unit (a second input in another unit is merge-unit-mismatch) and
-  // sums the quantity; it has no metadata or documents of its own.
-  chain::AssetMergeOp op;
-  op.inputs = {a, b};
-  op.quantity = *sum;
-  op.unit = first.unit;
-  const ContractScope scope{&contract_, *ids};
-  if (Status s = ToHostStatus(ApplyOp(Acting(scope), op)); !s.ok()) return s;
-  effects_.push_back(
-      {.kind = chain::ContractEffectKind::kMerge, .asset = a, .with = b, .created = *ids});
   return ids->front();
 }
 

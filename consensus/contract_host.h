@@ -4,11 +4,12 @@
 //
 // A host works on the run's own nested overlay (a deploy's init or a call): the caller drops
 // that overlay when the run fails, which undoes every effect with the attachments. Every write
-// goes through chain::StateCache and the operations' own rules (asset_ops.cpp: LoadOwnedAsset,
-// OpContext::Record, the split and merge rules), so the undo data of a block covers contracts
-// as it covers every other operation. Each host call is a bounded number of reads and writes
-// (a storage key, an asset, an attestation index entry and its event); the VM's limits bound
-// the calls (docs/CONTRACTS.md "Limits").
+// goes through chain::StateCache and the operations' own rules (contract_effect.h's
+// ApplyContractEffect, which the proof verifier runs too, over asset_ops.cpp's ApplyOp
+// overloads), so the undo data of a block covers contracts as it covers every other operation.
+// Each host call is a bounded number of reads and writes (a storage key, an asset, an
+// attestation index entry and its event); the VM's limits bound the calls (docs/CONTRACTS.md
+// "Limits").
 #pragma once
 
 #include <array>
@@ -57,8 +58,11 @@ class ContractHost final : public contracts::Host {
  private:
   // Reads the asset; NotFound when it does not exist.
   chain::Result<chain::Asset> ReadExisting(const chain::Hash256& asset) const;
-  // The context of an effect: the contract acts under scope (which must outlive the result).
-  OpContext Acting(const ContractScope& scope) const;
+  // Applies effect (ApplyContractEffect) and, when it passes, records it.
+  chain::Status Apply(chain::ContractEffect effect);
+  // The same for a split or merge: its n new ids (NextAssetIds) go into effect.created first.
+  chain::Result<std::vector<chain::Hash256>> ApplyCreating(chain::ContractEffect effect,
+                                                           uint32_t n);
   // The ids of the next n assets the contract creates, advancing its nonce by one.
   chain::Result<std::vector<chain::Hash256>> NextAssetIds(uint32_t n);
 

@@ -12,9 +12,11 @@ namespace {
 
 // Smallest encodings, for the count-against-remaining-bytes bounds: a tx entry is
 // height, position, count (12) + path count (1) + tx length (1) + the smallest tx (158);
-// an asset entry is its id (32) + event count (1) + one index (4).
+// an asset entry is its id (32) + event count (1) + one index (4); a call is its entry (4) +
+// effect count (1).
 constexpr size_t kMinProofTxBytes = 12 + 1 + 1 + 158;
 constexpr size_t kMinProofAssetBytes = 32 + 1 + 4;
+constexpr size_t kMinProofCallBytes = 4 + 1;
 
 bool ReadCount(chain::Reader* r, uint64_t* n, uint64_t max, size_t min_item, const char* what) {
   if (!r->CompactSize(n, max)) return false;
@@ -48,6 +50,32 @@ bool ReadProofAsset(chain::Reader* r, ProofAsset* a, size_t tx_count) {
   return true;
 }
 
+bool ReadProofCall(chain::Reader* r, ProofCall* c) {
+  if (!r->U32(&c->entry)) return false;
+  uint64_t n = 0;
+  if (!ReadCount(r, &n, kMaxProofCallEffects, chain::kMinContractEffectBytes, "effects")) {
+    return false;
+  }
+  c->effects.resize(n);
+  for (auto& e : c->effects) {
+    if (!chain::ReadContractEffect(*r, &e)) return false;
+  }
+  return true;
+}
+
+bool ReadProofCalls(chain::Reader* r, std::vector<ProofCall>* calls) {
+  uint64_t n = 0;
+  if (!ReadCount(r, &n, kMaxProofCalls, kMinProofCallBytes, "calls")) return false;
+  calls->resize(n);
+  for (size_t i = 0; i < calls->size(); ++i) {
+    if (!ReadProofCall(r, &(*calls)[i])) return false;
+    if (i > 0 && (*calls)[i].entry <= (*calls)[i - 1].entry) {
+      return r->Fail("call entries not strictly increasing");
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 chain::Bytes EncodeProofBundle(const ProofBundle& b) {
@@ -75,6 +103,12 @@ chain::Bytes EncodeProofBundle(const ProofBundle& b) {
   }
   w.CompactSize(b.profiles.size());
   for (uint32_t p : b.profiles) w.U32(p);
+  w.CompactSize(b.calls.size());
+  for (const auto& c : b.calls) {
+    w.U32(c.entry);
+    w.CompactSize(c.effects.size());
+    for (const auto& e : c.effects) chain::WriteContractEffect(w, e);
+  }
   return w.Take();
 }
 
@@ -92,8 +126,11 @@ chain::Result<ProofBundle> DecodeProofBundle(chain::ByteSpan data) {
   uint8_t version = 0;
   if (!r.U8(&version)) return r.Finish("proof bundle");
   if (version != kProofVersion) {
-    return chain::Status::Invalid("proof bundle version " + std::to_string(version) +
-                                  " unknown (this verifier reads version 1)");
+    // Version 1 was only made on protocol 2 chains, whose chain ids are gone (§14.1).
+    const std::string why = version == 1 ? " is of a protocol 2 chain" : " unknown";
+    return chain::Status::Invalid("proof bundle version " + std::to_string(version) + why +
+                                  " (this verifier reads version " +
+                                  std::to_string(kProofVersion) + ")");
   }
   ProofBundle b;
   uint64_t n = 0;
@@ -127,6 +164,7 @@ chain::Result<ProofBundle> DecodeProofBundle(chain::ByteSpan data) {
   for (auto& p : b.profiles) {
     if (!r.U32(&p)) return r.Finish("proof bundle");
   }
+  if (!ReadProofCalls(&r, &b.calls)) return r.Finish("proof bundle");
   if (chain::Status s = r.Finish("proof bundle"); !s.ok()) return s;
   return b;
 }

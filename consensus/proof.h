@@ -1,14 +1,20 @@
 // Proof bundles (docs/PROTOCOL.md §14): everything a third party needs to check an asset's
 // provenance with no node and no trust in whoever served the file — the active chain's headers,
-// and every signed tx of the asset's lineage (itself and its ancestors back to the origin lots)
-// with its RFC 6962 audit path. The format, the builder and the verifier.
+// and every signed tx of the asset's lineage (itself and its ancestors back to the origin lots,
+// and the other inputs of a merge or transform that consumed one of them) with its RFC 6962
+// audit path. The format, the builder and the verifier.
 //
 // The verifier proves: the headers link from the network's genesis with valid ASERT bits, proof
 // of work and timestamps (optionally at least a given total work); each tx is in the block at
 // its height, is signed by its sender for this network, and passes the context-free rules; and
 // replaying the txs in chain order with the network's own operation rules (ApplyOp) rebuilds
 // every lineage asset from origin issues, with custody, quantities (split, merge, transform)
-// and event chains as the bundle states them. It does NOT prove: that no event exists after
+// and event chains as the bundle states them. An event that contract code made rests on a
+// claim: the bundle carries the effects the serving node's call record lists, and the verifier
+// applies them under the same rules (ApplyContractEffect) without running the code, so it
+// proves the call tx is in the chain and signed and that the claimed effects obey custody,
+// conservation and lineage, not that the code made them (ProofReport::claims names those txs).
+// It does NOT prove: that no event exists after
 // the ones shown (a server can leave out the newest custody change or a later block); that the
 // headers are the chain with the most work (only that they carry the work counted); account
 // balances or nonces; whether an attester was an endorsed certifier; that a profile is its
@@ -24,6 +30,7 @@
 
 #include "chain/arith_uint256.h"
 #include "chain/block.h"
+#include "chain/contract_state.h"
 #include "chain/state.h"
 #include "chain/status.h"
 #include "chain/store.h"
@@ -36,7 +43,7 @@ namespace waybill::consensus {
 class ReadSnapshot;
 
 inline constexpr uint8_t kProofMagic[4] = {'W', 'B', 'P', 'F'};
-inline constexpr uint8_t kProofVersion = 1;
+inline constexpr uint8_t kProofVersion = 2;
 // Decoder bounds (§14), each checked before anything is allocated.
 inline constexpr size_t kMaxProofBytes = 64 * 1024 * 1024;
 inline constexpr size_t kMaxProofHeaders = 500'000;
@@ -44,6 +51,8 @@ inline constexpr size_t kMaxProofTxs = 20'000;
 inline constexpr size_t kMaxProofAssets = 5'000;
 inline constexpr size_t kMaxProofPath = 32;
 inline constexpr size_t kMaxProofProfiles = 1'000;
+inline constexpr size_t kMaxProofCalls = kMaxProofTxs;
+inline constexpr size_t kMaxProofCallEffects = chain::kMaxCallEffects;
 
 // One tx of the bundle with where it sits in the active chain.
 struct ProofTx {
@@ -62,6 +71,14 @@ struct ProofAsset {
   bool operator==(const ProofAsset&) const = default;
 };
 
+// A claim about a contract tx of the bundle (contract.call or contract.deploy): the effects its
+// code made, in order, as the serving node's call record (chain::CallRecord) lists them.
+struct ProofCall {
+  uint32_t entry = 0;  // index into ProofBundle::txs
+  std::vector<chain::ContractEffect> effects;
+  bool operator==(const ProofCall&) const = default;
+};
+
 struct ProofBundle {
   chain::Hash256 chain_id;
   chain::Hash256 subject;
@@ -69,6 +86,7 @@ struct ProofBundle {
   std::vector<ProofTx> txs;                 // chain order: (height, position) increasing
   std::vector<ProofAsset> assets;           // the lineage, the subject first
   std::vector<uint32_t> profiles;           // indexes into txs of party.profile txs
+  std::vector<ProofCall> calls;             // one per contract tx entry, entries increasing
   bool operator==(const ProofBundle&) const = default;
 };
 
@@ -122,7 +140,8 @@ enum class ProofCheck {
   kHeight,        // a tx names a height the headers do not have
   kMerkle,        // a tx's audit path does not lead to its header's Merkle root
   kOrder,         // the txs are not in chain order, or one appears twice
-  kReference,     // an index into the txs is out of range, or a tx is referenced by nothing
+  kReference,     // an index into the txs is out of range, a tx is referenced by nothing, a
+                  // contract tx has no claim or a claim names a tx that is not a contract tx
   kCustody,       // replay: the signer is not the asset's custodian (or issuer for a correct)
   kConservation,  // replay: quantities or units not conserved (split, merge, transform yield)
   kLineage,       // replay: an asset used before it exists, closed, or a parent not in the bundle
@@ -140,6 +159,15 @@ struct ProofParty {
   uint32_t height = 0;
 };
 
+// A contract tx whose effects the verifier took from the bundle's claim (ProofCall), not from
+// running the code: every event of that tx rests on it (the effects', and the attachments',
+// which move only when the call succeeds).
+struct ProofClaim {
+  chain::AccountId contract;
+  std::string entry;  // the entry called; "init" for a deploy
+  std::vector<chain::ContractEffect> applied;  // the claimed effects on lineage assets, in order
+};
+
 struct ProofReport {
   bool ok = false;
   // On failure: the check, and where (zero ids / -1 when not about one asset, tx or header).
@@ -154,12 +182,15 @@ struct ProofReport {
   std::vector<chain::Asset> assets;
   std::map<chain::Hash256, std::vector<chain::AssetEvent>> events;  // by asset, in order
   std::map<chain::AccountId, ProofParty> parties;
+  std::map<chain::Hash256, ProofClaim> claims;  // by txid: the contract txs of the lineage
   uint32_t tip_height = 0;
   chain::Hash256 tip_id;
   chain::ArithU256 total_work;  // genesis included
   // cumulative_work[h] = the work of blocks 0..h (genesis included).
   std::vector<chain::ArithU256> cumulative_work;
 
+  // Whether the event is one that rests on a claim (made by a contract tx of claims).
+  bool RestsOnClaim(const chain::AssetEvent& e) const { return claims.count(e.txid) > 0; }
   // "check: detail (asset A, tx T)" — the one line a user reads.
   std::string Describe() const;
   // The work of the blocks from height to the tip. REQUIRES: ok, height <= tip_height.

@@ -1,5 +1,6 @@
-// BuildProofBundle (docs/PROTOCOL.md §14.2): the lineage by breadth-first search through
-// parents, every event's tx located through the tx index, each block read and hashed once.
+// BuildProofBundle (docs/PROTOCOL.md §14.1): the lineage by breadth-first search through
+// parents, every event's tx located through the tx index, each block read and hashed once, and
+// for each contract tx the effects its call record lists (the bundle's claim).
 // Kept apart from proof.cpp and proof_verify.cpp so that the `waybill` program, which verifies
 // bundles, links none of what reads a node's store.
 #include <algorithm>
@@ -9,8 +10,10 @@
 #include <string>
 #include <tuple>
 #include <utility>
+#include <variant>
 #include <vector>
 
+#include "chain/contract_state.h"
 #include "chain/merkle.h"
 #include "consensus/proof.h"
 #include "consensus/read_snapshot.h"
@@ -58,6 +61,8 @@ class ProofBuilder {
   Status CollectProfiles();
   Status AddTx(const Hash256& txid);
   Status FillTxs(ProofBundle* b);
+  Status AddClaim(const chain::Transaction& tx, const Hash256& txid, uint32_t entry,
+                  ProofBundle* b) const;
 
   const ProofSource& src_;
   const chain::KvReader& state_;
@@ -69,9 +74,22 @@ class ProofBuilder {
   std::set<chain::AccountId> actors_;  // of the events: actors and counterparties
 };
 
+// Breadth-first through parents and, for an asset a merge or transform consumed, through the
+// other inputs of that step (the co-inputs, §14.1): the replay of the step needs them all.
 Status ProofBuilder::CollectLineage(const Hash256& subject) {
   std::set<Hash256> seen{subject};
   std::deque<Hash256> queue{subject};
+  const auto enqueue = [&](const std::vector<Hash256>& ids) {
+    for (const Hash256& id : ids) {
+      if (!seen.insert(id).second) continue;
+      if (seen.size() > limits_.max_assets) {
+        return Status::Invalid("lineage too large: more than " +
+                               std::to_string(limits_.max_assets) + " assets");
+      }
+      queue.push_back(id);
+    }
+    return Status::Ok();
+  };
   while (!queue.empty()) {
     const Hash256 id = queue.front();
     queue.pop_front();
@@ -79,15 +97,17 @@ Status ProofBuilder::CollectLineage(const Hash256& subject) {
     if (!a.ok()) return a.status();
     if (!a->has_value()) {
       if (id == subject) return Status::NotFound("no asset " + id.ToHex());
-      return Status::Corruption("parent " + id.ToHex() + " has no record");
+      return Status::Corruption("asset " + id.ToHex() + " of the lineage has no record");
     }
-    for (const Hash256& parent : (*a)->parents) {
-      if (!seen.insert(parent).second) continue;
-      if (seen.size() > limits_.max_assets) {
-        return Status::Invalid("lineage too large: more than " +
-                               std::to_string(limits_.max_assets) + " assets");
+    if (Status s = enqueue((*a)->parents); !s.ok()) return s;
+    if ((*a)->status == chain::AssetStatus::kMerged ||
+        (*a)->status == chain::AssetStatus::kTransformed) {
+      for (const Hash256& output : (*a)->children) {
+        auto out = ReadRecord<chain::Asset>(state_, chain::keys::Asset(output), chain::DecodeAsset);
+        if (!out.ok()) return out.status();
+        if (!out->has_value()) return Status::Corruption("output " + output.ToHex() + " missing");
+        if (Status s = enqueue((*out)->parents); !s.ok()) return s;
       }
-      queue.push_back(parent);
     }
     lineage_.push_back(std::move(**a));
   }
@@ -185,7 +205,9 @@ Status ProofBuilder::FillTxs(ProofBundle* b) {
     t.block_tx_count = static_cast<uint32_t>(block->txids.size());
     t.path = *chain::MerkleInclusionProof(leaves, ref.index);
     t.tx = block->block.txs[ref.index].Serialize();
+    const auto entry = static_cast<uint32_t>(b->txs.size());
     b->txs.push_back(std::move(t));
+    if (Status s = AddClaim(block->block.txs[ref.index], ref.txid, entry, b); !s.ok()) return s;
   }
   std::map<Hash256, uint32_t> index_of;
   for (uint32_t i = 0; i < refs.size(); ++i) index_of[refs[i].txid] = i;
@@ -197,6 +219,20 @@ Status ProofBuilder::FillTxs(ProofBundle* b) {
   for (const Hash256& txid : profile_txids_) b->profiles.push_back(index_of.at(txid));
   std::sort(b->profiles.begin(), b->profiles.end());
   b->profiles.erase(std::unique(b->profiles.begin(), b->profiles.end()), b->profiles.end());
+  return Status::Ok();
+}
+
+// A contract tx's claim: the effects of its call record (every contract tx in a block has one).
+Status ProofBuilder::AddClaim(const chain::Transaction& tx, const Hash256& txid, uint32_t entry,
+                              ProofBundle* b) const {
+  if (!std::holds_alternative<chain::ContractCallOp>(tx.op) &&
+      !std::holds_alternative<chain::ContractDeployOp>(tx.op)) {
+    return Status::Ok();
+  }
+  auto record = chain::ReadCallRecord(state_, txid);
+  if (!record.ok()) return record.status();
+  if (!*record) return Status::Corruption("contract tx " + txid.ToHex() + " has no call record");
+  b->calls.push_back(ProofCall{entry, std::move((*record)->effects)});
   return Status::Ok();
 }
 
@@ -222,6 +258,8 @@ chain::Result<ProofBundle> ProofBuilder::Build(const Hash256& subject) {
   size_t bytes = 64 + b.headers.size() * chain::kHeaderSize;
   for (const ProofTx& t : b.txs) bytes += 24 + t.path.size() * 32 + t.tx.size();
   for (const ProofAsset& a : b.assets) bytes += 41 + a.events.size() * 4;
+  // An effect takes at most 105 bytes (a split: kind, parent, first part, 2 children).
+  for (const ProofCall& c : b.calls) bytes += 5 + c.effects.size() * 105;
   if (bytes > limits_.max_bytes) {
     return Status::Invalid("lineage too large: about " + std::to_string(bytes) +
                            " bytes, more than " + std::to_string(limits_.max_bytes));

@@ -1,14 +1,18 @@
-// VerifyProofBundle (docs/PROTOCOL.md §14.3): the headers, each tx, then a replay of the
-// lineage's txs through the network's own operation rules (ApplyOp of consensus/*_ops.cpp) on
-// a state that holds only what the bundle's txs create.
+// VerifyProofBundle (docs/PROTOCOL.md §14.2): the headers, each tx, then a replay of the
+// lineage's txs through the network's own operation rules (ApplyOp of consensus/*_ops.cpp, and
+// for a contract tx its attachments and the claimed effects through ApplyContractEffect) on a
+// state that holds only what the bundle's txs create.
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
 #include <variant>
 #include <vector>
 
+#include "chain/contract_state.h"
 #include "chain/merkle.h"
 #include "chain/state_cache.h"
+#include "consensus/contract_effect.h"
 #include "consensus/op_context.h"
 #include "consensus/pow.h"
 #include "consensus/proof.h"
@@ -27,6 +31,7 @@ ProofCheck ReplayCheckOf(const ValidationResult& r) {
     case Reason::kNotCustodianOrIssuer:
       return ProofCheck::kCustody;
     case Reason::kBadSplitSum:
+    case Reason::kBadSplit:  // a claimed split's first part: 0, or all of the parent
     case Reason::kMergeUnitMismatch:
     case Reason::kMergeQuantityMismatch:
     case Reason::kYieldOutOfBounds:
@@ -64,6 +69,25 @@ bool IsAssetOp(const chain::Operation& op) {
          !std::holds_alternative<chain::PartyEndorseOp>(op);
 }
 
+bool IsContractTx(const chain::Operation& op) {
+  return std::holds_alternative<chain::ContractCallOp>(op) ||
+         std::holds_alternative<chain::ContractDeployOp>(op);
+}
+
+// Whether a claimed effect changes an asset of the bundle (coins never do).
+bool TouchesAny(const chain::ContractEffect& e, const std::set<Hash256>& assets) {
+  switch (e.kind) {
+    case chain::ContractEffectKind::kAsset:
+    case chain::ContractEffectKind::kSplit:
+      return assets.count(e.asset) > 0;
+    case chain::ContractEffectKind::kMerge:
+      return assets.count(e.asset) > 0 || assets.count(e.with) > 0;
+    case chain::ContractEffectKind::kCoins:
+      break;
+  }
+  return false;
+}
+
 // The state before the bundle's first tx: empty (every write of the replay stays in the
 // StateCache over it). Not chain::MemoryKv, whose file would link LevelDB into the `waybill`
 // program (node/cli/check_links.cmake).
@@ -79,8 +103,8 @@ class ProofVerifier {
   ProofVerifier(const ProofBundle& b, const ChainParams& p) : b_(b), p_(p) {}
 
   ProofReport Run(const chain::ArithU256& min_work) {
-    if (CheckHeaders(min_work) && CheckTxs() && CheckReferences() && Replay() && CheckAssets() &&
-        CollectProfiles()) {
+    if (CheckHeaders(min_work) && CheckTxs() && CheckReferences() && CheckClaims() && Replay() &&
+        CheckAssets() && CollectProfiles()) {
       report_.ok = true;
     }
     return std::move(report_);
@@ -103,7 +127,9 @@ class ProofVerifier {
   bool CheckTxs();
   bool CheckOneTx(size_t i);
   bool CheckReferences();
+  bool CheckClaims();
   bool Replay();
+  bool ReplayContractTx(size_t i, const OpContext& c, const ProofCall& call);
   bool CheckAssets();
   bool CheckEvents(const ProofAsset& a, const chain::StateCache& state, uint32_t count);
   bool CollectProfiles();
@@ -113,6 +139,8 @@ class ProofVerifier {
   ProofReport report_;
   std::vector<Hash256> header_ids_;  // [h - 1] = id of the header at height h
   std::vector<chain::TxWithId> txs_;
+  std::set<Hash256> lineage_;                   // the ids of b_.assets
+  std::map<size_t, const ProofCall*> claim_of_;  // entry -> its claim
   ProofEmptyState base_;
   std::optional<chain::StateCache> state_;
 };
@@ -239,6 +267,7 @@ bool ProofVerifier::CheckReferences() {
       }
       used[e] = true;
     }
+    lineage_.insert(a.id);
   }
   for (uint32_t p : b_.profiles) {
     if (p >= txs_.size() || !std::holds_alternative<chain::PartyProfileOp>(txs_[p].tx.op)) {
@@ -253,6 +282,24 @@ bool ProofVerifier::CheckReferences() {
   return true;
 }
 
+// Each claim names a contract tx of the bundle, and each contract tx has one (the decoder
+// keeps the entries strictly increasing, so no entry has two).
+bool ProofVerifier::CheckClaims() {
+  for (const ProofCall& call : b_.calls) {
+    if (call.entry >= txs_.size() || !IsContractTx(txs_[call.entry].tx.op)) {
+      return Fail(ProofCheck::kReference, "call claim names entry " + std::to_string(call.entry) +
+                                              ", not a contract tx of the bundle");
+    }
+    claim_of_[call.entry] = &call;
+  }
+  for (size_t i = 0; i < txs_.size(); ++i) {
+    if (IsContractTx(txs_[i].tx.op) && !claim_of_.count(i)) {
+      return FailTx(ProofCheck::kReference, i, "a contract tx without a call claim");
+    }
+  }
+  return true;
+}
+
 bool ProofVerifier::Replay() {
   state_.emplace(&base_);
   for (size_t i = 0; i < txs_.size(); ++i) {
@@ -262,6 +309,10 @@ bool ProofVerifier::Replay() {
     const BlockContext ctx{header_ids_[height - 1], height, b_.headers[height - 1].time};
     const TxView view{tw.tx, tw.id, tw.size};
     const OpContext c{p_, ctx, view, &*state_};
+    if (IsContractTx(tw.tx.op)) {
+      if (!ReplayContractTx(i, c, *claim_of_.at(i))) return false;
+      continue;
+    }
     const auto apply = [&c](const auto& op) { return ApplyOp(c, op); };
     ValidationResult r = std::visit(apply, tw.tx.op);
     if (!r.valid()) {
@@ -269,6 +320,48 @@ bool ProofVerifier::Replay() {
       return FailTx(ReplayCheckOf(r), i, r.ToString());
     }
   }
+  return true;
+}
+
+// A contract tx as consensus applies it (contract_ops.cpp), as far as the lineage's assets go:
+// a call's attached lineage assets move from the sender to the contract (asset.transfer by the
+// sender, contract event ids), then each claimed effect on a lineage asset is applied with the
+// contract as actor. The call's success, which the attachments' move needs too, is part of the
+// claim.
+bool ProofVerifier::ReplayContractTx(size_t i, const OpContext& c, const ProofCall& call) {
+  const chain::Transaction& tx = txs_[i].tx;
+  ProofClaim claim;
+  if (const auto* op = std::get_if<chain::ContractCallOp>(&tx.op)) {
+    claim.contract = op->contract;
+    claim.entry = op->entry;
+    const ContractScope attachments{};
+    OpContext ac = c;
+    ac.contract = &attachments;
+    for (const Hash256& asset : op->assets) {
+      if (!lineage_.count(asset)) continue;
+      ValidationResult r = ApplyOp(ac, chain::AssetTransferOp{asset, op->contract});
+      if (!r.valid()) {
+        report_.asset = asset;
+        return FailTx(ReplayCheckOf(r), i, "attachment: " + r.ToString());
+      }
+    }
+  } else {
+    claim.contract = chain::ContractIdFor(p_.chain_id(), tx.sender, tx.nonce);
+    claim.entry = "init";
+  }
+  for (size_t k = 0; k < call.effects.size(); ++k) {
+    const chain::ContractEffect& e = call.effects[k];
+    if (!TouchesAny(e, lineage_)) continue;
+    ValidationResult r = ApplyContractEffect(c, claim.contract, e);
+    if (!r.valid()) {
+      report_.asset = e.asset;
+      return FailTx(ReplayCheckOf(r), i, "claimed effect " + std::to_string(k) + " (" +
+                                             chain::ContractEffectKindName(e.kind) + " by " +
+                                             claim.contract.ToHex() + "): " + r.ToString());
+    }
+    claim.applied.push_back(e);
+  }
+  report_.claims[txs_[i].id] = std::move(claim);
   return true;
 }
 
@@ -322,7 +415,11 @@ bool ProofVerifier::CheckEvents(const ProofAsset& a, const chain::StateCache& st
                                              ev->txid.ToHex() + " in chain order, the bundle " +
                                              "lists tx " + listed.ToHex());
     }
-    if (ev->id != chain::AssetEventId(ev->txid, a.id) || ev->prev_event != prev) {
+    // A contract tx's events have contract event ids (one tx may make two events of an asset).
+    const Hash256 id = IsContractTx(txs_[a.events[seq]].tx.op)
+                           ? chain::ContractEventId(ev->txid, a.id, seq)
+                           : chain::AssetEventId(ev->txid, a.id);
+    if (ev->id != id || ev->prev_event != prev) {
       report_.txid = listed;
       return Fail(ProofCheck::kChaining, "event " + std::to_string(seq) + " breaks the chain");
     }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "chain/bech32.h"
+#include "chain/contract_state.h"
 #include "chain/quantity.h"
 #include "consensus/proof.h"
 #include "node/cli/commands.h"
@@ -22,9 +23,11 @@ constexpr const char* kProofHelp =
     "  Checks the proof bundle in FILE (GET /v1/assets/{id}/proof) with no node: the headers'\n"
     "  links, difficulty and proof of work from the network's genesis, each tx's signature and\n"
     "  Merkle path, and a replay of the lineage's events (custody, quantities through splits,\n"
-    "  merges and transforms, event chaining). Prints the story and \"verified\" (exit 0), or\n"
-    "  which check failed on which event (exit 1). --min-work W: the least total work (hex)\n"
-    "  the headers must carry. --json: the result as JSON.\n"
+    "  merges and transforms, event chaining). What contract code did is taken from the\n"
+    "  serving node's call record and checked against those rules, not proven: the story marks\n"
+    "  those events. Prints the story and \"verified\" (exit 0), or which check failed on\n"
+    "  which event (exit 1). --min-work W: the least total work (hex) the headers must carry.\n"
+    "  --json: the result as JSON.\n"
     "Options:\n";
 
 std::vector<OptionSpec> ProofVerifyOptions() {
@@ -70,12 +73,19 @@ class ProofStory {
   std::string Quantity(chain::Quantity q, const std::string& unit) const {
     return chain::FormatScaled(q, p_.ScaleOf(unit)) + " " + unit;
   }
+  // q in the unit of asset (a lineage asset), or the bare number.
+  std::string PartOf(const chain::Hash256& asset, chain::Quantity q) const {
+    auto it = assets_.find(asset);
+    return it == assets_.end() ? std::to_string(q) : Quantity(q, it->second->unit);
+  }
   std::string When(uint32_t height, uint32_t time) const {
     return ProofUtc(time) + ", block " + std::to_string(height) + " (" +
            std::to_string(r_.tip_height - height + 1) + " confirmations, work " +
            ProofWorkText(r_.WorkSince(height)) + ")";
   }
   std::string Sentence(const chain::Transaction& tx) const;
+  // What a contract's claimed effect did, for the story.
+  std::string EffectSentence(const chain::ContractEffect& e) const;
   // The ids among the lineage's.
   std::vector<chain::Hash256> Followed(const std::vector<chain::Hash256>& ids) const {
     std::vector<chain::Hash256> out;
@@ -133,11 +143,50 @@ std::string ProofStory::Sentence(const chain::Transaction& tx) const {
         } else if constexpr (std::is_same_v<Op, chain::ContractCallOp>) {
           return who + " called " + op.entry + " of contract " + Party(op.contract) +
                  (op.assets.empty() ? "" : ", attaching " + Children(op.assets));
+        } else if constexpr (std::is_same_v<Op, chain::ContractDeployOp>) {
+          return who + " deployed contract " +
+                 Party(chain::ContractIdFor(p_.chain_id(), tx.sender, tx.nonce)) +
+                 ", whose init ran";
         } else {
           return who + " sent a " + chain::OpTypeName(chain::TypeOf(tx.op));
         }
       },
       tx.op);
+}
+
+std::string ProofStory::EffectSentence(const chain::ContractEffect& e) const {
+  switch (e.kind) {
+    case chain::ContractEffectKind::kAsset:
+      return "handed custody of " + Asset(e.asset) + " to " + Party(e.to);
+    case chain::ContractEffectKind::kSplit:
+      return "split " + Asset(e.asset) + " (first part " + PartOf(e.asset, e.amount) +
+             "), of which this lineage follows " + Children(Followed(e.created));
+    case chain::ContractEffectKind::kMerge:
+      return "merged " + Children({e.asset, e.with}) + " into " + Asset(e.created.at(0));
+    case chain::ContractEffectKind::kCoins:
+      break;
+  }
+  return "sent coins";
+}
+
+// The contract txs whose effects are the node's claim, one line each, for the story's end.
+void PrintProofClaims(const consensus::ProofReport& r, const ProofStory& story) {
+  if (r.claims.empty()) return;
+  size_t events = 0;
+  for (const auto& [id, list] : r.events) {
+    for (const chain::AssetEvent& e : list) events += r.RestsOnClaim(e) ? 1 : 0;
+  }
+  std::cout << "Claimed, not proven: " << events << " events made by " << r.claims.size()
+            << " contract tx(s) rest on the serving node's call records;\n"
+               "the verifier does not run contract code. The bundle proves each call tx is in\n"
+               "the chain and signed, and that the claimed effects obey custody, conservation\n"
+               "and lineage given the earlier events; not that the code made them, nor that the\n"
+               "call succeeded:\n";
+  for (const auto& [txid, claim] : r.claims) {
+    std::cout << "  tx " << txid.ToHex() << ": " << claim.entry << " of contract "
+              << story.Party(claim.contract) << ", " << claim.applied.size()
+              << " effects on the lineage\n";
+  }
 }
 
 // The lineage's txs in chain order, one line each, then the subject's state now.
@@ -154,15 +203,38 @@ void PrintProofStory(const consensus::ProofBundle& b, const consensus::ProofRepo
     const uint32_t h = b.txs[i].height;
     std::cout << "- " << story.When(h, b.headers[h - 1].time) << ":\n    "
               << story.Sentence(*tx) << "\n";
+    auto claim = r.claims.find(tx->Id());
+    if (claim == r.claims.end()) continue;
+    for (const chain::ContractEffect& e : claim->second.applied) {
+      std::cout << "    then, claimed: contract " << story.Party(claim->second.contract) << " "
+                << story.EffectSentence(e) << "\n";
+    }
   }
   const chain::Asset& subject = r.assets.front();
   std::cout << "\nNow: " << story.Asset(subject.id) << " is "
             << chain::AssetStatusName(subject.status) << ", held by "
             << story.Party(subject.custodian) << ", issued by " << story.Party(subject.issuer)
             << ProofMeta(subject.metadata) << "\n";
+  PrintProofClaims(r, story);
   std::cout << "Not proven by a bundle: that no later event exists beyond block "
             << r.tip_height << ", that these headers are the chain with the most work, and\n"
                "whether an attester was an endorsed certifier.\n";
+}
+
+// A claimed effect on the lineage, accounts as addresses.
+Json ProofEffectJson(const chain::ContractEffect& e, const consensus::ChainParams& p) {
+  Json out = {{"kind", chain::ContractEffectKindName(e.kind)}, {"asset", e.asset.ToHex()}};
+  if (e.kind == chain::ContractEffectKind::kAsset) {
+    out["to"] = chain::bech32::EncodeAddress(p.address_prefix, e.to);
+  }
+  if (e.kind == chain::ContractEffectKind::kSplit) out["first"] = e.amount;
+  if (e.kind == chain::ContractEffectKind::kMerge) out["with"] = e.with.ToHex();
+  if (!e.created.empty()) {
+    Json created = Json::array();
+    for (const chain::Hash256& id : e.created) created.push_back(id.ToHex());
+    out["created"] = created;
+  }
+  return out;
 }
 
 Json ProofReportJson(const consensus::ProofBundle& b, const consensus::ProofReport& r,
@@ -187,7 +259,8 @@ Json ProofReportJson(const consensus::ProofBundle& b, const consensus::ProofRepo
       events.push_back({{"type", chain::EventTypeName(e.type)}, {"txid", e.txid.ToHex()},
                         {"height", e.height}, {"time", e.time},
                         {"confirmations", r.tip_height - e.height + 1},
-                        {"actor", chain::bech32::EncodeAddress(p.address_prefix, e.actor)}});
+                        {"actor", chain::bech32::EncodeAddress(p.address_prefix, e.actor)},
+                        {"claimed", r.RestsOnClaim(e)}});
     }
     assets.push_back({{"asset", a.id.ToHex()}, {"quantity", a.quantity}, {"unit", a.unit},
                       {"amount", chain::FormatScaled(a.quantity, p.ScaleOf(a.unit))},
@@ -202,6 +275,18 @@ Json ProofReportJson(const consensus::ProofBundle& b, const consensus::ProofRepo
                                                                    {"role", party.role}};
   }
   out["parties"] = parties;
+  Json claims = Json::array();
+  for (const auto& [txid, claim] : r.claims) {
+    Json effects = Json::array();
+    for (const chain::ContractEffect& e : claim.applied) {
+      effects.push_back(ProofEffectJson(e, p));
+    }
+    claims.push_back({{"txid", txid.ToHex()},
+                      {"contract", chain::bech32::EncodeAddress(p.address_prefix, claim.contract)},
+                      {"entry", claim.entry},
+                      {"effects", effects}});
+  }
+  out["claims"] = claims;
   return out;
 }
 

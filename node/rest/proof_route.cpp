@@ -5,12 +5,39 @@
 #include <string>
 #include <utility>
 
+#include "chain/contract_state.h"
 #include "chain/tx.h"
 #include "consensus/proof.h"
 #include "node/rest/route_util.h"
 
 namespace waybill::node {
 namespace {
+
+// A claimed effect with the fields of its kind (§11.1), ids as hex.
+RestJson ProofEffectJson(const chain::ContractEffect& e) {
+  RestJson out = {{"kind", chain::ContractEffectKindName(e.kind)}};
+  switch (e.kind) {
+    case chain::ContractEffectKind::kCoins:
+      out["to"] = e.to.ToHex();
+      out["amount"] = e.amount;
+      break;
+    case chain::ContractEffectKind::kAsset:
+      out["to"] = e.to.ToHex();
+      out["asset"] = e.asset.ToHex();
+      break;
+    case chain::ContractEffectKind::kSplit:
+    case chain::ContractEffectKind::kMerge: {
+      out["asset"] = e.asset.ToHex();
+      if (e.kind == chain::ContractEffectKind::kSplit) out["first"] = e.amount;
+      if (e.kind == chain::ContractEffectKind::kMerge) out["with"] = e.with.ToHex();
+      RestJson created = RestJson::array();
+      for (const auto& id : e.created) created.push_back(id.ToHex());
+      out["created"] = created;
+      break;
+    }
+  }
+  return out;
+}
 
 // The bundle as JSON: the binary format's fields in order, bytes as lowercase hex; each entry
 // also names its txid (derived, for readers; the verifier recomputes it).
@@ -34,6 +61,12 @@ RestJson ProofBundleJson(const consensus::ProofBundle& b) {
   }
   RestJson assets = RestJson::array();
   for (const auto& a : b.assets) assets.push_back({{"asset", a.id.ToHex()}, {"events", a.events}});
+  RestJson calls = RestJson::array();
+  for (const auto& c : b.calls) {
+    RestJson effects = RestJson::array();
+    for (const auto& e : c.effects) effects.push_back(ProofEffectJson(e));
+    calls.push_back({{"entry", c.entry}, {"effects", effects}});
+  }
   return {{"format", "waybill-proof"},
           {"version", consensus::kProofVersion},
           {"chain_id", b.chain_id.ToHex()},
@@ -41,7 +74,8 @@ RestJson ProofBundleJson(const consensus::ProofBundle& b) {
           {"headers", headers},
           {"txs", txs},
           {"assets", assets},
-          {"profiles", b.profiles}};
+          {"profiles", b.profiles},
+          {"calls", calls}};
 }
 
 HttpResponse ProofHandler(const RestContext& ctx, const RestRequest& req) {

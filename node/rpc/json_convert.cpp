@@ -608,6 +608,7 @@ void WriteEffect(Sink& out, const chain::ContractEffect& e, AddressCache& addres
     case chain::ContractEffectKind::kSplit:
     case chain::ContractEffectKind::kMerge:
       out.Key("asset").Hex(e.asset.span());
+      if (e.kind == chain::ContractEffectKind::kSplit) out.Key("first").Uint(e.amount);
       if (e.kind == chain::ContractEffectKind::kMerge) out.Key("with").Hex(e.with.span());
       WriteHashArray(out.Key("created"), e.created);
       break;

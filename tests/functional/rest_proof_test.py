@@ -106,7 +106,7 @@ class RestProofTest(WaybillTestFramework):
         assert_equal(headers.get("Content-Type"), "application/vnd.waybill.proof")
         assert_equal(headers.get("Content-Disposition"),
                      f'attachment; filename="{roast}.wbproof"')
-        assert_equal(body[:5], b"WBPF\x01", "magic and version")
+        assert_equal(body[:5], b"WBPF\x02", "magic and version")
         path = os.path.join(self.tmpdir, "roast.wbproof")
         with open(path, "wb") as f:
             f.write(body)

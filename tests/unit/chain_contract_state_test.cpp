@@ -59,7 +59,8 @@ CallRecord FullCall() {
         r.effects.push_back({ContractEffectKind::kAsset, H(n), 0, H(n + 1), {}, {}});
         break;
       case 2:
-        r.effects.push_back({ContractEffectKind::kSplit, {}, 0, H(n), {}, {H(n + 1), H(n + 2)}});
+        r.effects.push_back(
+            {ContractEffectKind::kSplit, {}, 500 + i, H(n), {}, {H(n + 1), H(n + 2)}});
         break;
       default:
         r.effects.push_back({ContractEffectKind::kMerge, {}, 0, H(n), H(n + 1), {H(n + 2)}});
@@ -197,7 +198,7 @@ TEST(CallRecord, EffectsAreTheDocumentedLayout) {
   CallRecord r;
   r.contract = H(1);
   r.entry = "go";
-  r.effects = {{ContractEffectKind::kSplit, {}, 0, H(2), {}, {H(3), H(4)}},
+  r.effects = {{ContractEffectKind::kSplit, {}, 7, H(2), {}, {H(3), H(4)}},
                {ContractEffectKind::kMerge, {}, 0, H(3), H(4), {H(5)}}};
   Writer w;
   w.Hash(H(1));
@@ -210,7 +211,9 @@ TEST(CallRecord, EffectsAreTheDocumentedLayout) {
   w.CompactSize(0);            // logs
   w.CompactSize(2);
   w.U8(3);
-  for (uint8_t h : {2, 3, 4}) w.Hash(H(h));
+  w.Hash(H(2));
+  w.U64(7);  // the first child's quantity
+  for (uint8_t h : {3, 4}) w.Hash(H(h));
   w.U8(4);
   for (uint8_t h : {3, 4, 5}) w.Hash(H(h));
   EXPECT_EQ(HexEncode(EncodeCallRecord(r)), HexEncode(w.bytes()));

@@ -382,6 +382,7 @@ TEST_F(ContractRulesTest, SplitAndMergeCreateAssetsOfTheContract) {
   ASSERT_EQ(r.effects.size(), 3u);
   EXPECT_EQ(r.effects[0].kind, ContractEffectKind::kSplit);
   EXPECT_EQ(r.effects[0].asset, asset);
+  EXPECT_EQ(r.effects[0].amount, 3u);  // the first part
   EXPECT_EQ(r.effects[0].created, (std::vector<Hash256>{a, b}));
   EXPECT_EQ(r.effects[1].kind, ContractEffectKind::kMerge);
   EXPECT_EQ(r.effects[1].asset, a);

@@ -1,10 +1,11 @@
 // The seeds of the proof bundle fuzz target (fuzz/proof_decode.cpp, corpus/proof_decode/): the
 // target verifies against the embedded regtest genesis, so its seeds are bundles of a real
 // regtest chain (Regtest(), not MakeParams(): another genesis stops every input at the
-// genesis check). This test makes them: a bundle that verifies, and bundles that fail at the
-// header, tx and replay checks; it checks that each fails where it should, and that the
-// committed corpus reaches each of those stages. With WAYBILL_WRITE_PROOF_SEEDS=DIR set it
-// writes the seeds into DIR (named by content, as libFuzzer names them):
+// genesis check). This test makes them: bundles that verify (one with a contract's claimed
+// effects), and bundles that fail at the genesis, header, tx and replay checks (a tampered
+// claim among them); it checks that each fails where it should, and that the committed corpus
+// reaches each of those stages. With WAYBILL_WRITE_PROOF_SEEDS=DIR set it writes the seeds
+// into DIR (named by content, as libFuzzer names them; remove the old ones first):
 //   WAYBILL_WRITE_PROOF_SEEDS=fuzz/corpus/proof_decode build/tests/consensus_proof_seeds_test
 #include <gtest/gtest.h>
 
@@ -24,6 +25,7 @@
 #include "consensus/pow.h"
 #include "consensus/proof.h"
 #include "consensus/read_snapshot.h"
+#include "tests/unit/consensus_contract_test_util.h"
 #include "tests/unit/consensus_test_util.h"
 
 namespace waybill::consensus {
@@ -65,7 +67,7 @@ Stage StageOf(const ProofReport& r) {
 chain::AssetIssueOp Issue(chain::Quantity q) { return {q, "kg", {{"lot", "L-7"}}, {}}; }
 
 // A farm issues a lot, hands it to a cooperative, which splits it; an inspector attests one
-// half, which the cooperative roasts.
+// half, which the cooperative roasts. A second lot goes to the cooperative through a contract.
 class ProofSeedsTest : public testing::StoredChainTest {
  protected:
   ProofSeedsTest() : StoredChainTest(testing::Regtest()) {}
@@ -85,11 +87,22 @@ class ProofSeedsTest : public testing::StoredChainTest {
     Connect({f_.Make(kCoop, 0, chain::AssetSplitOp{lot_, chain::SplitChildren({600, 400})}),
              f_.Make(kInspector, 0, chain::AssetAttestOp{half_, "moisture", "11%", Hash256{}})});
     Connect({f_.Make(kCoop, 1, chain::AssetTransformOp{{half_}, {{480, "kg", {}, {}}}})});
+    // The relay hands its attached asset to argument 0.
+    const chain::Bytes relay = testing::Code(".entry give\n PUSH 0\n ARG\n PUSH 0\n ATTASSET\n"
+                                             " SENDASSET\n STOP\n");
+    relayed_ = Id(kFarm, 3);
+    const chain::AccountId contract = chain::ContractIdFor(params_.chain_id(), f_.Id(kCoop), 2);
+    Connect({f_.Make(kFarm, 3, Issue(500)),
+             f_.Make(kCoop, 2, chain::ContractDeployOp{relay, {}, 0}, testing::FeeFor(0))});
+    Connect({f_.Make(kFarm, 4,
+                     testing::CallOp(contract, "give", {testing::IdArg(f_.Id(kCoop))}, 0,
+                                     {relayed_}),
+                     testing::FeeFor(2'000'000))});
   }
 
-  ProofBundle Honest() {
+  ProofBundle Honest(const Hash256& subject) {
     std::shared_ptr<const ReadSnapshot> snap = cs_->TakeSnapshot();
-    auto b = BuildProofBundle(*snap, roast_);
+    auto b = BuildProofBundle(*snap, subject);
     EXPECT_TRUE(b.ok()) << b.status().ToString();
     return b.ok() ? *b : ProofBundle{};
   }
@@ -97,9 +110,21 @@ class ProofSeedsTest : public testing::StoredChainTest {
   // The seeds: name -> (bundle, the check it must stop at; nullopt: it verifies).
   std::vector<std::pair<std::string, std::pair<ProofBundle, std::optional<ProofCheck>>>> Seeds() {
     std::vector<std::pair<std::string, std::pair<ProofBundle, std::optional<ProofCheck>>>> out;
-    const ProofBundle honest = Honest();
+    const ProofBundle honest = Honest(roast_);
     out.push_back({"honest", {honest, std::nullopt}});
     ProofBundle b = honest;
+    b.chain_id.bytes[0] ^= 0x01;
+    out.push_back({"genesis", {b, ProofCheck::kGenesis}});
+    // A contract's effect, claimed (§14.1 calls); then claimed twice: the second send is not
+    // the contract's to make.
+    const ProofBundle relayed = Honest(relayed_);
+    out.push_back({"contract", {relayed, std::nullopt}});
+    b = relayed;
+    if (!b.calls.empty() && !b.calls[0].effects.empty()) {
+      b.calls[0].effects.push_back(b.calls[0].effects[0]);
+    }
+    out.push_back({"claim-custody", {b, ProofCheck::kCustody}});
+    b = honest;
     b.headers[1].bits -= 1;
     out.push_back({"difficulty", {b, ProofCheck::kDifficulty}});
     b = honest;
@@ -144,7 +169,7 @@ class ProofSeedsTest : public testing::StoredChainTest {
     return b;
   }
 
-  Hash256 lot_, half_, roast_;
+  Hash256 lot_, half_, roast_, relayed_;
 };
 
 std::string SeedName(const chain::Bytes& bytes) {
@@ -184,6 +209,7 @@ TEST(ProofCorpusTest, TheCommittedSeedsReachEveryStage) {
   const std::filesystem::path dir = std::filesystem::path(SOURCE_DIR) / "fuzz/corpus/proof_decode";
   std::set<Stage> stages;
   std::set<std::string> checks;
+  size_t claimed = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     std::ifstream in(entry.path(), std::ios::binary);
     const chain::Bytes bytes((std::istreambuf_iterator<char>(in)), {});
@@ -191,6 +217,7 @@ TEST(ProofCorpusTest, TheCommittedSeedsReachEveryStage) {
     if (!bundle.ok()) continue;
     ProofReport r = VerifyProofBundle(*bundle, params);
     stages.insert(StageOf(r));
+    claimed += bundle->calls.empty() ? 0 : 1;
     if (!r.ok) checks.insert(ProofCheckName(r.check));
   }
   EXPECT_EQ(stages, (std::set<Stage>{Stage::kOk, Stage::kGenesis, Stage::kHeaders, Stage::kTxs,
@@ -199,6 +226,7 @@ TEST(ProofCorpusTest, TheCommittedSeedsReachEveryStage) {
                                  ProofCheck::kCustody}) {
     EXPECT_EQ(checks.count(ProofCheckName(check)), 1u) << ProofCheckName(check);
   }
+  EXPECT_GE(claimed, 2u) << "seeds with contract claims (one that verifies, one tampered)";
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "chain/store.h"
 #include "consensus/chainstate.h"
 #include "consensus/read_snapshot.h"
+#include "tests/unit/consensus_proof_test_util.h"
 #include "tests/unit/consensus_test_util.h"
 
 namespace waybill::consensus {
@@ -113,19 +114,11 @@ class ProofTest : public testing::StoredChainTest {
     EXPECT_TRUE(b.ok()) << b.status().ToString();
     return b.ok() ? *b : ProofBundle{};
   }
-  // The index into b.txs of the tx with this id.
   static size_t EntryOf(const ProofBundle& b, const Hash256& txid) {
-    for (size_t i = 0; i < b.txs.size(); ++i) {
-      auto tx = chain::DecodeTransaction(b.txs[i].tx);
-      if (tx.ok() && tx->Id() == txid) return i;
-    }
-    ADD_FAILURE() << "no entry for " << txid.ToHex();
-    return 0;
+    return testing::ProofEntryOf(b, txid);
   }
   void ExpectFails(const ProofBundle& b, ProofCheck check) {
-    ProofReport r = VerifyProofBundle(b, params_);
-    EXPECT_FALSE(r.ok);
-    EXPECT_EQ(ProofCheckName(r.check), std::string(ProofCheckName(check))) << r.Describe();
+    testing::ExpectProofFails(b, params_, check);
   }
 
   std::vector<chain::Block> blocks_;
@@ -178,6 +171,21 @@ TEST_F(ProofTest, BuildsEncodesDecodesAndVerifiesTheLineage) {
   auto stored = cs_->GetAssetEvents(roast_, 0, 10);
   ASSERT_TRUE(stored.ok());
   EXPECT_EQ(*stored, roast_events);
+}
+
+// A lot that was merged away: its bundle holds the other input of the merge (and that input's
+// history), without which the merge cannot be replayed; not the merge's output.
+TEST_F(ProofTest, AMergedLotCarriesTheOtherInputs) {
+  const ProofBundle b = Build(a_);
+  ASSERT_EQ(b.assets.size(), 2u);
+  EXPECT_EQ(b.assets[0].id, a_);
+  EXPECT_EQ(b.assets[1].id, b_);
+  ProofReport r = VerifyProofBundle(b, params_);
+  ASSERT_TRUE(r.ok) << r.Describe();
+  EXPECT_EQ(r.assets[0].status, chain::AssetStatus::kMerged);
+  EXPECT_EQ(r.events.at(a_), *cs_->GetAssetEvents(a_, 0, 10));
+  // The same for the transformed half: its transform had no other input.
+  EXPECT_TRUE(VerifyProofBundle(Build(half_), params_).ok);
 }
 
 TEST_F(ProofTest, UnknownAssetAndLimits) {

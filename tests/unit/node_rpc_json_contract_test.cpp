@@ -222,7 +222,7 @@ TEST(ContractJson, SuccessfulCallRecordWithEveryEffect) {
   r.gas_limit = 600;
   r.effects = {{chain::ContractEffectKind::kCoins, H(1), 250, {}, {}, {}},
                {chain::ContractEffectKind::kAsset, H(2), 0, H(3), {}, {}},
-               {chain::ContractEffectKind::kSplit, {}, 0, H(4), {}, {H(5), H(6)}},
+               {chain::ContractEffectKind::kSplit, {}, 40, H(4), {}, {H(5), H(6)}},
                {chain::ContractEffectKind::kMerge, {}, 0, H(5), H(6), {H(7)}}};
   const Json j = CallRecordToJson(r, kHrp);
   EXPECT_EQ(Written(r), j);
@@ -238,7 +238,8 @@ TEST(ContractJson, SuccessfulCallRecordWithEveryEffect) {
                         H(1).ToHex() + R"(", "amount": 250},
                         {"kind": "asset", "to": ")" + a2 + R"(", "to_account": ")" +
                         H(2).ToHex() + R"(", "asset": ")" + H(3).ToHex() + R"("},
-                        {"kind": "split", "asset": ")" + H(4).ToHex() + R"(", "created": [")" +
+                        {"kind": "split", "asset": ")" + H(4).ToHex() + R"(", "first": 40,
+                         "created": [")" +
                         H(5).ToHex() + R"(", ")" + H(6).ToHex() + R"("]},
                         {"kind": "merge", "asset": ")" + H(5).ToHex() + R"(", "with": ")" +
                         H(6).ToHex() + R"(", "created": [")" + H(7).ToHex() + R"("]}])"));
