@@ -14,8 +14,8 @@ namespace waybill::chain {
 // (asset.transfer, attest, correct, split), its inputs (merge, transform) and the assets it
 // creates (chain::NewAssetIds: issue, split children, merge and transform outputs), in that
 // order, each once; for a contract.call its attached assets only (the assets its code moves
-// are in its CallRecord: the overload below adds them). Empty for a coin transfer, the party operations and a deploy.
-// Whether the tx is valid is not checked.
+// are in its CallRecord: the overload below adds them). Empty for a coin transfer, the party
+// operations and a deploy. Whether the tx is valid is not checked.
 std::vector<Hash256> AssetsTouched(const Transaction& tx);
 
 // AssetsTouched(tx), then the assets that a contract tx's code moved, from its record (a

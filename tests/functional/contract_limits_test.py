@@ -89,7 +89,7 @@ def pushes_asm(count):
 
 
 class ContractLimitsTest(ContractTestFramework):
-    time_limit = 900
+    time_limit = 600
     rest = True  # every node serves the REST API (the event stream)
 
     def run_test(self):

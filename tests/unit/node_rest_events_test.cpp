@@ -573,9 +573,16 @@ constexpr const char* kForwarder = R"(
 
 chain::Bytes IdArg(const Hash256& id) { return chain::Bytes(id.bytes.begin(), id.bytes.end()); }
 
-// The addresses an event names as actor and counterparty.
-std::pair<std::string, std::string> Parties(const Sse& m) {
-  return {m.data["event"].value("actor", ""), m.data["event"].value("counterparty", "")};
+// d is one `event`: tx's transfer of asset from actor to counterparty (addresses).
+void ExpectOneTransfer(const Drained& d, const Hash256& asset, const chain::Transaction& tx,
+                       const std::string& actor, const std::string& counterparty) {
+  ASSERT_EQ(Events(d), std::vector<std::string>{"event"});
+  const RestJson& data = d.messages[0].data;
+  EXPECT_EQ(data["asset"], asset.ToHex());
+  EXPECT_EQ(data["event"]["txid"], tx.Id().ToHex());
+  EXPECT_EQ(data["event"]["type"], "transfer");
+  EXPECT_EQ(data["event"]["actor"], actor);
+  EXPECT_EQ(data["event"]["counterparty"], counterparty);
 }
 
 // A contract's code moves assets that no field of its tx names (only its call record does):
@@ -615,19 +622,14 @@ TEST_F(EventBrokerTest, TheEventsAContractsCodeWroteArePublishedAndRetracted) {
   Drain(*by_gift);
   Drain(*by_carol);
   const chain::Transaction deploy = contract_tx(
-      nonce++, chain::ContractDeployOp{contracts::EncodeProgram(*program),
-                                       {IdArg(f_.Id(kCarol)), IdArg(gift)}, gas});
+      nonce++, chain::ContractDeployOp{
+                   contracts::EncodeProgram(*program), {IdArg(f_.Id(kCarol)), IdArg(gift)}, gas});
   ASSERT_EQ(nonce, 5u);
-  const chain::Transaction keep = contract_tx(
-      nonce++, chain::ContractCallOp{contract, "keep", {}, 0, {pallet, crate}, gas});
+  const chain::Transaction keep =
+      contract_tx(nonce++, chain::ContractCallOp{contract, "keep", {}, 0, {pallet, crate}, gas});
   Submit(Next({deploy, keep}));
   for (auto* stream : {&by_gift, &by_carol}) {
-    Drained d = Drain(**stream);
-    ASSERT_EQ(Events(d), std::vector<std::string>{"event"});
-    EXPECT_EQ(d.messages[0].data["asset"], gift.ToHex());
-    EXPECT_EQ(d.messages[0].data["event"]["txid"], deploy.Id().ToHex());
-    EXPECT_EQ(d.messages[0].data["event"]["type"], "transfer");
-    EXPECT_EQ(Parties(d.messages[0]), std::make_pair(contract_address, address(kCarol)));
+    ExpectOneTransfer(Drain(**stream), gift, deploy, contract_address, address(kCarol));
   }
 
   // A call sends the pallet, which it does not attach, to Bob and splits the crate.
@@ -639,20 +641,15 @@ TEST_F(EventBrokerTest, TheEventsAContractsCodeWroteArePublishedAndRetracted) {
   for (auto* stream : {&by_pallet, &by_crate, &by_bob, &by_contract}) Drain(**stream);
   const consensus::TipInfo before = cs_->Tip();
   const chain::Transaction send = contract_tx(
-      nonce++, chain::ContractCallOp{contract, "send", {IdArg(f_.Id(kBob)), IdArg(pallet)}, 0,
-                                     {}, gas});
-  const chain::Transaction halve = contract_tx(
-      nonce++, chain::ContractCallOp{contract, "halve", {IdArg(crate)}, 0, {}, gas});
+      nonce++,
+      chain::ContractCallOp{contract, "send", {IdArg(f_.Id(kBob)), IdArg(pallet)}, 0, {}, gas});
+  const chain::Transaction halve =
+      contract_tx(nonce++, chain::ContractCallOp{contract, "halve", {IdArg(crate)}, 0, {}, gas});
   const chain::Block calls = Next({send, halve});
   Submit(calls);
 
   for (auto* stream : {&by_pallet, &by_bob}) {
-    Drained d = Drain(**stream);
-    ASSERT_EQ(Events(d), std::vector<std::string>{"event"});
-    EXPECT_EQ(d.messages[0].data["asset"], pallet.ToHex());
-    EXPECT_EQ(d.messages[0].data["event"]["txid"], send.Id().ToHex());
-    EXPECT_EQ(d.messages[0].data["event"]["type"], "transfer");
-    EXPECT_EQ(Parties(d.messages[0]), std::make_pair(contract_address, address(kBob)));
+    ExpectOneTransfer(Drain(**stream), pallet, send, contract_address, address(kBob));
   }
   Drained crate_events = Drain(*by_crate);
   ASSERT_EQ(Events(crate_events), std::vector<std::string>{"event"});

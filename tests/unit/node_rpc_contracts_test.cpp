@@ -261,10 +261,10 @@ TEST_F(RpcContractsTest, CallContractAboveMaxTxGasIsRefusedAsSendRawTransactionR
     op.entry = "pay";
     op.gas_limit = gas;
     // The fee of a huge limit does not fit an amount: any fee, the gas rule comes first.
-    const chain::Transaction tx = gas == UINT64_MAX ? Make(1, 0, op, 1'000'000)
-                                                    : ContractTx(1, 0, op, gas);
-    const std::string sent = ErrText(
-        "sendrawtransaction", {chain::HexEncode(tx.Serialize())}, rpc_code::kVerifyRejected);
+    const chain::Transaction tx =
+        gas == UINT64_MAX ? Make(1, 0, op, 1'000'000) : ContractTx(1, 0, op, gas);
+    const std::string sent = ErrText("sendrawtransaction", {chain::HexEncode(tx.Serialize())},
+                                     rpc_code::kVerifyRejected);
     if (gas != UINT64_MAX) EXPECT_EQ(called, sent);
     EXPECT_EQ(sent.rfind("gas-limit-too-high", 0), 0u) << sent;
   }
