@@ -5,6 +5,19 @@
 #include <variant>
 
 namespace waybill::chain {
+namespace {
+
+// Each once, in first-seen order (a malformed merge may name an input twice).
+std::vector<Hash256> Unique(const std::vector<Hash256>& ids) {
+  std::vector<Hash256> unique;
+  unique.reserve(ids.size());
+  for (const Hash256& id : ids) {
+    if (std::find(unique.begin(), unique.end(), id) == unique.end()) unique.push_back(id);
+  }
+  return unique;
+}
+
+}  // namespace
 
 std::vector<Hash256> AssetsTouched(const Transaction& tx) {
   std::vector<Hash256> ids = std::visit(
@@ -27,13 +40,27 @@ std::vector<Hash256> AssetsTouched(const Transaction& tx) {
       },
       tx.op);
   for (const Hash256& id : NewAssetIds(tx)) ids.push_back(id);
-  // Each once, in first-seen order (a malformed merge may name an input twice).
-  std::vector<Hash256> unique;
-  unique.reserve(ids.size());
-  for (const Hash256& id : ids) {
-    if (std::find(unique.begin(), unique.end(), id) == unique.end()) unique.push_back(id);
+  return Unique(ids);
+}
+
+std::vector<Hash256> AssetsTouched(const Transaction& tx, const CallRecord& record) {
+  std::vector<Hash256> ids = AssetsTouched(tx);
+  for (const ContractEffect& effect : record.effects) {
+    switch (effect.kind) {
+      case ContractEffectKind::kCoins:
+        break;
+      case ContractEffectKind::kAsset:
+      case ContractEffectKind::kSplit:
+        ids.push_back(effect.asset);
+        break;
+      case ContractEffectKind::kMerge:
+        ids.push_back(effect.asset);
+        ids.push_back(effect.with);
+        break;
+    }
+    for (const Hash256& id : effect.created) ids.push_back(id);
   }
-  return unique;
+  return Unique(ids);
 }
 
 }  // namespace waybill::chain

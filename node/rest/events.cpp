@@ -6,9 +6,11 @@
 #include <string_view>
 #include <unordered_set>
 #include <utility>
+#include <variant>
 
 #include "chain/bech32.h"
 #include "chain/block.h"
+#include "chain/contract_state.h"
 #include "chain/tx_assets.h"
 #include "consensus/read_snapshot.h"
 #include "node/rest/route_util.h"
@@ -546,6 +548,20 @@ struct EventsFound {
   std::vector<chain::AccountId> accounts;  // actor, counterparty, the asset's custodian
 };
 
+// The assets whose events tx wrote: for a contract tx also those its code moved (its call
+// record's effects; the record stays in the state while its block is on the active chain).
+// A record that cannot be read leaves them out (the tx's own assets are still published).
+std::vector<chain::Hash256> TxAssets(const consensus::ReadSnapshot& snap,
+                                     const chain::Transaction& tx, const chain::Hash256& txid) {
+  if (!std::holds_alternative<chain::ContractCallOp>(tx.op) &&
+      !std::holds_alternative<chain::ContractDeployOp>(tx.op)) {
+    return chain::AssetsTouched(tx);
+  }
+  auto record = chain::ReadCallRecord(snap.state(), txid);
+  if (!record.ok() || !record->has_value()) return chain::AssetsTouched(tx);
+  return chain::AssetsTouched(tx, **record);
+}
+
 // The asset events of a block on the snapshot's active chain, in tx order; nullopt when the
 // block cannot be read (then nothing is published for it).
 std::optional<std::vector<EventsFound>> EventsOfBlock(const consensus::ReadSnapshot& snap,
@@ -560,7 +576,7 @@ std::optional<std::vector<EventsFound>> EventsOfBlock(const consensus::ReadSnaps
   std::unordered_set<chain::Hash256, chain::Hash256Hasher> seen;
   for (size_t i = 0; i < decoded->block.txs.size(); ++i) {
     tx_index.emplace(decoded->txids[i], i);
-    for (const chain::Hash256& asset : chain::AssetsTouched(decoded->block.txs[i])) {
+    for (const chain::Hash256& asset : TxAssets(snap, decoded->block.txs[i], decoded->txids[i])) {
       if (seen.insert(asset).second) assets.push_back(asset);
     }
   }

@@ -70,7 +70,8 @@ class EventSubscription;
 // compares the snapshot's active chain with the blocks it published, retracts those no longer
 // on it (newest first) and publishes the new ones (oldest first). Messages for a connected
 // block list each asset event whose txid is one of the block's txs, for the assets the block's
-// txs touch (chain::AssetsTouched), in the block's tx order.
+// txs touch (chain::AssetsTouched; for a contract tx with its call record, so the assets its
+// code sent, split or merged are included), in the block's tx order.
 //
 // Message ids: "<epoch>-<sequence>", the epoch random per broker (a restart changes it), the
 // sequence counting every message published (all filters), so a subscriber sees gaps in it.

@@ -3,6 +3,7 @@
 #include "node/rpc/contracts.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <set>
 #include <string>
@@ -177,7 +178,8 @@ Json CallContract(NodeContext& ctx, const Args& a) {
   op.args = ContractArgsParam(a, 2);
   op.coins = UIntArg(a, 3, 0, chain::kMaxAmount, 0);
   op.assets = ContractAssetsParam(a, 4);
-  op.gas_limit = UIntArg(a, 5, 1, ctx.params->max_tx_gas, ctx.params->max_tx_gas);
+  // Above max_tx_gas is the consensus refusal below, not a parameter out of range.
+  op.gas_limit = UIntArg(a, 5, 1, UINT64_MAX, ctx.params->max_tx_gas);
   chain::AccountId sender;  // zero: nobody (a call that attaches nothing needs no sender)
   if (a[6] != nullptr) sender = AccountArg(ctx, a, 6);
   const std::shared_ptr<const consensus::ReadSnapshot> snap = ctx.chain->TakeSnapshot();
@@ -186,6 +188,10 @@ Json CallContract(NodeContext& ctx, const Args& a) {
   const consensus::ValidationResult r = consensus::SimulateContractCall(
       *ctx.params, NextBlockContext(ctx, *snap), sender, op, snap->state(), &record);
   if (r.error()) ThrowLocal(r.ToString());
+  // No tx of this call could ever be sent: answered as sendrawtransaction answers that tx.
+  if (r.code() == consensus::Reason::kGasLimitTooHigh) {
+    Throw(rpc_code::kVerifyRejected, r.ToString());
+  }
   if (r.invalid()) {
     return {{"valid", false},
             {"reason", r.ToString()},

@@ -239,6 +239,9 @@ Result<uint64_t> U64Member(const Json& op, const char* name, bool required) {
 
 Result<chain::ContractArg> ContractArgFromJson(const Json& v) {
   if (std::optional<uint64_t> n = NonNegativeInteger(v)) return chain::ContractArg(*n);
+  if (v.is_number_integer()) {
+    return Status::Invalid("is negative (" + v.dump() + "): an integer argument is a u64");
+  }
   if (v.is_string()) {
     const std::string& text = v.get_ref<const std::string&>();
     uint64_t n = 0;

@@ -77,5 +77,36 @@ TEST(TxAssetsTest, AContractCallTouchesItsAttachmentsOnly) {
             (std::vector<Hash256>{H(1), H(2)}));
 }
 
+ContractEffect Effect(ContractEffectKind kind, Hash256 asset, Hash256 with = {},
+                      std::vector<Hash256> created = {}) {
+  ContractEffect e;
+  e.kind = kind;
+  e.to = H(50);
+  e.amount = kind == ContractEffectKind::kCoins ? 5 : 0;
+  e.asset = asset;
+  e.with = with;
+  e.created = std::move(created);
+  return e;
+}
+
+// With its record, a contract tx also touches what its code moved, in effect order after the
+// attachments: a sent asset, a split's parent and children, a merge's inputs and output.
+TEST(TxAssetsTest, WithItsRecordAContractTxTouchesTheAssetsItsCodeMoved) {
+  CallRecord record;
+  record.effects = {Effect(ContractEffectKind::kCoins, Hash256()),
+                    Effect(ContractEffectKind::kAsset, H(1)),
+                    Effect(ContractEffectKind::kSplit, H(3), {}, {H(4), H(5)}),
+                    Effect(ContractEffectKind::kMerge, H(4), H(6), {H(7)}),
+                    Effect(ContractEffectKind::kAsset, H(7))};
+  const Transaction call = TxWith(ContractCallOp{H(9), "go", {}, 0, {H(1), H(2)}, 10});
+  EXPECT_EQ(AssetsTouched(call, record),
+            (std::vector<Hash256>{H(1), H(2), H(3), H(4), H(5), H(6), H(7)}));
+  // A deploy's init: only what the record names.
+  EXPECT_EQ(AssetsTouched(TxWith(ContractDeployOp{Bytes{1}, {}, 10}), record),
+            (std::vector<Hash256>{H(1), H(3), H(4), H(5), H(6), H(7)}));
+  // A failed run's record has no effects: the attachments alone.
+  EXPECT_EQ(AssetsTouched(call, CallRecord{}), (std::vector<Hash256>{H(1), H(2)}));
+}
+
 }  // namespace
 }  // namespace waybill::chain

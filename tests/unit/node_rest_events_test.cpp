@@ -3,8 +3,10 @@
 // else, a reorg retracts the disconnected block before the new branch's events, a subscriber
 // that does not keep up gets `overflow` and its stream ends, the subscriber cap, the replay
 // after a reconnect with Last-Event-ID (events and retracts; `reset` for an id the window
-// does not reach), the window's bounds, the yield of a transform, reads that do not wait for
-// the chainstate's lock, and the route's answers to good and bad filters.
+// does not reach), the window's bounds, the yield of a transform, the events a contract's code
+// wrote (a deploy's init and calls: assets it sent and split, with the contract as actor, and
+// their retract), reads that do not wait for the chainstate's lock, and the route's answers
+// to good and bad filters.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -17,6 +19,8 @@
 #include "chain/bech32.h"
 #include "chain/tx.h"
 #include "consensus/chainstate.h"
+#include "contracts/assembler.h"
+#include "contracts/bytecode.h"
 #include "node/rest/events.h"
 #include "node/rest/rest.h"
 #include "node/rest/snapshots.h"
@@ -536,6 +540,146 @@ TEST_F(EventBrokerTest, ATransformsEventsCarryItsYield) {
   }
   std::set<std::string> assets = {d.messages[0].data["asset"], d.messages[1].data["asset"]};
   EXPECT_EQ(assets, (std::set<std::string>{green.ToHex(), roasted.ToHex()}));
+}
+
+// init and send: send asset arg 1, which the contract already holds, to arg 0; keep: holds what
+// is attached; halve: splits asset arg 0 into 1 and the rest.
+constexpr const char* kForwarder = R"(
+.entry init
+  JUMP forward
+.entry keep
+  STOP
+.entry send
+forward:
+  PUSH 0
+  ARG
+  PUSH 1
+  ARG
+  SENDASSET
+  STOP
+.entry halve
+  PUSH 0
+  ARG
+  PUSH 1
+  SPLIT
+  POP
+  POP
+  STOP
+)";
+
+chain::Bytes IdArg(const Hash256& id) { return chain::Bytes(id.bytes.begin(), id.bytes.end()); }
+
+// d is one `event`: tx's transfer of asset from actor to counterparty (addresses).
+void ExpectOneTransfer(const Drained& d, const Hash256& asset, const chain::Transaction& tx,
+                       const std::string& actor, const std::string& counterparty) {
+  ASSERT_EQ(Events(d), std::vector<std::string>{"event"});
+  const RestJson& data = d.messages[0].data;
+  EXPECT_EQ(data["asset"], asset.ToHex());
+  EXPECT_EQ(data["event"]["txid"], tx.Id().ToHex());
+  EXPECT_EQ(data["event"]["type"], "transfer");
+  EXPECT_EQ(data["event"]["actor"], actor);
+  EXPECT_EQ(data["event"]["counterparty"], counterparty);
+}
+
+// A contract's code moves assets that no field of its tx names (only its call record does):
+// their events are published to the subscribers of the asset, of the recipient and of the
+// contract (the actor), for a deploy's init and for a call, and a reorg retracts them.
+TEST_F(EventBrokerTest, TheEventsAContractsCodeWroteArePublishedAndRetracted) {
+  const uint64_t gas = 1'000'000;
+  auto contract_tx = [&](uint64_t nonce, chain::Operation op) {
+    const chain::Transaction probe = f_.Make(kAlice, nonce, op, 0);
+    return f_.Make(kAlice, nonce, std::move(op),
+                   *params_.MinFee(probe.Serialize().size()) + gas * params_.gas_price);
+  };
+  auto program = contracts::Assemble(kForwarder);
+  ASSERT_TRUE(program.ok()) << program.status().ToString();
+  const chain::AccountId contract = chain::ContractIdFor(params_.chain_id(), f_.Id(kAlice), 4);
+  const std::string contract_address =
+      chain::bech32::EncodeAddress(params_.address_prefix, contract);
+  auto address = [&](int key) {
+    return chain::bech32::EncodeAddress(params_.address_prefix, f_.Id(key));
+  };
+
+  // Alice issues three lots and hands the third to the contract's id before it is deployed.
+  uint64_t nonce = 0;
+  std::vector<chain::Transaction> issues;
+  for (; nonce < 3; ++nonce) issues.push_back(f_.Make(kAlice, nonce, Lot(10)));
+  const Hash256 pallet = chain::NewAssetIds(issues[0]).at(0);
+  const Hash256 crate = chain::NewAssetIds(issues[1]).at(0);
+  const Hash256 gift = chain::NewAssetIds(issues[2]).at(0);
+  issues.push_back(f_.Make(kAlice, nonce++, chain::AssetTransferOp{gift, contract}));
+  Submit(Next(issues));
+
+  // The deploy's init sends the gift on to Carol; a call in the same block leaves the pallet
+  // and the crate with the contract.
+  auto by_gift = SubscribeAsset(gift);
+  auto by_carol = SubscribeAccount(kCarol);
+  ASSERT_TRUE(by_gift && by_carol);
+  Drain(*by_gift);
+  Drain(*by_carol);
+  const chain::Transaction deploy = contract_tx(
+      nonce++, chain::ContractDeployOp{
+                   contracts::EncodeProgram(*program), {IdArg(f_.Id(kCarol)), IdArg(gift)}, gas});
+  ASSERT_EQ(nonce, 5u);
+  const chain::Transaction keep =
+      contract_tx(nonce++, chain::ContractCallOp{contract, "keep", {}, 0, {pallet, crate}, gas});
+  Submit(Next({deploy, keep}));
+  for (auto* stream : {&by_gift, &by_carol}) {
+    ExpectOneTransfer(Drain(**stream), gift, deploy, contract_address, address(kCarol));
+  }
+
+  // A call sends the pallet, which it does not attach, to Bob and splits the crate.
+  auto by_pallet = SubscribeAsset(pallet);
+  auto by_crate = SubscribeAsset(crate);
+  auto by_bob = SubscribeAccount(kBob);
+  auto by_contract = broker_->Subscribe(EventFilter{EventFilter::Kind::kAccount, contract});
+  ASSERT_TRUE(by_pallet && by_crate && by_bob && by_contract);
+  for (auto* stream : {&by_pallet, &by_crate, &by_bob, &by_contract}) Drain(**stream);
+  const consensus::TipInfo before = cs_->Tip();
+  const chain::Transaction send = contract_tx(
+      nonce++,
+      chain::ContractCallOp{contract, "send", {IdArg(f_.Id(kBob)), IdArg(pallet)}, 0, {}, gas});
+  const chain::Transaction halve =
+      contract_tx(nonce++, chain::ContractCallOp{contract, "halve", {IdArg(crate)}, 0, {}, gas});
+  const chain::Block calls = Next({send, halve});
+  Submit(calls);
+
+  for (auto* stream : {&by_pallet, &by_bob}) {
+    ExpectOneTransfer(Drain(**stream), pallet, send, contract_address, address(kBob));
+  }
+  Drained crate_events = Drain(*by_crate);
+  ASSERT_EQ(Events(crate_events), std::vector<std::string>{"event"});
+  EXPECT_EQ(crate_events.messages[0].data["event"]["txid"], halve.Id().ToHex());
+  EXPECT_EQ(crate_events.messages[0].data["event"]["actor"], contract_address);
+  // The contract acted in every event: the pallet sent, the crate split and its two children
+  // (ids from the contract's nonce, which its first split uses).
+  Drained acted = Drain(*by_contract);
+  std::multiset<std::string> assets;
+  for (const Sse& m : acted.messages) {
+    ASSERT_EQ(m.event, "event");
+    EXPECT_EQ(m.data["event"]["actor"], contract_address) << m.data.dump();
+    assets.insert(m.data["asset"].get<std::string>());
+  }
+  const Hash256 first = chain::AssetIdFor(params_.chain_id(), contract, 0, 0);
+  const Hash256 second = chain::AssetIdFor(params_.chain_id(), contract, 0, 1);
+  EXPECT_EQ(assets, (std::multiset<std::string>{pallet.ToHex(), crate.ToHex(), first.ToHex(),
+                                                second.ToHex()}));
+
+  // A longer branch without the calls' block: its retract names what the calls moved.
+  const chain::Block other1 = On(before.id, before.height, {});
+  const chain::Block other2 = On(other1.header.Id(), before.height + 1, {});
+  Submit(other1);
+  Submit(other2);
+  ASSERT_EQ(cs_->Tip().id, other2.header.Id());
+  Drained bob = Drain(*by_bob);
+  ASSERT_EQ(Events(bob), std::vector<std::string>{"retract"});
+  EXPECT_EQ(bob.messages[0].data["block"], calls.header.Id().ToHex());
+  EXPECT_EQ(bob.messages[0].data["txids"], RestJson::array({send.Id().ToHex()}));
+  EXPECT_EQ(bob.messages[0].data["assets"], RestJson::array({pallet.ToHex()}));
+  Drained retracted = Drain(*by_contract);
+  ASSERT_EQ(Events(retracted), std::vector<std::string>{"retract"});
+  const RestJson& names = retracted.messages[0].data["assets"];
+  EXPECT_EQ(std::multiset<std::string>(names.begin(), names.end()), assets);
 }
 
 // With waybilld's source (RestSnapshots), neither a subscription nor the publishing of a block

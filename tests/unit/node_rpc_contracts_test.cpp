@@ -234,8 +234,6 @@ TEST_F(RpcContractsTest, CallContractRefusesBadParams) {
   Json p = CallParams(id, "pay");
   p["gas_limit"] = 0;
   Err("callcontract", p, rpc_code::kInvalidParameter);
-  p["gas_limit"] = params_.max_tx_gas + 1;
-  Err("callcontract", p, rpc_code::kInvalidParameter);
   p = CallParams(id, "pay");
   p["args"] = {1.5};
   Err("callcontract", p, rpc_code::kInvalidParameter);
@@ -255,6 +253,37 @@ TEST_F(RpcContractsTest, CallContractRefusesBadParams) {
   // Arguments of every accepted form run.
   p = CallParams(id, "boom");
   p["args"] = {uint64_t{1}, "18446744073709551615", {{"hex", "00ff"}}};
+  EXPECT_EQ(Ok("callcontract", p)["valid"], true);
+}
+
+// A gas limit above max_tx_gas is the consensus refusal that sendrawtransaction gives a tx of
+// the same call (code and message), not a parameter out of range.
+TEST_F(RpcContractsTest, CallContractAboveMaxTxGasIsRefusedAsSendRawTransactionRefusesIt) {
+  const chain::AccountId id = Deploy();
+  for (const uint64_t gas : {params_.max_tx_gas + 1, UINT64_MAX}) {
+    Json p = CallParams(id, "pay");
+    p["gas_limit"] = gas;
+    p["sender"] = Addr(1);
+    const std::string called = ErrText("callcontract", p, rpc_code::kVerifyRejected);
+    EXPECT_EQ(called.rfind("gas-limit-too-high", 0), 0u) << called;
+    EXPECT_NE(called.find(std::to_string(gas)), std::string::npos) << called;
+    chain::ContractCallOp op;
+    op.contract = id;
+    op.entry = "pay";
+    op.gas_limit = gas;
+    // The fee of a huge limit does not fit an amount: any fee, the gas rule comes first.
+    const chain::Transaction tx =
+        gas == UINT64_MAX ? Make(1, 0, op, 1'000'000) : ContractTx(1, 0, op, gas);
+    const std::string sent = ErrText("sendrawtransaction", {chain::HexEncode(tx.Serialize())},
+                                     rpc_code::kVerifyRejected);
+    if (gas != UINT64_MAX) {
+      EXPECT_EQ(called, sent);
+    }
+    EXPECT_EQ(sent.rfind("gas-limit-too-high", 0), 0u) << sent;
+  }
+  // At the bound it runs.
+  Json p = CallParams(id, "pay");
+  p["gas_limit"] = params_.max_tx_gas;
   EXPECT_EQ(Ok("callcontract", p)["valid"], true);
 }
 

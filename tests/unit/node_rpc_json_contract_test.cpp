@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -98,7 +99,9 @@ TEST(ContractJson, ArgumentForms) {
     auto r = ContractArgsFromJson(j);
     return r.ok() ? std::string() : r.status().reason();
   };
-  EXPECT_NE(refusal(Json::parse("[-1]")).find("args[0]"), std::string::npos);
+  EXPECT_EQ(refusal(Json::parse("[-1]")), "args[0] is negative (-1): an integer argument is a u64");
+  EXPECT_EQ(refusal(Json::array({1, std::numeric_limits<int64_t>::min()})),
+            "args[1] is negative (-9223372036854775808): an integer argument is a u64");
   EXPECT_NE(refusal(Json::parse("[1, 1.5]")).find("args[1]"), std::string::npos);
   EXPECT_NE(refusal(Json::parse(R"(["18446744073709551616"])")).find("decimal digits"),
             std::string::npos);
@@ -114,6 +117,25 @@ TEST(ContractJson, ArgumentForms) {
             "");
   EXPECT_NE(refusal(Json(std::vector<int>(chain::kMaxContractArgs + 1, 1))).find("at most 16"),
             std::string::npos);
+}
+
+// A JSON integer that a C++ caller built from a signed type (nlohmann's number_integer, not
+// number_unsigned) is accepted when it is not negative, as a parsed one is.
+TEST(ContractJson, NonNegativeSignedIntegersAreArguments) {
+  const Json signed_args = Json::array({int64_t{0}, int64_t{7}, int{42},
+                                        std::numeric_limits<int64_t>::max()});
+  for (const Json& v : signed_args) {
+    ASSERT_TRUE(v.is_number_integer() && !v.is_number_unsigned()) << v.dump();
+  }
+  auto args = ContractArgsFromJson(signed_args);
+  ASSERT_TRUE(args.ok()) << args.status().ToString();
+  EXPECT_EQ(*args, (std::vector<chain::ContractArg>{
+                       uint64_t{0}, uint64_t{7}, uint64_t{42},
+                       static_cast<uint64_t>(std::numeric_limits<int64_t>::max())}));
+  // The same values parsed from text give the same arguments.
+  auto parsed = ContractArgsFromJson(Json::parse(signed_args.dump()));
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(*parsed, *args);
 }
 
 TEST(ContractJson, OperationRefusals) {
