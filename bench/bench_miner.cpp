@@ -4,11 +4,13 @@
 //
 // miner: node::SearchNonce over a header whose target nothing meets (target 1), so every
 //        hash is computed and compared, as in the miner's threads; one thread.
-// bound: the two-stream midstate kernel alone (chain::HeaderHasher::Hash2: the second header
-//        block and the outer hash for two nonces), in a tight loop without target checks or
-//        bookkeeping; one thread.
+// kernels: the midstate kernel alone at each interleave width (chain::HeaderHasher::HashRun
+//        with 2, 4 and 8 nonces: the second header block and the outer hash of each), in a
+//        tight loop without target checks or bookkeeping; one thread.
+// bound: the fastest of those kernels in this run.
 // Each figure is the best of R runs (the machine is shared; the best run is the one least
-// disturbed). Also printed: the portable kernel, and SearchNonce on T threads at once.
+// disturbed). Also printed: the portable kernel, and SearchNonce on T threads at once
+// against T x bound.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -56,14 +58,14 @@ double MinerRate(const BlockHeader& header, uint64_t start, uint64_t hashes) {
   return static_cast<double>(done) / Seconds(t0);
 }
 
-// Hashes per second of the bare two-stream kernel.
-double KernelRate(const HeaderHasher& hasher, uint64_t hashes, uint32_t* sink) {
-  Sha256Words w0, w1;
+// Hashes per second of the bare kernel, `width` nonces per call.
+double KernelRate(const HeaderHasher& hasher, int width, uint64_t hashes, uint32_t* sink) {
+  Sha256Words w[HeaderHasher::kMaxWidth];
   uint32_t acc = 0;
   const auto t0 = Clock::now();
-  for (uint64_t n = 0; n < hashes; n += 2) {
-    hasher.Hash2(n, n + 1, &w0, &w1);
-    acc ^= w0[0] ^ w1[0];
+  for (uint64_t n = 0; n < hashes; n += static_cast<uint64_t>(width)) {
+    hasher.HashRun(width, n, w);
+    for (int i = 0; i < width; ++i) acc ^= w[i][0];
   }
   const double s = Seconds(t0);
   *sink ^= acc;
@@ -86,7 +88,7 @@ int main(int argc, char** argv) {
     const std::string flag = argv[i];
     const uint64_t value = std::strtoull(argv[i + 1], nullptr, 10);
     if (flag == "--hashes") {
-      hashes = std::max<uint64_t>(2, value & ~uint64_t{1});
+      hashes = std::max<uint64_t>(8, value & ~uint64_t{7});
     } else if (flag == "--reps") {
       reps = static_cast<int>(std::max<uint64_t>(1, value));
     } else if (flag == "--threads") {
@@ -107,37 +109,49 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(hashes), reps,
               waybill::chain::Sha256ImplName(best.impl()));
 
-  // Interleaved, so that both see the same share of whatever else the machine is doing.
-  std::vector<double> miner, bound;
+  // Interleaved, so that all see the same share of whatever else the machine is doing.
+  constexpr int kWidths[] = {2, 4, 8};
+  std::vector<double> miner;
+  std::vector<std::vector<double>> kernel(std::size(kWidths));
   for (int r = 0; r < reps; ++r) {
     miner.push_back(MinerRate(header, static_cast<uint64_t>(r) * hashes, hashes));
-    bound.push_back(KernelRate(best, hashes, &sink));
+    for (size_t k = 0; k < std::size(kWidths); ++k) {
+      kernel[k].push_back(KernelRate(best, kWidths[k], hashes, &sink));
+    }
   }
-  const double portable_rate = KernelRate(portable, hashes / 8, &sink);
+  const double portable_rate = KernelRate(portable, 1, hashes / 8, &sink);
+  size_t fastest = 0;
+  for (size_t k = 1; k < std::size(kWidths); ++k) {
+    if (Best(kernel[k]) > Best(kernel[fastest])) fastest = k;
+  }
+  const std::vector<double>& bound = kernel[fastest];
 
   // All threads at once (the Miner's layout: thread i from i << 56).
   std::vector<double> per_thread(threads);
   {
     std::vector<std::thread> pool;
-    const auto t0 = Clock::now();
     for (int t = 0; t < threads; ++t) {
       pool.emplace_back(
           [&, t] { per_thread[t] = MinerRate(header, static_cast<uint64_t>(t) << 56, hashes); });
     }
     for (auto& th : pool) th.join();
-    (void)Seconds(t0);
   }
   double total = 0;
   for (double r : per_thread) total += r;
 
-  std::printf("miner (SearchNonce, 1 thread):   best %8.2f MH/s   median %8.2f MH/s\n",
-              Best(miner) / 1e6, Median(miner) / 1e6);
-  std::printf("bound (2-way kernel, 1 thread):  best %8.2f MH/s   median %8.2f MH/s\n",
-              Best(bound) / 1e6, Median(bound) / 1e6);
+  for (size_t k = 0; k < std::size(kWidths); ++k) {
+    std::printf("kernel %d-way (1 thread):         best %8.2f MH/s   median %8.2f MH/s%s\n",
+                kWidths[k], Best(kernel[k]) / 1e6, Median(kernel[k]) / 1e6,
+                k == fastest ? "   <- bound" : "");
+  }
+  std::printf("miner (SearchNonce %d-way, 1 thread): best %8.2f MH/s   median %8.2f MH/s\n",
+              best.FastestWidth(), Best(miner) / 1e6, Median(miner) / 1e6);
   std::printf("ratio miner/bound:               best %8.3f        median %8.3f   (goal >= 0.9)\n",
               Best(miner) / Best(bound), Median(miner) / Median(bound));
   std::printf("portable kernel (1 thread):           %8.2f MH/s\n", portable_rate / 1e6);
-  std::printf("miner on %d threads at once:          %8.2f MH/s total\n", threads, total / 1e6);
+  std::printf("miner on %d threads at once:          %8.2f MH/s total, %.3f of %d x bound"
+              " (goal >= 0.9)\n",
+              threads, total / 1e6, total / (threads * Best(bound)), threads);
   std::printf("(sink %08x)\n", sink);
   return 0;
 }

@@ -38,6 +38,9 @@ constexpr uint32_t kHeaderBits = kHeaderSize * 8;
 constexpr int kNonceWordLo = 11;
 constexpr int kNonceWordHi = 12;
 
+// Measured with bench_miner on an AMD EPYC (docs/BENCHMARKS.md).
+constexpr int kShaNiFastestWidth = 4;
+
 uint32_t ReadBe32(const uint8_t* p) {
   return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
 }
@@ -144,9 +147,13 @@ template <int N>
 WAYBILL_SHANI_INLINE void QuadRound(Lanes<N>& s0, Lanes<N>& s1, const Lanes<N>& m, int i) {
   const __m128i k = _mm_load_si128(reinterpret_cast<const __m128i*>(kK + 4 * i));
   __m128i msg[N];
+  #pragma GCC unroll 8
   for (int j = 0; j < N; ++j) msg[j] = _mm_add_epi32(m.v[j], k);
+  #pragma GCC unroll 8
   for (int j = 0; j < N; ++j) s1.v[j] = _mm_sha256rnds2_epu32(s1.v[j], s0.v[j], msg[j]);
+  #pragma GCC unroll 8
   for (int j = 0; j < N; ++j) msg[j] = _mm_shuffle_epi32(msg[j], 0x0e);
+  #pragma GCC unroll 8
   for (int j = 0; j < N; ++j) s0.v[j] = _mm_sha256rnds2_epu32(s0.v[j], s1.v[j], msg[j]);
 }
 
@@ -154,6 +161,7 @@ WAYBILL_SHANI_INLINE void QuadRound(Lanes<N>& s0, Lanes<N>& s1, const Lanes<N>& 
 template <int N>
 WAYBILL_SHANI_INLINE void Expand(Lanes<N>& w0, const Lanes<N>& w1, const Lanes<N>& w2,
                                  const Lanes<N>& w3) {
+  #pragma GCC unroll 8
   for (int j = 0; j < N; ++j) {
     const __m128i t =
         _mm_add_epi32(_mm_sha256msg1_epu32(w0.v[j], w1.v[j]), _mm_alignr_epi8(w3.v[j], w2.v[j], 4));
@@ -208,6 +216,7 @@ WAYBILL_SHANI_INLINE void HashShaNi(const uint32_t* shani_midstate, const uint32
   const __m128i w3 = LoadWords(block2 + 12);
   Lanes<N> s0, s1;
   Lanes<N> w[4];
+  #pragma GCC unroll 8
   for (int j = 0; j < N; ++j) {
     s0.v[j] = LoadWords(after8);
     s1.v[j] = LoadWords(after8 + 4);
@@ -225,6 +234,7 @@ WAYBILL_SHANI_INLINE void HashShaNi(const uint32_t* shani_midstate, const uint32
                                     0x5be0cd19);  // CDGH
   const __m128i pad0 = _mm_set_epi32(0, 0, 0, static_cast<int>(0x80000000));
   const __m128i pad1 = _mm_set_epi32(256, 0, 0, 0);
+  #pragma GCC unroll 8
   for (int j = 0; j < N; ++j) {
     __m128i d0 = _mm_add_epi32(s0.v[j], mid0);
     __m128i d1 = _mm_add_epi32(s1.v[j], mid1);
@@ -237,6 +247,7 @@ WAYBILL_SHANI_INLINE void HashShaNi(const uint32_t* shani_midstate, const uint32
     s1.v[j] = iv1;
   }
   Rounds<N, 0>(s0, s1, w);
+  #pragma GCC unroll 8
   for (int j = 0; j < N; ++j) {
     __m128i h0 = _mm_add_epi32(s0.v[j], iv0);
     __m128i h1 = _mm_add_epi32(s1.v[j], iv1);
@@ -246,19 +257,13 @@ WAYBILL_SHANI_INLINE void HashShaNi(const uint32_t* shani_midstate, const uint32
   }
 }
 
-WAYBILL_SHANI_TARGET void HashShaNi1(const uint32_t* shani_midstate, const uint32_t* after8,
-                                     const uint32_t* block2, uint64_t nonce, Sha256Words* out) {
-  const uint64_t nonces[1] = {nonce};
-  Sha256Words* const outs[1] = {out};
-  HashShaNi<1>(shani_midstate, after8, block2, nonces, outs);
-}
-
-WAYBILL_SHANI_TARGET void HashShaNi2(const uint32_t* shani_midstate, const uint32_t* after8,
-                                     const uint32_t* block2, uint64_t nonce0, uint64_t nonce1,
-                                     Sha256Words* out0, Sha256Words* out1) {
-  const uint64_t nonces[2] = {nonce0, nonce1};
-  Sha256Words* const outs[2] = {out0, out1};
-  HashShaNi<2>(shani_midstate, after8, block2, nonces, outs);
+// One out-of-line kernel per width, so that each is compiled (and its registers allocated) on
+// its own.
+template <int N>
+WAYBILL_SHANI_TARGET void HashShaNiN(const uint32_t* shani_midstate, const uint32_t* after8,
+                                     const uint32_t* block2, const uint64_t (&nonces)[N],
+                                     Sha256Words* const (&out)[N]) {
+  HashShaNi<N>(shani_midstate, after8, block2, nonces, out);
 }
 
 #else  // !WAYBILL_SHANI
@@ -321,27 +326,61 @@ HeaderHasher::HeaderHasher(const std::array<uint8_t, kHeaderSize>& header, Sha25
 #endif
 }
 
-void HeaderHasher::Hash(uint64_t nonce, Sha256Words* out) const {
+template <size_t N>
+void HeaderHasher::HashMany(const uint64_t (&nonces)[N], Sha256Words* const (&out)[N]) const {
 #ifdef WAYBILL_SHANI
   if (impl_ == Sha256Impl::kShaNi) {
-    HashShaNi1(shani_midstate_.data(), shani_after8_.data(), block2_.data(), nonce, out);
+    HashShaNiN<static_cast<int>(N)>(shani_midstate_.data(), shani_after8_.data(),
+                                    block2_.data(), nonces, out);
     return;
   }
 #endif
-  HashPortable(midstate_.data(), block2_.data(), nonce, out);
+  for (size_t i = 0; i < N; ++i) HashPortable(midstate_.data(), block2_.data(), nonces[i], out[i]);
+}
+
+void HeaderHasher::Hash(uint64_t nonce, Sha256Words* out) const {
+  const uint64_t nonces[1] = {nonce};
+  Sha256Words* const outs[1] = {out};
+  HashMany<1>(nonces, outs);
 }
 
 void HeaderHasher::Hash2(uint64_t nonce0, uint64_t nonce1, Sha256Words* out0,
                          Sha256Words* out1) const {
-#ifdef WAYBILL_SHANI
-  if (impl_ == Sha256Impl::kShaNi) {
-    HashShaNi2(shani_midstate_.data(), shani_after8_.data(), block2_.data(), nonce0, nonce1, out0,
-               out1);
-    return;
+  const uint64_t nonces[2] = {nonce0, nonce1};
+  Sha256Words* const outs[2] = {out0, out1};
+  HashMany<2>(nonces, outs);
+}
+
+void HeaderHasher::HashRun(int width, uint64_t first_nonce, Sha256Words* out) const {
+  switch (width) {
+    case 8:
+      HashConsecutive<8>(first_nonce, out);
+      return;
+    case 4:
+      HashConsecutive<4>(first_nonce, out);
+      return;
+    case 2:
+      HashConsecutive<2>(first_nonce, out);
+      return;
+    default:
+      Hash(first_nonce, out);
+      return;
   }
-#endif
-  HashPortable(midstate_.data(), block2_.data(), nonce0, out0);
-  HashPortable(midstate_.data(), block2_.data(), nonce1, out1);
+}
+
+int HeaderHasher::FastestWidth() const {
+  return impl_ == Sha256Impl::kShaNi ? kShaNiFastestWidth : 1;
+}
+
+template <size_t N>
+void HeaderHasher::HashConsecutive(uint64_t first_nonce, Sha256Words* out) const {
+  uint64_t nonces[N];
+  Sha256Words* outs[N];
+  for (size_t i = 0; i < N; ++i) {
+    nonces[i] = first_nonce + i;
+    outs[i] = out + i;
+  }
+  HashMany<N>(nonces, outs);
 }
 
 }  // namespace waybill::chain

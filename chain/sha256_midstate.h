@@ -1,8 +1,8 @@
 // SHA-256d of block headers for the miner: the first 64 header bytes are hashed once (the
 // midstate), then each nonce costs the second 64-byte block and one more compression for the
 // outer hash. A portable compression function and a SHA-NI one (x86 SHA extensions, chosen
-// at run time), which also hashes two nonces at once so that the two dependency chains hide
-// each other's latency.
+// at run time), which also hashes 2, 4 or 8 nonces at once, interleaved instruction by
+// instruction, so that the independent dependency chains hide each other's latency.
 //
 // Only the header hot path lives here; everything else hashes with chain/hash.h (OpenSSL).
 #pragma once
@@ -49,6 +49,13 @@ class HeaderHasher {
   void Hash(uint64_t nonce, Sha256Words* out) const;
   // Two nonces at once (interleaved on SHA-NI; two single hashes on the portable path).
   void Hash2(uint64_t nonce0, uint64_t nonce1, Sha256Words* out0, Sha256Words* out1) const;
+  // width consecutive nonces at once: out[i] = Hash(first_nonce + i) (wrapping at 2^64) for
+  // i < width. width is 1, 2, 4 or kMaxWidth (anything else hashes one nonce).
+  static constexpr int kMaxWidth = 8;
+  void HashRun(int width, uint64_t first_nonce, Sha256Words* out) const;
+  // The width whose HashRun hashes the most nonces per second on this implementation (as
+  // measured by bench_miner; see docs/BENCHMARKS.md).
+  int FastestWidth() const;
   Hash256 HashToId(uint64_t nonce) const {
     Sha256Words w;
     Hash(nonce, &w);
@@ -56,6 +63,11 @@ class HeaderHasher {
   }
 
  private:
+  template <size_t N>
+  void HashMany(const uint64_t (&nonces)[N], Sha256Words* const (&out)[N]) const;
+  template <size_t N>
+  void HashConsecutive(uint64_t first_nonce, Sha256Words* out) const;
+
   Sha256Impl impl_;
   // State after the first 64 header bytes.
   alignas(16) std::array<uint32_t, 8> midstate_{};

@@ -193,27 +193,23 @@ std::optional<uint64_t> SearchNonce(const chain::BlockHeader& header, uint64_t s
   };
 
   const chain::HeaderHasher hasher(header.Serialize());
-  chain::Sha256Words w0, w1;
+  const int width = hasher.FastestWidth();
+  chain::Sha256Words w[chain::HeaderHasher::kMaxWidth];
   uint64_t done = 0;
   uint64_t nonce = start_nonce;
   std::optional<uint64_t> found;
-  while (max_tries - done >= 2) {
-    hasher.Hash2(nonce, nonce + 1, &w0, &w1);
-    done += 2;
-    if (meets(w0)) {
-      found = nonce;
-      break;
+  while (!found && done < max_tries) {
+    // Whole runs while they fit in max_tries, then one nonce at a time.
+    const int n = max_tries - done >= static_cast<uint64_t>(width) ? width : 1;
+    hasher.HashRun(n, nonce, w);
+    done += static_cast<uint64_t>(n);
+    for (int i = 0; i < n; ++i) {
+      if (meets(w[i])) {
+        found = nonce + static_cast<uint64_t>(i);
+        break;
+      }
     }
-    if (meets(w1)) {
-      found = nonce + 1;
-      break;
-    }
-    nonce += 2;
-  }
-  if (!found && done < max_tries) {
-    hasher.Hash(nonce, &w0);
-    done += 1;
-    if (meets(w0)) found = nonce;
+    nonce += static_cast<uint64_t>(n);
   }
   if (hashes_done) *hashes_done = done;
   return found;

@@ -45,8 +45,9 @@ BlockTemplate BuildTemplateFrom(const mining::ChainView& chain,
 // Searches nonces for header (the nonce field is ignored) from start_nonce upwards (wrapping
 // at 2^64), up to max_tries hashes. Returns the first solving nonce, or nullopt (also for
 // bits that do not decode to a target). *hashes_done (may be null) gets the number of hashes
-// computed. Uses the midstate of the first 64 header bytes and SHA-NI (two nonces
-// interleaved) when available.
+// computed (up to HeaderHasher::kMaxWidth - 1 past the solution, which is hashed in a run
+// with its neighbours). Uses the midstate of the first 64 header bytes and SHA-NI (the
+// fastest interleave width, HeaderHasher::FastestWidth()) when available.
 std::optional<uint64_t> SearchNonce(const chain::BlockHeader& header, uint64_t start_nonce,
                                     uint64_t max_tries, uint64_t* hashes_done);
 

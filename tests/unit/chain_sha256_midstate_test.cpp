@@ -1,5 +1,6 @@
 // The miner's header hasher against OpenSSL's SHA-256d (chain::Sha256dHash), on random
-// headers and nonces, for the portable and the SHA-NI path, one and two nonces at a time.
+// headers and nonces, for the portable and the SHA-NI path, one, two, four and eight nonces at
+// a time.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -61,6 +62,66 @@ TEST(Sha256MidstateTest, PortableMatchesOpenSsl) { CheckImpl(Sha256Impl::kPortab
 TEST(Sha256MidstateTest, ShaNiMatchesOpenSsl) {
   if (!ShaNiSupported()) GTEST_SKIP() << "the CPU has no SHA extensions";
   CheckImpl(Sha256Impl::kShaNi);
+}
+
+// Every interleave width gives, lane by lane, the portable single hash and OpenSSL's SHA-256d,
+// for runs that start anywhere, including runs whose nonces carry across the low 32-bit word
+// (nonce words 11 and 12 both change inside the run) and wrap at 2^64.
+void CheckRuns(Sha256Impl impl) {
+  std::mt19937_64 rng(static_cast<uint64_t>(impl) + 77);
+  const uint64_t edges[] = {0,
+                            0xffffffffULL - 7,
+                            0xffffffffULL - 3,
+                            0xffffffffULL - 1,
+                            0x1ffffffffULL - 5,
+                            0xffffffff00000000ULL - 2,
+                            ~uint64_t{0} - 6,
+                            ~uint64_t{0} - 1,
+                            ~uint64_t{0}};
+  for (int i = 0; i < 600; ++i) {
+    const HeaderBytes header = RandomHeader(rng);
+    const HeaderHasher hasher(header, impl);
+    const HeaderHasher portable(header, Sha256Impl::kPortable);
+    ASSERT_EQ(hasher.impl(), impl);
+    const uint64_t first = i < static_cast<int>(std::size(edges)) ? edges[i] : RandomNonce(rng);
+    for (int width : {1, 2, 4, HeaderHasher::kMaxWidth}) {
+      Sha256Words run[HeaderHasher::kMaxWidth];
+      run[width - 1].fill(0xdeadbeef);
+      hasher.HashRun(width, first, run);
+      for (int lane = 0; lane < width; ++lane) {
+        const uint64_t nonce = first + static_cast<uint64_t>(lane);
+        Sha256Words single;
+        portable.Hash(nonce, &single);
+        ASSERT_EQ(run[lane], single) << "width " << width << " lane " << lane << " i " << i;
+        if (lane == 0 || lane == width - 1) {
+          ASSERT_EQ(WordsToHash(run[lane]), Reference(header, nonce)) << width << " " << i;
+        }
+      }
+    }
+  }
+}
+
+TEST(Sha256MidstateTest, PortableRunsMatchSingleHashes) { CheckRuns(Sha256Impl::kPortable); }
+
+TEST(Sha256MidstateTest, ShaNiRunsOfEveryWidthMatchPortable) {
+  if (!ShaNiSupported()) GTEST_SKIP() << "the CPU has no SHA extensions";
+  CheckRuns(Sha256Impl::kShaNi);
+}
+
+TEST(Sha256MidstateTest, RunsWriteOnlyTheirWidth) {
+  const HeaderHasher hasher(HeaderBytes{});
+  Sha256Words run[HeaderHasher::kMaxWidth];
+  for (Sha256Words& w : run) w.fill(0x5a5a5a5a);
+  hasher.HashRun(4, 100, run);
+  EXPECT_NE(run[3][0], 0x5a5a5a5au);
+  for (int i = 4; i < HeaderHasher::kMaxWidth; ++i) EXPECT_EQ(run[i][0], 0x5a5a5a5au) << i;
+  // A width outside 1, 2, 4, 8 hashes one nonce.
+  for (Sha256Words& w : run) w.fill(0x5a5a5a5a);
+  hasher.HashRun(3, 100, run);
+  EXPECT_EQ(WordsToHash(run[0]), hasher.HashToId(100));
+  EXPECT_EQ(run[1][0], 0x5a5a5a5au);
+  EXPECT_GE(hasher.FastestWidth(), 1);
+  EXPECT_LE(hasher.FastestWidth(), HeaderHasher::kMaxWidth);
 }
 
 TEST(Sha256MidstateTest, NonceBytesOfTheHeaderAreIgnored) {
