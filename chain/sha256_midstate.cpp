@@ -39,7 +39,7 @@ constexpr int kNonceWordLo = 11;
 constexpr int kNonceWordHi = 12;
 
 // Measured with bench_miner on an AMD EPYC (docs/BENCHMARKS.md).
-constexpr int kShaNiFastestWidth = 4;
+constexpr int kShaNiFastestWidth = 8;
 
 uint32_t ReadBe32(const uint8_t* p) {
   return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
@@ -142,41 +142,35 @@ struct Lanes {
   __m128i v[N];
 };
 
-// Four rounds (quad i) on each stream, with message vector m (words 4i..4i+3).
-template <int N>
-WAYBILL_SHANI_INLINE void QuadRound(Lanes<N>& s0, Lanes<N>& s1, const Lanes<N>& m, int i) {
-  const __m128i k = _mm_load_si128(reinterpret_cast<const __m128i*>(kK + 4 * i));
-  __m128i msg[N];
-  #pragma GCC unroll 8
-  for (int j = 0; j < N; ++j) msg[j] = _mm_add_epi32(m.v[j], k);
-  #pragma GCC unroll 8
-  for (int j = 0; j < N; ++j) s1.v[j] = _mm_sha256rnds2_epu32(s1.v[j], s0.v[j], msg[j]);
-  #pragma GCC unroll 8
-  for (int j = 0; j < N; ++j) msg[j] = _mm_shuffle_epi32(msg[j], 0x0e);
-  #pragma GCC unroll 8
-  for (int j = 0; j < N; ++j) s0.v[j] = _mm_sha256rnds2_epu32(s0.v[j], s1.v[j], msg[j]);
+// One stream's quad i (rounds 4i..4i+3), with message vector m (words 4i..4i+3).
+WAYBILL_SHANI_INLINE void QuadRound(__m128i& s0, __m128i& s1, __m128i m, int i) {
+  const __m128i msg = _mm_add_epi32(m, _mm_load_si128(reinterpret_cast<const __m128i*>(kK + 4 * i)));
+  s1 = _mm_sha256rnds2_epu32(s1, s0, msg);
+  s0 = _mm_sha256rnds2_epu32(s0, s1, _mm_shuffle_epi32(msg, 0x0e));
 }
 
-// Message schedule: w0 holds W[i-4] and becomes W[i], from W[i-3], W[i-2], W[i-1].
-template <int N>
-WAYBILL_SHANI_INLINE void Expand(Lanes<N>& w0, const Lanes<N>& w1, const Lanes<N>& w2,
-                                 const Lanes<N>& w3) {
-  #pragma GCC unroll 8
-  for (int j = 0; j < N; ++j) {
-    const __m128i t =
-        _mm_add_epi32(_mm_sha256msg1_epu32(w0.v[j], w1.v[j]), _mm_alignr_epi8(w3.v[j], w2.v[j], 4));
-    w0.v[j] = _mm_sha256msg2_epu32(t, w3.v[j]);
-  }
+// Message schedule: W[i] from W[i-4], W[i-3], W[i-2], W[i-1].
+WAYBILL_SHANI_INLINE __m128i NextWords(__m128i w0, __m128i w1, __m128i w2, __m128i w3) {
+  const __m128i t = _mm_add_epi32(_mm_sha256msg1_epu32(w0, w1), _mm_alignr_epi8(w3, w2, 4));
+  return _mm_sha256msg2_epu32(t, w3);
 }
 
-// Quads kFirst..15 of a compression; w holds message vectors W[0..3] (quads >= 4 rewrite
-// them in place as the schedule rolls).
+// Quads kFirst..15 of a compression on N streams; w holds message vectors W[0..3] (quads
+// >= 4 rewrite them in place as the schedule rolls). Stream by stream within a quad in the
+// source, so that each stream needs few temporaries beyond its state (spills stay low; the
+// out-of-order core interleaves the independent streams anyway).
 template <int N, int kFirst>
 WAYBILL_SHANI_INLINE void Rounds(Lanes<N>& s0, Lanes<N>& s1, Lanes<N> (&w)[4]) {
 #pragma GCC unroll 16
   for (int i = kFirst; i < 16; ++i) {
-    if (i >= 4) Expand<N>(w[i & 3], w[(i + 1) & 3], w[(i + 2) & 3], w[(i + 3) & 3]);
-    QuadRound<N>(s0, s1, w[i & 3], i);
+#pragma GCC unroll 8
+    for (int j = 0; j < N; ++j) {
+      if (i >= 4) {
+        w[i & 3].v[j] = NextWords(w[i & 3].v[j], w[(i + 1) & 3].v[j], w[(i + 2) & 3].v[j],
+                                  w[(i + 3) & 3].v[j]);
+      }
+      QuadRound(s0.v[j], s1.v[j], w[i & 3].v[j], i);
+    }
   }
 }
 
@@ -193,13 +187,10 @@ WAYBILL_SHANI_TARGET void ShaNiPrepare(const uint32_t midstate[8], const uint32_
   ToShaNiLayout(a, b);
   _mm_storeu_si128(reinterpret_cast<__m128i*>(shani_midstate), a);
   _mm_storeu_si128(reinterpret_cast<__m128i*>(shani_midstate + 4), b);
-  Lanes<1> s0{{a}}, s1{{b}};
-  const Lanes<1> m0{{_mm_loadu_si128(reinterpret_cast<const __m128i*>(block2))}};
-  const Lanes<1> m1{{_mm_loadu_si128(reinterpret_cast<const __m128i*>(block2 + 4))}};
-  QuadRound<1>(s0, s1, m0, 0);
-  QuadRound<1>(s0, s1, m1, 1);
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(after8), s0.v[0]);
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(after8 + 4), s1.v[0]);
+  QuadRound(a, b, _mm_loadu_si128(reinterpret_cast<const __m128i*>(block2)), 0);
+  QuadRound(a, b, _mm_loadu_si128(reinterpret_cast<const __m128i*>(block2 + 4)), 1);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(after8), a);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(after8 + 4), b);
 }
 
 // SHA-256d of N headers that differ only in the nonce.
