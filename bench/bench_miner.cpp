@@ -165,9 +165,10 @@ int main(int argc, char** argv) {
   std::printf("ratio miner/bound:               best %8.3f        median %8.3f   (goal >= 0.9)\n",
               Best(miner) / Best(bound), Median(miner) / Median(bound));
   std::printf("portable kernel (1 thread):           %8.2f MH/s\n", portable_rate / 1e6);
-  std::printf("miner on %d threads at once:          %8.2f MH/s total, %.3f of %d x bound"
-              " (goal >= 0.9)\n",
-              threads, total / 1e6, total / (threads * Best(bound)), threads);
+  std::printf(
+      "miner on %d threads at once:          %8.2f MH/s total, %.3f of %d x bound"
+      " (goal >= 0.9)\n",
+      threads, total / 1e6, total / (threads * Best(bound)), threads);
   std::printf("  per CPU-second of those threads:    %8.2f MH/s, %.3f of bound\n",
               per_cpu_second / 1e6, per_cpu_second / Best(bound));
   std::printf("(sink %08x)\n", sink);

@@ -136,7 +136,7 @@ WAYBILL_SHANI_INLINE void FromShaNiLayout(__m128i& s0, __m128i& s1) {
   s1 = _mm_alignr_epi8(t2, t1, 8);                 // E F G H
 }
 
-// N independent streams, interleaved instruction by instruction.
+// N independent streams, hashed side by side.
 template <int N>
 struct Lanes {
   __m128i v[N];
@@ -144,7 +144,8 @@ struct Lanes {
 
 // One stream's quad i (rounds 4i..4i+3), with message vector m (words 4i..4i+3).
 WAYBILL_SHANI_INLINE void QuadRound(__m128i& s0, __m128i& s1, __m128i m, int i) {
-  const __m128i msg = _mm_add_epi32(m, _mm_load_si128(reinterpret_cast<const __m128i*>(kK + 4 * i)));
+  const __m128i msg =
+      _mm_add_epi32(m, _mm_load_si128(reinterpret_cast<const __m128i*>(kK + 4 * i)));
   s1 = _mm_sha256rnds2_epu32(s1, s0, msg);
   s0 = _mm_sha256rnds2_epu32(s0, s1, _mm_shuffle_epi32(msg, 0x0e));
 }
@@ -166,8 +167,8 @@ WAYBILL_SHANI_INLINE void Rounds(Lanes<N>& s0, Lanes<N>& s1, Lanes<N> (&w)[4]) {
 #pragma GCC unroll 8
     for (int j = 0; j < N; ++j) {
       if (i >= 4) {
-        w[i & 3].v[j] = NextWords(w[i & 3].v[j], w[(i + 1) & 3].v[j], w[(i + 2) & 3].v[j],
-                                  w[(i + 3) & 3].v[j]);
+        w[i & 3].v[j] =
+            NextWords(w[i & 3].v[j], w[(i + 1) & 3].v[j], w[(i + 2) & 3].v[j], w[(i + 3) & 3].v[j]);
       }
       QuadRound(s0.v[j], s1.v[j], w[i & 3].v[j], i);
     }
@@ -207,7 +208,7 @@ WAYBILL_SHANI_INLINE void HashShaNi(const uint32_t* shani_midstate, const uint32
   const __m128i w3 = LoadWords(block2 + 12);
   Lanes<N> s0, s1;
   Lanes<N> w[4];
-  #pragma GCC unroll 8
+#pragma GCC unroll 8
   for (int j = 0; j < N; ++j) {
     s0.v[j] = LoadWords(after8);
     s1.v[j] = LoadWords(after8 + 4);
@@ -225,7 +226,7 @@ WAYBILL_SHANI_INLINE void HashShaNi(const uint32_t* shani_midstate, const uint32
                                     0x5be0cd19);  // CDGH
   const __m128i pad0 = _mm_set_epi32(0, 0, 0, static_cast<int>(0x80000000));
   const __m128i pad1 = _mm_set_epi32(256, 0, 0, 0);
-  #pragma GCC unroll 8
+#pragma GCC unroll 8
   for (int j = 0; j < N; ++j) {
     __m128i d0 = _mm_add_epi32(s0.v[j], mid0);
     __m128i d1 = _mm_add_epi32(s1.v[j], mid1);
@@ -238,7 +239,7 @@ WAYBILL_SHANI_INLINE void HashShaNi(const uint32_t* shani_midstate, const uint32
     s1.v[j] = iv1;
   }
   Rounds<N, 0>(s0, s1, w);
-  #pragma GCC unroll 8
+#pragma GCC unroll 8
   for (int j = 0; j < N; ++j) {
     __m128i h0 = _mm_add_epi32(s0.v[j], iv0);
     __m128i h1 = _mm_add_epi32(s1.v[j], iv1);
@@ -321,8 +322,8 @@ template <size_t N>
 void HeaderHasher::HashMany(const uint64_t (&nonces)[N], Sha256Words* const (&out)[N]) const {
 #ifdef WAYBILL_SHANI
   if (impl_ == Sha256Impl::kShaNi) {
-    HashShaNiN<static_cast<int>(N)>(shani_midstate_.data(), shani_after8_.data(),
-                                    block2_.data(), nonces, out);
+    HashShaNiN<static_cast<int>(N)>(shani_midstate_.data(), shani_after8_.data(), block2_.data(),
+                                    nonces, out);
     return;
   }
 #endif

@@ -195,7 +195,7 @@ class TestnetCliTest(WaybillTestFramework):
         out = self.up()
         lines = [line for line in out.splitlines() if line.startswith("node ")]
         assert_equal(len(lines), N, "one line per node")
-        assert_true(" miner wbr1" in lines[0] and "miner" not in lines[1], f"miner line: {out}")
+        assert_true(" miner wbr1" in lines[0] and " miner " not in lines[1], f"miner line: {out}")
         state = self.state()
         nodes = state["nodes"]
         assert_equal([n["index"] for n in nodes], list(range(N)))
