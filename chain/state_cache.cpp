@@ -71,6 +71,7 @@ Result<UndoRecord> DecodeUndo(ByteSpan data) {
 Status StateCache::Get(std::string_view key, Bytes* value) const {
   auto it = changes_.find(key);
   if (it == changes_.end()) {
+    if (parent_) return parent_->Get(key, value);
     it = base_reads_.find(key);
     if (it == base_reads_.end()) {
       Status s = base_->Get(key, value);
@@ -232,36 +233,58 @@ void StateCache::MergeInto(StateCache* parent) && {
   assert(parent == base_);
   // What this overlay knows of the parent's view of a key the parent has not changed is the
   // parent's base value too (the parent did not change while this overlay was in use): the
-  // parent's undo data need not read it again. emplace keeps what the parent read itself.
-  for (auto& [key, value] : base_reads_) {
-    if (!parent->changes_.contains(key)) parent->base_reads_.emplace(key, std::move(value));
+  // parent's undo data need not read it again. The parent keeps what it read itself. (A
+  // child overlay (parent_) read through the parent, which kept what it read: nothing to
+  // move.) The map nodes move, key and value, without a copy.
+  while (!base_reads_.empty()) {
+    auto node = base_reads_.extract(base_reads_.begin());
+    if (!parent->changes_.contains(node.key())) parent->base_reads_.insert(std::move(node));
   }
-  base_reads_.clear();
-  for (auto& [key, value] : changes_) parent->changes_.insert_or_assign(key, std::move(value));
-  changes_.clear();
+  while (!changes_.empty()) {
+    auto node = changes_.extract(changes_.begin());
+    auto [it, inserted, rest] = parent->changes_.insert(std::move(node));
+    if (!inserted) it->second = std::move(rest.mapped());
+  }
+}
+
+template <typename Fn>
+Status StateCache::ForEachUndoEntry(Fn&& fn) const {
+  Bytes read_now;
+  for (const auto& [key, unused] : changes_) {
+    if (keys::IsIndexKey(key)) continue;
+    if (auto read = base_reads_.find(key); read != base_reads_.end()) {
+      fn(key, read->second ? &*read->second : nullptr);
+      continue;
+    }
+    Status s = base_->Get(key, &read_now);
+    if (!s.ok() && !s.IsNotFound()) return s;
+    fn(key, s.ok() ? &read_now : nullptr);
+  }
+  return Status::Ok();
 }
 
 Result<UndoRecord> StateCache::MakeUndo() const {
   UndoRecord undo;
   undo.entries.reserve(changes_.size());
-  for (const auto& [key, unused] : changes_) {
-    if (keys::IsIndexKey(key)) continue;
-    UndoRecord::Entry e{key, std::nullopt};
-    if (auto read = base_reads_.find(key); read != base_reads_.end()) {
-      e.previous = read->second;
-      undo.entries.push_back(std::move(e));
-      continue;
-    }
-    Bytes previous;
-    Status s = base_->Get(key, &previous);
-    if (s.ok()) {
-      e.previous = std::move(previous);
-    } else if (!s.IsNotFound()) {
-      return s;
-    }
-    undo.entries.push_back(std::move(e));
-  }
+  Status s = ForEachUndoEntry([&](const std::string& key, const Bytes* previous) {
+    undo.entries.push_back({key, previous ? std::optional<Bytes>(*previous) : std::nullopt});
+  });
+  if (!s.ok()) return s;
   return undo;
+}
+
+// The same bytes as EncodeUndo(MakeUndo()).
+Status StateCache::EncodeUndoTo(Bytes* out) const {
+  size_t count = 0;
+  for (const auto& [key, unused] : changes_) count += keys::IsIndexKey(key) ? 0 : 1;
+  out->clear();
+  Writer w(out);
+  w.CompactSize(count);
+  return ForEachUndoEntry([&](const std::string& key, const Bytes* previous) {
+    w.String(key);
+    w.U8(previous ? 1 : 0);
+    if (previous) w.VarBytes(*previous);
+  });
 }
 
 }  // namespace waybill::chain

@@ -52,6 +52,9 @@ std::vector<std::pair<std::string, bool>> AssetIndexChanges(const Asset* before,
 class StateCache : public KvReader {
  public:
   explicit StateCache(const KvReader* base) : base_(base) {}
+  // A child overlay (a tx's, a call's): reads go to the parent, which keeps what it read of
+  // its own base, so the child keeps no copy of its own (base_reads_ stays empty).
+  explicit StateCache(const StateCache* parent) : base_(parent), parent_(parent) {}
 
   Status Get(std::string_view key, Bytes* value) const override;
   void Put(const std::string& key, Bytes value);
@@ -96,15 +99,25 @@ class StateCache : public KvReader {
   // The undo data: each changed key with its value in the base, in key order, except the
   // index keys (UndoRecord): their previous values are neither read nor recorded.
   Result<UndoRecord> MakeUndo() const;
+  // EncodeUndo(MakeUndo()) into *out (cleared first, its capacity kept: a buffer reused from
+  // block to block grows once), without building the record: each previous value is copied
+  // once, into *out. On error *out is incomplete.
+  [[nodiscard]] Status EncodeUndoTo(Bytes* out) const;
 
  private:
+  // Calls fn(key, previous) for each changed key but the index keys, in key order, with the
+  // key's value in the base (previous; null: absent): the undo data's entries.
+  template <typename Fn>
+  Status ForEachUndoEntry(Fn&& fn) const;
+
   const KvReader* base_;
+  const StateCache* parent_ = nullptr;  // base_ when it is an overlay
   std::map<std::string, std::optional<Bytes>, std::less<>> changes_;
   // What Get read from the base (nullopt: absent), or what a child's MergeInto tells of it,
   // so that a key is read from the base once:
   // a later Get, and MakeUndo for a key that was read before it was written, use this. The
   // base does not change while the overlay is in use, so it cannot go stale. Bounded like
-  // changes_: by the keys one block (or one tx) touches.
+  // changes_: by the keys one block (or one tx) touches. Empty in a child overlay (parent_).
   mutable std::map<std::string, std::optional<Bytes>, std::less<>> base_reads_;
 };
 

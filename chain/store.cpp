@@ -134,6 +134,10 @@ void StoreBatch::Delete(std::string_view key) {
   batch_->Delete(ToSlice(key));
 }
 
+void StoreBatch::Clear() {
+  if (batch_) batch_->Clear();
+}
+
 size_t StoreBatch::ApproximateSize() const { return batch_ ? batch_->ApproximateSize() : 0; }
 
 Store::Store(std::unique_ptr<leveldb::DB> db, std::string dir)

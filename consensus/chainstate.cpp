@@ -38,6 +38,8 @@ constexpr std::string_view kMetaVersion = "version";
 constexpr std::string_view kDbVersion = "6";
 constexpr std::string_view kPreResetDbVersions[] = {"1", "2", "3", "4"};
 constexpr std::string_view kPreAmendmentDbVersion = "5";
+// ConnectTipLocked keeps its batch and undo buffers up to this size between blocks.
+constexpr size_t kMaxKeptConnectBuffer = 16 << 20;
 
 // Folds an overlay's writes into an in-memory store (chain replay).
 void FoldInto(const chain::StateCache& cache, chain::MemoryKv* mem) {
@@ -475,7 +477,8 @@ ValidationResult Chainstate::ConnectTipLocked(BlockIndex* index, TipChange* chan
   SignatureCheckPool::Batch* signatures = in_memory ? in_memory->signatures : nullptr;
   if (!signatures) signatures = &started.emplace(sig_pool_->Start(block.txs, sig_cache));
 
-  chain::StoreBatch batch;
+  chain::StoreBatch& batch = connect_batch_;
+  batch.Clear();
   const ValidationResult applied = [&] {
     // Scoped, so that the overlay is also freed while the workers verify.
     chain::StateCache cache(store_.get());
@@ -483,12 +486,15 @@ ValidationResult Chainstate::ConnectTipLocked(BlockIndex* index, TipChange* chan
     if (auto r = ApplyBlockTransactions(params_, ctx, *decoded, &cache); !r.valid()) {
       return r;
     }
-    auto undo = cache.MakeUndo();
-    if (!undo.ok()) return ValidationResult::Error("undo data: " + undo.status().ToString());
+    if (Status s = cache.EncodeUndoTo(&connect_undo_); !s.ok()) {
+      return ValidationResult::Error("undo data: " + s.ToString());
+    }
     cache.WriteTo(&batch);
-    batch.Put(chain::keys::Undo(index->id), chain::EncodeUndo(*undo));
+    batch.Put(chain::keys::Undo(index->id), connect_undo_);
     return ValidationResult::Valid();
   }();
+  // A block larger than most does not keep its buffers' size for the blocks after it.
+  if (connect_undo_.capacity() > kMaxKeptConnectBuffer) connect_undo_ = chain::Bytes();
   if (auto r = signatures->Wait(); !r.valid()) return r;
   if (!applied.valid()) return applied;
 
@@ -496,7 +502,9 @@ ValidationResult Chainstate::ConnectTipLocked(BlockIndex* index, TipChange* chan
   index->status |= chain::kBlockValid;
   batch.Put(chain::keys::BlockIndex(index->id), chain::EncodeBlockIndex(*index));
   batch.Put(chain::keys::Meta(kMetaTip), index->id.span());
-  if (Status s = WriteLocked(batch, true); !s.ok()) {
+  const Status written = WriteLocked(batch, true);
+  if (batch.ApproximateSize() > kMaxKeptConnectBuffer) batch = chain::StoreBatch();
+  if (Status s = written; !s.ok()) {
     index->status = old_status;
     return ValidationResult::Error("writing block " + index->id.ToHex() + ": " + s.ToString());
   }

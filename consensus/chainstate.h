@@ -438,6 +438,11 @@ class Chainstate {
   chain::BlockIndex* best_header_ = nullptr;
   bool fatal_reported_ = false;
   Counters counters_;
+  // ConnectTipLocked's batch and undo encoding, kept from block to block so that their
+  // buffers are not grown again (and their fresh pages faulted in) for every block; each is
+  // released after a block that made it larger than kMaxKeptConnectBuffer.
+  chain::StoreBatch connect_batch_;
+  chain::Bytes connect_undo_;
   // The active chain's headers as of headers_tip_ (TakeSnapshot hands them out; never null).
   // Derived from tree_ (mutable: the const TakeSnapshot brings it up to date if needed).
   mutable std::shared_ptr<const HeaderChain> headers_ = std::make_shared<const HeaderChain>();

@@ -255,6 +255,77 @@ TEST(StateCacheTest, EachKeyIsReadFromTheBaseOnce) {
   const UndoRecord want{{{"a", B("base-a")}, {"absent", std::nullopt}, {"unread", std::nullopt}}};
   EXPECT_EQ(*undo, want);
 }
+
+// A child overlay reads through its parent, which keeps what it read: the base is read once
+// whatever the depth, and after the children merge, the parent's undo data reads nothing.
+TEST(StateCacheTest, NestedOverlaysReadTheBaseOnce) {
+  CountingKv base;
+  base.kv.Put("a", B("base-a"));
+  base.kv.Put("b", B("base-b"));
+  StateCache block(&base);
+  Bytes v;
+  {
+    StateCache tx(&block);
+    tx.Put("b", B("tx-b"));
+    StateCache call(&tx);
+    for (int i = 0; i < 2; ++i) {
+      ASSERT_TRUE(call.Get("a", &v).ok());
+      EXPECT_EQ(v, B("base-a"));
+      EXPECT_TRUE(call.Get("absent", &v).IsNotFound());
+      ASSERT_TRUE(tx.Get("a", &v).ok());
+    }
+    EXPECT_EQ(base.reads, 2);
+    ASSERT_TRUE(call.Get("b", &v).ok());
+    EXPECT_EQ(v, B("tx-b"));  // the parent's write shadows the base
+    call.Put("a", B("call-a"));
+    call.Put("absent", B("call-new"));
+    std::move(call).MergeInto(&tx);
+    tx.Put("b", B("tx-b2"));
+    std::move(tx).MergeInto(&block);
+  }
+  EXPECT_EQ(base.reads, 2);  // "b" was never read from the base
+  ASSERT_TRUE(block.Get("a", &v).ok());
+  EXPECT_EQ(v, B("call-a"));
+  ASSERT_TRUE(block.Get("b", &v).ok());
+  EXPECT_EQ(v, B("tx-b2"));
+  const UndoRecord want{{{"a", B("base-a")}, {"absent", std::nullopt}, {"b", B("base-b")}}};
+  auto made = block.MakeUndo();
+  ASSERT_TRUE(made.ok());
+  EXPECT_EQ(*made, want);
+  EXPECT_EQ(base.reads, 3);  // "b", written unread
+}
+
+// EncodeUndoTo writes the bytes of EncodeUndo(MakeUndo()) into a buffer it clears first, and
+// returns a read error as MakeUndo does.
+TEST(StateCacheTest, EncodeUndoToEqualsEncodingMakeUndo) {
+  CountingKv base;
+  base.kv.Put("a", B("base-a"));
+  base.kv.Put("unread", Bytes(300, 0x11));
+  StateCache cache(&base);
+  Bytes v;
+  ASSERT_TRUE(cache.Get("a", &v).ok());
+  ASSERT_TRUE(cache.Get("absent", &v).IsNotFound());
+  cache.Put("a", B("new-a"));
+  cache.Delete("absent");
+  cache.Put("unread", B("x"));
+  cache.Put("new", B("y"));
+  cache.Put(keys::Custody(H(1), H(2)), Bytes());  // an index key: not in the undo data
+  auto made = cache.MakeUndo();
+  ASSERT_TRUE(made.ok());
+  ASSERT_EQ(made->entries.size(), 4u);
+  Bytes out = B("leftover bytes of the previous block");
+  ASSERT_TRUE(cache.EncodeUndoTo(&out).ok());
+  EXPECT_EQ(out, EncodeUndo(*made));
+  ASSERT_TRUE(cache.EncodeUndoTo(&out).ok());  // nothing taken: the same again
+  EXPECT_EQ(out, EncodeUndo(*made));
+  EXPECT_TRUE(StateCache(&base).EncodeUndoTo(&out).ok());
+  EXPECT_EQ(out, Bytes{0});
+
+  FailingKv failing;
+  StateCache broken(&failing);
+  broken.Put("k", B("v"));
+  EXPECT_EQ(broken.EncodeUndoTo(&out).code(), Status::Code::kIoError);
+}
 // PutAsset keeps the custody and metadata indexes; the undo data leaves their keys out (they
 // follow from the asset records it restores: ApplyUndo), so neither the tx's overlay nor the
 // block's reads them.

@@ -116,6 +116,22 @@ TEST_F(StoreTest, PutGetDeleteThroughBatches) {
   EXPECT_EQ(v, B("yes"));
   ASSERT_TRUE(store->Get("reused", &v).ok());
   EXPECT_EQ(v, B("also"));
+
+  // A cleared batch writes nothing of what it held before, only what is added after.
+  StoreBatch cleared;
+  cleared.Put("dropped", B("no"));
+  cleared.Delete("k2");
+  cleared.Clear();
+  EXPECT_EQ(cleared.ApproximateSize(), StoreBatch().ApproximateSize());
+  cleared.Put("after", B("yes"));
+  ASSERT_TRUE(store->Write(cleared).ok());
+  EXPECT_TRUE(store->Get("dropped", &v).IsNotFound());
+  ASSERT_TRUE(store->Get("k2", &v).ok());
+  ASSERT_TRUE(store->Get("after", &v).ok());
+  EXPECT_EQ(v, B("yes"));
+  StoreBatch moved_from = std::move(cleared);
+  cleared.Clear();  // NOLINT(bugprone-use-after-move): a moved-from batch is reusable
+  EXPECT_EQ(cleared.ApproximateSize(), 0u);
 }
 
 TEST_F(StoreTest, ScanRespectsPrefixBoundaries) {
