@@ -27,41 +27,24 @@ testnet, base+100.. for the memory node."""
 
 import argparse
 import calendar
-import json
 import os
 import re
+import resource
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from datetime import datetime
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
-                                "functional"))
-from framework import RpcClient  # noqa: E402
+# bench/p2p_bench.py: the testnet's start, RPC clients and teardown (it brings
+# tests/functional/framework.py's RpcClient), CPU time and percentiles.
+from p2p_bench import TIP_LINE, Testnet as P2pTestnet, cpu_seconds, percentile
 
-TIP_LINE = re.compile(r"^(\S+) \[info\] new tip: height (\d+), block ([0-9a-f]{64})")
 FUNDERS = range(0, 9)  # development keys funded by genesis/regtest.json
 FIRST_SENDER = 10
 COINS_PER_SENDER = 10**10  # base units: fees for thousands of txs
 BATCH = 500  # sendrawtransaction calls per JSON-RPC batch
-
-
-def percentile(values, p):
-    values = sorted(values)
-    if not values:
-        return float("nan")
-    k = min(len(values) - 1, max(0, int(round(p / 100 * (len(values) - 1)))))
-    return values[k]
-
-
-def cpu_seconds(pid):
-    """utime + stime of a process, from /proc (Linux)."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def status_mib(pid, field):
@@ -76,31 +59,8 @@ def load():
     return open("/proc/loadavg").read().strip()
 
 
-class Testnet:
-    def __init__(self, bindir, nodes, base_port, directory, extra):
-        self.waybill = os.path.join(bindir, "node", "waybill")
-        self.dir = directory
-        self.run(["testnet", "up", str(nodes), "--network", "regtest", "--base-port",
-                  str(base_port), "--dir", self.dir] + extra)
-        with open(os.path.join(self.dir, "testnet.json")) as f:
-            self.state = json.load(f)
-        self.nodes = self.state["nodes"]
-        self.clients = []
-        for n in self.nodes:
-            # <datadir>/<network>/.cookie (node/params/network.h).
-            with open(os.path.join(n["datadir"], "regtest", ".cookie")) as f:
-                user, password = f.read().strip().split(":", 1)
-            self.clients.append(RpcClient(n["ip"], n["rpcport"], (user, password), timeout=300))
-
-    def run(self, args):
-        return subprocess.run([self.waybill] + args, check=True, capture_output=True,
-                              text=True).stdout
-
-    def down(self, clean):
-        args = ["testnet", "down", "--dir", self.dir] + (["--clean"] if clean else [])
-        subprocess.run([self.waybill] + args, capture_output=True)
-
-    def tip_times(self, node):
+class Testnet(P2pTestnet):
+    def height_times(self, node):
         """{height: time (s since the epoch)} of the node's "new tip" log lines; a tip change
         that connected several blocks gives its time to the heights below it too."""
         times = {}
@@ -118,14 +78,6 @@ class Testnet:
             first = times[h] if first is None else min(first, times[h])
             out[h] = first
         return out
-
-    def wait(self, cond, timeout, what):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if cond():
-                return
-            time.sleep(0.1)
-        raise RuntimeError(f"timed out waiting for {what}")
 
 
 class Signer:
@@ -271,9 +223,10 @@ def run_step(tn, signer, senders, nonces, rate, args):
     cpu_after = [cpu_seconds(n["pid"]) for n in tn.nodes]
     time.sleep(0.3)  # the log lines of the last connects
     where = block_txids(tn.clients[0], base_height + 1, height)
-    times = [tn.tip_times(n) for n in range(len(tn.nodes))]
+    times = [tn.height_times(n) for n in range(len(tn.nodes))]
     latencies = []
     first_node = []
+    per_node = [[] for _ in tn.nodes]
     confirmed_in_window = 0
     for i, (txid, _) in enumerate(rows):
         if submitted[i] is None or txid not in where:
@@ -284,6 +237,8 @@ def run_step(tn, signer, senders, nonces, rate, args):
             continue
         latencies.append(max(at) - submitted[i])
         first_node.append(min(at) - submitted[i])
+        for n, t in enumerate(at):
+            per_node[n].append(t - submitted[i])
         if max(at) <= end + 3 * args.interval:
             confirmed_in_window += 1
     accepted = sum(1 for s in submitted if s is not None)
@@ -293,6 +248,7 @@ def run_step(tn, signer, senders, nonces, rate, args):
         "confirmed": len(latencies), "confirmed_rate": confirmed_in_window / args.step_seconds,
         "p50": percentile(latencies, 50), "p99": percentile(latencies, 99),
         "first_p50": percentile(first_node, 50), "late": late, "cpu_us": cpu_us,
+        "node_p50": [percentile(v, 50) for v in per_node],
         "blocks": height - base_height,
         "max_block": max([sum(1 for v in where.values() if v == h)
                           for h in range(base_height + 1, height + 1)] or [0]),
@@ -310,7 +266,7 @@ def print_step(r, interval):
           f"{r['refusals'] or ''}, confirmed {r['confirmed']} ({r['confirmed_rate']:.0f} tx/s "
           f"within 3 intervals), latency p50 {r['p50']:.2f} s ({r['p50'] / interval:.2f} "
           f"blocks), p99 {r['p99']:.2f} s ({r['p99'] / interval:.2f} blocks), first node p50 "
-          f"{r['first_p50']:.2f} s, {r['blocks']} blocks (largest {r['max_block']} txs), "
+          f"{r['first_p50']:.2f} s (node 0..3: {' '.join(f'{v:.2f}' for v in r['node_p50'])}), {r['blocks']} blocks (largest {r['max_block']} txs), "
           f"CPU {r['cpu_us']:.0f} us/tx/node, sender late {r['late']:.2f} s, "
           f"{'kept up' if r['kept_up'] else 'DEGRADED'}; load {load()}", flush=True)
 
@@ -382,7 +338,7 @@ def main():
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bindir", required=True)
     parser.add_argument("--full", action="store_true",
-                        help="30 s steps up to 16000 tx/s (default: 15 s steps)")
+                        help="30 s steps up to 8000 tx/s (default: 15 s steps up to 4000)")
     parser.add_argument("--interval", type=int, default=3, help="block interval, s")
     parser.add_argument("--rates", help="offered tx/s, comma-separated (ascending)")
     parser.add_argument("--step-seconds", type=float)
@@ -396,18 +352,26 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the testnets' data dirs")
     args = parser.parse_args()
     bindir = os.path.abspath(args.bindir)
-    default_rates = "250,500,1000,2000,4000,8000,16000" if args.full else "250,500,1000,2000,4000"
+    default_rates = ("250,500,1000,1500,2000,2500,3000,4000,6000,8000" if args.full
+                     else "250,500,1000,1500,2000,3000,4000")
     args.rates = [float(r) for r in (args.rates or default_rates).split(",")]
     args.step_seconds = args.step_seconds or (30.0 if args.full else 15.0)
 
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     verify = subprocess.run([os.path.join(bindir, "bench", "bench_verify"), "--seconds", "2"],
                             check=True, capture_output=True, text=True).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     verify_1core = float(re.search(r"verify_1core (\d+)", verify).group(1))
+    verify_all = float(re.search(r"verify_allcores (\d+)", verify).group(1))
     cores = os.cpu_count() or 1
     bound = verify_1core * cores / 4
+    # CPU time per verification (both phases of 2 s), which load does not inflate as it does
+    # the wall-clock rate: the unit the nodes' CPU per tx is compared with.
+    verify_cpu_us = ((after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) /
+                     (2 * (verify_1core + verify_all)) * 1e6)
     print(f"load before: {load()}")
     print(f"bound: {verify_1core:.0f} verify/s on one core x {cores} cores / 4 nodes = "
-          f"{bound:.0f} tx/s", flush=True)
+          f"{bound:.0f} tx/s; {verify_cpu_us:.0f} us of CPU per verification", flush=True)
 
     directory = tempfile.mkdtemp(prefix="e2e_bench-")
     try:
@@ -426,12 +390,13 @@ def main():
         print(f"sustained: {best['confirmed_rate'] if kept else 0:.0f} tx/s confirmed on all 4 "
               f"nodes (offered {best['offered']:.0f}), p99 {p99_blocks:.2f} block intervals")
         # Every node spends cpu_us per tx on the same cores: with the machine to themselves the
-        # 4 nodes top out near cores / (4 x cpu_us), i.e. verify_us / cpu_us of the bound.
+        # 4 nodes top out near cores / (4 x cpu_us), i.e. verify_cpu_us / cpu_us of the bound
+        # on a quiet machine.
         cpu_us = min(r["cpu_us"] for r in results)
-        verify_us = 1e6 / verify_1core
         print(f"CPU ceiling: {cpu_us:.0f} us of node CPU per tx per node (lowest step) against "
-              f"{verify_us:.0f} us per verification: at most {cores * 1e6 / 4 / cpu_us:.0f} tx/s "
-              f"= {verify_us / cpu_us:.2f} of bound with every core for the nodes")
+              f"{verify_cpu_us:.0f} us of CPU per verification: with every core for the nodes "
+              f"at most {cores * 1e6 / 4 / cpu_us:.0f} tx/s = {verify_cpu_us / cpu_us:.2f} of "
+              f"cores x (1 / verification CPU) / 4")
         print(f"RATIO e2e_confirmed_vs_bound {ratio:.3f} goal >=0.5 "
               f"{'met' if ratio >= 0.5 else 'NOT met'}")
         print(f"RATIO e2e_p99_blocks {p99_blocks:.3f} goal <=3 "
