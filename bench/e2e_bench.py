@@ -242,13 +242,14 @@ def run_step(tn, signer, senders, nonces, rate, args):
         if max(at) <= end + 3 * args.interval:
             confirmed_in_window += 1
     accepted = sum(1 for s in submitted if s is not None)
-    cpu_us = (sum(cpu_after) - sum(cpu_before)) / max(1, accepted) / len(tn.nodes) * 1e6
+    node_cpu_us = [(a - b) / max(1, accepted) * 1e6 for a, b in zip(cpu_after, cpu_before)]
+    cpu_us = sum(node_cpu_us) / len(tn.nodes)
     result = {
         "offered": rate, "txs": count, "accepted": accepted, "refusals": refusals,
         "confirmed": len(latencies), "confirmed_rate": confirmed_in_window / args.step_seconds,
         "p50": percentile(latencies, 50), "p99": percentile(latencies, 99),
         "first_p50": percentile(first_node, 50), "late": late, "cpu_us": cpu_us,
-        "node_p50": [percentile(v, 50) for v in per_node],
+        "node_p50": [percentile(v, 50) for v in per_node], "node_cpu_us": node_cpu_us,
         "blocks": height - base_height,
         "max_block": max([sum(1 for v in where.values() if v == h)
                           for h in range(base_height + 1, height + 1)] or [0]),
@@ -267,7 +268,8 @@ def print_step(r, interval):
           f"within 3 intervals), latency p50 {r['p50']:.2f} s ({r['p50'] / interval:.2f} "
           f"blocks), p99 {r['p99']:.2f} s ({r['p99'] / interval:.2f} blocks), first node p50 "
           f"{r['first_p50']:.2f} s (node 0..3: {' '.join(f'{v:.2f}' for v in r['node_p50'])}), {r['blocks']} blocks (largest {r['max_block']} txs), "
-          f"CPU {r['cpu_us']:.0f} us/tx/node, sender late {r['late']:.2f} s, "
+          f"CPU {r['cpu_us']:.0f} us/tx/node (node 0..3: "
+          f"{' '.join(f'{v:.0f}' for v in r['node_cpu_us'])}), sender late {r['late']:.2f} s, "
           f"{'kept up' if r['kept_up'] else 'DEGRADED'}; load {load()}", flush=True)
 
 
