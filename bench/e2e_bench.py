@@ -152,7 +152,8 @@ def step_plan(senders, nonces, count):
 
 def paced_send(tn, rows, rate, n_senders, tick=0.05):
     """Sends tx i at start + i / rate, from one thread per node (the txs of sender s go to node
-    s % nodes). Returns (submit time per tx, refusals {reason: count}, seconds late at the end)."""
+    s % nodes). Returns (start, the submit time of each tx (None: refused), refusals
+    {reason: count}, how many seconds the slowest thread finished behind the schedule)."""
     nodes = len(tn.clients)
     submitted = [None] * len(rows)
     refusals = {}
