@@ -85,6 +85,12 @@ double Median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
+// "RATIO name value goal >=goal met|NOT met" (docs/BENCHMARKS.md, bench/run_all.sh).
+void PrintRatio(const char* name, double value, double goal) {
+  std::printf("RATIO %s %.3f goal >=%g %s\n", name, value, goal,
+              value >= goal ? "met" : "NOT met");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -172,5 +178,8 @@ int main(int argc, char** argv) {
   std::printf("  per CPU-second of those threads:    %8.2f MH/s, %.3f of bound\n",
               per_cpu_second / 1e6, per_cpu_second / Best(bound));
   std::printf("(sink %08x)\n", sink);
+  // Last, in the form bench/run_all.sh collects (one line per goal of issue 14).
+  PrintRatio("miner_1thread_vs_kernel", Best(miner) / Best(bound), 0.9);
+  PrintRatio("miner_all_threads_vs_cores_kernel", total / (threads * Best(bound)), 0.9);
   return 0;
 }

@@ -46,11 +46,12 @@ def percentile(values, p):
 
 
 class Testnet:
-    def __init__(self, bindir, nodes, base_port, directory):
+    def __init__(self, bindir, nodes, base_port, directory, up_args=("--miners", "0")):
+        """`waybill testnet up` with up_args (bench/e2e_bench.py passes a miner and a pacer)."""
         self.waybill = os.path.join(bindir, "node", "waybill")
         self.dir = directory
-        self.run(["testnet", "up", str(nodes), "--miners", "0", "--network", "regtest",
-                  "--base-port", str(base_port), "--dir", self.dir])
+        self.run(["testnet", "up", str(nodes), "--network", "regtest", "--base-port",
+                  str(base_port), "--dir", self.dir] + list(up_args))
         with open(os.path.join(self.dir, "testnet.json")) as f:
             self.state = json.load(f)
         self.nodes = self.state["nodes"]
