@@ -4,6 +4,7 @@ peers (docs/BENCHMARKS.md "sync_bench.py"; issue 14).
 
   python3 bench/sync_bench.py --bindir build [--blocks N --txs T] [--full] [--runs R]
                               [--serve-peers P] [--serve-blocks K] [--base-port 27400] [--keep]
+                              [--no-serve] [--perf FILE]
 
 1. The chain: build/bench/chaingen writes N regtest blocks (block 1 funds T accounts from the
    dev keys, each later block holds T signed transfers) to /tmp/waybill_chaingen_v1_bN_tT.bin,
@@ -11,7 +12,7 @@ peers (docs/BENCHMARKS.md "sync_bench.py"; issue 14).
    each) once; its data folder is then kept in /tmp/waybill_syncsrc_v1_bN_tT and copied for
    each run.
 2. The sync: the source node, and a fresh node started with only --connect to it. Measured:
-   the total time from the fresh node's start to its tip at N; tx/s while blocks download and
+   the total time from the fresh node's start to its "new tip" log line of block N; tx/s while blocks download and
    connect (the txs of blocks 2..N between the "new tip" log lines of blocks 1 and N), against
    the bound cores x single-core Schnorr verify/s (build/bench/bench_verify, run before and
    after the sync: the higher of the two);
@@ -31,7 +32,9 @@ Quick by default (--blocks 100); --full is the issue's chain (--blocks 500). Por
 import argparse
 import os
 import re
+import resource
 import shutil
+import signal
 import struct
 import subprocess
 import sys
@@ -101,6 +104,7 @@ class Daemon:
                 "--bind=127.0.0.1", f"--port={p2pport}", "--printtoconsole=0"] + extra
         self.log = open(os.path.join(datadir, "stderr.txt"), "ab")
         self.started = time.monotonic()
+        self.started_epoch = time.time()
         self.process = subprocess.Popen(args, stdout=self.log, stderr=self.log,
                                         stdin=subprocess.DEVNULL)
         self.pid = self.process.pid
@@ -218,11 +222,44 @@ def source_datadir(args, blocks):
 
 
 def verify_bound(args):
-    out = subprocess.run([os.path.join(args.bindir, "bench", "bench_verify")], check=True,
-                         capture_output=True, text=True).stdout
+    """(verify/s on 1 core, on all cores at once, verifications per CPU second): bench_verify
+    runs 2 s on one thread, then 2 s on every core; its CPU time comes from rusage."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = subprocess.run([os.path.join(args.bindir, "bench", "bench_verify"), "--seconds", "2"],
+                         check=True, capture_output=True, text=True).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     one = float(re.search(r"verify_1core (\S+)", out).group(1))
-    m = re.search(r"verify_allcores (\S+) threads (\d+)", out)
-    return one, float(m.group(1)), int(m.group(2))
+    every = float(re.search(r"verify_allcores (\S+) threads (\d+)", out).group(1))
+    # Key generation and signing before the timed runs are a small part of the CPU time.
+    return one, every, (one + every) * 2 / cpu
+
+
+def schedstat(pid):
+    """{thread id: (ns on a CPU, ns runnable but waiting for a CPU)} of a process's threads."""
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                on_cpu, waiting, _ = f.read().split()
+            out[tid] = (int(on_cpu), int(waiting))
+        except OSError:
+            pass
+    return out
+
+
+def sched_delta(before, after):
+    """(s on a CPU, s waiting for one) of the threads between two schedstat()s."""
+    on = sum(a[0] - before.get(t, (0, 0))[0] for t, a in after.items()) / 1e9
+    wait = sum(a[1] - before.get(t, (0, 0))[1] for t, a in after.items()) / 1e9
+    return on, wait
+
+
+def cpu_seconds(pid):
+    """utime + stime of a process, from /proc (Linux)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def sync_once(args, blocks, workdir, run):
@@ -239,6 +276,13 @@ def sync_once(args, blocks, workdir, run):
         fresh = Daemon(args.bindir, os.path.join(workdir, f"fresh{run}"), port + 2, port + 3,
                        [f"--connect=127.0.0.1:{port}", "--listen=0"])
         rpc = fresh.rpc
+        cpu_start = cpu_seconds(fresh.pid)
+        sched_start = schedstat(fresh.pid)
+        perf = None
+        if args.perf and run == 0:
+            perf = subprocess.Popen(["perf", "record", "-g", "-F", "499", "-o", args.perf, "-p",
+                                     str(fresh.pid)], stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
 
         def chain_view():
             try:
@@ -260,6 +304,11 @@ def sync_once(args, blocks, workdir, run):
             if time.monotonic() > deadline or fresh.process.poll() is not None:
                 raise RuntimeError(f"sync did not finish (last view {views[-1:]})")
             time.sleep(0.2)
+        cpu = cpu_seconds(fresh.pid) - cpu_start
+        on_cpu, waiting = sched_delta(sched_start, schedstat(fresh.pid))
+        if perf:
+            perf.send_signal(signal.SIGINT)
+            perf.wait()
         sampler.stop()
         watcher.stop()
         load_after = load()
@@ -267,10 +316,12 @@ def sync_once(args, blocks, workdir, run):
         # lower one saw more of the other users, and the sync did not have it any better).
         after = verify_bound(args)
         verify_1, verify_all = max(before[0], after[0]), max(before[1], after[1])
+        verify_cpu = max(before[2], after[2])
         bound = cores * verify_1
-        total = time.monotonic() - fresh.started
         times = fresh.tip_times()
         n = len(blocks)
+        # To the log line of the last block (RPC polling would add its own latency).
+        total = times[n] - fresh.started_epoch
         phase = times[n] - times[1]
         txs = sum(tx_count(b) for b in blocks[1:])
         views = watcher.samples
@@ -286,6 +337,9 @@ def sync_once(args, blocks, workdir, run):
             "headers_all_at": all_headers, "first_block_at": first_block, "lead": lead,
             "inflight": inflight, "rss_mib": rss, "hwm_mib": hwm,
             "load": (load_before, load_after), "sync_lines": fresh.sync_lines(),
+            "cpu_s": cpu, "on_cpu_s": on_cpu, "waiting_s": waiting, "verify_per_cpu_s": verify_cpu,
+            "tx_per_cpu_s": sum(tx_count(b) for b in blocks) / cpu,
+            "verify_runs": (before, after),
             "samples": len(sampler.samples), "views": len(views),
         }
     finally:
@@ -375,6 +429,8 @@ def main():
     p.add_argument("--no-serve", action="store_true", help="skip the serving measurement")
     p.add_argument("--base-port", type=int, default=27400)
     p.add_argument("--timeout", type=float, default=3600)
+    p.add_argument("--perf", metavar="FILE",
+                   help="perf record -g the fresh node of the first run into FILE")
     p.add_argument("--keep", action="store_true", help="keep the run's data folders")
     args = p.parse_args()
     if args.blocks is None:
@@ -401,6 +457,16 @@ def main():
                   f"{r['tx_per_s']:.0f} tx/s; bound {os.cpu_count()} x {r['verify_1core']:.0f} "
                   f"= {r['bound']:.0f}/s (all cores at once: {r['verify_allcores']:.0f}/s) "
                   f"-> {r['tx_per_s'] / r['bound']:.3f}", flush=True)
+            print(f"  bound runs before/after the sync: 1 core {r['verify_runs'][0][0]:.0f} / "
+                  f"{r['verify_runs'][1][0]:.0f}/s, all cores {r['verify_runs'][0][1]:.0f} / "
+                  f"{r['verify_runs'][1][1]:.0f}/s (the higher is the bound)")
+            print(f"  CPU: the fresh node used {r['cpu_s']:.1f} CPU s ({r['cpu_s'] / r['total_s']:.2f}"
+                  f" of {os.cpu_count()} cores over the sync): {r['tx_per_cpu_s']:.0f} tx per CPU s"
+                  f" against {r['verify_per_cpu_s']:.0f} verifications per CPU s (bench_verify) "
+                  f"-> {r['tx_per_cpu_s'] / r['verify_per_cpu_s']:.3f}", flush=True)
+            print(f"  scheduler (/proc/PID/task/*/schedstat, summed over threads): "
+                  f"{r['on_cpu_s']:.1f} s on a CPU, {r['waiting_s']:.1f} s runnable but waiting "
+                  f"for one (the machine's other load)", flush=True)
             print(f"  headers first: all {args.blocks} headers at {r['headers_all_at']:.1f} s, "
                   f"first block connected at {r['first_block_at']:.1f} s; best header ahead of "
                   f"the tip by up to {r['lead']} blocks; up to {r['inflight']} blocks in flight",
