@@ -129,14 +129,13 @@ int main(int argc, char** argv) {
     WriteBlock(out, block);
     bytes += block.size();
     if (height % 50 == 0) {
-      std::fprintf(stderr, "chaingen: %d/%d blocks, %.1f s\n", height, args.blocks,
-                   Seconds(start));
+      std::fprintf(stderr, "chaingen: %d/%d blocks, %.1f s\n", height, args.blocks, Seconds(start));
     }
   }
   out.close();
   if (!out) Die("write failed: " + tmp);
   std::filesystem::rename(tmp, args.out);
-  std::printf("chaingen: %d blocks, %d txs each, %.1f MB, in %.1f s -> %s\n", args.blocks,
-              args.txs, bytes / 1e6, Seconds(start), args.out.c_str());
+  std::printf("chaingen: %d blocks, %d txs each, %.1f MB, in %.1f s -> %s\n", args.blocks, args.txs,
+              bytes / 1e6, Seconds(start), args.out.c_str());
   return 0;
 }

@@ -38,12 +38,12 @@
 #include "node/net_bridge.h"
 #include "node/rest/events.h"
 #include "node/rest/rest.h"
-#include "node/sync_progress.h"
 #include "node/rest/rest_server.h"
 #include "node/rest/snapshots.h"
 #include "node/rpc/context.h"
 #include "node/rpc/table.h"
 #include "node/rpc/server.h"
+#include "node/sync_progress.h"
 #include "p2p/connman.h"
 
 namespace waybill::node {

@@ -12,7 +12,8 @@ uint64_t PerSecond(uint64_t count, int64_t ms) {
 
 // "12.3%": height of best, in tenths of a percent, rounded down.
 std::string Percent(uint32_t height, uint32_t best) {
-  const uint64_t tenths = best == 0 ? 1000 : std::min<uint64_t>(1000, uint64_t{height} * 1000 / best);
+  const uint64_t tenths =
+      best == 0 ? 1000 : std::min<uint64_t>(1000, uint64_t{height} * 1000 / best);
   return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + "%";
 }
 
@@ -66,8 +67,8 @@ std::string SyncProgress::ProgressLine(const SyncStep& step) const {
 std::string SyncProgress::CaughtUpLine(const SyncStep& step) const {
   const int64_t ms = step.now_ms - start_ms_;
   const uint64_t blocks = step.height > start_height_ ? step.height - start_height_ : 0;
-  return "sync: caught up at height " + std::to_string(step.height) + " (100.0%): " +
-         std::to_string(blocks) + " blocks, " + std::to_string(txs_) + " txs in " +
+  return "sync: caught up at height " + std::to_string(step.height) +
+         " (100.0%): " + std::to_string(blocks) + " blocks, " + std::to_string(txs_) + " txs in " +
          Duration(static_cast<uint64_t>(std::max<int64_t>(ms, 0)) / 1000) + ", " +
          std::to_string(PerSecond(txs_, ms)) + " tx/s";
 }

@@ -69,7 +69,8 @@ TEST(SyncProgressTest, ClosingLineCoversTheWholeSync) {
   EXPECT_EQ(*line, "sync: height 3000 of 3700 (81.0%), 0 tx/s, 48 blocks/min, ETA 14m21s");
   line = progress.OnTipChanged(Step(3'661'000 + 61'000 + 7'322'000, 3700, 3700, 0));
   ASSERT_TRUE(line.has_value());
-  EXPECT_EQ(*line, "sync: caught up at height 3700 (100.0%): 3673 blocks, 0 txs in 3h03m03s, 0 tx/s");
+  EXPECT_EQ(*line,
+            "sync: caught up at height 3700 (100.0%): 3673 blocks, 0 txs in 3h03m03s, 0 tx/s");
 }
 
 TEST(SyncProgressTest, NoRateYetSaysSoAndAStallMakesNoLine) {
