@@ -461,7 +461,7 @@ def main():
                   f"{r['verify_runs'][1][0]:.0f}/s, all cores {r['verify_runs'][0][1]:.0f} / "
                   f"{r['verify_runs'][1][1]:.0f}/s (the higher is the bound)")
             print(f"  CPU: the fresh node used {r['cpu_s']:.1f} CPU s ({r['cpu_s'] / r['total_s']:.2f}"
-                  f" of {os.cpu_count()} cores over the sync): {r['tx_per_cpu_s']:.0f} tx per CPU s"
+                  f" CPU s per s over the sync, of {os.cpu_count()} possible): {r['tx_per_cpu_s']:.0f} tx per CPU s"
                   f" against {r['verify_per_cpu_s']:.0f} verifications per CPU s (bench_verify) "
                   f"-> {r['tx_per_cpu_s'] / r['verify_per_cpu_s']:.3f}", flush=True)
             print(f"  scheduler (/proc/PID/task/*/schedstat, summed over threads): "
