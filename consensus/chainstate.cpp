@@ -510,6 +510,7 @@ ValidationResult Chainstate::ConnectTipLocked(BlockIndex* index, TipChange* chan
   }
   tree_.SetTip(index);
   change->connected_blocks.push_back(index->id);
+  change->connected_txs += block.txs.size();
   counters_.blocks_connected++;
   PublishFiguresLocked();
   if (options_.on_block_connected) {

@@ -56,6 +56,7 @@ struct TipChange {
   std::vector<chain::Transaction> disconnected_txs;  // from blocks that left the chain
   std::vector<chain::Hash256> connected_blocks;
   std::vector<chain::Hash256> disconnected_blocks;
+  uint64_t connected_txs = 0;  // txs in connected_blocks (the sync progress line's tx/s)
 };
 
 // Figures of the chain published for readers that must not wait for a block being connected

@@ -70,6 +70,11 @@ void Node::TipRelay::OnTipChanged(const consensus::TipChange& change) {
 }
 
 void Node::TipLogger::OnTipChanged(const consensus::TipChange& change) {
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::steady_clock::now().time_since_epoch())
+                             .count();
+  std::optional<std::string> progress = progress_.OnTipChanged(
+      {now_ms, change.tip.height, chain_->Figures().best_header_height, change.connected_txs});
   if (!log_->Enabled(LogLevel::kInfo)) return;
   std::string line = "new tip: height " + std::to_string(change.tip.height) + ", block " +
                      change.tip.id.ToHex() + ", " + std::to_string(change.connected_blocks.size()) +
@@ -78,6 +83,7 @@ void Node::TipLogger::OnTipChanged(const consensus::TipChange& change) {
     line += ", reorg returned " + std::to_string(change.disconnected_txs.size()) + " txs";
   }
   log_->Info(line);
+  if (progress) log_->Info(*progress);
 }
 
 void Node::NetAnnouncer::OnTipChanged(const consensus::TipChange& change) {
@@ -121,7 +127,7 @@ Status Node::StartLocked() {
   mempool_options.max_bytes = config_.max_mempool_mb << 20;
   mempool_options.signature_cache = signature_cache_;
   pool_ = std::make_unique<ChainstateMempool>(chain_.get(), mempool_options);
-  tip_logger_ = std::make_unique<TipLogger>(logger_.get());
+  tip_logger_ = std::make_unique<TipLogger>(logger_.get(), chain_.get());
   relay_.Set({&pool_->mempool, tip_logger_.get()});
   if (config_.persist_mempool) LoadMempoolFile();
   StartMiner();

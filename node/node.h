@@ -43,6 +43,7 @@
 #include "node/rpc/context.h"
 #include "node/rpc/table.h"
 #include "node/rpc/server.h"
+#include "node/sync_progress.h"
 #include "p2p/connman.h"
 
 namespace waybill::node {
@@ -118,14 +119,17 @@ class Node {
     std::mutex mu_;
     std::vector<consensus::ChainstateListener*> targets_;  // guarded by mu_
   };
-  // Logs every tip change (what a sync's progress looks like in the log).
+  // Logs every tip change, and while the tip is behind the best header the sync's progress
+  // (node/sync_progress.h). The chainstate reports one change at a time.
   class TipLogger : public consensus::ChainstateListener {
    public:
-    explicit TipLogger(chain::LogSink* log) : log_(log) {}
+    TipLogger(chain::LogSink* log, const consensus::Chainstate* chain) : log_(log), chain_(chain) {}
     void OnTipChanged(const consensus::TipChange& change) override;
 
    private:
     chain::LogSink* const log_;
+    const consensus::Chainstate* const chain_;
+    SyncProgress progress_;
   };
   // Announces newly connected blocks to the peers, and the txs a reorg returned to the mempool.
   class NetAnnouncer : public consensus::ChainstateListener {
