@@ -2,13 +2,14 @@
 // against a block of transfers connected in the same run:
 //
 //   bench_contracts [--escrows N] [--txs T] [--fixed F] [--max-block-gas G] [--max-tx-gas G]
-//                   [--rounds R] [--code-cache-mib M]
+//                   [--rounds R] [--code-cache-mib M] [--only escrow|worst|fixed]
 //
 // 1. Escrow (contracts/examples/escrow.asm): N senders each deploy an escrow and issue an asset;
 //    then, R times, a block of N transfers, a block of N `setup` calls (the asset attached,
 //    five SSTOREs), a block of N transfers and a block of N `pay` calls (the price attached:
 //    SENDCOINS, SENDASSET, the storage erased), each timed by Chainstate::ProcessBlock.
-//    Printed: calls/s over transfers/s of the neighbouring blocks (goal >= 0.5).
+//    Printed: calls/s over transfers/s of the neighbouring blocks (goal >= 0.5), and the keys
+//    each kind of tx costs (LevelDB point reads, keys written, undo entries by key prefix).
 // 2. The worst case: blocks whose contract txs reserve max_block_gas together, of one mix
 //    each: SIGCHECK spam (a valid signature on a 1,024-byte message, in a loop until out of
 //    gas), SSTORE spam (64 fresh 64-byte keys of 1,024 bytes a call) and asset reads
@@ -31,6 +32,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <utility>
 #include <random>
 #include <sstream>
@@ -41,6 +43,7 @@
 
 #include "bench_chain.h"
 #include "chain/contract_state.h"
+#include "chain/state_cache.h"
 #include "chain/tx.h"
 #include "contracts/assembler.h"
 #include "contracts/bytecode.h"
@@ -105,9 +108,29 @@ class Bench {
         Decode(params_, MakeBlock(params_, cs_->Tip().id, cs_->Tip().height, time_, time_ + 1,
                                   std::move(txs), miner_));
     time_ += 1;
+    const chain::Store::Counts before = cs_->StoreCounts();
     const auto start = Clock::now();
     waybill::bench::Connect(cs_.get(), block);
-    return Seconds(start);
+    const double seconds = Seconds(start);
+    const chain::Store::Counts after = cs_->StoreCounts();
+    last_.point_reads = after.point_reads - before.point_reads;
+    last_.keys_written = after.keys_written - before.keys_written;
+    return seconds;
+  }
+  // The store's point reads and keys written by the last Connect.
+  const chain::Store::Counts& LastCounts() const { return last_; }
+
+  // The tip block's undo entries: (key prefix, recorded absent) -> count.
+  std::map<std::pair<char, bool>, size_t> TipUndoEntries() const {
+    std::map<std::pair<char, bool>, size_t> out;
+    cs_->WithTipState([&](const chain::KvReader& state, const consensus::TipInfo& tip) {
+      chain::Bytes bytes;
+      if (!state.Get(chain::keys::Undo(tip.id), &bytes).ok()) Die("no undo data at the tip");
+      auto undo = chain::DecodeUndo(bytes);
+      if (!undo.ok()) Die("undo data: " + undo.status().ToString());
+      for (const auto& e : undo->entries) ++out[{e.key.front(), !e.previous}];
+    });
+    return out;
   }
 
   // Every call of the last block succeeded (or, with out_of_gas_ok, ran out of gas).
@@ -129,7 +152,25 @@ class Bench {
   std::unique_ptr<consensus::Chainstate> cs_;
   chain::AccountId miner_;
   uint32_t time_;
+  chain::Store::Counts last_;
 };
+
+// One line of the keys a block of n txs cost: LevelDB point reads and keys written per tx
+// (the block's own records, 'i', 'm', 'u', and the coinbase's keys included), and the undo
+// entries by key prefix (present before the block / absent: '-').
+void PrintKeyCounts(const Bench& b, const char* what, size_t n) {
+  const chain::Store::Counts& c = b.LastCounts();
+  std::printf("  keys %-8s per tx: %.2f LevelDB reads, %.2f keys written; undo entries:", what,
+              static_cast<double>(c.point_reads) / n, static_cast<double>(c.keys_written) / n);
+  size_t absent = 0, total = 0;
+  for (const auto& [kind, count] : b.TipUndoEntries()) {
+    std::printf(" %c%s %.2f", kind.first, kind.second ? "-" : "", static_cast<double>(count) / n);
+    total += count;
+    absent += kind.second ? count : 0;
+  }
+  std::printf(" (%.2f, %.2f absent)\n", static_cast<double>(total) / n,
+              static_cast<double>(absent) / n);
+}
 
 std::vector<Sender> Senders(int n) {
   std::vector<Sender> out;
@@ -196,6 +237,7 @@ void Escrows(Bench* b, std::vector<Sender>* senders, size_t n, int rounds) {
   double t_transfer = 0, t_setup = 0, t_pay = 0;
   for (int r = 0; r < rounds; ++r) {
     t_transfer += Transfers(b, senders, n);
+    if (r == 0) PrintKeyCounts(*b, "transfer", n);
     std::vector<chain::Transaction> setups, pays;
     std::vector<chain::Hash256> ids;
     for (size_t i = 0; i < n; ++i) {
@@ -207,6 +249,7 @@ void Escrows(Bench* b, std::vector<Sender>* senders, size_t n, int rounds) {
       ids.push_back(setups.back().Id());
     }
     t_setup += b->Connect(std::move(setups));
+    if (r == 0) PrintKeyCounts(*b, "setup", n);
     b->ExpectRecords(ids, false);
     t_transfer += Transfers(b, senders, n);
     ids.clear();
@@ -216,6 +259,7 @@ void Escrows(Bench* b, std::vector<Sender>* senders, size_t n, int rounds) {
       ids.push_back(pays.back().Id());
     }
     t_pay += b->Connect(std::move(pays));
+    if (r == 0) PrintKeyCounts(*b, "pay", n);
     b->ExpectRecords(ids, false);
   }
   const double transfers_per_s = 2.0 * rounds * n / t_transfer;
@@ -521,10 +565,15 @@ int main(int argc, char** argv) {
   int rounds = 3;
   uint64_t max_block_gas = 0, max_tx_gas = 0;
   size_t code_cache_mib = 64;
+  std::string only;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const uint64_t v = std::strtoull(argv[i + 1], nullptr, 10);
-    if (flag == "--escrows") {
+    if (flag == "--only" && (std::string(argv[i + 1]) == "escrow" ||
+                             std::string(argv[i + 1]) == "worst" ||
+                             std::string(argv[i + 1]) == "fixed")) {
+      only = argv[i + 1];
+    } else if (flag == "--escrows") {
       escrows = std::clamp<uint64_t>(v, 10, 20'000);
     } else if (flag == "--txs") {
       txs = std::clamp<uint64_t>(v, 100, 20'000);
@@ -541,7 +590,8 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: bench_contracts [--escrows N] [--txs T] [--fixed F] [--max-block-gas G] "
-                   "[--max-tx-gas G] [--rounds R] [--code-cache-mib M]\n");
+                   "[--max-tx-gas G] [--rounds R] [--code-cache-mib M] "
+                   "[--only escrow|worst|fixed]\n");
       return 2;
     }
   }
@@ -558,9 +608,9 @@ int main(int argc, char** argv) {
         Senders(static_cast<int>(std::max({escrows, txs, fixed, size_t{100}})));
     std::printf("bench_contracts: funding %zu senders ...\n", senders.size());
     Fund(&b, senders, 10 * chain::kCoin);
-    Escrows(&b, &senders, escrows, rounds);
-    WorstCase(&b, &senders, txs);
-    FixedCost(&b, &senders, fixed);
+    if (only.empty() || only == "escrow") Escrows(&b, &senders, escrows, rounds);
+    if (only.empty() || only == "worst") WorstCase(&b, &senders, txs);
+    if (only.empty() || only == "fixed") FixedCost(&b, &senders, fixed);
   }
   std::filesystem::remove_all(dir);
   return 0;
