@@ -259,10 +259,10 @@ Status StateCache::ForEachUndoEntry(Fn&& fn) const {
     if (keys::IsIndexKey(key)) continue;
     if (auto read = base_reads_.find(key); read != base_reads_.end()) {
 #if defined(__SANITIZE_ADDRESS__)
-      // PutNew's contract, checked where the sanitizer suite runs: a key known absent is.
-      if (!read->second && !base_->Get(key, &read_now).IsNotFound()) {
-        return Status::Internal("state key " + HexEncode(AsBytes(key)) +
-                                " was written as new but is in the base");
+      // PutNew's contract, checked where the sanitizer suite runs (the kinds PutNew writes).
+      if (!read->second && std::string_view("ehklpt").find(key[0]) != std::string_view::npos &&
+          !base_->Get(key, &read_now).IsNotFound()) {
+        return Status::Internal("state key " + HexEncode(AsBytes(key)) + " is not new");
       }
 #endif
       fn(key, read->second ? &*read->second : nullptr);
