@@ -2,13 +2,14 @@
 // against a block of transfers connected in the same run:
 //
 //   bench_contracts [--escrows N] [--txs T] [--fixed F] [--max-block-gas G] [--max-tx-gas G]
-//                   [--rounds R] [--code-cache-mib M]
+//                   [--rounds R] [--code-cache-mib M] [--only escrow|worst|fixed]
 //
 // 1. Escrow (contracts/examples/escrow.asm): N senders each deploy an escrow and issue an asset;
 //    then, R times, a block of N transfers, a block of N `setup` calls (the asset attached,
 //    five SSTOREs), a block of N transfers and a block of N `pay` calls (the price attached:
 //    SENDCOINS, SENDASSET, the storage erased), each timed by Chainstate::ProcessBlock.
-//    Printed: calls/s over transfers/s of the neighbouring blocks (goal >= 0.5).
+//    Printed: calls/s over transfers/s of the neighbouring blocks (goal >= 0.5), and the keys
+//    each kind of tx costs (LevelDB point reads, keys written, undo entries by key prefix).
 // 2. The worst case: blocks whose contract txs reserve max_block_gas together, of one mix
 //    each: SIGCHECK spam (a valid signature on a 1,024-byte message, in a loop until out of
 //    gas), SSTORE spam (64 fresh 64-byte keys of 1,024 bytes a call) and asset reads
@@ -26,11 +27,13 @@
 // (the chain id then changes with them: ChainParams::Finalize).
 #include <algorithm>
 #include <cmath>
+#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <utility>
 #include <random>
 #include <sstream>
@@ -41,6 +44,7 @@
 
 #include "bench_chain.h"
 #include "chain/contract_state.h"
+#include "chain/state_cache.h"
 #include "chain/tx.h"
 #include "contracts/assembler.h"
 #include "contracts/bytecode.h"
@@ -61,6 +65,12 @@ struct Sender {
 
 chain::Hash256 IdOf(const std::string& s) {
   return chain::Sha256Hash(chain::ByteSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
+}
+
+double CpuSeconds(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
 chain::Bytes Code(const std::string& source) {
@@ -105,9 +115,37 @@ class Bench {
         Decode(params_, MakeBlock(params_, cs_->Tip().id, cs_->Tip().height, time_, time_ + 1,
                                   std::move(txs), miner_));
     time_ += 1;
+    const chain::Store::Counts before = cs_->StoreCounts();
+    const double cpu_start = CpuSeconds(CLOCK_PROCESS_CPUTIME_ID);
+    const double main_start = CpuSeconds(CLOCK_THREAD_CPUTIME_ID);
     const auto start = Clock::now();
     waybill::bench::Connect(cs_.get(), block);
-    return Seconds(start);
+    const double seconds = Seconds(start);
+    last_cpu_ = CpuSeconds(CLOCK_PROCESS_CPUTIME_ID) - cpu_start;
+    last_main_cpu_ = CpuSeconds(CLOCK_THREAD_CPUTIME_ID) - main_start;
+    const chain::Store::Counts after = cs_->StoreCounts();
+    last_.point_reads = after.point_reads - before.point_reads;
+    last_.keys_written = after.keys_written - before.keys_written;
+    return seconds;
+  }
+  // The store's point reads and keys written by the last Connect.
+  const chain::Store::Counts& LastCounts() const { return last_; }
+  // The CPU seconds of the last Connect: of every thread (the signature workers too), and of
+  // the connecting thread. On a loaded machine these move less than its wall time.
+  double LastCpu() const { return last_cpu_; }
+  double LastMainCpu() const { return last_main_cpu_; }
+
+  // The tip block's undo entries: (key prefix, recorded absent) -> count.
+  std::map<std::pair<char, bool>, size_t> TipUndoEntries() const {
+    std::map<std::pair<char, bool>, size_t> out;
+    cs_->WithTipState([&](const chain::KvReader& state, const consensus::TipInfo& tip) {
+      chain::Bytes bytes;
+      if (!state.Get(chain::keys::Undo(tip.id), &bytes).ok()) Die("no undo data at the tip");
+      auto undo = chain::DecodeUndo(bytes);
+      if (!undo.ok()) Die("undo data: " + undo.status().ToString());
+      for (const auto& e : undo->entries) ++out[{e.key.front(), !e.previous}];
+    });
+    return out;
   }
 
   // Every call of the last block succeeded (or, with out_of_gas_ok, ran out of gas).
@@ -129,7 +167,27 @@ class Bench {
   std::unique_ptr<consensus::Chainstate> cs_;
   chain::AccountId miner_;
   uint32_t time_;
+  chain::Store::Counts last_;
+  double last_cpu_ = 0;
+  double last_main_cpu_ = 0;
 };
+
+// One line of the keys a block of n txs cost: LevelDB point reads and keys written per tx
+// (the block's own records, 'i', 'm', 'u', and the coinbase's keys included), and the undo
+// entries by key prefix (present before the block / absent: '-').
+void PrintKeyCounts(const Bench& b, const char* what, size_t n) {
+  const chain::Store::Counts& c = b.LastCounts();
+  std::printf("  keys %-8s per tx: %.2f LevelDB reads, %.2f keys written; undo entries:", what,
+              static_cast<double>(c.point_reads) / n, static_cast<double>(c.keys_written) / n);
+  size_t absent = 0, total = 0;
+  for (const auto& [kind, count] : b.TipUndoEntries()) {
+    std::printf(" %c%s %.2f", kind.first, kind.second ? "-" : "", static_cast<double>(count) / n);
+    total += count;
+    absent += kind.second ? count : 0;
+  }
+  std::printf(" (%.2f, %.2f absent)\n", static_cast<double>(total) / n,
+              static_cast<double>(absent) / n);
+}
 
 std::vector<Sender> Senders(int n) {
   std::vector<Sender> out;
@@ -166,7 +224,8 @@ std::string ReadSource(const std::string& name) {
 }
 
 // 1. Escrow calls against transfers.
-void Escrows(Bench* b, std::vector<Sender>* senders, size_t n, int rounds) {
+// Returns the setup and pay rates over the transfer rate.
+std::pair<double, double> Escrows(Bench* b, std::vector<Sender>* senders, size_t n, int rounds) {
   const chain::Bytes code = Code(ReadSource("escrow.asm"));
   // pay's VM gas is 337,091 (docs/CONTRACTS.md "Gas schedule"), after the intrinsic gas.
   const uint64_t gas = 400'000 + vm::IntrinsicGas(code.size());
@@ -193,9 +252,19 @@ void Escrows(Bench* b, std::vector<Sender>* senders, size_t n, int rounds) {
   b->Connect(std::move(issues));
   const chain::AccountId payee = IdOf("escrow-payee");
   const chain::Amount price = 1000;
-  double t_transfer = 0, t_setup = 0, t_pay = 0;
+  // Per kind of block: wall, all threads' CPU and the connecting thread's CPU seconds.
+  struct Times {
+    double wall = 0, cpu = 0, main = 0;
+    void Add(const Bench& b, double seconds) {
+      wall += seconds;
+      cpu += b.LastCpu();
+      main += b.LastMainCpu();
+    }
+  };
+  Times transfer, setup, pay;
   for (int r = 0; r < rounds; ++r) {
-    t_transfer += Transfers(b, senders, n);
+    transfer.Add(*b, Transfers(b, senders, n));
+    if (r == 0) PrintKeyCounts(*b, "transfer", n);
     std::vector<chain::Transaction> setups, pays;
     std::vector<chain::Hash256> ids;
     for (size_t i = 0; i < n; ++i) {
@@ -206,25 +275,37 @@ void Escrows(Bench* b, std::vector<Sender>* senders, size_t n, int rounds) {
       setups.push_back(b->Tx(&(*senders)[i], std::move(op), b->GasFee(gas)));
       ids.push_back(setups.back().Id());
     }
-    t_setup += b->Connect(std::move(setups));
+    setup.Add(*b, b->Connect(std::move(setups)));
+    if (r == 0) PrintKeyCounts(*b, "setup", n);
     b->ExpectRecords(ids, false);
-    t_transfer += Transfers(b, senders, n);
+    transfer.Add(*b, Transfers(b, senders, n));
     ids.clear();
     for (size_t i = 0; i < n; ++i) {
       chain::ContractCallOp op{contracts[i], "pay", {}, price, {}, gas};
       pays.push_back(b->Tx(&(*senders)[i], std::move(op), b->GasFee(gas)));
       ids.push_back(pays.back().Id());
     }
-    t_pay += b->Connect(std::move(pays));
+    pay.Add(*b, b->Connect(std::move(pays)));
+    if (r == 0) PrintKeyCounts(*b, "pay", n);
     b->ExpectRecords(ids, false);
   }
-  const double transfers_per_s = 2.0 * rounds * n / t_transfer;
-  const double setups_per_s = rounds * n / t_setup;
-  const double pays_per_s = rounds * n / t_pay;
+  // A transfer block has twice the blocks of a call kind.
+  const double transfers_per_s = 2.0 * rounds * n / transfer.wall;
+  const double setups_per_s = rounds * n / setup.wall;
+  const double pays_per_s = rounds * n / pay.wall;
   std::printf("escrow, %zu a block, %d rounds: transfers %.0f/s; setup %.0f calls/s = %.2f; "
               "pay %.0f calls/s = %.2f of the transfer rate (goal >= 0.5)\n",
               n, rounds, transfers_per_s, setups_per_s, setups_per_s / transfers_per_s, pays_per_s,
               pays_per_s / transfers_per_s);
+  const double per_tx = 1e6 / (rounds * static_cast<double>(n));
+  std::printf("  per tx, us wall / CPU of all threads / CPU of the connecting thread: transfer "
+              "%.1f / %.1f / %.1f; setup %.1f / %.1f / %.1f; pay %.1f / %.1f / %.1f; CPU "
+              "ratios (all threads) setup %.2f, pay %.2f\n",
+              per_tx * transfer.wall / 2, per_tx * transfer.cpu / 2, per_tx * transfer.main / 2,
+              per_tx * setup.wall, per_tx * setup.cpu, per_tx * setup.main, per_tx * pay.wall,
+              per_tx * pay.cpu, per_tx * pay.main, transfer.cpu / 2 / setup.cpu,
+              transfer.cpu / 2 / pay.cpu);
+  return {setups_per_s / transfers_per_s, pays_per_s / transfers_per_s};
 }
 
 // The worst-case contracts: each entry runs one mix until its gas or its limits end it.
@@ -304,7 +385,8 @@ std::vector<chain::Hash256> SplitParents(Bench* b, std::vector<Sender>* senders)
 }
 
 // 2. Blocks of max_block_gas of one mix against a block of max_block_txs transfers.
-void WorstCase(Bench* b, std::vector<Sender>* senders, size_t transfers) {
+// Returns the largest ratio of a block of the transfers and one mix to the transfers alone.
+double WorstCase(Bench* b, std::vector<Sender>* senders, size_t transfers) {
   const auto& p = b->params();
   Sender& owner = (*senders)[0];
   const chain::AccountId contract = chain::ContractIdFor(p.chain_id(), owner.id, owner.nonce);
@@ -353,6 +435,7 @@ void WorstCase(Bench* b, std::vector<Sender>* senders, size_t transfers) {
               transfers, 1e3 * t_transfers, static_cast<unsigned long long>(p.max_block_gas),
               static_cast<unsigned long long>(p.max_tx_gas));
   size_t next_sender = 20;
+  double worst = 0;
   for (const Mix& m : mixes) {
     const size_t n = p.max_block_gas / m.gas;
     std::vector<chain::Transaction> txs;
@@ -370,7 +453,9 @@ void WorstCase(Bench* b, std::vector<Sender>* senders, size_t transfers) {
                 "after it); with the transfers in one block: %.2f (goal <= 2)\n",
                 m.name, n, static_cast<unsigned long long>(m.gas), 1e3 * t, t / bound,
                 1e3 * t_again, 1 + t / bound);
+    worst = std::max(worst, 1 + t / bound);
   }
+  return worst;
 }
 
 // PUSH1 0, JUMPI to the next instruction, up to `bytes` of code: every block reachable, so the
@@ -456,7 +541,8 @@ CallBlock TimeCalls(Bench* b, std::vector<Sender>* senders,
 // its first block), each against n transfers. From these: the time per call and per byte of
 // code, and the worst blocks under the gas limits (as many calls of each kind as max_block_gas
 // and max_block_txs allow).
-void FixedCost(Bench* b, std::vector<Sender>* senders, size_t n) {
+// Returns the largest ratio of a worst fixed-cost block to a block of max_block_txs transfers.
+double FixedCost(Bench* b, std::vector<Sender>* senders, size_t n) {
   const auto& p = b->params();
   const auto [large, large_size] = DeployDistinct(b, senders, n, vm::kMaxCodeBytes, 0);
   const auto [small, small_size] = DeployDistinct(b, senders, n, 1024, n);
@@ -499,17 +585,25 @@ void FixedCost(Bench* b, std::vector<Sender>* senders, size_t n) {
   const double base_calls =
       std::min(static_cast<double>(p.max_block_txs),
                std::floor(static_cast<double>(p.max_block_gas) / vm::kRunBaseGas));
+  double worst = base_calls * per_below / (txs * transfer);
   std::printf("  worst blocks against %llu transfers (goal <= 2): gas_limit = base: %.0f calls "
               "%.2f",
-              static_cast<unsigned long long>(p.max_block_txs), base_calls,
-              base_calls * per_below / (static_cast<double>(p.max_block_txs) * transfer));
+              static_cast<unsigned long long>(p.max_block_txs), base_calls, worst);
   for (size_t size : {size_t{0}, small_size, large_size}) {
     const double calls = std::min(txs, std::floor(static_cast<double>(p.max_block_gas) /
                                                   static_cast<double>(vm::IntrinsicGas(size))));
     const double per = at_zero + per_byte * static_cast<double>(size);
     std::printf("; %zu-byte code: %.0f calls %.2f", size, calls, calls * per / (txs * transfer));
+    worst = std::max(worst, calls * per / (txs * transfer));
   }
   std::printf("\n");
+  return worst;
+}
+
+// A goal's line as bench/run_all.sh greps it (docs/BENCHMARKS.md).
+void PrintRatio(const char* name, double value, const char* op, double goal) {
+  const bool met = op[0] == '>' ? value >= goal : value <= goal;
+  std::printf("RATIO %s %.3f goal %s%g %s\n", name, value, op, goal, met ? "met" : "NOT met");
 }
 
 }  // namespace
@@ -521,10 +615,15 @@ int main(int argc, char** argv) {
   int rounds = 3;
   uint64_t max_block_gas = 0, max_tx_gas = 0;
   size_t code_cache_mib = 64;
+  std::string only;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const uint64_t v = std::strtoull(argv[i + 1], nullptr, 10);
-    if (flag == "--escrows") {
+    if (flag == "--only" && (std::string(argv[i + 1]) == "escrow" ||
+                             std::string(argv[i + 1]) == "worst" ||
+                             std::string(argv[i + 1]) == "fixed")) {
+      only = argv[i + 1];
+    } else if (flag == "--escrows") {
       escrows = std::clamp<uint64_t>(v, 10, 20'000);
     } else if (flag == "--txs") {
       txs = std::clamp<uint64_t>(v, 100, 20'000);
@@ -541,7 +640,8 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: bench_contracts [--escrows N] [--txs T] [--fixed F] [--max-block-gas G] "
-                   "[--max-tx-gas G] [--rounds R] [--code-cache-mib M]\n");
+                   "[--max-tx-gas G] [--rounds R] [--code-cache-mib M] "
+                   "[--only escrow|worst|fixed]\n");
       return 2;
     }
   }
@@ -552,16 +652,28 @@ int main(int argc, char** argv) {
   const auto dir = std::filesystem::temp_directory_path() /
                    ("waybill_bench_contracts_" + std::to_string(std::random_device{}()));
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  std::pair<double, double> escrow{-1, -1};
+  double worst = -1;
   {
     Bench b(params, dir, code_cache_mib << 20);
     std::vector<Sender> senders =
         Senders(static_cast<int>(std::max({escrows, txs, fixed, size_t{100}})));
     std::printf("bench_contracts: funding %zu senders ...\n", senders.size());
     Fund(&b, senders, 10 * chain::kCoin);
-    Escrows(&b, &senders, escrows, rounds);
-    WorstCase(&b, &senders, txs);
-    FixedCost(&b, &senders, fixed);
+    if (only.empty() || only == "escrow") escrow = Escrows(&b, &senders, escrows, rounds);
+    if (only.empty() || only == "worst") worst = WorstCase(&b, &senders, txs);
+    if (only.empty() || only == "fixed") worst = std::max(worst, FixedCost(&b, &senders, fixed));
+    if (worst >= 0 && txs < params.max_block_txs) {
+      std::printf("(the worst-case blocks were measured against %zu transfers, not "
+                  "max_block_txs %llu: their ratio is not the goal's)\n",
+                  txs, static_cast<unsigned long long>(params.max_block_txs));
+    }
   }
   std::filesystem::remove_all(dir);
+  if (escrow.first >= 0) {
+    PrintRatio("escrow_setup_vs_transfer", escrow.first, ">=", 0.5);
+    PrintRatio("escrow_pay_vs_transfer", escrow.second, ">=", 0.5);
+  }
+  if (worst >= 0) PrintRatio("worst_block_vs_transfer_block", worst, "<=", 2);
   return 0;
 }

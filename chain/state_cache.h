@@ -58,6 +58,12 @@ class StateCache : public KvReader {
 
   Status Get(std::string_view key, Bytes* value) const override;
   void Put(const std::string& key, Bytes value);
+  // Put for a key that cannot exist in the base: a record keyed by a txid (a txid is confirmed
+  // at most once: its sender's nonce) or by a sequence number past the last one its counter
+  // gave. The undo data records its absence without reading it from the base. REQUIRES: the
+  // key is absent in the base (a sanitizer build checks it when it makes the undo data: a key
+  // found there is an Internal error, never a wrong undo record).
+  void PutNew(const std::string& key, Bytes value);
   void Delete(const std::string& key);
 
   // An absent account reads as the zero account.
@@ -74,15 +80,18 @@ class StateCache : public KvReader {
   // AssetIndexChanges. An error reading the previous record is returned and nothing is
   // written.
   [[nodiscard]] Status PutAsset(const Asset& asset);
+  // PutNew: an event's sequence is its asset's event_count before it.
   void PutEvent(const AssetEvent& event);
   Result<std::optional<Party>> GetParty(const AccountId& account) const;
   void PutParty(const AccountId& account, const Party& party);
+  // PutNew: an event's sequence is its party's history_count before it.
   void PutPartyEvent(const AccountId& account, const PartyEvent& event);
   Result<std::optional<Endorsement>> GetEndorsement(const AccountId& account, std::string_view role,
                                                     const AccountId& registrar) const;
   // nullopt deletes the endorsement (a revocation).
   void PutEndorsement(const AccountId& account, std::string_view role, const AccountId& registrar,
                       const std::optional<Endorsement>& e);
+  // PutNew: a txid is confirmed at most once.
   void PutTxLocation(const Hash256& txid, const TxLocation& location);
 
   // Pending writes: key -> new value, nullopt = delete.
@@ -113,11 +122,12 @@ class StateCache : public KvReader {
   const KvReader* base_;
   const StateCache* parent_ = nullptr;  // base_ when it is an overlay
   std::map<std::string, std::optional<Bytes>, std::less<>> changes_;
-  // What Get read from the base (nullopt: absent), or what a child's MergeInto tells of it,
-  // so that a key is read from the base once:
-  // a later Get, and MakeUndo for a key that was read before it was written, use this. The
-  // base does not change while the overlay is in use, so it cannot go stale. Bounded like
-  // changes_: by the keys one block (or one tx) touches. Empty in a child overlay (parent_).
+  // What Get read from the base (nullopt: absent), what PutNew knows to be absent, or what a
+  // child's MergeInto tells of either, so that a key is read from the base at most once:
+  // a later Get, and MakeUndo for a key that was read (or PutNew) before it was written, use
+  // this. The base does not change while the overlay is in use, so it cannot go stale. Bounded
+  // like changes_: by the keys one block (or one tx) touches. In a child overlay (parent_):
+  // only the keys PutNew wrote (its reads are kept by the parent).
   mutable std::map<std::string, std::optional<Bytes>, std::less<>> base_reads_;
 };
 

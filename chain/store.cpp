@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <system_error>
+#include <utility>
 
 namespace waybill::chain {
 
@@ -121,21 +122,29 @@ bool TableReads(leveldb::Env* env, const std::string& path) {
 
 StoreBatch::StoreBatch() : batch_(std::make_unique<leveldb::WriteBatch>()) {}
 StoreBatch::~StoreBatch() = default;
-StoreBatch::StoreBatch(StoreBatch&&) noexcept = default;
-StoreBatch& StoreBatch::operator=(StoreBatch&&) noexcept = default;
+StoreBatch::StoreBatch(StoreBatch&& other) noexcept
+    : batch_(std::move(other.batch_)), count_(std::exchange(other.count_, 0)) {}
+StoreBatch& StoreBatch::operator=(StoreBatch&& other) noexcept {
+  batch_ = std::move(other.batch_);
+  count_ = std::exchange(other.count_, 0);
+  return *this;
+}
 
 void StoreBatch::Put(std::string_view key, ByteSpan value) {
   if (!batch_) batch_ = std::make_unique<leveldb::WriteBatch>();  // moved-from: reusable
   batch_->Put(ToSlice(key), ToSlice(value));
+  ++count_;
 }
 
 void StoreBatch::Delete(std::string_view key) {
   if (!batch_) batch_ = std::make_unique<leveldb::WriteBatch>();
   batch_->Delete(ToSlice(key));
+  ++count_;
 }
 
 void StoreBatch::Clear() {
   if (batch_) batch_->Clear();
+  count_ = 0;
 }
 
 size_t StoreBatch::ApproximateSize() const { return batch_ ? batch_->ApproximateSize() : 0; }
@@ -214,6 +223,7 @@ std::string Store::DescribeDamage(const std::string& dir, leveldb::Env* env) {
 }
 
 Status Store::Get(std::string_view key, Bytes* value) const {
+  point_reads_.fetch_add(1, std::memory_order_relaxed);
   return GetWith(db_.get(), VerifiedReads(), key, value);
 }
 
@@ -224,6 +234,7 @@ Status Store::Write(StoreBatch& batch, bool sync) {
   leveldb::WriteOptions opts;
   opts.sync = sync;
   Status s = FromLevelDb(db_->Write(opts, batch.batch_.get()));
+  if (s.ok()) keys_written_.fetch_add(batch.count_, std::memory_order_relaxed);
   if (!s.ok()) {
     write_failure_ = s.IsLocalError() ? s : Status::IoError(s.reason());
   }

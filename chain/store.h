@@ -3,6 +3,7 @@
 // at any moment reopens on a consistent tip.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -57,6 +58,8 @@ class StoreBatch {
   void Put(std::string_view key, ByteSpan value);
   void Delete(std::string_view key);
   size_t ApproximateSize() const;
+  // Puts and deletes added since the batch was made or cleared.
+  size_t Count() const { return count_; }
   // Empties the batch and keeps its buffer: a batch reused for every block grows once, not
   // by doubling from empty each time.
   void Clear();
@@ -64,6 +67,7 @@ class StoreBatch {
  private:
   friend class Store;
   std::unique_ptr<leveldb::WriteBatch> batch_;
+  size_t count_ = 0;
 };
 
 struct StoreOptions {
@@ -116,6 +120,17 @@ class Store : public KvScanner {
   Status Write(StoreBatch& batch, bool sync = true);
   // The first write failure, or OK if every write succeeded.
   Status WriteFailure() const;
+  // What this Store has done since it was opened (benchmarks count the keys a block costs):
+  // point reads (Get; not snapshots' nor scans') and keys written (the Puts and Deletes of
+  // the batches Write applied).
+  struct Counts {
+    uint64_t point_reads = 0;
+    uint64_t keys_written = 0;
+  };
+  Counts counts() const {
+    return {point_reads_.load(std::memory_order_relaxed),
+            keys_written_.load(std::memory_order_relaxed)};
+  }
   // KvScanner.
   Status Scan(std::string_view prefix,
               const std::function<bool(std::string_view key, ByteSpan value)>& fn) const override;
@@ -135,6 +150,10 @@ class Store : public KvScanner {
   std::unique_ptr<leveldb::DB> db_;  // reset first by ~Store
   const std::string dir_;
   std::unique_ptr<class StoreCacheHolder> cache_;
+
+  // Relaxed counters: figures only, ordered with nothing.
+  mutable std::atomic<uint64_t> point_reads_{0};
+  std::atomic<uint64_t> keys_written_{0};
 
   mutable std::mutex write_mu_;  // serializes writes, so none follows a failed one
   Status write_failure_;         // guarded by write_mu_

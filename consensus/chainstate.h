@@ -307,6 +307,8 @@ class Chainstate {
   ChainFigures Figures() const;
   // The code cache's hits, misses and size (ChainstateOptions::code_cache_bytes). Never waits.
   CodeCache::Figures CodeCacheFigures() const { return code_cache_->figures(); }
+  // The store's point reads and keys written so far (chain::Store::counts). Never waits.
+  chain::Store::Counts StoreCounts() const { return store_->counts(); }
 
  private:
   Chainstate(const ChainParams& params, ChainstateOptions options,

@@ -198,10 +198,11 @@ ValidationResult ApplyOp(const OpContext& c, const chain::ContractCallOp& op) {
   // Whatever the outcome: the call is the contract's next in order, and its record is kept.
   auto calls = chain::ReadContractCallCount(*c.state, op.contract);
   if (!calls.ok()) return StoreError(calls.status());
-  c.state->Put(chain::keys::ContractCall(op.contract, *calls),
-               chain::Bytes(c.tx.id.bytes.begin(), c.tx.id.bytes.end()));
+  // New keys (StateCache::PutNew): the call list's next sequence, and the tx's own record.
+  c.state->PutNew(chain::keys::ContractCall(op.contract, *calls),
+                  chain::Bytes(c.tx.id.bytes.begin(), c.tx.id.bytes.end()));
   c.state->Put(chain::keys::ContractCallCount(op.contract), chain::EncodeCallCount(*calls + 1));
-  c.state->Put(chain::keys::CallRecord(c.tx.id), chain::EncodeCallRecord(record));
+  c.state->PutNew(chain::keys::CallRecord(c.tx.id), chain::EncodeCallRecord(record));
   return ValidationResult::Valid();
 }
 
@@ -245,7 +246,7 @@ ValidationResult ApplyOp(const OpContext& c, const chain::ContractDeployOp& op) 
       }
     }
   }
-  c.state->Put(chain::keys::CallRecord(c.tx.id), chain::EncodeCallRecord(record));
+  c.state->PutNew(chain::keys::CallRecord(c.tx.id), chain::EncodeCallRecord(record));
   return ValidationResult::Valid();
 }
 

@@ -192,7 +192,8 @@ ValidationResult ApplyBlock(const ChainParams& params, const BlockContext& ctx,
   if (!payout) return ValidationResult::Invalid(Reason::kRewardOverflow, "reward plus fees");
   if (auto r = Credit(state, block.header.miner, *payout, Reason::kRewardOverflow); !r.valid())
     return r;
-  state->Put(chain::keys::Height(ctx.height), IdBytes(ctx.block_id));
+  // New: the block at the tip's height + 1 (a disconnect deletes the key).
+  state->PutNew(chain::keys::Height(ctx.height), IdBytes(ctx.block_id));
   return ValidationResult::Valid();
 }
 

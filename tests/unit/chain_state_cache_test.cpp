@@ -295,6 +295,84 @@ TEST(StateCacheTest, NestedOverlaysReadTheBaseOnce) {
   EXPECT_EQ(base.reads, 3);  // "b", written unread
 }
 
+// PutNew gives the writes and the undo bytes of Put, without the base reads the undo data makes
+// for keys written unread: at the block's level, from a tx's or a call's overlay merged into it,
+// and not from an overlay dropped (a failed call).
+TEST(StateCacheTest, PutNewGivesPutsUndoBytesWithoutReadingTheKey) {
+  CountingKv base;
+  base.kv.Put("a", B("base-a"));
+  // The same writes, through Put (old) and PutNew (fresh keys).
+  auto write = [](StateCache* block, bool put_new) {
+    auto put = [put_new](StateCache* cache, const std::string& key, Bytes value) {
+      if (put_new) {
+        cache->PutNew(key, std::move(value));
+      } else {
+        cache->Put(key, std::move(value));
+      }
+    };
+    block->Put("a", B("new-a"));
+    put(block, "t-block", B("1"));
+    StateCache tx(block);
+    put(&tx, "t-tx", B("2"));
+    {
+      StateCache call(&tx);
+      put(&call, "e-call", B("3"));
+      std::move(call).MergeInto(&tx);
+    }
+    {
+      StateCache failed(&tx);  // dropped, as a failed call's overlay
+      put(&failed, "e-failed", B("4"));
+    }
+    std::move(tx).MergeInto(block);
+  };
+  StateCache old_way(&base);
+  write(&old_way, false);
+  const int old_reads = base.reads;
+  Bytes old_undo;
+  ASSERT_TRUE(old_way.EncodeUndoTo(&old_undo).ok());
+  EXPECT_EQ(base.reads - old_reads, 4);  // "a", "t-block", "t-tx", "e-call"
+
+  base.reads = 0;
+  StateCache new_way(&base);
+  write(&new_way, true);
+  Bytes new_undo;
+  ASSERT_TRUE(new_way.EncodeUndoTo(&new_undo).ok());
+#if !defined(__SANITIZE_ADDRESS__)
+  EXPECT_EQ(base.reads, 1);  // "a" only (a sanitizer build reads the others to check them)
+#endif
+  EXPECT_EQ(new_way.changes(), old_way.changes());
+  EXPECT_FALSE(new_way.changes().contains("e-failed"));
+  EXPECT_EQ(new_undo, old_undo);
+  const UndoRecord want{{{"a", B("base-a")},
+                         {"e-call", std::nullopt},
+                         {"t-block", std::nullopt},
+                         {"t-tx", std::nullopt}}};
+  auto made = new_way.MakeUndo();
+  ASSERT_TRUE(made.ok());
+  EXPECT_EQ(*made, want);
+  Bytes v;
+  ASSERT_TRUE(new_way.Get("t-tx", &v).ok());
+  EXPECT_EQ(v, B("2"));
+}
+
+// PutNew of a key that is in the base breaks its contract: the sanitizer build finds it when it
+// makes the undo data (an Internal error); a release build records the key absent unread.
+TEST(StateCacheTest, PutNewOfAKeyInTheBaseIsFoundInASanitizerBuild) {
+  CountingKv base;
+  base.kv.Put("t", B("old"));
+  StateCache cache(&base);
+  cache.PutNew("t", B("new"));
+  Bytes out;
+  const Status s = cache.EncodeUndoTo(&out);
+#if defined(__SANITIZE_ADDRESS__)
+  EXPECT_EQ(s.code(), Status::Code::kInternal);
+#else
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(base.reads, 0);
+  EXPECT_EQ(out, EncodeUndo(UndoRecord{{{"t", std::nullopt}}}));
+#endif
+}
+
 // EncodeUndoTo writes the bytes of EncodeUndo(MakeUndo()) into a buffer it clears first, and
 // returns a read error as MakeUndo does.
 TEST(StateCacheTest, EncodeUndoToEqualsEncodingMakeUndo) {

@@ -134,6 +134,35 @@ TEST_F(StoreTest, PutGetDeleteThroughBatches) {
   EXPECT_EQ(cleared.ApproximateSize(), 0u);
 }
 
+// The counts a benchmark reads: point reads (found or not), the keys of the batches written
+// (not of a failed or empty write), and a batch's own count through Clear and a move.
+TEST_F(StoreTest, CountsPointReadsAndKeysWritten) {
+  auto store = OpenOrDie();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->counts().point_reads, 0u);
+  EXPECT_EQ(store->counts().keys_written, 0u);
+  StoreBatch batch;
+  batch.Put("a", B("1"));
+  batch.Put("b", B("2"));
+  batch.Delete("c");
+  EXPECT_EQ(batch.Count(), 3u);
+  ASSERT_TRUE(store->Write(batch).ok());
+  EXPECT_EQ(store->counts().keys_written, 3u);
+  Bytes v;
+  ASSERT_TRUE(store->Get("a", &v).ok());
+  EXPECT_TRUE(store->Get("c", &v).IsNotFound());
+  EXPECT_EQ(store->counts().point_reads, 2u);
+  batch.Clear();
+  EXPECT_EQ(batch.Count(), 0u);
+  batch.Put("d", B("4"));
+  StoreBatch moved(std::move(batch));
+  EXPECT_EQ(moved.Count(), 1u);
+  EXPECT_EQ(batch.Count(), 0u);  // NOLINT(bugprone-use-after-move): moved-from is reusable
+  ASSERT_TRUE(store->Write(moved).ok());
+  EXPECT_EQ(store->counts().keys_written, 4u);
+  EXPECT_EQ(store->counts().point_reads, 2u);  // a write reads nothing
+}
+
 TEST_F(StoreTest, ScanRespectsPrefixBoundaries) {
   auto store = OpenOrDie();
   ASSERT_TRUE(store);
