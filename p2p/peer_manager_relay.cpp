@@ -354,6 +354,9 @@ void PeerManager::AnnounceTx(const Hash256& txid, PeerId except) {
     if (peer->known.Contains(txid)) continue;
     if (peer->tx_announce.size() >= options_.announce_queue_per_peer) continue;
     peer->tx_announce.push_back(txid);
+    // A full batch gains nothing by waiting for the interval: in a burst, the wait would
+    // only add to every hop's latency.
+    if (peer->tx_announce.size() >= options_.tx_announce_batch) FlushTxAnnouncements(*peer);
   }
 }
 

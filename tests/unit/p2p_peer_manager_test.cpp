@@ -656,6 +656,30 @@ TEST_F(PeerManagerTest, TxBeforeItsPredecessorInOneTxsMessageIsTakenAfterIt) {
   EXPECT_EQ(pm_->Peers()[0].score, 0);
 }
 
+TEST_F(PeerManagerTest, AFullBatchOfAnnouncementsLeavesWithoutWaiting) {
+  Connect(1);
+  Connect(2);
+  InvMsg inv;
+  for (uint64_t n = 0; n < 150; ++n) {
+    chain::Transaction tx = Tx(n);
+    node_.mempool[tx.Id()] = tx;
+    pm_->OnLocalTx(tx.Id());
+    inv.items.push_back(InvItem{InvType::kTx, tx.Id()});
+  }
+  // 100 at once (PeerManagerOptions::tx_announce_batch), the other 50 at the next interval.
+  for (PeerId id : {1, 2}) {
+    auto first = transport_.Take<InvMsg>(id);
+    ASSERT_EQ(first.size(), 1u);
+    EXPECT_EQ(first[0].items, std::vector(inv.items.begin(), inv.items.begin() + 100));
+  }
+  Tick(200);
+  for (PeerId id : {1, 2}) {
+    auto rest = transport_.Take<InvMsg>(id);
+    ASSERT_EQ(rest.size(), 1u);
+    EXPECT_EQ(rest[0].items.size(), 50u);
+  }
+}
+
 TEST_F(PeerManagerTest, GetDataWaitsWhileTheSendQueueIsFull) {
   Connect(1);
   transport_.queue_bytes[1] = 10 << 20;
