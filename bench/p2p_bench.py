@@ -201,6 +201,11 @@ def main():
             print(f"tx gossip CPU: {per_node_us:.0f} us per tx per node (median; one "
                   f"verification is {1e6 / verify_1core:.0f} us)")
         print(f"load after: {open('/proc/loadavg').read().strip()}")
+        if full:
+            # The goal line (bench/run_all.sh greps it): the last line of the output.
+            ratio = rate / (bound / args.nodes)
+            print(f"RATIO gossip{args.nodes}_vs_bound_per_node {ratio:.3f} goal >=0.7 "
+                  f"{'met' if ratio >= 0.7 else 'NOT met'}")
     finally:
         tn.down(clean=not args.keep)
         if not args.keep:

@@ -164,4 +164,10 @@ std::span<const chain::Hash256> SignatureCheckPool::Batch::cache_keys() const {
   return job_->cache_keys;
 }
 
+std::optional<size_t> SignatureCheckPool::Batch::first_bad() const {
+  const size_t bad = job_->first_bad.load(std::memory_order_relaxed);
+  if (bad == kNone) return std::nullopt;
+  return bad;
+}
+
 }  // namespace waybill::consensus

@@ -21,6 +21,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <thread>
 #include <vector>
@@ -66,6 +67,10 @@ class SignatureCheckPool {
     // The cache keys of all txs (empty without a cache), for SignatureCache::Erase once the
     // block is connected. REQUIRES: Wait() has returned.
     std::span<const chain::Hash256> cache_keys() const;
+    // The index of the lowest-index tx whose signature is bad, if any (a caller that needs
+    // to know which txs pass checks again from the one after it). REQUIRES: Wait() has
+    // returned and the check was not cancelled.
+    std::optional<size_t> first_bad() const;
 
    private:
     friend class SignatureCheckPool;

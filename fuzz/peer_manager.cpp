@@ -304,8 +304,14 @@ struct Harness {
         if (it != node.entries.end()) b.block.block.header = it->second.header;
         return b;
       }
-      case 10:
-        return TxMsg{Txs()[in.Byte() % Txs().size()]};
+      case 10: {
+        if (in.Byte() & 1) return TxMsg{Txs()[in.Byte() % Txs().size()]};
+        TxsMsg batch;  // protocol 4: one to three txs, asked for or not
+        for (size_t n = 1 + in.Byte() % 3; n > 0; --n) {
+          batch.txs.push_back(Txs()[in.Byte() % Txs().size()]);
+        }
+        return batch;
+      }
       default:
         return in.Byte() & 1 ? Message{MempoolMsg{}} : Message{GetAddrMsg{}};
     }

@@ -210,6 +210,16 @@ Verdict NetBridge::AcceptTx(const chain::Transaction& tx) {
   return ToVerdict(mempool_->Accept(tx), NetObject::kTx);
 }
 
+std::vector<Verdict> NetBridge::AcceptTxs(std::span<const chain::Transaction> txs) {
+  std::vector<consensus::ValidationResult> results = mempool_->AcceptBatch(txs);
+  std::vector<Verdict> verdicts;
+  verdicts.reserve(results.size());
+  for (const consensus::ValidationResult& r : results) {
+    verdicts.push_back(ToVerdict(r, NetObject::kTx));
+  }
+  return verdicts;
+}
+
 bool NetBridge::HaveTx(const Hash256& txid) {
   if (mempool_->Contains(txid)) return true;
   auto location = chain_->GetTxLocation(txid);

@@ -126,6 +126,7 @@ Status Node::StartLocked() {
   MempoolOptions mempool_options;
   mempool_options.max_bytes = config_.max_mempool_mb << 20;
   mempool_options.signature_cache = signature_cache_;
+  mempool_options.verify_threads = config_.verify_threads;
   pool_ = std::make_unique<ChainstateMempool>(chain_.get(), mempool_options);
   tip_logger_ = std::make_unique<TipLogger>(logger_.get(), chain_.get());
   relay_.Set({&pool_->mempool, tip_logger_.get()});

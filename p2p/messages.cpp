@@ -17,7 +17,7 @@ using chain::Writer;
 
 constexpr std::array<std::string_view, kMsgTypeCount> kCommands = {
     "version", "verack",   "ping",       "pong",    "getaddr", "addr", "inv",
-    "getdata", "notfound", "getheaders", "headers", "block",   "tx",   "mempool"};
+    "getdata", "notfound", "getheaders", "headers", "block",   "tx",   "mempool", "txs"};
 
 bool PrintableAscii(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c <= 0x7e; });
@@ -94,6 +94,10 @@ struct PayloadEncoder {
   void operator()(const BlockMsg& m) { w.Raw(m.block.block.Serialize()); }
   void operator()(const TxMsg& m) { w.Raw(m.tx.Serialize()); }
   void operator()(const MempoolMsg&) {}
+  void operator()(const TxsMsg& m) {
+    w.CompactSize(m.txs.size());
+    for (const chain::Transaction& tx : m.txs) w.VarBytes(tx.Serialize());
+  }
 };
 
 Result<Message> DecodeVersion(Reader& r) {
@@ -157,7 +161,51 @@ Result<Message> DecodeHeaders(Reader& r) {
   return Message(std::move(m));
 }
 
+// Strict: 1..kMaxTxsPerMessage txs, each a canonical tx of 1..kMaxTxSize bytes that fills its
+// length exactly.
+Result<Message> DecodeTxs(Reader& r) {
+  TxsMsg m;
+  uint64_t n = 0;
+  if (!r.CompactSize(&n, kMaxTxsPerMessage)) return Status::Invalid("txs: " + r.error());
+  if (n == 0) return Status::Invalid("txs: empty");
+  m.txs.reserve(n);
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t len = 0;
+    ByteSpan bytes;
+    if (!r.CompactSize(&len, chain::kMaxTxSize) || !r.Span(len, &bytes)) {
+      return Status::Invalid("txs: " + r.error());
+    }
+    auto tx = chain::DecodeTransaction(bytes);
+    if (!tx.ok()) return Status::Invalid("txs: tx " + std::to_string(i) + ": " + tx.status().reason());
+    m.txs.push_back(std::move(*tx));
+  }
+  return Message(std::move(m));
+}
+
+size_t CompactSizeLength(uint64_t v) { return v < 253 ? 1 : v <= 0xffff ? 3 : v <= 0xffffffff ? 5 : 9; }
+
 }  // namespace
+
+bool TxsPayloadBuilder::Add(ByteSpan tx) {
+  const size_t grown = CompactSizeLength(count_ + 1) + body_.size() +
+                       CompactSizeLength(tx.size()) + tx.size();
+  if (count_ >= kMaxTxsPerMessage || tx.empty() || grown > kMaxTxsPayload) return false;
+  Writer w(&body_);
+  w.VarBytes(tx);
+  ++count_;
+  return true;
+}
+
+Bytes TxsPayloadBuilder::Take() {
+  Bytes out;
+  out.reserve(CompactSizeLength(count_) + body_.size());
+  Writer w(&out);
+  w.CompactSize(count_);
+  w.Raw(body_);
+  body_.clear();
+  count_ = 0;
+  return out;
+}
 
 std::string_view CommandName(MsgType type) { return kCommands[static_cast<size_t>(type)]; }
 
@@ -174,6 +222,8 @@ size_t MaxPayloadSize(MsgType type, size_t max_block_size) {
       return std::min(max_block_size, chain::kMaxBlockSizeHardLimit);
     case MsgType::kTx:
       return chain::kMaxTxSize;
+    case MsgType::kTxs:
+      return kMaxTxsPayload;
     case MsgType::kVersion:
       return 4 + 8 + 8 + 32 + 4 + 2 + 8 + 18 + 3 + kMaxUserAgent;
     case MsgType::kVerack:
@@ -332,6 +382,9 @@ Result<Message> DecodePayload(MsgType type, ByteSpan payload, size_t max_block_s
       break;
     case MsgType::kMempool:
       msg = Message(MempoolMsg{});
+      break;
+    case MsgType::kTxs:
+      msg = DecodeTxs(r);
       break;
     case MsgType::kBlock:
     case MsgType::kTx:

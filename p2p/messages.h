@@ -25,9 +25,14 @@
 
 namespace waybill::p2p {
 
-inline constexpr uint32_t kProtocolVersion = 3;
+// The p2p handshake's version (docs/PROTOCOL.md §12.1), apart from the consensus protocol
+// version of genesis files and chain ids (consensus::kProtocolVersion, still 3).
+inline constexpr uint32_t kProtocolVersion = 4;
 // Protocol 3 reset every network (new genesis commitments), so older peers are on other chains.
 inline constexpr uint32_t kMinProtocolVersion = 3;
+// From this version on a peer understands `txs` (several txs in one message); an older peer
+// is sent one `tx` per tx.
+inline constexpr uint32_t kTxBatchVersion = 4;
 // The disconnect reason given to a peer whose version is below kMinProtocolVersion.
 inline constexpr std::string_view kObsoleteVersionReason = "obsolete-version";
 inline constexpr size_t kFrameHeaderSize = 24;
@@ -39,6 +44,10 @@ inline constexpr size_t kMaxAddrEntries = 1000;
 inline constexpr size_t kMaxInvEntries = 50'000;
 inline constexpr size_t kMaxLocatorHashes = 101;
 inline constexpr size_t kMaxHeadersPerMessage = 2000;
+// A txs message: 1..kMaxTxsPerMessage txs, each 1..chain::kMaxTxSize bytes, kMaxTxsPayload
+// bytes in all (so any one tx fits).
+inline constexpr size_t kMaxTxsPerMessage = 1000;
+inline constexpr size_t kMaxTxsPayload = 1 << 20;
 // Payload bound of every message but block (the network's max_block_size) and tx.
 inline constexpr size_t kMaxSmallPayload = 5 + kMaxInvEntries * 33;
 
@@ -57,8 +66,9 @@ enum class MsgType : uint8_t {
   kBlock,
   kTx,
   kMempool,
+  kTxs,  // protocol 4
 };
-inline constexpr size_t kMsgTypeCount = 14;
+inline constexpr size_t kMsgTypeCount = 15;
 
 // "version", "verack", ... (the command field's text).
 std::string_view CommandName(MsgType type);
@@ -187,6 +197,26 @@ struct TxMsg {
   chain::Transaction tx;
   bool operator==(const TxMsg&) const = default;
 };
+// Several txs, the answer to a getdata of several (protocol >= kTxBatchVersion). Encoded as
+// CompactSize count, then per tx CompactSize length || the tx's encoding.
+struct TxsMsg {
+  std::vector<chain::Transaction> txs;
+  bool operator==(const TxsMsg&) const = default;
+};
+// Builds a txs payload from already encoded txs (a mempool's), without decoding them.
+class TxsPayloadBuilder {
+ public:
+  // False (and nothing added) if the message already holds kMaxTxsPerMessage txs or the tx
+  // would take the payload past kMaxTxsPayload.
+  bool Add(chain::ByteSpan tx);
+  size_t count() const { return count_; }
+  // The payload; the builder is empty afterwards.
+  chain::Bytes Take();
+
+ private:
+  chain::Bytes body_;
+  size_t count_ = 0;
+};
 // Asks for an inv of the receiver's whole mempool (anti-entropy).
 struct MempoolMsg {
   bool operator==(const MempoolMsg&) const = default;
@@ -194,7 +224,7 @@ struct MempoolMsg {
 
 using Message =
     std::variant<VersionMsg, VerackMsg, PingMsg, PongMsg, GetAddrMsg, AddrMsg, InvMsg, GetDataMsg,
-                 NotFoundMsg, GetHeadersMsg, HeadersMsg, BlockMsg, TxMsg, MempoolMsg>;
+                 NotFoundMsg, GetHeadersMsg, HeadersMsg, BlockMsg, TxMsg, MempoolMsg, TxsMsg>;
 
 MsgType TypeOf(const Message& msg);
 chain::Bytes EncodePayload(const Message& msg);

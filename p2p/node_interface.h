@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -112,6 +113,15 @@ class NodeInterface {
   virtual std::optional<chain::Bytes> ReadBlock(const chain::Hash256& id) = 0;
 
   virtual Verdict AcceptTx(const chain::Transaction& tx) = 0;
+  // The txs of one message, in order, as if by AcceptTx one after the other (what the
+  // default does): one verdict per tx, in order. An implementation may check their signatures
+  // together (in parallel) before admitting them in order.
+  virtual std::vector<Verdict> AcceptTxs(std::span<const chain::Transaction> txs) {
+    std::vector<Verdict> verdicts;
+    verdicts.reserve(txs.size());
+    for (const chain::Transaction& tx : txs) verdicts.push_back(AcceptTx(tx));
+    return verdicts;
+  }
   // In the mempool or confirmed on the active chain.
   virtual bool HaveTx(const chain::Hash256& txid) = 0;
   // A mempool tx's serialized bytes.

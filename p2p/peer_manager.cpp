@@ -162,7 +162,7 @@ void PeerManager::OnMessage(PeerId id, const Message& msg, int64_t received_ms) 
   // The rate rules below judge when a message arrived, not when it is handled.
   arrival_ms_ = received_ms;
 
-  if (type != MsgType::kBlock && type != MsgType::kTx &&
+  if (type != MsgType::kBlock && type != MsgType::kTx && type != MsgType::kTxs &&
       !peer->flood.Allow(AsTimePoint(received_ms))) {
     Misbehave(id, 5, "message flood");
     if (peer->disconnecting) return;
@@ -203,6 +203,8 @@ void PeerManager::OnMessage(PeerId id, const Message& msg, int64_t received_ms) 
       return HandleTx(*peer, std::get<TxMsg>(msg));
     case MsgType::kMempool:
       return HandleMempool(*peer);
+    case MsgType::kTxs:
+      return HandleTxs(*peer, std::get<TxsMsg>(msg));
     case MsgType::kVersion:
     case MsgType::kVerack:
       break;

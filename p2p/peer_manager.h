@@ -68,7 +68,8 @@ struct PeerManagerOptions {
   int64_t block_request_timeout_ms = 20'000;
   int64_t tx_request_timeout_ms = 30'000;
   int64_t headers_request_timeout_ms = 30'000;
-  int64_t tx_announce_interval_ms = 100;        // txs are announced in batches this often
+  int64_t tx_announce_interval_ms = 100;        // txs are announced in batches this often,
+  size_t tx_announce_batch = 100;               // or as soon as this many wait for a peer
   int64_t mempool_sync_interval_ms = 30'000;    // anti-entropy; 0 = never
   int64_t headers_resync_interval_ms = 60'000;  // ask a peer for headers if nothing moved
   int64_t addr_refresh_interval_ms = 30'000;    // getaddr to a random outbound peer; 0 = never
@@ -186,6 +187,7 @@ class PeerManager {
   void HandleHeaders(Peer& peer, const HeadersMsg& msg);
   void HandleBlock(Peer& peer, const BlockMsg& msg);
   void HandleTx(Peer& peer, const TxMsg& msg);
+  void HandleTxs(Peer& peer, const TxsMsg& msg);
   void HandleMempool(Peer& peer);
   // The peer's score after decay until now (docs/PROTOCOL.md §12.7).
   int DecayedScore(const Peer& peer, int64_t now) const;
@@ -200,6 +202,11 @@ class PeerManager {
   void ScheduleAllDownloads();
   void RequestTxs(Peer& peer, const std::vector<chain::Hash256>& txids);
   void ProcessTx(Peer* from, const chain::Transaction& tx, const chain::Hash256& txid);
+  // What follows the node's verdict on a tx from `from` (null: not from a peer). An accepted
+  // tx's sender goes into *retry (its orphans may follow now) if retry is set, else its
+  // orphans are retried at once.
+  void OnTxVerdict(Peer* from, const chain::Transaction& tx, const chain::Hash256& txid,
+                   const Verdict& v, std::vector<chain::AccountId>* retry);
   void RetryOrphans(const chain::AccountId& sender);
   void AnnounceTx(const chain::Hash256& txid, PeerId except);
   void FlushTxAnnouncements(Peer& peer);
@@ -248,6 +255,8 @@ class PeerManager {
   };
   using OrphanMap = std::unordered_map<chain::Hash256, Orphan, SaltedIdHasher>;
   OrphanMap orphans_;
+  // The orphans by (sender, nonce): RetryOrphans finds a sender's lowest without a scan.
+  std::multimap<std::pair<chain::AccountId, uint64_t>, chain::Hash256> orphans_by_sender_;
   size_t orphan_bytes_ = 0;  // of every orphan's encoding, at most options_.orphan_bytes
   OrphanMap::iterator EraseOrphan(OrphanMap::iterator it);
   // Nonces of the versions we sent, to spot connections to ourselves.

@@ -170,10 +170,18 @@ void PeerManager::HandleGetData(Peer& peer, const GetDataMsg& msg) {
 
 void PeerManager::ServeGetData(Peer& peer) {
   NotFoundMsg not_found;
+  // A peer of protocol 4 or later gets the txs it asked for in txs messages, an older one a tx
+  // message each (docs/PROTOCOL.md §12.5).
+  const bool batch = peer.remote.version >= kTxBatchVersion;
+  TxsPayloadBuilder txs;
+  auto flush_txs = [&] {
+    if (txs.count() > 0) transport_->SendRaw(peer.id, MsgType::kTxs, txs.Take());
+  };
   while (!peer.getdata_queue.empty() && !peer.disconnecting &&
          transport_->SendQueueBytes(peer.id) < options_.send_queue_soft_limit) {
     InvItem item = peer.getdata_queue.front();
     peer.getdata_queue.pop_front();
+    if (item.type == InvType::kBlock) flush_txs();  // the peer sees answers in its order
     std::optional<chain::Bytes> payload =
         item.type == InvType::kBlock ? node_->ReadBlock(item.hash) : node_->GetMempoolTx(item.hash);
     if (!payload) {
@@ -181,9 +189,15 @@ void PeerManager::ServeGetData(Peer& peer) {
       continue;
     }
     peer.known.Insert(item.hash);
-    transport_->SendRaw(peer.id, item.type == InvType::kBlock ? MsgType::kBlock : MsgType::kTx,
-                        std::move(*payload));
+    if (item.type == InvType::kBlock || !batch) {
+      transport_->SendRaw(peer.id, item.type == InvType::kBlock ? MsgType::kBlock : MsgType::kTx,
+                          std::move(*payload));
+    } else if (!txs.Add(*payload)) {
+      flush_txs();
+      (void)txs.Add(*payload);  // an empty message takes any tx of at most kMaxTxSize
+    }
   }
+  flush_txs();
   if (!not_found.items.empty()) transport_->Send(peer.id, not_found);
 }
 
@@ -211,14 +225,59 @@ void PeerManager::HandleTx(Peer& peer, const TxMsg& msg) {
   ProcessTx(&peer, msg.tx, txid);
 }
 
+void PeerManager::HandleTxs(Peer& peer, const TxsMsg& msg) {
+  // Each tx of the message counts as if it had come in a tx message of its own: the same
+  // score for an unsolicited or invalid one, the others are taken.
+  std::vector<Hash256> ids;
+  ids.reserve(msg.txs.size());
+  // Copies of the txs asked for, made only once one that was not asked for is met.
+  std::vector<chain::Transaction> solicited;
+  bool skipped = false;
+  for (size_t i = 0; i < msg.txs.size(); ++i) {
+    const Hash256 txid = msg.txs[i].Id();
+    if (!peer.txs_in_flight.erase(txid)) {
+      if (!skipped) solicited.assign(msg.txs.begin(), msg.txs.begin() + static_cast<long>(i));
+      skipped = true;
+      Misbehave(peer.id, 10, "unsolicited tx " + txid.ToHex());
+      if (peer.disconnecting) return;
+      continue;
+    }
+    tx_requests_.erase(txid);
+    peer.known.Insert(txid);
+    ids.push_back(txid);
+    if (skipped) solicited.push_back(msg.txs[i]);
+  }
+  std::span<const chain::Transaction> txs =
+      skipped ? std::span<const chain::Transaction>(solicited) : std::span(msg.txs);
+  if (txs.empty()) return;
+  const std::vector<Verdict> verdicts = node_->AcceptTxs(txs);
+  std::vector<chain::AccountId> retry;
+  for (size_t i = 0; i < txs.size() && i < verdicts.size(); ++i) {
+    OnTxVerdict(&peer, txs[i], ids[i], verdicts[i], &retry);
+  }
+  // After the whole message: a tx that came before its sender's earlier one in it waits as an
+  // orphan until then.
+  std::sort(retry.begin(), retry.end());
+  retry.erase(std::unique(retry.begin(), retry.end()), retry.end());
+  for (const chain::AccountId& sender : retry) RetryOrphans(sender);
+}
+
 void PeerManager::ProcessTx(Peer* from, const chain::Transaction& tx, const Hash256& txid) {
-  Verdict v = node_->AcceptTx(tx);
+  OnTxVerdict(from, tx, txid, node_->AcceptTx(tx), nullptr);
+}
+
+void PeerManager::OnTxVerdict(Peer* from, const chain::Transaction& tx, const Hash256& txid,
+                              const Verdict& v, std::vector<chain::AccountId>* retry) {
   const PeerId from_id = from ? from->id : 0;
   switch (v.kind) {
     case Verdict::Kind::kAccepted:
       if (from) from->last_tx_ms = now_ms_();
       AnnounceTx(txid, from_id);
-      RetryOrphans(tx.sender);
+      if (retry) {
+        retry->push_back(tx.sender);
+      } else {
+        RetryOrphans(tx.sender);
+      }
       return;
     case Verdict::Kind::kKnown:
       return;
@@ -233,6 +292,7 @@ void PeerManager::ProcessTx(Peer* from, const chain::Transaction& tx, const Hash
       }
       if (orphans_.emplace(txid, Orphan{tx, from_id, now_ms_(), bytes}).second) {
         orphan_bytes_ += bytes;
+        orphans_by_sender_.emplace(std::make_pair(tx.sender, tx.nonce), txid);
       }
       return;
     }
@@ -251,6 +311,14 @@ void PeerManager::ProcessTx(Peer* from, const chain::Transaction& tx, const Hash
 
 PeerManager::OrphanMap::iterator PeerManager::EraseOrphan(OrphanMap::iterator it) {
   orphan_bytes_ -= it->second.bytes;
+  auto [first, last] =
+      orphans_by_sender_.equal_range(std::make_pair(it->second.tx.sender, it->second.tx.nonce));
+  for (auto s = first; s != last; ++s) {
+    if (s->second == it->first) {
+      orphans_by_sender_.erase(s);
+      break;
+    }
+  }
   return orphans_.erase(it);
 }
 
@@ -258,14 +326,13 @@ void PeerManager::RetryOrphans(const chain::AccountId& sender) {
   // Each acceptance may unblock the sender's next nonce. Every round removes an orphan or
   // returns, so this ends.
   while (true) {
-    auto next = orphans_.end();
-    for (auto it = orphans_.begin(); it != orphans_.end(); ++it) {
-      if (it->second.tx.sender == sender &&
-          (next == orphans_.end() || it->second.tx.nonce < next->second.tx.nonce)) {
-        next = it;
-      }
+    auto lowest = orphans_by_sender_.lower_bound(std::make_pair(sender, uint64_t{0}));
+    if (lowest == orphans_by_sender_.end() || lowest->first.first != sender) return;
+    auto next = orphans_.find(lowest->second);
+    if (next == orphans_.end()) {  // cannot happen: the two maps change together
+      orphans_by_sender_.erase(lowest);
+      continue;
     }
-    if (next == orphans_.end()) return;
     Verdict v = node_->AcceptTx(next->second.tx);
     if (v.kind == Verdict::Kind::kOrphan) return;  // still early
     const Hash256 txid = next->first;
@@ -287,6 +354,9 @@ void PeerManager::AnnounceTx(const Hash256& txid, PeerId except) {
     if (peer->known.Contains(txid)) continue;
     if (peer->tx_announce.size() >= options_.announce_queue_per_peer) continue;
     peer->tx_announce.push_back(txid);
+    // A full batch gains nothing by waiting for the interval: in a burst, the wait would
+    // only add to every hop's latency.
+    if (peer->tx_announce.size() >= options_.tx_announce_batch) FlushTxAnnouncements(*peer);
   }
 }
 

@@ -504,46 +504,93 @@ void Mempool::Impl::Clear() {
 }
 
 Mempool::Mempool(const mempool::ChainView* chain, MempoolOptions options)
-    : chain_(chain), options_(options), impl_(std::make_unique<Impl>(chain->params(), options_)) {}
+    : chain_(chain),
+      options_(options),
+      verify_pool_(options_.verify_threads),
+      impl_(std::make_unique<Impl>(chain->params(), options_)) {}
 
 Mempool::~Mempool() = default;
 
 ValidationResult Mempool::Accept(const chain::Transaction& tx) {
-  TxWithId txw = chain::MakeTxWithId(tx);
-  if (txw.size > chain::kMaxTxSize) {
-    return ValidationResult::Invalid(consensus::Reason::kTxTooLarge,
-                                     std::to_string(txw.size) + " bytes");
+  return std::move(AcceptBatch(std::span(&tx, 1)).front());
+}
+
+void Mempool::VerifySignatures(std::span<const chain::Transaction> txs, std::vector<uint8_t>* good,
+                               std::vector<Hash256>* cache_keys) {
+  good->assign(txs.size(), 0);
+  cache_keys->assign(options_.signature_cache ? txs.size() : 0, Hash256{});
+  // The pool reports the first bad signature only: check again from the one after it.
+  size_t from = 0;
+  while (from < txs.size()) {
+    consensus::SignatureCheckPool::Batch batch =
+        verify_pool_.Start(txs.subspan(from), options_.signature_cache.get());
+    (void)batch.Wait();
+    const size_t end = from + batch.first_bad().value_or(txs.size() - from);
+    std::fill(good->begin() + static_cast<long>(from), good->begin() + static_cast<long>(end), 1);
+    std::span<const Hash256> keys = batch.cache_keys();
+    for (size_t i = 0; i < keys.size() && from + i < end; ++i) (*cache_keys)[from + i] = keys[i];
+    from = end + 1;
   }
+}
+
+std::vector<ValidationResult> Mempool::AcceptBatch(std::span<const chain::Transaction> txs) {
+  std::vector<ValidationResult> results(txs.size());
+  std::vector<TxWithId> txws;
+  txws.reserve(txs.size());
+  for (const chain::Transaction& tx : txs) txws.push_back(chain::MakeTxWithId(tx));
   {
     std::lock_guard lock(mu_);
-    if (impl_->by_id.count(txw.id)) {
-      return ValidationResult::Invalid(consensus::Reason::kTxnAlreadyInMempool);
+    for (size_t i = 0; i < txws.size(); ++i) {
+      if (txws[i].size > chain::kMaxTxSize) {
+        results[i] = ValidationResult::Invalid(consensus::Reason::kTxTooLarge,
+                                               std::to_string(txws[i].size) + " bytes");
+      } else if (impl_->by_id.count(txws[i].id)) {
+        results[i] = ValidationResult::Invalid(consensus::Reason::kTxnAlreadyInMempool);
+      }
     }
   }
-  auto confirmed = chain_->IsConfirmed(txw.id);
-  if (!confirmed.ok()) return ValidationResult::Error(confirmed.status().ToString());
-  if (*confirmed) return ValidationResult::Invalid(consensus::Reason::kTxnAlreadyKnown);
-  if (auto r = consensus::CheckTransaction(tx); !r.valid()) return r;
-  // The expensive check runs outside the lock, so several callers verify in parallel.
-  const Hash256 sighash = tx.SigHash();
-  if (!chain::VerifySchnorr(tx.sender, sighash.span(), tx.signature)) {
-    return ValidationResult::Invalid(consensus::Reason::kBadSignature);
+  for (size_t i = 0; i < txws.size(); ++i) {
+    if (!results[i].valid()) continue;
+    auto confirmed = chain_->IsConfirmed(txws[i].id);
+    if (!confirmed.ok()) {
+      results[i] = ValidationResult::Error(confirmed.status().ToString());
+    } else if (*confirmed) {
+      results[i] = ValidationResult::Invalid(consensus::Reason::kTxnAlreadyKnown);
+    } else {
+      results[i] = consensus::CheckTransaction(txs[i]);
+    }
+  }
+  // The expensive check runs outside the lock, so several callers verify in parallel. Every
+  // tx is checked, even one that failed above (rare), so that the span stays whole.
+  std::vector<uint8_t> good;
+  std::vector<Hash256> cache_keys;
+  VerifySignatures(txs, &good, &cache_keys);
+  for (size_t i = 0; i < txs.size(); ++i) {
+    if (results[i].valid() && !good[i]) {
+      results[i] = ValidationResult::Invalid(consensus::Reason::kBadSignature);
+    }
   }
 
   std::lock_guard lock(mu_);
-  ValidationResult result;
   chain_->WithTipState([&](const chain::KvReader& state, const consensus::TipInfo& tip) {
     impl_->EnsureOnTip(state, tip);
-    result = impl_->Add(std::move(txw), /*verified=*/true, /*may_evict=*/true, state, tip);
-    // Cached for the block that confirms the tx, which then skips the verification. Only
-    // pool members: a flood of validly signed txs that the pool refuses cannot push them out.
-    // Inserted before the tip can move, so a block that confirms the tx cannot have erased
-    // its entry already (which would leave a stale one).
-    if (result.valid() && options_.signature_cache) {
-      options_.signature_cache->Insert(tx.sender, sighash, tx.signature);
+    for (size_t i = 0; i < txws.size(); ++i) {
+      if (!results[i].valid()) continue;
+      if (impl_->by_id.count(txws[i].id)) {  // an earlier copy in the same batch
+        results[i] = ValidationResult::Invalid(consensus::Reason::kTxnAlreadyInMempool);
+        continue;
+      }
+      results[i] = impl_->Add(std::move(txws[i]), /*verified=*/true, /*may_evict=*/true, state, tip);
+      // Cached for the block that confirms the tx, which then skips the verification. Only
+      // pool members: a flood of validly signed txs that the pool refuses cannot push them
+      // out. Inserted before the tip can move, so a block that confirms the tx cannot have
+      // erased its entry already (which would leave a stale one).
+      if (results[i].valid() && options_.signature_cache) {
+        options_.signature_cache->InsertKey(cache_keys[i]);
+      }
     }
   });
-  return result;
+  return results;
 }
 
 void Mempool::OnTipChanged(const consensus::TipChange& change) {

@@ -9,11 +9,13 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "chain/sig_cache.h"
 #include "chain/tx.h"
 #include "consensus/chainstate.h"  // ChainstateListener, TipChange
+#include "consensus/sig_check_pool.h"
 #include "consensus/validation.h"
 #include "node/mempool/chain_view.h"
 
@@ -26,6 +28,8 @@ struct MempoolOptions {
   // May be null. Every accepted tx's signature goes in, for Chainstate to skip when the tx's
   // block connects (the same cache as ChainstateOptions::signature_cache).
   std::shared_ptr<chain::SignatureCache> signature_cache;
+  // Threads that help verify the signatures of a batch (AcceptBatch); 0: the caller alone.
+  size_t verify_threads = 0;
 };
 
 struct MempoolInfo {
@@ -55,6 +59,11 @@ class Mempool : public consensus::ChainstateListener {
   // other senders that depended on an evicted tx leave with it. The signature is checked
   // without holding the pool's lock.
   consensus::ValidationResult Accept(const chain::Transaction& tx);
+  // Several txs (a peer's txs message), with the results Accept would give them one after the
+  // other, in order: the signatures are verified together (on the verification pool's
+  // threads, skipping those in the signature cache) without the pool's lock, then the txs are
+  // admitted in order under one hold of it.
+  std::vector<consensus::ValidationResult> AcceptBatch(std::span<const chain::Transaction> txs);
 
   bool Contains(const chain::Hash256& txid) const;
   std::optional<chain::TxWithId> Get(const chain::Hash256& txid) const;
@@ -85,8 +94,15 @@ class Mempool : public consensus::ChainstateListener {
  private:
   struct Impl;  // node/mempool/mempool.cpp
 
+  // Sets (*good)[i] for each of txs whose signature is valid (or in the signature cache), and
+  // (*cache_keys)[i] to its signature cache key when there is a cache.
+  void VerifySignatures(std::span<const chain::Transaction> txs, std::vector<uint8_t>* good,
+                        std::vector<chain::Hash256>* cache_keys);
+
   const mempool::ChainView* const chain_;
   const MempoolOptions options_;
+  // Thread-safe itself; keeps the parsed keys of the senders it has seen.
+  consensus::SignatureCheckPool verify_pool_;
   mutable std::mutex mu_;
   // The pool itself; its members are guarded by mu_ (but for an atomic version counter).
   // Lock order: mu_, then the chain's (inside ChainView::WithTipState), then the signature

@@ -10,7 +10,7 @@ import time
 
 FRAME_HEADER_SIZE = 24
 COMMANDS = ("version", "verack", "ping", "pong", "getaddr", "addr", "inv", "getdata",
-            "notfound", "getheaders", "headers", "block", "tx", "mempool")
+            "notfound", "getheaders", "headers", "block", "tx", "mempool", "txs")
 INV_TX = 1
 INV_BLOCK = 2
 
@@ -63,6 +63,24 @@ def version_payload(genesis_hex, nonce=None, best_height=0, listen_port=0,
     return (struct.pack("<IQQ", version, 1, int(time.time())) + bytes.fromhex(genesis_hex) +
             struct.pack("<IHQ", best_height, listen_port, nonce) + net_address() +
             compact_size(len(ua)) + ua)
+
+
+def txs_payload(txs):
+    """A txs message (protocol 4, §12.5): CompactSize count, then each tx's encoding (bytes)
+    with a CompactSize length before it."""
+    return compact_size(len(txs)) + b"".join(compact_size(len(t)) + t for t in txs)
+
+
+def parse_txs(payload):
+    """The encoded txs of a txs payload, in order."""
+    n, pos = read_compact_size(payload, 0)
+    txs = []
+    for _ in range(n):
+        length, pos = read_compact_size(payload, pos)
+        txs.append(payload[pos:pos + length])
+        pos += length
+    assert pos == len(payload), "trailing bytes in txs"
+    return txs
 
 
 def inv_payload(items):
@@ -176,8 +194,10 @@ class P2PConnection:
             if got == "ping" and answer_pings:
                 self.send("pong", payload)
 
-    def handshake(self, genesis_hex, best_height=0, timeout=10):
-        self.send("version", version_payload(genesis_hex, best_height=best_height))
+    def handshake(self, genesis_hex, best_height=0, timeout=10, version=3):
+        """Version 3 (the default) is served one tx per tx message; 4 gets txs messages."""
+        self.send("version", version_payload(genesis_hex, best_height=best_height,
+                                             version=version))
         version = self.wait_for("version", timeout)
         self.send("verack")
         self.wait_for("verack", timeout)

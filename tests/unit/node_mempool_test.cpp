@@ -117,6 +117,48 @@ TEST_F(MempoolTest, BadSignatureAndBadContent) {
   EXPECT_EQ(mempool_->Info().size, 0u);
 }
 
+TEST_F(MempoolTest, BatchGivesTheResultsOfAcceptInOrder) {
+  const Transaction tx0 = Pay(0, 0, 1, kCoin);
+  const Transaction tx1 = Pay(0, 1, 1, kCoin);
+  const Transaction tx2 = Pay(0, 2, 1, kCoin);
+  Transaction bad = Pay(2, 0, 1, kCoin);
+  bad.fee += 1;  // changes the signed message
+  const Transaction other = Pay(3, 0, 1, kCoin);
+  // tx2 comes before its predecessors; tx1 twice; a bad signature between good ones.
+  const std::vector<Transaction> batch = {tx2, tx0, bad, tx1, tx1, other};
+  std::vector<consensus::ValidationResult> r = mempool_->AcceptBatch(batch);
+  ASSERT_EQ(r.size(), batch.size());
+  EXPECT_EQ(r[0].reason(), "nonce-gap");
+  EXPECT_TRUE(r[1].valid()) << r[1].ToString();
+  EXPECT_EQ(r[2].reason(), "bad-signature");
+  EXPECT_TRUE(r[3].valid()) << r[3].ToString();
+  EXPECT_EQ(r[4].reason(), "txn-already-in-mempool");
+  EXPECT_TRUE(r[5].valid()) << r[5].ToString();
+  EXPECT_EQ(mempool_->Info().size, 3u);
+  EXPECT_FALSE(mempool_->Contains(bad.Id()));
+  // The gap is filled now.
+  EXPECT_TRUE(Accept(tx2).valid());
+  EXPECT_TRUE(mempool_->AcceptBatch(std::vector<Transaction>{}).empty());
+}
+
+TEST_F(MempoolTest, BatchFillsTheSignatureCacheWithItsMembersOnly) {
+  auto cache = std::make_shared<chain::SignatureCache>(1000);
+  MempoolOptions options;
+  options.signature_cache = cache;
+  options.verify_threads = 2;  // the workers share the batch
+  Open(options);
+  std::vector<Transaction> batch;
+  for (uint64_t n = 0; n < 12; ++n) batch.push_back(Pay(0, n, 1, kCoin));
+  batch.push_back(Pay(1, 5, 1, kCoin));  // validly signed, but a nonce gap: refused
+  std::vector<consensus::ValidationResult> r = mempool_->AcceptBatch(batch);
+  for (size_t i = 0; i < 12; ++i) EXPECT_TRUE(r[i].valid()) << i << ": " << r[i].ToString();
+  EXPECT_EQ(r[12].reason(), "nonce-gap");
+  for (size_t i = 0; i < batch.size(); ++i) {
+    EXPECT_EQ(cache->Contains(batch[i].sender, batch[i].SigHash(), batch[i].signature), i < 12)
+        << i;
+  }
+}
+
 TEST_F(MempoolTest, CandidatesByFeeRateInNonceOrder) {
   // Sender 0: a cheap tx then an expensive one; its expensive tx must still come second.
   const Transaction a0 = Pay(0, 0, 5, kCoin, 1000);

@@ -87,6 +87,7 @@ TEST(P2pMessagesTest, EveryMessageRoundTrips) {
   ASSERT_TRUE(decoded.ok());
   ExpectRoundTrip(BlockMsg{*decoded});
   ExpectRoundTrip(MempoolMsg{});
+  ExpectRoundTrip(TxsMsg{{SignedTransfer(0), SignedTransfer(1), SignedTransfer(2)}});
 }
 
 TEST(P2pMessagesTest, CommandNamesAreUniqueAndParse) {
@@ -218,6 +219,80 @@ TEST(P2pMessagesTest, NetAddressEncoding) {
   chain::Bytes out;
   EncodeNetAddress(*NetAddress::Parse("1.2.3.4:258", 0), &out);
   EXPECT_EQ(chain::HexEncode(out), "00000000000000000000ffff010203040201");
+}
+
+TEST(P2pMessagesTest, TxsPayloadBuilderMatchesTheEncoder) {
+  TxsMsg msg{{SignedTransfer(5), SignedTransfer(6)}};
+  TxsPayloadBuilder builder;
+  for (const chain::Transaction& tx : msg.txs) ASSERT_TRUE(builder.Add(tx.Serialize()));
+  EXPECT_EQ(builder.count(), 2u);
+  EXPECT_EQ(builder.Take(), EncodePayload(msg));
+  EXPECT_EQ(builder.count(), 0u);  // empty again
+  EXPECT_FALSE(builder.Add(chain::Bytes{}));
+}
+
+TEST(P2pMessagesTest, TxsPayloadBuilderStopsAtItsBounds) {
+  // By count: kMaxTxsPerMessage small txs fit, one more does not.
+  const chain::Bytes small = SignedTransfer(1).Serialize();
+  TxsPayloadBuilder by_count;
+  for (size_t i = 0; i < kMaxTxsPerMessage; ++i) ASSERT_TRUE(by_count.Add(small)) << i;
+  EXPECT_FALSE(by_count.Add(small));
+  chain::Bytes full = by_count.Take();
+  EXPECT_LE(full.size(), kMaxTxsPayload);
+  EXPECT_TRUE(DecodePayload(MsgType::kTxs, full, kMaxBlock).ok());
+  // By bytes: maximal txs until the next would pass kMaxTxsPayload; whatever was built decodes
+  // as far as the framing goes (these are not real txs, so the frame header is checked).
+  const chain::Bytes big(chain::kMaxTxSize, 0x01);
+  TxsPayloadBuilder by_bytes;
+  size_t added = 0;
+  while (by_bytes.Add(big)) ++added;
+  EXPECT_EQ(added, kMaxTxsPayload / (chain::kMaxTxSize + 5));
+  chain::Bytes payload = by_bytes.Take();
+  EXPECT_LE(payload.size(), kMaxTxsPayload);
+  chain::Bytes frame = EncodeFrame(kMagic, MsgType::kTxs, payload);
+  EXPECT_TRUE(
+      DecodeFrameHeader(chain::ByteSpan(frame.data(), kFrameHeaderSize), kMagic, kMaxBlock).ok());
+}
+
+TEST(P2pMessagesTest, TxsDecoderRejectsBadBatches) {
+  auto fails = [](const chain::Bytes& payload) {
+    return !DecodePayload(MsgType::kTxs, payload, kMaxBlock).ok();
+  };
+  const chain::Bytes tx = SignedTransfer(3).Serialize();
+  auto batch = [&](uint64_t count, const std::vector<chain::Bytes>& txs) {
+    chain::Writer w;
+    w.CompactSize(count);
+    for (const chain::Bytes& t : txs) w.VarBytes(t);
+    return w.Take();
+  };
+  EXPECT_FALSE(fails(batch(2, {tx, tx})));
+  EXPECT_TRUE(fails(batch(0, {})));                       // empty
+  EXPECT_TRUE(fails(batch(3, {tx, tx})));                 // truncated: a tx missing
+  EXPECT_TRUE(fails(batch(kMaxTxsPerMessage + 1, {tx})));  // count over the bound
+  chain::Bytes cut = batch(1, {tx});
+  cut.pop_back();
+  EXPECT_TRUE(fails(cut));  // truncated inside the tx
+  chain::Bytes trailing = batch(1, {tx});
+  trailing.push_back(0);
+  EXPECT_TRUE(fails(trailing));  // a byte after the last tx
+  // A length over kMaxTxSize, refused before reading it.
+  {
+    chain::Writer w;
+    w.CompactSize(1);
+    w.CompactSize(chain::kMaxTxSize + 1);
+    EXPECT_TRUE(fails(w.Take()));
+  }
+  // A tx with a byte too many inside its length: its own decoder refuses the trailing byte.
+  chain::Bytes longer = tx;
+  longer.push_back(0);
+  EXPECT_TRUE(fails(batch(1, {longer})));
+  EXPECT_TRUE(fails(batch(1, {chain::Bytes{1, 2, 3}})));  // not a tx
+  // Oversized: the frame header is refused past kMaxTxsPayload, and so is the payload.
+  chain::Bytes header_bytes = Header(kMagic, "txs", 3, kMaxTxsPayload + 1);
+  auto header = DecodeFrameHeader(header_bytes, kMagic, kMaxBlock);
+  ASSERT_FALSE(header.ok());
+  EXPECT_EQ(header.error(), FrameError::kOversized);
+  EXPECT_TRUE(fails(chain::Bytes(kMaxTxsPayload + 1, 0)));
 }
 
 }  // namespace
