@@ -177,6 +177,7 @@ void Network::StartNode(uint32_t i) {
   po.user_agent = "/overlay_sim/";
   po.known_inventory = options_.known_inventory;
   po.recent_rejects = 1'000;
+  po.mempool_sync_interval_ms = options_.mempool_sync_ms;
   n.pm = std::make_unique<p2p::PeerManager>(
       po, n.chain.get(), &n, n.addrman.get(), nullptr, [this] { return queue_.now_ms(); },
       [this] { return kUnixStart + queue_.now_ms() / 1000; }, rng_() | 1);

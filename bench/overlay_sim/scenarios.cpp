@@ -15,7 +15,8 @@ namespace {
 constexpr int64_t kBinMs = 50;                    // block propagation curve resolution
 constexpr int64_t kBlockTimeoutMs = 60'000;       // a block not everywhere by then counts as lost
 constexpr int64_t kTxTimeoutMs = 120'000;
-constexpr int64_t kAntiEntropyTimeoutMs = 600'000;
+constexpr int64_t kAntiEntropyTimeoutMs = 300'000;
+constexpr int64_t kAntiEntropyStepMs = 200;
 
 std::vector<uint32_t> AliveHonest(const Network& net) {
   std::vector<uint32_t> out;
@@ -159,19 +160,19 @@ AntiEntropyResult MeasureAntiEntropy(Network& net, const ScenarioOptions& opts,
   net.Heal();
   const std::vector<uint32_t> alive = AliveHonest(net);
   const double pairs = static_cast<double>(alive.size() * txs.size());
-  for (int64_t t = 0; t <= kAntiEntropyTimeoutMs; t += 1'000) {
+  for (int64_t t = 0; t <= kAntiEntropyTimeoutMs; t += kAntiEntropyStepMs) {
     size_t have = 0;
     for (uint32_t i : alive) {
       for (uint32_t tx : txs) have += net.HasTx(i, tx);
     }
     const double share = static_cast<double>(have) / pairs;
     if (t == 0) r.missing_at_heal = 1 - share;
-    csv << opts.nodes << ",antientropy," << t / 1000 << "," << share << "\n";
+    csv << opts.nodes << ",antientropy," << static_cast<double>(t) / 1000 << "," << share << "\n";
     if (have == alive.size() * txs.size()) {
       r.converge_ms = static_cast<double>(t);
       break;
     }
-    net.RunFor(1'000);
+    net.RunFor(kAntiEntropyStepMs);
   }
   return r;
 }
