@@ -82,7 +82,8 @@ Network::Network(NetworkOptions options, size_t count) : options_(options), rng_
   for (uint32_t i = 0; i < count; ++i) {
     auto n = std::make_unique<Node>(this, i);
     for (uint64_t attempt = 0;; ++attempt) {
-      const auto ip = static_cast<uint32_t>(SplitMix(options_.seed * 1'000'003 + i * 7919 + attempt));
+      const auto ip =
+          static_cast<uint32_t>(SplitMix(options_.seed * 1'000'003 + i * 7919 + attempt));
       NetAddress a = NetAddress::FromIPv4(ip, kPort);
       if (IsPublicIPv4(ip) && by_address_.emplace(a, i).second) {
         n->addr = a;
@@ -154,8 +155,8 @@ int64_t Network::LatencyUs(uint32_t a, uint32_t b) const {
   const double u1 = (static_cast<double>(h1 >> 11) + 1) / 9007199254740993.0;
   const double u2 = static_cast<double>(h2 >> 11) / 9007199254740992.0;
   const double z = std::sqrt(-2 * std::log(u1)) * std::cos(2 * M_PI * u2);
-  const double ms = std::clamp(options_.latency_median_ms * std::exp(options_.latency_sigma * z),
-                               1.0, 2000.0);
+  const double ms =
+      std::clamp(options_.latency_median_ms * std::exp(options_.latency_sigma * z), 1.0, 2000.0);
   return static_cast<int64_t>(ms * 1000);
 }
 
@@ -264,9 +265,8 @@ void Network::Dial(uint32_t from, uint32_t to) {
   if (n.last_dial_ms.size() > 10'000) n.last_dial_ms.clear();  // bounded, as connman's
   const bool answers = node(to).alive && !Blocked(from, to);
   const int64_t delay_us = answers ? 2 * LatencyUs(from, to) : options_.connect_timeout_ms * 1000;
-  queue_.After(delay_us, [this, from, to, generation = n.generation] {
-    FinishDial(from, generation, to);
-  });
+  queue_.After(delay_us,
+               [this, from, to, generation = n.generation] { FinishDial(from, generation, to); });
 }
 
 void Network::FinishDial(uint32_t from, uint64_t generation, uint32_t to) {
@@ -313,7 +313,8 @@ void Network::Send(uint32_t i, PeerId peer, Message msg) {
   size_t bytes = p2p::kFrameHeaderSize + p2p::EncodePayload(msg).size();
   if (std::holds_alternative<p2p::BlockMsg>(msg)) bytes += options_.block_bytes;
   n.counters.bytes_sent += bytes;
-  const auto transmit_us = static_cast<int64_t>(static_cast<double>(bytes) * 8 / options_.uplink_mbit);
+  const auto transmit_us =
+      static_cast<int64_t>(static_cast<double>(bytes) * 8 / options_.uplink_mbit);
   n.uplink_free_us = std::max(n.uplink_free_us, queue_.now_us()) + transmit_us;
   if (Blocked(l.node[0], l.node[1]) ||
       (options_.loss > 0 && std::uniform_real_distribution<double>(0, 1)(rng_) < options_.loss)) {
@@ -331,7 +332,8 @@ void Network::Deliver(uint32_t link, int side, const Message& msg) {
   NodeCounters& c = n.counters;
   ++c.messages_received;
   if (const auto* inv = std::get_if<p2p::InvMsg>(&msg)) {
-    for (const auto& item : inv->items) c.inv_tx_items += item.type == p2p::InvType::kTx && IsTracked(item.hash);
+    for (const auto& item : inv->items)
+      c.inv_tx_items += item.type == p2p::InvType::kTx && IsTracked(item.hash);
   } else if (const auto* tx = std::get_if<p2p::TxMsg>(&msg)) {
     c.tx_bodies += IsTracked(tx->tx.Id());
   } else if (std::holds_alternative<p2p::BlockMsg>(msg)) {
@@ -364,12 +366,13 @@ void Network::CloseLink(uint32_t link, int closer, Why why) {
   const uint32_t ends[2] = {a, b};
   const PeerId ids[2] = {l.peer[closer], l.peer[1 - closer]};
   for (int k = 0; k < 2; ++k) {
-    queue_.After(delays[k], [this, i = ends[k], peer = ids[k], generation = node(ends[k]).generation] {
-      Node& n = node(i);
-      if (!n.alive || n.generation != generation) return;
-      n.Forget(peer);
-      n.pm->OnDisconnected(peer);
-    });
+    queue_.After(delays[k],
+                 [this, i = ends[k], peer = ids[k], generation = node(ends[k]).generation] {
+                   Node& n = node(i);
+                   if (!n.alive || n.generation != generation) return;
+                   n.Forget(peer);
+                   n.pm->OnDisconnected(peer);
+                 });
   }
 }
 
@@ -443,8 +446,7 @@ void Network::SetChurn(double per_minute) {
   // One node leaves (and one absent node returns) every 60 s / (rate x honest nodes).
   size_t honest = 0;
   for (const auto& n : nodes_) honest += !n->attacker;
-  const auto interval_us =
-      static_cast<int64_t>(60e6 / (per_minute * static_cast<double>(honest)));
+  const auto interval_us = static_cast<int64_t>(60e6 / (per_minute * static_cast<double>(honest)));
   ScheduleChurn(churn_generation_, std::max<int64_t>(1, interval_us));
 }
 

@@ -54,7 +54,7 @@ struct NetworkOptions {
   uint32_t new_buckets = 64;
   uint32_t tried_buckets = 16;
   uint32_t bucket_size = 16;
-  size_t known_inventory = 5'000;  // per peer (the node: 50,000)
+  size_t known_inventory = 5'000;    // per peer (the node: 50,000)
   int64_t mempool_sync_ms = 30'000;  // PeerManagerOptions::mempool_sync_interval_ms; 0: never
   // Eclipse: this fraction of the nodes are the attacker's. They speak the protocol, accept
   // connections and dial nobody; their books hold only their own addresses, so every getaddr

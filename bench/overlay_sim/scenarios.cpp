@@ -12,8 +12,8 @@ namespace waybill::overlay_sim {
 
 namespace {
 
-constexpr int64_t kBinMs = 50;                    // block propagation curve resolution
-constexpr int64_t kBlockTimeoutMs = 60'000;       // a block not everywhere by then counts as lost
+constexpr int64_t kBinMs = 50;               // block propagation curve resolution
+constexpr int64_t kBlockTimeoutMs = 60'000;  // a block not everywhere by then counts as lost
 constexpr int64_t kTxTimeoutMs = 120'000;
 constexpr int64_t kAntiEntropyTimeoutMs = 300'000;
 constexpr int64_t kAntiEntropyStepMs = 200;
@@ -33,8 +33,7 @@ double Quantile(const std::vector<double>& sorted, size_t n, double p) {
   return sorted.size() >= need ? sorted[need - 1] : -1;
 }
 
-PropagationResult MeasurePropagation(Network& net, const ScenarioOptions& opts,
-                                     std::ostream& csv) {
+PropagationResult MeasurePropagation(Network& net, const ScenarioOptions& opts, std::ostream& csv) {
   PropagationResult r;
   const std::vector<uint32_t> start = AliveHonest(net);
   for (uint32_t i : start) r.mean_degree += static_cast<double>(net.ConnectionCount(i));
@@ -85,8 +84,8 @@ PropagationResult MeasurePropagation(Network& net, const ScenarioOptions& opts,
       const auto reached = std::upper_bound(times.begin(), times.end(), t) - times.begin();
       curve[k] += static_cast<double>(reached) / static_cast<double>(eligible) / opts.blocks;
     }
-    std::printf("  block %d: miner %u, %zu/%zu nodes, t50 %.0f ms t90 %.0f ms t100 %.0f ms\n",
-                b, miner, times.size(), eligible, Quantile(times, eligible, 0.5),
+    std::printf("  block %d: miner %u, %zu/%zu nodes, t50 %.0f ms t90 %.0f ms t100 %.0f ms\n", b,
+                miner, times.size(), eligible, Quantile(times, eligible, 0.5),
                 Quantile(times, eligible, 0.9), t100);
     net.RunFor(opts.block_gap_ms);
   }
@@ -142,8 +141,7 @@ GossipResult MeasureGossip(Network& net, const ScenarioOptions& opts) {
   return r;
 }
 
-AntiEntropyResult MeasureAntiEntropy(Network& net, const ScenarioOptions& opts,
-                                     std::ostream& csv) {
+AntiEntropyResult MeasureAntiEntropy(Network& net, const ScenarioOptions& opts, std::ostream& csv) {
   AntiEntropyResult r;
   std::vector<uint8_t> side(net.size());
   for (auto& s : side) s = static_cast<uint8_t>(net.rng()() & 1);

@@ -32,7 +32,7 @@ struct ScenarioOptions {
 struct PropagationResult {
   double mean_degree = 0;
   double t50_ms = 0, t90_ms = 0, t100_ms = 0;  // means over the blocks; t100: blocks that
-  int blocks_complete = 0;                      // reached every node
+  int blocks_complete = 0;                     // reached every node
   int blocks = 0;
   double mean_hops = 0;
   int max_hops = 0;
@@ -45,7 +45,7 @@ struct GossipResult {
 };
 
 struct AntiEntropyResult {
-  double converge_ms = -1;  // after the heal; -1: not within the time allowed
+  double converge_ms = -1;     // after the heal; -1: not within the time allowed
   double missing_at_heal = 0;  // fraction of (node, tx) pairs missing when the partition healed
 };
 

@@ -166,9 +166,8 @@ p2p::HeadersVerdict SimChain::AcceptHeaders(const std::vector<chain::BlockHeader
   return result;
 }
 
-std::vector<Hash256> SimChain::BlocksToDownload(
-    const Hash256& target, size_t max, uint32_t window,
-    const std::function<bool(const Hash256&)>& skip) {
+std::vector<Hash256> SimChain::BlocksToDownload(const Hash256& target, size_t max, uint32_t window,
+                                                const std::function<bool(const Hash256&)>& skip) {
   std::vector<Hash256> out;
   auto index = world_->FindBlock(target);
   if (!index) return out;

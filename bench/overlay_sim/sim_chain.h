@@ -75,8 +75,7 @@ class SimChain : public p2p::NodeInterface {
   std::optional<p2p::HeaderInfo> GetHeaderInfo(const chain::Hash256& id) override;
   std::vector<chain::Hash256> GetLocator() override;
   std::vector<chain::BlockHeader> GetHeadersAfter(const std::vector<chain::Hash256>& locator,
-                                                  const chain::Hash256& stop,
-                                                  size_t max) override;
+                                                  const chain::Hash256& stop, size_t max) override;
   p2p::HeadersVerdict AcceptHeaders(const std::vector<chain::BlockHeader>& headers) override;
   std::vector<chain::Hash256> BlocksToDownload(
       const chain::Hash256& target, size_t max, uint32_t window,
