@@ -72,6 +72,9 @@ struct Network::Node final : p2p::Transport {
   std::vector<uint32_t> banned;
   int64_t uplink_free_us = 0;
   int64_t next_maintain_ms = 0;
+  uint64_t tick_token = 0;  // only the tick scheduled last runs
+  int64_t next_tick_us = 0;
+  int64_t last_activity_ms = 0;
   int64_t next_rotate_ms = 0;
   int64_t next_flood_ms = 0;
   NodeCounters counters;
@@ -185,7 +188,8 @@ void Network::StartNode(uint32_t i) {
   n.next_maintain_ms = queue_.now_ms();
   n.next_rotate_ms = queue_.now_ms() + options_.rotate_ms;
   n.next_flood_ms = queue_.now_ms() + options_.attacker_flood_interval_ms;
-  Tick(i, n.generation);
+  n.last_activity_ms = queue_.now_ms();
+  ScheduleTick(i, 0);
 }
 
 void Network::StopNode(uint32_t i) {
@@ -203,9 +207,25 @@ void Network::StopNode(uint32_t i) {
   ++n.generation;
 }
 
-void Network::Tick(uint32_t i, uint64_t generation) {
+void Network::ScheduleTick(uint32_t i, int64_t delay_us) {
   Node& n = node(i);
-  if (!n.alive || n.generation != generation) return;
+  n.next_tick_us = queue_.now_us() + delay_us;
+  queue_.After(delay_us, [this, i, generation = n.generation, token = ++n.tick_token] {
+    Tick(i, generation, token);
+  });
+}
+
+void Network::Wake(uint32_t i) {
+  Node& n = node(i);
+  n.last_activity_ms = queue_.now_ms();
+  if (n.alive && n.next_tick_us > queue_.now_us() + options_.tick_ms * 1000) {
+    ScheduleTick(i, options_.tick_ms * 1000);
+  }
+}
+
+void Network::Tick(uint32_t i, uint64_t generation, uint64_t token) {
+  Node& n = node(i);
+  if (!n.alive || n.generation != generation || n.tick_token != token) return;
   n.pm->OnTick();
   const int64_t now = queue_.now_ms();
   if (now >= n.next_maintain_ms) {
@@ -216,7 +236,9 @@ void Network::Tick(uint32_t i, uint64_t generation) {
     n.next_flood_ms = now + options_.attacker_flood_interval_ms;
     FloodAddresses(i);
   }
-  queue_.After(options_.tick_ms * 1000, [this, i, generation] { Tick(i, generation); });
+  const bool busy = now - n.last_activity_ms < options_.idle_tick_ms;
+  ScheduleTick(
+      i, (busy ? options_.tick_ms : std::max(options_.tick_ms, options_.idle_tick_ms)) * 1000);
 }
 
 void Network::Maintain(uint32_t i) {
@@ -339,6 +361,7 @@ void Network::Deliver(uint32_t link, int side, const Message& msg) {
   } else if (std::holds_alternative<p2p::BlockMsg>(msg)) {
     ++c.block_bodies;
   }
+  Wake(l.node[side]);
   delivering_from_ = l.node[1 - side];
   n.pm->OnMessage(l.peer[side], msg, queue_.now_ms());
   delivering_from_ = -1;
@@ -404,7 +427,9 @@ void Network::OnBlocksConnected(uint32_t i, const std::vector<uint32_t>& blocks)
   const int64_t delay_us = from < 0 ? 0 : options_.validate_ms * 1000;
   queue_.After(delay_us, [this, i, headers = std::move(headers), generation = node(i).generation] {
     Node& n = node(i);
-    if (n.alive && n.generation == generation) n.pm->OnBlocksConnected(headers);
+    if (!n.alive || n.generation != generation) return;
+    Wake(i);
+    n.pm->OnBlocksConnected(headers);
   });
 }
 
@@ -421,7 +446,10 @@ uint32_t Network::MineBlock(uint32_t i) {
 
 uint32_t Network::SubmitTx(uint32_t i) {
   const uint32_t tx = world_.AddTx(next_tag_++);
-  if (node(i).chain->AddLocalTx(tx) && node(i).pm) node(i).pm->OnLocalTx(world_.txid(tx));
+  if (node(i).chain->AddLocalTx(tx) && node(i).pm) {
+    Wake(i);
+    node(i).pm->OnLocalTx(world_.txid(tx));
+  }
   return tx;
 }
 

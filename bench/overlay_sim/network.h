@@ -42,7 +42,10 @@ struct NetworkOptions {
   double loss = 0;                // per message
   size_t block_bytes = 1'000'000;
   int64_t validate_ms = 20;  // a received block is announced on after this
-  int64_t tick_ms = 100;     // PeerManager::OnTick period (the real connman: 20 ms)
+  int64_t tick_ms = 100;     // PeerManager::OnTick period (the real connman: 20 ms) ...
+  // ... while the node heard from a peer or was handed a block or tx within the last
+  // idle_tick_ms; otherwise every idle_tick_ms (its timers are seconds long).
+  int64_t idle_tick_ms = 1'000;
   size_t max_outbound = 8;
   size_t max_inbound = 64;
   int64_t maintain_ms = 500;
@@ -147,7 +150,10 @@ class Network {
   p2p::NetAddress AddressOf(uint32_t i) const;
   void StartNode(uint32_t i);
   void StopNode(uint32_t i);
-  void Tick(uint32_t i, uint64_t generation);
+  void Tick(uint32_t i, uint64_t generation, uint64_t token);
+  void ScheduleTick(uint32_t i, int64_t delay_us);
+  // Something happened at node i: it ticks at tick_ms again.
+  void Wake(uint32_t i);
   void Maintain(uint32_t i);
   void Dial(uint32_t from, uint32_t to);
   void FinishDial(uint32_t from, uint64_t generation, uint32_t to);
