@@ -252,11 +252,23 @@ void StateCache::MergeInto(StateCache* parent) && {
   }
 }
 
+std::vector<const StateCache::Changes::value_type*> StateCache::UndoKeys() const {
+  std::vector<const Changes::value_type*> keys;
+  keys.reserve(changes_.size());
+  for (const auto& change : changes_) {
+    if (!keys::IsIndexKey(change.first)) keys.push_back(&change);
+  }
+  std::sort(keys.begin(), keys.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  return keys;
+}
+
 template <typename Fn>
-Status StateCache::ForEachUndoEntry(Fn&& fn) const {
+Status StateCache::ForEachUndoEntry(const std::vector<const Changes::value_type*>& keys,
+                                    Fn&& fn) const {
   Bytes read_now;
-  for (const auto& [key, unused] : changes_) {
-    if (keys::IsIndexKey(key)) continue;
+  for (const auto* change : keys) {
+    const std::string& key = change->first;
     if (auto read = base_reads_.find(key); read != base_reads_.end()) {
 #if defined(__SANITIZE_ADDRESS__)
       // PutNew's contract, checked where the sanitizer suite runs (the kinds PutNew writes).
@@ -277,8 +289,9 @@ Status StateCache::ForEachUndoEntry(Fn&& fn) const {
 
 Result<UndoRecord> StateCache::MakeUndo() const {
   UndoRecord undo;
-  undo.entries.reserve(changes_.size());
-  Status s = ForEachUndoEntry([&](const std::string& key, const Bytes* previous) {
+  const auto keys = UndoKeys();
+  undo.entries.reserve(keys.size());
+  Status s = ForEachUndoEntry(keys, [&](const std::string& key, const Bytes* previous) {
     undo.entries.push_back({key, previous ? std::optional<Bytes>(*previous) : std::nullopt});
   });
   if (!s.ok()) return s;
@@ -287,12 +300,11 @@ Result<UndoRecord> StateCache::MakeUndo() const {
 
 // The same bytes as EncodeUndo(MakeUndo()).
 Status StateCache::EncodeUndoTo(Bytes* out) const {
-  size_t count = 0;
-  for (const auto& [key, unused] : changes_) count += keys::IsIndexKey(key) ? 0 : 1;
+  const auto keys = UndoKeys();
   out->clear();
   Writer w(out);
-  w.CompactSize(count);
-  return ForEachUndoEntry([&](const std::string& key, const Bytes* previous) {
+  w.CompactSize(keys.size());
+  return ForEachUndoEntry(keys, [&](const std::string& key, const Bytes* previous) {
     w.String(key);
     w.U8(previous ? 1 : 0);
     if (previous) w.VarBytes(*previous);

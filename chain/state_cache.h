@@ -4,9 +4,11 @@
 // when the whole tx succeeds, so a failing tx leaves nothing behind.
 #pragma once
 
-#include <map>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -51,6 +53,16 @@ std::vector<std::pair<std::string, bool>> AssetIndexChanges(const Asset* before,
 // while the overlay is in use.
 class StateCache : public KvReader {
  public:
+  // Hashed, not ordered: a block's overlay holds tens of thousands of keys that share long
+  // prefixes (a kind byte and a 32-byte id), and every read of a call looks through three
+  // overlays, so an ordered map's O(log n) prefix comparisons per lookup were the largest
+  // cost of connecting a contract call. Only the undo data needs key order; it sorts once.
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view key) const { return std::hash<std::string_view>()(key); }
+  };
+  using Changes = std::unordered_map<std::string, std::optional<Bytes>, KeyHash, std::equal_to<>>;
+
   explicit StateCache(const KvReader* base) : base_(base) {}
   // A child overlay (a tx's, a call's): reads go to the parent, which keeps what it read of
   // its own base, so the child keeps no copy of its own (base_reads_ stays empty).
@@ -94,10 +106,8 @@ class StateCache : public KvReader {
   // PutNew: a txid is confirmed at most once.
   void PutTxLocation(const Hash256& txid, const TxLocation& location);
 
-  // Pending writes: key -> new value, nullopt = delete.
-  const std::map<std::string, std::optional<Bytes>, std::less<>>& changes() const {
-    return changes_;
-  }
+  // Pending writes: key -> new value, nullopt = delete. In no particular order.
+  const Changes& changes() const { return changes_; }
   bool empty() const { return changes_.empty(); }
   // Moves this overlay's writes into parent, and what it read of keys the parent has not
   // changed (so the parent's undo data need not read them). REQUIRES: parent is this
@@ -114,21 +124,23 @@ class StateCache : public KvReader {
   [[nodiscard]] Status EncodeUndoTo(Bytes* out) const;
 
  private:
-  // Calls fn(key, previous) for each changed key but the index keys, in key order, with the
-  // key's value in the base (previous; null: absent): the undo data's entries.
+  // The changed keys but the index keys, in key order: the undo data's keys.
+  std::vector<const Changes::value_type*> UndoKeys() const;
+  // Calls fn(key, previous) for each of keys with the key's value in the base (previous;
+  // null: absent): the undo data's entries.
   template <typename Fn>
-  Status ForEachUndoEntry(Fn&& fn) const;
+  Status ForEachUndoEntry(const std::vector<const Changes::value_type*>& keys, Fn&& fn) const;
 
   const KvReader* base_;
   const StateCache* parent_ = nullptr;  // base_ when it is an overlay
-  std::map<std::string, std::optional<Bytes>, std::less<>> changes_;
+  Changes changes_;
   // What Get read from the base (nullopt: absent), what PutNew knows to be absent, or what a
   // child's MergeInto tells of either, so that a key is read from the base at most once:
   // a later Get, and MakeUndo for a key that was read (or PutNew) before it was written, use
   // this. The base does not change while the overlay is in use, so it cannot go stale. Bounded
   // like changes_: by the keys one block (or one tx) touches. In a child overlay (parent_):
   // only the keys PutNew wrote (its reads are kept by the parent).
-  mutable std::map<std::string, std::optional<Bytes>, std::less<>> base_reads_;
+  mutable Changes base_reads_;
 };
 
 }  // namespace waybill::chain

@@ -437,7 +437,7 @@ TEST(StateCacheTest, IndexKeysOfAnAssetAreLeftOutOfTheUndoData) {
     std::move(tx).MergeInto(&block);
   }
   EXPECT_EQ(base.reads, 2);  // the two asset records
-  std::map<std::string, std::optional<Bytes>, std::less<>> want_changes;
+  StateCache::Changes want_changes;
   for (const std::string& key : {keys::Custody(H(3), H(1)), keys::Custody(H(3), H(4)),
                                  keys::Metadata("lot", "B", H(1)),
                                  keys::Metadata("lot", "C", H(4))}) {
