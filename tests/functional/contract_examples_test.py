@@ -131,11 +131,10 @@ class ContractExamplesTest(ContractTestFramework):
         self.mine(node, [setup])
         self.check_record(self.record(node, setup), "success", self.gas, logs=[])
         c = self.check_holdings(node, esc, 0, [collateral])
-        assert_equal(storage_map(c), {b"e": bytes.fromhex(e["account"]),
-                                      b"f": bytes.fromhex(f["account"]),
-                                      b"asset": bytes.fromhex(collateral),
-                                      b"price": be8(price), b"deadline": be8(deadline)},
-                     "escrow storage after setup")
+        record = (bytes.fromhex(e["account"]) + bytes.fromhex(f["account"]) +
+                  bytes.fromhex(collateral) + be8(price) + be8(deadline))
+        assert_equal(storage_map(c), {b"escrow": record},
+                     "escrow storage after setup: one record, E | F | asset | price | deadline")
 
         log("  run: pay with the wrong amount aborts 5; with the price it would succeed")
         rec = self.check_run_unchanged(node, esc, lambda: self.run_call(
@@ -197,8 +196,8 @@ class ContractExamplesTest(ContractTestFramework):
         assert_equal(self.balance(node, f), f0 - self.fee_of(node, early),
                      "F paid the fee; the attached coins came back")
         self.check_holdings(node, esc, 0, [collateral2])
-        assert_equal(storage_map(node.rpc.getcontract(esc))[b"f"], bytes.fromhex(f["account"]),
-                     "the escrow is still set up")
+        assert_equal(storage_map(node.rpc.getcontract(esc))[b"escrow"][32:64],
+                     bytes.fromhex(f["account"]), "the escrow is still set up")
 
         self.mine(node, blocks=deadline - 1 - self.tip(node))
         assert_equal(self.tip(node), deadline - 1)

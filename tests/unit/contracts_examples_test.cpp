@@ -112,8 +112,12 @@ class EscrowTest : public ExampleTest {
 
 TEST_F(EscrowTest, PayBeforeTheDeadlineReleasesBoth) {
   ExpectOk(SetupCall(), {});
-  EXPECT_EQ(host_.storage.at(B("f")), IdBytes(kF));
-  EXPECT_EQ(host_.storage.at(B("price")), BigEndian(500));
+  // One record: E | F | the collateral | the price | the deadline (escrow.asm's header).
+  chain::Bytes record = IdBytes(kE);
+  for (const chain::Bytes& field : {IdBytes(kF), IdBytes(kAsset), BigEndian(500), BigEndian(100)}) {
+    record.insert(record.end(), field.begin(), field.end());
+  }
+  EXPECT_EQ(host_.storage, (std::map<chain::Bytes, chain::Bytes>{{B("escrow"), record}}));
   EXPECT_EQ(host_.assets[kAsset].custodian, host_.self);
   ExpectOk(Pay(kE, 99, 500), {B("paid")});
   EXPECT_EQ(host_.sent, (std::vector<FakeHost::Sent>{{kF, 500, {}}, {kE, 0, kAsset}}));
