@@ -38,6 +38,19 @@ namespace {
 
 constexpr std::string_view kInitEntry = "init";
 
+// Validates code and caches the result under code_hash (the callers looked in the cache
+// first). Returns the validator's refusal, if any.
+std::optional<contracts::DeployError> ValidateAndCache(CodeCache* cache,
+                                                       const chain::Hash256& code_hash,
+                                                       chain::ByteSpan code,
+                                                       std::shared_ptr<const ValidatedCode>* out) {
+  contracts::ValidateResult v = contracts::ValidateBytecode(code);
+  if (auto* err = std::get_if<contracts::DeployError>(&v)) return *err;
+  *out = std::get<std::shared_ptr<const ValidatedCode>>(std::move(v));
+  if (cache != nullptr) cache->Insert(code_hash, *out);
+  return std::nullopt;
+}
+
 // The code of a contract to run: from the cache, else read ('q') and validated, and cached.
 // Stored code that is missing, not of its recorded size or fails validation is a local fault
 // (the store changed under us), never the caller's.
@@ -51,13 +64,10 @@ ValidationResult LoadCode(const OpContext& c, const AccountId& id, const Contrac
     return ValidationResult::Error("stored code of contract " + id.ToHex() +
                                    " is missing or not of its recorded size");
   }
-  contracts::ValidateResult v = contracts::ValidateBytecode(**bytes);
-  if (auto* err = std::get_if<contracts::DeployError>(&v)) {
+  if (auto err = ValidateAndCache(cache, record.code_hash, **bytes, out)) {
     return ValidationResult::Error("stored code of contract " + id.ToHex() +
                                    " fails validation: " + err->ToString());
   }
-  *out = std::get<std::shared_ptr<const ValidatedCode>>(std::move(v));
-  if (cache != nullptr) cache->Insert(record.code_hash, *out);
   return ValidationResult::Valid();
 }
 
@@ -181,12 +191,9 @@ ValidationResult DeployCode(const OpContext& c, const chain::ContractDeployOp& o
                             std::shared_ptr<const ValidatedCode>* out) {
   CodeCache* cache = c.block.code_cache;
   if (cache != nullptr && (*out = cache->Find(code_hash))) return ValidationResult::Valid();
-  contracts::ValidateResult v = contracts::ValidateBytecode(op.code);
-  if (auto* err = std::get_if<contracts::DeployError>(&v)) {
+  if (auto err = ValidateAndCache(cache, code_hash, op.code, out)) {
     return ValidationResult::Invalid(Reason::kBadContractCode, err->ToString());
   }
-  *out = std::get<std::shared_ptr<const ValidatedCode>>(std::move(v));
-  if (cache != nullptr) cache->Insert(code_hash, *out);
   return ValidationResult::Valid();
 }
 
