@@ -253,13 +253,31 @@ void StateCache::MergeInto(StateCache* parent) && {
 }
 
 std::vector<const StateCache::Changes::value_type*> StateCache::UndoKeys() const {
-  std::vector<const Changes::value_type*> keys;
-  keys.reserve(changes_.size());
+  // Sorted by the first 8 bytes as a big-endian integer, then by the whole key: the same
+  // order as comparing the keys, but most comparisons end at the integer (keys share their
+  // kind byte, and then differ within the id that follows).
+  struct Sortable {
+    uint64_t head;
+    const Changes::value_type* change;
+  };
+  std::vector<Sortable> sortable;
+  sortable.reserve(changes_.size());
   for (const auto& change : changes_) {
-    if (!keys::IsIndexKey(change.first)) keys.push_back(&change);
+    if (keys::IsIndexKey(change.first)) continue;
+    uint64_t head = 0;
+    for (size_t i = 0; i < 8; ++i) {
+      const uint8_t byte = i < change.first.size() ? static_cast<uint8_t>(change.first[i]) : 0;
+      head = head << 8 | byte;
+    }
+    sortable.push_back({head, &change});
   }
-  std::sort(keys.begin(), keys.end(),
-            [](const auto* a, const auto* b) { return a->first < b->first; });
+  std::sort(sortable.begin(), sortable.end(), [](const Sortable& a, const Sortable& b) {
+    if (a.head != b.head) return a.head < b.head;
+    return a.change->first < b.change->first;
+  });
+  std::vector<const Changes::value_type*> keys;
+  keys.reserve(sortable.size());
+  for (const Sortable& s : sortable) keys.push_back(s.change);
   return keys;
 }
 

@@ -2,8 +2,10 @@
 #include "chain/state_cache.h"
 
 #include <gtest/gtest.h>
+
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <random>
@@ -404,6 +406,28 @@ TEST(StateCacheTest, EncodeUndoToEqualsEncodingMakeUndo) {
   broken.Put("k", B("v"));
   EXPECT_EQ(broken.EncodeUndoTo(&out).code(), Status::Code::kIoError);
 }
+// The undo data lists the keys in byte order whatever order they were written in: keys that
+// share their first 8 bytes, keys that are prefixes of others, bytes above 0x7f, a zero byte.
+TEST(StateCacheTest, UndoEntriesAreInByteOrderOfTheKeys) {
+  MemoryKv base;
+  StateCache cache(&base);
+  const std::vector<std::string> keys = {
+      "w" + std::string(10, '\x01') + "b", "w" + std::string(10, '\x01') + "a",
+      "w" + std::string(10, '\x01'),       "w" + std::string(7, '\x01'),
+      std::string("w\x01\x01\x01\x01\x01\x01\x01\x00", 9),
+      "w\xff",                             "w\x7f",
+      "a",                                  std::string("a\x00", 2),
+      "t" + std::string(40, '\x80'),        "t" + std::string(39, '\x80') + "\x7f"};
+  for (const std::string& key : keys) cache.Put(key, B("v"));
+  auto undo = cache.MakeUndo();
+  ASSERT_TRUE(undo.ok());
+  std::vector<std::string> got;
+  for (const auto& e : undo->entries) got.push_back(e.key);
+  std::vector<std::string> want = keys;
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(got, want);
+}
+
 // PutAsset keeps the custody and metadata indexes; the undo data leaves their keys out (they
 // follow from the asset records it restores: ApplyUndo), so neither the tx's overlay nor the
 // block's reads them.
