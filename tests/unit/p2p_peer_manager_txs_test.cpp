@@ -183,5 +183,24 @@ TEST_F(PeerManagerTest, AFullBatchOfAnnouncementsLeavesWithoutWaiting) {
 }
 
 
+// An inv of a tx this node took a moment ago is answered from the peer logic's own memory
+// (no HaveTx): even after the tx left the mempool (evicted, say), it is not fetched again,
+// as a rejected one is not; a tx never taken still is.
+TEST_F(PeerManagerTest, TxTakenAMomentAgoIsNotFetchedAgain) {
+  Connect(1);
+  Connect(2);
+  const chain::Transaction taken = Tx(0);
+  pm_->OnMessage(1, InvMsg{{InvItem{InvType::kTx, taken.Id()}}});
+  ASSERT_EQ(transport_.Take<GetDataMsg>(1).size(), 1u);
+  pm_->OnMessage(1, TxsMsg{{taken}});
+  ASSERT_TRUE(node_.mempool.count(taken.Id()));
+  node_.mempool.erase(taken.Id());
+  const chain::Transaction other = Tx(1);
+  pm_->OnMessage(2, InvMsg{{InvItem{InvType::kTx, taken.Id()}, InvItem{InvType::kTx, other.Id()}}});
+  auto requests = transport_.Take<GetDataMsg>(2);
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].items, (std::vector{InvItem{InvType::kTx, other.Id()}}));
+}
+
 }  // namespace
 }  // namespace waybill::p2p
