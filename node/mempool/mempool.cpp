@@ -21,6 +21,7 @@
 #include <queue>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include "chain/schnorr.h"
@@ -569,18 +570,23 @@ std::vector<ValidationResult> Mempool::AcceptBatch(std::span<const chain::Transa
   // copy's result: a peer cannot make this node verify what it refuses anyway.
   std::vector<size_t> which;
   std::vector<std::pair<size_t, size_t>> copies;  // (later copy, first copy)
-  {
-    std::map<Hash256, size_t> first;
-    for (size_t i = 0; i < txws.size(); ++i) {
-      if (!results[i].valid()) continue;
-      auto [it, inserted] = first.emplace(txws[i].id, i);
-      if (inserted) {
-        which.push_back(i);
-      } else {
-        copies.emplace_back(i, it->second);
-      }
+  for (size_t i = 0; i < txws.size(); ++i) {
+    if (results[i].valid()) which.push_back(i);
+  }
+  // By id, then position: each run of equal ids keeps its first copy.
+  std::sort(which.begin(), which.end(), [&](size_t a, size_t b) {
+    return std::tie(txws[a].id, a) < std::tie(txws[b].id, b);
+  });
+  size_t kept = 0;
+  for (size_t k = 0; k < which.size(); ++k) {
+    if (kept > 0 && txws[which[k]].id == txws[which[kept - 1]].id) {
+      copies.emplace_back(which[k], which[kept - 1]);
+    } else {
+      which[kept++] = which[k];
     }
   }
+  which.resize(kept);
+  std::sort(which.begin(), which.end());
   std::vector<uint8_t> good;
   std::vector<Hash256> cache_keys;
   VerifySignatures(txs, which, &good, &cache_keys);
