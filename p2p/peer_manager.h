@@ -68,8 +68,8 @@ struct PeerManagerOptions {
   int64_t block_request_timeout_ms = 20'000;
   int64_t tx_request_timeout_ms = 30'000;
   int64_t headers_request_timeout_ms = 30'000;
-  int64_t tx_announce_interval_ms = 100;        // txs are announced in batches this often,
-  size_t tx_announce_batch = 100;               // or as soon as this many wait for a peer
+  int64_t tx_announce_interval_ms = 250;        // txs are announced in batches this often,
+  size_t tx_announce_batch = 250;               // or as soon as this many wait for a peer
   int64_t mempool_sync_interval_ms = 30'000;    // anti-entropy; 0 = never
   int64_t headers_resync_interval_ms = 60'000;  // ask a peer for headers if nothing moved
   int64_t addr_refresh_interval_ms = 30'000;    // getaddr to a random outbound peer; 0 = never

@@ -161,27 +161,28 @@ TEST_F(PeerManagerTest, TxBeforeItsPredecessorInOneTxsMessageIsTakenAfterIt) {
 TEST_F(PeerManagerTest, AFullBatchOfAnnouncementsLeavesWithoutWaiting) {
   Connect(1);
   Connect(2);
+  const PeerManagerOptions defaults;
+  const size_t batch = defaults.tx_announce_batch;
   InvMsg inv;
-  for (uint64_t n = 0; n < 150; ++n) {
+  for (uint64_t n = 0; n < batch + 50; ++n) {
     chain::Transaction tx = Tx(n);
     node_.mempool[tx.Id()] = tx;
     pm_->OnLocalTx(tx.Id());
     inv.items.push_back(InvItem{InvType::kTx, tx.Id()});
   }
-  // 100 at once (PeerManagerOptions::tx_announce_batch), the other 50 at the next interval.
+  // A batch at once (PeerManagerOptions::tx_announce_batch), the other 50 at the next interval.
   for (PeerId id : {1, 2}) {
     auto first = transport_.Take<InvMsg>(id);
     ASSERT_EQ(first.size(), 1u);
-    EXPECT_EQ(first[0].items, std::vector(inv.items.begin(), inv.items.begin() + 100));
+    EXPECT_EQ(first[0].items, std::vector(inv.items.begin(), inv.items.begin() + batch));
   }
-  Tick(200);
+  Tick(defaults.tx_announce_interval_ms + 1);
   for (PeerId id : {1, 2}) {
     auto rest = transport_.Take<InvMsg>(id);
     ASSERT_EQ(rest.size(), 1u);
     EXPECT_EQ(rest[0].items.size(), 50u);
   }
 }
-
 
 // An inv of a tx this node took a moment ago is answered from the peer logic's own memory
 // (no HaveTx): even after the tx left the mempool (evicted, say), it is not fetched again,
