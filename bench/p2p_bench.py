@@ -105,6 +105,13 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def measure_verify(bindir):
+    """Single-core Schnorr verifications per second (bench_verify, 2 s)."""
+    out = subprocess.run([os.path.join(bindir, "bench", "bench_verify"), "--seconds", "2"],
+                         check=True, capture_output=True, text=True).stdout
+    return float(re.search(r"verify_1core (\d+)", out).group(1))
+
+
 def messages_received(tn):
     """Messages every node has received from its peers (getpeerinfo), in all."""
     return sum(p["messagesrecv"] for c in tn.clients for p in c.call("getpeerinfo"))
@@ -172,9 +179,7 @@ def main():
     bindir = os.path.abspath(args.bindir)
     rng = random.Random(args.seed)
 
-    verify = subprocess.run([os.path.join(bindir, "bench", "bench_verify"), "--seconds", "2"],
-                            check=True, capture_output=True, text=True).stdout
-    verify_1core = float(re.search(r"verify_1core (\d+)", verify).group(1))
+    verify_1core = measure_verify(bindir)
     cores = os.cpu_count() or 1
     print(f"load before: {open('/proc/loadavg').read().strip()}")
     print(f"signature bound: {verify_1core:.0f} verify/s on one core x {cores} cores = "
@@ -225,6 +230,13 @@ def main():
             gossip_cpu.append((sum(cpu_after) - sum(cpu_before)) / args.txs)
             full.append(propagate(tn, rng, to))
         if full:
+            # Measured again after the samples; the bound is the faster of the two: on a shared
+            # machine a neighbour's burst during one 2 s measurement would lower the bound and
+            # flatter the ratio.
+            verify_after = measure_verify(bindir)
+            print(f"signature bound again after the samples: {verify_after:.0f} verify/s on one "
+                  f"core; the bound uses the faster, {max(verify_1core, verify_after):.0f}")
+            verify_1core = max(verify_1core, verify_after)
             print(f"{args.txs}-tx blocks, {args.nodes} nodes, {len(full)} samples: "
                   f"median {statistics.median(full) * 1000:.0f} ms, "
                   f"p99 {percentile(full, 99) * 1000:.0f} ms, max {max(full) * 1000:.0f} ms")
