@@ -20,10 +20,17 @@ constexpr size_t kNone = std::numeric_limits<size_t>::max();
 }  // namespace
 
 struct SignatureCheckPool::Job {
-  Job(std::span<const chain::Transaction> t, const chain::SignatureCache* c,
-      chain::PublicKeyCache* k)
-      : txs(t), cache(c), keys(k), chunks((t.size() + kChunk - 1) / kChunk) {
-    if (cache) cache_keys.resize(txs.size());
+  // which: the indices of txs to check (null: all of them, in order).
+  Job(std::span<const chain::Transaction> t, const size_t* w, size_t n,
+      const chain::SignatureCache* c, chain::PublicKeyCache* k, std::atomic<uint64_t>* v)
+      : txs(t),
+        which(w),
+        count(n),
+        cache(c),
+        keys(k),
+        verifications(v),
+        chunks((n + kChunk - 1) / kChunk) {
+    if (cache) cache_keys.resize(count);
   }
 
   // Claims and verifies chunks until none is left; returns once the last one it claimed is
@@ -33,26 +40,29 @@ struct SignatureCheckPool::Job {
       const size_t c = next.fetch_add(1, std::memory_order_relaxed);
       if (c >= chunks) return;
       const size_t begin = c * kChunk;
-      VerifyRange(begin, std::min(txs.size(), begin + kChunk));
+      VerifyRange(begin, std::min(count, begin + kChunk));
       // Release: the waiter that sees the last chunk done also sees cache_keys and first_bad.
       if (done.fetch_add(1, std::memory_order_acq_rel) + 1 == chunks) done.notify_all();
     }
   }
 
-  // Verifies txs [begin, end) and lowers first_bad to the first bad one. Skips what is past a
-  // known bad index: nothing there could be the first.
+  // Verifies the txs at positions [begin, end) and lowers first_bad to the first bad one.
+  // Skips what is past a known bad position: nothing there could be the first.
   void VerifyRange(size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) {
       if (first_bad.load(std::memory_order_relaxed) < i) return;
       if (cancelled.load(std::memory_order_relaxed)) return;
-      const chain::Transaction& tx = txs[i];
+      const chain::Transaction& tx = txs[which ? which[i] : i];
       const chain::Hash256 msg = tx.SigHash();
       bool ok = false;
       if (cache) {
         cache_keys[i] = cache->KeyFor(tx.sender, msg, tx.signature);
         ok = cache->Contains(cache_keys[i]);
       }
-      if (!ok) ok = keys->Verify(tx.sender, msg.span(), tx.signature);
+      if (!ok) {
+        verifications->fetch_add(1, std::memory_order_relaxed);
+        ok = keys->Verify(tx.sender, msg.span(), tx.signature);
+      }
       if (ok) continue;
       size_t seen = first_bad.load(std::memory_order_relaxed);
       while (i < seen && !first_bad.compare_exchange_weak(seen, i, std::memory_order_relaxed)) {
@@ -62,10 +72,13 @@ struct SignatureCheckPool::Job {
   }
 
   const std::span<const chain::Transaction> txs;
+  const size_t* const which;  // null: every tx
+  const size_t count;         // of txs to check
   const chain::SignatureCache* const cache;
   chain::PublicKeyCache* const keys;
+  std::atomic<uint64_t>* const verifications;
   const size_t chunks;
-  std::vector<chain::Hash256> cache_keys;  // [i] is written only by the thread that checks tx i
+  std::vector<chain::Hash256> cache_keys;  // [i] is written only by the thread that checks i
   std::atomic<size_t> next{0};             // the next chunk to claim
   std::atomic<size_t> done{0};             // chunks finished
   std::atomic<size_t> first_bad{kNone};
@@ -117,7 +130,17 @@ void SignatureCheckPool::Forget(const std::shared_ptr<Job>& job) {
 
 SignatureCheckPool::Batch SignatureCheckPool::Start(std::span<const chain::Transaction> txs,
                                                     const chain::SignatureCache* cache) {
-  auto job = std::make_shared<Job>(txs, cache, &keys_);
+  return Launch(std::make_shared<Job>(txs, nullptr, txs.size(), cache, &keys_, &verifications_));
+}
+
+SignatureCheckPool::Batch SignatureCheckPool::StartSome(std::span<const chain::Transaction> txs,
+                                                        std::span<const size_t> which,
+                                                        const chain::SignatureCache* cache) {
+  return Launch(
+      std::make_shared<Job>(txs, which.data(), which.size(), cache, &keys_, &verifications_));
+}
+
+SignatureCheckPool::Batch SignatureCheckPool::Launch(std::shared_ptr<Job> job) {
   // One chunk is left for the caller anyway: workers only help when there are two or more.
   if (!threads_.empty() && job->chunks > 1) {
     {

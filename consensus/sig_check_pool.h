@@ -16,6 +16,7 @@
 // destructor, so nothing is spawned per block.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -47,6 +48,8 @@ class SignatureCheckPool {
 
   size_t workers() const { return threads_.size(); }
   chain::PublicKeyCache::Stats key_cache_stats() const { return keys_.stats(); }
+  // Schnorr verifications this pool has run (a signature-cache hit runs none).
+  uint64_t verifications() const { return verifications_.load(std::memory_order_relaxed); }
 
   // One check in flight. Movable; destroying it waits for the check.
   class Batch {
@@ -85,12 +88,19 @@ class SignatureCheckPool {
   // REQUIRES: txs and cache (which may be null) outlive the returned batch's Wait().
   [[nodiscard]] Batch Start(std::span<const chain::Transaction> txs,
                             const chain::SignatureCache* cache);
+  // The same for txs[which[0]], txs[which[1]], ... only: the indices of first_bad() and
+  // cache_keys() are positions in `which`. REQUIRES: every index < txs.size(); txs, which and
+  // cache outlive the returned batch's Wait().
+  [[nodiscard]] Batch StartSome(std::span<const chain::Transaction> txs,
+                                std::span<const size_t> which, const chain::SignatureCache* cache);
 
  private:
+  Batch Launch(std::shared_ptr<Job> job);
   void WorkerLoop();
   void Forget(const std::shared_ptr<Job>& job);
 
   chain::PublicKeyCache keys_;  // thread-safe on its own
+  std::atomic<uint64_t> verifications_{0};
 
   // Fixed after construction.
   std::vector<std::jthread> threads_;

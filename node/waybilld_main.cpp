@@ -5,6 +5,10 @@
 #include <csignal>
 #include <cstdio>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include "node/config.h"
 #include "node/node.h"
 
@@ -14,6 +18,17 @@ int main(int argc, char** argv) {
   BlockShutdownSignals();
   // A peer that closes its socket must not kill the process; writes report EPIPE instead.
   std::signal(SIGPIPE, SIG_IGN);
+#ifdef __GLIBC__
+  // glibc's defaults give a heap's free top back to the kernel once 128 KiB are free (more
+  // after a large free) and grow it again at the next allocation: under tx gossip each thread's
+  // heap shrank and regrew all the time, and the page faults and sysmalloc were ~7 % of the
+  // node's CPU (perf, bench/p2p_bench.py --perf; docs/BENCHMARKS.md). Keep up to 64 MiB free
+  // per heap, grow in 16 MiB steps of address space (pages count once touched), and serve
+  // blocks below 4 MiB from the heap with a fixed threshold.
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
+  mallopt(M_TOP_PAD, 16 << 20);
+  mallopt(M_MMAP_THRESHOLD, 4 << 20);
+#endif
 
   auto config = ParseConfig(argc, argv);
   if (!config.ok()) {

@@ -285,10 +285,11 @@ std::array<uint8_t, 4> PayloadChecksum(ByteSpan payload) {
   return {h.bytes[0], h.bytes[1], h.bytes[2], h.bytes[3]};
 }
 
-Bytes EncodeFrame(uint32_t magic, MsgType type, ByteSpan payload) {
-  Bytes out;
-  out.reserve(kFrameHeaderSize + payload.size());
-  Writer w(&out);
+namespace {
+
+// The frame's header for this payload: magic, command, length, checksum.
+void WriteFrameHeader(uint32_t magic, MsgType type, ByteSpan payload, Bytes* out) {
+  Writer w(out);
   w.U32(magic);
   uint8_t command[kCommandSize] = {};
   std::string_view name = CommandName(type);
@@ -296,7 +297,15 @@ Bytes EncodeFrame(uint32_t magic, MsgType type, ByteSpan payload) {
   w.Raw(ByteSpan(command, kCommandSize));
   w.U32(static_cast<uint32_t>(payload.size()));
   w.Raw(PayloadChecksum(payload));
-  w.Raw(payload);
+}
+
+}  // namespace
+
+Bytes EncodeFrame(uint32_t magic, MsgType type, ByteSpan payload) {
+  Bytes out;
+  out.reserve(kFrameHeaderSize + payload.size());
+  WriteFrameHeader(magic, type, payload, &out);
+  out.insert(out.end(), payload.begin(), payload.end());
   return out;
 }
 
@@ -319,8 +328,23 @@ Bytes EncodePayload(const Message& msg) {
 }
 
 Bytes EncodeMessage(uint32_t magic, const Message& msg) {
-  Bytes payload = EncodePayload(msg);
-  return EncodeFrame(magic, TypeOf(msg), payload);
+  // The payload is written once, after room for the header, into a buffer sized for the
+  // inventory messages (the ones sent per tx and peer); the header goes in front.
+  Bytes out(kFrameHeaderSize);
+  size_t items = 0;
+  if (const auto* inv = std::get_if<InvMsg>(&msg)) items = inv->items.size();
+  if (const auto* get = std::get_if<GetDataMsg>(&msg)) items = get->items.size();
+  out.reserve(kFrameHeaderSize + 9 + items * (1 + 32));
+  {
+    Writer w(&out);
+    std::visit(PayloadEncoder{w}, msg);
+  }
+  const ByteSpan payload(out.data() + kFrameHeaderSize, out.size() - kFrameHeaderSize);
+  Bytes header;
+  header.reserve(kFrameHeaderSize);
+  WriteFrameHeader(magic, TypeOf(msg), payload, &header);
+  std::memcpy(out.data(), header.data(), kFrameHeaderSize);
+  return out;
 }
 
 Result<Message> DecodePayload(MsgType type, ByteSpan payload, size_t max_block_size) {

@@ -16,6 +16,7 @@ PeerManager::PeerManager(PeerManagerOptions options, NodeInterface* node, Transp
       unix_now_(std::move(unix_now)),
       rng_(seed ? seed : std::random_device{}() | uint64_t{std::random_device{}()} << 32),
       recent_rejects_(options_.recent_rejects),
+      recent_accepted_(options_.recent_accepted),
       recent_addr_relays_(kRecentAddrRelays) {
   next_mempool_sync_ms_ = now_ms_() + options_.mempool_sync_interval_ms;
   next_addr_refresh_ms_ = now_ms_() + options_.addr_refresh_interval_ms;

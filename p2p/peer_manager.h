@@ -68,8 +68,8 @@ struct PeerManagerOptions {
   int64_t block_request_timeout_ms = 20'000;
   int64_t tx_request_timeout_ms = 30'000;
   int64_t headers_request_timeout_ms = 30'000;
-  int64_t tx_announce_interval_ms = 100;        // txs are announced in batches this often,
-  size_t tx_announce_batch = 100;               // or as soon as this many wait for a peer
+  int64_t tx_announce_interval_ms = 250;        // txs are announced in batches this often,
+  size_t tx_announce_batch = 250;               // or as soon as this many wait for a peer
   int64_t mempool_sync_interval_ms = 30'000;    // anti-entropy; 0 = never
   int64_t headers_resync_interval_ms = 60'000;  // ask a peer for headers if nothing moved
   int64_t addr_refresh_interval_ms = 30'000;    // getaddr to a random outbound peer; 0 = never
@@ -92,6 +92,7 @@ struct PeerManagerOptions {
   int unknown_over_budget_score = 10;
   size_t known_inventory = 50'000;  // per peer
   size_t recent_rejects = 50'000;
+  size_t recent_accepted = 50'000;
   size_t tx_requests_per_peer = 5'000;
   size_t announce_queue_per_peer = 20'000;
   size_t getdata_queue_per_peer = kMaxInvEntries;
@@ -242,6 +243,10 @@ class PeerManager {
   std::unordered_map<chain::Hash256, PeerId, SaltedIdHasher> tx_requests_;
   // Txs refused for a reason that may pass with a new tip: cleared on every tip change.
   RollingIdSet recent_rejects_;
+  // Txs this node took into its mempool lately: an inv of one needs no HaveTx. One that left
+  // the mempool since (evicted, or no longer valid on a new tip) is not fetched again while
+  // remembered here, as a rejected one is not.
+  RollingIdSet recent_accepted_;
   // Addresses this node relayed lately (hashes of "ip:port"): each is relayed once.
   static constexpr size_t kRecentAddrRelays = 10'000;
   RollingIdSet recent_addr_relays_;

@@ -133,8 +133,10 @@ void PeerManager::HandleInv(Peer& peer, const InvMsg& msg) {
       }
       continue;
     }
-    if (tx_requests_.count(item.hash) || orphans_.count(item.hash) ||
-        recent_rejects_.Contains(item.hash) || node_->HaveTx(item.hash)) {
+    // Cheapest first: in a burst most items name a tx this node took a moment ago, and
+    // HaveTx (the mempool's lock, the tx index) is asked only about the others.
+    if (recent_accepted_.Contains(item.hash) || recent_rejects_.Contains(item.hash) ||
+        tx_requests_.count(item.hash) || orphans_.count(item.hash) || node_->HaveTx(item.hash)) {
       continue;
     }
     want_txs.push_back(item.hash);
@@ -272,6 +274,7 @@ void PeerManager::OnTxVerdict(Peer* from, const chain::Transaction& tx, const Ha
   switch (v.kind) {
     case Verdict::Kind::kAccepted:
       if (from) from->last_tx_ms = now_ms_();
+      recent_accepted_.Insert(txid);
       AnnounceTx(txid, from_id);
       if (retry) {
         retry->push_back(tx.sender);
@@ -339,6 +342,7 @@ void PeerManager::RetryOrphans(const chain::AccountId& sender) {
     const PeerId from = next->second.from;
     EraseOrphan(next);
     if (v.accepted()) {
+      recent_accepted_.Insert(txid);
       AnnounceTx(txid, from);
     } else if (v.kind != Verdict::Kind::kKnown) {
       recent_rejects_.Insert(txid);
@@ -346,7 +350,10 @@ void PeerManager::RetryOrphans(const chain::AccountId& sender) {
   }
 }
 
-void PeerManager::OnLocalTx(const Hash256& txid) { AnnounceTx(txid, 0); }
+void PeerManager::OnLocalTx(const Hash256& txid) {
+  recent_accepted_.Insert(txid);
+  AnnounceTx(txid, 0);
+}
 
 void PeerManager::AnnounceTx(const Hash256& txid, PeerId except) {
   for (auto& [id, peer] : peers_) {
@@ -363,10 +370,9 @@ void PeerManager::AnnounceTx(const Hash256& txid, PeerId except) {
 void PeerManager::FlushTxAnnouncements(Peer& peer) {
   if (peer.tx_announce.empty()) return;
   InvMsg inv;
+  inv.items.reserve(peer.tx_announce.size());
   for (const Hash256& txid : peer.tx_announce) {
-    if (peer.known.Contains(txid)) continue;
-    peer.known.Insert(txid);
-    inv.items.push_back(InvItem{InvType::kTx, txid});
+    if (peer.known.InsertNew(txid)) inv.items.push_back(InvItem{InvType::kTx, txid});
   }
   peer.tx_announce.clear();
   if (!inv.items.empty()) transport_->Send(peer.id, inv);

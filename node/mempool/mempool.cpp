@@ -21,6 +21,7 @@
 #include <queue>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include "chain/schnorr.h"
@@ -515,20 +516,24 @@ ValidationResult Mempool::Accept(const chain::Transaction& tx) {
   return std::move(AcceptBatch(std::span(&tx, 1)).front());
 }
 
-void Mempool::VerifySignatures(std::span<const chain::Transaction> txs, std::vector<uint8_t>* good,
+void Mempool::VerifySignatures(std::span<const chain::Transaction> txs,
+                               std::span<const size_t> which, std::vector<uint8_t>* good,
                                std::vector<Hash256>* cache_keys) {
   good->assign(txs.size(), 0);
   cache_keys->assign(options_.signature_cache ? txs.size() : 0, Hash256{});
   // The pool reports the first bad signature only: check again from the one after it.
   size_t from = 0;
-  while (from < txs.size()) {
+  while (from < which.size()) {
+    std::span<const size_t> rest = which.subspan(from);
     consensus::SignatureCheckPool::Batch batch =
-        verify_pool_.Start(txs.subspan(from), options_.signature_cache.get());
+        verify_pool_.StartSome(txs, rest, options_.signature_cache.get());
     (void)batch.Wait();
-    const size_t end = from + batch.first_bad().value_or(txs.size() - from);
-    std::fill(good->begin() + static_cast<long>(from), good->begin() + static_cast<long>(end), 1);
+    const size_t end = from + batch.first_bad().value_or(rest.size());
+    for (size_t k = from; k < end; ++k) (*good)[which[k]] = 1;
     std::span<const Hash256> keys = batch.cache_keys();
-    for (size_t i = 0; i < keys.size() && from + i < end; ++i) (*cache_keys)[from + i] = keys[i];
+    for (size_t k = 0; k < keys.size() && from + k < end; ++k) {
+      (*cache_keys)[which[from + k]] = keys[k];
+    }
     from = end + 1;
   }
 }
@@ -560,11 +565,35 @@ std::vector<ValidationResult> Mempool::AcceptBatch(std::span<const chain::Transa
       results[i] = consensus::CheckTransaction(txs[i]);
     }
   }
-  // The expensive check runs outside the lock, so several callers verify in parallel. Every
-  // tx is checked, even one that failed above (rare), so that the span stays whole.
+  // The expensive check runs outside the lock, so several callers verify in parallel. Only
+  // the txs still valid are checked, and a second copy of a tx in the batch takes the first
+  // copy's result: a peer cannot make this node verify what it refuses anyway.
+  std::vector<size_t> which;
+  std::vector<std::pair<size_t, size_t>> copies;  // (later copy, first copy)
+  for (size_t i = 0; i < txws.size(); ++i) {
+    if (results[i].valid()) which.push_back(i);
+  }
+  // By id, then position: each run of equal ids keeps its first copy.
+  std::sort(which.begin(), which.end(), [&](size_t a, size_t b) {
+    return std::tie(txws[a].id, a) < std::tie(txws[b].id, b);
+  });
+  size_t kept = 0;
+  for (size_t k = 0; k < which.size(); ++k) {
+    if (kept > 0 && txws[which[k]].id == txws[which[kept - 1]].id) {
+      copies.emplace_back(which[k], which[kept - 1]);
+    } else {
+      which[kept++] = which[k];
+    }
+  }
+  which.resize(kept);
+  std::sort(which.begin(), which.end());
   std::vector<uint8_t> good;
   std::vector<Hash256> cache_keys;
-  VerifySignatures(txs, &good, &cache_keys);
+  VerifySignatures(txs, which, &good, &cache_keys);
+  for (const auto& [copy, original] : copies) {
+    good[copy] = good[original];
+    if (!cache_keys.empty()) cache_keys[copy] = cache_keys[original];
+  }
   for (size_t i = 0; i < txs.size(); ++i) {
     if (results[i].valid() && !good[i]) {
       results[i] = ValidationResult::Invalid(consensus::Reason::kBadSignature);

@@ -62,7 +62,9 @@ class Mempool : public consensus::ChainstateListener {
   // Several txs (a peer's txs message), with the results Accept would give them one after the
   // other, in order: the signatures are verified together (on the verification pool's
   // threads, skipping those in the signature cache) without the pool's lock, then the txs are
-  // admitted in order under one hold of it.
+  // admitted in order under one hold of it. A tx refused before its signature is checked (too
+  // large, already pending or confirmed, a content rule) costs no verification, nor does a
+  // second copy of a tx in the batch (it shares the first copy's check).
   std::vector<consensus::ValidationResult> AcceptBatch(std::span<const chain::Transaction> txs);
 
   bool Contains(const chain::Hash256& txid) const;
@@ -78,6 +80,9 @@ class Mempool : public consensus::ChainstateListener {
   // Increases whenever the content changes (the miner uses it to refresh its template).
   // Lock-free.
   uint64_t Version() const;
+  // Schnorr verifications run so far (signature-cache hits and txs refused before their
+  // signature was checked run none). Lock-free.
+  uint64_t SignatureVerifications() const { return verify_pool_.verifications(); }
 
   // Rebuilds the pool on the new tip (docs/PROTOCOL.md §10): re-admits, oldest first, the txs
   // set aside earlier, those of disconnected blocks, then the pool's own. A tx that does not
@@ -94,10 +99,11 @@ class Mempool : public consensus::ChainstateListener {
  private:
   struct Impl;  // node/mempool/mempool.cpp
 
-  // Sets (*good)[i] for each of txs whose signature is valid (or in the signature cache), and
-  // (*cache_keys)[i] to its signature cache key when there is a cache.
-  void VerifySignatures(std::span<const chain::Transaction> txs, std::vector<uint8_t>* good,
-                        std::vector<chain::Hash256>* cache_keys);
+  // For each i in `which`: sets (*good)[i] if txs[i]'s signature is valid (or in the signature
+  // cache), and (*cache_keys)[i] to its signature cache key when there is a cache. The other
+  // txs are not checked.
+  void VerifySignatures(std::span<const chain::Transaction> txs, std::span<const size_t> which,
+                        std::vector<uint8_t>* good, std::vector<chain::Hash256>* cache_keys);
 
   const mempool::ChainView* const chain_;
   const MempoolOptions options_;

@@ -1,7 +1,7 @@
 // SignatureCheckPool: the result (valid, or the lowest bad index) does not depend on the
 // number of workers, the block size, concurrent batches or the parsed-key cache; a cache hit
 // skips the Schnorr verification; a cache entry for another signature does not; a cancelled
-// check stops.
+// check stops; StartSome checks the listed txs only.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -189,6 +189,43 @@ TEST(SignatureCheckPoolTest, ParsedKeysChangeNoResult) {
   for (size_t workers : {1, 3}) {
     SignatureCheckPool pool(workers);
     EXPECT_EQ(Check(&pool, txs), "bad-signature: tx 6");
+  }
+}
+
+// StartSome checks the listed txs and no other: a bad signature outside the list is not seen,
+// positions are those in the list, and the verification count grows by the list's length.
+TEST(SignatureCheckPoolTest, StartSomeChecksOnlyTheListedTxs) {
+  for (size_t workers : {0, 2}) {
+    SignatureCheckPool pool(workers);
+    chain::SignatureCache cache(1000);
+    std::vector<Transaction> txs = Txs(40);
+    txs[3].signature[9] ^= 1;
+    txs[20].signature[9] ^= 1;
+    std::vector<size_t> which;
+    for (size_t i = 0; i < txs.size(); ++i) {
+      if (i != 3 && i != 20) which.push_back(i);
+    }
+    uint64_t before = pool.verifications();
+    SignatureCheckPool::Batch batch = pool.StartSome(txs, which, &cache);
+    EXPECT_TRUE(batch.Wait().valid()) << workers;
+    EXPECT_EQ(pool.verifications() - before, which.size());
+    ASSERT_EQ(batch.cache_keys().size(), which.size());
+    for (size_t k = 0; k < which.size(); ++k) {
+      const Transaction& tx = txs[which[k]];
+      EXPECT_EQ(batch.cache_keys()[k], cache.KeyFor(tx.sender, tx.SigHash(), tx.signature));
+    }
+
+    const std::vector<size_t> with_bad = {0, 7, 20, 31};
+    before = pool.verifications();
+    SignatureCheckPool::Batch bad = pool.StartSome(txs, with_bad, nullptr);
+    EXPECT_EQ(bad.Wait().detail(), "tx 2") << workers;  // position 2 holds tx 20
+    EXPECT_EQ(bad.first_bad(), std::optional<size_t>(2));
+    EXPECT_LE(pool.verifications() - before, with_bad.size());
+    EXPECT_GE(pool.verifications() - before, 3u);
+
+    before = pool.verifications();
+    EXPECT_TRUE(pool.StartSome(txs, {}, nullptr).Wait().valid());
+    EXPECT_EQ(pool.verifications(), before);
   }
 }
 

@@ -159,6 +159,36 @@ TEST_F(MempoolTest, BatchFillsTheSignatureCacheWithItsMembersOnly) {
   }
 }
 
+// A tx the batch refuses before its signature is checked costs no Schnorr verification, and
+// a second copy in the batch shares the first one's: a peer cannot make the node verify what
+// it refuses anyway.
+TEST_F(MempoolTest, BatchVerifiesOnlyTheTxsStillValidAfterTheCheapChecks) {
+  const Transaction pending = Pay(0, 0, 1, kCoin);
+  const Transaction confirmed = Pay(1, 0, 1, kCoin);
+  MineBlockWith({confirmed});
+  ASSERT_TRUE(Accept(pending).valid());
+  Transaction zero = Make(2, 0, chain::TransferOp{Id(1), 0});  // bad-amount
+  zero.signature[5] ^= 1;  // and a bad signature, which is never looked at
+  const Transaction fresh = Pay(3, 0, 1, kCoin);
+  Transaction forged = Pay(4, 0, 1, kCoin);
+  forged.signature[5] ^= 1;
+
+  const uint64_t before = mempool_->SignatureVerifications();
+  const std::vector<Transaction> batch = {pending, confirmed, zero, fresh, fresh, forged, forged};
+  std::vector<consensus::ValidationResult> r = mempool_->AcceptBatch(batch);
+  ASSERT_EQ(r.size(), batch.size());
+  EXPECT_EQ(r[0].reason(), "txn-already-in-mempool");
+  EXPECT_EQ(r[1].reason(), "txn-already-known");
+  EXPECT_EQ(r[2].reason(), "bad-amount");
+  EXPECT_TRUE(r[3].valid()) << r[3].ToString();
+  EXPECT_EQ(r[4].reason(), "txn-already-in-mempool");
+  EXPECT_EQ(r[5].reason(), "bad-signature");
+  EXPECT_EQ(r[6].reason(), "bad-signature");
+  // fresh and forged, once each.
+  EXPECT_EQ(mempool_->SignatureVerifications() - before, 2u);
+  EXPECT_EQ(mempool_->Info().size, 2u);
+}
+
 TEST_F(MempoolTest, CandidatesByFeeRateInNonceOrder) {
   // Sender 0: a cheap tx then an expensive one; its expensive tx must still come second.
   const Transaction a0 = Pay(0, 0, 5, kCoin, 1000);

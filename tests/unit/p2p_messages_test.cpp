@@ -49,6 +49,7 @@ void ExpectRoundTrip(const Message& msg) {
   EXPECT_EQ(header->length, payload.size());
   EXPECT_EQ(header->checksum, PayloadChecksum(payload));
   EXPECT_EQ(chain::Bytes(frame.begin() + kFrameHeaderSize, frame.end()), payload);
+  EXPECT_EQ(frame, EncodeFrame(kMagic, TypeOf(msg), payload));
 }
 
 TEST(P2pMessagesTest, EveryMessageRoundTrips) {
@@ -88,6 +89,13 @@ TEST(P2pMessagesTest, EveryMessageRoundTrips) {
   ExpectRoundTrip(BlockMsg{*decoded});
   ExpectRoundTrip(MempoolMsg{});
   ExpectRoundTrip(TxsMsg{{SignedTransfer(0), SignedTransfer(1), SignedTransfer(2)}});
+  // A full inventory message (EncodeMessage sizes its buffer from the item count).
+  InvMsg full;
+  for (size_t i = 0; i < kMaxInvEntries; ++i) {
+    full.items.push_back(InvItem{i % 3 ? InvType::kTx : InvType::kBlock, H(static_cast<uint8_t>(i))});
+  }
+  ExpectRoundTrip(full);
+  ExpectRoundTrip(GetDataMsg{full.items});
 }
 
 TEST(P2pMessagesTest, CommandNamesAreUniqueAndParse) {

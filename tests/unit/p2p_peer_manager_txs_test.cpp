@@ -161,20 +161,22 @@ TEST_F(PeerManagerTest, TxBeforeItsPredecessorInOneTxsMessageIsTakenAfterIt) {
 TEST_F(PeerManagerTest, AFullBatchOfAnnouncementsLeavesWithoutWaiting) {
   Connect(1);
   Connect(2);
+  const PeerManagerOptions defaults;
+  const size_t batch = defaults.tx_announce_batch;
   InvMsg inv;
-  for (uint64_t n = 0; n < 150; ++n) {
+  for (uint64_t n = 0; n < batch + 50; ++n) {
     chain::Transaction tx = Tx(n);
     node_.mempool[tx.Id()] = tx;
     pm_->OnLocalTx(tx.Id());
     inv.items.push_back(InvItem{InvType::kTx, tx.Id()});
   }
-  // 100 at once (PeerManagerOptions::tx_announce_batch), the other 50 at the next interval.
+  // A batch at once (PeerManagerOptions::tx_announce_batch), the other 50 at the next interval.
   for (PeerId id : {1, 2}) {
     auto first = transport_.Take<InvMsg>(id);
     ASSERT_EQ(first.size(), 1u);
-    EXPECT_EQ(first[0].items, std::vector(inv.items.begin(), inv.items.begin() + 100));
+    EXPECT_EQ(first[0].items, std::vector(inv.items.begin(), inv.items.begin() + batch));
   }
-  Tick(200);
+  Tick(defaults.tx_announce_interval_ms + 1);
   for (PeerId id : {1, 2}) {
     auto rest = transport_.Take<InvMsg>(id);
     ASSERT_EQ(rest.size(), 1u);
@@ -182,6 +184,24 @@ TEST_F(PeerManagerTest, AFullBatchOfAnnouncementsLeavesWithoutWaiting) {
   }
 }
 
+// An inv of a tx this node took a moment ago is answered from the peer logic's own memory
+// (no HaveTx): even after the tx left the mempool (evicted, say), it is not fetched again,
+// as a rejected one is not; a tx never taken still is.
+TEST_F(PeerManagerTest, TxTakenAMomentAgoIsNotFetchedAgain) {
+  Connect(1);
+  Connect(2);
+  const chain::Transaction taken = Tx(0);
+  pm_->OnMessage(1, InvMsg{{InvItem{InvType::kTx, taken.Id()}}});
+  ASSERT_EQ(transport_.Take<GetDataMsg>(1).size(), 1u);
+  pm_->OnMessage(1, TxsMsg{{taken}});
+  ASSERT_TRUE(node_.mempool.count(taken.Id()));
+  node_.mempool.erase(taken.Id());
+  const chain::Transaction other = Tx(1);
+  pm_->OnMessage(2, InvMsg{{InvItem{InvType::kTx, taken.Id()}, InvItem{InvType::kTx, other.Id()}}});
+  auto requests = transport_.Take<GetDataMsg>(2);
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].items, (std::vector{InvItem{InvType::kTx, other.Id()}}));
+}
 
 }  // namespace
 }  // namespace waybill::p2p
