@@ -44,6 +44,13 @@ constexpr uint64_t kMaxFactorMilli = 10000000;  // 10,000x: accepts every pick
 
 int64_t ClampNow(int64_t now) { return std::max<int64_t>(now, 0); }
 
+// The SplitMix64 finalizer.
+uint64_t Mix64(uint64_t x) {
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
 // REQUIRES: now >= 0 and every time in info >= 0 (so differences cannot overflow).
 bool IsTerrible(const AddrInfo& info, int64_t now) {
   if (info.last_try > 0 && now - info.last_try < kRecentTry) return false;
@@ -180,6 +187,10 @@ AddrMan::AddrMan(AddrManOptions options) : options_(options) {
   key_ = options.key ? *options.key : RandomKey();
   options_.key.reset();
   rng_.seed(options.seed != 0 ? options.seed : RandomU64());
+  uint64_t k0, k1;
+  std::memcpy(&k0, key_.bytes.data(), 8);
+  std::memcpy(&k1, key_.bytes.data() + 8, 8);
+  ids_ = decltype(ids_)(0, KeyedAddressHasher(k0, k1));
   new_.Init(options_.new_bucket_count, options_.bucket_size);
   tried_.Init(options_.tried_bucket_count, options_.bucket_size);
 }
@@ -238,6 +249,24 @@ uint32_t AddrMan::NewId() {
 }
 
 uint64_t AddrMan::RandBelow(uint64_t n) { return rng_() % n; }
+
+size_t KeyedAddressHasher::operator()(const NetAddress& a) const {
+  uint64_t hi, lo;
+  std::memcpy(&hi, a.ip.data(), 8);
+  std::memcpy(&lo, a.ip.data() + 8, 8);
+  uint64_t x = Mix64(hi ^ k0_);
+  x = Mix64(x ^ lo ^ k1_);
+  return static_cast<size_t>(Mix64(x ^ a.port));
+}
+
+std::vector<uint32_t> AddrMan::IdsByAddress() const {
+  std::vector<std::pair<NetAddress, uint32_t>> sorted(ids_.begin(), ids_.end());
+  std::sort(sorted.begin(), sorted.end());
+  std::vector<uint32_t> out;
+  out.reserve(sorted.size());
+  for (const auto& [addr, id] : sorted) out.push_back(id);
+  return out;
+}
 
 void AddrMan::Delete(uint32_t id) {
   auto it = entries_.find(id);
@@ -371,7 +400,7 @@ std::optional<NetAddress> AddrMan::Select(bool new_only,
   // by chance, so that nullopt means there is nothing left to choose.
   std::vector<std::pair<const AddrInfo*, uint64_t>> candidates;
   uint64_t total = 0;
-  for (const auto& [addr, id] : ids_) {
+  for (uint32_t id : IdsByAddress()) {
     const AddrInfo& e = entries_.at(id);
     if ((e.in_tried && !use_tried) || (exclude && exclude(e.addr))) continue;
     total += ChancePpm(e, now);
@@ -387,9 +416,7 @@ std::optional<NetAddress> AddrMan::Select(bool new_only,
 std::vector<TimedAddress> AddrMan::GetAddresses(size_t max_count, size_t max_percent, int64_t now) {
   now = ClampNow(now);
   std::lock_guard<std::mutex> lock(mu_);
-  std::vector<uint32_t> ids;
-  ids.reserve(ids_.size());
-  for (const auto& [addr, id] : ids_) ids.push_back(id);
+  std::vector<uint32_t> ids = IdsByAddress();
   size_t want = ids.size();
   if (max_percent > 0) want = want * std::min<size_t>(max_percent, 100) / 100;
   if (max_count > 0) want = std::min(want, max_count);
@@ -431,7 +458,7 @@ std::vector<AddrInfo> AddrMan::All() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<AddrInfo> out;
   out.reserve(ids_.size());
-  for (const auto& [addr, id] : ids_) out.push_back(entries_.at(id));
+  for (uint32_t id : IdsByAddress()) out.push_back(entries_.at(id));
   return out;
 }
 
@@ -449,9 +476,10 @@ chain::Bytes AddrMan::Serialize() const {
   w.U32(options_.tried_buckets_per_group);
   {
     std::lock_guard<std::mutex> lock(mu_);
+    const std::vector<uint32_t> ids = IdsByAddress();
     for (bool tried : {false, true}) {
       w.CompactSize(tried ? tried_.count : new_.count);
-      for (const auto& [addr, id] : ids_) {  // ordered by address
+      for (uint32_t id : ids) {
         const AddrInfo& e = entries_.at(id);
         if (e.in_tried == tried) WriteEntry(w, e);
       }

@@ -81,6 +81,19 @@ struct TimedAddress {
   bool operator==(const TimedAddress&) const = default;
 };
 
+// A hash of an address under two secret words (AddrMan's: from its bucketing key); without
+// them a peer cannot choose addresses that share a bucket of a hash table.
+class KeyedAddressHasher {
+ public:
+  KeyedAddressHasher() = default;
+  KeyedAddressHasher(uint64_t k0, uint64_t k1) : k0_(k0), k1_(k1) {}
+  size_t operator()(const NetAddress& a) const;
+
+ private:
+  uint64_t k0_ = 0;
+  uint64_t k1_ = 0;
+};
+
 class AddrMan {
  public:
   // Select makes at most this many random picks before falling back to a scan.
@@ -205,6 +218,8 @@ class AddrMan {
   // Moves an entry that is in new to tried, evicting a tried occupant to new.
   void MakeTried(uint32_t id);
   uint64_t RandBelow(uint64_t n);
+  // Every entry id, ordered by address.
+  std::vector<uint32_t> IdsByAddress() const;
 
   // Fixed after construction.
   AddrManOptions options_;  // clamped; key unset
@@ -213,7 +228,9 @@ class AddrMan {
   mutable std::mutex mu_;
   // Guarded by mu_.
   std::unordered_map<uint32_t, AddrInfo> entries_;
-  std::map<NetAddress, uint32_t> ids_;  // ordered: not a hash table a peer could flood
+  // Keyed with key_, so a peer cannot aim its addresses at one hash bucket. Unordered: what
+  // is read in address order goes through IdsByAddress().
+  std::unordered_map<NetAddress, uint32_t, KeyedAddressHasher> ids_;
   Table new_;
   Table tried_;
   uint32_t next_id_ = 0;
