@@ -44,6 +44,13 @@ constexpr uint64_t kMaxFactorMilli = 10000000;  // 10,000x: accepts every pick
 
 int64_t ClampNow(int64_t now) { return std::max<int64_t>(now, 0); }
 
+// The SplitMix64 finalizer.
+uint64_t Mix64(uint64_t x) {
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
 // REQUIRES: now >= 0 and every time in info >= 0 (so differences cannot overflow).
 bool IsTerrible(const AddrInfo& info, int64_t now) {
   if (info.last_try > 0 && now - info.last_try < kRecentTry) return false;
@@ -69,8 +76,10 @@ bool ReadAddr(chain::Reader& r, NetAddress* a) {
   return r.Raw(a->ip.size(), a->ip.data()) && r.U16(&a->port);
 }
 
-uint64_t HashU64(std::string_view tag, const chain::Bytes& preimage) {
-  chain::Hash256 h = chain::TaggedHash(tag, preimage);
+// tagged_hash(tag, key || rest), from a hasher primed with the tag prefix and the key.
+uint64_t HashU64(const chain::Sha256& primed, chain::ByteSpan rest) {
+  chain::Sha256 hasher = primed;
+  chain::Hash256 h = hasher.Write(rest).Finalize();
   uint64_t v = 0;
   for (int i = 7; i >= 0; --i) v = v << 8 | h.bytes[i];
   return v;
@@ -180,36 +189,45 @@ AddrMan::AddrMan(AddrManOptions options) : options_(options) {
   key_ = options.key ? *options.key : RandomKey();
   options_.key.reset();
   rng_.seed(options.seed != 0 ? options.seed : RandomU64());
+  uint64_t k0, k1;
+  std::memcpy(&k0, key_.bytes.data(), 8);
+  std::memcpy(&k1, key_.bytes.data() + 8, 8);
+  ids_ = decltype(ids_)(0, KeyedAddressHasher(k0, k1));
+  // Every bucketing hash is tagged_hash(tag, key || ...): prime each tag's hasher with the
+  // key once.
+  const std::array<std::string_view, kKeyedTagCount> tags = {
+      kTagNewSourceBucket, kTagNewBucket, kTagTriedGroupBucket, kTagTriedBucket, kTagSlot};
+  for (size_t t = 0; t < tags.size(); ++t) {
+    keyed_tags_[t] = chain::TaggedHasher(tags[t]);
+    keyed_tags_[t].Write(key_.span());
+  }
   new_.Init(options_.new_bucket_count, options_.bucket_size);
   tried_.Init(options_.tried_bucket_count, options_.bucket_size);
 }
 
-AddrMan::~AddrMan() { chain::SecureWipe(key_.bytes.data(), key_.bytes.size()); }
+AddrMan::~AddrMan() {
+  chain::SecureWipe(key_.bytes.data(), key_.bytes.size());
+  chain::SecureWipe(keyed_tags_.data(), sizeof(keyed_tags_));
+}
 
 // Both tables place an address in three keyed hashing steps: which of its group's few buckets
 // (from `first`, hashed under first_tag, modulo per_group), the bucket (from that choice and
 // `group`, modulo buckets), and the slot in the bucket (from the table, the bucket and the
 // address).
-AddrMan::Position AddrMan::PlaceIn(uint8_t table, const NetAddress& addr,
-                                   chain::ByteSpan first, std::string_view first_tag,
-                                   uint32_t per_group, chain::ByteSpan group,
-                                   std::string_view bucket_tag, uint32_t buckets) const {
-  chain::Writer w1;
-  w1.Hash(key_);
-  w1.Raw(first);
-  const auto j = static_cast<uint32_t>(HashU64(first_tag, w1.bytes()) % per_group);
+AddrMan::Position AddrMan::PlaceIn(uint8_t table, const NetAddress& addr, chain::ByteSpan first,
+                                   KeyedTag first_tag, uint32_t per_group, chain::ByteSpan group,
+                                   KeyedTag bucket_tag, uint32_t buckets) const {
+  const auto j = static_cast<uint32_t>(HashU64(keyed_tags_[first_tag], first) % per_group);
   chain::Writer w2;
-  w2.Hash(key_);
   w2.VarBytes(group);
   w2.U32(j);
-  const auto bucket = static_cast<uint32_t>(HashU64(bucket_tag, w2.bytes()) % buckets);
+  const auto bucket = static_cast<uint32_t>(HashU64(keyed_tags_[bucket_tag], w2.bytes()) % buckets);
   chain::Writer w3;
-  w3.Hash(key_);
   w3.U8(table);
   w3.U32(bucket);
   WriteAddr(w3, addr);
   const auto slot =
-      static_cast<uint32_t>(HashU64(kTagSlot, w3.bytes()) % options_.bucket_size);
+      static_cast<uint32_t>(HashU64(keyed_tags_[kSlot], w3.bytes()) % options_.bucket_size);
   return {bucket, slot};
 }
 
@@ -218,16 +236,16 @@ AddrMan::Position AddrMan::NewPosition(const NetAddress& addr, const NetAddress&
   chain::Writer first;  // the address's group and the source's group
   first.VarBytes(addr.Group());
   first.VarBytes(src_group);
-  return PlaceIn(kSlotTableNew, addr, first.bytes(), kTagNewSourceBucket,
-                 options_.new_buckets_per_source_group, src_group, kTagNewBucket,
+  return PlaceIn(kSlotTableNew, addr, first.bytes(), kNewSourceBucket,
+                 options_.new_buckets_per_source_group, src_group, kNewBucket,
                  options_.new_bucket_count);
 }
 
 AddrMan::Position AddrMan::TriedPosition(const NetAddress& addr) const {
   chain::Writer first;  // the address
   WriteAddr(first, addr);
-  return PlaceIn(kSlotTableTried, addr, first.bytes(), kTagTriedGroupBucket,
-                 options_.tried_buckets_per_group, addr.Group(), kTagTriedBucket,
+  return PlaceIn(kSlotTableTried, addr, first.bytes(), kTriedGroupBucket,
+                 options_.tried_buckets_per_group, addr.Group(), kTriedBucket,
                  options_.tried_bucket_count);
 }
 
@@ -239,12 +257,51 @@ uint32_t AddrMan::NewId() {
 
 uint64_t AddrMan::RandBelow(uint64_t n) { return rng_() % n; }
 
-void AddrMan::Delete(uint32_t id) {
+size_t KeyedAddressHasher::operator()(const NetAddress& a) const {
+  uint64_t hi, lo;
+  std::memcpy(&hi, a.ip.data(), 8);
+  std::memcpy(&lo, a.ip.data() + 8, 8);
+  uint64_t x = Mix64(hi ^ k0_);
+  x = Mix64(x ^ lo ^ k1_);
+  return static_cast<size_t>(Mix64(x ^ a.port));
+}
+
+std::vector<uint32_t> AddrMan::IdsByAddress() const {
+  std::vector<uint32_t> out;
+  out.reserve(by_address_.size());
+  for (const auto& [addr, id] : by_address_) out.push_back(id);
+  return out;
+}
+
+uint32_t AddrMan::Insert(const AddrInfo& info) {
+  const uint32_t id = NewId();
+  AddrInfo* stored = &entries_.emplace(id, info).first->second;
+  ids_.emplace(info.addr, IdRef{id, stored});
+  auto at = std::lower_bound(by_address_.begin(), by_address_.end(), info.addr,
+                             [](const auto& item, const NetAddress& a) { return item.first < a; });
+  by_address_.emplace(at, info.addr, id);
+  return id;
+}
+
+void AddrMan::Forget(uint32_t id) {
   auto it = entries_.find(id);
-  AddrInfo& e = it->second;
-  (e.in_tried ? tried_ : new_).Erase(e.bucket, e.slot);
-  ids_.erase(e.addr);
+  const NetAddress addr = it->second.addr;
+  ids_.erase(addr);
+  auto at = std::lower_bound(by_address_.begin(), by_address_.end(), addr,
+                             [](const auto& item, const NetAddress& a) { return item.first < a; });
+  by_address_.erase(at);
   entries_.erase(it);
+}
+
+AddrInfo* AddrMan::Lookup(const NetAddress& addr) {
+  auto it = ids_.find(addr);
+  return it == ids_.end() ? nullptr : it->second.info;
+}
+
+void AddrMan::Delete(uint32_t id) {
+  const AddrInfo& e = entries_.at(id);
+  (e.in_tried ? tried_ : new_).Erase(e.bucket, e.slot);
+  Forget(id);
 }
 
 bool AddrMan::PlaceNew(uint32_t id) {
@@ -286,9 +343,8 @@ bool AddrMan::Add(const NetAddress& addr, const NetAddress& source, int64_t time
   now = ClampNow(now);
   time_seen = std::clamp<int64_t>(time_seen, 0, now);
   std::lock_guard<std::mutex> lock(mu_);
-  if (auto it = ids_.find(addr); it != ids_.end()) {
-    AddrInfo& e = entries_.at(it->second);
-    e.last_seen = std::max(e.last_seen, time_seen);
+  if (AddrInfo* known = Lookup(addr)) {
+    known->last_seen = std::max(known->last_seen, time_seen);
     return false;
   }
   AddrInfo info;
@@ -301,23 +357,19 @@ bool AddrMan::Add(const NetAddress& addr, const NetAddress& source, int64_t time
     if (!IsTerrible(entries_.at(old), now)) return false;
     Delete(old);
   }
-  uint32_t id = NewId();
   info.bucket = p.bucket;
   info.slot = p.slot;
-  entries_.emplace(id, info);
-  ids_.emplace(addr, id);
-  new_.Put(p.bucket, p.slot, id);
+  new_.Put(p.bucket, p.slot, Insert(info));
   return true;
 }
 
 void AddrMan::Attempt(const NetAddress& addr, int64_t now) {
   now = ClampNow(now);
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = ids_.find(addr);
-  if (it == ids_.end()) return;
-  AddrInfo& e = entries_.at(it->second);
-  e.last_try = now;
-  if (e.attempts < UINT32_MAX) ++e.attempts;
+  AddrInfo* e = Lookup(addr);
+  if (!e) return;
+  e->last_try = now;
+  if (e->attempts < UINT32_MAX) ++e->attempts;
 }
 
 void AddrMan::Good(const NetAddress& addr, int64_t now) {
@@ -325,8 +377,8 @@ void AddrMan::Good(const NetAddress& addr, int64_t now) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = ids_.find(addr);
   if (it == ids_.end()) return;
-  uint32_t id = it->second;
-  AddrInfo& e = entries_.at(id);
+  const uint32_t id = it->second.id;
+  AddrInfo& e = *it->second.info;
   e.last_success = now;
   e.last_try = now;
   e.attempts = 0;
@@ -336,10 +388,9 @@ void AddrMan::Good(const NetAddress& addr, int64_t now) {
 void AddrMan::Connected(const NetAddress& addr, int64_t now) {
   now = ClampNow(now);
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = ids_.find(addr);
-  if (it == ids_.end()) return;
-  AddrInfo& e = entries_.at(it->second);
-  if (now - e.last_seen > kConnectedUpdateInterval) e.last_seen = now;
+  AddrInfo* e = Lookup(addr);
+  if (!e) return;
+  if (now - e->last_seen > kConnectedUpdateInterval) e->last_seen = now;
 }
 
 std::optional<NetAddress> AddrMan::Select(bool new_only,
@@ -371,7 +422,7 @@ std::optional<NetAddress> AddrMan::Select(bool new_only,
   // by chance, so that nullopt means there is nothing left to choose.
   std::vector<std::pair<const AddrInfo*, uint64_t>> candidates;
   uint64_t total = 0;
-  for (const auto& [addr, id] : ids_) {
+  for (uint32_t id : IdsByAddress()) {
     const AddrInfo& e = entries_.at(id);
     if ((e.in_tried && !use_tried) || (exclude && exclude(e.addr))) continue;
     total += ChancePpm(e, now);
@@ -387,9 +438,7 @@ std::optional<NetAddress> AddrMan::Select(bool new_only,
 std::vector<TimedAddress> AddrMan::GetAddresses(size_t max_count, size_t max_percent, int64_t now) {
   now = ClampNow(now);
   std::lock_guard<std::mutex> lock(mu_);
-  std::vector<uint32_t> ids;
-  ids.reserve(ids_.size());
-  for (const auto& [addr, id] : ids_) ids.push_back(id);
+  std::vector<uint32_t> ids = IdsByAddress();
   size_t want = ids.size();
   if (max_percent > 0) want = want * std::min<size_t>(max_percent, 100) / 100;
   if (max_count > 0) want = std::min(want, max_count);
@@ -424,14 +473,14 @@ std::optional<AddrInfo> AddrMan::Find(const NetAddress& addr) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = ids_.find(addr);
   if (it == ids_.end()) return std::nullopt;
-  return entries_.at(it->second);
+  return *it->second.info;
 }
 
 std::vector<AddrInfo> AddrMan::All() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<AddrInfo> out;
   out.reserve(ids_.size());
-  for (const auto& [addr, id] : ids_) out.push_back(entries_.at(id));
+  for (uint32_t id : IdsByAddress()) out.push_back(entries_.at(id));
   return out;
 }
 
@@ -449,9 +498,10 @@ chain::Bytes AddrMan::Serialize() const {
   w.U32(options_.tried_buckets_per_group);
   {
     std::lock_guard<std::mutex> lock(mu_);
+    const std::vector<uint32_t> ids = IdsByAddress();
     for (bool tried : {false, true}) {
       w.CompactSize(tried ? tried_.count : new_.count);
-      for (const auto& [addr, id] : ids_) {  // ordered by address
+      for (uint32_t id : ids) {
         const AddrInfo& e = entries_.at(id);
         if (e.in_tried == tried) WriteEntry(w, e);
       }
@@ -499,16 +549,8 @@ chain::Result<std::unique_ptr<AddrMan>> AddrMan::Deserialize(chain::ByteSpan dat
   AddrMan& am = *book;
   {
     std::lock_guard<std::mutex> lock(am.mu_);  // not shared yet; taken for the invariant
-    auto insert = [&am](const AddrInfo& e) {
-      uint32_t id = am.NewId();
-      am.entries_.emplace(id, e);
-      am.ids_.emplace(e.addr, id);
-      return id;
-    };
-    auto forget = [&am](uint32_t id) {
-      am.ids_.erase(am.entries_.at(id).addr);
-      am.entries_.erase(id);
-    };
+    auto insert = [&am](const AddrInfo& e) { return am.Insert(e); };
+    auto forget = [&am](uint32_t id) { am.Forget(id); };
     for (const AddrInfo& e : tried_entries) {
       uint32_t id = insert(e);
       Position p = am.TriedPosition(e.addr);

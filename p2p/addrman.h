@@ -19,6 +19,7 @@
 // into the same AddrMan.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -32,6 +33,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "chain/hash.h"
 #include "chain/status.h"
 #include "chain/types.h"
 #include "p2p/net_address.h"
@@ -79,6 +81,19 @@ struct TimedAddress {
   int64_t last_seen = 0;
 
   bool operator==(const TimedAddress&) const = default;
+};
+
+// A hash of an address under two secret words (AddrMan's: from its bucketing key); without
+// them a peer cannot choose addresses that share a bucket of a hash table.
+class KeyedAddressHasher {
+ public:
+  KeyedAddressHasher() = default;
+  KeyedAddressHasher(uint64_t k0, uint64_t k1) : k0_(k0), k1_(k1) {}
+  size_t operator()(const NetAddress& a) const;
+
+ private:
+  uint64_t k0_ = 0;
+  uint64_t k1_ = 0;
 };
 
 class AddrMan {
@@ -192,9 +207,12 @@ class AddrMan {
   // Pure functions of the key and the geometry: no lock needed.
   Position NewPosition(const NetAddress& addr, const NetAddress& source) const;
   Position TriedPosition(const NetAddress& addr) const;
-  Position PlaceIn(uint8_t table, const NetAddress& addr, chain::ByteSpan first,
-                   std::string_view first_tag, uint32_t per_group, chain::ByteSpan group,
-                   std::string_view bucket_tag, uint32_t buckets) const;
+  // The bucketing tags (docs/PROTOCOL.md "Address book"), indices into keyed_tags_.
+  enum KeyedTag { kNewSourceBucket, kNewBucket, kTriedGroupBucket, kTriedBucket, kSlot };
+  static constexpr size_t kKeyedTagCount = 5;
+  Position PlaceIn(uint8_t table, const NetAddress& addr, chain::ByteSpan first, KeyedTag first_tag,
+                   uint32_t per_group, chain::ByteSpan group, KeyedTag bucket_tag,
+                   uint32_t buckets) const;
 
   // REQUIRES: mu_ held.
   uint32_t NewId();
@@ -205,15 +223,32 @@ class AddrMan {
   // Moves an entry that is in new to tried, evicting a tried occupant to new.
   void MakeTried(uint32_t id);
   uint64_t RandBelow(uint64_t n);
+  // Every entry id, ordered by address.
+  std::vector<uint32_t> IdsByAddress() const;
+  // Stores info (not yet in the book) under a new id, in no table yet; returns the id.
+  uint32_t Insert(const AddrInfo& info);
+  // Removes the entry from the indexes and entries_ (not from its table).
+  void Forget(uint32_t id);
+  AddrInfo* Lookup(const NetAddress& addr);
 
   // Fixed after construction.
   AddrManOptions options_;  // clamped; key unset
   chain::Hash256 key_;
+  // Per KeyedTag: a hasher primed with the tag prefix and key_.
+  std::array<chain::Sha256, kKeyedTagCount> keyed_tags_;
 
   mutable std::mutex mu_;
   // Guarded by mu_.
   std::unordered_map<uint32_t, AddrInfo> entries_;
-  std::map<NetAddress, uint32_t> ids_;  // ordered: not a hash table a peer could flood
+  // Every entry by address: keyed with key_, so a peer cannot aim its addresses at one hash
+  // bucket; info points into entries_ (whose elements do not move).
+  struct IdRef {
+    uint32_t id;
+    AddrInfo* info;
+  };
+  std::unordered_map<NetAddress, IdRef, KeyedAddressHasher> ids_;
+  // The same (address, id) pairs, sorted by address: what is read in address order.
+  std::vector<std::pair<NetAddress, uint32_t>> by_address_;
   Table new_;
   Table tried_;
   uint32_t next_id_ = 0;

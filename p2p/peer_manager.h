@@ -21,6 +21,7 @@
 #include "chain/log.h"
 #include "p2p/addrman.h"
 #include "p2p/eviction.h"
+#include "p2p/flat_id_map.h"
 #include "p2p/messages.h"
 #include "p2p/net_address.h"
 #include "p2p/node_interface.h"
@@ -236,7 +237,8 @@ class PeerManager {
   const std::function<int64_t()> unix_now_;
 
   std::mt19937_64 rng_;
-  std::map<PeerId, std::unique_ptr<Peer>> peers_;
+  // In id order. Behind unique_ptr: a Peer& stays valid while other peers come and go.
+  FlatIdMap<PeerId, std::unique_ptr<Peer>> peers_;
   // Every block requested, by whom: each block is asked of one peer at a time.
   std::unordered_map<chain::Hash256, PeerId, SaltedIdHasher> block_requests_;
   // Every tx requested, by whom.
@@ -247,7 +249,7 @@ class PeerManager {
   // the mempool since (evicted, or no longer valid on a new tip) is not fetched again while
   // remembered here, as a rejected one is not.
   RollingIdSet recent_accepted_;
-  // Addresses this node relayed lately (hashes of "ip:port"): each is relayed once.
+  // Addresses this node relayed lately (hashes of their bytes): each is relayed once.
   static constexpr size_t kRecentAddrRelays = 10'000;
   RollingIdSet recent_addr_relays_;
   // Txs waiting for an earlier nonce of their sender (bounded by options_.orphan_txs and

@@ -83,12 +83,14 @@ void PeerManager::RefreshAddresses() {
 }
 
 bool PeerManager::MarkRelayed(const NetAddress& addr) {
-  const std::string text = addr.ToString();
-  const chain::Hash256 key = chain::Sha256Hash(
-      chain::ByteSpan(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
-  if (recent_addr_relays_.Contains(key)) return false;
-  recent_addr_relays_.Insert(key);
-  return true;
+  // The hash of the address's 18 bytes (IP, port big-endian): one id per address, as hashing
+  // its text was, without formatting it.
+  std::array<uint8_t, 18> bytes;
+  std::copy(addr.ip.begin(), addr.ip.end(), bytes.begin());
+  bytes[16] = static_cast<uint8_t>(addr.port >> 8);
+  bytes[17] = static_cast<uint8_t>(addr.port);
+  const chain::Hash256 key = chain::Sha256Hash(chain::ByteSpan(bytes.data(), bytes.size()));
+  return recent_addr_relays_.InsertNew(key);
 }
 
 void PeerManager::RelayAddresses(const Peer& from, const std::vector<AddrEntry>& entries) {

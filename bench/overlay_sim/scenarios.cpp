@@ -199,7 +199,16 @@ HonestResult RunHonest(const ScenarioOptions& opts, std::ostream& csv) {
   net_options.attacker_fraction = 0;
   Network net(net_options, opts.nodes);
   net.Start();
-  net.RunFor(opts.warmup_ms);
+  // In steps, printed: the warm-up is most of a large run's time (every node's
+  // self-announcement crosses the whole overlay), so a long run shows how far it got.
+  constexpr int64_t kWarmupStepMs = 10'000;
+  for (int64_t t = 0; t < opts.warmup_ms; t += kWarmupStepMs) {
+    net.RunFor(std::min(kWarmupStepMs, opts.warmup_ms - t));
+    std::printf("  warm-up %lld s: %llu events, RSS %zu MiB, %.0f s wall\n",
+                static_cast<long long>(net.now_ms() / 1000),
+                static_cast<unsigned long long>(net.queue().executed()), RssMib(false),
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - wall).count());
+  }
   r.rss_mib = RssMib(false);
   std::printf("%zu nodes: overlay formed in %lld ms simulated, RSS %zu MiB\n", opts.nodes,
               static_cast<long long>(opts.warmup_ms), r.rss_mib);

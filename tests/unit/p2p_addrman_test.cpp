@@ -455,6 +455,74 @@ TEST(AddrManTest, SameSeedSameChoices) {
   EXPECT_EQ(run(), run());
 }
 
+// Pins what depends on the order of the book's entries (GetAddresses' sample, Select, the
+// encoding) on a fixed key and seed: the values of the implementation with an ordered map of
+// addresses, kept when the lookups moved to a keyed hash table (same choices, same messages).
+TEST(AddrManTest, ChoicesUnchangedByTheLookupIndex) {
+  AddrMan am(Tiny(4, 2, 8));
+  uint64_t x = 7;
+  for (uint32_t i = 0; i < 200; ++i) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    uint32_t ip = static_cast<uint32_t>(x >> 32) | 0x01000000;
+    if ((ip >> 24) >= 224) ip &= 0x7fffffff;
+    const auto port = static_cast<uint16_t>(1 + (x >> 16) % 3);
+    am.Add(NetAddress::FromIPv4(ip, port), NetAddress::FromIPv4(0x32000000u | (i % 5) << 8 | 1, 1),
+           kNow - (i % 50) * 60, kNow);
+  }
+  int n = 0;
+  for (const AddrInfo& e : am.All()) {
+    if (n++ % 3 == 0) am.Good(e.addr, kNow);
+  }
+  std::vector<std::string> sample;
+  for (const TimedAddress& t : am.GetAddresses(10, 100, kNow)) sample.push_back(t.addr.ToString());
+  EXPECT_EQ(sample, (std::vector<std::string>{
+                        "117.200.221.177:1", "143.36.19.102:1", "83.114.112.40:2",
+                        "97.168.176.38:2", "103.50.189.168:3", "69.210.183.34:2", "3.143.106.182:3",
+                        "161.144.76.108:3", "199.190.59.179:3", "95.232.191.19:3"}));
+  std::vector<std::string> picks;
+  for (int i = 0; i < 5; ++i) {
+    auto pick = am.Select(
+        false, [&](const NetAddress& a) { return (a.ip[15] % 4) != (i % 4); }, kNow);
+    picks.push_back(pick ? pick->ToString() : "none");
+  }
+  EXPECT_EQ(picks,
+            (std::vector<std::string>{"59.101.111.208:3", "39.48.66.149:3", "143.36.19.102:1",
+                                      "117.166.26.127:2", "17.103.40.188:3"}));
+  EXPECT_EQ(chain::Sha256Hash(am.Serialize()).ToHex(),
+            "0d581ff5ae4c66e7543cc66e1648391518158a432d064b048d41a34203c27cbc");
+  EXPECT_EQ(am.size(), 32u);
+  EXPECT_EQ(am.TriedCount(), 9u);
+}
+
+TEST(AddrManTest, LookupsTellAddressesApartByEveryByte) {
+  AddrMan am(Deterministic());
+  std::vector<NetAddress> added;
+  for (uint16_t port = 1; port <= 40; ++port) {
+    const NetAddress a = NetAddress::FromIPv4(0x05060708, port);
+    if (am.Add(a, kSource, kNow - port, kNow)) added.push_back(a);
+  }
+  const NetAddress v6 = Addr("[2001:db8::1]:18444");
+  ASSERT_TRUE(am.Add(v6, kSource, kNow - 1000, kNow));
+  ASSERT_GT(added.size(), 10u);
+  for (const NetAddress& a : added) {
+    auto info = am.Find(a);
+    ASSERT_TRUE(info) << a.ToString();
+    EXPECT_EQ(info->addr, a);
+    EXPECT_EQ(info->last_seen, kNow - a.port);
+  }
+  EXPECT_FALSE(am.Find(NetAddress::FromIPv4(0x05060709, 1)));
+  EXPECT_FALSE(am.Find(Addr("[2001:db8::2]:18444")));
+  am.Attempt(added[0], kNow);
+  EXPECT_EQ(am.Find(added[0])->attempts, 1u);
+  EXPECT_EQ(am.Find(added[1])->attempts, 0u);
+  am.Good(v6, kNow);
+  EXPECT_TRUE(am.Find(v6)->in_tried);
+  // All() stays ordered by address.
+  std::vector<AddrInfo> all = am.All();
+  EXPECT_EQ(all.size(), added.size() + 1);
+  for (size_t i = 1; i < all.size(); ++i) EXPECT_LT(all[i - 1].addr, all[i].addr);
+}
+
 // The worked example of docs/PROTOCOL.md ("Address book"): default geometry, key 00 01 .. 1f.
 // An independent implementation of the bucketing rules must reproduce these positions.
 TEST(AddrManTest, BucketingVectors) {
