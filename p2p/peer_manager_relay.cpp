@@ -83,13 +83,12 @@ void PeerManager::RefreshAddresses() {
 }
 
 bool PeerManager::MarkRelayed(const NetAddress& addr) {
-  // The hash of the address's 18 bytes (IP, port big-endian): one id per address, as hashing
-  // its text was, without formatting it.
-  std::array<uint8_t, 18> bytes;
-  std::copy(addr.ip.begin(), addr.ip.end(), bytes.begin());
-  bytes[16] = static_cast<uint8_t>(addr.port >> 8);
-  bytes[17] = static_cast<uint8_t>(addr.port);
-  const chain::Hash256 key = chain::Sha256Hash(chain::ByteSpan(bytes.data(), bytes.size()));
+  // The address's 18 bytes (IP, port big-endian), zero-padded, are its id: one id per
+  // address, and the set fingerprints ids under a secret salt itself, so no hash is needed.
+  chain::Hash256 key{};
+  std::copy(addr.ip.begin(), addr.ip.end(), key.bytes.begin());
+  key.bytes[16] = static_cast<uint8_t>(addr.port >> 8);
+  key.bytes[17] = static_cast<uint8_t>(addr.port);
   return recent_addr_relays_.InsertNew(key);
 }
 
