@@ -211,6 +211,17 @@ int main(int argc, char** argv) {
             n, flood ? "addr flood" : "books only", e.eclipsed_fraction, e.attacker_outbound_share,
             e.attacker_book_share, static_cast<long long>(opts.eclipse_ms / 60'000),
             e.peak_rss_mib);
+        std::string by_count;
+        for (size_t k = 1; k < e.eclipsed_by_outbound.size(); ++k) {
+          if (e.eclipsed_by_outbound[k] == 0) continue;
+          by_count += " " + std::to_string(e.eclipsed_by_outbound[k]) + " with " +
+                      std::to_string(k) + (k + 1 == e.eclipsed_by_outbound.size() ? "+" : "");
+        }
+        std::printf(
+            "  of them with a full outbound set: %.4f; honest nodes below a full set: %.4f; "
+            "eclipsed nodes by outbound count:%s\n",
+            e.eclipsed_full_fraction, e.below_full_outbound_fraction,
+            by_count.empty() ? " none" : by_count.c_str());
         ratios.push_back(
             {std::string("sim_eclipsed_fraction_10pct") + (flood ? "_flood" : "") + suffix,
              e.eclipsed_fraction, "<=", 0.01});

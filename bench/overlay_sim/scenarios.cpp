@@ -233,17 +233,30 @@ EclipseResult RunEclipse(const ScenarioOptions& opts, bool addr_flood, std::ostr
   net.SetChurn(opts.churn_per_minute);
   const std::string series = addr_flood ? "eclipse_flood" : "eclipse_books";
   auto measure = [&] {
-    size_t eclipsed = 0, honest = 0, outbound = 0, attacker_outbound = 0;
+    const size_t full = net_options.max_outbound;
+    size_t eclipsed = 0, eclipsed_full = 0, below_full = 0, honest = 0, outbound = 0,
+           attacker_outbound = 0;
+    r.eclipsed_by_outbound.assign(full + 1, 0);
     for (uint32_t i : AliveHonest(net)) {
       const std::vector<uint32_t> peers = net.OutboundPeers(i);
       size_t bad = 0;
       for (uint32_t p : peers) bad += net.attacker(p);
       ++honest;
-      eclipsed += !peers.empty() && bad == peers.size();
+      below_full += peers.size() < full;
+      if (!peers.empty() && bad == peers.size()) {
+        ++eclipsed;
+        eclipsed_full += peers.size() >= full;
+        ++r.eclipsed_by_outbound[std::min(peers.size(), full)];
+      }
       outbound += peers.size();
       attacker_outbound += bad;
     }
-    r.eclipsed_fraction = static_cast<double>(eclipsed) / static_cast<double>(honest);
+    const auto share = [&](size_t count) {
+      return static_cast<double>(count) / static_cast<double>(honest);
+    };
+    r.eclipsed_fraction = share(eclipsed);
+    r.eclipsed_full_fraction = share(eclipsed_full);
+    r.below_full_outbound_fraction = share(below_full);
     r.attacker_outbound_share =
         outbound ? static_cast<double>(attacker_outbound) / static_cast<double>(outbound) : 0;
   };

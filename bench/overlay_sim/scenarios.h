@@ -51,6 +51,13 @@ struct AntiEntropyResult {
 
 struct EclipseResult {
   double eclipsed_fraction = 0;  // honest nodes whose every outbound peer is the attacker's
+  // Of those, the ones with a full outbound set (NetworkOptions::max_outbound peers), and how
+  // many honest nodes had fewer outbound peers than that (e.g. restarted by churn and still
+  // connecting): a node with one outbound peer is eclipsed whenever that peer is bad.
+  double eclipsed_full_fraction = 0;
+  double below_full_outbound_fraction = 0;
+  // Eclipsed nodes by their number of outbound peers (index = count, 0 unused).
+  std::vector<size_t> eclipsed_by_outbound;
   double attacker_outbound_share = 0;
   double attacker_book_share = 0;  // in a sample of the honest books
   size_t peak_rss_mib = 0;
