@@ -222,6 +222,13 @@ int main(int argc, char** argv) {
             "eclipsed nodes by outbound count:%s\n",
             e.eclipsed_full_fraction, e.below_full_outbound_fraction,
             by_count.empty() ? " none" : by_count.c_str());
+        for (const auto& [node, d] : e.eclipsed_nodes) {
+          std::printf(
+              "  eclipsed node %u: started %llu times; outbound %zu, inbound %zu, dialing %zu, "
+              "banned %zu; book new %zu (%zu the attacker's), tried %zu (%zu the attacker's)\n",
+              node, static_cast<unsigned long long>(d.starts), d.outbound, d.inbound, d.pending,
+              d.banned, d.new_entries, d.new_attacker, d.tried_entries, d.tried_attacker);
+        }
         ratios.push_back(
             {std::string("sim_eclipsed_fraction_10pct") + (flood ? "_flood" : "") + suffix,
              e.eclipsed_fraction, "<=", 0.01});

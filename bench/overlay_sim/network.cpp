@@ -298,6 +298,23 @@ void Network::FinishDial(uint32_t from, uint64_t generation, uint32_t to) {
   if (Accepts(to, from)) Connect(from, to);
 }
 
+NodeSummary Network::Summary(uint32_t i) const {
+  const Node& n = *nodes_[i];
+  NodeSummary s;
+  s.starts = (n.generation + 1) / 2;  // raised at every start and stop
+  for (const auto& [peer, link] : n.peers) {
+    (links_[link].node[0] == i ? s.outbound : s.inbound) += 1;
+  }
+  s.pending = n.pending.size();
+  s.banned = n.banned.size();
+  for (const p2p::AddrInfo& info : n.addrman->All()) {
+    const bool bad = IsAttackerAddress(info.addr);
+    (info.in_tried ? s.tried_entries : s.new_entries) += 1;
+    (info.in_tried ? s.tried_attacker : s.new_attacker) += bad;
+  }
+  return s;
+}
+
 bool Network::Accepts(uint32_t to, uint32_t from) {
   Node& t = node(to);
   if (!t.alive || Blocked(from, to) || std::count(t.banned.begin(), t.banned.end(), from)) {

@@ -76,6 +76,13 @@ struct NodeCounters {
   uint64_t messages_received = 0;
 };
 
+// One node's connections and book, for explaining an eclipse.
+struct NodeSummary {
+  uint64_t starts = 0;  // 1 + restarts by churn
+  size_t inbound = 0, outbound = 0, pending = 0, banned = 0;
+  size_t new_entries = 0, new_attacker = 0, tried_entries = 0, tried_attacker = 0;
+};
+
 class Network {
  public:
   static constexpr uint16_t kPort = 18444;
@@ -126,6 +133,7 @@ class Network {
   std::vector<uint32_t> OutboundPeers(uint32_t node) const;
   size_t ConnectionCount(uint32_t node) const;
   const p2p::AddrMan& Book(uint32_t node) const;
+  NodeSummary Summary(uint32_t node) const;
   const NodeCounters& counters(uint32_t node) const;
   void ResetCounters();
   // From now on the counters count the announcements and bodies of these txs only.

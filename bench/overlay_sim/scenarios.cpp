@@ -237,6 +237,7 @@ EclipseResult RunEclipse(const ScenarioOptions& opts, bool addr_flood, std::ostr
     size_t eclipsed = 0, eclipsed_full = 0, below_full = 0, honest = 0, outbound = 0,
            attacker_outbound = 0;
     r.eclipsed_by_outbound.assign(full + 1, 0);
+    r.eclipsed_nodes.clear();
     for (uint32_t i : AliveHonest(net)) {
       const std::vector<uint32_t> peers = net.OutboundPeers(i);
       size_t bad = 0;
@@ -247,6 +248,7 @@ EclipseResult RunEclipse(const ScenarioOptions& opts, bool addr_flood, std::ostr
         ++eclipsed;
         eclipsed_full += peers.size() >= full;
         ++r.eclipsed_by_outbound[std::min(peers.size(), full)];
+        if (r.eclipsed_nodes.size() < 10) r.eclipsed_nodes.emplace_back(i, net.Summary(i));
       }
       outbound += peers.size();
       attacker_outbound += bad;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bench/overlay_sim/network.h"
@@ -58,6 +59,8 @@ struct EclipseResult {
   double below_full_outbound_fraction = 0;
   // Eclipsed nodes by their number of outbound peers (index = count, 0 unused).
   std::vector<size_t> eclipsed_by_outbound;
+  // At the end: up to 10 of the eclipsed nodes, with their connections and books.
+  std::vector<std::pair<uint32_t, NodeSummary>> eclipsed_nodes;
   double attacker_outbound_share = 0;
   double attacker_book_share = 0;  // in a sample of the honest books
   size_t peak_rss_mib = 0;
