@@ -585,6 +585,57 @@ TEST_F(MempoolTest, RandomOperationsKeepThePoolConsistent) {
   EXPECT_TRUE(report->problems.empty());
 }
 
+// Many senders admitted in batches, as gossip brings them: 1,000 fresh accounts funded by
+// pending txs of the funded keys, then two transfers from each. The driver of the callgrind
+// counts in docs/BENCHMARKS.md ("p2p_bench.py", session 27): every signature is in the cache
+// beforehand, so what it counts is the pool's own work.
+TEST_F(MempoolTest, ManySendersInBatches) {
+  auto cache = std::make_shared<chain::SignatureCache>(10'000);
+  MempoolOptions options;
+  options.signature_cache = cache;
+  Open(options);
+  constexpr uint32_t kSenders = 1000;
+  std::vector<chain::SecretKey> fresh;
+  std::vector<Transaction> txs;
+  for (uint32_t s = 0; s < kSenders; ++s) {
+    fresh.push_back(testing::DevKey(1000 + s));
+    txs.push_back(Make(static_cast<int>(s % testing::kFundedKeys), s / testing::kFundedKeys,
+                       chain::TransferOp{fresh.back().PublicKey(), 10 * kCoin}));
+  }
+  for (uint64_t nonce = 0; nonce < 2; ++nonce) {
+    for (uint32_t s = 0; s < kSenders; ++s) {
+      const chain::TransferOp pay{Id(static_cast<int>((s + nonce) % testing::kKeys)), kCoin};
+      txs.push_back(consensus::testing::SignedTx(params_.chain_id(), fresh[s], nonce, pay, 2000));
+    }
+  }
+  for (const Transaction& tx : txs) cache->Insert(tx.sender, tx.SigHash(), tx.signature);
+
+  const uint64_t verifications = mempool_->SignatureVerifications();
+  constexpr size_t kBatch = 50;
+  for (size_t at = 0; at < txs.size(); at += kBatch) {
+    const std::span<const Transaction> batch(txs.data() + at, std::min(kBatch, txs.size() - at));
+    const std::vector<consensus::ValidationResult> r = mempool_->AcceptBatch(batch);
+    ASSERT_EQ(r.size(), batch.size());
+    for (size_t i = 0; i < r.size(); ++i) ASSERT_TRUE(r[i].valid()) << at + i << ": " << r[i].ToString();
+  }
+  EXPECT_EQ(mempool_->SignatureVerifications(), verifications);
+  EXPECT_EQ(mempool_->Info().size, txs.size());
+  std::vector<Hash256> ids;
+  for (const Transaction& tx : txs) ids.push_back(tx.Id());
+  EXPECT_EQ(mempool_->Txids(), ids);  // acceptance order
+  for (uint32_t s = 0; s < kSenders; s += 97) {
+    const std::vector<chain::TxWithId> pending = mempool_->BySender(fresh[s].PublicKey());
+    ASSERT_EQ(pending.size(), 2u);
+    EXPECT_EQ(pending[0].id, ids[kSenders + s]);
+    EXPECT_EQ(pending[1].id, ids[2 * kSenders + s]);
+  }
+  // A third tx of a fresh sender still sees its balance through the first two.
+  EXPECT_EQ(Accept(consensus::testing::SignedTx(params_.chain_id(), fresh[0], 2,
+                                                chain::TransferOp{Id(1), 9 * kCoin}, 2000))
+                .reason(),
+            "insufficient-balance");
+}
+
 TEST_F(MempoolTest, AcceptThroughput) {
   // Not a benchmark: a guard against accidental quadratic behaviour. 4 000 txs from 10
   // senders (signatures made beforehand) must go in well under the timeout.
