@@ -513,10 +513,19 @@ Mempool::Mempool(const mempool::ChainView* chain, MempoolOptions options)
 Mempool::~Mempool() = default;
 
 ValidationResult Mempool::Accept(const chain::Transaction& tx) {
-  return std::move(AcceptBatch(std::span(&tx, 1)).front());
+  std::vector<TxWithId> txws;
+  txws.push_back(chain::MakeTxWithId(tx));
+  return std::move(AcceptBatch(std::move(txws)).front());
 }
 
-void Mempool::VerifySignatures(std::span<const chain::Transaction> txs,
+std::vector<ValidationResult> Mempool::AcceptBatch(std::span<const chain::Transaction> txs) {
+  std::vector<TxWithId> txws;
+  txws.reserve(txs.size());
+  for (const chain::Transaction& tx : txs) txws.push_back(chain::MakeTxWithId(tx));
+  return AcceptBatch(std::move(txws));
+}
+
+void Mempool::VerifySignatures(std::span<const TxWithId> txs,
                                std::span<const size_t> which, std::vector<uint8_t>* good,
                                std::vector<Hash256>* cache_keys) {
   good->assign(txs.size(), 0);
@@ -538,11 +547,8 @@ void Mempool::VerifySignatures(std::span<const chain::Transaction> txs,
   }
 }
 
-std::vector<ValidationResult> Mempool::AcceptBatch(std::span<const chain::Transaction> txs) {
-  std::vector<ValidationResult> results(txs.size());
-  std::vector<TxWithId> txws;
-  txws.reserve(txs.size());
-  for (const chain::Transaction& tx : txs) txws.push_back(chain::MakeTxWithId(tx));
+std::vector<ValidationResult> Mempool::AcceptBatch(std::vector<TxWithId> txws) {
+  std::vector<ValidationResult> results(txws.size());
   {
     std::lock_guard lock(mu_);
     for (size_t i = 0; i < txws.size(); ++i) {
@@ -562,7 +568,7 @@ std::vector<ValidationResult> Mempool::AcceptBatch(std::span<const chain::Transa
     } else if (*confirmed) {
       results[i] = ValidationResult::Invalid(consensus::Reason::kTxnAlreadyKnown);
     } else {
-      results[i] = consensus::CheckTransaction(txs[i]);
+      results[i] = consensus::CheckTransaction(txws[i].tx);
     }
   }
   // The expensive check runs outside the lock, so several callers verify in parallel. Only
@@ -589,12 +595,12 @@ std::vector<ValidationResult> Mempool::AcceptBatch(std::span<const chain::Transa
   std::sort(which.begin(), which.end());
   std::vector<uint8_t> good;
   std::vector<Hash256> cache_keys;
-  VerifySignatures(txs, which, &good, &cache_keys);
+  VerifySignatures(txws, which, &good, &cache_keys);
   for (const auto& [copy, original] : copies) {
     good[copy] = good[original];
     if (!cache_keys.empty()) cache_keys[copy] = cache_keys[original];
   }
-  for (size_t i = 0; i < txs.size(); ++i) {
+  for (size_t i = 0; i < txws.size(); ++i) {
     if (results[i].valid() && !good[i]) {
       results[i] = ValidationResult::Invalid(consensus::Reason::kBadSignature);
     }

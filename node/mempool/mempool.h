@@ -65,6 +65,10 @@ class Mempool : public consensus::ChainstateListener {
   // admitted in order under one hold of it. A tx refused before its signature is checked (too
   // large, already pending or confirmed, a content rule) costs no verification, nor does a
   // second copy of a tx in the batch (it shares the first copy's check).
+  // REQUIRES: each txs[i] is chain::MakeTxWithId of its tx (the caller has the ids already,
+  // e.g. p2p's HandleTxs).
+  std::vector<consensus::ValidationResult> AcceptBatch(std::vector<chain::TxWithId> txs);
+  // The same, with the ids computed here.
   std::vector<consensus::ValidationResult> AcceptBatch(std::span<const chain::Transaction> txs);
 
   bool Contains(const chain::Hash256& txid) const;
@@ -102,7 +106,7 @@ class Mempool : public consensus::ChainstateListener {
   // For each i in `which`: sets (*good)[i] if txs[i]'s signature is valid (or in the signature
   // cache), and (*cache_keys)[i] to its signature cache key when there is a cache. The other
   // txs are not checked.
-  void VerifySignatures(std::span<const chain::Transaction> txs, std::span<const size_t> which,
+  void VerifySignatures(std::span<const chain::TxWithId> txs, std::span<const size_t> which,
                         std::vector<uint8_t>* good, std::vector<chain::Hash256>* cache_keys);
 
   const mempool::ChainView* const chain_;

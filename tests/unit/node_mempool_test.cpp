@@ -141,6 +141,32 @@ TEST_F(MempoolTest, BatchGivesTheResultsOfAcceptInOrder) {
   EXPECT_TRUE(mempool_->AcceptBatch(std::vector<Transaction>{}).empty());
 }
 
+// The overload for txs whose ids the caller has (p2p computes them on receipt) gives the same
+// results, and verifies each distinct signature once.
+TEST_F(MempoolTest, BatchOfTxsWithIdsGivesTheResultsOfAcceptInOrder) {
+  const Transaction tx0 = Pay(0, 0, 1, kCoin);
+  const Transaction tx1 = Pay(0, 1, 1, kCoin);
+  Transaction bad = Pay(2, 0, 1, kCoin);
+  bad.signature[7] ^= 1;
+  const Transaction other = Pay(3, 0, 1, kCoin);
+  std::vector<chain::TxWithId> batch;
+  for (const Transaction& tx : {tx1, tx0, bad, tx1, tx1, other}) {
+    batch.push_back(chain::MakeTxWithId(tx));
+  }
+  const uint64_t before = mempool_->SignatureVerifications();
+  std::vector<consensus::ValidationResult> r = mempool_->AcceptBatch(std::move(batch));
+  ASSERT_EQ(r.size(), 6u);
+  EXPECT_EQ(r[0].reason(), "nonce-gap");
+  EXPECT_TRUE(r[1].valid()) << r[1].ToString();
+  EXPECT_EQ(r[2].reason(), "bad-signature");
+  EXPECT_TRUE(r[3].valid()) << r[3].ToString();
+  EXPECT_EQ(r[4].reason(), "txn-already-in-mempool");
+  EXPECT_TRUE(r[5].valid()) << r[5].ToString();
+  EXPECT_EQ(mempool_->SignatureVerifications() - before, 4u);  // tx1, tx0, bad, other
+  EXPECT_EQ(mempool_->Txids(), (std::vector<Hash256>{tx0.Id(), tx1.Id(), other.Id()}));
+  EXPECT_TRUE(mempool_->AcceptBatch(std::vector<chain::TxWithId>{}).empty());
+}
+
 TEST_F(MempoolTest, BatchFillsTheSignatureCacheWithItsMembersOnly) {
   auto cache = std::make_shared<chain::SignatureCache>(1000);
   MempoolOptions options;
