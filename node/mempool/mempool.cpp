@@ -22,8 +22,10 @@
 #include <set>
 #include <string>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 
+#include "chain/salted_hash.h"
 #include "chain/schnorr.h"
 #include "chain/state.h"
 #include "chain/state_cache.h"
@@ -64,29 +66,35 @@ struct OverlayValue {
   std::optional<chain::Bytes> value;  // nullopt: deleted
   uint64_t last_access = 0;           // seq of the last pending tx that read or wrote the key
 };
-using Overlay = std::map<std::string, OverlayValue, std::less<>>;
+// Hashed, salted: the keys hold account and tx ids that submitters choose. Nothing depends
+// on its order. Its elements stay in place when it rehashes (the OverlayView's hits point at
+// them), until erased.
+using Overlay =
+    std::unordered_map<std::string, OverlayValue, chain::SaltedKeyHasher, std::equal_to<>>;
 
-// The tip state with the overlay on top. Records the overlay entries that a tx reads, so
-// that their last_access can be updated once the tx is known to apply.
+// The tip state with the overlay on top. Records the overlay entries that a tx reads (in
+// *hits, cleared first), so that their last_access can be updated once the tx is known to
+// apply.
 class OverlayView : public chain::KvReader {
  public:
-  OverlayView(Overlay* overlay, const chain::KvReader* base) : overlay_(overlay), base_(base) {}
+  OverlayView(Overlay* overlay, const chain::KvReader* base, std::vector<OverlayValue*>* hits)
+      : overlay_(overlay), base_(base), hits_(hits) {
+    hits_->clear();
+  }
 
   chain::Status Get(std::string_view key, chain::Bytes* value) const override {
     auto it = overlay_->find(key);
     if (it == overlay_->end()) return base_->Get(key, value);
-    hits_.push_back(it);
+    hits_->push_back(&it->second);
     if (!it->second.value) return chain::Status::NotFound("deleted");
     *value = *it->second.value;
     return chain::Status::Ok();
   }
 
-  const std::vector<Overlay::iterator>& hits() const { return hits_; }
-
  private:
   Overlay* overlay_;
   const chain::KvReader* base_;
-  mutable std::vector<Overlay::iterator> hits_;
+  std::vector<OverlayValue*>* hits_;
 };
 
 struct Entry {
@@ -171,10 +179,11 @@ struct Mempool::Impl {
   const consensus::ChainParams& params;
   const MempoolOptions& options;
 
-  // Ordered maps rather than hash maps: tx ids and account ids are chosen by whoever submits
-  // the txs, so a hash table's buckets could be filled on purpose.
   std::map<uint64_t, Entry> entries;  // by seq
-  std::map<Hash256, uint64_t> by_id;
+  // Hashed with a secret salt: tx ids are chosen by whoever submits the txs, so an unsalted
+  // hash table's buckets could be filled on purpose.
+  std::unordered_map<Hash256, uint64_t, chain::SaltedIdHasher> by_id;
+  // Ordered: Candidates walks the senders in a fixed order.
   std::map<chain::AccountId, SenderChain> by_sender;
   // The last tx of each sender's chain: the only txs that can be evicted.
   std::set<EvictKey> evictable;
@@ -182,6 +191,7 @@ struct Mempool::Impl {
   unsigned __int128 fees = 0;
   Overlay overlay;
   std::optional<Hash256> overlay_tip;  // the tip the overlay was built on
+  std::vector<OverlayValue*> hits;  // Apply's, kept for its capacity
   std::deque<AsideTx> aside;           // oldest first
   size_t aside_bytes = 0;
   // Txs that came back into the pool (from a disconnected block or from aside) and are not
@@ -193,13 +203,15 @@ struct Mempool::Impl {
 
 ValidationResult Mempool::Impl::Apply(const chain::KvReader& state, const consensus::TipInfo& tip,
                                       Entry* e, bool commit) {
-  OverlayView view(&overlay, &state);
+  OverlayView view(&overlay, &state, &hits);
   chain::StateCache cache(&view);
   const consensus::BlockContext ctx{Hash256{}, tip.height + 1, tip.header.time};
   chain::Amount fee = 0;
   ValidationResult r = consensus::ApplyTransaction(params, ctx, e->txw, 0, &cache, &fee);
   if (!r.valid() || !commit) return r;
-  for (Overlay::iterator it : view.hits()) it->second.last_access = e->seq;
+  // The hits point at elements, which the inserts below leave in place (a rehash moves no
+  // element; nothing is erased here).
+  for (OverlayValue* hit : hits) hit->last_access = e->seq;
   e->replaced.clear();
   e->replaced.reserve(cache.changes().size());
   for (const auto& [key, value] : cache.changes()) {
