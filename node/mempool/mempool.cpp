@@ -158,10 +158,19 @@ struct Mempool::Impl {
   // (they are gone from the pool).
   std::vector<Removed> Rebuild(const chain::KvReader& state, const consensus::TipInfo& tip);
   void EnsureOnTip(const chain::KvReader& state, const consensus::TipInfo& tip);
-  // Admits txs on tip (the overlay must be on tip): in passes while a pass admits something;
-  // what still does not apply is set aside unless its nonce is taken for good.
+  // Admits txs on tip (the overlay must be on tip): in passes (at most `passes`) while a pass
+  // admits something; what still does not apply is set aside unless its nonce is taken for
+  // good.
   void Readmit(std::vector<Readmission> txs, const chain::KvReader& state,
-               const consensus::TipInfo& tip, chain::SignatureCache* signature_cache);
+               const consensus::TipInfo& tip, chain::SignatureCache* signature_cache,
+               int passes = kMaxReadmitPasses);
+  // OnTipChanged when no block left the chain and nothing waits aside: what clearing the pool
+  // and re-admitting its txs in acceptance order would leave, without the clearing. The first
+  // pass of that re-admission is exactly Rebuild (each tx applied in order on the new tip
+  // with the txs kept before it; the seqs keep their order); the txs it drops get the
+  // remaining passes, if it kept any.
+  void RebuildInPlace(const chain::KvReader& state, const consensus::TipInfo& tip,
+                      chain::SignatureCache* signature_cache);
   void SetAside(std::vector<Readmission> txs, const chain::KvReader& state,
                 const consensus::TipInfo& tip);
   // Moves the set-aside txs out, oldest first.
@@ -319,9 +328,9 @@ void Mempool::Impl::EnsureOnTip(const chain::KvReader& state, const consensus::T
 }
 
 void Mempool::Impl::Readmit(std::vector<Readmission> txs, const chain::KvReader& state,
-                            const consensus::TipInfo& tip,
-                            chain::SignatureCache* signature_cache) {
-  for (int pass = 0; pass < kMaxReadmitPasses && !txs.empty(); ++pass) {
+                            const consensus::TipInfo& tip, chain::SignatureCache* signature_cache,
+                            int passes) {
+  for (int pass = 0; pass < passes && !txs.empty(); ++pass) {
     std::vector<Readmission> failed;
     bool admitted_any = false;
     for (Readmission& r : txs) {
@@ -349,6 +358,20 @@ void Mempool::Impl::Readmit(std::vector<Readmission> txs, const chain::KvReader&
     if (!admitted_any) break;
   }
   SetAside(std::move(txs), state, tip);
+}
+
+void Mempool::Impl::RebuildInPlace(const chain::KvReader& state, const consensus::TipInfo& tip,
+                                   chain::SignatureCache* signature_cache) {
+  std::vector<Readmission> failed;
+  for (Removed& r : Rebuild(state, tip)) failed.push_back({std::move(r.txw), r.verified});
+  // The content is that of a new tip's pool even when every tx stays (as Clear marks it).
+  version.fetch_add(1, std::memory_order_relaxed);
+  if (entries.empty()) {
+    // The first pass admitted nothing: re-admission stops there.
+    SetAside(std::move(failed), state, tip);
+  } else {
+    Readmit(std::move(failed), state, tip, signature_cache, kMaxReadmitPasses - 1);
+  }
 }
 
 void Mempool::Impl::SetAside(std::vector<Readmission> txs, const chain::KvReader& state,
@@ -642,6 +665,13 @@ std::vector<ValidationResult> Mempool::AcceptBatch(std::vector<TxWithId> txws) {
 
 void Mempool::OnTipChanged(const consensus::TipChange& change) {
   std::lock_guard lock(mu_);
+  if (options_.rebuild_in_place && change.disconnected_txs.empty() &&
+      change.disconnected_blocks.empty() && impl_->aside.empty()) {
+    chain_->WithTipState([&](const chain::KvReader& state, const consensus::TipInfo& tip) {
+      impl_->RebuildInPlace(state, tip, options_.signature_cache.get());
+    });
+    return;
+  }
   // Oldest first: the txs set aside at earlier tip changes, then those of the disconnected
   // blocks (block by block, so each sender's in nonce order), then the pool in acceptance
   // order. Txs of blocks that were valid need no new signature check. What does not fit is

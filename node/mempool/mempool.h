@@ -30,6 +30,10 @@ struct MempoolOptions {
   std::shared_ptr<chain::SignatureCache> signature_cache;
   // Threads that help verify the signatures of a batch (AcceptBatch); 0: the caller alone.
   size_t verify_threads = 0;
+  // A tip change that disconnects no block while no tx waits aside re-applies the pool's txs
+  // in place (the same result as clearing it and re-admitting them, with less work). false:
+  // every tip change clears and re-admits (the reference the tests compare it with).
+  bool rebuild_in_place = true;
 };
 
 struct MempoolInfo {

@@ -23,12 +23,15 @@ constexpr chain::Amount kCoin = chain::kCoin;
 
 class MempoolTest : public testing::RegtestFixture {
  protected:
-  // Mines a block with exactly these txs on the tip.
-  Hash256 MineBlockWith(const std::vector<Transaction>& txs) {
+  // Mines a block with exactly these txs on the tip (all_apply), or with those of them that
+  // apply in this order.
+  Hash256 MineBlockWith(const std::vector<Transaction>& txs, bool all_apply = true) {
     std::vector<chain::TxWithId> candidates;
     for (const auto& tx : txs) candidates.push_back(chain::MakeTxWithId(tx));
     BlockTemplate t = BuildTemplateFrom(*mining_view_, candidates, Id(9), clock_.Now());
-    EXPECT_EQ(t.block.txs.size(), txs.size());
+    if (all_apply) {
+      EXPECT_EQ(t.block.txs.size(), txs.size());
+    }
     auto nonce = SearchNonce(t.block.header, 0, 1'000'000, nullptr);
     EXPECT_TRUE(nonce.has_value());
     chain::DecodedBlock block{t.block, t.txids, 0};
@@ -660,6 +663,110 @@ TEST_F(MempoolTest, ManySendersInBatches) {
                                                 chain::TransferOp{Id(1), 9 * kCoin}, 2000))
                 .reason(),
             "insufficient-balance");
+}
+
+// A tip change that disconnects nothing while nothing waits aside re-applies the pool in
+// place; a reference pool (rebuild_in_place off) clears and re-admits everything. Both see the
+// same txs and blocks and must agree on everything: content and order, the txs set aside, the
+// readmitted ids, the candidates.
+class TipChangeTest : public MempoolTest {
+ protected:
+  void SetUp() override {
+    MempoolTest::SetUp();
+    MempoolOptions options;
+    options.rebuild_in_place = false;
+    reference_ = std::make_unique<Mempool>(mempool_view_, options);
+    listener_.second = reference_.get();
+  }
+  void TearDown() override {
+    listener_.second = nullptr;
+    reference_.reset();
+    MempoolTest::TearDown();
+  }
+  consensus::ValidationResult AcceptBoth(const Transaction& tx) {
+    consensus::ValidationResult r = Accept(tx);
+    EXPECT_EQ(reference_->Accept(tx).ToString(), r.ToString());
+    return r;
+  }
+  void ExpectSamePools() {
+    EXPECT_EQ(mempool_->Txids(), reference_->Txids());
+    EXPECT_EQ(mempool_->AsideCount(), reference_->AsideCount());
+    EXPECT_EQ(mempool_->TakeReadmitted(), reference_->TakeReadmitted());
+    std::vector<Hash256> candidates;
+    for (const auto& c : reference_->Candidates(1000)) candidates.push_back(c.id);
+    EXPECT_EQ(CandidateIds(), candidates);
+    EXPECT_EQ(mempool_->Info().bytes, reference_->Info().bytes);
+  }
+  std::unique_ptr<Mempool> reference_;
+};
+
+// A block that confirms some pending txs and makes others fail: one needs a second pass (its
+// funding came later in the pool), one waits aside (its nonce is free but it has no funds).
+TEST_F(TipChangeTest, BlockThatConfirmsAndInvalidatesPendingTxs) {
+  constexpr int kA = testing::kFundedKeys;  // kA and kB start with nothing
+  constexpr int kB = testing::kFundedKeys + 1;
+  const Transaction f = Pay(1, 0, kA, 5 * kCoin);
+  const Transaction a0 = Pay(kA, 0, 2, 3 * kCoin);  // needs f, or later g
+  const Transaction g = Pay(3, 0, kA, 5 * kCoin);
+  const Transaction c0 = Pay(4, 0, 5, kCoin);
+  const Transaction c1 = Pay(4, 1, 5, kCoin);
+  const Transaction d0 = Pay(6, 0, 7, kCoin);
+  const Transaction fb = Pay(5, 0, kB, 5 * kCoin);
+  const Transaction b0 = Pay(kB, 0, 2, kCoin);  // needs fb
+  for (const Transaction& tx : {f, a0, g, c0, c1, d0, fb, b0}) {
+    ASSERT_TRUE(AcceptBoth(tx).valid());
+  }
+  ExpectSamePools();
+  const uint64_t version = mempool_->Version();
+
+  // f and fb lose their nonces to other txs; c0 is confirmed.
+  MineBlockWith({Pay(1, 0, 8, kCoin), c0, Pay(5, 0, 9, kCoin)});
+  EXPECT_GT(mempool_->Version(), version);
+  EXPECT_EQ(mempool_->Txids(), (std::vector<Hash256>{g.Id(), c1.Id(), d0.Id(), a0.Id()}));
+  EXPECT_EQ(mempool_->AsideCount(), 1u);  // b0
+  ExpectSamePools();
+
+  // A block of every pending tx: the pool takes b0 back from aside only once it is funded.
+  MineBlockWith({g, c1, d0, a0});
+  EXPECT_TRUE(mempool_->Txids().empty());
+  EXPECT_EQ(mempool_->AsideCount(), 1u);
+  ExpectSamePools();
+  ASSERT_TRUE(AcceptBoth(Pay(7, 0, kB, 5 * kCoin)).valid());
+  MineBlockWith({Pay(7, 0, kB, 5 * kCoin)});
+  EXPECT_EQ(mempool_->Txids(), std::vector<Hash256>{b0.Id()});
+  ExpectSamePools();
+}
+
+// Random txs, blocks and reorgs: the two pools agree after every step.
+TEST_F(TipChangeTest, RandomOperationsGiveTheSamePools) {
+  std::mt19937_64 rng(7);
+  std::vector<Hash256> blocks;
+  for (int step = 0; step < 300; ++step) {
+    const int from = static_cast<int>(rng() % testing::kKeys);
+    const int to = static_cast<int>(rng() % testing::kKeys);
+    uint64_t nonce = AccountOf(from).nonce + mempool_->BySender(Id(from)).size();
+    if (rng() % 6 == 0) nonce += rng() % 3;
+    if (rng() % 6 == 0 && nonce > 0) nonce -= 1;
+    const chain::Amount amount = rng() % 5 == 0 ? 900'000 * kCoin : (1 + rng() % 50) * kCoin;
+    (void)AcceptBoth(Pay(from, nonce, to, amount, 200 + rng() % 5000));
+    if (rng() % 12 == 0) {
+      // Some of the pool, and sometimes a tx the pool does not have.
+      std::vector<Transaction> txs;
+      for (const auto& c : mempool_->Candidates(1 + rng() % 8)) txs.push_back(c.tx);
+      const int k = static_cast<int>(rng() % testing::kFundedKeys);
+      if (rng() % 2 == 0) {
+        txs.insert(txs.begin(), Pay(k, AccountOf(k).nonce, (k + 1) % testing::kKeys, kCoin));
+      }
+      clock_.SetMockTime(clock_.Now() + 1);  // never the block of an invalidated one again
+      blocks.push_back(MineBlockWith(txs, /*all_apply=*/false));
+    }
+    if (rng() % 40 == 0 && !blocks.empty()) {
+      ASSERT_TRUE(chain_->InvalidateBlock(blocks.back()).valid());
+      blocks.pop_back();
+    }
+    ExpectSamePools();
+    if (HasFailure()) return;
+  }
 }
 
 TEST_F(MempoolTest, AcceptThroughput) {
