@@ -101,8 +101,14 @@ struct Entry {
   TxWithId txw;
   uint64_t seq = 0;  // acceptance order
   bool verified = false;
-  // The overlay entries this tx's writes replaced (nullopt: the key was not in the overlay).
-  std::vector<std::pair<std::string, std::optional<OverlayValue>>> replaced;
+  // The overlay entries this tx's writes replaced (nullopt: the key was not in the overlay),
+  // each with the overlay element that holds the key now. That element lives as long as the
+  // entry (until its next Apply): only RemoveFast erases an element, that of a key whose
+  // previous value is nullopt, and RemoveFast(e) requires that no tx after e touched e's keys,
+  // so no other entry holds an element it erases (a tx before e that wrote the key would have
+  // made the previous value non-null); Rebuild and Clear clear the overlay, and then every
+  // entry left is applied again or erased.
+  std::vector<std::pair<Overlay::value_type*, std::optional<OverlayValue>>> replaced;
 
   FeeRate rate() const { return FeeRate{txw.tx.fee, txw.size}; }
 };
@@ -226,9 +232,9 @@ ValidationResult Mempool::Impl::Apply(const chain::KvReader& state, const consen
   for (const auto& [key, value] : cache.changes()) {
     auto [it, inserted] = overlay.try_emplace(key);
     if (inserted) {
-      e->replaced.emplace_back(key, std::nullopt);
+      e->replaced.emplace_back(&*it, std::nullopt);
     } else {
-      e->replaced.emplace_back(key, std::move(it->second));
+      e->replaced.emplace_back(&*it, std::move(it->second));
     }
     it->second = OverlayValue{value, e->seq};
   }
@@ -279,9 +285,8 @@ void Mempool::Impl::Erase(uint64_t seq) {
 }
 
 bool Mempool::Impl::CanRemoveFast(const Entry& e) const {
-  for (const auto& [key, unused] : e.replaced) {
-    auto it = overlay.find(key);
-    if (it == overlay.end() || it->second.last_access != e.seq) return false;
+  for (const auto& [element, unused] : e.replaced) {
+    if (element->second.last_access != e.seq) return false;
   }
   return true;
 }
@@ -290,11 +295,11 @@ bool Mempool::Impl::CanRemoveFast(const Entry& e) const {
 void Mempool::Impl::RemoveFast(uint64_t seq) {
   auto it = entries.find(seq);
   if (it == entries.end()) return;
-  for (auto& [key, previous] : it->second.replaced) {
+  for (auto& [element, previous] : it->second.replaced) {
     if (previous) {
-      overlay.insert_or_assign(key, std::move(*previous));
+      element->second = std::move(*previous);
     } else {
-      overlay.erase(key);
+      overlay.erase(overlay.find(element->first));
     }
   }
   Erase(seq);
