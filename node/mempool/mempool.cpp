@@ -182,6 +182,12 @@ struct Mempool::Impl {
   // Moves the set-aside txs out, oldest first.
   std::vector<Readmission> TakeAside();
   bool ChooseVictims(const TxWithId& txw, std::vector<uint64_t>* victims) const;
+  // True if the overlay shows that tx's nonce is not below its sender's nonce on the tip, so
+  // that no block of the active chain holds tx (a confirmed tx's nonce is below its sender's
+  // nonce, and the overlay's account is the tip's with the pending txs applied, whose nonce
+  // is not below the tip's). False: not known (the tx index tells). REQUIRES: the overlay is
+  // on the tip.
+  bool NonceNotTaken(const chain::Transaction& tx) const;
   // REQUIRES: the overlay is on tip.
   ValidationResult Add(TxWithId txw, bool verified, bool may_evict, const chain::KvReader& state,
                        const consensus::TipInfo& tip);
@@ -454,6 +460,13 @@ bool Mempool::Impl::ChooseVictims(const TxWithId& txw, std::vector<uint64_t>* vi
   return true;
 }
 
+bool Mempool::Impl::NonceNotTaken(const chain::Transaction& tx) const {
+  auto it = overlay.find(chain::keys::Account(tx.sender));
+  if (it == overlay.end() || !it->second.value) return false;
+  auto account = chain::DecodeAccount(*it->second.value);
+  return account.ok() && tx.nonce >= account->nonce;
+}
+
 ValidationResult Mempool::Impl::Add(TxWithId txw, bool verified, bool may_evict,
                                     const chain::KvReader& state, const consensus::TipInfo& tip) {
   if (by_id.count(txw.id)) {
@@ -589,27 +602,39 @@ void Mempool::VerifySignatures(std::span<const TxWithId> txs,
 
 std::vector<ValidationResult> Mempool::AcceptBatch(std::vector<TxWithId> txws) {
   std::vector<ValidationResult> results(txws.size());
+  // Txs that no block of the active chain holds, as the pool's overlay shows: their tx-index
+  // read is skipped (most txs: a sender with pending txs sends its next one).
+  std::vector<uint8_t> unconfirmed(txws.size(), 0);
   {
     std::lock_guard lock(mu_);
-    for (size_t i = 0; i < txws.size(); ++i) {
-      if (txws[i].size > chain::kMaxTxSize) {
-        results[i] = ValidationResult::Invalid(consensus::Reason::kTxTooLarge,
-                                               std::to_string(txws[i].size) + " bytes");
-      } else if (impl_->by_id.count(txws[i].id)) {
-        results[i] = ValidationResult::Invalid(consensus::Reason::kTxnAlreadyInMempool);
+    chain_->WithTipState([&](const chain::KvReader& state, const consensus::TipInfo& tip) {
+      impl_->EnsureOnTip(state, tip);
+      for (size_t i = 0; i < txws.size(); ++i) {
+        if (txws[i].size > chain::kMaxTxSize) {
+          results[i] = ValidationResult::Invalid(consensus::Reason::kTxTooLarge,
+                                                 std::to_string(txws[i].size) + " bytes");
+        } else if (impl_->by_id.count(txws[i].id)) {
+          results[i] = ValidationResult::Invalid(consensus::Reason::kTxnAlreadyInMempool);
+        } else {
+          unconfirmed[i] = impl_->NonceNotTaken(txws[i].tx);
+        }
       }
-    }
+    });
   }
   for (size_t i = 0; i < txws.size(); ++i) {
     if (!results[i].valid()) continue;
-    auto confirmed = chain_->IsConfirmed(txws[i].id);
-    if (!confirmed.ok()) {
-      results[i] = ValidationResult::Error(confirmed.status().ToString());
-    } else if (*confirmed) {
-      results[i] = ValidationResult::Invalid(consensus::Reason::kTxnAlreadyKnown);
-    } else {
-      results[i] = consensus::CheckTransaction(txws[i].tx);
+    if (!unconfirmed[i]) {
+      auto confirmed = chain_->IsConfirmed(txws[i].id);
+      if (!confirmed.ok()) {
+        results[i] = ValidationResult::Error(confirmed.status().ToString());
+        continue;
+      }
+      if (*confirmed) {
+        results[i] = ValidationResult::Invalid(consensus::Reason::kTxnAlreadyKnown);
+        continue;
+      }
     }
+    results[i] = consensus::CheckTransaction(txws[i].tx);
   }
   // The expensive check runs outside the lock, so several callers verify in parallel. Only
   // the txs still valid are checked, and a second copy of a tx in the batch takes the first
