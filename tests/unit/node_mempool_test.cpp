@@ -44,6 +44,18 @@ class MempoolTest : public testing::RegtestFixture {
     return block.block.header.Id();
   }
 
+  // A random transfer: mostly the sender's next nonce, one in `odd` times a gap and one in
+  // `odd` a reused nonce, one in `big` more than any balance.
+  Transaction RandomPay(std::mt19937_64& rng, uint64_t odd, uint64_t big) {
+    const int from = static_cast<int>(rng() % testing::kKeys);
+    const int to = static_cast<int>(rng() % testing::kKeys);
+    uint64_t nonce = AccountOf(from).nonce + mempool_->BySender(Id(from)).size();
+    if (rng() % odd == 0) nonce += rng() % 3;
+    if (rng() % odd == 0 && nonce > 0) nonce -= 1;
+    const chain::Amount amount = rng() % big == 0 ? 900'000 * kCoin : (1 + rng() % 50) * kCoin;
+    return Pay(from, nonce, to, amount, 200 + rng() % 5000);
+  }
+
   std::vector<Hash256> CandidateIds(size_t max = 1000) {
     std::vector<Hash256> ids;
     for (const auto& c : mempool_->Candidates(max)) ids.push_back(c.id);
@@ -120,6 +132,18 @@ TEST_F(MempoolTest, BadSignatureAndBadContent) {
   EXPECT_EQ(mempool_->Info().size, 0u);
 }
 
+// The results of the batches below: a tx after a gap, a good one, a bad signature, a good one,
+// a second copy of it, a good one.
+void ExpectGapGoodBadGoodCopyGood(const std::vector<consensus::ValidationResult>& r) {
+  ASSERT_EQ(r.size(), 6u);
+  EXPECT_EQ(r[0].reason(), "nonce-gap");
+  EXPECT_TRUE(r[1].valid()) << r[1].ToString();
+  EXPECT_EQ(r[2].reason(), "bad-signature");
+  EXPECT_TRUE(r[3].valid()) << r[3].ToString();
+  EXPECT_EQ(r[4].reason(), "txn-already-in-mempool");
+  EXPECT_TRUE(r[5].valid()) << r[5].ToString();
+}
+
 TEST_F(MempoolTest, BatchGivesTheResultsOfAcceptInOrder) {
   const Transaction tx0 = Pay(0, 0, 1, kCoin);
   const Transaction tx1 = Pay(0, 1, 1, kCoin);
@@ -131,12 +155,7 @@ TEST_F(MempoolTest, BatchGivesTheResultsOfAcceptInOrder) {
   const std::vector<Transaction> batch = {tx2, tx0, bad, tx1, tx1, other};
   std::vector<consensus::ValidationResult> r = mempool_->AcceptBatch(batch);
   ASSERT_EQ(r.size(), batch.size());
-  EXPECT_EQ(r[0].reason(), "nonce-gap");
-  EXPECT_TRUE(r[1].valid()) << r[1].ToString();
-  EXPECT_EQ(r[2].reason(), "bad-signature");
-  EXPECT_TRUE(r[3].valid()) << r[3].ToString();
-  EXPECT_EQ(r[4].reason(), "txn-already-in-mempool");
-  EXPECT_TRUE(r[5].valid()) << r[5].ToString();
+  ExpectGapGoodBadGoodCopyGood(r);
   EXPECT_EQ(mempool_->Info().size, 3u);
   EXPECT_FALSE(mempool_->Contains(bad.Id()));
   // The gap is filled now.
@@ -158,13 +177,7 @@ TEST_F(MempoolTest, BatchOfTxsWithIdsGivesTheResultsOfAcceptInOrder) {
   }
   const uint64_t before = mempool_->SignatureVerifications();
   std::vector<consensus::ValidationResult> r = mempool_->AcceptBatch(std::move(batch));
-  ASSERT_EQ(r.size(), 6u);
-  EXPECT_EQ(r[0].reason(), "nonce-gap");
-  EXPECT_TRUE(r[1].valid()) << r[1].ToString();
-  EXPECT_EQ(r[2].reason(), "bad-signature");
-  EXPECT_TRUE(r[3].valid()) << r[3].ToString();
-  EXPECT_EQ(r[4].reason(), "txn-already-in-mempool");
-  EXPECT_TRUE(r[5].valid()) << r[5].ToString();
+  ExpectGapGoodBadGoodCopyGood(r);
   EXPECT_EQ(mempool_->SignatureVerifications() - before, 4u);  // tx1, tx0, bad, other
   EXPECT_EQ(mempool_->Txids(), (std::vector<Hash256>{tx0.Id(), tx1.Id(), other.Id()}));
   EXPECT_TRUE(mempool_->AcceptBatch(std::vector<chain::TxWithId>{}).empty());
@@ -565,14 +578,7 @@ TEST_F(MempoolTest, RandomOperationsKeepThePoolConsistent) {
   std::vector<Hash256> blocks;
   for (int round = 0; round < 16; ++round) {
     for (int step = 0; step < 60; ++step) {
-      const int from = static_cast<int>(rng() % testing::kKeys);
-      const int to = static_cast<int>(rng() % testing::kKeys);
-      uint64_t nonce = AccountOf(from).nonce + mempool_->BySender(Id(from)).size();
-      if (rng() % 10 == 0) nonce += rng() % 3;
-      if (rng() % 10 == 0 && nonce > 0) nonce -= 1;
-      const chain::Amount amount = rng() % 8 == 0 ? 900'000 * kCoin : (1 + rng() % 50) * kCoin;
-      const chain::Amount fee = 200 + rng() % 5000;
-      (void)Accept(Pay(from, nonce, to, amount, fee));
+      (void)Accept(RandomPay(rng, 10, 8));
       EXPECT_LE(mempool_->Info().size, options.max_txs);
       if (rng() % 20 == 0) {
         auto ids =
@@ -742,13 +748,7 @@ TEST_F(TipChangeTest, RandomOperationsGiveTheSamePools) {
   std::mt19937_64 rng(7);
   std::vector<Hash256> blocks;
   for (int step = 0; step < 300; ++step) {
-    const int from = static_cast<int>(rng() % testing::kKeys);
-    const int to = static_cast<int>(rng() % testing::kKeys);
-    uint64_t nonce = AccountOf(from).nonce + mempool_->BySender(Id(from)).size();
-    if (rng() % 6 == 0) nonce += rng() % 3;
-    if (rng() % 6 == 0 && nonce > 0) nonce -= 1;
-    const chain::Amount amount = rng() % 5 == 0 ? 900'000 * kCoin : (1 + rng() % 50) * kCoin;
-    (void)AcceptBoth(Pay(from, nonce, to, amount, 200 + rng() % 5000));
+    (void)AcceptBoth(RandomPay(rng, 6, 5));
     if (rng() % 12 == 0) {
       // Some of the pool, and sometimes a tx the pool does not have.
       std::vector<Transaction> txs;
