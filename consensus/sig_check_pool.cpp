@@ -23,8 +23,7 @@ struct SignatureCheckPool::Job {
   // which: the indices of the txs to check (null: all of them, in order), in t or, if t is
   // empty, in tw.
   Job(std::span<const chain::Transaction> t, std::span<const chain::TxWithId> tw, const size_t* w,
-      size_t n, const chain::SignatureCache* c, chain::PublicKeyCache* k,
-      std::atomic<uint64_t>* v)
+      size_t n, const chain::SignatureCache* c, chain::PublicKeyCache* k, std::atomic<uint64_t>* v)
       : txs(t),
         txws(tw),
         which(w),
@@ -135,9 +134,8 @@ void SignatureCheckPool::Forget(const std::shared_ptr<Job>& job) {
 
 SignatureCheckPool::Batch SignatureCheckPool::Start(std::span<const chain::Transaction> txs,
                                                     const chain::SignatureCache* cache) {
-  return Launch(
-      std::make_shared<Job>(txs, std::span<const chain::TxWithId>(), nullptr, txs.size(), cache,
-                            &keys_, &verifications_));
+  return Launch(std::make_shared<Job>(txs, std::span<const chain::TxWithId>(), nullptr, txs.size(),
+                                      cache, &keys_, &verifications_));
 }
 
 SignatureCheckPool::Batch SignatureCheckPool::StartSome(std::span<const chain::Transaction> txs,

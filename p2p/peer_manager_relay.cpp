@@ -231,7 +231,7 @@ void PeerManager::HandleTx(Peer& peer, const TxMsg& msg) {
 void PeerManager::HandleTxs(Peer& peer, const TxsMsg& msg) {
   // Each tx of the message counts as if it had come in a tx message of its own: the same
   // score for an unsolicited or invalid one, the others are taken.
-  std::vector<size_t> taken;  // positions in msg.txs of the txs asked for
+  std::vector<size_t> taken;          // positions in msg.txs of the txs asked for
   std::vector<chain::TxWithId> txws;  // their ids and sizes, computed once for the node too
   taken.reserve(msg.txs.size());
   txws.reserve(msg.txs.size());

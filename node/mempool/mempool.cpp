@@ -212,7 +212,7 @@ struct Mempool::Impl {
   unsigned __int128 fees = 0;
   Overlay overlay;
   std::optional<Hash256> overlay_tip;  // the tip the overlay was built on
-  std::vector<OverlayValue*> hits;  // Apply's, kept for its capacity
+  std::vector<OverlayValue*> hits;     // Apply's, kept for its capacity
   std::deque<AsideTx> aside;           // oldest first
   size_t aside_bytes = 0;
   // Txs that came back into the pool (from a disconnected block or from aside) and are not
@@ -578,9 +578,8 @@ std::vector<ValidationResult> Mempool::AcceptBatch(std::span<const chain::Transa
   return AcceptBatch(std::move(txws));
 }
 
-void Mempool::VerifySignatures(std::span<const TxWithId> txs,
-                               std::span<const size_t> which, std::vector<uint8_t>* good,
-                               std::vector<Hash256>* cache_keys) {
+void Mempool::VerifySignatures(std::span<const TxWithId> txs, std::span<const size_t> which,
+                               std::vector<uint8_t>* good, std::vector<Hash256>* cache_keys) {
   good->assign(txs.size(), 0);
   cache_keys->assign(options_.signature_cache ? txs.size() : 0, Hash256{});
   // The pool reports the first bad signature only: check again from the one after it.

@@ -651,7 +651,9 @@ TEST_F(MempoolTest, ManySendersInBatches) {
     const std::span<const Transaction> batch(txs.data() + at, std::min(kBatch, txs.size() - at));
     const std::vector<consensus::ValidationResult> r = mempool_->AcceptBatch(batch);
     ASSERT_EQ(r.size(), batch.size());
-    for (size_t i = 0; i < r.size(); ++i) ASSERT_TRUE(r[i].valid()) << at + i << ": " << r[i].ToString();
+    for (size_t i = 0; i < r.size(); ++i) {
+      ASSERT_TRUE(r[i].valid()) << at + i << ": " << r[i].ToString();
+    }
   }
   EXPECT_EQ(mempool_->SignatureVerifications(), verifications);
   EXPECT_EQ(mempool_->Info().size, txs.size());
