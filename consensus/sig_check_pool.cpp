@@ -20,10 +20,12 @@ constexpr size_t kNone = std::numeric_limits<size_t>::max();
 }  // namespace
 
 struct SignatureCheckPool::Job {
-  // which: the indices of txs to check (null: all of them, in order).
-  Job(std::span<const chain::Transaction> t, const size_t* w, size_t n,
-      const chain::SignatureCache* c, chain::PublicKeyCache* k, std::atomic<uint64_t>* v)
+  // which: the indices of the txs to check (null: all of them, in order), in t or, if t is
+  // empty, in tw.
+  Job(std::span<const chain::Transaction> t, std::span<const chain::TxWithId> tw, const size_t* w,
+      size_t n, const chain::SignatureCache* c, chain::PublicKeyCache* k, std::atomic<uint64_t>* v)
       : txs(t),
+        txws(tw),
         which(w),
         count(n),
         cache(c),
@@ -52,7 +54,8 @@ struct SignatureCheckPool::Job {
     for (size_t i = begin; i < end; ++i) {
       if (first_bad.load(std::memory_order_relaxed) < i) return;
       if (cancelled.load(std::memory_order_relaxed)) return;
-      const chain::Transaction& tx = txs[which ? which[i] : i];
+      const size_t at = which ? which[i] : i;
+      const chain::Transaction& tx = txs.empty() ? txws[at].tx : txs[at];
       const chain::Hash256 msg = tx.SigHash();
       bool ok = false;
       if (cache) {
@@ -72,6 +75,7 @@ struct SignatureCheckPool::Job {
   }
 
   const std::span<const chain::Transaction> txs;
+  const std::span<const chain::TxWithId> txws;  // used when txs is empty
   const size_t* const which;  // null: every tx
   const size_t count;         // of txs to check
   const chain::SignatureCache* const cache;
@@ -130,14 +134,22 @@ void SignatureCheckPool::Forget(const std::shared_ptr<Job>& job) {
 
 SignatureCheckPool::Batch SignatureCheckPool::Start(std::span<const chain::Transaction> txs,
                                                     const chain::SignatureCache* cache) {
-  return Launch(std::make_shared<Job>(txs, nullptr, txs.size(), cache, &keys_, &verifications_));
+  return Launch(std::make_shared<Job>(txs, std::span<const chain::TxWithId>(), nullptr, txs.size(),
+                                      cache, &keys_, &verifications_));
 }
 
 SignatureCheckPool::Batch SignatureCheckPool::StartSome(std::span<const chain::Transaction> txs,
                                                         std::span<const size_t> which,
                                                         const chain::SignatureCache* cache) {
-  return Launch(
-      std::make_shared<Job>(txs, which.data(), which.size(), cache, &keys_, &verifications_));
+  return Launch(std::make_shared<Job>(txs, std::span<const chain::TxWithId>(), which.data(),
+                                      which.size(), cache, &keys_, &verifications_));
+}
+
+SignatureCheckPool::Batch SignatureCheckPool::StartSome(std::span<const chain::TxWithId> txs,
+                                                        std::span<const size_t> which,
+                                                        const chain::SignatureCache* cache) {
+  return Launch(std::make_shared<Job>(std::span<const chain::Transaction>(), txs, which.data(),
+                                      which.size(), cache, &keys_, &verifications_));
 }
 
 SignatureCheckPool::Batch SignatureCheckPool::Launch(std::shared_ptr<Job> job) {

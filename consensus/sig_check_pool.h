@@ -93,6 +93,9 @@ class SignatureCheckPool {
   // cache outlive the returned batch's Wait().
   [[nodiscard]] Batch StartSome(std::span<const chain::Transaction> txs,
                                 std::span<const size_t> which, const chain::SignatureCache* cache);
+  // The same over txs whose ids are known (the mempool's batches).
+  [[nodiscard]] Batch StartSome(std::span<const chain::TxWithId> txs, std::span<const size_t> which,
+                                const chain::SignatureCache* cache);
 
  private:
   Batch Launch(std::shared_ptr<Job> job);

@@ -210,8 +210,8 @@ Verdict NetBridge::AcceptTx(const chain::Transaction& tx) {
   return ToVerdict(mempool_->Accept(tx), NetObject::kTx);
 }
 
-std::vector<Verdict> NetBridge::AcceptTxs(std::span<const chain::Transaction> txs) {
-  std::vector<consensus::ValidationResult> results = mempool_->AcceptBatch(txs);
+std::vector<Verdict> NetBridge::AcceptTxs(std::vector<chain::TxWithId> txs) {
+  std::vector<consensus::ValidationResult> results = mempool_->AcceptBatch(std::move(txs));
   std::vector<Verdict> verdicts;
   verdicts.reserve(results.size());
   for (const consensus::ValidationResult& r : results) {

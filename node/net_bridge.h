@@ -36,7 +36,7 @@ class NetBridge final : public p2p::NodeInterface {
   std::optional<chain::Bytes> ReadBlock(const chain::Hash256& id) override;
   p2p::Verdict AcceptTx(const chain::Transaction& tx) override;
   // Mempool::AcceptBatch: the signatures verified together, the txs admitted in order.
-  std::vector<p2p::Verdict> AcceptTxs(std::span<const chain::Transaction> txs) override;
+  std::vector<p2p::Verdict> AcceptTxs(std::vector<chain::TxWithId> txs) override;
   bool HaveTx(const chain::Hash256& txid) override;
   std::optional<chain::Bytes> GetMempoolTx(const chain::Hash256& txid) override;
   std::vector<chain::Hash256> MempoolTxids() override;

@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -113,13 +112,14 @@ class NodeInterface {
   virtual std::optional<chain::Bytes> ReadBlock(const chain::Hash256& id) = 0;
 
   virtual Verdict AcceptTx(const chain::Transaction& tx) = 0;
-  // The txs of one message, in order, as if by AcceptTx one after the other (what the
-  // default does): one verdict per tx, in order. An implementation may check their signatures
-  // together (in parallel) before admitting them in order.
-  virtual std::vector<Verdict> AcceptTxs(std::span<const chain::Transaction> txs) {
+  // The txs of one message, in order, each with its id and size as chain::MakeTxWithId gives
+  // them (the caller has computed them already), as if by AcceptTx one after the other (what
+  // the default does): one verdict per tx, in order. An implementation may check their
+  // signatures together (in parallel) before admitting them in order.
+  virtual std::vector<Verdict> AcceptTxs(std::vector<chain::TxWithId> txs) {
     std::vector<Verdict> verdicts;
     verdicts.reserve(txs.size());
-    for (const chain::Transaction& tx : txs) verdicts.push_back(AcceptTx(tx));
+    for (const chain::TxWithId& txw : txs) verdicts.push_back(AcceptTx(txw.tx));
     return verdicts;
   }
   // In the mempool or confirmed on the active chain.

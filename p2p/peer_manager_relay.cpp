@@ -231,32 +231,30 @@ void PeerManager::HandleTx(Peer& peer, const TxMsg& msg) {
 void PeerManager::HandleTxs(Peer& peer, const TxsMsg& msg) {
   // Each tx of the message counts as if it had come in a tx message of its own: the same
   // score for an unsolicited or invalid one, the others are taken.
-  std::vector<Hash256> ids;
-  ids.reserve(msg.txs.size());
-  // Copies of the txs asked for, made only once one that was not asked for is met.
-  std::vector<chain::Transaction> solicited;
-  bool skipped = false;
+  std::vector<size_t> taken;          // positions in msg.txs of the txs asked for
+  std::vector<chain::TxWithId> txws;  // their ids and sizes, computed once for the node too
+  taken.reserve(msg.txs.size());
+  txws.reserve(msg.txs.size());
   for (size_t i = 0; i < msg.txs.size(); ++i) {
-    const Hash256 txid = msg.txs[i].Id();
-    if (!peer.txs_in_flight.erase(txid)) {
-      if (!skipped) solicited.assign(msg.txs.begin(), msg.txs.begin() + static_cast<long>(i));
-      skipped = true;
-      Misbehave(peer.id, 10, "unsolicited tx " + txid.ToHex());
+    chain::TxWithId txw = chain::MakeTxWithId(msg.txs[i]);
+    if (!peer.txs_in_flight.erase(txw.id)) {
+      Misbehave(peer.id, 10, "unsolicited tx " + txw.id.ToHex());
       if (peer.disconnecting) return;
       continue;
     }
-    tx_requests_.erase(txid);
-    peer.known.Insert(txid);
-    ids.push_back(txid);
-    if (skipped) solicited.push_back(msg.txs[i]);
+    tx_requests_.erase(txw.id);
+    peer.known.Insert(txw.id);
+    taken.push_back(i);
+    txws.push_back(std::move(txw));
   }
-  std::span<const chain::Transaction> txs =
-      skipped ? std::span<const chain::Transaction>(solicited) : std::span(msg.txs);
-  if (txs.empty()) return;
-  const std::vector<Verdict> verdicts = node_->AcceptTxs(txs);
+  if (txws.empty()) return;
+  std::vector<Hash256> ids;
+  ids.reserve(txws.size());
+  for (const chain::TxWithId& txw : txws) ids.push_back(txw.id);
+  const std::vector<Verdict> verdicts = node_->AcceptTxs(std::move(txws));
   std::vector<chain::AccountId> retry;
-  for (size_t i = 0; i < txs.size() && i < verdicts.size(); ++i) {
-    OnTxVerdict(&peer, txs[i], ids[i], verdicts[i], &retry);
+  for (size_t k = 0; k < taken.size() && k < verdicts.size(); ++k) {
+    OnTxVerdict(&peer, msg.txs[taken[k]], ids[k], verdicts[k], &retry);
   }
   // After the whole message: a tx that came before its sender's earlier one in it waits as an
   // orphan until then.

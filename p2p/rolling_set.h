@@ -10,55 +10,13 @@
 #include <utility>
 #include <vector>
 
+#include "chain/salted_hash.h"
 #include "chain/types.h"
 
 namespace waybill::p2p {
 
-// Hashes an id with a secret salt: ids are chosen by peers (they can grind tx ids), so the
-// bucket an id lands in must not be predictable. Each hasher's salt is the process's random
-// secret (read once) mixed with a counter, so making one (per peer, per map) costs no system
-// call.
-class SaltedIdHasher {
- public:
-  SaltedIdHasher() : salt_(NextSalt()) {}
-  size_t operator()(const chain::Hash256& h) const {
-    uint64_t a = 0, b = 0;
-    std::memcpy(&a, h.bytes.data(), 8);
-    std::memcpy(&b, h.bytes.data() + 8, 8);
-    uint64_t x = (a ^ salt_) * 0x9e3779b97f4a7c15ull + b;
-    x ^= x >> 31;
-    x *= 0xbf58476d1ce4e5b9ull;
-    return static_cast<size_t>(x ^ (x >> 29));
-  }
-  // 64 bits of the whole id under the salt: every word of it goes through a multiply and a
-  // shift, so ids that differ anywhere differ here but with probability ~2^-64 (the salt is
-  // secret, so a peer cannot aim at a collision).
-  uint64_t Fingerprint(const chain::Hash256& h) const {
-    uint64_t w[4];
-    std::memcpy(w, h.bytes.data(), 32);
-    uint64_t x = salt_;
-    for (uint64_t v : w) {
-      x = (x ^ v) * 0x9e3779b97f4a7c15ull;
-      x ^= x >> 32;
-    }
-    x *= 0xbf58476d1ce4e5b9ull;
-    return x ^ (x >> 29);
-  }
-
- private:
-  static uint64_t NextSalt() {
-    static const uint64_t secret =
-        std::random_device{}() | (uint64_t{std::random_device{}()} << 32);
-    static std::atomic<uint64_t> counter{0};
-    // SplitMix64 of secret + n * golden ratio: distinct, unpredictable salts.
-    uint64_t z = secret + (counter.fetch_add(1) + 1) * 0x9e3779b97f4a7c15ull;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-
-  uint64_t salt_;
-};
+// chain/salted_hash.h: the one salted hasher of ids (the mempool's maps use it too).
+using chain::SaltedIdHasher;
 
 // Remembers at least the last capacity/2 and at most the last `capacity` ids inserted: two
 // generations, the older dropped whole when the newer fills. Memory is bounded by capacity

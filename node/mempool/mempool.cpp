@@ -22,8 +22,10 @@
 #include <set>
 #include <string>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 
+#include "chain/salted_hash.h"
 #include "chain/schnorr.h"
 #include "chain/state.h"
 #include "chain/state_cache.h"
@@ -64,37 +66,49 @@ struct OverlayValue {
   std::optional<chain::Bytes> value;  // nullopt: deleted
   uint64_t last_access = 0;           // seq of the last pending tx that read or wrote the key
 };
-using Overlay = std::map<std::string, OverlayValue, std::less<>>;
+// Hashed, salted: the keys hold account and tx ids that submitters choose. Nothing depends
+// on its order. Its elements stay in place when it rehashes (the OverlayView's hits point at
+// them), until erased.
+using Overlay =
+    std::unordered_map<std::string, OverlayValue, chain::SaltedKeyHasher, std::equal_to<>>;
 
-// The tip state with the overlay on top. Records the overlay entries that a tx reads, so
-// that their last_access can be updated once the tx is known to apply.
+// The tip state with the overlay on top. Records the overlay entries that a tx reads (in
+// *hits, cleared first), so that their last_access can be updated once the tx is known to
+// apply.
 class OverlayView : public chain::KvReader {
  public:
-  OverlayView(Overlay* overlay, const chain::KvReader* base) : overlay_(overlay), base_(base) {}
+  OverlayView(Overlay* overlay, const chain::KvReader* base, std::vector<OverlayValue*>* hits)
+      : overlay_(overlay), base_(base), hits_(hits) {
+    hits_->clear();
+  }
 
   chain::Status Get(std::string_view key, chain::Bytes* value) const override {
     auto it = overlay_->find(key);
     if (it == overlay_->end()) return base_->Get(key, value);
-    hits_.push_back(it);
+    hits_->push_back(&it->second);
     if (!it->second.value) return chain::Status::NotFound("deleted");
     *value = *it->second.value;
     return chain::Status::Ok();
   }
 
-  const std::vector<Overlay::iterator>& hits() const { return hits_; }
-
  private:
   Overlay* overlay_;
   const chain::KvReader* base_;
-  mutable std::vector<Overlay::iterator> hits_;
+  std::vector<OverlayValue*>* hits_;
 };
 
 struct Entry {
   TxWithId txw;
   uint64_t seq = 0;  // acceptance order
   bool verified = false;
-  // The overlay entries this tx's writes replaced (nullopt: the key was not in the overlay).
-  std::vector<std::pair<std::string, std::optional<OverlayValue>>> replaced;
+  // The overlay entries this tx's writes replaced (nullopt: the key was not in the overlay),
+  // each with the overlay element that holds the key now. That element lives as long as the
+  // entry (until its next Apply): only RemoveFast erases an element, that of a key whose
+  // previous value is nullopt, and RemoveFast(e) requires that no tx after e touched e's keys,
+  // so no other entry holds an element it erases (a tx before e that wrote the key would have
+  // made the previous value non-null); Rebuild and Clear clear the overlay, and then every
+  // entry left is applied again or erased.
+  std::vector<std::pair<Overlay::value_type*, std::optional<OverlayValue>>> replaced;
 
   FeeRate rate() const { return FeeRate{txw.tx.fee, txw.size}; }
 };
@@ -150,15 +164,30 @@ struct Mempool::Impl {
   // (they are gone from the pool).
   std::vector<Removed> Rebuild(const chain::KvReader& state, const consensus::TipInfo& tip);
   void EnsureOnTip(const chain::KvReader& state, const consensus::TipInfo& tip);
-  // Admits txs on tip (the overlay must be on tip): in passes while a pass admits something;
-  // what still does not apply is set aside unless its nonce is taken for good.
+  // Admits txs on tip (the overlay must be on tip): in passes (at most `passes`) while a pass
+  // admits something; what still does not apply is set aside unless its nonce is taken for
+  // good.
   void Readmit(std::vector<Readmission> txs, const chain::KvReader& state,
-               const consensus::TipInfo& tip, chain::SignatureCache* signature_cache);
+               const consensus::TipInfo& tip, chain::SignatureCache* signature_cache,
+               int passes = kMaxReadmitPasses);
+  // OnTipChanged when no block left the chain and nothing waits aside: what clearing the pool
+  // and re-admitting its txs in acceptance order would leave, without the clearing. The first
+  // pass of that re-admission is exactly Rebuild (each tx applied in order on the new tip
+  // with the txs kept before it; the seqs keep their order); the txs it drops get the
+  // remaining passes, if it kept any.
+  void RebuildInPlace(const chain::KvReader& state, const consensus::TipInfo& tip,
+                      chain::SignatureCache* signature_cache);
   void SetAside(std::vector<Readmission> txs, const chain::KvReader& state,
                 const consensus::TipInfo& tip);
   // Moves the set-aside txs out, oldest first.
   std::vector<Readmission> TakeAside();
   bool ChooseVictims(const TxWithId& txw, std::vector<uint64_t>* victims) const;
+  // True if the overlay shows that tx's nonce is not below its sender's nonce on the tip, so
+  // that no block of the active chain holds tx (a confirmed tx's nonce is below its sender's
+  // nonce, and the overlay's account is the tip's with the pending txs applied, whose nonce
+  // is not below the tip's). False: not known (the tx index tells). REQUIRES: the overlay is
+  // on the tip.
+  bool NonceNotTaken(const chain::Transaction& tx) const;
   // REQUIRES: the overlay is on tip.
   ValidationResult Add(TxWithId txw, bool verified, bool may_evict, const chain::KvReader& state,
                        const consensus::TipInfo& tip);
@@ -171,10 +200,11 @@ struct Mempool::Impl {
   const consensus::ChainParams& params;
   const MempoolOptions& options;
 
-  // Ordered maps rather than hash maps: tx ids and account ids are chosen by whoever submits
-  // the txs, so a hash table's buckets could be filled on purpose.
   std::map<uint64_t, Entry> entries;  // by seq
-  std::map<Hash256, uint64_t> by_id;
+  // Hashed with a secret salt: tx ids are chosen by whoever submits the txs, so an unsalted
+  // hash table's buckets could be filled on purpose.
+  std::unordered_map<Hash256, uint64_t, chain::SaltedIdHasher> by_id;
+  // Ordered: Candidates walks the senders in a fixed order.
   std::map<chain::AccountId, SenderChain> by_sender;
   // The last tx of each sender's chain: the only txs that can be evicted.
   std::set<EvictKey> evictable;
@@ -182,6 +212,7 @@ struct Mempool::Impl {
   unsigned __int128 fees = 0;
   Overlay overlay;
   std::optional<Hash256> overlay_tip;  // the tip the overlay was built on
+  std::vector<OverlayValue*> hits;     // Apply's, kept for its capacity
   std::deque<AsideTx> aside;           // oldest first
   size_t aside_bytes = 0;
   // Txs that came back into the pool (from a disconnected block or from aside) and are not
@@ -193,21 +224,23 @@ struct Mempool::Impl {
 
 ValidationResult Mempool::Impl::Apply(const chain::KvReader& state, const consensus::TipInfo& tip,
                                       Entry* e, bool commit) {
-  OverlayView view(&overlay, &state);
+  OverlayView view(&overlay, &state, &hits);
   chain::StateCache cache(&view);
   const consensus::BlockContext ctx{Hash256{}, tip.height + 1, tip.header.time};
   chain::Amount fee = 0;
   ValidationResult r = consensus::ApplyTransaction(params, ctx, e->txw, 0, &cache, &fee);
   if (!r.valid() || !commit) return r;
-  for (Overlay::iterator it : view.hits()) it->second.last_access = e->seq;
+  // The hits point at elements, which the inserts below leave in place (a rehash moves no
+  // element; nothing is erased here).
+  for (OverlayValue* hit : hits) hit->last_access = e->seq;
   e->replaced.clear();
   e->replaced.reserve(cache.changes().size());
   for (const auto& [key, value] : cache.changes()) {
     auto [it, inserted] = overlay.try_emplace(key);
     if (inserted) {
-      e->replaced.emplace_back(key, std::nullopt);
+      e->replaced.emplace_back(&*it, std::nullopt);
     } else {
-      e->replaced.emplace_back(key, std::move(it->second));
+      e->replaced.emplace_back(&*it, std::move(it->second));
     }
     it->second = OverlayValue{value, e->seq};
   }
@@ -258,9 +291,8 @@ void Mempool::Impl::Erase(uint64_t seq) {
 }
 
 bool Mempool::Impl::CanRemoveFast(const Entry& e) const {
-  for (const auto& [key, unused] : e.replaced) {
-    auto it = overlay.find(key);
-    if (it == overlay.end() || it->second.last_access != e.seq) return false;
+  for (const auto& [element, unused] : e.replaced) {
+    if (element->second.last_access != e.seq) return false;
   }
   return true;
 }
@@ -269,11 +301,11 @@ bool Mempool::Impl::CanRemoveFast(const Entry& e) const {
 void Mempool::Impl::RemoveFast(uint64_t seq) {
   auto it = entries.find(seq);
   if (it == entries.end()) return;
-  for (auto& [key, previous] : it->second.replaced) {
+  for (auto& [element, previous] : it->second.replaced) {
     if (previous) {
-      overlay.insert_or_assign(key, std::move(*previous));
+      element->second = std::move(*previous);
     } else {
-      overlay.erase(key);
+      overlay.erase(overlay.find(element->first));
     }
   }
   Erase(seq);
@@ -307,9 +339,9 @@ void Mempool::Impl::EnsureOnTip(const chain::KvReader& state, const consensus::T
 }
 
 void Mempool::Impl::Readmit(std::vector<Readmission> txs, const chain::KvReader& state,
-                            const consensus::TipInfo& tip,
-                            chain::SignatureCache* signature_cache) {
-  for (int pass = 0; pass < kMaxReadmitPasses && !txs.empty(); ++pass) {
+                            const consensus::TipInfo& tip, chain::SignatureCache* signature_cache,
+                            int passes) {
+  for (int pass = 0; pass < passes && !txs.empty(); ++pass) {
     std::vector<Readmission> failed;
     bool admitted_any = false;
     for (Readmission& r : txs) {
@@ -337,6 +369,20 @@ void Mempool::Impl::Readmit(std::vector<Readmission> txs, const chain::KvReader&
     if (!admitted_any) break;
   }
   SetAside(std::move(txs), state, tip);
+}
+
+void Mempool::Impl::RebuildInPlace(const chain::KvReader& state, const consensus::TipInfo& tip,
+                                   chain::SignatureCache* signature_cache) {
+  std::vector<Readmission> failed;
+  for (Removed& r : Rebuild(state, tip)) failed.push_back({std::move(r.txw), r.verified});
+  // The content is that of a new tip's pool even when every tx stays (as Clear marks it).
+  version.fetch_add(1, std::memory_order_relaxed);
+  if (entries.empty()) {
+    // The first pass admitted nothing: re-admission stops there.
+    SetAside(std::move(failed), state, tip);
+  } else {
+    Readmit(std::move(failed), state, tip, signature_cache, kMaxReadmitPasses - 1);
+  }
 }
 
 void Mempool::Impl::SetAside(std::vector<Readmission> txs, const chain::KvReader& state,
@@ -412,6 +458,13 @@ bool Mempool::Impl::ChooseVictims(const TxWithId& txw, std::vector<uint64_t>* vi
     }
   }
   return true;
+}
+
+bool Mempool::Impl::NonceNotTaken(const chain::Transaction& tx) const {
+  auto it = overlay.find(chain::keys::Account(tx.sender));
+  if (it == overlay.end() || !it->second.value) return false;
+  auto account = chain::DecodeAccount(*it->second.value);
+  return account.ok() && tx.nonce >= account->nonce;
 }
 
 ValidationResult Mempool::Impl::Add(TxWithId txw, bool verified, bool may_evict,
@@ -513,12 +566,20 @@ Mempool::Mempool(const mempool::ChainView* chain, MempoolOptions options)
 Mempool::~Mempool() = default;
 
 ValidationResult Mempool::Accept(const chain::Transaction& tx) {
-  return std::move(AcceptBatch(std::span(&tx, 1)).front());
+  std::vector<TxWithId> txws;
+  txws.push_back(chain::MakeTxWithId(tx));
+  return std::move(AcceptBatch(std::move(txws)).front());
 }
 
-void Mempool::VerifySignatures(std::span<const chain::Transaction> txs,
-                               std::span<const size_t> which, std::vector<uint8_t>* good,
-                               std::vector<Hash256>* cache_keys) {
+std::vector<ValidationResult> Mempool::AcceptBatch(std::span<const chain::Transaction> txs) {
+  std::vector<TxWithId> txws;
+  txws.reserve(txs.size());
+  for (const chain::Transaction& tx : txs) txws.push_back(chain::MakeTxWithId(tx));
+  return AcceptBatch(std::move(txws));
+}
+
+void Mempool::VerifySignatures(std::span<const TxWithId> txs, std::span<const size_t> which,
+                               std::vector<uint8_t>* good, std::vector<Hash256>* cache_keys) {
   good->assign(txs.size(), 0);
   cache_keys->assign(options_.signature_cache ? txs.size() : 0, Hash256{});
   // The pool reports the first bad signature only: check again from the one after it.
@@ -538,32 +599,41 @@ void Mempool::VerifySignatures(std::span<const chain::Transaction> txs,
   }
 }
 
-std::vector<ValidationResult> Mempool::AcceptBatch(std::span<const chain::Transaction> txs) {
-  std::vector<ValidationResult> results(txs.size());
-  std::vector<TxWithId> txws;
-  txws.reserve(txs.size());
-  for (const chain::Transaction& tx : txs) txws.push_back(chain::MakeTxWithId(tx));
+std::vector<ValidationResult> Mempool::AcceptBatch(std::vector<TxWithId> txws) {
+  std::vector<ValidationResult> results(txws.size());
+  // Txs that no block of the active chain holds, as the pool's overlay shows: their tx-index
+  // read is skipped (most txs: a sender with pending txs sends its next one).
+  std::vector<uint8_t> unconfirmed(txws.size(), 0);
   {
     std::lock_guard lock(mu_);
-    for (size_t i = 0; i < txws.size(); ++i) {
-      if (txws[i].size > chain::kMaxTxSize) {
-        results[i] = ValidationResult::Invalid(consensus::Reason::kTxTooLarge,
-                                               std::to_string(txws[i].size) + " bytes");
-      } else if (impl_->by_id.count(txws[i].id)) {
-        results[i] = ValidationResult::Invalid(consensus::Reason::kTxnAlreadyInMempool);
+    chain_->WithTipState([&](const chain::KvReader& state, const consensus::TipInfo& tip) {
+      impl_->EnsureOnTip(state, tip);
+      for (size_t i = 0; i < txws.size(); ++i) {
+        if (txws[i].size > chain::kMaxTxSize) {
+          results[i] = ValidationResult::Invalid(consensus::Reason::kTxTooLarge,
+                                                 std::to_string(txws[i].size) + " bytes");
+        } else if (impl_->by_id.count(txws[i].id)) {
+          results[i] = ValidationResult::Invalid(consensus::Reason::kTxnAlreadyInMempool);
+        } else {
+          unconfirmed[i] = impl_->NonceNotTaken(txws[i].tx);
+        }
       }
-    }
+    });
   }
   for (size_t i = 0; i < txws.size(); ++i) {
     if (!results[i].valid()) continue;
-    auto confirmed = chain_->IsConfirmed(txws[i].id);
-    if (!confirmed.ok()) {
-      results[i] = ValidationResult::Error(confirmed.status().ToString());
-    } else if (*confirmed) {
-      results[i] = ValidationResult::Invalid(consensus::Reason::kTxnAlreadyKnown);
-    } else {
-      results[i] = consensus::CheckTransaction(txs[i]);
+    if (!unconfirmed[i]) {
+      auto confirmed = chain_->IsConfirmed(txws[i].id);
+      if (!confirmed.ok()) {
+        results[i] = ValidationResult::Error(confirmed.status().ToString());
+        continue;
+      }
+      if (*confirmed) {
+        results[i] = ValidationResult::Invalid(consensus::Reason::kTxnAlreadyKnown);
+        continue;
+      }
     }
+    results[i] = consensus::CheckTransaction(txws[i].tx);
   }
   // The expensive check runs outside the lock, so several callers verify in parallel. Only
   // the txs still valid are checked, and a second copy of a tx in the batch takes the first
@@ -589,12 +659,12 @@ std::vector<ValidationResult> Mempool::AcceptBatch(std::span<const chain::Transa
   std::sort(which.begin(), which.end());
   std::vector<uint8_t> good;
   std::vector<Hash256> cache_keys;
-  VerifySignatures(txs, which, &good, &cache_keys);
+  VerifySignatures(txws, which, &good, &cache_keys);
   for (const auto& [copy, original] : copies) {
     good[copy] = good[original];
     if (!cache_keys.empty()) cache_keys[copy] = cache_keys[original];
   }
-  for (size_t i = 0; i < txs.size(); ++i) {
+  for (size_t i = 0; i < txws.size(); ++i) {
     if (results[i].valid() && !good[i]) {
       results[i] = ValidationResult::Invalid(consensus::Reason::kBadSignature);
     }
@@ -624,6 +694,13 @@ std::vector<ValidationResult> Mempool::AcceptBatch(std::span<const chain::Transa
 
 void Mempool::OnTipChanged(const consensus::TipChange& change) {
   std::lock_guard lock(mu_);
+  if (options_.rebuild_in_place && change.disconnected_txs.empty() &&
+      change.disconnected_blocks.empty() && impl_->aside.empty()) {
+    chain_->WithTipState([&](const chain::KvReader& state, const consensus::TipInfo& tip) {
+      impl_->RebuildInPlace(state, tip, options_.signature_cache.get());
+    });
+    return;
+  }
   // Oldest first: the txs set aside at earlier tip changes, then those of the disconnected
   // blocks (block by block, so each sender's in nonce order), then the pool in acceptance
   // order. Txs of blocks that were valid need no new signature check. What does not fit is

@@ -30,6 +30,10 @@ struct MempoolOptions {
   std::shared_ptr<chain::SignatureCache> signature_cache;
   // Threads that help verify the signatures of a batch (AcceptBatch); 0: the caller alone.
   size_t verify_threads = 0;
+  // A tip change that disconnects no block while no tx waits aside re-applies the pool's txs
+  // in place (the same result as clearing it and re-admitting them, with less work). false:
+  // every tip change clears and re-admits (the reference the tests compare it with).
+  bool rebuild_in_place = true;
 };
 
 struct MempoolInfo {
@@ -65,6 +69,10 @@ class Mempool : public consensus::ChainstateListener {
   // admitted in order under one hold of it. A tx refused before its signature is checked (too
   // large, already pending or confirmed, a content rule) costs no verification, nor does a
   // second copy of a tx in the batch (it shares the first copy's check).
+  // REQUIRES: each txs[i] is chain::MakeTxWithId of its tx (the caller has the ids already,
+  // e.g. p2p's HandleTxs).
+  std::vector<consensus::ValidationResult> AcceptBatch(std::vector<chain::TxWithId> txs);
+  // The same, with the ids computed here.
   std::vector<consensus::ValidationResult> AcceptBatch(std::span<const chain::Transaction> txs);
 
   bool Contains(const chain::Hash256& txid) const;
@@ -102,7 +110,7 @@ class Mempool : public consensus::ChainstateListener {
   // For each i in `which`: sets (*good)[i] if txs[i]'s signature is valid (or in the signature
   // cache), and (*cache_keys)[i] to its signature cache key when there is a cache. The other
   // txs are not checked.
-  void VerifySignatures(std::span<const chain::Transaction> txs, std::span<const size_t> which,
+  void VerifySignatures(std::span<const chain::TxWithId> txs, std::span<const size_t> which,
                         std::vector<uint8_t>* good, std::vector<chain::Hash256>* cache_keys);
 
   const mempool::ChainView* const chain_;

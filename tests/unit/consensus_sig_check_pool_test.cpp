@@ -4,6 +4,7 @@
 // check stops; StartSome checks the listed txs only.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <thread>
@@ -222,6 +223,17 @@ TEST(SignatureCheckPoolTest, StartSomeChecksOnlyTheListedTxs) {
     EXPECT_EQ(bad.first_bad(), std::optional<size_t>(2));
     EXPECT_LE(pool.verifications() - before, with_bad.size());
     EXPECT_GE(pool.verifications() - before, 3u);
+
+    // The same over txs with their ids (the mempool's batches).
+    std::vector<chain::TxWithId> txws;
+    for (const Transaction& tx : txs) txws.push_back(chain::MakeTxWithId(tx));
+    SignatureCheckPool::Batch bad_ids = pool.StartSome(txws, with_bad, &cache);
+    EXPECT_EQ(bad_ids.Wait().detail(), "tx 2") << workers;
+    SignatureCheckPool::Batch good_ids = pool.StartSome(txws, which, &cache);
+    EXPECT_TRUE(good_ids.Wait().valid()) << workers;
+    ASSERT_EQ(good_ids.cache_keys().size(), which.size());
+    EXPECT_TRUE(std::equal(good_ids.cache_keys().begin(), good_ids.cache_keys().end(),
+                           batch.cache_keys().begin()));
 
     before = pool.verifications();
     EXPECT_TRUE(pool.StartSome(txs, {}, nullptr).Wait().valid());

@@ -32,12 +32,14 @@ class FakeChain : public consensus::testing::MemoryTipView<mempool::ChainView> {
     return consensus::TipChange{tip_, {}, {tip_.id}, {}};
   }
   chain::Result<bool> IsConfirmed(const Hash256& txid) const override {
+    ++index_reads;
     if (index_fails) return chain::Status::IoError("the tx index cannot be read");
     return confirmed.count(txid) != 0;
   }
 
   std::set<Hash256> confirmed;
   bool index_fails = false;
+  mutable int index_reads = 0;
 };
 
 class MempoolAloneTest : public ::testing::Test {
@@ -84,6 +86,31 @@ TEST_F(MempoolAloneTest, RefusesAConfirmedTxAndReportsALocalFaultAsAnError) {
   chain_.index_fails = false;
   EXPECT_TRUE(pool_.Accept(tx).valid());
   EXPECT_EQ(pool_.Accept(tx).reason(), "txn-already-in-mempool");
+}
+
+// The tx index is read only for a tx whose nonce the pool's view does not show free: a
+// confirmed tx is still known (and costs no signature check), the others are unchanged.
+TEST_F(MempoolAloneTest, ReadsTheTxIndexOnlyWhenTheNonceMayBeTaken) {
+  chain_.SetAccount(factory_.Id(3), 1'000 * chain::kCoin, /*nonce=*/2);
+  const chain::Transaction confirmed = Pay(3, 1, 4);
+  chain_.confirmed.insert(chain::MakeTxWithId(confirmed).id);
+  // No pending tx of key 3: the index is read.
+  ASSERT_TRUE(pool_.Accept(Pay(3, 2, 4)).valid());
+  EXPECT_EQ(chain_.index_reads, 1);
+  // Its account in the pool's view has nonce 3 now: nonces 3 and up need no read.
+  ASSERT_TRUE(pool_.Accept(Pay(3, 3, 4)).valid());
+  EXPECT_EQ(pool_.Accept(Pay(3, 6, 4)).reason(), "nonce-gap");
+  EXPECT_EQ(chain_.index_reads, 1);
+  // Below it: the confirmed tx is known, without a signature check; another is reused.
+  const uint64_t verifications = pool_.SignatureVerifications();
+  EXPECT_EQ(pool_.Accept(confirmed).reason(), "txn-already-known");
+  EXPECT_EQ(pool_.SignatureVerifications(), verifications);
+  EXPECT_EQ(pool_.Accept(Pay(3, 2, 5)).reason(), "nonce-reused");
+  EXPECT_EQ(chain_.index_reads, 3);
+  // A fault reading the index is still reported for a tx that needs the read.
+  chain_.index_fails = true;
+  EXPECT_TRUE(pool_.Accept(Pay(3, 0, 5)).error());
+  EXPECT_TRUE(pool_.Accept(Pay(3, 4, 5)).valid());  // needs none
 }
 
 TEST_F(MempoolAloneTest, DropsTxsWhoseNonceANewTipTook) {

@@ -23,12 +23,15 @@ constexpr chain::Amount kCoin = chain::kCoin;
 
 class MempoolTest : public testing::RegtestFixture {
  protected:
-  // Mines a block with exactly these txs on the tip.
-  Hash256 MineBlockWith(const std::vector<Transaction>& txs) {
+  // Mines a block with exactly these txs on the tip (all_apply), or with those of them that
+  // apply in this order.
+  Hash256 MineBlockWith(const std::vector<Transaction>& txs, bool all_apply = true) {
     std::vector<chain::TxWithId> candidates;
     for (const auto& tx : txs) candidates.push_back(chain::MakeTxWithId(tx));
     BlockTemplate t = BuildTemplateFrom(*mining_view_, candidates, Id(9), clock_.Now());
-    EXPECT_EQ(t.block.txs.size(), txs.size());
+    if (all_apply) {
+      EXPECT_EQ(t.block.txs.size(), txs.size());
+    }
     auto nonce = SearchNonce(t.block.header, 0, 1'000'000, nullptr);
     EXPECT_TRUE(nonce.has_value());
     chain::DecodedBlock block{t.block, t.txids, 0};
@@ -39,6 +42,18 @@ class MempoolTest : public testing::RegtestFixture {
     EXPECT_TRUE(r.valid()) << r.ToString();
     EXPECT_EQ(outcome, consensus::BlockOutcome::kNewTip);
     return block.block.header.Id();
+  }
+
+  // A random transfer: mostly the sender's next nonce, one in `odd` times a gap and one in
+  // `odd` a reused nonce, one in `big` more than any balance.
+  Transaction RandomPay(std::mt19937_64& rng, uint64_t odd, uint64_t big) {
+    const int from = static_cast<int>(rng() % testing::kKeys);
+    const int to = static_cast<int>(rng() % testing::kKeys);
+    uint64_t nonce = AccountOf(from).nonce + mempool_->BySender(Id(from)).size();
+    if (rng() % odd == 0) nonce += rng() % 3;
+    if (rng() % odd == 0 && nonce > 0) nonce -= 1;
+    const chain::Amount amount = rng() % big == 0 ? 900'000 * kCoin : (1 + rng() % 50) * kCoin;
+    return Pay(from, nonce, to, amount, 200 + rng() % 5000);
   }
 
   std::vector<Hash256> CandidateIds(size_t max = 1000) {
@@ -117,6 +132,18 @@ TEST_F(MempoolTest, BadSignatureAndBadContent) {
   EXPECT_EQ(mempool_->Info().size, 0u);
 }
 
+// The results of the batches below: a tx after a gap, a good one, a bad signature, a good one,
+// a second copy of it, a good one.
+void ExpectGapGoodBadGoodCopyGood(const std::vector<consensus::ValidationResult>& r) {
+  ASSERT_EQ(r.size(), 6u);
+  EXPECT_EQ(r[0].reason(), "nonce-gap");
+  EXPECT_TRUE(r[1].valid()) << r[1].ToString();
+  EXPECT_EQ(r[2].reason(), "bad-signature");
+  EXPECT_TRUE(r[3].valid()) << r[3].ToString();
+  EXPECT_EQ(r[4].reason(), "txn-already-in-mempool");
+  EXPECT_TRUE(r[5].valid()) << r[5].ToString();
+}
+
 TEST_F(MempoolTest, BatchGivesTheResultsOfAcceptInOrder) {
   const Transaction tx0 = Pay(0, 0, 1, kCoin);
   const Transaction tx1 = Pay(0, 1, 1, kCoin);
@@ -128,17 +155,32 @@ TEST_F(MempoolTest, BatchGivesTheResultsOfAcceptInOrder) {
   const std::vector<Transaction> batch = {tx2, tx0, bad, tx1, tx1, other};
   std::vector<consensus::ValidationResult> r = mempool_->AcceptBatch(batch);
   ASSERT_EQ(r.size(), batch.size());
-  EXPECT_EQ(r[0].reason(), "nonce-gap");
-  EXPECT_TRUE(r[1].valid()) << r[1].ToString();
-  EXPECT_EQ(r[2].reason(), "bad-signature");
-  EXPECT_TRUE(r[3].valid()) << r[3].ToString();
-  EXPECT_EQ(r[4].reason(), "txn-already-in-mempool");
-  EXPECT_TRUE(r[5].valid()) << r[5].ToString();
+  ExpectGapGoodBadGoodCopyGood(r);
   EXPECT_EQ(mempool_->Info().size, 3u);
   EXPECT_FALSE(mempool_->Contains(bad.Id()));
   // The gap is filled now.
   EXPECT_TRUE(Accept(tx2).valid());
   EXPECT_TRUE(mempool_->AcceptBatch(std::vector<Transaction>{}).empty());
+}
+
+// The overload for txs whose ids the caller has (p2p computes them on receipt) gives the same
+// results, and verifies each distinct signature once.
+TEST_F(MempoolTest, BatchOfTxsWithIdsGivesTheResultsOfAcceptInOrder) {
+  const Transaction tx0 = Pay(0, 0, 1, kCoin);
+  const Transaction tx1 = Pay(0, 1, 1, kCoin);
+  Transaction bad = Pay(2, 0, 1, kCoin);
+  bad.signature[7] ^= 1;
+  const Transaction other = Pay(3, 0, 1, kCoin);
+  std::vector<chain::TxWithId> batch;
+  for (const Transaction& tx : {tx1, tx0, bad, tx1, tx1, other}) {
+    batch.push_back(chain::MakeTxWithId(tx));
+  }
+  const uint64_t before = mempool_->SignatureVerifications();
+  std::vector<consensus::ValidationResult> r = mempool_->AcceptBatch(std::move(batch));
+  ExpectGapGoodBadGoodCopyGood(r);
+  EXPECT_EQ(mempool_->SignatureVerifications() - before, 4u);  // tx1, tx0, bad, other
+  EXPECT_EQ(mempool_->Txids(), (std::vector<Hash256>{tx0.Id(), tx1.Id(), other.Id()}));
+  EXPECT_TRUE(mempool_->AcceptBatch(std::vector<chain::TxWithId>{}).empty());
 }
 
 TEST_F(MempoolTest, BatchFillsTheSignatureCacheWithItsMembersOnly) {
@@ -536,14 +578,7 @@ TEST_F(MempoolTest, RandomOperationsKeepThePoolConsistent) {
   std::vector<Hash256> blocks;
   for (int round = 0; round < 16; ++round) {
     for (int step = 0; step < 60; ++step) {
-      const int from = static_cast<int>(rng() % testing::kKeys);
-      const int to = static_cast<int>(rng() % testing::kKeys);
-      uint64_t nonce = AccountOf(from).nonce + mempool_->BySender(Id(from)).size();
-      if (rng() % 10 == 0) nonce += rng() % 3;
-      if (rng() % 10 == 0 && nonce > 0) nonce -= 1;
-      const chain::Amount amount = rng() % 8 == 0 ? 900'000 * kCoin : (1 + rng() % 50) * kCoin;
-      const chain::Amount fee = 200 + rng() % 5000;
-      (void)Accept(Pay(from, nonce, to, amount, fee));
+      (void)Accept(RandomPay(rng, 10, 8));
       EXPECT_LE(mempool_->Info().size, options.max_txs);
       if (rng() % 20 == 0) {
         auto ids =
@@ -583,6 +618,157 @@ TEST_F(MempoolTest, RandomOperationsKeepThePoolConsistent) {
   auto report = chain_->VerifyChain();
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->problems.empty());
+}
+
+// Many senders admitted in batches, as gossip brings them: 1,000 fresh accounts funded by
+// pending txs of the funded keys, then two transfers from each. The driver of the callgrind
+// counts in docs/BENCHMARKS.md ("p2p_bench.py", session 27): every signature is in the cache
+// beforehand, so what it counts is the pool's own work.
+TEST_F(MempoolTest, ManySendersInBatches) {
+  auto cache = std::make_shared<chain::SignatureCache>(10'000);
+  MempoolOptions options;
+  options.signature_cache = cache;
+  Open(options);
+  constexpr uint32_t kSenders = 1000;
+  std::vector<chain::SecretKey> fresh;
+  std::vector<Transaction> txs;
+  for (uint32_t s = 0; s < kSenders; ++s) {
+    fresh.push_back(testing::DevKey(1000 + s));
+    txs.push_back(Make(static_cast<int>(s % testing::kFundedKeys), s / testing::kFundedKeys,
+                       chain::TransferOp{fresh.back().PublicKey(), 10 * kCoin}));
+  }
+  for (uint64_t nonce = 0; nonce < 2; ++nonce) {
+    for (uint32_t s = 0; s < kSenders; ++s) {
+      const chain::TransferOp pay{Id(static_cast<int>((s + nonce) % testing::kKeys)), kCoin};
+      txs.push_back(consensus::testing::SignedTx(params_.chain_id(), fresh[s], nonce, pay, 2000));
+    }
+  }
+  for (const Transaction& tx : txs) cache->Insert(tx.sender, tx.SigHash(), tx.signature);
+
+  const uint64_t verifications = mempool_->SignatureVerifications();
+  constexpr size_t kBatch = 50;
+  for (size_t at = 0; at < txs.size(); at += kBatch) {
+    const std::span<const Transaction> batch(txs.data() + at, std::min(kBatch, txs.size() - at));
+    const std::vector<consensus::ValidationResult> r = mempool_->AcceptBatch(batch);
+    ASSERT_EQ(r.size(), batch.size());
+    for (size_t i = 0; i < r.size(); ++i) {
+      ASSERT_TRUE(r[i].valid()) << at + i << ": " << r[i].ToString();
+    }
+  }
+  EXPECT_EQ(mempool_->SignatureVerifications(), verifications);
+  EXPECT_EQ(mempool_->Info().size, txs.size());
+  std::vector<Hash256> ids;
+  for (const Transaction& tx : txs) ids.push_back(tx.Id());
+  EXPECT_EQ(mempool_->Txids(), ids);  // acceptance order
+  for (uint32_t s = 0; s < kSenders; s += 97) {
+    const std::vector<chain::TxWithId> pending = mempool_->BySender(fresh[s].PublicKey());
+    ASSERT_EQ(pending.size(), 2u);
+    EXPECT_EQ(pending[0].id, ids[kSenders + s]);
+    EXPECT_EQ(pending[1].id, ids[2 * kSenders + s]);
+  }
+  // A third tx of a fresh sender still sees its balance through the first two.
+  EXPECT_EQ(Accept(consensus::testing::SignedTx(params_.chain_id(), fresh[0], 2,
+                                                chain::TransferOp{Id(1), 9 * kCoin}, 2000))
+                .reason(),
+            "insufficient-balance");
+}
+
+// A tip change that disconnects nothing while nothing waits aside re-applies the pool in
+// place; a reference pool (rebuild_in_place off) clears and re-admits everything. Both see the
+// same txs and blocks and must agree on everything: content and order, the txs set aside, the
+// readmitted ids, the candidates.
+class TipChangeTest : public MempoolTest {
+ protected:
+  void SetUp() override {
+    MempoolTest::SetUp();
+    MempoolOptions options;
+    options.rebuild_in_place = false;
+    reference_ = std::make_unique<Mempool>(mempool_view_, options);
+    listener_.second = reference_.get();
+  }
+  void TearDown() override {
+    listener_.second = nullptr;
+    reference_.reset();
+    MempoolTest::TearDown();
+  }
+  consensus::ValidationResult AcceptBoth(const Transaction& tx) {
+    consensus::ValidationResult r = Accept(tx);
+    EXPECT_EQ(reference_->Accept(tx).ToString(), r.ToString());
+    return r;
+  }
+  void ExpectSamePools() {
+    EXPECT_EQ(mempool_->Txids(), reference_->Txids());
+    EXPECT_EQ(mempool_->AsideCount(), reference_->AsideCount());
+    EXPECT_EQ(mempool_->TakeReadmitted(), reference_->TakeReadmitted());
+    std::vector<Hash256> candidates;
+    for (const auto& c : reference_->Candidates(1000)) candidates.push_back(c.id);
+    EXPECT_EQ(CandidateIds(), candidates);
+    EXPECT_EQ(mempool_->Info().bytes, reference_->Info().bytes);
+  }
+  std::unique_ptr<Mempool> reference_;
+};
+
+// A block that confirms some pending txs and makes others fail: one needs a second pass (its
+// funding came later in the pool), one waits aside (its nonce is free but it has no funds).
+TEST_F(TipChangeTest, BlockThatConfirmsAndInvalidatesPendingTxs) {
+  constexpr int kA = testing::kFundedKeys;  // kA and kB start with nothing
+  constexpr int kB = testing::kFundedKeys + 1;
+  const Transaction f = Pay(1, 0, kA, 5 * kCoin);
+  const Transaction a0 = Pay(kA, 0, 2, 3 * kCoin);  // needs f, or later g
+  const Transaction g = Pay(3, 0, kA, 5 * kCoin);
+  const Transaction c0 = Pay(4, 0, 5, kCoin);
+  const Transaction c1 = Pay(4, 1, 5, kCoin);
+  const Transaction d0 = Pay(6, 0, 7, kCoin);
+  const Transaction fb = Pay(5, 0, kB, 5 * kCoin);
+  const Transaction b0 = Pay(kB, 0, 2, kCoin);  // needs fb
+  for (const Transaction& tx : {f, a0, g, c0, c1, d0, fb, b0}) {
+    ASSERT_TRUE(AcceptBoth(tx).valid());
+  }
+  ExpectSamePools();
+  const uint64_t version = mempool_->Version();
+
+  // f and fb lose their nonces to other txs; c0 is confirmed.
+  MineBlockWith({Pay(1, 0, 8, kCoin), c0, Pay(5, 0, 9, kCoin)});
+  EXPECT_GT(mempool_->Version(), version);
+  EXPECT_EQ(mempool_->Txids(), (std::vector<Hash256>{g.Id(), c1.Id(), d0.Id(), a0.Id()}));
+  EXPECT_EQ(mempool_->AsideCount(), 1u);  // b0
+  ExpectSamePools();
+
+  // A block of every pending tx: the pool takes b0 back from aside only once it is funded.
+  MineBlockWith({g, c1, d0, a0});
+  EXPECT_TRUE(mempool_->Txids().empty());
+  EXPECT_EQ(mempool_->AsideCount(), 1u);
+  ExpectSamePools();
+  ASSERT_TRUE(AcceptBoth(Pay(7, 0, kB, 5 * kCoin)).valid());
+  MineBlockWith({Pay(7, 0, kB, 5 * kCoin)});
+  EXPECT_EQ(mempool_->Txids(), std::vector<Hash256>{b0.Id()});
+  ExpectSamePools();
+}
+
+// Random txs, blocks and reorgs: the two pools agree after every step.
+TEST_F(TipChangeTest, RandomOperationsGiveTheSamePools) {
+  std::mt19937_64 rng(7);
+  std::vector<Hash256> blocks;
+  for (int step = 0; step < 300; ++step) {
+    (void)AcceptBoth(RandomPay(rng, 6, 5));
+    if (rng() % 12 == 0) {
+      // Some of the pool, and sometimes a tx the pool does not have.
+      std::vector<Transaction> txs;
+      for (const auto& c : mempool_->Candidates(1 + rng() % 8)) txs.push_back(c.tx);
+      const int k = static_cast<int>(rng() % testing::kFundedKeys);
+      if (rng() % 2 == 0) {
+        txs.insert(txs.begin(), Pay(k, AccountOf(k).nonce, (k + 1) % testing::kKeys, kCoin));
+      }
+      clock_.SetMockTime(clock_.Now() + 1);  // never the block of an invalidated one again
+      blocks.push_back(MineBlockWith(txs, /*all_apply=*/false));
+    }
+    if (rng() % 40 == 0 && !blocks.empty()) {
+      ASSERT_TRUE(chain_->InvalidateBlock(blocks.back()).valid());
+      blocks.pop_back();
+    }
+    ExpectSamePools();
+    if (HasFailure()) return;
+  }
 }
 
 TEST_F(MempoolTest, AcceptThroughput) {

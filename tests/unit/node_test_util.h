@@ -71,13 +71,16 @@ bool RunsWhileChainstateLocked(const consensus::Chainstate& chain, Fn&& fn) {
   return before_release;
 }
 
-// Forwards tip changes to a mempool created after the chainstate.
+// Forwards tip changes to a mempool created after the chainstate (and to a second one, which
+// a test compares with the first).
 class ForwardingListener : public consensus::ChainstateListener {
  public:
   void OnTipChanged(const consensus::TipChange& change) override {
     if (mempool) mempool->OnTipChanged(change);
+    if (second) second->OnTipChanged(change);
   }
   Mempool* mempool = nullptr;
+  Mempool* second = nullptr;
 };
 
 class RegtestFixture : public ::testing::Test {
@@ -93,6 +96,7 @@ class RegtestFixture : public ::testing::Test {
   // fresh mempool with these options.
   void Open(MempoolOptions options, bool forward_tip_changes = true, bool wipe = false) {
     listener_.mempool = nullptr;
+    listener_.second = nullptr;
     pool_.reset();
     chain_.reset();
     if (wipe && !dir_.empty()) std::filesystem::remove_all(dir_);

@@ -169,9 +169,14 @@ class FakeNode : public testing::FakeNodeBase {
     if (block.block.header.prev == active.back()) active.push_back(id);
     return Verdict::Accepted();
   }
-  std::vector<Verdict> AcceptTxs(std::span<const chain::Transaction> txs) override {
+  std::vector<Verdict> AcceptTxs(std::vector<chain::TxWithId> txs) override {
     accept_txs_calls++;
-    return NodeInterface::AcceptTxs(txs);
+    for (const chain::TxWithId& txw : txs) {
+      // The caller's ids and sizes are the tx's own.
+      EXPECT_EQ(txw.id, txw.tx.Id());
+      EXPECT_EQ(txw.size, txw.tx.Serialize().size());
+    }
+    return NodeInterface::AcceptTxs(std::move(txs));
   }
   Verdict AcceptTx(const chain::Transaction& tx) override {
     const Hash256 id = tx.Id();

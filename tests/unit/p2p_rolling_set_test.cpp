@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <cstring>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "p2p/rolling_set.h"
@@ -63,6 +65,25 @@ TEST(RollingIdSetTest, TwoSetsSaltTheirFingerprintsDifferently) {
   size_t same = 0;
   for (uint64_t n = 0; n < 100; ++n) same += a.Fingerprint(Id(n)) == b.Fingerprint(Id(n));
   EXPECT_EQ(same, 0u);
+}
+
+// The string form (the mempool's overlay keys): salted per hasher, and the length counts (a
+// key and the same key with zero bytes appended hash apart).
+TEST(RollingIdSetTest, KeyHashersSaltDifferentlyAndCountTheLength) {
+  chain::SaltedKeyHasher a, b;
+  size_t same = 0;
+  size_t extended_same = 0;
+  for (uint64_t n = 0; n < 100; ++n) {
+    const chain::Hash256 id = Id(n);
+    std::string key = "a" + std::string(id.bytes.begin(), id.bytes.end());
+    same += a(key) == b(key);
+    EXPECT_EQ(a(key), a(std::string_view(key)));
+    const size_t h = a(key);
+    key.push_back('\0');
+    extended_same += a(key) == h;
+  }
+  EXPECT_EQ(same, 0u);
+  EXPECT_EQ(extended_same, 0u);
 }
 
 }  // namespace
