@@ -16,6 +16,8 @@
      every tx on this one machine's cores. Goal: the highest rate kept up >= 0.5 x bound.
   2. Memory: VmRSS and VmHWM (/proc/<pid>/status) of one node (no miner) before and after its
      mempool fills with --rss-txs txs from >= 100 senders (the mempool keeps 500 per sender).
+     The same phase gives the JSON-RPC path alone ("RPC path"): the node's CPU time per tx
+     while the txs go in (batches of 500, no peers, no blocks), and the wall time per tx.
 
   python3 bench/e2e_bench.py --bindir build [--full] [--interval 3] [--rates 250,500,...]
                              [--step-seconds 20] [--senders 400] [--rss-txs 50000]
