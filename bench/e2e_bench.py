@@ -16,6 +16,8 @@
      every tx on this one machine's cores. Goal: the highest rate kept up >= 0.5 x bound.
   2. Memory: VmRSS and VmHWM (/proc/<pid>/status) of one node (no miner) before and after its
      mempool fills with --rss-txs txs from >= 100 senders (the mempool keeps 500 per sender).
+     The same phase gives the JSON-RPC path alone ("RPC path"): the node's CPU time per tx
+     while the txs go in (batches of 500, no peers, no blocks), and the wall time per tx.
 
   python3 bench/e2e_bench.py --bindir build [--full] [--interval 3] [--rates 250,500,...]
                              [--step-seconds 20] [--senders 400] [--rss-txs 50000]
@@ -319,12 +321,19 @@ def mempool_rss(args, bindir, directory):
         rows = signer.run(step_plan(senders, [0] * n_senders, count))
         before_rss, before_hwm = status_mib(pid, "VmRSS"), status_mib(pid, "VmHWM")
         refused = {}
+        cpu_before, wall_before = cpu_seconds(pid), time.time()
         for i in range(0, len(rows), BATCH):
             for _, err in rpc.batch([("sendrawtransaction", [h]) for _, h in rows[i:i + BATCH]]):
                 if err:
                     reason = err.get("message", "?").split(":")[0]
                     refused[reason] = refused.get(reason, 0) + 1
+        cpu, wall = cpu_seconds(pid) - cpu_before, time.time() - wall_before
         info = rpc.call("getmempoolinfo")
+        # The JSON-RPC path alone (no peers, no blocks): what the node spends per tx sent.
+        print(f"RPC path: {len(rows)} sendrawtransaction calls in batches of {BATCH}: "
+              f"{cpu / max(1, len(rows)) * 1e6:.1f} us of node CPU per tx, "
+              f"{wall / max(1, len(rows)) * 1e6:.1f} us of wall time per tx (client included); "
+              f"load {load()}", flush=True)
         rss, hwm = status_mib(pid, "VmRSS"), status_mib(pid, "VmHWM")
         print(f"mempool RSS: {info['size']} txs ({info['bytes'] / 2**20:.1f} MiB encoded) "
               f"from {n_senders} senders, maxmempool {info['maxmempool'] / 2**20:.0f} MiB, "

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <set>
+#include <span>
 
 #include "chain/bech32.h"
 #include "chain/sig_cache.h"
@@ -270,8 +271,8 @@ Status Node::StartRpc() {
   context_.tx_source = &pool_->tx_source;
   context_.miner = miner_.get();
   context_.connman = connman_.get();
-  context_.on_local_tx = [connman = connman_.get()](const chain::Hash256& txid) {
-    connman->NotifyLocalTx(txid);
+  context_.on_local_txs = [connman = connman_.get()](std::span<const chain::Hash256> txids) {
+    connman->NotifyLocalTxs({txids.begin(), txids.end()});
   };
   context_.clock = &clock_;
   context_.datadir = config_.datadir;

@@ -169,6 +169,11 @@ class Connman::Impl : public Transport, public Connection::Owner {
   void NotifyLocalTx(const chain::Hash256& txid) {
     PostNotification([this, txid] { peerman_->OnLocalTx(txid); });
   }
+  void NotifyLocalTxs(std::vector<chain::Hash256> txids) {
+    PostNotification([this, txids = std::move(txids)] {
+      for (const chain::Hash256& txid : txids) peerman_->OnLocalTx(txid);
+    });
+  }
   std::vector<PeerInfo> GetPeerInfo();
   NetworkInfo GetNetworkInfo();
   size_t ConnectionCount() {
@@ -792,6 +797,9 @@ void Connman::NotifyBlocksConnected(std::vector<chain::BlockHeader> headers) {
   impl_->NotifyBlocksConnected(std::move(headers));
 }
 void Connman::NotifyLocalTx(const chain::Hash256& txid) { impl_->NotifyLocalTx(txid); }
+void Connman::NotifyLocalTxs(std::vector<chain::Hash256> txids) {
+  impl_->NotifyLocalTxs(std::move(txids));
+}
 std::vector<PeerInfo> Connman::GetPeerInfo() { return impl_->GetPeerInfo(); }
 NetworkInfo Connman::GetNetworkInfo() { return impl_->GetNetworkInfo(); }
 size_t Connman::ConnectionCount() { return impl_->ConnectionCount(); }

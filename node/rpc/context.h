@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <span>
 #include <string>
 
 #include "consensus/chainstate.h"
@@ -29,8 +30,9 @@ struct NodeContext {
   mining::TxSource* tx_source = nullptr;
   Miner* miner = nullptr;  // null unless mining
   p2p::Connman* connman = nullptr;  // the overlay
-  // Announces a tx accepted from elsewhere than the network (sendrawtransaction); may be empty.
-  std::function<void(const chain::Hash256&)> on_local_tx;
+  // Announces txs accepted from elsewhere than the network (sendrawtransaction: one call for
+  // the txs of a batch's run); may be empty.
+  std::function<void(std::span<const chain::Hash256>)> on_local_txs;
   NodeClock* clock = nullptr;
   std::string datadir;
   std::function<void()> request_stop;

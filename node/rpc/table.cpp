@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <new>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -53,6 +54,72 @@ bool IsNotification(const Json& request) {
          request["jsonrpc"] == "2.0" && request.contains("method") && request["method"].is_string();
 }
 
+// A request object whose envelope is valid: what running it needs.
+struct Envelope {
+  Json id;                           // null when absent
+  bool notification = false;         // no response, whatever happens
+  const Json* method = nullptr;      // a string
+  const Json* params = nullptr;      // an array or an object
+};
+
+const Json& NoParams() {
+  static const Json kEmpty = Json::array();  // immutable
+  return kEmpty;
+}
+
+// Reads request's envelope into *call; returns the error response of a broken one (null when
+// it is valid). An invalid request is answered even without an id: the sender cannot be told
+// otherwise.
+Json ReadEnvelope(const Json& request, Envelope* call) {
+  if (!request.is_object()) {
+    return ErrorResponse(nullptr, rpc_code::kInvalidRequest,
+                         "Invalid request: expected a JSON object");
+  }
+  // The id first, so that every later error can carry it.
+  bool has_id = false;
+  if (auto v = request.find("id"); v != request.end()) {
+    if (!v->is_null() && !v->is_string() && !v->is_number()) {
+      return ErrorResponse(nullptr, rpc_code::kInvalidRequest,
+                           "Invalid request: id must be a string, a number or null");
+    }
+    call->id = *v;
+    has_id = true;
+  }
+  Dialect dialect = Dialect::kLegacy;
+  if (auto v = request.find("jsonrpc"); v != request.end()) {
+    if (*v == "2.0") {
+      dialect = Dialect::kV2;
+    } else if (*v != "1.0" && *v != "1.1") {
+      // Answered even without an id, like every broken envelope.
+      return ErrorResponse(call->id, rpc_code::kInvalidRequest,
+                           "Invalid request: jsonrpc must be \"2.0\"");
+    }
+  }
+  call->notification = dialect == Dialect::kV2 && !has_id;
+  auto method = request.find("method");
+  if (method == request.end() || !method->is_string()) {
+    return ErrorResponse(call->id, rpc_code::kInvalidRequest,
+                         "Invalid request: method must be a string");
+  }
+  call->method = &*method;
+  call->params = &NoParams();
+  if (auto p = request.find("params"); p != request.end() && !p->is_null()) {
+    if (!p->is_array() && !p->is_object()) {
+      return ErrorResponse(call->id, rpc_code::kInvalidRequest,
+                           "Invalid request: params must be an array or an object");
+    }
+    call->params = &*p;
+  }
+  return Json();
+}
+
+// The response to a call that ran (null for a notification).
+Json Respond(const Envelope& call, RpcCallResult r) {
+  if (call.notification) return Json();
+  if (r.error) return ErrorResponse(call.id, r.error->code, r.error->what());
+  return ResultResponse(call.id, std::move(r.result));
+}
+
 // The built-in `help [method]`, used unless a handler named help is registered.
 Json BuiltinHelp(const RpcTable& table, const Args& a) {
   const Json* arg = a[0];
@@ -76,7 +143,14 @@ Json BuiltinHelp(const RpcTable& table, const Args& a) {
 
 void RpcTable::Register(const std::string& name, std::vector<std::string> param_names,
                         RpcHandler handler, std::string help) {
-  methods_[name] = Entry{std::move(handler), std::move(help), std::move(param_names)};
+  methods_[name] = Entry{std::move(handler), std::move(help), std::move(param_names), {}};
+}
+
+bool RpcTable::RegisterBatch(const std::string& name, RpcBatchHandler handler) {
+  auto it = methods_.find(name);
+  if (it == methods_.end()) return false;
+  it->second.batch_handler = std::move(handler);
+  return true;
 }
 
 std::vector<std::string> RpcTable::Names() const {
@@ -121,9 +195,11 @@ Json RpcTable::CheckBatch(const Json& batch) {
 Json RpcTable::Handle(const Json& request) const {
   if (!request.is_array()) return HandleOne(request);
   if (Json error = CheckBatch(request); !error.is_null()) return error;
+  std::vector<Json> all;
+  all.reserve(request.size());
+  for (size_t i = 0; i < request.size();) i += HandleRun(request, i, &all);
   Json responses = Json::array();
-  for (const Json& one : request) {
-    Json response = HandleOne(one);
+  for (Json& response : all) {
     if (!response.is_null()) responses.push_back(std::move(response));
   }
   // A batch of notifications only gets no response at all (JSON-RPC 2.0, section 6).
@@ -145,26 +221,35 @@ std::optional<std::string> RpcTable::HandleToText(const Json& request,
   if (Json error = CheckBatch(request); !error.is_null()) return Dump(error);
   std::string out = "[";
   bool full = false;  // the reply reached the limit: the remaining entries are not run
-  for (const Json& one : request) {
-    std::string text;
-    if (!full) {
-      Json response = HandleOne(one);
+  auto append = [&out](const std::string& text) {
+    if (out.size() > 1) out.push_back(',');
+    out += text;
+  };
+  std::vector<Json> run;
+  for (size_t i = 0; i < request.size();) {
+    if (full) {
+      if (!IsNotification(request[i])) {
+        append(Dump(ErrorResponse(
+            IdOf(request[i]), rpc_code::kServerLimit,
+            "Not run: the batch's reply reached the limit of " + limit + " bytes")));
+      }
+      ++i;
+      continue;
+    }
+    run.clear();
+    i += HandleRun(request, i, &run);
+    // Every entry of a run has run, those past the limit too: they say so.
+    for (const Json& response : run) {
       if (response.is_null()) continue;
-      text = Dump(response);
-      if (out.size() + text.size() + 2 > max_reply_bytes) {
+      std::string text = full ? std::string() : Dump(response);
+      if (full || out.size() + text.size() + 2 > max_reply_bytes) {
         full = true;
         text = Dump(ErrorResponse(
             response["id"], rpc_code::kServerLimit,
             "Reply too large: the batch's reply would pass the limit of " + limit + " bytes"));
       }
-    } else {
-      if (IsNotification(one)) continue;
-      text = Dump(
-          ErrorResponse(IdOf(one), rpc_code::kServerLimit,
-                        "Not run: the batch's reply reached the limit of " + limit + " bytes"));
+      append(text);
     }
-    if (out.size() > 1) out.push_back(',');
-    out += text;
   }
   // A batch of notifications only gets no response at all (JSON-RPC 2.0, section 6).
   if (out.size() == 1) return std::nullopt;
@@ -173,75 +258,68 @@ std::optional<std::string> RpcTable::HandleToText(const Json& request,
 }
 
 Json RpcTable::HandleOne(const Json& request) const {
-  if (!request.is_object()) {
-    return ErrorResponse(nullptr, rpc_code::kInvalidRequest,
-                         "Invalid request: expected a JSON object");
-  }
-  // The id first, so that every later error can carry it.
-  Json id = nullptr;
-  bool has_id = false;
-  if (auto v = request.find("id"); v != request.end()) {
-    if (!v->is_null() && !v->is_string() && !v->is_number()) {
-      return ErrorResponse(nullptr, rpc_code::kInvalidRequest,
-                           "Invalid request: id must be a string, a number or null");
-    }
-    id = *v;
-    has_id = true;
-  }
-  Dialect dialect = Dialect::kLegacy;
-  if (auto v = request.find("jsonrpc"); v != request.end()) {
-    if (*v == "2.0") {
-      dialect = Dialect::kV2;
-    } else if (*v != "1.0" && *v != "1.1") {
-      // Answered even without an id, like every broken envelope.
-      return ErrorResponse(id, rpc_code::kInvalidRequest,
-                           "Invalid request: jsonrpc must be \"2.0\"");
-    }
-  }
-  const bool notification = dialect == Dialect::kV2 && !has_id;
-
-  auto method_it = request.find("method");
-  if (method_it == request.end() || !method_it->is_string()) {
-    // An invalid request is answered even without an id: the sender cannot be told otherwise.
-    return ErrorResponse(id, rpc_code::kInvalidRequest, "Invalid request: method must be a string");
-  }
-  const std::string& method = method_it->get_ref<const std::string&>();
-
-  Json params = Json::array();
-  if (auto p = request.find("params"); p != request.end() && !p->is_null()) {
-    if (!p->is_array() && !p->is_object()) {
-      return ErrorResponse(id, rpc_code::kInvalidRequest,
-                           "Invalid request: params must be an array or an object");
-    }
-    params = *p;
-  }
-
-  Json response;
-  try {
+  Envelope call;
+  if (Json error = ReadEnvelope(request, &call); !error.is_null()) return error;
+  const std::string& method = call.method->get_ref<const std::string&>();
+  return Respond(call, RunRpcCall([&]() -> Json {
     auto entry = methods_.find(method);
     if (entry != methods_.end()) {
-      response = ResultResponse(id, entry->second.handler(Args(params, entry->second.param_names)));
-    } else if (method == "help") {
-      response = ResultResponse(id, BuiltinHelp(*this, Args(params, HelpParamNames())));
-    } else {
-      response =
-          ErrorResponse(id, rpc_code::kMethodNotFound, "Method not found: " + Echo(*method_it));
+      return entry->second.handler(Args(*call.params, entry->second.param_names));
     }
-  } catch (const RpcError& e) {
-    response = ErrorResponse(id, e.code, e.what());
-  } catch (const Json::exception& e) {
-    // A handler read a parameter of the wrong type or a missing one (params.at(0).get<T>()).
-    response =
-        ErrorResponse(id, rpc_code::kInvalidParams, std::string("Invalid params: ") + e.what());
-  } catch (const std::bad_alloc&) {
-    response = ErrorResponse(id, rpc_code::kInternalError, "Internal error: out of memory");
-  } catch (...) {
-    // Anything else is a bug or a local fault; its text may name files or internals that a
-    // client has no business seeing.
-    response = ErrorResponse(id, rpc_code::kInternalError, "Internal error");
+    if (method == "help") return BuiltinHelp(*this, Args(*call.params, HelpParamNames()));
+    throw RpcError(rpc_code::kMethodNotFound, "Method not found: " + Echo(*call.method));
+  }));
+}
+
+size_t RpcTable::HandleRun(const Json& batch, size_t from, std::vector<Json>* responses) const {
+  Envelope first;
+  const Entry* entry = nullptr;
+  if (ReadEnvelope(batch[from], &first).is_null()) {
+    auto it = methods_.find(first.method->get_ref<const std::string&>());
+    if (it != methods_.end() && it->second.batch_handler) entry = &it->second;
   }
-  if (notification) return Json();
-  return response;
+  if (entry == nullptr) {
+    responses->push_back(HandleOne(batch[from]));
+    return 1;
+  }
+  std::vector<Envelope> calls;
+  calls.push_back(std::move(first));
+  for (size_t i = from + 1; i < batch.size(); ++i) {
+    Envelope next;
+    if (!ReadEnvelope(batch[i], &next).is_null() || *next.method != *calls.front().method) break;
+    calls.push_back(std::move(next));
+  }
+  // The params of each call checked on their own: a call whose params do not fit gets its
+  // error and stays out of the run.
+  std::vector<RpcCallResult> results(calls.size());
+  std::vector<Args> args;
+  std::vector<size_t> ran;  // args[k] are the params of calls[ran[k]]
+  args.reserve(calls.size());
+  ran.reserve(calls.size());
+  for (size_t i = 0; i < calls.size(); ++i) {
+    results[i] = RunRpcCall([&] {
+      args.emplace_back(*calls[i].params, entry->param_names);
+      ran.push_back(i);
+      return Json();
+    });
+  }
+  if (!args.empty()) {
+    std::vector<RpcCallResult> outcomes;
+    RpcCallResult failed = RunRpcCall([&] {
+      outcomes = entry->batch_handler(std::span<const Args>(args));
+      return Json();
+    });
+    if (!failed.error && outcomes.size() != args.size()) {
+      failed.error = RpcError(rpc_code::kInternalError, "Internal error");
+    }
+    for (size_t k = 0; k < ran.size(); ++k) {
+      results[ran[k]] = failed.error ? failed : std::move(outcomes[k]);
+    }
+  }
+  for (size_t i = 0; i < calls.size(); ++i) {
+    responses->push_back(Respond(calls[i], std::move(results[i])));
+  }
+  return calls.size();
 }
 
 }  // namespace waybill::node

@@ -1,5 +1,7 @@
 // Transaction and mempool methods: getrawtransaction (with the call record of a confirmed
-// contract tx), decoderawtransaction, sendrawtransaction, getrawmempool, getmempoolinfo.
+// contract tx), decoderawtransaction, sendrawtransaction (a batch's run of them admitted
+// together), getrawmempool, getmempoolinfo.
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -80,10 +82,11 @@ Json DecodeRawTransaction(NodeContext& ctx, const Args& a) {
   return TxToJson(txw, Hrp(ctx), ctx.params->units);
 }
 
-Json SendRawTransaction(NodeContext& ctx, const Args& a) {
-  const chain::Transaction tx = DecodeTxArg(a);
-  const Hash256 txid = tx.Id();
-  const consensus::ValidationResult r = ctx.mempool->Accept(tx);
+// The reply to a sendrawtransaction of txid that the mempool answered with r (throws the
+// call's RpcError); a tx new to the mempool is added to *announce (a resent tx was announced
+// the first time).
+Json SendResult(const Hash256& txid, const consensus::ValidationResult& r,
+                std::vector<Hash256>* announce) {
   if (r.error()) ThrowLocal(r.ToString());
   if (r.invalid()) {
     // Already pending is success, as in Bitcoin Core: a resent tx is not an error.
@@ -93,9 +96,47 @@ Json SendRawTransaction(NodeContext& ctx, const Args& a) {
     }
     Throw(rpc_code::kVerifyRejected, r.ToString());
   }
-  // New to the mempool: tell the peers (a resent tx was announced the first time).
-  if (ctx.on_local_tx) ctx.on_local_tx(txid);
+  announce->push_back(txid);
   return txid.ToHex();
+}
+
+void Announce(const NodeContext& ctx, const std::vector<Hash256>& txids) {
+  if (!txids.empty() && ctx.on_local_txs) ctx.on_local_txs(txids);
+}
+
+Json SendRawTransaction(NodeContext& ctx, const Args& a) {
+  const chain::Transaction tx = DecodeTxArg(a);
+  std::vector<Hash256> announce;
+  Json reply = SendResult(tx.Id(), ctx.mempool->Accept(tx), &announce);
+  Announce(ctx, announce);
+  return reply;
+}
+
+// A batch's run of sendrawtransaction calls: the txs that decode go to the mempool in one
+// AcceptBatch (their signatures verified together, admitted in order under one lock hold),
+// which gives each the result Accept would give it after the ones before; the new ones are
+// announced in one call.
+std::vector<RpcCallResult> SendRawTransactions(NodeContext& ctx, std::span<const Args> calls) {
+  std::vector<RpcCallResult> out(calls.size());
+  std::vector<chain::Transaction> txs;
+  std::vector<size_t> call_of;  // txs[k] is the tx of calls[call_of[k]]
+  txs.reserve(calls.size());
+  call_of.reserve(calls.size());
+  for (size_t i = 0; i < calls.size(); ++i) {
+    out[i] = RunRpcCall([&] {
+      txs.push_back(DecodeTxArg(calls[i]));
+      call_of.push_back(i);
+      return Json();
+    });
+  }
+  const std::vector<consensus::ValidationResult> results = ctx.mempool->AcceptBatch(txs);
+  std::vector<Hash256> announce;
+  announce.reserve(txs.size());
+  for (size_t k = 0; k < txs.size(); ++k) {
+    out[call_of[k]] = RunRpcCall([&] { return SendResult(txs[k].Id(), results[k], &announce); });
+  }
+  Announce(ctx, announce);
+  return out;
 }
 
 Json GetRawMempool(NodeContext& ctx, const Args& a) {
@@ -143,6 +184,7 @@ void RegisterTxRpcMethods(RpcTable& table, NodeContext& ctx) {
   table.Register(
       "sendrawtransaction", {"hexstring"}, Bind(ctx, SendRawTransaction),
       "sendrawtransaction hexstring  Adds a signed tx to the mempool; returns its txid.");
+  table.RegisterBatch("sendrawtransaction", BindBatch(ctx, SendRawTransactions));
   table.Register("getrawmempool", {"verbose"}, Bind(ctx, GetRawMempool),
                  "getrawmempool [verbose=false]  Pending txids, or an object of txid -> details.");
   table.Register("getmempoolinfo", {}, Bind(ctx, GetMempoolInfo),

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -256,6 +257,79 @@ TEST_F(RpcMethodsTest, RejectionCodes) {
   Err("sendrawtransaction", {hex + "00"}, rpc_code::kDeserializationError);
   Err("decoderawtransaction", {hex.substr(0, hex.size() - 2)}, rpc_code::kDeserializationError);
   EXPECT_EQ(Ok("getrawmempool"), Json::array());
+}
+
+// A batch's consecutive sendrawtransaction calls go to the mempool together (one AcceptBatch)
+// and answer as the same calls one after the other would: in order (a sender's txs in one
+// batch are admitted in nonce order), a malformed or refused call gets its own error, a
+// resent pending tx is success; the new txs are announced in one call per run.
+TEST_F(RpcMethodsTest, SendRawTransactionBatch) {
+  std::vector<std::vector<std::string>> announced;
+  ctx_.on_local_txs = [&](std::span<const Hash256> txids) {
+    std::vector<std::string> hex;
+    for (const Hash256& id : txids) hex.push_back(id.ToHex());
+    announced.push_back(std::move(hex));
+  };
+  const chain::Transaction confirmed = Pay(4, 0, 1, chain::kCoin);
+  Ok("sendrawtransaction", {Hex(confirmed)});
+  Generate(1);
+  announced.clear();
+
+  const chain::Transaction a0 = Pay(0, 0, 1, chain::kCoin);
+  const chain::Transaction a1 = Pay(0, 1, 1, chain::kCoin);
+  const chain::Transaction b0 = Pay(2, 0, 1, chain::kCoin);
+  const chain::Transaction c0 = Pay(5, 0, 1, chain::kCoin);
+  chain::Transaction bad_sig = Pay(3, 0, 1, chain::kCoin);
+  bad_sig.signature[0] ^= 1;
+  auto send = [](int id, Json params) {
+    return Json{{"jsonrpc", "2.0"}, {"id", id}, {"method", "sendrawtransaction"},
+                {"params", std::move(params)}};
+  };
+  Json batch = Json::array({
+      send(0, {Hex(a1)}),             // before a0: a nonce gap, as a single call would get
+      send(1, {Hex(a0)}),             //
+      send(2, {"zz"}),                // malformed: its own error, the others proceed
+      send(3, {Hex(a1)}),             // after a0 now
+      send(4, {Hex(a0)}),             // already pending: success, not announced again
+      send(5, {Hex(bad_sig)}),        //
+      send(6, {Hex(confirmed)}),      //
+      send(7, {{"hexstring", Hex(b0)}}),
+      send(8, {Hex(b0), 1}),          // params that do not fit
+      {{"jsonrpc", "2.0"}, {"id", 9}, {"method", "getmempoolinfo"}},  // ends the run
+      send(10, {Hex(c0)}),
+  });
+  Json r = table_.Handle(batch);
+  ASSERT_TRUE(r.is_array());
+  ASSERT_EQ(r.size(), batch.size());
+  for (size_t i = 0; i < r.size(); ++i) EXPECT_EQ(r[i]["id"], i);
+  auto error = [&](size_t i, int code) {
+    EXPECT_EQ(r[i]["error"]["code"], code) << r[i].dump();
+    return r[i]["error"]["message"];
+  };
+  EXPECT_EQ(error(0, rpc_code::kVerifyRejected), "nonce-gap: expected 0, got 1");
+  EXPECT_EQ(r[1]["result"], a0.Id().ToHex());
+  EXPECT_EQ(error(2, rpc_code::kDeserializationError),
+            Err("sendrawtransaction", {"zz"}, rpc_code::kDeserializationError)["message"]);
+  EXPECT_EQ(r[3]["result"], a1.Id().ToHex());
+  EXPECT_EQ(r[4]["result"], a0.Id().ToHex());
+  EXPECT_EQ(error(5, rpc_code::kVerifyRejected),
+            Err("sendrawtransaction", {Hex(bad_sig)}, rpc_code::kVerifyRejected)["message"]);
+  EXPECT_EQ(error(6, rpc_code::kVerifyAlreadyInChain), "Transaction already in block chain");
+  EXPECT_EQ(r[7]["result"], b0.Id().ToHex());
+  EXPECT_EQ(error(8, rpc_code::kInvalidParams), "Invalid params: expected at most 1, got 2");
+  EXPECT_EQ(r[9]["result"]["size"], 3);  // a0, a1, b0: the run before it was admitted
+  EXPECT_EQ(r[10]["result"], c0.Id().ToHex());
+  EXPECT_EQ(announced, (std::vector<std::vector<std::string>>{
+                           {a0.Id().ToHex(), a1.Id().ToHex(), b0.Id().ToHex()},
+                           {c0.Id().ToHex()}}));
+  EXPECT_EQ(Ok("getmempoolinfo")["size"], 4);
+
+  // A run without a new tx announces nothing.
+  announced.clear();
+  r = table_.Handle(Json::array({send(0, {"00"}), send(1, {Hex(a0)})}));
+  EXPECT_EQ(r[0]["error"]["code"], rpc_code::kDeserializationError);
+  EXPECT_EQ(r[1]["result"], a0.Id().ToHex());
+  EXPECT_TRUE(announced.empty());
 }
 
 TEST_F(RpcMethodsTest, InvalidParams) {

@@ -1,11 +1,13 @@
 // RpcTable: JSON-RPC 2.0 envelopes, the legacy 1.0 dialect, batches, notifications, the
-// checking of registered param names and the mapping of handler failures to error objects.
+// checking of registered param names, the mapping of handler failures to error objects, and
+// batch handlers (runs of one method's calls in a batch).
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
 #include <new>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -317,6 +319,134 @@ TEST_F(RpcTableTest, Help) {
   EXPECT_NE(std::find(names.begin(), names.end(), "help"), names.end());
   ASSERT_NE(table_.Help("help"), nullptr);
   EXPECT_EQ(table_.Help("nosuch"), nullptr);
+}
+
+// A method with a batch handler ("tenfold": x -> 10x, an error for x < 0 or x not a number),
+// and the same method without one ("single"), so a batch's replies can be compared entry by
+// entry with the single calls'.
+class RpcTableBatchTest : public RpcTableTest {
+ protected:
+  static Json Tenfold(const Args& a) {
+    const int x = a.Required(0).get<int>();
+    if (x < 0) throw RpcError(rpc_code::kVerifyRejected, "negative: " + std::to_string(x));
+    return 10 * x;
+  }
+  void SetUp() override {
+    RpcTableTest::SetUp();
+    table_.Register("tenfold", {"x"}, Tenfold, "tenfold x  Ten times x.");
+    ASSERT_TRUE(table_.RegisterBatch("tenfold", [this](std::span<const Args> calls) {
+      runs_.push_back(calls.size());
+      std::vector<RpcCallResult> out;
+      for (const Args& a : calls) out.push_back(RunRpcCall([&] { return Tenfold(a); }));
+      return out;
+    }));
+    plain_.Register("tenfold", {"x"}, Tenfold, "tenfold x  Ten times x.");
+  }
+  static Json Entry(const std::string& method, Json params, Json id) {
+    Json e = {{"jsonrpc", "2.0"}, {"method", method}, {"params", std::move(params)}};
+    if (!id.is_null()) e["id"] = std::move(id);
+    return e;
+  }
+
+  RpcTable plain_;
+  std::vector<size_t> runs_;
+};
+
+TEST_F(RpcTableBatchTest, RunsGoTogetherAndAnswerAsSingleCalls) {
+  Json batch = Json::array({
+      Entry("tenfold", {1}, 1), Entry("tenfold", {-2}, 2), Entry("tenfold", {"x"}, 3),
+      Entry("tenfold", {3}, Json()),                         // a notification: runs, no reply
+      Entry("tenfold", Json::object({{"y", 1}}), 4),         // params do not fit: not in the run
+      Entry("tenfold", {4}, 5), Entry("count", {}, 6),       // another method ends the run
+      Entry("tenfold", {5}, 7), Json::parse(R"({"method":5,"id":8})"),  // so does a broken entry
+      Entry("tenfold", {6}, 9), Entry("tenfold", {7}, 10), Entry("nosuch", {}, 11),
+      Entry("tenfold", {}, 12)});
+  for (const Json& reply : {table_.Handle(batch), Json::parse(*table_.HandleToText(batch))}) {
+    ASSERT_TRUE(reply.is_array());
+    ASSERT_EQ(reply.size(), batch.size() - 1);  // no reply to the notification
+    size_t k = 0;
+    for (const Json& entry : batch) {
+      if (!entry.contains("id")) continue;
+      // The same reply as the entry alone, sent to a table without the batch handler (count
+      // counts, so its reply differs).
+      if (entry.value("method", Json()) != "count") {
+        EXPECT_EQ(reply[k], plain_.Handle(entry)) << entry.dump();
+      }
+      ++k;
+    }
+  }
+  // Runs of 5 (one left out for its params), 1, 2 and 1, twice; count ran on its own.
+  EXPECT_EQ(runs_, (std::vector<size_t>{5, 1, 2, 1, 5, 1, 2, 1}));
+  EXPECT_EQ(calls_, 2);
+  Json replies = table_.Handle(batch);
+  EXPECT_EQ(replies[5]["result"], 3);  // count, between runs, ran in its turn
+  EXPECT_EQ(replies[0]["result"], 10);
+  EXPECT_EQ(replies[1]["error"]["code"], rpc_code::kVerifyRejected);
+  EXPECT_EQ(replies[1]["error"]["message"], "negative: -2");
+  EXPECT_EQ(replies[2]["error"]["code"], rpc_code::kInvalidParams);
+  EXPECT_EQ(replies[3]["error"]["message"], "Invalid params: unknown named parameter y");
+  EXPECT_EQ(replies[11]["error"]["code"], rpc_code::kInvalidParams);  // missing x
+}
+
+TEST_F(RpcTableBatchTest, SingleCallsAndBatchesOfOneUseTheSingleHandlerOrARunOfOne) {
+  EXPECT_EQ(Call(R"({"jsonrpc":"2.0","method":"tenfold","params":[2],"id":1})")["result"], 20);
+  EXPECT_TRUE(runs_.empty());  // not a batch
+  EXPECT_EQ(Call(R"([{"jsonrpc":"2.0","method":"tenfold","params":[2],"id":1}])")[0]["result"],
+            20);
+  EXPECT_EQ(runs_, std::vector<size_t>{1});
+}
+
+TEST_F(RpcTableBatchTest, AFailingBatchHandlerFailsItsRunOnly) {
+  table_.RegisterBatch("tenfold", [](std::span<const Args>) -> std::vector<RpcCallResult> {
+    throw std::runtime_error("/secret/path: broken");
+  });
+  Json batch = Json::array(
+      {Entry("tenfold", {1}, 1), Entry("tenfold", {2}, 2), Entry("count", {}, 3)});
+  Json r = table_.Handle(batch);
+  ASSERT_EQ(r.size(), 3u);
+  for (int i : {0, 1}) {
+    EXPECT_EQ(r[i]["error"]["code"], rpc_code::kInternalError);
+    EXPECT_EQ(r[i]["error"]["message"], "Internal error");
+    EXPECT_EQ(r[i]["id"], i + 1);
+  }
+  EXPECT_EQ(r[2]["result"], 1);
+  // One result too few is a fault of the handler, not a reply.
+  table_.RegisterBatch("tenfold", [](std::span<const Args> calls) {
+    return std::vector<RpcCallResult>(calls.size() - 1, RpcCallResult{Json(5), std::nullopt});
+  });
+  r = table_.Handle(batch);
+  EXPECT_EQ(r[0]["error"]["code"], rpc_code::kInternalError);
+  EXPECT_EQ(r[1]["error"]["code"], rpc_code::kInternalError);
+}
+
+TEST_F(RpcTableBatchTest, RegisterBatchNeedsTheMethodAndRegisterDropsIt) {
+  EXPECT_FALSE(table_.RegisterBatch("nosuch", [](std::span<const Args>) {
+    return std::vector<RpcCallResult>();
+  }));
+  EXPECT_EQ(Call(R"({"jsonrpc":"2.0","method":"nosuch","id":1})")["error"]["code"],
+            rpc_code::kMethodNotFound);
+  table_.Register("tenfold", {"x"}, Tenfold, "tenfold x  Ten times x.");
+  Json r = Call(R"([{"jsonrpc":"2.0","method":"tenfold","params":[1],"id":1},
+                    {"jsonrpc":"2.0","method":"tenfold","params":[2],"id":2}])");
+  EXPECT_EQ(r[1]["result"], 20);
+  EXPECT_TRUE(runs_.empty());
+}
+
+TEST_F(RpcTableBatchTest, ReplyLimitAfterARunSaysTheCallsRan) {
+  Json batch = Json::array();
+  for (int i = 0; i < 20; ++i) batch.push_back(Entry("tenfold", {i}, i));
+  batch.push_back(Entry("count", {}, 100));
+  std::optional<std::string> text = table_.HandleToText(batch, 200);
+  ASSERT_TRUE(text);
+  Json r = Json::parse(*text);
+  ASSERT_EQ(r.size(), 21u);
+  EXPECT_EQ(runs_, std::vector<size_t>{20});  // the whole run ran
+  EXPECT_EQ(r[0]["result"], 0);
+  EXPECT_EQ(r[19]["error"]["code"], rpc_code::kServerLimit);
+  EXPECT_EQ(r[19]["id"], 19);
+  EXPECT_EQ(r[19]["error"]["message"].get<std::string>().rfind("Reply too large", 0), 0u);
+  EXPECT_EQ(r[20]["error"]["message"].get<std::string>().rfind("Not run", 0), 0u);
+  EXPECT_EQ(calls_, 0);  // count, after the limit, did not run
 }
 
 }  // namespace
