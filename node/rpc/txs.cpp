@@ -105,9 +105,11 @@ void Announce(const NodeContext& ctx, const std::vector<Hash256>& txids) {
 }
 
 Json SendRawTransaction(NodeContext& ctx, const Args& a) {
-  const chain::Transaction tx = DecodeTxArg(a);
+  std::vector<chain::TxWithId> one;
+  one.push_back(chain::MakeTxWithId(DecodeTxArg(a)));
+  const Hash256 txid = one.front().id;
   std::vector<Hash256> announce;
-  Json reply = SendResult(tx.Id(), ctx.mempool->Accept(tx), &announce);
+  Json reply = SendResult(txid, ctx.mempool->AcceptBatch(std::move(one)).front(), &announce);
   Announce(ctx, announce);
   return reply;
 }
@@ -118,22 +120,27 @@ Json SendRawTransaction(NodeContext& ctx, const Args& a) {
 // announced in one call.
 std::vector<RpcCallResult> SendRawTransactions(NodeContext& ctx, std::span<const Args> calls) {
   std::vector<RpcCallResult> out(calls.size());
-  std::vector<chain::Transaction> txs;
-  std::vector<size_t> call_of;  // txs[k] is the tx of calls[call_of[k]]
-  txs.reserve(calls.size());
+  std::vector<chain::TxWithId> txws;
+  std::vector<Hash256> ids;
+  std::vector<size_t> call_of;  // txws[k] is the tx of calls[call_of[k]]
+  txws.reserve(calls.size());
+  ids.reserve(calls.size());
   call_of.reserve(calls.size());
   for (size_t i = 0; i < calls.size(); ++i) {
     out[i] = RunRpcCall([&] {
-      txs.push_back(DecodeTxArg(calls[i]));
+      txws.push_back(chain::MakeTxWithId(DecodeTxArg(calls[i])));
+      ids.push_back(txws.back().id);
       call_of.push_back(i);
       return Json();
     });
   }
-  const std::vector<consensus::ValidationResult> results = ctx.mempool->AcceptBatch(txs);
+  // The ids are computed once, here; the mempool takes the txs.
+  const std::vector<consensus::ValidationResult> results =
+      ctx.mempool->AcceptBatch(std::move(txws));
   std::vector<Hash256> announce;
-  announce.reserve(txs.size());
-  for (size_t k = 0; k < txs.size(); ++k) {
-    out[call_of[k]] = RunRpcCall([&] { return SendResult(txs[k].Id(), results[k], &announce); });
+  announce.reserve(ids.size());
+  for (size_t k = 0; k < ids.size(); ++k) {
+    out[call_of[k]] = RunRpcCall([&] { return SendResult(ids[k], results[k], &announce); });
   }
   Announce(ctx, announce);
   return out;
