@@ -56,10 +56,10 @@ bool IsNotification(const Json& request) {
 
 // A request object whose envelope is valid: what running it needs.
 struct Envelope {
-  Json id;                           // null when absent
-  bool notification = false;         // no response, whatever happens
-  const Json* method = nullptr;      // a string
-  const Json* params = nullptr;      // an array or an object
+  Json id;                       // null when absent
+  bool notification = false;     // no response, whatever happens
+  const Json* method = nullptr;  // a string
+  const Json* params = nullptr;  // an array or an object
 };
 
 const Json& NoParams() {
@@ -229,9 +229,9 @@ std::optional<std::string> RpcTable::HandleToText(const Json& request,
   for (size_t i = 0; i < request.size();) {
     if (full) {
       if (!IsNotification(request[i])) {
-        append(Dump(ErrorResponse(
-            IdOf(request[i]), rpc_code::kServerLimit,
-            "Not run: the batch's reply reached the limit of " + limit + " bytes")));
+        append(Dump(
+            ErrorResponse(IdOf(request[i]), rpc_code::kServerLimit,
+                          "Not run: the batch's reply reached the limit of " + limit + " bytes")));
       }
       ++i;
       continue;
@@ -261,14 +261,15 @@ Json RpcTable::HandleOne(const Json& request) const {
   Envelope call;
   if (Json error = ReadEnvelope(request, &call); !error.is_null()) return error;
   const std::string& method = call.method->get_ref<const std::string&>();
-  return Respond(call, RunRpcCall([&]() -> Json {
+  auto run = [&]() -> Json {
     auto entry = methods_.find(method);
     if (entry != methods_.end()) {
       return entry->second.handler(Args(*call.params, entry->second.param_names));
     }
     if (method == "help") return BuiltinHelp(*this, Args(*call.params, HelpParamNames()));
     throw RpcError(rpc_code::kMethodNotFound, "Method not found: " + Echo(*call.method));
-  }));
+  };
+  return Respond(call, RunRpcCall(run));
 }
 
 size_t RpcTable::HandleRun(const Json& batch, size_t from, std::vector<Json>* responses) const {

@@ -47,10 +47,11 @@ RpcCallResult RunRpcCall(F&& fn) {
   } catch (const RpcError& e) {
     return RpcCallResult{Json(), e};
   } catch (const Json::exception& e) {
-    return RpcCallResult{Json(),
-                         RpcError(rpc_code::kInvalidParams, std::string("Invalid params: ") + e.what())};
+    return RpcCallResult{
+        Json(), RpcError(rpc_code::kInvalidParams, std::string("Invalid params: ") + e.what())};
   } catch (const std::bad_alloc&) {
-    return RpcCallResult{Json(), RpcError(rpc_code::kInternalError, "Internal error: out of memory")};
+    return RpcCallResult{Json(),
+                         RpcError(rpc_code::kInternalError, "Internal error: out of memory")};
   } catch (...) {
     return RpcCallResult{Json(), RpcError(rpc_code::kInternalError, "Internal error")};
   }

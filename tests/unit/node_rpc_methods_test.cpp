@@ -282,19 +282,21 @@ TEST_F(RpcMethodsTest, SendRawTransactionBatch) {
   chain::Transaction bad_sig = Pay(3, 0, 1, chain::kCoin);
   bad_sig.signature[0] ^= 1;
   auto send = [](int id, Json params) {
-    return Json{{"jsonrpc", "2.0"}, {"id", id}, {"method", "sendrawtransaction"},
+    return Json{{"jsonrpc", "2.0"},
+                {"id", id},
+                {"method", "sendrawtransaction"},
                 {"params", std::move(params)}};
   };
   Json batch = Json::array({
-      send(0, {Hex(a1)}),             // before a0: a nonce gap, as a single call would get
-      send(1, {Hex(a0)}),             //
-      send(2, {"zz"}),                // malformed: its own error, the others proceed
-      send(3, {Hex(a1)}),             // after a0 now
-      send(4, {Hex(a0)}),             // already pending: success, not announced again
-      send(5, {Hex(bad_sig)}),        //
-      send(6, {Hex(confirmed)}),      //
+      send(0, {Hex(a1)}),         // before a0: a nonce gap, as a single call would get
+      send(1, {Hex(a0)}),         //
+      send(2, {"zz"}),            // malformed: its own error, the others proceed
+      send(3, {Hex(a1)}),         // after a0 now
+      send(4, {Hex(a0)}),         // already pending: success, not announced again
+      send(5, {Hex(bad_sig)}),    //
+      send(6, {Hex(confirmed)}),  //
       send(7, {{"hexstring", Hex(b0)}}),
-      send(8, {Hex(b0), 1}),          // params that do not fit
+      send(8, {Hex(b0), 1}),                                          // params that do not fit
       {{"jsonrpc", "2.0"}, {"id", 9}, {"method", "getmempoolinfo"}},  // ends the run
       send(10, {Hex(c0)}),
   });
@@ -319,9 +321,9 @@ TEST_F(RpcMethodsTest, SendRawTransactionBatch) {
   EXPECT_EQ(error(8, rpc_code::kInvalidParams), "Invalid params: expected at most 1, got 2");
   EXPECT_EQ(r[9]["result"]["size"], 3);  // a0, a1, b0: the run before it was admitted
   EXPECT_EQ(r[10]["result"], c0.Id().ToHex());
-  EXPECT_EQ(announced, (std::vector<std::vector<std::string>>{
-                           {a0.Id().ToHex(), a1.Id().ToHex(), b0.Id().ToHex()},
-                           {c0.Id().ToHex()}}));
+  EXPECT_EQ(announced,
+            (std::vector<std::vector<std::string>>{
+                {a0.Id().ToHex(), a1.Id().ToHex(), b0.Id().ToHex()}, {c0.Id().ToHex()}}));
   EXPECT_EQ(Ok("getmempoolinfo")["size"], 4);
 
   // A run without a new tx announces nothing.

@@ -353,14 +353,14 @@ class RpcTableBatchTest : public RpcTableTest {
 };
 
 TEST_F(RpcTableBatchTest, RunsGoTogetherAndAnswerAsSingleCalls) {
-  Json batch = Json::array({
-      Entry("tenfold", {1}, 1), Entry("tenfold", {-2}, 2), Entry("tenfold", {"x"}, 3),
-      Entry("tenfold", {3}, Json()),                         // a notification: runs, no reply
-      Entry("tenfold", Json::object({{"y", 1}}), 4),         // params do not fit: not in the run
-      Entry("tenfold", {4}, 5), Entry("count", {}, 6),       // another method ends the run
-      Entry("tenfold", {5}, 7), Json::parse(R"({"method":5,"id":8})"),  // so does a broken entry
-      Entry("tenfold", {6}, 9), Entry("tenfold", {7}, 10), Entry("nosuch", {}, 11),
-      Entry("tenfold", {}, 12)});
+  Json batch = Json::array(
+      {Entry("tenfold", {1}, 1), Entry("tenfold", {-2}, 2), Entry("tenfold", {"x"}, 3),
+       Entry("tenfold", {3}, Json()),                    // a notification: runs, no reply
+       Entry("tenfold", Json::object({{"y", 1}}), 4),    // params do not fit: not in the run
+       Entry("tenfold", {4}, 5), Entry("count", {}, 6),  // another method ends the run
+       Entry("tenfold", {5}, 7), Json::parse(R"({"method":5,"id":8})"),  // so does a broken entry
+       Entry("tenfold", {6}, 9), Entry("tenfold", {7}, 10), Entry("nosuch", {}, 11),
+       Entry("tenfold", {}, 12)});
   for (const Json& reply : {table_.Handle(batch), Json::parse(*table_.HandleToText(batch))}) {
     ASSERT_TRUE(reply.is_array());
     ASSERT_EQ(reply.size(), batch.size() - 1);  // no reply to the notification
@@ -391,8 +391,7 @@ TEST_F(RpcTableBatchTest, RunsGoTogetherAndAnswerAsSingleCalls) {
 TEST_F(RpcTableBatchTest, SingleCallsAndBatchesOfOneUseTheSingleHandlerOrARunOfOne) {
   EXPECT_EQ(Call(R"({"jsonrpc":"2.0","method":"tenfold","params":[2],"id":1})")["result"], 20);
   EXPECT_TRUE(runs_.empty());  // not a batch
-  EXPECT_EQ(Call(R"([{"jsonrpc":"2.0","method":"tenfold","params":[2],"id":1}])")[0]["result"],
-            20);
+  EXPECT_EQ(Call(R"([{"jsonrpc":"2.0","method":"tenfold","params":[2],"id":1}])")[0]["result"], 20);
   EXPECT_EQ(runs_, std::vector<size_t>{1});
 }
 
@@ -400,8 +399,8 @@ TEST_F(RpcTableBatchTest, AFailingBatchHandlerFailsItsRunOnly) {
   table_.RegisterBatch("tenfold", [](std::span<const Args>) -> std::vector<RpcCallResult> {
     throw std::runtime_error("/secret/path: broken");
   });
-  Json batch = Json::array(
-      {Entry("tenfold", {1}, 1), Entry("tenfold", {2}, 2), Entry("count", {}, 3)});
+  Json batch =
+      Json::array({Entry("tenfold", {1}, 1), Entry("tenfold", {2}, 2), Entry("count", {}, 3)});
   Json r = table_.Handle(batch);
   ASSERT_EQ(r.size(), 3u);
   for (int i : {0, 1}) {
@@ -420,9 +419,8 @@ TEST_F(RpcTableBatchTest, AFailingBatchHandlerFailsItsRunOnly) {
 }
 
 TEST_F(RpcTableBatchTest, RegisterBatchNeedsTheMethodAndRegisterDropsIt) {
-  EXPECT_FALSE(table_.RegisterBatch("nosuch", [](std::span<const Args>) {
-    return std::vector<RpcCallResult>();
-  }));
+  EXPECT_FALSE(table_.RegisterBatch(
+      "nosuch", [](std::span<const Args>) { return std::vector<RpcCallResult>(); }));
   EXPECT_EQ(Call(R"({"jsonrpc":"2.0","method":"nosuch","id":1})")["error"]["code"],
             rpc_code::kMethodNotFound);
   table_.Register("tenfold", {"x"}, Tenfold, "tenfold x  Ten times x.");
