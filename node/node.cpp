@@ -96,7 +96,8 @@ void Node::NetAnnouncer::OnTipChanged(const consensus::TipChange& change) {
   connman_->NotifyBlocksConnected(std::move(headers));
   // Txs of blocks that left the chain came back to the mempool (the mempool's listener runs
   // first), now or a few blocks later: peers on the other branch may never have seen them.
-  for (const chain::Hash256& txid : mempool_->TakeReadmitted()) connman_->NotifyLocalTx(txid);
+  std::vector<chain::Hash256> readmitted = mempool_->TakeReadmitted();
+  if (!readmitted.empty()) connman_->NotifyLocalTxs(std::move(readmitted));
 }
 
 Node::Node(Config config, bool handle_signals)

@@ -166,9 +166,6 @@ class Connman::Impl : public Transport, public Connection::Owner {
     PostNotification(
         [this, headers = std::move(headers)] { peerman_->OnBlocksConnected(headers); });
   }
-  void NotifyLocalTx(const chain::Hash256& txid) {
-    PostNotification([this, txid] { peerman_->OnLocalTx(txid); });
-  }
   void NotifyLocalTxs(std::vector<chain::Hash256> txids) {
     PostNotification([this, txids = std::move(txids)] {
       for (const chain::Hash256& txid : txids) peerman_->OnLocalTx(txid);
@@ -796,7 +793,6 @@ void Connman::Stop() { impl_->Stop(); }
 void Connman::NotifyBlocksConnected(std::vector<chain::BlockHeader> headers) {
   impl_->NotifyBlocksConnected(std::move(headers));
 }
-void Connman::NotifyLocalTx(const chain::Hash256& txid) { impl_->NotifyLocalTx(txid); }
 void Connman::NotifyLocalTxs(std::vector<chain::Hash256> txids) {
   impl_->NotifyLocalTxs(std::move(txids));
 }

@@ -107,8 +107,7 @@ class Connman {
   // From the node, any thread: announce newly connected blocks (oldest first) and txs that
   // entered the mempool from elsewhere than the network.
   void NotifyBlocksConnected(std::vector<chain::BlockHeader> headers);
-  void NotifyLocalTx(const chain::Hash256& txid);
-  // As NotifyLocalTx for each, in order, in one notification (one wake-up of the message thread).
+  // The txs, in order, in one notification (one wake-up of the message thread).
   void NotifyLocalTxs(std::vector<chain::Hash256> txids);
 
   // For RPC.
