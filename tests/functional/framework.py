@@ -146,11 +146,26 @@ def wait_until(predicate, timeout=60.0, interval=0.1, what="condition"):
         time.sleep(interval)
 
 
+# Ports for the nodes of tests: below Linux's ephemeral range (32768-60999 by default), which
+# the kernel hands to outgoing connections: the many short RPC connections of tests running in
+# parallel could otherwise take a port between free_port() and the node's bind. 27000-27999
+# is left to the benches (bench/*.py --base-port).
+_PORT_RANGES = ((20000, 27000), (28000, 32768))
+
+
 def free_port(ip="127.0.0.1"):
     """A TCP port on ip (default 127.0.0.1) that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((ip, 0))
-        return s.getsockname()[1]
+    rng = random.SystemRandom()
+    for _ in range(200):
+        low, high = rng.choice(_PORT_RANGES)
+        port = rng.randrange(low, high)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind((ip, port))
+            except OSError:
+                continue
+            return port
+    raise TestFailure("no free TCP port found in 200 tries")
 
 
 # ---------------------------------------------------------------------------------------------
